@@ -1,0 +1,303 @@
+"""Probability distributions of durations: each samples in minutes and knows its own mean and variance.
+
+In YAML a distribution is either a plain duration ("5m", a constant) or a mapping with a `kind`:
+
+    {kind: exponential, mean: 30m}
+    {kind: lognormal, median: 20m, p95: 2h}          # or {kind: lognormal, mu: 3.0, sigma: 1.2}
+    {kind: gamma, shape: 2, mean: 1h}                # or shape and scale
+    {kind: weibull, shape: 0.8, scale: 4h}
+    {kind: uniform, low: 5m, high: 15m}
+    {kind: triangular, low: 5m, mode: 10m, high: 40m}
+    {kind: empirical, values: [12m, 35m, 2h, 47m]}   # resampled: every observed value equally likely
+
+`mu` and `sigma` of a lognormal are those of the natural log of the duration in minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from simulator.scenario.fields import Duration, PositiveDuration
+from simulator.units import format_duration
+
+Z95 = NormalDist().inv_cdf(0.95)
+
+
+class _Distribution(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` independent draws, in minutes."""
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+class Constant(_Distribution):
+    """Always the same duration."""
+
+    kind: Literal["constant"] = "constant"
+    value: Duration
+
+    def sample(self, rng, size):
+        return np.full(size, self.value)
+
+    @property
+    def mean(self):
+        return self.value
+
+    @property
+    def variance(self):
+        return 0.0
+
+    def describe(self):
+        return format_duration(self.value)
+
+
+class Exponential(_Distribution):
+    """Memoryless: the time until an event that happens at a constant rate."""
+
+    kind: Literal["exponential"]
+    mean_: PositiveDuration = Field(alias="mean")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def sample(self, rng, size):
+        return rng.exponential(self.mean_, size)
+
+    @property
+    def mean(self):
+        return self.mean_
+
+    @property
+    def variance(self):
+        return self.mean_**2
+
+    def describe(self):
+        return f"exponential, mean {format_duration(self.mean_)}"
+
+
+class Lognormal(_Distribution):
+    """Right-skewed like real incident durations; given by median and p95, or by mu and sigma of ln(minutes)."""
+
+    kind: Literal["lognormal"]
+    median: PositiveDuration | None = None
+    p95: PositiveDuration | None = None
+    mu: float | None = None
+    sigma: Annotated[float, Field(gt=0)] | None = None
+
+    @field_validator("p95")
+    @classmethod
+    def _p95_above_median(cls, p95, info):
+        median = info.data.get("median")
+        if p95 is not None and median is not None and p95 <= median:
+            raise ValueError(f"p95 ({format_duration(p95)}) must be above the median ({format_duration(median)})")
+        return p95
+
+    @model_validator(mode="after")
+    def _one_parametrisation(self):
+        by_quantiles = self.median is not None or self.p95 is not None
+        by_params = self.mu is not None or self.sigma is not None
+        if by_quantiles and by_params:
+            raise ValueError("give either median and p95, or mu and sigma, not both")
+        if by_quantiles:
+            if self.median is None or self.p95 is None:
+                raise ValueError("a lognormal by quantiles needs both median and p95")
+        elif self.mu is None or self.sigma is None:
+            raise ValueError("a lognormal needs median and p95, or mu and sigma")
+        return self
+
+    @property
+    def log_mu(self) -> float:
+        return math.log(self.median) if self.mu is None else self.mu
+
+    @property
+    def log_sigma(self) -> float:
+        return math.log(self.p95 / self.median) / Z95 if self.sigma is None else self.sigma
+
+    def sample(self, rng, size):
+        return rng.lognormal(self.log_mu, self.log_sigma, size)
+
+    @property
+    def mean(self):
+        return math.exp(self.log_mu + self.log_sigma**2 / 2)
+
+    @property
+    def variance(self):
+        s2 = self.log_sigma**2
+        return (math.exp(s2) - 1) * math.exp(2 * self.log_mu + s2)
+
+    def describe(self):
+        median = math.exp(self.log_mu)
+        p95 = math.exp(self.log_mu + Z95 * self.log_sigma)
+        return f"lognormal, median {format_duration(median)}, p95 {format_duration(p95)}"
+
+
+class Gamma(_Distribution):
+    """Sum-of-stages shape; given by shape and either mean or scale."""
+
+    kind: Literal["gamma"]
+    shape: Annotated[float, Field(gt=0)]
+    mean_: PositiveDuration | None = Field(default=None, alias="mean")
+    scale: PositiveDuration | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _mean_or_scale(self):
+        if (self.mean_ is None) == (self.scale is None):
+            raise ValueError("a gamma needs shape and exactly one of mean or scale")
+        return self
+
+    @property
+    def theta(self) -> float:
+        return self.scale if self.scale is not None else self.mean_ / self.shape
+
+    def sample(self, rng, size):
+        return rng.gamma(self.shape, self.theta, size)
+
+    @property
+    def mean(self):
+        return self.shape * self.theta
+
+    @property
+    def variance(self):
+        return self.shape * self.theta**2
+
+    def describe(self):
+        return f"gamma, shape {self.shape:g}, mean {format_duration(self.mean)}"
+
+
+class Weibull(_Distribution):
+    """Shape below 1: most short, a few very long; above 1: wear-out."""
+
+    kind: Literal["weibull"]
+    shape: Annotated[float, Field(gt=0)]
+    scale: PositiveDuration
+
+    def sample(self, rng, size):
+        return self.scale * rng.weibull(self.shape, size)
+
+    @property
+    def mean(self):
+        return self.scale * math.gamma(1 + 1 / self.shape)
+
+    @property
+    def variance(self):
+        return self.scale**2 * (math.gamma(1 + 2 / self.shape) - math.gamma(1 + 1 / self.shape) ** 2)
+
+    def describe(self):
+        return f"weibull, shape {self.shape:g}, scale {format_duration(self.scale)}"
+
+
+class Uniform(_Distribution):
+    """Any duration between low and high equally likely."""
+
+    kind: Literal["uniform"]
+    low: Duration
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high <= self.low:
+            raise ValueError("high must be above low")
+        return self
+
+    def sample(self, rng, size):
+        return rng.uniform(self.low, self.high, size)
+
+    @property
+    def mean(self):
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self):
+        return (self.high - self.low) ** 2 / 12
+
+    def describe(self):
+        return f"uniform, {format_duration(self.low)} to {format_duration(self.high)}"
+
+
+class Triangular(_Distribution):
+    """A low, a most likely and a high estimate: what people give when asked."""
+
+    kind: Literal["triangular"]
+    low: Duration
+    mode: Duration
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not (self.low <= self.mode <= self.high) or self.high <= self.low:
+            raise ValueError("needs low <= mode <= high, with high above low")
+        return self
+
+    def sample(self, rng, size):
+        return rng.triangular(self.low, self.mode, self.high, size)
+
+    @property
+    def mean(self):
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self):
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def describe(self):
+        return (
+            f"triangular, {format_duration(self.low)} / {format_duration(self.mode)} / "
+            f"{format_duration(self.high)}"
+        )
+
+
+class Empirical(_Distribution):
+    """Observed durations, resampled with equal weight (for example last quarter's acknowledgement times)."""
+
+    kind: Literal["empirical"]
+    values: Annotated[tuple[Duration, ...], Field(min_length=1)]
+
+    def sample(self, rng, size):
+        return rng.choice(np.asarray(self.values, dtype=float), size)
+
+    @property
+    def mean(self):
+        return float(np.mean(self.values))
+
+    @property
+    def variance(self):
+        return float(np.var(self.values))
+
+    def describe(self):
+        return f"empirical, {len(self.values)} values, mean {format_duration(self.mean)}"
+
+
+def _shorthand(value: object) -> object:
+    """A plain duration ("5m") means a constant."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return {"kind": "constant", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Constant | Exponential | Lognormal | Gamma | Weibull | Uniform | Triangular | Empirical,
+    Field(discriminator="kind"),
+]
+DistributionField = Annotated[Distribution, BeforeValidator(_shorthand, json_schema_input_type=Duration | Distribution)]
+"""A distribution in a scenario: a duration (constant) or a mapping with `kind`."""
+
+KINDS = ("constant", "exponential", "lognormal", "gamma", "weibull", "uniform", "triangular", "empirical")

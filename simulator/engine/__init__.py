@@ -1,0 +1,5 @@
+"""The SimPy engine: the only package that imports simpy. `play` runs one replication."""
+
+from simulator.engine.run import play
+
+__all__ = ["play"]

@@ -1,0 +1,143 @@
+"""Scenario files to validated, frozen Scenario objects; every problem found is reported at once.
+
+Each problem names the file, the line and column, the field path and what is wrong, for example:
+
+    checkout.yaml:14:9: failure_modes[0].detection.monitoring.probability: must be at most 1 (got 1.5)
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from simulator import distributions
+from simulator.errors import Problem, ScenarioError
+from simulator.scenario import model
+from simulator.scenario.load import Document, parse_yaml, path_text
+from simulator.scenario.model import Scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file. Raises ScenarioError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem("no such file", file=str(path))]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem("is a directory, not a scenario file", file=str(path))]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(f"cannot read the file: {exc}", file=str(path))]) from None
+    return parse_scenario(text, file=str(path))
+
+
+def parse_scenario(text: str, file: str | None = None) -> Scenario:
+    """Validate scenario YAML given as text; `file` names it in problems."""
+    doc = parse_yaml(text, file)
+    problems = list(doc.problems)
+    if doc.data is None:
+        raise ScenarioError(problems)
+    if not isinstance(doc.data, dict):
+        problems.append(Problem("a scenario is a mapping of fields (name, failure_modes, ...)",
+                                line=1, column=1, file=file))
+        raise ScenarioError(problems)
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_problem(error, doc, file) for error in exc.errors())
+        raise ScenarioError(problems) from None
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _problem(error: dict[str, Any], doc: Document, file: str | None) -> Problem:
+    path = _data_path(doc.data, error["loc"])
+    where = doc.position(path)
+    return Problem(
+        _message(error, doc.data, path),
+        path=path_text(path),
+        line=where[0] if where else None,
+        column=where[1] if where else None,
+        file=file,
+    )
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Pydantic's error location, less the union tags and validator names it inserts, as a path into the data.
+
+    A key that is missing from the data still ends the path (so a missing field is named)."""
+    path: list[str | int] = []
+    node = data
+    for index, part in enumerate(loc):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
+            path.append(part)
+            node = node[part]
+        elif index == len(loc) - 1 and isinstance(node, dict) and isinstance(part, str):
+            path.append(part)  # a missing field
+        # else: a tag such as 'lognormal' or 'function-before[...]' that the data does not hold
+    return tuple(path)
+
+
+def _message(error: dict[str, Any], data: Any, path: tuple) -> str:
+    kind, msg, value = error["type"], error["msg"], error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        key = str(path[-1]) if path else ""
+        return f"unknown field {key!r}" + _did_you_mean(key, _siblings(data, path))
+    if kind == "union_tag_invalid":
+        tag = error.get("ctx", {}).get("tag")
+        return (f"unknown distribution kind {tag!r} (kinds: {', '.join(distributions.KINDS)})"
+                + _did_you_mean(str(tag), distributions.KINDS))
+    if kind == "union_tag_not_found":
+        return (f"a distribution is a duration such as '5m' or a mapping with a `kind` "
+                f"({', '.join(distributions.KINDS)})")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        words = {"greater_than_equal": "at least", "less_than_equal": "at most",
+                 "greater_than": "above", "less_than": "below"}[kind]
+        limit = next(iter(error.get("ctx", {}).values()), "")
+        return f"must be {words} {limit} (got {value!r})"
+    if kind == "literal_error":
+        return f"must be one of {error.get('ctx', {}).get('expected', '')} (got {value!r})"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{msg} (got {value!r})"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    return msg
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _models() -> list[type[BaseModel]]:
+    found = []
+    for module in (model, distributions):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel) and value.model_fields:
+                found.append(value)
+    return found
+
+
+def _field_names(cls: type[BaseModel]) -> set[str]:
+    return {info.alias or name for name, info in cls.model_fields.items()}
+
+
+def _siblings(data: Any, path: tuple) -> set[str]:
+    """The field names of the model that best fits the mapping holding an unknown key."""
+    parent = data
+    for part in path[:-1]:
+        parent = parent[part]
+    present = {key for key in parent if key != path[-1]} if isinstance(parent, dict) else set()
+    best = max(_models(), key=lambda cls: (len(present & _field_names(cls)), -len(_field_names(cls))))
+    if present & _field_names(best):
+        return _field_names(best)
+    return set().union(*(_field_names(cls) for cls in _models()))

@@ -1,0 +1,114 @@
+"""Durations with units ("45s", "5m", "2h", "3d", "1w") to minutes and back to text people read.
+
+Inside drillsim every time is a float number of minutes; units exist only at the edges.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+MINUTES_PER = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0, "w": 10080.0}
+_UNIT_WORDS = {
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "d": "d", "day": "d", "days": "d",
+    "w": "w", "wk": "w", "wks": "w", "week": "w", "weeks": "w",
+}  # fmt: skip
+_PART = re.compile(r"\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*([a-zA-Z]+)")
+
+
+def parse_duration(value: object) -> float:
+    """Return the minutes in a duration such as "90s", "12m", "1h 30m", "2.5d" or "1w".
+
+    A bare number is refused (except 0), because "12" could mean seconds, minutes or hours.
+    Negative durations are refused. Raises ValueError with a message meant for people.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as '5m', got {value!r}")
+    if isinstance(value, int | float):
+        if value == 0:
+            return 0.0
+        raise ValueError(f"duration {value!r} has no unit; write e.g. '{value}m' (s, m, h, d or w)")
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration such as '5m', got {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise ValueError("empty duration; write e.g. '5m'")
+    if text.startswith("-"):
+        raise ValueError(f"duration {value!r} is negative")
+    try:
+        number = float(text)
+    except ValueError:
+        pass
+    else:
+        if number == 0:
+            return 0.0
+        raise ValueError(f"duration {value!r} has no unit; write e.g. '{text}m' (s, m, h, d or w)")
+    total, pos = 0.0, 0
+    while pos < len(text):
+        match = _PART.match(text, pos)
+        if not match:
+            raise ValueError(f"cannot read duration {value!r}; write e.g. '90s', '5m', '1h 30m', '3d', '1w'")
+        amount, unit = match.groups()
+        key = _UNIT_WORDS.get(unit.lower())
+        if key is None:
+            raise ValueError(f"unknown unit {unit!r} in duration {value!r}; use s, m, h, d or w")
+        total += float(amount) * MINUTES_PER[key]
+        pos = match.end()
+    if total < 0:
+        raise ValueError(f"duration {value!r} is negative")
+    if not math.isfinite(total):
+        raise ValueError(f"duration {value!r} is not finite")
+    return total
+
+
+def parse_rate(value: object) -> float:
+    """Return occurrences per minute in a rate such as "2/w", "1 / 3d" or "0.5/d"."""
+    if not isinstance(value, str) or "/" not in value:
+        raise ValueError(f"expected a rate such as '2/w' (two per week), got {value!r}")
+    count_text, _, per_text = value.partition("/")
+    try:
+        count = float(count_text)
+    except ValueError:
+        raise ValueError(f"cannot read the count in rate {value!r}; write e.g. '2/w'") from None
+    per_text = per_text.strip()
+    if per_text.lower() in _UNIT_WORDS:
+        per_text = "1" + per_text
+    per = parse_duration(per_text)
+    if count <= 0 or per <= 0:
+        raise ValueError(f"rate {value!r} must be positive")
+    return count / per
+
+
+def format_duration(minutes: float | None, *, precision: int = 2) -> str:
+    """Minutes as people say them: 750.0 -> "12h 30m", 0.5 -> "30s", 4000 -> "2d 19h".
+
+    Shows at most `precision` units, largest first, rounding the last one shown.
+    """
+    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
+        return "–"
+    if math.isinf(minutes):
+        return "∞"
+    sign = "-" if minutes < 0 else ""
+    seconds = round(abs(minutes) * 60)
+    if seconds == 0:
+        return "0s"
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))  # days, not weeks: "90d" reads better
+    # Find the largest unit, then round the total to the smallest unit shown, so "59m 59.6s" reads "1h".
+    first = next(i for i, (_, size) in enumerate(units) if seconds >= size)
+    last = min(first + precision - 1, len(units) - 1)
+    step = units[last][1]
+    seconds = round(seconds / step) * step
+    parts = []
+    for name, size in units:
+        if seconds >= size and len(parts) < precision:
+            parts.append(f"{seconds // size}{name}")
+            seconds %= size
+        elif parts:
+            if len(parts) >= precision:
+                break
+            if seconds < step:
+                break
+    return sign + " ".join(parts)
