@@ -1,0 +1,21 @@
+"""The `drillsim` command line. Each command lives in its own module, parses its options, calls the library
+and prints; no logic lives here that a notebook would need."""
+
+from __future__ import annotations
+
+import importlib
+
+from simulator.cli.common import app
+
+# Command modules, in the order `drillsim --help` lists them. Importing one registers its command.
+COMMANDS = ("run", "validate", "schema")
+
+for _name in COMMANDS:
+    importlib.import_module(f"simulator.cli.{_name}")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

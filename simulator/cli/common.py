@@ -1,0 +1,70 @@
+"""What the commands share: the Typer app, options used by several commands, and error handling."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulator.errors import DrillsimError, ScenarioError
+
+app = typer.Typer(
+    name="drillsim",
+    help="Rehearse incident response: play failure scenarios through the incident lifecycle and report "
+    "MTTD, MTTA, MTTR and MTBF as distributions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+EXIT_INPUT = 2
+
+# Options shared by several commands are defined once.
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(help="Scenario YAML file. Without it, the bundled default scenario.", show_default=False),
+]
+ReplicationsOpt = Annotated[
+    int | None,
+    typer.Option("--replications", "-n", min=1, help="Replications to run (default: the scenario's).",
+                 show_default=False),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", "-s", min=0, help="Random seed (default: the scenario's).",
+                             show_default=False)
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Folder for summary.json, incidents.csv and events.jsonl.",
+                 show_default=False, file_okay=False),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results, no progress.")]
+
+
+def errors_exit(command):
+    """Turn drillsim's own errors into a clear message on stderr and exit status 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            count = len(exc.problems)
+            typer.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except DrillsimError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return wrapper
+
+
+def scenario_path(path: Path | None) -> Path:
+    from simulator.scenario.bundled import default_scenario
+
+    return path if path is not None else default_scenario()

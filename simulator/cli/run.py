@@ -1,0 +1,58 @@
+"""`drillsim run`: simulate a scenario and print the metrics table."""
+
+from __future__ import annotations
+
+import sys
+
+from simulator.cli.common import (
+    OutOpt,
+    QuietOpt,
+    ReplicationsOpt,
+    ScenarioArg,
+    SeedOpt,
+    app,
+    errors_exit,
+    scenario_path,
+)
+
+
+@app.command()
+@errors_exit
+def run(
+    scenario: ScenarioArg = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    out: OutOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Simulate a scenario and print MTTD, MTTA, MTTR, MTBF and time to resolve.
+
+    Example: [bold]drillsim run scenarios/default.yaml -n 500 --seed 7 --out results/[/bold]
+    """
+    from rich.console import Console
+
+    from simulator import api
+    from simulator.report.table import metrics_table
+    from simulator.units import format_duration
+
+    path = scenario_path(scenario)
+    loaded = api.load_scenario(path)
+    results = api.simulate(loaded, replications=replications, seed=seed, keep_events=out is not None)
+    stats = results.summary()
+    console = Console(width=None if sys.stdout.isatty() else 132)
+    open_count = stats["mttr"].censored
+    heading = (
+        f"{loaded.name}: {results.replications} replications × {format_duration(loaded.horizon)}, "
+        f"seed {results.seed}; {len(results.incidents)} incidents"
+        + (f", {open_count} not restored at the horizon" if open_count else "")
+    )
+    console.print(metrics_table(stats, title=heading))
+    if not quiet:
+        console.print(
+            "[dim]Durations are heavy-tailed: compare the median with the mean. The interval is that of the "
+            "mean across replications.[/dim]"
+        )
+    if out is not None:
+        written = api.write_results(results, out)
+        if not quiet:
+            console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")

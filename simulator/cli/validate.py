@@ -1,0 +1,38 @@
+"""`drillsim validate`: check scenario files and list every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulator.cli.common import EXIT_INPUT, app, errors_exit
+from simulator.errors import ScenarioError
+
+
+@app.command()
+@errors_exit
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
+) -> None:
+    """Check scenario files and list every problem as FILE:LINE:COL: field: message.
+
+    Exits with status 2 when any file has a problem. Example: [bold]drillsim validate scenarios/*.yaml[/bold]
+    """
+    from simulator.scenario import load_scenario
+
+    failed = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            failed += 1
+            for problem in exc.problems:
+                typer.echo(str(problem), err=True)
+            continue
+        modes = len(scenario.failure_modes)
+        typer.echo(f"{path}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''})")
+    if failed:
+        typer.echo(f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid.", err=True)
+        raise typer.Exit(EXIT_INPUT)
