@@ -25,6 +25,9 @@ MitigationName = Literal["rollback", "failover", "drain", "debug"]
 MITIGATIONS: tuple[MitigationName, ...] = ("rollback", "failover", "drain", "debug")
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
 ROLES = ("Incident Commander", "Ops lead", "Comms lead", "Scribe")
+MAX_INCIDENTS = 1_000_000
+"""Expected incidents per replication above which a scenario is refused as a mistake (a rate per minute
+where a rate per week was meant, say)."""
 
 
 class Frozen(BaseModel):
@@ -134,6 +137,8 @@ class FailureMode(Frozen):
     def _one_arrival(self):
         if (self.every is None) == (self.rate is None):
             raise ValueError("give exactly one of `every` (a distribution of time between onsets) or `rate`")
+        if self.interarrival.mean <= 0:
+            raise ValueError("the time between onsets must be positive on average")
         return self
 
     @property
@@ -269,4 +274,10 @@ class Scenario(Frozen):
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
             raise ValueError(f"failure mode names must be unique; repeated: {', '.join(duplicated)}")
+        expected = sum(self.horizon / mode.interarrival.mean for mode in self.failure_modes)
+        if expected > MAX_INCIDENTS:
+            raise ValueError(
+                f"about {expected:,.0f} incidents per replication (more than {MAX_INCIDENTS:,}): "
+                "shorten the horizon or make failures rarer"
+            )
         return self
