@@ -66,6 +66,13 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             "responders": scenario.team.responders,
             "mitigation_policy": scenario.policy.mitigation if isinstance(scenario.policy.mitigation, str)
             else list(scenario.policy.mitigation),
+            # For reports: who the timelines name, and what the postmortem draft may say about the policy.
+            "responder_names": list(scenario.team.names),
+            "secondary": scenario.team.secondary.name,
+            "escalate_after_minutes": scenario.team.escalate_after,
+            "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
+            "postmortem_severities": list(scenario.policy.postmortem.severities),
+            "failure_mode_descriptions": {mode.name: mode.description.strip() for mode in scenario.failure_modes},
         },
         "seed": seed,
         "replications": replications,
