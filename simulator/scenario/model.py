@@ -4,15 +4,17 @@
     ├── horizon, replications, seed, start       how long and how often to simulate
     ├── team: Team                               the on-call pool, acknowledgement, escalation
     ├── policy: Policy                           declaration, mitigation order, confirmation, cleanup, postmortems
-    └── failure_modes: [FailureMode]             how often, why, how bad, how detected, how it can be mitigated
+    ├── failure_modes: [FailureMode]             how often, why, how bad, how detected, how it can be mitigated
+    └── variants: {name: {field.path: value}}    policy variants to compare with it (scenario/variants.py)
 
 All durations are minutes (floats); YAML gives them with units.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,6 +27,10 @@ MitigationName = Literal["rollback", "failover", "drain", "debug"]
 MITIGATIONS: tuple[MitigationName, ...] = ("rollback", "failover", "drain", "debug")
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
 ROLES = ("Incident Commander", "Ops lead", "Comms lead", "Scribe")
+BASELINE = "baseline"
+"""The name of the scenario as written, beside its variants."""
+VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+OverridePath = Annotated[str, Field(min_length=1, description="A dotted field path, e.g. team.responders.")]
 MAX_INCIDENTS = 1_000_000
 """Expected incidents per replication above which a scenario is refused as a mistake (a rate per minute
 where a rate per week was meant, say)."""
@@ -260,6 +266,24 @@ class Scenario(Frozen):
     team: Team = Field(default_factory=Team)
     policy: Policy = Field(default_factory=Policy)
     failure_modes: tuple[FailureMode, ...]
+    variants: dict[str, dict[OverridePath, Any]] = Field(
+        default_factory=dict,
+        description="Variants to compare with the scenario as written: name → overrides of any field by "
+        "dotted path, e.g. {debug-first: {policy.mitigation: debug-first}, three-on-call: {team.responders: 3}}. "
+        "Applied and checked by simulator.scenario.variants.",
+    )
+
+    @field_validator("variants")
+    @classmethod
+    def _variant_names(cls, variants):
+        for name in variants:
+            if name == BASELINE:
+                raise ValueError(f"the variant name {BASELINE!r} is reserved for the scenario as written")
+            if not VARIANT_NAME.fullmatch(name):
+                raise ValueError(f"variant names use letters, digits, '-' and '_' (got {name!r})")
+            if not variants[name]:
+                raise ValueError(f"variant {name!r} changes nothing; give at least one `field.path: value`")
+        return variants
 
     @field_validator("failure_modes")
     @classmethod
