@@ -21,7 +21,7 @@ def detect_and_declare(env, drill, incident):
     yield env.timeout(card.detect_after)
     incident.state = "detected"
     drill.record(incident, "detected", card.channel, {"channel": card.channel})
-    wait = drill.policy.declare_after(situation(drill, incident), card.declare_after)
+    wait = drill.declare_after(incident)
     if wait > 0:
         yield env.timeout(wait)
     incident.state = "declared"

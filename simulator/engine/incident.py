@@ -14,18 +14,22 @@ that every metric it has not reached yet is counted as censored, never silently 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine import detection, learning, mitigation, resolution, response
 from simulator.engine.cards import Card
-from simulator.events import Event
-from simulator.policy import Policy
+from simulator.policy import AutomaticPolicy, Policy, Situation
+from simulator.scenario.model import MITIGATIONS
 
 if TYPE_CHECKING:
     import simpy
 
     from simulator.scenario.model import Scenario
+
+Record = tuple[float, int, int, str, str, str, "dict[str, Any] | None"]
+"""An event of the log as a plain tuple, in the field order of events.Event (which it becomes on the way out)."""
 
 
 @dataclass(slots=True)
@@ -39,6 +43,40 @@ class Incident:
     responder: str = ""
 
 
+class Rules:
+    """What stays the same for every incident of a scenario under one policy, worked out once.
+
+    A policy that is exactly `AutomaticPolicy` answers from the scenario alone (declare after the drawn delay,
+    escalate after the team's timeout, try the offered mitigations in the configured order), so its answers
+    are asked once per failure mode here instead of at every decision point. Any other policy is asked live,
+    with the incident's situation, every time.
+    """
+
+    __slots__ = ("escalate_after", "postmortem_severities", "secondary", "sequences")
+
+    def __init__(self, scenario: Scenario, policy: Policy):
+        self.secondary = scenario.team.secondary.name
+        self.postmortem_severities = frozenset(scenario.policy.postmortem.severities)
+        self.escalate_after: float | None = None
+        self.sequences: dict[str, tuple[str, ...]] | None = None
+        if type(policy) is AutomaticPolicy:
+            self.escalate_after = scenario.team.escalate_after
+            self.sequences = {mode.name: _sequence(policy, mode) for mode in scenario.failure_modes}
+
+
+def _sequence(policy: Policy, mode) -> tuple[str, ...]:
+    """The mitigations `policy` tries on `mode`, in order, when each fails: ends with debug, which always works."""
+    offered = tuple(name for name in MITIGATIONS if getattr(mode.mitigations, name) is not None)
+    tried: list[str] = []
+    while True:
+        choice = policy.next_mitigation(Situation(0, 0.0, mode.name, "", "", offered, tuple(tried)))
+        if choice not in offered or choice in tried:
+            choice = "debug"
+        tried.append(choice)
+        if choice == "debug":
+            return tuple(tried)
+
+
 @dataclass(slots=True)
 class Drill:
     """What every incident process of one replication shares: clock, log, pool, policy, people."""
@@ -49,12 +87,44 @@ class Drill:
     pool: simpy.Store
     replication: int
     names: tuple[str, ...]
-    log: list[Event] = field(default_factory=list)
+    log: list[Record] = field(default_factory=list)
+    rules: Rules | None = None
+
+    def __post_init__(self):
+        if self.rules is None:
+            self.rules = Rules(self.scenario, self.policy)
 
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
-        self.log.append(Event(self.env.now, self.replication, incident.number, incident.phase, action,
-                              actor, detail))
+        self.log.append((self.env.now, self.replication, incident.number, incident.phase, action, actor, detail))
+
+    # The three decisions: fixed answers when the rules have them, otherwise the policy is asked.
+
+    def declare_after(self, incident: Incident) -> float:
+        if self.rules.sequences is not None:
+            return incident.card.declare_after
+        return self.policy.declare_after(detection.situation(self, incident), incident.card.declare_after)
+
+    def escalate_after(self, incident: Incident) -> float:
+        fixed = self.rules.escalate_after
+        return fixed if fixed is not None else self.policy.escalate_after(detection.situation(self, incident))
+
+    def mitigations(self, incident: Incident) -> Iterator[str]:
+        """The mitigations to try, one at a time; the next is chosen only once the previous one has failed."""
+        sequences = self.rules.sequences
+        if sequences is not None:
+            return iter(sequences[incident.card.mode.name])
+        return self._ask_mitigations(incident)
+
+    def _ask_mitigations(self, incident: Incident) -> Iterator[str]:
+        offered = incident.card.mitigation_time
+        tried: list[str] = []
+        while True:
+            choice = self.policy.next_mitigation(detection.situation(self, incident, tried))
+            if choice not in offered or choice in tried:
+                choice = "debug"  # a policy that names nothing usable falls back on the option that always works
+            yield choice
+            tried.append(choice)
 
 
 def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident):

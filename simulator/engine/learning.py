@@ -6,7 +6,7 @@ from __future__ import annotations
 def learn(env, drill, incident):
     card = incident.card
     incident.phase = "learning"
-    if card.severity not in drill.scenario.policy.postmortem.severities:
+    if card.severity not in drill.rules.postmortem_severities:
         incident.state = "closed"
         drill.record(incident, "postmortem_skipped", "Incident Commander", {"severity": card.severity})
         return

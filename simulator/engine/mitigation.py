@@ -6,16 +6,10 @@ its time; the team then moves to the next option. Debugging live always works in
 
 from __future__ import annotations
 
-from simulator.engine.detection import situation
-
 
 def mitigate(env, drill, incident):
     card = incident.card
-    tried: list[str] = []
-    while True:
-        choice = drill.policy.next_mitigation(situation(drill, incident, tried))
-        if choice not in card.mitigation_time or choice in tried:
-            choice = "debug"  # a policy that names nothing usable falls back on the option that always works
+    for choice in drill.mitigations(incident):
         incident.state = f"mitigating ({choice})"
         drill.record(incident, "mitigation_started", "Ops lead", {"mitigation": choice})
         yield env.timeout(card.mitigation_time[choice])
@@ -27,4 +21,3 @@ def mitigate(env, drill, incident):
         if choice == "rollback" and card.mode.cause != "deployment":
             reason = f"nothing to roll back: the cause was {card.mode.cause}, not a deployment"
         drill.record(incident, "mitigation_failed", "Ops lead", {"mitigation": choice, "reason": reason})
-        tried.append(choice)

@@ -3,8 +3,9 @@ the Incident Commander and assemble the other roles."""
 
 from __future__ import annotations
 
-from simulator.engine.detection import situation
 from simulator.scenario.model import ROLES
+
+COMMANDER, OTHERS = ROLES[0], ", ".join(ROLES[1:])
 
 
 def respond(env, drill, incident):
@@ -17,11 +18,11 @@ def respond(env, drill, incident):
     primary = drill.names[held]
     incident.state = "paged"
     drill.record(incident, "page_delivered", primary, {"waited": env.now - paged_at})
-    timeout = drill.policy.escalate_after(situation(drill, incident))
+    timeout = drill.escalate_after(incident)
     if card.missed or card.acknowledge_after > timeout:
         yield env.timeout(timeout)
         drill.record(incident, "page_missed", primary)
-        secondary = drill.scenario.team.secondary.name
+        secondary = drill.rules.secondary
         drill.record(incident, "escalated", secondary)
         yield env.timeout(card.secondary_after)
         incident.responder = secondary
@@ -30,8 +31,8 @@ def respond(env, drill, incident):
         incident.responder = primary
     incident.state = "responding"
     drill.record(incident, "acknowledged", incident.responder)
-    drill.record(incident, "role_assigned", incident.responder, {"role": ROLES[0]})
+    drill.record(incident, "role_assigned", incident.responder, {"role": COMMANDER})
     if card.assemble_after > 0:
         yield env.timeout(card.assemble_after)
-    drill.record(incident, "roles_assembled", incident.responder, {"roles": ", ".join(ROLES[1:])})
+    drill.record(incident, "roles_assembled", incident.responder, {"roles": OTHERS})
     return held
