@@ -1,0 +1,196 @@
+"""What a report says, as document blocks: the scenario, the key numbers, the metrics table, the figures
+with captions on how to read them, and the incident narratives. Everything comes from a results folder."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from simulator.errors import DrillsimError
+from simulator.events import incident_label
+from simulator.metrics import METRICS
+from simulator.report.clock import Clock
+from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
+from simulator.report.narrative import Context, incident_id, typical_incidents
+from simulator.report.postmortem import postmortem
+from simulator.report.results import ResultsFolder
+from simulator.units import format_duration as fmt
+
+STATS = ("mean", "ci", "median", "p90", "p95", "p99", "max")
+
+
+def scenario_blocks(results: ResultsFolder) -> list[Block]:
+    s, summary = results.scenario, results.summary
+    clock = Clock(results.start)
+    names = s.get("responder_names") or []
+    team = f"{s.get('responders')} on call" + (f" ({', '.join(names)})" if names else "")
+    if s.get("secondary"):
+        team += f"; pages escalate to {s['secondary']}"
+        if s.get("escalate_after_minutes"):
+            team += f" after {fmt(s['escalate_after_minutes'])}"
+    start = f", from {clock.day(0)} {clock.time(0)}" if clock.wall else " (no calendar start: times are day D hh:mm)"
+    incidents, reps = summary["incidents"], results.replications
+    open_count = summary.get("not_restored_at_horizon", 0)
+    policy = s.get("mitigation_policy")
+    facts = [
+        ("scenario", s["name"]),
+        ("simulated period", f"{fmt(results.horizon)} per replication{start}"),
+        ("replications", f"{reps} (seed {summary['seed']})"),
+        ("team", team),
+        ("failure modes", ", ".join(s.get("failure_modes", []))),
+        ("mitigation policy", policy if isinstance(policy, str) else " → ".join(policy or [])),
+        ("incidents", f"{incidents} in all, {incidents / max(reps, 1):.1f} per replication"
+                      + (f"; {open_count} not restored when the period ended" if open_count else "")),
+        ("made with", f"drillsim {summary.get('drillsim_version', '')}"),
+    ]
+    blocks: list[Block] = [Heading(1, f"Incident response drill: {s['name']}")]
+    if s.get("description"):
+        blocks.append(Paragraph(s["description"]))
+    blocks += [Heading(2, "What was simulated", anchor="scenario"),
+               Table(("", ""), tuple((Cell(k), Cell(str(v))) for k, v in facts))]
+    return blocks
+
+
+def key_numbers(summary: dict) -> Paragraph:
+    m = summary["metrics"]
+    mttr, mttd, mtbf = m["mttr"], m["mttd"], m["mtbf"]
+    parts = []
+    if mttr.get("median") is not None:
+        parts.append(f"The typical (median) incident was restored in **{fmt(mttr['median'])}**; the mean, pulled up "
+                     f"by the long tail, was **{fmt(mttr['mean'])}** (95% interval {fmt(mttr['ci_low'])}–"
+                     f"{fmt(mttr['ci_high'])}). One incident in twenty took longer than **{fmt(mttr['p95'])}**.")
+    if mttd.get("median") is not None:
+        parts.append(f"Half of the failures were detected within {fmt(mttd['median'])}, and one in twenty took more "
+                     f"than {fmt(mttd['p95'])}.")
+    if mtbf.get("mean") is not None:
+        parts.append(f"A new failure started every {fmt(mtbf['mean'])} on average (median gap {fmt(mtbf['median'])}).")
+    return Paragraph(" ".join(parts) or "No incident was restored in the simulated period.")
+
+
+def metrics_table(summary: dict) -> Table:
+    rows = []
+    for key, (label, what, span) in METRICS.items():
+        s = summary["metrics"][key]
+        cells = [Cell(label), Cell(f"{what}: {span}")]
+        for name in STATS:
+            if name == "ci":
+                low, high = s.get("ci_low"), s.get("ci_high")
+                cells.append(Cell(f"{fmt(low)}–{fmt(high)}" if low is not None and high is not None else "–"))
+            else:
+                cells.append(Cell(fmt(s.get(name)), s.get(name)))
+        cells += [Cell(str(s["count"]), s["count"]), Cell("" if key == "mtbf" else str(s["censored"]))]
+        rows.append(tuple(cells))
+    header = ("metric", "from → to", "mean", "95% CI of mean", "median", "p90", "p95", "p99", "max", "n", "open")
+    return Table(header, tuple(rows), numeric=(False, False, *([True] * 9)),
+                 caption="")
+
+
+CAPTIONS = {
+    "distribution": "Left: how many {noun} took how long. Right: the share of {noun} at or below each time. "
+                    "Dashed line and circle: median (the typical {one}); solid line and square: mean; dotted line "
+                    "and triangle: p95 (one in twenty is worse). The further the mean sits right of the median, "
+                    "the more a few long {noun} dominate the average.",
+    "phases": "Each bar splits the total time to restore of a severity's incidents into its phases (ratio of "
+              "sums, so the shares add up to 100%). Right: the mean time spent confirming health and cleaning "
+              "up after service was restored, which the time to restore does not count.",
+    "timeline": "Above: every incident of one replication over the whole period; the hatched band is the "
+                "stretch drawn below. Below: a row per incident with its phases on a real time axis, and a "
+                "lane per responder showing which incident held them, so overlaps and waits for a free "
+                "responder show. Bars run on past the right edge when an incident continued after the stretch.",
+    "over_time": "Incidents started in each period across all replications: the line is the median "
+                 "replication, circles the mean, the hatched band the range that holds 80% of replications.",
+}
+
+
+def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> list[Block]:
+    """Headings, figures and captions. Imports matplotlib (through the figure modules)."""
+    from simulator.report.figures import incidents_over_time_figure, metric_figures, phase_share_figure
+    from simulator.report.style import png_bytes
+
+    table, clock = results.incidents, Clock(results.start)
+    blocks: list[Block] = [Heading(2, "Distributions", anchor="distributions"),
+                           Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
+                                     "incident. Axes are logarithmic where the data spans decades.")]
+    for metric, figure in metric_figures(table, results.replications).items():
+        label, what, _ = METRICS[metric]
+        noun, one = ("gaps between failures", "gap") if metric == "mtbf" else ("incidents", "incident")
+        blocks.append(Image(metric, f"{label}: {what}", CAPTIONS["distribution"].format(noun=noun, one=one),
+                            png_bytes(figure)))
+    blocks += [Heading(2, "Where the time goes", anchor="phases"),
+               Image("phases", "Where the time goes", CAPTIONS["phases"], png_bytes(phase_share_figure(table)))]
+    blocks += timeline_blocks(results, replication)
+    blocks += [Heading(2, "Incidents over the horizon", anchor="over-time"),
+               Image("incidents-over-time", "Incidents over the horizon", CAPTIONS["over_time"],
+                     png_bytes(incidents_over_time_figure(table, results.horizon, results.replications, clock)))]
+    return blocks
+
+
+def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Block]:
+    from simulator.report.style import png_bytes
+    from simulator.report.timeline import timeline_figure
+    from simulator.report.tracks import busiest_stretch, tracks, window_around
+
+    blocks: list[Block] = [Heading(2, "A timeline of one replication", anchor="timeline")]
+    if not results.has_events:
+        return [*blocks, Paragraph("No events.jsonl in the results folder, so no timeline.")]
+    if replication is None:
+        replication, low, high = busiest_stretch(results.incidents, results.horizon)
+        why = "the busiest stretch of the whole run"
+    else:
+        if not 0 <= replication < results.replications:
+            raise DrillsimError(f"replication {replication} is not in these results (0–{results.replications - 1})")
+        low = high = math.nan
+        why = f"replication {replication}, as asked"
+    events = results.events_of([replication])[replication]
+    if math.isnan(low):
+        chosen = [t for t in tracks(events) if "resolved" in t.at or t.open_state]
+        slowest = max(chosen, key=lambda t: t.at.get("resolved", results.horizon) - t.at["onset"], default=None)
+        low, high = (slowest.at["onset"], slowest.at.get("resolved", results.horizon)) if slowest else (0.0, 240.0)
+    window = window_around(low, high, results.horizon)
+    figure = timeline_figure(events, replication=replication, horizon=results.horizon, clock=Clock(results.start),
+                             window=window, people=results.scenario.get("responder_names") or [])
+    return [*blocks, Paragraph(f"Shown: {why}."), Image("timeline", f"Timeline of replication {replication}",
+                                                        CAPTIONS["timeline"], png_bytes(figure))]
+
+
+def narrative_blocks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list[Block]:
+    """Postmortem drafts of the chosen incidents ('R:N'), or of the median and the slowest one."""
+    from simulator.report.narrative import parse_incident_id
+
+    blocks: list[Block] = [Heading(2, "Incident narratives", anchor="narratives")]
+    if not results.has_events:
+        return [*blocks, Paragraph("No events.jsonl in the results folder, so no narratives.")]
+    if chosen:
+        picks = [("chosen for this report", *parse_incident_id(text)) for text in chosen]
+    else:
+        picks = typical_incidents(results.incidents)
+    if not picks:
+        return [*blocks, Paragraph("No incident was restored, so there is no typical one to tell.")]
+    blocks.append(Paragraph("Told from the event log, in the Scribe's words: "
+                            + "; ".join(f"{incident_label(n)} of replication {r} (`{incident_id(r, n)}`), {why}"
+                                        for why, r, n in picks)
+                            + ". Tell another with `drillsim report RESULTS --incident R:N`."))
+    logs = results.events_of({r for _, r, _ in picks})
+    context = Context(Clock(results.start), results.summary, results.incidents)
+    for why, replication, number in picks:
+        events = logs.get(replication) or []
+        if not any(e.incident == number for e in events):
+            raise DrillsimError(f"incident {incident_id(replication, number)} is not in these results")
+        blocks += postmortem(events, number, context, why=why, level=3)
+    return blocks
+
+
+def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
+                  replication: int | None = None) -> list[Block]:
+    """The whole report, in reading order."""
+    return [
+        *scenario_blocks(results),
+        Heading(2, "Key numbers", anchor="key-numbers"),
+        key_numbers(results.summary),
+        Heading(2, "Metrics", anchor="metrics"),
+        metrics_table(results.summary),
+        Paragraph("Pooled over every incident of every replication; `open` counts incidents the end of the "
+                  "period cut short (censored). The interval is that of the mean across replications."),
+        *figure_blocks(results, replication=replication),
+        *narrative_blocks(results, incidents),
+    ]

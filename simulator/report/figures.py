@@ -1,0 +1,303 @@
+"""Figures of the pooled results: each metric's distribution, where the time to restore goes, and how many
+incidents each week brings. Every function returns a matplotlib Figure and never shows it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter, PercentFormatter
+
+from simulator.metrics import METRICS, IncidentTable, metric_values
+from simulator.report.clock import Clock
+from simulator.report.style import INK, MARKS, MUTED, PHASES, new_figure, styled
+from simulator.units import format_duration
+
+_UNITS = (("minutes", 1.0), ("hours", 60.0), ("days", 1440.0))
+_NOUN = {"mtbf": ("gaps between failures", "gaps")}
+
+
+def display_unit(values: np.ndarray) -> tuple[str, float]:
+    """The unit that keeps a metric's typical values readable: minutes, hours or days."""
+    median = float(np.median(values)) if len(values) else 0.0
+    if median < 120:
+        return _UNITS[0]
+    if median < 2 * 1440:
+        return _UNITS[1]
+    return _UNITS[2]
+
+
+def heavy_tailed(values: np.ndarray) -> bool:
+    """Draw on a log scale? Yes when all values are positive, they span well over a decade, and the tail
+    is long (the mean well above the median, or the p99 far beyond it)."""
+    if len(values) < 5 or np.min(values) <= 0:
+        return False
+    median = float(np.median(values))
+    spread = float(np.max(values) / np.min(values))
+    tail = float(np.mean(values)) / median > 1.2 or float(np.percentile(values, 99)) / median > 5
+    return spread > 30 and tail
+
+
+_TICKS = (1 / 6, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080, 20160, 43200,
+          86400, 129600, 259200, 525600)  # 10s … 1 year, in minutes
+
+
+def duration_ticks(low: float, high: float, most: int = 9) -> list[float]:
+    """Round durations (minutes) between low and high, spaced evenly enough on a log axis."""
+    inside = [t for t in _TICKS if low <= t <= high]
+    if len(inside) <= most:
+        return inside
+    ratio = (high / max(low, 1e-9)) ** (1 / most)
+    kept = [inside[0]]
+    for t in inside[1:]:
+        if t >= kept[-1] * ratio:
+            kept.append(t)
+    return kept
+
+
+def _log_duration_axis(ax, low: float, high: float) -> set[str]:
+    """A log x axis with ticks on round durations labelled '30m', '2h', '3d'; returns the units shown."""
+    ax.set_xscale("log")
+    ticks = duration_ticks(low, high)
+    labels = [format_duration(t, precision=1) for t in ticks]
+    ax.set_xticks(ticks, labels)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    return {label[-1] for label in labels}
+
+
+def _fraction(value: float, low: float, high: float, log: bool) -> float:
+    """Where value sits between low (0) and high (1) on a linear or log axis."""
+    if high <= low:
+        return 0.5
+    if log:
+        return math.log(value / low) / math.log(high / low)
+    return (value - low) / (high - low)
+
+
+_UNIT_WORDS = {"s": "s = seconds", "m": "m = minutes", "h": "h = hours", "d": "d = days"}
+
+
+@styled
+def distribution_figure(values: np.ndarray, metric: str, *, replications: int, censored: int = 0) -> Figure:
+    """Histogram and ECDF of one metric's values (minutes), with the median, mean and p95 marked."""
+    label, what, span = METRICS[metric]
+    noun, short = _NOUN.get(metric, ("incidents", "incidents"))
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    figure = new_figure(10, 4.2)
+    hist, ecdf = figure.subplots(1, 2)
+    figure.suptitle(f"{label}: {what} ({span})")
+    log = heavy_tailed(values)
+    unit, size = ("minutes", 1.0) if log else display_unit(values)
+    for ax in (hist, ecdf):
+        ax.set_xlabel(f"{what} ({unit})")
+    hist.set_ylabel(f"number of {noun}")
+    ecdf.set_ylabel(f"share of {short} at or below (%)")
+    hist.set_title(f"Histogram: {len(values)} {short} from {replications} replications", loc="left")
+    ecdf.set_title("Cumulative share (ECDF)", loc="left")
+    if len(values) == 0:
+        for ax in (hist, ecdf):
+            ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color=MUTED)
+        return figure
+
+    x = values / size
+    if log:
+        bins = np.geomspace(x.min(), x.max(), 41)
+    else:
+        bins = np.histogram_bin_edges(x, bins=min(40, max(10, int(math.sqrt(len(x))))))
+    hist.hist(x, bins=bins, color="#A6BDDB", edgecolor=INK, linewidth=0.4, label=f"{short}")
+    ecdf.ecdf(x, color=INK, linewidth=1.4, label="ECDF")
+
+    mean, median, p95 = float(values.mean()), *np.percentile(values, [50, 95]).tolist()
+    marks = {"median": median, "mean": mean, "p95": p95}
+    handles = []
+    for key, value in marks.items():
+        mark = MARKS[key]
+        text = f"{mark.label} {format_duration(value)}"
+        share = float(np.mean(values <= value))
+        for ax in (hist, ecdf):
+            ax.axvline(value / size, color=INK, linestyle=mark.linestyle, linewidth=1.1)
+        ecdf.plot([value / size], [share], marker=mark.marker, color=INK, markerfacecolor="white",
+                  markersize=7, linestyle="none", zorder=5)
+        right = _fraction(value / size, float(x.min()), float(x.max()), log) > 0.6
+        ecdf.annotate(f"{text}: {share:.0%} at or below", (value / size, share),
+                      xytext=(-8, 4) if right else (8, -4), textcoords="offset points", fontsize=8,
+                      va="bottom" if right else "top", ha="right" if right else "left",
+                      bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        handles.append(Line2D([], [], color=INK, linestyle=mark.linestyle, marker=mark.marker,
+                              markerfacecolor="white", label=text))
+    ratio = mean / median if median > 0 else math.nan
+    hist.legend(handles=[Patch(facecolor="#A6BDDB", edgecolor=INK, label=short), *handles],
+                loc="best", title=f"mean = {ratio:.1f} × median" if math.isfinite(ratio) else None,
+                title_fontsize=8)
+    ecdf.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ecdf.set_ylim(0, 1.02)
+    ecdf.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+    for ax in (hist, ecdf):
+        if log:
+            units = _log_duration_axis(ax, float(x.min()), float(x.max()))
+            words = ", ".join(_UNIT_WORDS[u] for u in "smhd" if u in units)
+            ax.set_xlabel(f"{what}, log scale ({words})")
+    if censored:
+        figure.supxlabel(f"{censored} {short} cut short by the horizon are not shown (censored).",
+                         fontsize=8, color=MUTED, x=0.01, ha="left")
+    return figure
+
+
+def metric_figures(table: IncidentTable, replications: int) -> dict[str, Figure]:
+    """The distribution figure of MTTD, MTTA, MTTR and MTBF."""
+    out = {}
+    for metric in ("mttd", "mtta", "mttr", "mtbf"):
+        values, _, censored = metric_values(table, metric)
+        out[metric] = distribution_figure(values, metric, replications=replications, censored=censored)
+    return out
+
+
+# ── Where the time goes ────────────────────────────────────────────────────────────────────────────────────
+
+RESTORE_PHASES = ("detect", "declare", "wait", "acknowledge", "mitigate")
+AFTER_PHASES = ("confirm", "cleanup")
+
+
+def phase_durations(table: IncidentTable) -> dict[str, np.ndarray]:
+    """Minutes each incident spent in each stretch (NaN where it never got there)."""
+    waited = np.nan_to_num(table.waited, nan=0.0)
+    return {
+        "detect": table.detected - table.onset,
+        "declare": table.declared - table.detected,
+        "wait": np.where(np.isnan(table.acknowledged), np.nan, waited),
+        "acknowledge": table.acknowledged - table.declared - waited,
+        "mitigate": table.mitigated - table.acknowledged,
+        "confirm": table.resolved - table.mitigated,
+        "cleanup": table.cleaned_up - table.resolved,
+    }
+
+
+def phase_shares(table: IncidentTable) -> list[tuple[str, int, float, dict[str, float], dict[str, float]]]:
+    """Per severity (and 'all' first): (name, restored incidents, mean time to restore, share of each
+    restore phase in the total time to restore, mean minutes of each phase after restoration)."""
+    durations = phase_durations(table)
+    groups = [("all", np.ones(len(table), dtype=bool))]
+    groups += [(level, table.severity == level) for level in sorted(set(table.severity.tolist()))]
+    rows = []
+    for name, chosen in groups:
+        restored = chosen & ~np.isnan(table.mitigated)
+        total = float(np.sum(table.mitigated[restored] - table.onset[restored]))
+        shares = {p: float(np.sum(durations[p][restored])) / total if total > 0 else 0.0 for p in RESTORE_PHASES}
+        done = chosen & ~np.isnan(table.cleaned_up)
+        after = {p: float(np.mean(durations[p][done])) if done.any() else 0.0 for p in AFTER_PHASES}
+        count = int(restored.sum())
+        rows.append((name, count, total / count if count else math.nan, shares, after))
+    return rows
+
+
+def _fill(ax, phase: str, y, left, width, **extra):
+    style = PHASES[phase]
+    return ax.barh(y, width, left=left, height=0.62, color=style.colour, hatch=style.hatch, edgecolor=INK,
+                   linewidth=0.5, label=style.label, **extra)
+
+
+@styled
+def phase_share_figure(table: IncidentTable) -> Figure:
+    """Stacked bars per severity: the share of each phase in the time to restore (left), and the mean time
+    spent confirming and cleaning up after service was restored (right)."""
+    rows = phase_shares(table)
+    figure = new_figure(10, 1.2 + 0.62 * len(rows))
+    left, right = figure.subplots(1, 2, sharey=True, width_ratios=(3, 1.2))
+    figure.suptitle("Where the time goes: the phases of the time to restore, per severity")
+    y = np.arange(len(rows))[::-1]
+    labels = [f"{name}\n{count} restored, mean {format_duration(mean)}" for name, count, mean, _, _ in rows]
+    start = np.zeros(len(rows))
+    for phase in RESTORE_PHASES:
+        width = np.array([shares[phase] for _, _, _, shares, _ in rows])
+        _fill(left, phase, y, start, width)
+        for yi, s0, w in zip(y, start, width, strict=True):
+            if w >= 0.05:
+                left.text(s0 + w / 2, yi, f"{w:.0%}", ha="center", va="center", fontsize=8, color=INK,
+                          bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        start += width
+    left.set_xlim(0, 1)
+    left.xaxis.set_major_formatter(PercentFormatter(1.0))
+    left.set_xlabel("share of the total time to restore (onset → service restored, %)")
+    left.set_yticks(y, labels)
+    left.set_title("Until service is restored", loc="left")
+
+    start = np.zeros(len(rows))
+    for phase in AFTER_PHASES:
+        hours = np.array([after[phase] / 60 for _, _, _, _, after in rows])
+        _fill(right, phase, y, start, hours)
+        start += hours
+    for yi, total in zip(y, start, strict=True):
+        right.text(total, yi, f" {format_duration(total * 60)}", va="center", fontsize=8)
+    right.set_xlim(0, max(float(start.max()), 1e-9) * 1.35)
+    right.set_xlabel("mean time after restoration (hours)")
+    right.set_title("Then", loc="left")
+    right.tick_params(axis="y", left=False)
+
+    handles = [Patch(facecolor=PHASES[p].colour, hatch=PHASES[p].hatch, edgecolor=INK, linewidth=0.5,
+                     label=PHASES[p].label) for p in (*RESTORE_PHASES, *AFTER_PHASES)]
+    figure.legend(handles=handles, loc="outside lower center", ncols=4)
+    return figure
+
+
+# ── Incidents over the horizon ─────────────────────────────────────────────────────────────────────────────
+
+WEEK, MONTH = 7 * 1440.0, 30 * 1440.0
+
+
+def period_counts(table: IncidentTable, horizon: float, replications: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """(period name, bin edges in minutes, counts per replication × bin). Weeks, or 30-day months when a
+    week would hold less than one incident on average over a long horizon."""
+    per_week = len(table) / max(replications, 1) / horizon * WEEK
+    name, size = ("week", WEEK) if horizon <= 8 * WEEK or per_week >= 1 or horizon < 3 * MONTH else ("month", MONTH)
+    edges = np.arange(0.0, horizon, size)
+    if horizon - edges[-1] >= size / 2 or len(edges) == 1:
+        edges = np.append(edges, horizon)  # a last period at least half long is kept, shorter
+    inside = table.onset < edges[-1]
+    bins = np.searchsorted(edges, table.onset[inside], side="right") - 1
+    counts = np.zeros((replications, len(edges) - 1))
+    np.add.at(counts, (table.replication[inside], bins), 1)
+    return name, edges, counts
+
+
+@styled
+def incidents_over_time_figure(table: IncidentTable, horizon: float, replications: int, clock: Clock) -> Figure:
+    """Incidents started per week (or month) across replications: median, mean and the 10th–90th
+    percentile band of the replications."""
+    period, edges, counts = period_counts(table, horizon, replications)
+    figure = new_figure(10, 3.6)
+    ax = figure.subplots()
+    figure.suptitle(f"Incidents per {period} over the horizon, across {replications} replications")
+    low, median, high = np.percentile(counts, [10, 50, 90], axis=0, method="inverted_cdf")
+    mean = counts.mean(axis=0)
+    x = np.arange(len(edges))
+    ax.fill_between(x, np.append(low, low[-1]), np.append(high, high[-1]), step="post", facecolor="#C6DBEF",
+                    hatch="////", edgecolor="#6B8EBF", linewidth=0.0, label="10th–90th percentile of replications")
+    ax.stairs(median, x, color=INK, linewidth=1.8, label="median")
+    ax.plot(x[:-1] + 0.5, mean, color=INK, linestyle="--", marker="o", markersize=4, markerfacecolor="white",
+            linewidth=1.0, label="mean")
+    ax.set_xlim(0, len(edges) - 1)
+    ax.set_ylim(0, max(float(high.max()), float(mean.max()), 1.0) * 1.15)
+    ax.set_ylabel(f"incidents started per {period}")
+    every = max(1, math.ceil((len(edges) - 1) / 14))
+    ticks = list(range(0, len(edges) - 1, every))
+    if clock.wall:
+        ax.set_xticks(ticks, [clock.day(edges[i], long=False)[4:] for i in ticks])
+        ax.set_xlabel(f"{period} starting (date)")
+    else:
+        ax.set_xticks([i + 0.5 for i in ticks], [str(i + 1) for i in ticks])
+        ax.set_xlabel(f"{period} of the simulated period (number)")
+    notes = []
+    last = (edges[-1] - edges[-2]) / (edges[1] - edges[0])
+    if last < 0.999:
+        notes.append(f"The last {period} is {last:.0%} of a full one.")
+    if edges[-1] < horizon:
+        notes.append(f"The last {format_duration(horizon - edges[-1])} (less than half a {period}) are left out.")
+    if notes:
+        figure.supxlabel(" ".join(notes), fontsize=8, color=MUTED, x=0.01, ha="left")
+    ax.legend(loc="upper left", ncols=3)
+    ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
+    return figure

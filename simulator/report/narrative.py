@@ -1,0 +1,177 @@
+"""Incident narratives from the event log alone: which incidents to tell, and the Scribe's timeline of one
+incident in the words the Scribe would use (the postmortem draft around it is in postmortem.py).
+
+Incidents are named `R:N`: replication R (from 0), incident N (from 1) of that replication, shown as
+INC-000N. By default a report tells the median incident (by time to restore) and the slowest one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+import numpy as np
+
+from simulator.errors import DrillsimError
+from simulator.events import Event
+from simulator.metrics import IncidentTable
+from simulator.report.clock import Clock
+from simulator.report.document import Log, LogLine
+from simulator.report.tracks import Track
+from simulator.units import format_duration as fmt
+
+CAUSES = {
+    "deployment": "a deployment", "config": "a configuration change", "capacity": "a capacity shortfall",
+    "dependency": "a failing dependency", "infrastructure": "an infrastructure failure",
+    "unknown": "an unknown cause",
+}  # fmt: skip
+CHANNELS = {
+    "monitoring": "monitoring alert fired", "slo_burn": "SLO burn-rate alert fired",
+    "synthetic": "synthetic check failed", "customer_report": "first customer report came in",
+}  # fmt: skip
+MITIGATIONS = {
+    "rollback": "rollback of the latest deployment", "failover": "failover", "drain": "draining traffic",
+    "debug": "live debugging",
+}  # fmt: skip
+MEANS = {"rollback": "a rollback", "failover": "failover", "drain": "draining traffic", "debug": "live debugging"}
+"""Mitigations as the object of "restored by …"."""
+_ID = re.compile(r"^\s*(\d+)\s*:\s*(?:INC-)?(\d+)\s*$", re.IGNORECASE)
+
+
+def parse_incident_id(text: str) -> tuple[int, int]:
+    """'3:7' or '3:INC-0007' → (3, 7)."""
+    match = _ID.match(text)
+    if not match:
+        raise DrillsimError(f"incident {text!r}: write REPLICATION:INCIDENT, e.g. 3:7 (replication 3, INC-0007)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def incident_id(replication: int, incident: int) -> str:
+    return f"{replication}:{incident}"
+
+
+def typical_incidents(table: IncidentTable) -> list[tuple[str, int, int]]:
+    """(why chosen, replication, incident) of the median and the slowest incident by time to restore."""
+    ttr = table.mitigated - table.onset
+    restored = np.flatnonzero(~np.isnan(ttr))
+    if len(restored) == 0:
+        return []
+    order = restored[np.lexsort((table.incident[restored], table.replication[restored], ttr[restored]))]
+    median, slowest = order[(len(order) - 1) // 2], order[-1]
+    chosen = [("the median incident by time to restore", median)]
+    if slowest != median:
+        chosen.append(("the slowest incident by time to restore", slowest))
+    return [(why, int(table.replication[i]), int(table.incident[i])) for why, i in chosen]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a narrative may know besides the incident's own events: the clock, summary.json, and every
+    incident of the run, for comparisons."""
+
+    clock: Clock
+    summary: dict[str, Any]
+    table: IncidentTable
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.summary.get("scenario", {})
+
+    def person(self, actor: str) -> str:
+        """The scenario's name for a responder, or a role name where it gives none."""
+        if not self.scenario.get("responder_names") and actor.startswith("on-call #"):
+            return "primary on-call" if self.scenario.get("responders", 1) == 1 else f"primary {actor}"
+        return actor
+
+    def share_below(self, metric: str, value: float) -> float:
+        """The share of simulated incidents whose time to detect ('mttd') or restore ('mttr') is below value."""
+        start, end = {"mttd": ("onset", "detected"), "mttr": ("onset", "mitigated")}[metric]
+        values = getattr(self.table, end) - getattr(self.table, start)
+        values = values[~np.isnan(values)]
+        return float(np.mean(values < value - 1e-9)) if len(values) else float("nan")
+
+    def stat(self, metric: str, name: str) -> float | None:
+        return self.summary.get("metrics", {}).get(metric, {}).get(name)
+
+
+# ── The Scribe's log ───────────────────────────────────────────────────────────────────────────────────────
+
+
+def _busy(others: list[Track], at: float, context: Context) -> str:
+    holding = [t for t in others if t.at.get("page_delivered", np.inf) <= at < t.at.get("resolved", np.inf)]
+    return ", ".join(f"{context.person(t.primary)} on {t.label}" for t in holding)
+
+
+def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()) -> list[tuple[float, str]]:
+    """(time, what happened) for one incident's events, in log order, as the Scribe would write them.
+    An acknowledgement and the Incident Commander role it brings are one line, as are a page and its
+    delivery when nobody had to wait."""
+    lines: list[tuple[float, str]] = []
+    waiting = "on-call paged, but no responder is free"
+    escalate = context.scenario.get("escalate_after_minutes")
+    for e in events:
+        d, who = e.detail or {}, context.person(e.actor)
+        if e.action == "onset":
+            line = f"impact began: {d.get('mode')} ({CAUSES.get(d.get('cause'), d.get('cause'))}), {d.get('severity')}"
+        elif e.action == "detected":
+            line = CHANNELS.get(d.get("channel"), f"{d.get('channel')} noticed the failure")
+        elif e.action == "declared":
+            line = "incident declared"
+        elif e.action == "paged":
+            busy = _busy(others, e.time, context)
+            line = waiting + (f" ({busy})" if busy else "")  # replaced below if a responder takes it at once
+        elif e.action == "page_delivered":
+            if d.get("waited", 0) > 0:
+                line = f"{who} free again and paged, after a wait of {fmt(d['waited'])}"
+            elif lines and lines[-1][1].startswith(waiting):
+                lines.pop()
+                if lines and lines[-1] == (e.time, "incident declared"):
+                    lines[-1] = (e.time, f"incident declared; {who} paged")
+                    continue
+                line = f"{who} paged"
+            else:
+                line = f"{who} paged"
+        elif e.action == "page_missed":
+            line = f"no acknowledgement from {who}" + (f" after {fmt(escalate)}" if escalate else "")
+        elif e.action == "escalated":
+            line = f"page escalated to {who}"
+        elif e.action == "acknowledged":
+            line = f"{who} acknowledged"
+        elif e.action == "role_assigned":
+            if lines and lines[-1][0] == e.time and lines[-1][1].endswith("acknowledged"):
+                lines[-1] = (e.time, f"{lines[-1][1]} and took the {d.get('role', 'Incident Commander')} role")
+                continue
+            line = f"{who} took the {d.get('role')} role"
+        elif e.action == "roles_assembled":
+            line = "Ops lead, Comms lead and Scribe in place"
+        elif e.action == "mitigation_started":
+            line = f"{MITIGATIONS.get(d.get('mitigation'), d.get('mitigation'))} started"
+        elif e.action == "mitigation_failed":
+            line = f"{d.get('mitigation')} did not restore service ({d.get('reason', 'did not help')})"
+        elif e.action == "mitigated":
+            line = f"service restored by {MEANS.get(d.get('mitigation'), d.get('mitigation'))}"
+        elif e.action == "resolved":
+            line = f"health confirmed with metrics and logs: incident resolved; {who} stood down"
+        elif e.action == "cleaned_up":
+            line = "temporary fixes removed"
+        elif e.action == "postmortem_held":
+            line = "blameless postmortem held"
+        elif e.action == "postmortem_skipped":
+            line = f"no postmortem: {d.get('severity')} is below the postmortem threshold"
+        elif e.action == "open_at_horizon":
+            line = f"the simulated period ended with the incident still open ({d.get('state')})"
+        else:
+            line = f"{e.action.replace('_', ' ')} ({who})"
+        lines.append((e.time, line))
+    return lines
+
+
+def scribe_log(events: list[Event], context: Context, others: list[Track] = ()) -> Log:
+    """The Scribe's timeline, grouped by day."""
+    clock = context.clock
+    lines = scribe_lines(events, context, others)
+    days = tuple((day, tuple(LogLine(clock.time(t), text) for t, text in group))
+                 for day, group in groupby(lines, key=lambda line: clock.day(line[0])))
+    return Log(days)

@@ -1,0 +1,160 @@
+"""The timeline (Gantt chart) of one replication: a row per incident with its phases on a real time axis,
+and a lane per responder showing whom each incident held, so that overlaps and queueing show.
+
+A quarter of simulated time would squeeze hour-long incidents into slivers, so the chart shows a window
+(by default the busiest stretch, see tracks.busiest_stretch), with a strip above it placing that window in
+the whole horizon.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from simulator.events import Event
+from simulator.report.clock import Clock
+from simulator.report.style import INK, MUTED, PHASES, SEVERITY_MARKERS, new_figure, styled
+from simulator.report.tracks import Track, tracks, window_around
+
+# Each phase of the chart runs from one action to the next.
+SEGMENTS = (
+    ("detect", "onset", "detected"),
+    ("declare", "detected", "declared"),
+    ("wait", "declared", "page_delivered"),
+    ("acknowledge", "page_delivered", "acknowledged"),
+    ("mitigate", "acknowledged", "mitigated"),
+    ("confirm", "mitigated", "resolved"),
+    ("cleanup", "resolved", "cleaned_up"),
+)
+
+
+def _segments(track: Track, horizon: float):
+    for phase, begin, finish in SEGMENTS:
+        if begin not in track.at:
+            continue
+        stop = track.at.get(finish, horizon if track.open_state else None)
+        if stop is not None and stop > track.at[begin]:
+            yield phase, track.at[begin], stop
+
+
+def _lanes(shown: list[Track], people: list[str]) -> list[str]:
+    names = [p for p in people if any(t.primary == p for t in shown)]
+    names += sorted({t.primary for t in shown if t.primary and t.primary not in names})
+    names += sorted({t.secondary for t in shown if t.secondary and t.secondary not in names})
+    return names
+
+
+def _bar(ax, phase, y, left, width, height=0.6):
+    style = PHASES[phase]
+    ax.barh(y, width, left=left, height=height, color=style.colour, hatch=style.hatch, edgecolor=INK,
+            linewidth=0.5)
+
+
+@styled
+def timeline_figure(events: list[Event], *, replication: int, horizon: float, clock: Clock,
+                    window: tuple[float, float] | None = None, people: list[str] | tuple[str, ...] = (),
+                    note: str = "") -> Figure:
+    """Gantt chart of one replication's incidents within `window` (minutes; default: all its incidents),
+    with a lane per responder, and a strip showing where the window lies in the horizon."""
+    every = tracks(events)
+    if window is None:
+        starts = [t.at["onset"] for t in every if "onset" in t.at]
+        ends = [t.at.get("resolved", horizon) for t in every]
+        window = window_around(min(starts), max(ends), horizon) if starts else (0.0, horizon)
+    low, high = window
+    shown = [t for t in every if t.at.get("onset", horizon) < high
+             and max((s[2] for s in _segments(t, horizon)), default=low) > low]
+    lanes = _lanes(shown, list(people))
+    rows = len(shown) + len(lanes)
+    figure = new_figure(10, 2.6 + 0.34 * max(rows, 3))
+    strip, gantt = figure.subplots(2, 1, height_ratios=(0.9, max(rows, 3) * 0.34 + 0.4))
+    figure.suptitle(f"Timeline of replication {replication}: {clock.stamp(low)} – {clock.stamp(high)}")
+
+    # Where the window lies in the whole horizon.
+    for t in every:
+        if "onset" in t.at:
+            strip.plot(t.at["onset"], 0, marker=SEVERITY_MARKERS.get(t.severity, "o"), color=INK,
+                       markerfacecolor="white", markersize=6, linestyle="none")
+    strip.axvspan(low, high, facecolor="#DDDDDD", edgecolor=INK, hatch="////", linewidth=0.6)
+    middle = (low + high) / 2
+    side = "left" if middle < horizon * 0.15 else "right" if middle > horizon * 0.85 else "center"
+    strip.annotate("shown below", (middle, 0.3), xytext=(middle, 0.8), ha=side, va="center", fontsize=7,
+                   color=INK, arrowprops={"arrowstyle": "-|>", "color": INK, "linewidth": 0.8})
+    strip.set_xlim(0, horizon)
+    strip.set_ylim(-1, 1)
+    strip.set_yticks([])
+    strip.spines["left"].set_visible(False)
+    positions, labels = clock.ticks(0, horizon, most=10)
+    strip.set_xticks(positions, labels, fontsize=7)
+    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity); "
+                    "hatched: the stretch shown below", loc="left", fontsize=9, fontweight="normal")
+    severities = sorted({t.severity for t in every if t.severity})
+    strip.legend(handles=[Line2D([], [], marker=SEVERITY_MARKERS.get(s, "o"), color=INK, markerfacecolor="white",
+                                 linestyle="none", label=s) for s in severities],
+                 loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7)
+
+    # One row per incident, then one lane per responder.
+    y_of = {t.incident: rows - 1 - i for i, t in enumerate(shown)}
+    for t in shown:
+        y = y_of[t.incident]
+        for phase, begin, stop in _segments(t, horizon):
+            _bar(gantt, phase, y, begin, stop - begin)
+        for begin, stop, name, worked in t.attempts:
+            if not worked:
+                gantt.plot([stop, stop], [y - 0.3, y + 0.3], color="white", linewidth=2.2)
+                gantt.plot(stop, y, marker="x", color="white", markersize=7, markeredgewidth=3.2)
+                gantt.plot(stop, y, marker="x", color=INK, markersize=6, markeredgewidth=1.4)
+            if (stop - begin) > (high - low) * 0.07:
+                gantt.text((max(begin, low) + min(stop, high)) / 2, y, f"{name}{'' if worked else ' failed'}",
+                           ha="center", va="center", fontsize=7, color=INK,
+                           bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})
+    for k, person in enumerate(lanes):
+        y = len(lanes) - 1 - k
+        for t in shown:
+            end = t.at.get("resolved", horizon)
+            if t.primary == person and "page_delivered" in t.at:
+                # After a missed page the pool member stays held (not working) until the incident frees them.
+                answered = end if t.secondary else t.at.get("acknowledged", end)
+                _lane(gantt, y, t.at["page_delivered"], answered, end, t.label, low, high, bool(t.secondary))
+            if t.secondary == person and "escalated" in t.at:
+                _lane(gantt, y, t.at["escalated"], t.at.get("acknowledged", end), end, t.label, low, high)
+    gantt.axhline(len(lanes) - 0.5, color=MUTED, linewidth=0.8, linestyle="--")
+    names = [f"{t.label} {t.severity} {t.mode}".strip() for t in shown]
+    gantt.set_yticks([y_of[t.incident] for t in shown] + list(range(len(lanes)))[::-1],
+                     names + lanes)
+    gantt.set_ylim(-0.7, rows - 0.3)
+    gantt.set_xlim(low, high)
+    positions, labels = clock.ticks(low, high)
+    gantt.set_xticks(positions, labels)
+    gantt.set_xlabel(f"time ({clock.describe()})")
+    gantt.grid(axis="x", color="#DDDDDD", linewidth=0.6)
+    gantt.set_axisbelow(True)
+    gantt.set_title("Incidents (rows, by phase) and responders (lanes: paged → acknowledged light, "
+                    "working dark, until health is confirmed)" + (f"; {note}" if note else ""),
+                    loc="left", fontsize=9, fontweight="normal")
+    handles = [Patch(facecolor=s.colour, hatch=s.hatch, edgecolor=INK, linewidth=0.5, label=s.label)
+               for s in PHASES.values()]
+    handles += [Patch(facecolor="#F2F2F2", edgecolor=INK, linewidth=0.5, label="responder paged"),
+                Patch(facecolor="#555555", edgecolor=INK, linewidth=0.5, label="responder working"),
+                Patch(facecolor="#F2F2F2", hatch="////", edgecolor=INK, linewidth=0.5,
+                      label="held after a missed page"),
+                Line2D([], [], marker="x", color=INK, linestyle="none", label="mitigation failed")]
+    figure.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7)
+    return figure
+
+
+def _lane(ax, y, paged, answered, end, label, low, high, missed=False):
+    """A responder's hold on one incident: paged (light) until they answer, then working (dark) until health
+    is confirmed; a missed page leaves them held but not working (light, hatched) until then."""
+    ax.barh(y, answered - paged, left=paged, height=0.6, color="#F2F2F2", edgecolor=INK, linewidth=0.5,
+            hatch="////" if missed else "")
+    if end > answered:
+        ax.barh(y, end - answered, left=answered, height=0.6, color="#555555", edgecolor=INK, linewidth=0.5)
+    left, right = max(paged, low), min(end, high)
+    if right - left > (high - low) * 0.06:
+        middle = (left + right) / 2
+        dark = middle >= answered
+        ax.text(middle, y, label, ha="center", va="center", fontsize=7, fontweight="bold",
+                color="white" if dark else INK,
+                bbox=None if dark else {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})
