@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
+
+import typer
 
 from simulator.cli.common import (
     OutOpt,
@@ -23,6 +26,8 @@ def run(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     out: OutOpt = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html, report.md and figures into "
+                                         "the --out folder (see `drillsim report`).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate a scenario and print MTTD, MTTA, MTTR, MTBF and time to resolve.
@@ -32,12 +37,18 @@ def run(
     from rich.console import Console
 
     from simulator import api
+    from simulator.report.progress import RunProgress
     from simulator.report.table import metrics_table
     from simulator.units import format_duration
 
+    if report and out is None:
+        raise typer.BadParameter("--report needs --out FOLDER to write the report into", param_hint="--report")
     path = scenario_path(scenario)
     loaded = api.load_scenario(path)
-    results = api.simulate(loaded, replications=replications, seed=seed, keep_events=out is not None)
+    total = loaded.replications if replications is None else replications
+    with RunProgress(total, enabled=not quiet) as progress:
+        results = api.simulate(loaded, replications=replications, seed=seed, keep_events=out is not None,
+                               progress=progress)
     stats = results.summary()
     console = Console(width=None if sys.stdout.isatty() else 132)
     open_count = stats["mttr"].censored
@@ -56,3 +67,9 @@ def run(
         written = api.write_results(results, out)
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")
+    if report:
+        from simulator.report.build import build_report
+
+        pages = build_report(out)
+        if not quiet:
+            console.print(f"Wrote {pages[0].name}, {pages[1].name} and {len(pages) - 2} figures to {out}/")

@@ -1,0 +1,62 @@
+"""A progress bar for long runs: replications done, rate and time left, on stderr.
+
+It appears only once a run has taken longer than `delay` seconds (short runs print nothing extra), only
+when stderr is a terminal (nothing animated in pipes, files or CI logs), and never when disabled.
+Use it as the `progress(done)` callback of `simulate`, inside a `with` block that removes it at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from simulator.units import format_duration
+
+
+class RunProgress:
+    def __init__(self, total: int, *, enabled: bool = True, delay: float = 1.0, console: Console | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.total = total
+        self.console = console or Console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal and not self.console.is_dumb_terminal
+        self.delay = delay
+        self.clock = clock
+        self.started = clock()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __enter__(self) -> RunProgress:
+        self.started = self.clock()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = self.clock() - self.started
+        if self.bar is None:
+            if elapsed < self.delay or done >= self.total:
+                return
+            self.bar = Progress(
+                TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+                TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[left]}"),
+                console=self.console, transient=True,
+            )
+            self.task = self.bar.add_task("run", total=self.total, rate="", left="")
+            self._update(done, elapsed)
+            self.bar.start()
+        else:
+            self._update(done, elapsed)
+
+    def _update(self, done: int, elapsed: float) -> None:
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - done) / rate / 60 if rate > 0 else float("nan")  # minutes
+        self.bar.update(self.task, completed=done, rate=f"· {rate:,.0f}/s" if rate >= 10 else f"· {rate:.1f}/s",
+                        left=f"· {format_duration(left, precision=2)} left" if done < self.total else "")
