@@ -30,6 +30,8 @@ def parse_duration(value: object) -> float:
     if isinstance(value, int | float):
         if value == 0:
             return 0.0
+        if not value > 0 or not math.isfinite(value):
+            raise ValueError(f"duration {value!r} is {'negative' if value < 0 else 'not finite'}")
         raise ValueError(f"duration {value!r} has no unit; write e.g. '{value}m' (s, m, h, d or w)")
     if not isinstance(value, str):
         raise ValueError(f"expected a duration such as '5m', got {type(value).__name__}")
@@ -55,6 +57,8 @@ def parse_duration(value: object) -> float:
         key = _UNIT_WORDS.get(unit.lower())
         if key is None:
             raise ValueError(f"unknown unit {unit!r} in duration {value!r}; use s, m, h, d or w")
+        if amount.startswith("-"):
+            raise ValueError(f"duration {value!r} has a negative part ({amount}{unit})")
         total += float(amount) * MINUTES_PER[key]
         pos = match.end()
     if total < 0:
@@ -92,15 +96,17 @@ def format_duration(minutes: float | None, *, precision: int = 2) -> str:
     if math.isinf(minutes):
         return "∞"
     sign = "-" if minutes < 0 else ""
-    seconds = round(abs(minutes) * 60)
+    exact = abs(minutes) * 60
+    seconds = math.floor(exact + 0.5)
     if seconds == 0:
         return "0s"
     units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))  # days, not weeks: "90d" reads better
-    # Find the largest unit, then round the total to the smallest unit shown, so "59m 59.6s" reads "1h".
+    # Find the largest unit, then round the total (once, halves up) to the smallest unit shown, so
+    # "59m 59.6s" reads "1h".
     first = next(i for i, (_, size) in enumerate(units) if seconds >= size)
     last = min(first + precision - 1, len(units) - 1)
     step = units[last][1]
-    seconds = round(seconds / step) * step
+    seconds = math.floor(exact / step + 0.5) * step
     parts = []
     for name, size in units:
         if seconds >= size and len(parts) < precision:
