@@ -139,6 +139,13 @@ class FailureMode(Frozen):
     detection: Detection
     mitigations: Mitigations
 
+    @field_validator("every")
+    @classmethod
+    def _gaps_take_time(cls, every):
+        if every is not None and not every.mean > 0:
+            raise ValueError("the mean time between onsets must be above 0 (failures cannot start back to back)")
+        return every
+
     @model_validator(mode="after")
     def _one_arrival(self):
         if (self.every is None) == (self.rate is None):

@@ -47,15 +47,33 @@ def parse_scenario(text: str, file: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_problem(error, doc, file) for error in exc.errors())
+        problems.extend(_problem(error, doc, file) for error in _one_per_mistake(exc.errors(), doc.data))
         raise ScenarioError(problems) from None
     if problems:
         raise ScenarioError(problems)
     return scenario
 
 
+def _one_per_mistake(errors: list[dict[str, Any]], data: Any) -> list[dict[str, Any]]:
+    """Pydantic reports a value that fits no member of a union (`SEV1` or a mapping of weights, say) once per
+    member. Where another error names the same field (or a part of it), drop the members' "not this type"
+    errors."""
+    paths = [_data_path(data, error["loc"], error["type"]) for error in errors]
+    specific = {path[:end] for path, error in zip(paths, errors, strict=True) if not _type_error(error)
+                for end in range(len(path) + 1)}
+    return [error for path, error in zip(paths, errors, strict=True)
+            if not (_type_error(error) and path in specific)]
+
+
+def _type_error(error: dict[str, Any]) -> bool:
+    """Whether the error only says the value is not of this union member's type."""
+    if error["type"] == "literal_error":  # a list given where a name would do, say
+        return isinstance(error.get("input"), list | dict)
+    return error["type"].endswith("_type")
+
+
 def _problem(error: dict[str, Any], doc: Document, file: str | None) -> Problem:
-    path = _data_path(doc.data, error["loc"])
+    path = _data_path(doc.data, error["loc"], error["type"])
     where = doc.position(path)
     return Problem(
         _message(error, doc.data, path),
@@ -66,10 +84,10 @@ def _problem(error: dict[str, Any], doc: Document, file: str | None) -> Problem:
     )
 
 
-def _data_path(data: Any, loc: tuple) -> tuple:
+def _data_path(data: Any, loc: tuple, kind: str = "missing") -> tuple:
     """Pydantic's error location, less the union tags and validator names it inserts, as a path into the data.
 
-    A key that is missing from the data still ends the path (so a missing field is named)."""
+    For a missing field (`kind` "missing") the key that is missing from the data still ends the path."""
     path: list[str | int] = []
     node = data
     for index, part in enumerate(loc):
@@ -78,7 +96,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
         if in_dict or in_list:
             path.append(part)
             node = node[part]
-        elif index == len(loc) - 1 and isinstance(node, dict) and isinstance(part, str):
+        elif kind == "missing" and index == len(loc) - 1 and isinstance(node, dict) and isinstance(part, str):
             path.append(part)  # a missing field
         # else: a tag such as 'lognormal' or 'function-before[...]' that the data does not hold
     return tuple(path)
@@ -137,7 +155,7 @@ def _siblings(data: Any, path: tuple) -> set[str]:
     for part in path[:-1]:
         parent = parent[part]
     present = {key for key in parent if key != path[-1]} if isinstance(parent, dict) else set()
-    best = max(_models(), key=lambda cls: (len(present & _field_names(cls)), -len(_field_names(cls))))
-    if present & _field_names(best):
-        return _field_names(best)
-    return set().union(*(_field_names(cls) for cls in _models()))
+    overlap = {cls: len(present & _field_names(cls)) for cls in _models()}
+    best = max(overlap.values())
+    # Several models may fit as well (a team's `acknowledge` is also a secondary's): suggest from all of them.
+    return set().union(*(_field_names(cls) for cls, score in overlap.items() if score == best))
