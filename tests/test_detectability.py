@@ -1,0 +1,149 @@
+"""Detectability: the period-to-period noise of MTTR against the normal approximation, and the command."""
+
+from __future__ import annotations
+
+import json
+import math
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simulator.cli import app
+from simulator.compare import compare
+from simulator.detectability import comparison_detectability, detectability, power_curve, scenario_detectability
+from simulator.errors import DrillsimError
+from simulator.scenario.variants import parse_source
+
+# Where the normal approximation holds: time to restore is constants plus a uniform 20m–60m debugging, so a
+# period's mean of 30 incidents is very nearly normal. No queue: plenty of responders.
+GENTLE = """\
+name: gentle
+horizon: 30d
+replications: 60
+seed: 4
+team: {responders: 20, acknowledge: 2m}
+policy: {declare_after: 1m, mitigation: debug-first}
+failure_modes:
+  - name: bad-deploy
+    cause: deployment
+    rate: 1/d
+    detection:
+      monitoring: {delay: 4m}
+    mitigations:
+      rollback: {duration: 10m}
+      debug: {duration: {kind: uniform, low: 20m, high: 60m}}
+variants:
+  rollback-first: {policy.mitigation: rollback-first}
+  same: {policy.confirm: 10m}
+"""
+N = 30
+Z = NormalDist().inv_cdf(0.975)
+
+
+@pytest.fixture(scope="module")
+def gentle():
+    return parse_source(GENTLE, file="gentle.yaml")
+
+
+@pytest.fixture(scope="module")
+def found(gentle):
+    return scenario_detectability(gentle.scenario, incidents_per_period=N, improvement=0.2, trials=4000)
+
+
+def test_the_noise_of_the_mean_agrees_with_the_normal_approximation(found):
+    mean = found["mean"]
+    sigma = found.sigma
+    assert sigma == pytest.approx(40 / math.sqrt(12), rel=0.05)  # a uniform over 40 minutes
+    expected = Z * sigma * math.sqrt(2 / N)
+    assert mean.normal_half_width == pytest.approx(expected)
+    # 4000 simulated pairs estimate the 2.5th and 97.5th percentiles to about 1.5%; allow four times that
+    assert mean.half_width == pytest.approx(expected, rel=0.06)
+
+
+def test_how_often_a_real_improvement_is_missed_agrees_with_the_normal_approximation(found):
+    mean = found["mean"]
+    assert mean.change == pytest.approx(-0.2)
+    mu, sigma = mean.before, found.sigma
+    # after = 0.8 × before, so (period after − period before) ~ Normal(−0.2 μ, (1 + 0.64) σ² / N)
+    spread = math.sqrt(1.64 * sigma**2 / N)
+    missed = NormalDist().cdf(-0.2 * mu / spread)
+    assert mean.missed == pytest.approx(missed, abs=0.03)
+    # no change looking like a 20% improvement: period B ≤ 0.8 × period A, B − 0.8 A ~ Normal(0.2 μ, 1.64 σ²/N)
+    assert mean.false_alarm == pytest.approx(missed, abs=0.03)
+    # standing out of the noise: the change beyond the no-change half-width
+    seen = NormalDist().cdf((0.2 * mu - Z * sigma * math.sqrt(2 / N)) / spread)
+    assert mean.power == pytest.approx(seen, abs=0.03)
+
+
+def test_the_incidents_needed_agree_with_the_normal_approximation(found):
+    mean = found["mean"]
+    mu, sigma = mean.before, found.sigma
+    z_power = NormalDist().inv_cdf(0.8)
+    expected = ((Z * math.sqrt(2) * sigma + z_power * math.sqrt(1.64) * sigma) / (0.2 * mu)) ** 2
+    assert mean.needed == pytest.approx(expected, rel=0.15)
+    assert mean.needed_power >= 0.77
+
+
+def test_median_and_p90_are_reported_too(found):
+    assert set(found.statistics) == {"mean", "median", "p90"}
+    for statistic in ("median", "p90"):
+        s = found[statistic]
+        assert s.half_width > 0 and 0 <= s.missed <= 1 and s.needed >= 2
+        assert math.isnan(s.normal_half_width)
+
+
+def test_the_noise_shrinks_as_one_over_the_square_root_of_the_incidents(gentle):
+    curve = power_curve(gentle.scenario, sizes=[10, 40, 160], trials=2000)
+    widths = [found["mean"].half_width for _, found in curve]
+    assert widths[0] / widths[1] == pytest.approx(2, rel=0.1)
+    assert widths[1] / widths[2] == pytest.approx(2, rel=0.1)
+    powers = [found["mean"].power for _, found in curve]
+    assert powers == sorted(powers)
+
+
+def test_a_variant_brings_its_own_change(gentle):
+    variants = gentle.variants(["rollback-first", "same"])
+    found = scenario_detectability(gentle.scenario, variants["rollback-first"], trials=1000)
+    assert found.incidents == round(found.incidents_per_horizon)  # the scenario's incidents per horizon
+    assert found["mean"].after < found["mean"].before
+    assert found["mean"].needed is not None
+    unchanged = scenario_detectability(gentle.scenario, variants["same"], trials=500)
+    assert unchanged["mean"].change == 0 and unchanged["mean"].needed is None
+    result = compare(variants, resamples=200)
+    from_comparison = comparison_detectability(result, "rollback-first", trials=1000)
+    assert from_comparison["mean"].after == pytest.approx(found["mean"].after)
+
+
+def test_the_analysis_is_seeded(gentle):
+    rng = np.random.default_rng
+    one = detectability(np.arange(1.0, 100.0), incidents=10, trials=500, rng=rng(3), find_needed=False)
+    two = detectability(np.arange(1.0, 100.0), incidents=10, trials=500, rng=rng(3), find_needed=False)
+    assert one.as_document() == two.as_document()
+
+
+def test_bad_inputs_are_clear_errors():
+    with pytest.raises(DrillsimError, match="share between 0 and 1"):
+        detectability(np.arange(1.0, 10.0), incidents=5, improvement=1.5)
+    with pytest.raises(DrillsimError, match="too few incidents"):
+        detectability(np.array([1.0]), incidents=5)
+
+
+def test_the_command_reports_mean_median_and_p90(tmp_path):
+    path = tmp_path / "gentle.yaml"
+    path.write_text(GENTLE, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["detectability", str(path), "-N", "30", "--improvement", "20%",
+                                      "--trials", "1000", "-n", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for word in ("mean", "median", "p90", "To see it reliably"):
+        assert word in result.output
+    document = json.loads((out / "detectability.json").read_text())
+    assert document["incidents_per_period"] == 30 and set(document["statistics"]) == {"mean", "median", "p90"}
+    assert (out / "detectability-mttr.png").stat().st_size > 0
+    variant = CliRunner().invoke(app, ["detectability", str(path), "-V", "rollback-first", "--trials", "500",
+                                       "-n", "10", "-q"])
+    assert variant.exit_code == 0, variant.output
+    bad = CliRunner().invoke(app, ["detectability", str(path), "--improvement", "120%"])
+    assert bad.exit_code == 2 and "between 0% and 100%" in bad.output
