@@ -137,8 +137,6 @@ def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Blo
         replication, low, high = busiest_stretch(results.incidents, results.horizon)
         why = "the busiest stretch of the whole run"
     else:
-        if not 0 <= replication < results.replications:
-            raise DrillsimError(f"replication {replication} is not in these results (0–{results.replications - 1})")
         low = high = math.nan
         why = f"replication {replication}, as asked"
     events = results.events_of([replication])[replication]
@@ -182,7 +180,10 @@ def narrative_blocks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list
 
 def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
                   replication: int | None = None) -> list[Block]:
-    """The whole report, in reading order."""
+    """The whole report, in reading order. What was asked for is checked before anything is drawn."""
+    if replication is not None and not 0 <= replication < results.replications:
+        raise DrillsimError(f"replication {replication} is not in these results (0–{results.replications - 1})")
+    narratives = narrative_blocks(results, incidents)
     return [
         *scenario_blocks(results),
         Heading(2, "Key numbers", anchor="key-numbers"),
@@ -192,5 +193,5 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
         Paragraph("Pooled over every incident of every replication; `open` counts incidents the end of the "
                   "period cut short (censored). The interval is that of the mean across replications."),
         *figure_blocks(results, replication=replication),
-        *narrative_blocks(results, incidents),
+        *narratives,
     ]

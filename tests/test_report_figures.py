@@ -1,0 +1,149 @@
+"""Every figure function runs on a small real result and draws a non-empty image with its title, axis labels
+(with units) and legend; figures are deterministic and stay legible in grey print."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from simulator import load_scenario, simulate, write_results
+from simulator.metrics import metric_values
+from simulator.report.clock import Clock
+from simulator.report.figures import (
+    distribution_figure,
+    duration_ticks,
+    heavy_tailed,
+    incidents_over_time_figure,
+    phase_share_figure,
+    phase_shares,
+)
+from simulator.report.results import read_results
+from simulator.report.style import MARKS, PHASES, png_bytes
+from simulator.report.timeline import timeline_figure
+from simulator.report.tracks import busiest_stretch, window_around
+from simulator.scenario.bundled import default_scenario
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    write_results(simulate(load_scenario(default_scenario()), replications=4), folder)
+    return read_results(folder)
+
+
+def labels(figure) -> tuple[str, list[str], list[str]]:
+    """(title, every axis label, every legend text) of a figure."""
+    texts = []
+    for ax in figure.axes:
+        legend = ax.get_legend()
+        if legend:
+            texts += [t.get_text() for t in legend.get_texts()]
+    texts += [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    axis = [ax.get_xlabel() for ax in figure.axes] + [ax.get_ylabel() for ax in figure.axes]
+    return figure.get_suptitle(), [a for a in axis if a], texts
+
+
+def assert_image(figure) -> np.ndarray:
+    data = png_bytes(figure)
+    image = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
+    assert image.shape[0] > 300 and image.shape[1] > 1000
+    assert (image < 128).mean() > 0.01  # something dark was drawn, not a blank page
+    return image
+
+
+@pytest.mark.parametrize(("metric", "title", "unit"), [
+    ("mttd", "MTTD: time to detect", "time to detect"),
+    ("mtta", "MTTA: time to acknowledge", "time to acknowledge"),
+    ("mttr", "MTTR: time to restore", "time to restore"),
+    ("mtbf", "MTBF: time between failures", "time between failures"),
+])  # fmt: skip
+def test_distribution_figures(results, metric, title, unit):
+    values, _, censored = metric_values(results.incidents, metric)
+    figure = distribution_figure(values, metric, replications=results.replications, censored=censored)
+    suptitle, _, legend = labels(figure)
+    assert suptitle.startswith(title)
+    assert len(figure.axes) == 2
+    hist, ecdf = figure.axes
+    assert hist.get_xlabel().startswith(unit) and ecdf.get_xlabel() == hist.get_xlabel()
+    assert any(word in hist.get_xlabel() for word in ("minutes", "hours", "days"))
+    assert hist.get_ylabel().startswith("number of") and "(%)" in ecdf.get_ylabel()
+    assert hist.get_title(loc="left").startswith("Histogram") and ecdf.get_title(loc="left").startswith("Cumulative")
+    # median, mean and p95 are marked and labelled with their values
+    for mark in ("median", "mean", "p95"):
+        assert any(text.startswith(f"{mark} ") for text in legend)
+    if heavy_tailed(values):
+        assert hist.get_xscale() == "log"
+    assert_image(figure)
+
+
+def test_phase_share_figure(results):
+    figure = phase_share_figure(results.incidents)
+    title, axes, legend = labels(figure)
+    assert title.startswith("Where the time goes")
+    assert "share of the total time to restore (onset → service restored, %)" in axes
+    assert "mean time after restoration (hours)" in axes
+    assert [text.split(" ")[0] for text in legend] == ["detect", "declare", "wait", "acknowledge", "mitigate",
+                                                       "confirm", "clean"]
+    for name, count, mean, shares, _ in phase_shares(results.incidents):
+        assert sum(shares.values()) == pytest.approx(1.0), name
+        assert count > 0 and mean > 0
+    assert_image(figure)
+
+
+def test_incidents_over_time_figure(results):
+    figure = incidents_over_time_figure(results.incidents, results.horizon, results.replications,
+                                        Clock(results.start))
+    title, axes, legend = labels(figure)
+    assert title == f"Incidents per week over the horizon, across {results.replications} replications"
+    assert "incidents started per week" in axes and "week starting (date)" in axes
+    assert legend == ["10th–90th percentile of replications", "median", "mean"]
+    assert_image(figure)
+
+
+def test_timeline_figure(results):
+    replication, low, high = busiest_stretch(results.incidents, results.horizon)
+    events = results.events_of([replication])[replication]
+    figure = timeline_figure(events, replication=replication, horizon=results.horizon, clock=Clock(results.start),
+                             window=window_around(low, high, results.horizon), people=["Ana", "Ben"])
+    title, axes, legend = labels(figure)
+    assert title.startswith(f"Timeline of replication {replication}: ")
+    assert axes == ["time (wall-clock time; the simulated period starts Mon 5 Jan 2026 09:00)"]
+    assert "mitigate (→ service restored)" in legend and "responder working" in legend
+    gantt = figure.axes[1]
+    rows = [t.get_text() for t in gantt.get_yticklabels()]
+    assert any(row.startswith("INC-") for row in rows)
+    assert set(rows) & {"Ana", "Ben"}  # a lane per responder who worked in the window
+    assert_image(figure)
+
+
+def test_figures_are_deterministic(results):
+    values, _, _ = metric_values(results.incidents, "mttr")
+    first = png_bytes(distribution_figure(values, "mttr", replications=4))
+    assert first == png_bytes(distribution_figure(values, "mttr", replications=4))
+
+
+def test_grey_print_needs_no_colour():
+    assert len({style.hatch for style in PHASES.values()}) == len(PHASES)
+    assert len({mark.linestyle for mark in MARKS.values()}) == len({mark.marker for mark in MARKS.values()}) == 3
+
+
+def test_heavy_tails_and_round_ticks():
+    rng = np.random.default_rng(1)
+    assert heavy_tailed(rng.lognormal(3, 1.2, 500))
+    assert not heavy_tailed(rng.uniform(10, 20, 500))
+    assert duration_ticks(3, 400) == [5, 10, 15, 30, 60, 120, 240]
+
+
+def test_an_empty_metric_still_draws():
+    figure = distribution_figure(np.array([]), "mttr", replications=1)
+    assert figure.get_suptitle().startswith("MTTR")
+
+
+def test_the_cli_does_not_import_matplotlib():
+    code = "import sys, simulator.cli; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

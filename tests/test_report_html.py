@@ -1,0 +1,143 @@
+"""The HTML report: self-contained (no external resource), the metrics table with the numbers of
+summary.json, one embedded image per figure; the Markdown report links the same figures as PNG files."""
+
+from __future__ import annotations
+
+import base64
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from simulator import load_scenario, simulate, write_results
+from simulator.errors import DrillsimError
+from simulator.metrics import METRICS
+from simulator.outputs import EVENTS, read_summary
+from simulator.report.build import build_report
+from simulator.report.content import narrative_blocks, timeline_blocks
+from simulator.report.document import Heading, Paragraph, Prompt
+from simulator.report.html import render_html
+from simulator.report.markdown import render_markdown
+from simulator.report.results import read_results
+from simulator.scenario.bundled import default_scenario
+from simulator.units import format_duration
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: tags with attributes, and the cells of the metrics table."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.cells: list[tuple[dict, str]] = []
+        self._cell: dict | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "td":
+            self._cell, self._text = dict(attrs), []
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.cells.append((self._cell, "".join(self._text)))
+            self._cell = None
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results")
+    write_results(simulate(load_scenario(default_scenario()), replications=3), folder)
+    written = build_report(folder)
+    return folder, written
+
+
+def test_writes_html_markdown_and_one_png_per_figure(report):
+    _, written = report
+    names = [p.name for p in written]
+    assert names[:2] == ["report.html", "report.md"]
+    assert sorted(names[2:]) == sorted(["mttd.png", "mtta.png", "mttr.png", "mtbf.png", "phases.png", "timeline.png",
+                                        "incidents-over-time.png"])
+    for path in written[2:]:
+        assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_html_embeds_every_figure_and_fetches_nothing(report):
+    folder, written = report
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    page = Page()
+    page.feed(text)
+    images = [attrs["src"] for tag, attrs in page.tags if tag == "img"]
+    assert len(images) == len(written) - 2
+    embedded = {base64.b64decode(src.removeprefix("data:image/png;base64,")) for src in images}
+    assert embedded == {path.read_bytes() for path in written[2:]}
+    for tag, attrs in page.tags:
+        for name in ("src", "href", "srcset", "poster", "data", "action"):
+            value = attrs.get(name)
+            assert value is None or value.startswith(("data:", "#")), (tag, name, value)
+        assert tag not in ("script", "link", "iframe", "object", "embed")
+    assert "url(" not in text and "@import" not in text and "http://" not in text and "https://" not in text
+    assert "@media print" in text
+
+
+def test_html_metrics_table_matches_summary_json(report):
+    folder, _ = report
+    summary = read_summary(folder)
+    page = Page()
+    page.feed((folder / "report.html").read_text(encoding="utf-8"))
+    rows = {}
+    for attrs, text in page.cells:
+        if "data-minutes" in attrs:
+            rows.setdefault(float(attrs["data-minutes"]), set()).add(text)
+    for key in METRICS:
+        stats = summary["metrics"][key]
+        for name in ("mean", "median", "p90", "p95", "p99", "max"):
+            value = stats[name]
+            assert value in rows, (key, name)
+            assert format_duration(value) in rows[value]
+        assert str(stats["count"]) in rows[float(stats["count"])]
+    html_text = (folder / "report.html").read_text(encoding="utf-8")
+    for key, (label, _, _) in METRICS.items():
+        stats = summary["metrics"][key]
+        ci = f"{format_duration(stats['ci_low'])}–{format_duration(stats['ci_high'])}"
+        assert f"<td>{label}</td>" in html_text and ci in html_text
+
+
+def test_markdown_has_the_same_sections_and_links_the_pngs(report):
+    folder, written = report
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    for path in written[2:]:
+        assert f"]({path.name})" in markdown
+    html_text = (folder / "report.html").read_text(encoding="utf-8")
+    for heading in re.findall(r"^#{1,4} (.+)$", markdown, flags=re.MULTILINE):
+        assert heading.replace("`", "") in re.sub(r"</?code>", "", html_text)
+    assert "## Incident narratives" in markdown and "#### What went badly" in markdown
+    assert markdown.count("**To write:**") >= 6
+
+
+def test_without_the_event_log_the_report_says_so(report, tmp_path):
+    folder, _ = report
+    for name in ("summary.json", "incidents.csv"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    assert not (tmp_path / EVENTS).exists()
+    results = read_results(tmp_path)
+    assert timeline_blocks(results, None)[1:] == [Paragraph("No events.jsonl in the results folder, so no timeline.")]
+    assert narrative_blocks(results)[1:] == [Paragraph("No events.jsonl in the results folder, so no narratives.")]
+
+
+def test_a_folder_without_results_is_a_clear_error(tmp_path):
+    with pytest.raises(DrillsimError, match=r"no summary\.json"):
+        build_report(tmp_path)
+
+
+def test_text_is_escaped_and_prompts_are_marked():
+    blocks = [Heading(1, "a <b> & c"), Paragraph("**bold** and `code` <script>"), Prompt("fill in")]
+    html_text = render_html(blocks, "t")
+    assert "a &lt;b&gt; &amp; c" in html_text and "<script>" not in html_text
+    assert "<strong>bold</strong> and <code>code</code>" in html_text
+    assert 'class="prompt"' in html_text and "To write:" in html_text
+    assert "> ✎ **To write:** fill in" in render_markdown(blocks)
