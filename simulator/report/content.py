@@ -145,8 +145,10 @@ def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Blo
         slowest = max(chosen, key=lambda t: t.at.get("resolved", results.horizon) - t.at["onset"], default=None)
         low, high = (slowest.at["onset"], slowest.at.get("resolved", results.horizon)) if slowest else (0.0, 240.0)
     window = window_around(low, high, results.horizon)
-    figure = timeline_figure(events, replication=replication, horizon=results.horizon, clock=Clock(results.start),
-                             window=window, people=results.scenario.get("responder_names") or [])
+    clock = Clock(results.start)
+    figure = timeline_figure(events, replication=replication, horizon=results.horizon, clock=clock, window=window,
+                             people=results.scenario.get("responder_names") or [],
+                             rename=Context(clock, results.summary, results.incidents).person)
     return [*blocks, Paragraph(f"Shown: {why}."), Image("timeline", f"Timeline of replication {replication}",
                                                         CAPTIONS["timeline"], png_bytes(figure))]
 

@@ -123,9 +123,10 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
         ecdf.plot([value / size], [share], marker=mark.marker, color=INK, markerfacecolor="white",
                   markersize=7, linestyle="none", zorder=5)
         right = _fraction(value / size, float(x.min()), float(x.max()), log) > 0.6
+        above = right and share < 0.85  # near the top, text above the point would run into the title
         ecdf.annotate(f"{text}: {share:.0%} at or below", (value / size, share),
-                      xytext=(-8, 4) if right else (8, -4), textcoords="offset points", fontsize=8,
-                      va="bottom" if right else "top", ha="right" if right else "left",
+                      xytext=(-8 if right else 8, 4 if above else -5), textcoords="offset points", fontsize=8,
+                      va="bottom" if above else "top", ha="right" if right else "left",
                       bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         handles.append(Line2D([], [], color=INK, linestyle=mark.linestyle, marker=mark.marker,
                               markerfacecolor="white", label=text))

@@ -104,7 +104,7 @@ def read_incidents(path: Path) -> IncidentTable:
         elif name in ("replication", "incident"):
             data[name] = np.array([int(c) for c in cells], dtype=np.int64)
         elif name == "escalated":
-            data[name] = np.array([c == "True" for c in cells], dtype=bool)
+            data[name] = np.array([c.strip().lower() in ("true", "1") for c in cells], dtype=bool)
         else:
             data[name] = np.array([float(c) if c else math.nan for c in cells], dtype=float)
     return IncidentTable(**data)

@@ -8,6 +8,8 @@ the whole horizon.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -54,9 +56,10 @@ def _bar(ax, phase, y, left, width, height=0.6):
 @styled
 def timeline_figure(events: list[Event], *, replication: int, horizon: float, clock: Clock,
                     window: tuple[float, float] | None = None, people: list[str] | tuple[str, ...] = (),
-                    note: str = "") -> Figure:
+                    rename: Callable[[str], str] = str, note: str = "") -> Figure:
     """Gantt chart of one replication's incidents within `window` (minutes; default: all its incidents),
-    with a lane per responder, and a strip showing where the window lies in the horizon."""
+    with a lane per responder (in the order of `people`, each lane named by `rename`), and a strip showing
+    where the window lies in the horizon."""
     every = tracks(events)
     if window is None:
         starts = [t.at["onset"] for t in every if "onset" in t.at]
@@ -87,8 +90,8 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     strip.spines["left"].set_visible(False)
     positions, labels = clock.ticks(0, horizon, most=10)
     strip.set_xticks(positions, labels, fontsize=7)
-    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity); "
-                    "hatched: the stretch shown below", loc="left", fontsize=9, fontweight="normal")
+    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity)", loc="left",
+                    fontsize=9, fontweight="normal")
     severities = sorted({t.severity for t in every if t.severity})
     strip.legend(handles=[Line2D([], [], marker=SEVERITY_MARKERS.get(s, "o"), color=INK, markerfacecolor="white",
                                  linestyle="none", label=s) for s in severities],
@@ -122,7 +125,7 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     gantt.axhline(len(lanes) - 0.5, color=MUTED, linewidth=0.8, linestyle="--")
     names = [f"{t.label} {t.severity} {t.mode}".strip() for t in shown]
     gantt.set_yticks([y_of[t.incident] for t in shown] + list(range(len(lanes)))[::-1],
-                     names + lanes)
+                     names + [rename(person) for person in lanes])
     gantt.set_ylim(-0.7, rows - 0.3)
     gantt.set_xlim(low, high)
     positions, labels = clock.ticks(low, high)
@@ -130,31 +133,29 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     gantt.set_xlabel(f"time ({clock.describe()})")
     gantt.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     gantt.set_axisbelow(True)
-    gantt.set_title("Incidents (rows, by phase) and responders (lanes: paged → acknowledged light, "
-                    "working dark, until health is confirmed)" + (f"; {note}" if note else ""),
+    gantt.set_title("Rows: incidents by phase · lanes: whom each incident held" + (f"; {note}" if note else ""),
                     loc="left", fontsize=9, fontweight="normal")
     handles = [Patch(facecolor=s.colour, hatch=s.hatch, edgecolor=INK, linewidth=0.5, label=s.label)
                for s in PHASES.values()]
-    handles += [Patch(facecolor="#F2F2F2", edgecolor=INK, linewidth=0.5, label="responder paged"),
-                Patch(facecolor="#555555", edgecolor=INK, linewidth=0.5, label="responder working"),
-                Patch(facecolor="#F2F2F2", hatch="////", edgecolor=INK, linewidth=0.5,
-                      label="held after a missed page"),
+    handles += [Patch(facecolor=PAGED, hatch="....", edgecolor=INK, linewidth=0.5, label="responder paged"),
+                Patch(facecolor=WORKING, edgecolor=INK, linewidth=0.5, label="responder working"),
+                Patch(facecolor=PAGED, hatch="////", edgecolor=INK, linewidth=0.5, label="held after a missed page"),
                 Line2D([], [], marker="x", color=INK, linestyle="none", label="mitigation failed")]
     figure.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7)
     return figure
 
 
+PAGED, WORKING = "#FFFFFF", "#8C8C8C"  # lanes: white (dotted) while paged, mid grey while working
+
+
 def _lane(ax, y, paged, answered, end, label, low, high, missed=False):
-    """A responder's hold on one incident: paged (light) until they answer, then working (dark) until health
-    is confirmed; a missed page leaves them held but not working (light, hatched) until then."""
-    ax.barh(y, answered - paged, left=paged, height=0.6, color="#F2F2F2", edgecolor=INK, linewidth=0.5,
-            hatch="////" if missed else "")
+    """A responder's hold on one incident: paged (white, dotted) until they answer, then working (grey) until
+    health is confirmed; after a missed page they stay held but not working (white, hatched) until then."""
+    ax.barh(y, answered - paged, left=paged, height=0.6, color=PAGED, edgecolor=INK, linewidth=0.5,
+            hatch="////" if missed else "....")
     if end > answered:
-        ax.barh(y, end - answered, left=answered, height=0.6, color="#555555", edgecolor=INK, linewidth=0.5)
+        ax.barh(y, end - answered, left=answered, height=0.6, color=WORKING, edgecolor=INK, linewidth=0.5)
     left, right = max(paged, low), min(end, high)
     if right - left > (high - low) * 0.06:
-        middle = (left + right) / 2
-        dark = middle >= answered
-        ax.text(middle, y, label, ha="center", va="center", fontsize=7, fontweight="bold",
-                color="white" if dark else INK,
-                bbox=None if dark else {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})
+        ax.text((left + right) / 2, y, label, ha="center", va="center", fontsize=7, fontweight="bold", color=INK,
+                bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})
