@@ -51,7 +51,7 @@ a { color: inherit; }
   body { margin: 0; max-width: none; font-size: 10.5pt; }
   h2, h3, h4, h5 { break-after: avoid; }
   figure, table, .prompt, .log li { break-inside: avoid; }
-  h2.chapter { break-before: page; }
+  h2.chapter, h3[id^="incident-"] ~ h3[id^="incident-"] { break-before: page; }
   nav { display: none; }
   .prompt { background: none; }
 }
