@@ -287,3 +287,15 @@ def comparison_detectability(comparison, variant: str, *, metric: str = "mttr",
     found = detectability(before, after, incidents=incidents, metric=metric, trials=trials, level=level,
                           power=power, rng=rng if rng is not None else analysis_rng(comparison.seed, 3))
     return replace(found, incidents_per_horizon=per_horizon, horizon=base.scenario.horizon)
+
+
+def per_period(results, metric: str = "mttr", statistic: str = "mean") -> np.ndarray:
+    """What a dashboard would have shown: one replication is one period (the scenario's horizon), and its
+    value is the statistic of that period's incidents (NaN for a period without any)."""
+    values, replication, _ = metric_values(results.incidents, metric)
+    out = np.full(results.replications, np.nan)
+    for index in range(results.replications):
+        chosen = values[replication == index]
+        if len(chosen):
+            out[index] = _statistic(chosen, statistic)
+    return out

@@ -19,8 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from simulator.compare import BETTER, WORSE, Comparison, signed_duration
+from simulator.detectability import MAX_SIMULATED_INCIDENTS, Detectability
 from simulator.detectability import STATISTICS as PERIOD_STATISTICS
-from simulator.detectability import Detectability
 from simulator.metrics import METRICS, metric_values
 from simulator.runner import Results
 from simulator.units import format_duration
@@ -73,33 +73,44 @@ def statistics_table(comparison: Comparison, metrics: Sequence[str] | None = Non
     return table
 
 
-def differences_table(comparison: Comparison, metrics: Sequence[str] | None = None) -> Table:
-    """Each variant against the baseline: paired differences of the mean and the median, with intervals."""
+def differences_table(comparison: Comparison, metrics: Sequence[str] | None = None, compact: bool = False) -> Table:
+    """Each variant against the baseline: paired differences of the mean and the median, with intervals and
+    the probability that the variant is better. `compact` stacks each difference over its interval, for
+    narrow screens and notebooks."""
     level = f"{comparison.level:.0%}"
     table = Table(title=f"Paired differences from {comparison.baseline} ({level} bootstrap intervals over "
                         f"{comparison.replications} replications, {comparison.resamples} resamples)",
                   title_justify="left", header_style="bold")
-    for column in ("metric", "variant", "Δ mean", f"{level} CI", "Δ median", f"{level} CI", "P(better)",
-                   "verdict"):
+    if compact:
+        columns = ("metric", "variant", f"Δ mean, {level} CI, P(better)", f"Δ median, {level} CI, P(better)",
+                   "verdict")
+    else:
+        columns = ("metric", "variant", "Δ mean", f"{level} CI", "Δ median", f"{level} CI", "P(better)", "verdict")
+    for column in columns:
         table.add_column(column, justify="left" if column in ("metric", "variant", "verdict") else "right",
-                         no_wrap=column != "verdict")
+                         no_wrap=column != "variant")
     for metric in metrics or METRICS:
         for number, name in enumerate(comparison.variants):
             mean = comparison.difference(name, metric, "mean")
             median = comparison.difference(name, metric, "median")
+            if compact:
+                cells = [f"{signed_duration(d.difference)}\n{d.interval_text()}\n{d.p_better:.0%} better"
+                         for d in (mean, median)]
+            else:
+                cells = [signed_duration(mean.difference), mean.interval_text(), signed_duration(median.difference),
+                         median.interval_text(), f"{mean.p_better:.0%} / {median.p_better:.0%}"]
             table.add_row(
-                METRICS[metric][0] if number == 0 else "", name,
-                signed_duration(mean.difference), mean.interval_text(),
-                signed_duration(median.difference), median.interval_text(),
-                f"{mean.p_better:.0%} / {median.p_better:.0%}",
-                Text(_verdict(mean.verdict, median.verdict), style=VERDICT_STYLE.get(mean.verdict, "")),
-                end_section=number == len(comparison.variants) - 1,
+                METRICS[metric][0] if number == 0 else "", name, *cells,
+                Text(_verdict(mean.verdict, median.verdict, compact), style=VERDICT_STYLE.get(mean.verdict, "")),
+                end_section=compact or number == len(comparison.variants) - 1,
             )
     return table
 
 
-def _verdict(mean: str, median: str) -> str:
-    return mean if mean == median else f"{mean} (median: {median})"
+def _verdict(mean: str, median: str, compact: bool = False) -> str:
+    if mean == median:
+        return mean
+    return f"{mean}\n(median: {median})" if compact else f"{mean} (median: {median})"
 
 
 def verdict_lines(comparison: Comparison, metrics: Sequence[str] = ("mttr",)) -> list[str]:
@@ -118,14 +129,14 @@ def detectability_table(found: Detectability) -> Table:
     level = f"{found.level:.0%}"
     table = Table(title=f"{name} on a dashboard: two periods of {found.incidents} incidents each "
                         f"({found.trials} simulated pairs)", title_justify="left", header_style="bold")
-    columns = ("statistic", "now", "after the change", f"{level} noise band", "± as normal approx.",
-               "change missed", "false alarm", "stands out", f"incidents needed ({found.target_power:.0%})")
+    columns = ("statistic", "now", "after", f"{level} noise", "normal approx.", "missed", "false alarm",
+               "stands out", f"needed ({found.target_power:.0%})")
     for column in columns:
         table.add_column(column, justify="left" if column == "statistic" else "right")
     for statistic, s in found.statistics.items():
-        needed = "never" if s.needed is None else f"{s.needed:,}"
+        needed = _needed(s)
         table.add_row(
-            statistic, format_duration(s.before), f"{format_duration(s.after)} ({s.change:+.0%})",
+            statistic, format_duration(s.before), f"{format_duration(s.after)} ({_change(s.change)})",
             f"±{format_duration(s.half_width)} (±{s.relative_half_width:.0%})",
             "" if math.isnan(s.normal_half_width) else f"±{format_duration(s.normal_half_width)}",
             f"{s.missed:.0%}", f"{s.false_alarm:.0%}", f"{s.power:.0%}", needed,
@@ -146,7 +157,7 @@ def detectability_lines(found: Detectability, statistics: Sequence[str] = ("mean
                    f"±{format_duration(s.half_width)} (±{s.relative_half_width:.0%}) from noise alone "
                    f"({found.level:.0%} of period pairs).")
         direction = "an improvement" if (s.after < s.before) == found.lower_is_better else "a deterioration"
-        out.append(f"  A real change of {s.change:+.0%} ({direction}) shows the wrong way or not at all in "
+        out.append(f"  A real change of {_change(s.change)} ({direction}) shows the wrong way or not at all in "
                    f"{s.missed:.0%} of period pairs, and stands out of the noise in {s.power:.0%}.")
         share = abs(s.change) if math.isnan(false_share) else false_share
         out.append(f"  No change at all looks like an improvement of {share:.0%} or more in "
@@ -158,9 +169,25 @@ def detectability_lines(found: Detectability, statistics: Sequence[str] = ("mean
             if not math.isnan(found.incidents_per_horizon) and found.incidents_per_horizon > 0:
                 periods = s.needed / found.incidents_per_horizon
                 worth = f", about {periods:,.1f} × {format_duration(found.horizon)} of incidents"
-            out.append(f"  To see it reliably ({found.target_power:.0%} of the time) takes about {s.needed:,} "
-                       f"incidents per period{worth}.")
+            if math.isnan(s.needed_power):
+                out.append(f"  To see it reliably ({found.target_power:.0%} of the time) would take over "
+                           f"{MAX_SIMULATED_INCIDENTS:,} incidents per period: in practice, never.")
+            else:
+                out.append(f"  To see it reliably ({found.target_power:.0%} of the time) takes about {s.needed:,} "
+                           f"incidents per period{worth}.")
     return out
+
+
+def _change(share: float) -> str:
+    return f"{share:+.1%}" if abs(share) < 0.01 else f"{share:+.0%}"
+
+
+def _needed(s) -> str:
+    if s.needed is None:
+        return "never: nothing changes"
+    if math.isnan(s.needed_power):
+        return f"over {MAX_SIMULATED_INCIDENTS:,}"
+    return f"{s.needed:,}"
 
 
 def dashboard_lines(found: Detectability, variant: str, baseline: str,
@@ -174,12 +201,13 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
         if s.needed is None:
             out.append(f"{variant}: the {statistic} {name} does not change, so no dashboard would show a change.")
             continue
-        needed = f"{s.needed:,}" + ("" if not math.isnan(s.needed_power) else " (normal approximation)")
-        out.append(f"{variant}: a {s.change:+.0%} change of the {statistic} {name}, seen on a dashboard of two "
+        needed = (f"from about {s.needed:,}" if not math.isnan(s.needed_power)
+                  else f"only beyond {MAX_SIMULATED_INCIDENTS:,}")
+        out.append(f"{variant}: a {_change(s.change)} change of the {statistic} {name}, seen on a dashboard of two "
                    f"{period} periods ({found.incidents} incidents each), shows the wrong way or not at all "
                    f"{s.missed:.0%} of the time and beyond the ±{format_duration(s.half_width)} noise "
-                   f"{s.power:.0%} of the time; reliably ({found.target_power:.0%}) from about {needed} incidents "
-                   "per period.")
+                   f"{s.power:.0%} of the time; reliably ({found.target_power:.0%}) {needed} incidents per "
+                   "period.")
     return out
 
 
@@ -201,10 +229,13 @@ def sweep_table(result: Sweep, metric: str = "mttr") -> Table:
     return table
 
 
-def comparison_report(comparison: Comparison, metrics: Sequence[str] = ("mttr",)) -> Group:
-    """Everything `drillsim compare` prints about a comparison, as one renderable (also for notebooks)."""
-    return Group(statistics_table(comparison), Text(""), differences_table(comparison), Text(""),
-                 *[Text(line) for line in verdict_lines(comparison, metrics)])
+def comparison_report(comparison: Comparison, metrics: Sequence[str] | None = None,
+                      sentences: Sequence[str] = ("mttr",)) -> Group:
+    """The tables `drillsim compare` prints (for `metrics`, default all) and the verdicts in sentences (for
+    `sentences`), as one renderable for a console or a notebook."""
+    return Group(statistics_table(comparison, metrics), Text(""), differences_table(comparison, metrics, True),
+                 Text(""),
+                 *[Text(line) for line in verdict_lines(comparison, sentences)])
 
 
 # ── Figures ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -337,12 +368,14 @@ def forest_figure(comparison: Comparison, metrics: Sequence[str] | None = None) 
     notes = fig.add_subplot(grid[0, 1], sharey=ax)
     notes.axis("off")
     level = f"{comparison.level:.0%}"
+    ends = [0.0]
     for y, (metric, name) in enumerate(rows):
         for offset, statistic, marker, face in ((-0.13, "mean", "o", "black"), (0.13, "median", "s", "white")):
             d = comparison.difference(name, metric, statistic)
             if d.baseline == 0 or math.isnan(d.relative):
                 continue
             centre, low, high = d.relative, d.low / d.baseline, d.high / d.baseline
+            ends.extend(v for v in (low, high) if math.isfinite(v))
             ax.errorbar([centre], [y + offset], xerr=[[centre - low], [high - centre]], fmt=marker,
                         color="black", markerfacecolor=face, markersize=6, capsize=3, linewidth=1.2,
                         linestyle="none", label=f"{statistic} ({level} CI)" if y == 0 else None)
@@ -354,6 +387,8 @@ def forest_figure(comparison: Comparison, metrics: Sequence[str] | None = None) 
                    fontweight="bold" if mean.verdict in (BETTER, WORSE) else "normal",
                    transform=notes.get_yaxis_transform())
     ax.axvline(0, color="#555555", linewidth=0.9, linestyle="--", zorder=0)
+    margin = max((max(ends) - min(ends)) * 0.12, 0.02)
+    ax.set_xlim(min(ends) - margin, max(ends) + margin)
     ax.set_yticks(range(len(rows)), [f"{METRICS[m][0]} · {n}" if len(comparison.variants) > 1 else METRICS[m][0]
                                      for m, n in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -520,6 +555,36 @@ def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None
     return fig
 
 
+@_styled
+def dashboard_figure(values: Sequence[float], metric: str = "mttr", statistic: str = "mean",
+                     period: str = "period", overall: float | None = None) -> Figure:
+    """A dashboard's history: one bar per period (simulator.detectability.per_period), with the long-run
+    value and each period's change from the one before, when nothing at all changed between periods."""
+    fig = _new_figure(7.5, 3.8)
+    ax = fig.add_subplot()
+    name = METRICS[metric][0]
+    values = np.asarray(values, dtype=float)
+    x = np.arange(1, len(values) + 1)
+    ax.bar(x, values, color="#b0b0b0", edgecolor="#555555", linewidth=0.6, label=f"{statistic} {name} of the {period}")
+    if overall is not None:
+        ax.axhline(overall, color="black", linestyle="--", linewidth=1.0,
+                   label=f"long-run {statistic}: {format_duration(overall)}")
+    for i in range(1, len(values)):
+        if values[i - 1] > 0 and np.isfinite(values[i]):
+            change = values[i] / values[i - 1] - 1
+            ax.text(x[i], values[i], f"{change:+.0%}", ha="center", va="bottom", fontsize=7.5,
+                    fontweight="bold" if abs(change) >= 0.2 else "normal")
+    ax.set_xticks(x, [f"{period} {i}" for i in x] if len(x) <= 12 else [str(i) for i in x],
+                  rotation=0 if len(x) <= 8 else 45)
+    ax.set_ylabel(f"{statistic} {name} ({METRICS[metric][1]})")
+    ax.yaxis.set_major_locator(_duration_locator())
+    ax.yaxis.set_major_formatter(_duration_formatter())
+    ax.set_ylim(0, float(np.nanmax(values)) * 1.18 if len(values) else 1)
+    ax.legend(loc="upper left", ncol=2)
+    ax.set_title(f"{name} per {period} when nothing changed\n(labels: the change from the {period} before)")
+    return fig
+
+
 def _null():
     from matplotlib.ticker import NullFormatter
 
@@ -537,6 +602,6 @@ def save_png(figure: Figure, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["comparison_report", "detectability_figure", "detectability_lines",
+__all__ = ["comparison_report", "dashboard_figure", "dashboard_lines", "detectability_figure", "detectability_lines",
            "detectability_table", "differences_table", "ecdf_figure", "forest_figure", "power_figure",
            "save_png", "statistics_table", "sweep_figure", "sweep_table", "verdict_lines"]
