@@ -1,0 +1,194 @@
+"""The engine against queueing theory (seeded, compared within a 99% confidence interval).
+
+Every delay but the responder's holding time is set to zero, so an incident pages the pool at its onset and
+holds a responder for exactly its debugging time: the on-call pool is then an M/M/c queue, and the wait for
+a responder (the `waited` column, from the `page_delivered` event) must have the mean that Erlang C gives.
+Replications are the independent units: the interval is that of the ratio estimator Σ values / Σ counts.
+A warm-up is cut at the start of each replication (the queue starts empty), and incidents paged close to
+the horizon are left out too (their waits are not over yet).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator import parse_scenario, simulate
+from simulator.metrics import t_quantile
+
+LEVEL = 0.99
+
+
+def queue(responders, arrivals, holding, *, replications, horizon):
+    """An M/M/c pool: Poisson onsets (`arrivals`, a rate or an exponential `every`), exponential holding."""
+    scenario = parse_scenario(f"""
+name: M/M/{responders}
+horizon: {horizon}
+replications: {replications}
+seed: 20260105
+team: {{responders: {responders}, acknowledge: 0s, assemble: 0s}}
+policy: {{declare_after: 0s, confirm: 0s, cleanup: 0s}}
+failure_modes:
+  - name: load
+    cause: capacity
+    {arrivals}
+    detection: {{monitoring: {{delay: 0s}}}}
+    mitigations: {{debug: {{duration: {{kind: exponential, mean: {holding}}}}}}}
+""")
+    return simulate(scenario, keep_events=False, workers=1)
+
+
+def ratio_interval(values, replication, replications):
+    """(mean, half-width) of Σ values / Σ counts with replications as the independent units."""
+    sums = np.bincount(replication, weights=values, minlength=replications)
+    counts = np.bincount(replication, minlength=replications).astype(float)
+    mean = sums.sum() / counts.sum()
+    variance = np.sum((sums - mean * counts) ** 2) / (replications * (replications - 1)) / counts.mean() ** 2
+    return mean, t_quantile(0.5 + LEVEL / 2, replications - 1) * math.sqrt(variance)
+
+
+def erlang_c(c, a):
+    """The probability that an incident waits for one of c responders at offered load a (facts.md)."""
+    top = a**c / math.factorial(c) * c / (c - a)
+    return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+
+
+def steady_waits(results, warm_up):
+    table = results.incidents
+    keep = (table.onset >= warm_up) & (table.onset < results.scenario.horizon - warm_up)
+    waited = table.waited[keep]
+    assert not np.isnan(waited).any()  # every kept incident has reached a responder
+    return waited, table.replication[keep]
+
+
+def test_erlang_c_formula_reduces_to_known_cases():
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = ρ
+    assert erlang_c(2, 1.0) == pytest.approx(1 / 3)
+    assert erlang_c(3, 1.5) == pytest.approx(0.2368421, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def mm1():
+    """λ = 1 per 2h, 1/μ = 1h: ρ = 0.5. 40 replications of 40 days, about 19,000 incidents."""
+    return queue(1, "rate: 12/d", "60m", replications=40, horizon="40d")
+
+
+def test_single_responder_reproduces_the_mm1_mean_wait(mm1):
+    lam, mu = 1 / 120, 1 / 60
+    expected = (lam / mu) / (mu - lam)  # Wq = ρ / (μ − λ) = 60 minutes
+    waited, replication = steady_waits(mm1, warm_up=40 * 60)
+    mean, half = ratio_interval(waited, replication, mm1.replications)
+    assert expected == pytest.approx(60.0)
+    assert abs(mean - expected) < half, (mean, half)
+    assert half < 0.12 * expected  # the interval is tight enough to mean something
+
+
+def test_single_responder_is_busy_a_share_rho_of_the_time(mm1):
+    """PASTA: an incident finds the responder busy with probability ρ = 0.5."""
+    waited, replication = steady_waits(mm1, warm_up=40 * 60)
+    share, half = ratio_interval((waited > 0).astype(float), replication, mm1.replications)
+    assert abs(share - 0.5) < half, (share, half)
+
+
+def test_poisson_onsets_give_the_configured_mtbf(mm1):
+    """`rate: 12/d` is an exponential time between failures of mean 2h.
+
+    Gaps are seen only between onsets inside the horizon, which shortens their pooled mean by a share of
+    about 1/(λH) (0.2% here); the expectation allows for it.
+    """
+    stats = mm1.summary()["mtbf"]
+    expected = 120.0 * (1 - 120.0 / mm1.scenario.horizon)
+    table = mm1.incidents
+    order = np.lexsort((table.onset, table.replication))
+    onset, replication = table.onset[order], table.replication[order]
+    same = replication[1:] == replication[:-1]
+    gaps, gap_replication = (onset[1:] - onset[:-1])[same], replication[1:][same]
+    mean, half = ratio_interval(gaps, gap_replication, mm1.replications)
+    assert stats.mean == pytest.approx(mean)
+    assert stats.count == len(gaps)
+    assert abs(mean - expected) < half, (mean, expected, half)
+    # Exponential, not merely the right mean: a share e⁻¹ of the gaps is longer than the mean.
+    longer = float(np.mean(gaps > 120.0))
+    assert abs(longer - math.exp(-1)) < 4 * math.sqrt(math.exp(-1) * (1 - math.exp(-1)) / len(gaps))
+
+
+@pytest.mark.parametrize(
+    ("responders", "every", "holding", "replications", "horizon"),
+    [
+        (2, "60m", "60m", 40, "30d"),  # a = 1, ρ = 0.5: C = 1/3, Wq = 20 minutes
+        (3, "40m", "60m", 30, "25d"),  # a = 1.5, ρ = 0.5: Wq ≈ 9.47 minutes
+    ],
+)
+def test_a_pool_reproduces_the_erlang_c_mean_wait(responders, every, holding, replications, horizon):
+    results = queue(responders, f"every: {{kind: exponential, mean: {every}}}", holding,
+                    replications=replications, horizon=horizon)
+    lam, mu = 1 / float(every[:-1]), 1 / float(holding[:-1])
+    a = lam / mu
+    expected = erlang_c(responders, a) / (responders * mu - lam)
+    waited, replication = steady_waits(results, warm_up=40 * 60)
+    mean, half = ratio_interval(waited, replication, replications)
+    assert abs(mean - expected) < half, (mean, expected, half)
+    assert half < 0.2 * expected
+    share, half = ratio_interval((waited > 0).astype(float), replication, replications)
+    assert abs(share - erlang_c(responders, a)) < half, (share, half)
+
+
+# ── Policies compared with common random numbers ───────────────────────────────────────────────────────────
+
+DEPLOYS = """
+name: deployments
+horizon: 60d
+replications: 40
+seed: 424242
+team:
+  responders: 30
+  acknowledge: {kind: lognormal, median: 3m, p95: 12m}
+  assemble: {kind: triangular, low: 2m, mode: 5m, high: 15m}
+policy:
+  declare_after: {kind: lognormal, median: 5m, p95: 20m}
+  mitigation: MITIGATION
+failure_modes:
+  - name: bad-deploy
+    cause: deployment
+    every: {kind: exponential, mean: 8h}
+    detection:
+      monitoring: {probability: 0.85, delay: {kind: lognormal, median: 4m, p95: 15m}}
+      customer_report: {delay: {kind: lognormal, median: 25m, p95: 2h}}
+    mitigations:
+      rollback: {duration: {kind: lognormal, median: 8m, p95: 25m}, success: 0.9}
+      debug: {duration: {kind: lognormal, median: 90m, p95: 8h}}
+"""
+
+
+def test_rollback_first_beats_debug_first_by_what_the_durations_imply():
+    """Debug-first takes a debugging time D; rollback-first takes a rollback time R and, when the rollback
+    fails (probability 1 − p), D as well. So MTTR(debug-first) − MTTR(rollback-first) = p·E[D] − E[R]."""
+    runs = {}
+    for policy in ("rollback-first", "debug-first"):
+        scenario = parse_scenario(DEPLOYS.replace("MITIGATION", policy))
+        runs[policy] = simulate(scenario, keep_events=False, workers=1)
+    first, second = runs["rollback-first"].incidents, runs["debug-first"].incidents
+    # The same failures met the same dice: only the mitigation differs.
+    assert len(first) > 5000
+    np.testing.assert_array_equal(first.onset, second.onset)
+    np.testing.assert_array_equal(first.detected, second.detected)
+    assert not (first.waited > 0).any() and not (second.waited > 0).any()  # enough responders: no queue
+    np.testing.assert_array_equal(first.acknowledged, second.acknowledged)
+
+    mitigations = runs["rollback-first"].scenario.failure_modes[0].mitigations
+    p, rollback, debug = mitigations.rollback.success, mitigations.rollback.duration, mitigations.debug.duration
+    expected = p * debug.mean - rollback.mean  # about 126 minutes
+    assert expected == pytest.approx(0.9 * 90 * math.exp(debug.log_sigma**2 / 2)
+                                     - 8 * math.exp(rollback.log_sigma**2 / 2))
+
+    restored = ~np.isnan(first.mitigated) & ~np.isnan(second.mitigated)
+    difference = (second.mitigated - second.onset) - (first.mitigated - first.onset)
+    mean, half = ratio_interval(difference[restored], first.replication[restored], 40)
+    assert abs(mean - expected) < half, (mean, expected, half)
+    assert half < 0.1 * expected
+
+    # Paired, the delays both policies share (detection, declaration, acknowledgement) cancel out: the
+    # differences vary less than the difference of two independent runs would.
+    unpaired = math.sqrt(np.var(first.mitigated - first.onset, where=restored)
+                         + np.var(second.mitigated - second.onset, where=restored))
+    assert np.std(difference[restored]) < unpaired
