@@ -11,7 +11,7 @@ from simulator.events import incident_label
 from simulator.metrics import METRICS
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
-from simulator.report.narrative import Context, incident_id, typical_incidents
+from simulator.report.narrative import Context, incident_id, parse_incident_id, typical_incidents
 from simulator.report.postmortem import postmortem
 from simulator.report.results import ResultsFolder
 from simulator.units import format_duration as fmt
@@ -153,17 +153,19 @@ def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Blo
                                                         CAPTIONS["timeline"], png_bytes(figure))]
 
 
+def narrative_picks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list[tuple[str, int, int]]:
+    """(why, replication, incident) of the incidents to tell: those chosen as 'R:N', or the typical ones."""
+    if chosen:
+        return [("chosen for this report", *parse_incident_id(text)) for text in chosen]
+    return typical_incidents(results.incidents)
+
+
 def narrative_blocks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list[Block]:
     """Postmortem drafts of the chosen incidents ('R:N'), or of the median and the slowest one."""
-    from simulator.report.narrative import parse_incident_id
-
     blocks: list[Block] = [Heading(2, "Incident narratives", anchor="narratives")]
     if not results.has_events:
         return [*blocks, Paragraph("No events.jsonl in the results folder, so no narratives.")]
-    if chosen:
-        picks = [("chosen for this report", *parse_incident_id(text)) for text in chosen]
-    else:
-        picks = typical_incidents(results.incidents)
+    picks = narrative_picks(results, chosen)
     if not picks:
         return [*blocks, Paragraph("No incident was restored, so there is no typical one to tell.")]
     blocks.append(Paragraph("Told from the event log, in the Scribe's words: "
@@ -185,6 +187,11 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
     """The whole report, in reading order. What was asked for is checked before anything is drawn."""
     if replication is not None and not 0 <= replication < results.replications:
         raise DrillsimError(f"replication {replication} is not in these results (0–{results.replications - 1})")
+    if results.has_events:  # read the event logs the timeline and the narratives need in one pass
+        from simulator.report.tracks import busiest_stretch
+
+        shown = replication if replication is not None else busiest_stretch(results.incidents, results.horizon)[0]
+        results.events_of({shown} | {r for _, r, _ in narrative_picks(results, incidents)})
     narratives = narrative_blocks(results, incidents)
     return [
         *scenario_blocks(results),

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ class ResultsFolder:
     folder: Path
     summary: dict[str, Any]
     incidents: IncidentTable
+    _read: dict[int, list[Event]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -57,18 +58,21 @@ class ResultsFolder:
         return (self.folder / EVENTS).is_file()
 
     def events_of(self, replications: Iterable[int]) -> dict[int, list[Event]]:
-        """The event log of each of `replications`, in log order (one pass over events.jsonl)."""
+        """The event log of each of `replications`, in log order. One pass over events.jsonl reads all the
+        replications not read before; ask for everything you will need in one call."""
         wanted = set(replications)
-        found: dict[int, list[Event]] = {r: [] for r in wanted}
-        if not wanted or not self.has_events:
-            return found
-        with open(self.folder / EVENTS, encoding="utf-8") as handle:
-            for line in handle:
-                match = _REPLICATION.search(line)
-                if match and int(match.group(1)) in wanted:
-                    event = Event.from_json(json.loads(line))
-                    found[event.replication].append(event)
-        return found
+        missing = wanted - self._read.keys()
+        if missing:
+            found: dict[int, list[Event]] = {r: [] for r in missing}
+            if self.has_events:
+                with open(self.folder / EVENTS, encoding="utf-8") as handle:
+                    for line in handle:
+                        match = _REPLICATION.search(line)
+                        if match and int(match.group(1)) in missing:
+                            event = Event.from_json(json.loads(line))
+                            found[event.replication].append(event)
+            self._read.update(found)
+        return {r: self._read[r] for r in wanted}
 
 
 def read_results(folder: str | Path) -> ResultsFolder:
