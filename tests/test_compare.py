@@ -230,3 +230,28 @@ def test_bad_variants_and_options_exit_2_with_the_field(scenario_file):
     lonely.write_text(KNOWN.split("variants:")[0], encoding="utf-8")
     result = invoke("compare", lonely)
     assert result.exit_code == 2 and "nothing to compare" in result.output
+
+
+def test_figures_have_titles_axis_labels_and_legends(source):
+    from simulator.report.comparison import ecdf_figure, forest_figure
+
+    result = compare(source.variants(["rollback-first", "same"]), resamples=200)
+    ax = ecdf_figure(result, "mttr").axes[0]
+    assert "MTTR" in ax.get_title() and "time to restore" in ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()] == ["baseline", "rollback-first", "same"]
+    forest = forest_figure(result)
+    ax = forest.axes[0]
+    assert "share of baseline's value" in ax.get_xlabel()
+    assert len(ax.get_yticklabels()) == 2 * 4  # two variants × the four metrics a policy can move
+    assert forest.get_suptitle().startswith("Paired differences from baseline")
+
+
+def test_the_commands_help_does_not_load_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom simulator.cli import app\n"
+            "for command in ('compare', 'sweep', 'detectability'):\n"
+            "    assert CliRunner().invoke(app, [command, '--help']).exit_code == 0\n"
+            "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

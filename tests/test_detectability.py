@@ -147,3 +147,22 @@ def test_the_command_reports_mean_median_and_p90(tmp_path):
     assert variant.exit_code == 0, variant.output
     bad = CliRunner().invoke(app, ["detectability", str(path), "--improvement", "120%"])
     assert bad.exit_code == 2 and "between 0% and 100%" in bad.output
+
+
+def test_figures_tell_the_dashboard_story(gentle, found):
+    from simulator import simulate
+    from simulator.detectability import per_period
+    from simulator.report.comparison import dashboard_figure, detectability_figure, power_figure
+
+    figure = detectability_figure(found)
+    assert [ax.get_title().split(":")[0] for ax in figure.axes] == ["mean", "median", "p90"]
+    assert all("this period − last period" in ax.get_xlabel() for ax in figure.axes)
+    assert figure.legends
+    curve = power_curve(gentle.scenario, sizes=[5, 20], trials=300)
+    ax = power_figure(curve, current=N).axes[0]
+    assert ax.get_xlabel() == "incidents per period (log scale)" and ax.get_title()
+    history = simulate(gentle.scenario, replications=4, keep_events=False)
+    values = per_period(history)
+    assert len(values) == 4 and np.all(values > 0)
+    ax = dashboard_figure(values, period="month").axes[0]
+    assert len(ax.patches) == 4 and "mean MTTR" in ax.get_ylabel()
