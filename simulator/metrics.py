@@ -263,7 +263,8 @@ class Stats:
 
 
 def t_quantile(p: float, dof: int) -> float:
-    """Student's t quantile (exact for 1 and 2 degrees of freedom, Cornish–Fisher beyond: error < 1e-4)."""
+    """Student's t quantile: exact for 1 and 2 degrees of freedom, found by bisection of the exact distribution
+    function up to 30, Cornish–Fisher beyond (error < 1e-6 there)."""
     if dof <= 0:
         return math.nan
     if dof == 1:
@@ -275,7 +276,33 @@ def t_quantile(p: float, dof: int) -> float:
     g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return z + g1 / dof + g2 / dof**2 + g3 / dof**3 + g4 / dof**4
+    estimate = z + g1 / dof + g2 / dof**2 + g3 / dof**3 + g4 / dof**4
+    if dof > 30:
+        return estimate
+    low, high = estimate - 1.0, estimate + 1.0  # Cornish–Fisher is off by far less than 1 from 3 dof on
+    while _t_cdf(low, dof) > p:
+        low -= abs(low) + 1.0
+    while _t_cdf(high, dof) < p:
+        high += abs(high) + 1.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        if middle in (low, high):
+            break
+        low, high = (middle, high) if _t_cdf(middle, dof) < p else (low, middle)
+    return (low + high) / 2
+
+
+def _t_cdf(t: float, dof: int) -> float:
+    """P(T ≤ t) for Student's t with a whole number of degrees of freedom (Abramowitz & Stegun 26.7.3–4)."""
+    theta = math.atan(t / math.sqrt(dof))
+    cos = math.cos(theta)
+    odd = dof % 2
+    total, term = 0.0, cos if odd else 1.0
+    for power in range(odd, dof - 1, 2):  # cos^power θ, with coefficients (1·3·…)/(2·4·…) or (2·4·…)/(3·5·…)
+        total += term
+        term *= cos * cos * (power + 1) / (power + 2)
+    inside = 2 / math.pi * (theta + math.sin(theta) * total) if odd else math.sin(theta) * total
+    return (1 + inside) / 2
 
 
 def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,

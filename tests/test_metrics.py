@@ -1,0 +1,230 @@
+"""Metrics from hand-made event logs and incident tables, where every answer is known."""
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator.events import Event
+from simulator.metrics import (
+    METRICS,
+    IncidentTable,
+    incident_table,
+    mean_ci,
+    metric_values,
+    stats,
+    summarize,
+    t_quantile,
+)
+
+
+def life(replication, incident, onset, *, detected=None, acknowledged=None, waited=0.0, escalated=False,
+         mitigated=None, resolved=None, cleaned_up=None, severity="SEV3", responder="Ana", channel="monitoring"):
+    """The events of one incident, as far as it got; each time is minutes since the replication started."""
+    def event(time, phase, action, actor="system", detail=None):
+        return Event(time, replication, incident, phase, action, actor, detail)
+
+    out = [event(onset, "detection", "onset", detail={"mode": "m", "cause": "deployment", "severity": severity})]
+    if detected is not None:
+        out += [event(detected, "detection", "detected", channel, {"channel": channel}),
+                event(detected, "detection", "declared", "on-call"),
+                event(detected, "response", "paged", "pager"),
+                event(detected + waited, "response", "page_delivered", "Ana", {"waited": waited})]
+    if escalated:
+        out += [event(detected + waited + 15, "response", "page_missed", "Ana"),
+                event(detected + waited + 15, "response", "escalated", responder)]
+    if acknowledged is not None:
+        out += [event(acknowledged, "response", "acknowledged", responder)]
+    if mitigated is not None:
+        out += [event(mitigated - 5, "response", "mitigation_started", "Ops lead", {"mitigation": "rollback"}),
+                event(mitigated, "response", "mitigated", "Ops lead", {"mitigation": "rollback"})]
+    if resolved is not None:
+        out += [event(resolved, "resolution", "resolved", responder)]
+    if cleaned_up is not None:
+        out += [event(cleaned_up, "resolution", "cleaned_up", "Ops lead"),
+                event(cleaned_up, "learning", "postmortem_skipped", "Incident Commander", {"severity": severity})]
+    else:
+        out += [event(1000, "learning", "open_at_horizon", detail={"state": "..."})]
+    return out
+
+
+# Replication 1 is logged first: the table orders rows by (replication, incident) whatever the log's order.
+EVENTS = [
+    *life(1, 1, 20),  # open before detection
+    *life(1, 2, 50, detected=52, acknowledged=60, mitigated=70, resolved=80, cleaned_up=90),
+    *life(1, 3, 200, detected=210, acknowledged=215, mitigated=300, resolved=310, cleaned_up=320, severity="SEV1"),
+    *life(0, 1, 10, detected=14, acknowledged=22, mitigated=40, resolved=50, cleaned_up=110),
+    *life(0, 2, 100, detected=130, waited=5.0, escalated=True, acknowledged=160, responder="Chen",
+          channel="customer_report"),
+]
+
+
+@pytest.fixture
+def table():
+    return incident_table(EVENTS)
+
+
+def test_the_incident_table_has_one_row_per_incident_in_order(table):
+    assert len(table) == 5
+    assert table.replication.tolist() == [0, 0, 1, 1, 1]
+    assert table.incident.tolist() == [1, 2, 1, 2, 3]
+    assert table.onset.tolist() == [10, 100, 20, 50, 200]
+    np.testing.assert_array_equal(table.detected, [14, 130, np.nan, 52, 210])
+    np.testing.assert_array_equal(table.acknowledged, [22, 160, np.nan, 60, 215])
+    np.testing.assert_array_equal(table.mitigated, [40, np.nan, np.nan, 70, 300])
+    np.testing.assert_array_equal(table.resolved, [50, np.nan, np.nan, 80, 310])
+    np.testing.assert_array_equal(table.cleaned_up, [110, np.nan, np.nan, 90, 320])
+    np.testing.assert_array_equal(table.waited, [0, 5, np.nan, 0, 0])
+    assert table.escalated.tolist() == [False, True, False, False, False]
+    assert table.responder.tolist() == ["Ana", "Chen", "", "Ana", "Ana"]
+    assert table.channel.tolist() == ["monitoring", "customer_report", "", "monitoring", "monitoring"]
+    assert table.mitigation.tolist() == ["rollback", "", "", "rollback", "rollback"]
+    assert table.severity.tolist() == ["SEV3", "SEV3", "SEV3", "SEV3", "SEV1"]
+    assert (table.severity == "SEV1").tolist() == [False, False, False, False, True]
+    assert set(table.columns()) >= {"replication", "incident", "waited", "onset", "mitigated"}
+
+
+def test_plain_tuples_make_the_same_table(table):
+    same = incident_table(tuple(e) for e in EVENTS)
+    for column in IncidentTable.columns():
+        np.testing.assert_array_equal(getattr(same, column), getattr(table, column))
+
+
+def test_rows_and_concat(table):
+    rows = list(table.rows())
+    assert rows[1]["responder"] == "Chen" and rows[1]["escalated"] is True
+    both = IncidentTable.concat([table, table])
+    assert len(both) == 10
+    assert both.responder.tolist() == table.responder.tolist() * 2
+    assert len(IncidentTable.concat([])) == 0
+
+
+@pytest.mark.parametrize(
+    ("metric", "values", "replications", "censored"),
+    [
+        ("mttd", [4, 30, 2, 10], [0, 0, 1, 1], 1),
+        ("mtta", [8, 30, 8, 5], [0, 0, 1, 1], 1),  # detected → acknowledged
+        ("mttr", [30, 20, 100], [0, 1, 1], 2),
+        ("time_to_resolve", [40, 30, 110], [0, 1, 1], 2),
+        ("mtbf", [90, 30, 150], [0, 1, 1], 0),  # gaps within each replication only: never 100 → 20
+    ],
+)
+def test_metric_values_and_censored_counts(table, metric, values, replications, censored):
+    got, reps, open_count = metric_values(table, metric)
+    assert got.tolist() == values
+    assert reps.tolist() == replications
+    assert open_count == censored
+
+
+def test_time_between_failures_sorts_onsets_within_each_replication():
+    events = [*life(0, 2, 500), *life(0, 1, 100), *life(3, 1, 7), *life(0, 3, 400)]
+    values, reps, _ = metric_values(incident_table(events), "mtbf")
+    assert values.tolist() == [300, 100]  # 100 → 400 → 500; replication 3 has one failure, no gap
+    assert reps.tolist() == [0, 0]
+
+
+def test_percentiles_and_extremes():
+    s = stats(np.arange(101.0), np.zeros(101, dtype=int), replications=1)
+    assert (s.count, s.censored, s.mean, s.median, s.p90, s.p95, s.p99, s.max) == (101, 0, 50, 50, 90, 95, 99, 100)
+    assert math.isnan(s.ci_low) and math.isnan(s.ci_high)  # one replication: no interval
+
+
+def test_percentiles_interpolate_between_values():
+    s = stats(np.array([10.0, 20.0, 30.0, 40.0]), np.zeros(4, dtype=int), replications=1)
+    assert s.median == 25.0
+    assert s.p90 == pytest.approx(37.0)  # 30 + 0.7 × 10
+    assert s.mean == 25.0 and s.max == 40.0
+
+
+def test_no_values_at_all():
+    s = stats(np.array([]), np.array([], dtype=int), replications=10, censored=3)
+    assert (s.count, s.censored) == (0, 3)
+    assert all(math.isnan(v) for v in (s.mean, s.median, s.p99, s.max, s.ci_low, s.ci_high))
+    assert s.as_dict() == {"count": 0, "censored": 3, "mean": None, "median": None, "p90": None, "p95": None,
+                           "p99": None, "max": None, "ci_low": None, "ci_high": None}
+
+
+@pytest.mark.parametrize(
+    ("p", "dof", "value"),
+    [
+        (0.975, 1, 12.706205),
+        (0.975, 2, 4.302653),
+        (0.975, 3, 3.182446),
+        (0.975, 4, 2.776445),
+        (0.975, 5, 2.570582),
+        (0.975, 10, 2.228139),
+        (0.975, 30, 2.042272),
+        (0.975, 100, 1.983972),
+        (0.95, 3, 2.353363),
+        (0.995, 4, 4.604095),
+        (0.995, 9, 3.249836),
+        (0.995, 39, 2.707913),
+        (0.9995, 3, 12.923979),
+        (0.025, 10, -2.228139),
+        (0.5, 7, 0.0),
+    ],
+)
+def test_t_quantile_matches_the_tables(p, dof, value):
+    assert t_quantile(p, dof) == pytest.approx(value, abs=2e-6)
+
+
+def test_t_quantile_tends_to_the_normal_and_has_none_without_freedom():
+    assert 1.959964 < t_quantile(0.975, 100_000) < 1.960000  # just above z(0.975) = 1.959964
+    assert math.isnan(t_quantile(0.975, 0))
+
+
+def test_one_value_per_replication_gives_the_textbook_interval():
+    values = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    mean, low, high = mean_ci(values, np.arange(5), replications=5)
+    half = 2.776445 * math.sqrt(2.5 / 5)  # t(0.975, 4) × s / √n
+    assert mean == 3.0
+    assert (low, high) == (pytest.approx(3 - half, abs=1e-5), pytest.approx(3 + half, abs=1e-5))
+
+
+def test_the_interval_counts_replications_without_values():
+    """Replication 2 had no incident: it adds no residual, but it counts as a replication."""
+    mean, low, high = mean_ci(np.array([2.0, 4.0]), np.array([0, 1]), replications=3)
+    # Residuals (−1, 1, 0); mean count 2/3: variance 2 / (3 × 2) / (2/3)² = 0.75.
+    half = 4.302653 * math.sqrt(0.75)
+    assert mean == 3.0
+    assert high - mean == pytest.approx(half, abs=1e-5) and mean - low == pytest.approx(half, abs=1e-5)
+
+
+def test_the_interval_uses_replications_not_incidents_as_units():
+    """Ten identical incidents in each of two replications are two observations, not twenty."""
+    values = np.array([1.0] * 10 + [3.0] * 10)
+    replication = np.array([0] * 10 + [1] * 10)
+    mean, low, high = mean_ci(values, replication, replications=2)
+    # Totals 10 and 30 around 2 × 10: residuals ±10; variance 200 / 2 / 10² = 1; t(0.975, 1) × 1.
+    assert mean == 2.0
+    assert high - low == pytest.approx(2 * 12.706205, abs=1e-5)
+
+
+def test_the_interval_narrows_as_replications_grow():
+    pattern = np.array([1.0, 2.0, 3.0, 4.0])
+    widths = []
+    for k in (1, 4, 16):
+        values = np.tile(pattern, k)
+        _, low, high = mean_ci(values, np.arange(4 * k), replications=4 * k)
+        # The same sample k times over: residual sum of squares 5k over R = 4k replications.
+        expected = 2 * t_quantile(0.975, 4 * k - 1) * math.sqrt(5 * k / (4 * k * (4 * k - 1)))
+        assert high - low == pytest.approx(expected)
+        widths.append(high - low)
+    assert widths[0] > widths[1] > widths[2]
+
+
+def test_a_wider_level_gives_a_wider_interval():
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    _, low95, high95 = mean_ci(values, np.arange(4), 4)
+    _, low99, high99 = mean_ci(values, np.arange(4), 4, level=0.99)
+    assert (high99 - low99) / (high95 - low95) == pytest.approx(t_quantile(0.995, 3) / t_quantile(0.975, 3))
+
+
+def test_summarize_covers_every_metric(table):
+    summary = summarize(table, replications=2)
+    assert set(summary) == set(METRICS)
+    assert (summary["mttr"].count, summary["mttr"].censored, summary["mttr"].mean) == (3, 2, 50.0)
+    assert (summary["mtbf"].count, summary["mtbf"].mean) == (3, 90.0)
+    assert summary["mttd"].median == 7.0
+    empty = summarize(incident_table([]), replications=5)
+    assert all(s.count == 0 for s in empty.values())
