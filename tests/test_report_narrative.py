@@ -9,6 +9,7 @@ from simulator import parse_scenario, simulate, write_results
 from simulator.errors import DrillsimError
 from simulator.report.clock import Clock
 from simulator.report.document import Bullets, Heading, Log, Prompt
+from simulator.report.markdown import render_markdown
 from simulator.report.narrative import Context, parse_incident_id, scribe_lines, scribe_log, typical_incidents
 from simulator.report.postmortem import postmortem
 from simulator.report.results import read_results
@@ -166,3 +167,15 @@ def test_median_and_slowest_incidents_and_incident_ids(constant, queue):
         parse_incident_id("INC-0007")
     with pytest.raises(DrillsimError, match="INC-0099"):
         postmortem(queue.events_of([0])[0], 99, context_of(queue))
+
+
+def test_every_incident_gets_a_draft_even_when_the_period_ends_first(queue):
+    context = context_of(queue)
+    events = queue.events_of([0])[0]
+    open_at_horizon = {e.incident for e in events if e.action == "open_at_horizon"}
+    assert open_at_horizon  # the queue never drains in six hours
+    for incident in sorted({e.incident for e in events}):
+        text = render_markdown(postmortem(events, incident, context))
+        assert "#### Action items" not in text and "### Action items" in text
+        if incident in open_at_horizon:
+            assert "simulated period ended" in text

@@ -68,15 +68,6 @@ def _log_duration_axis(ax, low: float, high: float) -> set[str]:
     return {label[-1] for label in labels}
 
 
-def _fraction(value: float, low: float, high: float, log: bool) -> float:
-    """Where value sits between low (0) and high (1) on a linear or log axis."""
-    if high <= low:
-        return 0.5
-    if log:
-        return math.log(value / low) / math.log(high / low)
-    return (value - low) / (high - low)
-
-
 _UNIT_WORDS = {"s": "s = seconds", "m": "m = minutes", "h": "h = hours", "d": "d = days"}
 
 
@@ -113,7 +104,7 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
 
     mean, median, p95 = float(values.mean()), *np.percentile(values, [50, 95]).tolist()
     marks = {"median": median, "mean": mean, "p95": p95}
-    handles = []
+    handles, shares = [], []
     for key, value in marks.items():
         mark = MARKS[key]
         text = f"{mark.label} {format_duration(value)}"
@@ -122,18 +113,17 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
             ax.axvline(value / size, color=INK, linestyle=mark.linestyle, linewidth=1.1)
         ecdf.plot([value / size], [share], marker=mark.marker, color=INK, markerfacecolor="white",
                   markersize=7, linestyle="none", zorder=5)
-        right = _fraction(value / size, float(x.min()), float(x.max()), log) > 0.6
-        above = right and share < 0.85  # near the top, text above the point would run into the title
-        ecdf.annotate(f"{text}: {share:.0%} at or below", (value / size, share),
-                      xytext=(-8 if right else 8, 4 if above else -5), textcoords="offset points", fontsize=8,
-                      va="bottom" if above else "top", ha="right" if right else "left",
-                      bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         handles.append(Line2D([], [], color=INK, linestyle=mark.linestyle, marker=mark.marker,
                               markerfacecolor="white", label=text))
+        shares.append(Line2D([], [], color=INK, linestyle="none", marker=mark.marker, markerfacecolor="white",
+                             label=f"{text}: {share:.0%} at or below"))
     ratio = mean / median if median > 0 else math.nan
     hist.legend(handles=[Patch(facecolor="#A6BDDB", edgecolor=INK, label=short), *handles],
                 loc="best", title=f"mean = {ratio:.1f} × median" if math.isfinite(ratio) else None,
                 title_fontsize=8)
+    # The lower right of an ECDF is empty: the curve rises from the left and stays high on the right.
+    ecdf.legend(handles=shares, loc="lower right", title="share of " + short + " at or below each mark",
+                title_fontsize=8, framealpha=0.9, frameon=True, edgecolor="none")
     ecdf.yaxis.set_major_formatter(PercentFormatter(1.0))
     ecdf.set_ylim(0, 1.02)
     ecdf.grid(axis="y", color="#DDDDDD", linewidth=0.6)
@@ -246,14 +236,21 @@ def phase_share_figure(table: IncidentTable) -> Figure:
 
 # ── Incidents over the horizon ─────────────────────────────────────────────────────────────────────────────
 
-WEEK, MONTH = 7 * 1440.0, 30 * 1440.0
+DAY, WEEK, MONTH = 1440.0, 7 * 1440.0, 30 * 1440.0
 
 
 def period_counts(table: IncidentTable, horizon: float, replications: int) -> tuple[str, np.ndarray, np.ndarray]:
     """(period name, bin edges in minutes, counts per replication × bin). Weeks, or 30-day months when a
-    week would hold less than one incident on average over a long horizon."""
+    week would hold less than one incident on average over a long horizon; hours or days for short ones."""
     per_week = len(table) / max(replications, 1) / horizon * WEEK
-    name, size = ("week", WEEK) if horizon <= 8 * WEEK or per_week >= 1 or horizon < 3 * MONTH else ("month", MONTH)
+    if horizon < 2 * DAY:
+        name, size = "hour", 60.0
+    elif horizon < 2 * WEEK:
+        name, size = "day", DAY
+    elif per_week >= 1 or horizon < 3 * MONTH:
+        name, size = "week", WEEK
+    else:
+        name, size = "month", MONTH
     edges = np.arange(0.0, horizon, size)
     if horizon - edges[-1] >= size / 2 or len(edges) == 1:
         edges = np.append(edges, horizon)  # a last period at least half long is kept, shorter
@@ -285,7 +282,10 @@ def incidents_over_time_figure(table: IncidentTable, horizon: float, replication
     ax.set_ylabel(f"incidents started per {period}")
     every = max(1, math.ceil((len(edges) - 1) / 14))
     ticks = list(range(0, len(edges) - 1, every))
-    if clock.wall:
+    if clock.wall and period == "hour":
+        ax.set_xticks(ticks, [clock.stamp(edges[i]) for i in ticks])
+        ax.set_xlabel("hour starting (date and time)")
+    elif clock.wall:
         ax.set_xticks(ticks, [clock.day(edges[i], long=False)[4:] for i in ticks])
         ax.set_xlabel(f"{period} starting (date)")
     else:

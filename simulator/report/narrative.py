@@ -37,6 +37,22 @@ MITIGATIONS = {
 }  # fmt: skip
 MEANS = {"rollback": "a rollback", "failover": "failover", "drain": "draining traffic", "debug": "live debugging"}
 """Mitigations as the object of "restored by …"."""
+STATES = {
+    "failing": "failing, not yet detected", "detected": "detected, not yet declared",
+    "declared": "declared, the page waiting for a free responder", "paged": "paged, not yet acknowledged",
+    "responding": "acknowledged, the team assembling", "restored": "restored, health not yet confirmed",
+    "confirming": "restored, health being confirmed", "resolved": "resolved", "cleaning up": "resolved, cleaning up",
+    "cleaned up": "cleaned up", "awaiting postmortem": "closed but for its postmortem",
+}  # fmt: skip
+
+
+def state_text(state: str) -> str:
+    """An incident's state when the period ended, in words ('mitigating (debug)' → 'being mitigated: debug')."""
+    if state.startswith("mitigating"):
+        return f"being mitigated ({state.partition('(')[2].rstrip(')')})" if "(" in state else "being mitigated"
+    return STATES.get(state, state)
+
+
 _ID = re.compile(r"^\s*(\d+)\s*:\s*(?:INC-)?(\d+)\s*$", re.IGNORECASE)
 
 
@@ -161,7 +177,7 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
         elif e.action == "postmortem_skipped":
             line = f"no postmortem: {d.get('severity')} is below the postmortem threshold"
         elif e.action == "open_at_horizon":
-            line = f"the simulated period ended with the incident still open ({d.get('state')})"
+            line = f"the simulated period ended with the incident still open: {state_text(d.get('state', ''))}"
         else:
             line = f"{e.action.replace('_', ' ')} ({who})"
         lines.append((e.time, line))

@@ -9,7 +9,7 @@ import numpy as np
 from simulator.errors import DrillsimError
 from simulator.events import Event, incident_label
 from simulator.report.document import PROMPT_MARK, Block, Bullets, Cell, Heading, Paragraph, Prompt, Table
-from simulator.report.narrative import CAUSES, MEANS, Context, incident_id, scribe_log
+from simulator.report.narrative import CAUSES, MEANS, Context, incident_id, scribe_log, state_text
 from simulator.report.tracks import Track, tracks
 from simulator.units import format_duration as fmt
 
@@ -36,7 +36,7 @@ def postmortem(events: list[Event], incident: int, context: Context, *, why: str
                        f"(`{incident_id(replication, incident)}`): postmortem draft",
                 anchor=f"incident-{replication}-{incident}"),
         Paragraph("A blameless draft written from the simulation's event log"
-                  f"{f', for {why}' if why else ''}. Places marked **{PROMPT_MARK}** are for the people who "
+                  f"{f' ({why})' if why else ''}. Places marked **{PROMPT_MARK}** are for the people who "
                   "were there."),
         Heading(level + 1, "Summary"), Paragraph(summary(track, context)),
         Prompt("what customers saw, in one or two sentences, and why this incident matters."),
@@ -102,7 +102,8 @@ def impact(track: Track, context: Context) -> list[str]:
             share = f"{longer:.0%}" if longer >= 0.01 else "under 1%"
             out.append(f"{share} of all {restored} simulated incidents took this long or longer{typical}.")
     else:
-        out.append(f"Service was still not restored when the simulated period ended ({track.open_state}).")
+        out.append(f"Service was still not restored when the simulated period ended "
+                   f"({state_text(track.open_state)}).")
     if "resolved" in at:
         out.append(f"Time to resolve (health confirmed): {fmt(at['resolved'] - onset)}.")
     return out
@@ -114,7 +115,9 @@ def went_well(track: Track, context: Context) -> list[str]:
     if track.channel in AUTOMATED and "detected" in at:
         out.append(f"Automated detection: {CHANNEL_NOUNS[track.channel]} caught the failure "
                    f"{fmt(at['detected'] - onset)} after onset, before customers reported it.")
-    if "declared" in at and at["declared"] - at["detected"] <= 5:
+    if "declared" in at and at["declared"] - at["detected"] < 1 / 60:
+        out.append("Declaration was automatic: the incident opened the moment it was detected.")
+    elif "declared" in at and at["declared"] - at["detected"] <= 5:
         out.append(f"The incident was declared {fmt(at['declared'] - at['detected'])} after detection: "
                    "the team mobilised early.")
     if "page_delivered" in at and at["page_delivered"] <= at["declared"]:
@@ -167,7 +170,7 @@ def went_badly(track: Track, context: Context, others: list[Track]) -> list[str]
     if "cleaned_up" in at and at["cleaned_up"] - at["resolved"] > 1440:
         out.append(f"Temporary fixes stayed in place for {fmt(at['cleaned_up'] - at['resolved'])} after resolution.")
     if track.open_state:
-        out.append(f"The incident was still open when the simulated period ended ({track.open_state}).")
+        out.append(f"The incident was still open when the simulated period ended ({state_text(track.open_state)}).")
     return out
 
 
