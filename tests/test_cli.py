@@ -1,0 +1,138 @@
+"""The `drillsim` command line: `run` on the bundled default, the files `--out` writes, help for every command,
+and every command documented in the README."""
+
+import csv
+import json
+import re
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer.main
+from typer.testing import CliRunner
+
+from simulator import cli, load_scenario, simulate
+from simulator.cli import app
+from simulator.metrics import METRICS
+from simulator.outputs import read_events
+from simulator.scenario.bundled import default_scenario
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    result = runner.invoke(app, ["run", "-n", "3", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results") / "out"
+    result = runner.invoke(app, ["run", str(default_scenario()), "-n", "3", "--seed", "7", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "summary.json" in result.stdout and "incidents.csv" in result.stdout and "events.jsonl" in result.stdout
+    return folder
+
+
+def test_run_without_a_scenario_plays_the_bundled_default(default_run):
+    scenario = load_scenario(default_scenario())
+    heading = f"{scenario.name}: 3 replications × 90d, seed {scenario.seed}"
+    assert heading in default_run.stdout
+
+
+@pytest.mark.parametrize("label", [label for label, _, _ in METRICS.values()])
+def test_run_prints_a_row_per_metric(default_run, label):
+    rows = [line for line in default_run.stdout.splitlines() if re.match(rf"\W*{label}\s", line)]
+    assert len(rows) == 1, default_run.stdout
+
+
+def test_run_prints_the_same_numbers_as_the_library():
+    """The MTTR median of the bundled default over 3 replications, formatted as the table formats it."""
+    from simulator.units import format_duration
+
+    stats = simulate(load_scenario(default_scenario()), replications=3, seed=5, keep_events=False).summary()
+    result = runner.invoke(app, ["run", "-n", "3", "-s", "5", "-q"])
+    (row,) = [line for line in result.stdout.splitlines() if re.match(r"\W*MTTR\s", line)]
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[1] == format_duration(stats["mttr"].mean)
+    assert cells[3] == format_duration(stats["mttr"].median)
+    assert cells[-2] == str(stats["mttr"].count)
+
+
+def test_summary_json(written):
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    scenario = load_scenario(default_scenario())
+    assert summary["scenario"]["name"] == scenario.name
+    assert summary["scenario"]["horizon_minutes"] == scenario.horizon
+    assert (summary["seed"], summary["replications"]) == (7, 3)
+    assert summary["drillsim_version"] == version("drillsim")
+    assert summary["units"] == "minutes"
+    assert set(summary["metrics"]) == set(METRICS)
+    stats = simulate(scenario, replications=3, seed=7, keep_events=False).summary()
+    for key, document in summary["metrics"].items():
+        assert document["label"] == METRICS[key][0]
+        assert document["count"] == stats[key].count
+        assert document["mean"] == pytest.approx(stats[key].mean)  # minutes, not formatted text
+        assert document["ci_low"] < document["mean"] < document["ci_high"]
+
+
+def test_incidents_csv_has_a_row_per_incident_per_replication(written):
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    with open(written / "incidents.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == summary["incidents"] > 0
+    keys = [(int(row["replication"]), int(row["incident"])) for row in rows]
+    assert len(set(keys)) == len(keys)
+    per_replication = Counter(replication for replication, _ in keys)
+    assert set(per_replication) == {0, 1, 2}
+    for replication, count in per_replication.items():
+        assert sorted(i for r, i in keys if r == replication) == list(range(1, count + 1))
+    assert {"onset", "detected", "acknowledged", "mitigated", "resolved", "waited", "mode"} <= set(rows[0])
+    restored = [row for row in rows if row["mitigated"]]
+    assert sum(1 for row in rows if not row["mitigated"]) == summary["not_restored_at_horizon"]
+    mttr = np.mean([float(row["mitigated"]) - float(row["onset"]) for row in restored])
+    assert mttr == pytest.approx(summary["metrics"]["mttr"]["mean"], rel=1e-6)
+
+
+def test_events_jsonl_is_the_whole_log(written):
+    events = list(read_events(written))
+    with open(written / "incidents.csv", newline="", encoding="utf-8") as handle:
+        incidents = len(list(csv.DictReader(handle)))
+    assert sum(1 for e in events if e.action == "onset") == incidents
+    first = json.loads((written / "events.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert set(first) == {"time", "replication", "incident", "phase", "action", "actor", "detail"}
+
+
+def commands():
+    return typer.main.get_command(app).commands
+
+
+def test_every_listed_command_is_registered():
+    assert set(commands()) == set(cli.COMMANDS)
+
+
+@pytest.mark.parametrize("name", cli.COMMANDS)
+def test_every_command_has_help_text(name):
+    help_text = (commands()[name].help or "").strip()
+    assert len(help_text) > 20, f"`drillsim {name}` needs a docstring saying what it does"
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0
+    assert help_text.split()[0] in result.stdout
+
+
+@pytest.mark.parametrize("name", cli.COMMANDS)
+def test_every_command_is_documented_in_the_readme(name):
+    text = README.read_text(encoding="utf-8")
+    assert re.search(rf"drillsim {re.escape(name)}\b", text), f"README.md does not mention `drillsim {name}`"
+
+
+def test_no_arguments_prints_the_help():
+    result = runner.invoke(app, [])
+    assert "Usage" in result.output
+    for name in cli.COMMANDS:
+        assert name in result.output
