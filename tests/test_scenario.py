@@ -41,7 +41,7 @@ RULES = {
     "every_and_rate": (11, 5, "failure_modes[0]", "give exactly one of `every`"),
     "zero_time_between_failures": (13, 5, "failure_modes[0].every", "the mean time between onsets must be above 0"),
     "unknown_cause": (12, 5, "failure_modes[0].cause", "must be one of 'deployment', 'config', "),
-    "bad_severity": (13, 5, "failure_modes[0].severity", "String should match pattern '^SEV[1-5]$'"),
+    "bad_severity": (13, 5, "failure_modes[0].severity", "a severity is SEV1 (worst) to SEV5 (got 'critical')"),
     "responder_names_mismatch": (5, 1, "team", "names lists 3 people for 2 responders"),
     "high_below_low": (19, 15, "failure_modes[0].mitigations.debug.duration", "high must be above low"),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from simulator.units import format_duration, parse_duration, parse_rate
 
@@ -12,13 +12,13 @@ DURATION_PATTERN = r"^\s*(0|(\d+(\.\d*)?|\.\d+)\s*[a-zA-Z]+(\s*(\d+(\.\d*)?|\.\d
 
 Duration = Annotated[
     float,
-    BeforeValidator(parse_duration, json_schema_input_type=str),
+    BeforeValidator(parse_duration),
     PlainSerializer(lambda minutes: format_duration(minutes, precision=5), return_type=str),
-    Field(
-        json_schema_extra={
-            "type": "string",
-            "pattern": DURATION_PATTERN,
-            "description": "A duration with a unit: '45s', '5m', '2h', '3d', '1w', or combined as '1h 30m'.",
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}],
+            "description": "A duration with a unit: '45s', '5m', '2h', '3d', '1w', or combined as '1h 30m' "
+            "(a bare 0 is also accepted).",
         }
     ),
 ]

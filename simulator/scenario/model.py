@@ -213,7 +213,7 @@ class Team(Frozen):
 
 
 class Postmortem(Frozen):
-    """Which incidents get a blameless postmortem, and how long after resolution it is held."""
+    """Which incidents get a blameless postmortem, and how long after clean-up it is held."""
 
     severities: tuple[SeverityLevel, ...] = ("SEV1", "SEV2")
     within: DistributionField = Field(default_factory=lambda: _constant("3d"))

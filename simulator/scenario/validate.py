@@ -121,6 +121,10 @@ def _message(error: dict[str, Any], data: Any, path: tuple) -> str:
                  "greater_than": "above", "less_than": "below"}[kind]
         limit = next(iter(error.get("ctx", {}).values()), "")
         return f"must be {words} {limit} (got {value!r})"
+    if kind == "string_pattern_mismatch":
+        if "SEV" in str(error.get("ctx", {}).get("pattern", "")):
+            return f"a severity is SEV1 (worst) to SEV5 (got {value!r})"
+        return f"{msg} (got {value!r})"
     if kind == "literal_error":
         return f"must be one of {error.get('ctx', {}).get('expected', '')} (got {value!r})"
     if kind.endswith("_type") or kind.endswith("_parsing"):
