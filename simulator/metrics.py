@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simulator.events import Event
+from simulator.events import ACTIONS, Event
 
 TIMES = ("onset", "detected", "declared", "acknowledged", "mitigated", "resolved", "cleaned_up")
 
@@ -176,26 +176,37 @@ _NAN = math.nan
 _ROW = [_NAN] * 8 + [""] * 6 + [False]
 
 
-def incident_table(events: Iterable[Event]) -> IncidentTable:
-    """Reduce an event log (of any number of replications) to one row per incident.
+class IncidentRows:
+    """An event log that keeps only what the metrics need: one row per incident, updated as each event is
+    appended. It is the streaming form of `incident_table`, and the engine can log into it directly, so that
+    a run reduces its events as they happen instead of holding them.
 
-    `events` may be `Event`s or plain tuples in the same field order (what the engine logs internally).
+        rows = IncidentRows()
+        rows.append(event)      # an Event, or a plain tuple in Event's field order
+        rows.table()            # the IncidentTable of everything appended so far
+
+    A row starts with an incident's first event. The actions in `ignores` change no row once it exists, so
+    a log that always starts an incident with its onset (the engine's) may leave them out.
     """
-    by_replication: dict[int, dict[int, list]] = {}
-    current_replication, current = None, {}
-    kinds, template = _KIND, _ROW
-    for time, replication, incident, _phase, action, actor, detail in events:
-        if replication != current_replication:
-            current = by_replication.setdefault(replication, {})
-            current_replication = replication
-        kind = kinds.get(action)
-        if kind is None:
-            if incident not in current:
-                current[incident] = template.copy()
-            continue
-        row = current.get(incident)
+
+    __slots__ = ("_by_replication", "_current", "_replication")
+    ignores = frozenset(ACTIONS) - set(_KIND)
+
+    def __init__(self):
+        self._by_replication: dict[int, dict[int, list]] = {}
+        self._replication, self._current = None, {}
+
+    def append(self, event) -> None:
+        time, replication, incident, _phase, action, actor, detail = event
+        if replication != self._replication:
+            self._current = self._by_replication.setdefault(replication, {})
+            self._replication = replication
+        row = self._current.get(incident)
         if row is None:
-            row = current[incident] = template.copy()
+            row = self._current[incident] = _ROW.copy()
+        kind = _KIND.get(action)
+        if kind is None:
+            return
         if kind == _ONSET:
             row[0] = time
             row[8], row[9], row[10] = detail["mode"], detail["cause"], detail["severity"]
@@ -211,21 +222,41 @@ def incident_table(events: Iterable[Event]) -> IncidentTable:
                 row[12] = actor
             elif kind == _MITIGATED:
                 row[13] = detail["mitigation"]
-    keys, rows = [], []
-    for replication in sorted(by_replication):
-        incidents = by_replication[replication]
-        for incident in sorted(incidents):
-            keys.append((replication, incident))
-            rows.append(incidents[incident])
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(_ROW)
-    replications, incidents = (zip(*keys, strict=True) if keys else ((), ()))
-    data = {"replication": np.array(replications, dtype=np.int32), "incident": np.array(incidents, dtype=np.int32),
-            "escalated": np.array(columns[14], dtype=bool)}
-    for index, name in enumerate((*TIMES, "waited")):
-        data[name] = np.array(columns[index], dtype=float)
-    for index, name in enumerate(TEXT, 8):
-        data[name] = encode(columns[index])
-    return IncidentTable(**data)
+
+    def extend(self, events: Iterable) -> None:
+        append = self.append
+        for event in events:
+            append(event)
+
+    def __len__(self) -> int:
+        return sum(len(incidents) for incidents in self._by_replication.values())
+
+    def table(self) -> IncidentTable:
+        keys, rows = [], []
+        for replication in sorted(self._by_replication):
+            incidents = self._by_replication[replication]
+            for incident in sorted(incidents):
+                keys.append((replication, incident))
+                rows.append(incidents[incident])
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_ROW)
+        replications, incidents = (zip(*keys, strict=True) if keys else ((), ()))
+        data = {"replication": np.array(replications, dtype=np.int32),
+                "incident": np.array(incidents, dtype=np.int32), "escalated": np.array(columns[14], dtype=bool)}
+        for index, name in enumerate((*TIMES, "waited")):
+            data[name] = np.array(columns[index], dtype=float)
+        for index, name in enumerate(TEXT, 8):
+            data[name] = encode(columns[index])
+        return IncidentTable(**data)
+
+
+def incident_table(events: Iterable[Event]) -> IncidentTable:
+    """Reduce an event log (of any number of replications) to one row per incident.
+
+    `events` may be `Event`s or plain tuples in the same field order (what the engine logs internally).
+    """
+    rows = IncidentRows()
+    rows.extend(events)
+    return rows.table()
 
 
 def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.ndarray, int]:

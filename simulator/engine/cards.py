@@ -18,6 +18,9 @@ and in which order is the contract: changing it changes every simulated history.
     then for all incidents of the replication, in onset order:
       decisions   declare delays
       resolution  confirm, cleanup and postmortem delays
+
+A failure mode without incidents in a replication draws nothing beyond its gaps (draws of size zero would
+take nothing from the streams either).
 """
 
 from __future__ import annotations
@@ -138,11 +141,13 @@ class Deck:
         arrivals, detection, response, mitigation = (rng["arrivals"], rng["detection"], rng["response"],
                                                      rng["mitigation"])
         horizon, miss = self.horizon, self.miss_probability
-        per_mode = []
+        per_mode: list = [None] * len(self.modes)
         rows = []
         for m, deck in enumerate(self.modes):
             times = deck.onsets(arrivals, horizon)
             n = len(times)
+            if n == 0:  # draws of size zero consume nothing from a stream: skipping them changes no number
+                continue
             levels, cumulative, last = deck.levels, deck.cumulative, len(deck.levels) - 1
             severities = [levels[min(bisect_right(cumulative, u), last)] for u in arrivals.random(n).tolist()]
 
@@ -172,8 +177,8 @@ class Deck:
                     works_of[j][name] = u < success and applies
                 for j, t in enumerate(duration(mitigation, n).tolist()):
                     time_of[j][name] = t
-            per_mode.append((deck.mode, severities, best, channel_names, missed, acknowledge, secondary, assemble,
-                             names, time_of, works_of))
+            per_mode[m] = (deck.mode, severities, best, channel_names, missed, acknowledge, secondary, assemble,
+                           names, time_of, works_of)
             rows.extend(zip(times, [m] * n, range(n), strict=True))
 
         # Policy-wide quantities are drawn for all incidents of the replication in onset order.

@@ -26,6 +26,7 @@ from simulator.scenario.model import MITIGATIONS
 if TYPE_CHECKING:
     import simpy
 
+    from simulator.engine.responders import OnCallPool
     from simulator.scenario.model import Scenario
 
 Record = tuple[float, int, int, str, str, str, "dict[str, Any] | None"]
@@ -84,18 +85,24 @@ class Drill:
     env: simpy.Environment
     scenario: Scenario
     policy: Policy
-    pool: simpy.Store
+    pool: OnCallPool
     replication: int
     names: tuple[str, ...]
-    log: list[Record] = field(default_factory=list)
+    log: Any = field(default_factory=list)
+    """A list of Records, or anything else with `append`; a log with an `ignores` set of actions (such as
+    metrics.IncidentRows) is not sent those actions at all."""
     rules: Rules | None = None
+    ignores: frozenset[str] = field(init=False, default=frozenset())
 
     def __post_init__(self):
         if self.rules is None:
             self.rules = Rules(self.scenario, self.policy)
+        self.ignores = frozenset(getattr(self.log, "ignores", ()))
 
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
+        if action in self.ignores:
+            return
         self.log.append((self.env.now, self.replication, incident.number, incident.phase, action, actor, detail))
 
     # The three decisions: fixed answers when the rules have them, otherwise the policy is asked.

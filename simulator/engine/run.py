@@ -8,6 +8,7 @@ replication the log is a list of plain tuples in the field order of `Event`; `pl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import simpy
@@ -21,6 +22,8 @@ from simulator.scenario.model import Scenario
 from simulator.streams import Streams, streams
 
 PolicyFactory = Callable[[Scenario], Policy]
+Log = Any
+"""Where the engine appends its events: anything with `append(record)`, a list by default."""
 
 
 class Engine:
@@ -35,8 +38,11 @@ class Engine:
         self.names = tuple(team.responder_name(i) for i in range(team.responders))
         self._rules: Rules | None = None
 
-    def play(self, rng: dict[str, np.random.Generator], replication: int) -> list[Record]:
-        """The log of one replication, in time order, drawn from that replication's streams `rng`."""
+    def play(self, rng: dict[str, np.random.Generator], replication: int, log: Log | None = None) -> Log:
+        """The log of one replication, in time order, drawn from that replication's streams `rng`.
+
+        Events are appended to `log` as they happen: a new list by default, or any object with `append`, such
+        as metrics.IncidentRows, which reduces them to incident rows on the way and keeps nothing else."""
         scenario, horizon = self.scenario, self.scenario.horizon
         env = simpy.Environment()
         policy = self.policy(scenario)
@@ -45,7 +51,8 @@ class Engine:
             rules = Rules(scenario, policy)
             if type(policy) is AutomaticPolicy:
                 self._rules = rules  # its answers depend on the scenario alone: work them out once
-        drill = Drill(env, scenario, policy, on_call_pool(env, self.responders), replication, self.names, [], rules)
+        drill = Drill(env, scenario, policy, on_call_pool(env, self.responders), replication, self.names,
+                      [] if log is None else log, rules)
         incidents = [Incident(number, card) for number, card in enumerate(self.deck.deal(rng), 1)]
         process = env.process
         for incident in incidents:
