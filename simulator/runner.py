@@ -1,56 +1,262 @@
-"""Replications: play a scenario many times and reduce each replication's log to incident rows as it goes.
+"""Replications: play a scenario many times, in chunks, and reduce each chunk to incident rows as it goes.
 
-`simulate` returns a `Results`: the incident table of every replication (small), and the full event log only
-when asked for (large). Replication r always uses the random streams of index r, so results do not depend
-on how the work is split.
+`simulate` splits the replications into chunks (contiguous ranges of replication indices) and runs them in
+this process, in a local process pool (`workers`) or on a Dask cluster (`executor="dask"`). Each chunk comes
+back reduced to its incident table (a few dozen bytes an incident), plus its event log when one is wanted,
+and chunks are taken in replication order. So:
+
+- results are byte-identical for any number of workers, any executor and any chunk size: replication r
+  always draws from the streams of index r, and the chunks are put together in order;
+- memory stays flat: no run holds every replication's event log. With `events_to`, the log is written to
+  that file chunk by chunk (atomically: the file appears, complete, when the run ends); with `keep_events`,
+  it is kept in memory, which is only sensible for small runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from simulator.engine import play
+import numpy as np
+
+from simulator import executors
+from simulator.engine.run import Engine, PolicyFactory
+from simulator.errors import DrillsimError
 from simulator.events import Event
-from simulator.metrics import IncidentTable, Stats, incident_table, summarize
+from simulator.metrics import (
+    COLUMNS,
+    TEXT,
+    IncidentRows,
+    IncidentTable,
+    Stats,
+    concat_coded,
+    incident_table,
+    summarize,
+)
 from simulator.policy import AutomaticPolicy
 from simulator.scenario.model import Scenario
+from simulator.streams import Streams
 
 Progress = Callable[[int], None]
+
+CHUNK_INCIDENTS = 20_000
+"""About how many incidents a chunk plays (about a second of work on one core)."""
+CHUNK_INCIDENTS_WITH_EVENTS = 4_000
+"""The same when the chunk also carries its event log back (some fifteen events an incident)."""
+PARALLEL_INCIDENTS = 40_000
+"""Below about this many incidents in all, a run stays in this process: starting workers would cost more."""
+
+NO_EVENTS, KEEP_EVENTS, JSONL_EVENTS = "none", "keep", "jsonl"
 
 
 @dataclass(frozen=True)
 class Results:
-    """What a simulation produced. `events` is None unless the run kept the event log."""
+    """What a simulation produced. `events` is None unless the run kept the event log in memory;
+    `events_path` names the events.jsonl the run wrote, if it wrote one."""
 
     scenario: Scenario
     seed: int
     replications: int
     incidents: IncidentTable
     events: tuple[Event, ...] | None
+    events_path: Path | None = None
 
     def summary(self) -> dict[str, Stats]:
         return summarize(self.incidents, self.replications)
 
 
-def replicate(scenario: Scenario, seed: int, first: int, stop: int,
-              policy=AutomaticPolicy) -> Iterator[list[Event]]:
-    """The event logs of replications first..stop-1, one list per replication."""
+# ── One chunk ────────────────────────────────────────────────────────────────────────────────────────────
+
+_engines: dict[tuple[int, Any], tuple[Scenario, Engine]] = {}
+
+
+def _engine(scenario: Scenario, policy: PolicyFactory) -> Engine:
+    """The engine of (scenario, policy), kept for the next chunk of the same run in this process."""
+    key = (id(scenario), policy)
+    cached = _engines.get(key)
+    if cached is None or cached[0] is not scenario:
+        _engines.clear()
+        cached = _engines[key] = (scenario, Engine(scenario, policy))
+    return cached[1]
+
+
+def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
+               events: str = NO_EVENTS) -> tuple[IncidentTable, Any]:
+    """Replications first..stop-1 reduced to their incident table, with their events when asked for: as raw
+    records (KEEP_EVENTS) or as the bytes of their lines of events.jsonl (JSONL_EVENTS)."""
+    engine = _engine(scenario, policy)
+    rng = Streams(seed, first, stop)
+    rows = IncidentRows()
+    if events == NO_EVENTS:  # the engine logs straight into the reduction: no event is kept
+        for replication in range(first, stop):
+            engine.play(rng.at(replication), replication, rows)
+        return rows.table(), None
+    kept: list = []
+    if events == JSONL_EVENTS:
+        from simulator.outputs import event_lines
     for replication in range(first, stop):
-        yield play(scenario, seed, replication, policy)
+        log = engine.play(rng.at(replication), replication)
+        rows.extend(log)
+        if events == KEEP_EVENTS:
+            kept.extend(log)
+        else:
+            kept.append(event_lines(log))
+    return rows.table(), kept if events == KEEP_EVENTS else "".join(kept).encode("utf-8")
+
+
+_worker_scenario: tuple[Scenario, PolicyFactory] | None = None
+
+
+def _install(scenario: Scenario, policy: PolicyFactory) -> None:
+    """Process-pool initializer: the scenario travels to each worker once, not with every chunk."""
+    global _worker_scenario
+    _worker_scenario = (scenario, policy)
+
+
+def _play_installed(seed: int, first: int, stop: int, events: str):
+    scenario, policy = _worker_scenario
+    return play_chunk(scenario, policy, seed, first, stop, events)
+
+
+# ── Chunks ───────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def expected_incidents(scenario: Scenario) -> float:
+    """Incidents a replication is expected to have (failure modes' rates × the horizon)."""
+    return sum(scenario.horizon / max(mode.interarrival.mean, 1e-9) for mode in scenario.failure_modes)
+
+
+def chunks(replications: int, size: int) -> list[tuple[int, int]]:
+    return [(first, min(first + size, replications)) for first in range(0, replications, size)]
+
+
+def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool) -> int:
+    """Replications per chunk: about a second of work, at least four chunks a worker when there are workers,
+    and at most a fiftieth of the run in this process (so that progress moves)."""
+    per_replication = max(expected_incidents(scenario), 1.0)
+    size = int((CHUNK_INCIDENTS_WITH_EVENTS if events else CHUNK_INCIDENTS) / per_replication)
+    spread = 4 * workers if workers > 1 else 50
+    return max(1, min(size, math.ceil(replications / spread)))
+
+
+# ── The run ──────────────────────────────────────────────────────────────────────────────────────────────
 
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-             keep_events: bool = True, policy=AutomaticPolicy, progress: Progress | None = None) -> Results:
-    """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's)."""
+             keep_events: bool = True, policy=AutomaticPolicy, progress: Progress | None = None,
+             workers: int | None = None, executor: str = "local", scheduler: str | None = None,
+             events_to: str | Path | None = None, chunk: int | None = None) -> Results:
+    """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
+
+    workers     processes to use (default: the machine's cores); small runs stay in this process
+    executor    "local" (a process pool on this machine) or "dask" (a Dask cluster; needs drillsim[dask])
+    scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786";
+                without it, a local Dask cluster of `workers` processes is started for the run
+    events_to   write the event log to this file (events.jsonl), chunk by chunk, instead of keeping it in
+                memory; `keep_events` is then ignored and `Results.events` is None
+    keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
+    progress    called in this process with the number of replications done, as chunks complete
+    chunk       replications per chunk (default: sized to the work); never changes the results
+    policy      a callable that makes the policy from the scenario (default: AutomaticPolicy)
+
+    The results do not depend on workers, executor or chunk.
+    """
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
-    tables, kept = [], []
-    for done, log in enumerate(replicate(scenario, seed, 0, replications, policy), 1):
-        tables.append(incident_table(log))
-        if keep_events:
-            kept.extend(log)
-        if progress:
-            progress(done)
-    return Results(scenario, seed, replications, IncidentTable.concat(tables),
-                   tuple(kept) if keep_events else None)
+    if replications < 1:
+        raise DrillsimError(f"replications must be at least 1, not {replications}")
+    if executor not in executors.EXECUTORS:
+        raise DrillsimError(f"unknown executor {executor!r}: choose one of {', '.join(executors.EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise DrillsimError("a scheduler address needs executor='dask'")
+    workers = executors.default_workers() if workers is None else workers
+    if workers < 1:
+        raise DrillsimError(f"workers must be at least 1, not {workers}")
+    mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
+    size = chunk or chunk_size(scenario, replications, workers, mode != NO_EVENTS)
+    ranges = chunks(replications, size)
+    parallel = executor == "dask" or (
+        workers > 1 and len(ranges) > 1
+        and (chunk is not None or expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS))
+
+    builder = _TableBuilder()
+    kept: list[Event] = []
+    sink = None
+    if events_to is not None:
+        from simulator.outputs import atomic_open
+
+        sink = atomic_open(Path(events_to), "wb")
+    with sink if sink is not None else contextlib.nullcontext() as handle:
+        done = _results(scenario, policy, seed, ranges, mode, workers, executor, scheduler, parallel)
+        for (_, stop), (table, events) in zip(ranges, done, strict=True):
+            builder.add(table)
+            if mode == KEEP_EVENTS:
+                kept.extend(map(Event._make, events))
+            elif mode == JSONL_EVENTS:
+                handle.write(events)
+            del table, events
+            if progress:
+                progress(stop)
+    return Results(scenario, seed, replications, builder.build(),
+                   tuple(kept) if mode == KEEP_EVENTS else None,
+                   Path(events_to) if events_to is not None else None)
+
+
+def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: str, workers: int,
+             executor: str, scheduler: str | None, parallel: bool) -> Iterator[tuple[IncidentTable, Any]]:
+    """Each chunk's (table, events), in chunk order."""
+    if not parallel:
+        yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, mode))
+                                        for first, stop in ranges)
+        return
+    window = 2 * workers
+    if executor == "dask":
+        with executors.dask_client(scheduler, workers) as client:
+            shared = client.scatter(scenario, broadcast=True)
+
+            def submit(function, *args):
+                return client.submit(function, *args, pure=False)
+
+            yield from executors.ordered(submit, ((play_chunk, (shared, policy, seed, first, stop, mode))
+                                                  for first, stop in ranges), max(window, 4))
+        return
+    with executors.local_pool(min(workers, len(ranges)), _install, (scenario, policy)) as submit:
+        yield from executors.ordered(submit, ((_play_installed, (seed, first, stop, mode))
+                                              for first, stop in ranges), window)
+
+
+class _TableBuilder:
+    """Chunk tables in order, put together column by column at the end (so that the whole table and all its
+    pieces are never held at once)."""
+
+    def __init__(self):
+        self.parts: dict[str, list] = {name: [] for name in COLUMNS}
+
+    def add(self, table: IncidentTable) -> None:
+        for name in COLUMNS:
+            self.parts[name].append(table.codes(name) if name in TEXT else getattr(table, name))
+
+    def build(self) -> IncidentTable:
+        if not self.parts["replication"]:
+            return incident_table([])
+        data = {}
+        for name in COLUMNS:
+            parts = self.parts.pop(name)
+            data[name] = concat_coded(parts) if name in TEXT else (
+                parts[0] if len(parts) == 1 else np.concatenate(parts))
+            parts.clear()
+        return IncidentTable(**data)
+
+
+def replicate(scenario: Scenario, seed: int, first: int, stop: int,
+              policy=AutomaticPolicy) -> Iterable[list[Event]]:
+    """The event logs of replications first..stop-1, one list per replication."""
+    for log in Engine(scenario, policy).replications(seed, first, stop):
+        yield list(map(Event._make, log))
+
+
+__all__ = ["Progress", "Results", "expected_incidents", "replicate", "simulate"]

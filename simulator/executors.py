@@ -1,0 +1,110 @@
+"""Where chunks of replications run: this process, a local process pool, or a Dask distributed cluster.
+
+An executor takes tasks (a function and its arguments) and gives their results back in the order the tasks
+were given, keeping only a few tasks in flight, so that results that arrive early wait in a short queue and
+memory stays bounded however many tasks there are. Which executor runs a task never changes its result:
+every replication draws from streams keyed by its own index.
+
+    serial   in this process, one task after the other
+    local    a pool of worker processes on this machine (concurrent.futures)
+    dask     an existing Dask cluster (`scheduler="tcp://host:8786"`), or a local one started for the run;
+             needs the optional extra: pip install 'drillsim[dask]'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Literal
+
+from simulator.errors import DrillsimError
+
+ExecutorName = Literal["local", "dask"]
+EXECUTORS: tuple[ExecutorName, ...] = ("local", "dask")
+Task = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def ordered(submit: Callable[..., Any], tasks: Iterable[Task], window: int) -> Iterator[Any]:
+    """Results of `tasks` in task order, with at most `window` submitted and not yet returned."""
+    tasks = iter(tasks)
+    pending: deque = deque()
+    try:
+        for function, args in tasks:
+            pending.append(submit(function, *args))
+            if len(pending) >= window:
+                break
+        while pending:
+            result = pending.popleft().result()
+            for function, args in tasks:
+                pending.append(submit(function, *args))
+                break
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def run_serial(tasks: Iterable[Task]) -> Iterator[Any]:
+    for function, args in tasks:
+        yield function(*args)
+
+
+@contextlib.contextmanager
+def local_pool(workers: int, initializer: Callable[..., None] | None = None,
+               initargs: tuple = ()) -> Iterator[Callable[..., Any]]:
+    """A process pool of `workers` processes; yields its `submit`.
+
+    Workers are forked where the platform can (start-up in milliseconds, the parent's imports shared) and
+    started by a fork server elsewhere. A failure or an interrupt cancels what has not started yet.
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=initializer, initargs=initargs)
+    try:
+        yield pool.submit
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise DrillsimError(
+            "the Dask executor needs the optional extra: pip install 'drillsim[dask]' "
+            "(it installs dask[distributed])"
+        ) from None
+    return distributed
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """A Dask client: connected to `scheduler` when given, otherwise to a local cluster of `workers` processes
+    (one thread each) started for the run and closed after it."""
+    distributed = _import_distributed()
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise DrillsimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        with client:
+            yield client
+        return
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client
