@@ -99,7 +99,7 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     distributed = _import_distributed()
     if scheduler:
         try:
-            client = distributed.Client(scheduler, timeout="20s")
+            client = distributed.Client(scheduler, timeout="10s")
         except OSError as exc:
             raise DrillsimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         with client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 from pathlib import Path
 from typing import Annotated
@@ -42,6 +43,35 @@ OutOpt = Annotated[
                  show_default=False, file_okay=False),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results, no progress.")]
+
+
+class Executor(enum.StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, show_default=False,
+                 help="Processes to run replications in (default: this machine's cores; small runs stay in one). "
+                 "The results are the same for any number."),
+]
+ExecutorOpt = Annotated[
+    Executor,
+    typer.Option("--executor", help="Where replications run: local (processes on this machine) or dask (a Dask "
+                 "cluster: the one at --scheduler, or a local one started for the run; needs pip install "
+                 "'drillsim\\[dask]')."),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", metavar="tcp://HOST:PORT", show_default=False,
+                 help="Address of a running Dask scheduler to send replications to (implies --executor dask)."),
+]
+
+
+def run_options(workers: int | None, executor: Executor, scheduler: str | None) -> dict:
+    """The keyword arguments of `simulate` that say where replications run."""
+    return {"workers": workers, "executor": "dask" if scheduler else executor.value, "scheduler": scheduler}
 
 
 def errors_exit(command):

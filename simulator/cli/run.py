@@ -8,13 +8,18 @@ from typing import Annotated
 import typer
 
 from simulator.cli.common import (
+    Executor,
+    ExecutorOpt,
     OutOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
+    SchedulerOpt,
     SeedOpt,
+    WorkersOpt,
     app,
     errors_exit,
+    run_options,
     scenario_path,
 )
 
@@ -29,6 +34,9 @@ def run(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html, report.md and figures into "
                                          "the --out folder (see `drillsim report`).")] = False,
     quiet: QuietOpt = False,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Simulate a scenario and print MTTD, MTTA, MTTR, MTBF and time to resolve.
 
@@ -47,8 +55,9 @@ def run(
     loaded = api.load_scenario(path)
     total = loaded.replications if replications is None else replications
     with RunProgress(total, enabled=not quiet) as progress:
-        results = api.simulate(loaded, replications=replications, seed=seed, keep_events=out is not None,
-                               progress=progress)
+        results = api.simulate(loaded, replications=replications, seed=seed, keep_events=False,
+                               events_to=None if out is None else out / api.EVENTS, progress=progress,
+                               **run_options(workers, executor, scheduler))
     stats = results.summary()
     console = Console(width=None if sys.stdout.isatty() else 132)
     open_count = stats["mttr"].censored
