@@ -1,0 +1,398 @@
+"""Replications at scale: the same results for any split of the work, streamed outputs written atomically, and
+the engine's fast paths held equal to the plain ones they replace."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import simpy
+
+from simulator import api
+from simulator.engine import run as engine_run
+from simulator.engine.cards import Card, Deck
+from simulator.engine.run import Engine, play
+from simulator.errors import DrillsimError
+from simulator.events import Event
+from simulator.metrics import IncidentRows, IncidentTable, incident_table
+from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, event_lines, write_incidents, write_summary
+from simulator.policy import AutomaticPolicy
+from simulator.runner import simulate
+from simulator.scenario import parse_scenario
+from simulator.scenario.bundled import default_scenario
+from simulator.scenario.model import MITIGATIONS
+from simulator.streams import PURPOSES, Streams, streams
+
+# Constant delays, one responder and failures that start together: many events share an instant, so any
+# change to the order in which the engine schedules them would show in the log.
+TIES = """\
+name: ties
+horizon: 2d
+replications: 6
+seed: 3
+team:
+  responders: 1
+  acknowledge: 5m
+  miss_probability: 0.3
+  escalate_after: 5m
+  secondary: {name: Boss, acknowledge: 5m}
+  assemble: 5m
+policy:
+  declare_after: 0s
+  mitigation: [drain, rollback]
+  confirm: 10m
+  cleanup: 30m
+  postmortem: {severities: [SEV1], within: 1h}
+failure_modes:
+  - name: every-half-hour
+    cause: deployment
+    every: 30m
+    severity: {SEV1: 1, SEV3: 1}
+    detection:
+      monitoring: {probability: 0.5, delay: 5m}
+      customer_report: {delay: 10m}
+    mitigations:
+      rollback: {duration: 10m, success: 0.5}
+      drain: {duration: 5m, success: 0.5}
+      debug: {duration: 25m}
+  - name: hourly
+    cause: config
+    every: 1h
+    detection:
+      slo_burn: {slo: 0.99, error_ratio: 0.5, window: 1h, burn_rate: 10, probability: 0.5}
+      synthetic: {delay: {kind: empirical, values: [5m, 10m]}}
+    mitigations:
+      rollback: {duration: {kind: gamma, shape: 2, mean: 10m}, success: 0.9}
+      failover: {duration: {kind: weibull, shape: 0.8, scale: 20m}}
+      debug: {duration: {kind: uniform, low: 10m, high: 40m}}
+  - name: rare
+    cause: capacity
+    every: {kind: exponential, mean: 20d}
+    detection:
+      customer_report: {delay: {kind: triangular, low: 1m, mode: 2m, high: 9m}}
+    mitigations:
+      debug: {duration: 1h}
+"""
+
+
+@pytest.fixture(scope="module")
+def default():
+    return api.load_scenario(default_scenario())
+
+
+@pytest.fixture(scope="module")
+def ties():
+    return parse_scenario(TIES)
+
+
+# ── Seeds and cards ──────────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("seed", [0, 7, 20261127, 2**32 + 5, 2**127 + 3, 2**128 + 1])
+def test_vectorised_streams_equal_numpys_seed_sequence(seed):
+    fast = Streams(seed, 95, 105)
+    for replication in range(95, 105):
+        generators, plain = fast.at(replication), streams(seed, replication)
+        for purpose in PURPOSES:
+            assert generators[purpose].bit_generator.state == plain[purpose].bit_generator.state
+            assert generators[purpose].random(4).tolist() == plain[purpose].random(4).tolist()
+
+
+def reference_deal(scenario, rng) -> list[Card]:
+    """The drawing contract, written plainly (as the engine first did it): what is drawn, from which stream,
+    in which order. The deck must deal exactly these cards."""
+    per_mode = []
+    for mode in scenario.failure_modes:
+        dist = mode.interarrival
+        batch = int(scenario.horizon / max(dist.mean, 1e-9) * 1.1) + 16
+        times = np.cumsum(dist.sample(rng["arrivals"], batch))
+        while times[-1] < scenario.horizon:
+            times = np.concatenate([times, np.cumsum(dist.sample(rng["arrivals"], batch)) + times[-1]])
+        times = times[times < scenario.horizon]
+        n = len(times)
+        levels, weights = zip(*mode.severities, strict=True)
+        pick = np.minimum(np.searchsorted(np.cumsum(weights), rng["arrivals"].random(n), side="right"),
+                          len(levels) - 1)
+        best, winner = np.full(n, np.inf), np.zeros(n, dtype=int)
+        channels = mode.detection.channels()
+        for index, (_, channel) in enumerate(channels):
+            fires = rng["detection"].random(n) < channel.probability
+            delay = np.where(fires, channel.delay.sample(rng["detection"], n), np.inf)
+            better = delay < best
+            best, winner = np.where(better, delay, best), np.where(better, index, winner)
+        team = scenario.team
+        missed = rng["response"].random(n) < team.miss_probability
+        ack = team.acknowledge.sample(rng["response"], n)
+        sec = team.secondary.acknowledge.sample(rng["response"], n)
+        asm = team.assemble.sample(rng["response"], n)
+        times_by, works_by = {}, {}
+        for name in MITIGATIONS:
+            option = getattr(mode.mitigations, name)
+            if option is not None:
+                applies = name != "rollback" or mode.cause == "deployment"
+                works_by[name] = ((rng["mitigation"].random(n) < getattr(option, "success", 1.0)) & applies).tolist()
+                times_by[name] = option.duration.sample(rng["mitigation"], n).tolist()
+        per_mode.append((mode, times.tolist(), [levels[i] for i in pick], best.tolist(),
+                         [channels[i][0] for i in winner], missed.tolist(), ack.tolist(), sec.tolist(), asm.tolist(),
+                         times_by, works_by))
+    rows = sorted((onset, m, i) for m, entry in enumerate(per_mode) for i, onset in enumerate(entry[1]))
+    policy, total = scenario.policy, len(rows)
+    declare = policy.declare_after.sample(rng["decisions"], total).tolist()
+    confirm = policy.confirm.sample(rng["resolution"], total).tolist()
+    cleanup = policy.cleanup.sample(rng["resolution"], total).tolist()
+    postmortem = policy.postmortem.within.sample(rng["resolution"], total).tolist()
+    cards = []
+    for k, (onset, m, i) in enumerate(rows):
+        mode, _, sev, detect, chan, miss, ack, sec, asm, times_by, works_by = per_mode[m]
+        cards.append(Card(onset, mode, sev[i], detect[i], chan[i], declare[k], ack[i], miss[i], sec[i], asm[i],
+                          {k_: v[i] for k_, v in times_by.items()}, {k_: v[i] for k_, v in works_by.items()},
+                          confirm[k], cleanup[k], postmortem[k]))
+    return cards
+
+
+@pytest.mark.parametrize("name", ["default", "ties"])
+def test_the_deck_deals_what_the_drawing_contract_says(name, request):
+    scenario = request.getfixturevalue(name)
+    deck = Deck(scenario)
+    empty_modes = 0
+    for replication in range(40):
+        cards = deck.deal(streams(11, replication))
+        assert cards == reference_deal(scenario, streams(11, replication))
+        empty_modes += len({c.mode.name for c in cards}) < len(scenario.failure_modes)
+        # Every stream ends where the plain drawing leaves it, so nothing later could shift.
+        a, b = streams(11, replication), streams(11, replication)
+        deck.deal(a)
+        reference_deal(scenario, b)
+        assert all(a[p].bit_generator.state == b[p].bit_generator.state for p in PURPOSES)
+    assert empty_modes > 0  # the case of a failure mode without incidents was exercised
+
+
+class AskingPolicy(AutomaticPolicy):
+    """Answers as AutomaticPolicy does, but is asked at every decision point (not worked out once)."""
+
+
+class StorePool:
+    """The on-call pool as the plain simpy.Store the lean pool replaces."""
+
+    def __new__(cls, env, size):
+        pool = simpy.Store(env, capacity=size)
+        pool.items.extend(range(size))
+        return pool
+
+
+@pytest.mark.parametrize("name", ["default", "ties"])
+def test_the_engines_shortcuts_log_exactly_what_the_plain_way_logs(name, request, monkeypatch):
+    scenario = request.getfixturevalue(name)
+    fast = {r: play(scenario, 5, r) for r in range(12)}
+    monkeypatch.setattr(engine_run, "on_call_pool", StorePool)
+    for replication, log in fast.items():
+        assert play(scenario, 5, replication, AskingPolicy) == log
+
+
+def test_incident_rows_read_only_what_they_need(ties):
+    engine = Engine(ties)
+    rows, logs = IncidentRows(), []
+    for replication in range(6):
+        engine.play(streams(1, replication), replication, rows)  # the engine leaves out what rows ignore
+        logs.extend(engine.play(streams(1, replication), replication))
+    assert_tables_equal(rows.table(), incident_table(logs))
+    assert_tables_equal(incident_table(logs), incident_table(map(Event._make, logs)))
+
+
+# ── The incident table ───────────────────────────────────────────────────────────────────────────────────
+
+
+def assert_tables_equal(a: IncidentTable, b: IncidentTable) -> None:
+    assert len(a) == len(b)
+    for name in IncidentTable.columns():
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+
+
+def test_text_columns_are_stored_as_small_codes_and_read_as_strings(default):
+    table = simulate(default, replications=50, keep_events=False, workers=1).incidents
+    codes, categories = table.codes("mode")
+    assert codes.dtype == np.uint8 and categories == tuple(sorted(m.name for m in default.failure_modes))
+    assert table.mode.dtype == object and set(table.mode.tolist()) == set(categories)
+    assert np.array_equal(table.severity == "SEV1", np.array([s == "SEV1" for s in table.severity.tolist()]))
+    assert table.nbytes < 90 * len(table)  # a few bytes a text cell, eight a time
+    assert_tables_equal(pickle.loads(pickle.dumps(table)), table)
+    built = IncidentTable(**{name: getattr(table, name) for name in IncidentTable.columns()})
+    assert_tables_equal(built, table)
+
+
+def test_concatenated_tables_merge_their_categories():
+    def table(modes):
+        n = len(modes)
+        return IncidentTable(replication=range(n), incident=[1] * n, mode=modes, cause=["x"] * n,
+                             severity=["SEV3"] * n, channel=[""] * n, responder=[""] * n, mitigation=[""] * n,
+                             escalated=[False] * n, waited=[math.nan] * n, onset=[0.0] * n, detected=[1.0] * n,
+                             declared=[1.0] * n, acknowledged=[1.0] * n, mitigated=[2.0] * n, resolved=[3.0] * n,
+                             cleaned_up=[4.0] * n)
+
+    joined = IncidentTable.concat([table(["b", "c"]), table(["a", "c", "b"]), table([])])
+    assert joined.mode.tolist() == ["b", "c", "a", "c", "b"]
+    assert joined.codes("mode").categories == ("a", "b", "c")
+
+
+# ── Workers, executors and chunks ────────────────────────────────────────────────────────────────────────
+
+
+def run_to(folder: Path, scenario, **options) -> dict[str, bytes]:
+    results = simulate(scenario, replications=60, keep_events=False, events_to=folder / EVENTS, **options)
+    api.write_results(results, folder)
+    return {name: (folder / name).read_bytes() for name in (SUMMARY, INCIDENTS, EVENTS)}
+
+
+@pytest.fixture(scope="module")
+def serial_outputs(default, tmp_path_factory):
+    return run_to(tmp_path_factory.mktemp("serial"), default, workers=1)
+
+
+def test_two_workers_write_byte_identical_files(default, serial_outputs, tmp_path):
+    assert run_to(tmp_path, default, workers=2, chunk=7) == serial_outputs
+
+
+def test_the_chunk_size_changes_nothing(default, serial_outputs, tmp_path):
+    assert run_to(tmp_path / "one", default, workers=1, chunk=1) == serial_outputs
+    assert run_to(tmp_path / "all", default, workers=1, chunk=60) == serial_outputs
+
+
+def test_the_event_log_kept_in_memory_is_the_streamed_one(default, serial_outputs, tmp_path):
+    results = simulate(default, replications=60, keep_events=True, workers=2, chunk=13)
+    assert results.events_path is None and isinstance(results.events[0], Event)
+    api.write_results(results, tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in serial_outputs} == serial_outputs
+
+
+def test_a_dask_cluster_gives_the_local_results(default, serial_outputs, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, silence_logs=50) as cluster:
+        outputs = run_to(tmp_path, default, executor="dask", scheduler=cluster.scheduler_address, chunk=9)
+    assert outputs == serial_outputs
+
+
+def test_progress_is_reported_in_this_process_as_chunks_complete(default):
+    for workers in (1, 2):
+        seen = []
+        simulate(default, replications=30, keep_events=False, workers=workers, chunk=4, progress=seen.append)
+        assert seen == [4, 8, 12, 16, 20, 24, 28, 30]
+
+
+def test_small_runs_stay_in_this_process(default, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for a small run")
+
+    monkeypatch.setattr("simulator.executors.local_pool", no_pool)
+    assert len(simulate(default, replications=20, keep_events=False, workers=8).incidents) > 0
+
+
+def test_bad_executor_options_are_refused(default):
+    with pytest.raises(DrillsimError, match="unknown executor"):
+        simulate(default, replications=2, executor="spark")
+    with pytest.raises(DrillsimError, match="needs executor='dask'"):
+        simulate(default, replications=2, scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(DrillsimError, match="workers must be at least 1"):
+        simulate(default, replications=2, workers=0)
+
+
+def test_without_the_dask_extra_the_error_says_what_to_install(default, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
+    with pytest.raises(DrillsimError, match=r"drillsim\[dask\]"):
+        simulate(default, replications=2, executor="dask")
+
+
+# ── Outputs ──────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_event_lines_are_what_json_dumps_writes(ties):
+    events = [e for r in range(3) for e in play(ties, 2, r)]
+    events += [Event(0, 0, 1, "detection", "odd", "a \"quoted\" ünïcode actor",
+                     {"flag": True, "none": None, "nan": math.nan, "list": [1, 2], "n": 3, "x": 1e-300})]
+    expected = "".join(json.dumps(e.to_json(), separators=(",", ":")) + "\n" for e in events)
+    assert event_lines(events) == expected
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
+
+
+def test_an_interrupted_summary_leaves_the_previous_one_intact(tmp_path, monkeypatch):
+    write_summary(tmp_path, {"old": True})
+    before = (tmp_path / SUMMARY).read_bytes()
+
+    def dump_half(document, handle, **kwargs):
+        handle.write('{"metrics": {')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(json, "dump", dump_half)
+    with pytest.raises(KeyboardInterrupt):
+        write_summary(tmp_path, {"new": True})
+    assert (tmp_path / SUMMARY).read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+def test_an_interrupted_csv_leaves_no_file(default, tmp_path, monkeypatch):
+    table = simulate(default, replications=20, keep_events=False, workers=1).incidents
+    real = IncidentTable.mode.fget
+    calls = []
+
+    def failing(self):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OSError("disk full")
+        return real(self)
+
+    monkeypatch.setattr(IncidentTable, "mode", property(failing))
+    with pytest.raises(OSError):
+        write_incidents(tmp_path, table, block=50)  # fails on the second block of rows
+    assert not (tmp_path / INCIDENTS).exists() and leftovers(tmp_path) == []
+
+
+class FailingPolicy(AutomaticPolicy):
+    """Breaks in the eleventh replication (a policy is made for each)."""
+
+    made = 0
+
+    def __init__(self, scenario):
+        super().__init__(scenario)
+        FailingPolicy.made += 1
+        if FailingPolicy.made > 10:
+            raise RuntimeError("the policy broke")
+
+
+def test_a_run_that_fails_part_way_leaves_no_event_log(default, tmp_path):
+    FailingPolicy.made = 0
+    with pytest.raises(RuntimeError, match="the policy broke"):
+        simulate(default, replications=20, policy=FailingPolicy, events_to=tmp_path / EVENTS, workers=1, chunk=2)
+    assert not (tmp_path / EVENTS).exists() and leftovers(tmp_path) == []
+
+
+def test_a_killed_run_leaves_no_file_that_looks_complete(tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "simulator", "run", "-n", "4000", "--quiet", "--workers", "1", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and leftovers(out)) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)  # until the run is writing events.jsonl under its temporary name
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (out / EVENTS).exists() and not (out / SUMMARY).exists() and not (out / INCIDENTS).exists()
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    write_summary(tmp_path, {"a": 1})
+    assert (tmp_path / SUMMARY).stat().st_mode & 0o777 == 0o666 & ~umask
