@@ -31,16 +31,17 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator import runner
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, IncidentTable, Stats, metric_values
-from simulator.runner import Results
+from simulator.metrics import METRICS, Stats, metric_values
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.runner import Results
 
 LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "mtbf": False, "time_to_resolve": True}
 STATISTICS = ("mean", "median")
@@ -210,6 +211,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
         raise DrillsimError("a paired comparison needs at least 2 replications")
     options = {"keep_events": False, **run_options}
     order = [baseline, *[name for name in names if name != baseline]]
+    from simulator import runner  # imported here: the engine loads only when something runs
     results = {name: runner.simulate(scenarios[name], replications=replications, seed=seed, **options)
                for name in order}
     return compare_results(results, baseline=baseline, resamples=resamples, level=level,
@@ -227,58 +229,42 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
             raise DrillsimError(f"{name!r} ran with seed {other.seed} and {other.replications} replications, "
                                 f"{baseline!r} with seed {base.seed} and {base.replications}: they cannot be paired")
     rng = rng if rng is not None else analysis_rng(base.seed)
-    weight_seed = int(rng.integers(2**63))  # the same resamples for every variant, metric and statistic
     summaries = {name: result.summary() for name, result in results.items()}
+    ordered = [baseline, *[name for name in names if name != baseline]]
+    draws = _bootstrap(results, ordered, base.replications, resamples, rng)
     differences = []
-    for name in names:
-        if name == baseline:
-            continue
+    for name in ordered[1:]:
         for metric in METRICS:
-            differences.extend(paired_differences(
-                base.incidents, results[name].incidents, base.replications, metric, variant=name,
-                baseline_stats=summaries[baseline][metric], variant_stats=summaries[name][metric],
-                resamples=resamples, level=level, rng=np.random.default_rng(weight_seed)))
-    ordered = {baseline: base, **{name: results[name] for name in names if name != baseline}}
-    return Comparison(baseline, ordered, {name: summaries[name] for name in ordered}, tuple(differences),
-                      base.seed, base.replications, resamples, level)
+            for statistic in STATISTICS:
+                before = float(getattr(summaries[baseline][metric], statistic))
+                after = float(getattr(summaries[name][metric], statistic))
+                low, high, p_better = _interval(draws[name][metric][statistic] - draws[baseline][metric][statistic],
+                                                level, LOWER_IS_BETTER[metric])
+                differences.append(Difference(name, metric, statistic, before, after, after - before, low, high,
+                                              p_better, level))
+    return Comparison(baseline, {name: results[name] for name in ordered},
+                      {name: summaries[name] for name in ordered}, tuple(differences), base.seed, base.replications,
+                      resamples, level)
 
 
-def paired_differences(base: IncidentTable, other: IncidentTable, replications: int, metric: str, *,
-                       variant: str = "variant", baseline_stats: Stats | None = None,
-                       variant_stats: Stats | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
-                       rng: np.random.Generator | None = None) -> list[Difference]:
-    """The paired differences of the mean and the median of one metric, other − base."""
-    rng = rng if rng is not None else np.random.default_rng(0)
-    a = _Sample(*metric_values(base, metric)[:2], replications)
-    b = _Sample(*metric_values(other, metric)[:2], replications)
-    means = [[], []]
-    medians = [[], []]
-    for weights in _resample_weights(replications, resamples, len(a.values) + len(b.values), rng):
-        for side, sample in enumerate((a, b)):
-            means[side].append(sample.means(weights))
-            medians[side].append(sample.quantiles(weights, 0.5))
-    point = {
-        "mean": (_point(baseline_stats, "mean", a.values.mean), _point(variant_stats, "mean", b.values.mean)),
-        "median": (_point(baseline_stats, "median", lambda s=a: np.percentile(s.values, 50)),
-                   _point(variant_stats, "median", lambda s=b: np.percentile(s.values, 50))),
-    }
-    out = []
-    for statistic, draws in (("mean", means), ("median", medians)):
-        delta = np.concatenate(draws[1]) - np.concatenate(draws[0]) if draws[0] else np.array([])
-        before, after = point[statistic]
-        low, high, p_better = _interval(delta, level, LOWER_IS_BETTER[metric])
-        out.append(Difference(variant, metric, statistic, before, after, after - before, low, high, p_better,
-                              level))
-    return out
-
-
-def _point(stats: Stats | None, name: str, compute) -> float:
-    if stats is not None:
-        return float(getattr(stats, name))
-    try:
-        return float(compute())
-    except (ValueError, IndexError):
-        return math.nan
+def _bootstrap(results: Mapping[str, Results], names: list[str], replications: int, resamples: int,
+               rng: np.random.Generator) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    """Every run's mean and median of every metric in each of `resamples` resamples of replication indices,
+    the same resamples for all runs (so that differences are paired): name → metric → statistic → array."""
+    samples = {name: {metric: _Sample(*metric_values(results[name].incidents, metric)[:2], replications)
+                      for metric in METRICS} for name in names}
+    largest = max((len(s.values) for per in samples.values() for s in per.values()), default=0)
+    parts: dict[str, dict[str, dict[str, list[np.ndarray]]]] = {
+        name: {metric: {statistic: [] for statistic in STATISTICS} for metric in METRICS} for name in names}
+    for weights in _resample_weights(replications, resamples, _row_cells(largest, replications), rng):
+        for name in names:
+            for metric, sample in samples[name].items():
+                parts[name][metric]["mean"].append(sample.means(weights))
+                parts[name][metric]["median"].append(sample.quantiles(weights, 0.5))
+    return {name: {metric: {statistic: np.concatenate(arrays) if arrays else np.array([])
+                            for statistic, arrays in per.items()}
+                   for metric, per in by_metric.items()}
+            for name, by_metric in parts.items()}
 
 
 def _interval(delta: np.ndarray, level: float, lower_is_better: bool) -> tuple[float, float, float]:
@@ -291,6 +277,12 @@ def _interval(delta: np.ndarray, level: float, lower_is_better: bool) -> tuple[f
     return low, high, (better + ties / 2) / len(delta)
 
 
+def _row_cells(incidents: int, replications: int) -> int:
+    """About how many numbers one resample needs at once: its weights, and the chunk of sorted values that
+    weighted_quantiles counts one by one."""
+    return replications + int(math.sqrt(incidents * max(replications, 1)))
+
+
 def _resample_weights(replications: int, resamples: int, cells_per_row: int,
                       rng: np.random.Generator) -> Iterator[np.ndarray]:
     """Blocks of bootstrap weights: row b counts how often each replication was drawn in resample b."""
@@ -301,7 +293,7 @@ def _resample_weights(replications: int, resamples: int, cells_per_row: int,
         drawn = rng.integers(0, replications, size=(rows, replications))
         drawn += (np.arange(rows) * replications)[:, None]
         counts = np.bincount(drawn.ravel(), minlength=rows * replications).reshape(rows, replications)
-        yield counts.astype(np.int32)
+        yield counts.astype(float)  # whole numbers, exact in floating point; ready for matrix products
         done += rows
 
 
@@ -321,31 +313,49 @@ class _Sample:
 
     def quantiles(self, weights: np.ndarray, q: float) -> np.ndarray:
         """The q-quantile of each resample, exactly as np.percentile of the resampled incidents would give."""
-        return weighted_quantiles(self.values, weights[:, self.replication], q)
+        return weighted_quantiles(self.values, self.replication, weights, q)
 
 
-def weighted_quantiles(sorted_values: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
-    """Row by row, the q-quantile of `sorted_values` repeated `counts[row]` times each (linear interpolation,
-    numpy's default), without building the repeated arrays."""
-    rows = counts.shape[0]
-    if len(sorted_values) == 0:
+def weighted_quantiles(sorted_values: np.ndarray, groups: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
+    """Row by row, the q-quantile (linear interpolation, numpy's default) of `sorted_values` where each value
+    counts as often as its group's weight in that row: value i appears weights[row, groups[i]] times.
+
+    This is the quantile of the incidents of a bootstrap resample without building it. The sorted values are cut
+    into chunks; a matrix product counts each resample's values per chunk, which finds the chunk holding each
+    rank, and only that chunk is then counted value by value."""
+    rows, n = weights.shape[0], len(sorted_values)
+    if n == 0:
         return np.full(rows, np.nan)
-    cumulative = np.cumsum(counts, axis=1, dtype=np.int64 if counts.dtype == np.int64 else np.int32)
+    chunks = int(np.clip(math.sqrt(700 * n / max(weights.shape[1], 1)), 1, min(n, 1024)))
+    bounds = np.linspace(0, n, chunks + 1).astype(int)
+    chunk_of = np.repeat(np.arange(chunks), np.diff(bounds))
+    per_chunk = np.bincount(groups * chunks + chunk_of, minlength=weights.shape[1] * chunks)
+    cumulative = np.cumsum(weights @ per_chunk.reshape(-1, chunks).astype(weights.dtype), axis=1)
     total = cumulative[:, -1]
-    position = (total - 1) * q
+    position = np.maximum(total - 1, 0) * q
     below = np.floor(position)
-    fraction = position - below
-    lower = _at(sorted_values, cumulative, below)
-    upper = _at(sorted_values, cumulative, np.minimum(below + 1, np.maximum(total - 1, 0)))
-    out = lower + fraction * (upper - lower)
+    lower = _select(sorted_values, groups, weights, bounds, cumulative, below)
+    upper = _select(sorted_values, groups, weights, bounds, cumulative, np.minimum(below + 1, np.maximum(total - 1, 0)))
+    out = lower + (position - below) * (upper - lower)
     out[total == 0] = np.nan
     return out
 
 
-def _at(sorted_values: np.ndarray, cumulative: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """The element at position `index` (per row) of the repeated arrays."""
-    which = np.count_nonzero(cumulative <= index[:, None], axis=1)
-    return sorted_values[np.minimum(which, len(sorted_values) - 1)]
+def _select(sorted_values, groups, weights, bounds, cumulative, ranks) -> np.ndarray:
+    """Per row, the value at position `ranks[row]` (from 0) of that row's repeated values."""
+    last = len(bounds) - 2
+    chunk = np.minimum(np.count_nonzero(cumulative <= ranks[:, None], axis=1), last)
+    rows = np.arange(len(ranks))
+    before = np.where(chunk > 0, cumulative[rows, np.maximum(chunk - 1, 0)], 0.0)
+    within = ranks - before
+    out = np.empty(len(ranks))
+    for index in np.unique(chunk):
+        chosen = np.flatnonzero(chunk == index)
+        start, stop = bounds[index], bounds[index + 1]
+        counts = np.cumsum(weights[np.ix_(chosen, groups[start:stop])], axis=1)
+        found = np.count_nonzero(counts <= within[chosen, None], axis=1)
+        out[chosen] = sorted_values[start + np.minimum(found, stop - start - 1)]
+    return out
 
 
 # ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────

@@ -30,7 +30,6 @@ from statistics import NormalDist
 
 import numpy as np
 
-from simulator import runner
 from simulator.compare import LOWER_IS_BETTER, analysis_rng
 from simulator.errors import DrillsimError
 from simulator.metrics import METRICS, metric_values
@@ -228,6 +227,8 @@ def _simulate(scenario: Scenario, changed: Scenario | None, metric: str, replica
               run_options: dict) -> tuple[np.ndarray, np.ndarray | None, float]:
     if metric not in METRICS:
         raise DrillsimError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
+    from simulator import runner  # imported here: the engine loads only when something runs
+
     options = {"keep_events": False, **run_options}
     result = runner.simulate(scenario, replications=replications, seed=seed, **options)
     before = metric_values(result.incidents, metric)[0]

@@ -14,15 +14,16 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator import runner
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.metrics import METRICS, Stats, metric_values
-from simulator.runner import Results
 from simulator.scenario.variants import Override, ScenarioSource, format_value
+
+if TYPE_CHECKING:
+    from simulator.runner import Results
 
 PER_REPLICATION = ("count", "mean", "median", "p90")
 """What each tidy row holds per metric, for its own replication (minutes)."""
@@ -109,6 +110,8 @@ def sweep(source: ScenarioSource, axes: Sequence[Axis] | Mapping[str, Sequence[A
     replications = source.scenario.replications if replications is None else replications
     seed = source.scenario.seed if seed is None else seed
     options = {"keep_events": False, **run_options}
+    from simulator import runner  # imported here: the engine loads only when something runs
+
     done = tuple(
         Point(index, values, written, runner.simulate(scenario, replications=replications, seed=seed, **options))
         for index, ((values, written), scenario) in enumerate(zip(points, scenarios, strict=True))

@@ -141,16 +141,19 @@ def test_run_options_reach_the_runner(source, monkeypatch):
     assert all(o["keep_events"] is False for o in seen)
 
 
-def test_weighted_quantiles_match_numpy_on_the_repeated_values():
+def test_weighted_quantiles_match_numpy_on_the_resampled_values():
     rng = np.random.default_rng(5)
-    values = np.sort(rng.lognormal(3, 1, 40))
-    counts = rng.integers(0, 4, size=(25, 40))
-    counts[0] = 0  # an empty resample
-    for q in (0.1, 0.5, 0.9):
-        got = weighted_quantiles(values, counts, q)
-        assert np.isnan(got[0])
-        expected = [np.quantile(np.repeat(values, row), q) for row in counts[1:]]
-        np.testing.assert_allclose(got[1:], expected, rtol=1e-12)
+    for size, groups in ((40, 40), (300, 12), (2000, 150), (1, 1)):
+        values = np.sort(rng.lognormal(3, 1, size))
+        group = rng.integers(0, groups, size)
+        weights = rng.integers(0, 4, size=(25, groups)).astype(float)
+        weights[0] = 0  # an empty resample
+        for q in (0.0, 0.1, 0.5, 0.9, 1.0):
+            got = weighted_quantiles(values, group, weights, q)
+            assert np.isnan(got[0])
+            expected = [np.quantile(np.repeat(values, row[group].astype(int)), q) if row[group].any() else np.nan
+                        for row in weights[1:]]
+            np.testing.assert_allclose(got[1:], expected, rtol=1e-12)
 
 
 def test_verdicts_follow_the_direction_each_metric_improves_in():

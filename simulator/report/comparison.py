@@ -22,12 +22,12 @@ from simulator.compare import BETTER, WORSE, Comparison, signed_duration
 from simulator.detectability import MAX_SIMULATED_INCIDENTS, Detectability
 from simulator.detectability import STATISTICS as PERIOD_STATISTICS
 from simulator.metrics import METRICS, metric_values
-from simulator.runner import Results
 from simulator.units import format_duration
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from simulator.runner import Results
     from simulator.sweep import Sweep
 
 # Okabe–Ito colours with their own dash and marker each, so that grey print still tells lines apart.
