@@ -262,15 +262,28 @@ def incident_table(events: Iterable[Event]) -> IncidentTable:
 def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.ndarray, int]:
     """(values, their replication numbers, how many incidents are censored) for one metric."""
     if metric == "mtbf":
-        order = np.lexsort((table.onset, table.replication))
-        rep, onset = table.replication[order], table.onset[order]
+        rep, onset = table.replication, table.onset
+        if not _ordered(rep, onset):  # tables from simulate are ordered already: no copies needed then
+            order = np.lexsort((onset, rep))
+            rep, onset = rep[order], onset[order]
         same = rep[1:] == rep[:-1]
         return (onset[1:] - onset[:-1])[same], rep[1:][same], 0
     start, end = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"),
                   "mttr": ("onset", "mitigated"), "time_to_resolve": ("onset", "resolved")}[metric]
     values = getattr(table, end) - getattr(table, start)
     reached = ~np.isnan(values)
-    return values[reached], table.replication[reached], int(np.count_nonzero(~reached))
+    censored = len(values) - int(np.count_nonzero(reached))
+    if not censored:
+        return values, table.replication, 0
+    return values[reached], table.replication[reached], censored
+
+
+def _ordered(replication: np.ndarray, onset: np.ndarray) -> bool:
+    """Whether rows are sorted by replication, then onset (so that a stable sort would leave them be)."""
+    if len(replication) < 2:
+        return True
+    later = replication[1:] > replication[:-1]
+    return bool(np.all(later | ((replication[1:] == replication[:-1]) & (onset[1:] >= onset[:-1]))))
 
 
 @dataclass(frozen=True)
@@ -344,7 +357,12 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
     mean = float(values.mean())
     if replications < 2:
         return mean, math.nan, math.nan
-    _, index = np.unique(replication, return_inverse=True)
+    if len(replication) > 1 and bool(np.all(replication[1:] >= replication[:-1])):
+        # Sorted replication numbers (as metric_values gives them): their ranks without sorting a copy.
+        index = np.zeros(len(replication), dtype=np.intp)
+        np.cumsum(replication[1:] != replication[:-1], out=index[1:])
+    else:
+        _, index = np.unique(replication, return_inverse=True)
     totals = np.bincount(index, weights=values)
     counts = np.bincount(index).astype(float)
     residual = totals - mean * counts  # replications without values contribute zero residuals

@@ -30,10 +30,11 @@ from simulator.events import Event
 from simulator.metrics import (
     COLUMNS,
     TEXT,
+    Coded,
     IncidentRows,
     IncidentTable,
     Stats,
-    concat_coded,
+    _code_dtype,
     incident_table,
     summarize,
 )
@@ -43,12 +44,14 @@ from simulator.streams import Streams
 
 Progress = Callable[[int], None]
 
-CHUNK_INCIDENTS = 20_000
-"""About how many incidents a chunk plays (about a second of work on one core)."""
+CHUNK_INCIDENTS = 10_000
+"""About how many incidents a chunk plays (half a second of work on one core)."""
 CHUNK_INCIDENTS_WITH_EVENTS = 4_000
 """The same when the chunk also carries its event log back (some fifteen events an incident)."""
 PARALLEL_INCIDENTS = 40_000
-"""Below about this many incidents in all, a run stays in this process: starting workers would cost more."""
+"""Below about this many incidents in all, a run stays in this process: starting workers would cost more.
+Above it, chunks run in worker processes, even with one worker: this process then only collects the
+results, and its memory is that of the results, not of the engine at work."""
 
 NO_EVENTS, KEEP_EVENTS, JSONL_EVENTS = "none", "keep", "jsonl"
 
@@ -66,7 +69,12 @@ class Results:
     events_path: Path | None = None
 
     def summary(self) -> dict[str, Stats]:
-        return summarize(self.incidents, self.replications)
+        """Statistics of every metric (worked out once, then kept)."""
+        cached = self.__dict__.get("_summary")
+        if cached is None:
+            cached = summarize(self.incidents, self.replications)
+            object.__setattr__(self, "_summary", cached)
+        return dict(cached)
 
 
 # ── One chunk ────────────────────────────────────────────────────────────────────────────────────────────
@@ -135,7 +143,7 @@ def chunks(replications: int, size: int) -> list[tuple[int, int]]:
 
 
 def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool) -> int:
-    """Replications per chunk: about a second of work, at least four chunks a worker when there are workers,
+    """Replications per chunk: about half a second of work, at least four chunks a worker when there are workers,
     and at most a fiftieth of the run in this process (so that progress moves)."""
     per_replication = max(expected_incidents(scenario), 1.0)
     size = int((CHUNK_INCIDENTS_WITH_EVENTS if events else CHUNK_INCIDENTS) / per_replication)
@@ -152,7 +160,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
              events_to: str | Path | None = None, chunk: int | None = None) -> Results:
     """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
 
-    workers     processes to use (default: the machine's cores); small runs stay in this process
+    workers     worker processes to use (default: the machine's cores); small runs stay in this process
     executor    "local" (a process pool on this machine) or "dask" (a Dask cluster; needs drillsim[dask])
     scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786";
                 without it, a local Dask cluster of `workers` processes is started for the run
@@ -179,11 +187,10 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
     size = chunk or chunk_size(scenario, replications, workers, mode != NO_EVENTS)
     ranges = chunks(replications, size)
-    parallel = executor == "dask" or (
-        workers > 1 and len(ranges) > 1
-        and (chunk is not None or expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS))
+    large = expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS
+    parallel = executor == "dask" or (len(ranges) > 1 and (large or (chunk is not None and workers > 1)))
 
-    builder = _TableBuilder()
+    builder = _TableBuilder(expected_incidents(scenario) * replications)
     kept: list[Event] = []
     sink = None
     if events_to is not None:
@@ -230,25 +237,59 @@ def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]
 
 
 class _TableBuilder:
-    """Chunk tables in order, put together column by column at the end (so that the whole table and all its
-    pieces are never held at once)."""
+    """Chunk tables, in order, copied into columns allocated once for the whole run.
 
-    def __init__(self):
-        self.parts: dict[str, list] = {name: [] for name in COLUMNS}
+    The columns are sized from the expected number of incidents (and grown if a run has more), so a run
+    never holds all its chunk tables and their concatenation at once, and the small arrays of each chunk are
+    freed as soon as they are copied. Text columns are re-coded into one category list as chunks arrive and
+    into sorted order at the end."""
+
+    def __init__(self, expected_rows: float):
+        self.rows = 0
+        self.capacity = int(expected_rows + 6 * math.sqrt(expected_rows) + 256)
+        self.numbers: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        self.categories: dict[str, dict[str, int]] = {name: {} for name in TEXT}
 
     def add(self, table: IncidentTable) -> None:
-        for name in COLUMNS:
-            self.parts[name].append(table.codes(name) if name in TEXT else getattr(table, name))
+        start, stop = self.rows, self.rows + len(table)
+        if not self.numbers:
+            self.numbers = {name: np.empty(max(self.capacity, stop), getattr(table, name).dtype)
+                            for name in COLUMNS if name not in TEXT}
+            self.codes = {name: np.empty(max(self.capacity, stop), np.uint8) for name in TEXT}
+        elif stop > len(self.numbers["replication"]):
+            self._grow(stop)
+        for name, column in self.numbers.items():
+            column[start:stop] = getattr(table, name)
+        for name in TEXT:
+            codes, categories = table.codes(name)
+            index = self.categories[name]
+            remap = np.array([index.setdefault(c, len(index)) for c in categories], dtype=np.int64)
+            column = self.codes[name]
+            if len(index) > np.iinfo(column.dtype).max + 1:
+                column = self.codes[name] = column.astype(np.uint16 if len(index) <= 1 << 16 else np.int32)
+            column[start:stop] = remap[codes] if len(remap) else 0
+        self.rows = stop
+
+    def _grow(self, needed: int) -> None:
+        size = max(needed, int(len(self.numbers["replication"]) * 1.25))
+        for columns in (self.numbers, self.codes):
+            for name, column in columns.items():
+                bigger = np.empty(size, column.dtype)
+                bigger[:self.rows] = column[:self.rows]
+                columns[name] = bigger
 
     def build(self) -> IncidentTable:
-        if not self.parts["replication"]:
+        if not self.rows:
             return incident_table([])
-        data = {}
-        for name in COLUMNS:
-            parts = self.parts.pop(name)
-            data[name] = concat_coded(parts) if name in TEXT else (
-                parts[0] if len(parts) == 1 else np.concatenate(parts))
-            parts.clear()
+        data: dict = {name: column[:self.rows] for name, column in self.numbers.items()}
+        for name in TEXT:
+            index = self.categories[name]
+            ordered = sorted(index)
+            to_sorted = np.empty(len(ordered), dtype=_code_dtype(len(ordered)))
+            for rank, category in enumerate(ordered):
+                to_sorted[index[category]] = rank
+            data[name] = Coded(to_sorted[self.codes.pop(name)[:self.rows]], tuple(ordered))
         return IncidentTable(**data)
 
 
