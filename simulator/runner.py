@@ -185,10 +185,11 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     if workers < 1:
         raise DrillsimError(f"workers must be at least 1, not {workers}")
     mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
-    size = chunk or chunk_size(scenario, replications, workers, mode != NO_EVENTS)
-    ranges = chunks(replications, size)
     large = expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS
-    parallel = executor == "dask" or (len(ranges) > 1 and (large or (chunk is not None and workers > 1)))
+    parallel = executor == "dask" or large or (chunk is not None and workers > 1)
+    size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
+    ranges = chunks(replications, size)
+    parallel = parallel and (executor == "dask" or len(ranges) > 1)
 
     builder = _TableBuilder(expected_incidents(scenario) * replications)
     kept: list[Event] = []
