@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from simulator.scenario.fields import Duration, PositiveDuration
+from simulator.fields import Duration, PositiveDuration
 from simulator.units import format_duration
 
 Z95 = NormalDist().inv_cdf(0.95)

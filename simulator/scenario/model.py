@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.distributions import Constant, DistributionField, Exponential
-from simulator.scenario.fields import Duration, PositiveDuration, Probability, Rate
+from simulator.fields import Duration, PositiveDuration, Probability, Rate
 
 Cause = Literal["deployment", "config", "capacity", "dependency", "infrastructure", "unknown"]
 SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
