@@ -181,3 +181,25 @@ def test_format_value_reads_like_the_command_line():
     assert format_value("debug-first") == "debug-first"
     assert format_value(["Ana", "Ben"]) == "[Ana, Ben]"
     assert format_value(0.5) == "0.5"
+
+
+def test_validate_checks_the_variants_of_a_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    bad = DRILL.split("variants:")[0] + (
+        "variants:\n  wider:\n    team.respondrs: 3\n  odd:\n    policy.mitigation: sideways\n"
+    )
+    path = tmp_path / "drill.yaml"
+    path.write_text(bad)
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    wider = bad.splitlines().index("    team.respondrs: 3") + 1
+    assert lines == [
+        f"{path}:{wider}:5: variants.wider: team.respondrs: unknown field 'respondrs' in team; "
+        "did you mean 'responders'?",
+        f"{path}:{wider + 2}:5: variants.odd: policy.mitigation: must be one of 'rollback-first' or 'debug-first' "
+        "(got 'sideways')",
+    ]

@@ -16,23 +16,26 @@ from simulator.errors import ScenarioError
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
 ) -> None:
-    """Check scenario files and list every problem as FILE:LINE:COL: field: message.
+    """Check scenario files (and their variants) and list every problem as FILE:LINE:COL: field: message.
 
     Exits with status 2 when any file has a problem. Example: [bold]drillsim validate scenarios/*.yaml[/bold]
     """
-    from simulator.scenario import load_scenario
+    from simulator.scenario.variants import load_source
 
     failed = 0
     for path in files:
         try:
-            scenario = load_scenario(path)
+            source = load_source(path)
+            source.variants()  # each variant's overrides are checked like the fields they change
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
                 typer.echo(str(problem), err=True)
             continue
-        modes = len(scenario.failure_modes)
-        typer.echo(f"{path}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''})")
+        scenario = source.scenario
+        modes, variants = len(scenario.failure_modes), len(scenario.variants)
+        extra = f", {variants} variant{'s' if variants != 1 else ''}" if variants else ""
+        typer.echo(f"{path}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''}{extra})")
     if failed:
         typer.echo(f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid.", err=True)
         raise typer.Exit(EXIT_INPUT)

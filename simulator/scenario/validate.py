@@ -47,18 +47,18 @@ def parse_scenario(text: str, file: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_problem(error, doc, file) for error in _one_per_mistake(exc.errors(), doc.data))
+        problems.extend(problem_at(error, doc, file) for error in one_per_mistake(exc.errors(), doc.data))
         raise ScenarioError(problems) from None
     if problems:
         raise ScenarioError(problems)
     return scenario
 
 
-def _one_per_mistake(errors: list[dict[str, Any]], data: Any) -> list[dict[str, Any]]:
+def one_per_mistake(errors: list[dict[str, Any]], data: Any) -> list[dict[str, Any]]:
     """Pydantic reports a value that fits no member of a union (`SEV1` or a mapping of weights, say) once per
     member. Where another error names the same field (or a part of it), drop the members' "not this type"
     errors."""
-    paths = [_data_path(data, error["loc"], error["type"]) for error in errors]
+    paths = [data_path(data, error["loc"], error["type"]) for error in errors]
     specific = {path[:end] for path, error in zip(paths, errors, strict=True) if not _type_error(error)
                 for end in range(len(path) + 1)}
     return [error for path, error in zip(paths, errors, strict=True)
@@ -72,8 +72,8 @@ def _type_error(error: dict[str, Any]) -> bool:
     return error["type"].endswith("_type")
 
 
-def _problem(error: dict[str, Any], doc: Document, file: str | None) -> Problem:
-    path = _data_path(doc.data, error["loc"], error["type"])
+def problem_at(error: dict[str, Any], doc: Document, file: str | None) -> Problem:
+    path = data_path(doc.data, error["loc"], error["type"])
     where = doc.position(path)
     return Problem(
         _message(error, doc.data, path),
@@ -84,7 +84,7 @@ def _problem(error: dict[str, Any], doc: Document, file: str | None) -> Problem:
     )
 
 
-def _data_path(data: Any, loc: tuple, kind: str = "missing") -> tuple:
+def data_path(data: Any, loc: tuple, kind: str = "missing") -> tuple:
     """Pydantic's error location, less the union tags and validator names it inserts, as a path into the data.
 
     For a missing field (`kind` "missing") the key that is missing from the data still ends the path."""

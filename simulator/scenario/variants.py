@@ -34,7 +34,7 @@ from pydantic import BaseModel, ValidationError
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import BASELINE, Scenario
-from simulator.scenario.validate import _data_path, _problem, parse_scenario
+from simulator.scenario.validate import data_path, one_per_mistake, parse_scenario, problem_at
 
 DataPath = tuple[str | int, ...]
 
@@ -281,7 +281,7 @@ class ScenarioSource:
             try:
                 target = resolve(data, override.path)
             except ValueError as exc:
-                problems.append(self._problem(override, path_text(_loose(override.path)), str(exc)))
+                problems.append(self._override_problem(override, path_text(_loose(override.path)), str(exc)))
                 continue
             _assign(data, target, override.value)
             for key in [key for key in positions if key[:len(target)] == target]:
@@ -296,7 +296,8 @@ class ScenarioSource:
             scenario = Scenario.model_validate(data)
         except ValidationError as exc:
             document = Document(data, positions)
-            problems.extend(self._validation_problem(error, document, applied) for error in exc.errors())
+            problems.extend(self._validation_problem(error, document, applied)
+                            for error in one_per_mistake(exc.errors(), data))
         if problems:
             raise ScenarioError(problems)
         return scenario
@@ -347,15 +348,15 @@ class ScenarioSource:
             raise ScenarioError(problems)
         return out
 
-    def _problem(self, override: Override, field: str, message: str, where: tuple[int, int] | None = None):
+    def _override_problem(self, override: Override, field: str, message: str, where: tuple[int, int] | None = None):
         if where is None and override.document_path is not None:
             where = self.document.position(override.document_path)
         return Problem(message, path=f"{override.origin}: {field}" if field else override.origin,
                        line=where[0] if where else None, column=where[1] if where else None, file=self.file)
 
     def _validation_problem(self, error: dict, document: Document, applied: list[tuple[DataPath, Override]]):
-        path = _data_path(document.data, error["loc"])
-        problem = _problem(error, document, self.file)
+        path = data_path(document.data, error["loc"])
+        problem = problem_at(error, document, self.file)
         below = [(target, o) for target, o in applied if path[:len(target)] == target]
         above = [(target, o) for target, o in applied if target[:len(path)] == path]
         chosen = max(below, key=lambda pair: len(pair[0]), default=None) or (above or applied or [None])[0]
