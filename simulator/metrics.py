@@ -275,7 +275,8 @@ def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.nda
     censored = len(values) - int(np.count_nonzero(reached))
     if not censored:
         return values, table.replication, 0
-    return values[reached], table.replication[reached], censored
+    values = values[reached]  # the unfiltered values go before the replication numbers are filtered
+    return values, table.replication[reached], censored
 
 
 def _ordered(replication: np.ndarray, onset: np.ndarray) -> bool:
@@ -357,14 +358,19 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
     mean = float(values.mean())
     if replications < 2:
         return mean, math.nan, math.nan
-    if len(replication) > 1 and bool(np.all(replication[1:] >= replication[:-1])):
-        # Sorted replication numbers (as metric_values gives them): their ranks without sorting a copy.
-        index = np.zeros(len(replication), dtype=np.intp)
-        np.cumsum(replication[1:] != replication[:-1], out=index[1:])
+    top = int(replication.max()) + 1
+    if top <= 4 * len(replication) + 1024:
+        # Per-replication sums, added in the order of the values as bincount would, into one slot per
+        # replication number (present or not, then dropped): no sorted copy or index the size of the values.
+        totals, counts = np.zeros(top), np.zeros(top)
+        np.add.at(totals, replication, values)
+        np.add.at(counts, replication, 1.0)
+        present = counts > 0
+        totals, counts = totals[present], counts[present]
     else:
         _, index = np.unique(replication, return_inverse=True)
-    totals = np.bincount(index, weights=values)
-    counts = np.bincount(index).astype(float)
+        totals = np.bincount(index, weights=values)
+        counts = np.bincount(index).astype(float)
     residual = totals - mean * counts  # replications without values contribute zero residuals
     mean_count = len(values) / replications
     variance = float(np.sum(residual**2)) / (replications * (replications - 1)) / mean_count**2
@@ -387,4 +393,5 @@ def summarize(table: IncidentTable, replications: int) -> dict[str, Stats]:
     for metric in METRICS:
         values, reps, censored = metric_values(table, metric)
         out[metric] = stats(values, reps, replications, censored)
+        del values, reps  # let one metric's values go before the next metric's are computed
     return out
