@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, errors_exit, scenario_path
+from simulator.cli.common import (
+    Executor,
+    ExecutorOpt,
+    QuietOpt,
+    ReplicationsOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
+    app,
+    errors_exit,
+    run_options,
+    scenario_path,
+)
 
 EXIT_WORSE = 1
 
@@ -67,6 +80,9 @@ def compare(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for comparison.json, differences.csv and figures (ecdf-METRIC.png, differences.png).")] = None,
     quiet: QuietOpt = False,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Compare policy variants with the baseline: paired differences with bootstrap intervals and a verdict.
 
@@ -92,7 +108,8 @@ def compare(
     if len(scenarios) < 2:
         raise DrillsimError("nothing to compare: the scenario has no `variants:`; name one with --set "
                             "PATH=VALUE (e.g. --set policy.mitigation=debug-first)")
-    result = run_comparison(scenarios, replications=replications, seed=seed, resamples=resamples)
+    result = run_comparison(scenarios, replications=replications, seed=seed, resamples=resamples,
+                            **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160)
     base = result.results[result.baseline]
     console.print(f"[bold]{source.scenario.name}[/bold]: {result.baseline} and {len(result.variants)} "

@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, errors_exit, scenario_path
+from simulator.cli.common import (
+    Executor,
+    ExecutorOpt,
+    QuietOpt,
+    ReplicationsOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
+    app,
+    errors_exit,
+    run_options,
+    scenario_path,
+)
 from simulator.cli.compare import MetricOpt
 
 
@@ -31,6 +44,9 @@ def sweep(
         help="Folder for sweep.csv (one row per point and replication), sweep_summary.csv (one row per point "
              "and metric) and sweep-METRIC.png.")] = None,
     quiet: QuietOpt = False,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run every combination of the given fields' values, each with the same seed and replications.
 
@@ -47,7 +63,8 @@ def sweep(
     metric = metric_key(metric)
     source = load_source(scenario_path(scenario))
     axes = [sweep_values(text) for text in set_]
-    result = run_sweep(source, axes, replications=replications, seed=seed)
+    result = run_sweep(source, axes, replications=replications, seed=seed,
+                       **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(report.sweep_table(result, metric))
     if out is not None:
