@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -71,7 +73,7 @@ def local_pool(workers: int, initializer: Callable[..., None] | None = None,
     """
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_start_worker, initargs=(os.getpid(), initializer, initargs))
     try:
         yield pool.submit
     except BaseException:
@@ -79,6 +81,20 @@ def local_pool(workers: int, initializer: Callable[..., None] | None = None,
         raise
     else:
         pool.shutdown(wait=True)
+
+
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """A pool worker's first act: watch its parent, and leave if the parent dies (killed, say) instead of
+    waiting forever for work that will not come."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="drillsim-parent-watch", daemon=True).start()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _import_distributed():

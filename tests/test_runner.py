@@ -384,11 +384,35 @@ def test_a_killed_run_leaves_no_file_that_looks_complete(tmp_path):
     command = [sys.executable, "-m", "simulator", "run", "-n", "4000", "--quiet", "--workers", "1", "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not (out.exists() and leftovers(out)) and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.02)  # until the run is writing events.jsonl under its temporary name
+    workers: list[int] = []
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = _children(process.pid)
+        if workers and out.exists() and leftovers(out):
+            break  # its worker is playing chunks and it is writing events.jsonl under a temporary name
+        time.sleep(0.02)
+    assert workers, "the run finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (out / EVENTS).exists() and not (out / SUMMARY).exists() and not (out / INCIDENTS).exists()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "worker processes outlived their killed parent"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_outputs_get_the_usual_permissions(tmp_path):
