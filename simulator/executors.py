@@ -108,6 +108,14 @@ def _import_distributed():
     return distributed
 
 
+def dask_threads(client) -> int:
+    """How many tasks a Dask cluster runs at once (its workers' threads)."""
+    try:
+        return sum(client.nthreads().values())
+    except Exception:  # a cluster that cannot say: the caller keeps its own count
+        return 0
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     """A Dask client: connected to `scheduler` when given, otherwise to a local cluster of `workers` processes

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,8 +163,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
 
     workers     worker processes to use (default: the machine's cores); small runs stay in this process
     executor    "local" (a process pool on this machine) or "dask" (a Dask cluster; needs drillsim[dask])
-    scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786";
-                without it, a local Dask cluster of `workers` processes is started for the run
+    scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786"
+                (the cluster's own workers are used); without it, a local Dask cluster of `workers`
+                processes is started for the run
     events_to   write the event log to this file (events.jsonl), chunk by chunk, instead of keeping it in
                 memory; `keep_events` is then ignored and `Results.events` is None
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
@@ -186,20 +188,24 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         raise DrillsimError(f"workers must be at least 1, not {workers}")
     mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
     large = expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS
-    parallel = executor == "dask" or large or (chunk is not None and workers > 1)
-    size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
-    ranges = chunks(replications, size)
-    parallel = parallel and (executor == "dask" or len(ranges) > 1)
+    parallel = executor == "dask" or ((large or (chunk is not None and workers > 1)) and _portable(policy))
 
     builder = _TableBuilder(expected_incidents(scenario) * replications)
     kept: list[Event] = []
-    sink = None
-    if events_to is not None:
-        from simulator.outputs import atomic_open
+    with contextlib.ExitStack() as stack:
+        client = None
+        if executor == "dask":
+            client = stack.enter_context(executors.dask_client(scheduler, workers))
+            workers = executors.dask_threads(client) or workers  # a cluster's own size decides its chunks
+        size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
+        ranges = chunks(replications, size)
+        parallel = parallel and (executor == "dask" or len(ranges) > 1)
+        handle = None
+        if events_to is not None:
+            from simulator.outputs import atomic_open
 
-        sink = atomic_open(Path(events_to), "wb")
-    with sink if sink is not None else contextlib.nullcontext() as handle:
-        done = _results(scenario, policy, seed, ranges, mode, workers, executor, scheduler, parallel)
+            handle = stack.enter_context(atomic_open(Path(events_to), "wb"))
+        done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
         for (_, stop), (table, events) in zip(ranges, done, strict=True):
             builder.add(table)
             if mode == KEEP_EVENTS:
@@ -214,23 +220,32 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                    Path(events_to) if events_to is not None else None)
 
 
+def _portable(policy) -> bool:
+    """Whether the policy can travel to worker processes (a class or function defined at module level can;
+    a lambda or a local class cannot, and then the run stays in this process)."""
+    try:
+        pickle.dumps(policy)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
+
+
 def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: str, workers: int,
-             executor: str, scheduler: str | None, parallel: bool) -> Iterator[tuple[IncidentTable, Any]]:
+             client, parallel: bool) -> Iterator[tuple[IncidentTable, Any]]:
     """Each chunk's (table, events), in chunk order."""
     if not parallel:
         yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, mode))
                                         for first, stop in ranges)
         return
     window = 2 * workers
-    if executor == "dask":
-        with executors.dask_client(scheduler, workers) as client:
-            shared = client.scatter(scenario, broadcast=True)
+    if client is not None:
+        shared = client.scatter(scenario, broadcast=True)
 
-            def submit(function, *args):
-                return client.submit(function, *args, pure=False)
+        def submit(function, *args):
+            return client.submit(function, *args, pure=False)
 
-            yield from executors.ordered(submit, ((play_chunk, (shared, policy, seed, first, stop, mode))
-                                                  for first, stop in ranges), max(window, 4))
+        yield from executors.ordered(submit, ((play_chunk, (shared, policy, seed, first, stop, mode))
+                                              for first, stop in ranges), max(window, 4))
         return
     with executors.local_pool(min(workers, len(ranges)), _install, (scenario, policy)) as submit:
         yield from executors.ordered(submit, ((_play_installed, (seed, first, stop, mode))

@@ -290,6 +290,16 @@ def test_progress_is_reported_in_this_process_as_chunks_complete(default):
         assert seen == [4, 8, 12, 16, 20, 24, 28, 30]
 
 
+def test_a_policy_that_cannot_travel_keeps_the_run_in_this_process(default, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a pool was started for a policy that cannot be pickled")
+
+    monkeypatch.setattr("simulator.executors.local_pool", no_pool)
+    local = simulate(default, replications=12, keep_events=False, workers=2, chunk=3,
+                     policy=lambda scenario: AutomaticPolicy(scenario))
+    assert_tables_equal(local.incidents, simulate(default, replications=12, keep_events=False, workers=1).incidents)
+
+
 def test_small_runs_stay_in_this_process(default, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a small run")
