@@ -143,7 +143,7 @@ for _name in COLUMNS:
 _DTYPES = {"replication": np.int32, "incident": np.int32, "escalated": bool}
 
 
-def _code_dtype(categories: int) -> type:
+def code_dtype(categories: int) -> type:
     return np.uint8 if categories <= 1 << 8 else np.uint16 if categories <= 1 << 16 else np.int32
 
 
@@ -152,14 +152,14 @@ def encode(values) -> Coded:
     values = values.tolist() if isinstance(values, np.ndarray) else list(values)
     categories = sorted(set(values))
     index = {value: code for code, value in enumerate(categories)}
-    return Coded(np.array([index[v] for v in values], dtype=_code_dtype(len(categories))), tuple(categories))
+    return Coded(np.array([index[v] for v in values], dtype=code_dtype(len(categories))), tuple(categories))
 
 
 def concat_coded(parts: list[Coded]) -> Coded:
     """Coded columns one after the other, re-coded into the sorted union of their categories."""
     categories = sorted(set().union(*(part.categories for part in parts)))
     index = {value: code for code, value in enumerate(categories)}
-    dtype = _code_dtype(len(categories))
+    dtype = code_dtype(len(categories))
     recoded = [np.array([index[c] for c in part.categories], dtype=dtype)[part.codes] if part.categories
                else part.codes.astype(dtype) for part in parts]
     return Coded(np.concatenate(recoded) if recoded else np.zeros(0, dtype), tuple(categories))

@@ -35,7 +35,7 @@ from simulator.metrics import (
     IncidentRows,
     IncidentTable,
     Stats,
-    _code_dtype,
+    code_dtype,
     incident_table,
     summarize,
 )
@@ -302,7 +302,7 @@ class _TableBuilder:
         for name in TEXT:
             index = self.categories[name]
             ordered = sorted(index)
-            to_sorted = np.empty(len(ordered), dtype=_code_dtype(len(ordered)))
+            to_sorted = np.empty(len(ordered), dtype=code_dtype(len(ordered)))
             for rank, category in enumerate(ordered):
                 to_sorted[index[category]] = rank
             data[name] = Coded(to_sorted[self.codes.pop(name)[:self.rows]], tuple(ordered))

@@ -268,6 +268,11 @@ def test_the_chunk_size_changes_nothing(default, serial_outputs, tmp_path):
     assert run_to(tmp_path / "all", default, workers=1, chunk=60) == serial_outputs
 
 
+def test_more_incidents_than_expected_only_grow_the_columns(default, serial_outputs, tmp_path, monkeypatch):
+    monkeypatch.setattr("simulator.runner.expected_incidents", lambda scenario: 0.01)
+    assert run_to(tmp_path, default, workers=1, chunk=5) == serial_outputs
+
+
 def test_the_event_log_kept_in_memory_is_the_streamed_one(default, serial_outputs, tmp_path):
     results = simulate(default, replications=60, keep_events=True, workers=2, chunk=13)
     assert results.events_path is None and isinstance(results.events[0], Event)
