@@ -98,7 +98,7 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
     """Replications first..stop-1 reduced to their incident table, with their events when asked for: as raw
     records (KEEP_EVENTS) or as the bytes of their lines of events.jsonl (JSONL_EVENTS)."""
     engine = _engine(scenario, policy)
-    rng = Streams(seed, first, stop)
+    rng = Streams(seed)
     rows = IncidentRows()
     if events == NO_EVENTS:  # the engine logs straight into the reduction: no event is kept
         for replication in range(first, stop):

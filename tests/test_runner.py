@@ -30,7 +30,7 @@ from simulator.runner import simulate
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 from simulator.scenario.model import MITIGATIONS
-from simulator.streams import PURPOSES, Streams, streams
+from simulator.streams import PURPOSES, STRIDE, Streams, streams
 
 # Constant delays, one responder and failures that start together: many events share an instant, so any
 # change to the order in which the engine schedules them would show in the log.
@@ -98,13 +98,24 @@ def ties():
 
 
 @pytest.mark.parametrize("seed", [0, 7, 20261127, 2**32 + 5, 2**127 + 3, 2**128 + 1])
-def test_vectorised_streams_equal_numpys_seed_sequence(seed):
-    fast = Streams(seed, 95, 105)
+def test_reused_streams_equal_fresh_ones_and_follow_the_seed_sequence(seed):
+    reused = Streams(seed)
     for replication in range(95, 105):
-        generators, plain = fast.at(replication), streams(seed, replication)
-        for purpose in PURPOSES:
+        generators, plain = reused.at(replication), streams(seed, replication)
+        child = np.random.PCG64(np.random.SeedSequence(seed).spawn(replication + 1)[replication])
+        for index, purpose in enumerate(PURPOSES):
+            expected = np.random.PCG64(0)
+            expected.state = child.state
+            expected.advance(index * STRIDE)
             assert generators[purpose].bit_generator.state == plain[purpose].bit_generator.state
+            assert plain[purpose].bit_generator.state == expected.state
             assert generators[purpose].random(4).tolist() == plain[purpose].random(4).tolist()
+
+
+def test_purposes_draw_different_numbers():
+    generators = streams(7, 0)
+    firsts = {tuple(generators[p].random(3).tolist()) for p in PURPOSES}
+    assert len(firsts) == len(PURPOSES)
 
 
 def reference_deal(scenario, rng) -> list[Card]:

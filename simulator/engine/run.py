@@ -65,7 +65,7 @@ class Engine:
 
     def replications(self, seed: int, first: int, stop: int) -> Iterator[list[Record]]:
         """The logs of replications first..stop-1, in order."""
-        rng = Streams(seed, first, stop)
+        rng = Streams(seed)
         for replication in range(first, stop):
             yield self.play(rng.at(replication), replication)
 
