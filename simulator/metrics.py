@@ -7,13 +7,19 @@ horizon (censored). From them:
     TTD  time to detect       = detected − onset
     TTA  time to acknowledge  = acknowledged − detected
     TTR  time to restore      = mitigated − onset
-    TBF  time between failures = onset − previous onset in the same replication
+    TBF  time between failures = onset − previous onset in the same replication (the first failure's
+                                 gap counts from the start of the replication, when nothing is failing)
     time to resolve           = resolved − onset
 
 Statistics per metric pool the incidents of every replication. The 95% confidence interval of the mean
 treats replications as the independent units (incidents within one replication share a queue): it is the
 ratio estimator's interval, Σ values / Σ counts over replications, with Student's t on R − 1 degrees of
 freedom.
+
+MTBF's mean is the simulated time divided by the number of failures (R × horizon ÷ N), the textbook
+estimator: the gap still open at each replication's horizon is censored, and averaging only the gaps that
+closed would favour short ones (a horizon cuts long gaps more often). Its percentiles describe the gaps that
+closed.
 """
 
 from __future__ import annotations
@@ -266,8 +272,11 @@ def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.nda
         if not _ordered(rep, onset):  # tables from simulate are ordered already: no copies needed then
             order = np.lexsort((onset, rep))
             rep, onset = rep[order], onset[order]
-        same = rep[1:] == rep[:-1]
-        return (onset[1:] - onset[:-1])[same], rep[1:][same], 0
+        gaps = onset.copy()  # a replication's first failure: its gap runs from the start
+        same = np.zeros(len(rep), dtype=bool)
+        same[1:] = rep[1:] == rep[:-1]
+        gaps[same] = onset[same] - onset[np.flatnonzero(same) - 1]
+        return gaps, rep, 0
     start, end = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"),
                   "mttr": ("onset", "mitigated"), "time_to_resolve": ("onset", "resolved")}[metric]
     values = getattr(table, end) - getattr(table, start)
@@ -378,20 +387,51 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
     return mean, mean - half, mean + half
 
 
-def stats(values: np.ndarray, replication: np.ndarray, replications: int, censored: int = 0) -> Stats:
+def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
+                level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of the time per event when each of `replications` replications watched for
+    `exposure` minutes and saw the events numbered in `replication`: R × exposure ÷ N, with the ratio
+    estimator's interval (every replication's total is `exposure`, its count how many events it saw)."""
+    count = len(replication)
+    if count == 0:
+        return math.nan, math.nan, math.nan
+    mean = replications * exposure / count
+    if replications < 2:
+        return mean, math.nan, math.nan
+    counts = np.bincount(np.unique(replication, return_inverse=True)[1]).astype(float)
+    residual = exposure - mean * counts
+    silent = replications - len(counts)  # replications without events: residual = exposure
+    variance = (float(np.sum(residual**2)) + silent * exposure**2) / (replications * (replications - 1))
+    variance /= (count / replications) ** 2
+    half = t_quantile(0.5 + level / 2, replications - 1) * math.sqrt(variance)
+    return mean, mean - half, mean + half
+
+
+def stats(values: np.ndarray, replication: np.ndarray, replications: int, censored: int = 0,
+          exposure: float | None = None) -> Stats:
+    """Statistics of one metric's values. With `exposure` (minutes each replication watched), the mean and its
+    interval are those of exposure_ci (used for MTBF); otherwise the ratio estimator's of the values."""
     if len(values) == 0:
         nan = math.nan
         return Stats(0, censored, nan, nan, nan, nan, nan, nan, nan, nan)
-    mean, low, high = mean_ci(values, replication, replications)
+    if exposure is None:
+        mean, low, high = mean_ci(values, replication, replications)
+    else:
+        mean, low, high = exposure_ci(replication, replications, exposure)
     p50, p90, p95, p99 = np.percentile(values, [50, 90, 95, 99]).tolist()
     return Stats(len(values), censored, mean, p50, p90, p95, p99, float(values.max()), low, high)
 
 
-def summarize(table: IncidentTable, replications: int) -> dict[str, Stats]:
-    """Statistics of every metric, keyed as in METRICS."""
+def summarize(table: IncidentTable, replications: int, horizon: float | None = None) -> dict[str, Stats]:
+    """Statistics of every metric, keyed as in METRICS. Give the `horizon` (minutes) of the replications for
+    MTBF's unbiased mean, simulated time ÷ failures, with each replication's last gap counted as censored;
+    without it, MTBF's mean is that of the gaps that closed."""
     out = {}
     for metric in METRICS:
         values, reps, censored = metric_values(table, metric)
-        out[metric] = stats(values, reps, replications, censored)
+        if metric == "mtbf" and horizon is not None:
+            out[metric] = stats(values, reps, replications, replications, exposure=horizon)
+        else:
+            out[metric] = stats(values, reps, replications, censored)
         del values, reps  # let one metric's values go before the next metric's are computed
     return out

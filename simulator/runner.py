@@ -73,7 +73,7 @@ class Results:
         """Statistics of every metric (worked out once, then kept)."""
         cached = self.__dict__.get("_summary")
         if cached is None:
-            cached = summarize(self.incidents, self.replications)
+            cached = summarize(self.incidents, self.replications, self.scenario.horizon)
             object.__setattr__(self, "_summary", cached)
         return dict(cached)
 

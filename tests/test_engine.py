@@ -57,8 +57,8 @@ def timeline(events, incident=None):
     return [(e.time, e.phase, e.action, e.actor) for e in events if incident is None or e.incident == incident]
 
 
-def metrics(events, replications=1):
-    return summarize(incident_table(events), replications)
+def metrics(events, replications=1, horizon=None):
+    return summarize(incident_table(events), replications, horizon)
 
 
 def test_one_incident_minute_by_minute():
@@ -91,7 +91,8 @@ def test_one_incident_minute_by_minute():
 
 
 def test_metrics_of_one_incident_are_the_sums_of_the_constants():
-    stats = metrics(play(scenario(), seed=1, replication=0))
+    events = play(scenario(), seed=1, replication=0)
+    stats = metrics(events)
     assert stats["mttd"].mean == 4  # detection
     assert stats["mtta"].mean == 5 + 3  # declaration + acknowledgement
     assert stats["mttr"].mean == 4 + 5 + 3 + 2 + 8  # ... + assembly + rollback
@@ -99,7 +100,10 @@ def test_metrics_of_one_incident_are_the_sums_of_the_constants():
     for key in ("mttd", "mtta", "mttr", "time_to_resolve"):
         assert (stats[key].count, stats[key].censored) == (1, 0)
         assert stats[key].median == stats[key].max == stats[key].mean
-    assert stats["mtbf"].count == 0  # one failure: no time between failures yet
+    # One failure, 3d after a start with nothing failing: one gap of 3d, and one still open at the horizon.
+    assert (stats["mtbf"].count, stats["mtbf"].mean) == (1, 4320)
+    with_horizon = metrics(events, horizon=4 * 1440)["mtbf"]
+    assert (with_horizon.count, with_horizon.censored, with_horizon.mean) == (1, 1, 4 * 1440)  # 4d ÷ 1 failure
 
 
 def test_a_constant_time_between_failures_repeats_the_lifecycle():
@@ -110,8 +114,9 @@ def test_a_constant_time_between_failures_repeats_the_lifecycle():
     for number, onset in ((2, 8640), (3, 12960)):
         assert [(t - onset, *rest) for t, *rest in timeline(events, number)] == [
             (t - ONSET, *rest) for t, *rest in first]
-    stats = metrics(events)
-    assert (stats["mtbf"].count, stats["mtbf"].mean) == (2, 4320)
+    stats = metrics(events, horizon=10 * 1440)
+    assert (stats["mtbf"].count, stats["mtbf"].median) == (3, 4320)  # every gap 3d, the first from the start
+    assert stats["mtbf"].mean == 10 * 1440 / 3  # 10 days watched, 3 failures
     assert stats["mttr"].count == 3
 
 

@@ -9,6 +9,7 @@ from simulator.events import Event
 from simulator.metrics import (
     METRICS,
     IncidentTable,
+    exposure_ci,
     incident_table,
     mean_ci,
     metric_values,
@@ -106,7 +107,7 @@ def test_rows_and_concat(table):
         ("mtta", [8, 30, 8, 5], [0, 0, 1, 1], 1),  # detected → acknowledged
         ("mttr", [30, 20, 100], [0, 1, 1], 2),
         ("time_to_resolve", [40, 30, 110], [0, 1, 1], 2),
-        ("mtbf", [90, 30, 150], [0, 1, 1], 0),  # gaps within each replication only: never 100 → 20
+        ("mtbf", [10, 90, 20, 30, 150], [0, 0, 1, 1, 1], 0),  # within each replication, the first from 0
     ],
 )
 def test_metric_values_and_censored_counts(table, metric, values, replications, censored):
@@ -119,8 +120,8 @@ def test_metric_values_and_censored_counts(table, metric, values, replications, 
 def test_time_between_failures_sorts_onsets_within_each_replication():
     events = [*life(0, 2, 500), *life(0, 1, 100), *life(3, 1, 7), *life(0, 3, 400)]
     values, reps, _ = metric_values(incident_table(events), "mtbf")
-    assert values.tolist() == [300, 100]  # 100 → 400 → 500; replication 3 has one failure, no gap
-    assert reps.tolist() == [0, 0]
+    assert values.tolist() == [100, 300, 100, 7]  # 0 → 100 → 400 → 500; replication 3: 0 → 7
+    assert reps.tolist() == [0, 0, 0, 3]
 
 
 def test_percentiles_and_extremes():
@@ -224,7 +225,22 @@ def test_summarize_covers_every_metric(table):
     summary = summarize(table, replications=2)
     assert set(summary) == set(METRICS)
     assert (summary["mttr"].count, summary["mttr"].censored, summary["mttr"].mean) == (3, 2, 50.0)
-    assert (summary["mtbf"].count, summary["mtbf"].mean) == (3, 90.0)
+    assert (summary["mtbf"].count, summary["mtbf"].mean) == (5, 60.0)  # without a horizon: the gaps' mean
+    watched = summarize(table, replications=2, horizon=1000)["mtbf"]
+    assert (watched.count, watched.censored, watched.mean) == (5, 2, 400.0)  # 2 × 1000 minutes ÷ 5 failures
+    assert watched.median == 30.0  # percentiles stay those of the gaps
     assert summary["mttd"].median == 7.0
     empty = summarize(incident_table([]), replications=5)
     assert all(s.count == 0 for s in empty.values())
+
+
+def test_exposure_interval_matches_the_ratio_estimator_of_exposure_over_counts():
+    # Replications 0..3 watched 100 minutes each and saw 1, 3, 0 and 4 failures: 400 minutes ÷ 8 failures.
+    replication = np.array([0, 1, 1, 1, 3, 3, 3, 3])
+    mean, low, high = exposure_ci(replication, 4, 100.0)
+    assert mean == 50.0
+    counts = np.array([1, 3, 0, 4])
+    residual = 100.0 - mean * counts
+    half = t_quantile(0.975, 3) * math.sqrt(np.sum(residual**2) / (4 * 3)) / (8 / 4)
+    assert (low, high) == (pytest.approx(mean - half), pytest.approx(mean + half))
+    assert math.isnan(exposure_ci(replication, 1, 100.0)[1])
