@@ -9,7 +9,20 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, errors_exit, scenario_path
+from simulator.cli.common import (
+    Executor,
+    ExecutorOpt,
+    QuietOpt,
+    ReplicationsOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SeedOpt,
+    WorkersOpt,
+    app,
+    errors_exit,
+    run_options,
+    scenario_path,
+)
 from simulator.cli.compare import MetricOpt, SetOpt
 
 
@@ -52,6 +65,9 @@ def detectability(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for detectability.json and detectability-METRIC.png.")] = None,
     quiet: QuietOpt = False,
+    workers: WorkersOpt = None,
+    executor: ExecutorOpt = Executor.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """How noisy is a period's MTTR on a dashboard, and would a real change show through the noise?
 
@@ -82,7 +98,7 @@ def detectability(
         source.scenario, changed, metric=metric, incidents_per_period=incidents_per_period,
         improvement=share(improvement),
         false_improvement=share(false_improvement) if false_improvement is not None else None,
-        replications=replications, seed=seed, trials=trials)
+        replications=replications, seed=seed, trials=trials, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(report.detectability_table(found))
     if not quiet:
