@@ -28,6 +28,7 @@ from simulator.report.style import MARKS, PHASES, png_bytes
 from simulator.report.timeline import timeline_figure
 from simulator.report.tracks import busiest_stretch, window_around
 from simulator.scenario.bundled import default_scenario
+from simulator.units import format_duration
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +151,12 @@ def test_an_empty_metric_still_draws():
 def test_the_cli_does_not_import_matplotlib():
     code = "import sys, simulator.cli; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_the_mtbf_figure_marks_the_mean_that_summary_json_gives(results):
+    from simulator.report.figures import metric_figures
+
+    figure = metric_figures(results.incidents, results.replications, results.horizon)["mtbf"]
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    expected = results.summary["metrics"]["mtbf"]["mean"]
+    assert f"mean {format_duration(expected)}" in legend

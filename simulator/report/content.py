@@ -111,7 +111,7 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
     blocks: list[Block] = [Heading(2, "Distributions", anchor="distributions"),
                            Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
                                      "incident. Axes are logarithmic where the data spans decades.")]
-    for metric, figure in metric_figures(table, results.replications).items():
+    for metric, figure in metric_figures(table, results.replications, results.horizon).items():
         label, what, _ = METRICS[metric]
         noun, one = ("gaps between failures", "gap") if metric == "mtbf" else ("incidents", "incident")
         blocks.append(Image(metric, f"{label}: {what}", CAPTIONS["distribution"].format(noun=noun, one=one),

@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, PercentFormatter
 
-from simulator.metrics import METRICS, IncidentTable, metric_values
+from simulator.metrics import METRICS, IncidentTable, exposure_ci, metric_values
 from simulator.report.clock import Clock
 from simulator.report.style import INK, MARKS, MUTED, PHASES, new_figure, styled
 from simulator.units import format_duration
@@ -72,8 +72,10 @@ _UNIT_WORDS = {"s": "s = seconds", "m": "m = minutes", "h": "h = hours", "d": "d
 
 
 @styled
-def distribution_figure(values: np.ndarray, metric: str, *, replications: int, censored: int = 0) -> Figure:
-    """Histogram and ECDF of one metric's values (minutes), with the median, mean and p95 marked."""
+def distribution_figure(values: np.ndarray, metric: str, *, replications: int, censored: int = 0,
+                        mean: float | None = None) -> Figure:
+    """Histogram and ECDF of one metric's values (minutes), with the median, mean and p95 marked. `mean` is
+    the metric's mean when it is not the values' own (MTBF's: simulated time ÷ failures)."""
     label, what, span = METRICS[metric]
     noun, short = _NOUN.get(metric, ("incidents", "incidents"))
     values = np.asarray(values, dtype=float)
@@ -102,7 +104,8 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
     hist.hist(x, bins=bins, color="#A6BDDB", edgecolor=INK, linewidth=0.4, label=f"{short}")
     ecdf.ecdf(x, color=INK, linewidth=1.4, label="ECDF")
 
-    mean, median, p95 = float(values.mean()), *np.percentile(values, [50, 95]).tolist()
+    median, p95 = np.percentile(values, [50, 95]).tolist()
+    mean = float(values.mean()) if mean is None else mean
     marks = {"median": median, "mean": mean, "p95": p95}
     handles, shares = [], []
     for key, value in marks.items():
@@ -138,12 +141,16 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
     return figure
 
 
-def metric_figures(table: IncidentTable, replications: int) -> dict[str, Figure]:
-    """The distribution figure of MTTD, MTTA, MTTR and MTBF."""
+def metric_figures(table: IncidentTable, replications: int, horizon: float | None = None) -> dict[str, Figure]:
+    """The distribution figure of MTTD, MTTA, MTTR and MTBF. With the `horizon`, MTBF's mean is the one
+    summary.json gives (simulated time ÷ failures), not the mean of the gaps that closed."""
     out = {}
     for metric in ("mttd", "mtta", "mttr", "mtbf"):
-        values, _, censored = metric_values(table, metric)
-        out[metric] = distribution_figure(values, metric, replications=replications, censored=censored)
+        values, reps, censored = metric_values(table, metric)
+        mean = None
+        if metric == "mtbf" and horizon is not None:
+            mean = exposure_ci(reps, replications, horizon)[0]
+        out[metric] = distribution_figure(values, metric, replications=replications, censored=censored, mean=mean)
     return out
 
 
