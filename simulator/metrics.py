@@ -272,10 +272,12 @@ def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.nda
         if not _ordered(rep, onset):  # tables from simulate are ordered already: no copies needed then
             order = np.lexsort((onset, rep))
             rep, onset = rep[order], onset[order]
-        gaps = onset.copy()  # a replication's first failure: its gap runs from the start
-        same = np.zeros(len(rep), dtype=bool)
-        same[1:] = rep[1:] == rep[:-1]
-        gaps[same] = onset[same] - onset[np.flatnonzero(same) - 1]
+        gaps = np.empty_like(onset)
+        if len(onset):
+            gaps[0] = onset[0]
+            np.subtract(onset[1:], onset[:-1], out=gaps[1:])
+            first = rep[1:] != rep[:-1]  # a replication's first failure: its gap runs from the start
+            gaps[1:][first] = onset[1:][first]
         return gaps, rep, 0
     start, end = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"),
                   "mttr": ("onset", "mitigated"), "time_to_resolve": ("onset", "resolved")}[metric]
@@ -398,7 +400,10 @@ def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
     mean = replications * exposure / count
     if replications < 2:
         return mean, math.nan, math.nan
-    counts = np.bincount(np.unique(replication, return_inverse=True)[1]).astype(float)
+    if int(replication.max()) < replications:  # numbered 0..R-1, as simulate numbers them
+        counts = np.bincount(replication, minlength=replications).astype(float)
+    else:
+        counts = np.bincount(np.unique(replication, return_inverse=True)[1]).astype(float)
     residual = exposure - mean * counts
     silent = replications - len(counts)  # replications without events: residual = exposure
     variance = (float(np.sum(residual**2)) + silent * exposure**2) / (replications * (replications - 1))
