@@ -108,11 +108,11 @@ def _message(error: dict[str, Any], data: Any, path: tuple) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else ""
-        return f"unknown field {key!r}" + _did_you_mean(key, _siblings(data, path))
+        return f"unknown field {key!r}" + did_you_mean(key, _siblings(data, path))
     if kind == "union_tag_invalid":
         tag = error.get("ctx", {}).get("tag")
         return (f"unknown distribution kind {tag!r} (kinds: {', '.join(distributions.KINDS)})"
-                + _did_you_mean(str(tag), distributions.KINDS))
+                + did_you_mean(str(tag), distributions.KINDS))
     if kind == "union_tag_not_found":
         return (f"a distribution is a duration such as '5m' or a mapping with a `kind` "
                 f"({', '.join(distributions.KINDS)})")
@@ -135,7 +135,8 @@ def _message(error: dict[str, Any], data: Any, path: tuple) -> str:
     return msg
 
 
-def _did_you_mean(word: str, options) -> str:
+def did_you_mean(word: str, options) -> str:
+    """'; did you mean X?' for the option closest to a misspelt `word`, or nothing when none is close."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

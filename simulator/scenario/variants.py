@@ -19,11 +19,10 @@ The seed and the number of replications cannot be overridden: every variant meet
 from __future__ import annotations
 
 import copy
-import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import BASELINE, Scenario
-from simulator.scenario.validate import data_path, one_per_mistake, parse_scenario, problem_at
+from simulator.scenario.validate import data_path, did_you_mean, one_per_mistake, parse_scenario, problem_at
 
 DataPath = tuple[str | int, ...]
 
@@ -183,11 +182,6 @@ def _by_kind(classes: list[type[BaseModel]], node: Any) -> type[BaseModel] | Non
     return None
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def resolve(data: Any, path: str) -> DataPath:
     """The data path that `path` names in the scenario `data`, checked against the scenario's fields.
 
@@ -221,7 +215,7 @@ def resolve(data: Any, path: str) -> DataPath:
                 if piece not in names:
                     listed = ", ".join(str(name) for name in names)
                     raise ValueError(f"no item of {where} is named {piece!r} (names: {listed})"
-                                     + _did_you_mean(str(piece), [str(n) for n in names]))
+                                     + did_you_mean(str(piece), [str(n) for n in names]))
                 index = names.index(piece)
             out.append(index)
             node = items[index]
@@ -239,7 +233,7 @@ def resolve(data: Any, path: str) -> DataPath:
         if kind == "model":
             fields = _fields(detail)
             if piece not in fields:
-                raise ValueError(f"unknown field {piece!r} in {where}" + _did_you_mean(piece, fields))
+                raise ValueError(f"unknown field {piece!r} in {where}" + did_you_mean(piece, fields))
             shape = _shape(fields[piece])
         out.append(piece)
         node = node.get(piece) if isinstance(node, dict) else None
@@ -313,7 +307,7 @@ class ScenarioSource:
         if name not in self.scenario.variants:
             known = ", ".join(self.scenario.variants) or "none"
             raise ScenarioError([Problem(f"no variant named {name!r} (variants: {known})"
-                                         + _did_you_mean(name, self.scenario.variants), file=self.file)])
+                                         + did_you_mean(name, self.scenario.variants), file=self.file)])
         overrides = [Override(path, value, f"variants.{name}", ("variants", name, path))
                      for path, value in self.scenario.variants[name].items()]
         return self.build(overrides)
