@@ -361,6 +361,28 @@ def _t_cdf(t: float, dof: int) -> float:
     return (1 + inside) / 2
 
 
+def _by_replication(replication: np.ndarray, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(totals of `values`, counts) per replication that appears in `replication`, in replication order."""
+    top = int(replication.max()) + 1
+    if top <= 4 * len(replication) + 1024:  # numbered densely (as simulate numbers them): one slot each
+        index, size = replication, top
+    else:
+        _, index = np.unique(replication, return_inverse=True)
+        size = int(index.max()) + 1
+    counts = np.bincount(index, minlength=size).astype(float)
+    totals = np.bincount(index, weights=values, minlength=size) if values is not None else counts
+    present = counts > 0
+    return totals[present], counts[present]
+
+
+def _ratio_interval(mean: float, squares: float, count: int, replications: int,
+                    level: float) -> tuple[float, float, float]:
+    """The ratio estimator's interval around `mean` from Σ (total − mean × count)² over the replications."""
+    variance = squares / (replications * (replications - 1)) / (count / replications) ** 2
+    half = t_quantile(0.5 + level / 2, replications - 1) * math.sqrt(variance)
+    return mean, mean - half, mean + half
+
+
 def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
             level: float = 0.95) -> tuple[float, float, float]:
     """(mean, low, high): pooled mean with the ratio estimator's interval over `replications` replications."""
@@ -369,24 +391,9 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
     mean = float(values.mean())
     if replications < 2:
         return mean, math.nan, math.nan
-    top = int(replication.max()) + 1
-    if top <= 4 * len(replication) + 1024:
-        # Per-replication sums, added in the order of the values as bincount would, into one slot per
-        # replication number (present or not, then dropped): no sorted copy or index the size of the values.
-        totals, counts = np.zeros(top), np.zeros(top)
-        np.add.at(totals, replication, values)
-        np.add.at(counts, replication, 1.0)
-        present = counts > 0
-        totals, counts = totals[present], counts[present]
-    else:
-        _, index = np.unique(replication, return_inverse=True)
-        totals = np.bincount(index, weights=values)
-        counts = np.bincount(index).astype(float)
-    residual = totals - mean * counts  # replications without values contribute zero residuals
-    mean_count = len(values) / replications
-    variance = float(np.sum(residual**2)) / (replications * (replications - 1)) / mean_count**2
-    half = t_quantile(0.5 + level / 2, replications - 1) * math.sqrt(variance)
-    return mean, mean - half, mean + half
+    totals, counts = _by_replication(replication, values)
+    squares = float(np.sum((totals - mean * counts) ** 2))  # replications without values add nothing
+    return _ratio_interval(mean, squares, len(values), replications, level)
 
 
 def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
@@ -400,16 +407,10 @@ def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
     mean = replications * exposure / count
     if replications < 2:
         return mean, math.nan, math.nan
-    if int(replication.max()) < replications:  # numbered 0..R-1, as simulate numbers them
-        counts = np.bincount(replication, minlength=replications).astype(float)
-    else:
-        counts = np.bincount(np.unique(replication, return_inverse=True)[1]).astype(float)
-    residual = exposure - mean * counts
-    silent = replications - len(counts)  # replications without events: residual = exposure
-    variance = (float(np.sum(residual**2)) + silent * exposure**2) / (replications * (replications - 1))
-    variance /= (count / replications) ** 2
-    half = t_quantile(0.5 + level / 2, replications - 1) * math.sqrt(variance)
-    return mean, mean - half, mean + half
+    _, counts = _by_replication(replication)
+    silent = replications - len(counts)  # replications without events: their residual is the exposure itself
+    squares = float(np.sum((exposure - mean * counts) ** 2)) + silent * exposure**2
+    return _ratio_interval(mean, squares, count, replications, level)
 
 
 def stats(values: np.ndarray, replication: np.ndarray, replications: int, censored: int = 0,
