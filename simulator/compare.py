@@ -24,9 +24,6 @@ comes from an explicit generator, seeded from the simulation's seed unless one i
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
@@ -366,27 +363,12 @@ COMPARISON, DIFFERENCES = "comparison.json", "differences.csv"
 def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
     """comparison.json (every statistic and difference) and differences.csv (one row per variant, metric and
     statistic), in minutes."""
-    from simulator.outputs import atomic_open
+    from simulator.outputs import write_csv, write_json
 
     folder = Path(folder)
     document = comparison.as_document()
-    with atomic_open(folder / COMPARISON) as handle:
-        json.dump(document, handle, indent=2, allow_nan=False)
-        handle.write("\n")
     columns = ["variant", "metric", "statistic", "baseline", "value", "difference", "relative", "low", "high",
                "p_better", "verdict"]
-    with atomic_open(folder / DIFFERENCES) as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in document["differences"]:
-            writer.writerow([_cell(row[column]) for column in columns])
-    return [folder / COMPARISON, folder / DIFFERENCES]
+    return [write_json(folder / COMPARISON, document),
+            write_csv(folder / DIFFERENCES, columns, ([row[c] for c in columns] for row in document["differences"]))]
 
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        with contextlib.suppress(OverflowError, ValueError):
-            return repr(round(value, 6))
-    return value

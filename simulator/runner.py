@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator import executors
+from simulator import executors, outputs
 from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
 from simulator.events import Event
@@ -68,6 +68,7 @@ class Results:
     incidents: IncidentTable
     events: tuple[Event, ...] | None
     events_path: Path | None = None
+    run_id: str | None = None
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
@@ -201,10 +202,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
         handle = None
+        run = outputs.run_id(scenario, seed, replications, policy)
         if events_to is not None:
-            from simulator.outputs import atomic_open
-
-            handle = stack.enter_context(atomic_open(Path(events_to), "wb"))
+            handle = stack.enter_context(outputs.events_file(Path(events_to), run))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
         for (_, stop), (table, events) in zip(ranges, done, strict=True):
             builder.add(table)
@@ -217,7 +217,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
                    tuple(kept) if mode == KEEP_EVENTS else None,
-                   Path(events_to) if events_to is not None else None)
+                   Path(events_to) if events_to is not None else None, run)
 
 
 def _portable(policy) -> bool:

@@ -7,8 +7,6 @@ one row per point and replication, every row carrying its own parameter values a
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -157,27 +155,8 @@ TIDY, SUMMARY = "sweep.csv", "sweep_summary.csv"
 
 def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
     """sweep.csv (one row per point and replication) and sweep_summary.csv (one row per point and metric)."""
-    from simulator.outputs import atomic_open
+    from simulator.outputs import write_csv
 
     folder = Path(folder)
-    written = []
-    for name, rows in ((TIDY, result.rows()), (SUMMARY, result.summary_rows())):
-        path = folder / name
-        with atomic_open(path) as handle:
-            writer = None
-            for row in rows:
-                if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=list(row), lineterminator="\n")
-                    writer.writeheader()
-                writer.writerow({key: _cell(value) for key, value in row.items()})
-        written.append(path)
-    return written
+    return [write_csv(folder / TIDY, None, result.rows()), write_csv(folder / SUMMARY, None, result.summary_rows())]
 
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        with contextlib.suppress(OverflowError, ValueError):
-            return repr(round(value, 6))
-    return value

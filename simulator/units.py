@@ -9,6 +9,9 @@ import math
 import re
 
 MINUTES_PER = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0, "w": 10080.0}
+MAX_MINUTES = 1000 * 365.25 * 1440
+"""The longest duration drillsim accepts, 1,000 years: longer ones are mistakes, and would run past the end of
+the calendar."""
 _UNIT_WORDS = {
     "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
     "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
@@ -65,6 +68,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"duration {value!r} is negative")
     if not math.isfinite(total):
         raise ValueError(f"duration {value!r} is not finite")
+    if total > MAX_MINUTES:
+        raise ValueError(f"duration {value!r} is longer than 1,000 years")
     return total
 
 

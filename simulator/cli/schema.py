@@ -21,10 +21,11 @@ def schema(
 
     Example: [bold]drillsim schema --out scenarios/schema.json[/bold]
     """
+    from simulator.outputs import write_text
     from simulator.scenario.schema import scenario_schema_text
 
     text = scenario_schema_text()
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_text(out, text)
