@@ -40,7 +40,7 @@ from simulator.metrics import (
     summarize,
 )
 from simulator.policy import AutomaticPolicy
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Scenario, check_run
 from simulator.streams import Streams
 
 Progress = Callable[[int], None]
@@ -180,6 +180,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     seed = scenario.seed if seed is None else seed
     if replications < 1:
         raise DrillsimError(f"replications must be at least 1, not {replications}")
+    check_run(scenario, replications)
     if executor not in executors.EXECUTORS:
         raise DrillsimError(f"unknown executor {executor!r}: choose one of {', '.join(executors.EXECUTORS)}")
     if scheduler and executor != "dask":

@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 import re
 
+from simulator.limits import MAX_MINUTES
+
 MINUTES_PER = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0, "w": 10080.0}
-MAX_MINUTES = 1000 * 365.25 * 1440
-"""The longest duration drillsim accepts, 1,000 years: longer ones are mistakes, and would run past the end of
-the calendar."""
 _UNIT_WORDS = {
     "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
     "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
@@ -85,10 +84,15 @@ def parse_rate(value: object) -> float:
     per_text = per_text.strip()
     if per_text.lower() in _UNIT_WORDS:
         per_text = "1" + per_text
+    if not math.isfinite(count):
+        raise ValueError(f"the count in rate {value!r} is not a number; write e.g. '2/w'")
     per = parse_duration(per_text)
     if count <= 0 or per <= 0:
         raise ValueError(f"rate {value!r} must be positive")
-    return count / per
+    rate = count / per
+    if not math.isfinite(rate):
+        raise ValueError(f"rate {value!r} is too large")
+    return rate
 
 
 def format_duration(minutes: float | None, *, precision: int = 2) -> str:

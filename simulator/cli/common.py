@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from simulator.errors import DrillsimError, ScenarioError
+from simulator.limits import MAX_REPLICATIONS, MAX_SEED
 
 app = typer.Typer(
     name="drillsim",
@@ -30,11 +31,11 @@ ScenarioArg = Annotated[
 ]
 ReplicationsOpt = Annotated[
     int | None,
-    typer.Option("--replications", "-n", min=1, help="Replications to run (default: the scenario's).",
-                 show_default=False),
+    typer.Option("--replications", "-n", min=1, max=MAX_REPLICATIONS,
+                 help="Replications to run (default: the scenario's).", show_default=False),
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", "-s", min=0, help="Random seed (default: the scenario's).",
+    int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED, help="Random seed (default: the scenario's).",
                              show_default=False)
 ]
 OutOpt = Annotated[
@@ -62,10 +63,22 @@ ExecutorOpt = Annotated[
                  "cluster: the one at --scheduler, or a local one started for the run; needs pip install "
                  "'drillsim\\[dask]')."),
 ]
+def _scheduler(address: str | None) -> str | None:
+    if address is None:
+        return None
+    from simulator.executors import check_scheduler
+
+    try:
+        return check_scheduler(address)
+    except DrillsimError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 SchedulerOpt = Annotated[
     str | None,
-    typer.Option("--scheduler", metavar="tcp://HOST:PORT", show_default=False,
-                 help="Address of a running Dask scheduler to send replications to (implies --executor dask)."),
+    typer.Option("--scheduler", metavar="tcp://HOST:PORT", show_default=False, callback=_scheduler,
+                 help="Address of a running Dask scheduler to send replications to (implies --executor dask); "
+                 "gives up when none answers within 10 seconds."),
 ]
 
 

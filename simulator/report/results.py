@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.limits import MAX_MINUTES
 from simulator.metrics import METRICS, IncidentTable
 from simulator.outputs import EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
-from simulator.units import MAX_MINUTES
 
 _TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
 _REPLICATION = re.compile(rb'"replication":\s*(\d+)')

@@ -12,14 +12,24 @@ All durations are minutes (floats); YAML gives them with units.
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.distributions import Constant, DistributionField, Exponential
+from simulator.distributions import Constant, DistributionField, Exponential, overflowing
+from simulator.errors import DrillsimError
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
+from simulator.limits import (
+    MAX_INCIDENTS,
+    MAX_MINUTES,
+    MAX_REPLICATIONS,
+    MAX_RESPONDERS,
+    MAX_RUN_INCIDENTS,
+    MAX_SEED,
+)
 
 Cause = Literal["deployment", "config", "capacity", "dependency", "infrastructure", "unknown"]
 SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
@@ -31,13 +41,10 @@ BASELINE = "baseline"
 """The name of the scenario as written, beside its variants."""
 VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 OverridePath = Annotated[str, Field(min_length=1, description="A dotted field path, e.g. team.responders.")]
-MAX_INCIDENTS = 1_000_000
-"""Expected incidents per replication above which a scenario is refused as a mistake (a rate per minute
-where a rate per week was meant, say)."""
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def _constant(text: str) -> Constant:
@@ -71,6 +78,11 @@ class SloBurnChannel(Frozen):
     def delay(self) -> Constant:
         minutes = (1 - self.slo) / self.error_ratio * self.window * self.burn_rate + self.evaluation
         return Constant.model_construct(value=minutes)
+
+    @model_validator(mode="after")
+    def _fires_in_time(self):
+        check_delay(self.delay.value)
+        return self
 
 
 class Detection(Frozen):
@@ -139,6 +151,13 @@ class FailureMode(Frozen):
     detection: Detection
     mitigations: Mitigations
 
+    @field_validator("severity")
+    @classmethod
+    def _weights(cls, severity):
+        if isinstance(severity, dict):
+            check_weights(severity)
+        return severity
+
     @field_validator("every")
     @classmethod
     def _gaps_take_time(cls, every):
@@ -184,7 +203,8 @@ class Team(Frozen):
     """The on-call pool. Each incident holds one responder from acknowledgement until resolution is confirmed;
     overlapping incidents wait for a free one."""
 
-    responders: Annotated[int, Field(ge=1, description="How many people can work incidents at once.")] = 1
+    responders: Annotated[int, Field(ge=1, le=MAX_RESPONDERS,
+                                     description="How many people can work incidents at once.")] = 1
     names: tuple[str, ...] = Field((), description="Optional names of the responders, one per responder.")
     acknowledge: DistributionField = Field(
         default_factory=lambda: _constant("3m"), description="Time from page to acknowledgement."
@@ -267,8 +287,8 @@ class Scenario(Frozen):
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
-    replications: Annotated[int, Field(ge=1, le=10_000_000)] = 200
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 200
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
     start: datetime | None = Field(None, description="Wall-clock time of minute 0, for timelines.")
     team: Team = Field(default_factory=Team)
     policy: Policy = Field(default_factory=Policy)
@@ -305,10 +325,79 @@ class Scenario(Frozen):
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
             raise ValueError(f"failure mode names must be unique; repeated: {', '.join(duplicated)}")
-        expected = sum(self.horizon / mode.interarrival.mean for mode in self.failure_modes)
-        if expected > MAX_INCIDENTS:
-            raise ValueError(
-                f"about {expected:,.0f} incidents per replication (more than {MAX_INCIDENTS:,}): "
-                "shorten the horizon or make failures rarer"
-            )
+        check_incidents(self)
         return self
+
+    @model_validator(mode="after")
+    def _fits_the_calendar(self):
+        if self.start is not None:
+            check_calendar(self.start, self.horizon)
+        return self
+
+    @model_validator(mode="after")
+    def _run_fits(self):
+        check_run(self, self.replications, error=ValueError)
+        return self
+
+
+# ── Guards: values that validate one by one but would crash or poison a run ────────────────────────────────
+
+
+def check_weights(weights: dict[str, float]) -> None:
+    """Severity weights: at least one, and a finite sum (they are relative: 0.3 and 0.7, or 3 and 7)."""
+    if not weights:
+        raise ValueError("give at least one severity and its weight, e.g. {SEV2: 0.3, SEV3: 0.7}")
+    if not math.isfinite(overflowing(lambda: sum(weights.values()))):
+        raise ValueError("the weights are too large to add up; they are relative, so write e.g. 0.3 and 0.7")
+
+
+def check_delay(minutes: float) -> None:
+    if not minutes <= MAX_MINUTES:
+        raise ValueError("the alert would fire more than 1,000 years after onset; check slo, error_ratio, window "
+                         "and burn_rate")
+
+
+def check_calendar(start: datetime, horizon: float) -> None:
+    try:
+        start + timedelta(minutes=horizon)
+    except OverflowError:
+        raise ValueError(f"the horizon runs from {start.isoformat()} past the end of the calendar (year 9999)") \
+            from None
+
+
+def incidents_bound(mode: FailureMode, horizon: float) -> float:
+    """At most how many incidents of `mode` a replication is expected to hold: horizon ÷ mean gap, plus the
+    gaps' squared coefficient of variation plus one (Lorden's bound on a renewal process). The second term
+    counts the many incidents a distribution with much of its mass near 0 brings, whatever its mean."""
+    gap = mode.interarrival
+    return overflowing(lambda: horizon / gap.mean + spread(mode) + 1)
+
+
+def spread(mode: FailureMode) -> float:
+    """The squared coefficient of variation of a mode's time between onsets (1 for a Poisson process)."""
+    gap = mode.interarrival
+    return overflowing(lambda: gap.variance / gap.mean**2)
+
+
+def check_incidents(scenario: Scenario) -> None:
+    """Refuse a replication expected to hold more than MAX_INCIDENTS incidents."""
+    bounds = {mode.name: incidents_bound(mode, scenario.horizon) for mode in scenario.failure_modes}
+    total = sum(bounds.values())
+    if total > MAX_INCIDENTS:
+        bursts = sorted(mode.name for mode in scenario.failure_modes
+                        if spread(mode) > overflowing(lambda m=mode: scenario.horizon / m.interarrival.mean))
+        why = (f"; the time between onsets of {', '.join(bursts)} is mostly near 0 with rare long gaps, so most "
+               "onsets come in bursts" if bursts else "")
+        count = f"about {total:,.0f}" if math.isfinite(total) else "unboundedly many"
+        raise ValueError(f"{count} incidents per replication (more than {MAX_INCIDENTS:,}){why}: shorten the "
+                         "horizon or make failures rarer")
+
+
+def check_run(scenario: Scenario, replications: int, error: type[Exception] = DrillsimError) -> None:
+    """Refuse a run (`replications` replications of `scenario`) expected to hold more than MAX_RUN_INCIDENTS
+    incidents in all: the whole run's incidents are held in memory."""
+    total = replications * sum(incidents_bound(mode, scenario.horizon) for mode in scenario.failure_modes)
+    if total > MAX_RUN_INCIDENTS:
+        raise error(f"{replications:,} replications of about {total / replications:,.0f} incidents each would "
+                    f"hold about {total:,.0f} incidents (more than {MAX_RUN_INCIDENTS:,}, some 80 bytes each in "
+                    "memory): run fewer replications or a shorter horizon")
