@@ -6,7 +6,7 @@ back reduced to its incident table (a few dozen bytes an incident), plus its eve
 and chunks are taken in replication order. So:
 
 - results are byte-identical for any number of workers, any executor and any chunk size: replication r
-  always draws from the streams of index r, and the chunks are put together in order;
+  always plays the dice of index r (simulator.dice), and the chunks are put together in order;
 - memory stays flat: no run holds every replication's event log. With `events_to`, the log is written to
   that file chunk by chunk (atomically: the file appears, complete, when the run ends); with `keep_events`,
   it is kept in memory, which is only sensible for small runs.
@@ -41,7 +41,6 @@ from simulator.metrics import (
 )
 from simulator.policy import AutomaticPolicy
 from simulator.scenario.model import Scenario
-from simulator.streams import Streams
 
 Progress = Callable[[int], None]
 
@@ -98,17 +97,16 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
     """Replications first..stop-1 reduced to their incident table, with their events when asked for: as raw
     records (KEEP_EVENTS) or as the bytes of their lines of events.jsonl (JSONL_EVENTS)."""
     engine = _engine(scenario, policy)
-    rng = Streams(seed)
     rows = IncidentRows()
     if events == NO_EVENTS:  # the engine logs straight into the reduction: no event is kept
         for replication in range(first, stop):
-            engine.play(rng.at(replication), replication, rows)
+            engine.play(seed, replication, rows)
         return rows.table(), None
     kept: list = []
     if events == JSONL_EVENTS:
         from simulator.outputs import event_lines
     for replication in range(first, stop):
-        log = engine.play(rng.at(replication), replication)
+        log = engine.play(seed, replication)
         rows.extend(log)
         if events == KEEP_EVENTS:
             kept.extend(log)
