@@ -81,8 +81,10 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             "mitigation_policy": scenario.policy.mitigation if isinstance(scenario.policy.mitigation, str)
             else list(scenario.policy.mitigation),
             # For reports: who the timelines name, and what the postmortem draft may say about the policy.
-            "responder_names": list(scenario.team.names),
-            "secondary": scenario.team.secondary.name,
+            "responder_names": list(scenario.team.names) if scenario.team.escalation is None
+            else [person.name for person in scenario.team.person_list],
+            "secondary": scenario.team.secondary.name if scenario.team.secondary and not scenario.team.escalation
+            else None,
             "escalate_after_minutes": scenario.team.escalate_after,
             "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
             "postmortem_severities": list(scenario.policy.postmortem.severities),

@@ -6,6 +6,7 @@ come from constant `every` gaps, so incident k of a mode starts at k times its g
 """
 
 from collections import defaultdict
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -82,8 +83,8 @@ def test_a_busy_secondary_cannot_take_a_second_incident_and_whoever_is_free_firs
 
 
 def test_a_primary_who_missed_a_page_is_free_for_the_next_one():
-    s = build("  names: [Ana]\n  miss_probability: 1\n  escalate_after: 15m\n  secondary: {name: Chen, acknowledge: 7m}",
-              mode("a", "3d") + mode("b", "3d 10m"))
+    team = "  names: [Ana]\n  miss_probability: 1\n  escalate_after: 15m\n  secondary: {name: Chen, acknowledge: 7m}"
+    s = build(team, mode("a", "3d") + mode("b", "3d 10m"))
     events = play(s, seed=1, replication=0)
     delivered = [(e.time, e.incident, e.actor) for e in events if e.action == "page_delivered"]
     # Ana missed A, and was not held by it: B reaches her at once (she misses that one too).
@@ -107,7 +108,7 @@ def test_preemption_takes_the_responder_and_the_work_resumes_where_it_stopped():
     s = build("  names: [Ana]\n  secondary: null\n  preemption: true\n  handover: 5m",
               mode("minor", "3d") + mode("major", "3d 20m", severity="SEV1", debug="30m"))
     events = play(s, seed=1, replication=0)
-    assert lines(events, PAGING + ("mitigated", "resolved")) == [
+    assert lines(events, (*PAGING, "mitigated", "resolved")) == [
         (4329, 1, "page_delivered", "Ana"),
         (4332, 1, "acknowledged", "Ana"),
         (4349, 1, "preempted", "Ana"),  # the SEV1 is declared at 4340 + 4 + 5
@@ -115,9 +116,9 @@ def test_preemption_takes_the_responder_and_the_work_resumes_where_it_stopped():
         (4349, 2, "page_delivered", "Ana"),
         (4352, 2, "acknowledged", "Ana"),
         (4384, 2, "mitigated", "Ops lead"),  # 4352 + 2 + 30
+        (4394, 1, "page_delivered", "Ana"),  # freed at once (the log lists an instant's events by incident)
         (4394, 2, "resolved", "Ana"),
         (4394, 2, "stood_down", "Ana"),
-        (4394, 1, "page_delivered", "Ana"),  # the SEV3 takes her back
         (4397, 1, "resumed", "Ana"),
         (4447, 1, "mitigated", "Ops lead"),  # 4397 + 5 handover + the 45 minutes left
         (4457, 1, "resolved", "Ana"),
@@ -164,7 +165,7 @@ def test_at_the_end_of_a_shift_the_responder_hands_over_or_stays_on(at_shift_end
               extra="start: 2026-01-05T00:00:00")
     events = play(s, seed=1, replication=0)
     if at_shift_end == "handover":
-        assert lines(events, PAGING + ("mitigated", "resolved")) == [
+        assert lines(events, (*PAGING, "mitigated", "resolved")) == [
             (699, 1, "page_delivered", "Ana"),
             (702, 1, "acknowledged", "Ana"),
             (720, 1, "handover", "Ben"),  # noon: Ben takes over; the debugging pauses for the handover
@@ -176,7 +177,7 @@ def test_at_the_end_of_a_shift_the_responder_hands_over_or_stays_on(at_shift_end
         assert [e.detail for e in events if e.action == "handover"] == [{"from": "Ana", "minutes": 15.0}]
         assert incident_table(events).handovers.tolist() == [1]
     else:
-        assert lines(events, PAGING + ("mitigated", "resolved")) == [
+        assert lines(events, (*PAGING, "mitigated", "resolved")) == [
             (699, 1, "page_delivered", "Ana"),
             (702, 1, "acknowledged", "Ana"),
             (720, 1, "stayed_on", "Ana"),  # overtime
@@ -287,7 +288,7 @@ def test_nobody_works_two_incidents_at_once(name):
     assert stretches
     for (replication, person), spans in stretches.items():
         spans.sort()
-        for (a0, a1, i), (b0, b1, j) in zip(spans, spans[1:], strict=False):
+        for (a0, a1, i), (b0, b1, j) in pairwise(spans):
             assert a1 <= b0, (replication, person, (a0, a1, i), (b0, b1, j))
 
 
@@ -298,7 +299,7 @@ def test_nobody_works_two_incidents_at_once_with_preemption():
     assert any(e.action == "preempted" for e in results.events)
     for spans in holding(results.events).values():
         spans.sort()
-        for (_, a1, _), (b0, _, _) in zip(spans, spans[1:], strict=False):
+        for (_, a1, _), (b0, _, _) in pairwise(spans):
             assert a1 <= b0
 
 

@@ -7,8 +7,9 @@ from math import inf
 
 import simpy
 
-from simulator.dice import DECLARE, DETECTION
+from simulator import dice
 from simulator.engine.chain import Chain
+from simulator.engine.clock import DECLARE, wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
 
@@ -16,8 +17,8 @@ from simulator.engine.incident import Incident
 def first_channel(incident: Incident) -> tuple[str, float]:
     """The channel that detects the failure and its delay: every channel throws (fires?, delay), and the
     earliest that fires wins."""
-    dice, best, name = incident.dice, inf, ""
-    block, base = dice.block, dice.base + DETECTION
+    best, name = inf, ""
+    block, base = incident.dice.block, incident.dice.base + dice.DETECTION
     for channel in incident.rules.channels:
         at = base + 2 * channel.index
         if block[at] < channel.probability:
@@ -37,14 +38,14 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
     channel, delay = first_channel(incident)
     detected = incident.onset + delay
     chain.add(detected, "detected", channel, {"channel": channel})
-    drawn = drill.rules.declare(incident.dice.block[incident.dice.base + DECLARE])
+    drawn = drill.rules.declare(incident.dice.block[incident.dice.base + dice.DECLARE])
     if not drill.automatic:  # a live policy decides when detection happens, not before
-        yield env.timeout(detected - env.now)
+        yield wait(env, detected - env.now, DECLARE, incident.number)
         chain.log_until(drill, incident, env.now)
         chain = incident.chain = Chain()
     declared = detected + drill.declare_after(incident, drawn, channel)
     chain.add(declared, "declared", "on-call")
-    yield env.timeout(declared - env.now)
+    yield wait(env, declared - env.now, DECLARE, incident.number)
     chain.log_until(drill, incident, env.now)
     incident.chain = None
     incident.declared = declared

@@ -49,7 +49,7 @@ class Drill:
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
         """Log an event now and move the incident's state on."""
-        self.record_at(self.env._now, incident, action, actor, detail)  # noqa: SLF001 (the clock, read often)
+        self.record_at(self.env._now, incident, action, actor, detail)
 
     def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:

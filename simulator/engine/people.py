@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from simpy import Event
 
 from simulator.dice import ring_address
+from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, wait
 
 if TYPE_CHECKING:
     from simulator.engine.drill import Drill
@@ -150,14 +151,16 @@ class Roster:
         self._answered(ring)
 
     def _start(self, ring: Ring) -> None:
-        self.env.timeout(ring.answer_at - self.env.now).callbacks.append(lambda _e, ring=ring: self._answered(ring))
+        wait(self.env, ring.answer_at - self.env.now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
+            lambda _e, ring=ring: self._answered(ring))
 
     def _arm(self, page: Page) -> None:
         """Start the timeout of the page's current level."""
         if len(self.rules.levels) == 1 and self.rules.repeat == 0:
             return
         after = self.drill.escalate_after(page.incident, page.level)
-        self.env.timeout(after).callbacks.append(lambda _e, page=page, level=page.level, repeat=page.repeat:
+        wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
+            lambda _e, page=page, level=page.level, repeat=page.repeat:
                                                  self._timeout(page, level, repeat))
 
     def _timeout(self, page: Page, level: int, repeat: int) -> None:
@@ -348,7 +351,8 @@ class Roster:
         if at >= self.rules.horizon or at >= self.wakes[level]:
             return
         self.wakes[level] = at
-        self.env.timeout(at - self.env.now).callbacks.append(lambda _e, level=level: self._wake(level))
+        wake = wait(self.env, at - self.env.now, COME_ON_CALL, level)
+        wake.callbacks.append(lambda _e, level=level: self._wake(level))
 
     def _wake(self, level: int) -> None:
         self.wakes[level] = inf

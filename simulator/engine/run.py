@@ -2,7 +2,8 @@
 
 `Engine` reads a scenario once (`Rules`) and then plays any number of replications; `play` is the
 one-replication shortcut. Inside a replication the log is a list of plain tuples in the field order of
-`Event`, sorted by time when it ends; `play` returns `Event`s.
+`Event`, sorted when the replication ends by time, then incident (an incident's events at one instant keep
+the order they happened in); `play` returns `Event`s.
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ class Engine:
             if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
                 comms.send_updates(drill, incident, horizon)
             drill.record_at(horizon, incident, "open_at_horizon", "system", {"state": str(incident.state)})
-        if isinstance(drill.log, list):
-            drill.log.sort(key=itemgetter(0))
+        if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
+            drill.log.sort(key=itemgetter(0, 2))
         return drill.log
 
     def replications(self, seed: int, first: int, stop: int) -> Iterator[list]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,3 +27,29 @@ def constant(text: str) -> Constant:
 def severity_rank(level: str) -> int:
     """SEV1 → 1 (worst first when sorted)."""
     return int(level[3:])
+
+
+# ── Problems that a validator finds below the model it checks ──────────────────────────────────────────────
+
+_MARK = "\x1e"
+
+
+def located(problems: list[tuple[tuple[str | int, ...], str]]) -> str:
+    """One validator's message for several problems, each at a field path below the model that raised it;
+    `expand_located` turns the error back into one error per problem, at its field."""
+    return "".join(f"{_MARK}{json.dumps(list(path))}{_MARK}{message}" for path, message in problems)
+
+
+def expand_located(errors: list[dict]) -> list[dict]:
+    """Pydantic's errors, with each error made by `located` split into one error per problem and field."""
+    out = []
+    for error in errors:
+        message = error.get("msg", "")
+        if _MARK not in message:
+            out.append(error)
+            continue
+        prefix = message[:message.index(_MARK)]
+        parts = message[message.index(_MARK) + 1:].split(_MARK)
+        for path, text in zip(parts[::2], parts[1::2], strict=True):
+            out.append({**error, "loc": (*error["loc"], *json.loads(path)), "msg": prefix + text})
+    return out

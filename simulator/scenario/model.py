@@ -25,7 +25,7 @@ from pydantic import Field, field_validator, model_validator
 
 from simulator.calendar import Calendar, zone
 from simulator.fields import PositiveDuration
-from simulator.scenario.common import CAUSES, SEVERITIES, Cause, Frozen, Name, SeverityLevel, severity_rank
+from simulator.scenario.common import CAUSES, SEVERITIES, Cause, Frozen, Name, SeverityLevel, located, severity_rank
 from simulator.scenario.failures import (
     BUILT_IN,
     CHANNELS,
@@ -139,19 +139,21 @@ class Scenario(Frozen):
 
         known = self.catalogue
         problems = []
-        for mode in self.failure_modes:
+        for m, mode in enumerate(self.failure_modes):
             for name in mode.mitigations:
                 if name not in known:
-                    problems.append(f"failure mode {mode.name!r} offers the mitigation {name!r}, which is neither "
-                                    f"built in ({', '.join(MITIGATIONS)}) nor in the scenario's `mitigations`"
-                                    + did_you_mean(name, known))
+                    problems.append((("failure_modes", m, "mitigations", name),
+                                     f"no mitigation is called {name!r}: neither built in "
+                                     f"({', '.join(MITIGATIONS)}) nor in the scenario's `mitigations`"
+                                     + did_you_mean(name, known)))
         if not isinstance(self.policy.mitigation, str):
-            for name in self.policy.mitigation:
+            for i, name in enumerate(self.policy.mitigation):
                 if name not in known:
-                    problems.append(f"policy.mitigation names {name!r}, which is no known mitigation"
-                                    + did_you_mean(name, known))
+                    problems.append((("policy", "mitigation", i),
+                                     f"no mitigation is called {name!r} (known: {', '.join(known)})"
+                                     + did_you_mean(name, known)))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(located(problems))
         return self
 
     @model_validator(mode="after")
@@ -160,25 +162,26 @@ class Scenario(Frozen):
 
         problems = []
         names = {mode.name for mode in self.failure_modes}
-        for window in self.windows:
-            for name in window.modes or ():
+        for w, window in enumerate(self.windows):
+            for i, name in enumerate(window.modes or ()):
                 if name not in names:
-                    problems.append(f"window {window.name!r} names the failure mode {name!r}, which the scenario "
-                                    "does not have" + did_you_mean(name, names))
+                    problems.append((("windows", w, "modes", i), f"the scenario has no failure mode {name!r}"
+                                     + did_you_mean(name, names)))
             for mode in self.failure_modes:
                 if mode.every is not None and window.applies(mode) and window.factor != 1:
-                    problems.append(f"window {window.name!r} changes the rate of {mode.name!r}, whose onsets come "
-                                    "from `every` (a renewal process, which cannot change rate with time): give "
-                                    "that mode a `rate`, or limit the window with `modes` or `causes`")
+                    problems.append((("windows", w), f"window {window.name!r} changes the rate of {mode.name!r}, "
+                                     "whose onsets come from `every` (a renewal process, which cannot change rate "
+                                     "with time): give that mode a `rate`, or limit the window with `modes` or "
+                                     "`causes`"))
         if self.start is None:
             needs = self.team.uses_the_clock()
             needs += [f"the profile of {mode.name!r}" for mode in self.failure_modes if mode.profile]
             needs += ["windows"] if self.windows else []
             if needs:
-                problems.append(f"{', '.join(needs)} need a wall clock: give `start` (minute 0 as a date-time, "
-                                "e.g. 2026-01-05T09:00) and, if not UTC, `timezone`")
+                problems.append(((), f"{', '.join(needs)} need a wall clock: give `start` (minute 0 as a date-time, "
+                                 "e.g. 2026-01-05T09:00) and, if not UTC, `timezone`"))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(located(problems))
         return self
 
     # ── What the engine and the reports read ──

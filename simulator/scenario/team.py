@@ -23,7 +23,7 @@ from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator
 from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
 from simulator.distributions import Distribution, DistributionField
 from simulator.fields import Duration, PositiveDuration, Probability
-from simulator.scenario.common import Frozen, Name, SeverityLevel, constant
+from simulator.scenario.common import Frozen, Name, SeverityLevel, constant, located
 
 PERIODS = ("business_hours", "out_of_hours", "night")
 MAX_LEVELS, MAX_PER_LEVEL, MAX_REPEATS = 16, 64, 9
@@ -342,35 +342,39 @@ class Team(Frozen):
                                  "not both")
         problems = self._unknown_names()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(located(problems))
         return self
 
-    def _unknown_names(self) -> list[str]:
+    def _unknown_names(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Rotations and people named where `rotations` or `people` do not define them."""
         from simulator.scenario.validate import did_you_mean
 
         problems = []
         known_people = {p.name for p in self.person_list} if self.people else None
-        referenced: list[tuple[str, str]] = []  # (what, name)
+        referenced: list[tuple[tuple, str]] = []  # (path, person)
         rotations = set(self.rotations)
         for name, rotation in self.rotations.items():
-            referenced += [(f"rotation {name!r}", person) for layer in layers(rotation) for person in layer.people]
+            if isinstance(rotation, Layered):
+                for i, layer in enumerate(rotation.layers):
+                    referenced += [(("rotations", name, "layers", i, "people", j), person)
+                                   for j, person in enumerate(layer.people)]
+            else:
+                referenced += [(("rotations", name, "people", j), person) for j, person in enumerate(rotation.people)]
         sources = []
         if self.escalation is not None:
-            sources += [(f"escalation level {i + 1}", level) for i, level in enumerate(self.escalation.levels)]
+            sources += [(("escalation", "levels", i), level) for i, level in enumerate(self.escalation.levels)]
         if self.roles is not None:
-            sources += [(f"roles.{role}", getattr(self.roles, role)) for role in ("incident_commander",
-                                                                                  "comms_lead")
+            sources += [(("roles", role), getattr(self.roles, role)) for role in ("incident_commander", "comms_lead")
                         if getattr(self.roles, role) is not None]
-        for what, source in sources:
+        for path, source in sources:
             if source.rotation is not None and source.rotation not in rotations:
-                problems.append(f"{what} names the rotation {source.rotation!r}, which `rotations` does not "
-                                "define" + did_you_mean(source.rotation, rotations))
-            referenced += [(what, person) for person in source.people or ()]
+                problems.append(((*path, "rotation"), f"no rotation is called {source.rotation!r} in `rotations`"
+                                 + did_you_mean(source.rotation, rotations)))
+            referenced += [((*path, "people", j), person) for j, person in enumerate(source.people or ())]
         if known_people is not None:
-            for what, person in referenced:
+            for path, person in referenced:
                 if person not in known_people:
-                    problems.append(f"{what} names {person!r}, who is not in `people`"
-                                    + did_you_mean(person, known_people))
+                    problems.append((path, f"{person!r} is not in `people`" + did_you_mean(person, known_people)))
         return problems
 
     # ── What the engine reads ──
