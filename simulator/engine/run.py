@@ -101,7 +101,10 @@ class Engine:
                 incident.chain.log_until(drill, incident, horizon, inclusive=False)
             if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
                 comms.send_updates(drill, incident, horizon)
-            drill.record_at(horizon, incident, "open_at_horizon", "system", {"state": str(incident.state)})
+            detail = {"state": str(incident.state)}
+            if incident.since:  # who was still working on it: their load runs to the horizon
+                detail["working"] = {drill.roster.people[i].name: since for i, since in incident.since.items()}
+            drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
         if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
             drill.log.sort(key=itemgetter(0, 2))
         return drill.log
