@@ -251,15 +251,18 @@ class IncidentRows:
         rows.table()            # the IncidentTable of everything appended so far
 
     A row starts with an incident's first event; the actions in `ignores` change nothing in a row, so a log
-    may leave them out.
+    may leave them out. `also` is another reduction (with a `wants` set of actions) that the same log feeds,
+    such as simulator.load.LoadRows: its actions are passed on, and not ignored.
     """
 
-    __slots__ = ("_by_replication", "_current", "_replication")
-    ignores = frozenset(ACTIONS) - set(_READERS)
+    __slots__ = ("_also", "_by_replication", "_current", "_replication", "_wants", "ignores")
 
-    def __init__(self):
+    def __init__(self, also=None):
         self._by_replication: dict[int, dict[int, Row]] = {}
         self._replication, self._current = None, {}
+        self._also = also
+        self._wants = also.wants if also is not None else frozenset()
+        self.ignores = frozenset(ACTIONS) - set(_READERS) - self._wants
 
     def append(self, event) -> None:
         time, replication, incident, _phase, action, actor, detail = event
@@ -272,6 +275,8 @@ class IncidentRows:
         reader = _READERS.get(action)
         if reader is not None:
             reader(row, time, actor, detail)
+        if action in self._wants:
+            self._also.append(event)
 
     def extend(self, events: Iterable) -> None:
         append = self.append
@@ -288,17 +293,27 @@ class IncidentRows:
             for incident in sorted(incidents):
                 keys.append((replication, incident))
                 rows.append(incidents[incident])
-        data = {"replication": np.array([r for r, _ in keys], dtype=np.int32),
-                "incident": np.array([i for _, i in keys], dtype=np.int32),
-                "escalated": np.array([row.escalated for row in rows], dtype=bool),
-                "longest_silence": np.array([row.longest_silence() for row in rows], dtype=float)}
-        for name in (*TIMES, "waited"):
-            data[name] = np.array([getattr(row, name) for row in rows], dtype=float)
-        for name in COUNTS:
-            data[name] = np.array([getattr(row, name) for row in rows], dtype=np.int16)
-        for name in TEXT:
-            data[name] = encode([getattr(row, name) for row in rows])
-        return IncidentTable(**data)
+        def floats(values):
+            return np.array(values, dtype=float)
+
+        def counts(values):
+            return np.array(values, dtype=np.int16)
+
+        return IncidentTable(
+            replication=np.array([r for r, _ in keys], dtype=np.int32),
+            incident=np.array([i for _, i in keys], dtype=np.int32),
+            mode=encode([r.mode for r in rows]), cause=encode([r.cause for r in rows]),
+            severity=encode([r.severity for r in rows]), channel=encode([r.channel for r in rows]),
+            responder=encode([r.responder for r in rows]), mitigation=encode([r.mitigation for r in rows]),
+            escalated=np.array([r.escalated for r in rows], dtype=bool),
+            level=counts([r.level for r in rows]), preempted=counts([r.preempted for r in rows]),
+            handovers=counts([r.handovers for r in rows]), updates=counts([r.updates for r in rows]),
+            updates_late=counts([r.updates_late for r in rows]), waited=floats([r.waited for r in rows]),
+            longest_silence=floats([r.longest_silence() for r in rows]),
+            onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
+            declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
+            mitigated=floats([r.mitigated for r in rows]), resolved=floats([r.resolved for r in rows]),
+            cleaned_up=floats([r.cleaned_up for r in rows]))
 
 
 def incident_table(events: Iterable[Event]) -> IncidentTable:
