@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
 from simulator.metrics import METRICS, Stats, metric_values
 from simulator.scenario.model import BASELINE, Scenario
@@ -43,27 +44,11 @@ from simulator.units import format_duration
 if TYPE_CHECKING:
     from simulator.runner import Results
 
-LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "mtbf": False, "time_to_resolve": True}
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
 RESAMPLES = 2000
 LEVEL = 0.95
-_ANALYSIS_KEY = 0x0B00757A  # keeps analysis generators apart from the simulation's (seed, replication, purpose)
 _CELLS = 4_000_000  # bootstrap work is done in blocks of about this many numbers
-
-
-def analysis_rng(seed: int, purpose: int = 0) -> np.random.Generator:
-    """A generator for analysis randomness (bootstrap, period sampling), derived from the simulation's seed
-    but independent of every simulation stream."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(_ANALYSIS_KEY, purpose))))
-
-
-def metric_key(name: str) -> str:
-    """'MTTR', 'mttr', 'time-to-resolve' → the key used in METRICS. Raises DrillsimError for anything else."""
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
-    if key not in METRICS:
-        raise DrillsimError(f"unknown metric {name!r}; metrics: {', '.join(METRICS)}")
-    return key
 
 
 def signed_duration(minutes: float) -> str:
@@ -95,7 +80,7 @@ class Difference:
 
     @property
     def lower_is_better(self) -> bool:
-        return LOWER_IS_BETTER[self.metric]
+        return METRICS[self.metric].lower_is_better
 
     @property
     def relative(self) -> float:
@@ -116,7 +101,7 @@ class Difference:
 
     def sentence(self, baseline: str = BASELINE) -> str:
         """The finding in one plain sentence."""
-        label = METRICS[self.metric][0]
+        label = METRICS[self.metric].label
         what = f"{self.statistic} {label}"
         ci = f"{self.level:.0%} CI {self.interval_text()}"
         if self.verdict == NO_DATA:
@@ -239,7 +224,7 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
                 before = float(getattr(summaries[baseline][metric], statistic))
                 after = float(getattr(summaries[name][metric], statistic))
                 low, high, p_better = _interval(draws[name][metric][statistic] - draws[baseline][metric][statistic],
-                                                level, LOWER_IS_BETTER[metric])
+                                                level, METRICS[metric].lower_is_better)
                 differences.append(Difference(name, metric, statistic, before, after, after - before, low, high,
                                               p_better, level))
     return Comparison(baseline, {name: results[name] for name in ordered},

@@ -45,7 +45,7 @@ def test_run_without_a_scenario_plays_the_bundled_default(default_run):
     assert heading in default_run.stdout
 
 
-@pytest.mark.parametrize("label", [label for label, _, _ in METRICS.values()])
+@pytest.mark.parametrize("label", [metric.label for metric in METRICS.values()])
 def test_run_prints_a_row_per_metric(default_run, label):
     rows = [line for line in default_run.stdout.splitlines() if re.match(rf"\W*{label}\s", line)]
     assert len(rows) == 1, default_run.stdout
@@ -75,7 +75,7 @@ def test_summary_json(written):
     assert set(summary["metrics"]) == set(METRICS)
     stats = simulate(scenario, replications=3, seed=7, keep_events=False).summary()
     for key, document in summary["metrics"].items():
-        assert document["label"] == METRICS[key][0]
+        assert document["label"] == METRICS[key].label
         assert document["count"] == stats[key].count
         assert document["mean"] == pytest.approx(stats[key].mean)  # minutes, not formatted text
         assert document["ci_low"] < document["mean"] < document["ci_high"]

@@ -15,12 +15,11 @@ from simulator.compare import (
     WORSE,
     Difference,
     compare,
-    metric_key,
     signed_duration,
     weighted_quantiles,
 )
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS
+from simulator.metrics import METRICS, metric_key
 from simulator.scenario.variants import parse_source
 
 # One kind of failure a day, plenty of responders (nobody waits), constant delays everywhere except debugging,

@@ -45,8 +45,9 @@ MetricOpt = Annotated[
 
 
 def _fail_if_worse(values: list[str]) -> list[tuple[str, str]]:
-    from simulator.compare import STATISTICS, metric_key
+    from simulator.compare import STATISTICS
     from simulator.errors import DrillsimError
+    from simulator.metrics import metric_key
 
     out = []
     for value in values:
@@ -94,9 +95,10 @@ def compare(
     from rich.console import Console
 
     from simulator.compare import compare as run_comparison
-    from simulator.compare import metric_key, write_comparison
+    from simulator.compare import write_comparison
     from simulator.detectability import comparison_detectability
     from simulator.errors import DrillsimError
+    from simulator.metrics import metric_key
     from simulator.report import comparison as report
     from simulator.scenario.variants import load_source
     from simulator.units import format_duration

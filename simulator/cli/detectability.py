@@ -80,9 +80,9 @@ def detectability(
     """
     from rich.console import Console
 
-    from simulator.compare import metric_key
     from simulator.detectability import scenario_detectability
     from simulator.errors import DrillsimError
+    from simulator.metrics import metric_key
     from simulator.report import comparison as report
     from simulator.scenario.variants import load_source
 

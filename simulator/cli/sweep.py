@@ -54,7 +54,7 @@ def sweep(
     """
     from rich.console import Console
 
-    from simulator.compare import metric_key
+    from simulator.metrics import metric_key
     from simulator.report import comparison as report
     from simulator.scenario.variants import load_source, sweep_values
     from simulator.sweep import sweep as run_sweep

@@ -49,11 +49,6 @@ _TICKS = (1 / 6, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4
           129600, 259200, 525600)  # 10s … a year, in minutes
 
 
-def label(metric: str) -> str:
-    name, what, _ = METRICS[metric]
-    return f"{name} ({what})" if name.lower() != what else name
-
-
 # ── Tables and sentences ───────────────────────────────────────────────────────────────────────────────────
 
 
@@ -66,7 +61,7 @@ def statistics_table(comparison: Comparison, metrics: Sequence[str] | None = Non
     for metric in metrics or METRICS:
         for number, name in enumerate(comparison.names):
             s = comparison.summaries[name][metric]
-            table.add_row(METRICS[metric][0] if number == 0 else "", name, format_duration(s.mean),
+            table.add_row(METRICS[metric].label if number == 0 else "", name, format_duration(s.mean),
                           f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}", format_duration(s.median),
                           format_duration(s.p90), format_duration(s.p95), format_duration(s.p99), str(s.count),
                           str(s.censored) if metric != "mtbf" else "", end_section=number == len(comparison.names) - 1)
@@ -100,7 +95,7 @@ def differences_table(comparison: Comparison, metrics: Sequence[str] | None = No
                 cells = [signed_duration(mean.difference), mean.interval_text(), signed_duration(median.difference),
                          median.interval_text(), f"{mean.p_better:.0%} / {median.p_better:.0%}"]
             table.add_row(
-                METRICS[metric][0] if number == 0 else "", name, *cells,
+                METRICS[metric].label if number == 0 else "", name, *cells,
                 Text(_verdict(mean.verdict, median.verdict, compact), style=VERDICT_STYLE.get(mean.verdict, "")),
                 end_section=compact or number == len(comparison.variants) - 1,
             )
@@ -125,7 +120,7 @@ def verdict_lines(comparison: Comparison, metrics: Sequence[str] = ("mttr",)) ->
 
 def detectability_table(found: Detectability) -> Table:
     """How the mean, median and p90 of a period move from period to period, and what a change looks like."""
-    name = METRICS[found.metric][0]
+    name = METRICS[found.metric].label
     level = f"{found.level:.0%}"
     table = Table(title=f"{name} on a dashboard: two periods of {found.incidents} incidents each "
                         f"({found.trials} simulated pairs)", title_justify="left", header_style="bold")
@@ -146,7 +141,7 @@ def detectability_table(found: Detectability) -> Table:
 
 def detectability_lines(found: Detectability, statistics: Sequence[str] = ("mean", "median", "p90")) -> list[str]:
     """The detectability figures told in sentences."""
-    name = METRICS[found.metric][0]
+    name = METRICS[found.metric].label
     period = (f" per {format_duration(found.horizon)}" if not math.isnan(found.horizon) else " per period")
     false_share = found.false_improvement
     out = []
@@ -193,7 +188,7 @@ def _needed(s) -> str:
 def dashboard_lines(found: Detectability, variant: str, baseline: str,
                     statistics: Sequence[str] = ("mean", "median")) -> list[str]:
     """Would the switch from `baseline` to `variant` show on a dashboard comparing two periods?"""
-    name = METRICS[found.metric][0]
+    name = METRICS[found.metric].label
     period = f"{format_duration(found.horizon)}" if not math.isnan(found.horizon) else "period"
     out = []
     for statistic in statistics:
@@ -213,7 +208,7 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
 
 def sweep_table(result: Sweep, metric: str = "mttr") -> Table:
     """One row per point: its parameter values and the metric's statistics."""
-    table = Table(title=f"{label(metric)} per point ({result.replications} replications each, seed "
+    table = Table(title=f"{METRICS[metric].title} per point ({result.replications} replications each, seed "
                         f"{result.seed}, same failures at every point)", title_justify="left",
                   header_style="bold")
     for parameter in result.parameters:
@@ -312,7 +307,7 @@ def ecdf_figure(runs: Comparison | Mapping[str, Results], metric: str = "mttr") 
     results = _runs(runs)
     fig = _new_figure(7.0, 4.2)
     ax = fig.add_subplot()
-    name, what, span = METRICS[metric]
+    name, what, span = METRICS[metric].label, METRICS[metric].what, METRICS[metric].span
     every = [metric_values(result.incidents, metric)[0] for result in results.values()]
     positive = np.concatenate([v[v > 0] for v in every]) if every else np.array([])
     log = len(positive) > 1 and positive.max() / positive.min() > 30
@@ -389,7 +384,7 @@ def forest_figure(comparison: Comparison, metrics: Sequence[str] | None = None) 
     ax.axvline(0, color="#555555", linewidth=0.9, linestyle="--", zorder=0)
     margin = max((max(ends) - min(ends)) * 0.12, 0.02)
     ax.set_xlim(min(ends) - margin, max(ends) + margin)
-    ax.set_yticks(range(len(rows)), [f"{METRICS[m][0]} · {n}" if len(comparison.variants) > 1 else METRICS[m][0]
+    ax.set_yticks(range(len(rows)), [f"{METRICS[m].label} · {n}" if len(comparison.variants) > 1 else METRICS[m].label
                                      for m, n in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(_percent())
@@ -407,7 +402,7 @@ def forest_figure(comparison: Comparison, metrics: Sequence[str] | None = None) 
 def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", kind: str | None = None) -> Figure:
     """A metric's statistic against the swept parameters: a line for one parameter (or `kind="line"`: one line
     per combination of the others), a heatmap for two."""
-    name = METRICS[metric][0]
+    name = METRICS[metric].label
     values = {point.index: getattr(point.summary()[metric], statistic) for point in result.points}
     parameters = result.parameters
     kind = kind or ("heatmap" if len(parameters) == 2 else "line")
@@ -459,7 +454,7 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
             ax.plot(x, y, color=colour, linestyle=dash, marker=marker, label=text)
     ax.set_xticks(range(len(first)), first)
     ax.set_xlabel(parameters[0])
-    ax.set_ylabel(f"{statistic} {name} ({METRICS[metric][1]})")
+    ax.set_ylabel(f"{statistic} {name} ({METRICS[metric].what})")
     ax.yaxis.set_major_locator(_duration_locator())
     ax.yaxis.set_major_formatter(_duration_formatter())
     ax.set_ylim(bottom=0)
@@ -486,7 +481,7 @@ def detectability_figure(found: Detectability, statistics: Sequence[str] = tuple
 
     fig = _new_figure(3.3 * len(statistics), 3.9)
     axes = fig.subplots(1, len(statistics), squeeze=False)[0]
-    name = METRICS[found.metric][0]
+    name = METRICS[found.metric].label
     for ax, statistic in zip(axes, statistics, strict=True):
         s = found.statistics[statistic]
         low, high = np.percentile(np.concatenate([s.no_change, s.with_change]), [0.5, 99.5])
@@ -548,7 +543,7 @@ def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None
     ax.yaxis.set_major_formatter(_percent())
     ax.set_ylim(0, 1)
     ax.grid(True, color="#dddddd", linewidth=0.5)
-    metric = METRICS[curve[0][1].metric][0] if curve else ""
+    metric = METRICS[curve[0][1].metric].label if curve else ""
     change = curve[0][1].statistics["mean"].change if curve else math.nan
     ax.set_title(f"Would a real {change:+.0%} change in {metric} show on a dashboard?")
     fig.legend(loc="outside lower center", ncol=3, fontsize=7)
@@ -562,7 +557,7 @@ def dashboard_figure(values: Sequence[float], metric: str = "mttr", statistic: s
     value and each period's change from the one before, when nothing at all changed between periods."""
     fig = _new_figure(7.5, 3.8)
     ax = fig.add_subplot()
-    name = METRICS[metric][0]
+    name = METRICS[metric].label
     values = np.asarray(values, dtype=float)
     x = np.arange(1, len(values) + 1)
     ax.bar(x, values, color="#b0b0b0", edgecolor="#555555", linewidth=0.6, label=f"{statistic} {name} of the {period}")
@@ -576,7 +571,7 @@ def dashboard_figure(values: Sequence[float], metric: str = "mttr", statistic: s
                     fontweight="bold" if abs(change) >= 0.2 else "normal")
     ax.set_xticks(x, [f"{period} {i}" for i in x] if len(x) <= 12 else [str(i) for i in x],
                   rotation=0 if len(x) <= 8 else 45)
-    ax.set_ylabel(f"{statistic} {name} ({METRICS[metric][1]})")
+    ax.set_ylabel(f"{statistic} {name} ({METRICS[metric].what})")
     ax.yaxis.set_major_locator(_duration_locator())
     ax.yaxis.set_major_formatter(_duration_formatter())
     ax.set_ylim(0, float(np.nanmax(values)) * 1.18 if len(values) else 1)

@@ -69,9 +69,9 @@ def key_numbers(summary: dict) -> Paragraph:
 
 def metrics_table(summary: dict) -> Table:
     rows = []
-    for key, (label, what, span) in METRICS.items():
+    for key, metric in METRICS.items():
         s = summary["metrics"][key]
-        cells = [Cell(label), Cell(f"{what}: {span}")]
+        cells = [Cell(metric.label), Cell(metric.definition)]
         for name in STATS:
             if name == "ci":
                 low, high = s.get("ci_low"), s.get("ci_high")
@@ -112,10 +112,9 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
                            Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
                                      "incident. Axes are logarithmic where the data spans decades.")]
     for metric, figure in metric_figures(table, results.replications, results.horizon).items():
-        label, what, _ = METRICS[metric]
-        noun, one = ("gaps between failures", "gap") if metric == "mtbf" else ("incidents", "incident")
-        blocks.append(Image(metric, f"{label}: {what}", CAPTIONS["distribution"].format(noun=noun, one=one),
-                            png_bytes(figure)))
+        named = METRICS[metric]
+        blocks.append(Image(metric, f"{named.label}: {named.what}",
+                            CAPTIONS["distribution"].format(noun=named.many, one=named.one), png_bytes(figure)))
     blocks += [Heading(2, "Where the time goes", anchor="phases"),
                Image("phases", "Where the time goes", CAPTIONS["phases"], png_bytes(phase_share_figure(table)))]
     blocks += timeline_blocks(results, replication)

@@ -17,7 +17,6 @@ from simulator.report.style import INK, MARKS, MUTED, PHASES, new_figure, styled
 from simulator.units import format_duration
 
 _UNITS = (("minutes", 1.0), ("hours", 60.0), ("days", 1440.0))
-_NOUN = {"mtbf": ("gaps between failures", "gaps")}
 
 
 def display_unit(values: np.ndarray) -> tuple[str, float]:
@@ -76,8 +75,9 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
                         mean: float | None = None) -> Figure:
     """Histogram and ECDF of one metric's values (minutes), with the median, mean and p95 marked. `mean` is
     the metric's mean when it is not the values' own (MTBF's: simulated time ÷ failures)."""
-    label, what, span = METRICS[metric]
-    noun, short = _NOUN.get(metric, ("incidents", "incidents"))
+    named = METRICS[metric]
+    label, what, span = named.label, named.what, named.span
+    noun, short = named.many, f"{named.one}s"
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
     figure = new_figure(10, 4.2)

@@ -17,10 +17,10 @@ def metrics_table(stats: dict[str, Stats], title: str | None = None) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     table.add_column("open", justify="right")
-    for key, (label, _, _) in METRICS.items():
+    for key, metric in METRICS.items():
         s = stats[key]
         interval = f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}"
-        table.add_row(label, format_duration(s.mean), interval, format_duration(s.median),
+        table.add_row(metric.label, format_duration(s.mean), interval, format_duration(s.median),
                       format_duration(s.p90), format_duration(s.p95), format_duration(s.p99),
                       format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else "")
     return table
