@@ -237,7 +237,7 @@ def test_bad_variants_and_options_exit_2_with_the_field(scenario_file):
 
 
 def test_figures_have_titles_axis_labels_and_legends(source):
-    from simulator.report.comparison import ecdf_figure, forest_figure
+    from simulator.report.comparison_figures import ecdf_figure, forest_figure
 
     result = compare(source.variants(["rollback-first", "same"]), resamples=200)
     ax = ecdf_figure(result, "mttr").axes[0]

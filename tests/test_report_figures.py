@@ -16,15 +16,13 @@ from simulator.metrics import metric_values
 from simulator.report.clock import Clock
 from simulator.report.figures import (
     distribution_figure,
-    duration_ticks,
-    heavy_tailed,
     incidents_over_time_figure,
     period_counts,
     phase_share_figure,
     phase_shares,
 )
 from simulator.report.results import read_results
-from simulator.report.style import MARKS, PHASES, png_bytes
+from simulator.report.style import MARKS, PHASES, duration_ticks, heavy_tailed, png_bytes
 from simulator.report.timeline import timeline_figure
 from simulator.report.tracks import busiest_stretch, window_around
 from simulator.scenario.bundled import default_scenario

@@ -125,7 +125,7 @@ def test_every_bad_point_is_reported_before_anything_runs(tmp_path):
 
 
 def test_sweep_figures_are_lines_or_a_heatmap():
-    from simulator.report.comparison import sweep_figure
+    from simulator.report.comparison_figures import sweep_figure
 
     result = sweep(parse_source(scenario_text()), {"policy.declare_after": ["1m", "20m"],
                                                    "policy.mitigation": ["rollback-first", "debug-first"]},

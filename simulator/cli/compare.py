@@ -100,6 +100,7 @@ def compare(
     from simulator.errors import DrillsimError
     from simulator.metrics import metric_key
     from simulator.report import comparison as report
+    from simulator.report.detectability import dashboard_lines
     from simulator.scenario.variants import load_source
     from simulator.units import format_duration
 
@@ -128,12 +129,15 @@ def compare(
                       f"periods compared, each with the incidents the scenario brings:")
         for name_ in result.variants:
             found = comparison_detectability(result, name_, metric=metric, trials=2000)
-            for line in report.dashboard_lines(found, name_, result.baseline):
+            for line in dashboard_lines(found, name_, result.baseline):
                 console.print(line, highlight=False)
     if out is not None:
         written = write_comparison(result, out)
-        written.append(report.save_png(report.ecdf_figure(result, metric), Path(out) / f"ecdf-{metric}.png"))
-        written.append(report.save_png(report.forest_figure(result), Path(out) / "differences.png"))
+        from simulator.report.comparison_figures import ecdf_figure, forest_figure
+        from simulator.report.style import save_png
+
+        written.append(save_png(ecdf_figure(result, metric), Path(out) / f"ecdf-{metric}.png"))
+        written.append(save_png(forest_figure(result), Path(out) / "differences.png"))
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")
     worse = [(m, s, name_) for m, s in gates for name_ in result.worse(m, s)]

@@ -69,7 +69,10 @@ def sweep(
     console.print(report.sweep_table(result, metric))
     if out is not None:
         written = write_sweep(result, out)
-        written.append(report.save_png(report.sweep_figure(result, metric), Path(out) / f"sweep-{metric}.png"))
+        from simulator.report.comparison_figures import sweep_figure
+        from simulator.report.style import save_png
+
+        written.append(save_png(sweep_figure(result, metric), Path(out) / f"sweep-{metric}.png"))
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")
     elif not quiet:

@@ -9,65 +9,22 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from simulator.metrics import METRICS, IncidentTable, exposure_ci, metric_values
 from simulator.report.clock import Clock
-from simulator.report.style import INK, MARKS, MUTED, PHASES, new_figure, styled
+from simulator.report.style import (
+    INK,
+    MARKS,
+    MUTED,
+    PHASES,
+    display_unit,
+    heavy_tailed,
+    log_duration_axis,
+    new_figure,
+    styled,
+)
 from simulator.units import format_duration
-
-_UNITS = (("minutes", 1.0), ("hours", 60.0), ("days", 1440.0))
-
-
-def display_unit(values: np.ndarray) -> tuple[str, float]:
-    """The unit that keeps a metric's typical values readable: minutes, hours or days."""
-    median = float(np.median(values)) if len(values) else 0.0
-    if median < 120:
-        return _UNITS[0]
-    if median < 2 * 1440:
-        return _UNITS[1]
-    return _UNITS[2]
-
-
-def heavy_tailed(values: np.ndarray) -> bool:
-    """Draw on a log scale? Yes when all values are positive, they span well over a decade, and the tail
-    is long (the mean well above the median, or the p99 far beyond it)."""
-    if len(values) < 5 or np.min(values) <= 0:
-        return False
-    median = float(np.median(values))
-    spread = float(np.max(values) / np.min(values))
-    tail = float(np.mean(values)) / median > 1.2 or float(np.percentile(values, 99)) / median > 5
-    return spread > 30 and tail
-
-
-_TICKS = (1 / 6, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080, 20160, 43200,
-          86400, 129600, 259200, 525600)  # 10s … 1 year, in minutes
-
-
-def duration_ticks(low: float, high: float, most: int = 9) -> list[float]:
-    """Round durations (minutes) between low and high, spaced evenly enough on a log axis."""
-    inside = [t for t in _TICKS if low <= t <= high]
-    if len(inside) <= most:
-        return inside
-    ratio = (high / max(low, 1e-9)) ** (1 / most)
-    kept = [inside[0]]
-    for t in inside[1:]:
-        if t >= kept[-1] * ratio:
-            kept.append(t)
-    return kept
-
-
-def _log_duration_axis(ax, low: float, high: float) -> set[str]:
-    """A log x axis with ticks on round durations labelled '30m', '2h', '3d'; returns the units shown."""
-    ax.set_xscale("log")
-    ticks = duration_ticks(low, high)
-    labels = [format_duration(t, precision=1) for t in ticks]
-    ax.set_xticks(ticks, labels)
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    return {label[-1] for label in labels}
-
-
-_UNIT_WORDS = {"s": "s = seconds", "m": "m = minutes", "h": "h = hours", "d": "d = days"}
 
 
 @styled
@@ -132,8 +89,7 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
     ecdf.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     for ax in (hist, ecdf):
         if log:
-            units = _log_duration_axis(ax, float(x.min()), float(x.max()))
-            words = ", ".join(_UNIT_WORDS[u] for u in "smhd" if u in units)
+            words = log_duration_axis(ax, float(x.min()), float(x.max()))
             ax.set_xlabel(f"{what}, log scale ({words})")
     if censored:
         figure.supxlabel(f"{censored} {short} cut short by the horizon are not shown (censored).",
