@@ -1,24 +1,58 @@
-"""The public API in a few calls: load a scenario, simulate it, summarise it, write the results.
+"""The public API: what every command does, as library calls with the command's arguments.
 
-    results = simulate(load_scenario("scenarios/default.yaml"), replications=20_000, workers=4,
-                       keep_events=False)                      # or events_to="out/events.jsonl"
-    write_results(results, "out")
+    results = run("scenarios/default.yaml", replications=20_000, workers=4)   # drillsim run
+    write_results(results, "out")                                          # … --out out
+    report("out")                                                          # … --report / drillsim report
+    breakdowns(results, by=["mode"])                                       # … --by mode
+
+A scenario is given as a path (None for the bundled default) or as a loaded Scenario. The runner's options
+(workers, executor, scheduler) go to `simulate` as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from simulator.breakdowns import By, Group, breakdowns_document
+from simulator.breakdowns import breakdowns as _breakdowns
 from simulator.metrics import summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
+from simulator.scenario.model import Scenario
+
+ScenarioLike = str | Path | Scenario | None
+
+
+def scenario_of(scenario: ScenarioLike) -> Scenario:
+    """A Scenario from a path, a Scenario, or None for the bundled default scenario."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    from simulator.scenario.bundled import default_scenario
+
+    return load_scenario(default_scenario() if scenario is None else scenario)
+
+
+def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed: int | None = None,
+        events_to: str | Path | None = None, keep_events: bool = False, progress=None, workers: int | None = None,
+        executor: str = "local", scheduler: str | None = None) -> Results:
+    """`drillsim run`: play a scenario (default: the bundled one) its replications (or `replications`) times.
+    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made."""
+    return simulate(scenario_of(scenario), replications=replications, seed=seed, keep_events=keep_events,
+                    events_to=events_to, progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+
+
+def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
+    """`drillsim run --by KEY`: MTTD, MTTA and MTTR per failure mode, severity, channel or mitigation."""
+    return _breakdowns(results.incidents, results.replications, by)
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
     """Write incidents.csv and summary.json (last, so that a folder with a summary is complete), and
     events.jsonl when the results kept the event log in memory. A run with `events_to=folder/events.jsonl`
-    has written that file already; it is listed among the files written."""
+    has written that file already; it is listed among the files written. summary.json holds the pooled
+    statistics and every breakdown."""
     folder = Path(folder)
     stats = results.summary()
     events = None
@@ -27,10 +61,19 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     elif results.events_path is not None and results.events_path.resolve() == (folder / EVENTS).resolve():
         events = results.events_path
     incidents = write_incidents(folder, results.incidents)
-    summary = write_summary(folder, summary_document(results.scenario, results.seed, results.replications,
-                                                     results.incidents, stats))
+    document = summary_document(results.scenario, results.seed, results.replications, results.incidents, stats)
+    document["breakdowns"] = breakdowns_document(breakdowns(results))
+    summary = write_summary(folder, document)
     return [summary, incidents] + ([events] if events is not None else [])
 
 
-__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "Results", "load_scenario", "parse_scenario", "simulate", "summarize",
-           "write_results"]
+def report(folder: str | Path, *, incidents: Sequence[str] = (), replication: int | None = None) -> list[Path]:
+    """`drillsim report`: write report.html, report.md and the figures into a results folder; returns the
+    paths written (HTML, Markdown, then the PNGs)."""
+    from simulator.report.build import build_report
+
+    return build_report(folder, incidents=incidents, replication=replication)
+
+
+__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Results", "breakdowns", "load_scenario", "parse_scenario",
+           "report", "run", "scenario_of", "simulate", "summarize", "write_results"]

@@ -85,6 +85,26 @@ def metrics_table(summary: dict) -> Table:
                  caption="")
 
 
+def breakdown_blocks(results: ResultsFolder) -> list[Block]:
+    """MTTD, MTTA and MTTR per failure mode, severity, detection channel and mitigation that worked."""
+    from simulator.breakdowns import By, breakdowns
+    from simulator.report.table import breakdown_cells, breakdown_header
+
+    blocks: list[Block] = [
+        Heading(2, "Per failure mode, severity, channel and mitigation", anchor="breakdowns"),
+        Paragraph("The same statistics for each group of incidents alone, over the same replications. A "
+                  "group's interval is wider than the pooled one: it holds fewer incidents. `open` counts "
+                  "incidents the end of the period cut short before service was restored."),
+    ]
+    for key, groups in breakdowns(results.incidents, results.replications).items():
+        header = breakdown_header(By(key))
+        rows = tuple((Cell(group.name), *(Cell(text, minutes) for text, minutes in breakdown_cells(group)))
+                     for group in groups)
+        blocks += [Heading(3, f"Per {By(key).title}"),
+                   Table(tuple(header), rows, numeric=(False, *([True] * (len(header) - 1))))]
+    return blocks
+
+
 CAPTIONS = {
     "distribution": "Left: how many {noun} took how long. Right: the share of {noun} at or below each time. "
                     "Dashed line and circle: median (the typical {one}); solid line and square: mean; dotted line "
@@ -200,6 +220,7 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
         metrics_table(results.summary),
         Paragraph("Pooled over every incident of every replication; `open` counts incidents the end of the "
                   "period cut short (censored). The interval is that of the mean across replications."),
+        *breakdown_blocks(results),
         *figure_blocks(results, replication=replication),
         *narratives,
     ]
