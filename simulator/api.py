@@ -5,22 +5,35 @@
     report("out")                                                          # … --report / drillsim report
     breakdowns(results, by=["mode"])                                       # … --by mode
 
+    comparison = compare("before.yaml", "after.yaml", fail_if_worse=["mttr"])   # drillsim compare
+    write_comparison(comparison, "compare")                                     # … --out compare
+    comparison.failures()                                                       # … exit status 1 if any
+
+    grid = sweep(None, ["team.responders=1,2,3"], baseline=["team.responders=2"])   # drillsim sweep
+    write_sweep(grid, "sweep")                                                     # … --out sweep
+
 A scenario is given as a path (None for the bundled default) or as a loaded Scenario. The runner's options
 (workers, executor, scheduler) go to `simulate` as they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from simulator.breakdowns import By, Group, breakdowns_document
 from simulator.breakdowns import breakdowns as _breakdowns
+from simulator.compare import RESAMPLES, Comparison, comparison_scenarios
+from simulator.compare import compare as _compare
+from simulator.compare import write_comparison as _write_comparison
 from simulator.metrics import summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
+from simulator.sweep import Sweep
+from simulator.sweep import sweep as _sweep
+from simulator.sweep import write_sweep as _write_sweep
 
 ScenarioLike = str | Path | Scenario | None
 
@@ -75,5 +88,51 @@ def report(folder: str | Path, *, incidents: Sequence[str] = (), replication: in
     return build_report(folder, incidents=incidents, replication=replication)
 
 
-__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Results", "breakdowns", "load_scenario", "parse_scenario",
-           "report", "run", "scenario_of", "simulate", "summarize", "write_results"]
+def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[str] | None = None,
+            sets: Sequence[str] = (), name: str | None = None, baseline: str | None = None,
+            replications: int | None = None, seed: int | None = None, fail_if_worse: Sequence[str] = (),
+            resamples: int = RESAMPLES, workers: int | None = None, executor: str = "local",
+            scheduler: str | None = None) -> Comparison:
+    """`drillsim compare`: play the scenario files (default: the bundled one), their variants and the ad-hoc
+    variants of `sets` with common random numbers, and judge each against the baseline (`baseline`, or the
+    first). `sets` are 'PATH=VALUE' (one variant, named `name`) or 'NAME:PATH=VALUE' (a variant per NAME); see
+    compare.comparison_scenarios. Instead of files, one mapping of names to Scenarios may be given.
+    `fail_if_worse` ('mttr', 'mttr.median') sets the gates of Comparison.failures()."""
+    if len(scenarios) == 1 and isinstance(scenarios[0], Mapping):
+        chosen = dict(scenarios[0])
+    else:
+        chosen = comparison_scenarios(scenarios, variants=variants, sets=sets, name=name)
+    return _compare(chosen, baseline=baseline, replications=replications, seed=seed, resamples=resamples,
+                    fail_if_worse=fail_if_worse, workers=workers, executor=executor, scheduler=scheduler)
+
+
+def write_comparison(comparison: Comparison, folder: str | Path, metric: str = "mttr") -> list[Path]:
+    """`drillsim compare --out`: comparison.json, differences.csv, comparison.md, comparison.html and the
+    figures (ecdf-METRIC.png, differences.png, on-call-load.png); returns the paths written."""
+    from simulator.report.comparison_files import write_comparison_report
+
+    return _write_comparison(comparison, folder) + write_comparison_report(comparison, folder, metric)
+
+
+def sweep(scenario: str | Path | None = None, sets: Sequence[str] | dict = (), *,
+          baseline: Sequence[str] | dict | None = None, replications: int | None = None, seed: int | None = None,
+          resamples: int = RESAMPLES, workers: int | None = None, executor: str = "local",
+          scheduler: str | None = None) -> Sweep:
+    """`drillsim sweep`: every combination of the swept values ('PATH=V1,V2,...', or {path: [values]}), each
+    point with the same seed and replications, and each compared with the baseline point ('PATH=VALUE', or
+    {path: value}; default: the scenario as written, or the first point)."""
+    return _sweep(scenario, sets, baseline=baseline, replications=replications, seed=seed, resamples=resamples,
+                  workers=workers, executor=executor, scheduler=scheduler)
+
+
+def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list[Path]:
+    """`drillsim sweep --out`: sweep.csv, sweep_summary.csv, sweep_differences.csv, sweep-METRIC.png and
+    sweep-load.png; returns the paths written."""
+    from simulator.report.comparison_files import write_sweep_figures
+
+    return _write_sweep(result, folder) + write_sweep_figures(result, folder, metric)
+
+
+__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Results", "Sweep", "breakdowns", "compare",
+           "load_scenario", "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep",
+           "write_comparison", "write_results", "write_sweep"]

@@ -28,18 +28,19 @@ import contextlib
 import csv
 import json
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from simulator.analysis_streams import analysis_rng
-from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, Stats, metric_values
-from simulator.scenario.model import BASELINE, Scenario
+from simulator.errors import DrillsimError, Problem, ScenarioError
+from simulator.metrics import METRICS, Stats, metric_key, metric_values
+from simulator.scenario.model import BASELINE, VARIANT_NAME, Scenario
 from simulator.units import format_duration
+from simulator.workload import Workload, workload
 
 if TYPE_CHECKING:
     from simulator.runner import Results
@@ -133,6 +134,10 @@ class Comparison:
     replications: int
     resamples: int
     level: float
+    gates: tuple[tuple[str, str], ...] = ()
+    """(metric, statistic) pairs on which a variant significantly worse than the baseline fails the comparison."""
+    notes: tuple[str, ...] = ()
+    """What a reader should know about how the runs were paired (a scenario's own seed not used, …)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -154,6 +159,19 @@ class Comparison:
         return [d.variant for d in self.differences
                 if d.metric == metric and d.statistic == statistic and d.verdict == WORSE]
 
+    def failures(self) -> list[Difference]:
+        """The differences that fail the gates: a variant significantly worse on a gated metric and statistic."""
+        return [self.difference(name, metric, statistic) for metric, statistic in self.gates
+                for name in self.worse(metric, statistic)]
+
+    def workload(self, name: str) -> Workload:
+        """The on-call load of one variant's runs: pages that waited, escalations, responder-hours."""
+        found = self.__dict__.setdefault("_workloads", {})
+        if name not in found:
+            result = self.results[name]
+            found[name] = workload(result.incidents, result.replications, result.scenario.horizon)
+        return found[name]
+
     def as_document(self) -> dict[str, Any]:
         return {
             "format": 1,
@@ -169,6 +187,10 @@ class Comparison:
                 for name, result in self.results.items()
             },
             "differences": [d.as_dict() for d in self.differences],
+            "workload": {name: self.workload(name).as_dict() for name in self.results},
+            "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
+            "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
+            "notes": list(self.notes),
         }
 
 
@@ -177,12 +199,14 @@ class Comparison:
 
 def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, replications: int | None = None,
             seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
-            rng: np.random.Generator | None = None, **run_options) -> Comparison:
+            rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
     """Run every scenario with the same seed and replications, and compare each with the baseline.
 
-    `scenarios` maps names to scenarios (for instance ScenarioSource.variants()); the baseline is `baseline` or
-    the first. The seed and replications default to the baseline scenario's. `run_options` go to
+    `scenarios` maps names to scenarios (for instance ScenarioSource.variants(), or comparison_scenarios());
+    the baseline is `baseline` or the first. The seed and replications default to the baseline scenario's.
+    `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
     runner.simulate as they are."""
+    gates = parse_gates(fail_if_worse)
     if not scenarios:
         raise DrillsimError("nothing to compare: give at least a baseline scenario")
     names = list(scenarios)
@@ -199,8 +223,121 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
     from simulator import runner  # imported here: the engine loads only when something runs
     results = {name: runner.simulate(scenarios[name], replications=replications, seed=seed, **options)
                for name in order}
-    return compare_results(results, baseline=baseline, resamples=resamples, level=level,
-                           rng=rng if rng is not None else analysis_rng(seed))
+    found = compare_results(results, baseline=baseline, resamples=resamples, level=level,
+                            rng=rng if rng is not None else analysis_rng(seed))
+    return replace(found, gates=gates, notes=pairing_notes(scenarios, baseline, seed, replications))
+
+
+def pairing_notes(scenarios: Mapping[str, Scenario], baseline: str, seed: int, replications: int) -> tuple[str, ...]:
+    """What differs between the scenarios in ways that matter to the pairing: their own seeds and replications
+    (unused: every scenario plays the baseline's), and their horizons (then they meet different failures)."""
+    notes = []
+    for name, scenario in scenarios.items():
+        if name == baseline:
+            continue
+        if (scenario.seed, scenario.replications) != (scenarios[baseline].seed, scenarios[baseline].replications):
+            notes.append(f"{name} names seed {scenario.seed} and {scenario.replications} replications of its own; "
+                         f"like every scenario here it plays seed {seed} and {replications} replications, so that "
+                         "all meet the same failures.")
+        if scenario.horizon != scenarios[baseline].horizon:
+            notes.append(f"{name} plays {format_duration(scenario.horizon)} per replication, {baseline} "
+                         f"{format_duration(scenarios[baseline].horizon)}: they do not meet the same failures, and "
+                         "the differences mix the change with the longer or shorter period.")
+    return tuple(notes)
+
+
+def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """'mttr' → ('mttr', 'mean'), 'mttr.median' → ('mttr', 'median'); a DrillsimError for anything else."""
+    out = []
+    for value in values:
+        metric, _, statistic = value.partition(".")
+        statistic = statistic or "mean"
+        if statistic not in STATISTICS:
+            raise DrillsimError(f"--fail-if-worse {value}: the statistic is mean or median (got {statistic!r})")
+        out.append((metric_key(metric), statistic))
+    return tuple(out)
+
+
+# ── What to compare ────────────────────────────────────────────────────────────────────────────────────────
+
+
+def comparison_scenarios(files: Sequence[str | Path] = (), *, variants: Sequence[str] | None = None,
+                         sets: Sequence[str] = (), name: str | None = None) -> dict[str, Scenario]:
+    """What `drillsim compare` compares, by name, the baseline first.
+
+    One file (or none: the bundled default): the scenario as written ('baseline'), then its `variants:` (all
+    of them unless `variants` names some). Several files: each file, named by its file name without
+    `.yaml`, the first being the baseline; then the first file's variants named in `variants`. Either way,
+    the `sets` ('PATH=VALUE') make variants of the first file: 'NAME:PATH=VALUE' adds to variant NAME, and
+    the options without a name make one variant, named `name` (default: the options themselves). Every
+    problem of every file and variant is reported at once."""
+    from simulator.scenario.bundled import default_scenario
+    from simulator.scenario.variants import load_source, set_override
+
+    paths = [Path(file) for file in files] or [default_scenario()]
+    sources, problems = [], []
+    for path in paths:
+        try:
+            sources.append(load_source(path))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    first = sources[0]
+    if len(sources) == 1:
+        chosen = first.variants(variants, sets=())
+    else:
+        names = file_names(paths)
+        chosen = {names[0]: first.scenario, **{n: source.scenario for n, source in zip(names[1:], sources[1:],
+                                                                                        strict=True)}}
+        named = first.variants(variants or [], sets=())
+        chosen.update((n, scenario) for n, scenario in named.items() if n != BASELINE)
+    for variant, options in grouped_sets(sets, name).items():
+        if variant in chosen:
+            problems.append(Problem(f"a variant named {variant!r} is there already; give the --set variant another "
+                                    "name", file="--set"))
+            continue
+        overrides = []
+        for text in options:
+            try:
+                overrides.append(set_override(text))
+            except ScenarioError as exc:
+                problems.extend(exc.problems)
+        if len(overrides) == len(options):
+            try:
+                chosen[variant] = first.build(overrides)
+            except ScenarioError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    if len(chosen) < 2:
+        raise DrillsimError("nothing to compare: the scenario has no `variants:`; give a second scenario file, or "
+                            "make a variant with --set PATH=VALUE (e.g. --set policy.mitigation=debug-first)")
+    return chosen
+
+
+def grouped_sets(sets: Sequence[str], name: str | None = None) -> dict[str, list[str]]:
+    """`--set` options by the variant they make: 'NAME:PATH=VALUE' goes to NAME (the option kept as
+    'PATH=VALUE'); options without a name make one variant, named `name` or after the options themselves."""
+    named: dict[str, list[str]] = {}
+    plain: list[str] = []
+    for text in sets:
+        left = text.partition("=")[0]
+        prefix, colon, _ = left.partition(":")
+        if colon and VARIANT_NAME.fullmatch(prefix.strip()):
+            named.setdefault(prefix.strip(), []).append(text.partition(":")[2].strip())
+        else:
+            plain.append(text)
+    if plain:
+        key = name or ", ".join(plain)
+        return {key: plain + named.pop(key, []), **named}
+    return named
+
+
+def file_names(paths: Sequence[Path]) -> list[str]:
+    """A name for each scenario file: its name without the extension, or the path as given where two share it."""
+    stems = [path.stem for path in paths]
+    return [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, paths, strict=True)]
 
 
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,

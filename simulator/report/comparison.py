@@ -1,18 +1,24 @@
-"""What `drillsim compare` and `drillsim sweep` print: terminal tables of statistics and paired differences,
-and the verdicts in plain sentences. No matplotlib here: the figures are in comparison_figures.py."""
+"""What `drillsim compare` and `drillsim sweep` say: tables of statistics, paired differences and on-call
+load, and the verdicts in plain sentences. Each table is built once as a document table (report/document.py)
+and shown in the terminal, in comparison.md and in comparison.html alike. No matplotlib here: the figures
+are in comparison_figures.py."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.console import Group
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Text
 
-from simulator.compare import BETTER, WORSE, Comparison, signed_duration
+from simulator.compare import BETTER, WORSE, Comparison, Difference, signed_duration
 from simulator.metrics import METRICS
+from simulator.report.document import Cell, Table
 from simulator.units import format_duration
+from simulator.workload import Estimate, Workload
 
 if TYPE_CHECKING:
     from simulator.sweep import Sweep
@@ -20,54 +26,97 @@ if TYPE_CHECKING:
 VERDICT_STYLE = {BETTER: "bold green", WORSE: "bold red"}
 
 
-def statistics_table(comparison: Comparison, metrics: Sequence[str] | None = None) -> Table:
+def terminal(table: Table) -> RichTable:
+    """A document table in the terminal, its caption as the title and verdicts in colour."""
+    shown = RichTable(title=table.caption or None, title_justify="left", header_style="bold")
+    numeric = table.numeric or (False,) * len(table.header)
+    for index, (column, right) in enumerate(zip(table.header, numeric, strict=True)):
+        widest = max((len(row[index].text) for row in table.rows), default=0)
+        shown.add_column(column, justify="right" if right else "left", no_wrap=right,
+                         min_width=None if right else min(widest, 16))
+    verdicts = [column == "verdict" for column in table.header]
+    for row in table.rows:
+        shown.add_row(*(Text(cell.text, style=VERDICT_STYLE.get(cell.text.split()[0], "") if verdict and cell.text
+                             else "") for cell, verdict in zip(row, verdicts, strict=True)))
+    return shown
+
+
+def _interval(low: float, high: float) -> str:
+    return f"{format_duration(low)}–{format_duration(high)}"
+
+
+def _share(estimate: Estimate) -> str:
+    if math.isnan(estimate.value):
+        return "–"
+    if math.isnan(estimate.low):
+        return f"{estimate.value:.1%}"
+    return f"{estimate.value:.1%} ({estimate.low:.1%}–{estimate.high:.1%})"
+
+
+def _hours(estimate: Estimate) -> str:
+    if math.isnan(estimate.value):
+        return "–"
+    if math.isnan(estimate.low):
+        return f"{estimate.value:,.1f} h"
+    return f"{estimate.value:,.1f} h ({estimate.low:,.1f}–{estimate.high:,.1f})"
+
+
+# ── Comparisons ────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def statistics_rows(comparison: Comparison, metrics: Sequence[str] | None = None) -> Table:
     """Per metric and per variant, the statistics `drillsim run` prints."""
-    table = Table(title="Statistics per variant (same failures in every variant)", title_justify="left",
-                  header_style="bold")
-    for column in ("metric", "variant", "mean", "95% CI of mean", "median", "p90", "p95", "p99", "n", "open"):
-        table.add_column(column, justify="left" if column in ("metric", "variant") else "right", no_wrap=True)
+    header = ("metric", "variant", "mean", "95% CI of mean", "median", "p90", "p95", "p99", "n", "open")
+    rows = []
     for metric in metrics or METRICS:
         for number, name in enumerate(comparison.names):
             s = comparison.summaries[name][metric]
-            table.add_row(METRICS[metric].label if number == 0 else "", name, format_duration(s.mean),
-                          f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}", format_duration(s.median),
-                          format_duration(s.p90), format_duration(s.p95), format_duration(s.p99), str(s.count),
-                          str(s.censored) if metric != "mtbf" else "", end_section=number == len(comparison.names) - 1)
-    return table
+            rows.append((Cell(METRICS[metric].label if number == 0 else ""), Cell(name),
+                         Cell(format_duration(s.mean), s.mean), Cell(_interval(s.ci_low, s.ci_high)),
+                         Cell(format_duration(s.median), s.median), Cell(format_duration(s.p90), s.p90),
+                         Cell(format_duration(s.p95), s.p95), Cell(format_duration(s.p99), s.p99), Cell(str(s.count)),
+                         Cell(str(s.censored) if metric != "mtbf" else "")))
+    return Table(header, tuple(rows), (False, False, *[True] * 8),
+                 "Statistics per variant (the same failures in every variant)")
 
 
-def differences_table(comparison: Comparison, metrics: Sequence[str] | None = None, compact: bool = False) -> Table:
+def statistics_table(comparison: Comparison, metrics: Sequence[str] | None = None) -> RichTable:
+    return terminal(statistics_rows(comparison, metrics))
+
+
+def differences_rows(comparison: Comparison, metrics: Sequence[str] | None = None, compact: bool = False) -> Table:
     """Each variant against the baseline: paired differences of the mean and the median, with intervals and
     the probability that the variant is better. `compact` stacks each difference over its interval, for
     narrow screens and notebooks."""
     level = f"{comparison.level:.0%}"
-    table = Table(title=f"Paired differences from {comparison.baseline} ({level} bootstrap intervals over "
-                        f"{comparison.replications} replications, {comparison.resamples} resamples)",
-                  title_justify="left", header_style="bold")
     if compact:
-        columns = ("metric", "variant", f"Δ mean, {level} CI, P(better)", f"Δ median, {level} CI, P(better)",
-                   "verdict")
+        header = ("metric", "variant", f"Δ mean, {level} CI, P(better)", f"Δ median, {level} CI, P(better)",
+                  "verdict")
     else:
-        columns = ("metric", "variant", "Δ mean", f"{level} CI", "Δ median", f"{level} CI", "P(better)", "verdict")
-    for column in columns:
-        table.add_column(column, justify="left" if column in ("metric", "variant", "verdict") else "right",
-                         no_wrap=column != "variant")
+        header = ("metric", "variant", "Δ mean", f"{level} CI", "Δ median", f"{level} CI", "P(better)", "verdict")
+    rows = []
     for metric in metrics or METRICS:
         for number, name in enumerate(comparison.variants):
             mean = comparison.difference(name, metric, "mean")
             median = comparison.difference(name, metric, "median")
             if compact:
-                cells = [f"{signed_duration(d.difference)}\n{d.interval_text()}\n{d.p_better:.0%} better"
+                cells = [Cell(f"{signed_duration(d.difference)}\n{d.interval_text()}\n{d.p_better:.0%} better")
                          for d in (mean, median)]
             else:
-                cells = [signed_duration(mean.difference), mean.interval_text(), signed_duration(median.difference),
-                         median.interval_text(), f"{mean.p_better:.0%} / {median.p_better:.0%}"]
-            table.add_row(
-                METRICS[metric].label if number == 0 else "", name, *cells,
-                Text(verdict_text(mean.verdict, median.verdict, compact), style=VERDICT_STYLE.get(mean.verdict, "")),
-                end_section=compact or number == len(comparison.variants) - 1,
-            )
-    return table
+                cells = [Cell(signed_duration(mean.difference), mean.difference), Cell(mean.interval_text()),
+                         Cell(signed_duration(median.difference), median.difference), Cell(median.interval_text()),
+                         Cell(f"{mean.p_better:.0%} / {median.p_better:.0%}")]
+            rows.append((Cell(METRICS[metric].label if number == 0 else ""), Cell(name), *cells,
+                         Cell(verdict_text(mean.verdict, median.verdict, compact))))
+    numeric = (False, False, *[True] * (len(header) - 3), False)
+    return Table(header, tuple(rows), numeric,
+                 f"Paired differences from {comparison.baseline} ({level} bootstrap intervals over "
+                 f"{comparison.replications} replications, {comparison.resamples} resamples)")
+
+
+def differences_table(comparison: Comparison, metrics: Sequence[str] | None = None,
+                      compact: bool = False) -> RichTable:
+    return terminal(differences_rows(comparison, metrics, compact))
 
 
 def verdict_text(mean: str, median: str, compact: bool = False) -> str:
@@ -87,28 +136,109 @@ def verdict_lines(comparison: Comparison, metrics: Sequence[str] = ("mttr",)) ->
     return out
 
 
-def sweep_table(result: Sweep, metric: str = "mttr") -> Table:
-    """One row per point: its parameter values and the metric's statistics."""
-    table = Table(title=f"{METRICS[metric].title} per point ({result.replications} replications each, seed "
-                        f"{result.seed}, same failures at every point)", title_justify="left",
-                  header_style="bold")
-    for parameter in result.parameters:
-        table.add_column(parameter, no_wrap=True)
-    for column in ("mean", "95% CI of mean", "median", "p90", "p95", "n", "open"):
-        table.add_column(column, justify="right", no_wrap=True)
-    for point in result.points:
-        s = point.summary()[metric]
-        table.add_row(*point.written.values(), format_duration(s.mean),
-                      f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}", format_duration(s.median),
-                      format_duration(s.p90), format_duration(s.p95), str(s.count),
-                      str(s.censored) if metric != "mtbf" else "")
-    return table
+WORKLOAD_HEADER = ("pages", "waited for a responder (95% CI)", "mean wait", "escalated (95% CI)",
+                   "responder-hours per {period} (95% CI)")
+
+
+def _workload_cells(load: Workload) -> tuple[Cell, ...]:
+    return (Cell(f"{load.pages:,}"), Cell(_share(load.waited_share)),
+            Cell(format_duration(load.mean_wait) if load.waited else "–", load.mean_wait if load.waited else None),
+            Cell(_share(load.escalated_share)), Cell(_hours(load.responder_hours)))
+
+
+def workload_rows(comparison: Comparison) -> Table:
+    """Why the times moved: per variant, the pages that waited for a free responder, the pages that escalated
+    and the hours people spent held by incidents."""
+    period = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    header = ("variant", *(column.format(period=period) for column in WORKLOAD_HEADER))
+    rows = tuple((Cell(name), *_workload_cells(comparison.workload(name))) for name in comparison.names)
+    return Table(header, rows, (False, *[True] * 5), "On-call load per variant: why the times moved")
+
+
+def workload_table(comparison: Comparison) -> RichTable:
+    return terminal(workload_rows(comparison))
+
+
+def workload_lines(comparison: Comparison) -> list[str]:
+    """The on-call load in sentences, each variant beside the baseline: is waiting for a free responder, an
+    escalation or plain effort behind the difference?"""
+    base_name = comparison.baseline
+    base = comparison.workload(base_name)
+    period = format_duration(comparison.results[base_name].scenario.horizon)
+    out = []
+    for name in comparison.variants:
+        load = comparison.workload(name)
+        if not load.waited and not base.waited:
+            waits = (f"no page waited for a free responder, nor in {base_name}: waiting explains none of the "
+                     "difference, and more people on call would have nothing to shorten")
+        else:
+            waits = (f"{load.waited_share.value:.0%} of pages waited for a free responder ({load.waited} of "
+                     f"{load.pages}{_mean_wait(load)}), against {base.waited_share.value:.0%} in {base_name} "
+                     f"({base.waited} of {base.pages}{_mean_wait(base)})")
+        escalated = (f"{load.escalated_share.value:.0%} of pages escalated ({base_name}: "
+                     f"{base.escalated_share.value:.0%})")
+        hours = (f"incidents held people {load.responder_hours.value:,.1f} responder-hours per {period} "
+                 f"({base_name}: {base.responder_hours.value:,.1f})")
+        out.append(f"{name}: {waits}; {escalated}; {hours}.")
+    return out
+
+
+def _mean_wait(load: Workload) -> str:
+    return f", {format_duration(load.mean_wait)} on average" if load.waited else ""
 
 
 def comparison_report(comparison: Comparison, metrics: Sequence[str] | None = None,
                       sentences: Sequence[str] = ("mttr",)) -> Group:
-    """The tables `drillsim compare` prints (for `metrics`, default all) and the verdicts in sentences (for
-    `sentences`), as one renderable for a console or a notebook."""
+    """The tables `drillsim compare` prints (for `metrics`, default all), the verdicts in sentences (for
+    `sentences`) and the on-call load behind them, as one renderable for a console or a notebook."""
     return Group(statistics_table(comparison, metrics), Text(""), differences_table(comparison, metrics, True),
-                 Text(""),
-                 *[Text(line) for line in verdict_lines(comparison, sentences)])
+                 Text(""), *[Text(line) for line in verdict_lines(comparison, sentences)], Text(""),
+                 workload_table(comparison), *[Text(line) for line in workload_lines(comparison)])
+
+
+# ── Sweeps ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def sweep_rows(result: Sweep, metric: str = "mttr") -> Table:
+    """One row per point: its parameter values, the metric's statistics, and the paired difference of its mean
+    from the baseline point's with its interval and verdict."""
+    header = (*result.varied, "mean", "95% CI of mean", "median", "p90", "n", "open", "Δ mean from baseline",
+              "95% CI", "verdict")
+    rows = []
+    for point in result.points:
+        s = point.summary()[metric]
+        d: Difference | None = result.difference(point, metric)
+        found = ((Cell(signed_duration(d.difference), d.difference), Cell(d.interval_text()),
+                  Cell(verdict_text(d.verdict, result.difference(point, metric, "median").verdict)))
+                 if d is not None else (Cell("baseline"), Cell(""), Cell("")))
+        rows.append((*(Cell(point.written[p]) for p in result.varied), Cell(format_duration(s.mean), s.mean),
+                     Cell(_interval(s.ci_low, s.ci_high)), Cell(format_duration(s.median), s.median),
+                     Cell(format_duration(s.p90), s.p90), Cell(str(s.count)),
+                     Cell(str(s.censored) if metric != "mtbf" else ""), *found))
+    fixed = [f"{p}={result.base.written[p]}" for p in result.parameters if p not in result.varied]
+    caption = (f"{METRICS[metric].title} per point ({result.replications} replications each, seed {result.seed}, "
+               f"the same failures at every point; baseline: {result.label(result.base)}"
+               + (f"; everywhere {', '.join(fixed)}" if fixed else "") + ")")
+    return Table(header, tuple(rows), (*[False] * len(result.varied), *[True] * 8, False), caption)
+
+
+def sweep_table(result: Sweep, metric: str = "mttr") -> RichTable:
+    return terminal(sweep_rows(result, metric))
+
+
+def sweep_workload_rows(result: Sweep) -> Table:
+    """Per point: pages, pages that waited for a free responder, escalations and responder-hours."""
+    period = format_duration(result.base.results.scenario.horizon)
+    header = (*result.varied, *(column.format(period=period) for column in WORKLOAD_HEADER))
+    rows = tuple((*(Cell(point.written[p]) for p in result.varied), *_workload_cells(point.workload()))
+                 for point in result.points)
+    return Table(header, rows, (*[False] * len(result.varied), *[True] * 5), "On-call load per point")
+
+
+def sweep_workload_table(result: Sweep) -> RichTable:
+    return terminal(sweep_workload_rows(result))
+
+
+def untitled(table: Table) -> Table:
+    """The table without its caption (documents put a heading before it instead)."""
+    return replace(table, caption="")

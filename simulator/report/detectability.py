@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
+from simulator.compare import Comparison
 from simulator.detectability import MAX_SIMULATED_INCIDENTS, Detectability
 from simulator.metrics import METRICS
 from simulator.units import format_duration
@@ -98,4 +99,18 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
                    f"{s.missed:.0%} of the time and beyond the ±{format_duration(s.half_width)} noise "
                    f"{s.power:.0%} of the time; reliably ({found.target_power:.0%}) {needed} incidents per "
                    "period.")
+    return out
+
+
+def comparison_dashboard_lines(comparison: Comparison, metric: str = "mttr", trials: int = 2000) -> list[str]:
+    """Would each variant's change show on a dashboard comparing two periods of the scenario's horizon? The
+    lines `drillsim compare` prints, a heading first."""
+    from simulator.detectability import comparison_detectability
+
+    horizon = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    out = [f"Would it show on a dashboard? Two {horizon} periods compared, each with the incidents the scenario "
+           "brings:"]
+    for name in comparison.variants:
+        found = comparison_detectability(comparison, name, metric=metric, trials=trials)
+        out += dashboard_lines(found, name, comparison.baseline)
     return out

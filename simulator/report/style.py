@@ -200,8 +200,8 @@ def duration_formatter(signed: bool = False) -> FuncFormatter:
     return FuncFormatter(lambda value, _: format_duration(value, precision=2))
 
 
-def percent_axis(axis, decimals: int = 0) -> None:
-    """An axis of shares (0–1) labelled as percentages."""
+def percent_axis(axis, decimals: int | None = None) -> None:
+    """An axis of shares (0–1) labelled as percentages (with as many decimals as the axis' range needs)."""
     axis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
 
 
