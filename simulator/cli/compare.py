@@ -47,7 +47,7 @@ MetricOpt = Annotated[
 @errors_exit
 def compare(
     scenarios: Annotated[list[Path] | None, typer.Argument(
-        metavar="[SCENARIO]...", show_default=False,
+        metavar="SCENARIO", show_default=False,
         help="Scenario files; the first is the baseline (default: the bundled scenario). With one file, its "
              "`variants:` are compared with it; with several, the files themselves.")] = None,
     variant: VariantOpt = None,
@@ -81,14 +81,15 @@ def compare(
     executor: ExecutorOpt = Executor.local,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Compare scenarios or policy variants with a baseline: paired differences with bootstrap intervals, a
-    verdict, and the on-call load behind them.
+    """Compare scenarios or policy variants with a baseline: paired differences, verdicts and why.
 
-    Every scenario runs with the same seed and replications, so all meet the same failures at the same times.
-    Exit status 0, or 1 with --fail-if-worse when a variant is significantly worse.
+    Every scenario runs with the same seed and replications, so all meet the same failures at the same times;
+    each variant's paired differences from the baseline come with bootstrap intervals, a verdict, and the
+    on-call load behind them. Exit status 0, or 1 with --fail-if-worse when a variant is significantly worse.
 
-    Examples: [bold]drillsim compare before.yaml after.yaml --fail-if-worse mttr[/bold];
-    [bold]drillsim compare --set fast:policy.declare_after=0s --set three:team.responders=3
+    Example: [bold]drillsim compare before.yaml after.yaml --fail-if-worse mttr --out compare/[/bold]
+
+    Example: [bold]drillsim compare --set fast:policy.declare_after=0s --set three:team.responders=3
     --set 'three:team.names=[Ana, Ben, Cleo]'[/bold]
     """
     from rich.console import Console

@@ -41,8 +41,9 @@ def run(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html, report.md and figures into "
                                          "the --out folder (see `drillsim report`).")] = False,
     by: Annotated[list[By] | None, typer.Option(
-        "--by", show_default=False, help="Also print MTTD, MTTA and MTTR per failure mode, severity, detection "
-        "channel or mitigation that worked (repeatable; summary.json holds them all).")] = None,
+        "--by", metavar="KEY", show_default=False, help="Also print MTTD, MTTA and MTTR per failure mode, "
+        "severity, detection channel or mitigation that worked: KEY is mode, severity, channel or mitigation "
+        "(repeatable; summary.json holds them all).")] = None,
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,

@@ -26,5 +26,9 @@ def schema(
     text = scenario_schema_text()
     if out is None:
         sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
+        return
+    from simulator.outputs import atomic_open
+
+    with atomic_open(out) as handle:
+        handle.write(text)
+    typer.echo(f"Wrote the JSON Schema of the scenario format to {out}", err=True)

@@ -54,8 +54,10 @@ def sweep(
     executor: ExecutorOpt = Executor.local,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Run every combination of the given fields' values, each with the same seed and replications, and compare
-    each point with a baseline point: paired differences with bootstrap intervals, and the on-call load.
+    """Run every combination of some fields' values and compare each point with a baseline point.
+
+    Every point runs with the same seed and replications, so all meet the same failures; each point's paired
+    difference from the baseline point comes with a bootstrap interval and a verdict, beside the on-call load.
 
     Example: [bold]drillsim sweep --set team.escalate_after=5m,15m,30m --set policy.declare_after=0s,5m[/bold]
     """
