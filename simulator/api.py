@@ -88,6 +88,17 @@ def report(folder: str | Path, *, incidents: Sequence[str] = (), replication: in
     return build_report(folder, incidents=incidents, replication=replication)
 
 
+def write_schema(path: str | Path) -> Path:
+    """`drillsim schema --out FILE`: the JSON Schema of the scenario format, written atomically."""
+    from simulator.outputs import atomic_open
+    from simulator.scenario.schema import scenario_schema_text
+
+    path = Path(path)
+    with atomic_open(path) as handle:
+        handle.write(scenario_schema_text())
+    return path
+
+
 def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[str] | None = None,
             sets: Sequence[str] = (), name: str | None = None, baseline: str | None = None,
             replications: int | None = None, seed: int | None = None, fail_if_worse: Sequence[str] = (),
@@ -135,4 +146,4 @@ def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list
 
 __all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Results", "Sweep", "breakdowns", "compare",
            "load_scenario", "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep",
-           "write_comparison", "write_results", "write_sweep"]
+           "write_comparison", "write_results", "write_schema", "write_sweep"]

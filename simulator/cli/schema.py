@@ -21,14 +21,11 @@ def schema(
 
     Example: [bold]drillsim schema --out scenarios/schema.json[/bold]
     """
-    from simulator.scenario.schema import scenario_schema_text
-
-    text = scenario_schema_text()
     if out is None:
-        sys.stdout.write(text)
-        return
-    from simulator.outputs import atomic_open
+        from simulator.scenario.schema import scenario_schema_text
 
-    with atomic_open(out) as handle:
-        handle.write(text)
-    typer.echo(f"Wrote the JSON Schema of the scenario format to {out}", err=True)
+        sys.stdout.write(scenario_schema_text())
+        return
+    from simulator import api
+
+    typer.echo(f"Wrote the JSON Schema of the scenario format to {api.write_schema(out)}", err=True)
