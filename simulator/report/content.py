@@ -117,8 +117,10 @@ CAPTIONS = {
                 "stretch drawn below. Below: a row per incident with its phases on a real time axis, and a "
                 "lane per responder showing which incident held them, so overlaps and waits for a free "
                 "responder show. Bars run on past the right edge when an incident continued after the stretch.",
-    "over_time": "Incidents started in each period across all replications: the line is the median "
-                 "replication, circles the mean, the hatched band the range that holds 80% of replications.",
+    "over_time": "Incidents started so far, at each moment of the simulated period: the solid line is the mean "
+                 "of the replications, the hatched band holds 80% of them, and the dashed line is a steady rate "
+                 "(the run's overall one). The mean leaves the dashed line where failures bunch; the band is how "
+                 "differently one quarter can turn out from another with nothing changed.",
 }
 
 
@@ -130,7 +132,8 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
     table, clock = results.incidents, Clock(results.start)
     blocks: list[Block] = [Heading(2, "Distributions", anchor="distributions"),
                            Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
-                                     "incident. Axes are logarithmic where the data spans decades.")]
+                                     "incident. Axes are logarithmic where the data spans decades and is not "
+                                     "near exponential (gaps between failures stay on a linear axis).")]
     for metric, figure in metric_figures(table, results.replications, results.horizon).items():
         named = METRICS[metric]
         blocks.append(Image(metric, f"{named.label}: {named.what}",
