@@ -272,7 +272,7 @@ def comparison_scenarios(files: Sequence[str | Path] = (), *, variants: Sequence
     the options without a name make one variant, named `name` (default: the options themselves). Every
     problem of every file and variant is reported at once."""
     from simulator.scenario.bundled import default_scenario
-    from simulator.scenario.variants import load_source, set_override
+    from simulator.scenario.variants import load_source
 
     paths = [Path(file) for file in files] or [default_scenario()]
     sources, problems = [], []
@@ -297,17 +297,10 @@ def comparison_scenarios(files: Sequence[str | Path] = (), *, variants: Sequence
             problems.append(Problem(f"a variant named {variant!r} is there already; give the --set variant another "
                                     "name", file="--set"))
             continue
-        overrides = []
-        for text in options:
-            try:
-                overrides.append(set_override(text))
-            except ScenarioError as exc:
-                problems.extend(exc.problems)
-        if len(overrides) == len(options):
-            try:
-                chosen[variant] = first.build(overrides)
-            except ScenarioError as exc:
-                problems.extend(exc.problems)
+        try:
+            chosen[variant] = first.variants([], sets=options, set_name=variant)[variant]
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
     if len(chosen) < 2:

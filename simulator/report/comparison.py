@@ -45,20 +45,22 @@ def _interval(low: float, high: float) -> str:
     return f"{format_duration(low)}–{format_duration(high)}"
 
 
-def _share(estimate: Estimate) -> str:
+def _estimate(estimate: Estimate, number: str, unit: str = "") -> str:
+    """'7.2% (5.4%–9.0%)', '23.2 h (19.6–26.7)': the value with its interval, where it has one."""
     if math.isnan(estimate.value):
         return "–"
+    text = f"{estimate.value:{number}}{unit}"
     if math.isnan(estimate.low):
-        return f"{estimate.value:.1%}"
-    return f"{estimate.value:.1%} ({estimate.low:.1%}–{estimate.high:.1%})"
+        return text
+    return f"{text} ({estimate.low:{number}}–{estimate.high:{number}})"
+
+
+def _share(estimate: Estimate) -> str:
+    return _estimate(estimate, ".1%")
 
 
 def _hours(estimate: Estimate) -> str:
-    if math.isnan(estimate.value):
-        return "–"
-    if math.isnan(estimate.low):
-        return f"{estimate.value:,.1f} h"
-    return f"{estimate.value:,.1f} h ({estimate.low:,.1f}–{estimate.high:,.1f})"
+    return _estimate(estimate, ",.1f", " h")
 
 
 # ── Comparisons ────────────────────────────────────────────────────────────────────────────────────────────
