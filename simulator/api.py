@@ -80,12 +80,12 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     return [summary, incidents] + ([events] if events is not None else [])
 
 
-def report(folder: str | Path, *, incidents: Sequence[str] = (), replication: int | None = None) -> list[Path]:
+def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replication: int | None = None) -> list[Path]:
     """`drillsim report`: write report.html, report.md and the figures into a results folder; returns the
     paths written (HTML, Markdown, then the PNGs)."""
     from simulator.report.build import build_report
 
-    return build_report(folder, incidents=incidents, replication=replication)
+    return build_report(results_dir, incidents=incidents, replication=replication)
 
 
 def write_schema(path: str | Path) -> Path:

@@ -13,7 +13,7 @@ from simulator.cli.common import QuietOpt, app, errors_exit
 @app.command()
 @errors_exit
 def report(
-    results: Annotated[Path, typer.Argument(metavar="RESULTS_DIR", help="Folder written by `drillsim run --out`.",
+    results_dir: Annotated[Path, typer.Argument(metavar="RESULTS_DIR", help="Folder written by `drillsim run --out`.",
                                             show_default=False, file_okay=False)],
     incident: Annotated[list[str] | None, typer.Option(
         "--incident", "-i", help="Incident to tell, as REPLICATION:INCIDENT (e.g. 3:7 is INC-0007 of replication "
@@ -29,6 +29,6 @@ def report(
     """
     from simulator import api
 
-    written = api.report(results, incidents=incident or (), replication=replication)
+    written = api.report(results_dir, incidents=incident or (), replication=replication)
     if not quiet:
-        typer.echo(f"Wrote {', '.join(path.name for path in written)} to {results}/")
+        typer.echo(f"Wrote {', '.join(path.name for path in written)} to {results_dir}/")
