@@ -202,26 +202,24 @@ def comparison_report(comparison: Comparison, metrics: Sequence[str] | None = No
 
 
 def sweep_rows(result: Sweep, metric: str = "mttr") -> Table:
-    """One row per point: its parameter values, the metric's statistics, and the paired difference of its mean
-    from the baseline point's with its interval and verdict."""
-    header = (*result.varied, "mean", "95% CI of mean", "median", "p90", "n", "open", "Δ mean from baseline",
-              "95% CI", "verdict")
+    """One row per point: its parameter values, the metric's mean with its interval, its median, how many
+    incidents the horizon cut short, and the paired difference of its mean from the baseline point's, with its
+    interval and verdict. sweep_summary.csv and sweep_differences.csv hold the rest."""
+    header = (*result.varied, "mean", "95% CI of mean", "median", "open", "Δ mean", "95% CI", "verdict")
     rows = []
     for point in result.points:
         s = point.summary()[metric]
         d: Difference | None = result.difference(point, metric)
-        found = ((Cell(signed_duration(d.difference), d.difference), Cell(d.interval_text()),
-                  Cell(verdict_text(d.verdict, result.difference(point, metric, "median").verdict)))
+        found = ((Cell(signed_duration(d.difference), d.difference), Cell(d.interval_text()), Cell(d.verdict))
                  if d is not None else (Cell("baseline"), Cell(""), Cell("")))
         rows.append((*(Cell(point.written[p]) for p in result.varied), Cell(format_duration(s.mean), s.mean),
                      Cell(_interval(s.ci_low, s.ci_high)), Cell(format_duration(s.median), s.median),
-                     Cell(format_duration(s.p90), s.p90), Cell(str(s.count)),
                      Cell(str(s.censored) if metric != "mtbf" else ""), *found))
     fixed = [f"{p}={result.base.written[p]}" for p in result.parameters if p not in result.varied]
     caption = (f"{METRICS[metric].title} per point ({result.replications} replications each, seed {result.seed}, "
-               f"the same failures at every point; baseline: {result.label(result.base)}"
+               f"the same failures at every point; Δ from the baseline {result.label(result.base)}"
                + (f"; everywhere {', '.join(fixed)}" if fixed else "") + ")")
-    return Table(header, tuple(rows), (*[False] * len(result.varied), *[True] * 8, False), caption)
+    return Table(header, tuple(rows), (*[False] * len(result.varied), *[True] * 6, False), caption)
 
 
 def sweep_table(result: Sweep, metric: str = "mttr") -> RichTable:
