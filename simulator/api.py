@@ -23,6 +23,7 @@ from pathlib import Path
 
 from simulator.breakdowns import By, Group, breakdowns_document
 from simulator.breakdowns import breakdowns as _breakdowns
+from simulator.breakdowns import keys as breakdown_keys
 from simulator.compare import RESAMPLES, Comparison, comparison_scenarios
 from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
@@ -144,6 +145,7 @@ def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list
     return _write_sweep(result, folder) + write_sweep_figures(result, folder, metric)
 
 
-__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Results", "Sweep", "breakdowns", "compare",
+__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Results", "Sweep", "breakdown_keys", "breakdowns",
+           "compare",
            "load_scenario", "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep",
            "write_comparison", "write_results", "write_schema", "write_sweep"]

@@ -10,11 +10,13 @@ MTBF is left out: the gaps between failures belong to the whole system, not to o
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from simulator.errors import DrillsimError
 from simulator.metrics import TEXT, Coded, IncidentTable, Stats, summarize
 
 METRICS = ("mttd", "mtta", "mttr", "time_to_resolve")
@@ -40,6 +42,17 @@ class By(enum.StrEnum):
         """The column of the groups' names in a table."""
         return {"mode": "failure mode", "severity": "severity", "channel": "detected by",
                 "mitigation": "restored by"}[self.value]
+
+
+def keys(names: Sequence[str]) -> tuple[By, ...]:
+    """What to group by, as written ('mode', 'Severity'); a DrillsimError naming the choices otherwise."""
+    out = []
+    for name in names:
+        try:
+            out.append(By(name.strip().lower()))
+        except ValueError:
+            raise DrillsimError(f"cannot group incidents by {name!r}; choose {', '.join(By)}") from None
+    return tuple(out)
 
 
 UNREACHED = {By.channel: "not detected", By.mitigation: "not restored"}
@@ -77,9 +90,9 @@ def breakdown(table: IncidentTable, by: str | By, replications: int) -> list[Gro
     return sorted(groups, key=lambda group: (-group.incidents, group.name))
 
 
-def breakdowns(table: IncidentTable, replications: int, by=tuple(By)) -> dict[str, list[Group]]:
+def breakdowns(table: IncidentTable, replications: int, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
     """Every breakdown asked for, by its key."""
-    return {By(key).value: breakdown(table, key, replications) for key in by}
+    return {key.value: breakdown(table, key, replications) for key in keys(by)}
 
 
 def breakdowns_document(groups: dict[str, list[Group]]) -> dict[str, dict[str, Any]]:

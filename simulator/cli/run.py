@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from typing import Annotated
 
@@ -24,11 +23,10 @@ from simulator.cli.common import (
 )
 
 
-class By(enum.StrEnum):  # simulator.breakdowns.By, without importing numpy for --help
-    mode = "mode"
-    severity = "severity"
-    channel = "channel"
-    mitigation = "mitigation"
+def _groupings(incomplete: str) -> list[str]:
+    from simulator.breakdowns import By
+
+    return [key.value for key in By if key.value.startswith(incomplete)]
 
 
 @app.command()
@@ -40,10 +38,11 @@ def run(
     out: OutOpt = None,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html, report.md and figures into "
                                          "the --out folder (see `drillsim report`).")] = False,
-    by: Annotated[list[By] | None, typer.Option(
-        "--by", metavar="KEY", show_default=False, help="Also print MTTD, MTTA and MTTR per failure mode, "
-        "severity, detection channel or mitigation that worked: KEY is mode, severity, channel or mitigation "
-        "(repeatable; summary.json holds them all).")] = None,
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", metavar="KEY", show_default=False, autocompletion=_groupings,
+        help="Also print MTTD, MTTA and MTTR per failure mode, severity, detection channel or mitigation that "
+             "worked: KEY is mode, severity, channel or mitigation (repeatable; summary.json holds them all).")
+    ] = None,
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,
@@ -62,6 +61,7 @@ def run(
 
     if report and out is None:
         raise typer.BadParameter("--report needs --out FOLDER to write the report into", param_hint="--report")
+    groupings = api.breakdown_keys(by or ())  # a bad --by is refused before the run, not after
     loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
     with RunProgress(total, enabled=not quiet) as progress:
@@ -77,7 +77,7 @@ def run(
         + (f", {open_count} not restored at the horizon" if open_count else "")
     )
     console.print(metrics_table(stats, title=heading))
-    for key, groups in api.breakdowns(results, by or ()).items():
+    for key, groups in api.breakdowns(results, groupings).items():
         console.print(breakdown_table(groups, key))
     if not quiet:
         console.print(
