@@ -15,7 +15,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, Locator, MultipleLocator, NullFormatter, PercentFormatter
+from scipy.stats import skew
 
+from simulator.compare import signed_duration
+from simulator.outputs import atomic_open
 from simulator.units import format_duration
 
 INK = "#222222"
@@ -119,8 +122,6 @@ def new_figure(width: float, height: float) -> Figure:
 
 def save_png(figure: Figure, path: str | Path) -> Path:
     """Write a figure as PNG, atomically, with the bytes of png_bytes."""
-    from simulator.outputs import atomic_open
-
     path = Path(path)
     with atomic_open(path, "wb") as handle:
         handle.write(png_bytes(figure))
@@ -193,8 +194,6 @@ def duration_axis(axis, most: int = 7, signed: bool = False) -> None:
 
 
 def duration_formatter(signed: bool = False) -> FuncFormatter:
-    from simulator.compare import signed_duration
-
     if signed:
         return FuncFormatter(lambda value, _: signed_duration(value))
     return FuncFormatter(lambda value, _: format_duration(value, precision=2))
@@ -226,8 +225,4 @@ def heavy_tailed(values: np.ndarray) -> bool:
     median = float(np.median(values))
     spread = float(np.max(values) / np.min(values))
     tail = float(np.mean(values)) / median > 1.2 or float(np.percentile(values, 99)) / median > 5
-    logs = np.log(values)
-    centred = logs - logs.mean()
-    spread_of_logs = float(np.mean(centred**2))
-    skewness = float(np.mean(centred**3)) / spread_of_logs**1.5 if spread_of_logs > 0 else 0.0
-    return spread > 30 and tail and skewness > -0.5
+    return spread > 30 and tail and float(skew(np.log(values))) > -0.5
