@@ -24,7 +24,8 @@ from pathlib import Path
 from simulator.breakdowns import By, Group, breakdowns_document
 from simulator.breakdowns import breakdowns as _breakdowns
 from simulator.breakdowns import keys as breakdown_keys
-from simulator.compare import RESAMPLES, Comparison, comparison_scenarios
+from simulator.candidates import comparison_scenarios
+from simulator.compare import RESAMPLES, Comparison
 from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
 from simulator.metrics import summarize
@@ -108,7 +109,7 @@ def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[
     """`drillsim compare`: play the scenario files (default: the bundled one), their variants and the ad-hoc
     variants of `sets` with common random numbers, and judge each against the baseline (`baseline`, or the
     first). `sets` are 'PATH=VALUE' (one variant, named `name`) or 'NAME:PATH=VALUE' (a variant per NAME); see
-    compare.comparison_scenarios. Instead of files, one mapping of names to Scenarios may be given.
+    candidates.comparison_scenarios. Instead of files, one mapping of names to Scenarios may be given.
     `fail_if_worse` ('mttr', 'mttr.median') sets the gates of Comparison.failures()."""
     if len(scenarios) == 1 and isinstance(scenarios[0], Mapping):
         chosen = dict(scenarios[0])

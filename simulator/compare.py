@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.analysis_streams import analysis_rng
-from simulator.errors import DrillsimError, Problem, ScenarioError
+from simulator.errors import DrillsimError
 from simulator.metrics import METRICS, Stats, metric_key, metric_values
-from simulator.scenario.model import BASELINE, VARIANT_NAME, Scenario
+from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
 from simulator.workload import Workload, workload
 
@@ -202,7 +202,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
             rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
     """Run every scenario with the same seed and replications, and compare each with the baseline.
 
-    `scenarios` maps names to scenarios (for instance ScenarioSource.variants(), or comparison_scenarios());
+    `scenarios` maps names to scenarios (for instance candidates.comparison_scenarios());
     the baseline is `baseline` or the first. The seed and replications default to the baseline scenario's.
     `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
     runner.simulate as they are."""
@@ -256,81 +256,6 @@ def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
             raise DrillsimError(f"--fail-if-worse {value}: the statistic is mean or median (got {statistic!r})")
         out.append((metric_key(metric), statistic))
     return tuple(out)
-
-
-# ── What to compare ────────────────────────────────────────────────────────────────────────────────────────
-
-
-def comparison_scenarios(files: Sequence[str | Path] = (), *, variants: Sequence[str] | None = None,
-                         sets: Sequence[str] = (), name: str | None = None) -> dict[str, Scenario]:
-    """What `drillsim compare` compares, by name, the baseline first.
-
-    One file (or none: the bundled default): the scenario as written ('baseline'), then its `variants:` (all
-    of them unless `variants` names some). Several files: each file, named by its file name without
-    `.yaml`, the first being the baseline; then the first file's variants named in `variants`. Either way,
-    the `sets` ('PATH=VALUE') make variants of the first file: 'NAME:PATH=VALUE' adds to variant NAME, and
-    the options without a name make one variant, named `name` (default: the options themselves). Every
-    problem of every file and variant is reported at once."""
-    from simulator.scenario.bundled import default_scenario
-    from simulator.scenario.variants import load_source
-
-    paths = [Path(file) for file in files] or [default_scenario()]
-    sources, problems = [], []
-    for path in paths:
-        try:
-            sources.append(load_source(path))
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    first = sources[0]
-    if len(sources) == 1:
-        chosen = first.variants(variants, sets=())
-    else:
-        names = file_names(paths)
-        chosen = {names[0]: first.scenario, **{n: source.scenario for n, source in zip(names[1:], sources[1:],
-                                                                                        strict=True)}}
-        named = first.variants(variants or [], sets=())
-        chosen.update((n, scenario) for n, scenario in named.items() if n != BASELINE)
-    for variant, options in grouped_sets(sets, name).items():
-        if variant in chosen:
-            problems.append(Problem(f"a variant named {variant!r} is there already; give the --set variant another "
-                                    "name", file="--set"))
-            continue
-        try:
-            chosen[variant] = first.variants([], sets=options, set_name=variant)[variant]
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    if len(chosen) < 2:
-        raise DrillsimError("nothing to compare: the scenario has no `variants:`; give a second scenario file, or "
-                            "make a variant with --set PATH=VALUE (e.g. --set policy.mitigation=debug-first)")
-    return chosen
-
-
-def grouped_sets(sets: Sequence[str], name: str | None = None) -> dict[str, list[str]]:
-    """`--set` options by the variant they make: 'NAME:PATH=VALUE' goes to NAME (the option kept as
-    'PATH=VALUE'); options without a name make one variant, named `name` or after the options themselves."""
-    named: dict[str, list[str]] = {}
-    plain: list[str] = []
-    for text in sets:
-        left = text.partition("=")[0]
-        prefix, colon, _ = left.partition(":")
-        if colon and VARIANT_NAME.fullmatch(prefix.strip()):
-            named.setdefault(prefix.strip(), []).append(text.partition(":")[2].strip())
-        else:
-            plain.append(text)
-    if plain:
-        key = name or ", ".join(plain)
-        return {key: plain + named.pop(key, []), **named}
-    return named
-
-
-def file_names(paths: Sequence[Path]) -> list[str]:
-    """A name for each scenario file: its name without the extension, or the path as given where two share it."""
-    stems = [path.stem for path in paths]
-    return [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, paths, strict=True)]
 
 
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,

@@ -308,7 +308,7 @@ def compare_files_api(*paths):
 
 
 def test_several_ad_hoc_variants_on_one_command_line(scenario_file):
-    from simulator.compare import comparison_scenarios, grouped_sets
+    from simulator.candidates import comparison_scenarios, grouped_sets
 
     assert grouped_sets(["a:policy.confirm=5m", "policy.cleanup=1m", "b:team.responders=3",
                          "a:team.responders=2"], "plain") == {
