@@ -178,7 +178,7 @@ def test_tidy_rows_carry_the_on_call_load_of_each_replication():
 def test_sweep_figures_bars_lines_and_a_heat_map_of_supported_differences():
     from matplotlib.patches import Rectangle
 
-    from simulator.report.comparison_figures import sweep_figure, sweep_workload_figure
+    from simulator.report.sweep_figures import sweep_figure, sweep_workload_figure
 
     source = parse_source(scenario_text())
     grid2 = sweep(source, {"policy.declare_after": ["1m", "20m"], "policy.mitigation": ["rollback-first",

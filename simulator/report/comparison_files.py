@@ -127,8 +127,8 @@ def write_comparison_report(comparison: Comparison, folder: str | Path, metric: 
 def write_sweep_figures(result, folder: str | Path, metric: str = "mttr") -> list[Path]:
     """sweep-METRIC.png (the metric and its paired differences across the sweep) and sweep-load.png (the
     on-call load)."""
-    from simulator.report.comparison_figures import sweep_figure, sweep_workload_figure
     from simulator.report.style import save_png
+    from simulator.report.sweep_figures import sweep_figure, sweep_workload_figure
 
     folder = Path(folder)
     return [save_png(sweep_figure(result, metric), folder / f"sweep-{metric}.png"),
