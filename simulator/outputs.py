@@ -40,8 +40,10 @@ from typing import IO, Any
 
 import numpy as np
 
+from simulator.breakdowns import breakdowns, breakdowns_document
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.load import LoadTable, load_summary
 from simulator.metrics import METRICS, IncidentTable, Stats
 from simulator.scenario.model import Scenario
 
@@ -496,7 +498,7 @@ def file_digest(path: Path) -> dict[str, Any]:
 
 
 def summary_document(scenario: Scenario, seed: int, replications: int, table: IncidentTable,
-                     stats: dict[str, Stats], run: str | None = None,
+                     stats: dict[str, Stats], load: LoadTable | None = None, run: str | None = None,
                      files: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The content of summary.json: what was run and every statistic, in minutes; with the run id and the
     sizes and digests of the other files when given."""
@@ -515,8 +517,10 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             "mitigation_policy": scenario.policy.mitigation if isinstance(scenario.policy.mitigation, str)
             else list(scenario.policy.mitigation),
             # For reports: who the timelines name, and what the postmortem draft may say about the policy.
-            "responder_names": list(scenario.team.names),
-            "secondary": scenario.team.secondary.name,
+            "responder_names": list(scenario.team.names) if scenario.team.escalation is None
+            else [person.name for person in scenario.team.person_list],
+            "secondary": scenario.team.secondary.name if scenario.team.secondary and not scenario.team.escalation
+            else None,
             "escalate_after_minutes": scenario.team.escalate_after,
             "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
             "postmortem_severities": list(scenario.policy.postmortem.severities),
@@ -528,9 +532,10 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
         "not_restored_at_horizon": open_at_horizon,
         "units": "minutes",
         "metrics": {
-            key: {"label": label, "definition": f"{what}: {span}", **stats[key].as_dict()}
-            for key, (label, what, span) in METRICS.items()
+            key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
+            for key, metric in METRICS.items()
         },
+        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
         **({"files": files} if files is not None else {}),
     }
 
@@ -616,8 +621,9 @@ def write_events(folder: Path, events: Iterable[Event], block: int = 50_000, run
 
 def write_run(results, folder: str | Path) -> list[Path]:
     """Write a run's incidents.csv, events.jsonl (when the results kept the event log in memory) and
-    summary.json into `folder`, an existing folder (a staging one, say). An events.jsonl already in `folder`
-    (streamed there by the run) is listed in summary.json with its size and digest."""
+    summary.json (with every breakdown) into `folder`, an existing folder (a staging one, say). An
+    events.jsonl already in `folder` (streamed there by the run) is listed in summary.json with its size and
+    digest."""
     folder = Path(folder)
     run = getattr(results, "run_id", None) or run_id(results.scenario, results.seed, results.replications)
     events = None
@@ -630,7 +636,8 @@ def write_run(results, folder: str | Path) -> list[Path]:
     if events is not None:
         files[EVENTS] = file_digest(events)
     document = summary_document(results.scenario, results.seed, results.replications, results.incidents,
-                                results.summary(), run, files)
+                                results.summary(), results.load, run, files)
+    document["breakdowns"] = breakdowns_document(breakdowns(results.incidents, results.replications))
     summary = write_summary(folder, document)
     return [summary, incidents] + ([events] if events is not None else [])
 

@@ -63,8 +63,8 @@ CLASSES = {
                                     "110,000,000 incidents (more than 10,000,000"),
     "bad_calendar_date": (5, 8, "start", "'2026-02-30T09:00:00' is not a date (day is out of range for month)"),
     "horizon_past_the_calendar": (2, 1, "", "the horizon runs from 9999-12-15T00:00:00 past the end of the calendar"),
-    "slo_alert_never_fires": (15, 7, "failure_modes[0].detection.slo_burn", "the alert would fire more than 1,000 "
-                                                                           "years after onset"),
+    "slo_alert_never_fires": (15, 7, "failure_modes[0].detection.slo_burn", "an error ratio of 1e-300 burns the "
+                                                                           "budget of a 0.5 SLO at 2e-300×"),
     "only_null": (1, 1, "", "the file holds no scenario, only an empty document"),
     "only_document_marker": (2, 1, "", "the file holds no scenario, only an empty document"),
 }

@@ -50,7 +50,7 @@ class _ScenarioPart(_Open):
     responders: Annotated[int, Field(ge=1)] = 1
     mitigation_policy: str | list[str] = ""
     responder_names: list[str] = []
-    secondary: str = ""
+    secondary: str | None = None
     escalate_after_minutes: Minutes | None = None
     severities: list[str] = []
     postmortem_severities: list[str] = []

@@ -19,6 +19,9 @@ from simulator.report.clock import Clock
 from simulator.report.style import INK, MUTED, PHASES, SEVERITY_MARKERS, new_figure, styled
 from simulator.report.tracks import Track, tracks, window_around
 
+BAND = 0.01
+"""The least width of the strip's band marking the stretch drawn below, as a share of the horizon."""
+
 # Each phase of the chart runs from one action to the next.
 SEGMENTS = (
     ("detect", "onset", "detected"),
@@ -41,10 +44,10 @@ def _segments(track: Track, horizon: float):
 
 
 def _lanes(shown: list[Track], people: list[str]) -> list[str]:
-    names = [p for p in people if any(t.primary == p for t in shown)]
-    names += sorted({t.primary for t in shown if t.primary and t.primary not in names})
-    names += sorted({t.secondary for t in shown if t.secondary and t.secondary not in names})
-    return names
+    """Everyone the shown incidents paged or held, in the order of `people`, then by name."""
+    involved = {who for t in shown for who, _ in t.rings} | {who for t in shown for who, *_ in t.held}
+    names = [p for p in people if p in involved]
+    return names + sorted(involved - set(names))
 
 
 def _bar(ax, phase, y, left, width, height=0.6):
@@ -75,22 +78,30 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     figure.suptitle(f"Timeline of replication {replication}: {clock.stamp(low)} – {clock.stamp(high)}")
 
     # Where the window lies in the whole horizon.
+    drawn = {t.incident for t in shown}
     for t in every:
         if "onset" in t.at:
             strip.plot(t.at["onset"], 0, marker=SEVERITY_MARKERS.get(t.severity, "o"), color=INK,
-                       markerfacecolor="white", markersize=6, linestyle="none")
-    strip.axvspan(low, high, facecolor="#DDDDDD", edgecolor=INK, hatch="////", linewidth=0.6)
+                       markerfacecolor=INK if t.incident in drawn else "white", markersize=6, linestyle="none",
+                       zorder=3)
+    # A few hours of a quarter would be a hairline: the band is at least 1% of the strip wide, centred on the
+    # stretch, and the arrow stops above the markers.
     middle = (low + high) / 2
-    side = "left" if middle < horizon * 0.15 else "right" if middle > horizon * 0.85 else "center"
-    strip.annotate("shown below", (middle, 0.3), xytext=(middle, 0.8), ha=side, va="center", fontsize=7,
-                   color=INK, arrowprops={"arrowstyle": "-|>", "color": INK, "linewidth": 0.8})
+    half = max(high - low, horizon * BAND) / 2
+    strip.axvspan(middle - half, middle + half, facecolor="#D0D0D0", edgecolor=INK, hatch="////", linewidth=0.8,
+                  zorder=0)
+    side = "left" if middle < horizon * 0.5 else "right"
+    strip.annotate("shown below", (middle, 0.45), xytext=(28 if side == "left" else -28, 14),
+                   textcoords="offset points", ha=side, va="center", fontsize=7, color=INK,
+                   arrowprops={"arrowstyle": "-|>", "color": INK, "linewidth": 0.8, "shrinkA": 1, "shrinkB": 0})
     strip.set_xlim(0, horizon)
-    strip.set_ylim(-1, 1)
+    strip.set_ylim(-1, 1.25)
     strip.set_yticks([])
     strip.spines["left"].set_visible(False)
     positions, labels = clock.ticks(0, horizon, most=10)
     strip.set_xticks(positions, labels, fontsize=7)
-    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity)", loc="left",
+    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity; filled: drawn "
+                    "below)", loc="left",
                     fontsize=9, fontweight="normal")
     severities = sorted({t.severity for t in every if t.severity})
     strip.legend(handles=[Line2D([], [], marker=SEVERITY_MARKERS.get(s, "o"), color=INK, markerfacecolor="white",
@@ -115,13 +126,13 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     for k, person in enumerate(lanes):
         y = len(lanes) - 1 - k
         for t in shown:
-            end = t.at.get("resolved", horizon)
-            if t.primary == person and "page_delivered" in t.at:
-                # After a missed page the pool member stays held (not working) until the incident frees them.
-                answered = end if t.secondary else t.at.get("acknowledged", end)
-                _lane(gantt, y, t.at["page_delivered"], answered, end, t.label, low, high, bool(t.secondary))
-            if t.secondary == person and "escalated" in t.at:
-                _lane(gantt, y, t.at["escalated"], t.at.get("acknowledged", end), end, t.label, low, high)
+            answered = t.at.get("acknowledged", horizon)
+            for who, paged in t.rings:
+                if who == person and answered > paged:
+                    _ringing(gantt, y, paged, answered)
+            for who, since, until in t.held:
+                if who == person:
+                    _working(gantt, y, since, horizon if until is None else until, t.label, low, high)
     gantt.axhline(len(lanes) - 0.5, color=MUTED, linewidth=0.8, linestyle="--")
     names = [f"{t.label} {t.severity} {t.mode}".strip() for t in shown]
     gantt.set_yticks([y_of[t.incident] for t in shown] + list(range(len(lanes)))[::-1],
@@ -133,29 +144,29 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     gantt.set_xlabel(f"time ({clock.describe()})")
     gantt.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     gantt.set_axisbelow(True)
-    gantt.set_title("Rows: incidents by phase · lanes: whom each incident held" + (f"; {note}" if note else ""),
-                    loc="left", fontsize=9, fontweight="normal")
+    title = "Rows: incidents by phase · lanes: who was paged and who worked which incident"
+    gantt.set_title(title + (f"; {note}" if note else ""), loc="left", fontsize=9, fontweight="normal")
     handles = [Patch(facecolor=s.colour, hatch=s.hatch, edgecolor=INK, linewidth=0.5, label=s.label)
                for s in PHASES.values()]
-    handles += [Patch(facecolor=PAGED, hatch="....", edgecolor=INK, linewidth=0.5, label="responder paged"),
-                Patch(facecolor=WORKING, edgecolor=INK, linewidth=0.5, label="responder working"),
-                Patch(facecolor=PAGED, hatch="////", edgecolor=INK, linewidth=0.5, label="held after a missed page"),
+    handles += [Patch(facecolor=PAGED, hatch="....", edgecolor=INK, linewidth=0.5, label="paged, not yet answered"),
+                Patch(facecolor=WORKING, edgecolor=INK, linewidth=0.5, label="working the incident"),
                 Line2D([], [], marker="x", color=INK, linestyle="none", label="mitigation failed")]
     figure.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7)
     return figure
 
 
-PAGED, WORKING = "#FFFFFF", "#8C8C8C"  # lanes: white (dotted) while paged, mid grey while working
+PAGED, WORKING = "#FFFFFF", "#8C8C8C"  # lanes: white (dotted) while a page rings, mid grey while working
 
 
-def _lane(ax, y, paged, answered, end, label, low, high, missed=False):
-    """A responder's hold on one incident: paged (white, dotted) until they answer, then working (grey) until
-    health is confirmed; after a missed page they stay held but not working (white, hatched) until then."""
-    ax.barh(y, answered - paged, left=paged, height=0.6, color=PAGED, edgecolor=INK, linewidth=0.5,
-            hatch="////" if missed else "....")
-    if end > answered:
-        ax.barh(y, end - answered, left=answered, height=0.6, color=WORKING, edgecolor=INK, linewidth=0.5)
-    left, right = max(paged, low), min(end, high)
+def _ringing(ax, y, paged, answered):
+    """A page reaching a person, until someone (they or another) answered it."""
+    ax.barh(y, answered - paged, left=paged, height=0.6, color=PAGED, edgecolor=INK, linewidth=0.5, hatch="....")
+
+
+def _working(ax, y, since, until, label, low, high):
+    """A person working an incident, from taking it up until standing down."""
+    ax.barh(y, until - since, left=since, height=0.6, color=WORKING, edgecolor=INK, linewidth=0.5)
+    left, right = max(since, low), min(until, high)
     if right - left > (high - low) * 0.06:
         ax.text((left + right) / 2, y, label, ha="center", va="center", fontsize=7, fontweight="bold", color=INK,
                 bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})

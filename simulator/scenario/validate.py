@@ -19,6 +19,7 @@ from simulator import distributions
 from simulator.errors import Problem, ScenarioError
 from simulator.limits import MAX_FILE_BYTES
 from simulator.scenario import load, model
+from simulator.scenario.common import expand_located
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import Scenario
 
@@ -71,7 +72,8 @@ def parse_scenario(text: str, file: str | None = None) -> Scenario:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
         read_badly = {problem.path for problem in problems}  # values the loader could not read: said already
-        problems.extend(problem for error in one_per_mistake(exc.errors(), doc.data)
+        errors = expand_located(exc.errors())
+        problems.extend(problem for error in one_per_mistake(errors, doc.data)
                         if (problem := problem_at(error, doc, file)).path not in read_badly or not problem.path)
         raise ScenarioError(problems) from None
     if problems:
