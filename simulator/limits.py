@@ -24,3 +24,10 @@ MAX_INCIDENTS = 1_000_000
 MAX_RUN_INCIDENTS = 10_000_000
 """Incidents a whole run (every replication) may be expected to hold: some 80 bytes each in memory, and more
 while statistics are computed."""
+
+MAX_PERIOD_INCIDENTS = 100_000
+"""Incidents a dashboard period may hold in `drillsim detectability`."""
+MAX_TRIALS = 1_000_000
+"""Simulated pairs of periods in `drillsim detectability`."""
+MAX_PERIOD_DRAWS = 400_000_000
+"""Durations drawn for the pairs of periods (three periods a pair): some minutes of work at most."""

@@ -91,6 +91,11 @@ def metric_key(name: str) -> str:
 
 
 
+SPANS = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"), "mttr": ("onset", "mitigated"),
+         "time_to_resolve": ("onset", "resolved")}
+"""The columns a duration metric runs between."""
+
+
 def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.ndarray, int]:
     """(values, their replication numbers, how many incidents are censored) for one metric."""
     if metric == "mtbf":
@@ -105,7 +110,7 @@ def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.nda
             first = rep[1:] != rep[:-1]  # a replication's first failure: its gap runs from the start
             gaps[1:][first] = onset[1:][first]
         return gaps, rep, 0
-    start, end = _SPANS[metric]
+    start, end = SPANS[metric]
     values = getattr(table, end) - getattr(table, start)
     reached = ~np.isnan(values)
     censored = len(values) - int(np.count_nonzero(reached))
@@ -319,14 +324,11 @@ def follow_ups(table: IncidentTable, metric: str, horizon: float, replications: 
             np.maximum.at(last, rep.astype(np.int64), onset)
         open_gap = np.where(np.isfinite(last), horizon - last, horizon)
         return np.maximum(open_gap, 0.0), np.arange(replications)
-    start, end = _SPANS[metric]
+    start, end = SPANS[metric]
     begun, finished = getattr(table, start), getattr(table, end)
     cut = ~np.isnan(begun) & np.isnan(finished)
     return np.maximum(horizon - begun[cut], 0.0), table.replication[cut]
 
-
-_SPANS = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"), "mttr": ("onset", "mitigated"),
-          "time_to_resolve": ("onset", "resolved")}
 
 
 def summarize(table: IncidentTable, replications: int, horizon: float | None = None) -> dict[str, Stats]:

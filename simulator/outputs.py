@@ -426,6 +426,21 @@ def _swap(staging: Path, target: Path) -> None:
     _remove(old)
 
 
+class _Checked(Exception):
+    pass
+
+
+def check_folder(target: str | Path) -> None:
+    """Refuse (DrillsimError) a results folder that results_folder would refuse, before any work is done:
+    it takes the lock, builds an empty staging folder beside the target and removes it again, leaving the
+    target as it was."""
+    try:
+        with results_folder(target):
+            raise _Checked
+    except _Checked:
+        pass
+
+
 def check_space(target: str | Path, needed: float) -> None:
     """Refuse (DrillsimError) to start work whose files would need about `needed` bytes where there is not
     that much free space (checked where `target` is or would be created)."""

@@ -95,6 +95,23 @@ def parse_rate(value: object) -> float:
     return rate
 
 
+def parse_share(value: object) -> float:
+    """A share strictly between 0 and 1, given as '20%', '0.2' or 0.2. Raises ValueError for people."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a share such as 20% or 0.2 (got {value!r})")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(f"expected a share such as 20% or 0.2 (got {value!r})") from None
+    if not 0 < number < 1:
+        raise ValueError(f"expected a share between 0% and 100% (got {value!r})")
+    return number
+
+
 def format_duration(minutes: float | None, *, precision: int = 2) -> str:
     """Minutes as people say them: 750.0 -> "12h 30m", 0.5 -> "30s", 4000 -> "2d 19h".
 
