@@ -89,8 +89,6 @@ def metric_key(name: str) -> str:
     return key
 
 
-
-
 SPANS = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"), "mttr": ("onset", "mitigated"),
          "time_to_resolve": ("onset", "resolved")}
 """The columns a duration metric runs between."""
@@ -155,6 +153,8 @@ class Stats:
     ci_high: float
     restricted_to: float = math.nan
     beyond_follow_up: tuple[str, ...] = ()
+    follow_up: float = math.nan
+    """With any cut short: the longest duration observed, ended or not, beyond which nothing is known."""
 
     @property
     def share_censored(self) -> float:
@@ -309,7 +309,8 @@ def _censored_stats(values, replication, replications, exposure, cut, cut_replic
                 float(np.sum(totals**2)) * replications / (replications - 1))
             low, high = mean - half, mean + half
     largest = float(values.max()) if len(values) else math.nan
-    return Stats(len(values), len(cut), mean, *quantiles.values(), largest, low, high, restricted_to, beyond)
+    return Stats(len(values), len(cut), mean, *quantiles.values(), largest, low, high, restricted_to, beyond,
+                 curve.follow_up)
 
 
 def follow_ups(table: IncidentTable, metric: str, horizon: float, replications: int) -> tuple[np.ndarray, np.ndarray]:

@@ -147,7 +147,7 @@ def test_no_values_at_all():
     assert all(math.isnan(v) for v in (s.mean, s.median, s.p99, s.max, s.ci_low, s.ci_high))
     assert s.as_dict() == {"count": 0, "censored": 3, "mean": None, "median": None, "p90": None, "p95": None,
                            "p99": None, "max": None, "ci_low": None, "ci_high": None, "restricted_to": None,
-                           "beyond_follow_up": []}
+                           "beyond_follow_up": [], "follow_up": None}
 
 
 @pytest.mark.parametrize(

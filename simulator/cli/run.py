@@ -58,6 +58,7 @@ def run(
     from simulator import api
     from simulator.outputs import check_space, expected_bytes, results_folder, write_run
     from simulator.report.build import write_report
+    from simulator.report.censoring import censoring_notes
     from simulator.report.progress import RunProgress
     from simulator.report.table import breakdown_table, load_table, metrics_table
     from simulator.units import format_duration
@@ -87,6 +88,8 @@ def run(
             + (f", {open_count} not restored at the horizon" if open_count else "")
         )
         console.print(metrics_table(stats, title=heading))
+        for warn, note in censoring_notes(stats):
+            console.print(f"warning: {note}" if warn else note, style="yellow" if warn else "dim", highlight=False)
         for key, groups in api.breakdowns(results, groupings).items():
             console.print(breakdown_table(groups, key))
         if results.load is not None:
