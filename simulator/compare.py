@@ -34,6 +34,7 @@ import numpy as np
 
 from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
+from simulator.limits import MAX_RESAMPLES
 from simulator.metrics import METRICS, Stats, metric_key, metric_values
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
@@ -194,6 +195,11 @@ class Comparison:
 # ── Running and comparing ──────────────────────────────────────────────────────────────────────────────────
 
 
+def check_resamples(resamples: int) -> None:
+    if not 1 <= resamples <= MAX_RESAMPLES:
+        raise DrillsimError(f"bootstrap resamples must be between 1 and {MAX_RESAMPLES:,} (got {resamples:,})")
+
+
 def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, replications: int | None = None,
             seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
             rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
@@ -204,6 +210,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
     `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
     runner.simulate as they are."""
     gates = parse_gates(fail_if_worse)
+    check_resamples(resamples)  # before the runs, not after them
     if not scenarios:
         raise DrillsimError("nothing to compare: give at least a baseline scenario")
     names = list(scenarios)
@@ -258,6 +265,7 @@ def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,
                     level: float = LEVEL, rng: np.random.Generator | None = None) -> Comparison:
     """Compare results already simulated with the same seed and replications (common random numbers)."""
+    check_resamples(resamples)
     names = list(results)
     baseline = names[0] if baseline is None else baseline
     base = results[baseline]

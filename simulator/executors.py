@@ -39,6 +39,19 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+LOCAL_WORKERS_PER_CORE = 4
+"""More processes than this many per core (or 8 in all) only cost memory, some 50 MB each."""
+
+
+def check_local_workers(workers: int) -> None:
+    """Refuse (DrillsimError) more worker processes than this machine can put to any use."""
+    most = max(8, LOCAL_WORKERS_PER_CORE * default_workers())
+    if workers > most:
+        raise DrillsimError(f"{workers:,} worker processes on a machine with {default_workers()} cores: at most "
+                            f"{most} (more only take memory); send the work to a Dask cluster (--scheduler) for "
+                            "more")
+
+
 def ordered(submit: Callable[..., Any], tasks: Iterable[Task], window: int) -> Iterator[Any]:
     """Results of `tasks` in task order, with at most `window` submitted and not yet returned."""
     tasks = iter(tasks)

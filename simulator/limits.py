@@ -31,3 +31,7 @@ MAX_TRIALS = 1_000_000
 """Simulated pairs of periods in `drillsim detectability`."""
 MAX_PERIOD_DRAWS = 400_000_000
 """Durations drawn for the pairs of periods (three periods a pair): some minutes of work at most."""
+MAX_RESAMPLES = 100_000
+"""Bootstrap resamples of `compare` and `sweep`."""
+MAX_WORKERS = 1_024
+"""Worker processes (a local Dask cluster starts as many)."""

@@ -119,8 +119,8 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO]:
     path = Path(path)
     remove_leftovers(path)
     tmp = _temporary_name(path, "tmp")
+    _make_parent(path)
     with _os_errors(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
         text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}

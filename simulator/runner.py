@@ -28,6 +28,7 @@ from simulator import executors, outputs
 from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.limits import MAX_WORKERS
 from simulator.load import LoadRows, LoadTable
 from simulator.metrics import (
     COLUMNS,
@@ -203,8 +204,10 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     if scheduler and executor != "dask":
         raise DrillsimError("a scheduler address needs executor='dask'")
     workers = executors.default_workers() if workers is None else workers
-    if workers < 1:
-        raise DrillsimError(f"workers must be at least 1, not {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise DrillsimError(f"workers must be at least 1 and at most {MAX_WORKERS:,} (got {workers:,})")
+    if not scheduler:
+        executors.check_local_workers(workers)
     mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
     large = expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS
     parallel = executor == "dask" or ((large or (chunk is not None and workers > 1)) and _portable(policy))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.compare import LEVEL, RESAMPLES, Comparison, compare_results
+from simulator.compare import LEVEL, RESAMPLES, Comparison, check_resamples, compare_results
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.metrics import METRICS, Stats, metric_values
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source, sweep_values
@@ -162,6 +162,7 @@ def sweep(source: ScenarioSource | str | Path | None,
     parameters' values ({path: value} or ['PATH=VALUE', ...]; the others take their first value); without it,
     the point that is the scenario as written, or else the first. Every point is checked before any runs;
     every problem is reported. `run_options` go to runner.simulate."""
+    check_resamples(resamples)  # before the runs, not after them
     if not isinstance(source, ScenarioSource):
         from simulator.scenario.bundled import default_scenario
 

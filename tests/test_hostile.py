@@ -223,3 +223,14 @@ def test_a_scheduler_that_never_answers_is_given_up_on_in_time(monkeypatch):
     assert result.exit_code == 2
     assert "cannot reach a Dask scheduler at tcp://127.0.0.1:" in result.output and "within 1 s" in result.output
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["compare", "--set", "team.responders=3", "--resamples", "99999999999"], "less than or equal to 100000"),
+    (["run", "-w", "100000"], "less than or equal to 1024"),
+    (["run", "--executor", "dask", "-w", "1000"], "worker processes on a machine with"),
+])  # fmt: skip
+def test_options_that_would_take_the_memory_are_refused(options, message):
+    result = runner.invoke(app, [*options, "-n", "2", "--quiet"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert message in " ".join(result.output.replace("│", " ").split())

@@ -174,3 +174,14 @@ def test_report_html_carries_no_html_from_names(reported):
     page = (folder / "report.html").read_text(encoding="utf-8")
     for raw in ("<script", "<img src=x", "<b>x", "<i>Ben"):
         assert raw not in page
+
+
+def test_compare_shows_names_as_written_and_writes_plain_numbers(tmp_path):
+    out = tmp_path / "compare"
+    result = runner.invoke(app, ["compare", "-n", "3", "--set", "policy.mitigation=[failover, rollback]",
+                                 "--resamples", "100", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "policy.mitigation=[failover, rollback]" in result.output  # not swallowed as markup
+    differences = (out / "differences.csv").read_text()
+    assert "np." not in differences and "float64" not in differences
+    assert json.loads((out / "comparison.json").read_text())

@@ -331,3 +331,23 @@ def test_killed_at_any_moment_the_folder_is_the_old_runs_or_the_new_ones_whole(t
     subprocess.run([*command, "--seed", "99"], check=True, capture_output=True)
     assert check_whole(out, {99}) == 99
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # what the killed runs left is gone
+
+
+def test_a_read_only_place_is_refused_before_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(api, "simulate", lambda *a, **k: pytest.fail("the simulation started"))
+    target = tmp_path / "read-only" / "out"
+    target.parent.mkdir()
+    if os.geteuid() != 0:
+        target.parent.chmod(0o555)
+    else:  # root writes anywhere: stand in for a read-only folder where the lock file would be created
+        real_open = os.open
+
+        def read_only(path, flags, *args, **kwargs):
+            if str(path).startswith(str(target.parent)) and flags & os.O_CREAT:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", read_only)
+    result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--out", str(target)])
+    assert result.exit_code == 2
+    assert f"cannot write {target}" in result.output and "Permission denied" in result.output

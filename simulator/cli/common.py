@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from simulator.errors import DrillsimError, ScenarioError
-from simulator.limits import MAX_REPLICATIONS, MAX_SEED
+from simulator.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
 
 class Commands(TyperGroup):
@@ -95,7 +95,7 @@ class Executor(enum.StrEnum):
 
 WorkersOpt = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, show_default=False,
+    typer.Option("--workers", "-w", min=1, max=MAX_WORKERS, show_default=False,
                  help="Processes to run replications in (default: this machine's cores; small runs stay in one). "
                  "The results are the same for any number."),
 ]

@@ -21,6 +21,7 @@ from simulator.cli.common import (
     errors_exit,
     run_options,
 )
+from simulator.limits import MAX_RESAMPLES
 
 EXIT_WORSE = 1
 
@@ -71,7 +72,8 @@ def compare(
                      help="Exit with status 1 when a variant is significantly worse than the baseline on this "
                           "metric's mean (or median: mttr.median). Repeatable.", show_default=False),
     ] = None,
-    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
+    resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
+                                           help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for comparison.md (for a pull-request comment), comparison.html, comparison.json, "

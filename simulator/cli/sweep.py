@@ -22,6 +22,7 @@ from simulator.cli.common import (
     run_options,
 )
 from simulator.cli.compare import MetricOpt
+from simulator.limits import MAX_RESAMPLES
 
 
 @app.command()
@@ -43,7 +44,8 @@ def sweep(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     metric: MetricOpt = "mttr",
-    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
+    resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
+                                           help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for sweep.csv (one row per point and replication), sweep_summary.csv (one row per point "
