@@ -54,6 +54,8 @@ MANIFEST = ".drillsim"
 FORMAT_VERSION = 2
 """2: the run id in all three files and the files' sizes and digests in summary.json."""
 RUN_ID = "run_id"
+DIGEST = "digest"
+"""summary.json's own SHA-256, of everything else in it."""
 
 # Names a folder written by drillsim before it kept a manifest may hold; such a folder may be replaced too.
 _LEGACY = re.compile(r"(summary\.json|incidents\.csv|events\.jsonl|report\.(html|md)|[\w-]+\.png|"
@@ -556,7 +558,18 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
 
 
 def write_summary(folder: Path, document: dict[str, Any]) -> Path:
-    return write_json(Path(folder) / SUMMARY, document)
+    """summary.json, signed with the digest of its own content (`digest`), so that a reader can tell it from
+    one changed since."""
+    plain_document = _finite(document)
+    plain_document.pop(DIGEST, None)
+    return write_json(Path(folder) / SUMMARY, {**plain_document, DIGEST: summary_digest(plain_document)})
+
+
+def summary_digest(document: dict[str, Any]) -> str:
+    """The SHA-256 of a summary's content (all but its `digest`), written canonically."""
+    content = {key: value for key, value in document.items() if key != DIGEST}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run: str | None = None) -> Path:

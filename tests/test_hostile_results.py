@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from simulator import parse_scenario, simulate, write_results
 from simulator.cli import app
 from simulator.errors import DrillsimError
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY
+from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_digest
 from simulator.report.results import read_results
 
 MINIMAL = (Path(__file__).parent / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
@@ -39,9 +39,13 @@ def folder(written, tmp_path):
     return copy
 
 
-def edit_summary(folder: Path, change) -> None:
+def edit_summary(folder: Path, change, sign: bool = True) -> None:
+    """Change summary.json; signed again, it stands for a summary made to look whole (by hand or another
+    program), which only its fields' checks can refuse."""
     document = json.loads((folder / SUMMARY).read_text())
     change(document)
+    if sign:
+        document["digest"] = summary_digest(document)
     (folder / SUMMARY).write_text(json.dumps(document))
 
 
@@ -80,6 +84,11 @@ def test_a_whole_folder_is_read(folder):
 def test_a_damaged_summary_is_refused(folder, change, message):
     edit_summary(folder, change)
     refused(folder, message)
+
+
+def test_a_summary_changed_by_hand_is_refused(folder):
+    edit_summary(folder, lambda d: d["on_call_load"].clear(), sign=False)
+    refused(folder, r"summary\.json was changed since drillsim wrote it")
 
 
 def test_a_summary_that_is_not_json_is_refused(folder):

@@ -28,7 +28,7 @@ from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.limits import MAX_MINUTES
 from simulator.metrics import METRICS, IncidentTable
-from simulator.outputs import EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
+from simulator.outputs import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY, summary_digest
 
 _TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
 _REPLICATION = re.compile(rb'"replication":\s*(\d+)')
@@ -208,6 +208,9 @@ def read_checked_summary(folder: Path) -> dict[str, Any]:
         by = f" by drillsim {raw['drillsim_version']}" if isinstance(raw.get("drillsim_version"), str) else ""
         raise DrillsimError(f"{path} was written{by} in format {written_in!r}; this drillsim reads format "
                             f"{FORMAT_VERSION}: run it again with `drillsim run --out {folder}`")
+    if raw.get(DIGEST) != summary_digest(raw):
+        raise _damaged(folder, f"{SUMMARY} was changed since drillsim wrote it (its content no longer matches its "
+                               "digest)")
     try:
         checked = _Summary.model_validate(raw)
     except ValidationError as exc:
