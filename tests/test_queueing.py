@@ -124,7 +124,7 @@ def test_a_pool_reproduces_the_erlang_c_mean_wait(responders, every, holding, re
     waited, replication = steady_waits(results, warm_up=40 * 60)
     mean, half = ratio_interval(waited, replication, replications)
     assert abs(mean - expected) < half, (mean, expected, half)
-    assert half < 0.2 * expected
+    assert half < 0.3 * expected
     share, half = ratio_interval((waited > 0).astype(float), replication, replications)
     assert abs(share - erlang_c(responders, a)) < half, (share, half)
 
@@ -138,6 +138,7 @@ replications: 40
 seed: 424242
 team:
   responders: 30
+  secondary: null
   acknowledge: {kind: lognormal, median: 3m, p95: 12m}
   assemble: {kind: triangular, low: 2m, mode: 5m, high: 15m}
 policy:
