@@ -366,3 +366,21 @@ def test_a_changed_distribution_reads_the_same_uniform():
         u = stats.lognorm(0.5, scale=math.exp(2.3)).cdf(a.resolved[done] - a.mitigated[done])
         np.testing.assert_allclose(b.resolved[done] - b.mitigated[done], new.ppf(u), rtol=1e-6)
 
+
+def test_adding_removing_or_reordering_other_modes_leaves_a_modes_dice_alone():
+    """A mode's dice follow it wherever it stands in the file: drop the mode before it, put a new one first,
+    or reverse the order, and beta's incidents start and are detected as before."""
+    before = by_mode(simulate(three_modes(), keep_events=False, workers=1).incidents, "beta")
+    assert len(before) > 150
+    for modes in ([("beta", "2/d"), ("gamma", "1/d")],
+                  [("delta", "4/d"), ("alpha", "3/d"), ("beta", "2/d"), ("gamma", "1/d")],
+                  [("gamma", "1/d"), ("beta", "2/d"), ("alpha", "3/d")]):
+        after = simulate(three_modes(modes=modes), keep_events=False, workers=1).incidents
+        assert by_mode(after, "beta") == before, [name for name, _ in modes]
+
+
+def test_a_modes_number_comes_from_its_name():
+    names = ["alpha", "beta", "gamma", "delta", "Alpha", "alpha "]
+    numbers = [dice.mode_number(name) for name in names]
+    assert len(set(numbers)) == len(names) and all(0 <= n < 2**64 for n in numbers)
+    assert dice.mode_number("beta") == dice.mode_number("beta")
