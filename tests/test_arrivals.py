@@ -134,53 +134,42 @@ def test_a_freeze_has_no_onsets_at_all(weekly):
     assert ((table.onset >= b) & (table.onset < b + 120)).sum() > 30
 
 
-def test_an_unrelated_window_leaves_a_constant_rate_mode_alone():
-    """steady has a constant rate; windows on the other mode only (a launch and a freeze) draw nothing from its
-    dice: its onsets are the same, one for one."""
-    def onsets(windows):
-        scenario = parse_scenario(f"""
-name: two modes
+def fortnight_onsets(modes, windows, of_mode=None):
+    """(replication, onset) of every incident (of one mode, if named) in five fortnights from Monday 5 January."""
+    scenario = parse_scenario(f"""
+name: fortnight
 start: 2026-01-05T00:00
 horizon: 14d
 replications: 5
 seed: 7
 {QUIET}
 failure_modes:
-{mode("steady", "rate: 6/d", cause="capacity")}{mode("deploys", "rate: 12/d", extra=PROFILE)}
+{modes}
 windows: {windows}
 """)
-        table = simulate(scenario, keep_events=False, workers=1).incidents
-        keep = table.mode == "steady"
-        return list(zip(table.replication[keep].tolist(), table.onset[keep].tolist(), strict=True))
+    table = simulate(scenario, keep_events=False, workers=1).incidents
+    keep = table.mode == of_mode if of_mode else np.ones(len(table), dtype=bool)
+    return list(zip(table.replication[keep].tolist(), table.onset[keep].tolist(), strict=True))
 
-    alone = onsets("[]")
+
+def test_an_unrelated_window_leaves_a_constant_rate_mode_alone():
+    """steady has a constant rate; windows on the other mode only (a launch and a freeze) draw nothing from its
+    dice: its onsets are the same, one for one."""
+    modes = mode("steady", "rate: 6/d", cause="capacity") + mode("deploys", "rate: 12/d", extra=PROFILE)
+    alone = fortnight_onsets(modes, "[]", of_mode="steady")
     assert len(alone) > 300
-    assert onsets("""
+    assert fortnight_onsets(modes, """
   - {name: launch, start: 2026-01-07, end: 2026-01-09, factor: 3, modes: [deploys]}
-  - {name: freeze, start: 2026-01-12, end: 2026-01-13, factor: 0, causes: [deployment]}""") == alone
+  - {name: freeze, start: 2026-01-12, end: 2026-01-13, factor: 0, causes: [deployment]}""", of_mode="steady") == alone
 
 
 def test_a_freeze_removes_exactly_the_onsets_inside_it():
     """A freeze lowers no mode's peak rate, so the candidates are the same: with it, the onsets are those of
     the same scenario without it, less the ones inside the freeze."""
-    def onsets(windows):
-        scenario = parse_scenario(f"""
-name: freeze
-start: 2026-01-05T00:00
-horizon: 14d
-replications: 5
-seed: 7
-{QUIET}
-failure_modes:
-{mode("deploys", "rate: 12/d", extra=PROFILE)}
-windows: {windows}
-""")
-        table = simulate(scenario, keep_events=False, workers=1).incidents
-        return list(zip(table.replication.tolist(), table.onset.tolist(), strict=True))
-
+    modes = mode("deploys", "rate: 12/d", extra=PROFILE)
     a, b = 7 * 1440, 8.5 * 1440
-    free = onsets("[]")
-    frozen = onsets("[{name: freeze, start: 2026-01-12T00:00, end: 2026-01-13T12:00, factor: 0}]")
+    free = fortnight_onsets(modes, "[]")
+    frozen = fortnight_onsets(modes, "[{name: freeze, start: 2026-01-12T00:00, end: 2026-01-13T12:00, factor: 0}]")
     inside = [(r, t) for r, t in free if a <= t < b]
     assert len(inside) > 20
     assert frozen == [(r, t) for r, t in free if not a <= t < b]
