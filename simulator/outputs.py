@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from simulator.events import Event
+from simulator.load import LoadTable, load_summary
 from simulator.metrics import METRICS, IncidentTable, Stats
 from simulator.scenario.model import Scenario
 
@@ -65,7 +66,7 @@ def _umask() -> int:
 
 
 def summary_document(scenario: Scenario, seed: int, replications: int, table: IncidentTable,
-                     stats: dict[str, Stats]) -> dict[str, Any]:
+                     stats: dict[str, Stats], load: LoadTable | None = None) -> dict[str, Any]:
     """The content of summary.json: what was run and every statistic, in minutes."""
     open_at_horizon = int(np.count_nonzero(np.isnan(table.mitigated)))
     return {
@@ -96,9 +97,10 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
         "not_restored_at_horizon": open_at_horizon,
         "units": "minutes",
         "metrics": {
-            key: {"label": label, "definition": f"{what}: {span}", **stats[key].as_dict()}
-            for key, (label, what, span) in METRICS.items()
+            key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
+            for key, metric in METRICS.items()
         },
+        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
     }
 
 

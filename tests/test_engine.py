@@ -336,8 +336,11 @@ def test_an_incident_open_at_the_horizon_is_logged_and_counted_censored(horizon,
     s = scenario(horizon=horizon)
     events = play(s, seed=1, replication=0)
     last = events[-1]
-    assert (last.time, last.action, last.actor, last.detail) == (
-        s.horizon, "open_at_horizon", "system", {"state": state})
+    assert (last.time, last.action, last.actor, last.detail["state"]) == (
+        s.horizon, "open_at_horizon", "system", state)
+    # who was still working on it, and since when: their on-call load runs to the horizon
+    working = {"on-call #1": 4332} if state in ("mitigating", "restored") else None
+    assert last.detail.get("working") == working
     assert [e.action for e in events].count("open_at_horizon") == 1
     assert all(e.time <= s.horizon for e in events)
     stats = metrics(events)

@@ -60,8 +60,8 @@ def test_writes_html_markdown_and_one_png_per_figure(report):
     _, written = report
     names = [p.name for p in written]
     assert names[:2] == ["report.html", "report.md"]
-    assert sorted(names[2:]) == sorted(["mttd.png", "mtta.png", "mttr.png", "mtbf.png", "phases.png", "timeline.png",
-                                        "incidents-over-time.png"])
+    assert sorted(names[2:]) == sorted(["mttd.png", "mtta.png", "mttr.png", "mtbf.png", "phases.png",
+                                        "on-call-load.png", "timeline.png", "incidents-over-time.png"])
     for path in written[2:]:
         assert path.read_bytes().startswith(b"\x89PNG")
 
@@ -101,7 +101,8 @@ def test_html_metrics_table_matches_summary_json(report):
             assert format_duration(value) in rows[value]
         assert str(stats["count"]) in rows[float(stats["count"])]
     html_text = (folder / "report.html").read_text(encoding="utf-8")
-    for key, (label, _, _) in METRICS.items():
+    for key, metric in METRICS.items():
+        label = metric.label
         stats = summary["metrics"][key]
         ci = f"{format_duration(stats['ci_low'])}–{format_duration(stats['ci_high'])}"
         assert f"<td>{label}</td>" in html_text and ci in html_text

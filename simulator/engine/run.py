@@ -40,10 +40,10 @@ def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Gener
         items = yield from work.run(env, drill, incident, [assemble])
         response.assign_roles(drill, incident)
     else:
-        items = [assemble, *mitigation.plan(drill, incident, env.now + assemble.remaining, tried)]
+        items = [assemble, *mitigation.plan(drill, incident, env._now + assemble.remaining, tried)]
     while incident.state is not State.RESOLVED:
         if not items:  # a policy asked live chooses the next mitigation when the last one has failed
-            items = mitigation.plan(drill, incident, env.now, tried)
+            items = mitigation.plan(drill, incident, env._now, tried)
         items = yield from work.run(env, drill, incident, items)
     resolution.stand_everyone_down(drill, incident)
     cleaned = resolution.clean_up(drill, incident)
@@ -101,7 +101,10 @@ class Engine:
                 incident.chain.log_until(drill, incident, horizon, inclusive=False)
             if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
                 comms.send_updates(drill, incident, horizon)
-            drill.record_at(horizon, incident, "open_at_horizon", "system", {"state": str(incident.state)})
+            detail = {"state": str(incident.state)}
+            if incident.since:  # who was still working on it: their load runs to the horizon
+                detail["working"] = {drill.roster.people[i].name: since for i, since in incident.since.items()}
+            drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
         if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
             drill.log.sort(key=itemgetter(0, 2))
         return drill.log

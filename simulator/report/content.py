@@ -69,9 +69,9 @@ def key_numbers(summary: dict) -> Paragraph:
 
 def metrics_table(summary: dict) -> Table:
     rows = []
-    for key, (label, what, span) in METRICS.items():
+    for key, metric in METRICS.items():
         s = summary["metrics"][key]
-        cells = [Cell(label), Cell(f"{what}: {span}")]
+        cells = [Cell(metric.label), Cell(metric.definition)]
         for name in STATS:
             if name == "ci":
                 low, high = s.get("ci_low"), s.get("ci_high")
@@ -83,6 +83,26 @@ def metrics_table(summary: dict) -> Table:
     header = ("metric", "from → to", "mean", "95% CI of mean", "median", "p90", "p95", "p99", "max", "n", "open")
     return Table(header, tuple(rows), numeric=(False, False, *([True] * 9)),
                  caption="")
+
+
+def breakdown_blocks(results: ResultsFolder) -> list[Block]:
+    """MTTD, MTTA and MTTR per failure mode, severity, detection channel and mitigation that worked."""
+    from simulator.breakdowns import By, breakdowns
+    from simulator.report.table import breakdown_cells, breakdown_header
+
+    blocks: list[Block] = [
+        Heading(2, "Per failure mode, severity, channel and mitigation", anchor="breakdowns"),
+        Paragraph("The same statistics for each group of incidents alone, over the same replications. A "
+                  "group's interval is wider than the pooled one: it holds fewer incidents. `open` counts "
+                  "incidents the end of the period cut short before service was restored."),
+    ]
+    for key, groups in breakdowns(results.incidents, results.replications).items():
+        header = breakdown_header(By(key))
+        rows = tuple((Cell(group.name), *(Cell(text, minutes) for text, minutes in breakdown_cells(group)))
+                     for group in groups)
+        blocks += [Heading(3, f"Per {By(key).title}"),
+                   Table(tuple(header), rows, numeric=(False, *([True] * (len(header) - 1))))]
+    return blocks
 
 
 CAPTIONS = {
@@ -97,8 +117,13 @@ CAPTIONS = {
                 "stretch drawn below. Below: a row per incident with its phases on a real time axis, and a "
                 "lane per responder showing which incident held them, so overlaps and waits for a free "
                 "responder show. Bars run on past the right edge when an incident continued after the stretch.",
-    "over_time": "Incidents started in each period across all replications: the line is the median "
-                 "replication, circles the mean, the hatched band the range that holds 80% of replications.",
+    "load": "Left: pages that reached each person, split by the time of their day. Middle: hours spent working "
+            "incidents, and the longest stretch of work without a break. Below: pages by hour of the week across "
+            "the team; a dark night row is a team being woken up.",
+    "over_time": "Incidents started so far, at each moment of the simulated period: the solid line is the mean "
+                 "of the replications, the hatched band holds 80% of them, and the dashed line is a steady rate "
+                 "(the run's overall one). The mean leaves the dashed line where failures bunch; the band is how "
+                 "differently one quarter can turn out from another with nothing changed.",
 }
 
 
@@ -110,19 +135,52 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
     table, clock = results.incidents, Clock(results.start)
     blocks: list[Block] = [Heading(2, "Distributions", anchor="distributions"),
                            Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
-                                     "incident. Axes are logarithmic where the data spans decades.")]
+                                     "incident. Axes are logarithmic where the data spans decades and is not "
+                                     "near exponential (gaps between failures stay on a linear axis).")]
     for metric, figure in metric_figures(table, results.replications, results.horizon).items():
-        label, what, _ = METRICS[metric]
-        noun, one = ("gaps between failures", "gap") if metric == "mtbf" else ("incidents", "incident")
-        blocks.append(Image(metric, f"{label}: {what}", CAPTIONS["distribution"].format(noun=noun, one=one),
-                            png_bytes(figure)))
+        named = METRICS[metric]
+        blocks.append(Image(metric, f"{named.label}: {named.what}",
+                            CAPTIONS["distribution"].format(noun=named.many, one=named.one), png_bytes(figure)))
     blocks += [Heading(2, "Where the time goes", anchor="phases"),
                Image("phases", "Where the time goes", CAPTIONS["phases"], png_bytes(phase_share_figure(table)))]
+    blocks += load_blocks(results)
     blocks += timeline_blocks(results, replication)
     blocks += [Heading(2, "Incidents over the horizon", anchor="over-time"),
                Image("incidents-over-time", "Incidents over the horizon", CAPTIONS["over_time"],
                      png_bytes(incidents_over_time_figure(table, results.horizon, results.replications, clock)))]
     return blocks
+
+
+def load_blocks(results: ResultsFolder) -> list[Block]:
+    """Pages, out-of-hours pages and hours held per person, as a table and a figure."""
+    from simulator.report.oncall import load_figure
+    from simulator.report.style import png_bytes
+
+    load = results.summary.get("on_call_load")
+    if not load:
+        return []
+    period = fmt(results.horizon)
+    rows = []
+    for person, f in load["people"].items():
+        if f["pages"]["mean"] == 0 and f["hours_held"]["mean"] == 0:
+            continue
+        rows.append((Cell(person), Cell(f"{f['pages']['mean']:.1f}", f["pages"]["mean"]),
+                     Cell(f"{f['out_of_hours_pages']['mean']:.1f}", f["out_of_hours_pages"]["mean"]),
+                     Cell(f"{f['night_pages']['mean']:.1f}", f["night_pages"]["mean"]),
+                     Cell(fmt(f["hours_held"]["mean"] * 60), f["hours_held"]["mean"]),
+                     Cell(fmt(f["longest_stretch_hours"]["mean"] * 60), f["longest_stretch_hours"]["mean"]),
+                     Cell(f"{f['busiest_12h']['mean']:.1f} ({f['busiest_12h']['p95']:.0f})", f["busiest_12h"]["mean"]),
+                     Cell(f"{f['blocks_over_two']['mean']:.1%}", f["blocks_over_two"]["mean"])))
+    sustainable = load["sustainable_incidents_per_12h"]
+    header = ("person", f"pages per {period}", "out of hours", "at night", "hours held", "longest stretch",
+              "busiest 12h (p95)", f"12h blocks over {sustainable}")
+    return [Heading(2, "On-call load", anchor="on-call-load"),
+            Paragraph(f"What carrying the pager cost each person, per {period} (the mean over replications). Out "
+                      "of hours and night are in each person's own time zone. The busiest 12 hours count the "
+                      f"incidents taken up in one 12-hour block (the SRE book's sustainable load is {sustainable} "
+                      "a shift); the last column is the share of their working blocks above it."),
+            Table(header, tuple(rows), numeric=(False, *([True] * 7)), caption=""),
+            Image("on-call-load", "On-call load per person", CAPTIONS["load"], png_bytes(load_figure(load, period)))]
 
 
 def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Block]:
@@ -201,6 +259,7 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
         metrics_table(results.summary),
         Paragraph("Pooled over every incident of every replication; `open` counts incidents the end of the "
                   "period cut short (censored). The interval is that of the mean across replications."),
+        *breakdown_blocks(results),
         *figure_blocks(results, replication=replication),
         *narratives,
     ]
