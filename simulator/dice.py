@@ -49,22 +49,21 @@ class Purpose:
 
 ARRIVAL = Purpose("arrival", 0, 4)
 """0 the gap before the candidate onset, 1 its acceptance (thinning), 2 its severity, 3 kept."""
-INCIDENT = Purpose("incident", 1, 64)
+INCIDENT = Purpose("incident", 1, 32)
 """What every incident needs, at fixed places (one block, so that a replication draws it once per mode):
 
     0–7     detection: 2c whether channel c (model.CHANNELS order) fires, 2c + 1 its delay
     8       the declaration delay          9   the assembly of the roles
     10      the first resumption's handover after a preemption
     11      the first handover at a shift end
-    12–15   kept for the practice model
-    16      confirmation                  17  clean-up          18  the postmortem's delay
-    19–31   kept for the practice model
-    32–63   the first page's first level: 32 + 2s whether the person in place s (s < 16) misses it,
-            33 + 2s how long they take to acknowledge
+    12      confirmation                  13  clean-up          14  the postmortem's delay
+    15      kept
+    16–31   the first page's first level: 16 + 2s whether the person in place s (s < 8) misses it,
+            17 + 2s how long they take to acknowledge
 """
 DETECTION, DECLARE, ASSEMBLE, RESUME, HANDOVER = 0, 8, 9, 10, 11
-CONFIRM, CLEANUP, POSTMORTEM = 16, 17, 18
-FIRST_RINGS, FIRST_SLOTS = 32, 16
+CONFIRM, CLEANUP, POSTMORTEM = 12, 13, 14
+FIRST_RINGS, FIRST_SLOTS = 16, 8
 RING = Purpose("ring", 2, 32)
 """Every other page reaching a person: index ((page · 10 + repeat) · 16 + level) · 64 + slot) · 2, then
 + 1: whether the person misses it, and how long they take to acknowledge. `page` counts the incident's pages
@@ -139,13 +138,14 @@ class ModeDice:
         self.candidates = 0
         self.pages: dict[tuple[int, int], list[float]] = {}
 
-    def onsets(self, gap, horizon: float) -> list[tuple[float, float, float]]:
+    def onsets(self, gap, horizon: float, batch: int = 64) -> list[tuple[float, float, float]]:
         """(onset, acceptance uniform, severity uniform) of every candidate before `horizon`, where `gap(u)` turns
-        a candidate's gap uniform into minutes. Sets `candidates`."""
+        a candidate's gap uniform into minutes. Candidates are drawn `batch` at a time, then twice as many each
+        time (the numbers do not depend on it: the stream is read in order). Sets `candidates`."""
         width = ARRIVAL.width
         numbers: list[float] = []
         out: list[tuple[float, float, float]] = []
-        t, batch, drawn = 0.0, 64, 0
+        t, drawn = 0.0, 0
         while True:
             more = self.replication.draw(self.m, ARRIVAL.number, 0, drawn * width, batch * width)
             numbers.extend(more)

@@ -103,7 +103,7 @@ def test_pages_beyond_the_width_are_stable_and_distinct_from_page_0():
     a page is drawn when first read, and gives the same numbers whatever was read before it."""
     candidates, k = 40, 17
     cases = [(RING, ring_address(0, 1, 0, 0)[1]), (RING, ring_address(3, 2, 5, 40)[1] + 1),
-             (INCIDENT, 64 + 9), (MORE, 2 * 9), (MORE, 2 * 30 + 1), (COMMS, 16), (COMMS, 47)]
+             (INCIDENT, INCIDENT.width + 9), (MORE, 2 * 9), (MORE, 2 * 30 + 1), (COMMS, 16), (COMMS, 47)]
     first = mode_dice(candidates)
     values = [first.uniform(k, purpose, index) for purpose, index in cases]
     # Read in the opposite order on fresh dice, with page 0 of everything read first.
@@ -326,8 +326,10 @@ def test_a_modes_own_rate_moves_its_incidents_together():
         for (onset, detected, severity, channel), (onset2, detected2, severity2, channel2) in zip(
                 old_rows, new_rows, strict=False):
             assert onset2 == pytest.approx(onset / 2, rel=1e-12)
-            assert detected2 - onset2 == pytest.approx(detected - onset, rel=1e-9)
-            assert (severity2, channel2) == (severity, channel)
+            assert severity2 == severity
+            if not (math.isnan(detected) or math.isnan(detected2)):  # both detected before the horizon
+                assert detected2 - onset2 == pytest.approx(detected - onset, rel=1e-9)
+                assert channel2 == channel
 
 
 # ── Distributions: one quantity changed, every other the same ─────────────────────────────────────────────

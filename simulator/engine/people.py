@@ -303,7 +303,8 @@ class Roster:
             person = self.people[i]
             incident = person.working
             if (incident is None or incident.rank not in rules.preempt_of or incident.rank <= page.rank
-                    or incident.responder != i or not incident.preemptible):
+                    or incident.responder != i or not incident.preemptible
+                    or incident.since.get(i, 0.0) > self.env._now):  # not yet answered: still being paged
                 continue
             key = (incident.rank, incident.since.get(i, 0.0))
             if best_key is None or key > best_key:

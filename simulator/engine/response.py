@@ -16,12 +16,22 @@ ABSTRACT_ROLES = "Ops lead, Comms lead, Scribe"
 
 
 def page(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
-    """Page for a responder and wait for the first acknowledgement; the person who acknowledges works the
+    """Page for a responder. Returns the ring that answers it, and whether that answer is still to come: without
+    waiting when nothing can change it (`Page.certain`, reaching one person alone), the work is planned from
+    the answer, whose events the work's chain logs (acknowledged, and the Incident Commander's role).
+    Otherwise waits for the first acknowledgement and logs it now. The person who acknowledges works the
     incident (and, until others join, holds every role)."""
     incident.phase = "response"
-    ring = yield from answered(env, drill.roster, drill.roster.open(incident))
+    page = drill.roster.open(incident)
+    if page.certain is not None and len(page.rings) == 1:
+        ring = page.certain
+        drill.roster.answer(ring)  # theirs from now: they answer at ring.answer_at, and nobody else can
+        hold(drill, incident, ring, ring.answer_at)
+        return ring, True
+    ring = yield from answered(env, drill.roster, page)
     take_up(drill, incident, ring, "acknowledged")
     drill.record(incident, "role_assigned", ring.person.name, {"role": COMMANDER})
+    return ring, False
 
 
 def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
@@ -35,10 +45,18 @@ def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
 
 def take_up(drill: Drill, incident: Incident, ring: Ring, action: str) -> None:
     """`ring`'s person answered: they are the incident's responder from now on."""
-    person = ring.person
-    incident.responder, incident.level = person.index, ring.level
-    incident.since[person.index] = drill.env._now
-    drill.record(incident, action, person.name, {"level": ring.level + 1, "waited": ring.started - ring.notified})
+    hold(drill, incident, ring, drill.env._now)
+    drill.record(incident, action, ring.person.name, answer_detail(ring))
+
+
+def hold(drill: Drill, incident: Incident, ring: Ring, at: float) -> None:
+    """`ring`'s person is the incident's responder from `at` (now, or the moment they will answer)."""
+    incident.responder, incident.level = ring.person.index, ring.level
+    incident.since[ring.person.index] = at
+
+
+def answer_detail(ring: Ring) -> dict:
+    return {"level": ring.level + 1, "waited": ring.started - ring.notified}
 
 
 def assign_roles(drill: Drill, incident: Incident) -> None:

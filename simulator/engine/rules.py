@@ -38,8 +38,8 @@ class MitigationRule:
 class ModeRules:
     """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations."""
 
-    __slots__ = ("accept", "channels", "cumulative", "gap", "index", "levels", "mitigations", "mode", "order",
-                 "peak", "ranks", "stream")
+    __slots__ = ("accept", "batch", "channels", "cumulative", "gap", "index", "levels", "mitigations", "mode",
+                 "order", "peak", "ranks", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
@@ -67,6 +67,8 @@ class ModeRules:
             self.gap = dice.exponential_gap(self.peak) if self.peak > 0 else None
             if top > 0 and len(steps.values) > 1:
                 self.accept = Steps(steps.breaks, [v / top for v in steps.values])
+        expected = self.peak * horizon  # candidates a replication draws, on average: the first batch covers most
+        self.batch = max(8, int(expected + 3 * expected**0.5) + 4)
         levels, weights = zip(*mode.severities, strict=True)
         self.levels = levels
         self.ranks = tuple(severity_rank(level) for level in levels)

@@ -31,16 +31,18 @@ Log = Any
 def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
     """The runbook, top to bottom."""
     yield from detection.detect_and_declare(env, drill, incident)
-    yield from response.page(env, drill, incident)
+    ring, pending = yield from response.page(env, drill, incident)
     incident.preemptible = True
+    answer = ring.answer_at if pending else env._now
+    first = [work.Item(work.ANSWER, answer - env._now, ring=ring)] if pending else []
     assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
     tried: list[str] = []
     if drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
         assemble.stop = True
-        items = yield from work.run(env, drill, incident, [assemble])
+        items = yield from work.run(env, drill, incident, [*first, assemble])
         response.assign_roles(drill, incident)
     else:
-        items = [assemble, *mitigation.plan(drill, incident, env._now + assemble.remaining, tried)]
+        items = [*first, assemble, *mitigation.plan(drill, incident, answer + assemble.remaining, tried)]
     while incident.state is not State.RESOLVED:
         if not items:  # a policy asked live chooses the next mitigation when the last one has failed
             items = mitigation.plan(drill, incident, env._now, tried)
@@ -68,7 +70,7 @@ class Engine:
                 continue
             mode_dice = dice.mode(mode.stream)
             accept = mode.accept
-            for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon)):
+            for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon, mode.batch)):
                 if accept is not None and u_accept >= accept(onset):
                     continue
                 found.append((onset, mode.index, k, mode_dice, u_severity))
@@ -102,8 +104,9 @@ class Engine:
             if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
                 comms.send_updates(drill, incident, horizon)
             detail = {"state": str(incident.state)}
-            if incident.since:  # who was still working on it: their load runs to the horizon
-                detail["working"] = {drill.roster.people[i].name: since for i, since in incident.since.items()}
+            working = {drill.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
+            if working:  # who was still working on it: their load runs to the horizon
+                detail["working"] = working
             drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
         if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
             drill.log.sort(key=itemgetter(0, 2))

@@ -26,8 +26,11 @@ from simulator.engine.chain import Chain
 from simulator.engine.clock import WORK, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
+from simulator.engine.people import Ring
+from simulator.engine.response import COMMANDER, answer_detail, answered, take_up
 
-ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = "assemble", "mitigation", "confirm", "handover", "resume"
+ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = (
+    "answer", "assemble", "mitigation", "confirm", "handover", "resume")
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class Item:
     started: bool = False
     stop: bool = False  # the process must be awake when it ends
     person: int | None = None  # for a handover: the outgoing person, freed when it ends
+    ring: Ring | None = None  # for an answer: the page's ring that is answered when it ends
 
 
 def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
@@ -95,6 +99,9 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
             chain.add(t, "resolved", responder)
         elif item.kind == ASSEMBLE and drill.rules.roles is None:
             chain.add(t, "roles_assembled", responder, {"roles": "Ops lead, Comms lead, Scribe"})
+        elif item.kind == ANSWER:
+            chain.add(t, "acknowledged", responder, answer_detail(item.ring))
+            chain.add(t, "role_assigned", responder, {"role": COMMANDER})
         if item.stop:
             break
     return chain, ends
@@ -147,8 +154,6 @@ def _shift_end(drill: Drill, incident: Incident, items: list[Item]) -> bool:
 def _resume(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
     """A more severe incident took the responder: wait for someone free, who takes the work up after a
     handover."""
-    from simulator.engine.response import answered, take_up
-
     for item in [item for item in items if item.kind == HANDOVER]:
         items.remove(item)  # a handover cut short: the outgoing person goes at once
         drill.stand_down(incident, drill.roster.people[item.person])
