@@ -7,12 +7,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from simulator.errors import DrillsimError
 from simulator.metrics import summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
+
+if TYPE_CHECKING:
+    from simulator.history.calibrate import Calibration
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
@@ -34,3 +42,72 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
 
 __all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "Results", "load_scenario", "parse_scenario", "simulate", "summarize",
            "write_results"]
+
+
+# ── Game days: calibrate a scenario from history, plan a drill, score what happened ───────────────────────
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """What `calibrate` produced: the fits, the scenario's YAML text, and the files written."""
+
+    calibration: Calibration
+    scenario: str
+    written: list[Path]
+
+
+def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
+              preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
+              skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
+              bootstrap: int | None = None, seed: int = 0, name: str | None = None) -> Calibrated:
+    """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
+    calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
+    beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
+    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
+    from simulator.history import calibrate as calibration_module
+    from simulator.history.fit import BOOTSTRAP
+    from simulator.history.format import parse_mapping, read_history
+    from simulator.history.timestamps import time_zone
+    from simulator.outputs import atomic_open
+
+    zone = time_zone(timezone) if timezone else None
+    window = [_moment(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
+    read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
+                        as_of=window[1])
+    found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
+                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
+    text = calibration_module.scenario_yaml(found, name=name)
+    written: list[Path] = []
+    if out is not None:
+        out = Path(out)
+        with atomic_open(out) as handle:
+            handle.write(text)
+        written.append(out)
+        if figures is None:
+            figures = out.with_name(f"{out.stem}-fits")
+    if figures is not None:
+        from simulator.report.calibration_figures import calibration_figures
+        from simulator.report.style import png_bytes
+
+        folder = Path(figures)
+        with atomic_open(folder / "calibration.json") as handle:
+            json.dump(calibration_module.calibration_document(found), handle, indent=2, allow_nan=False)
+            handle.write("\n")
+        written.append(folder / "calibration.json")
+        for stem, figure in calibration_figures(found).items():
+            with atomic_open(folder / f"{stem}.png", "wb") as handle:
+                handle.write(png_bytes(figure))
+            written.append(folder / f"{stem}.png")
+    return Calibrated(found, text, written)
+
+
+def _moment(text: str | None, zone, option: str):
+    """An ISO 8601 option value as an aware datetime (None stays None)."""
+    from simulator.history.timestamps import parse_time
+
+    if text is None:
+        return None
+    try:
+        return parse_time(text, zone)
+    except ValueError as exc:
+        raise DrillsimError(f"{option}: {exc}") from None
