@@ -21,6 +21,8 @@ from simulator.scenario import load_scenario, parse_scenario
 
 if TYPE_CHECKING:
     from simulator.history.calibrate import Calibration
+    from simulator.history.plan import Plan
+    from simulator.history.score import Score
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
@@ -111,3 +113,108 @@ def _moment(text: str | None, zone, option: str):
         return parse_time(text, zone)
     except ValueError as exc:
         raise DrillsimError(f"{option}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What `plan_gameday` produced: the plan and the files written (plan.md, plan.html, plan.png, drill.csv)."""
+
+    plan: Plan
+    written: list[Path]
+
+
+def plan_gameday(scenario: str | Path, inject: str, *, at: str | None = None, timezone: str | None = None,
+                 severity: str | None = None, under_load: bool = False, out: str | Path | None = None,
+                 seed: int | None = None, replications: int | None = None, workers: int | None = None,
+                 executor: str = "local", scheduler: str | None = None) -> Planned:
+    """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
+    plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
+    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
+    from simulator.history.format import FIELDS, Incident, write_history
+    from simulator.history.plan import plan_gameday as make_plan
+    from simulator.history.timestamps import time_zone
+    from simulator.outputs import atomic_open
+    from simulator.report.calibration_figures import slug
+    from simulator.report.gameday import plan_blocks
+    from simulator.report.gameday_figures import plan_figure
+    from simulator.report.html import render_html
+    from simulator.report.markdown import render_markdown
+    from simulator.report.style import png_bytes
+
+    zone = time_zone(timezone) if timezone else None
+    moment = _moment(at, zone, "--at")
+    plan = make_plan(load_scenario(scenario), inject, at=moment, severity=severity, under_load=under_load, seed=seed,
+                     replications=replications, workers=workers, executor=executor, scheduler=scheduler)
+    folder = Path(out) if out is not None else Path(f"gameday-{slug(inject)}")
+    png = png_bytes(plan_figure(plan))
+    blocks = plan_blocks(plan, png, str(scenario))
+    written = []
+    for name, text in (("plan.md", render_markdown(blocks)),
+                       ("plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}"))):
+        with atomic_open(folder / name) as handle:
+            handle.write(text)
+        written.append(folder / name)
+    with atomic_open(folder / "plan.png", "wb") as handle:
+        handle.write(png)
+    written.append(folder / "plan.png")
+    stamp = f"{moment:%Y%m%d-%H%M}" if moment is not None else "1"
+    row = Incident(f"DRILL-{stamp}", 2, mode=inject, severity=plan.severity, started_at=moment)
+    written.append(write_history(folder / "drill.csv", [row], fields=[*FIELDS[:9], "responder"]))
+    return Planned(plan, written)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What `score` produced: a score per drill (or incident), the phases slower than `fail_above`, and the
+    files written (score.json, score.md, and a figure per drill)."""
+
+    scores: list[Score]
+    failing: list
+    written: list[Path]
+    notes: list[str]
+
+
+def score(drill: Sequence[str | Path], scenario: str | Path, *, mode: str | None = None, preset: str | None = None,
+          mapping: Sequence[str] = (), timezone: str | None = None, skip_bad: bool = False, under_load: bool = False,
+          fail_above: float | None = None, out: str | Path | None = None, seed: int | None = None,
+          replications: int | None = None, workers: int | None = None, executor: str = "local",
+          scheduler: str | None = None) -> Scored:
+    """Score a drill or real incidents against a scenario (`drillsim score`). `drill` names history files and
+    at most one Chaos Toolkit journal (whose run's start is the injection time). Writes score.json, score.md and
+    the figures into `out` (default: the first drill file's folder)."""
+    from simulator.history import score as scoring
+    from simulator.history.format import parse_mapping
+    from simulator.history.timestamps import time_zone
+    from simulator.outputs import atomic_open
+    from simulator.report.gameday import figure_name, score_blocks
+    from simulator.report.gameday_figures import score_figure
+    from simulator.report.markdown import render_markdown
+    from simulator.report.style import png_bytes
+
+    if not drill:
+        raise DrillsimError("give the drill's times: a history file and/or a Chaos Toolkit journal")
+    zone = time_zone(timezone) if timezone else None
+    incidents, end, notes = scoring.read_drill(drill, mode=mode, preset=preset, mapping=parse_mapping(mapping),
+                                               zone=zone, skip_bad=skip_bad)
+    scores = scoring.score_drills(incidents, load_scenario(scenario), end, under_load=under_load, seed=seed,
+                                  replications=replications, source=", ".join(map(str, drill)), workers=workers,
+                                  executor=executor, scheduler=scheduler)
+    folder = Path(out) if out is not None else Path(drill[0]).parent
+    figures = {figure_name(s, len(scores)): png_bytes(score_figure(s)) for s in scores}
+    written = []
+    with atomic_open(folder / "score.json") as handle:
+        json.dump(scoring.score_document(scores), handle, indent=2, allow_nan=False, ensure_ascii=False)
+        handle.write("\n")
+    written.append(folder / "score.json")
+    with atomic_open(folder / "score.md") as handle:
+        handle.write(render_markdown(score_blocks(scores, figures)))
+    written.append(folder / "score.md")
+    for name, png in figures.items():
+        with atomic_open(folder / f"{name}.png", "wb") as handle:
+            handle.write(png)
+        written.append(folder / f"{name}.png")
+    failed = scoring.failing(scores, fail_above) if fail_above is not None else []
+    return Scored(scores, failed, written, notes)
+
+
+__all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]

@@ -106,7 +106,7 @@ def calibrate(
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
                          seed=0 if seed is None else seed, name=name)
     err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
-    report_skipped(done.calibration.history, lambda text: err.print(text, highlight=False, markup=False))
+    report_skipped(done.calibration.history)
     if out is None:
         sys.stdout.write(done.scenario)
         if not quiet:
@@ -121,4 +121,4 @@ def calibrate(
                                             f"{done.written[1].parent}/" if len(done.written) > 1 else ""))
     if not quiet:
         for line in calibration_lines(done.calibration):
-            err.print(line, highlight=False, markup=False)
+            typer.echo(line, err=True)

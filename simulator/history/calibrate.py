@@ -363,6 +363,8 @@ def _rate_comments(mode: ModeFit) -> list[str]:
     line = (f"{rate.count} onset{'s' if rate.count != 1 else ''} in {format_duration(rate.window)}: one every "
             f"{every} (95% interval {format_duration(1 / high)} to {slow})")
     lines = [line]
+    if rate.count < len(mode.incidents):
+        lines.append("(its first incident opened the observation window, so it is not counted)")
     if not math.isnan(rate.gaps_p_value):
         verdict = "look exponential" if rate.gaps_p_value >= 0.05 else "do not look exponential (bursts?)"
         lines.append(f"gaps between onsets {verdict}: Kolmogorov–Smirnov p = {rate.gaps_p_value:.2f} "

@@ -8,7 +8,7 @@ calibrated scenario must give the history's medians and percentiles back.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from simulator.errors import DrillsimError
 from simulator.history.format import Incident
@@ -24,6 +24,7 @@ def table_history(table: IncidentTable, replication: int, start: datetime, *, pr
     before is empty (the incident is still open at the export)."""
     if start.tzinfo is None:
         raise DrillsimError("a history's times carry a time zone: give the start as an aware datetime")
+    base = start.astimezone(UTC)  # add real minutes in UTC, then show them in the start's zone
     rows = [i for i in range(len(table)) if table.replication[i] == replication]
     columns = {name: getattr(table, name) for name in IncidentTable.columns()}
     incidents = []
@@ -31,7 +32,8 @@ def table_history(table: IncidentTable, replication: int, start: datetime, *, pr
         times = {}
         for field, column in _TIMES:
             minutes = float(columns[column][row])
-            times[field] = None if math.isnan(minutes) else start + timedelta(seconds=round(minutes * 60))
+            times[field] = (None if math.isnan(minutes) else
+                            (base + timedelta(seconds=round(minutes * 60))).astimezone(start.tzinfo))
         text = {name: (str(columns[name][row]) or None) for name in ("mode", "severity", "cause", "channel",
                                                                       "responder", "mitigation")}
         incidents.append(Incident(incident=f"{prefix}-{number:04d}", line=number + 1, **times, **text))

@@ -98,7 +98,9 @@ class _Data:
 
 def _split(values: np.ndarray, censored: np.ndarray, tick: float) -> _Data:
     closed = values[~censored]
-    return _Data(closed[closed > 0], values[censored], int(np.count_nonzero(closed <= 0)), tick)
+    right = values[censored]
+    # An incident censored at 0 (open at the very moment of the export) says nothing about the phase.
+    return _Data(closed[closed > 0], right[right > 0], int(np.count_nonzero(closed <= 0)), tick)
 
 
 def _start(family: str, data: _Data) -> np.ndarray:

@@ -445,8 +445,9 @@ def read_history(path: str | Path, *, preset: str | None = None, mapping: Mappin
     elif as_of < latest:
         raise DrillsimError(f"{file}: the export time {format_time(as_of)} is before the latest time in the "
                             f"file ({format_time(latest)})")
+    skipped = tuple(sorted(bad, key=lambda p: (p.line or 0, p.path)))
     return History(file=file, incidents=tuple(incidents), fields=frozenset(layout), as_of=as_of, rows=count,
-                   skipped=tuple(bad), notes=tuple(notes), zone=zone)
+                   skipped=skipped, notes=tuple(notes), zone=zone)
 
 
 # ── Writing ───────────────────────────────────────────────────────────────────────────────────────────────
