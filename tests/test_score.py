@@ -216,8 +216,10 @@ def test_the_examples_walk_from_history_to_score(tmp_path):
     """The README's walk-through on the bundled, synthetic examples: calibrate, plan, score."""
     examples = Path(__file__).resolve().parents[1] / "examples"
     scenario = tmp_path / "ours.yaml"
+    calibrated = runner.invoke(app, ["calibrate", str(examples / "history.csv"), "--bootstrap", "30", "-q"])
+    assert calibrated.exit_code == 0, calibrated.output
+    scenario.write_text(calibrated.stdout)  # printed without --out: no figures to draw here
     steps = [
-        ["calibrate", str(examples / "history.csv"), "--out", str(scenario), "--bootstrap", "30", "-q"],
         ["validate", str(scenario)],
         ["gameday", "plan", str(scenario), "--inject", "bad-deploy", "--at", "2026-04-14T14:00+02:00", "--out",
          str(tmp_path / "plan"), "-q"],

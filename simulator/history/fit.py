@@ -10,7 +10,9 @@ Goodness of fit is the Kolmogorov–Smirnov distance between the Kaplan–Meier 
 is censored; scipy.stats.ecdf) and the fitted distribution function. Its p-value, and the 95% intervals of the
 parameters, come from one parametric bootstrap: `bootstrap` samples drawn from the fit, each censored where
 its incident was (at the time of the export) and refitted, so that the p-value accounts for the parameters
-having been estimated from the same data (as Lilliefors' test does), and the intervals for the censoring.
+having been estimated from the same data (as Lilliefors' test does), and the intervals for the censoring. The
+intervals are the basic (reflected) bootstrap intervals on the log scale, which keep a small sample's bias of
+a shape or a sigma from shifting the interval further the same way (as percentile intervals do).
 
 Fallbacks, each said in the fit's `reason` and `warnings`:
 - fewer than MIN_FIT closed durations: too few to choose a family; the durations themselves (empirical);
@@ -426,12 +428,15 @@ def fit_sample(sample: Sample, *, family: str = "auto", bootstrap: int = BOOTSTR
         draws.append(params)
     p_value = (1 + sum(d >= distance for d in distances)) / (len(distances) + 1) if distances else math.nan
     params = natural(chosen, theta)
+    estimates = {**params, "median": float(dist.median()), "p90": float(dist.ppf(0.9))}
     intervals = {}
     if draws:
-        for key in (*params, "median", "p90"):
-            column = np.array([d[key] for d in draws])
-            low, high = np.percentile(column, [2.5, 97.5]).tolist()
-            intervals[key] = (low, high)
+        for key, estimate in estimates.items():
+            # The basic (reflected) bootstrap interval on the log scale: the percentile interval would shift
+            # the way the estimator is biased (a small sample's shape or sigma), doubling the bias.
+            logs = np.log([d[key] for d in draws])
+            low, high = np.percentile(logs, [2.5, 97.5]).tolist()
+            intervals[key] = (math.exp(2 * math.log(estimate) - high), math.exp(2 * math.log(estimate) - low))
     reason = "lowest AIC" if family == "auto" else "asked for"
     fit = Fit(sample, chosen, reason, params=params, intervals=intervals, candidates=tuple(candidates),
               ks=distance, p_value=p_value, warnings=tuple(warnings), bootstrap=len(distances))
