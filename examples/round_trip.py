@@ -66,7 +66,7 @@ generating = {}
 for mode in scenario.failure_modes:
     (_, channel), = mode.detection.channels()
     generating[(mode.name, "detection")] = channel.delay
-    generating[(mode.name, "mitigation")] = mode.mitigations.debug.duration
+    generating[(mode.name, "mitigation")] = mode.mitigations["debug"].duration
 generating[("all modes", "acknowledgement")] = scenario.team.acknowledge
 generating[("all modes", "declaration")] = scenario.policy.declare_after
 generating[("all modes", "confirmation")] = scenario.policy.confirm

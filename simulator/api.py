@@ -38,7 +38,7 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
         events = results.events_path
     incidents = write_incidents(folder, results.incidents)
     summary = write_summary(folder, summary_document(results.scenario, results.seed, results.replications,
-                                                     results.incidents, stats))
+                                                     results.incidents, stats, results.load))
     return [summary, incidents] + ([events] if events is not None else [])
 
 

@@ -11,11 +11,16 @@ In YAML a distribution is either a plain duration ("5m", a constant) or a mappin
     {kind: empirical, values: [12m, 35m, 2h, 47m]}   # resampled: every observed value equally likely
 
 `mu` and `sigma` of a lognormal are those of the natural log of the duration in minutes.
+
+Every distribution turns a uniform number u in [0, 1) into a duration by its inverse CDF, `quantile(u)`: the
+engine draws the uniforms (simulator.dice) and calls the function `quantile_function()` returns when it needs
+a duration. `sample` is the same transform applied to a generator's uniforms, for use outside the engine.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import NormalDist
 from typing import Annotated, Literal
 
@@ -26,14 +31,29 @@ from simulator.fields import Duration, PositiveDuration
 from simulator.units import format_duration
 
 Z95 = NormalDist().inv_cdf(0.95)
+_NORMAL_QUANTILE = NormalDist().inv_cdf
+_SMALLEST = 2.0**-54
+"""Stands in for a uniform of exactly 0 where an inverse CDF is infinite there (a chance of 2⁻⁵³ a draw)."""
+
+Quantile = Callable[[float], float]
+"""u in [0, 1) → minutes."""
 
 
 class _Distribution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """`size` independent draws, in minutes."""
+    def quantile_function(self) -> Quantile:
+        """The inverse CDF as a plain function of u in [0, 1), with the parameters worked out once."""
         raise NotImplementedError
+
+    def quantile(self, u: float) -> float:
+        """The duration below which a share `u` of draws fall, in minutes."""
+        return self.quantile_function()(u)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` independent draws, in minutes: the inverse CDF of `size` uniforms from `rng`."""
+        quantile = self.quantile_function()
+        return np.fromiter(map(quantile, rng.random(size).tolist()), dtype=float, count=size)
 
     @property
     def mean(self) -> float:
@@ -53,8 +73,9 @@ class Constant(_Distribution):
     kind: Literal["constant"] = "constant"
     value: Duration
 
-    def sample(self, rng, size):
-        return np.full(size, self.value)
+    def quantile_function(self):
+        value = self.value
+        return lambda u: value
 
     @property
     def mean(self):
@@ -76,8 +97,9 @@ class Exponential(_Distribution):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    def sample(self, rng, size):
-        return rng.exponential(self.mean_, size)
+    def quantile_function(self):
+        mean, log1p = self.mean_, math.log1p
+        return lambda u: -mean * log1p(-u)
 
     @property
     def mean(self):
@@ -129,8 +151,9 @@ class Lognormal(_Distribution):
     def log_sigma(self) -> float:
         return math.log(self.p95 / self.median) / Z95 if self.sigma is None else self.sigma
 
-    def sample(self, rng, size):
-        return rng.lognormal(self.log_mu, self.log_sigma, size)
+    def quantile_function(self):
+        mu, sigma, exp, normal = self.log_mu, self.log_sigma, math.exp, _NORMAL_QUANTILE
+        return lambda u: exp(mu + sigma * normal(u or _SMALLEST))
 
     @property
     def mean(self):
@@ -167,8 +190,11 @@ class Gamma(_Distribution):
     def theta(self) -> float:
         return self.scale if self.scale is not None else self.mean_ / self.shape
 
-    def sample(self, rng, size):
-        return rng.gamma(self.shape, self.theta, size)
+    def quantile_function(self):
+        from scipy.special import gammaincinv  # the regularised incomplete gamma function's inverse
+
+        shape, theta = self.shape, self.theta
+        return lambda u: theta * float(gammaincinv(shape, u))
 
     @property
     def mean(self):
@@ -189,8 +215,9 @@ class Weibull(_Distribution):
     shape: Annotated[float, Field(gt=0)]
     scale: PositiveDuration
 
-    def sample(self, rng, size):
-        return self.scale * rng.weibull(self.shape, size)
+    def quantile_function(self):
+        scale, power, log1p = self.scale, 1.0 / self.shape, math.log1p
+        return lambda u: scale * (-log1p(-u)) ** power
 
     @property
     def mean(self):
@@ -217,8 +244,9 @@ class Uniform(_Distribution):
             raise ValueError("high must be above low")
         return self
 
-    def sample(self, rng, size):
-        return rng.uniform(self.low, self.high, size)
+    def quantile_function(self):
+        low, width = self.low, self.high - self.low
+        return lambda u: low + u * width
 
     @property
     def mean(self):
@@ -246,8 +274,17 @@ class Triangular(_Distribution):
             raise ValueError("needs low <= mode <= high, with high above low")
         return self
 
-    def sample(self, rng, size):
-        return rng.triangular(self.low, self.mode, self.high, size)
+    def quantile_function(self):
+        low, mode, high, sqrt = self.low, self.mode, self.high, math.sqrt
+        width = high - low
+        turn = (mode - low) / width  # the share of draws below the mode
+
+        def quantile(u: float) -> float:
+            if u < turn:
+                return low + sqrt(u * width * (mode - low))
+            return high - sqrt((1 - u) * width * (high - mode))
+
+        return quantile
 
     @property
     def mean(self):
@@ -271,8 +308,11 @@ class Empirical(_Distribution):
     kind: Literal["empirical"]
     values: Annotated[tuple[Duration, ...], Field(min_length=1)]
 
-    def sample(self, rng, size):
-        return rng.choice(np.asarray(self.values, dtype=float), size)
+    def quantile_function(self):
+        values = tuple(sorted(float(v) for v in self.values))  # sorted: an inverse CDF rises with u
+        count = len(values)
+        last = count - 1
+        return lambda u: values[min(int(u * count), last)]
 
     @property
     def mean(self):

@@ -17,18 +17,26 @@ ACTIONS = {
     "detected": "the first detection channel fires (detail: channel)",
     "declared": "an incident is declared",
     # Phase 2: response & mitigation
-    "paged": "the on-call pool is paged",
-    "page_delivered": "a free responder receives the page (detail: waited, minutes spent waiting for one)",
-    "page_missed": "the paged responder did not acknowledge in time",
-    "escalated": "the page escalates to the secondary",
-    "acknowledged": "a responder acknowledges and the team starts",
-    "role_assigned": "a role is taken (detail: role)",
-    "roles_assembled": "Ops lead, Comms lead and Scribe are in place",
+    "paged": "the pager starts paging the first escalation level (detail: level)",
+    "page_delivered": "the page reaches a person (actor), who may answer it (detail: level, waited: minutes "
+                      "since the page opened, period of their day when the scenario has a clock, resume)",
+    "page_missed": "a person notified did not acknowledge before the page moved on (detail: level)",
+    "escalated": "the page moves on to the next level (detail: level, to: the people notified, repeat, "
+                 "mobilised)",
+    "acknowledged": "the first person to acknowledge takes the incident (detail: level, waited)",
+    "role_assigned": "a role is taken (detail: role, and combined when one person holds two)",
+    "roles_assembled": "the other roles are in place (detail: roles)",
     "mitigation_started": "a mitigation is tried (detail: mitigation)",
     "mitigation_failed": "it did not restore service (detail: mitigation, reason)",
     "mitigated": "service is restored (detail: mitigation)",
+    "status_update": "stakeholders are told how it goes (detail: due, on_time)",
+    "preempted": "a more severe incident takes the responder (actor; detail: by, the incident that took them)",
+    "resumed": "a person takes up the preempted incident where it stopped (detail: waited)",
+    "handover": "a shift ends and the incoming person (actor) takes over (detail: from, minutes)",
+    "stayed_on": "a shift ends and the responder (actor) stays on the incident",
+    "stood_down": "a person stops working on the incident (detail: since, when they started; role)",
     # Phase 3: resolution & restoration
-    "resolved": "health confirmed with metrics and logs; the responder is free again",
+    "resolved": "health confirmed with metrics and logs; the people working it are free again",
     "cleaned_up": "temporary fixes removed",
     # Phase 4: learning & improvement
     "postmortem_held": "a blameless postmortem was held",
@@ -36,6 +44,16 @@ ACTIONS = {
     # Censoring
     "open_at_horizon": "the replication ended with the incident still open (detail: state)",
 }
+
+PHASE_OF = {
+    "onset": "detection", "detected": "detection", "declared": "detection",
+    "resolved": "resolution", "cleaned_up": "resolution",
+    "postmortem_held": "learning", "postmortem_skipped": "learning",
+    **dict.fromkeys(("paged", "page_delivered", "page_missed", "escalated", "acknowledged", "role_assigned",
+                     "roles_assembled", "mitigation_started", "mitigation_failed", "mitigated", "status_update",
+                     "preempted", "resumed", "handover", "stayed_on"), "response"),
+}  # fmt: skip
+"""The phase of each action; `stood_down` and `open_at_horizon` take the phase the incident is in."""
 
 
 class Event(NamedTuple):

@@ -1,8 +1,8 @@
 """Metrics, computed from the event log and nothing else.
 
-Per incident (minutes since the start of its replication): onset, detected, declared, acknowledged,
-mitigated (service restored), resolved (health confirmed) and cleaned_up; NaN where not reached before the
-horizon (censored). From them:
+The log is first reduced to one row per incident (simulator.incidents): onset, detected, declared,
+acknowledged, mitigated (service restored), resolved (health confirmed) and cleaned_up, in minutes since the
+start of its replication, NaN where not reached before the horizon (censored). From them:
 
     TTD  time to detect       = detected − onset
     TTA  time to acknowledge  = acknowledged − detected
@@ -25,16 +25,24 @@ closed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from statistics import NormalDist
-from typing import NamedTuple
 
 import numpy as np
 
-from simulator.events import ACTIONS, Event
-
-TIMES = ("onset", "detected", "declared", "acknowledged", "mitigated", "resolved", "cleaned_up")
+from simulator.incidents import (
+    COLUMNS,
+    NUMBERS,
+    TEXT,
+    TIMES,
+    Coded,
+    IncidentRows,
+    IncidentTable,
+    code_dtype,
+    concat_coded,
+    encode,
+    incident_table,
+)
 
 METRICS = {
     "mttd": ("MTTD", "time to detect", "onset → first alert"),
@@ -44,225 +52,6 @@ METRICS = {
     "time_to_resolve": ("Time to resolve", "time to resolve", "onset → health confirmed"),
 }
 """Metric key → (label, what it is, from → to)."""
-
-
-COLUMNS = ("replication", "incident", "mode", "cause", "severity", "channel", "responder", "mitigation",
-           "escalated", "waited", "onset", "detected", "declared", "acknowledged", "mitigated", "resolved",
-           "cleaned_up")
-TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
-NUMBERS = ("waited", *TIMES)
-
-
-class Coded(NamedTuple):
-    """A text column as integer codes into a sorted tuple of distinct strings: categories[codes[i]] is row i's."""
-
-    codes: np.ndarray
-    categories: tuple[str, ...]
-
-
-class IncidentTable:
-    """One row per incident per replication, as columns of equal length, in (replication, incident) order.
-
-        replication, incident   int32 arrays
-        mode, cause, severity,  text, stored compactly as a `Coded` column (one small integer a row) and read
-        channel, responder,     as object arrays of strings, so that `table.severity == "SEV1"` works as on
-        mitigation              any array; `table.codes("mode")` gives the codes themselves
-        escalated               bool array
-        waited and the TIMES    float64 arrays in minutes, NaN where not reached before the horizon
-
-    Build one from arrays or sequences of every column (text as strings or `Coded`), as `incident_table` and
-    `concat` do.
-    """
-
-    __slots__ = ("_codes", "_numbers")
-
-    def __init__(self, replication, incident, mode, cause, severity, channel, responder, mitigation, escalated,
-                 waited, onset, detected, declared, acknowledged, mitigated, resolved, cleaned_up):
-        given = dict(zip(COLUMNS, (replication, incident, mode, cause, severity, channel, responder, mitigation,
-                                   escalated, waited, onset, detected, declared, acknowledged, mitigated,
-                                   resolved, cleaned_up), strict=True))
-        self._codes = {name: given[name] if isinstance(given[name], Coded) else encode(given[name])
-                       for name in TEXT}
-        self._numbers = {name: np.asarray(given[name], dtype=_DTYPES.get(name, float))
-                         for name in COLUMNS if name not in TEXT}
-        lengths = {len(v) for v in self._numbers.values()} | {len(c.codes) for c in self._codes.values()}
-        if len(lengths) > 1:
-            raise ValueError(f"incident table columns of different lengths: {sorted(lengths)}")
-
-    def __len__(self) -> int:
-        return len(self._numbers["replication"])
-
-    def __repr__(self) -> str:
-        return f"<IncidentTable: {len(self)} incidents>"
-
-    def __getstate__(self):
-        return self._codes, self._numbers
-
-    def __setstate__(self, state):
-        self._codes, self._numbers = state
-
-    @classmethod
-    def columns(cls) -> tuple[str, ...]:
-        return COLUMNS
-
-    def codes(self, name: str) -> Coded:
-        """A text column as codes and categories, without building its strings."""
-        return self._codes[name]
-
-    @property
-    def nbytes(self) -> int:
-        return (sum(v.nbytes for v in self._numbers.values())
-                + sum(c.codes.nbytes for c in self._codes.values()))
-
-    @classmethod
-    def concat(cls, tables: Iterable[IncidentTable]) -> IncidentTable:
-        """The rows of `tables`, one after the other (text categories merged and re-coded)."""
-        tables = list(tables)
-        if not tables:
-            return incident_table([])
-        return cls(**{name: concat_coded([t._codes[name] for t in tables]) if name in TEXT
-                      else np.concatenate([t._numbers[name] for t in tables]) for name in COLUMNS})
-
-    def rows(self) -> Iterable[dict]:
-        cols = {name: getattr(self, name).tolist() for name in COLUMNS}
-        for i in range(len(self)):
-            yield {name: values[i] for name, values in cols.items()}
-
-
-def _number_column(name: str) -> property:
-    return property(lambda self: self._numbers[name], doc=f"the {name} column")
-
-
-def _text_column(name: str) -> property:
-    def decode(self) -> np.ndarray:
-        codes, categories = self._codes[name]
-        strings = np.empty(len(categories), dtype=object)
-        strings[:] = categories
-        return strings[codes]
-
-    return property(decode, doc=f"the {name} column, as strings")
-
-
-for _name in COLUMNS:
-    setattr(IncidentTable, _name, _text_column(_name) if _name in TEXT else _number_column(_name))
-
-_DTYPES = {"replication": np.int32, "incident": np.int32, "escalated": bool}
-
-
-def code_dtype(categories: int) -> type:
-    return np.uint8 if categories <= 1 << 8 else np.uint16 if categories <= 1 << 16 else np.int32
-
-
-def encode(values) -> Coded:
-    """Strings as codes into their sorted distinct values."""
-    values = values.tolist() if isinstance(values, np.ndarray) else list(values)
-    categories = sorted(set(values))
-    index = {value: code for code, value in enumerate(categories)}
-    return Coded(np.array([index[v] for v in values], dtype=code_dtype(len(categories))), tuple(categories))
-
-
-def concat_coded(parts: list[Coded]) -> Coded:
-    """Coded columns one after the other, re-coded into the sorted union of their categories."""
-    categories = sorted(set().union(*(part.categories for part in parts)))
-    index = {value: code for code, value in enumerate(categories)}
-    dtype = code_dtype(len(categories))
-    recoded = [np.array([index[c] for c in part.categories], dtype=dtype)[part.codes] if part.categories
-               else part.codes.astype(dtype) for part in parts]
-    return Coded(np.concatenate(recoded) if recoded else np.zeros(0, dtype), tuple(categories))
-
-
-# Actions that set a column of the incident row: their kind in incident_table's loop.
-_ONSET, _DETECTED, _DECLARED, _ACKNOWLEDGED, _MITIGATED, _RESOLVED, _CLEANED_UP, _DELIVERED, _ESCALATED = range(9)
-_KIND = {"onset": _ONSET, "detected": _DETECTED, "declared": _DECLARED, "acknowledged": _ACKNOWLEDGED,
-         "mitigated": _MITIGATED, "resolved": _RESOLVED, "cleaned_up": _CLEANED_UP, "page_delivered": _DELIVERED,
-         "escalated": _ESCALATED}
-# A row while it is built: the TIMES (0-6), waited (7), mode, cause, severity, channel, responder, mitigation
-# (8-13), escalated (14).
-_NAN = math.nan
-_ROW = [_NAN] * 8 + [""] * 6 + [False]
-
-
-class IncidentRows:
-    """An event log that keeps only what the metrics need: one row per incident, updated as each event is
-    appended. It is the streaming form of `incident_table`, and the engine can log into it directly, so that
-    a run reduces its events as they happen instead of holding them.
-
-        rows = IncidentRows()
-        rows.append(event)      # an Event, or a plain tuple in Event's field order
-        rows.table()            # the IncidentTable of everything appended so far
-
-    A row starts with an incident's first event. The actions in `ignores` change no row once it exists, so
-    a log that always starts an incident with its onset (the engine's) may leave them out.
-    """
-
-    __slots__ = ("_by_replication", "_current", "_replication")
-    ignores = frozenset(ACTIONS) - set(_KIND)
-
-    def __init__(self):
-        self._by_replication: dict[int, dict[int, list]] = {}
-        self._replication, self._current = None, {}
-
-    def append(self, event) -> None:
-        time, replication, incident, _phase, action, actor, detail = event
-        if replication != self._replication:
-            self._current = self._by_replication.setdefault(replication, {})
-            self._replication = replication
-        row = self._current.get(incident)
-        if row is None:
-            row = self._current[incident] = _ROW.copy()
-        kind = _KIND.get(action)
-        if kind is None:
-            return
-        if kind == _ONSET:
-            row[0] = time
-            row[8], row[9], row[10] = detail["mode"], detail["cause"], detail["severity"]
-        elif kind == _DELIVERED:
-            row[7] = detail["waited"]
-        elif kind == _ESCALATED:
-            row[14] = True
-        else:
-            row[kind] = time
-            if kind == _DETECTED:
-                row[11] = detail["channel"]
-            elif kind == _ACKNOWLEDGED:
-                row[12] = actor
-            elif kind == _MITIGATED:
-                row[13] = detail["mitigation"]
-
-    def extend(self, events: Iterable) -> None:
-        append = self.append
-        for event in events:
-            append(event)
-
-    def __len__(self) -> int:
-        return sum(len(incidents) for incidents in self._by_replication.values())
-
-    def table(self) -> IncidentTable:
-        keys, rows = [], []
-        for replication in sorted(self._by_replication):
-            incidents = self._by_replication[replication]
-            for incident in sorted(incidents):
-                keys.append((replication, incident))
-                rows.append(incidents[incident])
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_ROW)
-        replications, incidents = (zip(*keys, strict=True) if keys else ((), ()))
-        data = {"replication": np.array(replications, dtype=np.int32),
-                "incident": np.array(incidents, dtype=np.int32), "escalated": np.array(columns[14], dtype=bool)}
-        for index, name in enumerate((*TIMES, "waited")):
-            data[name] = np.array(columns[index], dtype=float)
-        for index, name in enumerate(TEXT, 8):
-            data[name] = encode(columns[index])
-        return IncidentTable(**data)
-
-
-def incident_table(events: Iterable[Event]) -> IncidentTable:
-    """Reduce an event log (of any number of replications) to one row per incident.
-
-    `events` may be `Event`s or plain tuples in the same field order (what the engine logs internally).
-    """
-    rows = IncidentRows()
-    rows.extend(events)
-    return rows.table()
 
 
 def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.ndarray, int]:
@@ -441,3 +230,10 @@ def summarize(table: IncidentTable, replications: int, horizon: float | None = N
             out[metric] = stats(values, reps, replications, censored)
         del values, reps  # let one metric's values go before the next metric's are computed
     return out
+
+
+__all__ = [
+    "COLUMNS", "METRICS", "NUMBERS", "TEXT", "TIMES", "Coded", "IncidentRows", "IncidentTable", "Stats",
+    "code_dtype", "concat_coded", "encode", "exposure_ci", "incident_table", "mean_ci", "metric_values", "stats",
+    "summarize", "t_quantile",
+]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from simulator.events import Event
+from simulator.load import LoadTable, load_summary
 from simulator.metrics import METRICS, IncidentTable, Stats
 from simulator.scenario.model import Scenario
 
@@ -65,7 +66,7 @@ def _umask() -> int:
 
 
 def summary_document(scenario: Scenario, seed: int, replications: int, table: IncidentTable,
-                     stats: dict[str, Stats]) -> dict[str, Any]:
+                     stats: dict[str, Stats], load: LoadTable | None = None) -> dict[str, Any]:
     """The content of summary.json: what was run and every statistic, in minutes."""
     open_at_horizon = int(np.count_nonzero(np.isnan(table.mitigated)))
     return {
@@ -81,8 +82,10 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             "mitigation_policy": scenario.policy.mitigation if isinstance(scenario.policy.mitigation, str)
             else list(scenario.policy.mitigation),
             # For reports: who the timelines name, and what the postmortem draft may say about the policy.
-            "responder_names": list(scenario.team.names),
-            "secondary": scenario.team.secondary.name,
+            "responder_names": list(scenario.team.names) if scenario.team.escalation is None
+            else [person.name for person in scenario.team.person_list],
+            "secondary": scenario.team.secondary.name if scenario.team.secondary and not scenario.team.escalation
+            else None,
             "escalate_after_minutes": scenario.team.escalate_after,
             "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
             "postmortem_severities": list(scenario.policy.postmortem.severities),
@@ -97,6 +100,7 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             key: {"label": label, "definition": f"{what}: {span}", **stats[key].as_dict()}
             for key, (label, what, span) in METRICS.items()
         },
+        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
     }
 
 

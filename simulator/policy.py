@@ -2,7 +2,8 @@
 
 The engine asks; a policy answers. `AutomaticPolicy` answers from the scenario (and the dice already thrown
 for the incident); a trainer's interactive policy can ask a person at a terminal instead, and the engine
-cannot tell the difference.
+cannot tell the difference. The engine knows `AutomaticPolicy`'s answers in advance and plays them without
+asking; any other policy is asked at the moment each decision arises.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from simulator.scenario.model import MitigationName, Scenario
+from simulator.scenario.model import Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,39 +23,43 @@ class Situation:
     mode: str
     severity: str
     channel: str
-    offered: tuple[MitigationName, ...]
-    tried: tuple[MitigationName, ...] = ()
+    offered: tuple[str, ...]
+    tried: tuple[str, ...] = ()
+    level: int = 0
+    """The escalation level paged so far (0 for the first)."""
 
 
 class Policy(Protocol):
-    """The three decisions of the lifecycle. Times are minutes."""
+    """The decisions of the lifecycle. Times are minutes."""
 
     def declare_after(self, situation: Situation, drawn: float) -> float:
         """How long after detection to declare the incident (`drawn` is the scenario's draw for it)."""
 
     def escalate_after(self, situation: Situation) -> float:
-        """How long to wait for an acknowledgement before escalating the page."""
+        """How long to wait for an acknowledgement at `situation.level` before notifying the next level."""
 
-    def next_mitigation(self, situation: Situation) -> MitigationName:
+    def next_mitigation(self, situation: Situation) -> str:
         """Which mitigation to try next, given what has been tried; must be one of `situation.offered`."""
 
 
 class AutomaticPolicy:
-    """Plays the scenario's policy as written: declare after the drawn delay, escalate after the team's
+    """Plays the scenario's policy as written: declare after the drawn delay, escalate after each level's
     timeout, try mitigations in the configured order and debug live when nothing else is left."""
 
     def __init__(self, scenario: Scenario):
-        self._order = scenario.policy.mitigation_order
-        self._escalate_after = scenario.team.escalate_after
+        self._scenario = scenario
+        self._modes = {mode.name: mode for mode in scenario.failure_modes}
+        self._after = tuple(level.after if level.after is not None else scenario.team.escalate_after
+                            for level in scenario.team.levels)
 
     def declare_after(self, situation: Situation, drawn: float) -> float:
         return drawn
 
     def escalate_after(self, situation: Situation) -> float:
-        return self._escalate_after
+        return self._after[situation.level]
 
-    def next_mitigation(self, situation: Situation) -> MitigationName:
-        for name in self._order:
+    def next_mitigation(self, situation: Situation) -> str:
+        for name in self._scenario.mitigation_order(self._modes[situation.mode]):
             if name in situation.offered and name not in situation.tried:
                 return name
         return "debug"

@@ -6,7 +6,7 @@ back reduced to its incident table (a few dozen bytes an incident), plus its eve
 and chunks are taken in replication order. So:
 
 - results are byte-identical for any number of workers, any executor and any chunk size: replication r
-  always draws from the streams of index r, and the chunks are put together in order;
+  always plays the dice of index r (simulator.dice), and the chunks are put together in order;
 - memory stays flat: no run holds every replication's event log. With `events_to`, the log is written to
   that file chunk by chunk (atomically: the file appears, complete, when the run ends); with `keep_events`,
   it is kept in memory, which is only sensible for small runs.
@@ -28,6 +28,7 @@ from simulator import executors
 from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.load import LoadRows, LoadTable
 from simulator.metrics import (
     COLUMNS,
     TEXT,
@@ -41,7 +42,6 @@ from simulator.metrics import (
 )
 from simulator.policy import AutomaticPolicy
 from simulator.scenario.model import Scenario
-from simulator.streams import Streams
 
 Progress = Callable[[int], None]
 
@@ -60,7 +60,8 @@ NO_EVENTS, KEEP_EVENTS, JSONL_EVENTS = "none", "keep", "jsonl"
 @dataclass(frozen=True)
 class Results:
     """What a simulation produced. `events` is None unless the run kept the event log in memory;
-    `events_path` names the events.jsonl the run wrote, if it wrote one."""
+    `events_path` names the events.jsonl the run wrote, if it wrote one; `load` is each person's on-call load
+    per replication (simulator.load)."""
 
     scenario: Scenario
     seed: int
@@ -68,6 +69,7 @@ class Results:
     incidents: IncidentTable
     events: tuple[Event, ...] | None
     events_path: Path | None = None
+    load: LoadTable | None = None
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
@@ -93,28 +95,51 @@ def _engine(scenario: Scenario, policy: PolicyFactory) -> Engine:
     return cached[1]
 
 
+class Reductions:
+    """The two reductions of a run's log, fed by one `append`: incident rows and on-call load."""
+
+    __slots__ = ("ignores", "load", "rows")
+
+    def __init__(self):
+        self.rows, self.load = IncidentRows(), LoadRows()
+        self.ignores = IncidentRows.ignores - LoadRows.wants
+
+    def append(self, event) -> None:
+        self.rows.append(event)
+        if event[4] in LoadRows.wants:
+            self.load.append(event)
+
+    def extend(self, events) -> None:
+        for event in events:
+            self.append(event)
+
+    def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable]:
+        scenario = engine.scenario
+        return self.rows.table(), self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar,
+                                                  scenario.horizon)
+
+
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
-               events: str = NO_EVENTS) -> tuple[IncidentTable, Any]:
-    """Replications first..stop-1 reduced to their incident table, with their events when asked for: as raw
-    records (KEEP_EVENTS) or as the bytes of their lines of events.jsonl (JSONL_EVENTS)."""
+               events: str = NO_EVENTS) -> tuple[IncidentTable, LoadTable, Any]:
+    """Replications first..stop-1 reduced to their incident table and on-call load, with their events when asked
+    for: as raw records (KEEP_EVENTS) or as the bytes of their lines of events.jsonl (JSONL_EVENTS)."""
     engine = _engine(scenario, policy)
-    rng = Streams(seed)
-    rows = IncidentRows()
-    if events == NO_EVENTS:  # the engine logs straight into the reduction: no event is kept
+    reductions = Reductions()
+    if events == NO_EVENTS:  # the engine logs straight into the reductions: no event is kept
         for replication in range(first, stop):
-            engine.play(rng.at(replication), replication, rows)
-        return rows.table(), None
+            engine.play(seed, replication, reductions)
+        return (*reductions.tables(engine, first, stop), None)
     kept: list = []
     if events == JSONL_EVENTS:
         from simulator.outputs import event_lines
     for replication in range(first, stop):
-        log = engine.play(rng.at(replication), replication)
-        rows.extend(log)
+        log = engine.play(seed, replication)
+        reductions.extend(log)
         if events == KEEP_EVENTS:
             kept.extend(log)
         else:
             kept.append(event_lines(log))
-    return rows.table(), kept if events == KEEP_EVENTS else "".join(kept).encode("utf-8")
+    return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else "".join(kept).encode("utf-8"))
 
 
 _worker_scenario: tuple[Scenario, PolicyFactory] | None = None
@@ -206,18 +231,20 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
 
             handle = stack.enter_context(atomic_open(Path(events_to), "wb"))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
-        for (_, stop), (table, events) in zip(ranges, done, strict=True):
+        loads = []
+        for (_, stop), (table, load, events) in zip(ranges, done, strict=True):
             builder.add(table)
+            loads.append(load)
             if mode == KEEP_EVENTS:
                 kept.extend(map(Event._make, events))
             elif mode == JSONL_EVENTS:
                 handle.write(events)
-            del table, events
+            del table, load, events
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
                    tuple(kept) if mode == KEEP_EVENTS else None,
-                   Path(events_to) if events_to is not None else None)
+                   Path(events_to) if events_to is not None else None, LoadTable.concat(loads))
 
 
 def _portable(policy) -> bool:

@@ -70,7 +70,7 @@ def truths(scenario):
     for mode in scenario.failure_modes:
         (_, channel), = mode.detection.channels()
         out[(mode.name, "detection")] = channel.delay
-        out[(mode.name, "mitigation")] = mode.mitigations.debug.duration
+        out[(mode.name, "mitigation")] = mode.mitigations["debug"].duration
     out[("all modes", "acknowledgement")] = scenario.team.acknowledge
     out[("all modes", "declaration")] = scenario.policy.declare_after
     out[("all modes", "confirmation")] = scenario.policy.confirm

@@ -75,6 +75,7 @@ def test_one_incident_minute_by_minute():
         (4334, "response", "mitigation_started", "Ops lead"),
         (4342, "response", "mitigated", "Ops lead"),
         (4352, "resolution", "resolved", "on-call #1"),
+        (4352, "resolution", "stood_down", "on-call #1"),
         (4412, "resolution", "cleaned_up", "Ops lead"),
         (4412, "learning", "postmortem_skipped", "Incident Commander"),
     ]
@@ -83,10 +84,13 @@ def test_one_incident_minute_by_minute():
     details = {e.action: e.detail for e in events}
     assert details["onset"] == {"mode": "bad-deploy", "cause": "deployment", "severity": "SEV3"}
     assert details["detected"] == {"channel": "monitoring"}
-    assert details["page_delivered"] == {"waited": 0.0}
+    assert details["paged"] == {"level": 1}
+    assert details["page_delivered"] == {"level": 1, "waited": 0.0}
+    assert details["acknowledged"] == {"level": 1, "waited": 0.0}
     assert details["role_assigned"] == {"role": "Incident Commander"}
     assert details["roles_assembled"] == {"roles": "Ops lead, Comms lead, Scribe"}
     assert details["mitigation_started"] == details["mitigated"] == {"mitigation": "rollback"}
+    assert details["stood_down"] == {"since": 4332}
     assert details["postmortem_skipped"] == {"severity": "SEV3"}
 
 
@@ -127,14 +131,16 @@ def test_the_seed_does_not_matter_when_nothing_is_random():
 def test_a_missed_page_escalates_to_the_secondary():
     s = scenario(team="  miss_probability: 1\n  escalate_after: 15m\n  secondary: {name: Chen, acknowledge: 7m}")
     events = play(s, seed=1, replication=0)
-    assert timeline(events)[3:9] == [
+    assert timeline(events)[3:10] == [
         (4329, "response", "paged", "pager"),
         (4329, "response", "page_delivered", "on-call #1"),
         (4344, "response", "page_missed", "on-call #1"),  # escalate_after after the page
-        (4344, "response", "escalated", "Chen"),
+        (4344, "response", "escalated", "pager"),
+        (4344, "response", "page_delivered", "Chen"),
         (4351, "response", "acknowledged", "Chen"),  # the secondary's acknowledgement
         (4351, "response", "role_assigned", "Chen"),
     ]
+    assert [e.detail for e in events if e.action == "escalated"] == [{"level": 2, "to": ["Chen"]}]
     table = incident_table(events)
     assert table.escalated.tolist() == [True]
     assert table.responder.tolist() == ["Chen"]
@@ -159,11 +165,32 @@ failure_modes:
     assert [e.actor for e in events if e.action == "acknowledged"] == ["secondary on-call"]
 
 
-def test_an_acknowledgement_slower_than_the_escalation_timeout_escalates_too():
+def test_a_slow_acknowledgement_escalates_and_the_primary_can_still_answer_first():
     events = play(scenario(team="  escalate_after: 2m"), seed=1, replication=0)  # acknowledge takes 3m
-    actions = [(t, a, who) for t, _, a, who in timeline(events) if a in ("page_missed", "escalated", "acknowledged")]
-    assert actions == [(4331, "page_missed", "on-call #1"), (4331, "escalated", "secondary on-call"),
-                       (4336, "acknowledged", "secondary on-call")]  # the secondary's default: 5m
+    paging = [(t, a, who) for t, _, a, who in timeline(events) if a in ("page_delivered", "page_missed", "escalated",
+                                                                         "acknowledged")]
+    assert paging == [(4329, "page_delivered", "on-call #1"),
+                      (4331, "page_missed", "on-call #1"), (4331, "escalated", "pager"),
+                      (4331, "page_delivered", "secondary on-call"),  # who would answer 5m later, at 4336
+                      (4332, "acknowledged", "on-call #1")]  # the primary, still able to answer, is first
+    table = incident_table(events)
+    assert table.escalated.tolist() == [True]
+    assert table.level.tolist() == [1]
+    assert metrics(events)["mtta"].mean == 5 + 3  # escalating changed nothing: the primary answered anyway
+
+
+def test_both_levels_answer_and_the_first_to_acknowledge_takes_the_incident():
+    """The primary takes 3m; the page escalates after 1m to the secondary, who takes 1m: 2m < 3m."""
+    s = scenario(team="  escalate_after: 1m\n  secondary: {name: Chen, acknowledge: 1m}")
+    events = play(s, seed=1, replication=0)
+    paging = [(t, a, who) for t, _, a, who in timeline(events) if a in ("page_delivered", "escalated",
+                                                                         "acknowledged", "stood_down")]
+    assert paging == [(4329, "page_delivered", "on-call #1"), (4330, "escalated", "pager"),
+                      (4330, "page_delivered", "Chen"), (4331, "acknowledged", "Chen"),
+                      (4351, "stood_down", "Chen")]  # 4331 + 2 + 8 + 10: only Chen was ever held
+    table = incident_table(events)
+    assert table.responder.tolist() == ["Chen"]
+    assert table.level.tolist() == [2]
 
 
 def test_a_rollback_that_fails_costs_its_time_then_debugging_restores_service():
@@ -207,7 +234,8 @@ def test_a_rollback_does_not_apply_when_no_deployment_caused_the_failure():
     events = play(s, seed=1, replication=0)
     failed = [e for e in events if e.action == "mitigation_failed"]
     assert [(e.time, e.detail) for e in failed] == [
-        (4342, {"mitigation": "rollback", "reason": "nothing to roll back: the cause was config, not a deployment"})
+        (4342, {"mitigation": "rollback",
+                "reason": "rollback helps only with deployment failures; the cause was config"})
     ]
     assert metrics(events)["mttr"].mean == 4 + 5 + 3 + 2 + 8 + 60
 
@@ -246,7 +274,7 @@ def test_the_policy_chooses_the_order(order, mttr):
 
 
 def two_modes(responders):
-    return scenario(team=f"  responders: {responders}", modes="""
+    return scenario(team=f"  responders: {responders}\n  secondary: null", modes="""
   - name: first
     cause: deployment
     every: 3d
@@ -273,6 +301,7 @@ def test_an_incident_waits_for_the_only_responder_exactly_the_rest_of_the_first_
         (4355, "response", "acknowledged", "on-call #1"),
     ]
     assert [e.detail["waited"] for e in events if e.action == "page_delivered"] == [0.0, 13.0]
+    assert [e.detail["waited"] for e in events if e.action == "acknowledged"] == [0.0, 13.0]
     table = incident_table(events)
     assert table.waited.tolist() == [0.0, 13.0]
     assert table.mode.tolist() == ["first", "second"]
@@ -298,17 +327,20 @@ def test_responders_go_by_their_names():
     [
         ("3d 2m", "failing", ()),
         ("3d 7m", "detected", ("mttd",)),
-        ("3d 15m", "mitigating (rollback)", ("mttd", "mtta")),
-        ("3d 25m", "confirming", ("mttd", "mtta", "mttr")),
-        ("3d 1h", "cleaning up", ("mttd", "mtta", "mttr", "time_to_resolve")),
+        ("3d 15m", "mitigating", ("mttd", "mtta")),
+        ("3d 25m", "restored", ("mttd", "mtta", "mttr")),
+        ("3d 1h", "resolved", ("mttd", "mtta", "mttr", "time_to_resolve")),
     ],
 )
 def test_an_incident_open_at_the_horizon_is_logged_and_counted_censored(horizon, state, reached):
     s = scenario(horizon=horizon)
     events = play(s, seed=1, replication=0)
     last = events[-1]
-    assert (last.time, last.action, last.actor, last.detail) == (
-        s.horizon, "open_at_horizon", "system", {"state": state})
+    assert (last.time, last.action, last.actor, last.detail["state"]) == (
+        s.horizon, "open_at_horizon", "system", state)
+    # who was still working on it, and since when: their on-call load runs to the horizon
+    working = {"on-call #1": 4332} if state in ("mitigating", "restored") else None
+    assert last.detail.get("working") == working
     assert [e.action for e in events].count("open_at_horizon") == 1
     assert all(e.time <= s.horizon for e in events)
     stats = metrics(events)
@@ -320,7 +352,7 @@ def test_an_incident_open_at_the_horizon_is_logged_and_counted_censored(horizon,
 
 def test_an_incident_waiting_for_its_postmortem_at_the_horizon_is_open_but_restored():
     events = play(scenario(horizon="4d", mode="    severity: SEV1"), seed=1, replication=0)
-    assert (events[-1].action, events[-1].detail) == ("open_at_horizon", {"state": "awaiting postmortem"})
+    assert (events[-1].action, events[-1].detail) == ("open_at_horizon", {"state": "cleaned up"})
     assert metrics(events)["mttr"].censored == 0
 
 
@@ -455,13 +487,15 @@ class Hasty(AutomaticPolicy):
 
 def test_the_engine_asks_the_policy_at_each_decision_point():
     events = play(scenario(), seed=1, replication=0, policy=Hasty)
-    assert timeline(events)[2:9] == [
+    assert timeline(events)[2:11] == [
         (4324, "detection", "declared", "on-call"),
         (4324, "response", "paged", "pager"),
         (4324, "response", "page_delivered", "on-call #1"),
         (4325, "response", "page_missed", "on-call #1"),  # acknowledge takes 3m, the policy waits 1m
-        (4325, "response", "escalated", "secondary on-call"),
-        (4330, "response", "acknowledged", "secondary on-call"),
-        (4330, "response", "role_assigned", "secondary on-call"),
+        (4325, "response", "escalated", "pager"),
+        (4325, "response", "page_delivered", "secondary on-call"),  # who takes 5m: the primary is first
+        (4326, "response", "page_missed", "secondary on-call"),  # the last level's minute is up as well
+        (4327, "response", "acknowledged", "on-call #1"),
+        (4327, "response", "role_assigned", "on-call #1"),
     ]
     assert [e.detail["mitigation"] for e in events if e.action == "mitigated"] == ["debug"]

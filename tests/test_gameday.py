@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from simulator.cli import app
 from simulator.errors import DrillsimError
 from simulator.history.format import read_history
 from simulator.history.plan import plan_gameday
-from simulator.history.simulated import Conditions, select, simulate_phases, under_load, wall_hours
+from simulator.history.simulated import PERIODS, Conditions, period_at, periods_of, select, simulate_phases, under_load
 from simulator.metrics import incident_table
 from simulator.scenario.bundled import default_scenario
 
@@ -59,13 +59,13 @@ def test_a_lognormal_phase_gives_its_quantiles(known):
 def test_who_is_on_call_comes_from_the_team(known):
     plan = plan_gameday(known, "db", minimum=100)
     assert plan.on_call.primaries == ("Ana", "Ben", "Cleo", "Dev", "Eli")
-    assert plan.on_call.secondary == "Fran" and plan.on_call.escalate_after == 60
+    assert plan.on_call.next_level.who == ("Fran",) and plan.on_call.pages[0].after == 60
     assert any("page Fran by hand" in c.action for c in plan.cues)
 
 
 def test_the_hint_is_the_first_mitigation_the_policy_tries():
     plan = plan_gameday(load_scenario(default_scenario()), "bad-deploy", replications=200)
-    assert plan.hint == "roll back the last deployment"
+    assert plan.hint == "roll back the latest deployment"  # the catalogue's description of rollback
 
 
 def test_an_unknown_mode_says_which_exist(known):
@@ -80,7 +80,7 @@ name: One busy responder
 horizon: 60d
 replications: 10
 seed: 1
-team: {responders: 1, acknowledge: 3m}
+team: {responders: 1, acknowledge: 3m, secondary: null}   # no one to escalate to: pages wait
 policy: {declare_after: 2m, confirm: 10m}
 failure_modes:
   - name: db
@@ -117,13 +117,18 @@ def test_under_load_is_another_incident_of_the_same_replication_still_open():
     assert by_key == {(0, 10.0): False, (0, 40.0): True, (0, 60.0): False, (0, 70.0): True, (1, 65.0): False}
 
 
-def test_the_hour_of_day_is_one_argument_away(known):
-    table = table_of([(0, 0.0, 10.0), (0, 59.0, 70.0), (0, 60.0, 70.0), (0, 24 * 60 + 30.0, 24 * 60 + 40)])
-    assert wall_hours(known, table.onset).tolist() == [9, 9, 10, 9]  # the scenario starts at 09:00
-    held = select(table, known, Conditions("db", hour=9, load="any"), by_hour=True)
-    assert held.tolist() == [True, True, False, True]
-    pooled = select(table, known, Conditions("db", hour=9, load="any"), by_hour=False)
-    assert pooled.all()
+def test_periods_of_the_day_follow_the_scenarios_clock(known):
+    """The fixture starts on Monday 2 March 2026 at 09:00 (UTC): business hours 09:00-17:00 on weekdays,
+    night 23:00-07:00."""
+    minutes = np.array([0.0, 7 * 60 + 59, 8 * 60, 14 * 60, 22 * 60 - 1, 5 * 1440 + 60])
+    assert [PERIODS[i] for i in periods_of(known, minutes)] == [
+        "business_hours", "business_hours", "out_of_hours", "night", "night", "out_of_hours"]
+    for minute in minutes:
+        moment = datetime(2026, 3, 2, 9, 0, tzinfo=UTC) + timedelta(minutes=float(minute))
+        assert PERIODS[periods_of(known, np.array([minute]))[0]] == period_at(known, moment)
+    table = table_of([(0, 0.0, 10.0), (0, 14 * 60.0, 14 * 60 + 10), (0, 8 * 60.0, 8 * 60 + 10)])
+    held = select(table, known, Conditions("db", period="night", load="any"))
+    assert held.tolist() == [False, True, False]
 
 
 def test_the_command_writes_the_plan_the_figure_and_the_drill_log(tmp_path):

@@ -30,12 +30,13 @@ def life(replication, incident, onset, *, detected=None, acknowledged=None, wait
         out += [event(detected, "detection", "detected", channel, {"channel": channel}),
                 event(detected, "detection", "declared", "on-call"),
                 event(detected, "response", "paged", "pager"),
-                event(detected + waited, "response", "page_delivered", "Ana", {"waited": waited})]
+                event(detected + waited, "response", "page_delivered", "Ana", {"level": 1, "waited": waited})]
     if escalated:
-        out += [event(detected + waited + 15, "response", "page_missed", "Ana"),
-                event(detected + waited + 15, "response", "escalated", responder)]
+        out += [event(detected + waited + 15, "response", "page_missed", "Ana", {"level": 1}),
+                event(detected + waited + 15, "response", "escalated", "pager", {"level": 2, "to": [responder]})]
     if acknowledged is not None:
-        out += [event(acknowledged, "response", "acknowledged", responder)]
+        out += [event(acknowledged, "response", "acknowledged", responder,
+                      {"level": 2 if escalated else 1, "waited": waited})]
     if mitigated is not None:
         out += [event(mitigated - 5, "response", "mitigation_started", "Ops lead", {"mitigation": "rollback"}),
                 event(mitigated, "response", "mitigated", "Ops lead", {"mitigation": "rollback"})]

@@ -117,7 +117,7 @@ def test_timeline_figure(results):
     title, axes, legend = labels(figure)
     assert title.startswith(f"Timeline of replication {replication}: ")
     assert axes == ["time (wall-clock time; the simulated period starts Mon 5 Jan 2026 09:00)"]
-    assert "mitigate (→ service restored)" in legend and "responder working" in legend
+    assert "mitigate (→ service restored)" in legend and "working the incident" in legend
     gantt = figure.axes[1]
     rows = [t.get_text() for t in gantt.get_yticklabels()]
     assert any(row.startswith("INC-") for row in rows)

@@ -42,13 +42,15 @@ failure_modes:
       debug: {duration: 2h}
 """
 
-# One unnamed responder, a failure every 30 minutes that takes hours to fix: pages queue.
+# One unnamed responder and nobody to escalate to, a failure every 30 minutes that takes hours to fix: pages
+# queue.
 QUEUE = """
 name: Queueing drill
 horizon: 6h
 replications: 1
 team:
   responders: 1
+  secondary: null
   acknowledge: 1m
   escalate_after: 15m
 policy:

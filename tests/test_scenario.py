@@ -82,8 +82,8 @@ def test_the_fixtures_base_scenario_is_valid():
     assert mode.interarrival.mean == 3 * 1440
     assert mode.detection.monitoring.probability == 0.9
     assert mode.detection.customer_report.probability == 1.0  # the default
-    assert mode.mitigations.rollback.success == 0.9
-    assert mode.mitigations.debug.duration.value == 60.0
+    assert mode.mitigations["rollback"].success == 0.9
+    assert mode.mitigations["debug"].duration.value == 60.0
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r not in ("empty_file", "not_a_mapping")])
@@ -109,7 +109,7 @@ failure_modes:
     assert scenario.team.acknowledge.value == 3.0
     assert scenario.team.escalate_after == 15.0
     assert scenario.policy.declare_after.value == 5.0
-    assert scenario.policy.mitigation_order == ("rollback", "failover", "drain", "debug")
+    assert scenario.policy.mitigation_order(tuple(scenario.catalogue)) == ("rollback", "failover", "drain", "debug")
     assert scenario.policy.postmortem.severities == ("SEV1", "SEV2")
     mode = scenario.failure_modes[0]
     assert mode.severities == (("SEV3", 1.0),)
@@ -134,7 +134,8 @@ def test_severity_weights_are_normalised():
 )
 def test_mitigation_order(mitigation, order):
     text = VALID.read_text().replace("  declare_after: 5m", f"  declare_after: 5m\n  mitigation: {mitigation}")
-    assert parse_scenario(text).policy.mitigation_order == order
+    scenario = parse_scenario(text)
+    assert scenario.policy.mitigation_order(tuple(scenario.catalogue)) == order
 
 
 def test_slo_burn_alert_fires_after_the_time_the_workbook_gives():
@@ -182,11 +183,11 @@ def test_every_problem_of_a_file_is_listed_in_file_order():
 
 
 def test_a_key_like_no_other_gets_no_suggestion():
-    text = VALID.read_text().replace("  responders: 2", "  responders: 2\n  rotation: weekly")
+    text = VALID.read_text().replace("  responders: 2", "  responders: 2\n  holidays: weekly")
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, file="s.yaml")
     (problem,) = caught.value.problems
-    assert str(problem) == "s.yaml:7:3: team.rotation: unknown field 'rotation'"
+    assert str(problem) == "s.yaml:7:3: team.holidays: unknown field 'holidays'"
 
 
 @pytest.mark.parametrize(
@@ -205,13 +206,14 @@ def test_did_you_mean(replace, by, expected):
     assert any(expected in p.message for p in caught.value.problems), [str(p) for p in caught.value.problems]
 
 
-def test_a_union_that_nothing_fits_is_one_problem():
-    """A list of mitigations with one unknown name: the problem names the item, not every union member."""
+def test_an_unknown_mitigation_in_the_order_is_one_problem_at_its_item():
+    """A list of mitigations with one unknown name: the problem names the item and the known names."""
     text = VALID.read_text().replace("  declare_after: 5m", "  declare_after: 5m\n  mitigation: [rollback, bogus]")
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, file="s.yaml")
     assert [str(p) for p in caught.value.problems] == [
-        "s.yaml:10:26: policy.mitigation[1]: must be one of 'rollback', 'failover', 'drain' or 'debug' (got 'bogus')"
+        "s.yaml:10:26: policy.mitigation[1]: no mitigation is called 'bogus' (known: rollback, failover, drain, "
+        "debug)"
     ]
 
 

@@ -90,7 +90,7 @@ def test_paths_reach_list_items_by_index_and_by_name():
     by_name = source().with_overrides({"failure_modes.bad-deploy.mitigations.rollback.success": 0.5})
     by_index = source().with_overrides({"failure_modes[0].mitigations.rollback.success": 0.5})
     assert by_name == by_index
-    assert by_name.failure_modes[0].mitigations.rollback.success == 0.5
+    assert by_name.failure_modes[0].mitigations["rollback"].success == 0.5
 
 
 def test_fields_missing_from_the_file_can_be_set():
@@ -102,9 +102,9 @@ def test_fields_missing_from_the_file_can_be_set():
 def test_a_whole_distribution_can_be_replaced_and_a_field_inside_one_changed():
     s = source()
     replaced = s.with_overrides({"failure_modes.bad-deploy.mitigations.debug.duration": "30m"})
-    assert replaced.failure_modes[0].mitigations.debug.duration.mean == 30
+    assert replaced.failure_modes[0].mitigations["debug"].duration.mean == 30
     changed = s.with_overrides({"failure_modes.bad-deploy.mitigations.debug.duration.median": "2h"})
-    assert changed.failure_modes[0].mitigations.debug.duration.median == 120
+    assert changed.failure_modes[0].mitigations["debug"].duration.median == 120
 
 
 def test_an_unknown_path_says_did_you_mean_with_the_line_of_the_override():

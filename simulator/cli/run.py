@@ -46,7 +46,7 @@ def run(
 
     from simulator import api
     from simulator.report.progress import RunProgress
-    from simulator.report.table import metrics_table
+    from simulator.report.table import load_table, metrics_table
     from simulator.units import format_duration
 
     if report and out is None:
@@ -67,6 +67,11 @@ def run(
         + (f", {open_count} not restored at the horizon" if open_count else "")
     )
     console.print(metrics_table(stats, title=heading))
+    if results.load is not None:
+        from simulator.load import load_summary
+
+        console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
+                                 title="On-call load per person (mean per replication)"))
     if not quiet:
         console.print(
             "[dim]Durations are heavy-tailed: compare the median with the mean. The interval is that of the "

@@ -1,144 +1,89 @@
-"""One incident as a SimPy process walking the four lifecycle phases.
+"""One incident as a SimPy process walking the four lifecycle phases, and the states it moves through.
 
 The states of an incident and how it moves between them (each move is an event in the log):
 
-    failing ──detected──▶ detected ──declared──▶ declared ──page_delivered──▶ paged
-      (waits for a channel)     (waits to declare)        (waits for a free responder)
-    paged ──acknowledged──▶ responding ──mitigated──▶ restored ──resolved──▶ resolved
-      (page_missed/escalated on the way)   (mitigation_started / mitigation_failed repeat)
-    resolved ──cleaned_up──▶ cleaned up ──postmortem_held / postmortem_skipped──▶ closed
+    failing ──detected──▶ detected ──declared──▶ declared ──paged──▶ paged
+      (waits for a channel)   (waits to declare)          (the pager notifies level after level; everyone
+                                                           notified can still answer: page_delivered,
+                                                           page_missed, escalated)
+    paged ──acknowledged──▶ responding ──roles_assembled──▶ mitigating
+    mitigating ──mitigation_failed──▶ mitigating (the next option) ──mitigated──▶ restored
+    responding, mitigating or restored ──preempted──▶ preempted ──resumed──▶ as before (a SEV1 took the
+                                                           responder; the work goes on where it stopped)
+    responding, mitigating or restored ──handover──▶ the same state (a shift ended; the incoming person works on)
+    restored ──resolved──▶ resolved ──cleaned_up──▶ cleaned up ──postmortem_held──▶ closed
+                                                   (or postmortem_skipped at clean-up: closed at once)
 
-An incident still short of `closed` when the horizon comes is logged `open_at_horizon` with its state, so
-that every metric it has not reached yet is counted as censored, never silently dropped.
+Along the way `status_update` events tell stakeholders how it goes (from declaration until restoration), and
+`stood_down` events mark each person's release from the incident. An incident still short of `closed` when
+the horizon comes is logged `open_at_horizon` with its state, so that every metric it has not reached yet is
+counted as censored, never silently dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from simulator.engine import detection, learning, mitigation, resolution, response
-from simulator.engine.cards import Card
-from simulator.policy import AutomaticPolicy, Policy, Situation
-from simulator.scenario.model import MITIGATIONS
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import simpy
-
-    from simulator.engine.responders import OnCallPool
-    from simulator.scenario.model import Scenario
-
-Record = tuple[float, int, int, str, str, str, "dict[str, Any] | None"]
-"""An event of the log as a plain tuple, in the field order of events.Event (which it becomes on the way out)."""
+    from simulator.dice import IncidentDice
+    from simulator.engine.chain import Chain
+    from simulator.engine.rules import ModeRules
 
 
-@dataclass(slots=True)
+class State(StrEnum):
+    """Where an incident stands. The report reads these from `open_at_horizon` events."""
+
+    FAILING = "failing"
+    DETECTED = "detected"
+    DECLARED = "declared"
+    PAGED = "paged"
+    RESPONDING = "responding"
+    MITIGATING = "mitigating"
+    PREEMPTED = "preempted"
+    RESTORED = "restored"
+    RESOLVED = "resolved"
+    CLEANED_UP = "cleaned up"
+    CLOSED = "closed"
+
+
+STATE_AFTER = {
+    "onset": State.FAILING, "detected": State.DETECTED, "declared": State.DECLARED, "paged": State.PAGED,
+    "acknowledged": State.RESPONDING, "roles_assembled": State.MITIGATING, "mitigation_started": State.MITIGATING,
+    "preempted": State.PREEMPTED, "resumed": State.MITIGATING, "mitigated": State.RESTORED,
+    "resolved": State.RESOLVED, "cleaned_up": State.CLEANED_UP, "postmortem_held": State.CLOSED,
+    "postmortem_skipped": State.CLOSED,
+}
+"""The state each action leads to (actions not named here leave the state as it was)."""
+
+
+@dataclass(slots=True, eq=False)
 class Incident:
-    """A live incident: its number, its dice and the state it has reached."""
+    """A live incident: its number, its failure mode, its dice and how far it has come."""
 
     number: int
-    card: Card
-    state: str = "failing"
+    onset: float
+    rules: ModeRules
+    severity: str
+    rank: int  # 1 for SEV1
+    dice: IncidentDice
+    state: State = State.FAILING
     phase: str = "detection"
-    responder: str = ""
+    declared: float = 0.0
+    restored: float | None = None
+    responder: int | None = None  # the person working it (index into the roster), once acknowledged
+    level: int = 0  # the escalation level of the responder
+    commander: int | None = None  # a separate Incident Commander, if one took the role
+    comms: int | None = None  # a separate Comms lead, if one took the role
+    abstract_roles: bool = True  # no `roles` in the scenario: Ops, Comms and Scribe join as unnamed people
+    pages: int = 0  # pages opened (the first, then one per resumption)
+    preemptible: bool = False  # its responder is at work on it, and may be taken by a more severe incident
+    handovers: int = 0
+    since: dict[int, float] = field(default_factory=dict)  # person → when they started working on it
+    chain: Chain | None = None
+    process: object = None
 
-
-class Rules:
-    """What stays the same for every incident of a scenario under one policy, worked out once.
-
-    A policy that is exactly `AutomaticPolicy` answers from the scenario alone (declare after the drawn delay,
-    escalate after the team's timeout, try the offered mitigations in the configured order), so its answers
-    are asked once per failure mode here instead of at every decision point. Any other policy is asked live,
-    with the incident's situation, every time.
-    """
-
-    __slots__ = ("escalate_after", "postmortem_severities", "secondary", "sequences")
-
-    def __init__(self, scenario: Scenario, policy: Policy):
-        self.secondary = scenario.team.secondary.name
-        self.postmortem_severities = frozenset(scenario.policy.postmortem.severities)
-        self.escalate_after: float | None = None
-        self.sequences: dict[str, tuple[str, ...]] | None = None
-        if type(policy) is AutomaticPolicy:
-            self.escalate_after = scenario.team.escalate_after
-            self.sequences = {mode.name: _sequence(policy, mode) for mode in scenario.failure_modes}
-
-
-def _sequence(policy: Policy, mode) -> tuple[str, ...]:
-    """The mitigations `policy` tries on `mode`, in order, when each fails: ends with debug, which always works."""
-    offered = tuple(name for name in MITIGATIONS if getattr(mode.mitigations, name) is not None)
-    tried: list[str] = []
-    while True:
-        choice = policy.next_mitigation(Situation(0, 0.0, mode.name, "", "", offered, tuple(tried)))
-        if choice not in offered or choice in tried:
-            choice = "debug"
-        tried.append(choice)
-        if choice == "debug":
-            return tuple(tried)
-
-
-@dataclass(slots=True)
-class Drill:
-    """What every incident process of one replication shares: clock, log, pool, policy, people."""
-
-    env: simpy.Environment
-    scenario: Scenario
-    policy: Policy
-    pool: OnCallPool
-    replication: int
-    names: tuple[str, ...]
-    log: Any = field(default_factory=list)
-    """A list of Records, or anything else with `append`; a log with an `ignores` set of actions (such as
-    metrics.IncidentRows) is not sent those actions at all."""
-    rules: Rules | None = None
-    ignores: frozenset[str] = field(init=False, default=frozenset())
-
-    def __post_init__(self):
-        if self.rules is None:
-            self.rules = Rules(self.scenario, self.policy)
-        self.ignores = frozenset(getattr(self.log, "ignores", ()))
-
-    def record(self, incident: Incident, action: str, actor: str = "system",
-               detail: dict[str, Any] | None = None) -> None:
-        if action in self.ignores:
-            return
-        self.log.append((self.env.now, self.replication, incident.number, incident.phase, action, actor, detail))
-
-    # The three decisions: fixed answers when the rules have them, otherwise the policy is asked.
-
-    def declare_after(self, incident: Incident) -> float:
-        if self.rules.sequences is not None:
-            return incident.card.declare_after
-        return self.policy.declare_after(detection.situation(self, incident), incident.card.declare_after)
-
-    def escalate_after(self, incident: Incident) -> float:
-        fixed = self.rules.escalate_after
-        return fixed if fixed is not None else self.policy.escalate_after(detection.situation(self, incident))
-
-    def mitigations(self, incident: Incident) -> Iterator[str]:
-        """The mitigations to try, one at a time; the next is chosen only once the previous one has failed."""
-        sequences = self.rules.sequences
-        if sequences is not None:
-            return iter(sequences[incident.card.mode.name])
-        return self._ask_mitigations(incident)
-
-    def _ask_mitigations(self, incident: Incident) -> Iterator[str]:
-        offered = incident.card.mitigation_time
-        tried: list[str] = []
-        while True:
-            choice = self.policy.next_mitigation(detection.situation(self, incident, tried))
-            if choice not in offered or choice in tried:
-                choice = "debug"  # a policy that names nothing usable falls back on the option that always works
-            yield choice
-            tried.append(choice)
-
-
-def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident):
-    """The runbook, top to bottom."""
-    yield env.timeout(incident.card.onset - env.now)
-    yield from detection.detect_and_declare(env, drill, incident)
-    held = yield from response.respond(env, drill, incident)
-    yield from mitigation.mitigate(env, drill, incident)
-    yield from resolution.resolve(env, drill, incident, held)
-    yield from learning.learn(env, drill, incident)
+    @property
+    def mode(self):
+        return self.rules.mode

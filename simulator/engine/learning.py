@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from simulator.dice import INCIDENT, POSTMORTEM
+from simulator.engine.drill import Drill
+from simulator.engine.incident import Incident
 
-def learn(env, drill, incident):
-    card = incident.card
-    incident.phase = "learning"
-    if card.severity not in drill.rules.postmortem_severities:
-        incident.state = "closed"
-        drill.record(incident, "postmortem_skipped", "Incident Commander", {"severity": card.severity})
+
+def learn(drill: Drill, incident: Incident, cleaned: float) -> None:
+    """Hold the postmortem after clean-up (or skip it for a severity the policy leaves out); logged now, at its
+    own time, when that is before the horizon."""
+    horizon = drill.rules.horizon
+    if incident.severity not in drill.rules.postmortem_severities:
+        if cleaned < horizon:
+            drill.record_at(cleaned, incident, "postmortem_skipped", "Incident Commander",
+                            {"severity": incident.severity})
         return
-    incident.state = "awaiting postmortem"
-    yield env.timeout(card.postmortem_after)
-    incident.state = "closed"
-    drill.record(incident, "postmortem_held", "Incident Commander", {"severity": card.severity})
+    held = cleaned + drill.rules.postmortem(incident.dice.u(INCIDENT, POSTMORTEM))
+    if held < horizon:
+        drill.record_at(held, incident, "postmortem_held", "Incident Commander", {"severity": incident.severity})

@@ -1,23 +1,54 @@
 """Phase 2b, mitigation: try stop-gaps in the policy's order until one restores service.
 
-A mitigation that fails (or, like a rollback of a failure no deployment caused, does not apply) still costs
-its time; the team then moves to the next option. Debugging live always works in the end.
+A mitigation that fails (or does not apply to the cause, like a rollback of a failure no deployment caused)
+still costs its time; the team then moves to the next option. Debugging live always works in the end. A
+mitigation takes longer when the Ops lead must also be Incident Commander, and when it starts out of hours or
+at night (`team.mitigation_slowdown`).
 """
 
 from __future__ import annotations
 
+from simulator.dice import CONFIRM as CONFIRM_DIE
+from simulator.dice import INCIDENT
+from simulator.engine.drill import Drill
+from simulator.engine.incident import Incident
+from simulator.engine.work import CONFIRM, MITIGATION, Item
 
-def mitigate(env, drill, incident):
-    card = incident.card
-    for choice in drill.mitigations(incident):
-        incident.state = f"mitigating ({choice})"
-        drill.record(incident, "mitigation_started", "Ops lead", {"mitigation": choice})
-        yield env.timeout(card.mitigation_time[choice])
-        if choice == "debug" or card.mitigation_works[choice]:
-            incident.state = "restored"
-            drill.record(incident, "mitigated", "Ops lead", {"mitigation": choice})
-            return
-        reason = "did not help"
-        if choice == "rollback" and card.mode.cause != "deployment":
-            reason = f"nothing to roll back: the cause was {card.mode.cause}, not a deployment"
-        drill.record(incident, "mitigation_failed", "Ops lead", {"mitigation": choice, "reason": reason})
+
+def plan(drill: Drill, incident: Incident, start: float, tried: list[str]) -> list[Item]:
+    """The mitigations to try from `start`: all of them until one that works (then the confirmation) for the
+    automatic policy; for a policy asked live, only the next one (it chooses again when that one fails)."""
+    items, t = [], start
+    dice, rules = incident.dice, incident.rules
+    while True:
+        name = drill.next_mitigation(incident, tuple(tried))
+        tried.append(name)
+        rule = rules.mitigations[name]
+        duration = rule.duration(dice.u(rule.purpose, 1)) * slowdown(drill, incident, t)
+        works = name == "debug" or (rule.applies and dice.u(rule.purpose, 0) < rule.success)
+        reason = "" if works else "did not help" if rule.applies else does_not_apply(drill, name, incident)
+        items.append(Item(MITIGATION, duration, name, works, reason, stop=not works and not drill.automatic))
+        t += duration
+        if works:
+            items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE))))
+            return items
+        if not drill.automatic:
+            return items
+
+
+def slowdown(drill: Drill, incident: Incident, t: float) -> float:
+    """How many times longer a mitigation starting at t takes: the hour of the Ops lead's day, and one person
+    holding both the Incident Commander and the Ops lead roles."""
+    rules = drill.rules
+    factor = 1.0
+    if rules.by_hour and incident.responder is not None:
+        factor = rules.slowdown[rules.oncall.period(incident.responder, t)]
+    if not incident.abstract_roles and incident.commander is None:
+        factor *= rules.roles.ic_and_ops_slowdown
+    return factor
+
+
+def does_not_apply(drill: Drill, name: str, incident: Incident) -> str:
+    """Why a mitigation cannot restore service for this failure's cause."""
+    causes = drill.rules.scenario.catalogue[name].applies_to or ()
+    return f"{name} helps only with {' or '.join(causes)} failures; the cause was {incident.mode.cause}"

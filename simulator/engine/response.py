@@ -1,38 +1,76 @@
-"""Phase 2a, response: page the on-call pool, wait for a free responder, acknowledge (or escalate), name
-the Incident Commander and assemble the other roles."""
+"""Phase 2a, response: page the escalation levels until someone acknowledges, and assign the roles."""
 
 from __future__ import annotations
 
-from simulator.scenario.model import ROLES
+from collections.abc import Generator
 
-COMMANDER, OTHERS = ROLES[0], ", ".join(ROLES[1:])
+import simpy
+
+from simulator.engine.clock import ACKNOWLEDGE, wait
+from simulator.engine.drill import Drill
+from simulator.engine.incident import Incident
+from simulator.engine.people import Page, Ring, Roster
+
+COMMANDER = "Incident Commander"
+ABSTRACT_ROLES = "Ops lead, Comms lead, Scribe"
 
 
-def respond(env, drill, incident):
-    """Returns the index of the pool member held by this incident until resolution is confirmed."""
-    card = incident.card
+def page(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
+    """Page for a responder and wait for the first acknowledgement; the person who acknowledges works the
+    incident (and, until others join, holds every role)."""
     incident.phase = "response"
-    paged_at = env.now
-    drill.record(incident, "paged", "pager")
-    held = yield drill.pool.get()
-    primary = drill.names[held]
-    incident.state = "paged"
-    drill.record(incident, "page_delivered", primary, {"waited": env.now - paged_at})
-    timeout = drill.escalate_after(incident)
-    if card.missed or card.acknowledge_after > timeout:
-        yield env.timeout(timeout)
-        drill.record(incident, "page_missed", primary)
-        secondary = drill.rules.secondary
-        drill.record(incident, "escalated", secondary)
-        yield env.timeout(card.secondary_after)
-        incident.responder = secondary
-    else:
-        yield env.timeout(card.acknowledge_after)
-        incident.responder = primary
-    incident.state = "responding"
-    drill.record(incident, "acknowledged", incident.responder)
-    drill.record(incident, "role_assigned", incident.responder, {"role": COMMANDER})
-    if card.assemble_after > 0:
-        yield env.timeout(card.assemble_after)
-    drill.record(incident, "roles_assembled", incident.responder, {"roles": OTHERS})
-    return held
+    ring = yield from answered(env, drill.roster, drill.roster.open(incident))
+    take_up(drill, incident, ring, "acknowledged")
+    drill.record(incident, "role_assigned", ring.person.name, {"role": COMMANDER})
+
+
+def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
+    """Wait for the page's answer: the ring that acknowledged it."""
+    if page.certain is not None:
+        yield wait(env, page.certain.answer_at - env.now, ACKNOWLEDGE, page.incident.number)
+        roster.answer(page.certain)
+        return page.certain
+    return (yield page.acknowledged)
+
+
+def take_up(drill: Drill, incident: Incident, ring: Ring, action: str) -> None:
+    """`ring`'s person answered: they are the incident's responder from now on."""
+    person = ring.person
+    incident.responder, incident.level = person.index, ring.level
+    incident.since[person.index] = drill.env.now
+    drill.record(incident, action, person.name, {"level": ring.level + 1, "waited": ring.started - ring.notified})
+
+
+def assign_roles(drill: Drill, incident: Incident) -> None:
+    """Once the team has assembled: with `team.roles`, a free person from the Incident Commander's and the Comms
+    lead's rotations takes each role the severity calls for; where nobody does, the responder holds it too.
+    Without `team.roles`, the other roles join as people outside the pager (the model before roles)."""
+    roles, responder = drill.rules.roles, drill.roster.people[incident.responder]
+    if roles is None:
+        drill.record(incident, "roles_assembled", responder.name, {"roles": ABSTRACT_ROLES})
+        return
+    incident.abstract_roles = False
+    now, oncall = drill.env.now, drill.rules.oncall
+    for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead")):
+        source = getattr(roles, role)
+        person = None
+        if source is not None and incident.severity in source.severities:
+            free = [drill.roster.people[i] for i in oncall.role_at(role, now) if drill.roster.people[i].free]
+            person = free[0] if free else None
+        if person is None:
+            continue
+        person.working = incident
+        incident.since[person.index] = now
+        if role == "incident_commander":
+            incident.commander = person.index
+        else:
+            incident.comms = person.index
+        drill.record(incident, "role_assigned", person.name, {"role": label})
+    combined = incident.commander is None
+    detail = {"role": "Ops lead"}
+    if combined:
+        detail["combined"] = True
+    drill.record(incident, "role_assigned", responder.name, detail)
+    held = [label for label, who in ((COMMANDER, incident.commander), ("Comms lead", incident.comms)) if who is None]
+    drill.record(incident, "roles_assembled", responder.name,
+                 {"roles": ", ".join(["Ops lead", *held]), "combined": combined})

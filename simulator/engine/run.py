@@ -1,29 +1,53 @@
 """Replications: build the SimPy environment, play every incident until the horizon, return the log.
 
-`Engine` reads a scenario once (the deck that deals the cards, the responders' names, the policy's fixed
-answers) and then plays any number of replications; `play` is the one-replication shortcut. Inside a
-replication the log is a list of plain tuples in the field order of `Event`; `play` returns `Event`s.
+`Engine` reads a scenario once (`Rules`) and then plays any number of replications; `play` is the
+one-replication shortcut. Inside a replication the log is a list of plain tuples in the field order of
+`Event`, sorted when the replication ends by time, then incident (an incident's events at one instant keep
+the order they happened in); `play` returns `Event`s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from operator import itemgetter
 from typing import Any
 
-import numpy as np
 import simpy
 
-from simulator.engine.cards import Deck
-from simulator.engine.incident import Drill, Incident, Record, Rules, lifecycle
-from simulator.engine.responders import on_call_pool
+from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
+from simulator.engine import comms, detection, learning, mitigation, resolution, response, work
+from simulator.engine.drill import Drill
+from simulator.engine.incident import Incident, State
+from simulator.engine.rules import Rules
 from simulator.events import Event
 from simulator.policy import AutomaticPolicy, Policy
-from simulator.scenario.model import Scenario
-from simulator.streams import Streams, streams
+from simulator.scenario.model import Scenario, severity_rank
 
 PolicyFactory = Callable[[Scenario], Policy]
 Log = Any
 """Where the engine appends its events: anything with `append(record)`, a list by default."""
+
+
+def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
+    """The runbook, top to bottom."""
+    yield from detection.detect_and_declare(env, drill, incident)
+    yield from response.page(env, drill, incident)
+    incident.preemptible = True
+    assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
+    tried: list[str] = []
+    if drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
+        assemble.stop = True
+        items = yield from work.run(env, drill, incident, [assemble])
+        response.assign_roles(drill, incident)
+    else:
+        items = [assemble, *mitigation.plan(drill, incident, env.now + assemble.remaining, tried)]
+    while incident.state is not State.RESOLVED:
+        if not items:  # a policy asked live chooses the next mitigation when the last one has failed
+            items = mitigation.plan(drill, incident, env.now, tried)
+        items = yield from work.run(env, drill, incident, items)
+    resolution.stand_everyone_down(drill, incident)
+    cleaned = resolution.clean_up(drill, incident)
+    learning.learn(drill, incident, cleaned)
 
 
 class Engine:
@@ -32,45 +56,66 @@ class Engine:
     def __init__(self, scenario: Scenario, policy: PolicyFactory = AutomaticPolicy):
         self.scenario = scenario
         self.policy = policy
-        self.deck = Deck(scenario)
-        team = scenario.team
-        self.responders = team.responders
-        self.names = tuple(team.responder_name(i) for i in range(team.responders))
-        self._rules: Rules | None = None
+        self.rules = Rules(scenario)
 
-    def play(self, rng: dict[str, np.random.Generator], replication: int, log: Log | None = None) -> Log:
-        """The log of one replication, in time order, drawn from that replication's streams `rng`.
+    def incidents(self, dice: ReplicationDice) -> list[Incident]:
+        """The replication's incidents in onset order: each mode's candidate onsets at its peak rate, thinned by
+        its rate at that time, with their severities."""
+        found = []
+        horizon = self.rules.horizon
+        for mode in self.rules.modes:
+            if mode.gap is None:
+                continue
+            mode_dice = dice.mode(mode.index)
+            accept = mode.accept
+            for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon)):
+                if accept is not None and u_accept >= accept(onset):
+                    continue
+                found.append((onset, mode.index, k, mode_dice, u_severity))
+        found.sort(key=itemgetter(0, 1, 2))
+        out = []
+        modes = self.rules.modes
+        for number, (onset, m, k, mode_dice, u_severity) in enumerate(found, 1):
+            rules = modes[m]
+            severity = rules.severity(u_severity)
+            out.append(Incident(number, onset, rules, severity, severity_rank(severity), IncidentDice(mode_dice, k)))
+        return out
 
-        Events are appended to `log` as they happen: a new list by default, or any object with `append`, such
-        as metrics.IncidentRows, which reduces them to incident rows on the way and keeps nothing else."""
-        scenario, horizon = self.scenario, self.scenario.horizon
+    def play(self, seed: int, replication: int, log: Log | None = None) -> Log:
+        """The log of one replication, drawn from the dice of (seed, replication).
+
+        Events are appended to `log` as they are known: a new list by default (sorted by time at the end), or
+        any object with `append`, such as metrics.IncidentRows, which reduces them on the way."""
         env = simpy.Environment()
-        policy = self.policy(scenario)
-        rules = self._rules
-        if rules is None or type(policy) is not AutomaticPolicy:
-            rules = Rules(scenario, policy)
-            if type(policy) is AutomaticPolicy:
-                self._rules = rules  # its answers depend on the scenario alone: work them out once
-        drill = Drill(env, scenario, policy, on_call_pool(env, self.responders), replication, self.names,
-                      [] if log is None else log, rules)
-        incidents = [Incident(number, card) for number, card in enumerate(self.deck.deal(rng), 1)]
+        drill = Drill(env, self.rules, self.policy(self.scenario), replication, [] if log is None else log)
+        incidents = self.incidents(ReplicationDice(seed, replication))
         process = env.process
         for incident in incidents:
-            process(lifecycle(env, drill, incident))
+            incident.process = process(lifecycle(env, drill, incident))
+        horizon = self.rules.horizon
         env.run(until=horizon)
         for incident in incidents:
-            if incident.state != "closed" and incident.card.onset < horizon:
-                drill.record(incident, "open_at_horizon", "system", {"state": incident.state})
+            if incident.state is State.CLOSED:
+                continue
+            if incident.chain is not None:
+                incident.chain.log_until(drill, incident, horizon, inclusive=False)
+            if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
+                comms.send_updates(drill, incident, horizon)
+            detail = {"state": str(incident.state)}
+            if incident.since:  # who was still working on it: their load runs to the horizon
+                detail["working"] = {drill.roster.people[i].name: since for i, since in incident.since.items()}
+            drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
+        if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
+            drill.log.sort(key=itemgetter(0, 2))
         return drill.log
 
-    def replications(self, seed: int, first: int, stop: int) -> Iterator[list[Record]]:
+    def replications(self, seed: int, first: int, stop: int) -> Iterator[list]:
         """The logs of replications first..stop-1, in order."""
-        rng = Streams(seed)
         for replication in range(first, stop):
-            yield self.play(rng.at(replication), replication)
+            yield self.play(seed, replication)
 
 
 def play(scenario: Scenario, seed: int, replication: int,
          policy: PolicyFactory = AutomaticPolicy) -> list[Event]:
     """The event log of replication `replication` of `scenario` under `seed`, in time order."""
-    return list(map(Event._make, Engine(scenario, policy).play(streams(seed, replication), replication)))
+    return list(map(Event._make, Engine(scenario, policy).play(seed, replication)))

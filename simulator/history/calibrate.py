@@ -413,7 +413,11 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
         f"horizon: {math.ceil(cal.window / 1440)}d" + "   # one replication spans the history's window (whole days)",
         f"replications: {replications}",
         f"seed: {cal.seed if seed is None else seed}",
-        f"start: {format_time(start)}" + "   # minute 0 is the start of the history's window",
+        *((f"start: {start.replace(tzinfo=None).isoformat(timespec='seconds')}   # minute 0: the start of the "
+           "history's window", f"timezone: {zone.key}")
+          if getattr(zone, "key", None) else
+          (f"start: {format_time(start)}   # minute 0: the start of the history's window (give `timezone` for "
+           "rotations and hours)",)),
         "",
         "team:",
         f"  responders: {cal.responders}   # the most incidents open at once in the history",

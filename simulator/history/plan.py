@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from simulator.history.simulated import Conditions, Simulated, simulate_phases
+from simulator.history.simulated import Conditions, Simulated, models_time_of_day, period_at, simulate_phases
 from simulator.scenario.model import ROLES, FailureMode, Scenario
 from simulator.units import format_duration
 
@@ -24,12 +24,6 @@ STEP_IN = 0.95
 ABORT = 0.99
 """The percentile of the time to restore at which the drill is stopped."""
 SCORED = ("detection", "acknowledgement", "mitigation", "restoration")
-HINTS = {
-    "rollback": "roll back the last deployment",
-    "failover": "fail over to the standby",
-    "drain": "drain traffic from the failing nodes",
-    "debug": "look at the logs and metrics of the failing component",
-}
 
 
 @dataclass(frozen=True)
@@ -61,14 +55,34 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class OnCall:
-    """Who the page reaches: the primaries (the first free one takes it), and the secondary after the timeout."""
+class Page:
+    """One escalation level as the drill meets it: who it notifies, and how long before the next level."""
 
-    primaries: tuple[str, ...]
-    secondary: str
-    escalate_after: float
-    miss_probability: float
+    number: int
+    who: tuple[str, ...]
     source: str
+    """Where they come from: 'the primary rotation (weekly turns of Ana, Ben, Cleo)', 'team.names', …"""
+    one: bool
+    """Whether one free person of the level takes the page (a pool), rather than everyone being notified."""
+    after: float
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who should be on call for the drill: the scenario's escalation levels, with the people on call at the
+    injection time where the scenario has a rotation and the time is known."""
+
+    pages: tuple[Page, ...]
+    repeat: int
+    note: str = ""
+
+    @property
+    def primaries(self) -> tuple[str, ...]:
+        return self.pages[0].who
+
+    @property
+    def next_level(self) -> Page | None:
+        return self.pages[1] if len(self.pages) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,7 @@ class Plan:
     expected: tuple[Expected, ...]
     milestones: tuple[Expected, ...]
     """Time from the injection to each moment of the Scribe's timeline."""
-    on_call: OnCall
+    on_call: Roster
     cues: tuple[Cue, ...]
     abort_after: float
     abort: tuple[str, ...]
@@ -94,14 +108,55 @@ class Plan:
         return next(e for e in (*self.expected, *self.milestones) if e.key == key)
 
 
-def on_call(scenario: Scenario, at: datetime | None = None) -> OnCall:
-    """Who should be on call at `at`: the scenario's responders (by name where it names them) and its
-    secondary. The scenario format has no rotation yet, so the same people hold the pager at every hour."""
-    del at
+def on_call(scenario: Scenario, at: datetime | None = None) -> Roster:
+    """Who should be on call at `at`: each escalation level of the scenario (the shorthand's pool of
+    responders and its secondary, or its levels over rotations and people), with the person a rotation has on
+    call at that time when the scenario's clock reaches it (the rotation continues its turns past the horizon)."""
+    from simulator.oncall import OnCall
+
     team = scenario.team
-    primaries = tuple(team.responder_name(i) for i in range(team.responders))
-    return OnCall(primaries, team.secondary.name, team.escalate_after, team.miss_probability,
-                  "team.names" if team.names else "team.responders")
+    calendar = scenario.calendar
+    minute = calendar.minute(at) if calendar is not None and at is not None else None
+    note = ""
+    roster = None
+    if any(level.rotation for level in team.levels):
+        if minute is None:
+            note = "give --at to see whose turn it is"
+        elif minute < 0:
+            note = (f"the drill is before the scenario's start ({calendar.start:%Y-%m-%d %H:%M}): the rotations' "
+                    "turns then are not known")
+        else:
+            extended = scenario.model_copy(update={"horizon": max(scenario.horizon, minute + 1.0)})
+            roster = OnCall(extended)
+    pages = []
+    for number, level in enumerate(team.levels):
+        after = level.after if level.after is not None else team.escalate_after
+        if level.rotation is not None:
+            layers = scenario_layers(scenario, level.rotation)
+            source = f"the {level.rotation} rotation ({layers})"
+            who = tuple(roster.names[i] for i in roster.at(number, minute)) if roster is not None else ()
+            if roster is not None and not who:
+                who = ("nobody (outside the rotation's hours)",)
+        elif level.everyone:
+            source, who = "everyone in the team", tuple(p.name for p in team.person_list)
+        else:
+            source = "team.names" if team.escalation is None and team.names and number == 0 else "named people"
+            if team.escalation is None and number == 0 and not team.names:
+                source = "team.responders (the scenario names no one: write in who holds the pager)"
+            who = tuple(level.people or ())
+        pages.append(Page(number + 1, who, source, level.notify == "one", after))
+    return Roster(tuple(pages), team.repeat, note)
+
+
+def scenario_layers(scenario: Scenario, rotation: str) -> str:
+    """A rotation in a few words: 'turns of 1w: Ana, Ben, Cleo'."""
+    from simulator.scenario.team import layers
+
+    parts = []
+    for layer in layers(scenario.team.rotations[rotation]):
+        hours = f", {layer.days or ''} {layer.hours or ''}".rstrip() if (layer.days or layer.hours) else ""
+        parts.append(f"turns of {format_duration(layer.shift)}: {', '.join(layer.people)}{hours}")
+    return "; ".join(parts)
 
 
 def expected_range(distribution, key: str, label: str, span: str) -> Expected:
@@ -124,7 +179,8 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
     """Plan a game day that injects failure mode `inject` of `scenario` at `at` (a time with its zone, or
     None when not fixed yet). `severity` holds the simulated incidents to one severity; `under_load` takes
     those that met another open incident. Other keyword arguments go to `simulate`."""
-    conditions = Conditions(inject, severity=severity, hour=at.hour if at is not None else None,
+    period = period_at(scenario, at) if at is not None and models_time_of_day(scenario) else None
+    conditions = Conditions(inject, severity=severity, period=period,
                             load="under-load" if under_load else "alone")
     simulated = simulate_phases(scenario, conditions, seed=seed, replications=replications, **run)
     mode = next(m for m in scenario.failure_modes if m.name == inject)
@@ -135,14 +191,19 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
                                       f"injection → {MILESTONE_LABELS[name]}") for name in simulated.since_onset)
     by = {e.key: e for e in expected}
     team = on_call(scenario, at)
-    order = [name for name in scenario.policy.mitigation_order if getattr(mode.mitigations, name) is not None]
-    hint = HINTS[order[0]] if order else HINTS["debug"]
+    order = list(scenario.mitigation_order(mode))
+    entry = scenario.catalogue.get(order[0])
+    hint = (entry.description if entry is not None and entry.description else order[0])
+    if order[0] == "debug":
+        hint = "look at the logs and metrics of the failing component"
+    escalate = (f"page {' and '.join(team.next_level.who) or 'the next level'} by hand" if team.next_level
+                else "call the primary on call again")
     cues = (
         Cue("detection", "the injection", by["detection"].p95, by["detection"].p95, "no alert has fired",
             "reveal what the monitors would show and note a detection gap"),
         Cue("acknowledgement", "the first alert", by["acknowledgement"].p95,
             by["detection"].median + by["acknowledgement"].p95, "nobody has acknowledged the page",
-            f"call the primary on call, then page {team.secondary} by hand"),
+            f"call the primary on call, then {escalate}"),
         Cue("mitigation", "acknowledgement", by["mitigation"].p95,
             by["detection"].median + by["acknowledgement"].median + by["mitigation"].p95,
             "service is not restored", f"give a hint: {hint}"),
@@ -155,7 +216,7 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
         "real customers are affected beyond the agreed blast radius: stop at once and restore",
         "a real incident pages the team: stop the drill and hand the pager back to the real one",
     )
-    primaries = " or ".join(team.primaries)
+    primaries = " or ".join(team.primaries) or "the primary on call"
     roles = (
         ("Facilitator", "not on call", (
             "☐ agree the blast radius and the abort criteria with the service owner beforehand",

@@ -2,7 +2,7 @@
 
 Each phase of the drill (definitions as in the README's metric table) is placed in the simulated
 distribution of the same phase, over simulated incidents of the same failure mode (and severity when the
-drill gives one, and load; and hour of day where the scenario models it: simulated.py):
+drill gives one, and load; and the period of the day where the scenario models it: simulated.py):
 
     detection        started → detected        (MTTD)
     acknowledgement  detected → acknowledged   (MTTA: includes declaring and waiting for a responder)
@@ -27,7 +27,7 @@ from simulator.errors import DrillsimError
 from simulator.history.format import Incident, read_history
 from simulator.history.journal import Journal, looks_like_journal, read_journal
 from simulator.history.phases import SCORED, phase_duration
-from simulator.history.simulated import Conditions, Simulated, simulate_phases
+from simulator.history.simulated import Conditions, Simulated, models_time_of_day, period_at, simulate_phases
 from simulator.history.timestamps import format_time
 from simulator.scenario.model import Scenario
 from simulator.units import format_duration
@@ -209,8 +209,9 @@ def score_drills(incidents: Iterable[Incident], scenario: Scenario, end_of_log: 
         mode = _mode_of(incident, scenario)
         levels = {level for m in scenario.failure_modes if m.name == mode for level, _ in m.severities}
         severity = incident.severity if incident.severity in levels else None
-        hour = incident.started_at.hour if incident.started_at is not None else None
-        conditions = Conditions(mode, severity=severity, hour=hour, load="under-load" if under_load else "alone")
+        period = (period_at(scenario, incident.started_at)
+                  if incident.started_at is not None and models_time_of_day(scenario) else None)
+        conditions = Conditions(mode, severity=severity, period=period, load="under-load" if under_load else "alone")
         if conditions not in cache:
             cache[conditions] = simulate_phases(scenario, conditions, seed=seed, replications=replications, **run)
         scores.append(score_incident(incident, scenario, cache[conditions], end_of_log, source))
@@ -237,7 +238,7 @@ def score_document(scores: Sequence[Score]) -> dict:
             "source": s.source,
             "simulated": {"scenario": s.simulated.scenario.name, "conditions": s.simulated.conditions.describe(),
                           "incidents": s.simulated.incidents, "replications": s.simulated.replications,
-                          "seed": s.simulated.seed, "by_hour": s.simulated.by_hour},
+                          "seed": s.simulated.seed, "by_period": s.simulated.by_period},
             "phases": [{"phase": p.key, "span": p.span, "minutes": number(p.minutes), "finished": p.reached,
                         "percentile": number(p.percentile), "lower_bound": p.lower_bound, "band": p.band,
                         "verdict": p.verdict, "simulated_p10": number(p.p10), "simulated_median": number(p.median),

@@ -9,8 +9,10 @@ one failure mode, under given conditions, as a game-day plan and a drill's score
 
 The incidents are those of the failure mode (and severity, when given) that met the load asked for: on their
 own (no other incident open at their onset, as a drill injected into a quiet day meets the team), under load
-(another incident open), or either. Where the scenario models the time of day, the wall-clock hour of the
-onset can be held too (`hour`); a scenario that plays the same response at every hour pools all hours.
+(another incident open), or either. Where the scenario's response depends on the time of day (rotations,
+acknowledgement by period, mitigation slower out of hours: all on its wall clock), the period of the onset is
+held too: business hours, out of hours or night, as the team defines them, in the scenario's time zone. A
+scenario that plays the same response at every hour pools all hours.
 
 Incidents the horizon cut short are right-censored (the phase lasted at least until the horizon), and each
 distribution is the Kaplan–Meier estimate, so long phases are not lost. Enough replications are run for the
@@ -47,6 +49,8 @@ MAX_INCIDENTS = 150_000
 FEWEST = 50
 """Below this many matching incidents, the distribution is too rough to score against."""
 LOADS = ("alone", "under-load", "any")
+PERIODS = ("business_hours", "out_of_hours", "night")
+PERIOD_WORDS = {"business_hours": "in business hours", "out_of_hours": "out of hours", "night": "at night"}
 MILESTONES = ("detected", "declared", "acknowledged", "mitigated", "resolved")
 """The moments a facilitator's timeline holds, each timed from the onset (the injection)."""
 
@@ -54,19 +58,19 @@ MILESTONES = ("detected", "declared", "acknowledged", "mitigated", "resolved")
 @dataclass(frozen=True)
 class Conditions:
     """Which simulated incidents stand for the drill: its failure mode, and optionally its severity, the
-    wall-clock hour of its onset, and the load it met ('alone', 'under-load' or 'any')."""
+    period of the day of its onset (PERIODS), and the load it met ('alone', 'under-load' or 'any')."""
 
     mode: str
     severity: str | None = None
-    hour: int | None = None
+    period: str | None = None
     load: str = "alone"
 
     def describe(self) -> str:
         parts = [f"failure mode {self.mode}"]
         if self.severity:
             parts.append(self.severity)
-        if self.hour is not None:
-            parts.append(f"onset between {self.hour:02d}:00 and {self.hour:02d}:59")
+        if self.period is not None:
+            parts.append(f"onset {PERIOD_WORDS[self.period]}")
         parts.append({"alone": "no other incident open at its onset", "under-load": "another incident open at "
                       "its onset", "any": "with or without other incidents open"}[self.load])
         return ", ".join(parts)
@@ -123,26 +127,58 @@ class Simulated:
     phases: dict[str, PhaseDistribution]
     since_onset: dict[str, PhaseDistribution]
     """For each of MILESTONES, the time from the onset until it."""
-    by_hour: bool
-    """Whether the hour of day was held (the scenario models the time of day and an hour was given)."""
+    by_period: bool
+    """Whether the period of the day was held (the scenario models the time of day and the drill's is known)."""
 
     def __getitem__(self, key: str) -> PhaseDistribution:
         return self.phases[key]
 
 
 def models_time_of_day(scenario: Scenario) -> bool:
-    """Whether the scenario's response depends on the hour: on-call schedules, or acknowledgement by hour.
-    The scenario format has neither yet, so every hour plays alike and conditioning on it would only thin the
-    sample."""
-    del scenario
-    return False
+    """Whether the scenario's response depends on the time of day: rotations, acknowledgement by period of the
+    day, or mitigation slower out of hours (each needs the scenario's wall clock)."""
+    return scenario.calendar is not None and bool(scenario.team.uses_the_clock())
 
 
-def wall_hours(scenario: Scenario, onset: np.ndarray) -> np.ndarray:
-    """The wall-clock hour (0–23) of each onset: the scenario's start plus the minutes."""
-    start = scenario.start or datetime(2000, 1, 1)
-    offset = start.hour * 60 + start.minute + start.second / 60
-    return (np.floor((onset + offset) / 60) % 24).astype(int)
+def _inside(weekly, weekday: int, minute: int) -> bool:
+    """Whether a local (weekday, minute of the day) falls in a weekly window (which may run past midnight)."""
+    if weekly.end > weekly.start:
+        return weekday in weekly.days and weekly.start <= minute < weekly.end
+    return (weekday in weekly.days and minute >= weekly.start) or ((weekday - 1) % 7 in weekly.days
+                                                                  and minute < weekly.end)
+
+
+def _night(scenario: Scenario):
+    from simulator.calendar import Weekly, parse_hours
+
+    start, end = parse_hours(scenario.team.night)
+    return Weekly(start=start, end=end)
+
+
+def period_at(scenario: Scenario, moment: datetime) -> str:
+    """The period of the day of a date-time in the scenario's time zone: 'night', 'business_hours' or
+    'out_of_hours' (night first, as the engine reads it)."""
+    from simulator.calendar import zone
+
+    local = moment.astimezone(zone(scenario.timezone)) if moment.tzinfo else moment
+    weekday, minute = local.weekday(), local.hour * 60 + local.minute
+    if _inside(_night(scenario), weekday, minute):
+        return "night"
+    return "business_hours" if _inside(scenario.team.business_hours.weekly, weekday, minute) else "out_of_hours"
+
+
+def periods_of(scenario: Scenario, minutes: np.ndarray) -> np.ndarray:
+    """The period of the day (an index into PERIODS) of each simulated minute, in the scenario's time zone."""
+    calendar = scenario.calendar
+    out = np.full(len(minutes), PERIODS.index("out_of_hours"))
+    if calendar is None:
+        return out
+    for name, weekly in (("business_hours", scenario.team.business_hours.weekly), ("night", _night(scenario))):
+        intervals = np.array(weekly.intervals(calendar, scenario.horizon) or [(0.0, 0.0)])
+        index = np.searchsorted(intervals[:, 0], minutes, side="right") - 1
+        inside = (index >= 0) & (minutes < intervals[np.maximum(index, 0), 1])
+        out[inside] = PERIODS.index(name)  # night last: it wins over business hours, as in the engine
+    return out
 
 
 def under_load(table: IncidentTable) -> np.ndarray:
@@ -165,13 +201,13 @@ def under_load(table: IncidentTable) -> np.ndarray:
     return busy
 
 
-def select(table: IncidentTable, scenario: Scenario, conditions: Conditions, *, by_hour: bool) -> np.ndarray:
+def select(table: IncidentTable, scenario: Scenario, conditions: Conditions) -> np.ndarray:
     """The rows of `table` that match `conditions`."""
     chosen = table.mode == conditions.mode
     if conditions.severity is not None:
         chosen &= table.severity == conditions.severity
-    if by_hour and conditions.hour is not None:
-        chosen &= wall_hours(scenario, table.onset) == conditions.hour
+    if conditions.period is not None:
+        chosen &= periods_of(scenario, table.onset) == PERIODS.index(conditions.period)
     if conditions.load != "any":
         busy = under_load(table)
         chosen &= busy if conditions.load == "under-load" else ~busy
@@ -209,6 +245,8 @@ def check_conditions(scenario: Scenario, conditions: Conditions) -> None:
     if conditions.severity is not None and conditions.severity not in levels:
         raise DrillsimError(f"failure mode {conditions.mode!r} is never {conditions.severity} in the scenario "
                             f"(its severities: {', '.join(levels)})")
+    if conditions.period is not None and conditions.period not in PERIODS:
+        raise DrillsimError(f"unknown period {conditions.period!r}: choose {', '.join(PERIODS)}")
     if conditions.load not in LOADS:
         raise DrillsimError(f"unknown load {conditions.load!r}: choose {', '.join(LOADS)}")
 
@@ -223,19 +261,19 @@ def simulate_phases(scenario: Scenario, conditions: Conditions, *, seed: int | N
 
     check_conditions(scenario, conditions)
     seed = scenario.seed if seed is None else seed
-    by_hour = models_time_of_day(scenario) and conditions.hour is not None
-    if not by_hour:
-        conditions = replace(conditions, hour=None)
+    by_period = models_time_of_day(scenario) and conditions.period is not None
+    if not by_period:
+        conditions = replace(conditions, period=None)
     per_replication = max(expected_incidents(scenario), 1e-9)
     ceiling = max(1, int(max_incidents / per_replication))
     mode = next(m for m in scenario.failure_modes if m.name == conditions.mode)
     share = dict(mode.severities).get(conditions.severity, 1.0) if conditions.severity else 1.0
-    share /= 24 if by_hour else 1
+    share /= 3 if by_period else 1  # about a third of the week each
     expected = scenario.horizon / mode.interarrival.mean * share  # matching incidents a replication brings
     count = replications or min(max(math.ceil(1.2 * minimum / max(expected, 1e-9)), 1), ceiling)
     while True:
         results = simulate(scenario, replications=count, seed=seed, keep_events=False, **run)
-        chosen = select(results.incidents, scenario, conditions, by_hour=by_hour)
+        chosen = select(results.incidents, scenario, conditions)
         matched = int(np.count_nonzero(chosen))
         if replications is not None or matched >= minimum or count >= ceiling:
             break
@@ -249,7 +287,7 @@ def simulate_phases(scenario: Scenario, conditions: Conditions, *, seed: int | N
                    for name in MILESTONES}
     return Simulated(scenario, conditions, seed, count, matched, len(results.incidents),
                      phase_distributions(results.incidents, chosen, scenario.horizon),
-                     phase_distributions(results.incidents, chosen, scenario.horizon, since_onset), by_hour)
+                     phase_distributions(results.incidents, chosen, scenario.horizon, since_onset), by_period)
 
 
 def clock_time(at: datetime | None, minutes: float) -> datetime | None:

@@ -97,6 +97,9 @@ CAPTIONS = {
                 "stretch drawn below. Below: a row per incident with its phases on a real time axis, and a "
                 "lane per responder showing which incident held them, so overlaps and waits for a free "
                 "responder show. Bars run on past the right edge when an incident continued after the stretch.",
+    "load": "Left: pages that reached each person, split by the time of their day. Middle: hours spent working "
+            "incidents, and the longest stretch of work without a break. Below: pages by hour of the week across "
+            "the team; a dark night row is a team being woken up.",
     "over_time": "Incidents started in each period across all replications: the line is the median "
                  "replication, circles the mean, the hatched band the range that holds 80% of replications.",
 }
@@ -118,11 +121,44 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
                             png_bytes(figure)))
     blocks += [Heading(2, "Where the time goes", anchor="phases"),
                Image("phases", "Where the time goes", CAPTIONS["phases"], png_bytes(phase_share_figure(table)))]
+    blocks += load_blocks(results)
     blocks += timeline_blocks(results, replication)
     blocks += [Heading(2, "Incidents over the horizon", anchor="over-time"),
                Image("incidents-over-time", "Incidents over the horizon", CAPTIONS["over_time"],
                      png_bytes(incidents_over_time_figure(table, results.horizon, results.replications, clock)))]
     return blocks
+
+
+def load_blocks(results: ResultsFolder) -> list[Block]:
+    """Pages, out-of-hours pages and hours held per person, as a table and a figure."""
+    from simulator.report.oncall import load_figure
+    from simulator.report.style import png_bytes
+
+    load = results.summary.get("on_call_load")
+    if not load:
+        return []
+    period = fmt(results.horizon)
+    rows = []
+    for person, f in load["people"].items():
+        if f["pages"]["mean"] == 0 and f["hours_held"]["mean"] == 0:
+            continue
+        rows.append((Cell(person), Cell(f"{f['pages']['mean']:.1f}", f["pages"]["mean"]),
+                     Cell(f"{f['out_of_hours_pages']['mean']:.1f}", f["out_of_hours_pages"]["mean"]),
+                     Cell(f"{f['night_pages']['mean']:.1f}", f["night_pages"]["mean"]),
+                     Cell(fmt(f["hours_held"]["mean"] * 60), f["hours_held"]["mean"]),
+                     Cell(fmt(f["longest_stretch_hours"]["mean"] * 60), f["longest_stretch_hours"]["mean"]),
+                     Cell(f"{f['busiest_12h']['mean']:.1f} ({f['busiest_12h']['p95']:.0f})", f["busiest_12h"]["mean"]),
+                     Cell(f"{f['blocks_over_two']['mean']:.1%}", f["blocks_over_two"]["mean"])))
+    sustainable = load["sustainable_incidents_per_12h"]
+    header = ("person", f"pages per {period}", "out of hours", "at night", "hours held", "longest stretch",
+              "busiest 12h (p95)", f"12h blocks over {sustainable}")
+    return [Heading(2, "On-call load", anchor="on-call-load"),
+            Paragraph(f"What carrying the pager cost each person, per {period} (the mean over replications). Out "
+                      "of hours and night are in each person's own time zone. The busiest 12 hours count the "
+                      f"incidents taken up in one 12-hour block (the SRE book's sustainable load is {sustainable} "
+                      "a shift); the last column is the share of their working blocks above it."),
+            Table(header, tuple(rows), numeric=(False, *([True] * 7)), caption=""),
+            Image("on-call-load", "On-call load per person", CAPTIONS["load"], png_bytes(load_figure(load, period)))]
 
 
 def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Block]:

@@ -61,16 +61,10 @@ def plan_blocks(plan: Plan, figure_png: bytes, scenario_file: str) -> list[Block
                                     "under-load" else "on a quiet day: no other incident open")),
         )),
         Heading(2, "Who should be on call", "on-call"),
-        Bullets((
-            f"primary: {' or '.join(plan.on_call.primaries)} (the first free one takes the page)",
-            f"secondary: {plan.on_call.secondary}, paged after {format_duration(plan.on_call.escalate_after)} "
-            "without an acknowledgement",
-            "the Facilitator and any Observer are not on call",
-        )),
-        Paragraph(f"From the scenario's `{plan.on_call.source}`: it names no rotation, so the same people hold the "
-                  "pager at every hour."
-                  + ("" if plan.on_call.source == "team.names" else " It names no one: write in who holds the "
-                     "pager that day.")),
+        Bullets(tuple(page_line(plan, page) for page in plan.on_call.pages)
+                + ((f"then every level again, {plan.on_call.repeat} more time(s)",) if plan.on_call.repeat else ())
+                + ("the Facilitator and any Observer are not on call",)),
+        *((Paragraph(plan.on_call.note[0].upper() + plan.on_call.note[1:] + "."),) if plan.on_call.note else ()),
         Heading(2, "What to expect", "expect"),
         Table(("phase", "from → to", "p10", "median", "p90", "p95: step in"),
               tuple((Cell(e.label), Cell(e.span), _minutes(e.p10), _minutes(e.median), _minutes(e.p90),
@@ -81,7 +75,7 @@ def plan_blocks(plan: Plan, figure_png: bytes, scenario_file: str) -> list[Block
                   f"{format_duration(plan.scenario.horizon)}, "
                   f"seed {sim.seed}. Time to acknowledge counts from the first alert and includes declaring the "
                   "incident and waiting for a free responder."
-                  + ("" if sim.by_hour else " The scenario plays the same response at every hour of the day.")),
+                  + ("" if sim.by_period else " The scenario plays the same response at every hour of the day.")),
         Image("plan", "The expected timeline after the injection", "When each moment is expected: 80% of simulated "
               "runs reach it within the bar, the circle is the median, the triangle the cue to step in.",
               figure_png),
@@ -114,10 +108,24 @@ def plan_blocks(plan: Plan, figure_png: bytes, scenario_file: str) -> list[Block
     return blocks
 
 
+def page_line(plan: Plan, page) -> str:
+    """'level 1, from the primary rotation (…): Ana (on call at 14:00); the first free one takes the page'."""
+    who = " or ".join(page.who) if page.one else " and ".join(page.who)
+    when = f" (on call at {plan.at:%H:%M})" if plan.at is not None and page.source.startswith("the ") else ""
+    head = "level 1" if page.number == 1 else (f"level {page.number}, after "
+                                               f"{format_duration(plan.on_call.pages[page.number - 2].after)} "
+                                               "without an acknowledgement")
+    how = "the first free one takes the page" if page.one and len(page.who) > 1 else ""
+    text = f"{head}, from {page.source}: {who or 'see the rotation'}{when}"
+    return text + (f"; {how}" if how else "")
+
+
 def plan_lines(plan: Plan) -> list[str]:
     """The plan in a few lines, for the terminal."""
+    later = [" and ".join(p.who) for p in plan.on_call.pages[1:] if p.who]
     lines = [f"Inject {plan.mode.name}" + (f" at {plan.at:%Y-%m-%d %H:%M %z}" if plan.at else "") +
-             f"; on call: {' or '.join(plan.on_call.primaries)}, then {plan.on_call.secondary}."]
+             f"; on call: {' or '.join(plan.on_call.primaries) or 'see the plan'}"
+             + (f", then {', then '.join(later)}" if later else "") + "."]
     for e in plan.expected:
         lines.append(f"  {e.label:<20} p10 {format_duration(e.p10):>8}  median {format_duration(e.median):>8}  "
                      f"p90 {format_duration(e.p90):>8}")
@@ -165,7 +173,7 @@ def score_blocks(scores: Sequence[Score], figures: dict[str, bytes]) -> list[Blo
             Heading(2, f"{score.incident} ({score.mode}{started})"),
             Paragraph(f"Against {sim.incidents:,} simulated incidents of “{sim.scenario.name}” "
                       f"({sim.conditions.describe()}; {sim.replications:,} replications, seed {sim.seed})."
-                      + ("" if sim.by_hour else " The scenario plays the same response at every hour, so all "
+                      + ("" if sim.by_period else " The scenario plays the same response at every hour, so all "
                          "hours are pooled.")),
             Bullets((*(p.verdict for p in score.phases if p.percentile is not None), score.cost_sentence)),
             Table(("phase", "from → to", "drill", "percentile", "sim. p10", "sim. median", "sim. p90"),

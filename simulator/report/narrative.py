@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.events import Event
+from simulator.events import Event, incident_label
 from simulator.metrics import IncidentTable
 from simulator.report.clock import Clock
 from simulator.report.document import Log, LogLine
@@ -39,17 +39,17 @@ MEANS = {"rollback": "a rollback", "failover": "failover", "drain": "draining tr
 """Mitigations as the object of "restored by …"."""
 STATES = {
     "failing": "failing, not yet detected", "detected": "detected, not yet declared",
-    "declared": "declared, the page waiting for a free responder", "paged": "paged, not yet acknowledged",
-    "responding": "acknowledged, the team assembling", "restored": "restored, health not yet confirmed",
-    "confirming": "restored, health being confirmed", "resolved": "resolved", "cleaning up": "resolved, cleaning up",
-    "cleaned up": "cleaned up", "awaiting postmortem": "closed but for its postmortem",
+    "declared": "declared, not yet paged", "paged": "paged, not yet acknowledged",
+    "responding": "acknowledged, the team assembling", "mitigating": "being mitigated",
+    "preempted": "waiting for a responder again, after a more severe incident took theirs",
+    "restored": "restored, health being confirmed", "resolved": "resolved, temporary fixes being cleaned up",
+    "cleaned up": "cleaned up, its postmortem not yet held",
 }  # fmt: skip
+"""The engine's incident states (simulator.engine.incident.State), in words."""
 
 
 def state_text(state: str) -> str:
-    """An incident's state when the period ended, in words ('mitigating (debug)' → 'being mitigated: debug')."""
-    if state.startswith("mitigating"):
-        return f"being mitigated ({state.partition('(')[2].rstrip(')')})" if "(" in state else "being mitigated"
+    """An incident's state when the period ended, in words."""
     return STATES.get(state, state)
 
 
@@ -152,16 +152,36 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
         elif e.action == "page_missed":
             line = f"no acknowledgement from {who}" + (f" after {fmt(escalate)}" if escalate else "")
         elif e.action == "escalated":
-            line = f"page escalated to {who}"
+            to = ", ".join(context.person(name) for name in d.get("to", ())) or "nobody on call"
+            line = (f"nobody free in the first level: {to} paged at once" if d.get("mobilised")
+                    else f"page escalated to {to}" + (" (all levels again)" if d.get("repeat") else ""))
         elif e.action == "acknowledged":
             line = f"{who} acknowledged"
         elif e.action == "role_assigned":
             if lines and lines[-1][0] == e.time and lines[-1][1].endswith("acknowledged"):
                 lines[-1] = (e.time, f"{lines[-1][1]} and took the {d.get('role', 'Incident Commander')} role")
                 continue
-            line = f"{who} took the {d.get('role')} role"
+            line = f"{who} took the {d.get('role')} role" + (" as well" if d.get("combined") else "")
         elif e.action == "roles_assembled":
-            line = "Ops lead, Comms lead and Scribe in place"
+            line = f"{_listed(d.get('roles', 'the other roles'))} in place"
+        elif e.action == "status_update":
+            late = e.time - d.get("due", e.time)
+            line = f"stakeholder update sent by {who}" + (f", {fmt(late)} late" if not d.get("on_time", True) else "")
+        elif e.action == "preempted":
+            line = f"{who} taken off to work on {incident_label(d.get('by', 0))}, which is more severe"
+        elif e.action == "resumed":
+            line = f"{who} took the incident up again" + (f", after a wait of {fmt(d['waited'])}"
+                                                         if d.get("waited", 0) > 0 else "")
+        elif e.action == "handover":
+            line = f"{context.person(d.get('from', ''))}'s shift ended: handed over to {who}"
+        elif e.action == "stayed_on":
+            line = f"{who}'s shift ended; {who} stayed on the incident"
+        elif e.action == "stood_down":
+            if lines and lines[-1][0] == e.time and lines[-1][1].startswith("health confirmed"):
+                lines[-1] = (e.time, f"{lines[-1][1]}; {who} stood down" if lines[-1][1].endswith("resolved")
+                             else lines[-1][1].replace(" stood down", f", {who} stood down"))
+                continue
+            line = f"{who} stood down"
         elif e.action == "mitigation_started":
             line = f"{MITIGATIONS.get(d.get('mitigation'), d.get('mitigation'))} started"
         elif e.action == "mitigation_failed":
@@ -169,7 +189,7 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
         elif e.action == "mitigated":
             line = f"service restored by {MEANS.get(d.get('mitigation'), d.get('mitigation'))}"
         elif e.action == "resolved":
-            line = f"health confirmed with metrics and logs: incident resolved; {who} stood down"
+            line = "health confirmed with metrics and logs: incident resolved"
         elif e.action == "cleaned_up":
             line = "temporary fixes removed"
         elif e.action == "postmortem_held":
@@ -182,6 +202,12 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
             line = f"{e.action.replace('_', ' ')} ({who})"
         lines.append((e.time, line))
     return lines
+
+
+def _listed(roles: str) -> str:
+    """'Ops lead, Comms lead, Scribe' → 'Ops lead, Comms lead and Scribe'."""
+    head, _, last = roles.rpartition(", ")
+    return f"{head} and {last}" if head else roles
 
 
 def scribe_log(events: list[Event], context: Context, others: list[Track] = ()) -> Log:

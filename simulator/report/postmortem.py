@@ -120,7 +120,7 @@ def went_well(track: Track, context: Context) -> list[str]:
     elif "declared" in at and at["declared"] - at["detected"] <= 5:
         out.append(f"The incident was declared {fmt(at['declared'] - at['detected'])} after detection: "
                    "the team mobilised early.")
-    if "page_delivered" in at and at["page_delivered"] <= at["declared"]:
+    if "acknowledged" in at and track.waited == 0:
         out.append("A responder was free at once: the page did not queue behind other incidents.")
     if not track.secondary and "acknowledged" in at and at["acknowledged"] - at["page_delivered"] <= PAGING_TARGET:
         out.append(f"The page was acknowledged in {fmt(at['acknowledged'] - at['page_delivered'])}, within the "
@@ -150,15 +150,16 @@ def went_badly(track: Track, context: Context, others: list[Track]) -> list[str]
         out.append(f"Detection took {fmt(at['detected'] - onset)}, longer than for 90% of simulated incidents.")
     if "declared" in at and at["declared"] - at["detected"] > 15:
         out.append(f"Declaring the incident took {fmt(at['declared'] - at['detected'])} after detection.")
-    if "page_delivered" in at and at["page_delivered"] > at["declared"]:
-        busy = [t.label for t in others if t.at.get("page_delivered", np.inf) <= at["declared"]
+    if track.waited > 0:
+        busy = [t.label for t in others if t.at.get("acknowledged", np.inf) <= at["page_delivered"] - track.waited
                 < t.at.get("resolved", np.inf)]
-        out.append(f"The page waited {fmt(at['page_delivered'] - at['declared'])} for a free responder"
-                   + (f": every responder was working on another incident ({', '.join(busy)})." if busy else "."))
-    if track.secondary:
+        out.append(f"The page waited {fmt(track.waited)} for a free responder"
+                   + (f": the people it reached were working on other incidents ({', '.join(busy)})." if busy
+                      else "."))
+    if track.escalated:
         escalate = context.scenario.get("escalate_after_minutes")
         out.append("The page was not acknowledged" + (f" within the {fmt(escalate)} timeout" if escalate else "")
-                   + " and escalated to the secondary.")
+                   + " and escalated" + ("; the next level answered it." if track.secondary else "."))
     for begin, end, name, worked in track.attempts:
         if not worked:
             out.append(f"{name.capitalize()} took {fmt(end - begin)} and did not restore service.")
@@ -193,23 +194,23 @@ def factors(track: Track, context: Context, others: list[Track]) -> list[str]:
 
 def actions(track: Track) -> list[tuple[str, str]]:
     """(action, why) suggested by what went badly."""
-    at = track.at
     out = []
     if track.channel == "customer_report":
         out.append((f"Add or tighten an alert for {track.mode}, for example an SLO burn-rate alert.",
                     "customers noticed before monitoring did"))
-    if "page_delivered" in at and at["page_delivered"] > at["declared"]:
+    if track.waited > 0:
         out.append(("Review on-call capacity for overlapping incidents.",
-                    f"the page queued {fmt(at['page_delivered'] - at['declared'])} for a free responder"))
-    if track.secondary:
+                    f"the page queued {fmt(track.waited)} for a free responder"))
+    if track.escalated:
         out.append(("Check that pages reach the primary (device, signal, volume) and the escalation timeout.",
                     "the page escalated unanswered"))
     for _, _, name, worked in track.attempts:
         if worked:
             continue
         if name == "rollback" and track.cause != "deployment":
-            out.append((f"Give {track.mode} a stop-gap that fits its cause, such as a configuration rollback or a "
-                        "feature-flag kill switch.", "a rollback cannot undo a failure that no deployment caused"))
+            out.append((f"Give {track.mode} a stop-gap that fits a {track.cause} failure: a mitigation in the "
+                        f"scenario's catalogue that applies to {track.cause}, tried before rollback.",
+                        "a rollback cannot undo a failure that no deployment caused"))
         else:
             out.append((f"Make {name} dependable for {track.mode}.", f"{name} did not restore service"))
     final = next((a for a in track.attempts if a[3]), None)

@@ -41,10 +41,10 @@ def _segments(track: Track, horizon: float):
 
 
 def _lanes(shown: list[Track], people: list[str]) -> list[str]:
-    names = [p for p in people if any(t.primary == p for t in shown)]
-    names += sorted({t.primary for t in shown if t.primary and t.primary not in names})
-    names += sorted({t.secondary for t in shown if t.secondary and t.secondary not in names})
-    return names
+    """Everyone the shown incidents paged or held, in the order of `people`, then by name."""
+    involved = {who for t in shown for who, _ in t.rings} | {who for t in shown for who, *_ in t.held}
+    names = [p for p in people if p in involved]
+    return names + sorted(involved - set(names))
 
 
 def _bar(ax, phase, y, left, width, height=0.6):
@@ -115,13 +115,13 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     for k, person in enumerate(lanes):
         y = len(lanes) - 1 - k
         for t in shown:
-            end = t.at.get("resolved", horizon)
-            if t.primary == person and "page_delivered" in t.at:
-                # After a missed page the pool member stays held (not working) until the incident frees them.
-                answered = end if t.secondary else t.at.get("acknowledged", end)
-                _lane(gantt, y, t.at["page_delivered"], answered, end, t.label, low, high, bool(t.secondary))
-            if t.secondary == person and "escalated" in t.at:
-                _lane(gantt, y, t.at["escalated"], t.at.get("acknowledged", end), end, t.label, low, high)
+            answered = t.at.get("acknowledged", horizon)
+            for who, paged in t.rings:
+                if who == person and answered > paged:
+                    _ringing(gantt, y, paged, answered)
+            for who, since, until in t.held:
+                if who == person:
+                    _working(gantt, y, since, horizon if until is None else until, t.label, low, high)
     gantt.axhline(len(lanes) - 0.5, color=MUTED, linewidth=0.8, linestyle="--")
     names = [f"{t.label} {t.severity} {t.mode}".strip() for t in shown]
     gantt.set_yticks([y_of[t.incident] for t in shown] + list(range(len(lanes)))[::-1],
@@ -133,29 +133,29 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     gantt.set_xlabel(f"time ({clock.describe()})")
     gantt.grid(axis="x", color="#DDDDDD", linewidth=0.6)
     gantt.set_axisbelow(True)
-    gantt.set_title("Rows: incidents by phase · lanes: whom each incident held" + (f"; {note}" if note else ""),
-                    loc="left", fontsize=9, fontweight="normal")
+    title = "Rows: incidents by phase · lanes: who was paged and who worked which incident"
+    gantt.set_title(title + (f"; {note}" if note else ""), loc="left", fontsize=9, fontweight="normal")
     handles = [Patch(facecolor=s.colour, hatch=s.hatch, edgecolor=INK, linewidth=0.5, label=s.label)
                for s in PHASES.values()]
-    handles += [Patch(facecolor=PAGED, hatch="....", edgecolor=INK, linewidth=0.5, label="responder paged"),
-                Patch(facecolor=WORKING, edgecolor=INK, linewidth=0.5, label="responder working"),
-                Patch(facecolor=PAGED, hatch="////", edgecolor=INK, linewidth=0.5, label="held after a missed page"),
+    handles += [Patch(facecolor=PAGED, hatch="....", edgecolor=INK, linewidth=0.5, label="paged, not yet answered"),
+                Patch(facecolor=WORKING, edgecolor=INK, linewidth=0.5, label="working the incident"),
                 Line2D([], [], marker="x", color=INK, linestyle="none", label="mitigation failed")]
     figure.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=7)
     return figure
 
 
-PAGED, WORKING = "#FFFFFF", "#8C8C8C"  # lanes: white (dotted) while paged, mid grey while working
+PAGED, WORKING = "#FFFFFF", "#8C8C8C"  # lanes: white (dotted) while a page rings, mid grey while working
 
 
-def _lane(ax, y, paged, answered, end, label, low, high, missed=False):
-    """A responder's hold on one incident: paged (white, dotted) until they answer, then working (grey) until
-    health is confirmed; after a missed page they stay held but not working (white, hatched) until then."""
-    ax.barh(y, answered - paged, left=paged, height=0.6, color=PAGED, edgecolor=INK, linewidth=0.5,
-            hatch="////" if missed else "....")
-    if end > answered:
-        ax.barh(y, end - answered, left=answered, height=0.6, color=WORKING, edgecolor=INK, linewidth=0.5)
-    left, right = max(paged, low), min(end, high)
+def _ringing(ax, y, paged, answered):
+    """A page reaching a person, until someone (they or another) answered it."""
+    ax.barh(y, answered - paged, left=paged, height=0.6, color=PAGED, edgecolor=INK, linewidth=0.5, hatch="....")
+
+
+def _working(ax, y, since, until, label, low, high):
+    """A person working an incident, from taking it up until standing down."""
+    ax.barh(y, until - since, left=since, height=0.6, color=WORKING, edgecolor=INK, linewidth=0.5)
+    left, right = max(since, low), min(until, high)
     if right - left > (high - low) * 0.06:
         ax.text((left + right) / 2, y, label, ha="center", va="center", fontsize=7, fontweight="bold", color=INK,
                 bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})

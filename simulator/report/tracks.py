@@ -21,14 +21,21 @@ class Track:
     mode: str = ""
     cause: str = ""
     channel: str = ""
-    primary: str = ""  # the pool member the page reached, held until resolution is confirmed
-    secondary: str = ""  # whom the page escalated to, if it did
+    primary: str = ""  # who acknowledged the page, and worked the incident
+    secondary: str = ""  # the same person, when they were reached by escalation (not the first level)
+    escalated: bool = False  # the page went past the first level unanswered
+    waited: float = 0.0  # how long the page waited for the person who answered it to be free
+    rings: list[tuple[str, float]] = field(default_factory=list)  # (person, when the page reached them)
+    held: list[tuple[str, float, float | None]] = field(default_factory=list)  # (person, since, until or None)
     attempts: list[tuple[float, float, str, bool]] = field(default_factory=list)  # start, end, name, worked
     open_state: str = ""
 
     @property
     def label(self) -> str:
         return incident_label(self.incident)
+
+
+_TAKES_UP = ("acknowledged", "resumed", "handover")
 
 
 def tracks(events: list[Event]) -> list[Track]:
@@ -45,9 +52,17 @@ def tracks(events: list[Event]) -> list[Track]:
         elif e.action == "detected":
             track.channel = detail.get("channel", "")
         elif e.action == "page_delivered":
-            track.primary = e.actor
+            track.rings.append((e.actor, e.time))
         elif e.action == "escalated":
-            track.secondary = e.actor
+            track.escalated = True
+        elif e.action == "acknowledged":
+            track.primary = e.actor
+            track.secondary = e.actor if detail.get("level", 1) > 1 else ""
+            track.waited = detail.get("waited", 0.0)
+            # the page that mattered is the one that reached whoever answered
+            track.at["page_delivered"] = max((t for who, t in track.rings if who == e.actor), default=e.time)
+        elif e.action == "stood_down":
+            track.held.append((e.actor, detail.get("since", e.time), e.time))
         elif e.action == "mitigation_started":
             started[e.incident] = (e.time, detail.get("mitigation", ""))
         elif e.action in ("mitigation_failed", "mitigated") and e.incident in started:
@@ -55,7 +70,20 @@ def tracks(events: list[Event]) -> list[Track]:
             track.attempts.append((begin, e.time, name, e.action == "mitigated"))
         elif e.action == "open_at_horizon":
             track.open_state = detail.get("state", "")
+            _still_working(track, [x for x in events if x.incident == e.incident])
     return [found[k] for k in sorted(found)]
+
+
+def _still_working(track: Track, events: list[Event]) -> None:
+    """People who took the incident up and had not stood down when the period ended: held until then."""
+    since: dict[str, float] = {}
+    for e in events:
+        role = (e.detail or {}).get("role")
+        if e.action in _TAKES_UP or (e.action == "role_assigned" and role in ("Incident Commander", "Comms lead")):
+            since.setdefault(e.actor, e.time)
+        elif e.action == "stood_down":
+            since.pop(e.actor, None)
+    track.held += [(person, begin, None) for person, begin in since.items()]
 
 
 def busiest_stretch(table: IncidentTable, horizon: float) -> tuple[int, float, float]:

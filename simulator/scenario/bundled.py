@@ -19,3 +19,12 @@ def default_scenario() -> Path:
         raise DrillsimError(f"the bundled default scenario is missing (looked for {path.name} in "
                             "the scenarios folder); give a scenario file")
     return path
+
+
+def bundled_scenario(name: str) -> Path:
+    """A bundled scenario by its file name without `.yaml` ('default', 'follow-the-sun', ...)."""
+    path = SCENARIOS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(p.stem for p in bundled_scenarios())
+        raise DrillsimError(f"no bundled scenario named {name!r} (bundled: {known})")
+    return path

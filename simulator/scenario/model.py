@@ -1,11 +1,16 @@
 """The scenario models: what a drill plays out. Built once from YAML, frozen afterwards.
 
     Scenario
-    ├── horizon, replications, seed, start       how long and how often to simulate
-    ├── team: Team                               the on-call pool, acknowledgement, escalation
-    ├── policy: Policy                           declaration, mitigation order, confirmation, cleanup, postmortems
-    ├── failure_modes: [FailureMode]             how often, why, how bad, how detected, how it can be mitigated
-    └── variants: {name: {field.path: value}}    policy variants to compare with it (scenario/variants.py)
+    ├── horizon, replications, seed              how long and how often to simulate
+    ├── start, timezone                          the wall clock: minute 0, and where (schedules, hours)
+    ├── team: Team                               people, rotations, escalation, roles (scenario/team.py)
+    ├── policy: Policy                           declaration, mitigation order, updates, confirmation, cleanup,
+    │                                            postmortems (scenario/policy.py)
+    ├── mitigations: {name: CatalogueEntry}      mitigations beyond rollback, failover, drain and debug
+    ├── failure_modes: [FailureMode]             how often, why, how bad, how detected, how mitigated
+    │                                            (scenario/failures.py)
+    ├── windows: [Window]                        dated stretches that change failure rates
+    └── variants: {name: {field.path: value}}    variants to compare with it (scenario/variants.py)
 
 All durations are minutes (floats); YAML gives them with units.
 """
@@ -14,271 +19,86 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from simulator.distributions import Constant, DistributionField, Exponential
-from simulator.fields import Duration, PositiveDuration, Probability, Rate
+from simulator.calendar import Calendar, zone
+from simulator.fields import PositiveDuration
+from simulator.scenario.common import CAUSES, SEVERITIES, Cause, Frozen, Name, SeverityLevel, located, severity_rank
+from simulator.scenario.failures import (
+    BUILT_IN,
+    CHANNELS,
+    DEBUG,
+    MITIGATIONS,
+    CatalogueEntry,
+    Channel,
+    Detection,
+    FailureMode,
+    Mitigation,
+    RateRule,
+    SloBurnChannel,
+    Window,
+)
+from simulator.scenario.policy import Policy, Postmortem, Updates
+from simulator.scenario.team import (
+    ByPeriod,
+    Escalation,
+    Hours,
+    Layer,
+    Layered,
+    Level,
+    Person,
+    Preemption,
+    Roles,
+    RoleSource,
+    Secondary,
+    Slowdown,
+    Team,
+)
 
-Cause = Literal["deployment", "config", "capacity", "dependency", "infrastructure", "unknown"]
-SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
-MitigationName = Literal["rollback", "failover", "drain", "debug"]
-MITIGATIONS: tuple[MitigationName, ...] = ("rollback", "failover", "drain", "debug")
-CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
+MitigationName = str
 ROLES = ("Incident Commander", "Ops lead", "Comms lead", "Scribe")
 BASELINE = "baseline"
 """The name of the scenario as written, beside its variants."""
 VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 OverridePath = Annotated[str, Field(min_length=1, description="A dotted field path, e.g. team.responders.")]
 MAX_INCIDENTS = 1_000_000
-"""Expected incidents per replication above which a scenario is refused as a mistake (a rate per minute
-where a rate per week was meant, say)."""
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _constant(text: str) -> Constant:
-    return Constant(value=text)
-
-
-# ── Detection ──────────────────────────────────────────────────────────────────────────────────────────────
-
-
-class Channel(Frozen):
-    """A way the failure gets noticed: with this probability, after this delay from onset."""
-
-    probability: Probability = Field(1.0, description="Chance that this channel notices the failure at all.")
-    delay: DistributionField = Field(description="Time from failure onset until this channel raises the alarm.")
-
-
-class SloBurnChannel(Frozen):
-    """A multiwindow SLO burn-rate alert (SRE workbook): fires when the error budget burns fast enough.
-
-    The alert on window W with burn-rate threshold B fires (1 - SLO) / error_ratio × W × B after onset.
-    """
-
-    probability: Probability = 1.0
-    slo: Annotated[float, Field(gt=0, lt=1, description="The availability objective, e.g. 0.999.")]
-    error_ratio: Annotated[float, Field(gt=0, le=1, description="Share of requests failing during the incident.")]
-    window: PositiveDuration = Field(description="The alert's long window, e.g. 1h.")
-    burn_rate: Annotated[float, Field(gt=0, description="The alert's burn-rate threshold, e.g. 14.4.")]
-    evaluation: Duration = Field(0.0, description="Extra delay of the alerting pipeline (scrape, evaluation).")
-
-    @property
-    def delay(self) -> Constant:
-        minutes = (1 - self.slo) / self.error_ratio * self.window * self.burn_rate + self.evaluation
-        return Constant.model_construct(value=minutes)
-
-
-class Detection(Frozen):
-    """The channels that can notice a failure; the first to fire detects it."""
-
-    monitoring: Channel | None = None
-    slo_burn: SloBurnChannel | None = None
-    synthetic: Channel | None = None
-    customer_report: Channel | None = None
-
-    @model_validator(mode="after")
-    def _someone_notices(self):
-        given = [getattr(self, name) for name in CHANNELS if getattr(self, name) is not None]
-        if not given:
-            raise ValueError(f"name at least one detection channel ({', '.join(CHANNELS)})")
-        if not any(channel.probability == 1.0 for channel in given):
-            raise ValueError(
-                "at least one channel must always fire (probability 1), usually customer_report; "
-                "otherwise some failures would never be detected"
-            )
-        return self
-
-    def channels(self) -> tuple[tuple[str, Channel | SloBurnChannel], ...]:
-        return tuple((name, getattr(self, name)) for name in CHANNELS if getattr(self, name) is not None)
-
-
-# ── Mitigation ─────────────────────────────────────────────────────────────────────────────────────────────
-
-
-class Mitigation(Frozen):
-    """A stop-gap that may restore service: it takes `duration` and works with probability `success`."""
-
-    duration: DistributionField
-    success: Probability = Field(1.0, description="Chance that it restores service when it applies.")
-
-
-class Debug(Frozen):
-    """Debugging live to a fix: always works in the end, but takes long."""
-
-    duration: DistributionField
-
-
-class Mitigations(Frozen):
-    """What can be done about this failure. Rollback restores service only when the cause is a deployment."""
-
-    rollback: Mitigation | None = None
-    failover: Mitigation | None = None
-    drain: Mitigation | None = None
-    debug: Debug
-
-
-# ── Failure modes ──────────────────────────────────────────────────────────────────────────────────────────
-
-
-class FailureMode(Frozen):
-    """One kind of failure: how often it starts, why, how bad, how it is noticed and what can be done."""
-
-    name: Annotated[str, Field(min_length=1)]
-    description: str = ""
-    cause: Cause
-    every: DistributionField | None = Field(None, description="Time between onsets (a distribution).")
-    rate: Rate | None = Field(None, description="Onsets per period, e.g. '2/w'; the same as exponential `every`.")
-    severity: SeverityLevel | dict[SeverityLevel, Annotated[float, Field(gt=0)]] = Field(
-        "SEV3", description="A fixed severity, or weights of each severity (normalised to sum to 1)."
-    )
-    detection: Detection
-    mitigations: Mitigations
-
-    @field_validator("every")
-    @classmethod
-    def _gaps_take_time(cls, every):
-        if every is not None and not every.mean > 0:
-            raise ValueError("the mean time between onsets must be above 0 (failures cannot start back to back)")
-        return every
-
-    @model_validator(mode="after")
-    def _one_arrival(self):
-        if (self.every is None) == (self.rate is None):
-            raise ValueError("give exactly one of `every` (a distribution of time between onsets) or `rate`")
-        if self.interarrival.mean <= 0:
-            raise ValueError("the time between onsets must be positive on average")
-        return self
-
-    @property
-    def interarrival(self):
-        """The distribution of time between onsets."""
-        if self.every is not None:
-            return self.every
-        return Exponential.model_construct(kind="exponential", mean_=1.0 / self.rate)
-
-    @property
-    def severities(self) -> tuple[tuple[str, float], ...]:
-        """(severity, probability) pairs, probabilities summing to 1."""
-        if isinstance(self.severity, str):
-            return ((self.severity, 1.0),)
-        total = sum(self.severity.values())
-        return tuple((level, weight / total) for level, weight in sorted(self.severity.items()))
-
-
-# ── Team ───────────────────────────────────────────────────────────────────────────────────────────────────
-
-
-class Secondary(Frozen):
-    """Who the page escalates to when the on-call responder does not acknowledge in time."""
-
-    name: str = "secondary on-call"
-    acknowledge: DistributionField = Field(default_factory=lambda: _constant("5m"))
-
-
-class Team(Frozen):
-    """The on-call pool. Each incident holds one responder from acknowledgement until resolution is confirmed;
-    overlapping incidents wait for a free one."""
-
-    responders: Annotated[int, Field(ge=1, description="How many people can work incidents at once.")] = 1
-    names: tuple[str, ...] = Field((), description="Optional names of the responders, one per responder.")
-    acknowledge: DistributionField = Field(
-        default_factory=lambda: _constant("3m"), description="Time from page to acknowledgement."
-    )
-    miss_probability: Probability = Field(0.0, description="Chance that the paged responder misses the page.")
-    escalate_after: PositiveDuration = Field(15.0, description="Time without acknowledgement before escalating.")
-    secondary: Secondary = Field(default_factory=Secondary)
-    assemble: DistributionField = Field(
-        default_factory=lambda: _constant("0s"),
-        description="Time after acknowledgement to bring in the Ops lead, Comms lead and Scribe.",
-    )
-
-    @model_validator(mode="after")
-    def _names_match(self):
-        if self.names and len(self.names) != self.responders:
-            raise ValueError(f"names lists {len(self.names)} people for {self.responders} responders")
-        if len(set(self.names)) != len(self.names):
-            raise ValueError("responder names must differ")
-        return self
-
-    def responder_name(self, index: int) -> str:
-        return self.names[index] if self.names else f"on-call #{index + 1}"
-
-
-# ── Policy ─────────────────────────────────────────────────────────────────────────────────────────────────
-
-
-class Postmortem(Frozen):
-    """Which incidents get a blameless postmortem, and how long after clean-up it is held."""
-
-    severities: tuple[SeverityLevel, ...] = ("SEV1", "SEV2")
-    within: DistributionField = Field(default_factory=lambda: _constant("3d"))
-
-
-class Policy(Frozen):
-    """How the team responds: when to declare, what to try first, how to confirm and clean up."""
-
-    declare_after: DistributionField = Field(
-        default_factory=lambda: _constant("5m"),
-        description="Time from detection to declaring the incident ('0s' for automated declaration).",
-    )
-    mitigation: Literal["rollback-first", "debug-first"] | tuple[MitigationName, ...] = Field(
-        "rollback-first",
-        description="rollback-first tries rollback, failover, drain, then debugs; debug-first debugs live "
-        "straight away; or an explicit order. Debugging always comes last, as the fallback that works.",
-    )
-    confirm: DistributionField = Field(
-        default_factory=lambda: _constant("10m"),
-        description="Time to confirm with metrics and logs that service is healthy.",
-    )
-    cleanup: DistributionField = Field(
-        default_factory=lambda: _constant("1h"),
-        description="Time to remove temporary fixes after resolution.",
-    )
-    postmortem: Postmortem = Field(default_factory=Postmortem)
-
-    @field_validator("mitigation")
-    @classmethod
-    def _no_repeats(cls, value):
-        if not isinstance(value, str) and len(set(value)) != len(value):
-            raise ValueError("each mitigation may appear once in the order")
-        return value
-
-    @property
-    def mitigation_order(self) -> tuple[MitigationName, ...]:
-        if self.mitigation == "rollback-first":
-            return MITIGATIONS
-        if self.mitigation == "debug-first":
-            return ("debug",)
-        order = tuple(self.mitigation)
-        return order if "debug" in order else (*order, "debug")
-
-
-# ── Scenario ───────────────────────────────────────────────────────────────────────────────────────────────
+"""Candidate onsets per replication above which a scenario is refused as a mistake (a rate per minute where a
+rate per week was meant, say)."""
 
 
 class Scenario(Frozen):
     """A whole drill: failure modes, team and policy, and how long and how often to play it."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Name
     description: str = ""
     horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
     replications: Annotated[int, Field(ge=1, le=10_000_000)] = 200
     seed: Annotated[int, Field(ge=0)] = 0
-    start: datetime | None = Field(None, description="Wall-clock time of minute 0, for timelines.")
+    start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
+                                   "gives its own offset). Needed by schedules, hours and windows.")
+    timezone: str = Field("UTC", description="The scenario's IANA time zone, e.g. 'Europe/London'.")
     team: Team = Field(default_factory=Team)
     policy: Policy = Field(default_factory=Policy)
+    mitigations: dict[Name, CatalogueEntry] = Field(
+        default_factory=dict, description="Mitigations beyond the built-in rollback, failover, drain and debug, "
+        "e.g. {flag-off: {applies_to: [config, deployment]}}; a built-in name redefines that one.")
     failure_modes: tuple[FailureMode, ...]
+    windows: tuple[Window, ...] = Field(
+        (), description="Dated stretches that multiply failure rates: a launch, a sale, a deploy freeze.")
     variants: dict[str, dict[OverridePath, Any]] = Field(
         default_factory=dict,
         description="Variants to compare with the scenario as written: name → overrides of any field by "
         "dotted path, e.g. {debug-first: {policy.mitigation: debug-first}, three-on-call: {team.responders: 3}}. "
         "Applied and checked by simulator.scenario.variants.",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value):
+        zone(value)
+        return value
 
     @field_validator("variants")
     @classmethod
@@ -305,10 +125,99 @@ class Scenario(Frozen):
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
             raise ValueError(f"failure mode names must be unique; repeated: {', '.join(duplicated)}")
-        expected = sum(self.horizon / mode.interarrival.mean for mode in self.failure_modes)
+        expected = sum(self.horizon * self.peak_rate(mode) for mode in self.failure_modes)
         if expected > MAX_INCIDENTS:
             raise ValueError(
                 f"about {expected:,.0f} incidents per replication (more than {MAX_INCIDENTS:,}): "
                 "shorten the horizon or make failures rarer"
             )
         return self
+
+    @model_validator(mode="after")
+    def _catalogue(self):
+        from simulator.scenario.validate import did_you_mean
+
+        known = self.catalogue
+        problems = []
+        for m, mode in enumerate(self.failure_modes):
+            for name in mode.mitigations:
+                if name not in known:
+                    problems.append((("failure_modes", m, "mitigations", name),
+                                     f"no mitigation is called {name!r}: neither built in "
+                                     f"({', '.join(MITIGATIONS)}) nor in the scenario's `mitigations`"
+                                     + did_you_mean(name, known)))
+        if not isinstance(self.policy.mitigation, str):
+            for i, name in enumerate(self.policy.mitigation):
+                if name not in known:
+                    problems.append((("policy", "mitigation", i),
+                                     f"no mitigation is called {name!r} (known: {', '.join(known)})"
+                                     + did_you_mean(name, known)))
+        if problems:
+            raise ValueError(located(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _windows_and_clock(self):
+        from simulator.scenario.validate import did_you_mean
+
+        problems = []
+        names = {mode.name for mode in self.failure_modes}
+        for w, window in enumerate(self.windows):
+            for i, name in enumerate(window.modes or ()):
+                if name not in names:
+                    problems.append((("windows", w, "modes", i), f"the scenario has no failure mode {name!r}"
+                                     + did_you_mean(name, names)))
+            for mode in self.failure_modes:
+                if mode.every is not None and window.applies(mode) and window.factor != 1:
+                    problems.append((("windows", w), f"window {window.name!r} changes the rate of {mode.name!r}, "
+                                     "whose onsets come from `every` (a renewal process, which cannot change rate "
+                                     "with time): give that mode a `rate`, or limit the window with `modes` or "
+                                     "`causes`"))
+        if self.start is None:
+            needs = self.team.uses_the_clock()
+            needs += [f"the profile of {mode.name!r}" for mode in self.failure_modes if mode.profile]
+            needs += ["windows"] if self.windows else []
+            if needs:
+                problems.append(((), f"{', '.join(needs)} need a wall clock: give `start` (minute 0 as a date-time, "
+                                 "e.g. 2026-01-05T09:00) and, if not UTC, `timezone`"))
+        if problems:
+            raise ValueError(located(problems))
+        return self
+
+    # ── What the engine and the reports read ──
+
+    @property
+    def catalogue(self) -> dict[str, CatalogueEntry]:
+        """Every known mitigation: the built-in ones, then the scenario's own (which may redefine them)."""
+        return {**BUILT_IN, **self.mitigations}
+
+    def mitigation_order(self, mode: FailureMode) -> tuple[str, ...]:
+        """The mitigations the policy tries on `mode`, in order: the mode's own order, or the policy's, keeping
+        those the mode offers, debug last."""
+        order = mode.mitigation_order or self.policy.mitigation_order(tuple(self.catalogue))
+        tried = tuple(name for name in order if name in mode.mitigations and name != DEBUG)
+        return (*tried, DEBUG)
+
+    @property
+    def calendar(self) -> Calendar | None:
+        """The wall clock, when the scenario gives `start`."""
+        return Calendar(self.start, self.timezone) if self.start is not None else None
+
+    def peak_rate(self, mode: FailureMode) -> float:
+        """An upper bound of the mode's onsets per minute: its base rate times its largest profile factor and
+        every window that could raise it."""
+        rate = 1.0 / mode.interarrival.mean
+        factor = mode.peak_factor
+        for window in self.windows:
+            if window.applies(mode) and window.factor > 1:
+                factor *= window.factor
+        return rate * factor
+
+
+__all__ = [
+    "BASELINE", "BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MAX_INCIDENTS", "MITIGATIONS", "ROLES", "SEVERITIES",
+    "ByPeriod", "CatalogueEntry", "Cause", "Channel", "Detection", "Escalation", "FailureMode", "Hours", "Layer",
+    "Layered", "Level", "Mitigation", "MitigationName", "Person", "Policy", "Postmortem", "Preemption", "RateRule",
+    "RoleSource", "Roles", "Scenario", "Secondary", "SeverityLevel", "SloBurnChannel", "Slowdown", "Team",
+    "Updates", "Window", "severity_rank",
+]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from simulator import distributions
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario import model
+from simulator.scenario.common import expand_located
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import Scenario
 
@@ -47,7 +48,8 @@ def parse_scenario(text: str, file: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(problem_at(error, doc, file) for error in one_per_mistake(exc.errors(), doc.data))
+        errors = expand_located(exc.errors())
+        problems.extend(problem_at(error, doc, file) for error in one_per_mistake(errors, doc.data))
         raise ScenarioError(problems) from None
     if problems:
         raise ScenarioError(problems)

@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario.common import expand_located
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.scenario.validate import data_path, did_you_mean, one_per_mistake, parse_scenario, problem_at
@@ -291,7 +292,7 @@ class ScenarioSource:
         except ValidationError as exc:
             document = Document(data, positions)
             problems.extend(self._validation_problem(error, document, applied)
-                            for error in one_per_mistake(exc.errors(), data))
+                            for error in one_per_mistake(expand_located(exc.errors()), data))
         if problems:
             raise ScenarioError(problems)
         return scenario

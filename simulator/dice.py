@@ -1,0 +1,191 @@
+"""Each incident's dice: fixed blocks of uniforms addressed by (seed, replication, failure mode, incident, purpose).
+
+This module is the contract of drillsim's randomness. Every random quantity of a simulation is a uniform
+number in [0, 1), turned into a duration by a distribution's inverse CDF (`quantile`), or into a choice or a
+yes/no by comparing it with a probability, at the moment the engine needs it. The uniforms themselves are
+fixed in advance by their address:
+
+    (seed, replication r, failure mode m, candidate k, purpose p, index i)
+
+- `seed` and `r` give the key of a counter-based generator (numpy's Philox): SeedSequence(seed, spawn_key=(r,))
+  makes its 128 bits. Replications never share numbers, and a replication's numbers depend on its index alone,
+  never on the process that plays it or on the order in which replications are played.
+- Failure mode m counts the scenario's failure modes in file order. Candidate k counts the candidate onsets of
+  mode m in the replication, in time order, from 0: arrivals are drawn at the mode's peak rate and thinned, so
+  k also counts candidates that were not accepted, and an incident keeps its k whatever happens to the others.
+- A purpose has a fixed width W: candidate k's block of that purpose is numbers k·W … k·W + W − 1 of the stream
+  (r, m, p, page 0), that is Philox counters [k·W/4 …, 0, p, m] (each counter gives four numbers). An index
+  i ≥ W lies on page i // W, at k·W + i mod W of the stream (r, m, p, page). Pages are drawn in bulk for all
+  candidates of a mode when first needed, which gives the same numbers as drawing one block alone.
+- The purposes and what each index holds are listed below (ARRIVAL … COMMS); a named mitigation has a purpose
+  of its own, numbered by a hash of its name, so that adding one leaves the others' dice alone.
+
+What follows for comparisons (common random numbers): the uniform of a given quantity of a given incident is
+the same whatever else changes: a policy, the team, the time of day, a distribution's parameters or kind (a
+lognormal made a constant reads the same uniform), another failure mode's rate or another mode entirely. A
+mode's own rate scales its candidate gaps (the same uniforms, the inverse CDF of another exponential), and a
+time-varying rate thins the same candidates, so its incidents move together rather than being redrawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from math import log1p
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    """What a block of uniforms is for: its number in the counter and how many uniforms a candidate owns."""
+
+    name: str
+    number: int
+    width: int
+
+
+ARRIVAL = Purpose("arrival", 0, 4)
+"""0 the gap before the candidate onset, 1 its acceptance (thinning), 2 its severity, 3 kept."""
+INCIDENT = Purpose("incident", 1, 64)
+"""What every incident needs, at fixed places (one block, so that a replication draws it once per mode):
+
+    0–7     detection: 2c whether channel c (model.CHANNELS order) fires, 2c + 1 its delay
+    8       the declaration delay          9   the assembly of the roles
+    10      the first resumption's handover after a preemption
+    11      the first handover at a shift end
+    12–15   kept for the practice model
+    16      confirmation                  17  clean-up          18  the postmortem's delay
+    19–31   kept for the practice model
+    32–63   the first page's first level: 32 + 2s whether the person in place s (s < 16) misses it,
+            33 + 2s how long they take to acknowledge
+"""
+DETECTION, DECLARE, ASSEMBLE, RESUME, HANDOVER = 0, 8, 9, 10, 11
+CONFIRM, CLEANUP, POSTMORTEM = 16, 17, 18
+FIRST_RINGS, FIRST_SLOTS = 32, 16
+RING = Purpose("ring", 2, 32)
+"""Every other page reaching a person: index ((page · 10 + repeat) · 16 + level) · 64 + slot) · 2, then
++ 1: whether the person misses it, and how long they take to acknowledge. `page` counts the incident's pages
+(0 for the first, then one per resumption after a preemption), `slot` is the person's place in the level's
+on-call list."""
+MORE = Purpose("more", 3, 16)
+"""Second and later handovers (2j at a shift end, 2j + 1 resuming after a preemption, for the (j+1)-th)."""
+COMMS = Purpose("comms", 4, 16)
+"""i: how late stakeholder update i is when the Incident Commander must send it."""
+
+RING_LEVELS, RING_SLOTS, RING_REPEATS = 16, 64, 10
+"""The escalation levels, people per level and repeats the RING addresses hold."""
+
+
+def ring_address(page: int, repeat: int, level: int, slot: int) -> tuple[Purpose, int]:
+    """Where the uniform of whether a person misses a page lies (the next index holds their delay)."""
+    if page == 0 and repeat == 0 and level == 0 and slot < FIRST_SLOTS:
+        return INCIDENT, FIRST_RINGS + 2 * slot
+    return RING, (((page * RING_REPEATS + repeat) * RING_LEVELS + level) * RING_SLOTS + slot) * 2
+
+
+def mitigation(name: str) -> Purpose:
+    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 its slow-down draw."""
+    number = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=7).digest(), "big") + 64
+    return Purpose(f"mitigation {name}", number, 4)
+
+
+def replication_key(seed: int, replication: int) -> np.ndarray:
+    """The Philox key of one replication."""
+    if replication < 0:
+        raise ValueError(f"replication numbers start at 0, not {replication}")
+    return np.random.SeedSequence(seed, spawn_key=(replication,)).generate_state(2, np.uint64)
+
+
+class ReplicationDice:
+    """The uniforms of one replication: one `ModeDice` per failure mode, drawn lazily."""
+
+    __slots__ = ("_generator", "_state", "key", "replication", "seed")
+
+    def __init__(self, seed: int, replication: int):
+        self.seed, self.replication = seed, replication
+        self.key = replication_key(seed, replication)
+        bits = np.random.Philox(key=self.key)
+        self._state = bits.state
+        self._generator = np.random.Generator(bits)
+
+    def mode(self, m: int) -> ModeDice:
+        return ModeDice(self, m)
+
+    def draw(self, m: int, purpose: int, page: int, start: int, count: int) -> list[float]:
+        """`count` uniforms of the stream (m, purpose, page) from its `start`-th (a multiple of 4)."""
+        state = self._state
+        state["state"]["counter"] = np.array([start >> 2, page, purpose, m], dtype=np.uint64)
+        state["buffer_pos"] = 4  # nothing buffered: the next number comes from the counter set here
+        generator = self._generator
+        generator.bit_generator.state = state
+        return generator.random(count).tolist()
+
+
+class ModeDice:
+    """The uniforms of one failure mode in one replication, by purpose and page, for its `candidates`."""
+
+    __slots__ = ("candidates", "m", "pages", "replication")
+
+    def __init__(self, replication: ReplicationDice, m: int):
+        self.replication, self.m = replication, m
+        self.candidates = 0
+        self.pages: dict[tuple[int, int], list[float]] = {}
+
+    def onsets(self, gap, horizon: float) -> list[tuple[float, float, float]]:
+        """(onset, acceptance uniform, severity uniform) of every candidate before `horizon`, where `gap(u)` turns
+        a candidate's gap uniform into minutes. Sets `candidates`."""
+        width = ARRIVAL.width
+        numbers: list[float] = []
+        out: list[tuple[float, float, float]] = []
+        t, batch, drawn = 0.0, 64, 0
+        while True:
+            more = self.replication.draw(self.m, ARRIVAL.number, 0, drawn * width, batch * width)
+            numbers.extend(more)
+            for j in range(drawn, drawn + batch):
+                base = j * width
+                t += gap(numbers[base])
+                if t >= horizon:
+                    self.candidates = j + 1
+                    self.pages[(ARRIVAL.number, 0)] = numbers
+                    return out
+                out.append((t, numbers[base + 1], numbers[base + 2]))
+            drawn += batch
+            batch *= 2
+
+    def page(self, purpose: Purpose, page: int = 0) -> list[float]:
+        """The uniforms of every candidate on one page of `purpose`: candidate k's at k·W … k·W + W − 1."""
+        key = (purpose.number, page)
+        numbers = self.pages.get(key)
+        if numbers is None:
+            numbers = self.pages[key] = self.replication.draw(self.m, purpose.number, page, 0,
+                                                              self.candidates * purpose.width)
+        return numbers
+
+    def uniform(self, k: int, purpose: Purpose, index: int = 0) -> float:
+        width = purpose.width
+        page, offset = divmod(index, width)
+        return self.page(purpose, page)[k * width + offset]
+
+
+class IncidentDice:
+    """One incident's dice: `u(purpose, index)` is its uniform of that address; `block`, from `base` on, holds
+    its INCIDENT uniforms."""
+
+    __slots__ = ("base", "block", "k", "mode")
+
+    def __init__(self, mode: ModeDice, k: int):
+        self.mode, self.k = mode, k
+        self.block = mode.page(INCIDENT)
+        self.base = k * INCIDENT.width
+
+    def u(self, purpose: Purpose, index: int = 0) -> float:
+        if purpose is INCIDENT and index < INCIDENT.width:
+            return self.block[self.base + index]
+        return self.mode.uniform(self.k, purpose, index)
+
+
+def exponential_gap(rate: float):
+    """The inverse CDF of an exponential gap at `rate` per minute (a Poisson process's)."""
+    mean = 1.0 / rate
+    return lambda u: -mean * log1p(-u)

@@ -1,0 +1,42 @@
+"""Waiting on the simulated clock, with one order for everything that happens at the same instant.
+
+SimPy processes events of one instant in the order they were scheduled. The engine waits once for a chain of
+known steps instead of once per step, and only when a policy is asked live does it wait at each decision, so
+that order would differ between the two ways of playing the same incidents. `wait` schedules every wake-up
+with a priority instead, and at one instant the engine acts in this order, each kind by incident number:
+
+    1  work ends: a responder is freed (resolution, a handover's end, a shift end)
+    2  a person acknowledges a page
+    3  a level's timeout: the page moves on (after any acknowledgement of the same instant)
+    4  an incident is declared and pages (and sees everyone freed at that instant)
+    5  someone comes on call and looks at the pages waiting for their level
+
+So a person freed at 10:00 can take a page sent at 10:00, and an acknowledgement at the very end of a level's
+timeout counts as in time, whichever way the incidents are played.
+"""
+
+from __future__ import annotations
+
+from simpy import Environment
+from simpy.events import Event
+
+WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 1, 2, 3, 4, 5
+_SHIFT = 1 << 40
+
+
+class Wait(Event):
+    """An event that happens `delay` minutes from now (SimPy's Timeout, with a priority at its instant)."""
+
+    def __init__(self, env: Environment, delay: float, kind: int, number: int):
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._ok = True
+        env.schedule(self, kind * _SHIFT + number, delay)
+
+
+def wait(env: Environment, delay: float, kind: int, number: int) -> Wait:
+    """Wake up `delay` minutes from now, in `kind`'s place among the events of that instant."""
+    return Wait(env, delay, kind, number)

@@ -1,0 +1,114 @@
+"""What every incident process of one replication shares: the clock, the log, the people, the policy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from simulator.engine.incident import STATE_AFTER, Incident, State
+from simulator.events import PHASE_OF
+from simulator.policy import AutomaticPolicy, Policy, Situation
+
+if TYPE_CHECKING:
+    import simpy
+
+    from simulator.engine.people import Person, Roster
+    from simulator.engine.rules import Rules
+
+PHASE_OF_STATE = {
+    State.FAILING: "detection", State.DETECTED: "detection", State.DECLARED: "detection",
+    State.RESOLVED: "resolution", State.CLEANED_UP: "resolution", State.CLOSED: "learning",
+}  # fmt: skip
+"""The phase an incident is in, by its state (phase 2, "response", otherwise)."""
+
+
+class Preempted(Exception):  # the cause of a SimPy interrupt, not an error
+    """Why an incident's work stopped: `by` took its responder."""
+
+    def __init__(self, by: Incident):
+        super().__init__(by.number)
+        self.by = by
+
+
+class Drill:
+    """One replication in play: what the incident processes share."""
+
+    __slots__ = ("automatic", "env", "ignores", "log", "policy", "replication", "roster", "rules")
+
+    def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any):
+        from simulator.engine.people import Roster
+
+        self.env, self.rules, self.policy, self.replication = env, rules, policy, replication
+        self.log = log
+        self.ignores = frozenset(getattr(log, "ignores", ()))
+        """Actions the log does not want (a reducing log such as metrics.IncidentRows); they are not sent."""
+        self.automatic = type(policy) is AutomaticPolicy
+        self.roster: Roster = Roster(self)
+
+    # ── The Scribe ──
+
+    def record(self, incident: Incident, action: str, actor: str = "system",
+               detail: dict[str, Any] | None = None) -> None:
+        """Log an event now and move the incident's state on."""
+        self.record_at(self.env._now, incident, action, actor, detail)
+
+    def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
+                  detail: dict[str, Any] | None = None) -> None:
+        """Log an event at `time` (now, or a moment of a chain the clock has passed) and move the state on."""
+        state = STATE_AFTER.get(action)
+        if state is not None:
+            incident.state = state
+        if action not in self.ignores:
+            phase = PHASE_OF.get(action) or PHASE_OF_STATE.get(incident.state, "response")
+            self.log.append((time, self.replication, incident.number, phase, action, actor, detail))
+
+    def stand_down(self, incident: Incident, person: Person, role: str = "") -> None:
+        """`person` stops working on `incident` now; the roster frees them for the next page."""
+        since = incident.since.pop(person.index)
+        detail = {"since": since}
+        if role:
+            detail["role"] = role
+        self.record(incident, "stood_down", person.name, detail)
+        self.roster.release(person)
+
+    # ── Decisions: the automatic policy's answers are known; any other policy is asked ──
+
+    def situation(self, incident: Incident, tried: tuple[str, ...] = (), level: int = 0,
+                  channel: str = "") -> Situation:
+        return Situation(incident=incident.number, now=self.env.now, mode=incident.mode.name,
+                         severity=incident.severity, channel=channel, offered=tuple(incident.rules.mitigations),
+                         tried=tried, level=level)
+
+    def declare_after(self, incident: Incident, drawn: float, channel: str) -> float:
+        if self.automatic:
+            return drawn
+        return max(0.0, float(self.policy.declare_after(self.situation(incident, channel=channel), drawn)))
+
+    def escalate_after(self, incident: Incident, level: int) -> float:
+        if self.automatic:
+            return self.rules.levels[level].after
+        return max(0.0, float(self.policy.escalate_after(self.situation(incident, level=level))))
+
+    def next_mitigation(self, incident: Incident, tried: tuple[str, ...]) -> str:
+        """The next mitigation to try: the scenario's order for the automatic policy, else the policy's choice
+        (debug when it names nothing usable)."""
+        offered = incident.rules.mitigations
+        if self.automatic:
+            for name in incident.rules.order:
+                if name not in tried:
+                    return name
+            return "debug"
+        choice = self.policy.next_mitigation(self.situation(incident, tried))
+        return choice if choice in offered and choice not in tried else "debug"
+
+    # ── Preemption ──
+
+    def preempt(self, incident: Incident, person: Person, by: Incident) -> None:
+        """`by` takes `person`, who was working `incident`: log what the work had reached, and stop it."""
+        incident.chain.log_until(self, incident, self.env.now)
+        self.record(incident, "preempted", person.name, {"by": by.number})
+        incident.preemptible = False
+        incident.responder = None
+        since = incident.since.pop(person.index)
+        self.record(incident, "stood_down", person.name, {"since": since})
+        person.working = None
+        incident.process.interrupt(Preempted(by))

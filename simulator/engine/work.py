@@ -1,0 +1,162 @@
+"""The work on an incident once someone has acknowledged it: assembling the roles, mitigations one after the
+other, confirming health. Each piece is an `Item` with the minutes it still needs.
+
+The items run as one chain (simulator.engine.chain) until something from outside the incident can change them:
+
+- a preemption: a more severe incident takes the responder; the work stops where it was, waits for someone
+  free, who takes it up after a handover and goes on with what was left;
+- the end of the responder's turn on call: they hand over to the incoming person (the work pauses for the
+  handover while both are on it) or stay on, as `team.at_shift_end` says;
+- an item after which a decision or a person is needed: the roles (with `team.roles`), the next mitigation
+  (for a policy that is asked live), or the end of a handover, which frees the outgoing person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from math import inf
+
+import simpy
+
+from simulator.dice import HANDOVER as FIRST_HANDOVER
+from simulator.dice import INCIDENT, MORE
+from simulator.dice import RESUME as FIRST_RESUME
+from simulator.engine.chain import Chain
+from simulator.engine.clock import WORK, wait
+from simulator.engine.drill import Drill
+from simulator.engine.incident import Incident
+
+ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = "assemble", "mitigation", "confirm", "handover", "resume"
+
+
+@dataclass(slots=True)
+class Item:
+    """A piece of work and the minutes it still needs."""
+
+    kind: str
+    remaining: float
+    name: str = ""  # the mitigation
+    works: bool = False  # whether the mitigation restores service
+    reason: str = ""  # why it does not
+    started: bool = False
+    stop: bool = False  # the process must be awake when it ends
+    person: int | None = None  # for a handover: the outgoing person, freed when it ends
+
+
+def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
+    """Work through `items` until the first item that must stop has ended (or all of them), through
+    preemptions, shift ends and handovers. Returns the items left."""
+    stayed = False
+    while items:
+        start = env.now
+        chain, ends = _chain(drill, incident, items, start)
+        incident.chain = chain
+        target = ends[-1]
+        turn_end = inf
+        if not stayed and incident.responder is not None and drill.rules.levels[incident.level].rotates:
+            turn_end = drill.rules.oncall.turn_end(incident.level, incident.responder, start)
+            if turn_end <= start:
+                turn_end = inf  # they answered after their turn at that level had ended: they see it through
+        try:
+            yield wait(env, min(target, turn_end) - start, WORK, incident.number)
+        except simpy.Interrupt:  # preempted: drill.preempt has logged what the chain had reached
+            items = _advance(drill, incident, items, ends, start, env.now)
+            yield from _resume(env, drill, incident, items)
+            continue
+        now = env.now
+        chain.log_until(drill, incident, now)
+        stopped = items[len(ends) - 1] if now >= target else None
+        items = _advance(drill, incident, items, ends, start, now)
+        if stopped is None:  # the responder's turn ended first
+            stayed = _shift_end(drill, incident, items)
+        elif stopped.kind != HANDOVER:
+            break
+    incident.chain = None
+    return items
+
+
+def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) -> tuple[Chain, list[float]]:
+    """The chain of events of `items` from `start`, up to the first item that must stop; and each item's end."""
+    chain, ends = Chain(), []
+    t = start
+    responder = drill.roster.people[incident.responder].name if incident.responder is not None else ""
+    for item in items:
+        if item.kind == MITIGATION and not item.started:
+            chain.add(t, "mitigation_started", "Ops lead", {"mitigation": item.name})
+        t += item.remaining
+        ends.append(t)
+        if item.kind == MITIGATION:
+            if item.works:
+                chain.add(t, "mitigated", "Ops lead", {"mitigation": item.name})
+            else:
+                chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
+        elif item.kind == CONFIRM:
+            chain.add(t, "resolved", responder)
+        elif item.kind == ASSEMBLE and drill.rules.roles is None:
+            chain.add(t, "roles_assembled", responder, {"roles": "Ops lead, Comms lead, Scribe"})
+        if item.stop:
+            break
+    return chain, ends
+
+
+def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[float], start: float,
+             now: float) -> list[Item]:
+    """The items left at `now`. Those that have ended are dropped, after their effect: a mitigation that works
+    restores service, a handover frees the outgoing person. The one under way keeps what it still needs."""
+    left = []
+    for i, item in enumerate(items):
+        if i < len(ends) and ends[i] <= now:
+            if item.kind == MITIGATION and item.works:
+                incident.restored = ends[i]
+            elif item.kind == HANDOVER:
+                drill.stand_down(incident, drill.roster.people[item.person])
+            continue
+        if i < len(ends) and (ends[i - 1] if i else start) <= now:
+            item.remaining = ends[i] - now
+            item.started = True
+        left.append(item)
+    return left
+
+
+def _shift_end(drill: Drill, incident: Incident, items: list[Item]) -> bool:
+    """The responder's turn at their level ended mid-incident: hand over to the incoming person if the team
+    does so and someone free is on call, else stay on. Returns whether they stay."""
+    roster, now = drill.roster, drill.env.now
+    outgoing = roster.people[incident.responder]
+    incoming = None
+    if drill.rules.handover_at_shift_end:
+        for i in drill.rules.oncall.at(incident.level, now):
+            if i != outgoing.index and roster.people[i].free:
+                incoming = roster.people[i]
+                break
+    if incoming is None:
+        drill.record(incident, "stayed_on", outgoing.name)
+        return True
+    j = incident.handovers
+    cost = drill.rules.handover(incident.dice.u(INCIDENT, FIRST_HANDOVER) if j == 0 else incident.dice.u(MORE, 2 * j))
+    incident.handovers += 1
+    incoming.working = incident
+    incident.since[incoming.index] = now
+    incident.responder = incoming.index
+    drill.record(incident, "handover", incoming.name, {"from": outgoing.name, "minutes": cost})
+    items.insert(0, Item(HANDOVER, cost, stop=True, person=outgoing.index))
+    return False
+
+
+def _resume(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
+    """A more severe incident took the responder: wait for someone free, who takes the work up after a
+    handover."""
+    from simulator.engine.response import answered, take_up
+
+    for item in [item for item in items if item.kind == HANDOVER]:
+        items.remove(item)  # a handover cut short: the outgoing person goes at once
+        drill.stand_down(incident, drill.roster.people[item.person])
+    incident.chain = None
+    ring = yield from answered(env, drill.roster, drill.roster.open(incident, resume=True))
+    take_up(drill, incident, ring, "resumed")
+    incident.preemptible = True
+    j = incident.pages - 2  # resumptions before this one
+    cost = drill.rules.handover(incident.dice.u(INCIDENT, FIRST_RESUME) if j == 0 else incident.dice.u(MORE, 2 * j + 1))
+    if cost > 0:
+        items.insert(0, Item(RESUME, cost))

@@ -1,0 +1,311 @@
+"""The incident table: the event log reduced to one row per incident, as columns.
+
+Per incident (minutes since the start of its replication): onset, detected, declared, acknowledged,
+mitigated (service restored), resolved (health confirmed) and cleaned_up, NaN where not reached before the
+horizon (censored); what it was (mode, cause, severity), how it went (the channel that detected it, who
+acknowledged it and at which escalation level, the mitigation that worked, how long the page waited for a
+free person, whether it escalated, preemptions, handovers) and how stakeholders heard of it (updates sent,
+those sent late, and the longest silence between declaration, updates and restoration).
+
+`IncidentRows` reduces events as they come (the engine can log straight into it); `incident_table` reduces a
+whole log; both give an `IncidentTable`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from itertools import pairwise
+from typing import NamedTuple
+
+import numpy as np
+
+from simulator.events import ACTIONS, Event
+
+TIMES = ("onset", "detected", "declared", "acknowledged", "mitigated", "resolved", "cleaned_up")
+TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
+COUNTS = ("level", "preempted", "handovers", "updates", "updates_late")
+COLUMNS = ("replication", "incident", *TEXT, "escalated", *COUNTS, "waited", "longest_silence", *TIMES)
+NUMBERS = ("waited", "longest_silence", *TIMES)
+_DTYPES = {"replication": np.int32, "incident": np.int32, "escalated": bool, **dict.fromkeys(COUNTS, np.int16)}
+
+
+class Coded(NamedTuple):
+    """A text column as integer codes into a sorted tuple of distinct strings: categories[codes[i]] is row i's."""
+
+    codes: np.ndarray
+    categories: tuple[str, ...]
+
+
+class IncidentTable:
+    """One row per incident per replication, as columns of equal length, in (replication, incident) order.
+
+        replication, incident   int32 arrays
+        mode, cause, severity,  text, stored compactly as a `Coded` column (one small integer a row) and read
+        channel, responder,     as object arrays of strings, so that `table.severity == "SEV1"` works as on
+        mitigation              any array; `table.codes("mode")` gives the codes themselves
+        escalated               bool array
+        level, preempted,       int16 arrays: the escalation level that acknowledged (1 for the first, 0 when
+        handovers, updates,     nobody did), preemptions, handovers at shift ends, stakeholder updates sent
+        updates_late            and those sent late
+        waited, longest_silence float64 arrays in minutes (NaN where not reached)
+        and the TIMES
+
+    Build one from every column by name (text as strings or `Coded`), as `incident_table` and `concat` do.
+    """
+
+    __slots__ = ("_codes", "_numbers")
+
+    def __init__(self, **columns):
+        missing = [name for name in COLUMNS if name not in columns]
+        extra = [name for name in columns if name not in COLUMNS]
+        if missing or extra:
+            raise TypeError(f"incident table columns: missing {missing}, unknown {extra}")
+        self._codes = {name: columns[name] if isinstance(columns[name], Coded) else encode(columns[name])
+                       for name in TEXT}
+        self._numbers = {name: np.asarray(columns[name], dtype=_DTYPES.get(name, float))
+                         for name in COLUMNS if name not in TEXT}
+        lengths = {len(v) for v in self._numbers.values()} | {len(c.codes) for c in self._codes.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"incident table columns of different lengths: {sorted(lengths)}")
+
+    def __len__(self) -> int:
+        return len(self._numbers["replication"])
+
+    def __repr__(self) -> str:
+        return f"<IncidentTable: {len(self)} incidents>"
+
+    def __getstate__(self):
+        return self._codes, self._numbers
+
+    def __setstate__(self, state):
+        self._codes, self._numbers = state
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        return COLUMNS
+
+    def codes(self, name: str) -> Coded:
+        """A text column as codes and categories, without building its strings."""
+        return self._codes[name]
+
+    @property
+    def nbytes(self) -> int:
+        return (sum(v.nbytes for v in self._numbers.values())
+                + sum(c.codes.nbytes for c in self._codes.values()))
+
+    @classmethod
+    def concat(cls, tables: Iterable[IncidentTable]) -> IncidentTable:
+        """The rows of `tables`, one after the other (text categories merged and re-coded)."""
+        tables = list(tables)
+        if not tables:
+            return incident_table([])
+        return cls(**{name: concat_coded([t._codes[name] for t in tables]) if name in TEXT
+                      else np.concatenate([t._numbers[name] for t in tables]) for name in COLUMNS})
+
+    def rows(self) -> Iterable[dict]:
+        cols = {name: getattr(self, name).tolist() for name in COLUMNS}
+        for i in range(len(self)):
+            yield {name: values[i] for name, values in cols.items()}
+
+
+def _number_column(name: str) -> property:
+    return property(lambda self: self._numbers[name], doc=f"the {name} column")
+
+
+def _text_column(name: str) -> property:
+    def decode(self) -> np.ndarray:
+        codes, categories = self._codes[name]
+        strings = np.empty(len(categories), dtype=object)
+        strings[:] = categories
+        return strings[codes]
+
+    return property(decode, doc=f"the {name} column, as strings")
+
+
+for _name in COLUMNS:
+    setattr(IncidentTable, _name, _text_column(_name) if _name in TEXT else _number_column(_name))
+
+
+def code_dtype(categories: int) -> type:
+    return np.uint8 if categories <= 1 << 8 else np.uint16 if categories <= 1 << 16 else np.int32
+
+
+def encode(values) -> Coded:
+    """Strings as codes into their sorted distinct values."""
+    values = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    categories = sorted(set(values))
+    index = {value: code for code, value in enumerate(categories)}
+    return Coded(np.array([index[v] for v in values], dtype=code_dtype(len(categories))), tuple(categories))
+
+
+def concat_coded(parts: list[Coded]) -> Coded:
+    """Coded columns one after the other, re-coded into the sorted union of their categories."""
+    categories = sorted(set().union(*(part.categories for part in parts)))
+    index = {value: code for code, value in enumerate(categories)}
+    dtype = code_dtype(len(categories))
+    recoded = [np.array([index[c] for c in part.categories], dtype=dtype)[part.codes] if part.categories
+               else part.codes.astype(dtype) for part in parts]
+    return Coded(np.concatenate(recoded) if recoded else np.zeros(0, dtype), tuple(categories))
+
+
+class Row:
+    """One incident while its events come in."""
+
+    __slots__ = ("acknowledged", "cause", "channel", "cleaned_up", "declared", "detected", "end", "escalated",
+                 "handovers", "level", "mitigated", "mitigation", "mode", "onset", "preempted", "resolved",
+                 "responder", "said", "severity", "updates", "updates_late", "waited")
+
+    def __init__(self):
+        nan = math.nan
+        self.onset = self.detected = self.declared = self.acknowledged = nan
+        self.mitigated = self.resolved = self.cleaned_up = self.waited = self.end = nan
+        self.mode = self.cause = self.severity = self.channel = self.responder = self.mitigation = ""
+        self.escalated = False
+        self.level = self.preempted = self.handovers = self.updates = self.updates_late = 0
+        self.said: list[float] | None = None  # times of the stakeholder updates
+
+    def longest_silence(self) -> float:
+        """The longest stretch without news for stakeholders: between declaration, each update, and
+        restoration (or the horizon)."""
+        if math.isnan(self.declared):
+            return math.nan
+        end = self.mitigated if not math.isnan(self.mitigated) else self.end
+        if math.isnan(end):
+            return math.nan
+        moments = [self.declared, *sorted(self.said or ()), end]
+        return max(b - a for a, b in pairwise(moments))
+
+
+def _onset(row: Row, time, actor, detail):
+    row.onset = time
+    row.mode, row.cause, row.severity = detail["mode"], detail["cause"], detail["severity"]
+
+
+def _detected(row: Row, time, actor, detail):
+    row.detected, row.channel = time, detail["channel"]
+
+
+def _declared(row: Row, time, actor, detail):
+    row.declared = time
+
+
+def _acknowledged(row: Row, time, actor, detail):
+    row.acknowledged, row.responder = time, actor
+    row.level, row.waited = detail["level"], detail["waited"]
+
+
+def _mitigated(row: Row, time, actor, detail):
+    row.mitigated, row.mitigation = time, detail["mitigation"]
+
+
+def _resolved(row: Row, time, actor, detail):
+    row.resolved = time
+
+
+def _cleaned_up(row: Row, time, actor, detail):
+    row.cleaned_up = time
+
+
+def _escalated(row: Row, time, actor, detail):
+    row.escalated = True
+
+
+def _preempted(row: Row, time, actor, detail):
+    row.preempted += 1
+
+
+def _handover(row: Row, time, actor, detail):
+    row.handovers += 1
+
+
+def _status_update(row: Row, time, actor, detail):
+    row.updates += 1
+    if not detail["on_time"]:
+        row.updates_late += 1
+    if row.said is None:
+        row.said = []
+    row.said.append(time)
+
+
+def _open_at_horizon(row: Row, time, actor, detail):
+    row.end = time
+
+
+_READERS = {
+    "onset": _onset, "detected": _detected, "declared": _declared, "acknowledged": _acknowledged,
+    "mitigated": _mitigated, "resolved": _resolved, "cleaned_up": _cleaned_up, "escalated": _escalated,
+    "preempted": _preempted, "handover": _handover, "status_update": _status_update,
+    "open_at_horizon": _open_at_horizon,
+}  # fmt: skip
+"""The actions that set something in an incident's row, and how."""
+
+
+class IncidentRows:
+    """An event log that keeps only what the metrics need: one row per incident, updated as each event is
+    appended. It is the streaming form of `incident_table`, and the engine can log into it directly, so that
+    a run reduces its events as they happen instead of holding them. Events may come in any order.
+
+        rows = IncidentRows()
+        rows.append(event)      # an Event, or a plain tuple in Event's field order
+        rows.table()            # the IncidentTable of everything appended so far
+
+    A row starts with an incident's first event; the actions in `ignores` change nothing in a row, so a log
+    may leave them out.
+    """
+
+    __slots__ = ("_by_replication", "_current", "_replication")
+    ignores = frozenset(ACTIONS) - set(_READERS)
+
+    def __init__(self):
+        self._by_replication: dict[int, dict[int, Row]] = {}
+        self._replication, self._current = None, {}
+
+    def append(self, event) -> None:
+        time, replication, incident, _phase, action, actor, detail = event
+        if replication != self._replication:
+            self._current = self._by_replication.setdefault(replication, {})
+            self._replication = replication
+        row = self._current.get(incident)
+        if row is None:
+            row = self._current[incident] = Row()
+        reader = _READERS.get(action)
+        if reader is not None:
+            reader(row, time, actor, detail)
+
+    def extend(self, events: Iterable) -> None:
+        append = self.append
+        for event in events:
+            append(event)
+
+    def __len__(self) -> int:
+        return sum(len(incidents) for incidents in self._by_replication.values())
+
+    def table(self) -> IncidentTable:
+        keys, rows = [], []
+        for replication in sorted(self._by_replication):
+            incidents = self._by_replication[replication]
+            for incident in sorted(incidents):
+                keys.append((replication, incident))
+                rows.append(incidents[incident])
+        data = {"replication": np.array([r for r, _ in keys], dtype=np.int32),
+                "incident": np.array([i for _, i in keys], dtype=np.int32),
+                "escalated": np.array([row.escalated for row in rows], dtype=bool),
+                "longest_silence": np.array([row.longest_silence() for row in rows], dtype=float)}
+        for name in (*TIMES, "waited"):
+            data[name] = np.array([getattr(row, name) for row in rows], dtype=float)
+        for name in COUNTS:
+            data[name] = np.array([getattr(row, name) for row in rows], dtype=np.int16)
+        for name in TEXT:
+            data[name] = encode([getattr(row, name) for row in rows])
+        return IncidentTable(**data)
+
+
+def incident_table(events: Iterable[Event]) -> IncidentTable:
+    """Reduce an event log (of any number of replications) to one row per incident.
+
+    `events` may be `Event`s or plain tuples in the same field order (what the engine logs internally).
+    """
+    rows = IncidentRows()
+    rows.extend(events)
+    return rows.table()

@@ -1,0 +1,188 @@
+"""On-call load per person, from the event log: what carrying the pager cost each member of the team.
+
+Per person and replication:
+
+    pages               pages that reached them (page_delivered), answered or not
+    out-of-hours pages  those outside their business hours (the night included), in their own time zone
+    night pages         those at night
+    hours held          hours spent working incidents, from taking one up to standing down (an incident still
+                        open at the horizon counts up to the horizon)
+    longest stretch     the longest run of work without a break, incidents back to back joined (hours)
+    busiest 12 hours    the most incidents they took up in one 12-hour block of the period (blocks counted
+                        from minute 0); the SRE book's guideline for a sustainable shift is at most two
+    blocks over two     of the 12-hour blocks in which they took up any incident, the share with more than two
+
+and for the whole team, pages by hour of the week in the scenario's time zone (when it has a clock).
+
+`LoadRows` reduces events as they come, like `IncidentRows`; `LoadTable` holds the per-replication figures of
+a whole run (chunks of replications concatenate in order); `load_summary` makes the section of summary.json:
+each figure's mean per replication, and its 95th percentile across replications.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.calendar import Calendar
+
+FIGURES = ("pages", "out_of_hours_pages", "night_pages", "hours_held", "longest_stretch_hours",
+           "busiest_12h", "blocks_over_two")
+BLOCK = 720.0
+"""Minutes of a block for the incidents-per-shift figure: 12 hours."""
+SUSTAINABLE = 2
+"""Incidents per 12-hour shift the SRE book's chapter on being on call calls sustainable."""
+HOURS_OF_WEEK = 168
+
+
+class LoadRows:
+    """An event log that keeps only what the on-call load needs, per replication and person."""
+
+    __slots__ = ("_holds", "_pages", "_replications", "_week")
+    wants = frozenset({"page_delivered", "stood_down", "open_at_horizon"})
+
+    def __init__(self):
+        self._pages: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self._holds: dict[tuple[int, str], list[tuple[float, float, int]]] = defaultdict(list)
+        self._week: dict[int, list[float]] = defaultdict(list)  # replication → page times
+        self._replications: set[int] = set()
+
+    def append(self, event) -> None:
+        time, replication, incident, _phase, action, actor, detail = event
+        if action == "page_delivered":
+            counts = self._pages[(replication, actor)]
+            counts[0] += 1
+            period = detail.get("period")
+            if period in ("out_of_hours", "night"):
+                counts[1] += 1
+            if period == "night":
+                counts[2] += 1
+            self._week[replication].append(time)
+        elif action == "stood_down":
+            self._holds[(replication, actor)].append((detail["since"], time, incident))
+        elif action == "open_at_horizon":
+            for person, since in (detail.get("working") or {}).items():
+                self._holds[(replication, person)].append((since, time, incident))
+        self._replications.add(replication)
+
+    def extend(self, events: Iterable) -> None:
+        for event in events:
+            self.append(event)
+
+    def table(self, people: tuple[str, ...], replications: range, calendar: Calendar | None,
+              horizon: float) -> LoadTable:
+        """The per-replication figures of `people` over `replications` (those without events count zero)."""
+        index = {name: i for i, name in enumerate(people)}
+        shape = (len(replications), len(people))
+        figures = {name: np.zeros(shape) for name in FIGURES}
+        first = replications.start
+        for (replication, person), (pages, out_of_hours, night) in self._pages.items():
+            if person in index:
+                r, p = replication - first, index[person]
+                figures["pages"][r, p] = pages
+                figures["out_of_hours_pages"][r, p] = out_of_hours
+                figures["night_pages"][r, p] = night
+        for (replication, person), holds in self._holds.items():
+            if person not in index:
+                continue
+            r, p = replication - first, index[person]
+            figures["hours_held"][r, p] = sum(b - a for a, b, _ in holds) / 60
+            figures["longest_stretch_hours"][r, p] = _longest(holds) / 60
+            busiest, over = _blocks(holds)
+            figures["busiest_12h"][r, p] = busiest
+            figures["blocks_over_two"][r, p] = over
+        week = np.zeros((len(replications), HOURS_OF_WEEK))
+        if calendar is not None:
+            hours = hour_of_week(calendar, horizon)
+            for replication, times in self._week.items():
+                slots = hours[np.minimum((np.asarray(times) // 60).astype(int), len(hours) - 1)]
+                week[replication - first] = np.bincount(slots, minlength=HOURS_OF_WEEK)
+        return LoadTable(people, figures, week, calendar is not None)
+
+
+def _longest(holds: list[tuple[float, float, int]]) -> float:
+    """The longest stretch of work: holds that touch or overlap joined."""
+    best, start, end = 0.0, None, None
+    for a, b, _ in sorted(holds):
+        if end is None or a > end:
+            if end is not None:
+                best = max(best, end - start)
+            start, end = a, b
+        else:
+            end = max(end, b)
+    return max(best, end - start) if end is not None else 0.0
+
+
+def _blocks(holds: list[tuple[float, float, int]]) -> tuple[int, float]:
+    """(the most incidents taken up in one 12-hour block, the share of blocks with any that had more than two).
+    An incident taken up twice (a resumption) counts once in its block."""
+    per_block: dict[int, set[int]] = defaultdict(set)
+    for since, _, incident in holds:
+        per_block[int(since // BLOCK)].add(incident)
+    if not per_block:
+        return 0, 0.0
+    counts = [len(incidents) for incidents in per_block.values()]
+    return max(counts), sum(c > SUSTAINABLE for c in counts) / len(counts)
+
+
+def hour_of_week(calendar: Calendar, horizon: float) -> np.ndarray:
+    """For each hour since minute 0, the local hour of the week (0 = Monday 00:00–01:00). The clock's offset
+    is looked up once a day, and hour by hour only on the days it changes (daylight saving)."""
+    hours = math.ceil(horizon / 60) + 1
+    out = np.empty(hours, dtype=np.int64)
+    start = calendar.at(0)
+    base = start.weekday() * 24 + start.hour  # minute 0's local hour of the week, before any change of offset
+    offset0 = start.utcoffset()
+    for day in range(0, hours, 24):
+        stop = min(day + 24, hours)
+        first, last = calendar.at(day * 60).utcoffset(), calendar.at((stop - 1) * 60).utcoffset()
+        if first == last:
+            shift = int((first - offset0).total_seconds() // 3600)
+            out[day:stop] = (base + np.arange(day, stop) + shift) % HOURS_OF_WEEK
+        else:
+            for hour in range(day, stop):
+                local = calendar.at(hour * 60)
+                out[hour] = local.weekday() * 24 + local.hour
+    return out
+
+
+@dataclass(frozen=True)
+class LoadTable:
+    """Per replication (rows) and person (columns), each figure of FIGURES; and pages per hour of the week per
+    replication (`week`, zeros when the scenario has no clock)."""
+
+    people: tuple[str, ...]
+    figures: dict[str, np.ndarray]
+    week: np.ndarray
+    clocked: bool
+
+    @classmethod
+    def concat(cls, tables: list[LoadTable]) -> LoadTable:
+        first = tables[0]
+        return cls(first.people, {name: np.concatenate([t.figures[name] for t in tables]) for name in FIGURES},
+                   np.concatenate([t.week for t in tables]), first.clocked)
+
+    @property
+    def replications(self) -> int:
+        return len(self.week)
+
+
+def load_summary(load: LoadTable, timezone: str) -> dict:
+    """The on-call load section of summary.json: per person, each figure's mean per replication and its 95th
+    percentile across replications; pages by hour of the week (mean per replication) when there is a clock."""
+    people = {}
+    for p, person in enumerate(load.people):
+        people[person] = {name: {"mean": float(np.mean(load.figures[name][:, p])),
+                                 "p95": float(np.percentile(load.figures[name][:, p], 95))}
+                          for name in FIGURES}
+    return {
+        "per": "replication",
+        "sustainable_incidents_per_12h": SUSTAINABLE,
+        "people": people,
+        "pages_by_hour_of_week": {"timezone": timezone, "monday_first": True,
+                                  "mean": np.round(load.week.mean(axis=0), 6).tolist()} if load.clocked else None,
+    }

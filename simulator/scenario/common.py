@@ -1,0 +1,55 @@
+"""What every part of the scenario models shares: the frozen base model and the small field types."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.distributions import Constant
+
+Cause = Literal["deployment", "config", "capacity", "dependency", "infrastructure", "unknown"]
+CAUSES: tuple[str, ...] = ("deployment", "config", "capacity", "dependency", "infrastructure", "unknown")
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def constant(text: str) -> Constant:
+    return Constant(value=text)
+
+
+def severity_rank(level: str) -> int:
+    """SEV1 → 1 (worst first when sorted)."""
+    return int(level[3:])
+
+
+# ── Problems that a validator finds below the model it checks ──────────────────────────────────────────────
+
+_MARK = "\x1e"
+
+
+def located(problems: list[tuple[tuple[str | int, ...], str]]) -> str:
+    """One validator's message for several problems, each at a field path below the model that raised it;
+    `expand_located` turns the error back into one error per problem, at its field."""
+    return "".join(f"{_MARK}{json.dumps(list(path))}{_MARK}{message}" for path, message in problems)
+
+
+def expand_located(errors: list[dict]) -> list[dict]:
+    """Pydantic's errors, with each error made by `located` split into one error per problem and field."""
+    out = []
+    for error in errors:
+        message = error.get("msg", "")
+        if _MARK not in message:
+            out.append(error)
+            continue
+        prefix = message[:message.index(_MARK)]
+        parts = message[message.index(_MARK) + 1:].split(_MARK)
+        for path, text in zip(parts[::2], parts[1::2], strict=True):
+            out.append({**error, "loc": (*error["loc"], *json.loads(path)), "msg": prefix + text})
+    return out

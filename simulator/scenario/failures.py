@@ -1,0 +1,255 @@
+"""Failure modes: how often each starts (and when in the week), why, how bad, how it is noticed, and which
+mitigations from the catalogue can restore service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+
+from simulator.calendar import Weekly, parse_days, parse_hours
+from simulator.distributions import Constant, DistributionField, Exponential
+from simulator.fields import Duration, PositiveDuration, Probability, Rate
+from simulator.scenario.common import CAUSES, Cause, Frozen, Name, SeverityLevel
+
+CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
+
+
+# ── Detection ──────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class Channel(Frozen):
+    """A way the failure gets noticed: with this probability, after this delay from onset."""
+
+    probability: Probability = Field(1.0, description="Chance that this channel notices the failure at all.")
+    delay: DistributionField = Field(description="Time from failure onset until this channel raises the alarm.")
+
+
+class SloBurnChannel(Frozen):
+    """A multiwindow SLO burn-rate alert (SRE workbook): fires when the error budget burns fast enough.
+
+    The alert on window W with burn-rate threshold B fires (1 - SLO) / error_ratio × W × B after onset.
+    """
+
+    probability: Probability = 1.0
+    slo: Annotated[float, Field(gt=0, lt=1, description="The availability objective, e.g. 0.999.")]
+    error_ratio: Annotated[float, Field(gt=0, le=1, description="Share of requests failing during the incident.")]
+    window: PositiveDuration = Field(description="The alert's long window, e.g. 1h.")
+    burn_rate: Annotated[float, Field(gt=0, description="The alert's burn-rate threshold, e.g. 14.4.")]
+    evaluation: Duration = Field(0.0, description="Extra delay of the alerting pipeline (scrape, evaluation).")
+
+    @model_validator(mode="after")
+    def _can_fire(self):
+        burn = self.error_ratio / (1 - self.slo)
+        if burn < self.burn_rate:
+            raise ValueError(
+                f"an error ratio of {self.error_ratio:g} burns the budget of a {self.slo:g} SLO at {burn:.3g}×, "
+                f"below the alert's threshold of {self.burn_rate:g}×: this alert would never fire. Raise "
+                "error_ratio, lower burn_rate, or leave the channel out")
+        return self
+
+    @property
+    def delay(self) -> Constant:
+        minutes = (1 - self.slo) / self.error_ratio * self.window * self.burn_rate + self.evaluation
+        return Constant.model_construct(value=minutes)
+
+
+class Detection(Frozen):
+    """The channels that can notice a failure; the first to fire detects it."""
+
+    monitoring: Channel | None = None
+    slo_burn: SloBurnChannel | None = None
+    synthetic: Channel | None = None
+    customer_report: Channel | None = None
+
+    @model_validator(mode="after")
+    def _someone_notices(self):
+        given = [getattr(self, name) for name in CHANNELS if getattr(self, name) is not None]
+        if not given:
+            raise ValueError(f"name at least one detection channel ({', '.join(CHANNELS)})")
+        if not any(channel.probability == 1.0 for channel in given):
+            raise ValueError(
+                "at least one channel must always fire (probability 1), usually customer_report; "
+                "otherwise some failures would never be detected"
+            )
+        return self
+
+    def channels(self) -> tuple[tuple[str, Channel | SloBurnChannel], ...]:
+        return tuple((name, getattr(self, name)) for name in CHANNELS if getattr(self, name) is not None)
+
+
+# ── Mitigations ────────────────────────────────────────────────────────────────────────────────────────────
+
+DEBUG = "debug"
+
+
+class CatalogueEntry(Frozen):
+    """A kind of mitigation: what it is, and the causes it can help with (any, when not said)."""
+
+    description: str = ""
+    applies_to: tuple[Cause, ...] | None = Field(
+        None, description="The causes it can restore service for, e.g. [deployment] for a rollback; any when "
+        "not given.")
+
+    def applies(self, cause: str) -> bool:
+        return self.applies_to is None or cause in self.applies_to
+
+
+BUILT_IN = {
+    "rollback": CatalogueEntry(description="roll back the latest deployment", applies_to=("deployment",)),
+    "failover": CatalogueEntry(description="fail over to a secondary region or provider"),
+    "drain": CatalogueEntry(description="drain traffic from the failing nodes"),
+    DEBUG: CatalogueEntry(description="debug live to a fix"),
+}
+"""The mitigations every scenario knows; a scenario's `mitigations` catalogue adds more (or redefines these)."""
+MITIGATIONS = tuple(BUILT_IN)
+
+
+class Mitigation(Frozen):
+    """A stop-gap that may restore service: it takes `duration` and works with probability `success` when it
+    applies to the failure's cause."""
+
+    duration: DistributionField
+    success: Probability = Field(1.0, description="Chance that it restores service when it applies.")
+
+
+# ── Failure modes ──────────────────────────────────────────────────────────────────────────────────────────
+
+
+class RateRule(Frozen):
+    """The rate times `factor` on these `days` and `hours` (local time); the first rule that matches counts."""
+
+    days: str | tuple[str, ...] = "every day"
+    hours: str = "all day"
+    factor: Annotated[float, Field(ge=0, le=1e6)]
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value):
+        parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        parse_hours(value)
+        return value
+
+    @property
+    def weekly(self) -> Weekly:
+        start, end = parse_hours(self.hours)
+        return Weekly(parse_days(self.days), start, end)
+
+
+class FailureMode(Frozen):
+    """One kind of failure: how often it starts, why, how bad, how it is noticed and what can be done."""
+
+    name: Name
+    description: str = ""
+    cause: Cause
+    every: DistributionField | None = Field(None, description="Time between onsets (a distribution).")
+    rate: Rate | None = Field(None, description="Onsets per period, e.g. '2/w'; the same as exponential `every`.")
+    profile: tuple[RateRule, ...] = Field(
+        (), description="Weekly rate factors, e.g. [{days: Mon-Fri, hours: 09:00-18:00, factor: 2}]; the first "
+        "rule that matches the local time counts, 1 elsewhere. Needs `rate`.")
+    severity: SeverityLevel | dict[SeverityLevel, Annotated[float, Field(gt=0)]] = Field(
+        "SEV3", description="A fixed severity, or weights of each severity (normalised to sum to 1)."
+    )
+    detection: Detection
+    mitigations: dict[Name, Mitigation] = Field(
+        description="The mitigations that can be tried, by catalogue name (rollback, failover, drain, debug, or "
+        "the scenario's own); debug is required: debugging live always works in the end.")
+    mitigation_order: tuple[Name, ...] | None = Field(
+        None, description="The order to try this mode's mitigations in, overriding the policy's.")
+
+    @field_validator("every")
+    @classmethod
+    def _gaps_take_time(cls, every):
+        if every is not None and not every.mean > 0:
+            raise ValueError("the mean time between onsets must be above 0 (failures cannot start back to back)")
+        return every
+
+    @field_validator("mitigations")
+    @classmethod
+    def _debug_always_works(cls, mitigations):
+        if DEBUG not in mitigations:
+            raise ValueError("name a `debug` mitigation: debugging live is the fallback that always works")
+        if mitigations[DEBUG].success != 1.0:
+            raise ValueError("debug always works in the end; give it a duration but no `success`")
+        return mitigations
+
+    @model_validator(mode="after")
+    def _one_arrival(self):
+        if (self.every is None) == (self.rate is None):
+            raise ValueError("give exactly one of `every` (a distribution of time between onsets) or `rate`")
+        if self.interarrival.mean <= 0:
+            raise ValueError("the time between onsets must be positive on average")
+        if self.every is not None and self.profile:
+            raise ValueError("a `profile` changes the rate with the time of day, which needs Poisson arrivals: "
+                             "give `rate` (e.g. '2/w') instead of `every`")
+        if self.mitigation_order is not None:
+            unknown = [name for name in self.mitigation_order if name not in self.mitigations]
+            if unknown:
+                raise ValueError(f"mitigation_order names {', '.join(map(repr, unknown))}, which this mode's "
+                                 f"mitigations do not offer ({', '.join(self.mitigations)})")
+            if len(set(self.mitigation_order)) != len(self.mitigation_order):
+                raise ValueError("each mitigation may appear once in mitigation_order")
+        return self
+
+    @property
+    def interarrival(self):
+        """The distribution of time between onsets (at the base rate)."""
+        if self.every is not None:
+            return self.every
+        return Exponential.model_construct(kind="exponential", mean_=1.0 / self.rate)
+
+    @property
+    def severities(self) -> tuple[tuple[str, float], ...]:
+        """(severity, probability) pairs, probabilities summing to 1."""
+        if isinstance(self.severity, str):
+            return ((self.severity, 1.0),)
+        total = sum(self.severity.values())
+        return tuple((level, weight / total) for level, weight in sorted(self.severity.items()))
+
+    @property
+    def peak_factor(self) -> float:
+        """The largest factor the profile applies (1 where no rule matches)."""
+        return max([1.0, *(rule.factor for rule in self.profile)])
+
+
+class Window(Frozen):
+    """A dated stretch (a launch, a sale, a deploy freeze) that multiplies the rate of some failure modes."""
+
+    name: Name
+    start: datetime = Field(description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
+    end: datetime = Field(description="When it ends.")
+    factor: Annotated[float, Field(ge=0, le=1e6, description="0 for a freeze, 3 for three times as many.")]
+    modes: tuple[Name, ...] | None = Field(None, description="The failure modes it affects (default: all).")
+    causes: tuple[Cause, ...] | None = Field(None, description="Or the causes it affects, e.g. [deployment].")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _when(cls, value):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)  # a date alone: its midnight
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end <= self.start:
+            raise ValueError("a window ends after it starts")
+        if self.modes is not None and self.causes is not None:
+            raise ValueError("a window applies to `modes` or to `causes`, not both")
+        return self
+
+    def applies(self, mode: FailureMode) -> bool:
+        if self.modes is not None:
+            return mode.name in self.modes
+        if self.causes is not None:
+            return mode.cause in self.causes
+        return True
+
+
+__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Detection",
+           "FailureMode", "Mitigation", "RateRule", "SloBurnChannel", "Window"]

@@ -1,0 +1,80 @@
+"""The response policy: when to declare, what to try first, how often to tell stakeholders, how to confirm,
+clean up and learn."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from simulator.distributions import DistributionField, Lognormal
+from simulator.fields import Duration, PositiveDuration
+from simulator.scenario.common import Frozen, Name, SeverityLevel, constant
+
+
+class Postmortem(Frozen):
+    """Which incidents get a blameless postmortem, and how long after clean-up it is held."""
+
+    severities: tuple[SeverityLevel, ...] = ("SEV1", "SEV2")
+    within: DistributionField = Field(default_factory=lambda: constant("3d"))
+
+
+def _slip() -> Lognormal:
+    return Lognormal(kind="lognormal", median="10m", p95="45m")
+
+
+class Updates(Frozen):
+    """Stakeholder updates from declaration until service is restored: one every `every[severity]`. A Comms
+    lead sends them on time; without one the Incident Commander does, each `slip` late, and the next is due
+    `every` after the last one sent."""
+
+    every: dict[SeverityLevel, PositiveDuration] = Field(
+        default_factory=lambda: {"SEV1": 30.0, "SEV2": 60.0},
+        description="The cadence per severity, e.g. {SEV1: 30m, SEV2: 1h}; severities not named get none.")
+    slip: DistributionField = Field(
+        default_factory=_slip, description="How late an update is when the Incident Commander sends it.")
+    grace: Duration = Field(5.0, description="An update sent within this long after it was due is on time.")
+
+
+class Policy(Frozen):
+    """How the team responds: when to declare, what to try first, how to confirm and clean up."""
+
+    declare_after: DistributionField = Field(
+        default_factory=lambda: constant("5m"),
+        description="Time from detection to declaring the incident ('0s' for automated declaration).",
+    )
+    mitigation: Literal["rollback-first", "debug-first"] | tuple[Name, ...] = Field(
+        "rollback-first",
+        description="rollback-first tries every offered mitigation in catalogue order (rollback, failover, "
+        "drain, then the scenario's own) before debugging; debug-first debugs live straight away; or an "
+        "explicit order. Debugging always comes last, as the fallback that works.",
+    )
+    confirm: DistributionField = Field(
+        default_factory=lambda: constant("10m"),
+        description="Time to confirm with metrics and logs that service is healthy.",
+    )
+    cleanup: DistributionField = Field(
+        default_factory=lambda: constant("1h"),
+        description="Time to remove temporary fixes after resolution.",
+    )
+    postmortem: Postmortem = Field(default_factory=Postmortem)
+    updates: Updates = Field(default_factory=Updates)
+
+    @field_validator("mitigation")
+    @classmethod
+    def _no_repeats(cls, value):
+        if not isinstance(value, str) and len(set(value)) != len(value):
+            raise ValueError("each mitigation may appear once in the order")
+        return value
+
+    def mitigation_order(self, catalogue: tuple[str, ...]) -> tuple[str, ...]:
+        """The names to try, in order, ending with debug; `catalogue` is every known name in catalogue order."""
+        if self.mitigation == "rollback-first":
+            return (*(name for name in catalogue if name != "debug"), "debug")
+        if self.mitigation == "debug-first":
+            return ("debug",)
+        order = tuple(self.mitigation)
+        return order if "debug" in order else (*order, "debug")
+
+
+__all__ = ["Policy", "Postmortem", "Updates"]

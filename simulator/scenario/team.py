@@ -1,0 +1,444 @@
+"""The team: people, the rotations that put them on call, how a page escalates, and who takes which role.
+
+    Team
+    ├── people: [Person]                   names and time zones (optional: the names used elsewhere suffice)
+    ├── rotations: {name: Rotation}        who is on call when: turns of a shift, layers, hours and days
+    ├── escalation: Escalation             levels (a rotation, named people or everyone), timeouts, repeats
+    ├── roles: Roles                       a separate Incident Commander and Comms lead, from a rotation
+    └── the shorthand                      responders, names, secondary, escalate_after: a pool of `responders`
+                                           people always on call, then one secondary (today's files)
+
+A page notifies the people of the first level; after that level's timeout it notifies the next as well, and
+everyone notified so far can still answer: the first to acknowledge takes the incident. A person works one
+incident at a time. Durations that depend on the hour (`acknowledge` by period) use the local time of the
+person paged.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
+
+from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
+from simulator.distributions import Distribution, DistributionField
+from simulator.fields import Duration, PositiveDuration, Probability
+from simulator.scenario.common import Frozen, Name, SeverityLevel, constant, located
+
+PERIODS = ("business_hours", "out_of_hours", "night")
+MAX_LEVELS, MAX_PER_LEVEL, MAX_REPEATS = 16, 64, 9
+"""Escalation levels, people one level may notify, and repeats a policy may have (the dice address them)."""
+
+
+def _check_zone(name: str | None) -> str | None:
+    if name is not None:
+        zone(name)
+    return name
+
+
+TimeZone = Annotated[str, Field(description="An IANA time zone, e.g. 'Europe/London', 'America/New_York', 'UTC'.")]
+
+
+# ── Durations by the hour ──────────────────────────────────────────────────────────────────────────────────
+
+
+class ByPeriod(Frozen):
+    """A duration that depends on the local time of the person concerned: business hours, the rest of the day
+    (out of hours) and, if given, the night (which otherwise counts as out of hours)."""
+
+    business_hours: DistributionField
+    out_of_hours: DistributionField
+    night: DistributionField | None = None
+
+    def for_period(self, period: str) -> Distribution:
+        if period == "night" and self.night is not None:
+            return self.night
+        return self.business_hours if period == "business_hours" else self.out_of_hours
+
+
+def _timed_tag(value) -> str:
+    if isinstance(value, ByPeriod):
+        return "by_period"
+    if isinstance(value, dict) and "kind" not in value and set(value) & set(PERIODS):
+        return "by_period"
+    return "distribution"
+
+
+TimedDistribution = Annotated[
+    Annotated[ByPeriod, Tag("by_period")] | Annotated[DistributionField, Tag("distribution")],
+    Discriminator(_timed_tag),
+]
+"""A distribution, or one per period of the day: {business_hours: ..., out_of_hours: ..., night: ...}."""
+
+
+def for_period(timed, period: str) -> Distribution:
+    return timed.for_period(period) if isinstance(timed, ByPeriod) else timed
+
+
+def by_hour(timed) -> bool:
+    return isinstance(timed, ByPeriod)
+
+
+class Hours(Frozen):
+    """A weekly stretch of local time, such as business hours: `days` and `hours`."""
+
+    days: str | tuple[str, ...] = Field("Mon-Fri", description="'Mon-Fri', 'Sat, Sun', a list, 'every day'.")
+    hours: str = Field("09:00-17:00", description="'09:00-17:00'; may run past midnight ('22:00-07:00').")
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value):
+        parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        parse_hours(value)
+        return value
+
+    @property
+    def weekly(self) -> Weekly:
+        start, end = parse_hours(self.hours)
+        return Weekly(parse_days(self.days), start, end)
+
+
+# ── People and rotations ───────────────────────────────────────────────────────────────────────────────────
+
+
+class Person(Frozen):
+    """Someone who can be paged."""
+
+    name: Name
+    timezone: TimeZone | None = Field(None, description="Where they live (default: the scenario's time zone).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value):
+        return _check_zone(value)
+
+
+def _people(value):
+    """A name alone stands for {name: ...}."""
+    if isinstance(value, list | tuple):
+        return tuple({"name": v} if isinstance(v, str) else v for v in value)
+    return value
+
+
+People = Annotated[tuple[Person, ...], BeforeValidator(_people, json_schema_input_type=list[Person | Name])]
+
+
+class Layer(Frozen):
+    """People taking turns of `shift`, the first turn starting at `handoff` (local time), optionally on call
+    only on some `days` and `hours`."""
+
+    people: Annotated[tuple[Name, ...], Field(min_length=1)]
+    shift: PositiveDuration = Field(10080.0, description="The length of one turn, e.g. 1w, 1d or 12h.")
+    handoff: str = Field("Mon 09:00", description="When turns change: 'Mon 09:00' (weekly) or '09:00'.")
+    timezone: TimeZone | None = Field(None, description="Time zone of the handoff and hours (default: scenario's).")
+    days: str | tuple[str, ...] | None = Field(None, description="On call only on these days, e.g. 'Mon-Fri'.")
+    hours: str | None = Field(None, description="On call only in these hours, e.g. '08:00-16:00'.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value):
+        return _check_zone(value)
+
+    @field_validator("handoff")
+    @classmethod
+    def _handoff(cls, value):
+        parse_handoff(value)
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value):
+        if value is not None:
+            parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        if value is not None:
+            parse_hours(value)
+        return value
+
+    @property
+    def window(self) -> Weekly | None:
+        """The restriction to days and hours, if any."""
+        if self.days is None and self.hours is None:
+            return None
+        start, end = parse_hours(self.hours) if self.hours is not None else (0, 1440)
+        return Weekly(parse_days(self.days) if self.days is not None else Weekly().days, start, end)
+
+
+class Layered(Frozen):
+    """Several layers: where two layers both have someone on call, the later one wins (follow-the-sun
+    regions, or a business-hours layer over a 24/7 one)."""
+
+    layers: Annotated[tuple[Layer, ...], Field(min_length=1)]
+
+
+def _rotation_tag(value) -> str:
+    if isinstance(value, Layered) or (isinstance(value, dict) and "layers" in value):
+        return "layered"
+    return "layer"
+
+
+Rotation = Annotated[
+    Annotated[Layer, Tag("layer")] | Annotated[Layered, Tag("layered")],
+    Discriminator(_rotation_tag),
+]
+
+
+def layers(rotation: Layer | Layered) -> tuple[Layer, ...]:
+    return rotation.layers if isinstance(rotation, Layered) else (rotation,)
+
+
+# ── Escalation ─────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class Level(Frozen):
+    """One step of an escalation policy: whom it notifies, and how long before the next step."""
+
+    rotation: Name | None = Field(None, description="Notify whoever this rotation has on call.")
+    people: tuple[Name, ...] | None = Field(None, description="Notify these people (each who is free).")
+    everyone: bool = Field(False, description="Notify the whole team.")
+    notify: Literal["all", "one"] = Field(
+        "all", description="all: every person of the level is notified; one: a single free person is (a pool).")
+    after: PositiveDuration | None = Field(None, description="Time without acknowledgement before the next "
+                                           "level is notified (default: team.escalate_after).")
+    acknowledge: TimedDistribution | None = Field(None, description="This level's acknowledgement delay "
+                                                  "(default: team.acknowledge).")
+    miss_probability: Probability | None = Field(None, description="Chance that a person of this level misses "
+                                                 "the page (default: team.miss_probability).")
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        given = [self.rotation is not None, self.people is not None, self.everyone]
+        if sum(given) != 1:
+            raise ValueError("a level notifies exactly one of: a `rotation`, `people`, or `everyone: true`")
+        if self.people is not None and not self.people:
+            raise ValueError("a level's `people` names at least one person")
+        return self
+
+
+class Escalation(Frozen):
+    """An escalation policy: levels notified in turn, the whole policy repeated `repeat` more times."""
+
+    levels: Annotated[tuple[Level, ...], Field(min_length=1, max_length=MAX_LEVELS)]
+    repeat: Annotated[int, Field(ge=0, le=MAX_REPEATS, description="Times to go round all levels again.")] = 0
+
+
+class Secondary(Frozen):
+    """The shorthand's second level: one person the page escalates to after `escalate_after`, who never misses
+    it (the shorthand's `miss_probability` is the first level's)."""
+
+    name: Name = "secondary on-call"
+    acknowledge: TimedDistribution = Field(default_factory=lambda: constant("5m"))
+
+
+class Preemption(Frozen):
+    """Whether an incident of a `by` severity may take a responder from one of an `of` severity when nobody is
+    free: that incident waits, and resumes where it was when someone is free again."""
+
+    by: tuple[SeverityLevel, ...] = ("SEV1",)
+    of: tuple[SeverityLevel, ...] = ("SEV3", "SEV4", "SEV5")
+
+
+class RoleSource(Frozen):
+    """Where a role's holder comes from, and for which severities the role is filled by its own person."""
+
+    rotation: Name | None = None
+    people: tuple[Name, ...] | None = None
+    severities: tuple[SeverityLevel, ...] = ("SEV1", "SEV2")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.rotation is None) == (self.people is None):
+            raise ValueError("a role comes from exactly one of a `rotation` or `people`")
+        return self
+
+
+class Roles(Frozen):
+    """People for the roles besides the responder who acknowledges (who is the Ops lead, and also the
+    Incident Commander and the Comms lead when nobody else is)."""
+
+    incident_commander: RoleSource | None = None
+    comms_lead: RoleSource | None = None
+    ic_and_ops_slowdown: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
+        1.25, description="Mitigation takes this many times longer when one person is Incident Commander and "
+        "Ops lead at once (an assumption: no published figure).")
+
+
+class Slowdown(Frozen):
+    """How many times longer a mitigation takes when it starts out of hours or at night (the Ops lead's local
+    time)."""
+
+    out_of_hours: Annotated[float, Field(gt=0, le=10.0)] = 1.0
+    night: Annotated[float, Field(gt=0, le=10.0)] = 1.0
+
+
+# ── The team ───────────────────────────────────────────────────────────────────────────────────────────────
+
+
+class Team(Frozen):
+    """Who is paged and how. Give either the shorthand (a pool of `responders`, then a `secondary`) or
+    `escalation` levels over `rotations` and named `people`."""
+
+    responders: Annotated[int, Field(ge=1, le=10_000, description="The shorthand: people on call at once in "
+                                     "the first level, each taking one incident at a time.")] = 1
+    names: tuple[Name, ...] = Field((), description="Optional names of the responders, one per responder.")
+    acknowledge: TimedDistribution = Field(
+        default_factory=lambda: constant("3m"),
+        description="Time from page to acknowledgement: a distribution, or one per period "
+        "{business_hours, out_of_hours, night}.")
+    miss_probability: Probability = Field(0.0, description="Chance that a paged person misses the page.")
+    escalate_after: PositiveDuration = Field(15.0, description="Time without acknowledgement before escalating.")
+    secondary: Secondary | None = Field(
+        default_factory=Secondary, description="The shorthand's second level: one person the page escalates to "
+        "(null for none: pages then wait for the first level).")
+    assemble: DistributionField = Field(
+        default_factory=lambda: constant("0s"),
+        description="Time after acknowledgement to bring in the Ops lead, Comms lead and Scribe.",
+    )
+    people: People = Field((), description="Named people (a name, or {name, timezone}); optional.")
+    rotations: dict[Name, Rotation] = Field(default_factory=dict, description="Who is on call when.")
+    escalation: Escalation | None = Field(None, description="Escalation levels (replaces the shorthand).")
+    business_hours: Hours = Field(default_factory=Hours, description="Local business hours of everyone.")
+    night: str = Field("23:00-07:00", description="Local night hours (a part of out of hours).")
+    at_shift_end: Literal["stay", "handover"] = Field(
+        "stay", description="A responder whose shift ends mid-incident stays on (overtime) or hands over to "
+        "the incoming person.")
+    handover: DistributionField = Field(
+        default_factory=lambda: constant("15m"),
+        description="Time to hand an incident over (at a shift end, or resuming after a preemption).")
+    preemption: bool | Preemption = Field(False, description="true, or {by: [SEV1], of: [SEV3, ...]}.")
+    mobilise: tuple[SeverityLevel, ...] = Field(
+        (), description="Severities that notify the next level at once when nobody in the first is free.")
+    roles: Roles | None = Field(None, description="People for the Incident Commander and Comms lead roles.")
+    mitigation_slowdown: Slowdown = Field(default_factory=Slowdown)
+
+    @field_validator("night")
+    @classmethod
+    def _night(cls, value):
+        parse_hours(value)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.names and len(self.names) != self.responders:
+            raise ValueError(f"names lists {len(self.names)} people for {self.responders} responders")
+        if len(set(self.names)) != len(self.names):
+            raise ValueError("responder names must differ")
+        people = [p.name for p in self.person_list]
+        if len(set(people)) != len(people):
+            raise ValueError("people names must differ")
+        if self.escalation is not None:
+            shorthand = sorted({"responders", "names", "secondary"} & self.model_fields_set)
+            if shorthand:
+                raise ValueError(f"give either `escalation` levels or the shorthand ({', '.join(shorthand)}), "
+                                 "not both")
+        problems = self._unknown_names()
+        if problems:
+            raise ValueError(located(problems))
+        return self
+
+    def _unknown_names(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Rotations and people named where `rotations` or `people` do not define them."""
+        from simulator.scenario.validate import did_you_mean
+
+        problems = []
+        known_people = {p.name for p in self.person_list} if self.people else None
+        referenced: list[tuple[tuple, str]] = []  # (path, person)
+        rotations = set(self.rotations)
+        for name, rotation in self.rotations.items():
+            if isinstance(rotation, Layered):
+                for i, layer in enumerate(rotation.layers):
+                    referenced += [(("rotations", name, "layers", i, "people", j), person)
+                                   for j, person in enumerate(layer.people)]
+            else:
+                referenced += [(("rotations", name, "people", j), person) for j, person in enumerate(rotation.people)]
+        sources = []
+        if self.escalation is not None:
+            sources += [(("escalation", "levels", i), level) for i, level in enumerate(self.escalation.levels)]
+        if self.roles is not None:
+            sources += [(("roles", role), getattr(self.roles, role)) for role in ("incident_commander", "comms_lead")
+                        if getattr(self.roles, role) is not None]
+        for path, source in sources:
+            if source.rotation is not None and source.rotation not in rotations:
+                problems.append(((*path, "rotation"), f"no rotation is called {source.rotation!r} in `rotations`"
+                                 + did_you_mean(source.rotation, rotations)))
+            referenced += [((*path, "people", j), person) for j, person in enumerate(source.people or ())]
+        if known_people is not None:
+            for path, person in referenced:
+                if person not in known_people:
+                    problems.append((path, f"{person!r} is not in `people`" + did_you_mean(person, known_people)))
+        return problems
+
+    # ── What the engine reads ──
+
+    @property
+    def person_list(self) -> tuple[Person, ...]:
+        """Everyone in the team: `people` as given; else, in this order, the shorthand's responders and
+        secondary, then everyone the rotations, levels and roles name."""
+        if self.people:
+            return self.people
+        seen: dict[str, None] = {}
+        if self.escalation is None:
+            seen.update(dict.fromkeys(self.responder_name(i) for i in range(self.responders)))
+            if self.secondary is not None:
+                seen[self.secondary.name] = None
+        for rotation in self.rotations.values():
+            for layer in layers(rotation):
+                seen.update(dict.fromkeys(layer.people))
+        for level in self.escalation.levels if self.escalation is not None else ():
+            seen.update(dict.fromkeys(level.people or ()))
+        if self.roles is not None:
+            for role in (self.roles.incident_commander, self.roles.comms_lead):
+                if role is not None:
+                    seen.update(dict.fromkeys(role.people or ()))
+        return tuple(Person(name=n) for n in seen)
+
+    def responder_name(self, index: int) -> str:
+        return self.names[index] if self.names else f"on-call #{index + 1}"
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """The escalation levels, the shorthand's written out: a pool of the responders, then the secondary."""
+        if self.escalation is not None:
+            return self.escalation.levels
+        pool = Level.model_construct(people=tuple(self.responder_name(i) for i in range(self.responders)),
+                                     notify="one", after=self.escalate_after)
+        if self.secondary is None:
+            return (pool,)
+        return pool, Level.model_construct(people=(self.secondary.name,), after=self.escalate_after,
+                                           acknowledge=self.secondary.acknowledge, miss_probability=0.0)
+
+    @property
+    def repeat(self) -> int:
+        return self.escalation.repeat if self.escalation is not None else 0
+
+    @property
+    def preempt(self) -> Preemption | None:
+        if self.preemption is True:
+            return Preemption()
+        return self.preemption or None
+
+    def uses_the_clock(self) -> list[str]:
+        """The fields that need a wall clock (the scenario's `start`)."""
+        out = []
+        if self.rotations:
+            out.append("team.rotations")
+        timed = [self.acknowledge] + [level.acknowledge for level in self.levels]
+        if any(by_hour(t) for t in timed if t is not None):
+            out.append("an acknowledgement by period of the day")
+        if self.mitigation_slowdown != Slowdown():
+            out.append("team.mitigation_slowdown")
+        return out
+
+
+__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Person",
+           "Preemption", "RoleSource", "Roles", "Rotation", "Secondary", "Slowdown", "Team", "TimedDistribution",
+           "by_hour", "for_period", "layers"]
