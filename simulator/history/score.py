@@ -73,6 +73,8 @@ class PhaseScore:
         if self.lower_bound:
             return (f"{self.label} not finished by the end of the log: already slower than "
                     f"{self.percentile:.0f}% of simulated runs")
+        if abs(self.percentile - 50) < 2.5:
+            return f"{self.label} about the simulated median (percentile {self.percentile:.0f})"
         if self.percentile >= 50:
             return f"{self.label} slower than {self.percentile:.0f}% of simulated runs"
         return f"{self.label} faster than {100 - self.percentile:.0f}% of simulated runs"

@@ -110,7 +110,7 @@ def plan_blocks(plan: Plan, figure_png: bytes, scenario_file: str) -> list[Block
 
 def page_line(plan: Plan, page) -> str:
     """'level 1, from the primary rotation (…): Ana (on call at 14:00); the first free one takes the page'."""
-    who = " or ".join(page.who) if page.one else " and ".join(page.who)
+    who = " or ".join(page.who) if page.one else ", ".join(page.who)
     when = f" (on call at {plan.at:%H:%M})" if plan.at is not None and page.source.startswith("the ") else ""
     head = "level 1" if page.number == 1 else (f"level {page.number}, after "
                                                f"{format_duration(plan.on_call.pages[page.number - 2].after)} "
@@ -122,7 +122,8 @@ def page_line(plan: Plan, page) -> str:
 
 def plan_lines(plan: Plan) -> list[str]:
     """The plan in a few lines, for the terminal."""
-    later = [" and ".join(p.who) for p in plan.on_call.pages[1:] if p.who]
+    later = ["everyone" if p.source.startswith("everyone") else " and ".join(p.who)
+             for p in plan.on_call.pages[1:] if p.who]
     lines = [f"Inject {plan.mode.name}" + (f" at {plan.at:%Y-%m-%d %H:%M %z}" if plan.at else "") +
              f"; on call: {' or '.join(plan.on_call.primaries) or 'see the plan'}"
              + (f", then {', then '.join(later)}" if later else "") + "."]

@@ -4,6 +4,7 @@ distributions. Each function returns a matplotlib Figure and never shows it."""
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -46,18 +47,28 @@ def plan_figure(plan: Plan) -> Figure:
         ax.barh(yi, m.p90 - m.p10, left=m.p10, height=0.5, color=fill.colour, hatch=fill.hatch, edgecolor=INK,
                 linewidth=0.5)
         ax.plot([m.median], [yi], marker="o", color=INK, markerfacecolor="white", markersize=7, linestyle="none")
+    right = max([m.p90 for m in milestones] + [c.after for c in plan.cues]) * 1.2
     cues = {"detection": "detected", "acknowledgement": "acknowledged", "mitigation": "mitigated"}
     for cue in plan.cues:
         row = rows.get(cues[cue.phase])
         if row is not None:
             ax.plot([cue.after], [row], marker="^", color=INK, markersize=8, linestyle="none")
-            ax.annotate(f"step in if {cue.check}", (cue.after, row), xytext=(7, -3), textcoords="offset points",
-                        fontsize=7, color=MUTED, va="center")
-    ax.axvline(plan.abort_after, color="#D55E00", linestyle="--", linewidth=1.4)
-    ax.annotate(f"abort: not restored by {format_duration(plan.abort_after)}", (plan.abort_after, y[0] + 0.45),
-                xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=8, color="#D55E00")
+            late = cue.after > 0.6 * right  # near the right edge: the words go to the left of the mark
+            ax.annotate(f"step in if {cue.check}", (cue.after, row), xytext=(-7 if late else 7, -12 if late else -3),
+                        textcoords="offset points", fontsize=7, color=MUTED, va="center",
+                        ha="right" if late else "left")
+    # The axis spans the expected timeline; an abort far beyond it is pointed at from the right edge.
+    abort = f"abort: not restored by {format_duration(plan.abort_after)}"
+    if plan.abort_after <= right * 1.4:
+        right = max(right, plan.abort_after * 1.05)
+        ax.axvline(plan.abort_after, color="#D55E00", linestyle="--", linewidth=1.4)
+        ax.annotate(abort, (plan.abort_after, y[0] + 0.45), xytext=(-4, 0), textcoords="offset points",
+                    ha="right", fontsize=8, color="#D55E00")
+    else:
+        ax.annotate(f"{abort} →", (right, y[0] + 0.45), xytext=(-4, 0), textcoords="offset points", ha="right",
+                    fontsize=8, color="#D55E00")
     ax.set_yticks(y, [f"{m.label}" for m in milestones])
-    ax.set_xlim(0, plan.abort_after * 1.05)
+    ax.set_xlim(0, right)
     ax.set_ylim(-0.7, len(milestones) - 0.2)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=9, steps=[1, 1.5, 2, 3, 5, 6, 10]))
     ax.xaxis.set_major_formatter(_clock_formatter(plan))
@@ -70,8 +81,8 @@ def plan_figure(plan: Plan) -> Figure:
                Line2D([], [], color="#D55E00", linestyle="--", label="abort")]
     figure.legend(handles=handles, loc="outside lower center", ncols=4)
     sim = plan.simulated
-    ax.set_title(f"From {sim.incidents:,} simulated incidents: {sim.conditions.describe()}", loc="left",
-                 fontsize=8, fontweight="normal", color=MUTED)
+    ax.set_title("\n".join(textwrap.wrap(f"From {sim.incidents:,} simulated incidents: {sim.conditions.describe()}",
+                                          90)), loc="left", fontsize=8, fontweight="normal", color=MUTED)
     return figure
 
 
