@@ -49,13 +49,6 @@ QUANTITIES = (
     ("mitigation", "time to mitigate", "mitigated_at", True),
     ("confirmation", "time to confirm", "resolved_at", False),
 )
-WHERE = {
-    "detection": "failure_modes[*].detection",
-    "declaration": "policy.declare_after",
-    "acknowledgement": "team.acknowledge",
-    "mitigation": "failure_modes[*].mitigations.debug",
-    "confirmation": "policy.confirm",
-}
 ESCALATE_AFTER_FLOOR = 1440.0
 """Escalation is set no earlier than a day (or the fitted acknowledgement's 99.99th percentile, if later), so
 that the simulation does not escalate on top of the history's acknowledgement times, which include it."""

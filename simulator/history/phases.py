@@ -42,11 +42,7 @@ ACKNOWLEDGEMENT = Phase("acknowledgement", "time to acknowledge", "detected_at",
 MITIGATION = Phase("mitigation", "time to mitigate", "acknowledged_at", "mitigated_at")
 RESTORATION = Phase("restoration", "time to restore", "started_at", "mitigated_at")
 SCORED = (DETECTION, ACKNOWLEDGEMENT, MITIGATION, RESTORATION)
-# The phases a scenario is calibrated from: each is one of the scenario's fields.
 DECLARATION = Phase("declaration", "time to declare", "detected_at", "declared_at")
-PAGE_TO_ACK = Phase("acknowledgement", "time to acknowledge", "declared_at", "acknowledged_at")
-CONFIRMATION = Phase("confirmation", "time to confirm", "mitigated_at", "resolved_at")
-ACK_TO_RESOLVED = Phase("mitigation", "time to mitigate", "acknowledged_at", "resolved_at")
 
 
 @dataclass(frozen=True)

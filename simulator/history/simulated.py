@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 
@@ -288,8 +288,3 @@ def simulate_phases(scenario: Scenario, conditions: Conditions, *, seed: int | N
     return Simulated(scenario, conditions, seed, count, matched, len(results.incidents),
                      phase_distributions(results.incidents, chosen, scenario.horizon),
                      phase_distributions(results.incidents, chosen, scenario.horizon, since_onset), by_period)
-
-
-def clock_time(at: datetime | None, minutes: float) -> datetime | None:
-    """The wall-clock time `minutes` after `at`."""
-    return None if at is None or math.isnan(minutes) else at + timedelta(minutes=minutes)
