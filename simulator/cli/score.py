@@ -29,7 +29,7 @@ EXIT_SLOWER = 1
 @app.command()
 @errors_exit
 def score(
-    drill: Annotated[list[Path], typer.Argument(
+    drill: Annotated[list[Path], typer.Argument(metavar="DRILL",
         help="The drill's times: a history file (CSV or JSON Lines; one row per drill or incident), and/or a "
         "Chaos Toolkit journal.json whose run's start is the injection time.", show_default=False)],
     scenario: Annotated[Path, typer.Option("--scenario", "-S", show_default=False,
