@@ -1,9 +1,11 @@
 # Two entry points: `make demo` and `make test`. Both create .venv on first use and reinstall only when
-# pyproject.toml changes.
+# pyproject.toml changes. `make demo` installs what running needs; `make test` adds the development tools and
+# the Dask extra on top.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: demo test lint venv clean
 
@@ -11,14 +13,17 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,dask]'
+	touch $(DEV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/drillsim run
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 test: lint

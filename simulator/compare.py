@@ -28,42 +28,28 @@ import contextlib
 import csv
 import json
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, Stats, metric_values
+from simulator.metrics import METRICS, Stats, metric_key, metric_values
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
+from simulator.workload import Workload, workload
 
 if TYPE_CHECKING:
     from simulator.runner import Results
 
-LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "mtbf": False, "time_to_resolve": True}
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
 RESAMPLES = 2000
 LEVEL = 0.95
-_ANALYSIS_KEY = 0x0B00757A  # keeps analysis generators apart from the simulation's (seed, replication, purpose)
 _CELLS = 4_000_000  # bootstrap work is done in blocks of about this many numbers
-
-
-def analysis_rng(seed: int, purpose: int = 0) -> np.random.Generator:
-    """A generator for analysis randomness (bootstrap, period sampling), derived from the simulation's seed
-    but independent of every simulation stream."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(_ANALYSIS_KEY, purpose))))
-
-
-def metric_key(name: str) -> str:
-    """'MTTR', 'mttr', 'time-to-resolve' → the key used in METRICS. Raises DrillsimError for anything else."""
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
-    if key not in METRICS:
-        raise DrillsimError(f"unknown metric {name!r}; metrics: {', '.join(METRICS)}")
-    return key
 
 
 def signed_duration(minutes: float) -> str:
@@ -95,7 +81,7 @@ class Difference:
 
     @property
     def lower_is_better(self) -> bool:
-        return LOWER_IS_BETTER[self.metric]
+        return METRICS[self.metric].lower_is_better
 
     @property
     def relative(self) -> float:
@@ -116,7 +102,7 @@ class Difference:
 
     def sentence(self, baseline: str = BASELINE) -> str:
         """The finding in one plain sentence."""
-        label = METRICS[self.metric][0]
+        label = METRICS[self.metric].label
         what = f"{self.statistic} {label}"
         ci = f"{self.level:.0%} CI {self.interval_text()}"
         if self.verdict == NO_DATA:
@@ -148,6 +134,10 @@ class Comparison:
     replications: int
     resamples: int
     level: float
+    gates: tuple[tuple[str, str], ...] = ()
+    """(metric, statistic) pairs on which a variant significantly worse than the baseline fails the comparison."""
+    notes: tuple[str, ...] = ()
+    """What a reader should know about how the runs were paired (a scenario's own seed not used, …)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -169,6 +159,19 @@ class Comparison:
         return [d.variant for d in self.differences
                 if d.metric == metric and d.statistic == statistic and d.verdict == WORSE]
 
+    def failures(self) -> list[Difference]:
+        """The differences that fail the gates: a variant significantly worse on a gated metric and statistic."""
+        return [self.difference(name, metric, statistic) for metric, statistic in self.gates
+                for name in self.worse(metric, statistic)]
+
+    def workload(self, name: str) -> Workload:
+        """The on-call load of one variant's runs: pages that waited, escalations, responder-hours."""
+        found = self.__dict__.setdefault("_workloads", {})
+        if name not in found:
+            result = self.results[name]
+            found[name] = workload(result.incidents, result.replications, result.scenario.horizon)
+        return found[name]
+
     def as_document(self) -> dict[str, Any]:
         return {
             "format": 1,
@@ -184,6 +187,10 @@ class Comparison:
                 for name, result in self.results.items()
             },
             "differences": [d.as_dict() for d in self.differences],
+            "workload": {name: self.workload(name).as_dict() for name in self.results},
+            "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
+            "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
+            "notes": list(self.notes),
         }
 
 
@@ -192,12 +199,14 @@ class Comparison:
 
 def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, replications: int | None = None,
             seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
-            rng: np.random.Generator | None = None, **run_options) -> Comparison:
+            rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
     """Run every scenario with the same seed and replications, and compare each with the baseline.
 
-    `scenarios` maps names to scenarios (for instance ScenarioSource.variants()); the baseline is `baseline` or
-    the first. The seed and replications default to the baseline scenario's. `run_options` go to
+    `scenarios` maps names to scenarios (for instance candidates.comparison_scenarios());
+    the baseline is `baseline` or the first. The seed and replications default to the baseline scenario's.
+    `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
     runner.simulate as they are."""
+    gates = parse_gates(fail_if_worse)
     if not scenarios:
         raise DrillsimError("nothing to compare: give at least a baseline scenario")
     names = list(scenarios)
@@ -214,8 +223,39 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
     from simulator import runner  # imported here: the engine loads only when something runs
     results = {name: runner.simulate(scenarios[name], replications=replications, seed=seed, **options)
                for name in order}
-    return compare_results(results, baseline=baseline, resamples=resamples, level=level,
-                           rng=rng if rng is not None else analysis_rng(seed))
+    found = compare_results(results, baseline=baseline, resamples=resamples, level=level,
+                            rng=rng if rng is not None else analysis_rng(seed))
+    return replace(found, gates=gates, notes=pairing_notes(scenarios, baseline, seed, replications))
+
+
+def pairing_notes(scenarios: Mapping[str, Scenario], baseline: str, seed: int, replications: int) -> tuple[str, ...]:
+    """What differs between the scenarios in ways that matter to the pairing: their own seeds and replications
+    (unused: every scenario plays the baseline's), and their horizons (then they meet different failures)."""
+    notes = []
+    for name, scenario in scenarios.items():
+        if name == baseline:
+            continue
+        if (scenario.seed, scenario.replications) != (scenarios[baseline].seed, scenarios[baseline].replications):
+            notes.append(f"{name} names seed {scenario.seed} and {scenario.replications} replications of its own; "
+                         f"like every scenario here it plays seed {seed} and {replications} replications, so that "
+                         "all meet the same failures.")
+        if scenario.horizon != scenarios[baseline].horizon:
+            notes.append(f"{name} plays {format_duration(scenario.horizon)} per replication, {baseline} "
+                         f"{format_duration(scenarios[baseline].horizon)}: they do not meet the same failures, and "
+                         "the differences mix the change with the longer or shorter period.")
+    return tuple(notes)
+
+
+def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """'mttr' → ('mttr', 'mean'), 'mttr.median' → ('mttr', 'median'); a DrillsimError for anything else."""
+    out = []
+    for value in values:
+        metric, _, statistic = value.partition(".")
+        statistic = statistic or "mean"
+        if statistic not in STATISTICS:
+            raise DrillsimError(f"--fail-if-worse {value}: the statistic is mean or median (got {statistic!r})")
+        out.append((metric_key(metric), statistic))
+    return tuple(out)
 
 
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,
@@ -239,7 +279,7 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
                 before = float(getattr(summaries[baseline][metric], statistic))
                 after = float(getattr(summaries[name][metric], statistic))
                 low, high, p_better = _interval(draws[name][metric][statistic] - draws[baseline][metric][statistic],
-                                                level, LOWER_IS_BETTER[metric])
+                                                level, METRICS[metric].lower_is_better)
                 differences.append(Difference(name, metric, statistic, before, after, after - before, low, high,
                                               p_better, level))
     return Comparison(baseline, {name: results[name] for name in ordered},

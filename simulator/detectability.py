@@ -30,9 +30,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from simulator.compare import LOWER_IS_BETTER, analysis_rng
+from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, metric_values
+from simulator.metrics import METRICS, metric_key, metric_values
 from simulator.scenario.model import Scenario
 
 STATISTICS = {"mean": None, "median": 50.0, "p90": 90.0}
@@ -85,7 +85,7 @@ class Detectability:
 
     @property
     def lower_is_better(self) -> bool:
-        return LOWER_IS_BETTER[self.metric]
+        return METRICS[self.metric].lower_is_better
 
     def __getitem__(self, statistic: str) -> PeriodStatistic:
         return self.statistics[statistic]
@@ -145,7 +145,7 @@ def detectability(before: np.ndarray, after: np.ndarray | None = None, *, incide
     if incidents < 1:
         raise DrillsimError("a period needs at least one incident")
     rng = rng if rng is not None else np.random.default_rng(0)
-    lower = LOWER_IS_BETTER[metric]
+    lower = METRICS[metric].lower_is_better
     scale = 1.0
     if after is None:
         if not 0 < improvement < 1:
@@ -225,8 +225,7 @@ def _needed(before, after, scale, name, incidents, no_change, with_change, effec
 
 def _simulate(scenario: Scenario, changed: Scenario | None, metric: str, replications: int | None, seed: int,
               run_options: dict) -> tuple[np.ndarray, np.ndarray | None, float]:
-    if metric not in METRICS:
-        raise DrillsimError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
+    metric = metric_key(metric)
     from simulator import runner  # imported here: the engine loads only when something runs
 
     options = {"keep_events": False, **run_options}

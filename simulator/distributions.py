@@ -32,6 +32,10 @@ from simulator.units import format_duration
 
 Z95 = NormalDist().inv_cdf(0.95)
 _NORMAL_QUANTILE = NormalDist().inv_cdf
+try:  # N(mu, sigma)'s inverse CDF without NormalDist's Python wrapper: CPython's C function, for speed
+    from statistics import _normal_dist_inv_cdf as _LOWLEVEL
+except ImportError:  # pragma: no cover (a Python without it: NormalDist's method does the same)
+    _LOWLEVEL = None
 _SMALLEST = 2.0**-54
 """Stands in for a uniform of exactly 0 where an inverse CDF is infinite there (a chance of 2⁻⁵³ a draw)."""
 
@@ -152,7 +156,11 @@ class Lognormal(_Distribution):
         return math.log(self.p95 / self.median) / Z95 if self.sigma is None else self.sigma
 
     def quantile_function(self):
-        mu, sigma, exp, normal = self.log_mu, self.log_sigma, math.exp, _NORMAL_QUANTILE
+        mu, sigma, exp = self.log_mu, self.log_sigma, math.exp
+        inverse = _LOWLEVEL
+        if inverse is not None:
+            return lambda u: exp(inverse(u or _SMALLEST, mu, sigma))
+        normal = _NORMAL_QUANTILE
         return lambda u: exp(mu + sigma * normal(u or _SMALLEST))
 
     @property

@@ -25,8 +25,8 @@ from simulator.events import ACTIONS, Event
 TIMES = ("onset", "detected", "declared", "acknowledged", "mitigated", "resolved", "cleaned_up")
 TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
 COUNTS = ("level", "preempted", "handovers", "updates", "updates_late")
-COLUMNS = ("replication", "incident", *TEXT, "escalated", *COUNTS, "waited", "longest_silence", *TIMES)
-NUMBERS = ("waited", "longest_silence", *TIMES)
+COLUMNS = ("replication", "incident", *TEXT, "escalated", *COUNTS, "waited", "held", "longest_silence", *TIMES)
+NUMBERS = ("waited", "held", "longest_silence", *TIMES)
 _DTYPES = {"replication": np.int32, "incident": np.int32, "escalated": bool, **dict.fromkeys(COUNTS, np.int16)}
 
 
@@ -48,8 +48,9 @@ class IncidentTable:
         level, preempted,       int16 arrays: the escalation level that acknowledged (1 for the first, 0 when
         handovers, updates,     nobody did), preemptions, handovers at shift ends, stakeholder updates sent
         updates_late            and those sent late
-        waited, longest_silence float64 arrays in minutes (NaN where not reached)
-        and the TIMES
+        waited, held,           float64 arrays in minutes (NaN where not reached): `held` is the person-minutes
+        longest_silence         people spent working on it (every role, handovers counted twice while they
+        and the TIMES           last; to the horizon when it was still open)
 
     Build one from every column by name (text as strings or `Coded`), as `incident_table` and `concat` do.
     """
@@ -153,7 +154,7 @@ class Row:
     """One incident while its events come in."""
 
     __slots__ = ("acknowledged", "cause", "channel", "cleaned_up", "declared", "detected", "end", "escalated",
-                 "handovers", "level", "mitigated", "mitigation", "mode", "onset", "preempted", "resolved",
+                 "handovers", "held", "level", "mitigated", "mitigation", "mode", "onset", "preempted", "resolved",
                  "responder", "said", "severity", "updates", "updates_late", "waited")
 
     def __init__(self):
@@ -162,6 +163,7 @@ class Row:
         self.mitigated = self.resolved = self.cleaned_up = self.waited = self.end = nan
         self.mode = self.cause = self.severity = self.channel = self.responder = self.mitigation = ""
         self.escalated = False
+        self.held = 0.0
         self.level = self.preempted = self.handovers = self.updates = self.updates_late = 0
         self.said: list[float] | None = None  # times of the stakeholder updates
 
@@ -228,15 +230,21 @@ def _status_update(row: Row, time, actor, detail):
     row.said.append(time)
 
 
+def _stood_down(row: Row, time, actor, detail):
+    row.held += time - detail["since"]
+
+
 def _open_at_horizon(row: Row, time, actor, detail):
     row.end = time
+    for since in (detail.get("working") or {}).values():
+        row.held += time - since
 
 
 _READERS = {
     "onset": _onset, "detected": _detected, "declared": _declared, "acknowledged": _acknowledged,
     "mitigated": _mitigated, "resolved": _resolved, "cleaned_up": _cleaned_up, "escalated": _escalated,
     "preempted": _preempted, "handover": _handover, "status_update": _status_update,
-    "open_at_horizon": _open_at_horizon,
+    "stood_down": _stood_down, "open_at_horizon": _open_at_horizon,
 }  # fmt: skip
 """The actions that set something in an incident's row, and how."""
 
@@ -251,15 +259,18 @@ class IncidentRows:
         rows.table()            # the IncidentTable of everything appended so far
 
     A row starts with an incident's first event; the actions in `ignores` change nothing in a row, so a log
-    may leave them out.
+    may leave them out. `also` is another reduction (with a `wants` set of actions) that the same log feeds,
+    such as simulator.load.LoadRows: its actions are passed on, and not ignored.
     """
 
-    __slots__ = ("_by_replication", "_current", "_replication")
-    ignores = frozenset(ACTIONS) - set(_READERS)
+    __slots__ = ("_also", "_by_replication", "_current", "_replication", "_wants", "ignores")
 
-    def __init__(self):
+    def __init__(self, also=None):
         self._by_replication: dict[int, dict[int, Row]] = {}
         self._replication, self._current = None, {}
+        self._also = also
+        self._wants = also.wants if also is not None else frozenset()
+        self.ignores = frozenset(ACTIONS) - set(_READERS) - self._wants
 
     def append(self, event) -> None:
         time, replication, incident, _phase, action, actor, detail = event
@@ -272,6 +283,8 @@ class IncidentRows:
         reader = _READERS.get(action)
         if reader is not None:
             reader(row, time, actor, detail)
+        if action in self._wants:
+            self._also.append(event)
 
     def extend(self, events: Iterable) -> None:
         append = self.append
@@ -288,17 +301,28 @@ class IncidentRows:
             for incident in sorted(incidents):
                 keys.append((replication, incident))
                 rows.append(incidents[incident])
-        data = {"replication": np.array([r for r, _ in keys], dtype=np.int32),
-                "incident": np.array([i for _, i in keys], dtype=np.int32),
-                "escalated": np.array([row.escalated for row in rows], dtype=bool),
-                "longest_silence": np.array([row.longest_silence() for row in rows], dtype=float)}
-        for name in (*TIMES, "waited"):
-            data[name] = np.array([getattr(row, name) for row in rows], dtype=float)
-        for name in COUNTS:
-            data[name] = np.array([getattr(row, name) for row in rows], dtype=np.int16)
-        for name in TEXT:
-            data[name] = encode([getattr(row, name) for row in rows])
-        return IncidentTable(**data)
+        def floats(values):
+            return np.array(values, dtype=float)
+
+        def counts(values):
+            return np.array(values, dtype=np.int16)
+
+        return IncidentTable(
+            replication=np.array([r for r, _ in keys], dtype=np.int32),
+            incident=np.array([i for _, i in keys], dtype=np.int32),
+            mode=encode([r.mode for r in rows]), cause=encode([r.cause for r in rows]),
+            severity=encode([r.severity for r in rows]), channel=encode([r.channel for r in rows]),
+            responder=encode([r.responder for r in rows]), mitigation=encode([r.mitigation for r in rows]),
+            escalated=np.array([r.escalated for r in rows], dtype=bool),
+            level=counts([r.level for r in rows]), preempted=counts([r.preempted for r in rows]),
+            handovers=counts([r.handovers for r in rows]), updates=counts([r.updates for r in rows]),
+            updates_late=counts([r.updates_late for r in rows]), waited=floats([r.waited for r in rows]),
+            held=floats([r.held for r in rows]),
+            longest_silence=floats([r.longest_silence() for r in rows]),
+            onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
+            declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
+            mitigated=floats([r.mitigated for r in rows]), resolved=floats([r.resolved for r in rows]),
+            cleaned_up=floats([r.cleaned_up for r in rows]))
 
 
 def incident_table(events: Iterable[Event]) -> IncidentTable:

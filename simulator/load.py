@@ -25,6 +25,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
 import numpy as np
 
@@ -97,7 +99,7 @@ class LoadRows:
             figures["blocks_over_two"][r, p] = over
         week = np.zeros((len(replications), HOURS_OF_WEEK))
         if calendar is not None:
-            hours = hour_of_week(calendar, horizon)
+            hours = hour_of_week(calendar.start, calendar.timezone, horizon)
             for replication, times in self._week.items():
                 slots = hours[np.minimum((np.asarray(times) // 60).astype(int), len(hours) - 1)]
                 week[replication - first] = np.bincount(slots, minlength=HOURS_OF_WEEK)
@@ -129,9 +131,11 @@ def _blocks(holds: list[tuple[float, float, int]]) -> tuple[int, float]:
     return max(counts), sum(c > SUSTAINABLE for c in counts) / len(counts)
 
 
-def hour_of_week(calendar: Calendar, horizon: float) -> np.ndarray:
-    """For each hour since minute 0, the local hour of the week (0 = Monday 00:00–01:00). The clock's offset
-    is looked up once a day, and hour by hour only on the days it changes (daylight saving)."""
+@cache
+def hour_of_week(start: datetime, timezone: str, horizon: float) -> np.ndarray:
+    """For each hour since `start`, the local hour of the week in `timezone` (0 = Monday 00:00–01:00). The
+    clock's offset is looked up once a day, and hour by hour only on the days it changes (daylight saving)."""
+    calendar = Calendar(start, timezone)
     hours = math.ceil(horizon / 60) + 1
     out = np.empty(hours, dtype=np.int64)
     start = calendar.at(0)

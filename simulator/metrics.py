@@ -1,4 +1,5 @@
-"""Metrics, computed from the event log and nothing else.
+"""Metrics, computed from the event log and nothing else, and their one vocabulary (`METRICS`: each metric's
+key, label, definition and whether lower is better).
 
 The log is first reduced to one row per incident (simulator.incidents): onset, detected, declared,
 acknowledged, mitigated (service restored), resolved (health confirmed) and cleaned_up, in minutes since the
@@ -30,6 +31,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from simulator.errors import DrillsimError
 from simulator.incidents import (
     COLUMNS,
     NUMBERS,
@@ -44,14 +46,49 @@ from simulator.incidents import (
     incident_table,
 )
 
-METRICS = {
-    "mttd": ("MTTD", "time to detect", "onset → first alert"),
-    "mtta": ("MTTA", "time to acknowledge", "alert → a responder acknowledges"),
-    "mttr": ("MTTR", "time to restore", "onset → service restored"),
-    "mtbf": ("MTBF", "time between failures", "onset → next onset"),
-    "time_to_resolve": ("Time to resolve", "time to resolve", "onset → health confirmed"),
-}
-"""Metric key → (label, what it is, from → to)."""
+
+@dataclass(frozen=True)
+class Metric:
+    """What a metric is called and means: the one vocabulary that tables, figures, files and verdicts use."""
+
+    key: str  # "mttr": in summary.json, on the command line (--metric), in column names
+    label: str  # "MTTR": in tables and figure titles
+    what: str  # "time to restore": what one value is
+    span: str  # "onset → service restored": from which moment to which
+    lower_is_better: bool = True
+    one: str = "incident"  # what one value belongs to: "the typical incident", "one gap in twenty"
+    many: str = "incidents"  # its plural, for counts: "2,812 incidents", "140 gaps between failures"
+
+    @property
+    def title(self) -> str:
+        """'MTTR (time to restore)', or the label alone when it says the same ('Time to resolve')."""
+        return f"{self.label} ({self.what})" if self.label.lower() != self.what else self.label
+
+    @property
+    def definition(self) -> str:
+        """'time to restore: onset → service restored'."""
+        return f"{self.what}: {self.span}"
+
+
+METRICS: dict[str, Metric] = {metric.key: metric for metric in (
+    Metric("mttd", "MTTD", "time to detect", "onset → first alert"),
+    Metric("mtta", "MTTA", "time to acknowledge", "alert → a responder acknowledges"),
+    Metric("mttr", "MTTR", "time to restore", "onset → service restored"),
+    Metric("mtbf", "MTBF", "time between failures", "onset → next onset", lower_is_better=False,
+           one="gap", many="gaps between failures"),
+    Metric("time_to_resolve", "Time to resolve", "time to resolve", "onset → health confirmed"),
+)}
+"""Every metric by key, in the order tables list them."""
+
+
+def metric_key(name: str) -> str:
+    """'MTTR', 'mttr', 'time-to-resolve' → the key used in METRICS. Raises DrillsimError for anything else."""
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key not in METRICS:
+        raise DrillsimError(f"unknown metric {name!r}; metrics: {', '.join(METRICS)}")
+    return key
+
+
 
 
 def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.ndarray, int]:
@@ -233,7 +270,8 @@ def summarize(table: IncidentTable, replications: int, horizon: float | None = N
 
 
 __all__ = [
-    "COLUMNS", "METRICS", "NUMBERS", "TEXT", "TIMES", "Coded", "IncidentRows", "IncidentTable", "Stats",
-    "code_dtype", "concat_coded", "encode", "exposure_ci", "incident_table", "mean_ci", "metric_values", "stats",
+    "COLUMNS", "METRICS", "NUMBERS", "TEXT", "TIMES", "Coded", "IncidentRows", "IncidentTable", "Metric", "Stats",
+    "code_dtype", "concat_coded", "encode", "exposure_ci", "incident_table", "mean_ci", "metric_key", "metric_values",
+    "stats",
     "summarize", "t_quantile",
 ]

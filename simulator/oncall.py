@@ -153,6 +153,8 @@ class OnCall:
                 if source is not None:
                     self.role_sources[role] = self._source(source)
         self._periods: dict[str, tuple[Membership, Membership]] = {}
+        self._by_person = [self._membership(self.zone_of(i)) for i in range(len(self.people))] \
+            if self.calendar is not None else []
 
     def _source(self, source) -> Segments | tuple[int, ...]:
         """A rotation's stretches, or the fixed people of a level or role (everyone for `everyone`)."""
@@ -208,7 +210,7 @@ class OnCall:
         when the scenario has no wall clock)."""
         if self.calendar is None:
             return "business_hours"
-        business, night = self._membership(self.zone_of(person))
+        business, night = self._by_person[person]
         if t in night:
             return "night"
         return "business_hours" if t in business else "out_of_hours"

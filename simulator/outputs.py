@@ -97,8 +97,8 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
         "not_restored_at_horizon": open_at_horizon,
         "units": "minutes",
         "metrics": {
-            key: {"label": label, "definition": f"{what}: {span}", **stats[key].as_dict()}
-            for key, (label, what, span) in METRICS.items()
+            key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
+            for key, metric in METRICS.items()
         },
         "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
     }

@@ -95,28 +95,19 @@ def _engine(scenario: Scenario, policy: PolicyFactory) -> Engine:
     return cached[1]
 
 
-class Reductions:
-    """The two reductions of a run's log, fed by one `append`: incident rows and on-call load."""
+class Reductions(IncidentRows):
+    """The two reductions of a run's log, fed by one `append`: incident rows and, passed on, on-call load."""
 
-    __slots__ = ("ignores", "load", "rows")
+    __slots__ = ("load",)
 
     def __init__(self):
-        self.rows, self.load = IncidentRows(), LoadRows()
-        self.ignores = IncidentRows.ignores - LoadRows.wants
-
-    def append(self, event) -> None:
-        self.rows.append(event)
-        if event[4] in LoadRows.wants:
-            self.load.append(event)
-
-    def extend(self, events) -> None:
-        for event in events:
-            self.append(event)
+        self.load = LoadRows()
+        super().__init__(also=self.load)
 
     def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable]:
         scenario = engine.scenario
-        return self.rows.table(), self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar,
-                                                  scenario.horizon)
+        return self.table(), self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar,
+                                             scenario.horizon)
 
 
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,

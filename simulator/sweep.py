@@ -1,8 +1,13 @@
 """Sweeps: the grid of every combination of some fields' values, each point run with common random numbers.
 
 Every point runs with the same seed and replications, so points differ only by their parameters: the same
-failures, at the same times, meet each combination. Results are tidy (as in scikit-learn's grid searches):
-one row per point and replication, every row carrying its own parameter values and metrics.
+failures, at the same times, meet each combination. Each point is compared with a baseline point exactly as
+`compare` compares a variant with its baseline (paired differences with bootstrap intervals), so a sweep
+says which of its differences are real. The baseline point is the scenario as written when the grid holds
+it, else the first point, unless one is chosen.
+
+Results are tidy (as in scikit-learn's grid searches): one row per point and replication, every row carrying
+its own parameter values, metrics and on-call load.
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.compare import LEVEL, RESAMPLES, Comparison, compare_results
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.metrics import METRICS, Stats, metric_values
-from simulator.scenario.variants import Override, ScenarioSource, format_value
+from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source, sweep_values
+from simulator.workload import Workload, per_replication, workload
 
 if TYPE_CHECKING:
     from simulator.runner import Results
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 PER_REPLICATION = ("count", "mean", "median", "p90")
 """What each tidy row holds per metric, for its own replication (minutes)."""
 SUMMARY_STATS = ("count", "censored", "mean", "ci_low", "ci_high", "median", "p90", "p95", "p99", "max")
+DIFFERENCE_COLUMNS = ("baseline", "value", "difference", "relative", "low", "high", "p_better", "verdict")
 
 Axis = tuple[str, Sequence[tuple[str, Any]]]
 """A swept field: its path and its values, each as written and as read."""
@@ -49,15 +57,53 @@ class Point:
     def summary(self) -> dict[str, Stats]:
         return self.results.summary()
 
+    def workload(self) -> Workload:
+        found = self.__dict__.get("_workload")
+        if found is None:
+            found = workload(self.results.incidents, self.results.replications, self.results.scenario.horizon)
+            object.__setattr__(self, "_workload", found)
+        return found
+
 
 @dataclass(frozen=True)
 class Sweep:
-    """The points of a sweep, in grid order (the last parameter varies fastest)."""
+    """The points of a sweep, in grid order (the last parameter varies fastest), and each point's paired
+    differences from the baseline point (`comparison`, whose names are the points' labels)."""
 
     parameters: tuple[str, ...]
     points: tuple[Point, ...]
     seed: int
     replications: int
+    baseline: int = 0
+    comparison: Comparison | None = None
+
+    @property
+    def base(self) -> Point:
+        return self.points[self.baseline]
+
+    @property
+    def varied(self) -> tuple[str, ...]:
+        """The parameters swept over more than one value (all of them when none is)."""
+        return tuple(p for p in self.parameters if len(self.values(p)) > 1) or self.parameters
+
+    def label(self, point: Point) -> str:
+        """'team.responders=2, policy.mitigation=debug-first': the point's values of the varied parameters."""
+        return point_label(point.written, self.varied)
+
+    def values(self, parameter: str) -> list[str]:
+        """A parameter's values as written, in grid order."""
+        out: list[str] = []
+        for point in self.points:
+            if point.written[parameter] not in out:
+                out.append(point.written[parameter])
+        return out
+
+    def difference(self, point: Point, metric: str, statistic: str = "mean"):
+        """The point's paired difference from the baseline point (a compare.Difference), or None for the
+        baseline itself."""
+        if point.index == self.baseline or self.comparison is None:
+            return None
+        return self.comparison.difference(self.label(point), metric, statistic)
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """The tidy rows: one per point and replication."""
@@ -72,6 +118,20 @@ class Sweep:
                 yield {"point": point.index, **point.written, "metric": metric,
                        **{name: getattr(stats[metric], name) for name in SUMMARY_STATS}}
 
+    def difference_rows(self) -> Iterator[dict[str, Any]]:
+        """One row per point (but the baseline), metric and statistic: the paired difference from the baseline
+        point, its interval, P(better) and verdict, in minutes."""
+        if self.comparison is None:
+            return
+        for point in self.points:
+            if point.index == self.baseline:
+                continue
+            for metric in METRICS:
+                for statistic in ("mean", "median"):
+                    d = self.difference(point, metric, statistic).as_dict()
+                    yield {"point": point.index, **point.written, "metric": metric, "statistic": statistic,
+                           **{name: d[name] for name in DIFFERENCE_COLUMNS}}
+
 
 def grid(axes: Sequence[Axis]) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """Every combination of the axes' values as ({path: value}, {path: value as written})."""
@@ -79,6 +139,11 @@ def grid(axes: Sequence[Axis]) -> list[tuple[dict[str, Any], dict[str, str]]]:
     if len(set(paths)) != len(paths):
         repeated = sorted({p for p in paths if paths.count(p) > 1})
         raise DrillsimError(f"each field can be swept once; repeated: {', '.join(repeated)}")
+    for path, values in axes:
+        written = [text for text, _ in values]
+        if len(set(written)) != len(written):
+            repeated = sorted({t for t in written if written.count(t) > 1})
+            raise DrillsimError(f"--set {path}: each value once; repeated: {', '.join(repeated)}")
     out = []
     for combination in itertools.product(*(values for _, values in axes)):
         out.append(({path: value for path, (_, value) in zip(paths, combination, strict=True)},
@@ -86,18 +151,31 @@ def grid(axes: Sequence[Axis]) -> list[tuple[dict[str, Any], dict[str, str]]]:
     return out
 
 
-def sweep(source: ScenarioSource, axes: Sequence[Axis] | Mapping[str, Sequence[Any]], *,
-          replications: int | None = None, seed: int | None = None, **run_options) -> Sweep:
-    """Run every point of the grid with the scenario's (or the given) seed and replications.
+def sweep(source: ScenarioSource | str | Path | None,
+          axes: Sequence[Axis] | Sequence[str] | Mapping[str, Sequence[Any]], *,
+          baseline: Mapping[str, Any] | Sequence[str] | None = None, replications: int | None = None,
+          seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL, **run_options) -> Sweep:
+    """Run every point of the grid with the scenario's (or the given) seed and replications, and compare each
+    point with the baseline point.
 
-    `axes` is a sequence of (path, [(written, value), ...]) as simulator.scenario.variants.sweep_values
-    gives, or simply {path: [value, ...]}. Every point is checked before any runs; every problem is reported.
-    `run_options` go to runner.simulate."""
+    `source` is a ScenarioSource, a scenario file or None (the bundled default). `axes` is a sequence of
+    (path, [(written, value), ...]) as simulator.scenario.variants.sweep_values gives, the command's
+    'PATH=V1,V2,...' options, or simply {path: [value, ...]}. `baseline` picks the baseline point by some
+    parameters' values ({path: value} or ['PATH=VALUE', ...]; the others take their first value); without it,
+    the point that is the scenario as written, or else the first. Every point is checked before any runs;
+    every problem is reported. `run_options` go to runner.simulate."""
+    if not isinstance(source, ScenarioSource):
+        from simulator.scenario.bundled import default_scenario
+
+        source = load_source(default_scenario() if source is None else source)
     if isinstance(axes, Mapping):
         axes = [(path, [(format_value(v), v) for v in values]) for path, values in axes.items()]
+    else:
+        axes = [sweep_values(axis) if isinstance(axis, str) else axis for axis in axes]
     if not axes:
         raise DrillsimError("nothing to sweep: give at least one field and its values")
     points = grid(axes)
+    chosen = baseline_point(axes, points, baseline)
     scenarios, problems = [], []
     for values, written in points:
         overrides = [Override(path, value, f"--set {path}={written[path]}") for path, value in values.items()]
@@ -107,8 +185,13 @@ def sweep(source: ScenarioSource, axes: Sequence[Axis] | Mapping[str, Sequence[A
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(_unique(problems))
+    if chosen is None:
+        as_written = source.build([])
+        chosen = next((index for index, scenario in enumerate(scenarios) if scenario == as_written), 0)
     replications = source.scenario.replications if replications is None else replications
     seed = source.scenario.seed if seed is None else seed
+    if replications < 2:
+        raise DrillsimError("a sweep compares its points replication by replication: give at least 2 replications")
     options = {"keep_events": False, **run_options}
     from simulator import runner  # imported here: the engine loads only when something runs
 
@@ -116,7 +199,39 @@ def sweep(source: ScenarioSource, axes: Sequence[Axis] | Mapping[str, Sequence[A
         Point(index, values, written, runner.simulate(scenario, replications=replications, seed=seed, **options))
         for index, ((values, written), scenario) in enumerate(zip(points, scenarios, strict=True))
     )
-    return Sweep(tuple(path for path, _ in axes), done, seed, replications)
+    parameters = tuple(path for path, _ in axes)
+    varied = tuple(path for path, values in axes if len(values) > 1) or parameters
+    order = [done[chosen], *[point for point in done if point.index != chosen]]
+    comparison = compare_results({point_label(point.written, varied): point.results for point in order},
+                                 baseline=point_label(done[chosen].written, varied), resamples=resamples, level=level)
+    return Sweep(parameters, done, seed, replications, chosen, comparison)
+
+
+def point_label(written: Mapping[str, str], parameters: Sequence[str]) -> str:
+    return ", ".join(f"{path}={written[path]}" for path in parameters)
+
+
+def baseline_point(axes: Sequence[Axis], points: list[tuple[dict, dict]],
+                   baseline: Mapping[str, Any] | Sequence[str] | None) -> int | None:
+    """The index of the point `baseline` names (None when it names none). Values are matched as written."""
+    if baseline is None:
+        return None
+    if not isinstance(baseline, Mapping):
+        pairs = [text.partition("=") for text in baseline]
+        if any(not equals for _, equals, _ in pairs):
+            raise DrillsimError("--baseline takes PATH=VALUE, e.g. --baseline team.responders=2")
+        baseline = {path.strip(): value.strip() for path, _, value in pairs}
+    known = {path: [text for text, _ in values] for path, values in axes}
+    wanted = {}
+    for path, value in baseline.items():
+        if path not in known:
+            raise DrillsimError(f"--baseline {path}: not a swept field (swept: {', '.join(known)})")
+        text = value if isinstance(value, str) else format_value(value)
+        if text not in known[path]:
+            raise DrillsimError(f"--baseline {path}={text}: not one of the swept values ({', '.join(known[path])})")
+        wanted[path] = text
+    target = {path: wanted.get(path, values[0]) for path, values in known.items()}
+    return next(index for index, (_, written) in enumerate(points) if written == target)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -144,24 +259,28 @@ def _point_rows(point: Point, replications: int) -> Iterator[dict[str, Any]]:
         quantiles = [np.percentile(v, [50, 90]).tolist() if len(v) else [math.nan, math.nan] for v in per]
         columns[f"{metric}_median"] = [q[0] for q in quantiles]
         columns[f"{metric}_p90"] = [q[1] for q in quantiles]
+    load = per_replication(table, replications, point.results.scenario.horizon)
     for replication in range(replications):
         yield {"point": point.index, **point.written, "replication": replication,
                "incidents": int(incidents[replication]), "not_restored": int(open_[replication]),
-               **{name: column[replication] for name, column in columns.items()}}
+               **{name: column[replication] for name, column in columns.items()},
+               **{name: column[replication].item() for name, column in load.items()}}
 
 
 # ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-TIDY, SUMMARY = "sweep.csv", "sweep_summary.csv"
+TIDY, SUMMARY, DIFFERENCES = "sweep.csv", "sweep_summary.csv", "sweep_differences.csv"
 
 
 def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
-    """sweep.csv (one row per point and replication) and sweep_summary.csv (one row per point and metric)."""
+    """sweep.csv (one row per point and replication), sweep_summary.csv (one row per point and metric) and
+    sweep_differences.csv (one row per point, metric and statistic: the paired difference from the baseline)."""
     from simulator.outputs import atomic_open
 
     folder = Path(folder)
     written = []
-    for name, rows in ((TIDY, result.rows()), (SUMMARY, result.summary_rows())):
+    for name, rows in ((TIDY, result.rows()), (SUMMARY, result.summary_rows()),
+                       (DIFFERENCES, result.difference_rows())):
         path = folder / name
         with atomic_open(path) as handle:
             writer = None

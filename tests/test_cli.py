@@ -45,7 +45,7 @@ def test_run_without_a_scenario_plays_the_bundled_default(default_run):
     assert heading in default_run.stdout
 
 
-@pytest.mark.parametrize("label", [label for label, _, _ in METRICS.values()])
+@pytest.mark.parametrize("label", [metric.label for metric in METRICS.values()])
 def test_run_prints_a_row_per_metric(default_run, label):
     rows = [line for line in default_run.stdout.splitlines() if re.match(rf"\W*{label}\s", line)]
     assert len(rows) == 1, default_run.stdout
@@ -75,7 +75,7 @@ def test_summary_json(written):
     assert set(summary["metrics"]) == set(METRICS)
     stats = simulate(scenario, replications=3, seed=7, keep_events=False).summary()
     for key, document in summary["metrics"].items():
-        assert document["label"] == METRICS[key][0]
+        assert document["label"] == METRICS[key].label
         assert document["count"] == stats[key].count
         assert document["mean"] == pytest.approx(stats[key].mean)  # minutes, not formatted text
         assert document["ci_low"] < document["mean"] < document["ci_high"]
@@ -136,3 +136,61 @@ def test_no_arguments_prints_the_help():
     assert "Usage" in result.output
     for name in cli.COMMANDS:
         assert name in result.output
+
+
+# ── Conventions ────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_version_prints_the_installed_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"drillsim {version('drillsim')}"
+
+
+@pytest.mark.parametrize("name", ["", *cli.COMMANDS])
+def test_help_names_arguments_and_shows_no_value_for_flags(name):
+    result = runner.invoke(app, [name, "--help"] if name else ["--help"])
+    assert result.exit_code == 0
+    assert "<bool>" not in result.stdout  # a flag takes no value
+    assert not re.search(r"\{[a-z_]+\}", result.stdout), result.stdout  # arguments are named like RESULTS_DIR
+
+
+def test_help_shows_what_arguments_hold():
+    assert "RESULTS_DIR" in runner.invoke(app, ["report", "--help"]).stdout
+    assert "{FILE}..." in runner.invoke(app, ["validate", "--help"]).stdout
+    assert "[SCENARIO]" in runner.invoke(app, ["run", "--help"]).stdout
+
+
+def test_shell_completion_completes_commands_options_and_choices():
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_DRILLSIM_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}
+        code = "import sys; sys.argv[0] = 'drillsim'; from simulator.cli import main; main()"
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        return done.stdout.split()
+
+    assert complete("drillsim ru") == ["run"]
+    assert "--by" in complete("drillsim run --b")
+    assert complete("drillsim run --by m") == ["mode", "mitigation"]
+    script = runner.invoke(app, ["--show-completion", "bash"], prog_name="drillsim")
+    assert "_DRILLSIM_COMPLETE=complete_bash" in script.stdout
+
+
+def test_schema_and_report_say_what_they_wrote(tmp_path):
+    schema = runner.invoke(app, ["schema", "--out", str(tmp_path / "schema.json")])
+    assert schema.exit_code == 0 and f"to {tmp_path / 'schema.json'}" in schema.output
+    assert json.loads((tmp_path / "schema.json").read_text(encoding="utf-8"))["$schema"]
+    assert runner.invoke(app, ["run", "-n", "2", "-q", "--out", str(tmp_path / "r")]).exit_code == 0
+    report = runner.invoke(app, ["report", str(tmp_path / "r")])
+    assert report.exit_code == 0
+    assert "Wrote report.html, report.md, mttd.png" in report.stdout and f"to {tmp_path / 'r'}/" in report.stdout
+
+
+def test_the_folders_the_readme_writes_into_are_ignored_by_git():
+    ignored = set((README.parent / ".gitignore").read_text(encoding="utf-8").split())
+    folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", README.read_text(encoding="utf-8")))
+    assert folders >= {"results", "compare", "sweep"}
+    assert {f"{folder}/" for folder in folders} <= ignored

@@ -15,12 +15,11 @@ from simulator.compare import (
     WORSE,
     Difference,
     compare,
-    metric_key,
     signed_duration,
     weighted_quantiles,
 )
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS
+from simulator.metrics import METRICS, metric_key
 from simulator.scenario.variants import parse_source
 
 # One kind of failure a day, plenty of responders (nobody waits), constant delays everywhere except debugging,
@@ -215,7 +214,7 @@ def test_fail_if_worse_gates_a_change(scenario_file):
     worse = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q",
                    "--fail-if-worse", "mttr")
     assert worse.exit_code == 1
-    assert "slow-to-declare is significantly worse than baseline on the mean mttr" in worse.output
+    assert "slow-to-declare is significantly worse than baseline on the mean MTTR" in worse.output
     fine = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q",
                   "--fail-if-worse", "mttd", "--fail-if-worse", "mtbf.median")
     assert fine.exit_code == 0, fine.output
@@ -238,17 +237,27 @@ def test_bad_variants_and_options_exit_2_with_the_field(scenario_file):
 
 
 def test_figures_have_titles_axis_labels_and_legends(source):
-    from simulator.report.comparison import ecdf_figure, forest_figure
+    from simulator.report.comparison_figures import ecdf_figure, forest_figure, workload_figure
 
     result = compare(source.variants(["rollback-first", "same"]), resamples=200)
-    ax = ecdf_figure(result, "mttr").axes[0]
-    assert "MTTR" in ax.get_title() and "time to restore" in ax.get_xlabel() and ax.get_ylabel()
-    assert [t.get_text().split(":")[0] for t in ax.get_legend().get_texts()] == ["baseline", "rollback-first", "same"]
+    ecdf = ecdf_figure(result, "mttr")
+    ax = ecdf.axes[0]
+    assert "MTTR" in ecdf.get_suptitle() and "time to restore" in ax.get_xlabel() and ax.get_ylabel()
+    legend = [t.get_text() for t in ecdf.legends[0].get_texts()]
+    assert [text.split(":")[0] for text in legend] == ["baseline", "rollback-first", "same"]
+    assert legend[2].endswith("(identical to baseline)") and "identical" not in legend[1]
     forest = forest_figure(result)
     ax = forest.axes[0]
-    assert "share of baseline's value" in ax.get_xlabel()
-    assert len(ax.get_yticklabels()) == 2 * 4  # two variants × the four metrics a policy can move
+    assert "share of baseline's value" in ax.get_xlabel() and "higher for MTBF" in ax.get_xlabel()
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(rows) == 2 * len(METRICS)  # every metric has its rows, MTBF too
+    assert "MTBF · rollback-first" in rows
     assert forest.get_suptitle().startswith("Paired differences from baseline")
+    load = workload_figure(result)
+    assert [a.get_title(loc="left") for a in load.axes] == [
+        "pages that waited for a free responder", "pages that escalated to the secondary", "responder-hours per 30d"]
+    # 20 responders: no page waits, and the panel says so instead of staying blank
+    assert "no page waited for a free responder\nanywhere" in [t.get_text() for t in load.axes[0].texts]
 
 
 def test_the_commands_help_does_not_load_matplotlib():
@@ -260,3 +269,98 @@ def test_the_commands_help_does_not_load_matplotlib():
             "    assert CliRunner().invoke(app, [command, '--help']).exit_code == 0\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ── Two scenario files, several ad-hoc variants, files for a pull request ──────────────────────────────────
+
+
+def test_two_scenario_files_are_compared_with_common_random_numbers(tmp_path):
+    before, after = tmp_path / "before.yaml", tmp_path / "after.yaml"
+    before.write_text(KNOWN, encoding="utf-8")
+    # The same scenario with debugging exactly 10 minutes quicker, its own seed and replications
+    after.write_text(KNOWN.replace("low: 20m, high: 60m", "low: 10m, high: 50m").replace("seed: 3", "seed: 99")
+                     .replace("replications: 10", "replications: 4"), encoding="utf-8")
+    result = compare_files_api(before, after)
+    assert result.names == ("before", "after") and (result.seed, result.replications) == (3, 10)
+    d = result.difference("after", "mttr", "mean")
+    assert d.difference == pytest.approx(-10, abs=1e-6) and d.low == pytest.approx(-10, abs=1e-6)
+    assert any("after names seed 99 and 4 replications of its own" in note for note in result.notes)
+    out = tmp_path / "out"
+    cli = invoke("compare", before, after, "--resamples", "200", "-q", "--fail-if-worse", "mttr", "--out", out)
+    assert cli.exit_code == 0, cli.output
+    assert "before and 1 variant" in cli.output
+    markdown = (out / "comparison.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Comparison: known differences")
+    assert "**Passed**: no variant is significantly worse." in markdown
+    assert "- after is better: its mean MTTR is 10m lower than before's" in markdown
+    assert "![" not in markdown  # text only, for a pull-request comment: figures are named, not embedded
+    assert "`ecdf-mttr.png`, `differences.png`, `on-call-load.png`" in markdown
+    page = (out / "comparison.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 3 and "https://" not in page
+    for name in ("comparison.json", "differences.csv", "ecdf-mttr.png", "differences.png", "on-call-load.png"):
+        assert (out / name).stat().st_size > 0, name
+
+
+def compare_files_api(*paths):
+    from simulator import api
+
+    return api.compare(*paths, resamples=300)
+
+
+def test_several_ad_hoc_variants_on_one_command_line(scenario_file):
+    from simulator.candidates import comparison_scenarios, grouped_sets
+
+    assert grouped_sets(["a:policy.confirm=5m", "policy.cleanup=1m", "b:team.responders=3",
+                         "a:team.responders=2"], "plain") == {
+        "plain": ["policy.cleanup=1m"], "a": ["policy.confirm=5m", "team.responders=2"], "b": ["team.responders=3"]}
+    assert grouped_sets(["policy.declare_after=0s"]) == {"policy.declare_after=0s": ["policy.declare_after=0s"]}
+    assert grouped_sets(["failure_modes.x:y.rate=1/d"]) == {"failure_modes.x:y.rate=1/d":
+                                                           ["failure_modes.x:y.rate=1/d"]}  # not a variant name
+    chosen = comparison_scenarios([scenario_file], variants=[], sets=[
+        "quick:failure_modes.bad-deploy.mitigations.debug.duration={kind: uniform, low: 10m, high: 50m}",
+        "late:policy.declare_after=30m"])
+    assert list(chosen) == ["baseline", "quick", "late"]
+    result = compare(chosen, resamples=200)
+    assert result.difference("quick", "mttr").difference == pytest.approx(-10, abs=1e-6)
+    assert result.difference("late", "mttr").difference == pytest.approx(29, abs=1e-6)
+    both = invoke("compare", scenario_file, "-V", "same", "--set", "late:policy.declare_after=30m", "--set",
+                  "x:team.respondrs=1", "--set", "y:policy.confirm=-1m")
+    assert both.exit_code == 2  # every problem of every variant, at once
+    assert "--set team.respondrs=1: team.respondrs: unknown field" in both.output
+    assert "--set policy.confirm=-1m" in both.output
+
+
+def test_gates_are_parsed_before_anything_runs_and_failures_name_the_variant(source):
+    from simulator.compare import parse_gates
+
+    assert parse_gates(["mttr", "MTTA.median"]) == (("mttr", "mean"), ("mtta", "median"))
+    with pytest.raises(DrillsimError, match="mean or median"):
+        parse_gates(["mttr.p99"])
+    with pytest.raises(DrillsimError, match="unknown metric"):
+        compare(source.variants(["same"]), fail_if_worse=["mtx"], replications=10**9)  # fails before running
+    result = compare(source.variants(["slow-to-declare", "same"]), resamples=200, fail_if_worse=["mttr", "mttd"])
+    assert [(d.variant, d.metric, d.statistic) for d in result.failures()] == [("slow-to-declare", "mttr", "mean")]
+    assert result.as_document()["failures"] == ["slow-to-declare: mean mttr"]
+
+
+def test_the_baseline_can_be_any_variant(source):
+    result = compare(source.variants(["slow-to-declare"]), baseline="slow-to-declare", resamples=200)
+    assert result.names == ("slow-to-declare", "baseline")
+    assert result.difference("baseline", "mttr").difference == pytest.approx(-29, abs=1e-6)
+
+
+def test_the_on_call_load_explains_a_change_or_says_it_does_not(source):
+    from simulator.report.comparison import workload_lines
+
+    one_on_call = source.with_overrides({"team.responders": 1, "team.secondary": None})
+    result = compare({"twenty": source.scenario, "one": one_on_call}, resamples=200)
+    many, few = result.workload("twenty"), result.workload("one")
+    assert many.pages == few.pages == len(result.results["twenty"].incidents)
+    assert many.waited == 0 and few.waited > 0 and few.waited_share.value == pytest.approx(few.waited / few.pages)
+    assert many.escalated == few.escalated == 0
+    # Held from the acknowledgement to health confirmed: the mitigation, then 5m confirm
+    mitigation = result.results["twenty"].incidents.mitigated - result.results["twenty"].incidents.acknowledged
+    assert many.responder_hours.value * 10 == pytest.approx(float(np.sum(mitigation + 5)) / 60)
+    same = compare(source.variants(["same"]), resamples=200)
+    (line,) = workload_lines(same)
+    assert line.startswith("same: no page waited for a free responder, nor in baseline")

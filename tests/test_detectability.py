@@ -152,7 +152,7 @@ def test_the_command_reports_mean_median_and_p90(tmp_path):
 def test_figures_tell_the_dashboard_story(gentle, found):
     from simulator import simulate
     from simulator.detectability import per_period
-    from simulator.report.comparison import dashboard_figure, detectability_figure, power_figure
+    from simulator.report.detectability_figures import dashboard_figure, detectability_figure, power_figure
 
     figure = detectability_figure(found)
     assert [ax.get_title().split(":")[0] for ax in figure.axes] == ["mean", "median", "p90"]

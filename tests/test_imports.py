@@ -1,9 +1,13 @@
-"""Every module imports on its own, first: no import cycle hides behind the order of imports."""
+"""Every module imports on its own, first: no import cycle hides behind the order of imports. And the rooms
+keep to their rules: simpy only in the engine, matplotlib only in the report, commands write no file
+themselves."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 # Runs in a fresh interpreter: for each module, forget every simulator module, then import that one first.
 # Third-party packages stay loaded, so the check is quick.
@@ -31,3 +35,77 @@ def test_every_module_imports_first():
     count, *failures = done.stdout.strip().splitlines()
     assert int(count) > 20
     assert not failures, "\n".join(failures)
+
+
+# ── Which room may import what, and who writes files ───────────────────────────────────────────────────────
+
+PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
+ONLY_IN = {"simpy": "engine", "matplotlib": "report"}
+"""A third-party package and the only room of simulator/ that may import it."""
+
+WRITES = {"write_text", "write_bytes", "mkdir", "unlink", "rename", "replace", "rmdir", "touch", "savefig",
+          "atomic_open", "dump", "writer", "DictWriter", "makedirs", "remove", "copy", "copyfile", "move",
+          "rmtree", "mkstemp", "NamedTemporaryFile"}
+"""Calls that write to disk themselves. A command calls a library function that writes (api.write_results)."""
+CLI_WRITERS_TO_MOVE = {"detectability.py"}
+"""Commands that still write a file themselves, until their writer moves into simulator.outputs."""
+
+
+def modules() -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(encoding="utf-8"), str(path))) for path in sorted(PACKAGE.rglob("*.py"))]
+
+
+def imported(tree: ast.Module) -> set[str]:
+    """The top-level packages a module imports, anywhere in it (functions included)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_simpy_only_in_the_engine_and_matplotlib_only_in_the_report():
+    wrong = []
+    for path, tree in modules():
+        room = path.relative_to(PACKAGE).parts[0]
+        for package, allowed in ONLY_IN.items():
+            if package in imported(tree) and room != allowed:
+                wrong.append(f"{path.relative_to(PACKAGE.parent)} imports {package} (only simulator/{allowed}/ may)")
+    assert not wrong, "\n".join(wrong)
+
+
+def file_writes(tree: ast.Module) -> list[str]:
+    """What a module's code does to write files: open(..., 'w'), Path.write_text, json.dump, savefig, …"""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name == "open":
+            mode = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "mode"), None)
+            if isinstance(mode, ast.Constant) and any(c in str(mode.value) for c in "wax+"):
+                found.append(f"line {node.lineno}: open(..., {mode.value!r})")
+        elif name in WRITES:
+            found.append(f"line {node.lineno}: {name}(...)")
+    return found
+
+
+def test_commands_never_write_files_themselves():
+    wrong = []
+    for path, tree in modules():
+        if path.parent.name == "cli" and path.name not in CLI_WRITERS_TO_MOVE:
+            wrong += [f"simulator/cli/{path.name} {what}" for what in file_writes(tree)]
+    assert not wrong, "a command composes library calls; move the writing into the library:\n" + "\n".join(wrong)
+
+
+def test_the_file_write_check_sees_writes():
+    code = ("import json\nfrom pathlib import Path\nopen('x', 'w')\nopen('y')\nPath('z').write_text('')\n"
+            "json.dump({}, open('a', mode='a'))\nfigure.savefig('f.png')\njson.dumps({})\n")
+    assert sorted(file_writes(ast.parse(code))) == ["line 3: open(..., 'w')", "line 5: write_text(...)",
+                                                    "line 6: dump(...)", "line 6: open(..., 'a')",
+                                                    "line 7: savefig(...)"]
+    assert imported(ast.parse("def f():\n    import simpy.resources\n    from matplotlib import pyplot\n")) == {
+        "simpy", "matplotlib"}

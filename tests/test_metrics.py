@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 
+from simulator.analysis_streams import analysis_rng
+from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.metrics import (
     METRICS,
@@ -12,6 +14,7 @@ from simulator.metrics import (
     exposure_ci,
     incident_table,
     mean_ci,
+    metric_key,
     metric_values,
     stats,
     summarize,
@@ -245,3 +248,27 @@ def test_exposure_interval_matches_the_ratio_estimator_of_exposure_over_counts()
     half = t_quantile(0.975, 3) * math.sqrt(np.sum(residual**2) / (4 * 3)) / (8 / 4)
     assert (low, high) == (pytest.approx(mean - half), pytest.approx(mean + half))
     assert math.isnan(exposure_ci(replication, 1, 100.0)[1])
+
+
+def test_one_vocabulary_names_every_metric():
+    assert list(METRICS) == ["mttd", "mtta", "mttr", "mtbf", "time_to_resolve"]
+    assert all(key == metric.key for key, metric in METRICS.items())
+    assert [key for key, metric in METRICS.items() if not metric.lower_is_better] == ["mtbf"]
+    assert METRICS["mttr"].title == "MTTR (time to restore)"
+    assert METRICS["time_to_resolve"].title == "Time to resolve"
+    assert METRICS["mttr"].definition == "time to restore: onset → service restored"
+    assert (METRICS["mtbf"].one, METRICS["mtbf"].many) == ("gap", "gaps between failures")
+
+
+def test_metric_keys_are_read_as_people_write_them():
+    assert metric_key("MTTR") == "mttr" and metric_key(" time-to-resolve ") == "time_to_resolve"
+    assert metric_key("Time to resolve") == "time_to_resolve"
+    with pytest.raises(DrillsimError, match="unknown metric 'mttx'; metrics: mttd, mtta, mttr, mtbf"):
+        metric_key("mttx")
+
+
+def test_analysis_streams_repeat_and_stay_apart_from_the_simulation():
+    first = analysis_rng(7).random(5)
+    assert np.array_equal(first, analysis_rng(7).random(5))
+    assert not np.array_equal(first, analysis_rng(7, 1).random(5))
+    assert not np.array_equal(first, analysis_rng(8).random(5))

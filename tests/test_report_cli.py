@@ -51,8 +51,8 @@ def test_report_on_a_missing_folder(tmp_path):
 
 def test_run_report_writes_the_report_into_out(tmp_path, monkeypatch):
     built = []
-    monkeypatch.setattr("simulator.report.build.build_report", lambda out: built.append(out) or [out / "report.html",
-                                                                                                 out / "report.md"])
+    monkeypatch.setattr("simulator.report.build.build_report", lambda out, **_: built.append(out) or [
+        out / "report.html", out / "report.md"])
     result = runner.invoke(app, ["run", "-n", "2", "--out", str(tmp_path), "--report"])
     assert result.exit_code == 0, result.output
     assert built == [tmp_path] and (tmp_path / "summary.json").exists()

@@ -9,22 +9,23 @@ import sys
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from simulator import load_scenario, simulate, write_results
 from simulator.metrics import metric_values
 from simulator.report.clock import Clock
 from simulator.report.figures import (
+    cumulative_counts,
     distribution_figure,
-    duration_ticks,
-    heavy_tailed,
     incidents_over_time_figure,
-    period_counts,
     phase_share_figure,
     phase_shares,
+    rate_text,
+    share_text,
 )
 from simulator.report.results import read_results
-from simulator.report.style import MARKS, PHASES, png_bytes
+from simulator.report.style import MARKS, PHASES, duration_ticks, heavy_tailed, png_bytes
 from simulator.report.timeline import timeline_figure
 from simulator.report.tracks import busiest_stretch, window_around
 from simulator.scenario.bundled import default_scenario
@@ -72,7 +73,8 @@ def test_distribution_figures(results, metric, title, unit):
     assert len(figure.axes) == 2
     hist, ecdf = figure.axes
     assert hist.get_xlabel().startswith(unit) and ecdf.get_xlabel() == hist.get_xlabel()
-    assert any(word in hist.get_xlabel() for word in ("minutes", "hours", "days"))
+    footnote = figure._supxlabel.get_text() if figure._supxlabel else ""
+    assert any(word in hist.get_xlabel() + footnote for word in ("minutes", "hours", "days"))
     assert hist.get_ylabel().startswith("number of") and "(%)" in ecdf.get_ylabel()
     assert hist.get_title(loc="left").startswith("Histogram") and ecdf.get_title(loc="left").startswith("Cumulative")
     # median, mean and p95 are marked and labelled with their values
@@ -80,6 +82,12 @@ def test_distribution_figures(results, metric, title, unit):
         assert any(text.startswith(f"{mark} ") for text in legend)
     if heavy_tailed(values):
         assert hist.get_xscale() == "log"
+    # the legends sit under the axes, covering neither the bars nor the curve
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in (hist, ecdf):
+        assert ax.get_legend().get_window_extent(renderer).y1 < ax.get_window_extent(renderer).y0
     assert_image(figure)
 
 
@@ -89,8 +97,12 @@ def test_phase_share_figure(results):
     assert title.startswith("Where the time goes")
     assert "share of the total time to restore (onset → service restored, %)" in axes
     assert "mean time after restoration (hours)" in axes
-    assert [text.split(" ")[0] for text in legend] == ["detect", "declare", "wait", "acknowledge", "mitigate",
-                                                       "confirm", "clean"]
+    assert [text.split(":")[0].split(" ")[0] for text in legend] == [
+        "detect", "declare", "wait", "acknowledge", "mitigate", "confirm", "clean"]
+    # a phase too thin to see in the bars (no page waited, say) still says how much it is
+    _, _, _, overall, _ = phase_shares(results.incidents)[0]
+    assert legend[2] == f"{PHASES['wait'].label}: {share_text(overall['wait'])}"
+    assert share_text(0.0) == "none" and share_text(0.004) == "0.4%" and share_text(0.25) == "25%"
     for name, count, mean, shares, _ in phase_shares(results.incidents):
         assert sum(shares.values()) == pytest.approx(1.0), name
         assert count > 0 and mean > 0
@@ -101,12 +113,22 @@ def test_incidents_over_time_figure(results):
     figure = incidents_over_time_figure(results.incidents, results.horizon, results.replications,
                                         Clock(results.start))
     title, axes, legend = labels(figure)
-    period, _, _ = period_counts(results.incidents, results.horizon, results.replications)
-    assert period in ("week", "month")  # a quarter is counted in weeks, or in months when incidents are rare
-    assert title == f"Incidents per {period} over the horizon, across {results.replications} replications"
-    assert f"incidents started per {period}" in axes and f"{period} starting (date)" in axes
-    assert legend == ["10th–90th percentile of replications", "median", "mean"]
+    rate = rate_text(len(results.incidents) / results.replications / results.horizon)
+    assert title == f"Incidents so far, across {results.replications} replications: {rate} on average"
+    assert axes == ["date", "incidents started so far"]
+    assert legend == ["the middle 80% of replications (10th–90th percentile)", "mean of replications",
+                      f"a steady {rate}"]
     assert_image(figure)
+
+
+def test_the_cumulative_count_ends_at_each_replications_incidents(results):
+    times, counts = cumulative_counts(results.incidents, results.horizon, results.replications, points=50)
+    assert times[0] == 0 and times[-1] == results.horizon and counts.shape == (results.replications, 51)
+    assert np.all(np.diff(counts, axis=1) >= 0)
+    np.testing.assert_array_equal(counts[:, -1], np.bincount(results.incidents.replication,
+                                                             minlength=results.replications))
+    assert rate_text(2 / 1440) == "2.0 per day" and rate_text(1 / 10080) == "1.0 per week"
+    assert rate_text(0.5 / 10080) == "2.1 per month" and rate_text(3 / 60) == "3.0 per hour"
 
 
 def test_timeline_figure(results):
@@ -122,6 +144,13 @@ def test_timeline_figure(results):
     rows = [t.get_text() for t in gantt.get_yticklabels()]
     assert any(row.startswith("INC-") for row in rows)
     assert set(rows) & {"Ana", "Ben"}  # a lane per responder who worked in the window
+    strip = figure.axes[0]
+    (band,) = strip.patches
+    assert band.get_width() >= 0.01 * results.horizon - 1e-9  # a few hours of a quarter is still seen
+    arrow = strip.texts[0]
+    assert arrow.get_text() == "shown below" and arrow.xy[1] > 0.3  # it points above the markers, not at them
+    filled = [line for line in strip.get_lines() if line.get_markerfacecolor() != "white"]
+    assert len(filled) == sum(1 for row in rows if row.startswith("INC-"))
     assert_image(figure)
 
 
@@ -140,6 +169,8 @@ def test_heavy_tails_and_round_ticks():
     rng = np.random.default_rng(1)
     assert heavy_tailed(rng.lognormal(3, 1.2, 500))
     assert not heavy_tailed(rng.uniform(10, 20, 500))
+    # exponential gaps would look skewed to the left on a log axis: they are drawn on a linear one
+    assert not heavy_tailed(rng.exponential(5000, 2000))
     assert duration_ticks(3, 400) == [5, 10, 15, 30, 60, 120, 240]
 
 
@@ -160,3 +191,4 @@ def test_the_mtbf_figure_marks_the_mean_that_summary_json_gives(results):
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     expected = results.summary["metrics"]["mtbf"]["mean"]
     assert f"mean {format_duration(expected)}" in legend
+    assert figure.axes[0].get_xscale() == "linear"  # gaps between failures are near exponential

@@ -101,7 +101,8 @@ def test_html_metrics_table_matches_summary_json(report):
             assert format_duration(value) in rows[value]
         assert str(stats["count"]) in rows[float(stats["count"])]
     html_text = (folder / "report.html").read_text(encoding="utf-8")
-    for key, (label, _, _) in METRICS.items():
+    for key, metric in METRICS.items():
+        label = metric.label
         stats = summary["metrics"][key]
         ci = f"{format_duration(stats['ci_low'])}–{format_duration(stats['ci_high'])}"
         assert f"<td>{label}</td>" in html_text and ci in html_text

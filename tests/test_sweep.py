@@ -110,7 +110,10 @@ def test_the_sweep_summary_agrees_with_drillsim_run_on_each_point(tmp_path):
                     assert row[name] == ""
                 else:
                     assert float(row[name]) == pytest.approx(stats[name], rel=1e-6, abs=1e-6), (index, name)
-    assert (out / "sweep-mttr.png").stat().st_size > 0
+    assert (out / "sweep-mttr.png").stat().st_size > 0 and (out / "sweep-load.png").stat().st_size > 0
+    differences = read_csv(out / "sweep_differences.csv")
+    assert len(differences) == (len(POINTS) - 1) * len(METRICS) * 2
+    assert "Δ mean" in result.output and "baseline" in result.output and "On-call load per point" in result.output
 
 
 def test_every_bad_point_is_reported_before_anything_runs(tmp_path):
@@ -124,15 +127,84 @@ def test_every_bad_point_is_reported_before_anything_runs(tmp_path):
         sweep(parse_source(scenario_text()), {"policy.declare": ["1m"]})
 
 
-def test_sweep_figures_are_lines_or_a_heatmap():
-    from simulator.report.comparison import sweep_figure
+def many_on_call() -> dict:
+    """Twenty people on call: nobody waits, so declaring later delays restoring by exactly as much."""
+    return {"team.responders": [20], "team.acknowledge": ["2m"]}
 
-    result = sweep(parse_source(scenario_text()), {"policy.declare_after": ["1m", "20m"],
-                                                   "policy.mitigation": ["rollback-first", "debug-first"]},
-                   replications=3)
-    heatmap = sweep_figure(result)
-    assert "across the sweep" in heatmap.axes[0].get_title()
+
+def test_each_point_is_compared_with_the_baseline_point_exactly_when_the_change_is_constant():
+    result = sweep(parse_source(scenario_text()), {"policy.declare_after": ["1m", "20m", "5m"], **many_on_call()},
+                   resamples=300)
+    assert result.varied == ("policy.declare_after",) and result.baseline == 0  # not the scenario as written
+    later, sooner = result.points[1], result.points[2]
+    for point, minutes in ((later, 19.0), (sooner, 4.0)):
+        d = result.difference(point, "mttr")
+        assert (d.difference, d.low, d.high) == pytest.approx((minutes, minutes, minutes), abs=1e-6)
+        assert d.verdict == "worse"
+        assert result.difference(point, "mttd").difference == 0.0
+    assert result.difference(result.points[0], "mttr") is None
+    rows = list(result.difference_rows())
+    assert len(rows) == 2 * len(METRICS) * 2 and rows[0]["policy.declare_after"] == "20m"
+
+
+def test_the_baseline_point_is_the_scenario_as_written_unless_chosen():
+    source = parse_source(scenario_text(mitigation="rollback-first"))
+    assert sweep(source, {"policy.mitigation": ["debug-first", "rollback-first"]}, replications=2).baseline == 1
+    chosen = sweep(source, ["policy.mitigation=debug-first,rollback-first", "policy.declare_after=1m,20m"],
+                   baseline=["policy.declare_after=20m"], replications=2)
+    assert chosen.base.written == {"policy.mitigation": "debug-first", "policy.declare_after": "20m"}
+    with pytest.raises(DrillsimError, match=r"--baseline policy.declare_after=5m: not one of the swept values "
+                                            r"\(1m, 20m\)"):
+        sweep(source, ["policy.declare_after=1m,20m"], baseline={"policy.declare_after": "5m"}, replications=2)
+    with pytest.raises(DrillsimError, match="not a swept field"):
+        sweep(source, ["policy.declare_after=1m,20m"], baseline=["team.responders=2"], replications=2)
+    with pytest.raises(DrillsimError, match="each value once"):
+        sweep(source, ["policy.declare_after=1m,1m"], replications=2)
+
+
+def test_tidy_rows_carry_the_on_call_load_of_each_replication():
+    result = sweep(parse_source(scenario_text()), {"team.responders": [1, 3]}, replications=6)
+    rows = list(result.rows())
+    for point in result.points:
+        load = point.workload()
+        mine = [row for row in rows if row["point"] == point.index]
+        assert sum(row["pages"] for row in mine) == load.pages
+        assert sum(row["pages_waited"] for row in mine) == load.waited
+        assert sum(row["pages_escalated"] for row in mine) == load.escalated
+        assert np.mean([row["responder_hours"] for row in mine]) == pytest.approx(load.responder_hours.value)
+    assert result.points[1].workload().waited <= result.points[0].workload().waited
+
+
+def test_sweep_figures_bars_lines_and_a_heat_map_of_supported_differences():
+    from matplotlib.patches import Rectangle
+
+    from simulator.report.sweep_figures import sweep_figure, sweep_workload_figure
+
+    source = parse_source(scenario_text())
+    grid2 = sweep(source, {"policy.declare_after": ["1m", "20m"], "policy.mitigation": ["rollback-first",
+                                                                                        "debug-first"]},
+                  replications=3, resamples=200)
+    heatmap = sweep_figure(grid2)
+    assert "across the sweep" in heatmap.get_suptitle()
     assert heatmap.axes[0].get_xlabel() == "policy.declare_after"
-    line = sweep_figure(result, statistic="median", kind="line")
-    assert len(line.axes[0].get_lines()) >= 2
-    assert "median MTTR" in line.axes[0].get_ylabel()
+    texts = [t.get_text() for t in heatmap.axes[0].texts]
+    assert any(text.startswith("baseline") for text in texts)
+    hatched = [p for p in heatmap.axes[0].patches if isinstance(p, Rectangle) and p.get_hatch()]
+    unsupported = [text for text in texts if "no detectable" in text]
+    assert len(hatched) == len(unsupported)  # exactly the cells whose interval includes zero are hatched grey
+    numeric = sweep(source, {"policy.declare_after": ["1m", "20m", "5m"], **many_on_call()}, replications=3,
+                    resamples=200)
+    lines = sweep_figure(numeric)
+    top, bottom = lines.axes
+    assert "mean MTTR" in top.get_ylabel() and "from baseline" in bottom.get_ylabel()
+    positions = sorted(x for line in bottom.get_lines() for x in line.get_xdata())
+    assert {1.0, 5.0, 20.0} <= set(positions)  # durations sit at their minutes, not at their rank
+    categorical = sweep(source, {"policy.mitigation": ["rollback-first", "debug-first"]}, replications=3,
+                        resamples=200)
+    bars = sweep_figure(categorical)
+    assert len(bars.axes[0].patches) == 2 and [t.get_text() for t in bars.axes[1].get_xticklabels()] == [
+        "rollback-first", "debug-first"]
+    forced = sweep_figure(grid2, statistic="median", kind="line")
+    assert "median MTTR" in forced.axes[0].get_ylabel()
+    load = sweep_workload_figure(numeric)
+    assert [ax.get_xlabel() for ax in load.axes] == ["policy.declare_after"] * 3

@@ -60,8 +60,9 @@ def report_skipped(history, echo=None) -> None:
 @app.command()
 @errors_exit
 def calibrate(
-    history: Annotated[Path, typer.Argument(help="Incident history: CSV or JSON Lines, one incident a row "
-                                             "(see the README's Game days section).", show_default=False)],
+    history: Annotated[Path, typer.Argument(
+        metavar="HISTORY", help="Incident history: CSV or JSON Lines, one incident a row (see the README's Game "
+        "days section).", show_default=False)],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False, show_default=False,
         help="Write the scenario here (and calibration.json with the figures into OUT-STEM-fits/); "

@@ -4,29 +4,71 @@ from __future__ import annotations
 
 import enum
 import functools
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from simulator.errors import DrillsimError, ScenarioError
 
+
+class Commands(TyperGroup):
+    """drillsim's commands. A flag takes no value, so its help shows none (Typer's rich help would show a
+    `<bool>` type beside every flag, --help included)."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            _flags_without_type(command, ctx)
+        return command
+
+    def format_help(self, ctx, formatter):
+        _flags_without_type(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+def _flags_without_type(command, ctx) -> None:
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
+
 app = typer.Typer(
     name="drillsim",
+    cls=Commands,
     help="Rehearse incident response: play failure scenarios through the incident lifecycle and report "
     "MTTD, MTTA, MTTR and MTBF as distributions.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"drillsim {version('drillsim')}")
+        except PackageNotFoundError:
+            typer.echo("drillsim (not installed: no version)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print drillsim's version and exit.")] = False,
+) -> None:
+    pass
 
 EXIT_INPUT = 2
 
 # Options shared by several commands are defined once.
 ScenarioArg = Annotated[
     Path | None,
-    typer.Argument(help="Scenario YAML file. Without it, the bundled default scenario.", show_default=False),
+    typer.Argument(metavar="SCENARIO", help="Scenario YAML file. Without it, the bundled default scenario.",
+                   show_default=False),
 ]
 ReplicationsOpt = Annotated[
     int | None,

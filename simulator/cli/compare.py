@@ -1,4 +1,5 @@
-"""`drillsim compare`: run policy variants with common random numbers and judge their paired differences."""
+"""`drillsim compare`: run scenarios and policy variants with common random numbers and judge their paired
+differences."""
 
 from __future__ import annotations
 
@@ -13,14 +14,12 @@ from simulator.cli.common import (
     ExecutorOpt,
     QuietOpt,
     ReplicationsOpt,
-    ScenarioArg,
     SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     app,
     errors_exit,
     run_options,
-    scenario_path,
 )
 
 EXIT_WORSE = 1
@@ -44,28 +43,25 @@ MetricOpt = Annotated[
 ]
 
 
-def _fail_if_worse(values: list[str]) -> list[tuple[str, str]]:
-    from simulator.compare import STATISTICS, metric_key
-    from simulator.errors import DrillsimError
-
-    out = []
-    for value in values:
-        metric, _, statistic = value.partition(".")
-        statistic = statistic or "mean"
-        if statistic not in STATISTICS:
-            raise DrillsimError(f"--fail-if-worse {value}: the statistic is mean or median (got {statistic!r})")
-        out.append((metric_key(metric), statistic))
-    return out
-
-
 @app.command()
 @errors_exit
 def compare(
-    scenario: ScenarioArg = None,
+    scenarios: Annotated[list[Path] | None, typer.Argument(
+        metavar="SCENARIO", show_default=False,
+        help="Scenario files; the first is the baseline (default: the bundled scenario). With one file, its "
+             "`variants:` are compared with it; with several, the files themselves.")] = None,
     variant: VariantOpt = None,
-    set_: SetOpt = None,
-    name: Annotated[str | None, typer.Option("--name", help="Name of the variant made by --set (default: the "
-                                             "options themselves).", show_default=False)] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="[NAME:]PATH=VALUE", show_default=False,
+        help="Make a variant of the first scenario with this field changed, e.g. policy.mitigation=debug-first. "
+             "Options without NAME: make one variant (named by --name); NAME:PATH=VALUE adds to variant NAME, so "
+             "that one command line tries several.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Name of the variant made by the --set options "
+                                             "without NAME: (default: the options themselves).",
+                                             show_default=False)] = None,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", metavar="NAME", show_default=False,
+        help="Compare the others with this one (default: the first scenario as written).")] = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     metric: MetricOpt = "mttr",
@@ -78,64 +74,65 @@ def compare(
     resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
-        help="Folder for comparison.json, differences.csv and figures (ecdf-METRIC.png, differences.png).")] = None,
+        help="Folder for comparison.md (for a pull-request comment), comparison.html, comparison.json, "
+             "differences.csv and the figures.")] = None,
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Compare policy variants with the baseline: paired differences with bootstrap intervals and a verdict.
+    """Compare scenarios or policy variants with a baseline: paired differences, verdicts and why.
 
-    Every variant runs with the same seed and replications, so all meet the same failures at the same times.
-    Exit status 0, or 1 with --fail-if-worse when a variant is significantly worse.
+    Every scenario runs with the same seed and replications, so all meet the same failures at the same times;
+    each variant's paired differences from the baseline come with bootstrap intervals, a verdict, and the
+    on-call load behind them. Exit status 0, or 1 with --fail-if-worse when a variant is significantly worse.
 
-    Example: [bold]drillsim compare scenarios/default.yaml --set policy.mitigation=debug-first --name debug-first[/bold]
+    Example: [bold]drillsim compare before.yaml after.yaml --fail-if-worse mttr --out compare/[/bold]
+
+    Example: [bold]drillsim compare --set fast:policy.declare_after=0s --set three:team.responders=3
+    --set 'three:team.names=[Ana, Ben, Cleo]'[/bold]
     """
     from rich.console import Console
 
-    from simulator.compare import compare as run_comparison
-    from simulator.compare import metric_key, write_comparison
-    from simulator.detectability import comparison_detectability
-    from simulator.errors import DrillsimError
+    from simulator import api
+    from simulator.metrics import METRICS, metric_key
     from simulator.report import comparison as report
-    from simulator.scenario.variants import load_source
+    from simulator.report.detectability import comparison_dashboard_lines
     from simulator.units import format_duration
 
     metric = metric_key(metric)
-    gates = _fail_if_worse(fail_if_worse or [])
-    source = load_source(scenario_path(scenario))
-    scenarios = source.variants(variant, sets=set_ or (), set_name=name)
-    if len(scenarios) < 2:
-        raise DrillsimError("nothing to compare: the scenario has no `variants:`; name one with --set "
-                            "PATH=VALUE (e.g. --set policy.mitigation=debug-first)")
-    result = run_comparison(scenarios, replications=replications, seed=seed, resamples=resamples,
-                            **run_options(workers, executor, scheduler))
+    result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
+                         replications=replications, seed=seed, fail_if_worse=fail_if_worse or (),
+                         resamples=resamples, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160)
     base = result.results[result.baseline]
-    console.print(f"[bold]{source.scenario.name}[/bold]: {result.baseline} and {len(result.variants)} "
-                  f"variant{'s' if len(result.variants) != 1 else ''}, each {result.replications} replications × "
-                  f"{format_duration(base.scenario.horizon)} with seed {result.seed} (the same failures for all)")
+    count = len(result.variants)
+    console.print(f"[bold]{base.scenario.name}[/bold]: {result.baseline} and {count} variant{'s' if count != 1 else ''}"
+                  f", each {result.replications} replications × {format_duration(base.scenario.horizon)} with seed "
+                  f"{result.seed} (the same failures for all)")
+    for note in result.notes:
+        console.print(f"[dim]{note}[/dim]", highlight=False)
     console.print(report.statistics_table(result))
     console.print(report.differences_table(result))
     console.print()
     for line in report.verdict_lines(result, (metric,)):
         console.print(line, highlight=False)
+    console.print()
+    console.print(report.workload_table(result))
+    for line in report.workload_lines(result):
+        console.print(line, highlight=False)
     if not quiet:
         console.print()
-        console.print(f"[bold]Would it show on a dashboard?[/bold] Two {format_duration(base.scenario.horizon)} "
-                      f"periods compared, each with the incidents the scenario brings:")
-        for name_ in result.variants:
-            found = comparison_detectability(result, name_, metric=metric, trials=2000)
-            for line in report.dashboard_lines(found, name_, result.baseline):
-                console.print(line, highlight=False)
+        heading, *lines = comparison_dashboard_lines(result, metric)
+        console.print(f"[bold]{heading}[/bold]", highlight=False)
+        for line in lines:
+            console.print(line, highlight=False)
     if out is not None:
-        written = write_comparison(result, out)
-        written.append(report.save_png(report.ecdf_figure(result, metric), Path(out) / f"ecdf-{metric}.png"))
-        written.append(report.save_png(report.forest_figure(result), Path(out) / "differences.png"))
+        written = api.write_comparison(result, out, metric)
         if not quiet:
-            console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")
-    worse = [(m, s, name_) for m, s in gates for name_ in result.worse(m, s)]
-    if worse:
-        for m, s, name_ in worse:
-            typer.echo(f"{name_} is significantly worse than {result.baseline} on the {s} {m}.", err=True)
+            console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
+    for failure in result.failures():
+        typer.echo(f"{failure.variant} is significantly worse than {result.baseline} on the {failure.statistic} "
+                   f"{METRICS[failure.metric].label}.", err=True)
+    if result.failures():
         raise typer.Exit(EXIT_WORSE)

@@ -80,10 +80,10 @@ def detectability(
     """
     from rich.console import Console
 
-    from simulator.compare import metric_key
     from simulator.detectability import scenario_detectability
     from simulator.errors import DrillsimError
-    from simulator.report import comparison as report
+    from simulator.metrics import metric_key
+    from simulator.report import detectability as report
     from simulator.scenario.variants import load_source
 
     metric = metric_key(metric)
@@ -112,6 +112,9 @@ def detectability(
         with atomic_open(path) as handle:
             json.dump(found.as_document(), handle, indent=2, allow_nan=False)
             handle.write("\n")
-        figure = report.save_png(report.detectability_figure(found), Path(out) / f"detectability-{metric}.png")
+        from simulator.report.detectability_figures import detectability_figure
+        from simulator.report.style import save_png
+
+        figure = save_png(detectability_figure(found), Path(out) / f"detectability-{metric}.png")
         if not quiet:
             console.print(f"Wrote {path.name}, {figure.name} to {out}/")

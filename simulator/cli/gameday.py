@@ -9,6 +9,7 @@ import typer
 
 from simulator.cli.calibrate import TimezoneOpt
 from simulator.cli.common import (
+    Commands,
     Executor,
     ExecutorOpt,
     QuietOpt,
@@ -23,6 +24,7 @@ from simulator.cli.common import (
 
 gameday_app = typer.Typer(
     name="gameday",
+    cls=Commands,
     help="Game days: plan a drill from a scenario (then score it with `drillsim score`).",
     no_args_is_help=True,
 )
@@ -43,8 +45,8 @@ UnderLoadOpt = Annotated[
 @gameday_app.command("plan")
 @errors_exit
 def plan(
-    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file (calibrated from your history, ideally).",
-                                             show_default=False)],
+    scenario: Annotated[Path, typer.Argument(
+        metavar="SCENARIO", help="Scenario YAML file (calibrated from your history, ideally).", show_default=False)],
     inject: Annotated[str, typer.Option("--inject", "-i", metavar="MODE", show_default=False,
                                         help="The failure mode to inject (a name from the scenario).")],
     at: Annotated[str | None, typer.Option(

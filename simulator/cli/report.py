@@ -13,8 +13,8 @@ from simulator.cli.common import QuietOpt, app, errors_exit
 @app.command()
 @errors_exit
 def report(
-    results: Annotated[Path, typer.Argument(help="Folder written by `drillsim run --out`.", show_default=False,
-                                            file_okay=False)],
+    results_dir: Annotated[Path, typer.Argument(metavar="RESULTS_DIR", help="Folder written by `drillsim run --out`.",
+                                            show_default=False, file_okay=False)],
     incident: Annotated[list[str] | None, typer.Option(
         "--incident", "-i", help="Incident to tell, as REPLICATION:INCIDENT (e.g. 3:7 is INC-0007 of replication "
         "3); repeatable. Default: the median and the slowest incident.", show_default=False)] = None,
@@ -27,8 +27,8 @@ def report(
 
     Example: [bold]drillsim report results/ --incident 3:7[/bold]
     """
-    from simulator.report.build import build_report
+    from simulator import api
 
-    written = build_report(results, incidents=incident or (), replication=replication)
+    written = api.report(results_dir, incidents=incident or (), replication=replication)
     if not quiet:
-        typer.echo(f"Wrote {written[0]} and {written[1].name}, with {len(written) - 2} figures beside them.")
+        typer.echo(f"Wrote {', '.join(path.name for path in written)} to {results_dir}/")

@@ -20,8 +20,13 @@ from simulator.cli.common import (
     app,
     errors_exit,
     run_options,
-    scenario_path,
 )
+
+
+def _groupings(incomplete: str) -> list[str]:
+    from simulator.breakdowns import By
+
+    return [key.value for key in By if key.value.startswith(incomplete)]
 
 
 @app.command()
@@ -33,6 +38,11 @@ def run(
     out: OutOpt = None,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html, report.md and figures into "
                                          "the --out folder (see `drillsim report`).")] = False,
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", metavar="KEY", show_default=False, autocompletion=_groupings,
+        help="Also print MTTD, MTTA and MTTR per failure mode, severity, detection channel or mitigation that "
+             "worked: KEY is mode, severity, channel or mitigation (repeatable; summary.json holds them all).")
+    ] = None,
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,
@@ -46,18 +56,18 @@ def run(
 
     from simulator import api
     from simulator.report.progress import RunProgress
-    from simulator.report.table import load_table, metrics_table
+    from simulator.report.table import breakdown_table, load_table, metrics_table
     from simulator.units import format_duration
 
     if report and out is None:
         raise typer.BadParameter("--report needs --out FOLDER to write the report into", param_hint="--report")
-    path = scenario_path(scenario)
-    loaded = api.load_scenario(path)
+    groupings = api.breakdown_keys(by or ())  # a bad --by is refused before the run, not after
+    loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
     with RunProgress(total, enabled=not quiet) as progress:
-        results = api.simulate(loaded, replications=replications, seed=seed, keep_events=False,
-                               events_to=None if out is None else out / api.EVENTS, progress=progress,
-                               **run_options(workers, executor, scheduler))
+        results = api.run(loaded, replications=replications, seed=seed, progress=progress,
+                          events_to=None if out is None else out / api.EVENTS,
+                          **run_options(workers, executor, scheduler))
     stats = results.summary()
     console = Console(width=None if sys.stdout.isatty() else 132)
     open_count = stats["mttr"].censored
@@ -67,6 +77,8 @@ def run(
         + (f", {open_count} not restored at the horizon" if open_count else "")
     )
     console.print(metrics_table(stats, title=heading))
+    for key, groups in api.breakdowns(results, groupings).items():
+        console.print(breakdown_table(groups, key))
     if results.load is not None:
         from simulator.load import load_summary
 
@@ -82,8 +94,6 @@ def run(
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")
     if report:
-        from simulator.report.build import build_report
-
-        pages = build_report(out)
+        pages = api.report(out)
         if not quiet:
             console.print(f"Wrote {pages[0].name}, {pages[1].name} and {len(pages) - 2} figures to {out}/")

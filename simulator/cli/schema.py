@@ -21,10 +21,11 @@ def schema(
 
     Example: [bold]drillsim schema --out scenarios/schema.json[/bold]
     """
-    from simulator.scenario.schema import scenario_schema_text
-
-    text = scenario_schema_text()
     if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
+        from simulator.scenario.schema import scenario_schema_text
+
+        sys.stdout.write(scenario_schema_text())
+        return
+    from simulator import api
+
+    typer.echo(f"Wrote the JSON Schema of the scenario format to {api.write_schema(out)}", err=True)

@@ -20,7 +20,6 @@ from simulator.cli.common import (
     app,
     errors_exit,
     run_options,
-    scenario_path,
 )
 from simulator.cli.compare import MetricOpt
 
@@ -36,42 +35,48 @@ def sweep(
                           "'team.names=[A],[A, B]'. Repeat for more fields: every combination runs.",
                      show_default=False),
     ] = ...,
+    baseline: Annotated[list[str] | None, typer.Option(
+        "--baseline", metavar="PATH=VALUE", show_default=False,
+        help="The point the others are compared with, by the value of a swept field (repeatable; fields not "
+             "named take their first value). Default: the scenario as written, if the grid holds it, else the "
+             "first point.")] = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     metric: MetricOpt = "mttr",
+    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for sweep.csv (one row per point and replication), sweep_summary.csv (one row per point "
-             "and metric) and sweep-METRIC.png.")] = None,
+             "and metric), sweep_differences.csv (each point against the baseline), sweep-METRIC.png and "
+             "sweep-load.png.")] = None,
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Run every combination of the given fields' values, each with the same seed and replications.
+    """Run every combination of some fields' values and compare each point with a baseline point.
+
+    Every point runs with the same seed and replications, so all meet the same failures; each point's paired
+    difference from the baseline point comes with a bootstrap interval and a verdict, beside the on-call load.
 
     Example: [bold]drillsim sweep --set team.escalate_after=5m,15m,30m --set policy.declare_after=0s,5m[/bold]
     """
     from rich.console import Console
 
-    from simulator.compare import metric_key
+    from simulator import api
+    from simulator.metrics import metric_key
     from simulator.report import comparison as report
-    from simulator.scenario.variants import load_source, sweep_values
-    from simulator.sweep import sweep as run_sweep
-    from simulator.sweep import write_sweep
 
     metric = metric_key(metric)
-    source = load_source(scenario_path(scenario))
-    axes = [sweep_values(text) for text in set_]
-    result = run_sweep(source, axes, replications=replications, seed=seed,
-                       **run_options(workers, executor, scheduler))
+    result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,
+                       resamples=resamples, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(report.sweep_table(result, metric))
+    console.print(report.sweep_workload_table(result))
     if out is not None:
-        written = write_sweep(result, out)
-        written.append(report.save_png(report.sweep_figure(result, metric), Path(out) / f"sweep-{metric}.png"))
+        written = api.write_sweep(result, out, metric)
         if not quiet:
-            console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/")
+            console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     elif not quiet:
-        console.print("[dim]Add --out DIR for sweep.csv (every point and replication), sweep_summary.csv and a "
-                      "figure.[/dim]")
+        console.print("[dim]Add --out DIR for sweep.csv (every point and replication), sweep_summary.csv, "
+                      "sweep_differences.csv and figures.[/dim]")

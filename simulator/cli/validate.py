@@ -14,7 +14,7 @@ from simulator.errors import ScenarioError
 @app.command()
 @errors_exit
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Scenario files to check.", show_default=False)],
 ) -> None:
     """Check scenario files (and their variants) and list every problem as FILE:LINE:COL: field: message.
 

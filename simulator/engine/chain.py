@@ -35,9 +35,11 @@ class Chain:
         """Log the steps at or before t (before t, with inclusive=False: the horizon's own instant is not
         played)."""
         steps, record = self.steps, drill.record_at
-        i = self.next
-        while i < len(steps) and (steps[i][0] <= t if inclusive else steps[i][0] < t):
+        i, count = self.next, len(steps)
+        while i < count:
             time, action, actor, detail = steps[i]
+            if time > t or (time == t and not inclusive):
+                break
             record(time, incident, action, actor, detail)
             i += 1
         self.next = i

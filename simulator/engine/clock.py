@@ -13,6 +13,9 @@ with a priority instead, and at one instant the engine acts in this order, each 
 
 So a person freed at 10:00 can take a page sent at 10:00, and an acknowledgement at the very end of a level's
 timeout counts as in time, whichever way the incidents are played.
+
+The engine reads the clock as `env._now`, as SimPy's own code does: the public `now` is a property, and the
+engine reads the clock at almost every step.
 """
 
 from __future__ import annotations

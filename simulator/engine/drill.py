@@ -58,7 +58,9 @@ class Drill:
         if state is not None:
             incident.state = state
         if action not in self.ignores:
-            phase = PHASE_OF.get(action) or PHASE_OF_STATE.get(incident.state, "response")
+            phase = PHASE_OF.get(action)
+            if phase is None:
+                phase = PHASE_OF_STATE.get(incident.state, "response")
             self.log.append((time, self.replication, incident.number, phase, action, actor, detail))
 
     def stand_down(self, incident: Incident, person: Person, role: str = "") -> None:
@@ -74,7 +76,7 @@ class Drill:
 
     def situation(self, incident: Incident, tried: tuple[str, ...] = (), level: int = 0,
                   channel: str = "") -> Situation:
-        return Situation(incident=incident.number, now=self.env.now, mode=incident.mode.name,
+        return Situation(incident=incident.number, now=self.env._now, mode=incident.mode.name,
                          severity=incident.severity, channel=channel, offered=tuple(incident.rules.mitigations),
                          tried=tried, level=level)
 
@@ -104,7 +106,7 @@ class Drill:
 
     def preempt(self, incident: Incident, person: Person, by: Incident) -> None:
         """`by` takes `person`, who was working `incident`: log what the work had reached, and stop it."""
-        incident.chain.log_until(self, incident, self.env.now)
+        incident.chain.log_until(self, incident, self.env._now)
         self.record(incident, "preempted", person.name, {"by": by.number})
         incident.preemptible = False
         incident.responder = None

@@ -115,7 +115,7 @@ class Roster:
         """Page for `incident`: either `page.certain` is the ring that will answer it, or `page.acknowledged`
         succeeds with the ring that does."""
         env = self.env
-        page = Page(incident, incident.pages, env.now, next(self.seq), resume)
+        page = Page(incident, incident.pages, env._now, next(self.seq), resume)
         incident.pages += 1
         if not resume:
             self.drill.record(incident, "paged", "pager", {"level": 1})
@@ -127,7 +127,7 @@ class Roster:
         self._opening = self._held = None
         if not crowded and self.drill.automatic and not page.waiting:
             first = min((ring for ring in held if ring.live), key=lambda ring: ring.answer_at, default=None)
-            if first is not None and (resume or self._last_chance(page, first.answer_at - env.now)):
+            if first is not None and (resume or self._last_chance(page, first.answer_at - env._now)):
                 page.certain = first
                 return page
         page.acknowledged = Event(env)
@@ -151,7 +151,7 @@ class Roster:
         self._answered(ring)
 
     def _start(self, ring: Ring) -> None:
-        wait(self.env, ring.answer_at - self.env.now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
+        wait(self.env, ring.answer_at - self.env._now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
             lambda _e, ring=ring: self._answered(ring))
 
     def _arm(self, page: Page) -> None:
@@ -198,14 +198,14 @@ class Roster:
                 self.drill.record(page.incident, "page_missed", ring.person.name, {"level": ring.level + 1})
 
     def _names(self, level: int) -> list[str]:
-        return [self.people[i].name for i in self.oncall.at(level, self.env.now)]
+        return [self.people[i].name for i in self.oncall.at(level, self.env._now)]
 
     def _anyone_free(self, level: int) -> bool:
-        return any(self.people[i].free for i in self.oncall.at(level, self.env.now))
+        return any(self.people[i].free for i in self.oncall.at(level, self.env._now))
 
     def _notify(self, page: Page, level: int) -> None:
         """Notify the people on call at `level`: ring the free, queue for the busy, preempt if allowed."""
-        members = self.oncall.at(level, self.env.now)
+        members = self.oncall.at(level, self.env._now)
         people = self.people
         if self.rules.levels[level].notify == "one" or page.resume:
             free = [people[i] for i in members if people[i].free]
@@ -233,7 +233,7 @@ class Roster:
             else:
                 page.waiting += 1
                 heapq.heappush(person.inbox, (page.rank, page.opened, page.seq, next(self.pushes), page, level,
-                                              slot, self.env.now))
+                                              slot, self.env._now))
         if not rang and page.live:
             victim = self._victim(page, members)
             if victim is not None:
@@ -243,13 +243,13 @@ class Roster:
     def _queue(self, page: Page, level: int) -> None:
         page.waiting += 1
         heapq.heappush(self.queues[level], (page.rank, page.opened, page.seq, next(self.pushes), page,
-                                            self.env.now))
+                                            self.env._now))
         self._wake_later(level)
 
     def _ring(self, page: Page, person: Person, level: int, slot: int, notified: float | None = None) -> None:
         """The page reaches a free person: they miss it, or answer it after their acknowledgement delay."""
         drill, env = self.drill, self.env
-        now = env.now
+        now = env._now
         incident = page.incident
         ring = Ring(page, person, level, slot, now, now if notified is None else notified)
         page.rings.append(ring)
@@ -286,7 +286,7 @@ class Roster:
                 other.live = False
                 if other.person.ringing is other:
                     other.person.ringing = None
-                    other.person.free_since = self.env.now
+                    other.person.free_since = self.env._now
                     self._take_next(other.person)
         if page.acknowledged is not None:
             page.acknowledged.succeed(ring)
@@ -319,7 +319,7 @@ class Roster:
     def release(self, person: Person) -> None:
         """The person stops working their incident and is free for the next page."""
         person.working = None
-        person.free_since = self.env.now
+        person.free_since = self.env._now
         self._take_next(person)
 
     def _take_next(self, person: Person) -> None:
@@ -331,7 +331,7 @@ class Roster:
         while inbox and not inbox[0][4].live:
             heapq.heappop(inbox)
         best, source, level = (inbox[0], inbox, -1) if inbox else (None, None, -1)
-        now = self.env.now
+        now = self.env._now
         for number, queue in enumerate(self.queues):
             while queue and not queue[0][4].live:
                 heapq.heappop(queue)
@@ -347,16 +347,16 @@ class Roster:
 
     def _wake_later(self, level: int) -> None:
         """When nobody on call at `level` can take its queue now, look again when the next person comes on."""
-        at = self.oncall.next_change(level, self.env.now)
+        at = self.oncall.next_change(level, self.env._now)
         if at >= self.rules.horizon or at >= self.wakes[level]:
             return
         self.wakes[level] = at
-        wake = wait(self.env, at - self.env.now, COME_ON_CALL, level)
+        wake = wait(self.env, at - self.env._now, COME_ON_CALL, level)
         wake.callbacks.append(lambda _e, level=level: self._wake(level))
 
     def _wake(self, level: int) -> None:
         self.wakes[level] = inf
-        for i in self.oncall.at(level, self.env.now):
+        for i in self.oncall.at(level, self.env._now):
             self._take_next(self.people[i])
         queue = self.queues[level]
         while queue and not queue[0][4].live:

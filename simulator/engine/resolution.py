@@ -23,7 +23,7 @@ def stand_everyone_down(drill: Drill, incident: Incident) -> None:
 def clean_up(drill: Drill, incident: Incident) -> float:
     """The minute the temporary fixes are gone (logged now if before the horizon: nothing can change it)."""
     incident.phase = "resolution"
-    done = drill.env.now + drill.rules.cleanup(incident.dice.u(INCIDENT, CLEANUP))
+    done = drill.env._now + drill.rules.cleanup(incident.dice.u(INCIDENT, CLEANUP))
     if done < drill.rules.horizon:
         drill.record_at(done, incident, "cleaned_up", "Ops lead")
     return done

@@ -27,7 +27,7 @@ def page(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
 def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
     """Wait for the page's answer: the ring that acknowledged it."""
     if page.certain is not None:
-        yield wait(env, page.certain.answer_at - env.now, ACKNOWLEDGE, page.incident.number)
+        yield wait(env, page.certain.answer_at - env._now, ACKNOWLEDGE, page.incident.number)
         roster.answer(page.certain)
         return page.certain
     return (yield page.acknowledged)
@@ -37,7 +37,7 @@ def take_up(drill: Drill, incident: Incident, ring: Ring, action: str) -> None:
     """`ring`'s person answered: they are the incident's responder from now on."""
     person = ring.person
     incident.responder, incident.level = person.index, ring.level
-    incident.since[person.index] = drill.env.now
+    incident.since[person.index] = drill.env._now
     drill.record(incident, action, person.name, {"level": ring.level + 1, "waited": ring.started - ring.notified})
 
 
@@ -50,7 +50,7 @@ def assign_roles(drill: Drill, incident: Incident) -> None:
         drill.record(incident, "roles_assembled", responder.name, {"roles": ABSTRACT_ROLES})
         return
     incident.abstract_roles = False
-    now, oncall = drill.env.now, drill.rules.oncall
+    now, oncall = drill.env._now, drill.rules.oncall
     for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead")):
         source = getattr(roles, role)
         person = None

@@ -40,10 +40,10 @@ def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Gener
         items = yield from work.run(env, drill, incident, [assemble])
         response.assign_roles(drill, incident)
     else:
-        items = [assemble, *mitigation.plan(drill, incident, env.now + assemble.remaining, tried)]
+        items = [assemble, *mitigation.plan(drill, incident, env._now + assemble.remaining, tried)]
     while incident.state is not State.RESOLVED:
         if not items:  # a policy asked live chooses the next mitigation when the last one has failed
-            items = mitigation.plan(drill, incident, env.now, tried)
+            items = mitigation.plan(drill, incident, env._now, tried)
         items = yield from work.run(env, drill, incident, items)
     resolution.stand_everyone_down(drill, incident)
     cleaned = resolution.clean_up(drill, incident)

@@ -49,7 +49,7 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
     preemptions, shift ends and handovers. Returns the items left."""
     stayed = False
     while items:
-        start = env.now
+        start = env._now
         chain, ends = _chain(drill, incident, items, start)
         incident.chain = chain
         target = ends[-1]
@@ -61,10 +61,10 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
         try:
             yield wait(env, min(target, turn_end) - start, WORK, incident.number)
         except simpy.Interrupt:  # preempted: drill.preempt has logged what the chain had reached
-            items = _advance(drill, incident, items, ends, start, env.now)
+            items = _advance(drill, incident, items, ends, start, env._now)
             yield from _resume(env, drill, incident, items)
             continue
-        now = env.now
+        now = env._now
         chain.log_until(drill, incident, now)
         stopped = items[len(ends) - 1] if now >= target else None
         items = _advance(drill, incident, items, ends, start, now)
@@ -122,7 +122,7 @@ def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[flo
 def _shift_end(drill: Drill, incident: Incident, items: list[Item]) -> bool:
     """The responder's turn at their level ended mid-incident: hand over to the incoming person if the team
     does so and someone free is on call, else stay on. Returns whether they stay."""
-    roster, now = drill.roster, drill.env.now
+    roster, now = drill.roster, drill.env._now
     outgoing = roster.people[incident.responder]
     incoming = None
     if drill.rules.handover_at_shift_end:

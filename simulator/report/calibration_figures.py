@@ -13,17 +13,16 @@ from matplotlib.ticker import NullFormatter, PercentFormatter
 
 from simulator.history.calibrate import Calibration
 from simulator.history.fit import Fit, kaplan_meier
-from simulator.report.figures import duration_ticks
-from simulator.report.style import INK, MUTED, new_figure, styled
+from simulator.report.style import INK, MUTED, UNIT_WORDS, duration_ticks, new_figure, styled
 from simulator.units import format_duration
 
 FIT_LINE = {"colour": "#0072B2", "dash": "--"}
 OTHER_LINE = {"colour": "#D55E00", "dash": ":"}
-_UNIT_WORDS = {"s": "s = seconds", "m": "m = minutes", "h": "h = hours", "d": "d = days"}
 
 
 def log_duration_axis(ax, low: float, high: float) -> str:
-    """A log x axis ticked on round durations ('30s', '5m', '2h'); returns the units shown, in words."""
+    """A log x axis ticked on round durations ('30s', '5m', '2h'), as style.log_duration_axis, with ticks kept
+    far enough apart for a panel half a page wide; returns the units shown, in words."""
     ax.set_xscale("log")
     ticks = []
     for tick in duration_ticks(low, high):  # keep ticks apart: 10m and 15m side by side read as one label
@@ -33,7 +32,7 @@ def log_duration_axis(ax, low: float, high: float) -> str:
     if ticks:
         ax.set_xticks(ticks, labels)
     ax.xaxis.set_minor_formatter(NullFormatter())
-    return ", ".join(_UNIT_WORDS[u] for u in "smhd" if u in {label[-1] for label in labels})
+    return ", ".join(UNIT_WORDS[u] for u in "smhd" if u in {label[-1] for label in labels})
 
 
 def _parameters(found: Fit) -> str:

@@ -69,9 +69,9 @@ def key_numbers(summary: dict) -> Paragraph:
 
 def metrics_table(summary: dict) -> Table:
     rows = []
-    for key, (label, what, span) in METRICS.items():
+    for key, metric in METRICS.items():
         s = summary["metrics"][key]
-        cells = [Cell(label), Cell(f"{what}: {span}")]
+        cells = [Cell(metric.label), Cell(metric.definition)]
         for name in STATS:
             if name == "ci":
                 low, high = s.get("ci_low"), s.get("ci_high")
@@ -83,6 +83,26 @@ def metrics_table(summary: dict) -> Table:
     header = ("metric", "from → to", "mean", "95% CI of mean", "median", "p90", "p95", "p99", "max", "n", "open")
     return Table(header, tuple(rows), numeric=(False, False, *([True] * 9)),
                  caption="")
+
+
+def breakdown_blocks(results: ResultsFolder) -> list[Block]:
+    """MTTD, MTTA and MTTR per failure mode, severity, detection channel and mitigation that worked."""
+    from simulator.breakdowns import By, breakdowns
+    from simulator.report.table import breakdown_cells, breakdown_header
+
+    blocks: list[Block] = [
+        Heading(2, "Per failure mode, severity, channel and mitigation", anchor="breakdowns"),
+        Paragraph("The same statistics for each group of incidents alone, over the same replications. A "
+                  "group's interval is wider than the pooled one: it holds fewer incidents. `open` counts "
+                  "incidents the end of the period cut short before service was restored."),
+    ]
+    for key, groups in breakdowns(results.incidents, results.replications).items():
+        header = breakdown_header(By(key))
+        rows = tuple((Cell(group.name), *(Cell(text, minutes) for text, minutes in breakdown_cells(group)))
+                     for group in groups)
+        blocks += [Heading(3, f"Per {By(key).title}"),
+                   Table(tuple(header), rows, numeric=(False, *([True] * (len(header) - 1))))]
+    return blocks
 
 
 CAPTIONS = {
@@ -100,8 +120,10 @@ CAPTIONS = {
     "load": "Left: pages that reached each person, split by the time of their day. Middle: hours spent working "
             "incidents, and the longest stretch of work without a break. Below: pages by hour of the week across "
             "the team; a dark night row is a team being woken up.",
-    "over_time": "Incidents started in each period across all replications: the line is the median "
-                 "replication, circles the mean, the hatched band the range that holds 80% of replications.",
+    "over_time": "Incidents started so far, at each moment of the simulated period: the solid line is the mean "
+                 "of the replications, the hatched band holds 80% of them, and the dashed line is a steady rate "
+                 "(the run's overall one). The mean leaves the dashed line where failures bunch; the band is how "
+                 "differently one quarter can turn out from another with nothing changed.",
 }
 
 
@@ -113,12 +135,12 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
     table, clock = results.incidents, Clock(results.start)
     blocks: list[Block] = [Heading(2, "Distributions", anchor="distributions"),
                            Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
-                                     "incident. Axes are logarithmic where the data spans decades.")]
+                                     "incident. Axes are logarithmic where the data spans decades and is not "
+                                     "near exponential (gaps between failures stay on a linear axis).")]
     for metric, figure in metric_figures(table, results.replications, results.horizon).items():
-        label, what, _ = METRICS[metric]
-        noun, one = ("gaps between failures", "gap") if metric == "mtbf" else ("incidents", "incident")
-        blocks.append(Image(metric, f"{label}: {what}", CAPTIONS["distribution"].format(noun=noun, one=one),
-                            png_bytes(figure)))
+        named = METRICS[metric]
+        blocks.append(Image(metric, f"{named.label}: {named.what}",
+                            CAPTIONS["distribution"].format(noun=named.many, one=named.one), png_bytes(figure)))
     blocks += [Heading(2, "Where the time goes", anchor="phases"),
                Image("phases", "Where the time goes", CAPTIONS["phases"], png_bytes(phase_share_figure(table)))]
     blocks += load_blocks(results)
@@ -237,6 +259,7 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
         metrics_table(results.summary),
         Paragraph("Pooled over every incident of every replication; `open` counts incidents the end of the "
                   "period cut short (censored). The interval is that of the mean across replications."),
+        *breakdown_blocks(results),
         *figure_blocks(results, replication=replication),
         *narratives,
     ]

@@ -9,66 +9,22 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullFormatter, PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.metrics import METRICS, IncidentTable, exposure_ci, metric_values
 from simulator.report.clock import Clock
-from simulator.report.style import INK, MARKS, MUTED, PHASES, new_figure, styled
+from simulator.report.style import (
+    INK,
+    MARKS,
+    MUTED,
+    PHASES,
+    display_unit,
+    heavy_tailed,
+    log_duration_axis,
+    new_figure,
+    styled,
+)
 from simulator.units import format_duration
-
-_UNITS = (("minutes", 1.0), ("hours", 60.0), ("days", 1440.0))
-_NOUN = {"mtbf": ("gaps between failures", "gaps")}
-
-
-def display_unit(values: np.ndarray) -> tuple[str, float]:
-    """The unit that keeps a metric's typical values readable: minutes, hours or days."""
-    median = float(np.median(values)) if len(values) else 0.0
-    if median < 120:
-        return _UNITS[0]
-    if median < 2 * 1440:
-        return _UNITS[1]
-    return _UNITS[2]
-
-
-def heavy_tailed(values: np.ndarray) -> bool:
-    """Draw on a log scale? Yes when all values are positive, they span well over a decade, and the tail
-    is long (the mean well above the median, or the p99 far beyond it)."""
-    if len(values) < 5 or np.min(values) <= 0:
-        return False
-    median = float(np.median(values))
-    spread = float(np.max(values) / np.min(values))
-    tail = float(np.mean(values)) / median > 1.2 or float(np.percentile(values, 99)) / median > 5
-    return spread > 30 and tail
-
-
-_TICKS = (1 / 6, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 720, 1440, 2880, 4320, 10080, 20160, 43200,
-          86400, 129600, 259200, 525600)  # 10s … 1 year, in minutes
-
-
-def duration_ticks(low: float, high: float, most: int = 9) -> list[float]:
-    """Round durations (minutes) between low and high, spaced evenly enough on a log axis."""
-    inside = [t for t in _TICKS if low <= t <= high]
-    if len(inside) <= most:
-        return inside
-    ratio = (high / max(low, 1e-9)) ** (1 / most)
-    kept = [inside[0]]
-    for t in inside[1:]:
-        if t >= kept[-1] * ratio:
-            kept.append(t)
-    return kept
-
-
-def _log_duration_axis(ax, low: float, high: float) -> set[str]:
-    """A log x axis with ticks on round durations labelled '30m', '2h', '3d'; returns the units shown."""
-    ax.set_xscale("log")
-    ticks = duration_ticks(low, high)
-    labels = [format_duration(t, precision=1) for t in ticks]
-    ax.set_xticks(ticks, labels)
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    return {label[-1] for label in labels}
-
-
-_UNIT_WORDS = {"s": "s = seconds", "m": "m = minutes", "h": "h = hours", "d": "d = days"}
 
 
 @styled
@@ -76,11 +32,12 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
                         mean: float | None = None) -> Figure:
     """Histogram and ECDF of one metric's values (minutes), with the median, mean and p95 marked. `mean` is
     the metric's mean when it is not the values' own (MTBF's: simulated time ÷ failures)."""
-    label, what, span = METRICS[metric]
-    noun, short = _NOUN.get(metric, ("incidents", "incidents"))
+    named = METRICS[metric]
+    label, what, span = named.label, named.what, named.span
+    noun, short = named.many, f"{named.one}s"
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
-    figure = new_figure(10, 4.2)
+    figure = new_figure(10, 5.0)
     hist, ecdf = figure.subplots(1, 2)
     figure.suptitle(f"{label}: {what} ({span})")
     log = heavy_tailed(values)
@@ -121,23 +78,25 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
         shares.append(Line2D([], [], color=INK, linestyle="none", marker=mark.marker, markerfacecolor="white",
                              label=f"{text}: {share:.0%} at or below"))
     ratio = mean / median if median > 0 else math.nan
-    hist.legend(handles=[Patch(facecolor="#A6BDDB", edgecolor=INK, label=short), *handles],
-                loc="best", title=f"mean = {ratio:.1f} × median" if math.isfinite(ratio) else None,
-                title_fontsize=8)
-    # The lower right of an ECDF is empty: the curve rises from the left and stays high on the right.
-    ecdf.legend(handles=shares, loc="lower right", title="share of " + short + " at or below each mark",
-                title_fontsize=8, framealpha=0.9, frameon=True, edgecolor="none")
+    # Legends go under the axes, where they cover neither the bars nor the curve.
+    below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "title_fontsize": 8}
+    hist.legend(handles=[Patch(facecolor="#A6BDDB", edgecolor=INK, label=short), *handles], ncols=2,
+                title=f"mean = {ratio:.1f} × median" if math.isfinite(ratio) else None, **below)
+    ecdf.legend(handles=shares, title="share of " + short + " at or below each mark", **below)
     ecdf.yaxis.set_major_formatter(PercentFormatter(1.0))
     ecdf.set_ylim(0, 1.02)
     ecdf.grid(axis="y", color="#DDDDDD", linewidth=0.6)
-    for ax in (hist, ecdf):
-        if log:
-            units = _log_duration_axis(ax, float(x.min()), float(x.max()))
-            words = ", ".join(_UNIT_WORDS[u] for u in "smhd" if u in units)
-            ax.set_xlabel(f"{what}, log scale ({words})")
+    notes = []
+    if log:
+        words = ""
+        for ax in (hist, ecdf):
+            words = log_duration_axis(ax, float(x.min()), float(x.max()))
+            ax.set_xlabel(f"{what}, log scale")
+        notes.append(f"Log scale: {words}.")
     if censored:
-        figure.supxlabel(f"{censored} {short} cut short by the horizon are not shown (censored).",
-                         fontsize=8, color=MUTED, x=0.01, ha="left")
+        notes.append(f"{censored} {short} cut short by the horizon are not shown (censored).")
+    if notes:
+        figure.supxlabel(" ".join(notes), fontsize=8, color=MUTED, x=0.01, ha="left")
     return figure
 
 
@@ -235,77 +194,78 @@ def phase_share_figure(table: IncidentTable) -> Figure:
     right.set_title("Then", loc="left")
     right.tick_params(axis="y", left=False)
 
+    # Every phase says how much of the whole it is, so that one too thin to see in the bars is still read.
+    _, _, _, shares, after = rows[0]
+    amounts = {p: share_text(shares[p]) for p in RESTORE_PHASES}
+    amounts |= {p: f"{format_duration(after[p])} on average" for p in AFTER_PHASES}
     handles = [Patch(facecolor=PHASES[p].colour, hatch=PHASES[p].hatch, edgecolor=INK, linewidth=0.5,
-                     label=PHASES[p].label) for p in (*RESTORE_PHASES, *AFTER_PHASES)]
-    figure.legend(handles=handles, loc="outside lower center", ncols=4)
+                     label=f"{PHASES[p].label}: {amounts[p]}") for p in (*RESTORE_PHASES, *AFTER_PHASES)]
+    figure.legend(handles=handles, loc="outside lower center", ncols=3,
+                  title="phases, with their share of all the time to restore (or mean time after it)",
+                  title_fontsize=8)
     return figure
+
+
+def share_text(share: float) -> str:
+    """'15%', '0.4%', or 'none' for a phase that took no time at all."""
+    if share == 0:
+        return "none"
+    return f"{share:.0%}" if share >= 0.01 else f"{share:.1%}" if share >= 0.001 else "< 0.1%"
 
 
 # ── Incidents over the horizon ─────────────────────────────────────────────────────────────────────────────
 
-DAY, WEEK, MONTH = 1440.0, 7 * 1440.0, 30 * 1440.0
+HOUR, DAY, WEEK, MONTH = 60.0, 1440.0, 7 * 1440.0, 30 * 1440.0
+POINTS = 240
+"""Times at which the cumulative count is read, across the horizon."""
 
 
-def period_counts(table: IncidentTable, horizon: float, replications: int) -> tuple[str, np.ndarray, np.ndarray]:
-    """(period name, bin edges in minutes, counts per replication × bin). Weeks, or 30-day months when a
-    week would hold less than one incident on average over a long horizon; hours or days for short ones."""
-    per_week = len(table) / max(replications, 1) / horizon * WEEK
-    if horizon < 2 * DAY:
-        name, size = "hour", 60.0
-    elif horizon < 2 * WEEK:
-        name, size = "day", DAY
-    elif per_week >= 1 or horizon < 3 * MONTH:
-        name, size = "week", WEEK
-    else:
-        name, size = "month", MONTH
-    edges = np.arange(0.0, horizon, size)
-    if horizon - edges[-1] >= size / 2 or len(edges) == 1:
-        edges = np.append(edges, horizon)  # a last period at least half long is kept, shorter
-    inside = table.onset < edges[-1]
-    bins = np.searchsorted(edges, table.onset[inside], side="right") - 1
-    counts = np.zeros((replications, len(edges) - 1))
-    np.add.at(counts, (table.replication[inside], bins), 1)
-    return name, edges, counts
+def cumulative_counts(table: IncidentTable, horizon: float, replications: int,
+                      points: int = POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(times in minutes, incidents started by each time in each replication: replications × times)."""
+    times = np.linspace(0.0, horizon, points + 1)
+    started = np.zeros((replications, points + 1))
+    step = np.searchsorted(times, table.onset, side="left")  # an onset at t counts from the first time ≥ t
+    inside = step <= points
+    np.add.at(started, (table.replication[inside], step[inside]), 1)
+    return times, np.cumsum(started, axis=1)
+
+
+def rate_text(per_minute: float) -> str:
+    """'1.1 per week', '3.2 per day', '0.6 per month': the unit that keeps the number near or above one."""
+    for name, size in (("hour", HOUR), ("day", DAY), ("week", WEEK)):
+        if per_minute * size >= 1:
+            return f"{per_minute * size:.1f} per {name}"
+    return f"{per_minute * MONTH:.1f} per month"
 
 
 @styled
 def incidents_over_time_figure(table: IncidentTable, horizon: float, replications: int, clock: Clock) -> Figure:
-    """Incidents started per week (or month) across replications: median, mean and the 10th–90th
-    percentile band of the replications."""
-    period, edges, counts = period_counts(table, horizon, replications)
-    figure = new_figure(10, 3.6)
-    ax = figure.subplots()
-    figure.suptitle(f"Incidents per {period} over the horizon, across {replications} replications")
-    low, median, high = np.percentile(counts, [10, 50, 90], axis=0, method="inverted_cdf")
+    """Incidents started so far, across the horizon: the mean of the replications, the band that holds 80% of
+    them, and the straight line of a steady rate (the run's overall rate), which the mean follows when
+    failures arrive at a steady rate and leaves where they bunch."""
+    times, counts = cumulative_counts(table, horizon, replications)
+    rate = len(table) / max(replications, 1) / horizon
+    low, high = np.percentile(counts, [10, 90], axis=0, method="inverted_cdf")
     mean = counts.mean(axis=0)
-    x = np.arange(len(edges))
-    ax.fill_between(x, np.append(low, low[-1]), np.append(high, high[-1]), step="post", facecolor="#C6DBEF",
-                    hatch="////", edgecolor="#6B8EBF", linewidth=0.0, label="10th–90th percentile of replications")
-    ax.stairs(median, x, color=INK, linewidth=1.8, label="median")
-    ax.plot(x[:-1] + 0.5, mean, color=INK, linestyle="--", marker="o", markersize=4, markerfacecolor="white",
-            linewidth=1.0, label="mean")
-    ax.set_xlim(0, len(edges) - 1)
-    ax.set_ylim(0, max(float(high.max()), float(mean.max()), 1.0) * 1.15)
-    ax.set_ylabel(f"incidents started per {period}")
-    every = max(1, math.ceil((len(edges) - 1) / 14))
-    ticks = list(range(0, len(edges) - 1, every))
-    if clock.wall and period == "hour":
-        ax.set_xticks(ticks, [clock.stamp(edges[i]) for i in ticks])
-        ax.set_xlabel("hour starting (date and time)")
-    elif clock.wall:
-        ax.set_xticks(ticks, [clock.day(edges[i], long=False)[4:] for i in ticks])
-        ax.set_xlabel(f"{period} starting (date)")
-    else:
-        ax.set_xticks([i + 0.5 for i in ticks], [str(i + 1) for i in ticks])
-        ax.set_xlabel(f"{period} of the simulated period (number)")
-    notes = []
-    last = (edges[-1] - edges[-2]) / (edges[1] - edges[0])
-    if last < 0.999:
-        notes.append(f"The last {period} is {last:.0%} of a full one.")
-    if edges[-1] < horizon:
-        notes.append(f"The last {format_duration(horizon - edges[-1])} (less than half a {period}) are left out.")
-    if notes:
-        figure.supxlabel(" ".join(notes), fontsize=8, color=MUTED, x=0.01, ha="left")
-    ax.legend(loc="upper left", ncols=3)
+    figure = new_figure(10, 4.2)
+    ax = figure.subplots()
+    figure.suptitle(f"Incidents so far, across {replications} replications: {rate_text(rate)} on average")
+    ax.fill_between(times, low, high, step="post", facecolor="#C6DBEF", hatch="////", edgecolor="#6B8EBF",
+                    linewidth=0.0, label="the middle 80% of replications (10th–90th percentile)")
+    ax.plot(times, mean, color=INK, linewidth=1.8, label="mean of replications")
+    ax.plot([0, horizon], [0, rate * horizon], color=INK, linestyle="--", linewidth=1.0,
+            label=f"a steady {rate_text(rate)}")
+    ax.text(0.99, 0.04, f"By the end: {mean[-1]:.1f} incidents on average; 80% of replications saw "
+                        f"{int(low[-1])} to {int(high[-1])}.", transform=ax.transAxes, ha="right", va="bottom",
+            fontsize=8, color=INK, bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none"})
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(0, max(float(high.max()), 1.0) * 1.08)
+    ax.set_ylabel("incidents started so far")
+    positions, labels = clock.ticks(0, horizon, most=10)
+    ax.set_xticks(positions, labels)
+    ax.set_xlabel("date" if clock.wall else "time since the start of the simulated period")
+    ax.legend(loc="upper left")
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.6)
     return figure

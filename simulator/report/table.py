@@ -1,9 +1,10 @@
-"""The metrics table printed in the terminal, in units people read."""
+"""The tables printed by `drillsim run`, in units people read: the metrics, and the metrics per group."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
+from simulator.breakdowns import By, Group
 from simulator.metrics import METRICS, Stats
 from simulator.units import format_duration
 
@@ -17,10 +18,10 @@ def metrics_table(stats: dict[str, Stats], title: str | None = None) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("n", justify="right")
     table.add_column("open", justify="right")
-    for key, (label, _, _) in METRICS.items():
+    for key, metric in METRICS.items():
         s = stats[key]
         interval = f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}"
-        table.add_row(label, format_duration(s.mean), interval, format_duration(s.median),
+        table.add_row(metric.label, format_duration(s.mean), interval, format_duration(s.median),
                       format_duration(s.p90), format_duration(s.p95), format_duration(s.p99),
                       format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else "")
     return table
@@ -48,4 +49,42 @@ def load_table(load: dict, period: str, title: str | None = None) -> Table:
             f"{figures['busiest_12h']['mean']:.1f} ({figures['busiest_12h']['p95']:.0f})",
             f"{figures['blocks_over_two']['mean']:.1%}",
         )
+    return table
+
+
+BREAKDOWN_COLUMNS = (("mttd", "mean"), ("mtta", "mean"), ("mttr", "mean"), ("mttr", "ci"), ("mttr", "median"),
+                     ("mttr", "p90"))
+"""The (metric, statistic) columns of a breakdown, in the order tables show them."""
+
+
+def breakdown_header(by: By) -> list[str]:
+    """The header of a breakdown table: the group, its incidents, then BREAKDOWN_COLUMNS and `open`."""
+    named = [f"{METRICS[m].label} {'95% CI' if s == 'ci' else s}" for m, s in BREAKDOWN_COLUMNS]
+    return [by.heading, "incidents", *named, "open"]
+
+
+def breakdown_cells(group: Group) -> list[tuple[str, float | None]]:
+    """A breakdown row's cells after the group's name: (text, minutes behind it or None)."""
+    cells: list[tuple[str, float | None]] = [(str(group.incidents), None)]
+    for metric, statistic in BREAKDOWN_COLUMNS:
+        s = group.stats[metric]
+        if statistic == "ci":
+            cells.append((f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}", None))
+        else:
+            value = getattr(s, statistic)
+            cells.append((format_duration(value), value))
+    cells.append((str(group.stats["mttr"].censored), None))
+    return cells
+
+
+def breakdown_table(groups: list[Group], by: str | By, title: str | None = None) -> Table:
+    """MTTD, MTTA and MTTR per group of incidents (simulator.breakdowns), in the terminal."""
+    by = By(by)
+    header = breakdown_header(by)
+    table = Table(title=title or f"Per {by.title}", title_justify="left", header_style="bold")
+    for number, column in enumerate(header):
+        table.add_column(column, justify="left" if number == 0 else "right", no_wrap=number > 0,
+                         min_width=12 if number == 0 else None)
+    for group in groups:
+        table.add_row(group.name, *(text for text, _ in breakdown_cells(group)))
     return table

@@ -19,6 +19,9 @@ from simulator.report.clock import Clock
 from simulator.report.style import INK, MUTED, PHASES, SEVERITY_MARKERS, new_figure, styled
 from simulator.report.tracks import Track, tracks, window_around
 
+BAND = 0.01
+"""The least width of the strip's band marking the stretch drawn below, as a share of the horizon."""
+
 # Each phase of the chart runs from one action to the next.
 SEGMENTS = (
     ("detect", "onset", "detected"),
@@ -75,22 +78,30 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     figure.suptitle(f"Timeline of replication {replication}: {clock.stamp(low)} – {clock.stamp(high)}")
 
     # Where the window lies in the whole horizon.
+    drawn = {t.incident for t in shown}
     for t in every:
         if "onset" in t.at:
             strip.plot(t.at["onset"], 0, marker=SEVERITY_MARKERS.get(t.severity, "o"), color=INK,
-                       markerfacecolor="white", markersize=6, linestyle="none")
-    strip.axvspan(low, high, facecolor="#DDDDDD", edgecolor=INK, hatch="////", linewidth=0.6)
+                       markerfacecolor=INK if t.incident in drawn else "white", markersize=6, linestyle="none",
+                       zorder=3)
+    # A few hours of a quarter would be a hairline: the band is at least 1% of the strip wide, centred on the
+    # stretch, and the arrow stops above the markers.
     middle = (low + high) / 2
-    side = "left" if middle < horizon * 0.15 else "right" if middle > horizon * 0.85 else "center"
-    strip.annotate("shown below", (middle, 0.3), xytext=(middle, 0.8), ha=side, va="center", fontsize=7,
-                   color=INK, arrowprops={"arrowstyle": "-|>", "color": INK, "linewidth": 0.8})
+    half = max(high - low, horizon * BAND) / 2
+    strip.axvspan(middle - half, middle + half, facecolor="#D0D0D0", edgecolor=INK, hatch="////", linewidth=0.8,
+                  zorder=0)
+    side = "left" if middle < horizon * 0.5 else "right"
+    strip.annotate("shown below", (middle, 0.45), xytext=(28 if side == "left" else -28, 14),
+                   textcoords="offset points", ha=side, va="center", fontsize=7, color=INK,
+                   arrowprops={"arrowstyle": "-|>", "color": INK, "linewidth": 0.8, "shrinkA": 1, "shrinkB": 0})
     strip.set_xlim(0, horizon)
-    strip.set_ylim(-1, 1)
+    strip.set_ylim(-1, 1.25)
     strip.set_yticks([])
     strip.spines["left"].set_visible(False)
     positions, labels = clock.ticks(0, horizon, most=10)
     strip.set_xticks(positions, labels, fontsize=7)
-    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity)", loc="left",
+    strip.set_title(f"All {len(every)} incidents of the replication by onset (marker: severity; filled: drawn "
+                    "below)", loc="left",
                     fontsize=9, fontweight="normal")
     severities = sorted({t.severity for t in every if t.severity})
     strip.legend(handles=[Line2D([], [], marker=SEVERITY_MARKERS.get(s, "o"), color=INK, markerfacecolor="white",
