@@ -5,18 +5,17 @@ bootstrap intervals) and (2) the history's medians and p90s with those of the ca
     python examples/round_trip.py [HORIZON] [SEED]      # default: 730d (two years), seed 2026
 """
 
-import math
 import sys
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from scipy import stats
 
 from simulator import simulate
-from simulator.history.calibrate import calibrate, scenario_yaml
+from simulator.history.calibrate import calibrate, fitted_fields, parameters_of, scenario_yaml
 from simulator.history.export import table_history
+from simulator.history.fit import quantile_interval
 from simulator.history.format import read_history, write_history
 from simulator.history.phases import ACKNOWLEDGEMENT, DETECTION, MITIGATION, RESTORATION, sample
 from simulator.scenario import parse_scenario
@@ -28,29 +27,8 @@ horizon = sys.argv[1] if len(sys.argv) > 1 else "730d"
 seed = int(sys.argv[2]) if len(sys.argv) > 2 else 2026
 
 
-def truth(dist):
-    """A scenario distribution as scipy.stats, and its parameters as calibration names them."""
-    if dist.kind == "lognormal":
-        return (stats.lognorm(s=dist.log_sigma, scale=math.exp(dist.log_mu)),
-                {"median": math.exp(dist.log_mu), "sigma": dist.log_sigma})
-    if dist.kind == "gamma":
-        return stats.gamma(a=dist.shape, scale=dist.theta), {"shape": dist.shape, "mean": dist.mean}
-    if dist.kind == "weibull":
-        return stats.weibull_min(c=dist.shape, scale=dist.scale), {"shape": dist.shape, "scale": dist.scale}
-    return stats.expon(scale=dist.mean), {"mean": dist.mean}
-
-
 def show(key: str, value: float) -> str:
     return f"{value:.3g}" if key in ("shape", "sigma") else format_duration(value)
-
-
-def interval_of(values: np.ndarray, q: float, level: float = 0.999) -> tuple[float, float]:
-    """A distribution-free interval of the q-quantile (binomial order statistics)."""
-    values = np.sort(values)
-    n = len(values)
-    low = int(stats.binom.ppf((1 - level) / 2, n, q))
-    high = int(stats.binom.ppf(1 - (1 - level) / 2, n, q)) + 1
-    return values[max(low - 1, 0)], values[min(high - 1, n - 1)]
 
 
 scenario = load_source(HERE / "history-source.yaml").variants(sets=[f"horizon={horizon}"], set_name="long")["long"]
@@ -62,24 +40,16 @@ with TemporaryDirectory() as folder:
 calibration = calibrate(history, seed=1)
 print(f"History: {len(history.incidents)} incidents simulated over {horizon} (seed {seed}).\n")
 
-generating = {}
-for mode in scenario.failure_modes:
-    (_, channel), = mode.detection.channels()
-    generating[(mode.name, "detection")] = channel.delay
-    generating[(mode.name, "mitigation")] = mode.mitigations["debug"].duration
-generating[("all modes", "acknowledgement")] = scenario.team.acknowledge
-generating[("all modes", "declaration")] = scenario.policy.declare_after
-generating[("all modes", "confirmation")] = scenario.policy.confirm
+generating = fitted_fields(scenario)
 
 print("1. Generating distributions against the fits (95% parametric-bootstrap intervals; * = truth outside)")
 inside = total = 0
 for scope, key, found in calibration.fits():
-    dist, params = truth(generating[(scope, key)])
+    dist = generating[(scope, key)]
     print(f"\n{scope}, {key} (n = {found.sample.count}): true {generating[(scope, key)].kind}, "
           f"fitted {found.family} ({found.reason})")
-    rows = [(name, true) for name, true in params.items() if found.family == generating[(scope, key)].kind]
-    rows += [(name, value) for name, value in (("median", dist.median()), ("p90", dist.ppf(0.9)))
-             if name not in dict(rows)]
+    rows = [(name, true) for name, true in parameters_of(dist).items() if found.family == dist.kind]
+    rows += [(name, dist.quantile(q)) for name, q in (("median", 0.5), ("p90", 0.9)) if name not in dict(rows)]
     for name, true in rows:
         low, high = found.intervals[name]
         estimate = found.params[name] if name in found.params else found.quantile(0.5 if name == "median" else 0.9)
@@ -114,7 +84,7 @@ for mode in calibration.modes:
         simulated = simulated[~np.isnan(simulated)]
         cells = []
         for q, name in ((0.5, "median"), (0.9, "p90")):
-            low, high = interval_of(observed, q)
+            low, high = quantile_interval(observed, q, level=0.999)
             mine = float(np.quantile(simulated, q))
             ok = low <= mine <= high
             inside += ok

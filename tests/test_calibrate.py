@@ -8,7 +8,6 @@ quantiles against distribution-free 99.9% intervals of the history's, never one 
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -16,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from scipy import stats
 from typer.testing import CliRunner
 
 from simulator import simulate
 from simulator.cli import app
-from simulator.history.calibrate import calibrate, duration_text, scenario_yaml
+from simulator.history.calibrate import calibrate, duration_text, fitted_fields, parameters_of, scenario_yaml
 from simulator.history.export import table_history
+from simulator.history.fit import quantile_interval
 from simulator.history.format import read_history, write_history
 from simulator.history.phases import ACKNOWLEDGEMENT, DETECTION, MITIGATION, RESTORATION, sample
 from simulator.scenario import parse_scenario
@@ -34,17 +33,6 @@ SOURCE = ROOT / "examples" / "history-source.yaml"
 FIXTURES = Path(__file__).parent / "fixtures" / "history"
 PARIS = ZoneInfo("Europe/Paris")
 runner = CliRunner()
-
-
-def scipy_of(dist):
-    """The scipy.stats distribution of a scenario distribution (the families calibration fits)."""
-    if dist.kind == "lognormal":
-        return stats.lognorm(s=dist.log_sigma, scale=math.exp(dist.log_mu))
-    if dist.kind == "gamma":
-        return stats.gamma(a=dist.shape, scale=dist.theta)
-    if dist.kind == "weibull":
-        return stats.weibull_min(c=dist.shape, scale=dist.scale)
-    return stats.expon(scale=dist.mean)
 
 
 def simulated_history(tmp_path: Path, horizon: str) -> tuple[object, Path]:
@@ -64,48 +52,23 @@ def round_trip(tmp_path_factory):
     return scenario, history, calibration
 
 
-def truths(scenario):
-    """(scope, quantity) → the generating distribution."""
-    out = {}
-    for mode in scenario.failure_modes:
-        (_, channel), = mode.detection.channels()
-        out[(mode.name, "detection")] = channel.delay
-        out[(mode.name, "mitigation")] = mode.mitigations["debug"].duration
-    out[("all modes", "acknowledgement")] = scenario.team.acknowledge
-    out[("all modes", "declaration")] = scenario.policy.declare_after
-    out[("all modes", "confirmation")] = scenario.policy.confirm
-    return out
-
-
 def test_calibration_recovers_the_generating_quantiles(round_trip):
     scenario, _, calibration = round_trip
-    truth = truths(scenario)
+    truth = fitted_fields(scenario)
     fits = {(scope, key): found for scope, key, found in calibration.fits()}
     assert set(fits) == set(truth)
     for key, found in fits.items():
         assert found.fitted, (key, found.reason)
-        true = scipy_of(truth[key])
         for quantile, name in ((0.5, "median"), (0.9, "p90")):
             low, high = found.intervals[name]
-            estimate = found.quantile(quantile)
+            estimate, true = found.quantile(quantile), truth[key].quantile(quantile)  # the engine's inverse CDF
             tolerance = (high - low)  # twice the half-width: about four standard errors
-            assert abs(estimate - true.ppf(quantile)) <= tolerance, (key, name, estimate, true.ppf(quantile), low, high)
-
-
-def parameters_of(dist) -> dict[str, float]:
-    """A scenario distribution's parameters as calibration names them."""
-    if dist.kind == "lognormal":
-        return {"median": math.exp(dist.log_mu), "sigma": dist.log_sigma}
-    if dist.kind == "gamma":
-        return {"shape": dist.shape, "mean": dist.mean}
-    if dist.kind == "weibull":
-        return {"shape": dist.shape, "scale": dist.scale}
-    return {"mean": dist.mean}
+            assert abs(estimate - true) <= tolerance, (key, name, estimate, true, low, high)
 
 
 def test_calibration_recovers_the_generating_parameters_of_the_same_family(round_trip):
     scenario, _, calibration = round_trip
-    truth = truths(scenario)
+    truth = fitted_fields(scenario)
     checked = 0
     for scope, key, found in calibration.fits():
         dist = truth[(scope, key)]
@@ -126,15 +89,6 @@ def test_calibration_recovers_the_rates(round_trip):
         assert abs(mode.rate.rate - true) <= high - low, (mode.name, mode.rate.rate, true)
 
 
-def order_statistic_interval(values: np.ndarray, q: float, level: float = 0.999) -> tuple[float, float]:
-    """A distribution-free interval of the q-quantile: the order statistics the binomial puts it between."""
-    values = np.sort(values)
-    n = len(values)
-    low = int(stats.binom.ppf((1 - level) / 2, n, q))
-    high = int(stats.binom.ppf(1 - (1 - level) / 2, n, q)) + 1
-    return values[max(low - 1, 0)], values[min(high - 1, n - 1)]
-
-
 def test_the_calibrated_scenario_reproduces_the_history_medians_and_p90s(round_trip):
     _, history, calibration = round_trip
     calibrated = parse_scenario(scenario_yaml(calibration))
@@ -149,7 +103,7 @@ def test_the_calibrated_scenario_reproduces_the_history_medians_and_p90s(round_t
             simulated = (getattr(table, end) - getattr(table, start))[chosen]
             simulated = simulated[~np.isnan(simulated)]
             for q in (0.5, 0.9):
-                low, high = order_statistic_interval(observed, q)
+                low, high = quantile_interval(observed, q, level=0.999)
                 assert low <= np.quantile(simulated, q) <= high, (mode.name, phase.key, q)
 
 

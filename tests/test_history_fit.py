@@ -23,6 +23,7 @@ from simulator.history.fit import (
     kaplan_meier,
     ks_distance,
     log_terms,
+    quantile_interval,
 )
 from simulator.history.phases import DETECTION, Sample
 
@@ -183,3 +184,12 @@ def test_poisson_gaps_pass_and_bursts_fail_the_exponential_check():
     assert fit_rate(poisson, 60, poisson[-1], rng=rng, samples=199).gaps_p_value > 0.05
     bursts = np.concatenate([np.arange(k * 1000.0, k * 1000.0 + 10.0, 1.0) for k in range(6)])
     assert fit_rate(bursts, 60, bursts[-1], rng=rng, samples=199).gaps_p_value < 0.01
+
+
+def test_the_distribution_free_interval_of_a_quantile_is_the_binomials_order_statistics():
+    # 100 values, the median: the count below it is Binomial(100, ½), whose 2.5% and 97.5% points are 40 and 60.
+    assert quantile_interval(np.arange(100.0), 0.5) == (39.0, 60.0)
+    rng = np.random.default_rng(14)
+    covered = sum(low <= math.log(10) <= high for low, high in
+                  (quantile_interval(rng.exponential(1.0, 50), 0.9) for _ in range(1000)))
+    assert covered >= 950  # at least the level asked for (order statistics are discrete: a little more)

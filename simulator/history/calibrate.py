@@ -482,6 +482,38 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
     return text
 
 
+# ── Reading a scenario back ──
+
+
+def fitted_fields(scenario) -> dict[tuple[str, str], object]:
+    """(scope, quantity) → the scenario's distribution where calibration writes that quantity (scope: a mode's
+    name, or 'all modes'): so a calibration can be checked against the scenario a history was simulated from.
+    A mode's detection is read from its one channel."""
+    out = {}
+    for mode in scenario.failure_modes:
+        channels = mode.detection.channels()
+        if len(channels) == 1:
+            out[(mode.name, "detection")] = channels[0][1].delay
+        out[(mode.name, "mitigation")] = mode.mitigations["debug"].duration
+    out[("all modes", "acknowledgement")] = scenario.team.acknowledge
+    out[("all modes", "declaration")] = scenario.policy.declare_after
+    out[("all modes", "confirmation")] = scenario.policy.confirm
+    return out
+
+
+def parameters_of(dist) -> dict[str, float]:
+    """A scenario distribution's parameters as calibration names them (fit.PARAMETERS)."""
+    if dist.kind == "lognormal":
+        return {"median": math.exp(dist.log_mu), "sigma": dist.log_sigma}
+    if dist.kind == "gamma":
+        return {"shape": dist.shape, "mean": dist.mean}
+    if dist.kind == "weibull":
+        return {"shape": dist.shape, "scale": dist.scale}
+    if dist.kind == "exponential":
+        return {"mean": dist.mean}
+    return {}
+
+
 # ── calibration.json ──────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -453,6 +453,16 @@ def _tick_text(tick: float) -> str:
     return "a second" if tick < 1 else "a minute"
 
 
+def quantile_interval(values: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval of the q-quantile of the population `values` were drawn from: the order
+    statistics that the binomial distribution of the count below the quantile puts it between."""
+    values = np.sort(np.asarray(values, dtype=float))
+    n = len(values)
+    low = int(stats.binom.ppf((1 - level) / 2, n, q))
+    high = int(stats.binom.ppf(1 - (1 - level) / 2, n, q)) + 1
+    return float(values[max(low - 1, 0)]), float(values[min(high - 1, n - 1)])
+
+
 # ── Arrivals ──────────────────────────────────────────────────────────────────────────────────────────────
 
 

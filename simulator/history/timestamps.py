@@ -9,8 +9,9 @@ back) are refused, since no offset can be assumed for them.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from simulator.calendar import zone
 from simulator.errors import DrillsimError
 
 EXAMPLE = "2026-01-05T09:00:00+01:00"
@@ -19,10 +20,9 @@ EXAMPLE = "2026-01-05T09:00:00+01:00"
 def time_zone(name: str) -> ZoneInfo:
     """The IANA time zone `name` ('Europe/Paris', 'UTC'); a DrillsimError for an unknown name."""
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DrillsimError(f"unknown time zone {name!r}; give an IANA name such as Europe/Paris, "
-                            "America/New_York or UTC") from None
+        return zone(name)
+    except ValueError as exc:
+        raise DrillsimError(str(exc)) from None
 
 
 def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
