@@ -10,9 +10,11 @@ fixed in advance by their address:
 - `seed` and `r` give the key of a counter-based generator (numpy's Philox): SeedSequence(seed, spawn_key=(r,))
   makes its 128 bits. Replications never share numbers, and a replication's numbers depend on its index alone,
   never on the process that plays it or on the order in which replications are played.
-- Failure mode m counts the scenario's failure modes in file order. Candidate k counts the candidate onsets of
-  mode m in the replication, in time order, from 0: arrivals are drawn at the mode's peak rate and thinned, so
-  k also counts candidates that were not accepted, and an incident keeps its k whatever happens to the others.
+- Failure mode m is a number made from the mode's name (a hash, like a named mitigation's purpose), so that a
+  mode's dice stay with it whatever other modes the scenario has and in whatever order (renaming a mode
+  gives it other dice). Candidate k counts the candidate onsets of mode m in the replication, in time order,
+  from 0: arrivals are drawn at the mode's peak rate and thinned, so k also counts candidates that were not
+  accepted, and an incident keeps its k whatever happens to the others.
 - A purpose has a fixed width W: candidate k's block of that purpose is numbers k·W … k·W + W − 1 of the stream
   (r, m, p, page 0), that is Philox counters [k·W/4 …, 0, p, m] (each counter gives four numbers). An index
   i ≥ W lies on page i // W, at k·W + i mod W of the stream (r, m, p, page). Pages are drawn in bulk for all
@@ -88,6 +90,11 @@ def mitigation(name: str) -> Purpose:
     """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 its slow-down draw."""
     number = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=7).digest(), "big") + 64
     return Purpose(f"mitigation {name}", number, 4)
+
+
+def mode_number(name: str) -> int:
+    """The number of a failure mode's streams (the counter's last word): a hash of its name."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def replication_key(seed: int, replication: int) -> np.ndarray:

@@ -47,13 +47,15 @@ def test_constant_phases_give_their_constants(known):
 
 
 def test_a_lognormal_phase_gives_its_quantiles(known):
-    plan = plan_gameday(known, "lognormal-detect")
+    plan = plan_gameday(known, "lognormal-detect", minimum=8000)
     detect = next(e for e in plan.expected if e.key == "detection")
     sigma = math.log(30 / 6) / 1.6448536269514722
+    # With 8,000 draws the p95's relative standard error is about 2.4% (√(p(1−p)/n) / (φ(z)·σ)), the others'
+    # less: 10% is four of them.
     for value, q in ((detect.p10, 0.1), (detect.median, 0.5), (detect.p90, 0.9), (detect.p95, 0.95)):
         z = {0.1: -1.2815515655446004, 0.5: 0.0, 0.9: 1.2815515655446004, 0.95: 1.6448536269514722}[q]
-        assert value == pytest.approx(6 * math.exp(sigma * z), rel=0.08), q
-    assert detect.count >= 2000
+        assert value == pytest.approx(6 * math.exp(sigma * z), rel=0.10), q
+    assert detect.count >= 8000
 
 
 def test_who_is_on_call_comes_from_the_team(known):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine.incident import STATE_AFTER, Incident, State
-from simulator.events import PHASE_OF
+from simulator.events import ACTIONS, PHASE_OF
 from simulator.policy import AutomaticPolicy, Policy, Situation
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class Preempted(Exception):  # the cause of a SimPy interrupt, not an error
 class Drill:
     """One replication in play: what the incident processes share."""
 
-    __slots__ = ("automatic", "env", "ignores", "log", "policy", "replication", "roster", "rules")
+    __slots__ = ("_actions", "automatic", "env", "ignores", "log", "policy", "replication", "roster", "rules")
 
     def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any):
         from simulator.engine.people import Roster
@@ -41,6 +41,9 @@ class Drill:
         self.log = log
         self.ignores = frozenset(getattr(log, "ignores", ()))
         """Actions the log does not want (a reducing log such as metrics.IncidentRows); they are not sent."""
+        self._actions = {action: (STATE_AFTER.get(action), PHASE_OF.get(action), action not in self.ignores)
+                         for action in ACTIONS}
+        """Per action: the state it leads to, its phase, and whether the log wants it: one look-up a record."""
         self.automatic = type(policy) is AutomaticPolicy
         self.roster: Roster = Roster(self)
 
@@ -54,11 +57,10 @@ class Drill:
     def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
         """Log an event at `time` (now, or a moment of a chain the clock has passed) and move the state on."""
-        state = STATE_AFTER.get(action)
+        state, phase, wanted = self._actions[action]
         if state is not None:
             incident.state = state
-        if action not in self.ignores:
-            phase = PHASE_OF.get(action)
+        if wanted:
             if phase is None:
                 phase = PHASE_OF_STATE.get(incident.state, "response")
             self.log.append((time, self.replication, incident.number, phase, action, actor, detail))

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from simpy import Event
 
 from simulator.dice import ring_address
-from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, wait
+from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait
 
 if TYPE_CHECKING:
     from simulator.engine.drill import Drill
@@ -151,7 +151,7 @@ class Roster:
         self._answered(ring)
 
     def _start(self, ring: Ring) -> None:
-        wait(self.env, ring.answer_at - self.env._now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
+        Wait(self.env, ring.answer_at - self.env._now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
             lambda _e, ring=ring: self._answered(ring))
 
     def _arm(self, page: Page) -> None:
@@ -159,7 +159,7 @@ class Roster:
         if len(self.rules.levels) == 1 and self.rules.repeat == 0:
             return
         after = self.drill.escalate_after(page.incident, page.level)
-        wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
+        Wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
             lambda _e, page=page, level=page.level, repeat=page.repeat:
                                                  self._timeout(page, level, repeat))
 
@@ -351,7 +351,7 @@ class Roster:
         if at >= self.rules.horizon or at >= self.wakes[level]:
             return
         self.wakes[level] = at
-        wake = wait(self.env, at - self.env._now, COME_ON_CALL, level)
+        wake = Wait(self.env, at - self.env._now, COME_ON_CALL, level)
         wake.callbacks.append(lambda _e, level=level: self._wake(level))
 
     def _wake(self, level: int) -> None:

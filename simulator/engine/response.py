@@ -6,7 +6,7 @@ from collections.abc import Generator
 
 import simpy
 
-from simulator.engine.clock import ACKNOWLEDGE, wait
+from simulator.engine.clock import ACKNOWLEDGE, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
 from simulator.engine.people import Page, Ring, Roster
@@ -27,7 +27,7 @@ def page(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
 def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
     """Wait for the page's answer: the ring that acknowledged it."""
     if page.certain is not None:
-        yield wait(env, page.certain.answer_at - env._now, ACKNOWLEDGE, page.incident.number)
+        yield Wait(env, page.certain.answer_at - env._now, ACKNOWLEDGE, page.incident.number)
         roster.answer(page.certain)
         return page.certain
     return (yield page.acknowledged)

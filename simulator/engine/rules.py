@@ -39,10 +39,11 @@ class ModeRules:
     """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations."""
 
     __slots__ = ("accept", "channels", "cumulative", "gap", "index", "levels", "mitigations", "mode", "order",
-                 "peak", "ranks")
+                 "peak", "ranks", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
+        self.stream = dice.mode_number(mode.name)  # its dice, wherever it stands in the file
         calendar, horizon = scenario.calendar, scenario.horizon
         factors = []
         if mode.profile:

@@ -66,7 +66,7 @@ class Engine:
         for mode in self.rules.modes:
             if mode.gap is None:
                 continue
-            mode_dice = dice.mode(mode.index)
+            mode_dice = dice.mode(mode.stream)
             accept = mode.accept
             for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon)):
                 if accept is not None and u_accept >= accept(onset):

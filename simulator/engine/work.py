@@ -23,7 +23,7 @@ from simulator.dice import HANDOVER as FIRST_HANDOVER
 from simulator.dice import INCIDENT, MORE
 from simulator.dice import RESUME as FIRST_RESUME
 from simulator.engine.chain import Chain
-from simulator.engine.clock import WORK, wait
+from simulator.engine.clock import WORK, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
 
@@ -59,7 +59,7 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
             if turn_end <= start:
                 turn_end = inf  # they answered after their turn at that level had ended: they see it through
         try:
-            yield wait(env, min(target, turn_end) - start, WORK, incident.number)
+            yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
         except simpy.Interrupt:  # preempted: drill.preempt has logged what the chain had reached
             items = _advance(drill, incident, items, ends, start, env._now)
             yield from _resume(env, drill, incident, items)
