@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from simulator.engine.incident import Incident
 
 
+FIRST_LEVEL = {"level": 1}
+"""The detail of every first page (details are shared between events: nothing changes them once logged)."""
+
+
 class Person:
     """Someone who can be paged: free, answering a page (`ringing`), or working an incident (`working`)."""
 
@@ -118,7 +122,7 @@ class Roster:
         page = Page(incident, incident.pages, env._now, next(self.seq), resume)
         incident.pages += 1
         if not resume:
-            self.drill.record(incident, "paged", "pager", {"level": 1})
+            self.drill.record(incident, "paged", "pager", FIRST_LEVEL)
         crowded = (incident.rank in self.rules.mobilise and len(self.rules.levels) > 1 and not resume
                    and not self._anyone_free(0))
         self._opening, held = page, []
@@ -259,7 +263,7 @@ class Roster:
             detail["period"] = period
         if page.resume:
             detail["resume"] = True
-        drill.record(incident, "page_delivered", person.name, detail)
+        drill.record_at(now, incident, "page_delivered", person.name, detail)
         purpose, index = ring_address(page.number, page.repeat, level, slot)
         rules = self.rules.levels[level]
         if incident.dice.u(purpose, index) < rules.miss:

@@ -13,25 +13,33 @@ from simulator.engine.people import Page, Ring, Roster
 
 COMMANDER = "Incident Commander"
 ABSTRACT_ROLES = "Ops lead, Comms lead, Scribe"
+TAKES_COMMAND = {"role": COMMANDER}
+ASSEMBLED = {"roles": ABSTRACT_ROLES}
+"""Details shared by every event that has them (nothing changes a detail once it is logged)."""
 
 
-def page(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
-    """Page for a responder. Returns the ring that answers it, and whether that answer is still to come: without
-    waiting when nothing can change it (`Page.certain`, reaching one person alone), the work is planned from
-    the answer, whose events the work's chain logs (acknowledged, and the Incident Commander's role).
-    Otherwise waits for the first acknowledgement and logs it now. The person who acknowledges works the
-    incident (and, until others join, holds every role)."""
+def page(drill: Drill, incident: Incident) -> tuple[Page, bool]:
+    """Page for a responder. When nothing can change who answers and when (`Page.certain`, reaching one person
+    alone), that person is the incident's from now, and the work is planned from their answer, whose events
+    the work's chain logs (the acknowledgement and the Incident Commander's role): the second value says so.
+    Otherwise the page is to be waited on with `acknowledgement`."""
     incident.phase = "response"
     page = drill.roster.open(incident)
     if page.certain is not None and len(page.rings) == 1:
         ring = page.certain
         drill.roster.answer(ring)  # theirs from now: they answer at ring.answer_at, and nobody else can
         hold(drill, incident, ring, ring.answer_at)
-        return ring, True
+        return page, True
+    return page, False
+
+
+def acknowledgement(env: simpy.Environment, drill: Drill, incident: Incident, page: Page) -> Generator:
+    """Wait for the first acknowledgement of a page whose answer is not certain, and log it. Returns the ring.
+    The person who acknowledges works the incident (and, until others join, holds every role)."""
     ring = yield from answered(env, drill.roster, page)
     take_up(drill, incident, ring, "acknowledged")
-    drill.record(incident, "role_assigned", ring.person.name, {"role": COMMANDER})
-    return ring, False
+    drill.record(incident, "role_assigned", ring.person.name, TAKES_COMMAND)
+    return ring
 
 
 def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
@@ -65,7 +73,7 @@ def assign_roles(drill: Drill, incident: Incident) -> None:
     Without `team.roles`, the other roles join as people outside the pager (the model before roles)."""
     roles, responder = drill.rules.roles, drill.roster.people[incident.responder]
     if roles is None:
-        drill.record(incident, "roles_assembled", responder.name, {"roles": ABSTRACT_ROLES})
+        drill.record(incident, "roles_assembled", responder.name, ASSEMBLED)
         return
     incident.abstract_roles = False
     now, oncall = drill.env._now, drill.rules.oncall

@@ -33,6 +33,7 @@ class MitigationRule:
     success: float
     applies: bool  # to this mode's cause
     duration: Quantile
+    detail: dict  # {"mitigation": name}: the detail of its events, shared
 
 
 class ModeRules:
@@ -79,7 +80,7 @@ class ModeRules:
         catalogue = scenario.catalogue
         self.mitigations = {name: MitigationRule(name, dice.mitigation(name), option.success,
                                                  name == DEBUG or catalogue[name].applies(mode.cause),
-                                                 option.duration.quantile_function())
+                                                 option.duration.quantile_function(), {"mitigation": name})
                             for name, option in mode.mitigations.items()}
         self.order = scenario.mitigation_order(mode)
 
@@ -141,6 +142,7 @@ class Rules:
         self.slowdown = {"business_hours": 1.0, "out_of_hours": team.mitigation_slowdown.out_of_hours,
                          "night": team.mitigation_slowdown.night}
         self.by_hour = self.oncall.calendar is not None
+        self.slower_by_hour = self.by_hour and set(self.slowdown.values()) != {1.0}
         self.declare = policy.declare_after.quantile_function()
         self.assemble = team.assemble.quantile_function()
         self.confirm = policy.confirm.quantile_function()

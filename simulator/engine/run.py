@@ -16,7 +16,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine.drill import Drill
+from simulator.engine.drill import Drill, action_table
 from simulator.engine.incident import Incident, State
 from simulator.engine.rules import Rules
 from simulator.events import Event
@@ -31,10 +31,14 @@ Log = Any
 def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
     """The runbook, top to bottom."""
     yield from detection.detect_and_declare(env, drill, incident)
-    ring, pending = yield from response.page(env, drill, incident)
+    page, pending = response.page(drill, incident)
+    if pending:
+        answer = page.certain.answer_at
+        first = [work.Item(work.ANSWER, answer - env._now, ring=page.certain)]
+    else:
+        yield from response.acknowledgement(env, drill, incident, page)
+        answer, first = env._now, []
     incident.preemptible = True
-    answer = ring.answer_at if pending else env._now
-    first = [work.Item(work.ANSWER, answer - env._now, ring=ring)] if pending else []
     assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
     tried: list[str] = []
     if drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
@@ -59,6 +63,10 @@ class Engine:
         self.scenario = scenario
         self.policy = policy
         self.rules = Rules(scenario)
+        self._automatic = AutomaticPolicy(scenario) if policy is AutomaticPolicy else None
+        """The automatic policy answers from the scenario alone: one serves every replication."""
+        self._log: Any = None
+        self._actions: dict | None = None  # the action table of the last log played into, kept for the next
 
     def incidents(self, dice: ReplicationDice) -> list[Incident]:
         """The replication's incidents in onset order: each mode's candidate onsets at its peak rate, thinned by
@@ -89,7 +97,11 @@ class Engine:
         Events are appended to `log` as they are known: a new list by default (sorted by time at the end), or
         any object with `append`, such as metrics.IncidentRows, which reduces them on the way."""
         env = simpy.Environment()
-        drill = Drill(env, self.rules, self.policy(self.scenario), replication, [] if log is None else log)
+        policy = self._automatic or self.policy(self.scenario)
+        log = [] if log is None else log
+        if log is not self._log or isinstance(log, list):
+            self._log, self._actions = log, action_table(log)
+        drill = Drill(env, self.rules, policy, replication, log, self._actions)
         incidents = self.incidents(ReplicationDice(seed, replication))
         process = env.process
         for incident in incidents:

@@ -21,13 +21,12 @@ import simpy
 
 from simulator.dice import HANDOVER as FIRST_HANDOVER
 from simulator.dice import INCIDENT, MORE
-from simulator.dice import RESUME as FIRST_RESUME
 from simulator.engine.chain import Chain
 from simulator.engine.clock import WORK, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
-from simulator.engine.response import COMMANDER, answer_detail, answered, take_up
+from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
 
 ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = (
     "answer", "assemble", "mitigation", "confirm", "handover", "resume")
@@ -46,6 +45,7 @@ class Item:
     stop: bool = False  # the process must be awake when it ends
     person: int | None = None  # for a handover: the outgoing person, freed when it ends
     ring: Ring | None = None  # for an answer: the page's ring that is answered when it ends
+    detail: dict | None = None  # for a mitigation: {"mitigation": name}, shared by its events
 
 
 def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
@@ -87,21 +87,21 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
     responder = drill.roster.people[incident.responder].name if incident.responder is not None else ""
     for item in items:
         if item.kind == MITIGATION and not item.started:
-            chain.add(t, "mitigation_started", "Ops lead", {"mitigation": item.name})
+            chain.add(t, "mitigation_started", "Ops lead", item.detail)
         t += item.remaining
         ends.append(t)
         if item.kind == MITIGATION:
             if item.works:
-                chain.add(t, "mitigated", "Ops lead", {"mitigation": item.name})
+                chain.add(t, "mitigated", "Ops lead", item.detail)
             else:
                 chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
         elif item.kind == CONFIRM:
             chain.add(t, "resolved", responder)
         elif item.kind == ASSEMBLE and drill.rules.roles is None:
-            chain.add(t, "roles_assembled", responder, {"roles": "Ops lead, Comms lead, Scribe"})
+            chain.add(t, "roles_assembled", responder, ASSEMBLED)
         elif item.kind == ANSWER:
             chain.add(t, "acknowledged", responder, answer_detail(item.ring))
-            chain.add(t, "role_assigned", responder, {"role": COMMANDER})
+            chain.add(t, "role_assigned", responder, TAKES_COMMAND)
         if item.stop:
             break
     return chain, ends
@@ -162,6 +162,6 @@ def _resume(env: simpy.Environment, drill: Drill, incident: Incident, items: lis
     take_up(drill, incident, ring, "resumed")
     incident.preemptible = True
     j = incident.pages - 2  # resumptions before this one
-    cost = drill.rules.handover(incident.dice.u(INCIDENT, FIRST_RESUME) if j == 0 else incident.dice.u(MORE, 2 * j + 1))
+    cost = drill.rules.handover(incident.dice.u(MORE, 2 * j + 1))
     if cost > 0:
         items.insert(0, Item(RESUME, cost))
