@@ -90,6 +90,8 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
             "postmortem_severities": list(scenario.policy.postmortem.severities),
             "failure_mode_descriptions": {mode.name: mode.description.strip() for mode in scenario.failure_modes},
+            "mitigation_descriptions": {name: entry.description for name, entry in scenario.catalogue.items()
+                                        if entry.description},
         },
         "seed": seed,
         "replications": replications,
