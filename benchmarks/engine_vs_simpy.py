@@ -11,7 +11,9 @@ incident, and per-incident times collected in plain lists. It does the same work
   acknowledge taking the incident, the others let go; the whole policy paged once more when nobody answers;
 - acknowledgement times by the period of the paged person's day (business hours, out of hours, night) in
   London time, daylight saving included; missed pages;
-- a handover to the incoming primary when a responder's week ends mid-incident.
+- a handover to the incoming primary when a responder's week ends mid-incident;
+- stakeholder updates every 30 minutes for a SEV1 and every hour for a SEV2, from declaration until service
+  is restored (the policy's default cadence; the default team's Comms lead sends them on time).
 
 It keeps no event log and validates nothing. drillsim plays the same scenario through
 `simulate(..., workers=1)`: it reads every incident's dice from counter-based streams, logs every event and
@@ -52,6 +54,7 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=LONDON)  # a Monday 09:00: the rotatio
 PRIMARY, SECONDARY, MANAGER = ("Ana", "Ben", "Cleo"), ("Ben", "Cleo", "Ana"), "Chen"
 MISS, ESCALATE, REPEATS, HANDOVER = 0.05, 10 * MINUTE, 1, 15 * MINUTE
 POSTMORTEM_SEVERITIES = ("SEV1", "SEV2")
+UPDATES = {"SEV1": 30 * MINUTE, "SEV2": HOUR}
 
 
 def lognormal(median, p95):
@@ -128,7 +131,7 @@ MODES = (
      (("failover", lognormal(20 * MINUTE, HOUR), 0.8), ("debug", lognormal(2 * HOUR, 12 * HOUR), 1.0))),
 )
 # Columns of a row: replication, incident, mode, severity, channel, responder, mitigation, escalated,
-# onset, detected, declared, acknowledged, mitigated, resolved, cleaned_up.
+# onset, detected, declared, acknowledged, mitigated, resolved, cleaned_up, updates sent.
 NAN = math.nan
 
 
@@ -175,6 +178,15 @@ def page(env, rnd, people, rank, row):
     return answered.value
 
 
+def updates(env, cadence, restored, row):
+    """Tell stakeholders how it goes, every `cadence`, until service is restored."""
+    while True:
+        yield env.timeout(cadence)
+        if restored.triggered:
+            return
+        row[15] += 1
+
+
 def incident(env, rnd, people, mode, row):
     _, cause, _, (levels, weights), channels, mitigations = mode
     severity = rnd.choices(levels, weights)[0]
@@ -191,6 +203,9 @@ def incident(env, rnd, people, mode, row):
     row[4], row[9] = channel, env.now
     yield env.timeout(DECLARE(rnd))
     row[10] = env.now
+    restored_event = env.event()
+    if severity in UPDATES:
+        env.process(updates(env, UPDATES[severity], restored_event, row))
     person, request, level = yield from page(env, rnd, people, rank, row)
     row[5], row[11] = person, env.now
     work = [assemble(rnd)]
@@ -210,6 +225,7 @@ def incident(env, rnd, people, mode, row):
         if restored <= turn_end:
             yield env.timeout(restored - env.now)
             row[12] = env.now
+            restored_event.succeed()
         yield env.timeout(turn_end - env.now)
         incoming = people[on_call(level, env.now)[0]]
         if incoming is not person and incoming.count == 0 and not incoming.queue:
@@ -222,6 +238,7 @@ def incident(env, rnd, people, mode, row):
     if math.isnan(row[12]):
         yield env.timeout(restored - env.now)
         row[12] = env.now
+        restored_event.succeed()
     yield env.timeout(end - env.now)
     row[13] = env.now
     person.release(request)
@@ -235,7 +252,7 @@ def arrivals(env, people, rnd, mode, rows, replication):
     gap = mode[2]
     while True:
         yield env.timeout(gap(rnd))
-        row = [replication, len(rows) + 1, mode[0], "", "", "", "", False, env.now, NAN, NAN, NAN, NAN, NAN, NAN]
+        row = [replication, len(rows) + 1, mode[0], "", "", "", "", False, env.now, NAN, NAN, NAN, NAN, NAN, NAN, 0]
         rows.append(row)
         env.process(incident(env, rnd, people, mode, row))
 
@@ -293,14 +310,14 @@ def main(argv=None) -> None:
     minimal_rate, drillsim_rate = len(rows) / best_minimal, len(table) / best_drillsim
     print()
     print(f"{'':22}{'incidents':>10}{'seconds':>9}{'incidents/s':>13}{'mean TTD':>10}{'mean TTA':>10}"
-          f"{'mean TTR':>10}")
+          f"{'mean TTR':>10}{'updates':>9}")
     print(f"{'minimal SimPy model':22}{len(rows):>10}{best_minimal:>9.2f}{minimal_rate:>13,.0f}"
           f"{mean_of([r[9] - r[8] for r in rows]):>9.1f}m{mean_of([r[11] - r[9] for r in rows]):>9.1f}m"
-          f"{mean_of([r[12] - r[8] for r in rows]):>9.1f}m")
+          f"{mean_of([r[12] - r[8] for r in rows]):>9.1f}m{mean_of([r[15] for r in rows]):>9.2f}")
     print(f"{'drillsim engine':22}{len(table):>10}{best_drillsim:>9.2f}{drillsim_rate:>13,.0f}"
           f"{mean_of((table.detected - table.onset).tolist()):>9.1f}m"
           f"{mean_of((table.acknowledged - table.detected).tolist()):>9.1f}m"
-          f"{mean_of((table.mitigated - table.onset).tolist()):>9.1f}m")
+          f"{mean_of((table.mitigated - table.onset).tolist()):>9.1f}m{mean_of(table.updates.tolist()):>9.2f}")
     print()
     print(f"drillsim / minimal throughput: {drillsim_rate / minimal_rate:.2f}")
 

@@ -21,8 +21,11 @@ A scenario is given as a path (None for the bundled default) or as a loaded Scen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.breakdowns import By, Group
 from simulator.breakdowns import breakdowns as _breakdowns
@@ -32,6 +35,7 @@ from simulator.compare import RESAMPLES, Comparison
 from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
 from simulator.detectability import TRIALS, Detectability
+from simulator.errors import DrillsimError
 from simulator.metrics import summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, check_folder, results_folder, write_run, write_text
 from simulator.runner import Results, simulate
@@ -42,6 +46,11 @@ from simulator.sweep import sweep as _sweep
 from simulator.sweep import write_sweep as _write_sweep
 
 ScenarioLike = str | Path | Scenario | None
+
+if TYPE_CHECKING:
+    from simulator.history.calibrate import Calibration
+    from simulator.history.plan import Plan
+    from simulator.history.score import Score
 
 
 def scenario_of(scenario: ScenarioLike) -> Scenario:
@@ -195,3 +204,179 @@ __all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Detectability"
            "breakdown_keys", "breakdowns", "check_folder", "compare", "detectability", "load_scenario",
            "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep", "write_comparison",
            "write_detectability", "write_results", "write_schema", "write_sweep"]
+
+
+
+# ── Game days: calibrate a scenario from history, plan a drill, score what happened ───────────────────────
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """What `calibrate` produced: the fits, the scenario's YAML text, and the files written."""
+
+    calibration: Calibration
+    scenario: str
+    written: list[Path]
+
+
+def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
+              preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
+              skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
+              bootstrap: int | None = None, seed: int = 0, name: str | None = None) -> Calibrated:
+    """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
+    calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
+    beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
+    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
+    from simulator.history import calibrate as calibration_module
+    from simulator.history.fit import BOOTSTRAP
+    from simulator.history.format import parse_mapping, read_history
+    from simulator.history.timestamps import time_zone
+    from simulator.outputs import atomic_open
+
+    zone = time_zone(timezone) if timezone else None
+    window = [_moment(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
+    read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
+                        as_of=window[1])
+    found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
+                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
+    text = calibration_module.scenario_yaml(found, name=name)
+    written: list[Path] = []
+    if out is not None:
+        out = Path(out)
+        with atomic_open(out) as handle:
+            handle.write(text)
+        written.append(out)
+        if figures is None:
+            figures = out.with_name(f"{out.stem}-fits")
+    if figures is not None:
+        from simulator.report.calibration_figures import calibration_figures
+        from simulator.report.style import png_bytes
+
+        folder = Path(figures)
+        with atomic_open(folder / "calibration.json") as handle:
+            json.dump(calibration_module.calibration_document(found), handle, indent=2, allow_nan=False)
+            handle.write("\n")
+        written.append(folder / "calibration.json")
+        for stem, figure in calibration_figures(found).items():
+            with atomic_open(folder / f"{stem}.png", "wb") as handle:
+                handle.write(png_bytes(figure))
+            written.append(folder / f"{stem}.png")
+    return Calibrated(found, text, written)
+
+
+def _moment(text: str | None, zone, option: str):
+    """An ISO 8601 option value as an aware datetime (None stays None)."""
+    from simulator.history.timestamps import parse_time
+
+    if text is None:
+        return None
+    try:
+        return parse_time(text, zone)
+    except ValueError as exc:
+        raise DrillsimError(f"{option}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What `plan_gameday` produced: the plan and the files written (plan.md, plan.html, plan.png, drill.csv)."""
+
+    plan: Plan
+    written: list[Path]
+
+
+def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, timezone: str | None = None,
+                 severity: str | None = None, under_load: bool = False, out: str | Path | None = None,
+                 seed: int | None = None, replications: int | None = None, workers: int | None = None,
+                 executor: str = "local", scheduler: str | None = None) -> Planned:
+    """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
+    plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
+    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
+    from simulator.history.format import FIELDS, Incident, write_history
+    from simulator.history.plan import plan_gameday as make_plan
+    from simulator.history.timestamps import time_zone
+    from simulator.outputs import atomic_open
+    from simulator.report.calibration_figures import slug
+    from simulator.report.gameday import plan_blocks
+    from simulator.report.gameday_figures import plan_figure
+    from simulator.report.html import render_html
+    from simulator.report.markdown import render_markdown
+    from simulator.report.style import png_bytes
+
+    zone = time_zone(timezone) if timezone else None
+    moment = _moment(at, zone, "--at")
+    plan = make_plan(scenario_of(scenario), inject, at=moment, severity=severity, under_load=under_load, seed=seed,
+                     replications=replications, workers=workers, executor=executor, scheduler=scheduler)
+    folder = Path(out) if out is not None else Path(f"gameday-{slug(inject)}")
+    png = png_bytes(plan_figure(plan))
+    blocks = plan_blocks(plan, png, "SCENARIO.yaml" if isinstance(scenario, Scenario) or scenario is None
+                         else str(scenario))
+    written = []
+    for name, text in (("plan.md", render_markdown(blocks)),
+                       ("plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}"))):
+        with atomic_open(folder / name) as handle:
+            handle.write(text)
+        written.append(folder / name)
+    with atomic_open(folder / "plan.png", "wb") as handle:
+        handle.write(png)
+    written.append(folder / "plan.png")
+    stamp = f"{moment:%Y%m%d-%H%M}" if moment is not None else "1"
+    row = Incident(f"DRILL-{stamp}", 2, mode=inject, severity=plan.severity, started_at=moment)
+    written.append(write_history(folder / "drill.csv", [row], fields=[*FIELDS[:9], "responder"]))
+    return Planned(plan, written)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What `score` produced: a score per drill (or incident), the phases slower than `fail_above`, and the
+    files written (score.json, score.md, and a figure per drill)."""
+
+    scores: list[Score]
+    failing: list
+    written: list[Path]
+    notes: list[str]
+
+
+def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | None = None, preset: str | None = None,
+          mapping: Sequence[str] = (), timezone: str | None = None, skip_bad: bool = False, under_load: bool = False,
+          fail_above: float | None = None, out: str | Path | None = None, seed: int | None = None,
+          replications: int | None = None, workers: int | None = None, executor: str = "local",
+          scheduler: str | None = None) -> Scored:
+    """Score a drill or real incidents against a scenario (`drillsim score`). `drill` names history files and
+    at most one Chaos Toolkit journal (whose run's start is the injection time). Writes score.json, score.md and
+    the figures into `out` (default: the first drill file's folder)."""
+    from simulator.history import score as scoring
+    from simulator.history.format import parse_mapping
+    from simulator.history.timestamps import time_zone
+    from simulator.outputs import atomic_open
+    from simulator.report.gameday import figure_name, score_blocks
+    from simulator.report.gameday_figures import score_figure
+    from simulator.report.markdown import render_markdown
+    from simulator.report.style import png_bytes
+
+    if not drill:
+        raise DrillsimError("give the drill's times: a history file and/or a Chaos Toolkit journal")
+    zone = time_zone(timezone) if timezone else None
+    incidents, end, notes = scoring.read_drill(drill, mode=mode, preset=preset, mapping=parse_mapping(mapping),
+                                               zone=zone, skip_bad=skip_bad)
+    scores = scoring.score_drills(incidents, scenario_of(scenario), end, under_load=under_load, seed=seed,
+                                  replications=replications, source=", ".join(map(str, drill)), workers=workers,
+                                  executor=executor, scheduler=scheduler)
+    folder = Path(out) if out is not None else Path(drill[0]).parent
+    figures = {figure_name(s, len(scores)): png_bytes(score_figure(s)) for s in scores}
+    written = []
+    with atomic_open(folder / "score.json") as handle:
+        json.dump(scoring.score_document(scores), handle, indent=2, allow_nan=False, ensure_ascii=False)
+        handle.write("\n")
+    written.append(folder / "score.json")
+    with atomic_open(folder / "score.md") as handle:
+        handle.write(render_markdown(score_blocks(scores, figures)))
+    written.append(folder / "score.md")
+    for name, png in figures.items():
+        with atomic_open(folder / f"{name}.png", "wb") as handle:
+            handle.write(png)
+        written.append(folder / f"{name}.png")
+    failed = scoring.failing(scores, fail_above) if fail_above is not None else []
+    return Scored(scores, failed, written, notes)
+
+
+__all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]

@@ -7,12 +7,15 @@ fixed in advance by their address:
 
     (seed, replication r, failure mode m, candidate k, purpose p, index i)
 
-- `seed` and `r` give the key of a counter-based generator (numpy's Philox): SeedSequence(seed, spawn_key=(r,))
-  makes its 128 bits. Replications never share numbers, and a replication's numbers depend on its index alone,
-  never on the process that plays it or on the order in which replications are played.
-- Failure mode m counts the scenario's failure modes in file order. Candidate k counts the candidate onsets of
-  mode m in the replication, in time order, from 0: arrivals are drawn at the mode's peak rate and thinned, so
-  k also counts candidates that were not accepted, and an incident keeps its k whatever happens to the others.
+- `seed` and `r` give the key of a counter-based generator (numpy's Philox): one 64-bit word for the seed (the
+  first word of SeedSequence(seed)) and one for r. Philox's key names a stream (as in Random123, where Philox
+  comes from): replications never share numbers, and a replication's numbers depend on its index alone, never
+  on the process that plays it or on the order in which replications are played.
+- Failure mode m is a number made from the mode's name (a hash, like a named mitigation's purpose), so that a
+  mode's dice stay with it whatever other modes the scenario has and in whatever order (renaming a mode
+  gives it other dice). Candidate k counts the candidate onsets of mode m in the replication, in time order,
+  from 0: arrivals are drawn at the mode's peak rate and thinned, so k also counts candidates that were not
+  accepted, and an incident keeps its k whatever happens to the others.
 - A purpose has a fixed width W: candidate k's block of that purpose is numbers k·W … k·W + W − 1 of the stream
   (r, m, p, page 0), that is Philox counters [k·W/4 …, 0, p, m] (each counter gives four numbers). An index
   i ≥ W lies on page i // W, at k·W + i mod W of the stream (r, m, p, page). Pages are drawn in bulk for all
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 from math import log1p
 
 import numpy as np
@@ -43,33 +47,31 @@ class Purpose:
     name: str
     number: int
     width: int
+    """A multiple of 4: each Philox counter gives four numbers, and a block starts at a counter."""
 
 
 ARRIVAL = Purpose("arrival", 0, 4)
 """0 the gap before the candidate onset, 1 its acceptance (thinning), 2 its severity, 3 kept."""
-INCIDENT = Purpose("incident", 1, 64)
+INCIDENT = Purpose("incident", 1, 16)
 """What every incident needs, at fixed places (one block, so that a replication draws it once per mode):
 
     0–7     detection: 2c whether channel c (model.CHANNELS order) fires, 2c + 1 its delay
     8       the declaration delay          9   the assembly of the roles
-    10      the first resumption's handover after a preemption
-    11      the first handover at a shift end
-    12–15   kept for the practice model
-    16      confirmation                  17  clean-up          18  the postmortem's delay
-    19–31   kept for the practice model
-    32–63   the first page's first level: 32 + 2s whether the person in place s (s < 16) misses it,
-            33 + 2s how long they take to acknowledge
+    10      confirmation                  11  clean-up          12  the postmortem's delay
+    13      the first handover at a shift end
+    14, 15  the first page's first level, the person in the first place: whether they miss it, and how
+            long they take to acknowledge (the others' are on the RING pages)
 """
-DETECTION, DECLARE, ASSEMBLE, RESUME, HANDOVER = 0, 8, 9, 10, 11
-CONFIRM, CLEANUP, POSTMORTEM = 16, 17, 18
-FIRST_RINGS, FIRST_SLOTS = 32, 16
+DETECTION, DECLARE, ASSEMBLE, CONFIRM, CLEANUP, POSTMORTEM, HANDOVER = 0, 8, 9, 10, 11, 12, 13
+FIRST_RINGS, FIRST_SLOTS = 14, 1
 RING = Purpose("ring", 2, 32)
 """Every other page reaching a person: index ((page · 10 + repeat) · 16 + level) · 64 + slot) · 2, then
 + 1: whether the person misses it, and how long they take to acknowledge. `page` counts the incident's pages
 (0 for the first, then one per resumption after a preemption), `slot` is the person's place in the level's
 on-call list."""
 MORE = Purpose("more", 3, 16)
-"""Second and later handovers (2j at a shift end, 2j + 1 resuming after a preemption, for the (j+1)-th)."""
+"""Handovers beyond the first: 2j at a shift end (the (j+1)-th, j ≥ 1), 2j + 1 resuming after the (j+1)-th
+preemption (j ≥ 0)."""
 COMMS = Purpose("comms", 4, 16)
 """i: how late stakeholder update i is when the Incident Commander must send it."""
 
@@ -85,41 +87,68 @@ def ring_address(page: int, repeat: int, level: int, slot: int) -> tuple[Purpose
 
 
 def mitigation(name: str) -> Purpose:
-    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 its slow-down draw."""
+    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 and 3 kept."""
     number = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=7).digest(), "big") + 64
     return Purpose(f"mitigation {name}", number, 4)
 
 
+def mode_number(name: str) -> int:
+    """The number of a failure mode's streams (the counter's last word): a hash of its name."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big")
+
+
 def replication_key(seed: int, replication: int) -> np.ndarray:
-    """The Philox key of one replication."""
+    """The Philox key of one replication: the seed's word and the replication number."""
     if replication < 0:
         raise ValueError(f"replication numbers start at 0, not {replication}")
-    return np.random.SeedSequence(seed, spawn_key=(replication,)).generate_state(2, np.uint64)
+    return np.array([seed_word(seed), replication], dtype=np.uint64)
+
+
+@cache
+def seed_word(seed: int) -> int:
+    """64 bits that stand for the seed (its SeedSequence's first word): every seed, however large, one word."""
+    return int(np.random.SeedSequence(seed).generate_state(1, np.uint64)[0])
+
+
+class Drawer:
+    """A Philox generator moved to any (key, counter) before each draw: one per process is enough, as every draw
+    says where it starts. Moving it costs far less than making a generator."""
+
+    __slots__ = ("_generator", "_state")
+
+    def __init__(self):
+        bits = np.random.Philox(0)
+        self._state = bits.state
+        self._generator = np.random.Generator(bits)
+
+    def draw(self, key: np.ndarray, counter: list[int], count: int) -> list[float]:
+        state = self._state
+        state["state"]["key"] = key
+        state["state"]["counter"] = np.array(counter, dtype=np.uint64)
+        state["buffer_pos"] = 4  # nothing buffered: the next number comes from the counter set here
+        generator = self._generator
+        generator.bit_generator.state = state
+        return generator.random(count).tolist()
+
+
+_DRAWER = Drawer()
 
 
 class ReplicationDice:
     """The uniforms of one replication: one `ModeDice` per failure mode, drawn lazily."""
 
-    __slots__ = ("_generator", "_state", "key", "replication", "seed")
+    __slots__ = ("key", "replication", "seed")
 
     def __init__(self, seed: int, replication: int):
         self.seed, self.replication = seed, replication
         self.key = replication_key(seed, replication)
-        bits = np.random.Philox(key=self.key)
-        self._state = bits.state
-        self._generator = np.random.Generator(bits)
 
     def mode(self, m: int) -> ModeDice:
         return ModeDice(self, m)
 
     def draw(self, m: int, purpose: int, page: int, start: int, count: int) -> list[float]:
         """`count` uniforms of the stream (m, purpose, page) from its `start`-th (a multiple of 4)."""
-        state = self._state
-        state["state"]["counter"] = np.array([start >> 2, page, purpose, m], dtype=np.uint64)
-        state["buffer_pos"] = 4  # nothing buffered: the next number comes from the counter set here
-        generator = self._generator
-        generator.bit_generator.state = state
-        return generator.random(count).tolist()
+        return _DRAWER.draw(self.key, [start >> 2, page, purpose, m], count)
 
 
 class ModeDice:
@@ -130,15 +159,16 @@ class ModeDice:
     def __init__(self, replication: ReplicationDice, m: int):
         self.replication, self.m = replication, m
         self.candidates = 0
-        self.pages: dict[tuple[int, int], list[float]] = {}
+        self.pages: dict[int | tuple[int, int], list[float]] = {}  # page 0 by purpose number, others by (number, page)
 
-    def onsets(self, gap, horizon: float) -> list[tuple[float, float, float]]:
+    def onsets(self, gap, horizon: float, batch: int = 64) -> list[tuple[float, float, float]]:
         """(onset, acceptance uniform, severity uniform) of every candidate before `horizon`, where `gap(u)` turns
-        a candidate's gap uniform into minutes. Sets `candidates`."""
+        a candidate's gap uniform into minutes. Candidates are drawn `batch` at a time, then twice as many each
+        time (the numbers do not depend on it: the stream is read in order). Sets `candidates`."""
         width = ARRIVAL.width
         numbers: list[float] = []
         out: list[tuple[float, float, float]] = []
-        t, batch, drawn = 0.0, 64, 0
+        t, drawn = 0.0, 0
         while True:
             more = self.replication.draw(self.m, ARRIVAL.number, 0, drawn * width, batch * width)
             numbers.extend(more)
@@ -147,7 +177,7 @@ class ModeDice:
                 t += gap(numbers[base])
                 if t >= horizon:
                     self.candidates = j + 1
-                    self.pages[(ARRIVAL.number, 0)] = numbers
+                    self.pages[ARRIVAL.number] = numbers
                     return out
                 out.append((t, numbers[base + 1], numbers[base + 2]))
             drawn += batch
@@ -155,7 +185,7 @@ class ModeDice:
 
     def page(self, purpose: Purpose, page: int = 0) -> list[float]:
         """The uniforms of every candidate on one page of `purpose`: candidate k's at k·W … k·W + W − 1."""
-        key = (purpose.number, page)
+        key = (purpose.number, page) if page else purpose.number
         numbers = self.pages.get(key)
         if numbers is None:
             numbers = self.pages[key] = self.replication.draw(self.m, purpose.number, page, 0,

@@ -259,8 +259,11 @@ class IncidentRows:
         rows.table()            # the IncidentTable of everything appended so far
 
     A row starts with an incident's first event; the actions in `ignores` change nothing in a row, so a log
-    may leave them out. `also` is another reduction (with a `wants` set of actions) that the same log feeds,
-    such as simulator.load.LoadRows: its actions are passed on, and not ignored.
+    may leave them out. `also` is another reduction (with a `wants` set of actions and `sinks`) that the same
+    log feeds, such as simulator.load.LoadRows: its actions are passed on, and not ignored.
+
+    `sinks()` gives, per action it reads, a function taking the event's fields as arguments: what the engine
+    calls instead of `append`, so that no event tuple is made.
     """
 
     __slots__ = ("_also", "_by_replication", "_current", "_replication", "_wants", "ignores")
@@ -274,17 +277,37 @@ class IncidentRows:
 
     def append(self, event) -> None:
         time, replication, incident, _phase, action, actor, detail = event
+        row = self._row(replication, incident)
+        reader = _READERS.get(action)
+        if reader is not None:
+            reader(row, time, actor, detail)
+        if action in self._wants:
+            self._also.append(event)
+
+    def _row(self, replication: int, incident: int) -> Row:
         if replication != self._replication:
             self._current = self._by_replication.setdefault(replication, {})
             self._replication = replication
         row = self._current.get(incident)
         if row is None:
             row = self._current[incident] = Row()
-        reader = _READERS.get(action)
-        if reader is not None:
-            reader(row, time, actor, detail)
-        if action in self._wants:
-            self._also.append(event)
+        return row
+
+    def sinks(self) -> dict:
+        """Per action this log (or the one it feeds) reads: f(time, replication, incident, phase, action, actor,
+        detail), which does what `append` does with that event."""
+        also = self._also.sinks() if self._also is not None else {}
+        return {action: self._sink(_READERS.get(action), also.get(action)) for action in set(_READERS) | set(also)}
+
+    def _sink(self, reader, passed_on):
+        def sink(time, replication, incident, phase, action, actor, detail):
+            row = self._row(replication, incident)
+            if reader is not None:
+                reader(row, time, actor, detail)
+            if passed_on is not None:
+                passed_on(time, replication, incident, phase, action, actor, detail)
+
+        return sink
 
     def extend(self, events: Iterable) -> None:
         append = self.append

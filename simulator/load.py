@@ -44,32 +44,40 @@ HOURS_OF_WEEK = 168
 class LoadRows:
     """An event log that keeps only what the on-call load needs, per replication and person."""
 
-    __slots__ = ("_holds", "_pages", "_replications", "_week")
+    __slots__ = ("_holds", "_pages", "_week")
     wants = frozenset({"page_delivered", "stood_down", "open_at_horizon"})
 
     def __init__(self):
         self._pages: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self._holds: dict[tuple[int, str], list[tuple[float, float, int]]] = defaultdict(list)
         self._week: dict[int, list[float]] = defaultdict(list)  # replication → page times
-        self._replications: set[int] = set()
 
     def append(self, event) -> None:
-        time, replication, incident, _phase, action, actor, detail = event
-        if action == "page_delivered":
-            counts = self._pages[(replication, actor)]
-            counts[0] += 1
-            period = detail.get("period")
-            if period in ("out_of_hours", "night"):
-                counts[1] += 1
-            if period == "night":
-                counts[2] += 1
-            self._week[replication].append(time)
-        elif action == "stood_down":
-            self._holds[(replication, actor)].append((detail["since"], time, incident))
-        elif action == "open_at_horizon":
-            for person, since in (detail.get("working") or {}).items():
-                self._holds[(replication, person)].append((since, time, incident))
-        self._replications.add(replication)
+        sink = self.sinks().get(event[4])
+        if sink is not None:
+            sink(*event)
+
+    def sinks(self) -> dict:
+        """Per action it reads: f(time, replication, incident, phase, action, actor, detail)."""
+        return {"page_delivered": self._paged, "stood_down": self._stood_down, "open_at_horizon": self._open}
+
+    def _paged(self, time, replication, incident, phase, action, actor, detail) -> None:
+        counts = self._pages[(replication, actor)]
+        counts[0] += 1
+        period = detail.get("period")
+        if period == "out_of_hours":
+            counts[1] += 1
+        elif period == "night":
+            counts[1] += 1
+            counts[2] += 1
+        self._week[replication].append(time)
+
+    def _stood_down(self, time, replication, incident, phase, action, actor, detail) -> None:
+        self._holds[(replication, actor)].append((detail["since"], time, incident))
+
+    def _open(self, time, replication, incident, phase, action, actor, detail) -> None:
+        for person, since in (detail.get("working") or {}).items():
+            self._holds[(replication, person)].append((since, time, incident))
 
     def extend(self, events: Iterable) -> None:
         for event in events:

@@ -2,7 +2,7 @@
 
 SimPy processes events of one instant in the order they were scheduled. The engine waits once for a chain of
 known steps instead of once per step, and only when a policy is asked live does it wait at each decision, so
-that order would differ between the two ways of playing the same incidents. `wait` schedules every wake-up
+that order would differ between the two ways of playing the same incidents. `Wait` schedules every wake-up
 with a priority instead, and at one instant the engine acts in this order, each kind by incident number:
 
     1  work ends: a responder is freed (resolution, a handover's end, a shift end)
@@ -39,7 +39,3 @@ class Wait(Event):
         self._ok = True
         env.schedule(self, kind * _SHIFT + number, delay)
 
-
-def wait(env: Environment, delay: float, kind: int, number: int) -> Wait:
-    """Wake up `delay` minutes from now, in `kind`'s place among the events of that instant."""
-    return Wait(env, delay, kind, number)

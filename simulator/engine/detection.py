@@ -9,7 +9,7 @@ import simpy
 
 from simulator import dice
 from simulator.engine.chain import Chain
-from simulator.engine.clock import DECLARE, wait
+from simulator.engine.clock import DECLARE, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
 
@@ -40,12 +40,12 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
     chain.add(detected, "detected", channel, {"channel": channel})
     drawn = drill.rules.declare(incident.dice.block[incident.dice.base + dice.DECLARE])
     if not drill.automatic:  # a live policy decides when detection happens, not before
-        yield wait(env, detected - env._now, DECLARE, incident.number)
+        yield Wait(env, detected - env._now, DECLARE, incident.number)
         chain.log_until(drill, incident, env._now)
         chain = incident.chain = Chain()
     declared = detected + drill.declare_after(incident, drawn, channel)
     chain.add(declared, "declared", "on-call")
-    yield wait(env, declared - env._now, DECLARE, incident.number)
+    yield Wait(env, declared - env._now, DECLARE, incident.number)
     chain.log_until(drill, incident, env._now)
     incident.chain = None
     incident.declared = declared

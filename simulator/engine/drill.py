@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine.incident import STATE_AFTER, Incident, State
-from simulator.events import PHASE_OF
+from simulator.events import ACTIONS, PHASE_OF
 from simulator.policy import AutomaticPolicy, Policy, Situation
 
 if TYPE_CHECKING:
@@ -29,18 +29,41 @@ class Preempted(Exception):  # the cause of a SimPy interrupt, not an error
         self.by = by
 
 
+def action_table(log: Any) -> dict[str, tuple]:
+    """Per action: (the state it leads to, its phase, the function that takes the event or None). A log with
+    `sinks()` (a reduction) is called with the event's fields, one function per action it reads; any other
+    log (a list) is given each event as a tuple, through `append`, except the actions in its `ignores`."""
+    if hasattr(log, "sinks"):
+        sinks = log.sinks()
+    else:
+        ignores = frozenset(getattr(log, "ignores", ()))
+
+        def append(*event, append=log.append):
+            append(event)
+
+        sinks = {action: append for action in ACTIONS if action not in ignores}
+    return {action: (STATE_AFTER.get(action), PHASE_OF.get(action), sinks.get(action)) for action in ACTIONS}
+
+
 class Drill:
     """One replication in play: what the incident processes share."""
 
-    __slots__ = ("automatic", "env", "ignores", "log", "policy", "replication", "roster", "rules")
+    __slots__ = ("_actions", "automatic", "env", "ignores", "log", "policy", "replication", "roster", "rules")
 
-    def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any):
+    def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any,
+                 actions: dict[str, tuple] | None = None):
         from simulator.engine.people import Roster
 
         self.env, self.rules, self.policy, self.replication = env, rules, policy, replication
         self.log = log
         self.ignores = frozenset(getattr(log, "ignores", ()))
         """Actions the log does not want (a reducing log such as metrics.IncidentRows); they are not sent."""
+        self._actions = actions
+        """Per action: the state it leads to, its phase, and where to send it (None: nowhere): one look-up a
+        record (see `action_table`)."""
+        if actions is None:
+            actions = action_table(log)
+        self._actions = actions
         self.automatic = type(policy) is AutomaticPolicy
         self.roster: Roster = Roster(self)
 
@@ -54,14 +77,13 @@ class Drill:
     def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
         """Log an event at `time` (now, or a moment of a chain the clock has passed) and move the state on."""
-        state = STATE_AFTER.get(action)
+        state, phase, sink = self._actions[action]
         if state is not None:
             incident.state = state
-        if action not in self.ignores:
-            phase = PHASE_OF.get(action)
+        if sink is not None:
             if phase is None:
                 phase = PHASE_OF_STATE.get(incident.state, "response")
-            self.log.append((time, self.replication, incident.number, phase, action, actor, detail))
+            sink(time, self.replication, incident.number, phase, action, actor, detail)
 
     def stand_down(self, incident: Incident, person: Person, role: str = "") -> None:
         """`person` stops working on `incident` now; the roster frees them for the next page."""

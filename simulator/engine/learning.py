@@ -13,9 +13,16 @@ def learn(drill: Drill, incident: Incident, cleaned: float) -> None:
     horizon = drill.rules.horizon
     if incident.severity not in drill.rules.postmortem_severities:
         if cleaned < horizon:
-            drill.record_at(cleaned, incident, "postmortem_skipped", "Incident Commander",
-                            {"severity": incident.severity})
+            drill.record_at(cleaned, incident, "postmortem_skipped", "Incident Commander", _severity(incident))
         return
     held = cleaned + drill.rules.postmortem(incident.dice.u(INCIDENT, POSTMORTEM))
     if held < horizon:
-        drill.record_at(held, incident, "postmortem_held", "Incident Commander", {"severity": incident.severity})
+        drill.record_at(held, incident, "postmortem_held", "Incident Commander", _severity(incident))
+
+
+_SEVERITY = {level: {"severity": level} for level in ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")}
+
+
+def _severity(incident: Incident) -> dict:
+    """The detail of a postmortem event (shared: nothing changes a detail once logged)."""
+    return _SEVERITY[incident.severity]

@@ -27,7 +27,8 @@ def plan(drill: Drill, incident: Incident, start: float, tried: list[str]) -> li
         duration = rule.duration(dice.u(rule.purpose, 1)) * slowdown(drill, incident, t)
         works = name == "debug" or (rule.applies and dice.u(rule.purpose, 0) < rule.success)
         reason = "" if works else "did not help" if rule.applies else does_not_apply(drill, name, incident)
-        items.append(Item(MITIGATION, duration, name, works, reason, stop=not works and not drill.automatic))
+        items.append(Item(MITIGATION, duration, name, works, reason, stop=not works and not drill.automatic,
+                          detail=rule.detail))
         t += duration
         if works:
             items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE))))
@@ -41,7 +42,7 @@ def slowdown(drill: Drill, incident: Incident, t: float) -> float:
     holding both the Incident Commander and the Ops lead roles."""
     rules = drill.rules
     factor = 1.0
-    if rules.by_hour and incident.responder is not None:
+    if rules.slower_by_hour and incident.responder is not None:
         factor = rules.slowdown[rules.oncall.period(incident.responder, t)]
     if not incident.abstract_roles and incident.commander is None:
         factor *= rules.roles.ic_and_ops_slowdown

@@ -30,11 +30,15 @@ from typing import TYPE_CHECKING
 from simpy import Event
 
 from simulator.dice import ring_address
-from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, wait
+from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait
 
 if TYPE_CHECKING:
     from simulator.engine.drill import Drill
     from simulator.engine.incident import Incident
+
+
+FIRST_LEVEL = {"level": 1}
+"""The detail of every first page (details are shared between events: nothing changes them once logged)."""
 
 
 class Person:
@@ -118,7 +122,7 @@ class Roster:
         page = Page(incident, incident.pages, env._now, next(self.seq), resume)
         incident.pages += 1
         if not resume:
-            self.drill.record(incident, "paged", "pager", {"level": 1})
+            self.drill.record(incident, "paged", "pager", FIRST_LEVEL)
         crowded = (incident.rank in self.rules.mobilise and len(self.rules.levels) > 1 and not resume
                    and not self._anyone_free(0))
         self._opening, held = page, []
@@ -151,7 +155,7 @@ class Roster:
         self._answered(ring)
 
     def _start(self, ring: Ring) -> None:
-        wait(self.env, ring.answer_at - self.env._now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
+        Wait(self.env, ring.answer_at - self.env._now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
             lambda _e, ring=ring: self._answered(ring))
 
     def _arm(self, page: Page) -> None:
@@ -159,7 +163,7 @@ class Roster:
         if len(self.rules.levels) == 1 and self.rules.repeat == 0:
             return
         after = self.drill.escalate_after(page.incident, page.level)
-        wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
+        Wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
             lambda _e, page=page, level=page.level, repeat=page.repeat:
                                                  self._timeout(page, level, repeat))
 
@@ -259,7 +263,7 @@ class Roster:
             detail["period"] = period
         if page.resume:
             detail["resume"] = True
-        drill.record(incident, "page_delivered", person.name, detail)
+        drill.record_at(now, incident, "page_delivered", person.name, detail)
         purpose, index = ring_address(page.number, page.repeat, level, slot)
         rules = self.rules.levels[level]
         if incident.dice.u(purpose, index) < rules.miss:
@@ -303,7 +307,8 @@ class Roster:
             person = self.people[i]
             incident = person.working
             if (incident is None or incident.rank not in rules.preempt_of or incident.rank <= page.rank
-                    or incident.responder != i or not incident.preemptible):
+                    or incident.responder != i or not incident.preemptible
+                    or incident.since.get(i, 0.0) > self.env._now):  # not yet answered: still being paged
                 continue
             key = (incident.rank, incident.since.get(i, 0.0))
             if best_key is None or key > best_key:
@@ -351,7 +356,7 @@ class Roster:
         if at >= self.rules.horizon or at >= self.wakes[level]:
             return
         self.wakes[level] = at
-        wake = wait(self.env, at - self.env._now, COME_ON_CALL, level)
+        wake = Wait(self.env, at - self.env._now, COME_ON_CALL, level)
         wake.callbacks.append(lambda _e, level=level: self._wake(level))
 
     def _wake(self, level: int) -> None:

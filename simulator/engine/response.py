@@ -6,28 +6,46 @@ from collections.abc import Generator
 
 import simpy
 
-from simulator.engine.clock import ACKNOWLEDGE, wait
+from simulator.engine.clock import ACKNOWLEDGE, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
 from simulator.engine.people import Page, Ring, Roster
 
 COMMANDER = "Incident Commander"
 ABSTRACT_ROLES = "Ops lead, Comms lead, Scribe"
+TAKES_COMMAND = {"role": COMMANDER}
+ASSEMBLED = {"roles": ABSTRACT_ROLES}
+"""Details shared by every event that has them (nothing changes a detail once it is logged)."""
 
 
-def page(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
-    """Page for a responder and wait for the first acknowledgement; the person who acknowledges works the
-    incident (and, until others join, holds every role)."""
+def page(drill: Drill, incident: Incident) -> tuple[Page, bool]:
+    """Page for a responder. When nothing can change who answers and when (`Page.certain`, reaching one person
+    alone), that person is the incident's from now, and the work is planned from their answer, whose events
+    the work's chain logs (the acknowledgement and the Incident Commander's role): the second value says so.
+    Otherwise the page is to be waited on with `acknowledgement`."""
     incident.phase = "response"
-    ring = yield from answered(env, drill.roster, drill.roster.open(incident))
+    page = drill.roster.open(incident)
+    if page.certain is not None and len(page.rings) == 1:
+        ring = page.certain
+        drill.roster.answer(ring)  # theirs from now: they answer at ring.answer_at, and nobody else can
+        hold(drill, incident, ring, ring.answer_at)
+        return page, True
+    return page, False
+
+
+def acknowledgement(env: simpy.Environment, drill: Drill, incident: Incident, page: Page) -> Generator:
+    """Wait for the first acknowledgement of a page whose answer is not certain, and log it. Returns the ring.
+    The person who acknowledges works the incident (and, until others join, holds every role)."""
+    ring = yield from answered(env, drill.roster, page)
     take_up(drill, incident, ring, "acknowledged")
-    drill.record(incident, "role_assigned", ring.person.name, {"role": COMMANDER})
+    drill.record(incident, "role_assigned", ring.person.name, TAKES_COMMAND)
+    return ring
 
 
 def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
     """Wait for the page's answer: the ring that acknowledged it."""
     if page.certain is not None:
-        yield wait(env, page.certain.answer_at - env._now, ACKNOWLEDGE, page.incident.number)
+        yield Wait(env, page.certain.answer_at - env._now, ACKNOWLEDGE, page.incident.number)
         roster.answer(page.certain)
         return page.certain
     return (yield page.acknowledged)
@@ -35,10 +53,18 @@ def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
 
 def take_up(drill: Drill, incident: Incident, ring: Ring, action: str) -> None:
     """`ring`'s person answered: they are the incident's responder from now on."""
-    person = ring.person
-    incident.responder, incident.level = person.index, ring.level
-    incident.since[person.index] = drill.env._now
-    drill.record(incident, action, person.name, {"level": ring.level + 1, "waited": ring.started - ring.notified})
+    hold(drill, incident, ring, drill.env._now)
+    drill.record(incident, action, ring.person.name, answer_detail(ring))
+
+
+def hold(drill: Drill, incident: Incident, ring: Ring, at: float) -> None:
+    """`ring`'s person is the incident's responder from `at` (now, or the moment they will answer)."""
+    incident.responder, incident.level = ring.person.index, ring.level
+    incident.since[ring.person.index] = at
+
+
+def answer_detail(ring: Ring) -> dict:
+    return {"level": ring.level + 1, "waited": ring.started - ring.notified}
 
 
 def assign_roles(drill: Drill, incident: Incident) -> None:
@@ -47,7 +73,7 @@ def assign_roles(drill: Drill, incident: Incident) -> None:
     Without `team.roles`, the other roles join as people outside the pager (the model before roles)."""
     roles, responder = drill.rules.roles, drill.roster.people[incident.responder]
     if roles is None:
-        drill.record(incident, "roles_assembled", responder.name, {"roles": ABSTRACT_ROLES})
+        drill.record(incident, "roles_assembled", responder.name, ASSEMBLED)
         return
     incident.abstract_roles = False
     now, oncall = drill.env._now, drill.rules.oncall

@@ -33,16 +33,18 @@ class MitigationRule:
     success: float
     applies: bool  # to this mode's cause
     duration: Quantile
+    detail: dict  # {"mitigation": name}: the detail of its events, shared
 
 
 class ModeRules:
     """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations."""
 
-    __slots__ = ("accept", "channels", "cumulative", "gap", "index", "levels", "mitigations", "mode", "order",
-                 "peak", "ranks")
+    __slots__ = ("accept", "batch", "channels", "cumulative", "gap", "index", "levels", "mitigations", "mode",
+                 "order", "peak", "ranks", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
+        self.stream = dice.mode_number(mode.name)  # its dice, wherever it stands in the file
         calendar, horizon = scenario.calendar, scenario.horizon
         factors = []
         if mode.profile:
@@ -66,6 +68,8 @@ class ModeRules:
             self.gap = dice.exponential_gap(self.peak) if self.peak > 0 else None
             if top > 0 and len(steps.values) > 1:
                 self.accept = Steps(steps.breaks, [v / top for v in steps.values])
+        expected = self.peak * horizon  # candidates a replication draws, on average: the first batch covers most
+        self.batch = max(8, int(expected + 3 * expected**0.5) + 4)
         levels, weights = zip(*mode.severities, strict=True)
         self.levels = levels
         self.ranks = tuple(severity_rank(level) for level in levels)
@@ -76,7 +80,7 @@ class ModeRules:
         catalogue = scenario.catalogue
         self.mitigations = {name: MitigationRule(name, dice.mitigation(name), option.success,
                                                  name == DEBUG or catalogue[name].applies(mode.cause),
-                                                 option.duration.quantile_function())
+                                                 option.duration.quantile_function(), {"mitigation": name})
                             for name, option in mode.mitigations.items()}
         self.order = scenario.mitigation_order(mode)
 
@@ -138,6 +142,7 @@ class Rules:
         self.slowdown = {"business_hours": 1.0, "out_of_hours": team.mitigation_slowdown.out_of_hours,
                          "night": team.mitigation_slowdown.night}
         self.by_hour = self.oncall.calendar is not None
+        self.slower_by_hour = self.by_hour and set(self.slowdown.values()) != {1.0}
         self.declare = policy.declare_after.quantile_function()
         self.assemble = team.assemble.quantile_function()
         self.confirm = policy.confirm.quantile_function()

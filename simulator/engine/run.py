@@ -16,7 +16,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine.drill import Drill
+from simulator.engine.drill import Drill, action_table
 from simulator.engine.incident import Incident, State
 from simulator.engine.rules import Rules
 from simulator.events import Event
@@ -31,16 +31,22 @@ Log = Any
 def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
     """The runbook, top to bottom."""
     yield from detection.detect_and_declare(env, drill, incident)
-    yield from response.page(env, drill, incident)
+    page, pending = response.page(drill, incident)
+    if pending:
+        answer = page.certain.answer_at
+        first = [work.Item(work.ANSWER, answer - env._now, ring=page.certain)]
+    else:
+        yield from response.acknowledgement(env, drill, incident, page)
+        answer, first = env._now, []
     incident.preemptible = True
     assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
     tried: list[str] = []
     if drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
         assemble.stop = True
-        items = yield from work.run(env, drill, incident, [assemble])
+        items = yield from work.run(env, drill, incident, [*first, assemble])
         response.assign_roles(drill, incident)
     else:
-        items = [assemble, *mitigation.plan(drill, incident, env._now + assemble.remaining, tried)]
+        items = [*first, assemble, *mitigation.plan(drill, incident, answer + assemble.remaining, tried)]
     while incident.state is not State.RESOLVED:
         if not items:  # a policy asked live chooses the next mitigation when the last one has failed
             items = mitigation.plan(drill, incident, env._now, tried)
@@ -57,6 +63,10 @@ class Engine:
         self.scenario = scenario
         self.policy = policy
         self.rules = Rules(scenario)
+        self._automatic = AutomaticPolicy(scenario) if policy is AutomaticPolicy else None
+        """The automatic policy answers from the scenario alone: one serves every replication."""
+        self._log: Any = None
+        self._actions: dict | None = None  # the action table of the last log played into, kept for the next
 
     def incidents(self, dice: ReplicationDice) -> list[Incident]:
         """The replication's incidents in onset order: each mode's candidate onsets at its peak rate, thinned by
@@ -66,9 +76,9 @@ class Engine:
         for mode in self.rules.modes:
             if mode.gap is None:
                 continue
-            mode_dice = dice.mode(mode.index)
+            mode_dice = dice.mode(mode.stream)
             accept = mode.accept
-            for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon)):
+            for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon, mode.batch)):
                 if accept is not None and u_accept >= accept(onset):
                     continue
                 found.append((onset, mode.index, k, mode_dice, u_severity))
@@ -87,7 +97,11 @@ class Engine:
         Events are appended to `log` as they are known: a new list by default (sorted by time at the end), or
         any object with `append`, such as metrics.IncidentRows, which reduces them on the way."""
         env = simpy.Environment()
-        drill = Drill(env, self.rules, self.policy(self.scenario), replication, [] if log is None else log)
+        policy = self._automatic or self.policy(self.scenario)
+        log = [] if log is None else log
+        if log is not self._log or isinstance(log, list):
+            self._log, self._actions = log, action_table(log)
+        drill = Drill(env, self.rules, policy, replication, log, self._actions)
         incidents = self.incidents(ReplicationDice(seed, replication))
         process = env.process
         for incident in incidents:
@@ -102,8 +116,9 @@ class Engine:
             if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
                 comms.send_updates(drill, incident, horizon)
             detail = {"state": str(incident.state)}
-            if incident.since:  # who was still working on it: their load runs to the horizon
-                detail["working"] = {drill.roster.people[i].name: since for i, since in incident.since.items()}
+            working = {drill.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
+            if working:  # who was still working on it: their load runs to the horizon
+                detail["working"] = working
             drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
         if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
             drill.log.sort(key=itemgetter(0, 2))

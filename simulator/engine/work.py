@@ -21,13 +21,15 @@ import simpy
 
 from simulator.dice import HANDOVER as FIRST_HANDOVER
 from simulator.dice import INCIDENT, MORE
-from simulator.dice import RESUME as FIRST_RESUME
 from simulator.engine.chain import Chain
-from simulator.engine.clock import WORK, wait
+from simulator.engine.clock import WORK, Wait
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
+from simulator.engine.people import Ring
+from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
 
-ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = "assemble", "mitigation", "confirm", "handover", "resume"
+ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = (
+    "answer", "assemble", "mitigation", "confirm", "handover", "resume")
 
 
 @dataclass(slots=True)
@@ -42,6 +44,8 @@ class Item:
     started: bool = False
     stop: bool = False  # the process must be awake when it ends
     person: int | None = None  # for a handover: the outgoing person, freed when it ends
+    ring: Ring | None = None  # for an answer: the page's ring that is answered when it ends
+    detail: dict | None = None  # for a mitigation: {"mitigation": name}, shared by its events
 
 
 def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
@@ -59,7 +63,7 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
             if turn_end <= start:
                 turn_end = inf  # they answered after their turn at that level had ended: they see it through
         try:
-            yield wait(env, min(target, turn_end) - start, WORK, incident.number)
+            yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
         except simpy.Interrupt:  # preempted: drill.preempt has logged what the chain had reached
             items = _advance(drill, incident, items, ends, start, env._now)
             yield from _resume(env, drill, incident, items)
@@ -83,18 +87,21 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
     responder = drill.roster.people[incident.responder].name if incident.responder is not None else ""
     for item in items:
         if item.kind == MITIGATION and not item.started:
-            chain.add(t, "mitigation_started", "Ops lead", {"mitigation": item.name})
+            chain.add(t, "mitigation_started", "Ops lead", item.detail)
         t += item.remaining
         ends.append(t)
         if item.kind == MITIGATION:
             if item.works:
-                chain.add(t, "mitigated", "Ops lead", {"mitigation": item.name})
+                chain.add(t, "mitigated", "Ops lead", item.detail)
             else:
                 chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
         elif item.kind == CONFIRM:
             chain.add(t, "resolved", responder)
         elif item.kind == ASSEMBLE and drill.rules.roles is None:
-            chain.add(t, "roles_assembled", responder, {"roles": "Ops lead, Comms lead, Scribe"})
+            chain.add(t, "roles_assembled", responder, ASSEMBLED)
+        elif item.kind == ANSWER:
+            chain.add(t, "acknowledged", responder, answer_detail(item.ring))
+            chain.add(t, "role_assigned", responder, TAKES_COMMAND)
         if item.stop:
             break
     return chain, ends
@@ -147,8 +154,6 @@ def _shift_end(drill: Drill, incident: Incident, items: list[Item]) -> bool:
 def _resume(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
     """A more severe incident took the responder: wait for someone free, who takes the work up after a
     handover."""
-    from simulator.engine.response import answered, take_up
-
     for item in [item for item in items if item.kind == HANDOVER]:
         items.remove(item)  # a handover cut short: the outgoing person goes at once
         drill.stand_down(incident, drill.roster.people[item.person])
@@ -157,6 +162,6 @@ def _resume(env: simpy.Environment, drill: Drill, incident: Incident, items: lis
     take_up(drill, incident, ring, "resumed")
     incident.preemptible = True
     j = incident.pages - 2  # resumptions before this one
-    cost = drill.rules.handover(incident.dice.u(INCIDENT, FIRST_RESUME) if j == 0 else incident.dice.u(MORE, 2 * j + 1))
+    cost = drill.rules.handover(incident.dice.u(MORE, 2 * j + 1))
     if cost > 0:
         items.insert(0, Item(RESUME, cost))

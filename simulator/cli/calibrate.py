@@ -1,0 +1,125 @@
+"""`drillsim calibrate`: fit a scenario to an incident history; and the options every command that reads a
+history shares."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulator.cli.common import QuietOpt, SeedOpt, app, errors_exit
+
+# Options of every command that reads an incident history, defined once.
+PresetOpt = Annotated[
+    str | None,
+    typer.Option("--preset", metavar="NAME", show_default=False,
+                 help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
+                 "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", metavar="COLUMN=FIELD", show_default=False,
+                 help="Read a column as a field of the history format (repeatable), e.g. --map opened=detected_at; "
+                 "COLUMN= ignores a column."),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option("--timezone", metavar="ZONE", show_default=False,
+                 help="Time zone of times written without an offset, e.g. Europe/Paris (otherwise they are refused)."),
+]
+SkipBadOpt = Annotated[
+    bool, typer.Option("--skip-bad", help="Leave out bad rows (and say how many) instead of stopping at them.")
+]
+
+
+class Family(enum.StrEnum):
+    auto = "auto"
+    lognormal = "lognormal"
+    gamma = "gamma"
+    weibull = "weibull"
+    exponential = "exponential"
+    empirical = "empirical"
+
+
+def report_skipped(history, echo=None) -> None:
+    """Say on stderr which rows --skip-bad left out, and what else is worth knowing about the file."""
+    echo = echo or (lambda text: typer.echo(text, err=True))
+    for note in history.notes:
+        echo(f"note: {note}")
+    if history.skipped:
+        for problem in history.skipped:
+            echo(f"skipped: {problem}")
+        lines = history.skipped_lines
+        echo(f"Skipped {len(lines)} bad row{'s' if len(lines) != 1 else ''} of {history.rows} "
+             f"(line{'s' if len(lines) != 1 else ''} {', '.join(map(str, lines))}).")
+
+
+@app.command()
+@errors_exit
+def calibrate(
+    history: Annotated[Path, typer.Argument(
+        metavar="HISTORY", help="Incident history: CSV or JSON Lines, one incident a row (see the README's Game "
+        "days section).", show_default=False)],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", dir_okay=False, show_default=False,
+        help="Write the scenario here (and calibration.json with the figures into OUT-STEM-fits/); "
+        "without it, the scenario is printed.")] = None,
+    figures: Annotated[Path | None, typer.Option(
+        "--figures", file_okay=False, show_default=False,
+        help="Folder for calibration.json and a figure per fitted quantity (default with --out: beside it).")] = None,
+    preset: PresetOpt = None,
+    map_: MapOpt = None,
+    timezone: TimezoneOpt = None,
+    skip_bad: SkipBadOpt = False,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="TIME", show_default=False,
+        help="Start of the observation window, ISO 8601 (default: the first incident).")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="TIME", show_default=False,
+        help="End of the window and time of the export, where open incidents are censored (default: the "
+        "latest time in the file).")] = None,
+    family: Annotated[Family, typer.Option(
+        "--family", help="Distribution family for every duration: auto chooses by AIC.")] = Family.auto,
+    bootstrap: Annotated[int, typer.Option(
+        "--bootstrap", min=20, help="Parametric bootstrap samples for intervals and goodness of fit.")] = 200,
+    seed: SeedOpt = None,
+    name: Annotated[str | None, typer.Option("--name", show_default=False,
+                                             help="The scenario's name.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fit a scenario to an incident history: rates, detection, acknowledgement and mitigation times.
+
+    Per failure mode (or severity), by maximum likelihood over lognormal, gamma, Weibull and exponential,
+    chosen by AIC, with open incidents as censored observations; a goodness-of-fit test and bootstrap intervals
+    for each fit, which the scenario's comments give with the sample size.
+
+    Example: [bold]drillsim calibrate incidents.csv --timezone Europe/Paris --out ours.yaml[/bold]
+    """
+    from rich.console import Console
+
+    from simulator import api
+    from simulator.report.calibration import calibration_lines, calibration_table
+
+    done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (), timezone=timezone,
+                         skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
+                         seed=0 if seed is None else seed, name=name)
+    err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+    report_skipped(done.calibration.history)
+    if out is None:
+        sys.stdout.write(done.scenario)
+        if not quiet:
+            err.print(calibration_table(done.calibration))
+            if done.written:
+                err.print(f"Wrote calibration.json and {len(done.written) - 1} figures to {done.written[0].parent}/")
+    else:
+        console = Console(width=None if sys.stdout.isatty() else 132)
+        console.print(calibration_table(done.calibration))
+        if not quiet:
+            console.print(f"Wrote {out}" + (f", and calibration.json with {len(done.written) - 2} figures to "
+                                            f"{done.written[1].parent}/" if len(done.written) > 1 else ""))
+    if not quiet:
+        for line in calibration_lines(done.calibration):
+            typer.echo(line, err=True)

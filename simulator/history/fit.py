@@ -1,0 +1,505 @@
+"""Distributions fitted to observed durations, with open incidents as right-censored observations.
+
+For one sample (a phase's durations, some censored), each family (lognormal, gamma, Weibull, exponential)
+is fitted by maximum likelihood: observed durations contribute their density, censored ones their survival
+function (the phase lasted at least that long), and durations of 0 the probability of lasting less than
+the clock's tick. The likelihood is scipy.stats' log-density, log-survival and log-CDF, maximised with
+scipy.optimize over the logarithms of the parameters. The family with the lowest AIC (2k − 2 ln L) is chosen.
+
+Goodness of fit is the Kolmogorov–Smirnov distance between the Kaplan–Meier estimate (the ECDF when nothing
+is censored; scipy.stats.ecdf) and the fitted distribution function. Its p-value, and the 95% intervals of the
+parameters, come from one parametric bootstrap: `bootstrap` samples drawn from the fit, each censored where
+its incident was (at the time of the export) and refitted, so that the p-value accounts for the parameters
+having been estimated from the same data (as Lilliefors' test does), and the intervals for the censoring. The
+intervals are the basic (reflected) bootstrap intervals on the log scale, which keep a small sample's bias of
+a shape or a sigma from shifting the interval further the same way (as percentile intervals do).
+
+Fallbacks, each said in the fit's `reason` and `warnings`:
+- fewer than MIN_FIT closed durations: too few to choose a family; the durations themselves (empirical);
+- fewer than SMALL_SAMPLE: fitted, with a warning that families are hard to tell apart and intervals wide;
+- the chosen family fails the test (p < REJECT): empirical, the Kaplan–Meier quantiles;
+- half or more of the durations are 0: empirical (a point mass no family here holds);
+- nothing closed at all: no fit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from simulator.history.phases import Sample
+
+MIN_FIT = 5
+"""Closed durations below which no family is fitted (a family needs a few points to show its shape)."""
+SMALL_SAMPLE = 20
+"""Closed durations below which a fit carries a small-sample warning."""
+REJECT = 0.01
+"""Goodness-of-fit p-value below which the chosen family is replaced by the empirical distribution."""
+BOOTSTRAP = 200
+"""Default number of parametric bootstrap samples (intervals and p-value)."""
+FAMILIES = ("lognormal", "gamma", "weibull", "exponential")
+PARAMETERS = {
+    "lognormal": ("median", "sigma"),
+    "gamma": ("shape", "mean"),
+    "weibull": ("shape", "scale"),
+    "exponential": ("mean",),
+}
+"""Each family's parameters as the scenario format writes them (durations in minutes; sigma of ln minutes)."""
+
+
+# ── Families ──────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def frozen(family: str, theta: np.ndarray):
+    """The scipy.stats distribution of `family` at internal parameters `theta` (logs of positive ones)."""
+    if family == "lognormal":
+        return stats.lognorm(s=math.exp(theta[0]), scale=math.exp(theta[1]))
+    if family == "gamma":
+        return stats.gamma(a=math.exp(theta[0]), scale=math.exp(theta[1]))
+    if family == "weibull":
+        return stats.weibull_min(c=math.exp(theta[0]), scale=math.exp(theta[1]))
+    if family == "exponential":
+        return stats.expon(scale=math.exp(theta[0]))
+    raise ValueError(f"unknown family {family!r}")
+
+
+def natural(family: str, theta: np.ndarray) -> dict[str, float]:
+    """Internal parameters → the scenario format's (median and sigma, shape and mean, …)."""
+    if family == "lognormal":
+        return {"median": math.exp(theta[1]), "sigma": math.exp(theta[0])}
+    if family == "gamma":
+        return {"shape": math.exp(theta[0]), "mean": math.exp(theta[0] + theta[1])}
+    if family == "weibull":
+        return {"shape": math.exp(theta[0]), "scale": math.exp(theta[1])}
+    return {"mean": math.exp(theta[0])}
+
+
+def internal(family: str, params: dict[str, float]) -> np.ndarray:
+    """The scenario format's parameters → internal ones (the inverse of `natural`)."""
+    if family == "lognormal":
+        return np.array([math.log(params["sigma"]), math.log(params["median"])])
+    if family == "gamma":
+        return np.array([math.log(params["shape"]), math.log(params["mean"] / params["shape"])])
+    if family == "weibull":
+        return np.array([math.log(params["shape"]), math.log(params["scale"])])
+    return np.array([math.log(params["mean"])])
+
+
+@dataclass(frozen=True)
+class _Data:
+    """A sample split the way the likelihood reads it."""
+
+    observed: np.ndarray  # closed durations above the tick
+    right: np.ndarray  # censored: lasted at least this long
+    below: int  # durations of 0: shorter than the tick
+    tick: float
+
+
+def _split(values: np.ndarray, censored: np.ndarray, tick: float) -> _Data:
+    closed = values[~censored]
+    right = values[censored]
+    # An incident censored at 0 (open at the very moment of the export) says nothing about the phase.
+    return _Data(closed[closed > 0], right[right > 0], int(np.count_nonzero(closed <= 0)), tick)
+
+
+def _start(family: str, data: _Data) -> np.ndarray:
+    """A starting point: the exact maximum-likelihood estimate for uncensored lognormal and exponential
+    samples, moment estimates otherwise."""
+    x = data.observed if len(data.observed) else np.maximum(data.right, data.tick)
+    logs = np.log(x)
+    spread = float(logs.std()) if len(x) > 1 and logs.std() > 0 else 1.0
+    if family == "lognormal":
+        return np.array([math.log(spread), float(logs.mean())])
+    if family == "exponential":
+        total = float(data.observed.sum() + data.right.sum()) + data.below * data.tick / 2
+        return np.array([math.log(max(total / max(len(data.observed) + data.below, 1), 1e-9))])
+    mean = float(x.mean())
+    if family == "gamma":
+        variance = float(x.var()) if len(x) > 1 and x.var() > 0 else mean**2
+        shape = mean**2 / variance
+        return np.array([math.log(shape), math.log(mean / shape)])
+    shape = min(max(1.2 / spread, 0.05), 50.0)
+    return np.array([math.log(shape), float(logs.mean()) + 0.5772 / shape])
+
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def log_terms(family: str, theta: np.ndarray, x: np.ndarray, kind: str) -> np.ndarray:
+    """ln f(x) ("pdf"), ln S(x) ("sf") or ln F(x) ("cdf") of `family` at internal parameters `theta`, for
+    x > 0: the textbook formulas on scipy.special, the same as scipy.stats' own but without building a
+    distribution object at every step of the optimiser (tests check them against scipy.stats)."""
+    logx = np.log(x)
+    if family == "lognormal":
+        sigma, mu = math.exp(theta[0]), theta[1]
+        z = (logx - mu) / sigma
+        if kind == "pdf":
+            return -logx - theta[0] - _HALF_LOG_2PI - z * z / 2
+        return special.log_ndtr(-z if kind == "sf" else z)
+    if family == "gamma":
+        shape, scale = math.exp(theta[0]), math.exp(theta[1])
+        if kind == "pdf":
+            return (shape - 1) * logx - x / scale - special.gammaln(shape) - shape * theta[1]
+        with np.errstate(divide="ignore"):
+            return np.log(special.gammaincc(shape, x / scale) if kind == "sf" else special.gammainc(shape, x / scale))
+    if family == "weibull":
+        shape = math.exp(theta[0])
+        u = np.exp(shape * (logx - theta[1]))
+        if kind == "pdf":
+            return theta[0] - theta[1] + (shape - 1) * (logx - theta[1]) - u
+        if kind == "sf":
+            return -u
+        with np.errstate(divide="ignore"):
+            return np.log(-np.expm1(-u))
+    u = x / math.exp(theta[0])
+    if kind == "pdf":
+        return -theta[0] - u
+    if kind == "sf":
+        return -u
+    with np.errstate(divide="ignore"):
+        return np.log(-np.expm1(-u))
+
+
+def _loglik(family: str, theta: np.ndarray, data: _Data) -> float:
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        total = float(log_terms(family, theta, data.observed, "pdf").sum())
+        if len(data.right):
+            total += float(log_terms(family, theta, data.right, "sf").sum())
+        if data.below:
+            total += data.below * float(log_terms(family, theta, np.array([data.tick]), "cdf")[0])
+    return total if math.isfinite(total) else -math.inf
+
+
+def _closed_form(family: str, data: _Data) -> np.ndarray | None:
+    """The maximum-likelihood estimate where no optimiser is needed: no durations of 0, and nothing censored
+    (or, for the exponential, right-censoring only). scipy.stats' own `fit` (its closed forms and
+    one-dimensional solvers, location fixed at 0) for gamma and Weibull."""
+    if data.below or len(data.observed) < 2:
+        return None
+    if family == "exponential":
+        return np.array([math.log((data.observed.sum() + data.right.sum()) / len(data.observed))])
+    if len(data.right):
+        return None
+    logs = np.log(data.observed)
+    if family == "lognormal":
+        return np.array([math.log(max(float(logs.std()), 1e-9)), float(logs.mean())])
+    if float(logs.std()) == 0:
+        return None
+    if family == "gamma":
+        shape, _, scale = stats.gamma.fit(data.observed, floc=0)
+    else:
+        shape, _, scale = stats.weibull_min.fit(data.observed, floc=0)
+    return np.array([math.log(shape), math.log(scale)])
+
+
+def _maximise(family: str, data: _Data, start: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """(internal parameters, log-likelihood) at the maximum."""
+    exact = _closed_form(family, data)
+    if exact is not None and np.all(np.isfinite(exact)):
+        return exact, _loglik(family, exact, data)
+    x0 = _start(family, data) if start is None else start
+
+    def objective(theta):
+        if np.any(np.abs(theta) > 50):
+            return 1e300
+        value = _loglik(family, theta, data)
+        return -value if math.isfinite(value) else 1e300
+
+    best = optimize.minimize(objective, x0, method="BFGS")
+    if not best.success or not math.isfinite(best.fun) or best.fun >= 1e300:
+        retry = optimize.minimize(objective, best.x if math.isfinite(best.fun) else x0, method="Nelder-Mead",
+                                  options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
+        if retry.fun < best.fun:
+            best = retry
+    return np.asarray(best.x, dtype=float), -float(best.fun)
+
+
+# ── Empirical distribution functions ──────────────────────────────────────────────────────────────────────
+
+
+def kaplan_meier(values: np.ndarray, censored: np.ndarray, tick: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(times, F at each time) of the Kaplan–Meier estimate (the ECDF when nothing is censored), with
+    durations of 0 placed at half the tick. The estimate stops at the last time."""
+    values = np.where((values <= 0) & ~censored, tick / 2, values)
+    closed, right = values[~censored], values[censored]
+    if len(closed) == 0:
+        return np.zeros(0), np.zeros(0)
+    data = stats.CensoredData(uncensored=closed, right=right) if len(right) else closed
+    result = stats.ecdf(data).cdf
+    return np.asarray(result.quantiles, dtype=float), np.asarray(result.probabilities, dtype=float)
+
+
+def ks_distance(times: np.ndarray, levels: np.ndarray, cdf) -> float:
+    """The largest gap between a step function (times, levels) and a continuous distribution function, up to
+    the last step."""
+    if len(times) == 0:
+        return math.nan
+    fitted = cdf(times)
+    before = np.concatenate([[0.0], levels[:-1]])
+    return float(max(np.max(np.abs(levels - fitted)), np.max(np.abs(before - fitted))))
+
+
+def empirical_values(values: np.ndarray, censored: np.ndarray, tick: float) -> tuple[np.ndarray, str | None]:
+    """Durations that stand for the sample when resampled with equal weight: the closed durations themselves
+    when nothing is censored; otherwise the Kaplan–Meier quantiles at (i − ½)/n, with a warning when the
+    estimate stops short of the top levels (those are set to the longest time seen)."""
+    if not np.any(censored):
+        return np.sort(values), None
+    times, levels = kaplan_meier(values, censored, tick)
+    n = len(values)
+    wanted = (np.arange(n) + 0.5) / n
+    index = np.searchsorted(levels, wanted - 1e-12, side="left")
+    longest = float(values.max())
+    out = np.where(index < len(times), times[np.minimum(index, len(times) - 1)], longest)
+    short = int(np.count_nonzero(index >= len(times)))
+    warning = None
+    if short:
+        warning = (f"the slowest {short} of {n} are still open: the empirical values stop at the longest "
+                   "time seen, which understates the tail")
+    return np.where(out < tick / 2 + 1e-12, 0.0, out), warning
+
+
+# ── Fits ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One family fitted by maximum likelihood."""
+
+    family: str
+    params: dict[str, float]
+    loglik: float
+
+    @property
+    def aic(self) -> float:
+        return 2 * len(PARAMETERS[self.family]) - 2 * self.loglik
+
+    def dist(self):
+        return frozen(self.family, internal(self.family, self.params))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The distribution chosen for one sample, with what it rests on.
+
+    family      lognormal, gamma, weibull or exponential; 'empirical' (resample `values`); 'constant'
+                (every duration 0); 'none' (nothing closed to fit)
+    params      the family's parameters (PARAMETERS), durations in minutes
+    intervals   95% parametric-bootstrap intervals of the parameters and of the median and p90
+    candidates  every family fitted, best AIC first
+    ks, p_value the Kolmogorov–Smirnov distance to the Kaplan–Meier estimate and its bootstrap p-value
+    """
+
+    sample: Sample
+    family: str
+    reason: str
+    params: dict[str, float] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    candidates: tuple[Candidate, ...] = ()
+    ks: float = math.nan
+    p_value: float = math.nan
+    values: tuple[float, ...] = ()
+    warnings: tuple[str, ...] = ()
+    bootstrap: int = 0
+
+    @property
+    def fitted(self) -> bool:
+        return self.family in FAMILIES
+
+    @property
+    def best(self) -> Candidate | None:
+        """The family the likelihood preferred, also when the fit fell back to the empirical distribution."""
+        return self.candidates[0] if self.candidates else None
+
+    def dist(self):
+        """The fitted scipy.stats distribution (families only)."""
+        return frozen(self.family, internal(self.family, self.params))
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if self.fitted:
+            return self.dist().cdf(x)
+        if self.family == "constant":
+            return (x >= 0).astype(float)
+        if self.family == "empirical":
+            return np.searchsorted(np.sort(self.values), x, side="right") / len(self.values)
+        return np.full_like(x, math.nan)
+
+    def quantile(self, q: float) -> float:
+        if self.fitted:
+            return float(self.dist().ppf(q))
+        if self.family == "constant":
+            return 0.0
+        if self.family == "empirical":
+            return float(np.quantile(np.asarray(self.values), q, method="inverted_cdf"))
+        return math.nan
+
+    @property
+    def mean(self) -> float:
+        if self.fitted:
+            return float(self.dist().mean())
+        if self.family == "empirical":
+            return float(np.mean(self.values))
+        return 0.0 if self.family == "constant" else math.nan
+
+    @property
+    def delta_aic(self) -> float:
+        """How much better (lower) the best AIC is than the runner-up's."""
+        if len(self.candidates) < 2:
+            return math.nan
+        return self.candidates[1].aic - self.candidates[0].aic
+
+
+def _resample(dist, data_limits: np.ndarray, tick: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A sample drawn from `dist`, censored where each incident's phase would have been at the export, and
+    written to the tick (a draw below it reads 0)."""
+    draws = np.asarray(dist.rvs(size=len(data_limits), random_state=rng), dtype=float)
+    censored = draws > data_limits
+    values = np.where(censored, data_limits, draws)
+    values = np.where(~censored & (values < tick), 0.0, values)
+    return values, censored
+
+
+def _ks(values: np.ndarray, censored: np.ndarray, tick: float, dist) -> float:
+    times, levels = kaplan_meier(values, censored, tick)
+    return ks_distance(times, levels, dist.cdf)
+
+
+def fit_sample(sample: Sample, *, family: str = "auto", bootstrap: int = BOOTSTRAP,
+               rng: np.random.Generator | None = None) -> Fit:
+    """Choose and fit a distribution for `sample` (see the module's docstring). `family` forces one of
+    FAMILIES, or 'empirical'; 'auto' chooses by AIC."""
+    rng = np.random.default_rng(0) if rng is None else rng
+    values, censored, tick = sample.values, sample.censored, sample.resolution
+    closed = int(np.count_nonzero(~censored))
+    warnings: list[str] = []
+    if sample.count == 0:
+        return Fit(sample, "none", "no incidents give this phase")
+    if closed == 0:
+        return Fit(sample, "none", f"all {sample.count} incidents are still open in this phase: nothing to fit")
+    zeros = int(np.count_nonzero((values <= 0) & ~censored))
+    if zeros == sample.count:
+        return Fit(sample, "constant", f"every duration is 0 (shorter than the clock's tick of "
+                   f"{_tick_text(tick)})", params={"value": 0.0})
+    if family == "empirical" or (family == "auto" and zeros * 2 >= closed):
+        found, warning = empirical_values(values, censored, tick)
+        reason = "asked for" if family == "empirical" else (
+            f"{zeros} of {closed} durations are 0: a point mass at 0 that no fitted family holds")
+        return Fit(sample, "empirical", reason, values=tuple(found.tolist()),
+                   warnings=(warning,) if warning else ())
+    if closed < MIN_FIT and family == "auto":
+        found, warning = empirical_values(values, censored, tick)
+        warnings.append(f"small sample: {closed} closed; too few to choose a family")
+        if warning:
+            warnings.append(warning)
+        return Fit(sample, "empirical", f"only {closed} closed (fewer than {MIN_FIT}): the durations themselves",
+                   values=tuple(found.tolist()), warnings=tuple(warnings))
+    if closed < SMALL_SAMPLE:
+        warnings.append(f"small sample: {closed} closed; families are hard to tell apart and intervals are wide")
+    data = _split(values, censored, tick)
+    candidates = []
+    thetas = {}
+    for name in FAMILIES:
+        theta, loglik = _maximise(name, data)
+        thetas[name] = theta
+        candidates.append(Candidate(name, natural(name, theta), loglik))
+    candidates.sort(key=lambda c: (c.aic if math.isfinite(c.aic) else math.inf, FAMILIES.index(c.family)))
+    chosen = candidates[0].family if family == "auto" else family
+    if chosen not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}; choose auto, empirical or one of {', '.join(FAMILIES)}")
+    theta = thetas[chosen]
+    dist = frozen(chosen, theta)
+    distance = _ks(values, censored, tick, dist)
+    limits = sample.limits if sample.limits is not None else np.where(censored, values, np.inf)
+    distances, draws = [], []
+    for _ in range(bootstrap):
+        again, again_censored = _resample(dist, limits, tick, rng)
+        resampled = _split(again, again_censored, tick)
+        if len(resampled.observed) == 0:
+            continue
+        theta_b, _ = _maximise(chosen, resampled, start=theta)
+        dist_b = frozen(chosen, theta_b)
+        distances.append(_ks(again, again_censored, tick, dist_b))
+        params = natural(chosen, theta_b)
+        params["median"], params["p90"] = float(dist_b.median()), float(dist_b.ppf(0.9))
+        draws.append(params)
+    p_value = (1 + sum(d >= distance for d in distances)) / (len(distances) + 1) if distances else math.nan
+    params = natural(chosen, theta)
+    estimates = {**params, "median": float(dist.median()), "p90": float(dist.ppf(0.9))}
+    intervals = {}
+    if draws:
+        for key, estimate in estimates.items():
+            # The basic (reflected) bootstrap interval on the log scale: the percentile interval would shift
+            # the way the estimator is biased (a small sample's shape or sigma), doubling the bias.
+            logs = np.log([d[key] for d in draws])
+            low, high = np.percentile(logs, [2.5, 97.5]).tolist()
+            intervals[key] = (math.exp(2 * math.log(estimate) - high), math.exp(2 * math.log(estimate) - low))
+    reason = "lowest AIC" if family == "auto" else "asked for"
+    fit = Fit(sample, chosen, reason, params=params, intervals=intervals, candidates=tuple(candidates),
+              ks=distance, p_value=p_value, warnings=tuple(warnings), bootstrap=len(distances))
+    if family == "auto" and p_value < REJECT:
+        found, warning = empirical_values(values, censored, tick)
+        reason = (f"the best family, {chosen}, fits poorly (KS p = {p_value:.3f} < {REJECT}): "
+                  "the durations themselves")
+        return replace(fit, family="empirical", reason=reason, values=tuple(found.tolist()),
+                       warnings=(*fit.warnings, *([warning] if warning else ())))
+    return fit
+
+
+def _tick_text(tick: float) -> str:
+    return "a second" if tick < 1 else "a minute"
+
+
+def quantile_interval(values: np.ndarray, q: float, level: float = 0.95) -> tuple[float, float]:
+    """A distribution-free interval of the q-quantile of the population `values` were drawn from: the order
+    statistics that the binomial distribution of the count below the quantile puts it between."""
+    values = np.sort(np.asarray(values, dtype=float))
+    n = len(values)
+    low = int(stats.binom.ppf((1 - level) / 2, n, q))
+    high = int(stats.binom.ppf(1 - (1 - level) / 2, n, q)) + 1
+    return float(values[max(low - 1, 0)]), float(values[min(high - 1, n - 1)])
+
+
+# ── Arrivals ──────────────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class RateFit:
+    """Onsets of one failure mode over an observation window, as a Poisson process: the rate's maximum
+    likelihood estimate (count ÷ window), its exact 95% interval (Garwood), and a check that the gaps
+    between onsets look exponential (Kolmogorov–Smirnov with the mean estimated; Monte Carlo p-value)."""
+
+    count: int
+    window: float  # minutes
+    gaps_p_value: float = math.nan
+    gaps: int = 0
+
+    @property
+    def rate(self) -> float:
+        """Onsets per minute."""
+        return self.count / self.window
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """95% interval of the rate (per minute)."""
+        low = stats.chi2.ppf(0.025, 2 * self.count) / 2 if self.count else 0.0
+        high = stats.chi2.ppf(0.975, 2 * self.count + 2) / 2
+        return low / self.window, high / self.window
+
+
+def fit_rate(onsets: np.ndarray, count: int, window: float, *, rng: np.random.Generator | None = None,
+             samples: int = 999) -> RateFit:
+    """`count` onsets in `window` minutes; `onsets` (minutes, any origin) are used to check the gaps."""
+    onsets = np.sort(np.asarray(onsets, dtype=float))
+    gaps = np.diff(onsets)
+    gaps = gaps[gaps > 0]
+    p_value = math.nan
+    if len(gaps) >= MIN_FIT:
+        rng = np.random.default_rng(0) if rng is None else rng
+        result = stats.goodness_of_fit(stats.expon, gaps, known_params={"loc": 0.0}, statistic="ks",
+                                       n_mc_samples=samples, random_state=rng)
+        p_value = float(result.pvalue)
+    return RateFit(count, window, p_value, len(gaps))

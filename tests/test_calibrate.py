@@ -1,0 +1,201 @@
+"""Calibration end to end: a history simulated by drillsim from a known scenario gives that scenario back, the
+calibrated scenario reproduces the history's medians and p90s, the YAML is valid and says how good each fit is,
+and histories with fewer times (an analytics export, no modes) map onto the scenario as documented.
+
+Round trips go through the engine, whose random streams are being replaced: they check the fitted quantiles
+against the truth with twice the bootstrap interval's half-width (about four standard errors), and the simulated
+quantiles against distribution-free 99.9% intervals of the history's, never one stream's exact numbers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simulator import simulate
+from simulator.cli import app
+from simulator.history.calibrate import calibrate, duration_text, fitted_fields, parameters_of, scenario_yaml
+from simulator.history.export import table_history
+from simulator.history.fit import quantile_interval
+from simulator.history.format import read_history, write_history
+from simulator.history.phases import ACKNOWLEDGEMENT, DETECTION, MITIGATION, RESTORATION, sample
+from simulator.scenario import parse_scenario
+from simulator.scenario.variants import load_source
+from simulator.units import parse_duration
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "examples" / "history-source.yaml"
+FIXTURES = Path(__file__).parent / "fixtures" / "history"
+PARIS = ZoneInfo("Europe/Paris")
+runner = CliRunner()
+
+
+def simulated_history(tmp_path: Path, horizon: str) -> tuple[object, Path]:
+    scenario = load_source(SOURCE).variants(sets=[f"horizon={horizon}"], set_name="long")["long"]
+    results = simulate(scenario, replications=1, seed=2026, keep_events=False)
+    path = write_history(tmp_path / "history.csv", table_history(results.incidents, 0,
+                                                                 scenario.start.replace(tzinfo=PARIS)))
+    return scenario, path
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory):
+    """Two simulated years of the example source, calibrated."""
+    scenario, path = simulated_history(tmp_path_factory.mktemp("history"), "730d")
+    history = read_history(path)
+    calibration = calibrate(history, bootstrap=100, seed=1)
+    return scenario, history, calibration
+
+
+def test_calibration_recovers_the_generating_quantiles(round_trip):
+    scenario, _, calibration = round_trip
+    truth = fitted_fields(scenario)
+    fits = {(scope, key): found for scope, key, found in calibration.fits()}
+    assert set(fits) == set(truth)
+    for key, found in fits.items():
+        assert found.fitted, (key, found.reason)
+        for quantile, name in ((0.5, "median"), (0.9, "p90")):
+            low, high = found.intervals[name]
+            estimate, true = found.quantile(quantile), truth[key].quantile(quantile)  # the engine's inverse CDF
+            tolerance = (high - low)  # twice the half-width: about four standard errors
+            assert abs(estimate - true) <= tolerance, (key, name, estimate, true, low, high)
+
+
+def test_calibration_recovers_the_generating_parameters_of_the_same_family(round_trip):
+    scenario, _, calibration = round_trip
+    truth = fitted_fields(scenario)
+    checked = 0
+    for scope, key, found in calibration.fits():
+        dist = truth[(scope, key)]
+        if found.family != dist.kind:
+            continue  # families close to each other (gamma and Weibull) may swap on a finite sample
+        for name, true in parameters_of(dist).items():
+            low, high = found.intervals[name]
+            assert abs(found.params[name] - true) <= high - low, (scope, key, name, found.params[name], true)
+            checked += 1
+    assert checked >= 6
+
+
+def test_calibration_recovers_the_rates(round_trip):
+    scenario, _, calibration = round_trip
+    for mode in calibration.modes:
+        true = next(m for m in scenario.failure_modes if m.name == mode.name).rate
+        low, high = mode.rate.interval
+        assert abs(mode.rate.rate - true) <= high - low, (mode.name, mode.rate.rate, true)
+
+
+def test_the_calibrated_scenario_reproduces_the_history_medians_and_p90s(round_trip):
+    _, history, calibration = round_trip
+    calibrated = parse_scenario(scenario_yaml(calibration))
+    results = simulate(calibrated, replications=30, seed=5, keep_events=False)
+    table = results.incidents
+    phases = {DETECTION: ("onset", "detected"), ACKNOWLEDGEMENT: ("detected", "acknowledged"),
+              MITIGATION: ("acknowledged", "mitigated"), RESTORATION: ("onset", "mitigated")}
+    for mode in calibration.modes:
+        chosen = table.mode == mode.name
+        for phase, (start, end) in phases.items():
+            observed = sample(history, phase, mode.incidents).observed
+            simulated = (getattr(table, end) - getattr(table, start))[chosen]
+            simulated = simulated[~np.isnan(simulated)]
+            for q in (0.5, 0.9):
+                low, high = quantile_interval(observed, q, level=0.999)
+                assert low <= np.quantile(simulated, q) <= high, (mode.name, phase.key, q)
+
+
+def test_the_scenario_is_valid_and_its_comments_give_quality_and_sample_size(round_trip, tmp_path):
+    _, _, calibration = round_trip
+    text = scenario_yaml(calibration, name="Our checkout")
+    path = tmp_path / "ours.yaml"
+    path.write_text(text)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    for _, _, found in calibration.fits():
+        assert f"{found.sample.count} incidents, {found.sample.open} still open" in text
+        assert f"p = {found.p_value:.2f}" in text
+    assert text.count("Kolmogorov–Smirnov distance") == len(calibration.fits())
+    scenario = parse_scenario(text)
+    assert scenario.name == "Our checkout"
+    assert {m.name for m in scenario.failure_modes} == {"bad-deploy", "config-push", "payment-provider"}
+
+
+@pytest.mark.parametrize("minutes", [0.0, 0.05, 1.5, 4.25, 61.0, 1441.5, 20000.0])
+def test_durations_are_written_precisely_enough_to_read_back(minutes):
+    assert parse_duration(duration_text(minutes)) == pytest.approx(minutes, rel=0.002, abs=1 / 120)
+
+
+def test_an_analytics_export_folds_the_missing_times_into_the_next_phase():
+    history = read_history(FIXTURES / "analytics.csv", preset="analytics")
+    calibration = calibrate(history, bootstrap=20)
+    assert calibration.phases["detection"] is None and calibration.phases["declaration"] is None
+    assert (calibration.phases["acknowledgement"].start, calibration.phases["acknowledgement"].end) == \
+        ("detected_at", "acknowledged_at")
+    assert (calibration.phases["mitigation"].start, calibration.phases["mitigation"].end) == \
+        ("acknowledged_at", "resolved_at")
+    assert calibration.phases["confirmation"] is None
+    scenario = parse_scenario(scenario_yaml(calibration))
+    (mode,) = scenario.failure_modes
+    assert mode.name == "incident"
+    (_, channel), = mode.detection.channels()
+    assert channel.delay.mean == 0 and scenario.policy.declare_after.mean == 0
+    assert scenario.policy.confirm.mean == 0
+    assert scenario.team.acknowledge.kind == "empirical"  # 3 incidents: too few to fit a family
+    assert sorted(scenario.team.acknowledge.values) == pytest.approx([45.5 / 60, 2.0, 15.0], abs=1 / 120)
+    assert any("no onset times" in note for note in calibration.notes)
+
+
+def test_without_modes_incidents_are_grouped_by_severity():
+    history = read_history(FIXTURES / "lifecycle.csv", preset="lifecycle")
+    calibration = calibrate(history, bootstrap=20)
+    assert calibration.grouped_by == "severity"
+    assert [m.name for m in calibration.modes] == ["SEV1", "SEV3"]
+    scenario = parse_scenario(scenario_yaml(calibration))
+    assert [(m.name, m.severity) for m in scenario.failure_modes] == [("SEV1", "SEV1"), ("SEV3", "SEV3")]
+
+
+def test_open_incidents_are_censored_in_the_fits(tmp_path):
+    _, path = simulated_history(tmp_path, "120d")
+    rows = list(read_history(path).incidents)
+    # The last three are still open after their acknowledgement at the export.
+    reopened = rows[:-3] + [replace(r, mitigated_at=None, resolved_at=None) for r in rows[-3:]]
+    history = read_history(write_history(tmp_path / "open.csv", reopened), as_of=datetime(2026, 5, 5, tzinfo=PARIS))
+    calibration = calibrate(history, bootstrap=20)
+    fits = [m.mitigation for m in calibration.modes]
+    assert sum(f.sample.open for f in fits) == 3
+    text = scenario_yaml(calibration)
+    for found in fits:
+        assert f"{found.sample.count} incidents, {found.sample.open} still open" in text
+
+
+def test_the_command_writes_the_scenario_fits_and_figures(tmp_path):
+    _, path = simulated_history(tmp_path, "91d")
+    out = tmp_path / "ours.yaml"
+    result = runner.invoke(app, ["calibrate", str(path), "--out", str(out), "--bootstrap", "30"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "ours-fits"
+    assert out.is_file() and (folder / "calibration.json").is_file()
+    assert (folder / "fit-team-acknowledgement.png").is_file()
+    assert (folder / "fit-bad-deploy-detection.png").is_file()
+    assert "time to acknowledge" in result.stdout
+    printed = runner.invoke(app, ["calibrate", str(path), "--bootstrap", "30", "--quiet"])
+    assert printed.exit_code == 0
+    assert parse_scenario(printed.stdout).name.startswith("Calibrated from")
+
+
+def test_the_command_lists_every_bad_row_and_exits_2():
+    result = runner.invoke(app, ["calibrate", str(FIXTURES / "several_bad.csv")])
+    assert result.exit_code == 2
+    assert "several_bad.csv:3: severity:" in result.output
+    assert "several_bad.csv:4: acknowledged_at:" in result.output
+    assert "4 problems found." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_skip_bad_says_how_many_rows_it_left_out():
+    result = runner.invoke(app, ["calibrate", str(FIXTURES / "several_bad.csv"), "--skip-bad", "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    assert "Skipped 3 bad rows of 5 (lines 3, 4, 6)." in result.output
