@@ -215,6 +215,14 @@ OPTIONS = {
     "--variant": ["nope", "", "[bold]"], "--name": ["x", "", "[bold]y[/bold]", "<b>"],
     "--fail-if-worse": ["mttr", "mttr.median", "mttr.p99", "nope"], "--resamples": [*NUMBERS, "100", "200"],
     "--baseline": ["baseline", "nope"], "--by": ["mode", "severity", "nope", ""],
+    "--figures": ["{tmp}/figures", "{tmp}/file", "/proc/x"], "--preset": ["analytics", "lifecycle", "nope", ""],
+    "--timezone": ["UTC", "Europe/Paris", "Nope/No", "", "../../etc/passwd"],
+    "--since": ["2026-01-01T00:00:00Z", "x", "2026-02-30", ""], "--until": ["2027-01-01T00:00:00Z", "0000-00-00"],
+    "--family": ["auto", "gamma", "nope"], "--bootstrap": ["20", "19", "99999999999", "x"],
+    "--map": ["opened=detected_at", "=", "x=y", "a=started_at"],
+    "--scenario": ["{drill_scenario}", "{tmp}/missing.yaml", "{tmp}"], "--mode": ["bad-deploy", "nope", ""],
+    "--fail-above": ["50", "101", "-1", "x"], "--inject": ["bad-deploy", "nope", ""],
+    "--at": ["2026-01-05T09:00:00Z", "x", "9999-12-31T23:59:59Z"], "--severity": ["SEV1", "SEV9", ""],
     "--incident": ["0:1", "1:2", "x", "0:999", "-1:1", "99999999999:1"], "--replication": NUMBERS,
 }
 COMMANDS = {
@@ -227,19 +235,27 @@ COMMANDS = {
     "detectability": ["-n", "--seed", "-N", "--trials", "--improvement", "--false-improvement", "--set",
                       "--variant", "--metric", "--out"],
     "report": ["--incident", "--replication"],
+    "calibrate": ["--out", "--figures", "--preset", "--timezone", "--since", "--until", "--family", "--bootstrap",
+                  "--seed", "--name", "--map"],
+    "score": ["--scenario", "--mode", "--fail-above", "--timezone", "--out", "-n", "--seed", "--preset"],
+    "gameday plan": ["--inject", "--at", "--timezone", "--severity", "--out", "-n", "--seed"],
 }
-SMALL = {"-n": "2", "--trials": "100", "--resamples": "100"}
+SMALL = {"-n": "2", "--trials": "100", "--resamples": "100", "--bootstrap": "20"}
 """Added where the command line does not give them, so that a valid command line runs in a moment."""
 
 
 @st.composite
 def command_lines(draw) -> list[str]:
     command = draw(st.sampled_from(sorted(COMMANDS)))
-    args = [command]
+    args = command.split()
     if command in ("run", "compare", "sweep", "detectability", "validate"):
         args.append(draw(st.sampled_from(["", "{scenario}", "{tmp}/missing.yaml", "{tmp}", "/dev/null"])))
     if command == "report":
         args.append(draw(st.sampled_from(["{results}", "{tmp}", "{tmp}/nowhere", "/proc"])))
+    if command in ("calibrate", "score"):
+        args.append(draw(st.sampled_from(["{history}", "{journal}", "{tmp}/missing.csv", "{tmp}", "/dev/null"])))
+    if command == "gameday plan":
+        args.append(draw(st.sampled_from(["{drill_scenario}", "", "{tmp}/missing.yaml"])))
     for _ in range(draw(st.integers(0, 4))):
         option = draw(st.sampled_from(COMMANDS[command] or ["--help"]))
         args.append(option)
@@ -268,8 +284,11 @@ def test_odd_command_lines_end_in_a_clear_exit(tmp_path_factory, results_folder,
     scenario = ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml"
     results = tmp / "results"
     shutil.copytree(results_folder, results)
-    args = [a.replace("{tmp}", str(tmp)).replace("{scenario}", str(scenario)).replace("{results}", str(results))
-            for a in args]
+    history = ROOT / "tests" / "fixtures" / "history"
+    places = {"{tmp}": tmp, "{scenario}": scenario, "{results}": results, "{history}": history / "valid.csv",
+              "{journal}": history / "journal.json", "{drill_scenario}": history / "drill-scenario.yaml"}
+    for key, value in places.items():
+        args = [a.replace(key, str(value)) for a in args]
     started = time.monotonic()
     result = runner.invoke(app, args)
     outcome = exit_of(result)
@@ -356,6 +375,56 @@ def test_a_damaged_results_folder_is_refused_or_reported(tmp_path_factory, two_r
     record("results folder", outcome, repr(result.exception) if outcome == "traceback" else "")
     assert outcome in ("0", "2"), f"{damage}: {result.output}\n{result.exception!r}"
     assert time.monotonic() - started < SECONDS
+
+
+# ── Incident histories ─────────────────────────────────────────────────────────────────────────────────────
+
+HISTORIES = sorted([*ROOT.glob("tests/fixtures/history/*.csv"), *ROOT.glob("tests/fixtures/history/*.jsonl")])
+CELLS = ["", "nan", "inf", "-1", "0", "1e309", "99999999999999999999", "2026-02-30T00:00:00Z", "9999-12-31T23:59Z",
+         "0001-01-01T00:00:00Z", "2026-03-29T02:30:00", "x" * 5000, "=cmd|' /C calc'!A0", "\x00", "SEV9", "<b>",
+         '"', "'", ",", "\n", "💥", "2026-01-01T00:00:00+25:00", "P1D", "1h"]
+
+
+@st.composite
+def histories(draw) -> bytes:
+    """A history fixture with one to three cells, bytes or lines changed."""
+    text = draw(st.sampled_from(HISTORIES)).read_bytes()
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["cell", "cell", "insert", "truncate", "duplicate"]))
+        at = draw(st.integers(0, max(0, len(text))))
+        lines = text.splitlines(keepends=True)
+        if kind == "cell" and lines:
+            index = draw(st.integers(0, len(lines) - 1))
+            cells = lines[index].rstrip(b"\n").split(b",")
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(st.sampled_from(CELLS)).encode("utf-8")
+            lines[index] = b",".join(cells) + b"\n"
+            text = b"".join(lines)
+        elif kind == "insert":
+            text = text[:at] + draw(st.sampled_from(TOKENS)) + text[at:]
+        elif kind == "truncate":
+            text = text[:at]
+        elif lines:
+            index = draw(st.integers(0, len(lines) - 1))
+            lines.insert(index, lines[index])
+            text = b"".join(lines)
+    return text
+
+
+@settings(FUZZ, max_examples=EXAMPLES // 4 if CAMPAIGN else 15)
+@given(text=histories(), options=st.lists(st.sampled_from([
+    ["--preset", "analytics"], ["--preset", "lifecycle"], ["--timezone", "Europe/Paris"], ["--timezone", "Nope/No"],
+    ["--skip-bad"], ["--since", "2026-01-01T00:00:00Z"], ["--until", "2020-01-01T00:00:00Z"], ["--until", "x"],
+    ["--family", "gamma"], ["--map", "opened=detected_at"], ["--map", "=x"]]), max_size=3),
+    suffix=st.sampled_from([".csv", ".jsonl"]))
+def test_a_mutated_incident_history_is_refused_or_calibrated(tmp_path_factory, text, options, suffix):
+    path = tmp_path_factory.mktemp("history") / f"history{suffix}"
+    path.write_bytes(text)
+    started = time.monotonic()
+    result = runner.invoke(app, ["calibrate", str(path), "--bootstrap", "20", *(o for pair in options for o in pair)])
+    outcome = exit_of(result)
+    record("history", outcome, repr(result.exception) if outcome == "traceback" else "")
+    assert outcome in ("0", "2"), f"{options}: {result.output}\n{result.exception!r}"
+    assert time.monotonic() - started < SECONDS * 2
 
 
 def test_the_seeds_run_as_they_are():
