@@ -96,6 +96,21 @@ def paths(data, prefix=()):
             yield from paths(value, (*prefix, index))
 
 
+def change_one(draw, data, values: list) -> bool:
+    """Delete one node of plain data, or give it one of `values`; False when there is no node to change."""
+    chosen = draw(st.sampled_from(list(paths(data))[1:] or [()]))
+    if not chosen:
+        return False
+    parent = data
+    for part in chosen[:-1]:
+        parent = parent[part]
+    if draw(st.booleans()) and isinstance(parent, dict):
+        del parent[chosen[-1]]
+    else:
+        parent[chosen[-1]] = draw(st.sampled_from(values))
+    return True
+
+
 def structured(draw, text: bytes) -> bytes:
     """Parse, change one node (delete it or give it another value or type), write back."""
     try:
@@ -104,19 +119,10 @@ def structured(draw, text: bytes) -> bytes:
         return text
     if not isinstance(doc.data, dict) or doc.problems:
         return text
-    data = doc.data
-    chosen = draw(st.sampled_from(list(paths(data))[1:] or [()]))
-    if not chosen:
+    if not change_one(draw, doc.data, VALUES):
         return text
-    parent = data
-    for part in chosen[:-1]:
-        parent = parent[part]
-    if draw(st.booleans()) and isinstance(parent, dict):
-        del parent[chosen[-1]]
-    else:
-        parent[chosen[-1]] = draw(st.sampled_from(VALUES))
     try:
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=200).encode("utf-8")
+        return yaml.safe_dump(doc.data, allow_unicode=True, sort_keys=False, width=200).encode("utf-8")
     except (yaml.YAMLError, ValueError, RecursionError):
         return text
 
@@ -307,16 +313,7 @@ def damage_json(draw, text: str) -> str:
         data = json.loads(text)
     except ValueError:
         return text
-    chosen = draw(st.sampled_from(list(paths(data))[1:] or [()]))
-    if not chosen:
-        return text
-    parent = data
-    for part in chosen[:-1]:
-        parent = parent[part]
-    if draw(st.booleans()) and isinstance(parent, dict):
-        del parent[chosen[-1]]
-    else:
-        parent[chosen[-1]] = draw(st.sampled_from([v for v in VALUES if not isinstance(v, float) or v == v]))
+    change_one(draw, data, [v for v in VALUES if not isinstance(v, float) or v == v])
     return json.dumps(data)
 
 
