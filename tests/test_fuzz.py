@@ -335,7 +335,7 @@ def two_runs(tmp_path_factory):
     return base
 
 
-@settings(FUZZ, max_examples=EXAMPLES // 2 if CAMPAIGN else 25)
+@settings(FUZZ, max_examples=EXAMPLES // 2 if CAMPAIGN else 12)
 @given(damage=damages())
 def test_a_damaged_results_folder_is_refused_or_reported(tmp_path_factory, two_runs, damage):
     folder = tmp_path_factory.mktemp("damaged") / "results"
