@@ -225,15 +225,42 @@ def write_csv(path: str | Path, header: Iterable[str] | None, rows: Iterable[Ite
 
 class FolderLock:
     """An exclusive lock on writing into a folder: `.NAME.lock` beside it, held with flock while a command
-    writes. Refused at once (DrillsimError) when another process holds it."""
+    writes (where there is no flock, the file's existence is the lock, and the file of a process no longer
+    alive is taken over). Refused at once (DrillsimError) when another process holds it."""
 
     def __init__(self, target: Path):
         self.target = Path(target)
         self.path = self.target.with_name(f".{self.target.name}.lock")
         self.fd: int | None = None
 
+    def _refuse(self, holder: str) -> DrillsimError:
+        who = f" (process {holder})" if holder.isdigit() else ""
+        return DrillsimError(f"another drillsim command is writing into {self.target}{who}; wait for it to finish "
+                             "or choose another folder")
+
+    def _without_flock(self) -> FolderLock:
+        for _ in range(10):
+            try:
+                with _os_errors(self.target):
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                with contextlib.suppress(OSError):
+                    holder = self.path.read_text(encoding="ascii", errors="replace").strip()
+                    if not (holder.isdigit() and _alive(int(holder))):
+                        self.path.unlink()  # left by a process that died
+                        continue
+                    raise self._refuse(holder) from None
+                continue
+            os.write(fd, str(os.getpid()).encode("ascii"))
+            self.fd = fd
+            return self
+        raise DrillsimError(f"cannot lock {self.target} for writing; try again")
+
     def __enter__(self) -> FolderLock:
-        import fcntl
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            return self._without_flock()
 
         for _ in range(10):
             with _os_errors(self.target):
@@ -243,9 +270,7 @@ class FolderLock:
             except BlockingIOError:
                 holder = os.read(fd, 64).decode("ascii", "replace").strip()
                 os.close(fd)
-                who = f" (process {holder})" if holder.isdigit() else ""
-                raise DrillsimError(f"another drillsim command is writing into {self.target}{who}; wait for it to "
-                                    "finish or choose another folder") from None
+                raise self._refuse(holder) from None
             try:
                 same = os.fstat(fd).st_ino == os.stat(self.path).st_ino  # not unlinked by the last holder meanwhile
             except FileNotFoundError:

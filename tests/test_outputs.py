@@ -351,3 +351,14 @@ def test_a_read_only_place_is_refused_before_the_run(tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--out", str(target)])
     assert result.exit_code == 2
     assert f"cannot write {target}" in result.output and "Permission denied" in result.output
+
+
+def test_without_flock_the_lock_file_itself_is_the_lock(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # as on a system without flock
+    target = tmp_path / "out"
+    with FolderLock(target), pytest.raises(DrillsimError, match=f"process {os.getpid()}"), FolderLock(target):
+        pass
+    (tmp_path / ".out.lock").write_text(str(dead_pid()))  # left by a killed run
+    with results_folder(target) as staging:
+        (staging / "a.txt").write_text("x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
