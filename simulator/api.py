@@ -36,6 +36,7 @@ from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
 from simulator.detectability import TRIALS, Detectability
 from simulator.errors import DrillsimError
+from simulator.limits import MAX_FIT_BOOTSTRAP
 from simulator.metrics import summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, check_folder, results_folder, write_run, write_text
 from simulator.runner import Results, simulate
@@ -233,6 +234,8 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     from simulator.history.timestamps import time_zone
     from simulator.outputs import atomic_open
 
+    if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
+        raise DrillsimError(f"bootstrap samples must be between 1 and {MAX_FIT_BOOTSTRAP:,} (got {bootstrap:,})")
     zone = time_zone(timezone) if timezone else None
     window = [_moment(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
     read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,

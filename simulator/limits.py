@@ -35,3 +35,5 @@ MAX_RESAMPLES = 100_000
 """Bootstrap resamples of `compare` and `sweep`."""
 MAX_WORKERS = 1_024
 """Worker processes (a local Dask cluster starts as many)."""
+MAX_FIT_BOOTSTRAP = 10_000
+"""Parametric bootstrap samples of `calibrate`: each refits a distribution, some milliseconds."""

@@ -226,11 +226,14 @@ def test_a_scheduler_that_never_answers_is_given_up_on_in_time(monkeypatch):
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    (["compare", "--set", "team.responders=3", "--resamples", "99999999999"], "less than or equal to 100000"),
-    (["run", "-w", "100000"], "less than or equal to 1024"),
-    (["run", "--executor", "dask", "-w", "1000"], "worker processes on a machine with"),
+    (["compare", "--set", "team.responders=3", "--resamples", "99999999999", "-n", "2"],
+     "less than or equal to 100000"),
+    (["run", "-w", "100000", "-n", "2"], "less than or equal to 1024"),
+    (["run", "--executor", "dask", "-w", "1000", "-n", "2"], "worker processes on a machine with"),
+    (["calibrate", str(Path(__file__).parent / "fixtures" / "history" / "valid.csv"), "--bootstrap", "99999999999"],
+     "less than or equal to 10000"),
 ])  # fmt: skip
 def test_options_that_would_take_the_memory_are_refused(options, message):
-    result = runner.invoke(app, [*options, "-n", "2", "--quiet"])
+    result = runner.invoke(app, options)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert message in " ".join(result.output.replace("│", " ").split())
