@@ -14,6 +14,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -57,8 +58,29 @@ def record(kind: str, outcome: str, detail: str = "") -> None:
             handle.write(json.dumps({"kind": kind, "outcome": outcome, "detail": detail[:300]}) + "\n")
 
 
+class Hang(Exception):
+    """An input that took more than twice SECONDS: a hang, as far as the fuzzer is concerned."""
+
+
+def _hang(signum, frame):
+    raise Hang(f"more than {2 * SECONDS} s")
+
+
+def invoke(args: list[str]):
+    """The command line run in this process, stopped (Hang) after twice SECONDS."""
+    previous = signal.signal(signal.SIGALRM, _hang)
+    signal.alarm(2 * SECONDS)
+    try:
+        return runner.invoke(app, args)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def exit_of(result) -> str:
-    """The exit status of a CliRunner result, or 'traceback' when the command raised."""
+    """The exit status of a CliRunner result: 'hang' when it was stopped, 'traceback' when it raised."""
+    if isinstance(result.exception, Hang):
+        return "hang"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         return "traceback"
     return str(result.exit_code)
@@ -170,10 +192,10 @@ def test_a_mutated_scenario_is_refused_or_run_never_a_traceback(tmp_path_factory
     path = tmp_path_factory.mktemp("mutant") / "scenario.yaml"
     path.write_bytes(text)
     started = time.monotonic()
-    result = runner.invoke(app, ["validate", str(path)])
+    result = invoke(["validate", str(path)])
     outcome = exit_of(result)
     if outcome == "0" and runnable(path):
-        result = runner.invoke(app, ["run", str(path), "-n", "2", "--quiet", "--workers", "1"])
+        result = invoke(["run", str(path), "-n", "2", "--quiet", "--workers", "1"])
         outcome = exit_of(result)
     record("scenario", outcome, repr(result.exception) if outcome == "traceback" else "")
     assert outcome in ("0", "2"), f"{outcome}: {result.output}\n{result.exception!r}"
@@ -296,7 +318,7 @@ def test_odd_command_lines_end_in_a_clear_exit(tmp_path_factory, results_folder,
     for key, value in places.items():
         args = [a.replace(key, str(value)) for a in args]
     started = time.monotonic()
-    result = runner.invoke(app, args)
+    result = invoke(args)
     outcome = exit_of(result)
     record("command line", outcome, f"{args} {result.exception!r}" if outcome == "traceback" else "")
     assert outcome in ("0", "1", "2"), f"{args}: {result.output}\n{result.exception!r}"
@@ -367,7 +389,7 @@ def test_a_damaged_results_folder_is_refused_or_reported(tmp_path_factory, two_r
                     [b"{}\n", b"[]\n", b'{"time": NaN}\n', b"\n", b"x,y\n", b'{"run_id": "x"}\n']))
                 path.write_bytes(b"".join(lines))
     started = time.monotonic()
-    result = runner.invoke(app, ["report", str(folder), "--quiet"])
+    result = invoke(["report", str(folder), "--quiet"])
     outcome = exit_of(result)
     record("results folder", outcome, repr(result.exception) if outcome == "traceback" else "")
     assert outcome in ("0", "2"), f"{damage}: {result.output}\n{result.exception!r}"
@@ -417,7 +439,7 @@ def test_a_mutated_incident_history_is_refused_or_calibrated(tmp_path_factory, t
     path = tmp_path_factory.mktemp("history") / f"history{suffix}"
     path.write_bytes(text)
     started = time.monotonic()
-    result = runner.invoke(app, ["calibrate", str(path), "--bootstrap", "20", *(o for pair in options for o in pair)])
+    result = invoke(["calibrate", str(path), "--bootstrap", "20", *(o for pair in options for o in pair)])
     outcome = exit_of(result)
     record("history", outcome, repr(result.exception) if outcome == "traceback" else "")
     assert outcome in ("0", "2"), f"{options}: {result.output}\n{result.exception!r}"
