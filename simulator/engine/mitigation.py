@@ -15,37 +15,52 @@ from simulator.engine.incident import Incident
 from simulator.engine.work import CONFIRM, MITIGATION, Item
 
 
-def plan(drill: Drill, incident: Incident, start: float, tried: list[str]) -> list[Item]:
+def plan(drill: Drill, incident: Incident, start: float, tried: list[str], attempt: int = 0,
+         second: bool = False) -> list[Item]:
     """The mitigations to try from `start`: all of them until one that works (then the confirmation) for the
-    automatic policy; for a policy asked live, only the next one (it chooses again when that one fails)."""
+    automatic policy; for a policy asked live, only the next one (it chooses again when that one fails, and
+    chooses how to confirm once one works). `attempt` 1 reads the dice of a reopened incident's second try
+    (`second`: its second confirmation)."""
     items, t = [], start
     dice, rules = incident.dice, incident.rules
+    base = 4 * attempt
     while True:
         name = drill.next_mitigation(incident, tuple(tried))
         tried.append(name)
         rule = rules.mitigations[name]
-        duration = rule.duration(dice.u(rule.purpose, 1)) * slowdown(drill, incident, t)
-        works = name == "debug" or (rule.applies and dice.u(rule.purpose, 0) < rule.success)
+        duration = rule.duration(dice.u(rule.purpose, base + 1)) * slowdown(drill, incident, t)
+        works = name == "debug" or (rule.applies and dice.u(rule.purpose, base) < rule.success)
         reason = "" if works else "did not help" if rule.applies else does_not_apply(drill, name, incident)
-        items.append(Item(MITIGATION, duration, name, works, reason, stop=not works and not drill.automatic,
-                          detail=rule.detail))
+        items.append(Item(MITIGATION, duration, name, works, reason, stop=not drill.automatic, detail=rule.detail))
         t += duration
         if works:
-            items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE))))
+            if drill.practice is None:
+                items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE))))
+            elif drill.automatic:
+                items.append(drill.practice.confirm(drill, incident, second))
             return items
         if not drill.automatic:
             return items
 
 
+def confirmation(drill: Drill, incident: Incident) -> Item:
+    """The confirmation of restored service, asked once service is restored (a policy asked live)."""
+    if drill.practice is None:
+        return Item(CONFIRM, drill.rules.confirm(incident.dice.u(INCIDENT, CONFIRM_DIE)))
+    return drill.practice.confirm(drill, incident)
+
+
 def slowdown(drill: Drill, incident: Incident, t: float) -> float:
-    """How many times longer a mitigation starting at t takes: the hour of the Ops lead's day, and one person
-    holding both the Incident Commander and the Ops lead roles."""
+    """How many times longer a mitigation starting at t takes: the hour of the Ops lead's day, one person
+    holding both the Incident Commander and the Ops lead roles, and the practices (load, action items done)."""
     rules = drill.rules
     factor = 1.0
     if rules.slower_by_hour and incident.responder is not None:
         factor = rules.slowdown[rules.oncall.period(incident.responder, t)]
     if not incident.abstract_roles and incident.commander is None:
-        factor *= rules.roles.ic_and_ops_slowdown
+        factor *= rules.ic_and_ops_slowdown
+    if drill.practice is not None:
+        factor *= drill.practice.mitigation_factor(incident, t)
     return factor
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
-from simulator.engine import comms, detection, learning, mitigation, resolution, response, work
+from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
+from simulator.engine import practice as practice_steps
 from simulator.engine.drill import Drill, action_table
 from simulator.engine.incident import Incident, State
 from simulator.engine.rules import Rules
@@ -24,13 +25,21 @@ from simulator.policy import AutomaticPolicy, Policy
 from simulator.scenario.model import Scenario, severity_rank
 
 PolicyFactory = Callable[[Scenario], Policy]
+_UPDATES_SENT = frozenset({State.FAILING, State.DETECTED, State.RESOLVED, State.CLEANED_UP, State.CLOSED})
+"""States in which an incident has no stakeholder updates left to send at the horizon: not declared yet, or
+stood down (which sent them)."""
 Log = Any
 """Where the engine appends its events: anything with `append(record)`, a list by default."""
 
 
 def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
-    """The runbook, top to bottom."""
-    yield from detection.detect_and_declare(env, drill, incident)
+    """The runbook, top to bottom. `drill.practice` (simulator.engine.practice) changes some steps when the
+    scenario uses practices or the policy is asked live; otherwise it is None."""
+    practice = drill.practice
+    if practice is None:
+        yield from detection.detect_and_declare(env, drill, incident)
+    else:
+        alone = yield from practice_steps.detect(env, drill, incident)
     page, pending = response.page(drill, incident)
     if pending:
         answer = page.certain.answer_at
@@ -39,21 +48,30 @@ def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Gener
         yield from response.acknowledgement(env, drill, incident, page)
         answer, first = env._now, []
     incident.preemptible = True
+    if practice is not None and alone:  # the alerted engineer tries alone first, then declares
+        first = yield from practice_steps.work_alone(env, drill, incident, first, answer)
+        answer = env._now
     assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
     tried: list[str] = []
-    if drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
+    if practice is not None and (incident.restored is not None or not drill.rules.practice.dedicated_roles):
+        items = practice_steps.plan(drill, incident, answer, first, tried)
+    elif drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
         assemble.stop = True
         items = yield from work.run(env, drill, incident, [*first, assemble])
         response.assign_roles(drill, incident)
     else:
         items = [*first, assemble, *mitigation.plan(drill, incident, answer + assemble.remaining, tried)]
     while incident.state is not State.RESOLVED:
-        if not items:  # a policy asked live chooses the next mitigation when the last one has failed
-            items = mitigation.plan(drill, incident, env._now, tried)
+        if not items:  # a policy asked live chooses the next mitigation once one has failed, how to confirm once
+            # one has worked
+            items = (mitigation.plan(drill, incident, env._now, tried) if incident.restored is None
+                     else [mitigation.confirmation(drill, incident)])
         items = yield from work.run(env, drill, incident, items)
     resolution.stand_everyone_down(drill, incident)
-    cleaned = resolution.clean_up(drill, incident)
-    learning.learn(drill, incident, cleaned)
+    if practice is None:
+        learning.learn(drill, incident, resolution.clean_up(drill, incident))
+    else:
+        yield from practice_steps.after_resolution(env, drill, incident, tried)
 
 
 class Engine:
@@ -102,19 +120,26 @@ class Engine:
         if log is not self._log or isinstance(log, list):
             self._log, self._actions = log, action_table(log)
         drill = Drill(env, self.rules, policy, replication, log, self._actions)
-        incidents = self.incidents(ReplicationDice(seed, replication))
-        process = env.process
-        for incident in incidents:
-            incident.process = process(lifecycle(env, drill, incident))
+        if self.rules.practiced or not drill.automatic:
+            drill.practice = practice_steps.PracticeState(drill)
+            incidents = arrivals.start(env, drill, ReplicationDice(seed, replication), lifecycle)
+        else:
+            incidents = self.incidents(ReplicationDice(seed, replication))
+            process = env.process
+            for incident in incidents:
+                incident.process = process(lifecycle(env, drill, incident))
         horizon = self.rules.horizon
         env.run(until=horizon)
         for incident in incidents:
             if incident.state is State.CLOSED:
                 continue
+            restored = incident.restored
             if incident.chain is not None:
                 incident.chain.log_until(drill, incident, horizon, inclusive=False)
-            if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
-                comms.send_updates(drill, incident, horizon)
+                if restored is None:
+                    restored = incident.chain.restored_before(horizon)
+            if incident.state not in _UPDATES_SENT:  # from the declaration until service is restored, or now
+                comms.send_updates(drill, incident, horizon if restored is None else restored)
             detail = {"state": str(incident.state)}
             working = {drill.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
             if working:  # who was still working on it: their load runs to the horizon

@@ -1,0 +1,91 @@
+"""Load: how busy the service is, hour by hour and on dated peaks, and what that does to failures.
+
+The load level is 1 where nothing says otherwise. `weekly` rules set it by day and hour (the first rule that
+matches counts) and `peaks` multiply it on dated stretches (a sale, a launch). At level L every failure mode's
+rate is L^`failure_rate` times higher (a deployment-driven mode's deployment rate is left alone: its change
+failure rate is), and a mitigation that starts then takes L^`mitigation` times as long.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+
+from simulator.calendar import Weekly, parse_days, parse_hours
+from simulator.scenario.common import Frozen, Name
+
+Level = Annotated[float, Field(gt=0.0, le=1000.0, description="The load, 1 being the normal level.")]
+
+
+class LoadRule(Frozen):
+    """The load on these `days` and `hours` (local time)."""
+
+    days: str | tuple[str, ...] = "every day"
+    hours: str = "all day"
+    level: Level
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value):
+        parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        parse_hours(value)
+        return value
+
+    @property
+    def weekly(self) -> Weekly:
+        start, end = parse_hours(self.hours)
+        return Weekly(parse_days(self.days), start, end)
+
+
+class Peak(Frozen):
+    """A dated stretch of high load, such as a sale: the weekly level times `level`."""
+
+    name: Name
+    start: datetime
+    end: datetime
+    level: Level
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _when(cls, value):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end <= self.start:
+            raise ValueError("a peak ends after it starts")
+        return self
+
+
+class Load(Frozen):
+    """The load profile and how strongly failures and mitigations respond to it."""
+
+    weekly: tuple[LoadRule, ...] = Field(
+        (), description="Levels by day and hour, e.g. [{days: Mon-Fri, hours: '09:00-18:00', level: 1.5}, "
+        "{days: Sat-Sun, level: 0.7}]; the first rule that matches counts, 1 elsewhere.")
+    peaks: tuple[Peak, ...] = Field((), description="Dated peaks, e.g. [{name: Black Friday, start: 2026-11-27, "
+                                    "end: 2026-11-30, level: 4}].")
+    failure_rate: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
+        1.0, description="Failure rates are level^failure_rate times higher (1: in proportion to the load).")
+    mitigation: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
+        0.5, description="Mitigations take level^mitigation times as long.")
+
+    @property
+    def peak_level(self) -> float:
+        """An upper bound of the level at any time."""
+        weekly = max([1.0, *(rule.level for rule in self.weekly)])
+        for peak in self.peaks:
+            weekly *= max(1.0, peak.level)
+        return weekly
+
+
+__all__ = ["Load", "LoadRule", "Peak"]
