@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,14 +32,16 @@ from simulator.compare import RESAMPLES, Comparison
 from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
 from simulator.errors import DrillsimError
-from simulator.metrics import summarize
+from simulator.metrics import organic, summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
+from simulator.practice_summary import practice_sections
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
 from simulator.sweep import Sweep
 from simulator.sweep import sweep as _sweep
 from simulator.sweep import write_sweep as _write_sweep
+from simulator.trend import without_learning
 
 ScenarioLike = str | Path | Scenario | None
 
@@ -62,14 +64,21 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
         events_to: str | Path | None = None, keep_events: bool = False, progress=None, workers: int | None = None,
         executor: str = "local", scheduler: str | None = None) -> Results:
     """`drillsim run`: play a scenario (default: the bundled one) its replications (or `replications`) times.
-    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made."""
-    return simulate(scenario_of(scenario), replications=replications, seed=seed, keep_events=keep_events,
-                    events_to=events_to, progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made. A scenario
+    with a learning loop is also played without action items, for the trend with and without it."""
+    found = scenario_of(scenario)
+    results = simulate(found, replications=replications, seed=seed, keep_events=keep_events, events_to=events_to,
+                       progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+    if found.practices.learning.active:  # what the loop is worth: the same runs without action items
+        without = simulate(without_learning(found), replications=results.replications, seed=results.seed,
+                           keep_events=False, workers=workers, executor=executor, scheduler=scheduler)
+        results = replace(results, without_learning=without.incidents)
+    return results
 
 
 def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
     """`drillsim run --by KEY`: MTTD, MTTA and MTTR per failure mode, severity, channel or mitigation."""
-    return _breakdowns(results.incidents, results.replications, by)
+    return _breakdowns(organic(results.incidents), results.replications, by)
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
@@ -88,6 +97,7 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     document = summary_document(results.scenario, results.seed, results.replications, results.incidents, stats,
                                 results.load)
     document["breakdowns"] = breakdowns_document(breakdowns(results))
+    document.update(practice_sections(results))
     summary = write_summary(folder, document)
     return [summary, incidents] + ([events] if events is not None else [])
 

@@ -111,7 +111,8 @@ def ring_address(page: int, repeat: int, level: int, slot: int) -> tuple[Purpose
 
 
 def mitigation(name: str) -> Purpose:
-    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 and 3 kept."""
+    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 and 3 kept; 4 and 5 the same
+    for the second try of an incident that reopened (simulator.engine.practice)."""
     number = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=7).digest(), "big") + 64
     return Purpose(f"mitigation {name}", number, 4)
 

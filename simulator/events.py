@@ -43,7 +43,9 @@ ACTIONS = {
                 "the people working it are free again",
     "reopened": "service was not healthy after all: the incident reopens (detail: after, minutes since resolved)",
     "cleaned_up": "temporary fixes removed (detail: late_by, minutes, when the cleanup was put off)",
-    "cleanup_skipped": "the temporary fixes are left in place",
+    "cleanup_skipped": "the temporary fixes are left in place for good (at the time the cleanup was due)",
+    "cleanup_late": "the cleanup is put off: the temporary fixes stay in place until cleaned_up (at the time it "
+                    "was due)",
     # Phase 4: learning & improvement
     "postmortem_held": "a blameless postmortem was held (detail: severity, action_items when it wrote some)",
     "postmortem_skipped": "no postmortem for this severity",
@@ -56,7 +58,8 @@ ACTIONS = {
 PHASE_OF = {
     "deployed": "detection", "injected": "detection",
     "onset": "detection", "detected": "detection", "declared": "detection",
-    "resolved": "resolution", "cleaned_up": "resolution", "cleanup_skipped": "resolution", "reopened": "resolution",
+    "resolved": "resolution", "cleaned_up": "resolution", "cleanup_skipped": "resolution",
+    "cleanup_late": "resolution", "reopened": "resolution",
     "postmortem_held": "learning", "postmortem_skipped": "learning", "action_item_done": "learning",
     **dict.fromkeys(("paged", "page_delivered", "page_missed", "escalated", "acknowledged", "role_assigned",
                      "roles_assembled", "mitigation_started", "mitigation_failed", "mitigated", "status_update",

@@ -117,6 +117,11 @@ class IncidentTable:
         return cls(**{name: concat_coded([t._codes[name] for t in tables]) if name in TEXT
                       else np.concatenate([t._numbers[name] for t in tables]) for name in COLUMNS})
 
+    def where(self, rows: np.ndarray) -> IncidentTable:
+        """The rows where `rows` (a boolean mask) is true, in the same order."""
+        return IncidentTable(**{name: Coded(self._codes[name].codes[rows], self._codes[name].categories)
+                                if name in TEXT else self._numbers[name][rows] for name in COLUMNS})
+
     def rows(self) -> Iterable[dict]:
         cols = {name: getattr(self, name).tolist() for name in COLUMNS}
         for i in range(len(self)):
@@ -211,13 +216,11 @@ def _acknowledged(row: Row, time, actor, detail):
 
 
 def _mitigated(row: Row, time, actor, detail):
-    if not time < row.mitigated:  # the last restoration counts (a reopened incident is restored again)
-        row.mitigated, row.mitigation = time, detail["mitigation"]
+    row.mitigated, row.mitigation = time, detail["mitigation"]  # a reopened incident's second restoration comes last
 
 
 def _resolved(row: Row, time, actor, detail):
-    if not time < row.resolved:
-        row.resolved = time
+    row.resolved = time
 
 
 def _cleaned_up(row: Row, time, actor, detail):
@@ -320,7 +323,9 @@ class IncidentRows:
         """Per action this log (or the one it feeds) reads: f(time, replication, incident, phase, action, actor,
         detail), which does what `append` does with that event."""
         also = self._also.sinks() if self._also is not None else {}
-        sinks = {action: self._sink(_READERS.get(action), also.get(action)) for action in set(_READERS) | set(also)}
+        sinks = {action: self._sink(reader, also.get(action)) for action, reader in _READERS.items()}
+        for action, sink in also.items():  # read by the other reduction alone: straight to it
+            sinks.setdefault(action, sink)
         for action in _MARKS:
             sinks[action] = self._mark_sink(also.get(action))
         return sinks
@@ -414,6 +419,14 @@ class IncidentRows:
             onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
             declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
             mitigated=mitigated, resolved=resolved, cleaned_up=cleaned_up)
+
+
+def organic(table: IncidentTable) -> IncidentTable:
+    """The incidents no drill started (the table itself when it has no drills)."""
+    drill = table.drill
+    if not drill.any():
+        return table
+    return table.where(~drill)
 
 
 def incident_table(events: Iterable[Event]) -> IncidentTable:

@@ -15,21 +15,20 @@ from simulator.engine.incident import Incident
 from simulator.engine.work import CONFIRM, MITIGATION, Item
 
 
-def plan(drill: Drill, incident: Incident, start: float, tried: list[str], attempt: int = 0,
+def plan(drill: Drill, incident: Incident, start: float, tried: list[str], works_at: int = 0, lasts_at: int = 1,
          second: bool = False) -> list[Item]:
     """The mitigations to try from `start`: all of them until one that works (then the confirmation) for the
     automatic policy; for a policy asked live, only the next one (it chooses again when that one fails, and
-    chooses how to confirm once one works). `attempt` 1 reads the dice of a reopened incident's second try
-    (`second`: its second confirmation)."""
+    chooses how to confirm once one works). `works_at` and `lasts_at` are the indices of each mitigation's dice
+    (a reopened incident's second try reads 4 and 5; `second`: its second confirmation)."""
     items, t = [], start
     dice, rules = incident.dice, incident.rules
-    base = 4 * attempt
     while True:
         name = drill.next_mitigation(incident, tuple(tried))
         tried.append(name)
         rule = rules.mitigations[name]
-        duration = rule.duration(dice.u(rule.purpose, base + 1)) * slowdown(drill, incident, t)
-        works = name == "debug" or (rule.applies and dice.u(rule.purpose, base) < rule.success)
+        duration = rule.duration(dice.u(rule.purpose, lasts_at)) * slowdown(drill, incident, t)
+        works = name == "debug" or (rule.applies and dice.u(rule.purpose, works_at) < rule.success)
         reason = "" if works else "did not help" if rule.applies else does_not_apply(drill, name, incident)
         items.append(Item(MITIGATION, duration, name, works, reason, stop=not drill.automatic, detail=rule.detail))
         t += duration

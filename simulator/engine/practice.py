@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator import dice
-from simulator.calendar import Steps, parse_handoff
+from simulator.calendar import Calendar, Steps, parse_handoff
 from simulator.dice import ACTION, INCIDENT, PRACTICE
 from simulator.engine import mitigation, response, work
 from simulator.engine.chain import Chain
@@ -144,7 +144,8 @@ def _injections(scenario: Scenario, rules: Rules) -> tuple[Injected, ...]:
     game_days = scenario.chaos.game_days
     if game_days is not None:
         modes = [names[name] for name in game_days.modes or names]
-        for j, minute in enumerate(_game_days(calendar, game_days.at, game_days.every, horizon)):
+        clock = calendar or Calendar(datetime(2024, 1, 1), "UTC")  # without a clock, minute 0 is a Monday, 00:00
+        for j, minute in enumerate(_game_days(clock, game_days.at, game_days.every, horizon)):
             out.append(Injected(f"game day {j + 1}", minute, None, modes[j % len(modes)],
                                 dice.injection_stream("game day", j), None))
     return tuple(out)
@@ -348,7 +349,7 @@ def plan(drill: Drill, incident: Incident, answer: float, first: list, tried: li
     if incident.restored is not None:
         return [*first, confirmation(drill, incident)]
     incident.abstract_roles = False  # with commander and comms None: the responder holds every role
-    hold = work.Item(work.ASSEMBLE, 0.0, detail=HELD_ALONE)
+    hold = work.Item(work.HOLD, 0.0, detail=HELD_ALONE)
     return [*first, hold, *mitigation.plan(drill, incident, answer, tried)]
 
 
@@ -455,11 +456,11 @@ def _reopen(env: simpy.Environment, drill: Drill, incident: Incident, tried: lis
     if incident.restored is not None:
         items.append(confirmation(drill, incident, second=True))
     else:
-        items += mitigation.plan(drill, incident, env._now + handover, tried, attempt=1, second=True)
+        items += mitigation.plan(drill, incident, env._now + handover, tried, 4, 5, second=True)
     while incident.state is not State.RESOLVED:
         if not items:
             items = ([confirmation(drill, incident, second=True)] if incident.restored is not None
-                     else mitigation.plan(drill, incident, env._now, tried, attempt=1, second=True))
+                     else mitigation.plan(drill, incident, env._now, tried, 4, 5, second=True))
         items = yield from work.run(env, drill, incident, items)
 
 
@@ -481,8 +482,7 @@ def clean_up(drill: Drill, incident: Incident) -> float:
     m = incident.rules.index
     if planned < horizon:
         drill.practice.at(planned, lambda: drill.practice.leave_fix(m, done, incident.number), incident.number)
-        if choice == "skip":
-            drill.record_at(planned, incident, "cleanup_skipped", "Ops lead")
+        drill.record_at(planned, incident, "cleanup_skipped" if choice == "skip" else "cleanup_late", "Ops lead")
     if done < horizon:
         drill.record_at(done, incident, "cleaned_up", "Ops lead", {"late_by": done - planned})
     return planned

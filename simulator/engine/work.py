@@ -30,8 +30,9 @@ from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
 from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
 
-ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = (
-    "answer", "assemble", "mitigation", "confirm", "handover", "resume")
+ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, HOLD = (
+    "answer", "assemble", "mitigation", "confirm", "handover", "resume", "hold")
+"""HOLD: nobody joins, the responder holds every role (simulator.engine.practice); it takes no time."""
 
 
 @dataclass(slots=True)
@@ -104,11 +105,13 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
                 chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
         elif item.kind == CONFIRM:
             chain.add(t, "resolved", responder, item.detail)
-        elif item.kind == ASSEMBLE and (item.detail is not None or drill.rules.roles is None):
-            chain.add(t, "roles_assembled", responder, item.detail or ASSEMBLED)
+        elif item.kind == ASSEMBLE and drill.rules.roles is None:
+            chain.add(t, "roles_assembled", responder, ASSEMBLED)
         elif item.kind == ANSWER:
             chain.add(t, "acknowledged", responder, answer_detail(item.ring))
             chain.add(t, "role_assigned", responder, TAKES_COMMAND)
+        elif item.kind == HOLD:
+            chain.add(t, "roles_assembled", responder, item.detail)
         if item.stop:
             break
     return chain, ends

@@ -46,7 +46,7 @@ class GameDays(Frozen):
 
     every: PositiveDuration = Field(description="Time between game days, e.g. 4w.")
     at: str = Field("Tue 14:00", description="The weekday and local time of the first game day after `start` "
-                    "(then every `every`).")
+                    "(then every `every`); without `start`, minute 0 counts as a Monday at 00:00.")
     modes: tuple[Name, ...] | None = Field(None, description="The failure modes to rehearse, in turn (default: "
                                            "every mode of the scenario).")
 

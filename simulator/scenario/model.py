@@ -229,7 +229,7 @@ class Scenario(Frozen):
                       if mode.deployments is not None and mode.deployments.needs_clock]
             needs += ["windows"] if self.windows else []
             needs += ["load"] if self.load is not None else []
-            needs += ["chaos"] if self.chaos.active else []
+            needs += ["chaos.injections"] if self.chaos.injections else []
             if needs:
                 problems.append(((), f"{', '.join(needs)} need a wall clock: give `start` (minute 0 as a date-time, "
                                  "e.g. 2026-01-05T09:00) and, if not UTC, `timezone`"))

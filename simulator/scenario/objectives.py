@@ -101,7 +101,7 @@ class KeyResult(Frozen):
         bound = "at most" if self.upper else "at least"
         which = f" {'/'.join(self.severities)}" if self.severities else ""
         if self.metric == "incidents":
-            return f"{bound} {self.limit:g}{which} incidents"
+            return f"{bound} {self.limit:g}{which} incident{'' if self.limit == 1 else 's'}"
         if self.metric in DURATION_METRICS:
             label = "time to resolve" if self.metric == "time_to_resolve" else self.metric.upper()
             return f"{label} {self.statistic}{which} {bound} {format_duration(self.limit)}"
