@@ -26,6 +26,8 @@ PHASE_OF_STATE = {
 
 DECLARE, ROLES, MITIGATE, UPDATE = "declare", "roles", "mitigate", "update"
 """The decisions a person makes in a drill, each at the moment it arises."""
+INSTANT_KINDS = frozenset({ROLES, MITIGATE})
+"""Decisions made at the instant they arise: a drill's clock waits for them."""
 INVESTIGATE = "investigate"
 """In a drill, the answer to "which mitigation next?" that spends time finding the next clue instead."""
 

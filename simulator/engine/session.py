@@ -32,7 +32,7 @@ from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
 from simulator.engine.clock import WORK, At, jump
 from simulator.engine.comms import update_sender
-from simulator.engine.drill import DECLARE, INVESTIGATE, MITIGATE, ROLES, UPDATE, Drill, Question
+from simulator.engine.drill import DECLARE, INSTANT_KINDS, INVESTIGATE, MITIGATE, ROLES, UPDATE, Drill, Question
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
 from simulator.engine.rules import Rules
@@ -41,8 +41,7 @@ from simulator.errors import DrillsimError
 from simulator.policy import AutomaticPolicy, Situation
 from simulator.scenario.model import SEVERITIES, Scenario
 
-INSTANT = frozenset({ROLES, MITIGATE})
-"""Decisions made at the instant they arise: the clock waits for them."""
+INSTANT = INSTANT_KINDS
 SEARCH = 10_000
 """Replications searched for a failure of the mode asked for, before giving up."""
 
@@ -161,6 +160,14 @@ class Session:
             self._after_step()
         if not self.blocked and not self.finished and env._now < until < math.inf:
             jump(env, until)
+
+    def through(self, until: float) -> None:
+        """Play everything up to and including minute `until`: a turn of a drill played turn by turn."""
+        self.advance(until)
+        env = self.env
+        while not self.blocked and not self.finished and env.peek() <= env._now:
+            env.step()
+            self._after_step()
 
     def until_first_alert(self) -> None:
         """Play the failure's start unseen, up to its first alert: the minute the drill begins for the person."""
