@@ -305,6 +305,7 @@ class DrillApp(App):
     def answer(self, question, value, entry: Entry) -> None:
         entry = Entry(entry.verb, entry.args, None, question.incident.number)
         self.session.choose(question, value)
+        self.session.through(self.session.now)  # what follows at once (the next question); play.play does so too
         self.entries.append(entry)
         self.message = f"INC-{question.incident.number:04d}: {' '.join((entry.verb, *entry.args))}"
         self.after_move()

@@ -176,6 +176,7 @@ def play(drill: Setup, answers: Answers, *, automatic: bool = False) -> Played:
                 answer(session, question, found)
             except DrillsimError as exc:
                 raise DrillsimError(f"{answers.where(found)}: {exc}") from None
+            session.through(session.now)  # what follows at once (the next question), as at a terminal
         if entry is None:
             break
         if session.finished:
