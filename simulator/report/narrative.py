@@ -101,6 +101,14 @@ class Context:
             return "primary on-call" if self.scenario.get("responders", 1) == 1 else f"primary {actor}"
         return actor
 
+    def mitigation(self, name: str) -> str:
+        """A mitigation in words: the built-in ones as the Scribe says them, the scenario's own with their
+        description from its catalogue."""
+        if name in MITIGATIONS:
+            return MITIGATIONS[name]
+        description = self.scenario.get("mitigation_descriptions", {}).get(name)
+        return f"{name} ({description})" if description else str(name)
+
     def share_below(self, metric: str, value: float) -> float:
         """The share of simulated incidents whose time to detect ('mttd') or restore ('mttr') is below value."""
         start, end = {"mttd": ("onset", "detected"), "mttr": ("onset", "mitigated")}[metric]
@@ -183,7 +191,7 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
                 continue
             line = f"{who} stood down"
         elif e.action == "mitigation_started":
-            line = f"{MITIGATIONS.get(d.get('mitigation'), d.get('mitigation'))} started"
+            line = f"{context.mitigation(d.get('mitigation'))} started"
         elif e.action == "mitigation_failed":
             line = f"{d.get('mitigation')} did not restore service ({d.get('reason', 'did not help')})"
         elif e.action == "mitigated":

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.calendar import Weekly, parse_days, parse_hours
+from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
-from simulator.scenario.common import CAUSES, Cause, Frozen, Name, SeverityLevel
+from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
 
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
 
@@ -131,26 +131,13 @@ class Clue(Frozen):
 class RateRule(Frozen):
     """The rate times `factor` on these `days` and `hours` (local time); the first rule that matches counts."""
 
-    days: str | tuple[str, ...] = "every day"
-    hours: str = "all day"
+    days: Days = "every day"
+    hours: HoursOfDay = "all day"
     factor: Annotated[float, Field(ge=0, le=1e6)]
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value):
-        parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value):
-        parse_hours(value)
-        return value
 
     @property
     def weekly(self) -> Weekly:
-        start, end = parse_hours(self.hours)
-        return Weekly(parse_days(self.days), start, end)
+        return weekly(self.days, self.hours)
 
 
 class FailureMode(Frozen):

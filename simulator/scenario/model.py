@@ -23,9 +23,19 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.calendar import Calendar, zone
+from simulator.calendar import Calendar
 from simulator.fields import PositiveDuration
-from simulator.scenario.common import CAUSES, SEVERITIES, Cause, Frozen, Name, SeverityLevel, located, severity_rank
+from simulator.scenario.common import (
+    CAUSES,
+    SEVERITIES,
+    Cause,
+    Frozen,
+    Name,
+    SeverityLevel,
+    TimeZone,
+    located,
+    severity_rank,
+)
 from simulator.scenario.failures import (
     BUILT_IN,
     CHANNELS,
@@ -78,7 +88,7 @@ class Scenario(Frozen):
     seed: Annotated[int, Field(ge=0)] = 0
     start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
                                    "gives its own offset). Needed by schedules, hours and windows.")
-    timezone: str = Field("UTC", description="The scenario's IANA time zone, e.g. 'Europe/London'.")
+    timezone: TimeZone = "UTC"
     team: Team = Field(default_factory=Team)
     policy: Policy = Field(default_factory=Policy)
     mitigations: dict[Name, CatalogueEntry] = Field(
@@ -93,12 +103,6 @@ class Scenario(Frozen):
         "dotted path, e.g. {debug-first: {policy.mitigation: debug-first}, three-on-call: {team.responders: 3}}. "
         "Applied and checked by simulator.scenario.variants.",
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value):
-        zone(value)
-        return value
 
     @field_validator("variants")
     @classmethod
