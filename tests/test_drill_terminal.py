@@ -47,6 +47,14 @@ class Terminal:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared on the screen:\n{self.screen()}")
 
+    def turns_until(self, text: str, most: int = 60) -> str:
+        """Press n (the next event) until `text` is on the screen."""
+        for _ in range(most):
+            if text in self.screen():
+                break
+            self.keys("n")
+        return self.wait_for(text)
+
     def close(self) -> None:
         subprocess.run([TMUX, "kill-session", "-t", self.name], capture_output=True)
 
@@ -62,26 +70,15 @@ def test_a_drill_at_a_real_terminal_plays_again_to_the_same_bytes(tmp_path):
         terminal.keys("n", "d")
         assert "Declare INC-0001 at which severity?" in terminal.wait_for("at which severity")
         terminal.keys("2")
-        for _ in range(40):
-            if "Who takes the Comms lead role?" in terminal.screen():
-                break
-            terminal.keys("n")
-        screen = terminal.wait_for("Who takes the Comms lead role?")
+        screen = terminal.turns_until("Who takes the Comms lead role?")
         assert not any(word in screen.lower() for word in HIDDEN)
         terminal.keys("1")
         assert "1  rollback" in terminal.wait_for("what next?")
         terminal.keys("1")
-        for _ in range(40):
-            if "did not restore service" in terminal.screen():
-                break
-            terminal.keys("n")
+        terminal.turns_until("did not restore service")
         terminal.wait_for("what next?")
         terminal.keys("1")
-        for _ in range(60):
-            if "Every incident is resolved" in terminal.screen():
-                break
-            terminal.keys("n")
-        assert "diagnosed: provider-outage" in terminal.wait_for("Every incident is resolved")
+        assert "diagnosed: provider-outage" in terminal.turns_until("Every incident is resolved")
         terminal.keys("q")
         debrief = terminal.wait_for("Timeline beside the policy", 120)
         assert "Debrief: INC-0001, provider-outage" in debrief
