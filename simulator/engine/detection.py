@@ -10,8 +10,10 @@ import simpy
 from simulator import dice
 from simulator.engine.chain import Chain
 from simulator.engine.clock import DECLARE, Wait
+from simulator.engine.drill import DECLARE as DECIDE_TO_DECLARE
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
+from simulator.scenario.common import severity_rank
 
 
 def first_channel(incident: Incident) -> tuple[str, float]:
@@ -39,13 +41,31 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
     detected = incident.onset + delay
     chain.add(detected, "detected", channel, {"channel": channel})
     drawn = drill.rules.declare(incident.dice.block[incident.dice.base + dice.DECLARE])
-    if not drill.automatic:  # a live policy decides when detection happens, not before
+    if drill.automatic:
+        declared = detected + drawn
+        chain.add(declared, "declared", "on-call")
+        yield Wait(env, declared - env._now, DECLARE, incident.number)
+        chain.log_until(drill, incident, env._now)
+    else:  # a policy asked live decides once the failure is detected, not before
         yield Wait(env, detected - env._now, DECLARE, incident.number)
         chain.log_until(drill, incident, env._now)
-        chain = incident.chain = Chain()
-    declared = detected + drill.declare_after(incident, drawn, channel)
-    chain.add(declared, "declared", "on-call")
-    yield Wait(env, declared - env._now, DECLARE, incident.number)
-    chain.log_until(drill, incident, env._now)
+        if drill.live:  # a person declares when they choose to
+            yield drill.pause(incident, DECIDE_TO_DECLARE, channel=channel, drawn=drawn)
+            yield Wait(env, 0.0, DECLARE, incident.number)  # in the clock's order of this instant
+            declared = env._now
+        else:
+            declared = detected + drill.declare_after(incident, drawn, channel)
+            yield Wait(env, declared - env._now, DECLARE, incident.number)
+        drill.record_at(declared, incident, "declared", "on-call", declare_severity(drill, incident))
     incident.chain = None
     incident.declared = declared
+
+
+def declare_severity(drill: Drill, incident: Incident) -> dict | None:
+    """The policy's severity for the incident from its declaration on; the detail of the declaration when it
+    is not the failure's own."""
+    severity = drill.declare_severity(incident)
+    if severity == incident.severity:
+        return None
+    incident.severity, incident.rank = severity, severity_rank(severity)
+    return {"severity": severity}

@@ -10,18 +10,23 @@ from __future__ import annotations
 
 from simulator.dice import CONFIRM as CONFIRM_DIE
 from simulator.dice import INCIDENT
-from simulator.engine.drill import Drill
+from simulator.engine.drill import INVESTIGATE, Drill
 from simulator.engine.incident import Incident
-from simulator.engine.work import CONFIRM, MITIGATION, Item
+from simulator.engine.work import CONFIRM, INVESTIGATION, MITIGATION, Item
 
 
 def plan(drill: Drill, incident: Incident, start: float, tried: list[str]) -> list[Item]:
     """The mitigations to try from `start`: all of them until one that works (then the confirmation) for the
-    automatic policy; for a policy asked live, only the next one (it chooses again when that one fails)."""
+    automatic policy; for a policy asked live, only the next one (it chooses again when that one fails). In a
+    drill the person may investigate instead, until the next clue turns up."""
     items, t = [], start
     dice, rules = incident.dice, incident.rules
     while True:
         name = drill.next_mitigation(incident, tuple(tried))
+        if name == INVESTIGATE:
+            clue = incident.mode.clues[incident.clues]
+            return [Item(INVESTIGATION, max(clue.after - incident.investigated, 0.0), stop=True,
+                         detail={"clue": clue.text})]
         tried.append(name)
         rule = rules.mitigations[name]
         duration = rule.duration(dice.u(rule.purpose, 1)) * slowdown(drill, incident, t)
@@ -31,7 +36,9 @@ def plan(drill: Drill, incident: Incident, start: float, tried: list[str]) -> li
                           detail=rule.detail))
         t += duration
         if works:
-            items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE))))
+            if drill.live:  # a drill stops at service restored, to show it as it happens
+                items[-1].stop = True
+            items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE)), stop=drill.live))
             return items
         if not drill.automatic:
             return items

@@ -16,7 +16,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine.drill import Drill, action_table
+from simulator.engine.drill import MITIGATE, ROLES, Drill, action_table
 from simulator.engine.incident import Incident, State
 from simulator.engine.rules import Rules
 from simulator.events import Event
@@ -31,6 +31,8 @@ Log = Any
 def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
     """The runbook, top to bottom."""
     yield from detection.detect_and_declare(env, drill, incident)
+    if drill.live:  # a drill's stakeholders wait for each update as it falls due
+        env.process(comms.live_updates(env, drill, incident))
     page, pending = response.page(drill, incident)
     if pending:
         answer = page.certain.answer_at
@@ -41,19 +43,45 @@ def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Gener
     incident.preemptible = True
     assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
     tried: list[str] = []
-    if drill.rules.roles is not None:  # who takes the roles depends on who is free once the team has assembled
-        assemble.stop = True
+    if drill.rules.roles is not None or drill.live:  # who takes the roles depends on who is free once the team
+        assemble.stop = True                           # has assembled
         items = yield from work.run(env, drill, incident, [*first, assemble])
-        response.assign_roles(drill, incident)
+        candidates = None
+        if drill.live:
+            candidates = response.role_candidates(drill, incident)
+            yield drill.pause(incident, ROLES, candidates=candidates)
+        response.assign_roles(drill, incident, candidates)
     else:
         items = [*first, assemble, *mitigation.plan(drill, incident, answer + assemble.remaining, tried)]
     while incident.state is not State.RESOLVED:
         if not items:  # a policy asked live chooses the next mitigation when the last one has failed
+            if drill.live:
+                yield drill.pause(incident, MITIGATE, offered=tuple(incident.rules.mitigations), tried=tuple(tried))
             items = mitigation.plan(drill, incident, env._now, tried)
         items = yield from work.run(env, drill, incident, items)
     resolution.stand_everyone_down(drill, incident)
     cleaned = resolution.clean_up(drill, incident)
     learning.learn(drill, incident, cleaned)
+
+
+def close(drill: Drill, incidents: list[Incident], horizon: float) -> Log:
+    """The end of a replication (or of a drill) at `horizon`: what the incidents still open had reached, and the
+    log in time order."""
+    for incident in incidents:
+        if incident.state is State.CLOSED:
+            continue
+        if incident.chain is not None:
+            incident.chain.log_until(drill, incident, horizon, inclusive=False)
+        if not drill.live and incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
+            comms.send_updates(drill, incident, horizon)
+        detail = {"state": str(incident.state)}
+        working = {drill.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
+        if working:  # who was still working on it: their load runs to the horizon
+            detail["working"] = working
+        drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
+    if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
+        drill.log.sort(key=itemgetter(0, 2))
+    return drill.log
 
 
 class Engine:
@@ -108,21 +136,7 @@ class Engine:
             incident.process = process(lifecycle(env, drill, incident))
         horizon = self.rules.horizon
         env.run(until=horizon)
-        for incident in incidents:
-            if incident.state is State.CLOSED:
-                continue
-            if incident.chain is not None:
-                incident.chain.log_until(drill, incident, horizon, inclusive=False)
-            if incident.state not in (State.FAILING, State.DETECTED) and incident.restored is None:
-                comms.send_updates(drill, incident, horizon)
-            detail = {"state": str(incident.state)}
-            working = {drill.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
-            if working:  # who was still working on it: their load runs to the horizon
-                detail["working"] = working
-            drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
-        if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
-            drill.log.sort(key=itemgetter(0, 2))
-        return drill.log
+        return close(drill, incidents, horizon)
 
     def replications(self, seed: int, first: int, stop: int) -> Iterator[list]:
         """The logs of replications first..stop-1, in order."""

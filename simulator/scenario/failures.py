@@ -114,6 +114,17 @@ class Mitigation(Frozen):
     success: Probability = Field(1.0, description="Chance that it restores service when it applies.")
 
 
+# ── What a trainee is shown ────────────────────────────────────────────────────────────────────────────────
+
+
+class Clue(Frozen):
+    """Something the responders find out about a failure after investigating it for `after` (in all)."""
+
+    after: PositiveDuration = Field(description="Investigation time, in all, until this clue turns up, e.g. 10m.")
+    text: Annotated[str, Field(min_length=1, max_length=500, description="What they find, in the responders' "
+                                                                           "words; never the failure mode's name.")]
+
+
 # ── Failure modes ──────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -149,6 +160,12 @@ class FailureMode(Frozen):
         "the scenario's own); debug is required: debugging live always works in the end.")
     mitigation_order: tuple[Name, ...] | None = Field(
         None, description="The order to try this mode's mitigations in, overriding the policy's.")
+    symptoms: Annotated[str, Field(max_length=500)] = Field(
+        "", description="What the alerts and the first reports say, as a trainee sees them in `drillsim drill` "
+        "(never the failure mode's name), e.g. 'checkout error rate at 8%, card payments failing'.")
+    clues: tuple[Clue, ...] = Field(
+        (), description="What investigating reveals in `drillsim drill`, each after so much investigation in all, "
+        "e.g. [{after: 10m, text: 'errors began with release 4.2'}].")
 
     @field_validator("every")
     @classmethod
@@ -175,6 +192,12 @@ class FailureMode(Frozen):
         if self.every is not None and self.profile:
             raise ValueError("a `profile` changes the rate with the time of day, which needs Poisson arrivals: "
                              "give `rate` (e.g. '2/w') instead of `every`")
+        for field, text in (("symptoms", self.symptoms), *(("clues", clue.text) for clue in self.clues)):
+            if self.name.lower() in text.lower():
+                raise ValueError(f"{field} must not name the failure mode ({self.name!r}): a trainee reads them "
+                                 "before the failure is diagnosed")
+        if [clue.after for clue in self.clues] != sorted(clue.after for clue in self.clues):
+            raise ValueError("list the clues in the order they turn up (by `after`)")
         if self.mitigation_order is not None:
             unknown = [name for name in self.mitigation_order if name not in self.mitigations]
             if unknown:
@@ -238,5 +261,5 @@ class Window(Frozen):
         return True
 
 
-__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Detection",
+__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Clue", "Detection",
            "FailureMode", "Mitigation", "RateRule", "SloBurnChannel", "Window"]
