@@ -29,10 +29,14 @@ ACTIONS = {
     "acknowledged": "the first person to acknowledge takes the incident (detail: level, waited)",
     "role_assigned": "a role is taken (detail: role, and combined when one person holds two)",
     "roles_assembled": "the other roles are in place (detail: roles)",
+    "investigation_started": "the responders investigate instead of trying a mitigation (in a drill)",
+    "clue_found": "investigating turned something up (detail: clue, the scenario's text)",
     "mitigation_started": "a mitigation is tried (detail: mitigation)",
     "mitigation_failed": "it did not restore service (detail: mitigation, reason)",
     "mitigated": "service is restored (detail: mitigation)",
     "status_update": "stakeholders are told how it goes (detail: due, on_time)",
+    "customer_escalated": "a customer escalates: stakeholders want an update now (a drill's inject)",
+    "unavailable": "a person (actor) cannot be reached from now on, on a plane say (a drill's inject)",
     "preempted": "a more severe incident takes the responder (actor; detail: by, the incident that took them)",
     "resumed": "a person takes up the preempted incident where it stopped (detail: waited)",
     "handover": "a shift ends and the incoming person (actor) takes over (detail: from, minutes)",
@@ -62,10 +66,12 @@ PHASE_OF = {
     "cleanup_late": "resolution", "reopened": "resolution",
     "postmortem_held": "learning", "postmortem_skipped": "learning", "action_item_done": "learning",
     **dict.fromkeys(("paged", "page_delivered", "page_missed", "escalated", "acknowledged", "role_assigned",
-                     "roles_assembled", "mitigation_started", "mitigation_failed", "mitigated", "status_update",
-                     "preempted", "resumed", "handover", "stayed_on"), "response"),
+                     "roles_assembled", "investigation_started", "clue_found", "mitigation_started",
+                     "mitigation_failed", "mitigated", "status_update", "preempted", "resumed", "handover",
+                     "stayed_on"), "response"),
 }  # fmt: skip
-"""The phase of each action; `stood_down` and `open_at_horizon` take the phase the incident is in."""
+"""The phase of each action; `stood_down`, `open_at_horizon` and a drill's injects (`customer_escalated`,
+`unavailable`) take the phase the incident is in."""
 
 
 class Event(NamedTuple):

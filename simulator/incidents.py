@@ -307,17 +307,21 @@ class IncidentRows:
             return
         if action in _MARKS:
             self._mark(time, replication, incident, action)
+        row = self._row(replication, incident)
+        reader = _READERS.get(action)
+        if reader is not None:
+            reader(row, time, actor, detail)
+        if action in self._wants:
+            self._also.append(event)
+
+    def _row(self, replication: int, incident: int) -> Row:
         if replication != self._replication:
             self._current = self._by_replication.setdefault(replication, {})
             self._replication = replication
         row = self._current.get(incident)
         if row is None:
             row = self._current[incident] = Row()
-        reader = _READERS.get(action)
-        if reader is not None:
-            reader(row, time, actor, detail)
-        if action in self._wants:
-            self._also.append(event)
+        return row
 
     def sinks(self) -> dict:
         """Per action this log (or the one it feeds) reads: f(time, replication, incident, phase, action, actor,
@@ -343,11 +347,7 @@ class IncidentRows:
     def _mark_sink(self, passed_on):
         def sink(time, replication, incident, phase, action, actor, detail):
             self._mark(time, replication, incident, action)
-            if replication != self._replication:
-                self._current = self._by_replication.setdefault(replication, {})
-                self._replication = replication
-            if incident not in self._current:
-                self._current[incident] = Row()
+            self._row(replication, incident)
             if passed_on is not None:
                 passed_on(time, replication, incident, phase, action, actor, detail)
 
@@ -355,12 +355,7 @@ class IncidentRows:
 
     def _sink(self, reader, passed_on):
         def sink(time, replication, incident, phase, action, actor, detail):
-            if replication != self._replication:
-                self._current = self._by_replication.setdefault(replication, {})
-                self._replication = replication
-            row = self._current.get(incident)
-            if row is None:
-                row = self._current[incident] = Row()
+            row = self._row(replication, incident)
             if reader is not None:
                 reader(row, time, actor, detail)
             if passed_on is not None:

@@ -65,6 +65,13 @@ def _umask() -> int:
     return mask
 
 
+def _notifies(level) -> str:
+    """Whom an escalation level pages, in words."""
+    if level.rotation is not None:
+        return f"rotation {level.rotation}"
+    return "everyone" if level.everyone else ", ".join(level.people)
+
+
 def summary_document(scenario: Scenario, seed: int, replications: int, table: IncidentTable,
                      stats: dict[str, Stats], load: LoadTable | None = None) -> dict[str, Any]:
     """The content of summary.json: what was run and every statistic, in minutes."""
@@ -90,6 +97,11 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
             "postmortem_severities": list(scenario.policy.postmortem.severities),
             "failure_mode_descriptions": {mode.name: mode.description.strip() for mode in scenario.failure_modes},
+            "mitigation_descriptions": {name: entry.description for name, entry in scenario.catalogue.items()
+                                        if entry.description},
+            "escalation": [{"notifies": _notifies(level),
+                            "after_minutes": level.after if level.after is not None else scenario.team.escalate_after}
+                           for level in scenario.team.levels] if scenario.team.escalation is not None else None,
         },
         "seed": seed,
         "replications": replications,

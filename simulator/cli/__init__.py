@@ -9,7 +9,7 @@ from simulator.cli.common import app
 
 # Command modules, in the order `drillsim --help` lists them. Importing one registers its command.
 COMMANDS = ("run", "report", "compare", "sweep", "maturity", "detectability", "calibrate", "gameday", "score",
-            "validate", "schema")
+            "drill", "validate", "schema")
 
 for _name in COMMANDS:
     importlib.import_module(f"simulator.cli.{_name}")

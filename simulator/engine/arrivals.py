@@ -20,7 +20,7 @@ import simpy
 
 from simulator.dice import ARRIVAL, IncidentDice, ReplicationDice
 from simulator.engine.clock import ONSET, Wait
-from simulator.engine.practice import PracticedIncident
+from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
 if TYPE_CHECKING:
@@ -68,6 +68,23 @@ def start(env: simpy.Environment, drill: Drill, dice: ReplicationDice, lifecycle
     return incidents
 
 
+def at_first(mode, mode_dice, onsets: list, practice) -> list[tuple]:
+    """(onset, mode, k, dice, severity uniform) of the failures of a live mode as the world's first state thins
+    its candidates (for Engine.incidents): no action item done, no fix left in place."""
+    out = []
+    accept = mode.accept
+    for k, (onset, u_accept, u_severity) in enumerate(onsets):
+        factor = accept(onset) if accept is not None else 1.0
+        if mode.mode.deployments is not None:
+            load = practice.load_failure(onset) if practice.load_failure is not None else 1.0
+            fails = u_accept < factor and mode_dice.uniform(k, ARRIVAL, 3) < min(mode.cfr * load, 1.0)
+        else:
+            fails = u_accept * mode.debt_cap < factor
+        if fails:
+            out.append((onset, mode.index, k, mode_dice, u_severity))
+    return out
+
+
 def _arrive(env: simpy.Environment, drill: Drill, candidates: list, incidents: list, lifecycle: Callable) -> Generator:
     modes, state = drill.rules.modes, drill.practice
     pipeline = Pipeline()
@@ -87,9 +104,9 @@ def _arrive(env: simpy.Environment, drill: Drill, candidates: list, incidents: l
             if not fails:
                 continue
         severity = injected.severity if kind == DRILL and injected.severity else rules.severity(u_severity)
-        incident = PracticedIncident(len(incidents) + 1, onset, rules, severity, severity_rank(severity),
-                                     IncidentDice(mode_dice, k))
+        incident = Incident(len(incidents) + 1, onset, rules, severity, severity_rank(severity),
+                            IncidentDice(mode_dice, k))
         if kind == DRILL:
-            incident.drill = injected.name
+            state.drills[incident.number] = injected.name
         incidents.append(incident)
         incident.process = env.process(lifecycle(env, drill, incident))

@@ -21,6 +21,8 @@ engine reads the clock at almost every step.
 
 from __future__ import annotations
 
+from heapq import heappush
+
 from simpy import Environment
 from simpy.events import Event
 
@@ -40,3 +42,24 @@ class Wait(Event):
         self._ok = True
         env.schedule(self, kind * _SHIFT + number, delay)
 
+
+
+class At(Wait):
+    """An event that happens at minute `at` exactly (a Wait computes now + delay, which need not give back `at`
+    in floating point). A drill's decisions are made at such instants, and played again at the same ones."""
+
+    def __init__(self, env: Environment, at: float, kind: int, number: int):
+        if at < env._now:
+            raise ValueError(f"minute {at} is in the past (the clock is at {env._now})")
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._ok = True
+        heappush(env._queue, (at, kind * _SHIFT + number, next(env._eid), self))
+
+
+def jump(env: Environment, at: float) -> None:
+    """Move the clock to minute `at` when nothing is scheduled before it (a drill's clock between events)."""
+    if env.peek() < at or at < env._now:
+        raise ValueError(f"cannot move the clock from {env._now} to {at}: events come first")
+    env._now = at

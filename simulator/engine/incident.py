@@ -86,6 +86,13 @@ class Incident:
     since: dict[int, float] = field(default_factory=dict)  # person → when they started working on it
     chain: Chain | None = None
     process: object = None
+    # In a drill (a person decides): the page under way, who sends the stakeholder updates once the roles are
+    # in place (the Comms lead's name, or "" for the Incident Commander; None before), and how far
+    # investigating has got (minutes spent, clues found).
+    page: object = None
+    comms_by: str | None = None
+    investigated: float = 0.0
+    clues: int = 0
 
     @property
     def mode(self):

@@ -10,21 +10,26 @@ from __future__ import annotations
 
 from simulator.dice import CONFIRM as CONFIRM_DIE
 from simulator.dice import INCIDENT
-from simulator.engine.drill import Drill
+from simulator.engine.drill import INVESTIGATE, Drill
 from simulator.engine.incident import Incident
-from simulator.engine.work import CONFIRM, MITIGATION, Item
+from simulator.engine.work import CONFIRM, INVESTIGATION, MITIGATION, Item
 
 
 def plan(drill: Drill, incident: Incident, start: float, tried: list[str], works_at: int = 0, lasts_at: int = 1,
          second: bool = False) -> list[Item]:
     """The mitigations to try from `start`: all of them until one that works (then the confirmation) for the
     automatic policy; for a policy asked live, only the next one (it chooses again when that one fails, and
-    chooses how to confirm once one works). `works_at` and `lasts_at` are the indices of each mitigation's dice
-    (a reopened incident's second try reads 4 and 5; `second`: its second confirmation)."""
+    chooses how to confirm once one works). In a drill the person may investigate instead, until the next clue
+    turns up. `works_at` and `lasts_at` are the indices of each mitigation's dice (a reopened incident's second
+    try reads 4 and 5; `second`: its second confirmation)."""
     items, t = [], start
     dice, rules = incident.dice, incident.rules
     while True:
         name = drill.next_mitigation(incident, tuple(tried))
+        if name == INVESTIGATE:
+            clue = incident.mode.clues[incident.clues]
+            return [Item(INVESTIGATION, max(clue.after - incident.investigated, 0.0), stop=True,
+                         detail={"clue": clue.text})]
         tried.append(name)
         rule = rules.mitigations[name]
         duration = rule.duration(dice.u(rule.purpose, lasts_at)) * slowdown(drill, incident, t)
@@ -33,19 +38,19 @@ def plan(drill: Drill, incident: Incident, start: float, tried: list[str], works
         items.append(Item(MITIGATION, duration, name, works, reason, stop=not drill.automatic, detail=rule.detail))
         t += duration
         if works:
-            if drill.practice is None:
-                items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE))))
-            elif drill.automatic:
-                items.append(drill.practice.confirm(drill, incident, second))
+            if drill.automatic:
+                items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE)))
+                             if drill.practice is None else drill.practice.confirm(drill, incident, second))
             return items
         if not drill.automatic:
             return items
 
 
 def confirmation(drill: Drill, incident: Incident) -> Item:
-    """The confirmation of restored service, asked once service is restored (a policy asked live)."""
+    """The confirmation of restored service, for a policy asked once service is restored (how to confirm, with
+    practices); a drill stops when it ends, to show it."""
     if drill.practice is None:
-        return Item(CONFIRM, drill.rules.confirm(incident.dice.u(INCIDENT, CONFIRM_DIE)))
+        return Item(CONFIRM, drill.rules.confirm(incident.dice.u(INCIDENT, CONFIRM_DIE)), stop=drill.live)
     return drill.practice.confirm(drill, incident)
 
 

@@ -55,15 +55,6 @@ BY_ANECDOTE = {"by": "anecdote"}
 """Details shared by every event that has them (nothing changes a detail once it is logged)."""
 
 
-@dataclass(slots=True, eq=False)
-class PracticedIncident(Incident):
-    """An incident of a replication played with practices."""
-
-    drill: str = ""  # the name of the drill that started it on purpose ("" for an organic failure)
-    reopen_at: float | None = None  # when it reopens, once resolved on anecdote that will prove wrong
-    reopened: bool = False
-
-
 @dataclass(frozen=True, slots=True)
 class Injected:
     """A failure started on purpose: when, which mode, with which dice, and its name."""
@@ -169,7 +160,7 @@ class PracticeState:
     """One replication's world as the practices change it: per failure mode, the factors that completed action
     items put on its rate, detection and mitigation, and the temporary fixes of it left in place."""
 
-    __slots__ = ("detection", "drill", "fixes", "left", "mitigation", "rate", "rules")
+    __slots__ = ("detection", "drill", "drills", "fixes", "left", "mitigation", "rate", "reopening", "rules")
 
     def __init__(self, drill: Drill):
         self.drill = drill
@@ -180,6 +171,48 @@ class PracticeState:
         self.mitigation = [1.0] * count
         self.fixes = [0] * count
         self.left = 0  # fixes left in place, all modes
+        self.drills: dict[int, str] = {}  # incident number → the name of the drill that started it on purpose
+        self.reopening: set[int] = set()  # incidents resolved on anecdote that will prove wrong
+
+    # ── Phase 1 ──
+
+    def begin(self, incident: Incident, chain: Chain) -> tuple[str, float]:
+        """A failure starts: a drill is labelled, an automated rollback is armed. Returns the channel that
+        detects it and its delay (alerts sooner for the action items done on its mode)."""
+        name = self.drills.get(incident.number)
+        if name is not None:
+            chain.add(incident.onset, "injected", "game master", {"drill": name})
+        if self.rules.rollback is not None and incident.mode.cause == "deployment":
+            _arm_rollback(self.drill, incident)
+        channel, delay, _ = first_channel(incident, self.detection[incident.rules.index])
+        return channel, delay
+
+    def noticed(self, incident: Incident, channel: str, detected: float) -> tuple[float, float | None]:
+        """When people notice the alert (an emailed one waits; a customer report reaches them anyway), and when
+        automation declares the incident (None when it does not: no automation, not an alert, or it failed)."""
+        rules, u = self.rules, incident.dice.u
+        alert = channel in ALERT_CHANNELS
+        automated = rules.automated
+        if automated is not None and alert and u(PRACTICE, dice.AUTOMATED_DECLARATION) < automated[0]:
+            return detected, detected + automated[1](u(PRACTICE, dice.AUTOMATED_DECLARATION + 1))
+        if rules.email and alert:
+            return min(detected + rules.noticed(u(PRACTICE, dice.NOTICED)), _customer_report(incident)), None
+        return detected, None
+
+    def alone(self, incident: Incident) -> bool:
+        """The scenario's throw: does the alerted engineer try alone first?"""
+        return incident.dice.u(PRACTICE, dice.ALONE) < self.rules.alone_first
+
+    def page_when_called(self, env: simpy.Environment, drill: Drill, incident: Incident, declared: float) -> Generator:
+        """Declared at `declared`: the page goes out once someone has worked out whom to call."""
+        rules = self.rules
+        paged = declared + (rules.calling(incident.dice.u(PRACTICE, dice.WHO_TO_CALL)) if rules.who_to_call else 0.0)
+        if paged > env._now:
+            yield Wait(env, paged - env._now, DECLARE, incident.number)
+        if incident.chain is not None:
+            incident.chain.log_until(drill, incident, env._now)
+        incident.chain = None
+        incident.declared = declared
 
     # ── Rates, as the arrivals read them ──
 
@@ -201,7 +234,9 @@ class PracticeState:
         return min(chance, 1.0)
 
     def confirm(self, drill: Drill, incident: Incident, second: bool = False) -> work.Item:
-        return confirmation(drill, incident, second)
+        item = confirmation(drill, incident, second)
+        item.stop = drill.live  # a drill stops when health is confirmed, to show it
+        return item
 
     def restored_from_outside(self, drill: Drill, incident: Incident, items: list) -> list:
         return restored_from_outside(drill, incident, items)
@@ -242,56 +277,7 @@ class PracticeState:
         self.left -= 1
 
 
-# ── Phase 1: detection and declaration ───────────────────────────────────────────────────────────────────────
-
-
-def detect(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
-    """The failure starts and is detected; the incident is declared (by automation from an alert, or by a person
-    once they notice the alert), and the page goes out once someone knows whom to call. Returns whether the
-    alerted engineer tries to fix it alone before declaring instead (they are paged at once, undeclared)."""
-    rules, state = drill.rules.practice, drill.practice
-    u = incident.dice.u
-    incident.phase = "detection"
-    chain = incident.chain = Chain()
-    if incident.drill:
-        chain.add(incident.onset, "injected", "game master", {"drill": incident.drill})
-    chain.add(incident.onset, "onset", "system",
-              {"mode": incident.mode.name, "cause": incident.mode.cause, "severity": incident.severity})
-    channel, delay, index = first_channel(incident, state.detection[incident.rules.index])
-    detected = incident.onset + delay
-    chain.add(detected, "detected", channel, {"channel": channel})
-    if rules.rollback is not None and incident.mode.cause == "deployment":
-        _arm_rollback(drill, incident)
-    alert = index in _ALERTS
-    automated = rules.automated
-    if automated is not None and alert and u(PRACTICE, dice.AUTOMATED_DECLARATION) < automated[0]:
-        declared, actor = detected + automated[1](u(PRACTICE, dice.AUTOMATED_DECLARATION + 1)), AUTOMATION
-    else:
-        noticed = detected
-        if rules.email and alert:
-            noticed = min(detected + rules.noticed(u(PRACTICE, dice.NOTICED)), _customer_report(incident))
-        if not drill.automatic:  # a live policy decides when the alert is noticed, not before
-            yield Wait(env, noticed - env._now, DECLARE, incident.number)
-            chain.log_until(drill, incident, env._now)
-            chain = incident.chain = Chain()
-        drawn = u(PRACTICE, dice.ALONE) < rules.alone_first
-        if drill.work_alone_first(incident, drawn, channel):
-            if noticed > env._now:
-                yield Wait(env, noticed - env._now, DECLARE, incident.number)
-            chain.log_until(drill, incident, env._now)
-            incident.chain = None
-            incident.declared = math.inf  # not declared (yet): no stakeholder updates
-            return True
-        declared = noticed + drill.declare_after(incident, drill.rules.declare(incident.dice.block[
-            incident.dice.base + dice.DECLARE]), channel)
-        actor = "on-call"
-    chain.add(declared, "declared", actor)
-    paged = declared + (rules.calling(u(PRACTICE, dice.WHO_TO_CALL)) if rules.who_to_call else 0.0)
-    yield Wait(env, paged - env._now, DECLARE, incident.number)
-    chain.log_until(drill, incident, env._now)
-    incident.chain = None
-    incident.declared = declared
-    return False
+# ── Phase 1: detection and declaration (simulator.engine.detection calls these) ─────────────────────────────
 
 
 def first_channel(incident: Incident, factor: float) -> tuple[str, float, int]:
@@ -367,7 +353,7 @@ def confirmation(drill: Drill, incident: Incident, second: bool = False) -> work
         return work.Item(work.CONFIRM, drill.rules.confirm(draw))
     minutes = rules.anecdote_takes(draw)
     if not second and u(PRACTICE, dice.REOPEN) < rules.reopen:
-        incident.reopen_at = math.inf  # set once the time of resolution is known (see `after_resolution`)
+        drill.practice.reopening.add(incident.number)  # when, from the resolution (see `after_resolution`)
     return work.Item(work.CONFIRM, minutes, detail=BY_ANECDOTE)
 
 
@@ -431,8 +417,8 @@ def after_resolution(env: simpy.Environment, drill: Drill, incident: Incident, t
     from simulator.engine import resolution
 
     rules = drill.rules.practice
-    if incident.reopen_at is not None:
-        incident.reopen_at = None
+    if incident.number in drill.practice.reopening:
+        drill.practice.reopening.discard(incident.number)
         resolved = env._now
         yield Wait(env, rules.reopen_after(incident.dice.u(PRACTICE, dice.REOPEN + 1)), WORK, incident.number)
         yield from _reopen(env, drill, incident, tried, resolved)
@@ -443,7 +429,6 @@ def after_resolution(env: simpy.Environment, drill: Drill, incident: Incident, t
 
 def _reopen(env: simpy.Environment, drill: Drill, incident: Incident, tried: list[str], resolved: float) -> Generator:
     """It was not healthy: someone free takes it up again, and the team works it until restored and confirmed."""
-    incident.reopened = True
     incident.restored = None
     drill.record(incident, "reopened", "system", {"after": env._now - resolved})
     incident.declared = env._now  # stakeholder updates start again
@@ -519,5 +504,5 @@ def learn(env: simpy.Environment, drill: Drill, incident: Incident, cleaned: flo
                  lambda kind=kind: state.improve(incident, kind), incident.number)
 
 
-__all__ = ["PracticeRules", "PracticeState", "PracticedIncident", "Restored", "after_resolution", "confirmation",
-           "detect", "first_channel", "plan", "restored_from_outside", "work_alone"]
+__all__ = ["PracticeRules", "PracticeState", "Restored", "after_resolution", "confirmation", "first_channel", "plan",
+           "restored_from_outside", "work_alone"]

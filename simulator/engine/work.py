@@ -30,8 +30,8 @@ from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
 from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
 
-ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, HOLD = (
-    "answer", "assemble", "mitigation", "confirm", "handover", "resume", "hold")
+ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION, HOLD = (
+    "answer", "assemble", "mitigation", "confirm", "handover", "resume", "investigation", "hold")
 """HOLD: nobody joins, the responder holds every role (simulator.engine.practice); it takes no time."""
 
 
@@ -59,11 +59,14 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
         start = env._now
         chain, ends = _chain(drill, incident, items, start)
         incident.chain = chain
+        if drill.live:  # a drill shows what has started as it starts
+            chain.log_until(drill, incident, start)
         target = ends[-1]
         turn_end = inf
         if not stayed and incident.responder is not None and drill.rules.levels[incident.level].rotates:
             turn_end = drill.rules.oncall.turn_end(incident.level, incident.responder, start)
-            if turn_end <= start:
+            answered = start + items[0].remaining if items[0].kind == ANSWER else start
+            if turn_end <= answered:
                 turn_end = inf  # they answered after their turn at that level had ended: they see it through
         try:
             yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
@@ -96,6 +99,8 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
     for item in items:
         if item.kind == MITIGATION and not item.started:
             chain.add(t, "mitigation_started", "Ops lead", item.detail)
+        elif item.kind == INVESTIGATION and not item.started:
+            chain.add(t, "investigation_started", "Ops lead")
         t += item.remaining
         ends.append(t)
         if item.kind == MITIGATION:
@@ -105,8 +110,10 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
                 chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
         elif item.kind == CONFIRM:
             chain.add(t, "resolved", responder, item.detail)
-        elif item.kind == ASSEMBLE and drill.rules.roles is None:
+        elif item.kind == ASSEMBLE and not item.stop:  # else response.assign_roles logs it
             chain.add(t, "roles_assembled", responder, ASSEMBLED)
+        elif item.kind == INVESTIGATION:
+            chain.add(t, "clue_found", "Ops lead", item.detail)
         elif item.kind == ANSWER:
             chain.add(t, "acknowledged", responder, answer_detail(item.ring))
             chain.add(t, "role_assigned", responder, TAKES_COMMAND)
@@ -126,10 +133,15 @@ def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[flo
         if i < len(ends) and ends[i] <= now:
             if item.kind == MITIGATION and item.works:
                 incident.restored = ends[i]
+            elif item.kind == INVESTIGATION:
+                incident.investigated += item.remaining
+                incident.clues += 1
             elif item.kind == HANDOVER:
                 drill.stand_down(incident, drill.roster.people[item.person])
             continue
         if i < len(ends) and (ends[i - 1] if i else start) <= now:
+            if item.kind == INVESTIGATION:
+                incident.investigated += item.remaining - (ends[i] - now)
             item.remaining = ends[i] - now
             item.started = True
         left.append(item)

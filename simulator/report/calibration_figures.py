@@ -9,30 +9,15 @@ import re
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from simulator.history.calibrate import Calibration
 from simulator.history.fit import Fit, kaplan_meier
-from simulator.report.style import INK, MUTED, UNIT_WORDS, duration_ticks, new_figure, styled
+from simulator.report.style import INK, MUTED, log_duration_axis, new_figure, styled
 from simulator.units import format_duration
 
 FIT_LINE = {"colour": "#0072B2", "dash": "--"}
 OTHER_LINE = {"colour": "#D55E00", "dash": ":"}
-
-
-def log_duration_axis(ax, low: float, high: float) -> str:
-    """A log x axis ticked on round durations ('30s', '5m', '2h'), as style.log_duration_axis, with ticks kept
-    far enough apart for a panel half a page wide; returns the units shown, in words."""
-    ax.set_xscale("log")
-    ticks = []
-    for tick in duration_ticks(low, high):  # keep ticks apart: 10m and 15m side by side read as one label
-        if not ticks or tick / ticks[-1] >= 1.9:
-            ticks.append(tick)
-    labels = [format_duration(t, precision=1) for t in ticks]
-    if ticks:
-        ax.set_xticks(ticks, labels)
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    return ", ".join(UNIT_WORDS[u] for u in "smhd" if u in {label[-1] for label in labels})
 
 
 def _parameters(found: Fit) -> str:

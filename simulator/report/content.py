@@ -25,7 +25,12 @@ def scenario_blocks(results: ResultsFolder) -> list[Block]:
     clock = Clock(results.start)
     names = s.get("responder_names") or []
     team = f"{s.get('responders')} on call" + (f" ({', '.join(names)})" if names else "")
-    if s.get("secondary"):
+    if s.get("escalation"):
+        levels = " → ".join(level["notifies"] for level in s["escalation"])
+        afters = {level["after_minutes"] for level in s["escalation"]}
+        team = (f"{len(names)} people ({', '.join(names)}); pages go to {levels}"
+                + (f", {fmt(afters.pop())} a level" if len(afters) == 1 else ""))
+    elif s.get("secondary"):
         team += f"; pages escalate to {s['secondary']}"
         if s.get("escalate_after_minutes"):
             team += f" after {fmt(s['escalate_after_minutes'])}"

@@ -102,6 +102,14 @@ class Context:
             return "primary on-call" if self.scenario.get("responders", 1) == 1 else f"primary {actor}"
         return actor
 
+    def mitigation(self, name: str) -> str:
+        """A mitigation in words: the built-in ones as the Scribe says them, the scenario's own with their
+        description from its catalogue."""
+        if name in MITIGATIONS:
+            return MITIGATIONS[name]
+        description = self.scenario.get("mitigation_descriptions", {}).get(name)
+        return f"{name} ({description})" if description else str(name)
+
     def share_below(self, metric: str, value: float) -> float:
         """The share of simulated incidents whose time to detect ('mttd') or restore ('mttr') is below value."""
         start, end = {"mttd": ("onset", "detected"), "mttr": ("onset", "mitigated")}[metric]
@@ -184,7 +192,7 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
                 continue
             line = f"{who} stood down"
         elif e.action == "mitigation_started":
-            line = f"{MITIGATIONS.get(d.get('mitigation'), d.get('mitigation'))} started"
+            line = f"{context.mitigation(d.get('mitigation'))} started"
         elif e.action == "mitigation_failed":
             line = f"{d.get('mitigation')} did not restore service ({d.get('reason', 'did not help')})"
         elif e.action == "mitigated":
@@ -197,6 +205,14 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
             line = "blameless postmortem held"
         elif e.action == "postmortem_skipped":
             line = f"no postmortem: {d.get('severity')} is below the postmortem threshold"
+        elif e.action == "investigation_started":
+            line = "the responders investigated before choosing a mitigation"
+        elif e.action == "clue_found":
+            line = f"found: {d.get('clue')}"
+        elif e.action == "customer_escalated":
+            line = "a customer escalated: stakeholders asked for an update at once"
+        elif e.action == "unavailable":
+            line = f"{who} could not be reached from then on"
         elif e.action == "open_at_horizon":
             line = f"the simulated period ended with the incident still open: {state_text(d.get('state', ''))}"
         else:

@@ -12,9 +12,8 @@ from datetime import date, datetime
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.calendar import parse_handoff
 from simulator.fields import PositiveDuration
-from simulator.scenario.common import Frozen, Name, SeverityLevel
+from simulator.scenario.common import Frozen, Handoff, Name, SeverityLevel
 
 
 class Injection(Frozen):
@@ -45,16 +44,10 @@ class GameDays(Frozen):
     """Drills on a schedule, rehearsing the failure modes in turn."""
 
     every: PositiveDuration = Field(description="Time between game days, e.g. 4w.")
-    at: str = Field("Tue 14:00", description="The weekday and local time of the first game day after `start` "
-                    "(then every `every`); without `start`, minute 0 counts as a Monday at 00:00.")
+    at: Handoff = Field("Tue 14:00", description="The weekday and local time of the first game day after "
+                        "`start` (then every `every`); without `start`, minute 0 counts as a Monday at 00:00.")
     modes: tuple[Name, ...] | None = Field(None, description="The failure modes to rehearse, in turn (default: "
                                            "every mode of the scenario).")
-
-    @field_validator("at")
-    @classmethod
-    def _at(cls, value):
-        parse_handoff(value)
-        return value
 
 
 class Chaos(Frozen):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
 from simulator.distributions import Constant
 
 Cause = Literal["deployment", "config", "capacity", "dependency", "infrastructure", "unknown"]
@@ -14,6 +15,31 @@ CAUSES: tuple[str, ...] = ("deployment", "config", "capacity", "dependency", "in
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _checked(parse):
+    """An after-validator that keeps the text as written once `parse` accepts it."""
+
+    def check(value):
+        parse(value)
+        return value
+
+    return AfterValidator(check)
+
+
+Days = Annotated[str | tuple[str, ...], _checked(parse_days),
+                 Field(description="'Mon-Fri', 'Sat, Sun', a list such as [Mon, Wed], 'weekdays', 'every day'.")]
+HoursOfDay = Annotated[str, _checked(parse_hours),
+                       Field(description="'09:00-17:00'; may run past midnight ('22:00-07:00'); 'all day'.")]
+Handoff = Annotated[str, _checked(parse_handoff), Field(description="'Mon 09:00' (weekly) or '09:00' (daily).")]
+TimeZone = Annotated[str, _checked(zone),
+                     Field(description="An IANA time zone, e.g. 'Europe/London', 'America/New_York', 'UTC'.")]
+
+
+def weekly(days: str | tuple[str, ...] | None, hours: str | None) -> Weekly:
+    """The weekly window of `days` and `hours` (every day, all day where not given)."""
+    start, end = parse_hours(hours) if hours is not None else (0, 1440)
+    return Weekly(parse_days(days) if days is not None else Weekly().days, start, end)
 
 
 class Frozen(BaseModel):

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.calendar import Weekly, parse_days, parse_hours
+from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
-from simulator.scenario.common import CAUSES, Cause, Frozen, Name, SeverityLevel
+from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
 from simulator.scenario.deployments import Deployments
 
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
@@ -122,32 +122,30 @@ class Mitigation(Frozen):
     success: Probability = Field(1.0, description="Chance that it restores service when it applies.")
 
 
+# ── What a trainee is shown ────────────────────────────────────────────────────────────────────────────────
+
+
+class Clue(Frozen):
+    """Something the responders find out about a failure after investigating it for `after` (in all)."""
+
+    after: PositiveDuration = Field(description="Investigation time, in all, until this clue turns up, e.g. 10m.")
+    text: Annotated[str, Field(min_length=1, max_length=500, description="What they find, in the responders' "
+                                                                           "words; never the failure mode's name.")]
+
+
 # ── Failure modes ──────────────────────────────────────────────────────────────────────────────────────────
 
 
 class RateRule(Frozen):
     """The rate times `factor` on these `days` and `hours` (local time); the first rule that matches counts."""
 
-    days: str | tuple[str, ...] = "every day"
-    hours: str = "all day"
+    days: Days = "every day"
+    hours: HoursOfDay = "all day"
     factor: Annotated[float, Field(ge=0, le=1e6)]
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value):
-        parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value):
-        parse_hours(value)
-        return value
 
     @property
     def weekly(self) -> Weekly:
-        start, end = parse_hours(self.hours)
-        return Weekly(parse_days(self.days), start, end)
+        return weekly(self.days, self.hours)
 
 
 class FailureMode(Frozen):
@@ -179,6 +177,12 @@ class FailureMode(Frozen):
     only_with_debt: bool = Field(
         False, description="It happens, at its rate, only while some temporary fix is left in place "
         "(practices.cleanup).")
+    symptoms: Annotated[str, Field(max_length=500)] = Field(
+        "", description="What the alerts and the first reports say, as a trainee sees them in `drillsim drill` "
+        "(never the failure mode's name), e.g. 'checkout error rate at 8%, card payments failing'.")
+    clues: tuple[Clue, ...] = Field(
+        (), description="What investigating reveals in `drillsim drill`, each after so much investigation in all, "
+        "e.g. [{after: 10m, text: 'errors began with release 4.2'}].")
 
     @field_validator("every")
     @classmethod
@@ -216,6 +220,12 @@ class FailureMode(Frozen):
         if self.every is not None and self.only_with_debt:
             raise ValueError("a mode that only happens with debt changes its rate as fixes come and go, which "
                              "needs Poisson arrivals: give `rate` instead of `every`")
+        for field, text in (("symptoms", self.symptoms), *(("clues", clue.text) for clue in self.clues)):
+            if self.name.lower() in text.lower():
+                raise ValueError(f"{field} must not name the failure mode ({self.name!r}): a trainee reads them "
+                                 "before the failure is diagnosed")
+        if [clue.after for clue in self.clues] != sorted(clue.after for clue in self.clues):
+            raise ValueError("list the clues in the order they turn up (by `after`)")
         if self.mitigation_order is not None:
             unknown = [name for name in self.mitigation_order if name not in self.mitigations]
             if unknown:
@@ -292,5 +302,5 @@ class Window(Frozen):
         return True
 
 
-__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Detection",
+__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Clue", "Detection",
            "FailureMode", "Mitigation", "RateRule", "SloBurnChannel", "Window"]

@@ -27,10 +27,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.calendar import Calendar, zone
+from simulator.calendar import Calendar
 from simulator.fields import PositiveDuration
 from simulator.scenario.chaos import Chaos
-from simulator.scenario.common import CAUSES, SEVERITIES, Cause, Frozen, Name, SeverityLevel, located, severity_rank
+from simulator.scenario.common import (
+    CAUSES,
+    SEVERITIES,
+    Cause,
+    Frozen,
+    Name,
+    SeverityLevel,
+    TimeZone,
+    located,
+    severity_rank,
+)
 from simulator.scenario.failures import (
     BUILT_IN,
     CHANNELS,
@@ -87,7 +97,7 @@ class Scenario(Frozen):
     seed: Annotated[int, Field(ge=0)] = 0
     start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
                                    "gives its own offset). Needed by schedules, hours and windows.")
-    timezone: str = Field("UTC", description="The scenario's IANA time zone, e.g. 'Europe/London'.")
+    timezone: TimeZone = "UTC"
     team: Team = Field(default_factory=Team)
     policy: Policy = Field(default_factory=Policy)
     mitigations: dict[Name, CatalogueEntry] = Field(
@@ -142,12 +152,6 @@ class Scenario(Frozen):
                 mode = {**mode, "detection": {**mode["detection"], "slo_burn": burn}}
             linked.append(mode)
         return {**data, "failure_modes": linked}
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value):
-        zone(value)
-        return value
 
     @field_validator("variants")
     @classmethod

@@ -18,25 +18,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, Tag, model_validator
 
-from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
+from simulator.calendar import Weekly
 from simulator.distributions import Distribution, DistributionField
 from simulator.fields import Duration, PositiveDuration, Probability
-from simulator.scenario.common import Frozen, Name, SeverityLevel, constant, located
+from simulator.scenario.common import (
+    Days,
+    Frozen,
+    Handoff,
+    HoursOfDay,
+    Name,
+    SeverityLevel,
+    TimeZone,
+    constant,
+    located,
+    weekly,
+)
 
 PERIODS = ("business_hours", "out_of_hours", "night")
 MAX_LEVELS, MAX_PER_LEVEL, MAX_REPEATS = 16, 64, 9
 """Escalation levels, people one level may notify, and repeats a policy may have (the dice address them)."""
 
 
-def _check_zone(name: str | None) -> str | None:
-    if name is not None:
-        zone(name)
-    return name
-
-
-TimeZone = Annotated[str, Field(description="An IANA time zone, e.g. 'Europe/London', 'America/New_York', 'UTC'.")]
 
 
 # ── Durations by the hour ──────────────────────────────────────────────────────────────────────────────────
@@ -82,25 +86,12 @@ def by_hour(timed) -> bool:
 class Hours(Frozen):
     """A weekly stretch of local time, such as business hours: `days` and `hours`."""
 
-    days: str | tuple[str, ...] = Field("Mon-Fri", description="'Mon-Fri', 'Sat, Sun', a list, 'every day'.")
-    hours: str = Field("09:00-17:00", description="'09:00-17:00'; may run past midnight ('22:00-07:00').")
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value):
-        parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value):
-        parse_hours(value)
-        return value
+    days: Days = "Mon-Fri"
+    hours: HoursOfDay = "09:00-17:00"
 
     @property
     def weekly(self) -> Weekly:
-        start, end = parse_hours(self.hours)
-        return Weekly(parse_days(self.days), start, end)
+        return weekly(self.days, self.hours)
 
 
 # ── People and rotations ───────────────────────────────────────────────────────────────────────────────────
@@ -111,11 +102,6 @@ class Person(Frozen):
 
     name: Name
     timezone: TimeZone | None = Field(None, description="Where they live (default: the scenario's time zone).")
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value):
-        return _check_zone(value)
 
 
 def _people(value):
@@ -134,43 +120,17 @@ class Layer(Frozen):
 
     people: Annotated[tuple[Name, ...], Field(min_length=1)]
     shift: PositiveDuration = Field(10080.0, description="The length of one turn, e.g. 1w, 1d or 12h.")
-    handoff: str = Field("Mon 09:00", description="When turns change: 'Mon 09:00' (weekly) or '09:00'.")
+    handoff: Handoff = "Mon 09:00"
     timezone: TimeZone | None = Field(None, description="Time zone of the handoff and hours (default: scenario's).")
-    days: str | tuple[str, ...] | None = Field(None, description="On call only on these days, e.g. 'Mon-Fri'.")
-    hours: str | None = Field(None, description="On call only in these hours, e.g. '08:00-16:00'.")
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value):
-        return _check_zone(value)
-
-    @field_validator("handoff")
-    @classmethod
-    def _handoff(cls, value):
-        parse_handoff(value)
-        return value
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value):
-        if value is not None:
-            parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value):
-        if value is not None:
-            parse_hours(value)
-        return value
+    days: Days | None = Field(None, description="On call only on these days, e.g. 'Mon-Fri'.")
+    hours: HoursOfDay | None = Field(None, description="On call only in these hours, e.g. '08:00-16:00'.")
 
     @property
     def window(self) -> Weekly | None:
         """The restriction to days and hours, if any."""
         if self.days is None and self.hours is None:
             return None
-        start, end = parse_hours(self.hours) if self.hours is not None else (0, 1440)
-        return Weekly(parse_days(self.days) if self.days is not None else Weekly().days, start, end)
+        return weekly(self.days, self.hours)
 
 
 class Layered(Frozen):
@@ -307,7 +267,7 @@ class Team(Frozen):
     rotations: dict[Name, Rotation] = Field(default_factory=dict, description="Who is on call when.")
     escalation: Escalation | None = Field(None, description="Escalation levels (replaces the shorthand).")
     business_hours: Hours = Field(default_factory=Hours, description="Local business hours of everyone.")
-    night: str = Field("23:00-07:00", description="Local night hours (a part of out of hours).")
+    night: HoursOfDay = Field("23:00-07:00", description="Local night hours (a part of out of hours).")
     at_shift_end: Literal["stay", "handover"] = Field(
         "stay", description="A responder whose shift ends mid-incident stays on (overtime) or hands over to "
         "the incoming person.")
@@ -319,12 +279,6 @@ class Team(Frozen):
         (), description="Severities that notify the next level at once when nobody in the first is free.")
     roles: Roles | None = Field(None, description="People for the Incident Commander and Comms lead roles.")
     mitigation_slowdown: Slowdown = Field(default_factory=Slowdown)
-
-    @field_validator("night")
-    @classmethod
-    def _night(cls, value):
-        parse_hours(value)
-        return value
 
     @model_validator(mode="after")
     def _consistent(self):

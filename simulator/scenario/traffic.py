@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from simulator.calendar import Weekly, parse_days, parse_hours
-from simulator.scenario.common import Frozen, Name
+from simulator.calendar import Weekly
+from simulator.scenario.common import Days, Frozen, HoursOfDay, Name, weekly
 
 Level = Annotated[float, Field(gt=0.0, le=1000.0, description="The load, 1 being the normal level.")]
 
@@ -22,26 +22,13 @@ Level = Annotated[float, Field(gt=0.0, le=1000.0, description="The load, 1 being
 class LoadRule(Frozen):
     """The load on these `days` and `hours` (local time)."""
 
-    days: str | tuple[str, ...] = "every day"
-    hours: str = "all day"
+    days: Days = "every day"
+    hours: HoursOfDay = "all day"
     level: Level
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value):
-        parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value):
-        parse_hours(value)
-        return value
 
     @property
     def weekly(self) -> Weekly:
-        start, end = parse_hours(self.hours)
-        return Weekly(parse_days(self.days), start, end)
+        return weekly(self.days, self.hours)
 
 
 class Peak(Frozen):
