@@ -34,14 +34,12 @@ from simulator.compare import write_comparison as _write_comparison
 from simulator.errors import DrillsimError
 from simulator.metrics import organic, summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
-from simulator.practice_summary import practice_sections
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
 from simulator.sweep import Sweep
 from simulator.sweep import sweep as _sweep
 from simulator.sweep import write_sweep as _write_sweep
-from simulator.trend import without_learning
 
 ScenarioLike = str | Path | Scenario | None
 
@@ -70,6 +68,8 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
     results = simulate(found, replications=replications, seed=seed, keep_events=keep_events, events_to=events_to,
                        progress=progress, workers=workers, executor=executor, scheduler=scheduler)
     if found.practices.learning.active:  # what the loop is worth: the same runs without action items
+        from simulator.trend import without_learning
+
         without = simulate(without_learning(found), replications=results.replications, seed=results.seed,
                            keep_events=False, workers=workers, executor=executor, scheduler=scheduler)
         results = replace(results, without_learning=without.incidents)
@@ -97,6 +97,8 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     document = summary_document(results.scenario, results.seed, results.replications, results.incidents, stats,
                                 results.load)
     document["breakdowns"] = breakdowns_document(breakdowns(results))
+    from simulator.practice_summary import practice_sections
+
     document.update(practice_sections(results))
     summary = write_summary(folder, document)
     return [summary, incidents] + ([events] if events is not None else [])

@@ -22,7 +22,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from simulator.incidents import IncidentTable
 from simulator.metrics import t_quantile
@@ -101,6 +100,8 @@ class Chance:
     def interval(self) -> tuple[float, float]:
         if not self.trials:
             return math.nan, math.nan
+        from scipy import stats as scipy_stats  # here, not at import: a run that reports no chance need not load it
+
         alpha = 1 - self.level
         low = scipy_stats.beta.ppf(alpha / 2, self.met, self.trials - self.met + 1) if self.met else 0.0
         high = (scipy_stats.beta.ppf(1 - alpha / 2, self.met + 1, self.trials - self.met)

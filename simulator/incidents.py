@@ -354,14 +354,28 @@ class IncidentRows:
         return sink
 
     def _sink(self, reader, passed_on):
+        """The sink of an action this log reads (and the other reduction too, if `passed_on`). The row is found
+        inline, as in `_row`: this runs for nearly every event a run logs."""
         def sink(time, replication, incident, phase, action, actor, detail):
-            row = self._row(replication, incident)
-            if reader is not None:
-                reader(row, time, actor, detail)
-            if passed_on is not None:
-                passed_on(time, replication, incident, phase, action, actor, detail)
+            if replication != self._replication:
+                self._current = self._by_replication.setdefault(replication, {})
+                self._replication = replication
+            row = self._current.get(incident)
+            if row is None:
+                row = self._current[incident] = Row()
+            reader(row, time, actor, detail)
 
-        return sink
+        def shared(time, replication, incident, phase, action, actor, detail):
+            if replication != self._replication:
+                self._current = self._by_replication.setdefault(replication, {})
+                self._replication = replication
+            row = self._current.get(incident)
+            if row is None:
+                row = self._current[incident] = Row()
+            reader(row, time, actor, detail)
+            passed_on(time, replication, incident, phase, action, actor, detail)
+
+        return sink if passed_on is None else shared
 
     def extend(self, events: Iterable) -> None:
         append = self.append

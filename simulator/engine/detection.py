@@ -49,6 +49,14 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
     detected = incident.onset + delay
     chain.add(detected, "detected", channel, {"channel": channel})
     drawn = drill.rules.declare(incident.dice.block[incident.dice.base + dice.DECLARE])
+    if practice is None and drill.automatic:
+        declared = detected + drawn
+        chain.add(declared, "declared", "on-call")
+        yield Wait(env, declared - env._now, DECLARE, incident.number)
+        chain.log_until(drill, incident, env._now)
+        incident.chain = None
+        incident.declared = declared
+        return False
     noticed = detected
     if practice is not None:
         noticed, automated = practice.noticed(incident, channel, detected)
@@ -56,7 +64,7 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
             chain.add(automated, "declared", "automation")
             yield from practice.page_when_called(env, drill, incident, automated)
             return False
-    if drill.automatic and (practice is None or not practice.alone(incident)):
+    if drill.automatic and not practice.alone(incident):  # the practices leave the declaration as it was
         declared = noticed + drawn
         chain.add(declared, "declared", "on-call")
         yield Wait(env, declared - env._now, DECLARE, incident.number)
@@ -78,6 +86,7 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
         drill.record_at(declared, incident, "declared", "on-call", declare_severity(drill, incident))
     if practice is not None:
         yield from practice.page_when_called(env, drill, incident, declared)
+        return False
     incident.chain = None
     incident.declared = declared
     return False
