@@ -8,12 +8,10 @@ they are labelled in the log and reported apart from the organic ones.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from simulator.fields import PositiveDuration
-from simulator.scenario.common import Frozen, Handoff, Name, SeverityLevel
+from simulator.scenario.common import Frozen, Handoff, Moment, Name, SeverityLevel
 
 
 class Injection(Frozen):
@@ -21,17 +19,10 @@ class Injection(Frozen):
 
     name: Name | None = Field(None, description="What the drill is called (default: 'drill N').")
     mode: Name = Field(description="The failure mode to start.")
-    at: datetime | None = Field(None, description="When, e.g. 2026-02-10T14:00 (the scenario's time zone).")
+    at: Moment | None = Field(None, description="When, e.g. 2026-02-10T14:00 (the scenario's time zone).")
     during: Name | None = Field(None, description="Or: the load peak (load.peaks) to start it in, at a moment "
                                 "drawn within the peak.")
     severity: SeverityLevel | None = Field(None, description="Its severity (default: drawn as for the mode).")
-
-    @field_validator("at", mode="before")
-    @classmethod
-    def _when(cls, value):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime(value.year, value.month, value.day)
-        return value
 
     @model_validator(mode="after")
     def _one_time(self):

@@ -9,35 +9,20 @@ rate is then failed deployments ÷ deployments, as the event log counts them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
 from simulator.calendar import Calendar, merge
 from simulator.fields import Probability, Rate
-from simulator.scenario.common import Frozen, Name
+from simulator.scenario.common import Frozen, Name, Stretch
 from simulator.scenario.team import Hours
 
 
-class Freeze(Frozen):
+class Freeze(Stretch):
     """A dated stretch without deployments (a holiday, a launch)."""
 
     name: Name = "freeze"
-    start: datetime = Field(description="When it starts, e.g. 2026-12-20 (the scenario's time zone).")
-    end: datetime = Field(description="When it ends.")
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _when(cls, value):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime(value.year, value.month, value.day)
-        return value
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.end <= self.start:
-            raise ValueError("a freeze ends after it starts")
-        return self
 
 
 class Deployments(Frozen):

@@ -8,13 +8,12 @@ failure rate is), and a mitigation that starts then takes L^`mitigation` times a
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field
 
 from simulator.calendar import Weekly
-from simulator.scenario.common import Days, Frozen, HoursOfDay, Name, weekly
+from simulator.scenario.common import Days, Frozen, HoursOfDay, Stretch, weekly
 
 Level = Annotated[float, Field(gt=0.0, le=1000.0, description="The load, 1 being the normal level.")]
 
@@ -31,26 +30,10 @@ class LoadRule(Frozen):
         return weekly(self.days, self.hours)
 
 
-class Peak(Frozen):
+class Peak(Stretch):
     """A dated stretch of high load, such as a sale: the weekly level times `level`."""
 
-    name: Name
-    start: datetime
-    end: datetime
     level: Level
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _when(cls, value):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return datetime(value.year, value.month, value.day)
-        return value
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.end <= self.start:
-            raise ValueError("a peak ends after it starts")
-        return self
 
 
 class Load(Frozen):
