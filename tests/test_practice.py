@@ -473,6 +473,8 @@ def test_a_policy_asked_live_answers_the_practices_decisions_when_they_arise():
 
 @pytest.mark.parametrize("extra, message", [
     ("practices: {cleanup: {skip: 0.7, late: 0.5}}", "add up to at most 1"),
+    ("practices: {declaration: {alone_firts: 0.3}}", "did you mean 'alone_first'"),
+    ("load: {peaks: [{name: sale, start: 2026-01-10, end: 2026-01-09, level: 2}]}", "'sale' must end after it starts"),
     ("chaos: {injections: [{mode: nope, at: 2026-01-06}]}", "no failure mode 'nope'"),
     ("chaos: {injections: [{mode: deploy, during: sale}]}", "no load peak is called 'sale'"),
     ("chaos: {injections: [{mode: deploy, at: 2027-01-06}]}", "outside the simulated period"),

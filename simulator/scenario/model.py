@@ -29,7 +29,7 @@ from pydantic import Field, field_validator, model_validator
 
 from simulator.calendar import Calendar
 from simulator.fields import PositiveDuration
-from simulator.scenario.chaos import Chaos
+from simulator.scenario.chaos import Chaos, GameDays, Injection
 from simulator.scenario.common import (
     CAUSES,
     SEVERITIES,
@@ -41,6 +41,7 @@ from simulator.scenario.common import (
     located,
     severity_rank,
 )
+from simulator.scenario.deployments import Deployments, Freeze
 from simulator.scenario.failures import (
     BUILT_IN,
     CHANNELS,
@@ -56,9 +57,18 @@ from simulator.scenario.failures import (
     Window,
 )
 from simulator.scenario.maturity import LEVELS, fill_in
-from simulator.scenario.objectives import Okrs, Slo
+from simulator.scenario.objectives import KeyResult, Okrs, Slo
 from simulator.scenario.policy import Policy, Postmortem, Updates
-from simulator.scenario.practices import Practices
+from simulator.scenario.practices import (
+    Automation,
+    Cleanup,
+    Confirmation,
+    Declaration,
+    Improvement,
+    Improves,
+    Learning,
+    Practices,
+)
 from simulator.scenario.team import (
     ByPeriod,
     Escalation,
@@ -74,7 +84,7 @@ from simulator.scenario.team import (
     Slowdown,
     Team,
 )
-from simulator.scenario.traffic import Load
+from simulator.scenario.traffic import Load, LoadRule, Peak
 
 MitigationName = str
 ROLES = ("Incident Commander", "Ops lead", "Comms lead", "Scribe")
@@ -326,9 +336,61 @@ class Scenario(Frozen):
 
 
 __all__ = [
-    "BASELINE", "BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MAX_INCIDENTS", "MITIGATIONS", "ROLES", "SEVERITIES",
-    "ByPeriod", "CatalogueEntry", "Cause", "Channel", "Detection", "Escalation", "FailureMode", "Hours", "Layer",
-    "Layered", "Level", "Mitigation", "MitigationName", "Person", "Policy", "Postmortem", "Preemption", "RateRule",
-    "RoleSource", "Roles", "Scenario", "Secondary", "SeverityLevel", "SloBurnChannel", "Slowdown", "Team",
-    "Updates", "Window", "severity_rank",
+    "BASELINE",
+    "BUILT_IN",
+    "CAUSES",
+    "CHANNELS",
+    "DEBUG",
+    "MAX_INCIDENTS",
+    "MITIGATIONS",
+    "ROLES",
+    "SEVERITIES",
+    "Automation",
+    "ByPeriod",
+    "CatalogueEntry",
+    "Cause",
+    "Channel",
+    "Chaos",
+    "Cleanup",
+    "Confirmation",
+    "Declaration",
+    "Deployments",
+    "Detection",
+    "Escalation",
+    "FailureMode",
+    "Freeze",
+    "GameDays",
+    "Hours",
+    "Improvement",
+    "Improves",
+    "Injection",
+    "KeyResult",
+    "Layer",
+    "Layered",
+    "Learning",
+    "Level",
+    "Load",
+    "LoadRule",
+    "Mitigation",
+    "MitigationName",
+    "Okrs",
+    "Peak",
+    "Person",
+    "Policy",
+    "Postmortem",
+    "Practices",
+    "Preemption",
+    "RateRule",
+    "RoleSource",
+    "Roles",
+    "Scenario",
+    "Secondary",
+    "SeverityLevel",
+    "Slo",
+    "SloBurnChannel",
+    "Slowdown",
+    "Team",
+    "Updates",
+    "Window",
+    "severity_rank",
 ]
