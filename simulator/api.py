@@ -12,6 +12,9 @@
     grid = sweep(None, ["team.responders=1,2,3"], baseline=["team.responders=2"])   # drillsim sweep
     write_sweep(grid, "sweep")                                                     # … --out sweep
 
+    ladder = maturity("scenarios/default.yaml", replications=400)   # drillsim maturity
+    write_maturity(ladder, "maturity")                              # … --out maturity
+
 A scenario is given as a path (None for the bundled default) or as a loaded Scenario. The runner's options
 (workers, executor, scheduler) go to `simulate` as they are.
 """
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from simulator.history.calibrate import Calibration
     from simulator.history.plan import Plan
     from simulator.history.score import Score
+    from simulator.maturity import Ladder
 
 
 def scenario_of(scenario: ScenarioLike) -> Scenario:
@@ -347,3 +351,26 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
 
 
 __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]
+
+
+# ── The maturity ladder ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def maturity(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
+             workers: int | None = None, executor: str = "local", scheduler: str | None = None) -> Ladder:
+    """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the
+    same failures, and judge each step up with paired intervals."""
+    from simulator.maturity import ladder
+
+    return ladder(scenario, replications=replications, seed=seed, workers=workers, executor=executor,
+                  scheduler=scheduler)
+
+
+def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
+    """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
+    from simulator.maturity import write_ladder
+
+    return write_ladder(found, folder)
+
+
+__all__ += ["maturity", "write_maturity"]

@@ -54,6 +54,7 @@ def maturity(
     """
     from rich.console import Console
 
+    from simulator import api
     from simulator import maturity as ladders
     from simulator.cli.common import scenario_path
     from simulator.report.maturity_table import ladder_table, preset_table
@@ -74,7 +75,7 @@ def maturity(
         else:
             console.print(f"{path.name} gives none of these fields: each level sets them all.")
         return
-    found = ladders.ladder(path, replications=replications, seed=seed, **run_options(workers, executor, scheduler))
+    found = api.maturity(path, replications=replications, seed=seed, **run_options(workers, executor, scheduler))
     first = found.results["baseline"].scenario
     console.print(f"[bold]{first.name}[/bold] at each maturity level: {found.replications} replications × "
                   f"{format_duration(first.horizon)} each, seed {found.seed} (the same failures at every level)",
@@ -88,6 +89,6 @@ def maturity(
         if found.replaced:
             fields = ", ".join(field for field, _ in found.replaced)
             console.print(f"[dim]The levels replace the scenario's own {fields}.[/dim]", highlight=False)
-    written = ladders.write_ladder(found, out)
+    written = api.write_maturity(found, out)
     if not quiet:
         console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
