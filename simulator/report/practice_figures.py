@@ -20,7 +20,7 @@ def availability_figure(per_replication: np.ndarray, by_mode: dict[str, float], 
                         period: str) -> Figure:
     """Left: each replication's availability (a histogram), the SLO and the mean. Right: each failure mode's
     share of the downtime (impact × minutes open)."""
-    figure = new_figure(10.0, 4.2)
+    figure = new_figure(10.0, 4.8)
     hist, bars = figure.subplots(1, 2, width_ratios=(3, 2))
     values = np.asarray(per_replication, dtype=float)
     low = float(np.percentile(values, 2))  # a few disastrous replications would squeeze the rest into a line
@@ -43,7 +43,7 @@ def availability_figure(per_replication: np.ndarray, by_mode: dict[str, float], 
     hist.set_xlabel(f"availability over the {period} (1 − Σ impact × minutes open ÷ minutes)")
     hist.set_ylabel("replications")
     hist.set_title(f"Availability per replication ({len(values)})", loc="left")
-    hist.legend(loc="upper left")
+    hist.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=1)
     names = sorted(by_mode, key=lambda name: by_mode[name])
     total = sum(by_mode.values()) or 1.0
     shares = [by_mode[name] / total for name in names]
