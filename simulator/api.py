@@ -12,6 +12,9 @@
     grid = sweep(None, ["team.responders=1,2,3"], baseline=["team.responders=2"])   # drillsim sweep
     write_sweep(grid, "sweep")                                                     # … --out sweep
 
+    ladder = maturity("scenarios/default.yaml", replications=400)   # drillsim maturity
+    write_maturity(ladder, "maturity")                              # … --out maturity
+
 A scenario is given as a path (None for the bundled default) or as a loaded Scenario. The runner's options
 (workers, executor, scheduler) go to `simulate` as they are.
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +35,7 @@ from simulator.compare import RESAMPLES, Comparison
 from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
 from simulator.errors import DrillsimError
-from simulator.metrics import summarize
+from simulator.metrics import organic, summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from simulator.history.calibrate import Calibration
     from simulator.history.plan import Plan
     from simulator.history.score import Score
+    from simulator.maturity import Ladder
 
 
 def scenario_of(scenario: ScenarioLike) -> Scenario:
@@ -62,14 +66,23 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
         events_to: str | Path | None = None, keep_events: bool = False, progress=None, workers: int | None = None,
         executor: str = "local", scheduler: str | None = None) -> Results:
     """`drillsim run`: play a scenario (default: the bundled one) its replications (or `replications`) times.
-    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made."""
-    return simulate(scenario_of(scenario), replications=replications, seed=seed, keep_events=keep_events,
-                    events_to=events_to, progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made. A scenario
+    with a learning loop is also played without action items, for the trend with and without it."""
+    found = scenario_of(scenario)
+    results = simulate(found, replications=replications, seed=seed, keep_events=keep_events, events_to=events_to,
+                       progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+    if found.practices.learning.active:  # what the loop is worth: the same runs without action items
+        from simulator.trend import without_learning
+
+        without = simulate(without_learning(found), replications=results.replications, seed=results.seed,
+                           keep_events=False, workers=workers, executor=executor, scheduler=scheduler)
+        results = replace(results, without_learning=without.incidents)
+    return results
 
 
 def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
     """`drillsim run --by KEY`: MTTD, MTTA and MTTR per failure mode, severity, channel or mitigation."""
-    return _breakdowns(results.incidents, results.replications, by)
+    return _breakdowns(organic(results.incidents), results.replications, by)
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
@@ -88,6 +101,9 @@ def write_results(results: Results, folder: str | Path) -> list[Path]:
     document = summary_document(results.scenario, results.seed, results.replications, results.incidents, stats,
                                 results.load)
     document["breakdowns"] = breakdowns_document(breakdowns(results))
+    from simulator.practice_summary import practice_sections
+
+    document.update(practice_sections(results))
     summary = write_summary(folder, document)
     return [summary, incidents] + ([events] if events is not None else [])
 
@@ -335,3 +351,26 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
 
 
 __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]
+
+
+# ── The maturity ladder ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def maturity(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
+             workers: int | None = None, executor: str = "local", scheduler: str | None = None) -> Ladder:
+    """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the
+    same failures, and judge each step up with paired intervals."""
+    from simulator.maturity import ladder
+
+    return ladder(scenario, replications=replications, seed=seed, workers=workers, executor=executor,
+                  scheduler=scheduler)
+
+
+def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
+    """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
+    from simulator.maturity import write_ladder
+
+    return write_ladder(found, folder)
+
+
+__all__ += ["maturity", "write_maturity"]

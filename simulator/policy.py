@@ -58,10 +58,25 @@ class Policy(Protocol):
         """How long after `due` the Incident Commander sends the stakeholder update due then (`drawn` is the
         scenario's draw); asked only when nobody else is Comms lead."""
 
+    def work_alone_first(self, situation: Situation, drawn: bool) -> bool:
+        """Whether the alerted engineer tries to fix it alone before declaring (`drawn`: the scenario's
+        practices.declaration.alone_first, thrown for the incident)."""
+
+    def confirm_with_data(self, situation: Situation, drawn: bool) -> bool:
+        """Service is restored: confirm it is healthy with metrics and logs (True), or call it resolved on
+        someone's word, faster but it may reopen (False)."""
+
+    def clean_up(self, situation: Situation, drawn: str) -> str:
+        """When to remove the temporary fixes: "now", "late" (put off) or "skip" (left in place)."""
+
+    def action_items(self, situation: Situation, drawn: int) -> int:
+        """How many action items the postmortem writes (`drawn`: practices.learning.action_items)."""
+
 
 class AutomaticPolicy:
     """Plays the scenario's policy as written: declare after the drawn delay, escalate after each level's
-    timeout, try mitigations in the configured order and debug live when nothing else is left."""
+    timeout, try mitigations in the configured order and debug live when nothing else is left; and the
+    practices' choices as the scenario's dice throw them."""
 
     def __init__(self, scenario: Scenario):
         self._scenario = scenario
@@ -100,3 +115,15 @@ class AutomaticPolicy:
             if name in situation.offered and name not in situation.tried:
                 return name
         return "debug"
+
+    def work_alone_first(self, situation: Situation, drawn: bool) -> bool:
+        return drawn
+
+    def confirm_with_data(self, situation: Situation, drawn: bool) -> bool:
+        return drawn
+
+    def clean_up(self, situation: Situation, drawn: str) -> str:
+        return drawn
+
+    def action_items(self, situation: Situation, drawn: int) -> int:
+        return drawn

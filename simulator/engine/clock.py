@@ -5,6 +5,7 @@ known steps instead of once per step, and only when a policy is asked live does 
 that order would differ between the two ways of playing the same incidents. `Wait` schedules every wake-up
 with a priority instead, and at one instant the engine acts in this order, each kind by incident number:
 
+    0  a failure starts (a candidate onset is decided), a completed action item or a removed fix changes a rate
     1  work ends: a responder is freed (resolution, a handover's end, a shift end)
     2  a person acknowledges a page
     3  a level's timeout: the page moves on (after any acknowledgement of the same instant)
@@ -25,7 +26,7 @@ from heapq import heappush
 from simpy import Environment
 from simpy.events import Event
 
-WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 1, 2, 3, 4, 5
+ONSET, WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 0, 1, 2, 3, 4, 5
 _SHIFT = 1 << 40
 
 

@@ -17,9 +17,13 @@ if TYPE_CHECKING:
     from simulator.engine.people import Person, Roster
     from simulator.engine.rules import Rules
 
+MAX_ACTION_ITEMS = 64
+"""The most action items one postmortem writes (the dice address them)."""
+
 PHASE_OF_STATE = {
     State.FAILING: "detection", State.DETECTED: "detection", State.DECLARED: "detection",
-    State.RESOLVED: "resolution", State.CLEANED_UP: "resolution", State.CLOSED: "learning",
+    State.RESOLVED: "resolution", State.REOPENED: "resolution", State.CLEANED_UP: "resolution",
+    State.CLOSED: "learning",
 }  # fmt: skip
 """The phase an incident is in, by its state (phase 2, "response", otherwise)."""
 
@@ -72,8 +76,8 @@ def action_table(log: Any) -> dict[str, tuple]:
 class Drill:
     """One replication in play: what the incident processes share."""
 
-    __slots__ = ("_actions", "automatic", "env", "ignores", "live", "log", "policy", "replication", "roster",
-                 "rules")
+    __slots__ = ("_actions", "automatic", "env", "ignores", "live", "log", "policy", "practice", "replication",
+                 "roster", "rules")
 
     def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any,
                  actions: dict[str, tuple] | None = None):
@@ -93,6 +97,9 @@ class Drill:
         self.live = getattr(policy, "live", False)
         """A drill: a person decides, and each decision waits for them (`pause`)."""
         self.roster: Roster = Roster(self)
+        self.practice = None
+        """The practices in play (simulator.engine.practice), or None when the scenario uses none and the policy
+        is automatic: the lifecycle then runs as it always has."""
 
     # ── The Scribe ──
 
@@ -177,6 +184,28 @@ class Drill:
         if choice == INVESTIGATE and self.live and incident.clues < len(incident.mode.clues):
             return choice
         return choice if choice in offered and choice not in tried else "debug"
+
+    def work_alone_first(self, incident: Incident, drawn: bool, channel: str) -> bool:
+        if self.automatic:
+            return drawn
+        return bool(self.policy.work_alone_first(self.situation(incident, channel=channel), drawn))
+
+    def confirm_with_data(self, incident: Incident, drawn: bool, tried: tuple[str, ...] = ()) -> bool:
+        if self.automatic:
+            return drawn
+        return bool(self.policy.confirm_with_data(self.situation(incident, tried), drawn))
+
+    def clean_up(self, incident: Incident, drawn: str) -> str:
+        """"now", "late" or "skip" (anything else a policy answers counts as now)."""
+        if self.automatic:
+            return drawn
+        choice = self.policy.clean_up(self.situation(incident), drawn)
+        return choice if choice in ("now", "late", "skip") else "now"
+
+    def action_items(self, incident: Incident, drawn: int) -> int:
+        if self.automatic:
+            return drawn
+        return max(0, min(int(self.policy.action_items(self.situation(incident), drawn)), MAX_ACTION_ITEMS))
 
     # ── Preemption ──
 

@@ -5,6 +5,8 @@ The items run as one chain (simulator.engine.chain) until something from outside
 
 - a preemption: a more severe incident takes the responder; the work stops where it was, waits for someone
   free, who takes it up after a handover and goes on with what was left;
+- service restored from outside (an automated rollback, simulator.engine.practice): the mitigations stop and
+  the team confirms;
 - the end of the responder's turn on call: they hand over to the incoming person (the work pauses for the
   handover while both are on it) or stay on, as `team.at_shift_end` says;
 - an item after which a decision or a person is needed: the roles (with `team.roles`), the next mitigation
@@ -23,13 +25,14 @@ from simulator.dice import HANDOVER as FIRST_HANDOVER
 from simulator.dice import INCIDENT, MORE
 from simulator.engine.chain import Chain
 from simulator.engine.clock import WORK, Wait
-from simulator.engine.drill import Drill
+from simulator.engine.drill import Drill, Preempted
 from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
 from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
 
-ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION = (
-    "answer", "assemble", "mitigation", "confirm", "handover", "resume", "investigation")
+ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION, HOLD = (
+    "answer", "assemble", "mitigation", "confirm", "handover", "resume", "investigation", "hold")
+"""HOLD: nobody joins, the responder holds every role (simulator.engine.practice); it takes no time."""
 
 
 @dataclass(slots=True)
@@ -67,9 +70,14 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
                 turn_end = inf  # they answered after their turn at that level had ended: they see it through
         try:
             yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
-        except simpy.Interrupt:  # preempted: drill.preempt has logged what the chain had reached
+        except simpy.Interrupt as interrupt:  # whoever interrupted has logged what the chain had reached
             items = _advance(drill, incident, items, ends, start, env._now)
-            yield from _resume(env, drill, incident, items)
+            if type(interrupt.cause) is Preempted:
+                yield from _resume(env, drill, incident, items)
+                if incident.restored is not None and any(item.kind == MITIGATION for item in items):
+                    items = drill.practice.restored_from_outside(drill, incident, items)  # while it waited
+            else:  # service was restored from outside the work (simulator.engine.practice): confirm it
+                items = interrupt.cause.rest(drill, incident, items)
             continue
         now = env._now
         chain.log_until(drill, incident, now)
@@ -101,7 +109,7 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
             else:
                 chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
         elif item.kind == CONFIRM:
-            chain.add(t, "resolved", responder)
+            chain.add(t, "resolved", responder, item.detail)
         elif item.kind == ASSEMBLE and not item.stop:  # else response.assign_roles logs it
             chain.add(t, "roles_assembled", responder, ASSEMBLED)
         elif item.kind == INVESTIGATION:
@@ -109,6 +117,8 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
         elif item.kind == ANSWER:
             chain.add(t, "acknowledged", responder, answer_detail(item.ring))
             chain.add(t, "role_assigned", responder, TAKES_COMMAND)
+        elif item.kind == HOLD:
+            chain.add(t, "roles_assembled", responder, item.detail)
         if item.stop:
             break
     return chain, ends

@@ -44,6 +44,7 @@ STATES = {
     "preempted": "waiting for a responder again, after a more severe incident took theirs",
     "restored": "restored, health being confirmed", "resolved": "resolved, temporary fixes being cleaned up",
     "cleaned up": "cleaned up, its postmortem not yet held",
+    "reopened": "reopened after it was called resolved, waiting for a responder again",
 }  # fmt: skip
 """The engine's incident states (simulator.engine.incident.State), in words."""
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.incidents import OPTIONAL
 from simulator.metrics import IncidentTable
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, read_summary
 
@@ -96,18 +97,20 @@ def read_incidents(path: Path) -> IncidentTable:
     columns = IncidentTable.columns()
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = set(columns) - set(reader.fieldnames or ())
+        missing = set(columns) - set(reader.fieldnames or ()) - set(OPTIONAL)
         if missing:
             raise ValueError(f"{path.name} lacks the columns {', '.join(sorted(missing))}")
         rows = list(reader)
     data = {}
     for name in columns:
+        if name in OPTIONAL and name not in (reader.fieldnames or ()):  # written before the column was
+            continue
         cells = [row[name] for row in rows]
         if name in _TEXT:
             data[name] = np.array(cells, dtype=object)
         elif name in ("replication", "incident"):
             data[name] = np.array([int(c) for c in cells], dtype=np.int64)
-        elif name == "escalated":
+        elif name in ("escalated", "drill"):
             data[name] = np.array([c.strip().lower() in ("true", "1") for c in cells], dtype=bool)
         else:
             data[name] = np.array([float(c) if c else math.nan for c in cells], dtype=float)
