@@ -26,7 +26,12 @@ demo: $(STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
+# tmux lets the tests try `drillsim drill` in a real terminal: installed where this user can (root with apt);
+# elsewhere that one test is skipped and says what is missing.
 test: lint
+	@command -v tmux >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -qq tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux; }; }; } || \
+		echo "tmux is missing and cannot be installed here: the real-terminal test of drillsim drill is skipped"
 	$(BIN)/pytest
 
 # A large random fuzzing campaign (about half an hour on two cores); every input's exit status in fuzz.jsonl.

@@ -14,6 +14,8 @@
 
     noise = detectability(None, improvement="20%", incidents_per_period=40)       # drillsim detectability
     write_detectability(noise, "noise")                                           # … --out noise
+    ladder = maturity("scenarios/default.yaml", replications=400)   # drillsim maturity
+    write_maturity(ladder, "maturity")                              # … --out maturity
 
 A scenario is given as a path (None for the bundled default) or as a loaded Scenario. The runner's options
 (workers, executor, scheduler) go to `simulate` as they are.
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +39,7 @@ from simulator.compare import write_comparison as _write_comparison
 from simulator.detectability import TRIALS, Detectability
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_FIT_BOOTSTRAP
-from simulator.metrics import summarize
+from simulator.metrics import organic, summarize
 from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, check_folder, results_folder, write_run, write_text
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from simulator.history.calibrate import Calibration
     from simulator.history.plan import Plan
     from simulator.history.score import Score
+    from simulator.maturity import Ladder
 
 
 def scenario_of(scenario: ScenarioLike) -> Scenario:
@@ -67,14 +70,23 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
         events_to: str | Path | None = None, keep_events: bool = False, progress=None, workers: int | None = None,
         executor: str = "local", scheduler: str | None = None) -> Results:
     """`drillsim run`: play a scenario (default: the bundled one) its replications (or `replications`) times.
-    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made."""
-    return simulate(scenario_of(scenario), replications=replications, seed=seed, keep_events=keep_events,
-                    events_to=events_to, progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made. A scenario
+    with a learning loop is also played without action items, for the trend with and without it."""
+    found = scenario_of(scenario)
+    results = simulate(found, replications=replications, seed=seed, keep_events=keep_events, events_to=events_to,
+                       progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+    if found.practices.learning.active:  # what the loop is worth: the same runs without action items
+        from simulator.trend import without_learning
+
+        without = simulate(without_learning(found), replications=results.replications, seed=results.seed,
+                           keep_events=False, workers=workers, executor=executor, scheduler=scheduler)
+        results = replace(results, without_learning=without.incidents)
+    return results
 
 
 def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
     """`drillsim run --by KEY`: MTTD, MTTA and MTTR per failure mode, severity, channel or mitigation."""
-    return _breakdowns(results.incidents, results.replications, by)
+    return _breakdowns(organic(results.incidents), results.replications, by)
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
@@ -383,3 +395,28 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
 
 
 __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]
+
+
+# ── The maturity ladder ─────────────────────────────────────────────────────────────────────────────────────
+
+
+def maturity(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
+             workers: int | None = None, executor: str = "local", scheduler: str | None = None) -> Ladder:
+    """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the
+    same failures, and judge each step up with paired intervals."""
+    from simulator.maturity import ladder
+
+    return ladder(scenario, replications=replications, seed=seed, workers=workers, executor=executor,
+                  scheduler=scheduler)
+
+
+def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
+    """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
+    from simulator.maturity import write_ladder
+
+    with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
+        written = write_ladder(found, staging)
+    return [Path(folder) / path.name for path in written]
+
+
+__all__ += ["maturity", "write_maturity"]

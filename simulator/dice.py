@@ -20,8 +20,10 @@ fixed in advance by their address:
   (r, m, p, page 0), that is Philox counters [k·W/4 …, 0, p, m] (each counter gives four numbers). An index
   i ≥ W lies on page i // W, at k·W + i mod W of the stream (r, m, p, page). Pages are drawn in bulk for all
   candidates of a mode when first needed, which gives the same numbers as drawing one block alone.
-- The purposes and what each index holds are listed below (ARRIVAL … COMMS); a named mitigation has a purpose
+- The purposes and what each index holds are listed below (ARRIVAL … ACTION); a named mitigation has a purpose
   of its own, numbered by a hash of its name, so that adding one leaves the others' dice alone.
+- A failure started on purpose (a chaos injection or a game day) is not a candidate of its mode: it has a
+  stream of its own (`injection_stream`), as candidate 0, and reads every purpose there as an incident would.
 
 What follows for comparisons (common random numbers): the uniform of a given quantity of a given incident is
 the same whatever else changes: a policy, the team, the time of day, a distribution's parameters or kind (a
@@ -51,7 +53,9 @@ class Purpose:
 
 
 ARRIVAL = Purpose("arrival", 0, 4)
-"""0 the gap before the candidate onset, 1 its acceptance (thinning), 2 its severity, 3 kept."""
+"""0 the gap before the candidate onset, 1 its acceptance (thinning), 2 its severity, 3 whether the deployment
+fails (a mode that deployments start: its candidates are deployments). A drill's 0 places it within a load
+peak."""
 INCIDENT = Purpose("incident", 1, 16)
 """What every incident needs, at fixed places (one block, so that a replication draws it once per mode):
 
@@ -74,6 +78,26 @@ MORE = Purpose("more", 3, 16)
 preemption (j ≥ 0)."""
 COMMS = Purpose("comms", 4, 16)
 """i: how late stakeholder update i is when the Incident Commander must send it."""
+PRACTICE = Purpose("practice", 5, 16)
+"""What the practices (scenario.practices) need, at fixed places:
+
+    0, 1    automated declaration: whether it works, how long it takes
+    2, 3, 4 whether the alerted engineer works alone first, for how long, whether they fix it alone
+    5       how long an emailed alert waits to be noticed      6   finding someone to call
+    7, 8    whether restoration is confirmed by anecdote, how long that takes
+    9, 10   whether an incident confirmed by anecdote reopens, and when
+    11, 12  the cleanup: done on time, late or skipped; how late
+    13, 14  the automated rollback: whether it works, how long it takes
+    15      kept
+
+Page 1 holds what a reopened incident needs the second time: 16 its confirmation, 17 the handover to whoever
+takes it up."""
+AUTOMATED_DECLARATION, ALONE, NOTICED, WHO_TO_CALL, ANECDOTE, REOPEN, CLEANUP_CHOICE, AUTOMATED_ROLLBACK = (
+    0, 2, 5, 6, 7, 9, 11, 13)
+SECOND_CONFIRM, SECOND_HANDOVER = 16, 17
+ACTION = Purpose("action item", 6, 16)
+"""Postmortem action item j: 4j whether it gets done, 4j + 1 its lag, 4j + 2 what it improves, 4j + 3 kept (items
+beyond the fourth on later pages)."""
 
 RING_LEVELS, RING_SLOTS, RING_REPEATS = 16, 64, 10
 """The escalation levels, people per level and repeats the RING addresses hold."""
@@ -87,7 +111,8 @@ def ring_address(page: int, repeat: int, level: int, slot: int) -> tuple[Purpose
 
 
 def mitigation(name: str) -> Purpose:
-    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 and 3 kept."""
+    """The purpose of a named mitigation's dice: 0 whether it works, 1 its duration, 2 and 3 kept; 4 and 5 the same
+    for the second try of an incident that reopened (simulator.engine.practice)."""
     number = int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=7).digest(), "big") + 64
     return Purpose(f"mitigation {name}", number, 4)
 
@@ -95,6 +120,12 @@ def mitigation(name: str) -> Purpose:
 def mode_number(name: str) -> int:
     """The number of a failure mode's streams (the counter's last word): a hash of its name."""
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def injection_stream(kind: str, index: int) -> int:
+    """The stream of a failure started on purpose: chaos injection `index` ("injection") or game day `index`
+    ("game day"), apart from every failure mode's (no mode is named with a NUL)."""
+    return mode_number(f"\x00{kind} {index}")
 
 
 def replication_key(seed: int, replication: int) -> np.ndarray:
@@ -145,6 +176,12 @@ class ReplicationDice:
 
     def mode(self, m: int) -> ModeDice:
         return ModeDice(self, m)
+
+    def injection(self, stream: int) -> ModeDice:
+        """The dice of a failure started on purpose: candidate 0 of its own stream."""
+        dice = ModeDice(self, stream)
+        dice.candidates = 1
+        return dice
 
     def draw(self, m: int, purpose: int, page: int, start: int, count: int) -> list[float]:
         """`count` uniforms of the stream (m, purpose, page) from its `start`-th (a multiple of 4)."""

@@ -13,6 +13,9 @@ PHASES = ("detection", "response", "resolution", "learning")
 
 ACTIONS = {
     # Phase 1: detection & declaration
+    "deployed": "a deployment reaches production (incident 0, the pipeline; detail: mode, failed: whether it "
+                "starts an incident of that mode)",
+    "injected": "a failure is started on purpose, a drill (detail: drill, its name)",
     "onset": "the failure starts (detail: mode, cause, severity)",
     "detected": "the first detection channel fires (detail: channel)",
     "declared": "an incident is declared",
@@ -26,34 +29,49 @@ ACTIONS = {
     "acknowledged": "the first person to acknowledge takes the incident (detail: level, waited)",
     "role_assigned": "a role is taken (detail: role, and combined when one person holds two)",
     "roles_assembled": "the other roles are in place (detail: roles)",
+    "investigation_started": "the responders investigate instead of trying a mitigation (in a drill)",
+    "clue_found": "investigating turned something up (detail: clue, the scenario's text)",
     "mitigation_started": "a mitigation is tried (detail: mitigation)",
     "mitigation_failed": "it did not restore service (detail: mitigation, reason)",
     "mitigated": "service is restored (detail: mitigation)",
     "status_update": "stakeholders are told how it goes (detail: due, on_time)",
+    "customer_escalated": "a customer escalates: stakeholders want an update now (a drill's inject)",
+    "unavailable": "a person (actor) cannot be reached from now on, on a plane say (a drill's inject)",
     "preempted": "a more severe incident takes the responder (actor; detail: by, the incident that took them)",
     "resumed": "a person takes up the preempted incident where it stopped (detail: waited)",
     "handover": "a shift ends and the incoming person (actor) takes over (detail: from, minutes)",
     "stayed_on": "a shift ends and the responder (actor) stays on the incident",
     "stood_down": "a person stops working on the incident (detail: since, when they started; role)",
     # Phase 3: resolution & restoration
-    "resolved": "health confirmed with metrics and logs; the people working it are free again",
-    "cleaned_up": "temporary fixes removed",
+    "resolved": "health confirmed with metrics and logs (detail: by: anecdote when on someone's word instead); "
+                "the people working it are free again",
+    "reopened": "service was not healthy after all: the incident reopens (detail: after, minutes since resolved)",
+    "cleaned_up": "temporary fixes removed (detail: late_by, minutes, when the cleanup was put off)",
+    "cleanup_skipped": "the temporary fixes are left in place for good (at the time the cleanup was due)",
+    "cleanup_late": "the cleanup is put off: the temporary fixes stay in place until cleaned_up (at the time it "
+                    "was due)",
     # Phase 4: learning & improvement
-    "postmortem_held": "a blameless postmortem was held",
+    "postmortem_held": "a blameless postmortem was held (detail: severity, action_items when it wrote some)",
     "postmortem_skipped": "no postmortem for this severity",
+    "action_item_done": "a postmortem action item is done (detail: improves: rate, detection or mitigation; "
+                        "mode)",
     # Censoring
     "open_at_horizon": "the replication ended with the incident still open (detail: state)",
 }
 
 PHASE_OF = {
+    "deployed": "detection", "injected": "detection",
     "onset": "detection", "detected": "detection", "declared": "detection",
-    "resolved": "resolution", "cleaned_up": "resolution",
-    "postmortem_held": "learning", "postmortem_skipped": "learning",
+    "resolved": "resolution", "cleaned_up": "resolution", "cleanup_skipped": "resolution",
+    "cleanup_late": "resolution", "reopened": "resolution",
+    "postmortem_held": "learning", "postmortem_skipped": "learning", "action_item_done": "learning",
     **dict.fromkeys(("paged", "page_delivered", "page_missed", "escalated", "acknowledged", "role_assigned",
-                     "roles_assembled", "mitigation_started", "mitigation_failed", "mitigated", "status_update",
-                     "preempted", "resumed", "handover", "stayed_on"), "response"),
+                     "roles_assembled", "investigation_started", "clue_found", "mitigation_started",
+                     "mitigation_failed", "mitigated", "status_update", "preempted", "resumed", "handover",
+                     "stayed_on"), "response"),
 }  # fmt: skip
-"""The phase of each action; `stood_down` and `open_at_horizon` take the phase the incident is in."""
+"""The phase of each action; `stood_down`, `open_at_horizon` and a drill's injects (`customer_escalated`,
+`unavailable`) take the phase the incident is in."""
 
 
 class Event(NamedTuple):

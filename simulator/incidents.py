@@ -2,10 +2,14 @@
 
 Per incident (minutes since the start of its replication): onset, detected, declared, acknowledged,
 mitigated (service restored), resolved (health confirmed) and cleaned_up, NaN where not reached before the
-horizon (censored); what it was (mode, cause, severity), how it went (the channel that detected it, who
-acknowledged it and at which escalation level, the mitigation that worked, how long the page waited for a
-free person, whether it escalated, preemptions, handovers) and how stakeholders heard of it (updates sent,
-those sent late, and the longest silence between declaration, updates and restoration).
+horizon (censored); what it was (mode, cause, severity, and whether a drill started it on purpose), how it
+went (the channel that detected it, who acknowledged it and at which escalation level, the mitigation that
+worked, how long the page waited for a free person, whether it escalated, preemptions, handovers, reopenings)
+and how stakeholders heard of it (updates sent, those sent late, and the longest silence between declaration,
+updates and restoration).
+
+An incident that reopens (resolved on anecdote, wrongly) is restored when it is restored again: `mitigated`,
+`resolved` and `cleaned_up` are those after its last reopening, NaN if the horizon came first.
 
 `IncidentRows` reduces events as they come (the engine can log straight into it); `incident_table` reduces a
 whole log; both give an `IncidentTable`.
@@ -24,10 +28,15 @@ from simulator.events import ACTIONS, Event
 
 TIMES = ("onset", "detected", "declared", "acknowledged", "mitigated", "resolved", "cleaned_up")
 TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
-COUNTS = ("level", "preempted", "handovers", "updates", "updates_late")
-COLUMNS = ("replication", "incident", *TEXT, "escalated", *COUNTS, "waited", "held", "longest_silence", *TIMES)
+COUNTS = ("level", "preempted", "handovers", "updates", "updates_late", "reopened")
+FLAGS = ("escalated", "drill")
+COLUMNS = ("replication", "incident", *TEXT, *FLAGS, *COUNTS, "waited", "held", "longest_silence", *TIMES)
 NUMBERS = ("waited", "held", "longest_silence", *TIMES)
-_DTYPES = {"replication": np.int32, "incident": np.int32, "escalated": bool, **dict.fromkeys(COUNTS, np.int16)}
+_DTYPES = {"replication": np.int32, "incident": np.int32, **dict.fromkeys(FLAGS, bool),
+           **dict.fromkeys(COUNTS, np.int16)}
+OPTIONAL = {"drill": False, "reopened": 0}
+"""Columns that practices brought (simulator.engine.practice), and their value where nothing set them: tables
+built by hand and results folders written before them need not give them."""
 
 
 class Coded(NamedTuple):
@@ -44,20 +53,24 @@ class IncidentTable:
         mode, cause, severity,  text, stored compactly as a `Coded` column (one small integer a row) and read
         channel, responder,     as object arrays of strings, so that `table.severity == "SEV1"` works as on
         mitigation              any array; `table.codes("mode")` gives the codes themselves
-        escalated               bool array
+        escalated, drill        bool arrays: the page went past the first level; a drill started it
         level, preempted,       int16 arrays: the escalation level that acknowledged (1 for the first, 0 when
-        handovers, updates,     nobody did), preemptions, handovers at shift ends, stakeholder updates sent
-        updates_late            and those sent late
+        handovers, updates,     nobody did), preemptions, handovers at shift ends, stakeholder updates sent,
+        updates_late, reopened  those sent late, and reopenings
         waited, held,           float64 arrays in minutes (NaN where not reached): `held` is the person-minutes
         longest_silence         people spent working on it (every role, handovers counted twice while they
         and the TIMES           last; to the horizon when it was still open)
 
-    Build one from every column by name (text as strings or `Coded`), as `incident_table` and `concat` do.
+    Build one from every column by name (text as strings or `Coded`), as `incident_table` and `concat` do; the
+    columns of OPTIONAL may be left out (every row then has the default).
     """
 
     __slots__ = ("_codes", "_numbers")
 
     def __init__(self, **columns):
+        for name, default in OPTIONAL.items():
+            if name not in columns and "replication" in columns:
+                columns[name] = np.full(len(columns["replication"]), default, dtype=_DTYPES[name])
         missing = [name for name in COLUMNS if name not in columns]
         extra = [name for name in columns if name not in COLUMNS]
         if missing or extra:
@@ -103,6 +116,11 @@ class IncidentTable:
             return incident_table([])
         return cls(**{name: concat_coded([t._codes[name] for t in tables]) if name in TEXT
                       else np.concatenate([t._numbers[name] for t in tables]) for name in COLUMNS})
+
+    def where(self, rows: np.ndarray) -> IncidentTable:
+        """The rows where `rows` (a boolean mask) is true, in the same order."""
+        return IncidentTable(**{name: Coded(self._codes[name].codes[rows], self._codes[name].categories)
+                                if name in TEXT else self._numbers[name][rows] for name in COLUMNS})
 
     def rows(self) -> Iterable[dict]:
         cols = {name: getattr(self, name).tolist() for name in COLUMNS}
@@ -198,7 +216,7 @@ def _acknowledged(row: Row, time, actor, detail):
 
 
 def _mitigated(row: Row, time, actor, detail):
-    row.mitigated, row.mitigation = time, detail["mitigation"]
+    row.mitigated, row.mitigation = time, detail["mitigation"]  # a reopened incident's second restoration comes last
 
 
 def _resolved(row: Row, time, actor, detail):
@@ -240,6 +258,9 @@ def _open_at_horizon(row: Row, time, actor, detail):
         row.held += time - since
 
 
+_MARKS = frozenset({"injected", "reopened"})
+"""Actions kept aside from the rows (IncidentRows._mark)."""
+
 _READERS = {
     "onset": _onset, "detected": _detected, "declared": _declared, "acknowledged": _acknowledged,
     "mitigated": _mitigated, "resolved": _resolved, "cleaned_up": _cleaned_up, "escalated": _escalated,
@@ -258,25 +279,34 @@ class IncidentRows:
         rows.append(event)      # an Event, or a plain tuple in Event's field order
         rows.table()            # the IncidentTable of everything appended so far
 
-    A row starts with an incident's first event; the actions in `ignores` change nothing in a row, so a log
-    may leave them out. `also` is another reduction (with a `wants` set of actions and `sinks`) that the same
-    log feeds, such as simulator.load.LoadRows: its actions are passed on, and not ignored.
+    A row starts with an incident's first event (incident 0, the deployment pipeline, has none); the actions in
+    `ignores` change nothing in a row, so a log may leave them out. `also` is another reduction (with a `wants`
+    set of actions and `sinks`) that the same log feeds, such as simulator.load.LoadRows: its actions are
+    passed on, and not ignored.
 
     `sinks()` gives, per action it reads, a function taking the event's fields as arguments: what the engine
     calls instead of `append`, so that no event tuple is made.
     """
 
-    __slots__ = ("_also", "_by_replication", "_current", "_replication", "_wants", "ignores")
+    __slots__ = ("_also", "_by_replication", "_current", "_drills", "_reopens", "_replication", "_wants", "ignores")
 
     def __init__(self, also=None):
         self._by_replication: dict[int, dict[int, Row]] = {}
         self._replication, self._current = None, {}
         self._also = also
         self._wants = also.wants if also is not None else frozenset()
-        self.ignores = frozenset(ACTIONS) - set(_READERS) - self._wants
+        self._drills: set[tuple[int, int]] = set()  # (replication, incident) of the drills
+        self._reopens: dict[tuple[int, int], list] = {}  # (replication, incident) → [reopenings, the last one's time]
+        self.ignores = frozenset(ACTIONS) - set(_READERS) - _MARKS - self._wants
 
     def append(self, event) -> None:
         time, replication, incident, _phase, action, actor, detail = event
+        if not incident:  # the deployment pipeline's events belong to no incident
+            if action in self._wants:
+                self._also.append(event)
+            return
+        if action in _MARKS:
+            self._mark(time, replication, incident, action)
         row = self._row(replication, incident)
         reader = _READERS.get(action)
         if reader is not None:
@@ -297,17 +327,49 @@ class IncidentRows:
         """Per action this log (or the one it feeds) reads: f(time, replication, incident, phase, action, actor,
         detail), which does what `append` does with that event."""
         also = self._also.sinks() if self._also is not None else {}
-        return {action: self._sink(_READERS.get(action), also.get(action)) for action in set(_READERS) | set(also)}
+        sinks = {action: self._sink(reader, also.get(action)) for action, reader in _READERS.items()}
+        for action, sink in also.items():  # read by the other reduction alone: straight to it
+            sinks.setdefault(action, sink)
+        for action in _MARKS:
+            sinks[action] = self._mark_sink(also.get(action))
+        return sinks
 
-    def _sink(self, reader, passed_on):
+    def _mark(self, time, replication, incident, action) -> None:
+        """Drills and reopenings, rare: kept aside rather than in every row."""
+        key = (replication, incident)
+        if action == "injected":
+            self._drills.add(key)
+        else:
+            found = self._reopens.setdefault(key, [0, -math.inf])
+            found[0] += 1
+            found[1] = max(found[1], time)
+
+    def _mark_sink(self, passed_on):
         def sink(time, replication, incident, phase, action, actor, detail):
-            row = self._row(replication, incident)
-            if reader is not None:
-                reader(row, time, actor, detail)
+            self._mark(time, replication, incident, action)
+            self._row(replication, incident)
             if passed_on is not None:
                 passed_on(time, replication, incident, phase, action, actor, detail)
 
         return sink
+
+    def _sink(self, reader, passed_on):
+        """The sink of an action this log reads (and the other reduction too, if `passed_on`). The row is found
+        inline, as in `_row`: this runs for nearly every event a run logs."""
+        def sink(time, replication, incident, phase, action, actor, detail):
+            if replication != self._replication:
+                self._current = self._by_replication.setdefault(replication, {})
+                self._replication = replication
+            row = self._current.get(incident)
+            if row is None:
+                row = self._current[incident] = Row()
+            reader(row, time, actor, detail)
+
+        def shared(time, replication, incident, phase, action, actor, detail):
+            sink(time, replication, incident, phase, action, actor, detail)
+            passed_on(time, replication, incident, phase, action, actor, detail)
+
+        return sink if passed_on is None else shared
 
     def extend(self, events: Iterable) -> None:
         append = self.append
@@ -330,22 +392,44 @@ class IncidentRows:
         def counts(values):
             return np.array(values, dtype=np.int16)
 
+        drill = np.zeros(len(keys), dtype=bool)
+        reopened = np.zeros(len(keys), dtype=np.int16)
+        mitigated, resolved = floats([r.mitigated for r in rows]), floats([r.resolved for r in rows])
+        cleaned_up = floats([r.cleaned_up for r in rows])
+        if self._drills or self._reopens:
+            index = {key: i for i, key in enumerate(keys)}
+            for key in self._drills:
+                drill[index[key]] = True
+            for key, (count, last) in self._reopens.items():
+                i = index[key]
+                reopened[i] = count
+                for column in (mitigated, resolved, cleaned_up):  # not restored again before the horizon
+                    if not column[i] > last:
+                        column[i] = math.nan
         return IncidentTable(
             replication=np.array([r for r, _ in keys], dtype=np.int32),
             incident=np.array([i for _, i in keys], dtype=np.int32),
             mode=encode([r.mode for r in rows]), cause=encode([r.cause for r in rows]),
             severity=encode([r.severity for r in rows]), channel=encode([r.channel for r in rows]),
             responder=encode([r.responder for r in rows]), mitigation=encode([r.mitigation for r in rows]),
-            escalated=np.array([r.escalated for r in rows], dtype=bool),
+            escalated=np.array([r.escalated for r in rows], dtype=bool), drill=drill,
             level=counts([r.level for r in rows]), preempted=counts([r.preempted for r in rows]),
             handovers=counts([r.handovers for r in rows]), updates=counts([r.updates for r in rows]),
-            updates_late=counts([r.updates_late for r in rows]), waited=floats([r.waited for r in rows]),
+            updates_late=counts([r.updates_late for r in rows]), reopened=reopened,
+            waited=floats([r.waited for r in rows]),
             held=floats([r.held for r in rows]),
             longest_silence=floats([r.longest_silence() for r in rows]),
             onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
             declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
-            mitigated=floats([r.mitigated for r in rows]), resolved=floats([r.resolved for r in rows]),
-            cleaned_up=floats([r.cleaned_up for r in rows]))
+            mitigated=mitigated, resolved=resolved, cleaned_up=cleaned_up)
+
+
+def organic(table: IncidentTable) -> IncidentTable:
+    """The incidents no drill started (the table itself when it has no drills)."""
+    drill = table.drill
+    if not drill.any():
+        return table
+    return table.where(~drill)
 
 
 def incident_table(events: Iterable[Event]) -> IncidentTable:

@@ -44,6 +44,7 @@ from simulator.incidents import (
     concat_coded,
     encode,
     incident_table,
+    organic,
 )
 
 
@@ -353,6 +354,7 @@ def summarize(table: IncidentTable, replications: int, horizon: float | None = N
 __all__ = [
     "COLUMNS", "METRICS", "NUMBERS", "TEXT", "TIMES", "Coded", "IncidentRows", "IncidentTable", "Metric", "Stats",
     "code_dtype", "concat_coded", "encode", "exposure_ci", "incident_table", "mean_ci", "metric_key", "metric_values",
+    "organic",
     "stats",
     "summarize", "t_quantile",
 ]

@@ -44,7 +44,7 @@ from simulator.breakdowns import breakdowns, breakdowns_document
 from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.load import LoadTable, load_summary
-from simulator.metrics import METRICS, IncidentTable, Stats
+from simulator.metrics import METRICS, IncidentTable, Stats, organic
 from simulator.scenario.model import Scenario
 
 SUMMARY, INCIDENTS, EVENTS = "summary.json", "incidents.csv", "events.jsonl"
@@ -702,7 +702,10 @@ def write_run(results, folder: str | Path) -> list[Path]:
         files[EVENTS] = file_digest(events)
     document = summary_document(results.scenario, results.seed, results.replications, results.incidents,
                                 results.summary(), results.load, run, files)
-    document["breakdowns"] = breakdowns_document(breakdowns(results.incidents, results.replications))
+    document["breakdowns"] = breakdowns_document(breakdowns(organic(results.incidents), results.replications))
+    from simulator.practice_summary import practice_sections  # what a scenario's practices logged, if any
+
+    document.update(practice_sections(results))
     summary = write_summary(folder, document)
     return [summary, incidents] + ([events] if events is not None else [])
 

@@ -4,10 +4,14 @@ The engine asks; a policy answers. `AutomaticPolicy` answers from the scenario (
 for the incident); a trainer's interactive policy can ask a person at a terminal instead, and the engine
 cannot tell the difference. The engine knows `AutomaticPolicy`'s answers in advance and plays them without
 asking; any other policy is asked at the moment each decision arises.
+
+A drill (simulator.engine.session) plays a person's decisions: the clock stops at each decision until the
+person has made it, and a policy with `live = True` answers what the person chose.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,7 +20,9 @@ from simulator.scenario.model import Scenario
 
 @dataclass(frozen=True, slots=True)
 class Situation:
-    """What a decision-maker knows about an incident at a decision point."""
+    """What a decision-maker knows about an incident at a decision point. `mode` is the scenario's name of the
+    failure, which the scenario's own policy may go by (its mitigation order); responders do not know it until
+    they have diagnosed the failure, and a drill never shows it to a trainee before then."""
 
     incident: int
     now: float
@@ -35,24 +41,70 @@ class Policy(Protocol):
     def declare_after(self, situation: Situation, drawn: float) -> float:
         """How long after detection to declare the incident (`drawn` is the scenario's draw for it)."""
 
+    def declare_severity(self, situation: Situation) -> str:
+        """The severity to declare the incident at (`situation.severity` is the failure's own)."""
+
     def escalate_after(self, situation: Situation) -> float:
         """How long to wait for an acknowledgement at `situation.level` before notifying the next level."""
 
     def next_mitigation(self, situation: Situation) -> str:
         """Which mitigation to try next, given what has been tried; must be one of `situation.offered`."""
 
+    def assign_roles(self, situation: Situation, candidates: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+        """Once the team has assembled, who takes each role besides the responder: role → one of
+        `candidates[role]` (people free for it now). A role left out is held by the responder."""
+
+    def update_after(self, situation: Situation, due: float, drawn: float) -> float:
+        """How long after `due` the Incident Commander sends the stakeholder update due then (`drawn` is the
+        scenario's draw); asked only when nobody else is Comms lead."""
+
+    def work_alone_first(self, situation: Situation, drawn: bool) -> bool:
+        """Whether the alerted engineer tries to fix it alone before declaring (`drawn`: the scenario's
+        practices.declaration.alone_first, thrown for the incident)."""
+
+    def confirm_with_data(self, situation: Situation, drawn: bool) -> bool:
+        """Service is restored: confirm it is healthy with metrics and logs (True), or call it resolved on
+        someone's word, faster but it may reopen (False)."""
+
+    def clean_up(self, situation: Situation, drawn: str) -> str:
+        """When to remove the temporary fixes: "now", "late" (put off) or "skip" (left in place)."""
+
+    def action_items(self, situation: Situation, drawn: int) -> int:
+        """How many action items the postmortem writes (`drawn`: practices.learning.action_items)."""
+
 
 class AutomaticPolicy:
     """Plays the scenario's policy as written: declare after the drawn delay, escalate after each level's
-    timeout, try mitigations in the configured order and debug live when nothing else is left."""
+    timeout, try mitigations in the configured order and debug live when nothing else is left; and the
+    practices' choices as the scenario's dice throw them."""
 
     def __init__(self, scenario: Scenario):
         self._scenario = scenario
         self._modes = {mode.name: mode for mode in scenario.failure_modes}
         self._after = tuple(level.after if level.after is not None else scenario.team.escalate_after
                             for level in scenario.team.levels)
+        roles = scenario.team.roles
+        self._role_severities = None if roles is None else {
+            label: source.severities for label, source in (("Incident Commander", roles.incident_commander),
+                                                           ("Comms lead", roles.comms_lead)) if source is not None}
 
     def declare_after(self, situation: Situation, drawn: float) -> float:
+        return drawn
+
+    def declare_severity(self, situation: Situation) -> str:
+        return situation.severity
+
+    def assign_roles(self, situation: Situation, candidates: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+        """With `team.roles`, the first free person of each role's rotation, for the severities it names;
+        without, the Ops lead, Comms lead and Scribe join as people outside the pager."""
+        chosen = {}
+        for role, names in candidates.items():
+            severities = None if self._role_severities is None else self._role_severities.get(role, ())
+            if names and (severities is None or situation.severity in severities):
+                chosen[role] = names[0]
+        return chosen
+
+    def update_after(self, situation: Situation, due: float, drawn: float) -> float:
         return drawn
 
     def escalate_after(self, situation: Situation) -> float:
@@ -63,3 +115,15 @@ class AutomaticPolicy:
             if name in situation.offered and name not in situation.tried:
                 return name
         return "debug"
+
+    def work_alone_first(self, situation: Situation, drawn: bool) -> bool:
+        return drawn
+
+    def confirm_with_data(self, situation: Situation, drawn: bool) -> bool:
+        return drawn
+
+    def clean_up(self, situation: Situation, drawn: str) -> str:
+        return drawn
+
+    def action_items(self, situation: Situation, drawn: int) -> int:
+        return drawn

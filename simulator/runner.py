@@ -39,9 +39,11 @@ from simulator.metrics import (
     Stats,
     code_dtype,
     incident_table,
+    organic,
     summarize,
 )
 from simulator.policy import AutomaticPolicy
+from simulator.practice_log import PracticeRows, PracticeTable
 from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
 
@@ -63,7 +65,7 @@ NO_EVENTS, KEEP_EVENTS, JSONL_EVENTS = "none", "keep", "jsonl"
 class Results:
     """What a simulation produced. `events` is None unless the run kept the event log in memory;
     `events_path` names the events.jsonl the run wrote, if it wrote one; `load` is each person's on-call load
-    per replication (simulator.load)."""
+    per replication (simulator.load). The statistics leave out drills (incidents started on purpose)."""
 
     scenario: Scenario
     seed: int
@@ -72,13 +74,18 @@ class Results:
     events: tuple[Event, ...] | None
     events_path: Path | None = None
     load: LoadTable | None = None
+    practice: PracticeTable | None = None
+    """What the practices logged per replication (simulator.practice_log), for a scenario with practices."""
+    without_learning: IncidentTable | None = None
+    """The incidents of the same runs with no action items (a scenario with a learning loop, played by api.run):
+    what the loop is worth."""
     run_id: str | None = None
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
         cached = self.__dict__.get("_summary")
         if cached is None:
-            cached = summarize(self.incidents, self.replications, self.scenario.horizon)
+            cached = summarize(organic(self.incidents), self.replications, self.scenario.horizon)
             object.__setattr__(self, "_summary", cached)
         return dict(cached)
 
@@ -99,26 +106,48 @@ def _engine(scenario: Scenario, policy: PolicyFactory) -> Engine:
 
 
 class Reductions(IncidentRows):
-    """The two reductions of a run's log, fed by one `append`: incident rows and, passed on, on-call load."""
+    """The reductions of a run's log, fed by one `append`: incident rows and, passed on, on-call load and (for
+    a scenario with practices) what the practices log."""
 
-    __slots__ = ("load",)
+    __slots__ = ("load", "practice")
 
-    def __init__(self):
+    def __init__(self, practice: bool = False):
         self.load = LoadRows()
-        super().__init__(also=self.load)
+        self.practice = PracticeRows() if practice else None
+        super().__init__(also=self.load if self.practice is None else Several(self.load, self.practice))
 
-    def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable]:
+    def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable, PracticeTable | None]:
         scenario = engine.scenario
-        return self.table(), self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar,
-                                             scenario.horizon)
+        load = self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar, scenario.horizon)
+        practice = None
+        if self.practice is not None:
+            practice = self.practice.table(range(first, stop), tuple(mode.name for mode in scenario.failure_modes))
+        return self.table(), load, practice
+
+
+class Several:
+    """Reductions that read different actions, fed as one."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+        self.wants = frozenset().union(*(part.wants for part in parts))
+
+    def sinks(self) -> dict:
+        return {action: sink for part in self.parts for action, sink in part.sinks().items()}
+
+    def append(self, event) -> None:
+        for part in self.parts:
+            if event[4] in part.wants:
+                part.append(event)
 
 
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
-               events: str = NO_EVENTS) -> tuple[IncidentTable, LoadTable, Any]:
-    """Replications first..stop-1 reduced to their incident table and on-call load, with their events when asked
-    for: as raw records (KEEP_EVENTS) or as the bytes of their lines of events.jsonl (JSONL_EVENTS)."""
+               events: str = NO_EVENTS) -> tuple[IncidentTable, LoadTable, PracticeTable | None, Any]:
+    """Replications first..stop-1 reduced to their incident table, on-call load and (with practices) what the
+    practices logged, with their events when asked for: as raw records (KEEP_EVENTS) or as the bytes of their
+    lines of events.jsonl (JSONL_EVENTS)."""
     engine = _engine(scenario, policy)
-    reductions = Reductions()
+    reductions = Reductions(practice=scenario.practiced)
     if events == NO_EVENTS:  # the engine logs straight into the reductions: no event is kept
         for replication in range(first, stop):
             engine.play(seed, replication, reductions)
@@ -227,20 +256,23 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         if events_to is not None:
             handle = stack.enter_context(outputs.events_file(Path(events_to), run))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
-        loads = []
-        for (_, stop), (table, load, events) in zip(ranges, done, strict=True):
+        loads, practices = [], []
+        for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
             builder.add(table)
             loads.append(load)
+            if practice is not None:
+                practices.append(practice)
             if mode == KEEP_EVENTS:
                 kept.extend(map(Event._make, events))
             elif mode == JSONL_EVENTS:
                 handle.write(events)
-            del table, load, events
+            del table, load, practice, events
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
                    tuple(kept) if mode == KEEP_EVENTS else None,
-                   Path(events_to) if events_to is not None else None, LoadTable.concat(loads), run)
+                   Path(events_to) if events_to is not None else None, LoadTable.concat(loads),
+                   PracticeTable.concat(practices) if practices else None, run_id=run)
 
 
 def _portable(policy) -> bool:

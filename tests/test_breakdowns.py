@@ -19,7 +19,8 @@ NAN = math.nan
 
 def table(rows: list[dict]) -> IncidentTable:
     """An incident table from rows that give mode, severity, channel, mitigation and the times that matter."""
-    defaults = {"cause": "deployment", "responder": "Ana", "escalated": False, "level": 1, "preempted": 0,
+    defaults = {"cause": "deployment", "responder": "Ana", "escalated": False, "drill": False, "reopened": 0,
+                "level": 1, "preempted": 0,
                 "handovers": 0, "updates": 0, "updates_late": 0, "waited": 0.0, "held": 0.0,
                 "longest_silence": NAN, "declared": NAN, "resolved": NAN, "cleaned_up": NAN}
     columns = {name: [] for name in IncidentTable.columns()}

@@ -250,7 +250,10 @@ OPTIONS = {
     "--map": ["opened=detected_at", "=", "x=y", "a=started_at"],
     "--scenario": ["{drill_scenario}", "{tmp}/missing.yaml", "{tmp}"], "--mode": ["bad-deploy", "nope", ""],
     "--fail-above": ["50", "101", "-1", "x"], "--inject": ["bad-deploy", "nope", ""],
-    "--at": ["2026-01-05T09:00:00Z", "x", "9999-12-31T23:59:59Z"], "--severity": ["SEV1", "SEV9", ""],
+    "--at": ["2026-01-05T09:00:00Z", "x", "9999-12-31T23:59:59Z", "Wed 14:00", "25:61", "Mon 00:00"],
+    "--severity": ["SEV1", "SEV9", ""], "--explain": [], "--speed": ["1", "0", "301", "x"],
+    "--turn": ["5m", "0s", "-1m", "1e9w", "x"],
+    "--answers": ["{answers}", "{garbage_answers}", "{tmp}/file", "{tmp}/missing.txt", "/dev/null", "{tmp}"],
     "--incident": ["0:1", "1:2", "x", "0:999", "-1:1", "99999999999:1"], "--replication": NUMBERS,
 }
 COMMANDS = {
@@ -267,6 +270,8 @@ COMMANDS = {
                   "--seed", "--name", "--map"],
     "score": ["--scenario", "--mode", "--fail-above", "--timezone", "--out", "-n", "--seed", "--preset"],
     "gameday plan": ["--inject", "--at", "--timezone", "--severity", "--out", "-n", "--seed"],
+    "maturity": ["-n", "--seed", "--out", "--explain"],
+    "drill": ["--answers", "-n", "--seed", "--mode", "--at", "--out", "--speed", "--turn"],
 }
 SMALL = {"-n": "2", "--trials": "100", "--resamples": "100", "--bootstrap": "20"}
 """Added where the command line does not give them, so that a valid command line runs in a moment."""
@@ -284,10 +289,14 @@ def command_lines(draw) -> list[str]:
         args.append(draw(st.sampled_from(["{history}", "{journal}", "{tmp}/missing.csv", "{tmp}", "/dev/null"])))
     if command == "gameday plan":
         args.append(draw(st.sampled_from(["{drill_scenario}", "", "{tmp}/missing.yaml"])))
+    if command in ("maturity", "drill"):
+        args.append(draw(st.sampled_from(["", "{scenario}", "{drill_scenario}", "{tmp}/missing.yaml"])))
+    if command == "drill" and "--answers" not in args:  # a drill without answers waits for a person
+        args += ["--answers", "{answers}"]
     for _ in range(draw(st.integers(0, 4))):
         option = draw(st.sampled_from(COMMANDS[command] or ["--help"]))
         args.append(option)
-        if option != "--help":
+        if OPTIONS.get(option):
             args.append(draw(st.sampled_from(OPTIONS[option])))
     for option, value in SMALL.items():
         if option in COMMANDS[command] and option not in args:
@@ -309,12 +318,15 @@ def results_folder(tmp_path_factory):
 def test_odd_command_lines_end_in_a_clear_exit(tmp_path_factory, results_folder, args):
     tmp = tmp_path_factory.mktemp("cli")
     (tmp / "file").write_text("x")
+    (tmp / "answers.txt").write_text("seed 2\n+1m declare SEV1\n+2m escalate\ninvestigate\nmitigate debug\n")
+    (tmp / "garbage.txt").write_bytes(b"+1x declare SEV9\n\x00\nmitigate nope\n" + "💥".encode() + b"\nat 99:99\n")
     scenario = ROOT / "tests" / "fixtures" / "valid" / "minimal.yaml"
     results = tmp / "results"
     shutil.copytree(results_folder, results)
     history = ROOT / "tests" / "fixtures" / "history"
     places = {"{tmp}": tmp, "{scenario}": scenario, "{results}": results, "{history}": history / "valid.csv",
-              "{journal}": history / "journal.json", "{drill_scenario}": history / "drill-scenario.yaml"}
+              "{journal}": history / "journal.json", "{drill_scenario}": history / "drill-scenario.yaml",
+              "{answers}": tmp / "answers.txt", "{garbage_answers}": tmp / "garbage.txt"}
     for key, value in places.items():
         args = [a.replace(key, str(value)) for a in args]
     started = time.monotonic()

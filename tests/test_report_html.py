@@ -61,7 +61,8 @@ def test_writes_html_markdown_and_one_png_per_figure(report):
     names = [p.name for p in written]
     assert names[:2] == ["report.html", "report.md"]
     assert sorted(names[2:]) == sorted(["mttd.png", "mtta.png", "mttr.png", "mtbf.png", "phases.png",
-                                        "on-call-load.png", "timeline.png", "incidents-over-time.png"])
+                                        "on-call-load.png", "timeline.png", "incidents-over-time.png",
+                                        "availability.png"])
     for path in written[2:]:
         assert path.read_bytes().startswith(b"\x89PNG")
 

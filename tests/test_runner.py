@@ -85,11 +85,17 @@ def ties():
     return parse_scenario(TIES)
 
 
+@pytest.fixture(scope="module")
+def follow_the_sun():
+    """Shifts that end while a page rings: the shortcut must not hand over a page nobody has answered yet."""
+    return api.load_scenario(Path(default_scenario()).with_name("follow-the-sun.yaml"))
+
+
 class AskingPolicy(AutomaticPolicy):
     """Answers as AutomaticPolicy does, but is asked at every decision point (not worked out once)."""
 
 
-@pytest.mark.parametrize("name", ["default", "ties"])
+@pytest.mark.parametrize("name", ["default", "ties", "follow_the_sun"])
 def test_the_engines_shortcuts_log_exactly_what_the_plain_way_logs(name, request):
     """The automatic policy's answers are known in advance: its pages that nothing can change wait without
     timers, its declaration and mitigations run as one chain. A policy asked at every decision point gets none

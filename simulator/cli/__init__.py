@@ -8,8 +8,8 @@ import importlib
 from simulator.cli.common import app
 
 # Command modules, in the order `drillsim --help` lists them. Importing one registers its command.
-COMMANDS = ("run", "report", "compare", "sweep", "detectability", "calibrate", "gameday", "score", "validate",
-            "schema")
+COMMANDS = ("run", "report", "compare", "sweep", "maturity", "detectability", "calibrate", "gameday", "score",
+            "drill", "validate", "schema")
 
 for _name in COMMANDS:
     importlib.import_module(f"simulator.cli.{_name}")

@@ -97,6 +97,11 @@ def run(
 
             console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
                                      title="On-call load per person (mean per replication)"))
+        from simulator.practice_summary import practice_sections
+        from simulator.report.practice_table import practice_tables
+
+        for table in practice_tables(practice_sections(results), format_duration(loaded.horizon)):
+            console.print(table)
         if not quiet:
             console.print("Durations are heavy-tailed: compare the median with the mean. The interval is that of "
                           "the mean across replications.", style="dim")

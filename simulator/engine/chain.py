@@ -43,3 +43,10 @@ class Chain:
             record(time, incident, action, actor, detail)
             i += 1
         self.next = i
+
+    def restored_before(self, t: float) -> float | None:
+        """When the chain restores service, if it does before t."""
+        for time, action, _actor, _detail in self.steps:
+            if action == "mitigated" and time < t:
+                return time
+        return None

@@ -5,6 +5,7 @@ known steps instead of once per step, and only when a policy is asked live does 
 that order would differ between the two ways of playing the same incidents. `Wait` schedules every wake-up
 with a priority instead, and at one instant the engine acts in this order, each kind by incident number:
 
+    0  a failure starts (a candidate onset is decided), a completed action item or a removed fix changes a rate
     1  work ends: a responder is freed (resolution, a handover's end, a shift end)
     2  a person acknowledges a page
     3  a level's timeout: the page moves on (after any acknowledgement of the same instant)
@@ -20,10 +21,12 @@ engine reads the clock at almost every step.
 
 from __future__ import annotations
 
+from heapq import heappush
+
 from simpy import Environment
 from simpy.events import Event
 
-WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 1, 2, 3, 4, 5
+ONSET, WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 0, 1, 2, 3, 4, 5
 _SHIFT = 1 << 40
 
 
@@ -39,3 +42,24 @@ class Wait(Event):
         self._ok = True
         env.schedule(self, kind * _SHIFT + number, delay)
 
+
+
+class At(Wait):
+    """An event that happens at minute `at` exactly (a Wait computes now + delay, which need not give back `at`
+    in floating point). A drill's decisions are made at such instants, and played again at the same ones."""
+
+    def __init__(self, env: Environment, at: float, kind: int, number: int):
+        if at < env._now:
+            raise ValueError(f"minute {at} is in the past (the clock is at {env._now})")
+        self.env = env
+        self.callbacks = []
+        self._value = None
+        self._ok = True
+        heappush(env._queue, (at, kind * _SHIFT + number, next(env._eid), self))
+
+
+def jump(env: Environment, at: float) -> None:
+    """Move the clock to minute `at` when nothing is scheduled before it (a drill's clock between events)."""
+    if env.peek() < at or at < env._now:
+        raise ValueError(f"cannot move the clock from {env._now} to {at}: events come first")
+    env._now = at

@@ -5,8 +5,12 @@ out when the incident is restored (or when the horizon comes) and logged at thei
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
+import simpy
+
 from simulator.dice import COMMS
-from simulator.engine.drill import Drill
+from simulator.engine.drill import UPDATE, Drill
 from simulator.engine.incident import Incident
 
 
@@ -26,8 +30,40 @@ def send_updates(drill: Drill, incident: Incident, until: float) -> None:
         sender, on_time = (people[commander].name if commander is not None else "Incident Commander"), False
     due, i = incident.declared + cadence, 0
     while due < until:
-        sent = due if on_time else due + rules.slip(incident.dice.u(COMMS, i))
+        if on_time:
+            sent = due
+        else:
+            slip = rules.slip(incident.dice.u(COMMS, i))
+            sent = due + (slip if drill.automatic else drill.update_after(incident, due, slip))
         if sent >= until:
             break
         drill.record_at(sent, incident, "status_update", sender, {"due": due, "on_time": sent - due <= rules.grace})
         due, i = sent + cadence, i + 1
+
+
+def live_updates(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
+    """A drill: from the declaration until service is restored, each update falls due a cadence after the last
+    one sent, and waits to be sent: by the Comms lead on time once the roles are in place, else when the
+    Incident Commander (the person) sends it. The pause gives (minute sent, minute due): a customer who
+    escalates makes an update due at once. As in `send_updates`, the sender is the one the roles end with."""
+    rules = drill.rules
+    cadence = rules.cadence.get(incident.rank)
+    if cadence is None:
+        return
+    due, i = incident.declared + cadence, 0
+    while incident.restored is None:
+        sent, due = yield drill.pause(incident, UPDATE, due=due, drawn=rules.slip(incident.dice.u(COMMS, i)))
+        if incident.restored is not None and sent >= incident.restored:
+            return
+        drill.record_at(sent, incident, "status_update", update_sender(drill, incident),
+                        {"due": due, "on_time": sent - due <= rules.grace})
+        due, i = sent + cadence, i + 1
+
+
+def update_sender(drill: Drill, incident: Incident) -> str:
+    """Who sends a drill's stakeholder update now: the Comms lead, or the Incident Commander."""
+    if incident.comms_by:
+        return incident.comms_by
+    people = drill.roster.people
+    commander = incident.commander if incident.commander is not None else incident.responder
+    return people[commander].name if commander is not None else "Incident Commander"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from simpy import Event
 
 from simulator.engine.incident import STATE_AFTER, Incident, State
 from simulator.events import ACTIONS, PHASE_OF
@@ -14,11 +17,36 @@ if TYPE_CHECKING:
     from simulator.engine.people import Person, Roster
     from simulator.engine.rules import Rules
 
+MAX_ACTION_ITEMS = 64
+"""The most action items one postmortem writes (the dice address them)."""
+
 PHASE_OF_STATE = {
     State.FAILING: "detection", State.DETECTED: "detection", State.DECLARED: "detection",
-    State.RESOLVED: "resolution", State.CLEANED_UP: "resolution", State.CLOSED: "learning",
+    State.RESOLVED: "resolution", State.REOPENED: "resolution", State.CLEANED_UP: "resolution",
+    State.CLOSED: "learning",
 }  # fmt: skip
 """The phase an incident is in, by its state (phase 2, "response", otherwise)."""
+
+
+DECLARE, ROLES, MITIGATE, UPDATE = "declare", "roles", "mitigate", "update"
+"""The decisions a person makes in a drill, each at the moment it arises."""
+INSTANT_KINDS = frozenset({ROLES, MITIGATE})
+"""Decisions made at the instant they arise: a drill's clock waits for them."""
+INVESTIGATE = "investigate"
+"""In a drill, the answer to "which mitigation next?" that spends time finding the next clue instead."""
+
+
+@dataclass(eq=False)
+class Question:
+    """A decision waiting for a person in a drill: `event` happens when it is made, with the minute it was made.
+    `facts` says what the decision is about (offered mitigations, candidates for a role, an update's due time);
+    they include the scenario's draws that only an automatic player may read (`drawn`)."""
+
+    kind: str
+    incident: Incident
+    asked: float
+    event: Event
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 class Preempted(Exception):  # the cause of a SimPy interrupt, not an error
@@ -48,7 +76,8 @@ def action_table(log: Any) -> dict[str, tuple]:
 class Drill:
     """One replication in play: what the incident processes share."""
 
-    __slots__ = ("_actions", "automatic", "env", "ignores", "log", "policy", "replication", "roster", "rules")
+    __slots__ = ("_actions", "automatic", "env", "ignores", "live", "log", "policy", "practice", "replication",
+                 "roster", "rules")
 
     def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any,
                  actions: dict[str, tuple] | None = None):
@@ -65,7 +94,12 @@ class Drill:
             actions = action_table(log)
         self._actions = actions
         self.automatic = type(policy) is AutomaticPolicy
+        self.live = getattr(policy, "live", False)
+        """A drill: a person decides, and each decision waits for them (`pause`)."""
         self.roster: Roster = Roster(self)
+        self.practice = None
+        """The practices in play (simulator.engine.practice), or None when the scenario uses none and the policy
+        is automatic: the lifecycle then runs as it always has."""
 
     # ── The Scribe ──
 
@@ -102,10 +136,35 @@ class Drill:
                          severity=incident.severity, channel=channel, offered=tuple(incident.rules.mitigations),
                          tried=tried, level=level)
 
+    def pause(self, incident: Incident, kind: str, **facts) -> Event:
+        """A drill's decision point: an event that happens when the person has decided (the session triggers it
+        with the minute of the decision). The policy is then asked as at any decision point."""
+        event = Event(self.env)
+        self.policy.pose(Question(kind, incident, self.env._now, event, facts))
+        return event
+
     def declare_after(self, incident: Incident, drawn: float, channel: str) -> float:
         if self.automatic:
             return drawn
         return max(0.0, float(self.policy.declare_after(self.situation(incident, channel=channel), drawn)))
+
+    def declare_severity(self, incident: Incident) -> str:
+        """The severity the incident is declared at: the failure's own for the automatic policy."""
+        if self.automatic:
+            return incident.severity
+        return self.policy.declare_severity(self.situation(incident))
+
+    def assign_roles(self, incident: Incident, candidates: dict[str, tuple[str, ...]]) -> dict[str, str]:
+        """Who takes each role besides the responder: role → one of the candidates (asked of a policy that is
+        not the automatic one; response.assign_roles applies the automatic policy's rule directly)."""
+        chosen = self.policy.assign_roles(self.situation(incident), candidates)
+        return {role: name for role, name in chosen.items() if name in candidates.get(role, ())}
+
+    def update_after(self, incident: Incident, due: float, drawn: float) -> float:
+        """How late the Incident Commander sends the update due at `due` (the drawn slip, automatically)."""
+        if self.automatic:
+            return drawn
+        return max(0.0, float(self.policy.update_after(self.situation(incident), due, drawn)))
 
     def escalate_after(self, incident: Incident, level: int) -> float:
         if self.automatic:
@@ -122,7 +181,31 @@ class Drill:
                     return name
             return "debug"
         choice = self.policy.next_mitigation(self.situation(incident, tried))
+        if choice == INVESTIGATE and self.live and incident.clues < len(incident.mode.clues):
+            return choice
         return choice if choice in offered and choice not in tried else "debug"
+
+    def work_alone_first(self, incident: Incident, drawn: bool, channel: str) -> bool:
+        if self.automatic:
+            return drawn
+        return bool(self.policy.work_alone_first(self.situation(incident, channel=channel), drawn))
+
+    def confirm_with_data(self, incident: Incident, drawn: bool, tried: tuple[str, ...] = ()) -> bool:
+        if self.automatic:
+            return drawn
+        return bool(self.policy.confirm_with_data(self.situation(incident, tried), drawn))
+
+    def clean_up(self, incident: Incident, drawn: str) -> str:
+        """"now", "late" or "skip" (anything else a policy answers counts as now)."""
+        if self.automatic:
+            return drawn
+        choice = self.policy.clean_up(self.situation(incident), drawn)
+        return choice if choice in ("now", "late", "skip") else "now"
+
+    def action_items(self, incident: Incident, drawn: int) -> int:
+        if self.automatic:
+            return drawn
+        return max(0, min(int(self.policy.action_items(self.situation(incident), drawn)), MAX_ACTION_ITEMS))
 
     # ── Preemption ──
 

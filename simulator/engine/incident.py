@@ -13,6 +13,8 @@ The states of an incident and how it moves between them (each move is an event i
     responding, mitigating or restored ──handover──▶ the same state (a shift ended; the incoming person works on)
     restored ──resolved──▶ resolved ──cleaned_up──▶ cleaned up ──postmortem_held──▶ closed
                                                    (or postmortem_skipped at clean-up: closed at once)
+    resolved ──reopened──▶ reopened ──resumed──▶ mitigating (resolved on anecdote, it was not healthy after all)
+    resolved ──cleanup_skipped──▶ resolved (the temporary fixes stay in place; the postmortem closes it)
 
 Along the way `status_update` events tell stakeholders how it goes (from declaration until restoration), and
 `stood_down` events mark each person's release from the incident. An incident still short of `closed` when
@@ -44,6 +46,7 @@ class State(StrEnum):
     PREEMPTED = "preempted"
     RESTORED = "restored"
     RESOLVED = "resolved"
+    REOPENED = "reopened"
     CLEANED_UP = "cleaned up"
     CLOSED = "closed"
 
@@ -52,8 +55,8 @@ STATE_AFTER = {
     "onset": State.FAILING, "detected": State.DETECTED, "declared": State.DECLARED, "paged": State.PAGED,
     "acknowledged": State.RESPONDING, "roles_assembled": State.MITIGATING, "mitigation_started": State.MITIGATING,
     "preempted": State.PREEMPTED, "resumed": State.MITIGATING, "mitigated": State.RESTORED,
-    "resolved": State.RESOLVED, "cleaned_up": State.CLEANED_UP, "postmortem_held": State.CLOSED,
-    "postmortem_skipped": State.CLOSED,
+    "resolved": State.RESOLVED, "reopened": State.REOPENED, "cleaned_up": State.CLEANED_UP,
+    "postmortem_held": State.CLOSED, "postmortem_skipped": State.CLOSED,
 }
 """The state each action leads to (actions not named here leave the state as it was)."""
 
@@ -83,6 +86,13 @@ class Incident:
     since: dict[int, float] = field(default_factory=dict)  # person → when they started working on it
     chain: Chain | None = None
     process: object = None
+    # In a drill (a person decides): the page under way, who sends the stakeholder updates once the roles are
+    # in place (the Comms lead's name, or "" for the Incident Commander; None before), and how far
+    # investigating has got (minutes spent, clues found).
+    page: object = None
+    comms_by: str | None = None
+    investigated: float = 0.0
+    clues: int = 0
 
     @property
     def mode(self):

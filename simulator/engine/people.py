@@ -44,10 +44,11 @@ FIRST_LEVEL = {"level": 1}
 class Person:
     """Someone who can be paged: free, answering a page (`ringing`), or working an incident (`working`)."""
 
-    __slots__ = ("free_since", "inbox", "index", "name", "ringing", "working")
+    __slots__ = ("away", "free_since", "inbox", "index", "name", "ringing", "working")
 
     def __init__(self, index: int, name: str):
         self.index, self.name = index, name
+        self.away = False  # cannot be reached (a drill's inject): misses every page
         self.working: Incident | None = None
         self.ringing: Ring | None = None
         self.inbox: list = []  # heap of (rank, opened, page seq, push, page, level, slot, notified)
@@ -121,6 +122,8 @@ class Roster:
         env = self.env
         page = Page(incident, incident.pages, env._now, next(self.seq), resume)
         incident.pages += 1
+        if self.drill.live:
+            incident.page = page  # its Incident Commander may escalate it (escalate)
         if not resume:
             self.drill.record(incident, "paged", "pager", FIRST_LEVEL)
         crowded = (incident.rank in self.rules.mobilise and len(self.rules.levels) > 1 and not resume
@@ -186,14 +189,37 @@ class Roster:
         if page.live:
             self._arm(page)
 
-    def _escalate_to(self, page: Page, level: int, mobilised: bool = False) -> None:
+    def _escalate_to(self, page: Page, level: int, mobilised: bool = False, actor: str = "pager") -> None:
         self._report_missed(page)
         page.level = level
         detail = {"level": level + 1, "to": self._names(level)}
         if mobilised:
             detail["mobilised"] = True
-        self.drill.record(page.incident, "escalated", "pager", detail)
+        self.drill.record(page.incident, "escalated", actor, detail)
         self._notify(page, level)
+
+    def escalate(self, incident: Incident, mobilise: bool = False) -> bool:
+        """A drill: the Incident Commander escalates the incident's unanswered page now, to the next level, or
+        to every level left (mobilise). Everyone notified so far can still answer. False when there is no
+        unanswered page or no level left."""
+        page = incident.page
+        last = len(self.rules.levels) - 1
+        if page is None or not page.live or page.resume or page.level >= last:
+            return False
+        for level in range(page.level + 1, last + 1 if mobilise else page.level + 2):
+            self._escalate_to(page, level, mobilised=mobilise, actor="Incident Commander")
+            if not page.live:
+                return True
+        self._arm(page)
+        return True
+
+    def away(self, person: Person) -> None:
+        """A drill: `person` cannot be reached from now on; a page ringing them goes unanswered."""
+        person.away = True
+        ring = person.ringing
+        if ring is not None:
+            ring.live = False
+            person.ringing = None
 
     def _report_missed(self, page: Page) -> None:
         for ring in page.rings:
@@ -266,7 +292,7 @@ class Roster:
         drill.record_at(now, incident, "page_delivered", person.name, detail)
         purpose, index = ring_address(page.number, page.repeat, level, slot)
         rules = self.rules.levels[level]
-        if incident.dice.u(purpose, index) < rules.miss:
+        if incident.dice.u(purpose, index) < rules.miss or person.away:
             ring.live = False
             self._take_next(person)
             return

@@ -13,7 +13,8 @@ def stand_everyone_down(drill: Drill, incident: Incident) -> None:
     """Resolved: the responder, and the Incident Commander and Comms lead if others held those roles, are free."""
     people = drill.roster.people
     incident.preemptible = False
-    send_updates(drill, incident, incident.restored)
+    if not drill.live:  # a drill's updates were sent as they fell due (comms.live_updates)
+        send_updates(drill, incident, incident.restored)
     for index, role in ((incident.responder, ""), (incident.commander, "Incident Commander"),
                         (incident.comms, "Comms lead")):
         if index is not None and index in incident.since:

@@ -67,20 +67,47 @@ def answer_detail(ring: Ring) -> dict:
     return {"level": ring.level + 1, "waited": ring.started - ring.notified}
 
 
-def assign_roles(drill: Drill, incident: Incident) -> None:
+def role_candidates(drill: Drill, incident: Incident) -> dict[str, tuple[str, ...]]:
+    """Who could take each role besides the responder now, for a policy that is asked: the free people of each
+    role's rotation (with `team.roles`); without, the Comms lead who joins with the Ops lead and the Scribe
+    (whom the Incident Commander may do without, and send the stakeholder updates themselves)."""
+    roles, people = drill.rules.roles, drill.roster.people
+    if roles is None:
+        return {"Comms lead": ("Comms lead",)}
+    now, oncall = drill.env._now, drill.rules.oncall
+    return {label: tuple(people[i].name for i in oncall.role_at(role, now) if people[i].free)
+            for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead"))
+            if getattr(roles, role) is not None}
+
+
+def assign_roles(drill: Drill, incident: Incident, candidates: dict[str, tuple[str, ...]] | None = None) -> None:
     """Once the team has assembled: with `team.roles`, a free person from the Incident Commander's and the Comms
     lead's rotations takes each role the severity calls for; where nobody does, the responder holds it too.
-    Without `team.roles`, the other roles join as people outside the pager (the model before roles)."""
+    Without `team.roles`, the other roles join as people outside the pager (the model before roles). A policy
+    other than the automatic one chooses among `candidates` (default: role_candidates)."""
     roles, responder = drill.rules.roles, drill.roster.people[incident.responder]
+    chosen = None
+    if not drill.automatic:
+        chosen = drill.assign_roles(incident, role_candidates(drill, incident) if candidates is None else candidates)
     if roles is None:
-        drill.record(incident, "roles_assembled", responder.name, ASSEMBLED)
+        if chosen is None or "Comms lead" in chosen:
+            incident.comms_by = "Comms lead"
+            drill.record(incident, "roles_assembled", responder.name, ASSEMBLED)
+        else:
+            incident.comms_by = ""  # the Incident Commander sends the updates
+            drill.record(incident, "roles_assembled", responder.name, {"roles": "Ops lead, Scribe"})
         return
     incident.abstract_roles = False
     now, oncall = drill.env._now, drill.rules.oncall
+    by_name = {person.name: person for person in drill.roster.people}
     for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead")):
         source = getattr(roles, role)
         person = None
-        if source is not None and incident.severity in source.severities:
+        if chosen is not None:
+            person = by_name.get(chosen.get(label, ""))
+            if person is not None and not person.free:
+                person = None
+        elif source is not None and incident.severity in source.severities:
             free = [drill.roster.people[i] for i in oncall.role_at(role, now) if drill.roster.people[i].free]
             person = free[0] if free else None
         if person is None:
@@ -97,6 +124,8 @@ def assign_roles(drill: Drill, incident: Incident) -> None:
     if combined:
         detail["combined"] = True
     drill.record(incident, "role_assigned", responder.name, detail)
+    if chosen is not None:
+        incident.comms_by = drill.roster.people[incident.comms].name if incident.comms is not None else ""
     held = [label for label, who in ((COMMANDER, incident.commander), ("Comms lead", incident.comms)) if who is None]
     drill.record(incident, "roles_assembled", responder.name,
                  {"roles": ", ".join(["Ops lead", *held]), "combined": combined})

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from simulator import dice
-from simulator.calendar import Steps
+from simulator.calendar import Steps, merge
 from simulator.distributions import Quantile
 from simulator.oncall import OnCall
 from simulator.scenario.model import CHANNELS, DEBUG, FailureMode, Scenario, severity_rank
-from simulator.scenario.team import PERIODS, for_period
+from simulator.scenario.team import PERIODS, Roles, for_period
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,26 +37,44 @@ class MitigationRule:
 
 
 class ModeRules:
-    """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations."""
+    """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations.
 
-    __slots__ = ("accept", "batch", "channels", "cumulative", "gap", "index", "levels", "mitigations", "mode",
-                 "order", "peak", "ranks", "stream")
+    A mode that deployments start draws deployments as its candidates (thinned by the allowed hours, freezes and
+    windows), each failing with its change failure rate. A mode is `live` when its rate depends on what happens
+    (deployments, action items, cleanup debt): its candidates are then decided when their time comes, against
+    `accept(t)` times the state's factor over `debt_cap` (the most the state can raise it)."""
+
+    __slots__ = ("accept", "batch", "cfr", "channels", "cumulative", "debt_cap", "debt_factor", "gap", "index",
+                 "levels", "live", "mitigations", "mode", "only_with_debt", "order", "peak", "ranks", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
         self.stream = dice.mode_number(mode.name)  # its dice, wherever it stands in the file
         calendar, horizon = scenario.calendar, scenario.horizon
         factors = []
+        deployments = mode.deployments
         if mode.profile:
-            covered: list = []
-            for rule in mode.profile:  # the first rule that matches counts: later rules only where earlier don't
-                stretches = _minus(rule.weekly.intervals(calendar, horizon), covered)
-                factors.append((stretches, rule.factor))
-                covered = sorted(covered + stretches)
+            factors += _first_match([(rule.weekly, rule.factor) for rule in mode.profile], calendar, horizon)
+        if deployments is not None:
+            if deployments.allowed:  # the same deployments a week, in the allowed hours alone
+                allowed = merge(sorted(interval for hours in deployments.allowed
+                                       for interval in hours.weekly.intervals(calendar, horizon)))
+                share = sum(b - a for a, b in allowed) / horizon
+                factors.append((allowed, 1.0 / share if share > 0 else 1.0))
+                factors.append((_minus([(0.0, horizon)], allowed), 0.0))
+            factors += [(_dated(freeze.start, freeze.end, calendar, horizon), 0.0) for freeze in deployments.freezes]
+        elif scenario.load is not None:
+            factors += load_factors(scenario, scenario.load.failure_rate)
         for window in scenario.windows:
             if window.applies(mode) and window.factor != 1:
-                a, b = max(calendar.minute(window.start), 0.0), min(calendar.minute(window.end), horizon)
-                factors.append(([(a, b)] if b > a else [], window.factor))
+                factors.append((_dated(window.start, window.end, calendar, horizon), window.factor))
+        cleanup, learning = scenario.practices.cleanup, scenario.practices.learning
+        self.cfr = deployments.change_failure_rate if deployments is not None else 1.0
+        self.only_with_debt = mode.only_with_debt
+        self.debt_factor = cleanup.debt_factor if deployments is None and not mode.only_with_debt else 1.0
+        self.debt_cap = cleanup.debt_cap if self.debt_factor > 1 else 1.0
+        self.live = (deployments is not None or mode.only_with_debt or self.debt_factor > 1
+                     or (learning.active and learning.improves.rate.share > 0))
         self.accept: Steps | None = None
         if mode.every is not None:
             self.peak = 1.0 / mode.every.mean
@@ -64,7 +82,7 @@ class ModeRules:
         else:
             steps = Steps.product(factors, base=1.0) if factors else Steps.constant(1.0)
             top = steps.peak
-            self.peak = mode.rate * top
+            self.peak = (deployments.rate if deployments is not None else mode.rate) * top * self.debt_cap
             self.gap = dice.exponential_gap(self.peak) if self.peak > 0 else None
             if top > 0 and len(steps.values) > 1:
                 self.accept = Steps(steps.breaks, [v / top for v in steps.values])
@@ -86,6 +104,33 @@ class ModeRules:
 
     def severity(self, u: float) -> str:
         return self.levels[min(bisect_right(self.cumulative, u), len(self.levels) - 1)]
+
+
+def _first_match(rules, calendar, horizon) -> list:
+    """(stretches, factor) of weekly rules where the first rule that matches counts: later rules only where
+    earlier ones don't."""
+    factors, covered = [], []
+    for weekly, factor in rules:
+        stretches = _minus(weekly.intervals(calendar, horizon), covered)
+        factors.append((stretches, factor))
+        covered = sorted(covered + stretches)
+    return factors
+
+
+def _dated(start, end, calendar, horizon) -> list:
+    a, b = max(calendar.minute(start), 0.0), min(calendar.minute(end), horizon)
+    return [(a, b)] if b > a else []
+
+
+def load_factors(scenario: Scenario, power: float) -> list:
+    """(stretches, level ** power) of the scenario's load: its weekly levels (the first rule that matches counts)
+    and its dated peaks."""
+    load, calendar, horizon = scenario.load, scenario.calendar, scenario.horizon
+    if power == 0:
+        return []
+    factors = _first_match([(rule.weekly, rule.level**power) for rule in load.weekly], calendar, horizon)
+    factors += [(_dated(peak.start, peak.end, calendar, horizon), peak.level**power) for peak in load.peaks]
+    return factors
 
 
 def _minus(intervals, taken):
@@ -137,6 +182,7 @@ class Rules:
         self.handover_at_shift_end = team.at_shift_end == "handover"
         self.handover = team.handover.quantile_function()
         self.roles = team.roles
+        self.ic_and_ops_slowdown = (team.roles or Roles()).ic_and_ops_slowdown
         self.role_acknowledge = {period: for_period(team.acknowledge, period).quantile_function()
                                  for period in PERIODS}
         self.slowdown = {"business_hours": 1.0, "out_of_hours": team.mitigation_slowdown.out_of_hours,
@@ -152,3 +198,10 @@ class Rules:
         self.cadence = {severity_rank(s): every for s, every in policy.updates.every.items()}
         self.slip = policy.updates.slip.quantile_function()
         self.grace = policy.updates.grace
+        from simulator.engine.practice import PracticeRules
+
+        self.practiced = scenario.practiced
+        """Whether the scenario uses practices (then every replication plays them)."""
+        self.practice = PracticeRules(scenario, self)
+        """What the practices need (simulator.engine.practice): played when `practiced`, or for a policy asked
+        live (whose answers may call for them)."""

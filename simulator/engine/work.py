@@ -5,6 +5,8 @@ The items run as one chain (simulator.engine.chain) until something from outside
 
 - a preemption: a more severe incident takes the responder; the work stops where it was, waits for someone
   free, who takes it up after a handover and goes on with what was left;
+- service restored from outside (an automated rollback, simulator.engine.practice): the mitigations stop and
+  the team confirms;
 - the end of the responder's turn on call: they hand over to the incoming person (the work pauses for the
   handover while both are on it) or stay on, as `team.at_shift_end` says;
 - an item after which a decision or a person is needed: the roles (with `team.roles`), the next mitigation
@@ -23,13 +25,14 @@ from simulator.dice import HANDOVER as FIRST_HANDOVER
 from simulator.dice import INCIDENT, MORE
 from simulator.engine.chain import Chain
 from simulator.engine.clock import WORK, Wait
-from simulator.engine.drill import Drill
+from simulator.engine.drill import Drill, Preempted
 from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
 from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
 
-ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME = (
-    "answer", "assemble", "mitigation", "confirm", "handover", "resume")
+ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION, HOLD = (
+    "answer", "assemble", "mitigation", "confirm", "handover", "resume", "investigation", "hold")
+"""HOLD: nobody joins, the responder holds every role (simulator.engine.practice); it takes no time."""
 
 
 @dataclass(slots=True)
@@ -56,17 +59,25 @@ def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[It
         start = env._now
         chain, ends = _chain(drill, incident, items, start)
         incident.chain = chain
+        if drill.live:  # a drill shows what has started as it starts
+            chain.log_until(drill, incident, start)
         target = ends[-1]
         turn_end = inf
         if not stayed and incident.responder is not None and drill.rules.levels[incident.level].rotates:
             turn_end = drill.rules.oncall.turn_end(incident.level, incident.responder, start)
-            if turn_end <= start:
+            answered = start + items[0].remaining if items[0].kind == ANSWER else start
+            if turn_end <= answered:
                 turn_end = inf  # they answered after their turn at that level had ended: they see it through
         try:
             yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
-        except simpy.Interrupt:  # preempted: drill.preempt has logged what the chain had reached
+        except simpy.Interrupt as interrupt:  # whoever interrupted has logged what the chain had reached
             items = _advance(drill, incident, items, ends, start, env._now)
-            yield from _resume(env, drill, incident, items)
+            if type(interrupt.cause) is Preempted:
+                yield from _resume(env, drill, incident, items)
+                if incident.restored is not None and any(item.kind == MITIGATION for item in items):
+                    items = drill.practice.restored_from_outside(drill, incident, items)  # while it waited
+            else:  # service was restored from outside the work (simulator.engine.practice): confirm it
+                items = interrupt.cause.rest(drill, incident, items)
             continue
         now = env._now
         chain.log_until(drill, incident, now)
@@ -88,6 +99,8 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
     for item in items:
         if item.kind == MITIGATION and not item.started:
             chain.add(t, "mitigation_started", "Ops lead", item.detail)
+        elif item.kind == INVESTIGATION and not item.started:
+            chain.add(t, "investigation_started", "Ops lead")
         t += item.remaining
         ends.append(t)
         if item.kind == MITIGATION:
@@ -96,12 +109,16 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
             else:
                 chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
         elif item.kind == CONFIRM:
-            chain.add(t, "resolved", responder)
-        elif item.kind == ASSEMBLE and drill.rules.roles is None:
+            chain.add(t, "resolved", responder, item.detail)
+        elif item.kind == ASSEMBLE and not item.stop:  # else response.assign_roles logs it
             chain.add(t, "roles_assembled", responder, ASSEMBLED)
+        elif item.kind == INVESTIGATION:
+            chain.add(t, "clue_found", "Ops lead", item.detail)
         elif item.kind == ANSWER:
             chain.add(t, "acknowledged", responder, answer_detail(item.ring))
             chain.add(t, "role_assigned", responder, TAKES_COMMAND)
+        elif item.kind == HOLD:
+            chain.add(t, "roles_assembled", responder, item.detail)
         if item.stop:
             break
     return chain, ends
@@ -116,10 +133,15 @@ def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[flo
         if i < len(ends) and ends[i] <= now:
             if item.kind == MITIGATION and item.works:
                 incident.restored = ends[i]
+            elif item.kind == INVESTIGATION:
+                incident.investigated += item.remaining
+                incident.clues += 1
             elif item.kind == HANDOVER:
                 drill.stand_down(incident, drill.roster.people[item.person])
             continue
         if i < len(ends) and (ends[i - 1] if i else start) <= now:
+            if item.kind == INVESTIGATION:
+                incident.investigated += item.remaining - (ends[i] - now)
             item.remaining = ends[i] - now
             item.started = True
         left.append(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.outputs import DATA_FILES, results_folder, write_bytes, write_text
+from simulator.outputs import results_folder, write_bytes, write_text
 from simulator.report.content import report_blocks
 from simulator.report.document import Image
 from simulator.report.html import render_html
@@ -24,7 +24,9 @@ def build_report(folder: str | Path, *, incidents: Sequence[str] = (), replicati
     picks the replication of the timeline (default: the one with the busiest stretch)."""
     folder = Path(folder)
     read_results(folder)  # a folder that is not a results folder is refused before anything is written
-    with results_folder(folder, keep=DATA_FILES) as staging:
+    keep = [entry.name for entry in folder.iterdir() if entry.is_file() and not entry.name.startswith(".")
+            and entry.name not in (HTML, MARKDOWN) and entry.suffix != ".png"]  # all but the old report
+    with results_folder(folder, keep=keep) as staging:
         written = write_report(staging, incidents=incidents, replication=replication)
     return [folder / path.name for path in written]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 20160, 40320)
+_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080, 20160, 40320, 131040, 262080, 524160)
+"""Tick steps in minutes: up to 4 weeks, then 13, 26 and 52 weeks for periods of years."""
 
 
 class Clock:
@@ -70,7 +71,7 @@ class Clock:
             day = self.day_index(t)
             label = self.time(t) if step < 1440 else ""
             if day != last_day or step >= 1440:
-                day_text = self.day(t, long=False)
+                day_text = self.day(t, long=False) if step < 131040 else self.day(t, long=True).split(" ", 1)[1]
                 label = f"{label}\n{day_text}" if label else day_text
             positions.append(t)
             labels.append(label)

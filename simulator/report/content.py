@@ -8,12 +8,13 @@ from collections.abc import Sequence
 
 from simulator.errors import DrillsimError
 from simulator.events import incident_label
-from simulator.metrics import METRICS, PERCENTILES
+from simulator.metrics import METRICS, PERCENTILES, organic
 from simulator.report.censoring import beyond_text, censoring_notes, mean_text, percentile_text
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
 from simulator.report.narrative import Context, incident_id, parse_incident_id, typical_incidents
 from simulator.report.postmortem import postmortem
+from simulator.report.practice_content import practice_blocks
 from simulator.report.results import ResultsFolder
 from simulator.units import format_duration as fmt
 
@@ -108,7 +109,7 @@ def breakdown_blocks(results: ResultsFolder) -> list[Block]:
                   "group's interval is wider than the pooled one: it holds fewer incidents. `open` counts "
                   "incidents the end of the period cut short before service was restored."),
     ]
-    for key, groups in breakdowns(results.incidents, results.replications).items():
+    for key, groups in breakdowns(organic(results.incidents), results.replications).items():
         header = breakdown_header(By(key))
         rows = tuple((Cell(group.name), *(Cell(text, minutes) for text, minutes in breakdown_cells(group)))
                      for group in groups)
@@ -144,7 +145,7 @@ def figure_blocks(results: ResultsFolder, *, replication: int | None = None) -> 
     from simulator.report.figures import incidents_over_time_figure, metric_figures, phase_share_figure
     from simulator.report.style import png_bytes
 
-    table, clock = results.incidents, Clock(results.start)
+    table, clock = organic(results.incidents), Clock(results.start)
     blocks: list[Block] = [Heading(2, "Distributions", anchor="distributions"),
                            Paragraph("Incident times are heavy-tailed: the mean sits well above the typical "
                                      "incident. Axes are logarithmic where the data spans decades and is not "
@@ -227,7 +228,7 @@ def narrative_picks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list[
     """(why, replication, incident) of the incidents to tell: those chosen as 'R:N', or the typical ones."""
     if chosen:
         return [("chosen for this report", *parse_incident_id(text)) for text in chosen]
-    return typical_incidents(results.incidents)
+    return typical_incidents(organic(results.incidents))
 
 
 def narrative_blocks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list[Block]:
@@ -277,5 +278,6 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
           for warn, text in censoring_notes(results.summary["metrics"])),
         *breakdown_blocks(results),
         *figure_blocks(results, replication=replication),
+        *practice_blocks(results),
         *narratives,
     ]

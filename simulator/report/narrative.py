@@ -44,6 +44,7 @@ STATES = {
     "preempted": "waiting for a responder again, after a more severe incident took theirs",
     "restored": "restored, health being confirmed", "resolved": "resolved, temporary fixes being cleaned up",
     "cleaned up": "cleaned up, its postmortem not yet held",
+    "reopened": "reopened after it was called resolved, waiting for a responder again",
 }  # fmt: skip
 """The engine's incident states (simulator.engine.incident.State), in words."""
 
@@ -204,6 +205,14 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
             line = "blameless postmortem held"
         elif e.action == "postmortem_skipped":
             line = f"no postmortem: {d.get('severity')} is below the postmortem threshold"
+        elif e.action == "investigation_started":
+            line = "the responders investigated before choosing a mitigation"
+        elif e.action == "clue_found":
+            line = f"found: {d.get('clue')}"
+        elif e.action == "customer_escalated":
+            line = "a customer escalated: stakeholders asked for an update at once"
+        elif e.action == "unavailable":
+            line = f"{who} could not be reached from then on"
         elif e.action == "open_at_horizon":
             line = f"the simulated period ended with the incident still open: {state_text(d.get('state', ''))}"
         else:

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.incidents import OPTIONAL
 from simulator.limits import MAX_MINUTES
 from simulator.metrics import METRICS, IncidentTable
 from simulator.outputs import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY, summary_digest
@@ -276,7 +277,7 @@ def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> Inciden
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None) or []
     columns = IncidentTable.columns()
-    missing = set(columns) - set(header)
+    missing = set(columns) - set(header) - set(OPTIONAL)
     if missing:
         raise DrillsimError(f"{where} lacks the columns {', '.join(sorted(missing))}")
     index = {name: header.index(name) for name in (*columns, RUN_ID) if name in header}
@@ -296,12 +297,14 @@ def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> Inciden
                                         f"{summary['incidents']:,}")
     table: dict[str, Any] = {}
     for name in columns:
+        if name not in index:  # an optional column (incidents.OPTIONAL) of a table that had none of it
+            continue
         cells = [row[index[name]] for row in rows]
         if name in _TEXT:
             table[name] = cells
         elif name in ("replication", "incident"):
             table[name] = _numbers(cells, int, name, where)
-        elif name == "escalated":
+        elif name in ("escalated", "drill"):
             table[name] = np.array([c.strip().lower() in ("true", "1") for c in cells], dtype=bool)
         else:
             table[name] = _numbers(cells, float, name, where)

@@ -119,7 +119,7 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
                 gantt.plot([stop, stop], [y - 0.3, y + 0.3], color="white", linewidth=2.2)
                 gantt.plot(stop, y, marker="x", color="white", markersize=7, markeredgewidth=3.2)
                 gantt.plot(stop, y, marker="x", color=INK, markersize=6, markeredgewidth=1.4)
-            if (stop - begin) > (high - low) * 0.07:
+            if min(stop, high) - max(begin, low) > (high - low) * 0.07:  # enough of it inside the window
                 gantt.text((max(begin, low) + min(stop, high)) / 2, y, f"{name}{'' if worked else ' failed'}",
                            ha="center", va="center", fontsize=7, color=INK,
                            bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"})

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
 from simulator.distributions import Constant
@@ -42,8 +43,34 @@ def weekly(days: str | tuple[str, ...] | None, hours: str | None) -> Weekly:
     return Weekly(parse_days(days) if days is not None else Weekly().days, start, end)
 
 
+def _midnight(value):
+    """A date alone stands for its midnight."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day)
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(_midnight),
+                   Field(description="A date-time such as 2026-02-01T09:00, or a date (its midnight), in the "
+                         "scenario's time zone.")]
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+
+
+class Stretch(Frozen):
+    """A dated stretch of time, from `start` to `end`."""
+
+    name: Name
+    start: Moment
+    end: Moment
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end <= self.start:
+            raise ValueError(f"{self.name!r} must end after it starts")
+        return self
 
 
 def constant(text: str) -> Constant:

@@ -13,6 +13,7 @@ from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
 from simulator.scenario import guards
 from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
+from simulator.scenario.deployments import Deployments
 
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
 
@@ -30,24 +31,31 @@ class Channel(Frozen):
 class SloBurnChannel(Frozen):
     """A multiwindow SLO burn-rate alert (SRE workbook): fires when the error budget burns fast enough.
 
-    The alert on window W with burn-rate threshold B fires (1 - SLO) / error_ratio × W × B after onset.
+    The alert on window W with burn-rate threshold B fires (1 - SLO) / error_ratio × W × B after onset. `slo`
+    defaults to the scenario's `slo.objective` and `error_ratio` to the failure mode's `impact`.
     """
 
     probability: Probability = 1.0
-    slo: Annotated[float, Field(gt=0, lt=1, description="The availability objective, e.g. 0.999.")]
-    error_ratio: Annotated[float, Field(gt=0, le=1, description="Share of requests failing during the incident.")]
+    slo: Annotated[float, Field(gt=0, lt=1, description="The availability objective, e.g. 0.999 (default: the "
+                                "scenario's slo.objective).")] | None = None
+    error_ratio: Annotated[float, Field(gt=0, le=1, description="Share of requests failing during the incident "
+                                        "(default: the failure mode's impact).")] | None = None
     window: PositiveDuration = Field(description="The alert's long window, e.g. 1h.")
     burn_rate: Annotated[float, Field(gt=0, description="The alert's burn-rate threshold, e.g. 14.4.")]
     evaluation: Duration = Field(0.0, description="Extra delay of the alerting pipeline (scrape, evaluation).")
 
     @model_validator(mode="after")
     def _can_fire(self):
+        if self.slo is None or self.error_ratio is None:
+            missing = " and ".join(name for name in ("slo", "error_ratio") if getattr(self, name) is None)
+            raise ValueError(f"give {missing}: `slo` (or the scenario's slo.objective) and `error_ratio` (or the "
+                             "failure mode's impact) set when the alert fires")
         burn = self.error_ratio / (1 - self.slo)
         if burn < self.burn_rate:
             raise ValueError(
                 f"an error ratio of {self.error_ratio:g} burns the budget of a {self.slo:g} SLO at {burn:.3g}×, "
                 f"below the alert's threshold of {self.burn_rate:g}×: this alert would never fire. Raise "
-                "error_ratio, lower burn_rate, or leave the channel out")
+                "error_ratio (or the mode's impact), lower burn_rate, or leave the channel out")
         return self
 
     @property
@@ -115,6 +123,17 @@ class Mitigation(Frozen):
     success: Probability = Field(1.0, description="Chance that it restores service when it applies.")
 
 
+# ── What a trainee is shown ────────────────────────────────────────────────────────────────────────────────
+
+
+class Clue(Frozen):
+    """Something the responders find out about a failure after investigating it for `after` (in all)."""
+
+    after: PositiveDuration = Field(description="Investigation time, in all, until this clue turns up, e.g. 10m.")
+    text: Annotated[str, Field(min_length=1, max_length=500, description="What they find, in the responders' "
+                                                                           "words; never the failure mode's name.")]
+
+
 # ── Failure modes ──────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -150,6 +169,21 @@ class FailureMode(Frozen):
         "the scenario's own); debug is required: debugging live always works in the end.")
     mitigation_order: tuple[Name, ...] | None = Field(
         None, description="The order to try this mode's mitigations in, overriding the policy's.")
+    deployments: Deployments | None = Field(
+        None, description="Instead of `rate` or `every`: the deployments whose failures start this mode's "
+        "incidents, {rate, change_failure_rate, allowed, freezes}. Needs cause: deployment.")
+    impact: Probability | None = Field(
+        None, description="The share of requests failing while it is open (default: its slo_burn channel's "
+        "error_ratio, else 1).")
+    only_with_debt: bool = Field(
+        False, description="It happens, at its rate, only while some temporary fix is left in place "
+        "(practices.cleanup).")
+    symptoms: Annotated[str, Field(max_length=500)] = Field(
+        "", description="What the alerts and the first reports say, as a trainee sees them in `drillsim drill` "
+        "(never the failure mode's name), e.g. 'checkout error rate at 8%, card payments failing'.")
+    clues: tuple[Clue, ...] = Field(
+        (), description="What investigating reveals in `drillsim drill`, each after so much investigation in all, "
+        "e.g. [{after: 10m, text: 'errors began with release 4.2'}].")
 
     @field_validator("severity")
     @classmethod
@@ -176,13 +210,30 @@ class FailureMode(Frozen):
 
     @model_validator(mode="after")
     def _one_arrival(self):
-        if (self.every is None) == (self.rate is None):
-            raise ValueError("give exactly one of `every` (a distribution of time between onsets) or `rate`")
-        if self.interarrival.mean <= 0:
+        given = [name for name in ("every", "rate", "deployments") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `every` (a distribution of time between onsets), `rate`, or "
+                             "`deployments`" + (f" (got {', '.join(given)})" if given else ""))
+        if self.deployments is not None:
+            if self.cause != "deployment":
+                raise ValueError(f"a mode that `deployments` start has cause: deployment (got {self.cause})")
+            if self.profile:
+                raise ValueError("a `profile` does not apply to a mode that deployments start: give "
+                                 "deployments.allowed instead")
+        elif self.interarrival.mean <= 0:
             raise ValueError("the time between onsets must be positive on average")
         if self.every is not None and self.profile:
             raise ValueError("a `profile` changes the rate with the time of day, which needs Poisson arrivals: "
                              "give `rate` (e.g. '2/w') instead of `every`")
+        if self.every is not None and self.only_with_debt:
+            raise ValueError("a mode that only happens with debt changes its rate as fixes come and go, which "
+                             "needs Poisson arrivals: give `rate` instead of `every`")
+        for field, text in (("symptoms", self.symptoms), *(("clues", clue.text) for clue in self.clues)):
+            if self.name.lower() in text.lower():
+                raise ValueError(f"{field} must not name the failure mode ({self.name!r}): a trainee reads them "
+                                 "before the failure is diagnosed")
+        if [clue.after for clue in self.clues] != sorted(clue.after for clue in self.clues):
+            raise ValueError("list the clues in the order they turn up (by `after`)")
         if self.mitigation_order is not None:
             unknown = [name for name in self.mitigation_order if name not in self.mitigations]
             if unknown:
@@ -194,10 +245,23 @@ class FailureMode(Frozen):
 
     @property
     def interarrival(self):
-        """The distribution of time between onsets (at the base rate)."""
+        """The distribution of time between onsets (at the base rate; for a mode that deployments start, the
+        deployment rate times the change failure rate)."""
         if self.every is not None:
             return self.every
+        if self.deployments is not None:
+            rate = self.deployments.rate * self.deployments.change_failure_rate
+            return Exponential.model_construct(kind="exponential", mean_=1.0 / rate if rate > 0 else float("inf"))
         return Exponential.model_construct(kind="exponential", mean_=1.0 / self.rate)
+
+    @property
+    def share_failing(self) -> float:
+        """The share of requests failing while it is open: `impact`, else its SLO burn alert's error ratio, else 1."""
+        if self.impact is not None:
+            return self.impact
+        if self.detection.slo_burn is not None:
+            return self.detection.slo_burn.error_ratio
+        return 1.0
 
     @property
     def severities(self) -> tuple[tuple[str, float], ...]:
@@ -246,5 +310,5 @@ class Window(Frozen):
         return True
 
 
-__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Detection",
+__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Clue", "Detection",
            "FailureMode", "Mitigation", "RateRule", "SloBurnChannel", "Window"]

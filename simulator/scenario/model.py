@@ -10,6 +10,10 @@
     ├── failure_modes: [FailureMode]             how often, why, how bad, how detected, how mitigated
     │                                            (scenario/failures.py)
     ├── windows: [Window]                        dated stretches that change failure rates
+    ├── maturity, practices: Practices           how the team works, or a preset of it (scenario/practices.py,
+    │                                            scenario/maturity.py)
+    ├── load: Load, chaos: Chaos                 the load profile; failures started on purpose (traffic.py, chaos.py)
+    ├── slo: Slo, okrs: Okrs                     the availability objective and reliability OKRs (objectives.py)
     └── variants: {name: {field.path: value}}    variants to compare with it (scenario/variants.py)
 
 All durations are minutes (floats); YAML gives them with units.
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -27,6 +31,7 @@ from simulator.calendar import Calendar
 from simulator.fields import PositiveDuration
 from simulator.limits import MAX_INCIDENTS, MAX_REPLICATIONS, MAX_SEED
 from simulator.scenario import guards
+from simulator.scenario.chaos import Chaos, GameDays, Injection
 from simulator.scenario.common import (
     CAUSES,
     SEVERITIES,
@@ -38,6 +43,7 @@ from simulator.scenario.common import (
     located,
     severity_rank,
 )
+from simulator.scenario.deployments import Deployments, Freeze
 from simulator.scenario.failures import (
     BUILT_IN,
     CHANNELS,
@@ -52,7 +58,19 @@ from simulator.scenario.failures import (
     SloBurnChannel,
     Window,
 )
+from simulator.scenario.maturity import LEVELS, fill_in
+from simulator.scenario.objectives import KeyResult, Okrs, Slo
 from simulator.scenario.policy import Policy, Postmortem, Updates
+from simulator.scenario.practices import (
+    Automation,
+    Cleanup,
+    Confirmation,
+    Declaration,
+    Improvement,
+    Improves,
+    Learning,
+    Practices,
+)
 from simulator.scenario.team import (
     ByPeriod,
     Escalation,
@@ -68,6 +86,7 @@ from simulator.scenario.team import (
     Slowdown,
     Team,
 )
+from simulator.scenario.traffic import Load, LoadRule, Peak
 
 MitigationName = str
 ROLES = ("Incident Commander", "Ops lead", "Comms lead", "Scribe")
@@ -96,12 +115,52 @@ class Scenario(Frozen):
     failure_modes: tuple[FailureMode, ...]
     windows: tuple[Window, ...] = Field(
         (), description="Dated stretches that multiply failure rates: a launch, a sale, a deploy freeze.")
+    maturity: Literal["baseline", "intermediate", "advanced", "expert"] | None = Field(
+        None, description="A preset of practices from the maturity checklist; the file's own fields override it.")
+    practices: Practices = Field(default_factory=Practices, description="How the team works: declaration, "
+                                 "confirmation, cleanup, learning, roles, automation.")
+    load: Load | None = Field(None, description="The load profile: weekly levels and dated peaks, and how they "
+                              "raise failure rates and slow mitigations.")
+    chaos: Chaos = Field(default_factory=Chaos, description="Failures started on purpose: injections and game days, "
+                         "reported apart as drills.")
+    slo: Slo | None = Field(None, description="The availability objective, e.g. {objective: 0.999}: availability "
+                            "and the error budget are reported against it.")
+    okrs: Okrs | None = Field(None, description="Reliability OKRs: key results judged per period, each given the "
+                              "chance it is met.")
     variants: dict[str, dict[OverridePath, Any]] = Field(
         default_factory=dict,
         description="Variants to compare with the scenario as written: name → overrides of any field by "
         "dotted path, e.g. {debug-first: {policy.mitigation: debug-first}, three-on-call: {team.responders: 3}}. "
         "Applied and checked by simulator.scenario.variants.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset_and_links(cls, data):
+        """The maturity preset under the file's own fields; each slo_burn alert's `slo` and `error_ratio` from
+        the scenario's slo.objective and its mode's impact, where the alert does not give them."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("maturity") in LEVELS:
+            data = fill_in(data, data["maturity"])
+        objective = data.get("slo", {}).get("objective") if isinstance(data.get("slo"), dict) else None
+        modes = data.get("failure_modes")
+        if not isinstance(modes, list):
+            return data
+        linked = []
+        for mode in modes:
+            burn = mode.get("detection", {}).get("slo_burn") if isinstance(mode, dict) and isinstance(
+                mode.get("detection"), dict) else None
+            if isinstance(burn, dict) and (("slo" not in burn and objective is not None)
+                                           or ("error_ratio" not in burn and "impact" in mode)):
+                burn = dict(burn)
+                if "slo" not in burn and objective is not None:
+                    burn["slo"] = objective
+                if "error_ratio" not in burn and "impact" in mode:
+                    burn["error_ratio"] = mode["impact"]
+                mode = {**mode, "detection": {**mode["detection"], "slo_burn": burn}}
+            linked.append(mode)
+        return {**data, "failure_modes": linked}
 
     @field_validator("variants")
     @classmethod
@@ -185,7 +244,11 @@ class Scenario(Frozen):
         if self.start is None:
             needs = self.team.uses_the_clock()
             needs += [f"the profile of {mode.name!r}" for mode in self.failure_modes if mode.profile]
+            needs += [f"the deployment hours or freezes of {mode.name!r}" for mode in self.failure_modes
+                      if mode.deployments is not None and mode.deployments.needs_clock]
             needs += ["windows"] if self.windows else []
+            needs += ["load"] if self.load is not None else []
+            needs += ["chaos.injections"] if self.chaos.injections else []
             if needs:
                 problems.append(((), f"{', '.join(needs)} need a wall clock: give `start` (minute 0 as a date-time, "
                                  "e.g. 2026-01-05T09:00) and, if not UTC, `timezone`"))
@@ -193,7 +256,53 @@ class Scenario(Frozen):
             raise ValueError(located(problems))
         return self
 
+    @model_validator(mode="after")
+    def _practices_fit(self):
+        from simulator.scenario.validate import did_you_mean
+
+        problems = []
+        names = [mode.name for mode in self.failure_modes]
+        peaks = [peak.name for peak in self.load.peaks] if self.load is not None else []
+        calendar = self.calendar
+        for i, injection in enumerate(self.chaos.injections):
+            where = ("chaos", "injections", i)
+            if injection.mode not in names:
+                problems.append(((*where, "mode"), f"the scenario has no failure mode {injection.mode!r}"
+                                 + did_you_mean(injection.mode, names)))
+            if injection.during is not None and injection.during not in peaks:
+                problems.append(((*where, "during"), f"no load peak is called {injection.during!r}"
+                                 + (f" (peaks: {', '.join(peaks)})" if peaks else " (the scenario's load has no "
+                                    "peaks)") + did_you_mean(injection.during, peaks)))
+            if injection.at is not None and calendar is not None:
+                minute = calendar.minute(injection.at)
+                if not 0 <= minute < self.horizon:
+                    problems.append(((*where, "at"), f"{injection.at:%Y-%m-%d %H:%M} is outside the simulated "
+                                     "period (from `start`, for `horizon`)"))
+        game_days = self.chaos.game_days
+        for i, name in enumerate(game_days.modes or () if game_days is not None else ()):
+            if name not in names:
+                problems.append((("chaos", "game_days", "modes", i), f"the scenario has no failure mode {name!r}"
+                                 + did_you_mean(name, names)))
+        if self.okrs is not None and self.okrs.period is not None and self.okrs.period > self.horizon:
+            problems.append((("okrs", "period"), "the period is longer than the horizon, so no period is ever "
+                             "complete: shorten it or lengthen the horizon"))
+        if self.okrs is not None and self.slo is None:
+            for i, result in enumerate(self.okrs.key_results):
+                if result.metric == "error_budget":
+                    problems.append((("okrs", "key_results", i, "metric"), "an error budget needs the scenario's "
+                                     "`slo` (e.g. slo: {objective: 0.999})"))
+        if problems:
+            raise ValueError(located(problems))
+        return self
+
     # ── What the engine and the reports read ──
+
+    @property
+    def practiced(self) -> bool:
+        """Whether the engine plays anything beyond today's lifecycle: practices, deployments, load, chaos, or
+        modes that come with debt."""
+        return (self.practices.active or self.load is not None or self.chaos.active
+                or any(mode.deployments is not None or mode.only_with_debt for mode in self.failure_modes))
 
     @property
     def catalogue(self) -> dict[str, CatalogueEntry]:
@@ -213,10 +322,18 @@ class Scenario(Frozen):
         return Calendar(self.start, self.timezone) if self.start is not None else None
 
     def peak_rate(self, mode: FailureMode) -> float:
-        """An upper bound of the mode's onsets per minute: its base rate times its largest profile factor and
-        every window that could raise it."""
-        rate = 1.0 / mode.interarrival.mean
-        factor = mode.peak_factor
+        """An upper bound of the mode's candidate onsets per minute (deployments, for a mode that deployments
+        start): its base rate times its largest profile factor, every window that could raise it, the load's
+        peak and the most its cleanup debt can add."""
+        if mode.deployments is not None:
+            rate, factor = mode.deployments.rate, mode.deployments.concentration
+        else:
+            rate, factor = 1.0 / mode.interarrival.mean, mode.peak_factor
+            if self.load is not None:
+                factor *= self.load.peak_level ** self.load.failure_rate
+            cleanup = self.practices.cleanup
+            if cleanup.debt_factor > 1 and not mode.only_with_debt:
+                factor *= cleanup.debt_cap
         for window in self.windows:
             if window.applies(mode) and window.factor > 1:
                 factor *= window.factor
@@ -224,9 +341,61 @@ class Scenario(Frozen):
 
 
 __all__ = [
-    "BASELINE", "BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MAX_INCIDENTS", "MITIGATIONS", "ROLES", "SEVERITIES",
-    "ByPeriod", "CatalogueEntry", "Cause", "Channel", "Detection", "Escalation", "FailureMode", "Hours", "Layer",
-    "Layered", "Level", "Mitigation", "MitigationName", "Person", "Policy", "Postmortem", "Preemption", "RateRule",
-    "RoleSource", "Roles", "Scenario", "Secondary", "SeverityLevel", "SloBurnChannel", "Slowdown", "Team",
-    "Updates", "Window", "severity_rank",
+    "BASELINE",
+    "BUILT_IN",
+    "CAUSES",
+    "CHANNELS",
+    "DEBUG",
+    "MAX_INCIDENTS",
+    "MITIGATIONS",
+    "ROLES",
+    "SEVERITIES",
+    "Automation",
+    "ByPeriod",
+    "CatalogueEntry",
+    "Cause",
+    "Channel",
+    "Chaos",
+    "Cleanup",
+    "Confirmation",
+    "Declaration",
+    "Deployments",
+    "Detection",
+    "Escalation",
+    "FailureMode",
+    "Freeze",
+    "GameDays",
+    "Hours",
+    "Improvement",
+    "Improves",
+    "Injection",
+    "KeyResult",
+    "Layer",
+    "Layered",
+    "Learning",
+    "Level",
+    "Load",
+    "LoadRule",
+    "Mitigation",
+    "MitigationName",
+    "Okrs",
+    "Peak",
+    "Person",
+    "Policy",
+    "Postmortem",
+    "Practices",
+    "Preemption",
+    "RateRule",
+    "RoleSource",
+    "Roles",
+    "Scenario",
+    "Secondary",
+    "SeverityLevel",
+    "Slo",
+    "SloBurnChannel",
+    "Slowdown",
+    "Team",
+    "Updates",
+    "Window",
+    "severity_rank",
 ]

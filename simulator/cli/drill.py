@@ -1,0 +1,91 @@
+"""`drillsim drill`: walk a trainee through a failure at a terminal, or play an answers file without one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, errors_exit
+from simulator.errors import DrillsimError
+
+
+@app.command()
+@errors_exit
+def drill(
+    scenario: ScenarioArg = None,
+    seed: SeedOpt = None,
+    mode: Annotated[str | None, typer.Option(
+        "--mode", "-m", metavar="MODE", show_default=False,
+        help="The failure mode to play (default: the first failure of the seed's simulation, any mode).")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", metavar="[DAY] HH:MM", show_default=False,
+        help="When the failure starts, e.g. 'Tue 03:00' (default: where the simulation put it).")] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", "-a", metavar="FILE", show_default=False, dir_okay=False,
+        help="Play these decisions without a terminal (an answers file; a drill's answers.txt plays it again).")
+    ] = None,
+    injects: Annotated[Path | None, typer.Option(
+        "--injects", metavar="FILE", show_default=False, dir_okay=False,
+        help="The Game Master's script: inject lines of an answers file, taken at their times.")] = None,
+    speed: Annotated[int, typer.Option(
+        "--speed", min=1, max=300, help="Simulated seconds per real second while the clock runs.")] = 10,
+    turns: Annotated[bool, typer.Option(
+        "--turns", help="Turn by turn: the clock moves only when you press n, to the next event.")] = False,
+    turn: Annotated[str, typer.Option(
+        "--turn", metavar="DURATION", help="Turn by turn, the longest jump of one turn.")] = "10m",
+    replications: ReplicationsOpt = None,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", file_okay=False,
+        help="Folder for the drill's results (as `drillsim run --out`), answers.txt and debrief.md.")] = Path(
+        "drill"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Walk a new incident commander through a failure, then debrief against the simulation.
+
+    The trainee meets one failure of the scenario with the dice the simulation gave it, decides as an incident
+    commander (declare, escalate, roles, mitigations, stakeholder updates), and is debriefed beside the
+    scenario's policy on the same dice and against the simulated distribution of that failure mode.
+
+    Example: [bold]drillsim drill scenarios/default.yaml --mode bad-deploy --at "Tue 03:00" --seed 7[/bold]
+    """
+    from simulator import api
+    from simulator.drill.answers import read_answers
+    from simulator.drill.play import setup
+    from simulator.units import parse_duration
+
+    loaded = api.scenario_of(scenario)
+    script = read_answers(answers) if answers is not None else None
+    drill_setup = setup(loaded, script, seed=seed, mode=mode, at=at)
+    if script is not None:
+        from simulator.drill.outcome import debrief_markdown, scripted, write_drill
+
+        outcome, notes = scripted(drill_setup, script, replications=replications)
+        for note in notes:
+            typer.echo(f"note: {note}", err=True)
+        markdown = debrief_markdown(outcome)
+        written = write_drill(outcome, out, markdown)
+        if not quiet:
+            typer.echo(markdown)
+            typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")
+        return
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise DrillsimError("drillsim drill needs a terminal; play an answers file without one: --answers FILE")
+    try:
+        minutes = parse_duration(turn)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--turn") from None
+    gm = [e for e in read_answers(injects).entries if e.verb == "inject"] if injects is not None else []
+    from simulator.drill.app import DrillApp
+    from simulator.drill.outcome import write_drill
+
+    finished = DrillApp(drill_setup, speed=speed, turns=turns, turn=minutes, injects=gm,
+                        replications=replications).run()
+    if finished is None:
+        typer.echo("The drill was left before its debrief: nothing written.", err=True)
+        return
+    written = write_drill(finished.outcome, out, finished.markdown)
+    if not quiet:
+        typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")

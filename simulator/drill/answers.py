@@ -1,0 +1,253 @@
+"""Answers files: a drill's decisions as text, one a line, for scripted play (`drillsim drill --answers FILE`)
+and for playing a saved drill again.
+
+    # Worked example: the first failure of seed 7, on a Tuesday at 03:00
+    seed 7
+    mode bad-deploy
+    at Tue 03:00
+
+    +2m 30s  declare SEV2          # TIME is since the first alert; the clock runs until then
+             roles comms=yes       # asked at an instant: answers the next question of its kind, no time
+             mitigate rollback
+    +20m     update
+    +25m     inject customer       # the Game Master's injects are decisions of the drill too
+
+Settings come first: `seed`, `mode`, `at` ([DAY] HH:MM, the failure's onset), `replication` (where the search
+for the failure starts). Decisions name their incident with `INC-2` (or `#2`) when the drill has more than one;
+INC-1 otherwise. Every problem of a file is listed at once, each with its file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.errors import DrillsimError
+from simulator.scenario.model import SEVERITIES
+from simulator.units import parse_duration
+
+TIMED = ("declare", "escalate", "mobilise", "update", "inject", "hint", "stop")
+"""Decisions taken when the person chooses: each at a time since the first alert (`stop`: the drill was ended
+there, before its incidents were resolved)."""
+ASKED = ("roles", "mitigate", "investigate")
+"""Answers to questions asked at an instant: no time, they answer the next question of their kind."""
+SETTINGS = ("seed", "mode", "at", "replication")
+INJECTS = ("away", "failure", "customer")
+ROLE_KEYS = {"ic": "Incident Commander", "comms": "Comms lead"}
+_INCIDENT = re.compile(r"^(?:INC-|#)(\d+)$", re.IGNORECASE)
+_TIME = re.compile(r"^\+\s*(\S.*?)\s+(?=[a-z])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One decision: `seconds` after the first alert (None for an answer to a question asked at an instant),
+    what (`verb`, `args`) and about which incident; `line` is where it was read (0 when made at a terminal)."""
+
+    verb: str
+    args: tuple[str, ...] = ()
+    seconds: int | None = None
+    incident: int = 1
+    line: int = 0
+
+    @property
+    def timed(self) -> bool:
+        return self.verb in TIMED
+
+    def text(self) -> str:
+        """The entry as a line of an answers file."""
+        when = f"+{_clock(self.seconds)}" if self.seconds is not None else ""
+        words = [self.verb, *self.args] + ([f"INC-{self.incident}"] if self.incident != 1 else [])
+        return f"{when:<12} {' '.join(words)}"
+
+
+@dataclass
+class Answers:
+    """A drill's settings and decisions, in the order they were made."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
+    source: str = "answers"
+
+    def text(self, heading: str = "") -> str:
+        lines = [f"# {line}" if line else "#" for line in heading.splitlines()]
+        lines += [f"{key} {self.settings[key]}" for key in SETTINGS if key in self.settings]
+        lines += [""] + [entry.text() for entry in self.entries]
+        return "\n".join(lines).strip("\n") + "\n"
+
+    def where(self, entry: Entry) -> str:
+        return f"{self.source}:{entry.line}" if entry.line else self.source
+
+
+def _clock(seconds: int) -> str:
+    """Whole seconds as a duration an answers file reads back exactly: '12m 5s', '1h 2m', '0s'."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{hours}h"] * bool(hours) + [f"{minutes}m"] * bool(minutes) + [f"{secs}s"] * bool(secs)
+    return " ".join(parts) or "0s"
+
+
+def read_answers(path: str | Path) -> Answers:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DrillsimError(f"{path}: no such answers file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DrillsimError(f"{path}: cannot read it ({exc})") from None
+    return parse_answers(text, str(path))
+
+
+def parse_answers(text: str, source: str = "answers") -> Answers:
+    """Read an answers file; DrillsimError listing every problem (`source:line: ...`) if any."""
+    answers = Answers(source=source)
+    problems: list[str] = []
+    last: tuple[int, int] | None = None  # (seconds, line) of the last timed decision
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = _strip_comment(raw)
+        if not line:
+            continue
+        try:
+            entry = _entry(line, number, answers)
+        except ValueError as exc:
+            problems.append(f"{source}:{number}: {exc}")
+            continue
+        if entry is None:
+            continue
+        if entry.seconds is not None:
+            if last is not None and entry.seconds < last[0]:
+                problems.append(f"{source}:{number}: +{_clock(entry.seconds)} is in the past: line {last[1]} was "
+                                f"at +{_clock(last[0])}; list decisions in the order they are made")
+            last = (entry.seconds, number)
+        answers.entries.append(entry)
+    if problems:
+        raise DrillsimError("\n".join(problems) + f"\n{len(problems)} problem{'s' * (len(problems) != 1)} found.")
+    return answers
+
+
+def _strip_comment(raw: str) -> str:
+    """The line without its comment, keeping '#2' incident references (a '#' followed by digits)."""
+    return re.sub(r"#(?!\d).*$", "", raw).strip()
+
+
+def _entry(line: str, number: int, answers: Answers) -> Entry | None:
+    seconds = None
+    if line.startswith("+"):
+        match = _TIME.match(line + " ")
+        if not match:
+            raise ValueError(f"cannot read {line!r}: write a time then a decision, e.g. '+4m declare SEV2'")
+        try:
+            minutes = parse_duration(match.group(1))
+        except ValueError as exc:
+            raise ValueError(f"time {match.group(1)!r}: {exc}") from None
+        seconds = round(minutes * 60)
+        if abs(seconds - minutes * 60) > 1e-6:
+            raise ValueError(f"time {match.group(1)!r}: give whole seconds")
+        line = line[match.end():].strip()
+    words = line.split()
+    verb, args = words[0].lower(), words[1:]
+    if verb in SETTINGS:
+        if seconds is not None:
+            raise ValueError(f"{verb} is a setting, not a decision: give it no time")
+        if answers.entries:
+            raise ValueError(f"settings come before the first decision ({verb} after them)")
+        if not args:
+            raise ValueError(f"{verb} needs a value, e.g. '{_SETTING_EXAMPLES[verb]}'")
+        value = " ".join(args)
+        if verb in ("seed", "replication") and not value.isdigit():
+            raise ValueError(f"{verb} is a whole number ≥ 0 (got {value!r})")
+        answers.settings[verb] = value
+        return None
+    if verb not in TIMED + ASKED:
+        from simulator.scenario.validate import did_you_mean
+
+        raise ValueError(f"unknown decision {verb!r} (decisions: {', '.join(TIMED + ASKED)})"
+                         + did_you_mean(verb, TIMED + ASKED + SETTINGS))
+    if verb in TIMED and seconds is None:
+        raise ValueError(f"{verb} happens when the person chooses: give its time since the first alert, e.g. "
+                         f"'+5m {verb}'")
+    if verb in ASKED and seconds is not None:
+        raise ValueError(f"{verb} answers a question when it is asked: give it no time")
+    incident = 1
+    if args and _INCIDENT.match(args[-1]):
+        incident = int(_INCIDENT.match(args[-1]).group(1))
+        args = args[:-1]
+        if incident < 1:
+            raise ValueError("incidents are numbered from INC-1")
+    _check_args(verb, args)
+    return Entry(verb, tuple(args), seconds, incident, number)
+
+
+_SETTING_EXAMPLES = {"seed": "seed 7", "mode": "mode bad-deploy", "at": "at Tue 03:00", "replication": "replication 0"}
+
+
+def _check_args(verb: str, args: list[str]) -> None:
+    if verb == "declare":
+        if len(args) != 1 or args[0].upper() not in SEVERITIES:
+            raise ValueError(f"declare takes a severity ({', '.join(SEVERITIES)}), e.g. 'declare SEV2'")
+        args[0] = args[0].upper()
+    elif verb in ("escalate", "mobilise", "update", "investigate", "hint", "stop"):
+        if args:
+            raise ValueError(f"{verb} takes nothing but an incident (got {' '.join(args)!r})")
+    elif verb == "mitigate":
+        if len(args) != 1:
+            raise ValueError("mitigate takes one mitigation, e.g. 'mitigate rollback'")
+    elif verb == "roles":
+        for arg in args:
+            key, sep, value = arg.partition("=")
+            if arg.lower() == "none":
+                continue
+            if not sep or key.lower() not in ROLE_KEYS or not value:
+                raise ValueError(f"roles takes ROLE=NAME pairs with ROLE ic or comms and NAME a person, yes (the "
+                                 f"first free) or no, e.g. 'roles ic=Priya comms=yes' (got {arg!r})")
+    elif verb == "inject":
+        if not args or args[0].lower() not in INJECTS:
+            raise ValueError(f"inject what? {', '.join(INJECTS)} (e.g. 'inject away Ben', 'inject failure', "
+                             "'inject customer')")
+        args[0] = args[0].lower()
+        if args[0] == "customer" and len(args) > 1:
+            raise ValueError("inject customer takes nothing but an incident")
+        if args[0] in ("away", "failure") and len(args) > 2:
+            raise ValueError(f"inject {args[0]} takes one {'person' if args[0] == 'away' else 'failure mode'}")
+
+
+def roles_answer(entry: Entry, candidates: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """A `roles` entry as role → name among the candidates (yes: the first of them; no: nobody)."""
+    chosen = {}
+    for arg in entry.args:
+        if arg.lower() == "none":
+            continue
+        key, _, value = arg.partition("=")
+        role = ROLE_KEYS[key.lower()]
+        if value.lower() in ("no", "none"):
+            continue
+        names = candidates.get(role)
+        if names is None:
+            raise DrillsimError(f"there is no {role} role to assign (roles offered: "
+                                f"{', '.join(candidates) or 'none'})")
+        if value.lower() == "yes":
+            if not names:
+                raise DrillsimError(f"nobody is free to take the {role} role")
+            chosen[role] = names[0]
+        else:
+            match = [name for name in names if name.lower() == value.lower()]
+            if not match:
+                raise DrillsimError(f"{value} cannot take the {role} role now (free for it: "
+                                    f"{', '.join(names) or 'nobody'})")
+            chosen[role] = match[0]
+    return chosen
+
+
+def roles_entry(chosen: dict[str, str], candidates: dict[str, tuple[str, ...]]) -> Entry:
+    """The `roles` entry of a choice made at a terminal."""
+    keys = {label: key for key, label in ROLE_KEYS.items()}
+    args = []
+    for role in candidates:
+        name = chosen.get(role)
+        if name is None:
+            args.append(f"{keys[role]}=no")
+        elif " " in name:  # an unnamed role (the Comms lead who joins): 'yes' names the first candidate
+            args.append(f"{keys[role]}=yes")
+        else:
+            args.append(f"{keys[role]}={name}")
+    return Entry("roles", tuple(args) or ("none",))

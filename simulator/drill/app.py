@@ -1,0 +1,364 @@
+"""`drillsim drill`: the trainee's terminal. The simulated clock runs faster than real time (a factor, which
+space pauses) or turn by turn (n jumps to the next event); the screen shows what an incident commander sees
+(simulator.drill.view); the keys make the decisions, each taken at a whole second after the first alert and
+recorded as a line of the drill's answers file, so that the drill plays again to the same bytes.
+
+Keys: d declare (then 1–5 for the severity), e escalate the page, m mobilise every level, u send a stakeholder
+update, 1–9 answer the decision on screen, tab the next incident, h a hint, g the Game Master's injects,
+space pause, n next event, + and - the speed, q end the drill and see the debrief.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from simulator.drill import view
+from simulator.drill.answers import Answers, Entry, roles_entry
+from simulator.drill.hints import hint
+from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
+from simulator.drill.play import Played, Setup, apply
+from simulator.engine.drill import INSTANT_KINDS, INVESTIGATE, ROLES
+from simulator.errors import DrillsimError
+from simulator.scenario.model import SEVERITIES
+
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 300)
+"""Simulated seconds per real second the clock may run at."""
+TICK = 0.2
+"""Seconds of real time between two moves of a running clock."""
+
+
+@dataclass
+class Finished:
+    """What the app hands back when the trainee leaves the debrief: the drill and its debrief."""
+
+    outcome: Outcome
+    markdown: str
+
+
+class DebriefScreen(Screen):
+    BINDINGS: ClassVar = [Binding("q", "app.leave", "save and quit")]
+
+    def __init__(self, markdown: str):
+        super().__init__()
+        self.markdown = markdown
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Markdown(self.markdown, id="debrief")
+        yield Footer()
+
+
+class DrillApp(App):
+    """The trainee's screen over a drill session."""
+
+    TITLE = "drillsim drill"
+    CSS = """
+    Screen { layout: vertical; }
+    #header { height: 1; background: $primary; color: $text; padding: 0 1; }
+    #top { height: 1fr; }
+    .panel { border: round $secondary; padding: 0 1; height: 1fr; }
+    #left { width: 3fr; }
+    #right { width: 2fr; }
+    #log-panel { height: 1fr; }
+    #prompt { height: auto; min-height: 3; border: heavy $accent; padding: 0 1; }
+    """
+    BINDINGS: ClassVar = [
+        Binding("space", "pause", "pause"), Binding("n", "next", "next event"),
+        Binding("d", "declare", "declare"), Binding("e", "escalate", "escalate"),
+        Binding("m", "mobilise", "mobilise"), Binding("u", "update", "update"),
+        Binding("tab", "focus_next_incident", "next incident", show=False), Binding("h", "hint", "hint"),
+        Binding("g", "game_master", "game master"), Binding("plus,equals_sign", "faster", "faster", show=False),
+        Binding("minus", "slower", "slower", show=False), Binding("q", "end", "end drill"),
+    ]
+
+    def __init__(self, drill: Setup, *, speed: int = 10, turns: bool = False, turn: float = 10.0,
+                 injects: list[Entry] = (), replications: int | None = None):
+        super().__init__()
+        self.setup_, self.turns, self.turn, self.replications = drill, turns, turn, replications
+        self.speed = speed
+        self.paused = False
+        self.session = drill.session()
+        self.session.until_first_alert()
+        self.entries: list[Entry] = []
+        self.hints: list[Entry] = []
+        self.scripted = sorted(injects, key=lambda e: e.seconds)
+        self.focus_number = 1
+        self.choice: tuple | None = None
+        self.message = "The first alert has fired. You are the Incident Commander."
+        self.ending = False
+
+    # ── Layout ──
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        with Horizontal(id="top"):
+            with Vertical(id="left"):
+                yield Static(id="alerts", classes="panel")
+                yield Static(id="incidents", classes="panel")
+                yield Static(id="stakeholders", classes="panel")
+            with Vertical(id="right"):
+                yield Static(id="people", classes="panel")
+                yield Static(id="pages", classes="panel")
+        with VerticalScroll(id="log-panel", classes="panel"):
+            yield Static(id="log")
+        yield Static(id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for name, title in (("alerts", "Alerts"), ("incidents", "Incidents"), ("stakeholders", "Stakeholders"),
+                            ("people", "On call"), ("pages", "Pages"), ("log-panel", "Log")):
+            self.query_one(f"#{name}").border_title = title
+        self.set_interval(TICK, self.tick)
+        self.refresh_screen()
+
+    # ── The clock ──
+
+    @property
+    def status(self) -> str:
+        if self.turns:
+            return "turn by turn (n: next event)"
+        return "PAUSED (space to resume)" if self.paused else f"running ×{self.speed} (space: pause)"
+
+    def tick(self) -> None:
+        if self.ending or self.turns or self.paused or self.session.blocked or self.session.finished:
+            return
+        self.run_until(self.session.now + self.speed * TICK / 60)
+
+    def run_until(self, until: float, through: bool = False) -> None:
+        """Move the clock, taking the Game Master's scripted injects on their second."""
+        session = self.session
+        while self.scripted and not session.blocked and not session.finished:
+            at = session.moment(self.scripted[0].seconds)
+            if at > until:
+                break
+            session.advance(at)
+            if session.blocked or session.finished:
+                break
+            self.take(self.scripted.pop(0))
+        if through:
+            session.through(until)
+        else:
+            session.advance(until)
+        self.after_move()
+
+    def after_move(self) -> None:
+        if self.session.finished and not self.ending:
+            self.message = "Every incident is resolved. Press q for the debrief."
+        self.refresh_screen()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.refresh_screen()
+
+    def action_next(self) -> None:
+        session = self.session
+        if session.blocked or session.finished:
+            return
+        dues = [q.facts["due"] for q in session.pending(kind="update") if q.facts["due"] > session.now]
+        target = min([session.next_event(), session.now + self.turn, *dues])
+        self.run_until(target, through=True)
+
+    def action_faster(self) -> None:
+        self.speed = next((s for s in SPEEDS if s > self.speed), self.speed)
+        self.refresh_screen()
+
+    def action_slower(self) -> None:
+        self.speed = next((s for s in reversed(SPEEDS) if s < self.speed), self.speed)
+        self.refresh_screen()
+
+    # ── Decisions ──
+
+    def now_seconds(self) -> int | None:
+        """Move the clock to the next whole second after the first alert, where decisions are taken; None when
+        a decision to be made at once came up first."""
+        session = self.session
+        seconds = session.seconds(session.now)
+        session.advance(session.moment(seconds))
+        if session.blocked or session.finished:
+            self.message = "Something came up first: see below."
+            self.refresh_screen()
+            return None
+        return seconds
+
+    def take(self, entry: Entry) -> bool:
+        """Take a timed decision now and record it; False (and the reason on screen) when it cannot be taken."""
+        if entry.seconds is None:
+            seconds = self.now_seconds()
+            if seconds is None:
+                return False
+            entry = Entry(entry.verb, entry.args, seconds, entry.incident)
+        try:
+            said = apply(self.session, entry)
+        except DrillsimError as exc:
+            self.message = str(exc)
+            self.refresh_screen()
+            return False
+        self.entries.append(entry)
+        self.message = said or f"{entry.verb} INC-{entry.incident:04d} at {view.since(self.session, self.session.now)}"
+        self.after_move()
+        return True
+
+    def action_declare(self) -> None:
+        if not self.session.pending(self.focus_number, "declare"):
+            self.message = f"INC-{self.focus_number:04d} has nothing to declare."
+            self.refresh_screen()
+            return
+        self.choice = ("severity",)
+        self.refresh_screen()
+
+    def action_escalate(self) -> None:
+        self.take(Entry("escalate", (), None, self.focus_number))
+
+    def action_mobilise(self) -> None:
+        self.take(Entry("mobilise", (), None, self.focus_number))
+
+    def action_update(self) -> None:
+        self.take(Entry("update", (), None, self.focus_number))
+
+    def action_focus_next_incident(self) -> None:
+        self.focus_number = self.focus_number % len(self.session.incidents) + 1
+        self.refresh_screen()
+
+    def action_hint(self) -> None:
+        seconds = self.session.seconds(self.session.now)
+        self.hints.append(Entry("hint", (), seconds, self.focus_number))
+        self.entries.append(self.hints[-1])
+        self.message = "Hint: " + hint(self.session, self.focus_number)
+        self.refresh_screen()
+
+    def action_game_master(self) -> None:
+        self.choice = ("gm",)
+        self.refresh_screen()
+
+    def options(self) -> tuple[str, list[str]]:
+        """The title and options of what the number keys answer now."""
+        session = self.session
+        if self.choice is None:
+            question = next((q for q in session.questions if q.kind in INSTANT_KINDS), None)
+            if question is None:
+                return "", []
+            self.choice = ("roles", question, 0, {}) if question.kind == ROLES else ("mitigate", question)
+        kind = self.choice[0]
+        if kind == "severity":
+            return f"Declare INC-{self.focus_number:04d} at which severity?", list(SEVERITIES)
+        if kind == "gm":
+            secondary = session.secondary() or "somebody"
+            return "Game Master: inject what?", [f"the secondary ({secondary}) is on a plane",
+                                                 "a second failure starts", f"a customer escalates about "
+                                                 f"INC-{self.focus_number:04d}", "nothing (back)"]
+        if kind == "roles":
+            _, question, index, _ = self.choice
+            role = list(question.facts["candidates"])[index]
+            names = list(question.facts["candidates"][role])
+            keep = "nobody: the responder keeps it" if role != "Comms lead" else "nobody: you send the updates"
+            title = "\n".join(view.question_lines(session, question, [], role))
+            return title, [*names, keep]
+        question = self.choice[1]
+        return "\n".join(view.question_lines(session, question, [])), session.offered(question)
+
+    def on_key(self, event) -> None:
+        if not event.character or not event.character.isdigit() or self.ending:
+            return
+        _title, options = self.options()
+        index = int(event.character) - 1
+        if not 0 <= index < len(options):
+            return
+        event.stop()
+        kind = self.choice[0]
+        if kind == "severity":
+            self.choice = None
+            self.take(Entry("declare", (options[index],), None, self.focus_number))
+        elif kind == "gm":
+            self.choice = None
+            verb = ("away", "failure", "customer", None)[index]
+            if verb is not None:
+                args = ("inject", verb) if verb != "away" else ("inject", "away", self.session.secondary() or "")
+                self.take(Entry("inject", args[1:], None, self.focus_number if verb == "customer" else 1))
+        elif kind == "roles":
+            _, question, role_index, chosen = self.choice
+            candidates = question.facts["candidates"]
+            role = list(candidates)[role_index]
+            if index < len(candidates[role]):
+                chosen[role] = options[index]
+            if role_index + 1 < len(candidates):
+                self.choice = ("roles", question, role_index + 1, chosen)
+                self.refresh_screen()
+                return
+            self.choice = None
+            self.answer(question, chosen, roles_entry(chosen, candidates))
+        elif kind == "mitigate":
+            question = self.choice[1]
+            self.choice = None
+            name = options[index]
+            entry = Entry("investigate") if name == INVESTIGATE else Entry("mitigate", (name,))
+            self.answer(question, name, entry)
+
+    def answer(self, question, value, entry: Entry) -> None:
+        entry = Entry(entry.verb, entry.args, None, question.incident.number)
+        self.session.choose(question, value)
+        self.session.through(self.session.now)  # what follows at once (the next question); play.play does so too
+        self.entries.append(entry)
+        self.message = f"INC-{question.incident.number:04d}: {' '.join((entry.verb, *entry.args))}"
+        self.after_move()
+
+    # ── The end ──
+
+    def action_end(self) -> None:
+        if self.ending:
+            return
+        self.ending = True
+        session = self.session
+        if not session.finished:  # ended early: the drill stops at this second (or at the decision waiting)
+            seconds = session.seconds(session.now)
+            session.advance(session.moment(seconds))
+            self.entries.append(Entry("stop", (), seconds))
+        self.message = "Preparing the debrief: playing the same failure under the scenario's policy, and " \
+                       "simulating the scenario…"
+        self.refresh_screen()
+        self.debrief()
+
+    @work(thread=True, exclusive=True)
+    def debrief(self) -> None:
+        answers = Answers(self.setup_.settings(), list(self.entries))
+        played = Played(self.session, hints=list(self.hints))
+        outcome = outcome_of(self.setup_, answers, played, replications=self.replications)
+        markdown = debrief_markdown(outcome)
+        self.call_from_thread(self.show_debrief, Finished(outcome, markdown))
+
+    def show_debrief(self, finished: Finished) -> None:
+        self.finished_drill = finished
+        self.push_screen(DebriefScreen(finished.markdown))
+
+    def action_leave(self) -> None:
+        self.exit(getattr(self, "finished_drill", None))
+
+    # ── Drawing ──
+
+    def refresh_screen(self) -> None:
+        session = self.session
+        self.query_one("#header", Static).update(Text(view.header(session, self.status)))
+        panels = {"alerts": view.alerts(session), "incidents": view.incidents(session),
+                  "stakeholders": view.stakeholders(session), "people": view.people(session),
+                  "pages": view.pages(session)}
+        for name, lines in panels.items():
+            self.query_one(f"#{name}", Static).update(Text("\n".join(lines[-12:])))
+        self.query_one("#log", Static).update(Text("\n".join(view.log_lines(session))))
+        self.query_one("#log-panel", VerticalScroll).scroll_end(animate=False)
+        title, options = self.options() if not self.ending else ("", [])
+        lines = [self.message]
+        if title:
+            lines.append(title)
+            lines += [f"  {i}  {view.describe(option)}" for i, option in enumerate(options, 1)]
+        elif not self.ending:
+            lines.append(f"Focus: INC-{self.focus_number:04d}.  d declare · e escalate · m mobilise · u update · "
+                         "h hint · g Game Master · q end")
+        self.query_one("#prompt", Static).update(Text("\n".join(lines)))

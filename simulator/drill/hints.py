@@ -1,0 +1,44 @@
+"""Hints for a trainee who is stuck: what the scenario's policy would do now. A hint never names the failure
+mode; it says what the runbook and the policy say."""
+
+from __future__ import annotations
+
+from simulator.engine.drill import DECLARE, INSTANT_KINDS, MITIGATE, ROLES, UPDATE
+from simulator.engine.session import Session, automatic_answer
+from simulator.events import incident_label
+from simulator.units import format_duration as fmt
+
+
+def hint(session: Session, number: int) -> str:
+    """A hint about incident `number` (or the decision waiting, whichever incident it is about)."""
+    waiting = [q for q in session.questions if q.kind in INSTANT_KINDS]
+    if waiting:
+        question = waiting[0]
+        label = incident_label(question.incident.number)
+        choice = automatic_answer(session, question)
+        if question.kind == ROLES:
+            who = ", ".join(f"{name} as {role}" for role, name in choice.items()) or "nobody: the responder keeps " \
+                                                                                     "every role"
+            return f"{label}: the policy would bring in {who}."
+        if question.kind == MITIGATE:
+            return f"{label}: the runbook's next step is {choice}."
+    for question in session.pending(number, DECLARE):
+        after, severity = automatic_answer(session, question)
+        waited = session.now - question.asked
+        if waited >= after:
+            return f"{incident_label(number)} has alerted for {fmt(waited)}: the policy would have declared it " \
+                   f"({severity}) {fmt(waited - after)} ago. Press d."
+        return f"{incident_label(number)}: the policy declares a few minutes after the alert; look at what the " \
+               "alert says, then press d."
+    incident = session.incident(number)
+    page = incident.page
+    if page is not None and page.live:
+        waited = session.now - page.opened
+        return f"{incident_label(number)}: nobody has acknowledged for {fmt(waited)}. The pager escalates on its " \
+               "own after each level's timeout; press e to escalate now, m to page every level."
+    for question in session.pending(number, UPDATE):
+        late = session.now - question.facts["due"]
+        if late > 0:
+            return f"{incident_label(number)}: stakeholders have waited {fmt(late)} past the update's due time. " \
+                   "Press u."
+    return f"{incident_label(number)}: nothing is waiting for you. Watch the log, and keep stakeholders informed."

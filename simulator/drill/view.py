@@ -1,0 +1,232 @@
+"""What the trainee sees of a drill in play, as plain lines: the alerts with their channel and symptoms, the
+incidents, pages and acknowledgements, who is on call and who is busy, the stakeholders waiting for an update,
+the log so far, and the decision waiting to be made.
+
+Hidden information: nothing here names a failure mode, its cause or its description before the failure is
+diagnosed (service restored); symptoms and clues are the scenario's words for what people see and find. A
+mitigation that fails says only that it did not help, as a rollback that does not apply would on the day.
+"""
+
+from __future__ import annotations
+
+from simulator.engine.drill import INVESTIGATE, MITIGATE, ROLES, UPDATE, Question
+from simulator.engine.incident import Incident
+from simulator.engine.session import Session
+from simulator.events import incident_label
+from simulator.report.clock import Clock
+from simulator.units import format_duration as fmt
+
+CHANNELS = {"monitoring": "monitoring alert", "slo_burn": "SLO burn-rate alert", "synthetic": "synthetic check",
+            "customer_report": "customer report"}
+GENERIC = {"monitoring": "error rate and latency alerts firing on the service",
+           "slo_burn": "the error budget is burning fast", "synthetic": "a synthetic check is failing",
+           "customer_report": "a customer says the service is not working for them"}
+"""The symptom of an alert when the scenario gives none: the channel's own words, the same for every mode."""
+
+
+def clock_of(session: Session) -> Clock:
+    start = session.scenario.start
+    return Clock(start.replace(tzinfo=None) if start is not None else None)
+
+
+def since(session: Session, minute: float) -> str:
+    """'+12m 5s' since the first alert."""
+    if session.origin is None:
+        return "+0s"
+    return "+" + fmt(max(minute - session.origin, 0.0), precision=3)
+
+
+def diagnosed(incident: Incident) -> bool:
+    return incident.restored is not None
+
+
+def symptoms(incident: Incident, channel: str) -> str:
+    return incident.mode.symptoms or GENERIC.get(channel, "an alert fired")
+
+
+def header(session: Session, status: str) -> str:
+    clock = clock_of(session)
+    return (f"{session.scenario.name}: drill, seed {session.seed}  │  {clock.stamp(session.now)}  │  "
+            f"{since(session, session.now)} since the first alert  │  {status}")
+
+
+def alerts(session: Session) -> list[str]:
+    clock, out = clock_of(session), []
+    for event in session.log:
+        if event[4] == "detected":
+            incident = session.incident(event[2])
+            channel = (event[6] or {}).get("channel", "")
+            out.append(f"{clock.time(event[0])} {incident_label(event[2])} {CHANNELS.get(channel, channel)}: "
+                       f"{symptoms(incident, channel)}")
+        elif event[4] == "customer_escalated":
+            out.append(f"{clock.time(event[0])} {incident_label(event[2])} a customer escalates: they want an "
+                       "update now")
+    return out
+
+
+def incidents(session: Session) -> list[str]:
+    """One block of lines per incident the trainee knows of (alerted)."""
+    clock, out = clock_of(session), []
+    for incident in session.incidents:
+        events = [e for e in session.log if e[2] == incident.number]
+        actions = {e[4]: e for e in events}
+        if "detected" not in actions:
+            continue
+        label = incident_label(incident.number)
+        if "declared" not in actions:
+            out.append(f"{label}  alerting, not declared ({fmt(session.now - actions['detected'][0])} since its "
+                       "alert)")
+            continue
+        state = f"{label}  {incident.severity} declared {clock.time(actions['declared'][0])}"
+        if "resolved" in actions:
+            state += f" · resolved {clock.time(actions['resolved'][0])}"
+        elif "mitigated" in actions:
+            state += f" · service restored {clock.time(actions['mitigated'][0])}, confirming health"
+        elif "acknowledged" in actions:
+            state += f" · {actions['acknowledged'][5]} on it since {clock.time(actions['acknowledged'][0])}"
+        else:
+            state += " · paging"
+        out.append(state)
+        work = _under_way(events)
+        if work:
+            out.append(f"    {work}")
+        found = [e[6]["clue"] for e in events if e[4] == "clue_found"]
+        for clue in found:
+            out.append(f"    clue: {clue}")
+        if diagnosed(incident):
+            mode = incident.mode
+            out.append(f"    diagnosed: {mode.name} ({mode.cause})" + (f": {mode.description.strip()}"
+                                                                       if mode.description else ""))
+    return out
+
+
+def _under_way(events) -> str:
+    last = None
+    for event in events:
+        if event[4] in ("mitigation_started", "investigation_started"):
+            last = event
+        elif event[4] in ("mitigation_failed", "mitigated", "clue_found"):
+            last = None
+    if last is None:
+        return ""
+    what = "investigating" if last[4] == "investigation_started" else f"trying {last[6]['mitigation']}"
+    return f"{what} (Ops lead, since {_hhmm(last[0])})"
+
+
+def _hhmm(minute: float) -> str:
+    seconds = round(minute * 60) // 60
+    return f"{seconds // 60 % 24:02d}:{seconds % 60:02d}"
+
+
+def people(session: Session) -> list[str]:
+    """Who is on call at each level now, and what each is doing."""
+    roster, rules = session.drill.roster, session.rules
+    out = []
+    for level in range(len(rules.levels)):
+        names = []
+        for i in rules.oncall.at(level, session.now):
+            person = roster.people[i]
+            names.append(f"{person.name} ({_doing(person)})")
+        out.append(f"level {level + 1}: {', '.join(names) or 'nobody on call'}")
+    busy = [p for p in roster.people if p.working is not None and
+            not any(p.index in rules.oncall.at(level, session.now) for level in range(len(rules.levels)))]
+    if busy:
+        out.append("also busy: " + ", ".join(f"{p.name} ({_doing(p)})" for p in busy))
+    away = [p.name for p in roster.people if p.away]
+    if away:
+        out.append(f"unreachable: {', '.join(away)}")
+    return out
+
+
+def _doing(person) -> str:
+    if person.away:
+        return "unreachable"
+    if person.working is not None:
+        return f"on {incident_label(person.working.number)}"
+    if person.ringing is not None:
+        return f"paged for {incident_label(person.ringing.page.incident.number)}"
+    return "free"
+
+
+def pages(session: Session) -> list[str]:
+    clock, out = clock_of(session), []
+    for event in session.log:
+        time, _, number, _, action, actor, detail = event
+        detail = detail or {}
+        label = incident_label(number)
+        if action == "page_delivered":
+            out.append(f"{clock.time(time)} {label} paged {actor} (level {detail.get('level')})")
+        elif action == "page_missed":
+            out.append(f"{clock.time(time)} {label} no answer from {actor}")
+        elif action == "escalated":
+            who = "you" if actor == "Incident Commander" else "the pager"
+            out.append(f"{clock.time(time)} {label} {who} escalated to level {detail.get('level')}: "
+                       f"{', '.join(detail.get('to', ())) or 'nobody on call'}")
+        elif action == "acknowledged":
+            out.append(f"{clock.time(time)} {label} {actor} acknowledged")
+    return out
+
+
+def stakeholders(session: Session) -> list[str]:
+    """Per declared incident not yet restored: the last update and when the next is due."""
+    clock, out = clock_of(session), []
+    for question in session.pending(kind=UPDATE):
+        number = question.incident.number
+        sent = [e for e in session.log if e[2] == number and e[4] == "status_update"]
+        last = f"last update {clock.time(sent[-1][0])}" if sent else "no update yet"
+        due = question.facts["due"]
+        wait = due - session.now
+        when = f"next due {clock.time(due)} (in {fmt(wait)})" if wait > 0 else f"update OVERDUE by {fmt(-wait)}"
+        who = question.incident.comms_by
+        sender = f" · {who} sends it" if who else " · you send it (u)"
+        out.append(f"{incident_label(number)}: {last} · {when}{sender}")
+    return out or ["nobody is waiting for an update"]
+
+
+LOGGED = {
+    "detected": lambda e: f"{CHANNELS.get(e[6]['channel'], e[6]['channel'])} fired",
+    "declared": lambda e: "you declared the incident" + (f" at {e[6]['severity']}" if e[6] else ""),
+    "acknowledged": lambda e: f"{e[5]} acknowledged",
+    "role_assigned": lambda e: f"{e[5]} took the {e[6].get('role')} role",
+    "roles_assembled": lambda e: f"in place: {e[6].get('roles')}",
+    "investigation_started": lambda e: "the Ops lead investigates",
+    "clue_found": lambda e: f"found: {e[6]['clue']}",
+    "mitigation_started": lambda e: f"{e[6]['mitigation']} started",
+    "mitigation_failed": lambda e: f"{e[6]['mitigation']} did not restore service",
+    "mitigated": lambda e: f"service restored by {e[6]['mitigation']}",
+    "status_update": lambda e: f"stakeholder update sent by {e[5]}",
+    "resolved": lambda e: "health confirmed with metrics and logs: resolved",
+    "unavailable": lambda e: f"{e[5]} cannot be reached (on a plane)",
+    "customer_escalated": lambda e: "a customer escalated",
+    "handover": lambda e: f"{e[6]['from']}'s shift ended: handed over to {e[5]}",
+    "preempted": lambda e: f"{e[5]} was taken off for a more severe incident",
+}
+
+
+def log_lines(session: Session) -> list[str]:
+    """The log so far, in time order, in words that never name the failure mode."""
+    clock = clock_of(session)
+    shown = sorted((e for e in session.log if e[4] in LOGGED), key=lambda e: (e[0], e[2]))
+    return [f"{clock.time(e[0])} {incident_label(e[2])} {LOGGED[e[4]](e)}" for e in shown]
+
+
+def question_lines(session: Session, question: Question, options: list[str], role: str | None = None) -> list[str]:
+    """The decision waiting to be made, with numbered options."""
+    label = incident_label(question.incident.number)
+    if question.kind == ROLES:
+        title = f"{label}: the team has assembled. Who takes the {role} role?"
+    elif question.kind == MITIGATE:
+        tried = question.facts["tried"]
+        title = f"{label}: what next?" + (f" (tried: {', '.join(tried)})" if tried else "")
+    else:
+        title = f"{label}: decide"
+    lines = [title]
+    for i, option in enumerate(options, 1):
+        lines.append(f"  {i}  {describe(option)}")
+    return lines
+
+
+def describe(option: str) -> str:
+    if option == INVESTIGATE:
+        return "investigate (look for clues before choosing)"
+    return option

@@ -1,0 +1,112 @@
+"""Failures that start while the clock runs: candidates decided when their time comes, deployments, drills.
+
+Without practices every incident is known before the clock starts (Engine.incidents): arrival rates depend on
+the time alone. With them a rate can depend on the state of the world (action items done, temporary fixes
+left in place), so each candidate onset of such a mode is decided when its time comes, with the same
+acceptance uniform it would have had, against its rate then. Candidates of the other modes are thinned up
+front as before; a mode that deployments start logs every deployment and decides at its time whether it
+fails. Drills (chaos injections and game days) start at their times with dice of their own. Incidents are
+numbered in onset order as they start, as Engine.incidents numbers them; with nothing changing state, both ways
+give the same incidents with the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
+import simpy
+
+from simulator.dice import ARRIVAL, IncidentDice, ReplicationDice
+from simulator.engine.clock import ONSET, Wait
+from simulator.engine.incident import Incident
+from simulator.scenario.model import severity_rank
+
+if TYPE_CHECKING:
+    from simulator.engine.drill import Drill
+
+FIXED, LIVE, DEPLOYMENT, DRILL = 0, 1, 2, 3
+
+
+class Pipeline:
+    """What the log records deployments against: incident 0, not an incident."""
+
+    __slots__ = ("number", "state")
+
+    def __init__(self):
+        self.number, self.state = 0, None
+
+
+def start(env: simpy.Environment, drill: Drill, dice: ReplicationDice, lifecycle: Callable) -> list:
+    """Start the replication's failures as their time comes; returns the list they are added to, in onset
+    order (complete once the clock has run to the horizon)."""
+    rules = drill.rules
+    horizon = rules.horizon
+    candidates = []
+    for mode in rules.modes:
+        if mode.gap is None:
+            continue
+        mode_dice = dice.mode(mode.stream)
+        accept = mode.accept
+        kind = DEPLOYMENT if mode.mode.deployments is not None else LIVE if mode.live else FIXED
+        for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon, mode.batch)):
+            if kind == FIXED and accept is not None and u_accept >= accept(onset):
+                continue
+            candidates.append((onset, mode.index, k, kind, u_accept, u_severity, mode_dice, ""))
+    for injected in rules.practice.injected:
+        mode_dice = dice.injection(injected.stream)
+        at = injected.at
+        if at is None:
+            low, high = injected.peak
+            at = low + mode_dice.uniform(0, ARRIVAL, 0) * (high - low)
+        candidates.append((at, injected.mode, 0, DRILL, 0.0, mode_dice.uniform(0, ARRIVAL, 2), mode_dice,
+                           injected))
+    candidates.sort(key=itemgetter(0, 1, 2, 3))
+    incidents: list = []
+    env.process(_arrive(env, drill, candidates, incidents, lifecycle))
+    return incidents
+
+
+def at_first(mode, mode_dice, onsets: list, practice) -> list[tuple]:
+    """(onset, mode, k, dice, severity uniform) of the failures of a live mode as the world's first state thins
+    its candidates (for Engine.incidents): no action item done, no fix left in place."""
+    out = []
+    accept = mode.accept
+    for k, (onset, u_accept, u_severity) in enumerate(onsets):
+        factor = accept(onset) if accept is not None else 1.0
+        if mode.mode.deployments is not None:
+            load = practice.load_failure(onset) if practice.load_failure is not None else 1.0
+            fails = u_accept < factor and mode_dice.uniform(k, ARRIVAL, 3) < min(mode.cfr * load, 1.0)
+        else:
+            fails = u_accept * mode.debt_cap < factor
+        if fails:
+            out.append((onset, mode.index, k, mode_dice, u_severity))
+    return out
+
+
+def _arrive(env: simpy.Environment, drill: Drill, candidates: list, incidents: list, lifecycle: Callable) -> Generator:
+    modes, state = drill.rules.modes, drill.practice
+    pipeline = Pipeline()
+    for onset, m, k, kind, u_accept, u_severity, mode_dice, injected in candidates:
+        if onset > env._now:
+            yield Wait(env, onset - env._now, ONSET, 0)
+        rules = modes[m]
+        if kind == LIVE:
+            factor = rules.accept(onset) if rules.accept is not None else 1.0
+            if u_accept >= factor * state.acceptance(rules, onset):
+                continue
+        elif kind == DEPLOYMENT:
+            if rules.accept is not None and u_accept >= rules.accept(onset):
+                continue
+            fails = mode_dice.uniform(k, ARRIVAL, 3) < state.deployment_fails(rules, onset)
+            drill.record_at(onset, pipeline, "deployed", "pipeline", {"mode": rules.mode.name, "failed": fails})
+            if not fails:
+                continue
+        severity = injected.severity if kind == DRILL and injected.severity else rules.severity(u_severity)
+        incident = Incident(len(incidents) + 1, onset, rules, severity, severity_rank(severity),
+                            IncidentDice(mode_dice, k))
+        if kind == DRILL:
+            state.drills[incident.number] = injected.name
+        incidents.append(incident)
+        incident.process = env.process(lifecycle(env, drill, incident))

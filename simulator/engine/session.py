@@ -1,0 +1,389 @@
+"""A drill: the engine played step by step while a person makes the Incident Commander's decisions.
+
+The session plays the incidents of a drill (one failure of a replication, with the dice the simulation gave
+it, and the failures a Game Master adds) through the same lifecycle as `Engine.play`. The difference is the
+policy: `Trainee` answers what the person chose. At each decision the engine pauses (`Drill.pause`) and the
+session holds the decision as a `Question` until it is made:
+
+- decisions made at an instant (who takes the roles, the next mitigation or an investigation) stop the clock:
+  `advance` goes no further until `choose` answers them, at the minute they arose;
+- decisions made when the person chooses (declare, send a stakeholder update) leave the clock running; the
+  person makes them with `declare` and `update` at the minute the clock has reached;
+- actions that are not answers to the engine (escalate the page, mobilise every level) and a Game Master's
+  injects (`away`, `second_failure`, `customer_escalates`) change the world at the minute they are taken.
+
+The clock only moves through `advance`, which stops before the events of its target minute and moves the clock
+exactly there (`clock.jump`), so a decision taken at a given minute gives the same log whether the clock got
+there in many small steps (a person at a terminal) or in one (a script): same decisions at the same minutes,
+same bytes. With `automatic=True` the session makes every decision itself, as the scenario's policy does
+(`AutomaticPolicy`); with the same injects this is the policy's own timeline of the drill, and without any
+it is exactly what `Engine.play` logs for the same incident.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from simulator.dice import ReplicationDice
+from simulator.engine.clock import DECLARE as DECLARE_ORDER
+from simulator.engine.clock import WORK, At, jump
+from simulator.engine.comms import update_sender
+from simulator.engine.drill import DECLARE, INSTANT_KINDS, INVESTIGATE, MITIGATE, ROLES, UPDATE, Drill, Question
+from simulator.engine.incident import Incident, State
+from simulator.engine.people import Person
+from simulator.engine.rules import Rules
+from simulator.engine.run import Engine, close, lifecycle
+from simulator.errors import DrillsimError
+from simulator.policy import AutomaticPolicy, Situation
+from simulator.scenario.model import SEVERITIES, Scenario
+
+INSTANT = INSTANT_KINDS
+SEARCH = 10_000
+"""Replications searched for a failure of the mode asked for, before giving up."""
+
+
+class Trainee:
+    """The policy of a drill: the person's choices, handed over by the session as each decision is made. What
+    the person does not decide (the pager's timeouts) is the scenario's."""
+
+    live = True
+
+    def __init__(self, scenario: Scenario, session: Session):
+        self.session = session
+        self.automatic = AutomaticPolicy(scenario)
+        self.choices: dict[tuple[int, str], Any] = {}
+
+    def pose(self, question: Question) -> None:
+        self.session._posed(question)
+
+    def _choice(self, situation: Situation, kind: str):
+        return self.choices.pop((situation.incident, kind))
+
+    def declare_after(self, situation: Situation, drawn: float) -> float:
+        return 0.0  # a drill declares at the minute the person does (the pause's), never asked
+
+    def declare_severity(self, situation: Situation) -> str:
+        return self._choice(situation, DECLARE)
+
+    def escalate_after(self, situation: Situation) -> float:
+        return self.automatic.escalate_after(situation)
+
+    def next_mitigation(self, situation: Situation) -> str:
+        return self._choice(situation, MITIGATE)
+
+    def assign_roles(self, situation: Situation, candidates) -> dict[str, str]:
+        return self._choice(situation, ROLES)
+
+    def update_after(self, situation: Situation, due: float, drawn: float) -> float:
+        return drawn  # never asked: a drill's updates are sent when the person sends them
+
+
+class Session:
+    """One drill in play. `incidents` are the drill's incidents (numbered from 1), `log` its events so far (in
+    the order they were logged), `questions` the decisions waiting for the person."""
+
+    def __init__(self, scenario: Scenario, seed: int, *, mode: str | None = None, at: float | None = None,
+                 replication: int = 0, automatic: bool = False):
+        self.scenario, self.seed, self.automatic = scenario, seed, automatic
+        self.engine = Engine(scenario)
+        self.rules: Rules = self.engine.rules
+        self.env = simpy.Environment()
+        self.policy = Trainee(scenario, self)
+        self.log: list[tuple] = []
+        self.drill = Drill(self.env, self.rules, self.policy, 0, self.log)
+        self.questions: list[Question] = []
+        self.incidents: list[Incident] = []
+        self.used: set[tuple[int, str, int]] = set()
+        self.origin: float | None = None
+        """The minute of the first alert: what a person at the drill counts time from."""
+        first, self.replication = self._pick(mode, replication)
+        if at is not None:
+            first.onset = at
+        self._start(first)
+
+    # ── The drill's failures ──
+
+    def _pick(self, mode: str | None, replication: int) -> tuple[Incident, int]:
+        """The first failure (of `mode`, if given) of the first replication from `replication` that has one."""
+        if mode is not None and mode not in {m.mode.name for m in self.rules.modes}:
+            raise DrillsimError(f"the scenario has no failure mode {mode!r} (it has: "
+                                f"{', '.join(m.mode.name for m in self.rules.modes)})")
+        for r in range(replication, replication + SEARCH):
+            for incident in self.engine.incidents(ReplicationDice(self.seed, r)):
+                key = (r, incident.mode.name, incident.dice.k)
+                if (mode is None or incident.mode.name == mode) and key not in self.used:
+                    self.used.add(key)
+                    return incident, r
+        raise DrillsimError(f"no failure of {mode!r} in {SEARCH} replications of seed {self.seed}: it is too rare "
+                            "to drill; choose another --mode")
+
+    def _start(self, incident: Incident) -> None:
+        incident.number = len(self.incidents) + 1
+        self.incidents.append(incident)
+        incident.process = self.env.process(lifecycle(self.env, self.drill, incident))
+
+    def incident(self, number: int) -> Incident:
+        if not 1 <= number <= len(self.incidents):
+            raise DrillsimError(f"the drill has no incident {number} (it has {len(self.incidents)})")
+        return self.incidents[number - 1]
+
+    # ── The clock ──
+
+    @property
+    def now(self) -> float:
+        return self.env._now
+
+    @property
+    def blocked(self) -> bool:
+        """A decision to be made at once is waiting: the clock does not move until it is made."""
+        return any(q.kind in INSTANT for q in self.questions)
+
+    @property
+    def finished(self) -> bool:
+        """Every incident of the drill has gone through its lifecycle."""
+        return all(not incident.process.is_alive for incident in self.incidents)
+
+    def next_event(self) -> float:
+        """The minute of the next thing scheduled (infinity when the drill waits for the person alone)."""
+        return self.env.peek()
+
+    def advance(self, until: float) -> None:
+        """Play everything before minute `until` and move the clock there, unless a decision to be made at once
+        comes up first (the clock then stays at its minute) or the drill ends."""
+        env = self.env
+        while not self.blocked and not self.finished and env.peek() < until:
+            env.step()
+            self._after_step()
+        if not self.blocked and not self.finished and env._now < until < math.inf:
+            jump(env, until)
+
+    def through(self, until: float) -> None:
+        """Play everything up to and including minute `until`: a turn of a drill played turn by turn."""
+        self.advance(until)
+        env = self.env
+        while not self.blocked and not self.finished and env.peek() <= env._now:
+            env.step()
+            self._after_step()
+
+    def until_first_alert(self) -> None:
+        """Play the failure's start unseen, up to its first alert: the minute the drill begins for the person."""
+        while self.origin is None and not self.finished:
+            self.env.step()
+            self._after_step()
+
+    def moment(self, seconds: int) -> float:
+        """The minute `seconds` after the first alert: every decision of a drill is taken on a whole second."""
+        return self.origin + seconds / 60
+
+    def seconds(self, minute: float) -> int:
+        """The whole second after the first alert at or after `minute`."""
+        seconds = math.ceil((minute - self.origin) * 60 - 1e-6)
+        while self.moment(seconds) < minute:
+            seconds += 1
+        return max(seconds, 0)
+
+    def _after_step(self) -> None:
+        if self.origin is None:
+            for event in self.log:
+                if event[4] == "detected":
+                    self.origin = event[0]
+                    break
+        for question in list(self.questions):
+            if question.kind == UPDATE and question.incident.restored is not None:
+                self.questions.remove(question)  # service is back: stakeholders hear of it at the resolution
+            elif question.kind == UPDATE and question.facts.get("routed") is None and \
+                    question.incident.comms_by is not None:
+                self._route_update(question)
+
+    # ── Questions ──
+
+    def _posed(self, question: Question) -> None:
+        self.questions.append(question)
+        if question.kind == UPDATE:
+            self._route_update(question)
+            return
+        if not self.automatic:
+            return
+        situation = self.drill.situation(question.incident)
+        auto = self.policy.automatic
+        if question.kind == DECLARE:
+            at = question.asked + auto.declare_after(situation, question.facts["drawn"])
+            self._at(at, DECLARE_ORDER, question, lambda: self._answer(question, auto.declare_severity(situation)))
+        elif question.kind == ROLES:
+            self._answer(question, auto.assign_roles(situation, question.facts["candidates"]))
+        elif question.kind == MITIGATE:
+            situation = self.drill.situation(question.incident, question.facts["tried"])
+            self._answer(question, auto.next_mitigation(situation))
+
+    def _at(self, at: float, order: int, question: Question, answer: Callable[[], None]) -> None:
+        """Answer `question` at minute `at` (at once if that has passed), unless it has been answered by then or
+        routed again since."""
+        token = question.facts["token"] = question.facts.get("token", 0) + 1
+
+        def fire(_event=None):
+            if question in self.questions and question.facts["token"] == token:
+                answer()
+
+        if at <= self.env._now:
+            fire()
+        else:
+            At(self.env, at, order, question.incident.number).callbacks.append(fire)
+
+    def _route_update(self, question: Question) -> None:
+        """Who sends an update, and when: a Comms lead when it falls due (once the roles are in place: then an
+        update that fell due before goes out as due), the automatic policy's Incident Commander a drawn slip
+        later; a person sends theirs with `update`."""
+        incident, due = question.incident, question.facts["due"]
+        if incident.comms_by is None:
+            return  # the roles are not in place: whoever ends up with the Comms lead's work sends it
+        question.facts["routed"] = True
+        if incident.comms_by:
+            self._at(due, WORK, question, lambda: self._answer(question, (due, due)))
+        elif self.automatic:
+            sent = due + self.policy.automatic.update_after(self.drill.situation(incident), due,
+                                                             question.facts["drawn"])
+            self._at(sent, WORK, question, lambda: self._answer(question, (sent, due)))
+
+    def _answer(self, question: Question, value: Any) -> None:
+        self.questions.remove(question)
+        if question.kind in (DECLARE, ROLES, MITIGATE):
+            self.policy.choices[(question.incident.number, question.kind)] = value
+        question.event.succeed(value if question.kind == UPDATE else self.env._now)
+
+    def pending(self, number: int | None = None, kind: str | None = None) -> list[Question]:
+        return [q for q in self.questions if (number is None or q.incident.number == number)
+                and (kind is None or q.kind == kind)]
+
+    # ── The person's decisions ──
+
+    def declare(self, number: int, severity: str) -> None:
+        """Declare incident `number` now, at `severity`."""
+        if severity not in SEVERITIES:
+            raise DrillsimError(f"unknown severity {severity!r} (severities: {', '.join(SEVERITIES)})")
+        question = self._one(number, DECLARE, "to declare: it is not alerting, or declared already")
+        self._answer(question, severity)
+
+    def update(self, number: int) -> None:
+        """Send a stakeholder update about incident `number` now."""
+        question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
+        self._answer(question, (self.env._now, question.facts["due"]))
+
+    def choose(self, question: Question, answer: Any) -> None:
+        """Answer a decision to be made at once: the roles (role → name) or the next mitigation (a name, or
+        INVESTIGATE)."""
+        if question not in self.questions:
+            raise DrillsimError("that decision has been made already")
+        if question.kind == MITIGATE:
+            offered = self.offered(question)
+            if answer not in offered:
+                raise DrillsimError(f"{answer!r} is not offered for INC-{question.incident.number:04d} (offered: "
+                                    f"{', '.join(offered)})")
+        elif question.kind == ROLES:
+            candidates = question.facts["candidates"]
+            for role, name in answer.items():
+                if role not in candidates:
+                    raise DrillsimError(f"no role {role!r} to assign (roles: {', '.join(candidates) or 'none'})")
+                if name not in candidates[role]:
+                    raise DrillsimError(f"{name!r} cannot take the {role} role now (free for it: "
+                                        f"{', '.join(candidates[role]) or 'nobody'})")
+        self._answer(question, answer)
+
+    def offered(self, question: Question) -> list[str]:
+        """The answers to a mitigation question: the mitigations not tried yet, and investigating while clues
+        are left."""
+        incident = question.incident
+        options = [name for name in incident.rules.mitigations if name not in question.facts["tried"]]
+        if incident.clues < len(incident.mode.clues):
+            options.append(INVESTIGATE)
+        return options
+
+    def escalate(self, number: int, mobilise: bool = False) -> None:
+        """Escalate incident `number`'s unanswered page now: to the next level, or every level left."""
+        incident = self.incident(number)
+        if not self.drill.roster.escalate(incident, mobilise):
+            raise DrillsimError(f"INC-{number:04d} has no unanswered page with a level left to escalate to")
+
+    def _one(self, number: int, kind: str, why: str) -> Question:
+        found = self.pending(number, kind)
+        if not found:
+            self.incident(number)
+            raise DrillsimError(f"INC-{number:04d} has nothing {why}")
+        return found[0]
+
+    # ── The Game Master's injects ──
+
+    def away(self, name: str) -> None:
+        """`name` cannot be reached from now on (on a plane): they miss every page."""
+        person = self.person(name)
+        if person.working is not None:
+            raise DrillsimError(f"{name} is working on INC-{person.working.number:04d}; make someone away before "
+                                "they are needed")
+        self.drill.roster.away(person)
+        self.drill.record(self.incidents[0], "unavailable", person.name)
+
+    def second_failure(self, mode: str | None = None) -> int:
+        """A failure of `mode` (default: another mode than the first's, if the scenario has one) starts now, with
+        the dice of that mode's next failure in the simulation. Returns its incident number."""
+        if mode is None:
+            names = [m.mode.name for m in self.rules.modes]
+            others = [name for name in names if name != self.incidents[0].mode.name]
+            mode = (others or names)[0]
+        incident, _ = self._pick(mode, self.replication)
+        incident.onset = self.env._now
+        self._start(incident)
+        return incident.number
+
+    def customer_escalates(self, number: int = 1) -> None:
+        """A customer escalates about incident `number`: stakeholders want an update now."""
+        incident = self.incident(number)
+        if incident.state in (State.FAILING, State.DETECTED):
+            raise DrillsimError(f"INC-{number:04d} is not declared yet: a customer escalation needs an incident to "
+                                "ask about")
+        self.drill.record(incident, "customer_escalated", "customer")
+        for question in self.pending(number, UPDATE):
+            question.facts["due"] = min(question.facts["due"], self.env._now)
+            question.facts.pop("routed", None)
+            self._route_update(question)
+
+    def person(self, name: str) -> Person:
+        for person in self.drill.roster.people:
+            if person.name.lower() == name.lower():
+                return person
+        raise DrillsimError(f"nobody called {name!r} is on the team (people: "
+                            f"{', '.join(p.name for p in self.drill.roster.people)})")
+
+    def secondary(self) -> str | None:
+        """Who would be paged after the first level now: the first person on call at the second level."""
+        if len(self.rules.levels) < 2:
+            return None
+        on_call = self.rules.oncall.at(1, self.env._now)
+        return self.drill.roster.people[on_call[0]].name if on_call else None
+
+    # ── The end ──
+
+    def finish(self, horizon: float | None = None) -> list[tuple]:
+        """The drill's log in time order; incidents still open are logged open at `horizon` (default: the
+        scenario's, when the drill has run its course; the minute it stopped otherwise)."""
+        if horizon is None:
+            horizon = self.rules.horizon if self.finished else self.env._now
+        return close(self.drill, self.incidents, horizon)
+
+
+def automatic_answer(session: Session, question: Question) -> Any:
+    """What the scenario's policy would decide: a hint, or the policy's side of a debrief."""
+    auto = session.policy.automatic
+    situation = session.drill.situation(question.incident, question.facts.get("tried", ()))
+    if question.kind == ROLES:
+        return auto.assign_roles(situation, question.facts["candidates"])
+    if question.kind == MITIGATE:
+        return auto.next_mitigation(situation)
+    if question.kind == DECLARE:
+        return auto.declare_after(situation, question.facts["drawn"]), auto.declare_severity(situation)
+    return auto.update_after(situation, question.facts["due"], question.facts["drawn"])
+
+
+__all__ = ["INSTANT", "Session", "Trainee", "automatic_answer", "update_sender"]

@@ -1,0 +1,276 @@
+"""The maturity ladder: one scenario played at each level of the checklist, with the same failures, and what
+each step up is worth.
+
+Each level's scenario is the file with the level's preset (scenario.maturity) replacing the file's own values
+of the same fields: the system (failure modes, team, deployments, load, SLO) stays, the practices change. All
+four play the same seed and replications, so they meet the same failures (common random numbers), and every
+figure is compared level by level, replication by replication:
+
+    MTTD, MTTA, MTTR    the mean over incidents (the ratio estimator, Σ values ÷ Σ counts over replications)
+    availability        the mean over replications of each one's availability (simulator.budget)
+    incidents/quarter   the mean over replications of each one's organic incidents per 90 days
+    meets SLO           the share of replications whose availability meets the objective (with an SLO)
+
+A step's difference (the higher level minus the lower) gets the paired bootstrap's interval: replication
+indices resampled, the same resamples for both levels, the 2.5th–97.5th percentile of the differences.
+Drills (Expert's game days) are left out of every figure: they are reported by `drillsim run`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator.analysis_streams import analysis_rng
+from simulator.budget import availability
+from simulator.errors import DrillsimError
+from simulator.incidents import organic
+from simulator.metrics import metric_values
+from simulator.scenario.maturity import LEVELS, SETTINGS, preset
+from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source
+from simulator.trend import incidents_per_quarter
+
+if TYPE_CHECKING:
+    from simulator.runner import Results
+    from simulator.scenario.model import Scenario
+
+FIGURES = ("mttd", "mtta", "mttr", "availability", "incidents", "meets_slo")
+LABELS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
+          "incidents": "incidents per quarter", "meets_slo": "meets SLO"}
+LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "availability": False, "incidents": True,
+                   "meets_slo": False}
+RESAMPLES = 2000
+LEVEL = 0.95
+ANALYSIS = 7
+"""The purpose number of the ladder's bootstrap stream (simulator.analysis_streams)."""
+
+
+def ladder_scenarios(source: ScenarioSource) -> dict[str, Scenario]:
+    """The scenario at each level: the file with the level's preset replacing its own values of those fields."""
+    out = {}
+    for level in LEVELS:
+        overrides = [Override(path, value, f"maturity {level}") for path, value in preset(level).items()]
+        overrides.append(Override("maturity", level, f"maturity {level}"))
+        out[level] = source.build(overrides)
+    return out
+
+
+def replaced(source: ScenarioSource) -> list[tuple[str, str]]:
+    """(field, the file's value as written) of each field the presets replace that the file gives itself."""
+    out = []
+    for setting in SETTINGS:
+        node: Any = source.document.data
+        for key in setting.path.split("."):
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            out.append((setting.path, format_value(node)))
+    return out
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure at one level: its value and interval."""
+
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """One figure from one level to the next: the paired difference and its interval."""
+
+    figure: str
+    lower: str
+    higher: str
+    difference: float
+    low: float
+    high: float
+    p_better: float
+
+    @property
+    def verdict(self) -> str:
+        if math.isnan(self.low):
+            return "not enough data"
+        if self.low <= 0 <= self.high:
+            return "no detectable difference"
+        return "better" if (self.high < 0) == LOWER_IS_BETTER[self.figure] else "worse"
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """The four levels played with the same failures: each level's figures, and each step's differences."""
+
+    source: str
+    seed: int
+    replications: int
+    levels: dict[str, dict[str, Figure]]
+    steps: tuple[Step, ...]
+    results: dict[str, Results]
+    replaced: tuple[tuple[str, str], ...]
+    slo: float | None
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return tuple(name for name in FIGURES if name != "meets_slo" or self.slo is not None)
+
+    def step(self, figure: str, lower: str) -> Step:
+        return next(s for s in self.steps if s.figure == figure and s.lower == lower)
+
+    def as_document(self) -> dict[str, Any]:
+        def plain(value: float) -> float | None:
+            return None if math.isnan(value) else value
+
+        return {
+            "format": 1,
+            "scenario": self.source,
+            "seed": self.seed,
+            "replications": self.replications,
+            "units": {"mttd": "minutes", "mtta": "minutes", "mttr": "minutes", "availability": "share",
+                      "incidents": "per 90 days", "meets_slo": "share of replications"},
+            "slo": self.slo,
+            "levels": {level: {name: {"value": plain(f.value), "ci_low": plain(f.low), "ci_high": plain(f.high)}
+                               for name, f in figures.items()} for level, figures in self.levels.items()},
+            "steps": [{"figure": s.figure, "from": s.lower, "to": s.higher, "difference": plain(s.difference),
+                       "ci_low": plain(s.low), "ci_high": plain(s.high), "p_better": plain(s.p_better),
+                       "verdict": s.verdict} for s in self.steps],
+            "replaced_fields": dict(self.replaced),
+            "presets": explain_document(),
+        }
+
+
+def explain_document() -> list[dict[str, Any]]:
+    """Every preset field: its value at each level, what it stands for, and its source."""
+    return [{"field": s.path, **{level: s.at(level) for level in LEVELS}, "stands_for": s.stands_for,
+             "source": s.source} for s in SETTINGS]
+
+
+def ladder(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
+           resamples: int = RESAMPLES, **run_options) -> Ladder:
+    """Play the scenario (default: the bundled one) at every level with the same seed and replications."""
+    from simulator import runner
+    from simulator.scenario.bundled import default_scenario
+
+    path = Path(scenario) if scenario is not None else default_scenario()
+    source = load_source(path)
+    scenarios = ladder_scenarios(source)
+    first = source.scenario
+    replications = first.replications if replications is None else replications
+    seed = first.seed if seed is None else seed
+    if replications < 2:
+        raise DrillsimError("a paired comparison needs at least 2 replications")
+    results = {level: runner.simulate(found, replications=replications, seed=seed, keep_events=False, **run_options)
+               for level, found in scenarios.items()}
+    slo = first.slo.objective if first.slo is not None else None
+    samples = {level: _samples(result, slo) for level, result in results.items()}
+    rng = analysis_rng(seed, ANALYSIS)
+    weights = rng.multinomial(replications, [1 / replications] * replications, size=resamples).astype(float)
+    draws = {level: {name: sample.statistic(weights) for name, sample in found.items()}
+             for level, found in samples.items()}
+    levels = {level: {name: Figure(sample.value, *_interval(draws[level][name], sample))
+                      for name, sample in found.items()} for level, found in samples.items()}
+    steps = []
+    for lower, higher in pairwise(LEVELS):
+        for name in samples[lower]:
+            delta = draws[higher][name] - draws[lower][name]
+            delta = delta[~np.isnan(delta)]
+            difference = samples[higher][name].value - samples[lower][name].value
+            if len(delta):
+                low, high = np.quantile(delta, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]).tolist()
+                better = np.count_nonzero(delta < 0 if LOWER_IS_BETTER[name] else delta > 0)
+                p_better = (better + np.count_nonzero(delta == 0) / 2) / len(delta)
+            else:
+                low = high = p_better = math.nan
+            steps.append(Step(name, lower, higher, difference, low, high, float(p_better)))
+    return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo)
+
+
+class _Sample:
+    """One figure of one level, per replication: totals and counts (the figure is Σ totals ÷ Σ counts)."""
+
+    def __init__(self, totals: np.ndarray, counts: np.ndarray, ci: tuple[float, float] | None = None):
+        self.totals, self.counts = totals, counts
+        total = counts.sum()
+        self.value = float(totals.sum() / total) if total else math.nan
+        self.ci = ci
+
+    def statistic(self, weights: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (weights @ self.totals) / (weights @ self.counts)
+
+
+def _samples(results: Results, slo: float | None) -> dict[str, _Sample]:
+    table, replications, scenario = organic(results.incidents), results.replications, results.scenario
+    stats = results.summary()
+    out = {}
+    for name in ("mttd", "mtta", "mttr"):
+        values, reps, _ = metric_values(table, name)
+        totals = np.bincount(reps, weights=values, minlength=replications)[:replications]
+        counts = np.bincount(reps, minlength=replications)[:replications].astype(float)
+        out[name] = _Sample(totals, counts, (stats[name].ci_low, stats[name].ci_high))
+    ones = np.ones(replications)
+    per = availability(table, scenario, replications)
+    out["availability"] = _Sample(per, ones)
+    out["incidents"] = _Sample(incidents_per_quarter(table, scenario.horizon, replications), ones)
+    if slo is not None:
+        out["meets_slo"] = _Sample((per >= slo).astype(float), ones)
+    return out
+
+
+def _interval(draws: np.ndarray, sample: _Sample) -> tuple[float, float]:
+    """A level's own interval: the ratio estimator's t interval for the time metrics, the bootstrap's percentile
+    interval for the per-replication figures."""
+    if sample.ci is not None:
+        return sample.ci
+    draws = draws[~np.isnan(draws)]
+    if not len(draws):
+        return math.nan, math.nan
+    low, high = np.quantile(draws, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]).tolist()
+    return low, high
+
+
+# ── Files ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+MATURITY_JSON, MATURITY_CSV, MATURITY_PNG = "maturity.json", "maturity.csv", "maturity.png"
+
+
+def write_ladder(found: Ladder, folder: str | Path) -> list[Path]:
+    """maturity.json (every figure, step and preset), maturity.csv (one row per level and figure, then one per
+    step) and maturity.png (the ladder figure)."""
+    from simulator.outputs import atomic_open
+    from simulator.report.maturity_figures import ladder_figure
+    from simulator.report.style import png_bytes
+
+    folder = Path(folder)
+    document = found.as_document()
+    with atomic_open(folder / MATURITY_JSON) as handle:
+        json.dump(document, handle, indent=2, allow_nan=False)
+        handle.write("\n")
+    with atomic_open(folder / MATURITY_CSV) as handle:
+        handle.write("row,level,figure,value,ci_low,ci_high,difference,p_better,verdict\n")
+        for level, figures in document["levels"].items():
+            for name, f in figures.items():
+                handle.write(f"level,{level},{name},{_cell(f['value'])},{_cell(f['ci_low'])},{_cell(f['ci_high'])},"
+                             ",,\n")
+        for s in document["steps"]:
+            handle.write(f"step,{s['from']}→{s['to']},{s['figure']},,{_cell(s['ci_low'])},{_cell(s['ci_high'])},"
+                         f"{_cell(s['difference'])},{_cell(s['p_better'])},{s['verdict']}\n")
+    with atomic_open(folder / MATURITY_PNG, "wb") as handle:
+        handle.write(png_bytes(ladder_figure(found)))
+    return [folder / MATURITY_JSON, folder / MATURITY_CSV, folder / MATURITY_PNG]
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else repr(round(value, 9))
+
+
+__all__ = ["FIGURES", "LABELS", "LEVELS", "Ladder", "Step", "explain_document", "ladder", "ladder_scenarios",
+           "replaced", "write_ladder"]

@@ -1,0 +1,47 @@
+"""The sections of summary.json that the practices, the SLO, OKRs and deployments add, from one run's results.
+
+    reliability     availability per replication, the error budget and the chance of meeting the SLO
+    okrs            each key result's chance of being met per period, and all of them together
+    dora            change failure rate and failed deployment recovery time, with DORA's bands
+    practices       the maturity preset, reopenings, cleanups left undone, the learning loop and its trend,
+                    drills (reported apart from the organic incidents every other section counts)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simulator.budget import okr_document, reliability_document
+from simulator.dora import dora_document
+from simulator.incidents import organic
+from simulator.trend import cleanup_document, drills_document, learning_document, reopen_document
+
+if TYPE_CHECKING:
+    from simulator.runner import Results
+
+
+def practice_sections(results: Results) -> dict:
+    """The sections, by key; those that do not apply to the scenario are left out."""
+    scenario, table, replications = results.scenario, results.incidents, results.replications
+    found = organic(table)
+    drills = table.where(table.drill) if table.drill.any() else None
+    out: dict = {"reliability": reliability_document(found, scenario, replications, drills)}
+    okrs = okr_document(found, scenario, replications)
+    if okrs is not None:
+        out["okrs"] = okrs
+    dora = dora_document(found, results.practice, scenario, replications)
+    if dora is not None:
+        out["dora"] = dora
+    if scenario.practiced:
+        out["practices"] = {
+            "maturity": scenario.maturity,
+            "reopened": reopen_document(table),
+            "cleanup": cleanup_document(table, results.practice, scenario),
+            "learning": learning_document(table, results.practice, scenario, replications, results.without_learning)
+            if scenario.practices.learning.active else None,
+            "drills": drills_document(table, replications, scenario.horizon),
+        }
+    return out
+
+
+__all__ = ["practice_sections"]

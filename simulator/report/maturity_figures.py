@@ -1,0 +1,84 @@
+"""The maturity ladder's figure: each figure at each level with its interval, and each step's paired
+difference written between the levels (bold when its interval leaves out zero). Returns a Figure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from simulator.compare import signed_duration
+from simulator.report.style import GRID, INK, MUTED, duration_axis, line, new_figure, styled
+from simulator.scenario.maturity import LEVELS
+
+if TYPE_CHECKING:
+    from simulator.maturity import Ladder
+
+TITLES = {"mttd": "MTTD (time to detect)", "mtta": "MTTA (time to acknowledge)", "mttr": "MTTR (time to restore)",
+          "availability": "Availability", "incidents": "Incidents per quarter",
+          "meets_slo": "Chance of meeting the SLO"}
+DURATIONS = ("mttd", "mtta", "mttr")
+SHARES = ("availability", "meets_slo")
+GOOD = "#009E73"
+BAD = "#D55E00"
+
+
+def step_text(figure: str, difference: float) -> str:
+    if figure in DURATIONS:
+        return signed_duration(difference)
+    if figure in SHARES:
+        return f"{difference * 100:+.2f} pts" if figure == "availability" else f"{difference * 100:+.0f} pts"
+    return f"{difference:+.2f}"
+
+
+@styled
+def ladder_figure(found: Ladder) -> Figure:
+    figures = found.figures
+    columns = 3
+    rows = -(-len(figures) // columns)
+    figure = new_figure(11.0, 3.3 * rows + 0.6)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    x = list(range(len(LEVELS)))
+    colour, _dash, marker = line(1)
+    for ax, name in zip(axes, figures, strict=False):
+        values = [found.levels[level][name] for level in LEVELS]
+        y = [v.value for v in values]
+        low = [v.value - v.low for v in values]
+        high = [v.high - v.value for v in values]
+        ax.errorbar(x, y, yerr=[low, high], color=colour, marker=marker, markersize=6, markerfacecolor="white",
+                    capsize=4, linewidth=1.5, zorder=3)
+        ax.set_title(TITLES[name], loc="left")
+        ax.set_xticks(x, [level.capitalize() for level in LEVELS])
+        ax.set_xlim(-0.4, len(LEVELS) - 0.6)
+        ax.grid(axis="y", **GRID)
+        if name in DURATIONS:
+            duration_axis(ax.yaxis)
+        top = max(v.high for v in values if v.high == v.high)
+        bottom = min(v.low for v in values if v.low == v.low)
+        span = (top - bottom) or abs(top) or 1.0
+        floor = bottom - 0.08 * span
+        ax.set_ylim(floor, floor + (top - floor) / 0.84)  # the top sixth holds the steps' differences
+        if name in SHARES:  # no tick above 100%
+            ax.yaxis.set_major_formatter(FuncFormatter(
+                lambda value, _, decimals=2 if name == "availability" else 0:
+                "" if value > 1 + 1e-12 else f"{value * 100:.{decimals}f}%"))
+        for i in range(len(LEVELS) - 1):
+            step = found.step(name, LEVELS[i])
+            significant = step.verdict in ("better", "worse")
+            tint = (GOOD if step.verdict == "better" else BAD) if significant else MUTED
+            ax.annotate(step_text(name, step.difference), xy=((i + 0.5 + 0.4) / (len(LEVELS) - 0.2), 0.93),
+                        xycoords="axes fraction", ha="center", va="center", fontsize=8, color=tint,
+                        fontweight="bold" if significant else "normal")
+    for ax in axes[len(figures):]:
+        ax.set_visible(False)
+    scenario = found.results[LEVELS[0]].scenario.name
+    figure.suptitle(f"{scenario}: what each step up the maturity ladder is worth ({found.replications} paired "
+                    f"replications, seed {found.seed})", color=INK)
+    figure.supxlabel("Points: each level's value and 95% interval. Between levels: the paired difference of the "
+                     "step up; bold and coloured when its 95% interval leaves out zero (green better, orange "
+                     "worse).", fontsize=8, color=MUTED)
+    return figure
+
+
+__all__ = ["ladder_figure"]

@@ -1,0 +1,122 @@
+"""The maturity ladder as a table (each level's figures, and between levels what the step up is worth) and the
+presets behind it, as text cells for the terminal and for files."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from simulator.compare import signed_duration
+from simulator.scenario.maturity import LEVELS, SETTINGS
+from simulator.scenario.variants import format_value
+from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.maturity import Ladder
+
+HEADINGS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
+            "incidents": "incidents / quarter", "meets_slo": "meets SLO"}
+MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?"}
+"""A step's verdict, in a cell: better, worse, no detectable difference, not enough data."""
+
+
+def value_text(figure: str, value: float) -> str:
+    if value is None or math.isnan(value):
+        return "–"
+    if figure in ("mttd", "mtta", "mttr"):
+        return format_duration(value)
+    if figure == "availability":
+        return f"{value * 100:.3f}%"
+    if figure == "meets_slo":
+        return f"{value * 100:.0f}%"
+    return f"{value:.1f}"
+
+
+def difference_text(figure: str, value: float, unit: bool = True) -> str:
+    if value is None or math.isnan(value):
+        return "–"
+    if figure in ("mttd", "mtta", "mttr"):
+        return signed_duration(value)
+    if figure in ("availability", "meets_slo"):
+        points = value * 100
+        return (f"{points:+.3f}" if figure == "availability" else f"{points:+.0f}") + (" pts" if unit else "")
+    return f"{value:+.2f}"
+
+
+def ladder_rows(found: Ladder) -> tuple[list[str], list[tuple[str, list[str], list[str]]]]:
+    """The header, and rows of (kind, cells, verdicts): a row per level ('level': its value), and between two
+    levels a row for the step up ('step': the paired difference, its 95% interval and a mark: ✓ better, ✗
+    worse, ≈ no detectable difference). Availability's and the SLO chance's steps are in percentage points."""
+    figures = found.figures
+    header = ["level", *(HEADINGS[name] for name in figures)]
+    rows = []
+    for number, level in enumerate(LEVELS):
+        cells = [level.capitalize(), *(value_text(name, found.levels[level][name].value) for name in figures)]
+        rows.append(("level", cells, [""] * len(figures)))
+        if number + 1 < len(LEVELS):
+            step_cells, verdicts = ["  ↓ step up"], []
+            for name in figures:
+                s = found.step(name, level)
+                step_cells.append(f"{difference_text(name, s.difference)} [{difference_text(name, s.low, False)}, "
+                                  f"{difference_text(name, s.high, False)}] {MARKS[s.verdict]}")
+                verdicts.append(s.verdict)
+            rows.append(("step", step_cells, verdicts))
+    return header, rows
+
+
+def ladder_table(found: Ladder, title: str | None = None) -> Table:
+    header, rows = ladder_rows(found)
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for number, column in enumerate(header):
+        table.add_column(column, justify="left" if number == 0 else "right", no_wrap=True)
+    for kind, cells, verdicts in rows:
+        if kind == "level":
+            table.add_row(*cells, style="bold")
+        else:
+            colours = ["green" if v == "better" else "red" if v == "worse" else "dim" for v in verdicts]
+            table.add_row(f"[dim]{cells[0]}[/dim]",
+                          *(f"[{colour}]{cell}[/{colour}]" for colour, cell in zip(colours, cells[1:], strict=True)))
+    return table
+
+
+def setting_text(value) -> str:
+    """A preset value, short: 'none', '95% in 1m', 'uniform 2w–8w', 'SEV1, SEV2'."""
+    if value is None:
+        return "none"
+    if isinstance(value, list):
+        return ", ".join(value) if value else "none"
+    if isinstance(value, dict):
+        if value.get("kind") == "uniform":
+            return f"uniform {value['low']}–{value['high']}"
+        if "success" in value:
+            return f"{value['success']:.0%} in {value['duration']}"
+        if "every" in value:
+            return f"every {value['every']}, {value['at']}"
+        return format_value(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return format_value(value)
+
+
+def preset_rows() -> tuple[list[str], list[list[str]]]:
+    """Every preset field: its value at each level, what it stands for, and where the numbers come from."""
+    header = ["field", *(level.capitalize() for level in LEVELS), "stands for", "source"]
+    rows = [[s.path, *(setting_text(s.at(level)) for level in LEVELS), s.stands_for, s.source] for s in SETTINGS]
+    return header, rows
+
+
+def preset_table(title: str | None = None) -> Table:
+    """The presets in the terminal: a row per field, what it stands for and its source under its name."""
+    header, rows = preset_rows()
+    table = Table(title=title, title_justify="left", header_style="bold", show_lines=True)
+    table.add_column("field (what it stands for; source)", ratio=1, overflow="fold", min_width=40)
+    for level in header[1:5]:
+        table.add_column(level, no_wrap=True)
+    for field, *values, stands_for, source in rows:
+        table.add_row(f"[bold]{field}[/bold]\n[dim]{stands_for}; {source}[/dim]", *values)
+    return table
+
+
+__all__ = ["difference_text", "ladder_rows", "ladder_table", "preset_rows", "preset_table", "value_text"]

@@ -1,0 +1,110 @@
+"""The maturity ladder: presets that fit any scenario, the file's own fields winning inside a scenario, the
+ladder's paired runs reproducible byte for byte, and its differences consistent with its levels."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from simulator.cli import app
+from simulator.maturity import ladder, ladder_scenarios, write_ladder
+from simulator.scenario import parse_scenario
+from simulator.scenario.bundled import bundled_scenarios, default_scenario
+from simulator.scenario.maturity import LEVELS, SETTINGS, fill_in, preset
+from simulator.scenario.variants import load_source
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("path", bundled_scenarios(), ids=lambda p: p.name)
+def test_every_level_fits_every_bundled_scenario(path):
+    levels = ladder_scenarios(load_source(path))
+    assert list(levels) == list(LEVELS)
+    for level, scenario in levels.items():
+        assert scenario.maturity == level
+        assert scenario.practices.declaration.alone_first == preset(level)["practices.declaration.alone_first"]
+
+
+def test_a_scenarios_own_fields_win_over_its_maturity_preset():
+    text = default_scenario().read_text(encoding="utf-8")
+    written = parse_scenario(text.replace("horizon: 90d", "maturity: baseline\nhorizon: 90d")
+                             + "\npractices: {declaration: {alone_first: 0.25, automated: {success: 0.5}}}\n")
+    assert written.practices.alerts == "email"  # from the preset
+    assert written.practices.declaration.alone_first == 0.25  # the file's own
+    assert written.policy.mitigation == "rollback-first"  # the file's own policy, not the preset's debug-first
+    assert written.practices.declaration.automated.success == 0.5
+
+
+def test_fill_in_merges_a_mapping_key_by_key():
+    data = {"practices": {"declaration": {"automated": {"success": 0.5}}}}
+    merged = fill_in(data, "advanced")
+    assert merged["practices"]["declaration"]["automated"] == {"duration": "1m", "success": 0.5}
+    assert data == {"practices": {"declaration": {"automated": {"success": 0.5}}}}  # not changed in place
+
+
+def test_every_preset_field_has_a_value_at_each_level_and_a_source():
+    for setting in SETTINGS:
+        assert len(setting.values) == len(LEVELS)
+        assert setting.source and setting.stands_for
+
+
+@pytest.fixture(scope="module")
+def small():
+    return ladder(replications=6, seed=4, workers=1)
+
+
+def test_the_ladder_is_the_same_byte_for_byte_for_the_same_seed(small, tmp_path):
+    again = ladder(replications=6, seed=4, workers=2, chunk=1)
+    first, second = tmp_path / "a", tmp_path / "b"
+    write_ladder(small, first)
+    write_ladder(again, second)
+    for name in ("maturity.json", "maturity.csv", "maturity.png"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_the_levels_meet_the_same_failures(small):
+    """Common random numbers: every level's runs draw the same candidate onsets; the levels whose practices
+    leave the rates alone have the same organic onsets."""
+    baseline = small.results["baseline"].incidents
+    assert len(baseline) > 20
+    for level in LEVELS:
+        onsets = small.results[level].incidents.onset
+        assert set(onsets.round(6)) & set(baseline.onset.round(6))
+
+
+def test_each_step_is_the_difference_of_its_levels(small):
+    for step in small.steps:
+        expected = small.levels[step.higher][step.figure].value - small.levels[step.lower][step.figure].value
+        assert step.difference == pytest.approx(expected)
+        assert step.low <= step.high
+
+
+def test_maturity_explain_prints_every_field_and_runs_nothing(tmp_path):
+    result = runner.invoke(app, ["maturity", "--explain", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    for setting in SETTINGS:
+        assert setting.path in result.stdout
+    assert "policy.mitigation: rollback-first" in result.stdout  # the default scenario's own, replaced
+    assert not (tmp_path / "m").exists()
+
+
+def test_maturity_writes_its_table_and_figure(tmp_path):
+    result = runner.invoke(app, ["maturity", "-n", "4", "-w", "1", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    for level in ("Baseline", "Intermediate", "Advanced", "Expert"):
+        assert level in result.stdout
+    document = json.loads((tmp_path / "m" / "maturity.json").read_text(encoding="utf-8"))
+    assert list(document["levels"]) == list(LEVELS)
+    assert {step["figure"] for step in document["steps"]} == {"mttd", "mtta", "mttr", "availability", "incidents",
+                                                              "meets_slo"}
+    assert (tmp_path / "m" / "maturity.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_maturity_refuses_a_bad_scenario_with_its_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nfailure_modes: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["maturity", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output and "failure_modes" in result.output
