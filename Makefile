@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test fuzz lint venv clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,15 @@ test: lint
 		{ apt-get install -y -qq tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux; }; }; } || \
 		echo "tmux is missing and cannot be installed here: the real-terminal test of drillsim drill is skipped"
 	$(BIN)/pytest
+
+# A large random fuzzing campaign (about half an hour on two cores); every input's exit status in fuzz.jsonl.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(DEV_STAMP)
+	rm -f fuzz.jsonl
+	DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest tests/test_fuzz.py
+	$(BIN)/python -c "import collections, json; \
+	counts = collections.Counter((r['kind'], r['outcome']) for r in map(json.loads, open('fuzz.jsonl'))); \
+	[print(f'{kind:15} exit {outcome:9} {n:6,}') for (kind, outcome), n in sorted(counts.items())]"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -12,6 +12,8 @@
     grid = sweep(None, ["team.responders=1,2,3"], baseline=["team.responders=2"])   # drillsim sweep
     write_sweep(grid, "sweep")                                                     # … --out sweep
 
+    noise = detectability(None, improvement="20%", incidents_per_period=40)       # drillsim detectability
+    write_detectability(noise, "noise")                                           # … --out noise
     ladder = maturity("scenarios/default.yaml", replications=400)   # drillsim maturity
     write_maturity(ladder, "maturity")                              # … --out maturity
 
@@ -27,16 +29,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.breakdowns import By, Group, breakdowns_document
+from simulator.breakdowns import By, Group
 from simulator.breakdowns import breakdowns as _breakdowns
 from simulator.breakdowns import keys as breakdown_keys
 from simulator.candidates import comparison_scenarios
 from simulator.compare import RESAMPLES, Comparison
 from simulator.compare import compare as _compare
 from simulator.compare import write_comparison as _write_comparison
+from simulator.detectability import TRIALS, Detectability
 from simulator.errors import DrillsimError
+from simulator.limits import MAX_FIT_BOOTSTRAP
 from simulator.metrics import organic, summarize
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_document, write_events, write_incidents, write_summary
+from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, check_folder, results_folder, write_run, write_text
 from simulator.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
@@ -86,26 +90,17 @@ def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, lis
 
 
 def write_results(results: Results, folder: str | Path) -> list[Path]:
-    """Write incidents.csv and summary.json (last, so that a folder with a summary is complete), and
-    events.jsonl when the results kept the event log in memory. A run with `events_to=folder/events.jsonl`
-    has written that file already; it is listed among the files written. summary.json holds the pooled
+    """Write the results folder: incidents.csv, summary.json and, when the results kept the event log in
+    memory, events.jsonl. The folder is built whole beside `folder` and swapped in (outputs.results_folder),
+    so it is always one run's. A run with `events_to=folder/events.jsonl` has written that file already; it
+    is carried into the new folder and listed among the files written. summary.json holds the pooled
     statistics and every breakdown."""
     folder = Path(folder)
-    stats = results.summary()
-    events = None
-    if results.events is not None:
-        events = write_events(folder, results.events)
-    elif results.events_path is not None and results.events_path.resolve() == (folder / EVENTS).resolve():
-        events = results.events_path
-    incidents = write_incidents(folder, results.incidents)
-    document = summary_document(results.scenario, results.seed, results.replications, results.incidents, stats,
-                                results.load)
-    document["breakdowns"] = breakdowns_document(breakdowns(results))
-    from simulator.practice_summary import practice_sections
-
-    document.update(practice_sections(results))
-    summary = write_summary(folder, document)
-    return [summary, incidents] + ([events] if events is not None else [])
+    streamed = results.events is None and results.events_path is not None and \
+        Path(results.events_path).resolve() == (folder / EVENTS).resolve()
+    with results_folder(folder, keep=[EVENTS] if streamed else []) as staging:
+        written = write_run(results, staging)
+    return [folder / path.name for path in written]
 
 
 def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replication: int | None = None) -> list[Path]:
@@ -118,13 +113,9 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
 
 def write_schema(path: str | Path) -> Path:
     """`drillsim schema --out FILE`: the JSON Schema of the scenario format, written atomically."""
-    from simulator.outputs import atomic_open
     from simulator.scenario.schema import scenario_schema_text
 
-    path = Path(path)
-    with atomic_open(path) as handle:
-        handle.write(scenario_schema_text())
-    return path
+    return write_text(path, scenario_schema_text())
 
 
 def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[str] | None = None,
@@ -150,7 +141,55 @@ def write_comparison(comparison: Comparison, folder: str | Path, metric: str = "
     figures (ecdf-METRIC.png, differences.png, on-call-load.png); returns the paths written."""
     from simulator.report.comparison_files import write_comparison_report
 
-    return _write_comparison(comparison, folder) + write_comparison_report(comparison, folder, metric)
+    with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
+        written = _write_comparison(comparison, staging) + write_comparison_report(comparison, staging, metric)
+    return [Path(folder) / path.name for path in written]
+
+
+def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
+                  incidents_per_period: int | None = None, improvement: float | str = 0.2,
+                  false_improvement: float | str | None = None, variant: str | None = None, sets: Sequence[str] = (),
+                  replications: int | None = None, seed: int | None = None, trials: int = TRIALS,
+                  workers: int | None = None, executor: str = "local", scheduler: str | None = None) -> Detectability:
+    """`drillsim detectability`: how noisy a period's metric is on a dashboard, and whether a real change
+    shows through: `improvement` (a share, 0.2 or '20%'), or the change the scenario's variant `variant`, or
+    the ad-hoc variant of `sets` ('PATH=VALUE'), brings."""
+    from simulator.detectability import scenario_detectability
+    from simulator.errors import DrillsimError
+    from simulator.metrics import metric_key
+    from simulator.scenario.bundled import default_scenario
+    from simulator.scenario.variants import load_source
+    from simulator.units import parse_share
+
+    try:
+        shares = [parse_share(improvement)] + ([parse_share(false_improvement)] if false_improvement is not None
+                                               else [])
+    except ValueError as exc:
+        raise DrillsimError(str(exc)) from None
+    if variant is not None and sets:
+        raise DrillsimError("give either a variant or --set overrides, not both")
+    metric = metric_key(metric)
+    source = load_source(default_scenario() if scenario is None else scenario)
+    changed = None
+    if variant is not None or sets:
+        changed = list(source.variants([variant] if variant else [], sets=sets).values())[-1]
+    return scenario_detectability(
+        source.scenario, changed, metric=metric, incidents_per_period=incidents_per_period, improvement=shares[0],
+        false_improvement=shares[1] if len(shares) > 1 else None, replications=replications, seed=seed,
+        trials=trials, workers=workers, executor=executor, scheduler=scheduler)
+
+
+def write_detectability(found: Detectability, folder: str | Path) -> list[Path]:
+    """`drillsim detectability --out`: detectability.json and detectability-METRIC.png, in a folder replaced
+    whole; returns the paths written."""
+    from simulator.outputs import write_json
+    from simulator.report.detectability_figures import detectability_figure
+    from simulator.report.style import save_png
+
+    with results_folder(folder) as staging:
+        written = [write_json(staging / "detectability.json", found.as_document()),
+                   save_png(detectability_figure(found), staging / f"detectability-{found.metric}.png")]
+    return [Path(folder) / path.name for path in written]
 
 
 def sweep(scenario: str | Path | None = None, sets: Sequence[str] | dict = (), *,
@@ -169,13 +208,16 @@ def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list
     sweep-load.png; returns the paths written."""
     from simulator.report.comparison_files import write_sweep_figures
 
-    return _write_sweep(result, folder) + write_sweep_figures(result, folder, metric)
+    with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
+        written = _write_sweep(result, staging) + write_sweep_figures(result, staging, metric)
+    return [Path(folder) / path.name for path in written]
 
 
-__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Results", "Sweep", "breakdown_keys", "breakdowns",
-           "compare",
-           "load_scenario", "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep",
-           "write_comparison", "write_results", "write_schema", "write_sweep"]
+__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Detectability", "Results", "Sweep",
+           "breakdown_keys", "breakdowns", "check_folder", "compare", "detectability", "load_scenario",
+           "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep", "write_comparison",
+           "write_detectability", "write_results", "write_schema", "write_sweep"]
+
 
 
 # ── Game days: calibrate a scenario from history, plan a drill, score what happened ───────────────────────
@@ -204,6 +246,8 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     from simulator.history.timestamps import time_zone
     from simulator.outputs import atomic_open
 
+    if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
+        raise DrillsimError(f"bootstrap samples must be between 1 and {MAX_FIT_BOOTSTRAP:,} (got {bootstrap:,})")
     zone = time_zone(timezone) if timezone else None
     window = [_moment(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
     read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
@@ -370,7 +414,9 @@ def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
     """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
     from simulator.maturity import write_ladder
 
-    return write_ladder(found, folder)
+    with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
+        written = write_ladder(found, staging)
+    return [Path(folder) / path.name for path in written]
 
 
 __all__ += ["maturity", "write_maturity"]

@@ -24,9 +24,6 @@ comes from an explicit generator, seeded from the simulation's seed unless one i
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -37,6 +34,7 @@ import numpy as np
 
 from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
+from simulator.limits import MAX_RESAMPLES
 from simulator.metrics import METRICS, Stats, metric_key, metric_values
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
@@ -197,6 +195,11 @@ class Comparison:
 # ── Running and comparing ──────────────────────────────────────────────────────────────────────────────────
 
 
+def check_resamples(resamples: int) -> None:
+    if not 1 <= resamples <= MAX_RESAMPLES:
+        raise DrillsimError(f"bootstrap resamples must be between 1 and {MAX_RESAMPLES:,} (got {resamples:,})")
+
+
 def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, replications: int | None = None,
             seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
             rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
@@ -207,6 +210,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
     `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
     runner.simulate as they are."""
     gates = parse_gates(fail_if_worse)
+    check_resamples(resamples)  # before the runs, not after them
     if not scenarios:
         raise DrillsimError("nothing to compare: give at least a baseline scenario")
     names = list(scenarios)
@@ -261,6 +265,7 @@ def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,
                     level: float = LEVEL, rng: np.random.Generator | None = None) -> Comparison:
     """Compare results already simulated with the same seed and replications (common random numbers)."""
+    check_resamples(resamples)
     names = list(results)
     baseline = names[0] if baseline is None else baseline
     base = results[baseline]
@@ -406,27 +411,12 @@ COMPARISON, DIFFERENCES = "comparison.json", "differences.csv"
 def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
     """comparison.json (every statistic and difference) and differences.csv (one row per variant, metric and
     statistic), in minutes."""
-    from simulator.outputs import atomic_open
+    from simulator.outputs import write_csv, write_json
 
     folder = Path(folder)
     document = comparison.as_document()
-    with atomic_open(folder / COMPARISON) as handle:
-        json.dump(document, handle, indent=2, allow_nan=False)
-        handle.write("\n")
     columns = ["variant", "metric", "statistic", "baseline", "value", "difference", "relative", "low", "high",
                "p_better", "verdict"]
-    with atomic_open(folder / DIFFERENCES) as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in document["differences"]:
-            writer.writerow([_cell(row[column]) for column in columns])
-    return [folder / COMPARISON, folder / DIFFERENCES]
+    return [write_json(folder / COMPARISON, document),
+            write_csv(folder / DIFFERENCES, columns, ([row[c] for c in columns] for row in document["differences"]))]
 
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        with contextlib.suppress(OverflowError, ValueError):
-            return repr(round(value, 6))
-    return value

@@ -4,18 +4,25 @@ A dashboard compares this period's MTTR with the last one's. Each is a statistic
 durations, so their difference is mostly noise: the variance of a difference of two means of N incidents each
 is 2σ²/N. This module measures that noise by simulation instead of trusting the formula:
 
-1. Simulate the scenario (many replications) for the distribution of the metric; optionally a changed scenario
-   (a variant) for the distribution after the change, or else "after" is "before" improved by a given share.
+1. Simulate the scenario for a pool of the metric's durations (at least MIN_POOL of them, so that the pool's
+   spread is stable: its standard deviation σ is given with its bootstrap error over replications);
+   optionally a changed scenario (a variant) for the durations after the change, or else "after" is
+   "before" improved by a given share.
 2. Draw pairs of periods of N incidents each, independently (periods of real history are not paired), and
    compute the statistic (mean, median, p90) of each period.
 3. From the differences of the pairs:
      half-width      half the width of the central 95% of (period B − period A) when nothing changed: how
                      wide the confidence interval of a two-period difference is
-     missed          how often the real change shows up as no improvement at all (B no better than A)
-     false alarm     how often no change at all looks like an improvement of a given size
+     missed          how often the real change shows up as no change at all, or the wrong way
+     false alarm     how often no change at all looks like a change of a given size in the real change's
+                     direction (an improvement, or for a worse variant a deterioration)
      power           how often the real change stands out of the no-change noise (beyond the half-width)
-     needed          the incidents per period at which it stands out reliably (80% of the time), from the
-                     normal approximation of the simulated spreads and checked by simulation at that size
+     needed          the fewest incidents per period at which it stands out reliably (80% of the time),
+                     found by a search over N up and down, each N played with the same random numbers, so
+                     that it does not depend on the N asked about
+
+Every rate is an estimate from simulated pairs and comes with its Monte Carlo error (one standard error), as
+does the half-width (by bootstrap) and `needed` (the power's error over the power curve's slope there).
 
 Periods are drawn as N incidents from the simulated distribution, each independently: the count of
 incidents per period is fixed, and incidents within a period do not share a queue.
@@ -26,24 +33,41 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from statistics import NormalDist
 
 import numpy as np
 
 from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, metric_key, metric_values
+from simulator.limits import MAX_PERIOD_DRAWS, MAX_PERIOD_INCIDENTS, MAX_TRIALS
+from simulator.metrics import METRICS, SPANS, metric_key, metric_values
 from simulator.scenario.model import Scenario
 
 STATISTICS = {"mean": None, "median": 50.0, "p90": 90.0}
 TRIALS = 4000
+MIN_POOL = 20_000
+"""Incidents the scenario is simulated for (replications are added up to this many, unless given)."""
 MAX_SIMULATED_INCIDENTS = 20_000  # beyond this many incidents per period, `needed` rests on the approximation
+SEARCH_TRIALS = 2000
+"""Simulated pairs at each size the search for `needed` tries."""
 _CELLS = 2_000_000
+_SEARCH, _SIGMA, _HALF = 4, 5, 6  # purposes of the analysis streams (1 to 3 draw the periods)
+
+
+def _plain(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def standard_error(rate: float, trials: int) -> float:
+    """The Monte Carlo error (one standard error) of a rate estimated from `trials` independent trials."""
+    return math.sqrt(rate * (1 - rate) / trials) if trials else math.nan
 
 
 @dataclass(frozen=True, eq=False)
 class PeriodStatistic:
-    """How one statistic of a period (mean, median or p90) behaves from period to period. Minutes."""
+    """How one statistic of a period (mean, median or p90) behaves from period to period. Minutes; each
+    estimate with its Monte Carlo error (`*_error`, one standard error)."""
 
     statistic: str
     before: float
@@ -57,6 +81,10 @@ class PeriodStatistic:
     needed_power: float
     no_change: np.ndarray = field(repr=False)
     with_change: np.ndarray = field(repr=False)
+    trials: int = 0
+    half_width_error: float = math.nan
+    needed_error: float = math.nan
+    false_share: float = math.nan
 
     @property
     def change(self) -> float:
@@ -66,6 +94,22 @@ class PeriodStatistic:
     @property
     def relative_half_width(self) -> float:
         return self.half_width / self.before if self.before else math.nan
+
+    @property
+    def missed_error(self) -> float:
+        return standard_error(self.missed, self.trials)
+
+    @property
+    def false_alarm_error(self) -> float:
+        return standard_error(self.false_alarm, self.trials)
+
+    @property
+    def power_error(self) -> float:
+        return standard_error(self.power, self.trials)
+
+    @property
+    def needed_power_error(self) -> float:
+        return math.nan if math.isnan(self.needed_power) else standard_error(self.needed_power, SEARCH_TRIALS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,29 +126,49 @@ class Detectability:
     statistics: dict[str, PeriodStatistic]
     incidents_per_horizon: float = math.nan
     horizon: float = math.nan
+    sigma_error: float = math.nan
+    pool: int = 0
+    tail: float = math.nan
+    """The share of the pool's spread that its longest 1% of durations make up (see tail_share)."""
 
     @property
     def lower_is_better(self) -> bool:
         return METRICS[self.metric].lower_is_better
+
+    @property
+    def period_minutes(self) -> float:
+        """How long a period of `incidents` incidents lasts at the scenario's rate (NaN when unknown)."""
+        if math.isnan(self.horizon) or not self.incidents_per_horizon > 0:
+            return math.nan
+        return self.incidents / self.incidents_per_horizon * self.horizon
+
+    def minutes_for(self, incidents: int) -> float:
+        """How long the scenario takes to bring `incidents` incidents (NaN when unknown)."""
+        if math.isnan(self.horizon) or not self.incidents_per_horizon > 0:
+            return math.nan
+        return incidents / self.incidents_per_horizon * self.horizon
 
     def __getitem__(self, statistic: str) -> PeriodStatistic:
         return self.statistics[statistic]
 
     def as_document(self) -> dict:
         """Everything but the simulated pairs, in minutes and shares (NaN → None), for JSON."""
-        def plain(value):
-            return None if isinstance(value, float) and math.isnan(value) else value
-
         return {
-            "format": 1, "metric": self.metric, "incidents_per_period": self.incidents,
-            "incidents_per_horizon": plain(self.incidents_per_horizon), "horizon_minutes": plain(self.horizon),
-            "false_improvement": plain(self.false_improvement), "trials": self.trials, "level": self.level,
-            "target_power": self.target_power, "sigma": plain(self.sigma), "units": "minutes",
+            "format": 2, "metric": self.metric, "incidents_per_period": self.incidents,
+            "incidents_per_horizon": _plain(self.incidents_per_horizon), "horizon_minutes": _plain(self.horizon),
+            "false_improvement": _plain(self.false_improvement), "trials": self.trials, "level": self.level,
+            "target_power": self.target_power, "sigma": _plain(self.sigma), "sigma_error": _plain(self.sigma_error),
+            "pool": self.pool, "sigma_tail_share": _plain(self.tail), "units": "minutes",
             "statistics": {
-                name: {"before": plain(s.before), "after": plain(s.after), "change": plain(s.change),
-                       "half_width": plain(s.half_width), "normal_half_width": plain(s.normal_half_width),
-                       "missed": s.missed, "false_alarm": s.false_alarm, "power": s.power, "needed": s.needed,
-                       "needed_power": plain(s.needed_power)}
+                name: {"before": _plain(s.before), "after": _plain(s.after), "change": _plain(s.change),
+                       "half_width": _plain(s.half_width), "half_width_error": _plain(s.half_width_error),
+                       "normal_half_width": _plain(s.normal_half_width),
+                       "missed": s.missed, "missed_error": _plain(s.missed_error),
+                       "false_alarm": s.false_alarm, "false_alarm_error": _plain(s.false_alarm_error),
+                       "false_alarm_share": _plain(s.false_share),
+                       "power": s.power, "power_error": _plain(s.power_error),
+                       "needed": s.needed, "needed_error": _plain(s.needed_error),
+                       "needed_power": _plain(s.needed_power), "needed_power_error": _plain(s.needed_power_error)}
                 for name, s in self.statistics.items()
             },
         }
@@ -131,19 +195,34 @@ def _statistic(pool: np.ndarray, name: str) -> float:
     return float(pool.mean() if STATISTICS[name] is None else np.percentile(pool, STATISTICS[name]))
 
 
+def check_sizes(incidents: int, trials: int) -> None:
+    """Refuse (DrillsimError) periods or trials that would take the machine's memory or hours."""
+    if incidents < 1:
+        raise DrillsimError("a period needs at least one incident")
+    if incidents > MAX_PERIOD_INCIDENTS:
+        raise DrillsimError(f"{incidents:,} incidents per period is more than {MAX_PERIOD_INCIDENTS:,}; a "
+                            "dashboard period holds far fewer")
+    if not 1 <= trials <= MAX_TRIALS:
+        raise DrillsimError(f"the simulated pairs of periods must be between 1 and {MAX_TRIALS:,} (got {trials:,})")
+    if 3 * incidents * trials > MAX_PERIOD_DRAWS:
+        raise DrillsimError(f"{trials:,} pairs of periods of {incidents:,} incidents would draw "
+                            f"{3 * incidents * trials:,} durations (at most {MAX_PERIOD_DRAWS:,}): fewer --trials "
+                            "or fewer incidents per period")
+
+
 def detectability(before: np.ndarray, after: np.ndarray | None = None, *, incidents: int,
                   improvement: float = 0.2, false_improvement: float | None = None, metric: str = "mttr",
                   trials: int = TRIALS, level: float = 0.95, power: float = 0.8,
-                  rng: np.random.Generator | None = None, find_needed: bool = True) -> Detectability:
+                  rng: np.random.Generator | None = None, find_needed: bool = True,
+                  search_seed: int = 0) -> Detectability:
     """Detectability from the metric's values before a change and after it (or `before` improved by
-    `improvement`, a share: 0.2 for 20% better). `false_improvement` is the size of improvement that no change
-    at all should rarely fake (default: the same as the real change). Without `find_needed`, the incidents
-    needed are not searched for (`needed` is None)."""
+    `improvement`, a share: 0.2 for 20% better). `false_improvement` is the size of change that no change at
+    all should rarely fake (default: the size of the real change). Without `find_needed`, the incidents
+    needed are not searched for (`needed` is None); the search draws from streams of `search_seed` alone."""
     before = np.asarray(before, dtype=float)
     if len(before) < 2:
         raise DrillsimError("too few incidents simulated to judge detectability; run more replications")
-    if incidents < 1:
-        raise DrillsimError("a period needs at least one incident")
+    check_sizes(incidents, trials)
     rng = rng if rng is not None else np.random.default_rng(0)
     lower = METRICS[metric].lower_is_better
     scale = 1.0
@@ -161,81 +240,228 @@ def detectability(before: np.ndarray, after: np.ndarray | None = None, *, incide
     period_c = period_statistics(after_pool, incidents, trials, rng, scale)
     z = NormalDist().inv_cdf((1 + level) / 2)
     sigma = float(before.std(ddof=1))
+    values = {name: (_statistic(before, name), _statistic(after_pool, name) * scale) for name in STATISTICS}
+    search = _Search(before, after_pool, scale, {name: a - b for name, (b, a) in values.items()}, level, search_seed)
     stats = {}
     for name in STATISTICS:
-        value_before = _statistic(before, name)
-        value_after = _statistic(after_pool, name) * scale
+        value_before, value_after = values[name]
         no_change = period_b[name] - period_a[name]
         with_change = period_c[name] - period_a[name]
-        low, high = np.quantile(no_change, [(1 - level) / 2, (1 + level) / 2])
-        half = float(high - low) / 2
+        half = _half_width(no_change, level)
         effect = value_after - value_before
-        share = false_improvement if false_improvement is not None else abs(effect / value_before or 0)
-        if lower:
-            fake = np.mean(period_b[name] <= (1 - share) * period_a[name])
-        else:
-            fake = np.mean(period_b[name] >= (1 + share) * period_a[name])
+        real = abs(effect / value_before) if value_before else 0.0
+        share = false_improvement if false_improvement is not None else real
+        # The real change's direction: up (+1) or down (-1); no change looks like one of that direction.
+        toward = (-1 if lower else 1) if effect == 0 or math.isnan(effect) else (-1 if effect < 0 else 1)
+        fake = _fakes(period_a[name], period_b[name], share, toward)
         if effect == 0 or math.isnan(effect):
             missed, seen = 1.0, 0.0
-        else:  # the real change's direction: an improvement, or (for a worse variant) a deterioration
-            toward = -1 if effect < 0 else 1
+        else:
             missed = float(np.mean(with_change * toward <= 0))
             seen = float(np.mean(with_change * toward > half))
-        needed, needed_power = None, math.nan
+        needed = _Needed(None, math.nan, math.nan)
         if find_needed:
-            needed, needed_power = _needed(before, after_pool, scale, name, incidents, no_change, with_change,
-                                           effect, level, power, trials, rng)
+            needed = _needed(search, name, power)
         stats[name] = PeriodStatistic(
             name, value_before, value_after, half,
             z * sigma * math.sqrt(2 / incidents) if name == "mean" else math.nan,
-            missed, float(fake), seen, needed, needed_power, no_change, with_change)
+            missed, fake, seen, needed.incidents, needed.power, no_change, with_change, trials,
+            _half_width_error(no_change, level, search_seed), needed.error, share)
     return Detectability(metric, incidents, false_improvement if false_improvement is not None else math.nan,
-                         trials, level, power, sigma, stats)
+                         trials, level, power, sigma, stats, pool=len(before))
 
 
-def _needed(before, after, scale, name, incidents, no_change, with_change, effect, level, target, trials,
-            rng) -> tuple[int | None, float]:
-    """Incidents per period for the change to stand out of the no-change noise with probability `target`, and
-    the probability achieved at that size by simulation (NaN when the size is too large to simulate).
+def _half_width(differences: np.ndarray, level: float) -> float:
+    low, high = np.quantile(differences, [(1 - level) / 2, (1 + level) / 2])
+    return float(high - low) / 2
 
-    The spreads of both differences shrink as 1/√N; from those simulated at the current size, the normal
-    approximation gives the size; a simulation at that size checks it and grows it while it falls short."""
+
+def _half_width_error(differences: np.ndarray, level: float, seed: int, resamples: int = 200) -> float:
+    """The bootstrap standard error of the half-width estimated from `differences`."""
+    rng = analysis_rng(seed, _HALF)
+    estimates = [_half_width(differences[rng.integers(0, len(differences), len(differences))], level)
+                 for _ in range(resamples)]
+    return float(np.std(estimates, ddof=1))
+
+
+def _fakes(a: np.ndarray, b: np.ndarray, share: float, toward: int) -> float:
+    """How often period B, with nothing changed, is `share` or more beyond period A in the direction `toward`
+    (a share of 1 or more downwards would mean a time below zero: never)."""
+    if toward < 0:
+        return float(np.mean(b <= (1 - share) * a)) if share < 1 else 0.0
+    return float(np.mean(b >= (1 + share) * a))
+
+
+@dataclass(frozen=True)
+class _Needed:
+    incidents: int | None
+    power: float
+    error: float
+
+
+class _Search:
+    """How often a change stands out at a given size, for every statistic at once, each size played from
+    SEARCH_TRIALS pairs drawn with the same random numbers whatever the size (common random numbers: the
+    power is then a smooth function of the size, and the search path depends on nothing else)."""
+
+    def __init__(self, before, after, scale, effects: dict[str, float], level: float, seed: int):
+        self.before, self.after, self.scale, self.effects = before, after, scale, effects
+        self.level, self.seed = level, seed
+        self.cache: dict[int, dict[str, float]] = {}
+
+    def power(self, name: str, n: int) -> float:
+        if n not in self.cache:
+            rng = analysis_rng(self.seed, _SEARCH)
+            a = period_statistics(self.before, n, SEARCH_TRIALS, rng)
+            b = period_statistics(self.before, n, SEARCH_TRIALS, rng)
+            c = period_statistics(self.after, n, SEARCH_TRIALS, rng, self.scale)
+            self.cache[n] = {
+                statistic: float(np.mean((c[statistic] - a[statistic]) * (-1 if effect < 0 else 1)
+                                         > _half_width(b[statistic] - a[statistic], self.level)))
+                for statistic, effect in self.effects.items() if effect != 0 and not math.isnan(effect)}
+        return self.cache[n][name]
+
+    def spreads(self, name: str, n: int) -> tuple[float, float]:
+        """The spread of the statistic of a period of `n` incidents, before and after the change."""
+        rng = analysis_rng(self.seed, _SEARCH)
+        before, after = (float(np.std(period_statistics(pool, n, SEARCH_TRIALS, rng, factor)[name], ddof=1))
+                         for pool, factor in ((self.before, 1.0), (self.after, self.scale)))
+        return before, after
+
+
+def _needed(search: _Search, name: str, target: float) -> _Needed:
+    """The fewest incidents per period at which the change stands out with probability `target`.
+
+    A pilot at a fixed size gives the normal approximation's answer; from there the search steps down while
+    the power holds and up while it falls short, then bisects. Every size is played with the same random
+    numbers, so the answer depends on the pools and the seed alone. Its error is the power's Monte Carlo
+    error divided by the slope of the power curve around it."""
+    effect = search.effects[name]
     if effect == 0 or math.isnan(effect):
-        return None, math.nan
-    z, z_power = NormalDist().inv_cdf((1 + level) / 2), NormalDist().inv_cdf(target)
-    spread_none = float(no_change.std(ddof=1)) * math.sqrt(incidents)
-    spread_change = float(with_change.std(ddof=1)) * math.sqrt(incidents)
-    n = max(2, math.ceil(((z * spread_none + z_power * spread_change) / abs(effect)) ** 2))
-    toward = -1 if effect < 0 else 1
-    checks = max(1000, trials // 2)
-    achieved = math.nan
-    for _ in range(4):
-        if n > MAX_SIMULATED_INCIDENTS:
-            return n, math.nan
-        a = period_statistics(before, n, checks, rng)[name]
-        b = period_statistics(before, n, checks, rng)[name]
-        c = period_statistics(after, n, checks, rng, scale)[name]
-        low, high = np.quantile(b - a, [(1 - level) / 2, (1 + level) / 2])
-        achieved = float(np.mean((c - a) * toward > (high - low) / 2))
-        if achieved >= target - 0.03:
-            break
-        n = math.ceil(n * 1.25)
-    return n, achieved
+        return _Needed(None, math.nan, math.nan)
+    pilot = 30
+    before, after = search.spreads(name, pilot)
+    z, z_power = NormalDist().inv_cdf((1 + search.level) / 2), NormalDist().inv_cdf(target)
+    guess = ((z * math.sqrt(2) * before + z_power * math.hypot(before, after)) * math.sqrt(pilot) / abs(effect)) ** 2
+    n = int(min(max(2, math.ceil(guess)), MAX_SIMULATED_INCIDENTS + 1))
+    if n > MAX_SIMULATED_INCIDENTS:
+        return _Needed(n, math.nan, math.nan)
+    low, high = None, None  # largest size known short of the target, smallest known to reach it
+    while high is None:
+        if search.power(name, n) >= target:
+            high = n
+        else:
+            low = n
+            if n >= MAX_SIMULATED_INCIDENTS:
+                return _Needed(MAX_SIMULATED_INCIDENTS + 1, math.nan, math.nan)
+            n = min(MAX_SIMULATED_INCIDENTS, max(n + 1, math.ceil(n * 1.5)))
+    while low is None:
+        n = max(2, math.floor(high / 1.5))
+        if n >= high:  # two incidents already reach it
+            low = 1
+        elif search.power(name, n) >= target:
+            high = n
+        else:
+            low = n
+    while high - low > max(1, high // 100):
+        middle = (low + high) // 2
+        if search.power(name, middle) >= target:
+            high = middle
+        else:
+            low = middle
+    below, above = max(2, round(high * 0.85)), round(high * 1.15) + 1
+    slope = (search.power(name, above) - search.power(name, below)) / (above - below) if above > below else 0.0
+    error = standard_error(target, SEARCH_TRIALS) / slope if slope > 0 else math.nan
+    return _Needed(high, search.power(name, high), error)
+
+
+def _sigma_error(values: np.ndarray, replication: np.ndarray, seed: int, resamples: int = 200) -> float:
+    """The bootstrap standard error of the pool's standard deviation, resampling whole replications."""
+    if len(values) < 2:
+        return math.nan
+    groups, index = np.unique(replication, return_inverse=True)
+    count = np.bincount(index, minlength=len(groups)).astype(float)
+    total = np.bincount(index, weights=values, minlength=len(groups))
+    squares = np.bincount(index, weights=values**2, minlength=len(groups))
+    rng = analysis_rng(seed, _SIGMA)
+    estimates = []
+    for _ in range(resamples):
+        weights = rng.multinomial(len(groups), np.full(len(groups), 1 / len(groups)))
+        n, s, q = weights @ count, weights @ total, weights @ squares
+        if n > 1:
+            estimates.append(math.sqrt(max(q - s * s / n, 0.0) / (n - 1)))
+    return float(np.std(estimates, ddof=1)) if len(estimates) > 1 else math.nan
+
+
+def pool_replications(scenario: Scenario, replications: int | None) -> int:
+    """The replications to simulate for a pool of at least MIN_POOL incidents (or those asked for)."""
+    if replications is not None:
+        return replications
+    from simulator.runner import expected_incidents
+
+    per_replication = max(expected_incidents(scenario), 1e-9)
+    return max(scenario.replications, min(math.ceil(MIN_POOL / per_replication), 100_000))
+
+
+@dataclass(frozen=True)
+class _Pool:
+    before: np.ndarray
+    after: np.ndarray | None
+    per_horizon: float
+    sigma_error: float
+    tail: float
+
+
+def _followed(scenario: Scenario) -> Scenario:
+    """The scenario played over twice its horizon, so that the incidents starting within the horizon are
+    followed to their end (their durations are the pool; cutting them at the horizon would shorten its tail).
+    Incidents are dealt their own dice, so those within the horizon are the ones the scenario itself has."""
+    longer = 2 * scenario.horizon
+    if scenario.start is not None:
+        try:
+            scenario.start + timedelta(minutes=longer)
+        except OverflowError:
+            return scenario
+    return scenario.model_copy(update={"horizon": longer})
+
+
+def _durations(result, metric: str, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """The metric's durations (and their replications) of the incidents that started within `horizon`; for
+    MTBF, every gap of the run (all closed)."""
+    table = result.incidents
+    if metric == "mtbf":
+        return metric_values(table, metric)[:2]
+    start, end = SPANS[metric]
+    values = getattr(table, end) - getattr(table, start)
+    keep = (table.onset < horizon) & ~np.isnan(values)
+    return values[keep], table.replication[keep]
+
+
+def tail_share(values: np.ndarray, share: float = 0.01) -> float:
+    """How much of the spread (the sum of squared deviations) the largest `share` of values make up: near
+    `share` for a light tail, most of it for a heavy one, whose σ then moves a lot between simulations."""
+    if len(values) < 2:
+        return math.nan
+    deviations = np.sort((values - values.mean()) ** 2)
+    total = float(deviations.sum())
+    return float(deviations[-max(1, int(len(values) * share)):].sum() / total) if total else 0.0
 
 
 def _simulate(scenario: Scenario, changed: Scenario | None, metric: str, replications: int | None, seed: int,
-              run_options: dict) -> tuple[np.ndarray, np.ndarray | None, float]:
+              run_options: dict) -> _Pool:
     metric = metric_key(metric)
     from simulator import runner  # imported here: the engine loads only when something runs
 
     options = {"keep_events": False, **run_options}
-    result = runner.simulate(scenario, replications=replications, seed=seed, **options)
-    before = metric_values(result.incidents, metric)[0]
+    count = pool_replications(scenario, replications)
+    result = runner.simulate(_followed(scenario), replications=count, seed=seed, **options)
+    before, replication = _durations(result, metric, scenario.horizon)
     after = None
     if changed is not None:
-        after = metric_values(runner.simulate(changed, replications=result.replications, seed=seed,
-                                              **options).incidents, metric)[0]
-    return before, after, len(before) / result.replications
+        played = runner.simulate(_followed(changed), replications=count, seed=seed, **options)
+        after = _durations(played, metric, changed.horizon)[0]
+    per_horizon = int(np.count_nonzero(result.incidents.onset < scenario.horizon)) / count
+    return _Pool(before, after, per_horizon, _sigma_error(before, replication, seed), tail_share(before))
 
 
 def scenario_detectability(scenario: Scenario, changed: Scenario | None = None, *, metric: str = "mttr",
@@ -246,14 +472,18 @@ def scenario_detectability(scenario: Scenario, changed: Scenario | None = None, 
                            **run_options) -> Detectability:
     """Detectability of a change to `scenario`: to `changed` (a variant, run with the same seed), or an
     improvement of `improvement` of the metric. A period holds `incidents_per_period` incidents, by default as
-    many as the scenario's horizon holds on average. `run_options` go to runner.simulate."""
+    many as the scenario's horizon holds on average. The scenario is simulated for a pool of at least
+    MIN_POOL incidents unless `replications` is given. `run_options` go to runner.simulate."""
     seed = scenario.seed if seed is None else seed
-    before, after, per_horizon = _simulate(scenario, changed, metric, replications, seed, run_options)
-    incidents = incidents_per_period if incidents_per_period is not None else max(2, round(per_horizon))
-    found = detectability(before, after, incidents=incidents, improvement=improvement,
+    if incidents_per_period is not None:
+        check_sizes(incidents_per_period, trials)  # before the simulation, not after
+    pool = _simulate(scenario, changed, metric, replications, seed, run_options)
+    incidents = incidents_per_period if incidents_per_period is not None else max(2, round(pool.per_horizon))
+    found = detectability(pool.before, pool.after, incidents=incidents, improvement=improvement,
                           false_improvement=false_improvement, metric=metric, trials=trials, level=level,
-                          power=power, rng=rng if rng is not None else analysis_rng(seed, 1))
-    return replace(found, incidents_per_horizon=per_horizon, horizon=scenario.horizon)
+                          power=power, rng=rng if rng is not None else analysis_rng(seed, 1), search_seed=seed)
+    return replace(found, incidents_per_horizon=pool.per_horizon, horizon=scenario.horizon,
+                   sigma_error=pool.sigma_error, tail=pool.tail)
 
 
 def power_curve(scenario: Scenario, changed: Scenario | None = None, *, sizes: Sequence[int] | None = None,
@@ -263,14 +493,15 @@ def power_curve(scenario: Scenario, changed: Scenario | None = None, *, sizes: S
     """Detectability at several period sizes (incidents per period), from one simulation of the scenario:
     how the chance of seeing a real change grows with the incidents a period holds."""
     seed = scenario.seed if seed is None else seed
-    before, after, per_horizon = _simulate(scenario, changed, metric, replications, seed, run_options)
+    pool = _simulate(scenario, changed, metric, replications, seed, run_options)
     if sizes is None:
-        base = max(2, round(per_horizon))
+        base = max(2, round(pool.per_horizon))
         sizes = sorted({max(2, round(base * factor)) for factor in (0.5, 1, 2, 4, 8, 16, 32, 64)})
     rng = rng if rng is not None else analysis_rng(seed, 2)
-    return [(n, replace(detectability(before, after, incidents=n, improvement=improvement, metric=metric,
+    return [(n, replace(detectability(pool.before, pool.after, incidents=n, improvement=improvement, metric=metric,
                                       trials=trials, level=level, power=power, rng=rng, find_needed=False),
-                        incidents_per_horizon=per_horizon, horizon=scenario.horizon))
+                        incidents_per_horizon=pool.per_horizon, horizon=scenario.horizon,
+                        sigma_error=pool.sigma_error, tail=pool.tail))
             for n in sizes]
 
 
@@ -280,13 +511,15 @@ def comparison_detectability(comparison, variant: str, *, metric: str = "mttr",
     """Would switching from a comparison's baseline to `variant` show on a dashboard? Uses the incidents the
     comparison already simulated; a period holds as many incidents as the baseline's horizon on average."""
     base = comparison.results[comparison.baseline]
-    before = metric_values(base.incidents, metric)[0]
+    before, replication, _ = metric_values(base.incidents, metric)
     after = metric_values(comparison.results[variant].incidents, metric)[0]
     per_horizon = len(before) / base.replications
     incidents = incidents_per_period if incidents_per_period is not None else max(2, round(per_horizon))
     found = detectability(before, after, incidents=incidents, metric=metric, trials=trials, level=level,
-                          power=power, rng=rng if rng is not None else analysis_rng(comparison.seed, 3))
-    return replace(found, incidents_per_horizon=per_horizon, horizon=base.scenario.horizon)
+                          power=power, rng=rng if rng is not None else analysis_rng(comparison.seed, 3),
+                          search_seed=comparison.seed)
+    return replace(found, incidents_per_horizon=per_horizon, horizon=base.scenario.horizon,
+                   sigma_error=_sigma_error(before, replication, comparison.seed), tail=tail_share(before))
 
 
 def per_period(results, metric: str = "mttr", statistic: str = "mean") -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from simulator.fields import Duration, PositiveDuration
+from simulator.limits import MAX_MINUTES
 from simulator.units import format_duration
 
 Z95 = NormalDist().inv_cdf(0.95)
@@ -44,7 +45,12 @@ Quantile = Callable[[float], float]
 
 
 class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _sensible_mean(self):
+        check_mean(self)
+        return self
 
     def quantile_function(self) -> Quantile:
         """The inverse CDF as a plain function of u in [0, 1), with the parameters worked out once."""
@@ -332,6 +338,28 @@ class Empirical(_Distribution):
 
     def describe(self):
         return f"empirical, {len(self.values)} values, mean {format_duration(self.mean)}"
+
+
+# ── Guards: parameters that validate one by one but would overflow ───────────────────────────────────────
+
+
+def overflowing(compute) -> float:
+    """compute(), a number, or infinity where it overflows (math.exp(1000), math.gamma(1001), 1e308 * 10)."""
+    try:
+        return float(compute())
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
+
+
+def check_mean(distribution: _Distribution) -> None:
+    """A distribution whose mean overflows or exceeds 1,000 years is a mistake in its parameters."""
+    try:
+        mean = overflowing(lambda: distribution.mean)
+    except (TypeError, ValueError):  # parameters missing or out of range: reported by their own checks
+        return
+    if not mean <= MAX_MINUTES:
+        raise ValueError("the mean of this distribution is more than 1,000 years; check its parameters "
+                         "(a lognormal's sigma, a weibull's or gamma's shape)")
 
 
 def _shorthand(value: object) -> object:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -36,6 +37,19 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+LOCAL_WORKERS_PER_CORE = 4
+"""More processes than this many per core (or 8 in all) only cost memory, some 50 MB each."""
+
+
+def check_local_workers(workers: int) -> None:
+    """Refuse (DrillsimError) more worker processes than this machine can put to any use."""
+    most = max(8, LOCAL_WORKERS_PER_CORE * default_workers())
+    if workers > most:
+        raise DrillsimError(f"{workers:,} worker processes on a machine with {default_workers()} cores: at most "
+                            f"{most} (more only take memory); send the work to a Dask cluster (--scheduler) for "
+                            "more")
 
 
 def ordered(submit: Callable[..., Any], tasks: Iterable[Task], window: int) -> Iterator[Any]:
@@ -116,17 +130,58 @@ def dask_threads(client) -> int:
         return 0
 
 
+CONNECT_SECONDS = 10
+"""How long to wait for a Dask scheduler to answer before giving up."""
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_ADDRESS = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>\d{1,5})/?")
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler's address as Dask reads it (tcp://HOST:PORT; tls, ws, wss and ucx too), or
+    DrillsimError saying how to write one."""
+    text = address.strip()
+    match = _ADDRESS.fullmatch(text)
+    scheme = match["scheme"] if match else None
+    if (not match or (scheme is not None and scheme not in _SCHEMES) or not 0 < int(match["port"]) < 65536) \
+            and not text.startswith("inproc://"):
+        raise DrillsimError(f"{address!r} is not a Dask scheduler address; write tcp://HOST:PORT, e.g. "
+                            "tcp://10.0.0.5:8786 (schemes: " + ", ".join(_SCHEMES) + ")")
+    return text
+
+
+def _connect(distributed, scheduler: str):
+    """A client of the scheduler at `scheduler`, or DrillsimError when none answers within CONNECT_SECONDS
+    (Dask's own timeout covers a refused connection, not a service that accepts and then says nothing)."""
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = distributed.Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
+        except BaseException as exc:  # anything at all: what answered may not be Dask
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, name="drillsim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_SECONDS + 0.5)
+    if "client" in box:
+        return box["client"]
+    error = box.get("error")
+    if error is None:
+        why = "no answer"
+    elif isinstance(error, OSError):
+        why = str(error).split("\n")[0]
+    else:
+        why = "what answers there is not a Dask scheduler"
+    raise DrillsimError(f"cannot reach a Dask scheduler at {scheduler} within {CONNECT_SECONDS} s: {why}")
+
+
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
-    """A Dask client: connected to `scheduler` when given, otherwise to a local cluster of `workers` processes
-    (one thread each) started for the run and closed after it."""
+    """A Dask client: connected to `scheduler` when given (giving up after CONNECT_SECONDS), otherwise to a
+    local cluster of `workers` processes (one thread each) started for the run and closed after it."""
     distributed = _import_distributed()
     if scheduler:
-        try:
-            client = distributed.Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise DrillsimError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        with client:
+        with _connect(distributed, check_scheduler(scheduler)) as client:
             yield client
         return
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

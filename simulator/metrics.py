@@ -90,6 +90,9 @@ def metric_key(name: str) -> str:
     return key
 
 
+SPANS = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"), "mttr": ("onset", "mitigated"),
+         "time_to_resolve": ("onset", "resolved")}
+"""The columns a duration metric runs between."""
 
 
 def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.ndarray, int]:
@@ -106,8 +109,7 @@ def metric_values(table: IncidentTable, metric: str) -> tuple[np.ndarray, np.nda
             first = rep[1:] != rep[:-1]  # a replication's first failure: its gap runs from the start
             gaps[1:][first] = onset[1:][first]
         return gaps, rep, 0
-    start, end = {"mttd": ("onset", "detected"), "mtta": ("detected", "acknowledged"),
-                  "mttr": ("onset", "mitigated"), "time_to_resolve": ("onset", "resolved")}[metric]
+    start, end = SPANS[metric]
     values = getattr(table, end) - getattr(table, start)
     reached = ~np.isnan(values)
     censored = len(values) - int(np.count_nonzero(reached))
@@ -125,9 +127,20 @@ def _ordered(replication: np.ndarray, onset: np.ndarray) -> bool:
     return bool(np.all(later | ((replication[1:] == replication[:-1]) & (onset[1:] >= onset[:-1]))))
 
 
+PERCENTILES = {"median": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0}
+CENSORED_WARNING = 0.05
+"""Above this share of incidents cut short by the horizon, a run warns that its mean is restricted."""
+
+
 @dataclass(frozen=True)
 class Stats:
-    """Statistics of one metric in minutes (NaN where there are no values)."""
+    """Statistics of one metric in minutes (NaN where there are no values).
+
+    `count` durations ended and `censored` were cut short by the horizon. With any cut short (and the horizon
+    known), the percentiles are Kaplan–Meier estimates and those beyond the longest follow-up are NaN and
+    named in `beyond_follow_up`; the mean is the restricted mean, and when the longest observation is still
+    open it is restricted to `restricted_to` minutes (the mean of min(duration, restricted_to)), a lower bound
+    of the true mean."""
 
     count: int
     censored: int
@@ -139,9 +152,22 @@ class Stats:
     max: float
     ci_low: float
     ci_high: float
+    restricted_to: float = math.nan
+    beyond_follow_up: tuple[str, ...] = ()
+    follow_up: float = math.nan
+    """With any cut short: the longest duration observed, ended or not, beyond which nothing is known."""
+
+    @property
+    def share_censored(self) -> float:
+        total = self.count + self.censored
+        return self.censored / total if total else 0.0
+
+    @property
+    def restricted(self) -> bool:
+        return not math.isnan(self.restricted_to)
 
     def as_dict(self) -> dict:
-        return {f.name: (None if isinstance(v, float) and math.isnan(v) else v)
+        return {f.name: (None if isinstance(v, float) and math.isnan(v) else list(v) if isinstance(v, tuple) else v)
                 for f in fields(self) for v in [getattr(self, f.name)]}
 
 
@@ -241,9 +267,16 @@ def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
 
 
 def stats(values: np.ndarray, replication: np.ndarray, replications: int, censored: int = 0,
-          exposure: float | None = None) -> Stats:
+          exposure: float | None = None, cut: np.ndarray | None = None,
+          cut_replication: np.ndarray | None = None) -> Stats:
     """Statistics of one metric's values. With `exposure` (minutes each replication watched), the mean and its
-    interval are those of exposure_ci (used for MTBF); otherwise the ratio estimator's of the values."""
+    interval are those of exposure_ci (used for MTBF); otherwise the ratio estimator's of the values.
+
+    `cut` gives the follow-up of each duration the horizon cut short (replications in `cut_replication`);
+    then the percentiles are Kaplan–Meier's and the mean (without `exposure`) the restricted mean, with its
+    interval from its influence summed per replication. Without `cut`, `censored` is only counted."""
+    if cut is not None and len(cut):
+        return _censored_stats(values, replication, replications, exposure, cut, cut_replication)
     if len(values) == 0:
         nan = math.nan
         return Stats(0, censored, nan, nan, nan, nan, nan, nan, nan, nan)
@@ -251,21 +284,69 @@ def stats(values: np.ndarray, replication: np.ndarray, replications: int, censor
         mean, low, high = mean_ci(values, replication, replications)
     else:
         mean, low, high = exposure_ci(replication, replications, exposure)
-    p50, p90, p95, p99 = np.percentile(values, [50, 90, 95, 99]).tolist()
+    p50, p90, p95, p99 = np.percentile(values, list(PERCENTILES.values())).tolist()
     return Stats(len(values), censored, mean, p50, p90, p95, p99, float(values.max()), low, high)
 
 
+def _censored_stats(values, replication, replications, exposure, cut, cut_replication) -> Stats:
+    from simulator import survival  # scipy loads only when something was cut short
+
+    times = np.concatenate([values, cut])
+    ended = np.concatenate([np.ones(len(values), bool), np.zeros(len(cut), bool)])
+    curve = survival.kaplan_meier(times, ended)
+    quantiles = {name: curve.quantile(q / 100) for name, q in PERCENTILES.items()}
+    beyond = tuple(name for name, value in quantiles.items() if math.isnan(value))
+    restricted_to = math.nan
+    if exposure is not None:
+        mean, low, high = exposure_ci(replication, replications, exposure)
+    else:
+        rmst = survival.restricted_mean(times, ended)
+        mean, low, high = rmst.mean, math.nan, math.nan
+        if rmst.restricted:
+            restricted_to = rmst.tau
+        if replications >= 2:
+            totals, _ = _by_replication(np.concatenate([replication, cut_replication]), rmst.influence)
+            half = t_quantile(0.975, replications - 1) * math.sqrt(
+                float(np.sum(totals**2)) * replications / (replications - 1))
+            low, high = mean - half, mean + half
+    largest = float(values.max()) if len(values) else math.nan
+    return Stats(len(values), len(cut), mean, *quantiles.values(), largest, low, high, restricted_to, beyond,
+                 curve.follow_up)
+
+
+def follow_ups(table: IncidentTable, metric: str, horizon: float, replications: int) -> tuple[np.ndarray, np.ndarray]:
+    """(follow-up, replication) of each of the metric's durations that the horizon cut short: horizon − start
+    for an incident that reached the metric's start and not its end (an undetected incident has no time to
+    acknowledge yet); for MTBF, each replication's gap still open at the horizon (the whole horizon for a
+    replication without failures)."""
+    if metric == "mtbf":
+        rep, onset = table.replication, table.onset
+        last = np.full(replications, -np.inf)
+        if len(onset):
+            np.maximum.at(last, rep.astype(np.int64), onset)
+        open_gap = np.where(np.isfinite(last), horizon - last, horizon)
+        return np.maximum(open_gap, 0.0), np.arange(replications)
+    start, end = SPANS[metric]
+    begun, finished = getattr(table, start), getattr(table, end)
+    cut = ~np.isnan(begun) & np.isnan(finished)
+    return np.maximum(horizon - begun[cut], 0.0), table.replication[cut]
+
+
+
 def summarize(table: IncidentTable, replications: int, horizon: float | None = None) -> dict[str, Stats]:
-    """Statistics of every metric, keyed as in METRICS. Give the `horizon` (minutes) of the replications for
-    MTBF's unbiased mean, simulated time ÷ failures, with each replication's last gap counted as censored;
-    without it, MTBF's mean is that of the gaps that closed."""
+    """Statistics of every metric, keyed as in METRICS. Give the `horizon` (minutes) of the replications so
+    that durations cut short count as censored observations (Kaplan–Meier percentiles, the restricted mean)
+    and MTBF's mean is simulated time ÷ failures; without it, statistics are those of the durations that
+    ended, and MTBF's mean is that of the gaps that closed."""
     out = {}
     for metric in METRICS:
         values, reps, censored = metric_values(table, metric)
-        if metric == "mtbf" and horizon is not None:
-            out[metric] = stats(values, reps, replications, replications, exposure=horizon)
-        else:
+        if horizon is None:
             out[metric] = stats(values, reps, replications, censored)
+        else:
+            cut, cut_reps = follow_ups(table, metric, horizon, replications)
+            exposure = horizon if metric == "mtbf" else None
+            out[metric] = stats(values, reps, replications, len(cut), exposure, cut, cut_reps)
         del values, reps  # let one metric's values go before the next metric's are computed
     return out
 

@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from simulator import executors
+from simulator import executors, outputs
 from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
 from simulator.events import Event
+from simulator.limits import MAX_WORKERS
 from simulator.load import LoadRows, LoadTable
 from simulator.metrics import (
     COLUMNS,
@@ -43,6 +44,7 @@ from simulator.metrics import (
 )
 from simulator.policy import AutomaticPolicy
 from simulator.practice_log import PracticeRows, PracticeTable
+from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
 
 Progress = Callable[[int], None]
@@ -77,6 +79,7 @@ class Results:
     without_learning: IncidentTable | None = None
     """The incidents of the same runs with no action items (a scenario with a learning loop, played by api.run):
     what the loop is worth."""
+    run_id: str | None = None
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
@@ -224,13 +227,16 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     seed = scenario.seed if seed is None else seed
     if replications < 1:
         raise DrillsimError(f"replications must be at least 1, not {replications}")
+    check_run(scenario, replications)
     if executor not in executors.EXECUTORS:
         raise DrillsimError(f"unknown executor {executor!r}: choose one of {', '.join(executors.EXECUTORS)}")
     if scheduler and executor != "dask":
         raise DrillsimError("a scheduler address needs executor='dask'")
     workers = executors.default_workers() if workers is None else workers
-    if workers < 1:
-        raise DrillsimError(f"workers must be at least 1, not {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise DrillsimError(f"workers must be at least 1 and at most {MAX_WORKERS:,} (got {workers:,})")
+    if not scheduler:
+        executors.check_local_workers(workers)
     mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
     large = expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS
     parallel = executor == "dask" or ((large or (chunk is not None and workers > 1)) and _portable(policy))
@@ -246,10 +252,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
         handle = None
+        run = outputs.run_id(scenario, seed, replications, policy)
         if events_to is not None:
-            from simulator.outputs import atomic_open
-
-            handle = stack.enter_context(atomic_open(Path(events_to), "wb"))
+            handle = stack.enter_context(outputs.events_file(Path(events_to), run))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
         loads, practices = [], []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
@@ -267,7 +272,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     return Results(scenario, seed, replications, builder.build(),
                    tuple(kept) if mode == KEEP_EVENTS else None,
                    Path(events_to) if events_to is not None else None, LoadTable.concat(loads),
-                   PracticeTable.concat(practices) if practices else None)
+                   PracticeTable.concat(practices) if practices else None, run_id=run)
 
 
 def _portable(policy) -> bool:

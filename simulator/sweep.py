@@ -12,8 +12,6 @@ its own parameter values, metrics and on-call load.
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.compare import LEVEL, RESAMPLES, Comparison, compare_results
+from simulator.compare import LEVEL, RESAMPLES, Comparison, check_resamples, compare_results
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.metrics import METRICS, Stats, metric_values
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source, sweep_values
@@ -164,6 +162,7 @@ def sweep(source: ScenarioSource | str | Path | None,
     parameters' values ({path: value} or ['PATH=VALUE', ...]; the others take their first value); without it,
     the point that is the scenario as written, or else the first. Every point is checked before any runs;
     every problem is reported. `run_options` go to runner.simulate."""
+    check_resamples(resamples)  # before the runs, not after them
     if not isinstance(source, ScenarioSource):
         from simulator.scenario.bundled import default_scenario
 
@@ -275,28 +274,9 @@ TIDY, SUMMARY, DIFFERENCES = "sweep.csv", "sweep_summary.csv", "sweep_difference
 def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
     """sweep.csv (one row per point and replication), sweep_summary.csv (one row per point and metric) and
     sweep_differences.csv (one row per point, metric and statistic: the paired difference from the baseline)."""
-    from simulator.outputs import atomic_open
+    from simulator.outputs import write_csv
 
     folder = Path(folder)
-    written = []
-    for name, rows in ((TIDY, result.rows()), (SUMMARY, result.summary_rows()),
-                       (DIFFERENCES, result.difference_rows())):
-        path = folder / name
-        with atomic_open(path) as handle:
-            writer = None
-            for row in rows:
-                if writer is None:
-                    writer = csv.DictWriter(handle, fieldnames=list(row), lineterminator="\n")
-                    writer.writeheader()
-                writer.writerow({key: _cell(value) for key, value in row.items()})
-        written.append(path)
-    return written
+    return [write_csv(folder / name, None, rows) for name, rows in
+            ((TIDY, result.rows()), (SUMMARY, result.summary_rows()), (DIFFERENCES, result.difference_rows()))]
 
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        with contextlib.suppress(OverflowError, ValueError):
-            return repr(round(value, 6))
-    return value

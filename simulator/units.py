@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import re
 
+from simulator.limits import MAX_MINUTES
+
 MINUTES_PER = {"s": 1 / 60, "m": 1.0, "h": 60.0, "d": 1440.0, "w": 10080.0}
 _UNIT_WORDS = {
     "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
@@ -65,6 +67,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"duration {value!r} is negative")
     if not math.isfinite(total):
         raise ValueError(f"duration {value!r} is not finite")
+    if total > MAX_MINUTES:
+        raise ValueError(f"duration {value!r} is longer than 1,000 years")
     return total
 
 
@@ -80,10 +84,32 @@ def parse_rate(value: object) -> float:
     per_text = per_text.strip()
     if per_text.lower() in _UNIT_WORDS:
         per_text = "1" + per_text
+    if not math.isfinite(count):
+        raise ValueError(f"the count in rate {value!r} is not a number; write e.g. '2/w'")
     per = parse_duration(per_text)
     if count <= 0 or per <= 0:
         raise ValueError(f"rate {value!r} must be positive")
-    return count / per
+    rate = count / per
+    if not math.isfinite(rate):
+        raise ValueError(f"rate {value!r} is too large")
+    return rate
+
+
+def parse_share(value: object) -> float:
+    """A share strictly between 0 and 1, given as '20%', '0.2' or 0.2. Raises ValueError for people."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a share such as 20% or 0.2 (got {value!r})")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(f"expected a share such as 20% or 0.2 (got {value!r})") from None
+    if not 0 < number < 1:
+        raise ValueError(f"expected a share between 0% and 100% (got {value!r})")
+    return number
 
 
 def format_duration(minutes: float | None, *, precision: int = 2) -> str:

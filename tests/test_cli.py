@@ -104,7 +104,9 @@ def test_events_jsonl_is_the_whole_log(written):
     with open(written / "incidents.csv", newline="", encoding="utf-8") as handle:
         incidents = len(list(csv.DictReader(handle)))
     assert sum(1 for e in events if e.action == "onset") == incidents
-    first = json.loads((written / "events.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    header, first = map(json.loads, (written / "events.jsonl").read_text(encoding="utf-8").splitlines()[:2])
+    summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
+    assert header == {"drillsim": "events", "format": 2, "run_id": summary["run_id"]}
     assert set(first) == {"time", "replication", "incident", "phase", "action", "actor", "detail"}
 
 

@@ -24,6 +24,7 @@ from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.session import Session
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.events import Event
+from simulator.outputs import read_events
 from simulator.policy import AutomaticPolicy
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
@@ -124,8 +125,7 @@ def test_the_same_answers_give_the_same_bytes(provider, tmp_path):
                                 "-n", "40", "-o", str(tmp_path / "again"), "-q"])
     assert again.exit_code == 0, again.output
     assert (tmp_path / "again" / "events.jsonl").read_bytes() == (tmp_path / "one" / "events.jsonl").read_bytes()
-    events = [Event.from_json(__import__("json").loads(line))
-              for line in (tmp_path / "one" / "events.jsonl").read_text().splitlines()]
+    events = list(read_events(tmp_path / "one"))  # the events, after the line that names their run
     actions = [e.action for e in events if e.incident == 1]
     for decided in ("declared", "escalated", "investigation_started", "clue_found", "customer_escalated",
                     "status_update", "mitigated"):

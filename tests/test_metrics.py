@@ -146,7 +146,8 @@ def test_no_values_at_all():
     assert (s.count, s.censored) == (0, 3)
     assert all(math.isnan(v) for v in (s.mean, s.median, s.p99, s.max, s.ci_low, s.ci_high))
     assert s.as_dict() == {"count": 0, "censored": 3, "mean": None, "median": None, "p90": None, "p95": None,
-                           "p99": None, "max": None, "ci_low": None, "ci_high": None}
+                           "p99": None, "max": None, "ci_low": None, "ci_high": None, "restricted_to": None,
+                           "beyond_follow_up": [], "follow_up": None}
 
 
 @pytest.mark.parametrize(
@@ -232,7 +233,10 @@ def test_summarize_covers_every_metric(table):
     assert (summary["mtbf"].count, summary["mtbf"].mean) == (5, 60.0)  # without a horizon: the gaps' mean
     watched = summarize(table, replications=2, horizon=1000)["mtbf"]
     assert (watched.count, watched.censored, watched.mean) == (5, 2, 400.0)  # 2 × 1000 minutes ÷ 5 failures
-    assert watched.median == 30.0  # percentiles stay those of the gaps
+    # Percentiles are Kaplan–Meier's, with the gaps still open at the horizon (900 and 800 minutes) censored:
+    # S falls by 1/7 at 10, 20, 30 and 90 (3/7 < 1/2 at 90) and stays at 2/7 after 150.
+    assert watched.median == 90.0
+    assert watched.beyond_follow_up == ("p90", "p95", "p99") and math.isnan(watched.p90)
     assert summary["mttd"].median == 7.0
     empty = summarize(incident_table([]), replications=5)
     assert all(s.count == 0 for s in empty.values())

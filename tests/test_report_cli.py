@@ -51,11 +51,15 @@ def test_report_on_a_missing_folder(tmp_path):
 
 def test_run_report_writes_the_report_into_out(tmp_path, monkeypatch):
     built = []
-    monkeypatch.setattr("simulator.report.build.build_report", lambda out, **_: built.append(out) or [
-        out / "report.html", out / "report.md"])
+    def write_report(out):
+        built.append(out)
+        return [out / "report.html", out / "report.md"]
+
+    monkeypatch.setattr("simulator.report.build.write_report", write_report)
     result = runner.invoke(app, ["run", "-n", "2", "--out", str(tmp_path), "--report"])
     assert result.exit_code == 0, result.output
-    assert built == [tmp_path] and (tmp_path / "summary.json").exists()
+    assert len(built) == 1 and built[0].parent == tmp_path.parent  # written in the folder being built beside it
+    assert (tmp_path / "summary.json").exists()
     assert "Wrote report.html, report.md" in result.output
 
 

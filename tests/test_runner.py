@@ -1,16 +1,12 @@
-"""Replications at scale: the same results for any split of the work, streamed outputs written atomically, and
+"""Replications at scale: the same results for any split of the work, the event log streamed to a file, and
 the engine's fast paths held equal to the plain ones they replace."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import pickle
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +17,7 @@ from simulator.engine.run import Engine, play
 from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.metrics import IncidentRows, IncidentTable, incident_table
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, event_lines, write_incidents, write_summary
+from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, event_lines
 from simulator.policy import AutomaticPolicy
 from simulator.runner import simulate
 from simulator.scenario import parse_scenario
@@ -252,99 +248,3 @@ def test_event_lines_are_what_json_dumps_writes(ties):
     assert event_lines(events) == expected
 
 
-def leftovers(folder: Path) -> list[str]:
-    return [p.name for p in folder.iterdir() if p.name.endswith(".part")]
-
-
-def test_an_interrupted_summary_leaves_the_previous_one_intact(tmp_path, monkeypatch):
-    write_summary(tmp_path, {"old": True})
-    before = (tmp_path / SUMMARY).read_bytes()
-
-    def dump_half(document, handle, **kwargs):
-        handle.write('{"metrics": {')
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(json, "dump", dump_half)
-    with pytest.raises(KeyboardInterrupt):
-        write_summary(tmp_path, {"new": True})
-    assert (tmp_path / SUMMARY).read_bytes() == before
-    assert leftovers(tmp_path) == []
-
-
-def test_an_interrupted_csv_leaves_no_file(default, tmp_path, monkeypatch):
-    table = simulate(default, replications=20, keep_events=False, workers=1).incidents
-    real = IncidentTable.mode.fget
-    calls = []
-
-    def failing(self):
-        calls.append(1)
-        if len(calls) > 1:
-            raise OSError("disk full")
-        return real(self)
-
-    monkeypatch.setattr(IncidentTable, "mode", property(failing))
-    with pytest.raises(OSError):
-        write_incidents(tmp_path, table, block=50)  # fails on the second block of rows
-    assert not (tmp_path / INCIDENTS).exists() and leftovers(tmp_path) == []
-
-
-class FailingPolicy(AutomaticPolicy):
-    """Breaks in the eleventh replication (a policy is made for each)."""
-
-    made = 0
-
-    def __init__(self, scenario):
-        super().__init__(scenario)
-        FailingPolicy.made += 1
-        if FailingPolicy.made > 10:
-            raise RuntimeError("the policy broke")
-
-
-def test_a_run_that_fails_part_way_leaves_no_event_log(default, tmp_path):
-    FailingPolicy.made = 0
-    with pytest.raises(RuntimeError, match="the policy broke"):
-        simulate(default, replications=20, policy=FailingPolicy, events_to=tmp_path / EVENTS, workers=1, chunk=2)
-    assert not (tmp_path / EVENTS).exists() and leftovers(tmp_path) == []
-
-
-def test_a_killed_run_leaves_no_file_that_looks_complete(tmp_path):
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "simulator", "run", "-n", "4000", "--quiet", "--workers", "1", "--out", str(out)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    workers: list[int] = []
-    while time.monotonic() < deadline and process.poll() is None:
-        workers = _children(process.pid)
-        if workers and out.exists() and leftovers(out):
-            break  # its worker is playing chunks and it is writing events.jsonl under a temporary name
-        time.sleep(0.02)
-    assert workers, "the run finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert not (out / EVENTS).exists() and not (out / SUMMARY).exists() and not (out / INCIDENTS).exists()
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(pid) for pid in workers), "worker processes outlived their killed parent"
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def test_outputs_get_the_usual_permissions(tmp_path):
-    umask = os.umask(0o022)
-    os.umask(umask)
-    write_summary(tmp_path, {"a": 1})
-    assert (tmp_path / SUMMARY).stat().st_mode & 0o777 == 0o666 & ~umask

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from simulator.cli.common import QuietOpt, SeedOpt, app, errors_exit
+from simulator.limits import MAX_FIT_BOOTSTRAP
 
 # Options of every command that reads an incident history, defined once.
 PresetOpt = Annotated[
@@ -84,7 +85,8 @@ def calibrate(
     family: Annotated[Family, typer.Option(
         "--family", help="Distribution family for every duration: auto chooses by AIC.")] = Family.auto,
     bootstrap: Annotated[int, typer.Option(
-        "--bootstrap", min=20, help="Parametric bootstrap samples for intervals and goodness of fit.")] = 200,
+        "--bootstrap", min=20, max=MAX_FIT_BOOTSTRAP,
+        help="Parametric bootstrap samples for intervals and goodness of fit.")] = 200,
     seed: SeedOpt = None,
     name: Annotated[str | None, typer.Option("--name", show_default=False,
                                              help="The scenario's name.")] = None,

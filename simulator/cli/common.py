@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from simulator.errors import DrillsimError, ScenarioError
+from simulator.limits import MAX_REPLICATIONS, MAX_SEED, MAX_WORKERS
 
 
 class Commands(TyperGroup):
@@ -72,11 +73,11 @@ ScenarioArg = Annotated[
 ]
 ReplicationsOpt = Annotated[
     int | None,
-    typer.Option("--replications", "-n", min=1, help="Replications to run (default: the scenario's).",
-                 show_default=False),
+    typer.Option("--replications", "-n", min=1, max=MAX_REPLICATIONS,
+                 help="Replications to run (default: the scenario's).", show_default=False),
 ]
 SeedOpt = Annotated[
-    int | None, typer.Option("--seed", "-s", min=0, help="Random seed (default: the scenario's).",
+    int | None, typer.Option("--seed", "-s", min=0, max=MAX_SEED, help="Random seed (default: the scenario's).",
                              show_default=False)
 ]
 OutOpt = Annotated[
@@ -94,7 +95,7 @@ class Executor(enum.StrEnum):
 
 WorkersOpt = Annotated[
     int | None,
-    typer.Option("--workers", "-w", min=1, show_default=False,
+    typer.Option("--workers", "-w", min=1, max=MAX_WORKERS, show_default=False,
                  help="Processes to run replications in (default: this machine's cores; small runs stay in one). "
                  "The results are the same for any number."),
 ]
@@ -104,10 +105,22 @@ ExecutorOpt = Annotated[
                  "cluster: the one at --scheduler, or a local one started for the run; needs pip install "
                  "'drillsim\\[dask]')."),
 ]
+def _scheduler(address: str | None) -> str | None:
+    if address is None:
+        return None
+    from simulator.executors import check_scheduler
+
+    try:
+        return check_scheduler(address)
+    except DrillsimError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 SchedulerOpt = Annotated[
     str | None,
-    typer.Option("--scheduler", metavar="tcp://HOST:PORT", show_default=False,
-                 help="Address of a running Dask scheduler to send replications to (implies --executor dask)."),
+    typer.Option("--scheduler", metavar="tcp://HOST:PORT", show_default=False, callback=_scheduler,
+                 help="Address of a running Dask scheduler to send replications to (implies --executor dask); "
+                 "gives up when none answers within 10 seconds."),
 ]
 
 

@@ -21,6 +21,7 @@ from simulator.cli.common import (
     errors_exit,
     run_options,
 )
+from simulator.limits import MAX_RESAMPLES
 
 EXIT_WORSE = 1
 
@@ -71,7 +72,8 @@ def compare(
                      help="Exit with status 1 when a variant is significantly worse than the baseline on this "
                           "metric's mean (or median: mttr.median). Repeatable.", show_default=False),
     ] = None,
-    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
+    resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
+                                           help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for comparison.md (for a pull-request comment), comparison.html, comparison.json, "
@@ -101,17 +103,19 @@ def compare(
     from simulator.units import format_duration
 
     metric = metric_key(metric)
+    if out is not None:
+        api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
                          replications=replications, seed=seed, fail_if_worse=fail_if_worse or (),
                          resamples=resamples, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     base = result.results[result.baseline]
     count = len(result.variants)
-    console.print(f"[bold]{base.scenario.name}[/bold]: {result.baseline} and {count} variant{'s' if count != 1 else ''}"
+    console.print(f"{base.scenario.name}: {result.baseline} and {count} variant{'s' if count != 1 else ''}"
                   f", each {result.replications} replications × {format_duration(base.scenario.horizon)} with seed "
-                  f"{result.seed} (the same failures for all)")
+                  f"{result.seed} (the same failures for all)", style="bold")
     for note in result.notes:
-        console.print(f"[dim]{note}[/dim]", highlight=False)
+        console.print(note, style="dim", highlight=False)
     console.print(report.statistics_table(result))
     console.print(report.differences_table(result))
     console.print()
@@ -124,7 +128,7 @@ def compare(
     if not quiet:
         console.print()
         heading, *lines = comparison_dashboard_lines(result, metric)
-        console.print(f"[bold]{heading}[/bold]", highlight=False)
+        console.print(heading, style="bold", highlight=False)
         for line in lines:
             console.print(line, highlight=False)
     if out is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -21,23 +20,9 @@ from simulator.cli.common import (
     app,
     errors_exit,
     run_options,
-    scenario_path,
 )
 from simulator.cli.compare import MetricOpt, SetOpt
-
-
-def share(text: str) -> float:
-    """'20%' or '0.2' → 0.2."""
-    from simulator.errors import DrillsimError
-
-    value = text.strip()
-    try:
-        number = float(value[:-1]) / 100 if value.endswith("%") else float(value)
-    except ValueError:
-        raise DrillsimError(f"expected a share such as 20% or 0.2 (got {text!r})") from None
-    if not 0 < number < 1:
-        raise DrillsimError(f"expected a share between 0% and 100% (got {text!r})")
-    return number
+from simulator.limits import MAX_PERIOD_INCIDENTS, MAX_TRIALS
 
 
 @app.command()
@@ -46,13 +31,14 @@ def detectability(
     scenario: ScenarioArg = None,
     metric: MetricOpt = "mttr",
     incidents_per_period: Annotated[int | None, typer.Option(
-        "--incidents-per-period", "-N", min=1, show_default=False,
+        "--incidents-per-period", "-N", min=1, max=MAX_PERIOD_INCIDENTS, show_default=False,
         help="Incidents a period holds (default: as many as the scenario's horizon brings on average).")] = None,
     improvement: Annotated[str, typer.Option(
         "--improvement", help="The real change to look for, as a share: 20% means 20% better.")] = "20%",
     false_improvement: Annotated[str | None, typer.Option(
         "--false-improvement", show_default=False,
-        help="How often does no change at all look like an improvement of this size? (default: --improvement)")
+        help="How often does no change at all look like a change of this size, in the real change's direction? "
+             "(default: the size of the real change)")
     ] = None,
     variant: Annotated[str | None, typer.Option(
         "--variant", "-V", metavar="NAME", show_default=False,
@@ -60,7 +46,8 @@ def detectability(
     set_: SetOpt = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
-    trials: Annotated[int, typer.Option("--trials", min=100, help="Simulated pairs of periods.")] = 4000,
+    trials: Annotated[int, typer.Option("--trials", min=100, max=MAX_TRIALS,
+                                        help="Simulated pairs of periods.")] = 4000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for detectability.json and detectability-METRIC.png.")] = None,
@@ -80,41 +67,22 @@ def detectability(
     """
     from rich.console import Console
 
-    from simulator.detectability import scenario_detectability
-    from simulator.errors import DrillsimError
-    from simulator.metrics import metric_key
+    from simulator import api
     from simulator.report import detectability as report
-    from simulator.scenario.variants import load_source
 
-    metric = metric_key(metric)
-    source = load_source(scenario_path(scenario))
-    changed = None
-    if variant is not None or set_:
-        if variant is not None and set_:
-            raise DrillsimError("give either --variant or --set, not both")
-        chosen = source.variants([variant] if variant else [], sets=set_ or ())
-        changed = list(chosen.values())[-1]
-    found = scenario_detectability(
-        source.scenario, changed, metric=metric, incidents_per_period=incidents_per_period,
-        improvement=share(improvement),
-        false_improvement=share(false_improvement) if false_improvement is not None else None,
-        replications=replications, seed=seed, trials=trials, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    if out is not None:
+        api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
+    found = api.detectability(scenario, metric=metric, incidents_per_period=incidents_per_period,
+                              improvement=improvement, false_improvement=false_improvement, variant=variant,
+                              sets=set_ or (), replications=replications, seed=seed, trials=trials,
+                              **run_options(workers, executor, scheduler))
+    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     console.print(report.detectability_table(found))
     if not quiet:
         console.print()
         for line in report.detectability_lines(found):
             console.print(line, highlight=False)
     if out is not None:
-        from simulator.outputs import atomic_open
-
-        path = Path(out) / "detectability.json"
-        with atomic_open(path) as handle:
-            json.dump(found.as_document(), handle, indent=2, allow_nan=False)
-            handle.write("\n")
-        from simulator.report.detectability_figures import detectability_figure
-        from simulator.report.style import save_png
-
-        figure = save_png(detectability_figure(found), Path(out) / f"detectability-{metric}.png")
+        written = api.write_detectability(found, out)
         if not quiet:
-            console.print(f"Wrote {path.name}, {figure.name} to {out}/")
+            console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)

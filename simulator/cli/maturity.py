@@ -53,6 +53,7 @@ def maturity(
     Example: [bold]drillsim maturity --explain[/bold]
     """
     from rich.console import Console
+    from rich.markup import escape
 
     from simulator import api
     from simulator import maturity as ladders
@@ -75,9 +76,10 @@ def maturity(
         else:
             console.print(f"{path.name} gives none of these fields: each level sets them all.")
         return
+    api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     found = api.maturity(path, replications=replications, seed=seed, **run_options(workers, executor, scheduler))
     first = found.results["baseline"].scenario
-    console.print(f"[bold]{first.name}[/bold] at each maturity level: {found.replications} replications × "
+    console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {found.replications} replications × "
                   f"{format_duration(first.horizon)} each, seed {found.seed} (the same failures at every level)",
                   highlight=False)
     console.print(ladder_table(found))

@@ -22,6 +22,7 @@ from simulator.cli.common import (
     run_options,
 )
 from simulator.cli.compare import MetricOpt
+from simulator.limits import MAX_RESAMPLES
 
 
 @app.command()
@@ -43,7 +44,8 @@ def sweep(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     metric: MetricOpt = "mttr",
-    resamples: Annotated[int, typer.Option("--resamples", min=100, help="Bootstrap resamples.")] = 2000,
+    resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
+                                           help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for sweep.csv (one row per point and replication), sweep_summary.csv (one row per point "
@@ -68,9 +70,11 @@ def sweep(
     from simulator.report import comparison as report
 
     metric = metric_key(metric)
+    if out is not None:
+        api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,
                        resamples=resamples, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     console.print(report.sweep_table(result, metric))
     console.print(report.sweep_workload_table(result))
     if out is not None:
@@ -78,5 +82,5 @@ def sweep(
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     elif not quiet:
-        console.print("[dim]Add --out DIR for sweep.csv (every point and replication), sweep_summary.csv, "
-                      "sweep_differences.csv and figures.[/dim]")
+        console.print("Add --out DIR for sweep.csv (every point and replication), sweep_summary.csv, "
+                      "sweep_differences.csv and figures.", style="dim")

@@ -12,7 +12,7 @@ from simulator.drill.debrief import debrief_blocks
 from simulator.drill.play import Played, Setup, play
 from simulator.events import Event
 from simulator.incidents import IncidentTable, incident_table
-from simulator.outputs import atomic_open, summary_document
+from simulator.outputs import summary_document
 from simulator.report.document import Block
 
 ANSWERS, DEBRIEF = "answers.txt", "debrief.md"
@@ -96,7 +96,7 @@ def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = Non
     """The drill as a results folder: summary.json, incidents.csv and events.jsonl as `drillsim run --out`
     writes them (one replication), and beside them answers.txt (the drill's settings and decisions, to play it
     again) and debrief.md."""
-    from simulator.api import write_results
+    from simulator.outputs import results_folder, write_run, write_text
     from simulator.runner import Results
 
     folder = Path(folder)
@@ -105,15 +105,14 @@ def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = Non
         scenario = scenario.model_copy(update={"horizon": outcome.stopped_at})
     events = tuple(outcome.log)
     results = Results(scenario, outcome.setup.seed, 1, incident_table(events), events)
-    written = write_results(results, folder)
     heading = (f"drillsim drill: {scenario.name}, seed {outcome.setup.seed}\n"
                "Play it again: drillsim drill SCENARIO --answers answers.txt")
-    for name, text in ((ANSWERS, outcome.answers.text(heading)),
-                       (DEBRIEF, markdown if markdown is not None else debrief_markdown(outcome))):
-        with atomic_open(folder / name) as handle:
-            handle.write(text)
-        written.append(folder / name)
-    return written
+    with results_folder(folder) as staging:  # one folder, whole (outputs.results_folder)
+        written = write_run(results, staging)
+        for name, text in ((ANSWERS, outcome.answers.text(heading)),
+                           (DEBRIEF, markdown if markdown is not None else debrief_markdown(outcome))):
+            written.append(write_text(staging / name, text))
+    return [folder / path.name for path in written]
 
 
 def scripted(drill: Setup, answers: Answers, *, replications: int | None = None) -> tuple[Outcome, list[str]]:

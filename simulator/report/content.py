@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from simulator.errors import DrillsimError
 from simulator.events import incident_label
-from simulator.metrics import METRICS, organic
+from simulator.metrics import METRICS, PERCENTILES, organic
+from simulator.report.censoring import beyond_text, censoring_notes, mean_text, percentile_text
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
 from simulator.report.narrative import Context, incident_id, parse_incident_id, typical_incidents
@@ -62,12 +63,14 @@ def key_numbers(summary: dict) -> Paragraph:
     mttr, mttd, mtbf = m["mttr"], m["mttd"], m["mtbf"]
     parts = []
     if mttr.get("median") is not None:
+        mean = (f"was **{fmt(mttr['mean'])}**" if mttr.get("restricted_to") is None else
+                f"counting each incident up to {fmt(mttr['restricted_to'])} only, was at least **{fmt(mttr['mean'])}**")
         parts.append(f"The typical (median) incident was restored in **{fmt(mttr['median'])}**; the mean, pulled up "
-                     f"by the long tail, was **{fmt(mttr['mean'])}** (95% interval {fmt(mttr['ci_low'])}–"
-                     f"{fmt(mttr['ci_high'])}). One incident in twenty took longer than **{fmt(mttr['p95'])}**.")
+                     f"by the long tail, {mean} (95% interval {fmt(mttr['ci_low'])}–{fmt(mttr['ci_high'])}). "
+                     f"One incident in twenty took longer than {beyond_text(mttr, 'p95', '**')}.")
     if mttd.get("median") is not None:
         parts.append(f"Half of the failures were detected within {fmt(mttd['median'])}, and one in twenty took more "
-                     f"than {fmt(mttd['p95'])}.")
+                     f"than {beyond_text(mttd, 'p95')}.")
     if mtbf.get("mean") is not None:
         parts.append(f"A new failure started every {fmt(mtbf['mean'])} on average (median gap {fmt(mtbf['median'])}).")
     return Paragraph(" ".join(parts) or "No incident was restored in the simulated period.")
@@ -82,6 +85,10 @@ def metrics_table(summary: dict) -> Table:
             if name == "ci":
                 low, high = s.get("ci_low"), s.get("ci_high")
                 cells.append(Cell(f"{fmt(low)}–{fmt(high)}" if low is not None and high is not None else "–"))
+            elif name == "mean":
+                cells.append(Cell(mean_text(s), s.get(name)))
+            elif name in PERCENTILES:
+                cells.append(Cell(percentile_text(s, name), s.get(name)))
             else:
                 cells.append(Cell(fmt(s.get(name)), s.get(name)))
         cells += [Cell(str(s["count"]), s["count"]), Cell("" if key == "mtbf" else str(s["censored"]))]
@@ -264,7 +271,11 @@ def report_blocks(results: ResultsFolder, *, incidents: Sequence[str] = (),
         Heading(2, "Metrics", anchor="metrics"),
         metrics_table(results.summary),
         Paragraph("Pooled over every incident of every replication; `open` counts incidents the end of the "
-                  "period cut short (censored). The interval is that of the mean across replications."),
+                  "period cut short (censored), which count as durations at least as long as they ran: with any, "
+                  "percentiles are Kaplan–Meier estimates and the mean is the restricted mean. The interval is "
+                  "that of the mean across replications."),
+        *(Paragraph(f"**Warning:** {text}" if warn else text)
+          for warn, text in censoring_notes(results.summary["metrics"])),
         *breakdown_blocks(results),
         *figure_blocks(results, replication=replication),
         *practice_blocks(results),

@@ -9,76 +9,125 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from simulator.compare import Comparison
-from simulator.detectability import MAX_SIMULATED_INCIDENTS, Detectability
+from simulator.detectability import MAX_SIMULATED_INCIDENTS, Detectability, PeriodStatistic
 from simulator.metrics import METRICS
 from simulator.units import format_duration
 
 
 def detectability_table(found: Detectability) -> Table:
-    """How the mean, median and p90 of a period move from period to period, and what a change looks like."""
+    """How the mean, median and p90 of a period move from period to period, and what a change looks like;
+    each rate with its Monte Carlo error (one standard error)."""
     name = METRICS[found.metric].label
     level = f"{found.level:.0%}"
     table = Table(title=f"{name} on a dashboard: two periods of {found.incidents} incidents each "
-                        f"({found.trials} simulated pairs)", title_justify="left", header_style="bold")
+                        f"({found.trials:,} simulated pairs; ± one Monte Carlo standard error)",
+                  title_justify="left", header_style="bold")
     columns = ("statistic", "now", "after", f"{level} noise", "normal approx.", "missed", "false alarm",
                "stands out", f"needed ({found.target_power:.0%})")
     for column in columns:
         table.add_column(column, justify="left" if column == "statistic" else "right")
     for statistic, s in found.statistics.items():
-        needed = _needed(s)
         table.add_row(
-            statistic, format_duration(s.before), f"{format_duration(s.after)} ({_change(s.change)})",
+            statistic, format_duration(s.before), f"{format_duration(s.after)} ({change_text(s.change)})",
             f"±{format_duration(s.half_width)} (±{s.relative_half_width:.0%})",
             "" if math.isnan(s.normal_half_width) else f"±{format_duration(s.normal_half_width)}",
-            f"{s.missed:.0%}", f"{s.false_alarm:.0%}", f"{s.power:.0%}", needed,
+            rate_text(s.missed, s.missed_error), rate_text(s.false_alarm, s.false_alarm_error),
+            rate_text(s.power, s.power_error), _needed(s),
         )
     return table
 
 
+def rate_text(rate: float, error: float) -> str:
+    """12% ±0.5%: a simulated rate and its Monte Carlo error."""
+    if math.isnan(error) or error == 0:
+        return f"{rate:.0%}"
+    if error < 0.0005:
+        return f"{rate:.0%} ±<0.1%"
+    return f"{rate:.0%} ±{error:.1%}" if error < 0.01 else f"{rate:.0%} ±{error:.0%}"
+
+
+def count_error(error: float) -> str:
+    """±2 or ±<1: the Monte Carlo error of a count of incidents."""
+    return "" if math.isnan(error) else "±<1" if error < 0.5 else f"±{error:,.0f}"
+
+
+def direction(found: Detectability, s: PeriodStatistic) -> str:
+    """'an improvement', 'a deterioration', or 'no change'."""
+    if s.change == 0 or math.isnan(s.change):
+        return "no change"
+    return "an improvement" if (s.change < 0) == found.lower_is_better else "a deterioration"
+
+
+def periods_text(found: Detectability) -> str:
+    """What a period is: the incidents the scenario's horizon brings, or N incidents and how long the scenario
+    takes to bring them."""
+    if math.isnan(found.incidents_per_horizon):
+        return f"periods of {found.incidents} incidents"
+    if found.incidents == max(2, round(found.incidents_per_horizon)):
+        return f"{format_duration(found.horizon)} periods ({found.incidents} incidents each, as the scenario brings)"
+    return (f"periods of {found.incidents} incidents (about {format_duration(found.period_minutes, precision=1)} "
+            "each at the scenario's rate)")
+
+
+HEAVY_TAIL = 0.25
+"""Above this share of the pool's spread in its longest 1% of durations, σ is said to be unsteady."""
+
+
 def detectability_lines(found: Detectability, statistics: Sequence[str] = ("mean", "median", "p90")) -> list[str]:
-    """The detectability figures told in sentences."""
+    """The detectability figures told in sentences, each estimate with its Monte Carlo error."""
     name = METRICS[found.metric].label
-    period = (f" per {format_duration(found.horizon)}" if not math.isnan(found.horizon) else " per period")
-    false_share = found.false_improvement
-    out = []
+    out = [f"The {name} of {found.pool:,} simulated incidents spreads with a standard deviation of "
+           f"{format_duration(found.sigma)}"
+           + (f" (±{format_duration(found.sigma_error)} by bootstrap over replications)."
+              if not math.isnan(found.sigma_error) else ".")]
+    if found.tail >= HEAVY_TAIL:
+        out.append(f"  Its longest 1% of incidents make up {found.tail:.0%} of that spread, so it moves from one "
+                   "simulation to the next by more than that ± says (check with another --seed); the simulated "
+                   "noise below rests on the same few long incidents.")
     for statistic in statistics:
         s = found.statistics[statistic]
         what = f"the {statistic} {name}" if statistic != "p90" else f"the p90 of {name}"
-        out.append(f"With {found.incidents} incidents{period}, {what} of two periods differs by up to "
+        out.append(f"With {periods_text(found)}, {what} of two periods differs by up to "
                    f"±{format_duration(s.half_width)} (±{s.relative_half_width:.0%}) from noise alone "
                    f"({found.level:.0%} of period pairs).")
-        direction = "an improvement" if (s.after < s.before) == found.lower_is_better else "a deterioration"
-        out.append(f"  A real change of {_change(s.change)} ({direction}) shows the wrong way or not at all in "
-                   f"{s.missed:.0%} of period pairs, and stands out of the noise in {s.power:.0%}.")
-        share = abs(s.change) if math.isnan(false_share) else false_share
-        out.append(f"  No change at all looks like an improvement of {share:.0%} or more in "
-                   f"{s.false_alarm:.0%} of period pairs.")
-        if s.needed is None:
-            out.append("  There is no change to see.")
+        change = direction(found, s)
+        if change == "no change":
+            out.append("  The change makes no difference to it, so there is nothing to see.")
+            if not math.isnan(found.false_improvement):
+                out.append(f"  No change at all looks like an improvement of {found.false_improvement:.0%} or more "
+                           f"in {rate_text(s.false_alarm, s.false_alarm_error)} of period pairs.")
+            continue
+        out.append(f"  A real change of {change_text(s.change)} ({change}) shows the wrong way or not at all in "
+                   f"{rate_text(s.missed, s.missed_error)} of period pairs, and stands out of the noise in "
+                   f"{rate_text(s.power, s.power_error)}.")
+        kind = "an improvement" if change == "an improvement" else "a deterioration"
+        out.append(f"  No change at all looks like {kind} of {s.false_share:.0%} or more in "
+                   f"{rate_text(s.false_alarm, s.false_alarm_error)} of period pairs.")
+        if math.isnan(s.needed_power):
+            out.append(f"  To see it reliably ({found.target_power:.0%} of the time) would take over "
+                       f"{MAX_SIMULATED_INCIDENTS:,} incidents per period: in practice, never.")
         else:
-            worth = ""
-            if not math.isnan(found.incidents_per_horizon) and found.incidents_per_horizon > 0:
-                periods = s.needed / found.incidents_per_horizon
-                worth = f", about {periods:,.1f} × {format_duration(found.horizon)} of incidents"
-            if math.isnan(s.needed_power):
-                out.append(f"  To see it reliably ({found.target_power:.0%} of the time) would take over "
-                           f"{MAX_SIMULATED_INCIDENTS:,} incidents per period: in practice, never.")
-            else:
-                out.append(f"  To see it reliably ({found.target_power:.0%} of the time) takes about {s.needed:,} "
-                           f"incidents per period{worth}.")
+            error = f" ({count_error(s.needed_error)})" if not math.isnan(s.needed_error) else ""
+            takes = found.minutes_for(s.needed)
+            worth = (f", which the scenario brings in about {format_duration(takes, precision=1)}"
+                     if not math.isnan(takes) else "")
+            out.append(f"  To see it reliably ({found.target_power:.0%} of the time) takes about {s.needed:,}"
+                       f"{error} incidents per period{worth}.")
     return out
 
 
-def _change(share: float) -> str:
+def change_text(share: float) -> str:
+    if share == 0:
+        return "±0%"
     return f"{share:+.1%}" if abs(share) < 0.01 else f"{share:+.0%}"
 
 
-def _needed(s) -> str:
+def _needed(s: PeriodStatistic) -> str:
     if s.needed is None:
         return "never: nothing changes"
     if math.isnan(s.needed_power):
         return f"over {MAX_SIMULATED_INCIDENTS:,}"
-    return f"{s.needed:,}"
+    return f"{s.needed:,}" + (f" {count_error(s.needed_error)}" if not math.isnan(s.needed_error) else "")
 
 
 def dashboard_lines(found: Detectability, variant: str, baseline: str,
@@ -92,13 +141,13 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
         if s.needed is None:
             out.append(f"{variant}: the {statistic} {name} does not change, so no dashboard would show a change.")
             continue
-        needed = (f"from about {s.needed:,}" if not math.isnan(s.needed_power)
+        needed = (f"from about {_needed(s)}" if not math.isnan(s.needed_power)
                   else f"only beyond {MAX_SIMULATED_INCIDENTS:,}")
-        out.append(f"{variant}: a {_change(s.change)} change of the {statistic} {name}, seen on a dashboard of two "
-                   f"{period} periods ({found.incidents} incidents each), shows the wrong way or not at all "
-                   f"{s.missed:.0%} of the time and beyond the ±{format_duration(s.half_width)} noise "
-                   f"{s.power:.0%} of the time; reliably ({found.target_power:.0%}) {needed} incidents per "
-                   "period.")
+        out.append(f"{variant}: a {change_text(s.change)} change of the {statistic} {name}, seen on a dashboard of "
+                   f"two {period} periods ({found.incidents} incidents each), shows the wrong way or not at all "
+                   f"{rate_text(s.missed, s.missed_error)} of the time and beyond the "
+                   f"±{format_duration(s.half_width)} noise {rate_text(s.power, s.power_error)} of the time; "
+                   f"reliably ({found.target_power:.0%}) {needed} incidents per period.")
     return out
 
 

@@ -4,6 +4,7 @@ incidents each week brings. Every function returns a matplotlib Figure and never
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -11,7 +12,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simulator.metrics import METRICS, IncidentTable, exposure_ci, metric_values
+from simulator.metrics import METRICS, IncidentTable, Stats, exposure_ci, follow_ups, metric_values
+from simulator.metrics import stats as summary_stats
 from simulator.report.clock import Clock
 from simulator.report.style import (
     INK,
@@ -24,14 +26,18 @@ from simulator.report.style import (
     new_figure,
     styled,
 )
+from simulator.survival import KaplanMeier, kaplan_meier
 from simulator.units import format_duration
 
 
 @styled
 def distribution_figure(values: np.ndarray, metric: str, *, replications: int, censored: int = 0,
-                        mean: float | None = None) -> Figure:
+                        mean: float | None = None, stats: Stats | None = None,
+                        curve: KaplanMeier | None = None) -> Figure:
     """Histogram and ECDF of one metric's values (minutes), with the median, mean and p95 marked. `mean` is
-    the metric's mean when it is not the values' own (MTBF's: simulated time ÷ failures)."""
+    the metric's mean when it is not the values' own (MTBF's: simulated time ÷ failures). With the `curve` of
+    durations some of which the horizon cut short, the right panel is its Kaplan–Meier estimate and the marks
+    are those of `stats` (the restricted mean marked as a lower bound, a p95 beyond the follow-up left out)."""
     named = METRICS[metric]
     label, what, span = named.label, named.what, named.span
     noun, short = named.many, f"{named.one}s"
@@ -47,7 +53,8 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
     hist.set_ylabel(f"number of {noun}")
     ecdf.set_ylabel(f"share of {short} at or below (%)")
     hist.set_title(f"Histogram: {len(values)} {short} from {replications} replications", loc="left")
-    ecdf.set_title("Cumulative share (ECDF)", loc="left")
+    ecdf.set_title("Cumulative share (Kaplan–Meier)" if curve is not None else "Cumulative share (ECDF)",
+                   loc="left")
     if len(values) == 0:
         for ax in (hist, ecdf):
             ax.text(0.5, 0.5, "no values", transform=ax.transAxes, ha="center", color=MUTED)
@@ -59,16 +66,22 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
     else:
         bins = np.histogram_bin_edges(x, bins=min(40, max(10, int(math.sqrt(len(x))))))
     hist.hist(x, bins=bins, color="#A6BDDB", edgecolor=INK, linewidth=0.4, label=f"{short}")
-    ecdf.ecdf(x, color=INK, linewidth=1.4, label="ECDF")
-
-    median, p95 = np.percentile(values, [50, 95]).tolist()
-    mean = float(values.mean()) if mean is None else mean
-    marks = {"median": median, "mean": mean, "p95": p95}
+    if curve is None:
+        ecdf.ecdf(x, color=INK, linewidth=1.4, label="ECDF")
+        median, p95 = np.percentile(values, [50, 95]).tolist()
+        mean = float(values.mean()) if mean is None else mean
+        marks = {"median": median, "mean": mean, "p95": p95}
+    else:
+        ecdf.step(np.concatenate(([0.0], curve.times)) / size, np.concatenate(([0.0], 1 - curve.survival)),
+                  where="post", color=INK, linewidth=1.4, label="Kaplan–Meier")
+        marks = {name: value for name, value in (("median", stats.median), ("mean", stats.mean), ("p95", stats.p95))
+                 if not math.isnan(value)}
     handles, shares = [], []
     for key, value in marks.items():
         mark = MARKS[key]
-        text = f"{mark.label} {format_duration(value)}"
-        share = float(np.mean(values <= value))
+        bound = "≥ " if key == "mean" and stats is not None and stats.restricted else ""
+        text = f"{mark.label} {bound}{format_duration(value)}"
+        share = float(np.mean(values <= value)) if curve is None else float(curve.cdf(value))
         for ax in (hist, ecdf):
             ax.axvline(value / size, color=INK, linestyle=mark.linestyle, linewidth=1.1)
         ecdf.plot([value / size], [share], marker=mark.marker, color=INK, markerfacecolor="white",
@@ -77,7 +90,7 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
                               markerfacecolor="white", label=text))
         shares.append(Line2D([], [], color=INK, linestyle="none", marker=mark.marker, markerfacecolor="white",
                              label=f"{text}: {share:.0%} at or below"))
-    ratio = mean / median if median > 0 else math.nan
+    ratio = marks["mean"] / marks["median"] if marks.get("median", 0) > 0 and "mean" in marks else math.nan
     # Legends go under the axes, where they cover neither the bars nor the curve.
     below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "title_fontsize": 8}
     hist.legend(handles=[Patch(facecolor="#A6BDDB", edgecolor=INK, label=short), *handles], ncols=2,
@@ -93,10 +106,18 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
             words = log_duration_axis(ax, float(x.min()), float(x.max()))
             ax.set_xlabel(f"{what}, log scale")
         notes.append(f"Log scale: {words}.")
-    if censored:
+    if censored and curve is not None:
+        notes.append(f"{censored} {short} cut short by the horizon (censored) are not in the histogram; the curve "
+                     "counts each as lasting at least as long as it ran"
+                     + (", and the mean is restricted to the longest follow-up (a lower bound)"
+                        if stats is not None and stats.restricted else "")
+                     + (f"; {' and '.join(stats.beyond_follow_up)} "
+                        f"{'lies' if len(stats.beyond_follow_up) == 1 else 'lie'} beyond it"
+                        if stats and stats.beyond_follow_up else "") + ".")
+    elif censored:
         notes.append(f"{censored} {short} cut short by the horizon are not shown (censored).")
     if notes:
-        figure.supxlabel(" ".join(notes), fontsize=8, color=MUTED, x=0.01, ha="left")
+        figure.supxlabel(textwrap.fill(" ".join(notes), 150), fontsize=8, color=MUTED, x=0.01, ha="left")
     return figure
 
 
@@ -106,10 +127,19 @@ def metric_figures(table: IncidentTable, replications: int, horizon: float | Non
     out = {}
     for metric in ("mttd", "mtta", "mttr", "mtbf"):
         values, reps, censored = metric_values(table, metric)
-        mean = None
+        mean = stats = curve = None
         if metric == "mtbf" and horizon is not None:
             mean = exposure_ci(reps, replications, horizon)[0]
-        out[metric] = distribution_figure(values, metric, replications=replications, censored=censored, mean=mean)
+        if horizon is not None:
+            cut, cut_reps = follow_ups(table, metric, horizon, replications)
+            if len(cut):  # the same Kaplan–Meier estimate and marks as summary.json's
+                censored = len(cut)
+                stats = summary_stats(values, reps, replications, censored, horizon if metric == "mtbf" else None,
+                                      cut, cut_reps)
+                curve = kaplan_meier(np.concatenate([values, cut]),
+                                     np.concatenate([np.ones(len(values), bool), np.zeros(len(cut), bool)]))
+        out[metric] = distribution_figure(values, metric, replications=replications, censored=censored, mean=mean,
+                                          stats=stats, curve=curve)
     return out
 
 

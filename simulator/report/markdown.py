@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from simulator.report.document import (
     PROMPT_MARK,
     Block,
@@ -14,35 +16,67 @@ from simulator.report.document import (
     Table,
 )
 
+_RUN = re.compile(r"`+")
+_SPECIAL = re.compile(r"[\\<>&\[\]]")
+_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def escape(text: str) -> str:
+    """Text for Markdown that shows as written and can carry no HTML or link: <, > and & become entities,
+    brackets and backslashes are escaped; the **bold** and `code` that blocks may use stay. Code spans are
+    found as CommonMark finds them (a run of backticks closed by a run of the same length), and left as
+    they are: inside them nothing is markup."""
+    out, position = [], 0
+    while (opening := _RUN.search(text, position)) is not None:
+        closing = next((m for m in _RUN.finditer(text, opening.end()) if len(m.group()) == len(opening.group())),
+                       None)
+        if closing is None:  # an unmatched run of backticks is plain text
+            out.append(_plain(text[position:opening.end()]))
+            position = opening.end()
+            continue
+        out.append(_plain(text[position:opening.start()]) + text[opening.start():closing.end()])
+        position = closing.end()
+    out.append(_plain(text[position:]))
+    return "".join(out)
+
+
+def _plain(text: str) -> str:
+    return _SPECIAL.sub(lambda m: _ENTITY.get(m.group(), "\\" + m.group()), text)
+
+
+def _line(text: str) -> str:
+    """Escaped, on one line (a heading, a list item, a table cell)."""
+    return escape(" ".join(text.splitlines()))
+
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return _line(text).replace("|", "\\|")
 
 
 def render_markdown(blocks: list[Block]) -> str:
     out: list[str] = []
     for block in blocks:
         if isinstance(block, Heading):
-            out.append(f"{'#' * block.level} {block.text}")
+            out.append(f"{'#' * block.level} {_line(block.text)}")
         elif isinstance(block, Paragraph):
-            out.append(block.text)
+            out.append(escape(block.text))
         elif isinstance(block, Bullets):
-            out.append("\n".join(f"- {item}" for item in block.items))
+            out.append("\n".join(f"- {_line(item)}" for item in block.items))
         elif isinstance(block, Prompt):
-            out.append(f"> ✎ **{PROMPT_MARK}:** {block.text}")
+            out.append(f"> ✎ **{PROMPT_MARK}:** {_line(block.text)}")
         elif isinstance(block, Table):
             align = [("---:" if right else "---") for right in (block.numeric or (False,) * len(block.header))]
             lines = [f"| {' | '.join(_cell(h) for h in block.header)} |", f"|{'|'.join(align)}|"]
             lines += [f"| {' | '.join(_cell(c.text) for c in row)} |" for row in block.rows]
             if block.caption:
-                lines.append(f"\n{block.caption}")
+                lines.append(f"\n{escape(block.caption)}")
             out.append("\n".join(lines))
         elif isinstance(block, Image):
-            out.append(f"![{block.title}]({block.name}.png)\n\n*{block.caption}*")
+            out.append(f"![{_line(block.title)}]({block.name}.png)\n\n*{_line(block.caption)}*")
         elif isinstance(block, Log):
             for day, lines in block.days:
-                out.append(f"**{day}**")
-                out.append("\n".join(f"- {line.time} {line.text}" for line in lines))
+                out.append(f"**{_line(day)}**")
+                out.append("\n".join(f"- {_line(line.time)} {_line(line.text)}" for line in lines))
         else:  # pragma: no cover - every block type is handled above
             raise TypeError(f"cannot render {type(block).__name__}")
     return "\n\n".join(out) + "\n"

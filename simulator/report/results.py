@@ -1,36 +1,99 @@
 """A results folder read back for reporting: summary.json, incidents.csv and, when present, events.jsonl.
 
 Everything a report shows comes from these files, so a report can be rebuilt at any time from a folder
-written by `drillsim run --out`.
+written by `drillsim run --out`. What is read is checked before it is used: summary.json against the fields a
+report reads (types, ranges, a horizon the calendar can hold), and the other files against summary.json (the
+same run id, the sizes and SHA-256 digests it recorded, replications within the run), so that a damaged
+folder, or files of two runs side by side, are refused with what is wrong, never reported as one run.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.incidents import OPTIONAL
-from simulator.metrics import IncidentTable
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, read_summary
+from simulator.limits import MAX_MINUTES
+from simulator.metrics import METRICS, IncidentTable
+from simulator.outputs import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY, summary_digest
 
 _TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
-_REPLICATION = re.compile(r'"replication":\s*(\d+)')
+_REPLICATION = re.compile(rb'"replication":\s*(\d+)')
+
+Count = Annotated[int, Field(ge=0)]
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=False, allow_inf_nan=False)
+
+
+class _ScenarioPart(_Open):
+    name: str
+    description: str = ""
+    horizon_minutes: Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)]
+    start: datetime | None = None
+    failure_modes: list[str] = []
+    responders: Annotated[int, Field(ge=1)] = 1
+    mitigation_policy: str | list[str] = ""
+    responder_names: list[str] = []
+    secondary: str | None = None
+    escalate_after_minutes: Minutes | None = None
+    severities: list[str] = []
+    postmortem_severities: list[str] = []
+    failure_mode_descriptions: dict[str, str] = {}
+
+
+class _Metric(_Open):
+    label: str = ""
+    definition: str = ""
+    count: Count
+    censored: Count = 0
+    mean: float | None = None
+    median: float | None = None
+    p90: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+    max: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+class _File(BaseModel):
+    bytes: Count
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _Summary(_Open):
+    format: int
+    drillsim_version: str = ""
+    run_id: Annotated[str, Field(min_length=1, max_length=64)]
+    scenario: _ScenarioPart
+    seed: Count
+    replications: Annotated[int, Field(ge=1)]
+    incidents: Count
+    not_restored_at_horizon: Count = 0
+    metrics: dict[str, _Metric]
+    files: dict[str, _File]
 
 
 @dataclass(frozen=True)
 class ResultsFolder:
-    """The contents of a results folder; the event log is read on demand, one replication at a time."""
+    """The contents of a results folder; the event log is read on demand, in one pass for what is asked."""
 
     folder: Path
     summary: dict[str, Any]
@@ -51,8 +114,7 @@ class ResultsFolder:
 
     @property
     def start(self) -> datetime | None:
-        start = self.scenario.get("start")
-        return datetime.fromisoformat(start) if start else None
+        return self.scenario.get("start")
 
     @property
     def has_events(self) -> bool:
@@ -60,58 +122,217 @@ class ResultsFolder:
 
     def events_of(self, replications: Iterable[int]) -> dict[int, list[Event]]:
         """The event log of each of `replications`, in log order. One pass over events.jsonl reads all the
-        replications not read before; ask for everything you will need in one call."""
+        replications not read before, and checks the whole file against summary.json; ask for everything
+        you will need in one call."""
         wanted = set(replications)
         missing = wanted - self._read.keys()
         if missing:
             found: dict[int, list[Event]] = {r: [] for r in missing}
             if self.has_events:
-                with open(self.folder / EVENTS, encoding="utf-8") as handle:
-                    for line in handle:
-                        match = _REPLICATION.search(line)
-                        if match and int(match.group(1)) in missing:
-                            event = Event.from_json(json.loads(line))
-                            found[event.replication].append(event)
+                self._read_events(missing, found)
             self._read.update(found)
         return {r: self._read[r] for r in wanted}
 
+    def _read_events(self, missing: set[int], found: dict[int, list[Event]]) -> None:
+        path = self.folder / EVENTS
+        expected = self.summary["files"][EVENTS]
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                digest.update(line)
+                if number == 1:
+                    continue  # the header, checked when the folder was read
+                match = _REPLICATION.search(line)
+                if match and int(match.group(1)) in missing:
+                    event = _event(line, number)
+                    if event.replication in found:
+                        found[event.replication].append(event)
+        if digest.hexdigest() != expected["sha256"]:
+            raise _damaged(self.folder, f"{EVENTS} is not the file this run wrote (its SHA-256 differs from "
+                                        f"the one {SUMMARY} records): it was changed or comes from another run")
+
+
+def _event(line: bytes, number: int) -> Event:
+    try:
+        data = json.loads(line.decode("utf-8"))
+        event = Event.from_json(data)
+        if not (math.isfinite(event.time) and event.incident >= 1 and event.replication >= 0
+                and all(isinstance(v, str) for v in (event.phase, event.action, event.actor))
+                and isinstance(event.detail, dict | type(None))):
+            raise ValueError("a field has the wrong type or range")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise DrillsimError(f"{EVENTS}:{number}: not an event drillsim writes ({_reason(exc)})") from None
+    return event
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, KeyError):
+        return f"no field {exc.args[0]!r}"
+    return str(exc).split("\n")[0]
+
+
+def _damaged(folder: Path, what: str) -> DrillsimError:
+    return DrillsimError(f"{folder} is not one run's whole results: {what}. Run it again with "
+                         f"`drillsim run --out {folder}`")
+
 
 def read_results(folder: str | Path) -> ResultsFolder:
-    """Read a results folder; a clear DrillsimError when it is not one."""
+    """Read a results folder; a clear DrillsimError when it is not one, or not one run's whole results."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DrillsimError(f"{folder} is not a folder; write results with `drillsim run --out {folder}`")
     for name in (SUMMARY, INCIDENTS):
         if not (folder / name).is_file():
             raise DrillsimError(f"{folder} has no {name}; write results with `drillsim run --out {folder}`")
-    try:
-        summary = read_summary(folder)
-        incidents = read_incidents(folder / INCIDENTS)
-    except (ValueError, KeyError) as exc:
-        raise DrillsimError(f"cannot read the results in {folder}: {exc}") from None
+    summary = read_checked_summary(folder)
+    incidents = read_incidents(folder / INCIDENTS, summary)
+    if (folder / EVENTS).is_file():
+        _check_events_header(folder, summary)
     return ResultsFolder(folder, summary, incidents)
 
 
-def read_incidents(path: Path) -> IncidentTable:
-    """incidents.csv back into an IncidentTable (empty cells are NaN)."""
+def read_checked_summary(folder: Path) -> dict[str, Any]:
+    """summary.json, checked against what a report reads; the checked values (numbers as numbers)."""
+    path = folder / SUMMARY
+    try:
+        raw = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DrillsimError(f"{path}: not UTF-8 text; it was not written by drillsim") from None
+    except (ValueError, RecursionError) as exc:
+        raise DrillsimError(f"{path}: not JSON ({_reason(exc)})") from None
+    if not isinstance(raw, dict):
+        raise DrillsimError(f"{path}: not a summary drillsim writes (a JSON object)")
+    written_in = raw.get("format")
+    if written_in != FORMAT_VERSION:
+        by = f" by drillsim {raw['drillsim_version']}" if isinstance(raw.get("drillsim_version"), str) else ""
+        raise DrillsimError(f"{path} was written{by} in format {written_in!r}; this drillsim reads format "
+                            f"{FORMAT_VERSION}: run it again with `drillsim run --out {folder}`")
+    if raw.get(DIGEST) != summary_digest(raw):
+        raise _damaged(folder, f"{SUMMARY} was changed since drillsim wrote it (its content no longer matches its "
+                               "digest)")
+    try:
+        checked = _Summary.model_validate(raw)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']} (got {_short(error.get('input'))})"
+                    for error in exc.errors()[:10]]
+        raise DrillsimError(f"{path} is damaged:\n  " + "\n  ".join(problems)) from None
+    missing = [key for key in METRICS if key not in checked.metrics]
+    if missing:
+        raise DrillsimError(f"{path} is damaged: no statistics of {', '.join(missing)}")
+    if INCIDENTS not in checked.files:
+        raise DrillsimError(f"{path} is damaged: it does not record {INCIDENTS}'s size and digest")
+    start = checked.scenario.start
+    if start is not None:
+        try:
+            start + timedelta(minutes=checked.scenario.horizon_minutes)
+        except OverflowError:
+            raise DrillsimError(f"{path} is damaged: a horizon of {checked.scenario.horizon_minutes:g} minutes "
+                                f"from {start.isoformat()} runs past the end of the calendar") from None
+    return checked.model_dump()
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_events_header(folder: Path, summary: dict[str, Any]) -> None:
+    path = folder / EVENTS
+    listed = summary["files"].get(EVENTS)
+    if listed is None:
+        raise _damaged(folder, f"{SUMMARY} records no {EVENTS}, so the {EVENTS} beside it belongs to another run")
+    size = path.stat().st_size
+    if size != listed["bytes"]:
+        raise _damaged(folder, f"{EVENTS} has {size:,} bytes where {SUMMARY} records {listed['bytes']:,}: it was "
+                               "cut short, changed or comes from another run")
+    with open(path, "rb") as handle:
+        first = handle.readline(4096)
+    try:
+        header = json.loads(first.decode("utf-8"))
+        run = header[RUN_ID]
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise _damaged(folder, f"{EVENTS} does not start with the run id line drillsim writes") from None
+    if run != summary[RUN_ID]:
+        raise _damaged(folder, f"{EVENTS} belongs to run {run!r} and {SUMMARY} to run {summary[RUN_ID]!r}")
+
+
+def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> IncidentTable:
+    """incidents.csv back into an IncidentTable (empty cells are NaN). With the run's `summary`, the file is
+    checked against it: size and digest, run id, row count, replications within the run."""
+    data = path.read_bytes()
+    where = path.name
+    if summary is not None:
+        listed = summary["files"][INCIDENTS]
+        if len(data) != listed["bytes"] or hashlib.sha256(data).hexdigest() != listed["sha256"]:
+            raise _damaged(path.parent, f"{INCIDENTS} is not the file this run wrote ({len(data):,} bytes; "
+                                        f"{SUMMARY} records {listed['bytes']:,} and another SHA-256): it was cut "
+                                        "short, changed or comes from another run")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DrillsimError(f"{where}:{line}: not UTF-8 text") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None) or []
     columns = IncidentTable.columns()
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = set(columns) - set(reader.fieldnames or ()) - set(OPTIONAL)
-        if missing:
-            raise ValueError(f"{path.name} lacks the columns {', '.join(sorted(missing))}")
-        rows = list(reader)
-    data = {}
+    missing = set(columns) - set(header) - set(OPTIONAL)
+    if missing:
+        raise DrillsimError(f"{where} lacks the columns {', '.join(sorted(missing))}")
+    index = {name: header.index(name) for name in (*columns, RUN_ID) if name in header}
+    rows = list(reader)
+    for number, row in enumerate(rows, 2):
+        if len(row) != len(header):
+            raise DrillsimError(f"{where}:{number}: {len(row)} cells where the header names {len(header)}")
+    if summary is not None:
+        if RUN_ID not in index:
+            raise _damaged(path.parent, f"{INCIDENTS} has no run id column")
+        runs = {row[index[RUN_ID]] for row in rows}
+        if runs - {summary[RUN_ID]}:
+            raise _damaged(path.parent, f"{INCIDENTS} holds rows of run {sorted(runs - {summary[RUN_ID]})[0]!r} and "
+                                        f"{SUMMARY} is run {summary[RUN_ID]!r}")
+        if len(rows) != summary["incidents"]:
+            raise _damaged(path.parent, f"{INCIDENTS} has {len(rows):,} incidents and {SUMMARY} counts "
+                                        f"{summary['incidents']:,}")
+    table: dict[str, Any] = {}
     for name in columns:
-        if name in OPTIONAL and name not in (reader.fieldnames or ()):  # written before the column was
+        if name not in index:  # an optional column (incidents.OPTIONAL) of a table that had none of it
             continue
-        cells = [row[name] for row in rows]
+        cells = [row[index[name]] for row in rows]
         if name in _TEXT:
-            data[name] = np.array(cells, dtype=object)
+            table[name] = cells
         elif name in ("replication", "incident"):
-            data[name] = np.array([int(c) for c in cells], dtype=np.int64)
+            table[name] = _numbers(cells, int, name, where)
         elif name in ("escalated", "drill"):
-            data[name] = np.array([c.strip().lower() in ("true", "1") for c in cells], dtype=bool)
+            table[name] = np.array([c.strip().lower() in ("true", "1") for c in cells], dtype=bool)
         else:
-            data[name] = np.array([float(c) if c else math.nan for c in cells], dtype=float)
-    return IncidentTable(**data)
+            table[name] = _numbers(cells, float, name, where)
+    replication, incident = table["replication"], table["incident"]
+    if len(rows) and (replication.min() < 0 or incident.min() < 1):
+        raise DrillsimError(f"{where}: replications count from 0 and incidents from 1")
+    if summary is not None and len(rows) and replication.max() >= summary["replications"]:
+        raise _damaged(path.parent, f"{INCIDENTS} has incidents of replication {int(replication.max())} and "
+                                    f"{SUMMARY} counts {summary['replications']} replications (0 to "
+                                    f"{summary['replications'] - 1})")
+    return IncidentTable(**table)
+
+
+def _numbers(cells: list[str], kind: type, name: str, where: str) -> np.ndarray:
+    """A column of numbers: whole numbers for `kind` int; finite numbers or empty (NaN) for float."""
+    out = np.empty(len(cells), dtype=np.int64 if kind is int else float)
+    for number, cell in enumerate(cells):
+        try:
+            if kind is int:
+                out[number] = int(cell)
+            elif not cell:
+                out[number] = math.nan
+            else:
+                value = float(cell)
+                if not math.isfinite(value):
+                    raise ValueError
+                out[number] = value
+        except (ValueError, OverflowError):
+            what = "a whole number" if kind is int else "a finite number or empty"
+            raise DrillsimError(f"{where}:{number + 2}: {name}: expected {what} (got {_short(cell)})") from None
+    return out

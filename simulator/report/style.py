@@ -42,6 +42,7 @@ RC = {
     "figure.titleweight": "bold",
     "hatch.linewidth": 0.6,
     "svg.hashsalt": "drillsim",
+    "text.parse_math": False,  # names from scenarios are text: '$5 loss' is not mathematics to typeset
 }
 
 

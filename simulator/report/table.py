@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 
 from simulator.breakdowns import By, Group
-from simulator.metrics import METRICS, Stats
+from simulator.metrics import METRICS, PERCENTILES, Stats
+from simulator.report.censoring import mean_text, percentile_text
 from simulator.units import format_duration
 
 
@@ -21,8 +22,7 @@ def metrics_table(stats: dict[str, Stats], title: str | None = None) -> Table:
     for key, metric in METRICS.items():
         s = stats[key]
         interval = f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}"
-        table.add_row(metric.label, format_duration(s.mean), interval, format_duration(s.median),
-                      format_duration(s.p90), format_duration(s.p95), format_duration(s.p99),
+        table.add_row(metric.label, mean_text(s), interval, *(percentile_text(s, name) for name in PERCENTILES),
                       format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else "")
     return table
 

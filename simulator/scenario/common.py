@@ -56,7 +56,7 @@ Moment = Annotated[datetime, BeforeValidator(_midnight),
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Stretch(Frozen):

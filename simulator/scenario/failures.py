@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
+from simulator.scenario import guards
 from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
 from simulator.scenario.deployments import Deployments
 
@@ -183,6 +184,13 @@ class FailureMode(Frozen):
     clues: tuple[Clue, ...] = Field(
         (), description="What investigating reveals in `drillsim drill`, each after so much investigation in all, "
         "e.g. [{after: 10m, text: 'errors began with release 4.2'}].")
+
+    @field_validator("severity")
+    @classmethod
+    def _weights(cls, severity):
+        if isinstance(severity, dict):
+            guards.check_weights(severity)
+        return severity
 
     @field_validator("every")
     @classmethod

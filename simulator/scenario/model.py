@@ -29,6 +29,8 @@ from pydantic import Field, field_validator, model_validator
 
 from simulator.calendar import Calendar
 from simulator.fields import PositiveDuration
+from simulator.limits import MAX_INCIDENTS, MAX_REPLICATIONS, MAX_SEED
+from simulator.scenario import guards
 from simulator.scenario.chaos import Chaos, GameDays, Injection
 from simulator.scenario.common import (
     CAUSES,
@@ -92,9 +94,6 @@ BASELINE = "baseline"
 """The name of the scenario as written, beside its variants."""
 VARIANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 OverridePath = Annotated[str, Field(min_length=1, description="A dotted field path, e.g. team.responders.")]
-MAX_INCIDENTS = 1_000_000
-"""Candidate onsets per replication above which a scenario is refused as a mistake (a rate per minute where a
-rate per week was meant, say)."""
 
 
 class Scenario(Frozen):
@@ -103,8 +102,8 @@ class Scenario(Frozen):
     name: Name
     description: str = ""
     horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
-    replications: Annotated[int, Field(ge=1, le=10_000_000)] = 200
-    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 200
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
     start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
                                    "gives its own offset). Needed by schedules, hours and windows.")
     timezone: TimeZone = "UTC"
@@ -188,12 +187,18 @@ class Scenario(Frozen):
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
             raise ValueError(f"failure mode names must be unique; repeated: {', '.join(duplicated)}")
-        expected = sum(self.horizon * self.peak_rate(mode) for mode in self.failure_modes)
-        if expected > MAX_INCIDENTS:
-            raise ValueError(
-                f"about {expected:,.0f} incidents per replication (more than {MAX_INCIDENTS:,}): "
-                "shorten the horizon or make failures rarer"
-            )
+        guards.check_incidents(self)
+        return self
+
+    @model_validator(mode="after")
+    def _fits_the_calendar(self):
+        if self.start is not None:
+            guards.check_calendar(self.start, self.horizon)
+        return self
+
+    @model_validator(mode="after")
+    def _run_fits(self):
+        guards.check_run(self, self.replications, error=ValueError)
         return self
 
     @model_validator(mode="after")

@@ -8,6 +8,8 @@ Each problem names the file, the line and column, the field path and what is wro
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 
 from simulator import distributions
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario import model
+from simulator.limits import MAX_FILE_BYTES
+from simulator.scenario import load, model
 from simulator.scenario.common import expand_located
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import Scenario
@@ -23,16 +26,36 @@ from simulator.scenario.model import Scenario
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file. Raises ScenarioError listing every problem."""
+    return parse_scenario(read_scenario_text(path), file=str(path))
+
+
+def read_scenario_text(path: str | Path) -> str:
+    """The text of a scenario file, read within MAX_FILE_BYTES (so that /dev/zero is refused, not read) and
+    without waiting on a pipe that nobody writes to. Raises ScenarioError saying why it cannot be read."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise ScenarioError([Problem("no such file", file=str(path))]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem("is a directory, not a scenario file", file=str(path))]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(f"cannot read the file: {exc}", file=str(path))]) from None
-    return parse_scenario(text, file=str(path))
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read the file: {exc.strerror or exc}", file=str(path))]) from None
+    try:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise ScenarioError([Problem("is a directory, not a scenario file", file=str(path))])
+        os.set_blocking(fd, True)  # a pipe with a writer is read to its end; one without gives end of file
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES and (chunk := os.read(fd, 1 << 16)):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ScenarioError([Problem(f"cannot read the file: {exc.strerror or exc}", file=str(path))]) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(f"the file has more than {MAX_FILE_BYTES:,} bytes; a scenario is a few kB",
+                                     file=str(path))])
+    return load.decode(data, str(path))
 
 
 def parse_scenario(text: str, file: str | None = None) -> Scenario:
@@ -40,7 +63,7 @@ def parse_scenario(text: str, file: str | None = None) -> Scenario:
     doc = parse_yaml(text, file)
     problems = list(doc.problems)
     if doc.data is None:
-        raise ScenarioError(problems)
+        raise ScenarioError(problems or [Problem("the file holds no scenario", line=1, column=1, file=file)])
     if not isinstance(doc.data, dict):
         problems.append(Problem("a scenario is a mapping of fields (name, failure_modes, ...)",
                                 line=1, column=1, file=file))
@@ -48,8 +71,10 @@ def parse_scenario(text: str, file: str | None = None) -> Scenario:
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
+        read_badly = {problem.path for problem in problems}  # values the loader could not read: said already
         errors = expand_located(exc.errors())
-        problems.extend(problem_at(error, doc, file) for error in one_per_mistake(errors, doc.data))
+        problems.extend(problem for error in one_per_mistake(errors, doc.data)
+                        if (problem := problem_at(error, doc, file)).path not in read_badly or not problem.path)
         raise ScenarioError(problems) from None
     if problems:
         raise ScenarioError(problems)
@@ -129,6 +154,8 @@ def _message(error: dict[str, Any], data: Any, path: tuple) -> str:
         return f"{msg} (got {value!r})"
     if kind == "literal_error":
         return f"must be one of {error.get('ctx', {}).get('expected', '')} (got {value!r})"
+    if kind == "finite_number":
+        return f"must be a finite number (got {value!r})"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{msg} (got {value!r})"
     for prefix in ("Value error, ", "Assertion failed, "):

@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario import load
 from simulator.scenario.common import expand_located
 from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import BASELINE, Scenario
@@ -83,11 +84,7 @@ def parse_path(text: str) -> DataPath:
 
 def parse_value(text: str) -> Any:
     """A command-line value read as YAML: '3' → 3, 'debug-first' → 'debug-first', '[A, B]' → ['A', 'B']."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ValueError(f"cannot read the value {text!r} as YAML: {reason}") from None
+    return load.parse_value(text)
 
 
 def _split_set(text: str) -> tuple[str, str]:
@@ -115,19 +112,12 @@ def sweep_values(text: str) -> tuple[str, list[tuple[str, Any]]]:
     origin = f"--set {text}"
     try:
         path, values = _split_set(text)
-        node = yaml.compose(f"[{values}]", Loader=yaml.SafeLoader)
-        parsed = yaml.safe_load(f"[{values}]")
+        parsed = load.parse_values(values)
     except ValueError as exc:
         raise ScenarioError([Problem(str(exc), file=origin)]) from None
-    except yaml.YAMLError as exc:
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem(f"cannot read the values {values!r} as YAML: {reason}",
-                                     file=origin)]) from None
     if not parsed:
         raise ScenarioError([Problem("give at least one value, e.g. team.responders=1,2,3", file=origin)])
-    offset = 1  # the '[' added above
-    written = [values[item.start_mark.index - offset:item.end_mark.index - offset].strip() for item in node.value]
-    return path, list(zip(written, parsed, strict=True))
+    return path, parsed
 
 
 def format_value(value: Any) -> str:
@@ -381,8 +371,6 @@ def parse_source(text: str, file: str | None = None) -> ScenarioSource:
 
 def load_source(path: str | Path) -> ScenarioSource:
     """Read and validate a scenario file (like load_scenario) and keep what variants are made from."""
-    from simulator.scenario.validate import load_scenario
+    from simulator.scenario.validate import read_scenario_text
 
-    path = Path(path)
-    scenario = load_scenario(path)  # reports a missing or unreadable file the usual way
-    return ScenarioSource(scenario, parse_yaml(path.read_text(encoding="utf-8"), str(path)), str(path))
+    return parse_source(read_scenario_text(path), str(path))  # a missing or unreadable file reported the usual way

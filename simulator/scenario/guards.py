@@ -1,0 +1,70 @@
+"""Values that validate one by one but would crash, hang or poison a run, checked where the scenario models
+validate: severity weights that cannot be added up, a start whose horizon runs past the calendar, more
+incidents than a replication or a whole run can hold. The limits themselves are in simulator/limits.py."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from simulator.distributions import overflowing
+from simulator.errors import DrillsimError
+from simulator.limits import MAX_INCIDENTS, MAX_RUN_INCIDENTS
+
+if TYPE_CHECKING:
+    from simulator.scenario.failures import FailureMode
+    from simulator.scenario.model import Scenario
+
+
+def check_weights(weights: dict[str, float]) -> None:
+    """Severity weights: at least one, and a finite sum (they are relative: 0.3 and 0.7, or 3 and 7)."""
+    if not weights:
+        raise ValueError("give at least one severity and its weight, e.g. {SEV2: 0.3, SEV3: 0.7}")
+    if not math.isfinite(overflowing(lambda: sum(weights.values()))):
+        raise ValueError("the weights are too large to add up; they are relative, so write e.g. 0.3 and 0.7")
+
+
+def check_calendar(start: datetime, horizon: float) -> None:
+    try:
+        start + timedelta(minutes=horizon)
+    except OverflowError:
+        raise ValueError(f"the horizon runs from {start.isoformat()} past the end of the calendar (year 9999)") \
+            from None
+
+
+def spread(mode: FailureMode) -> float:
+    """The squared coefficient of variation of a mode's time between onsets (1 for a Poisson process)."""
+    gap = mode.interarrival
+    return overflowing(lambda: gap.variance / gap.mean**2)
+
+
+def incidents_bound(scenario: Scenario, mode: FailureMode) -> float:
+    """At most how many incidents of `mode` a replication is expected to hold: horizon × peak rate, plus the
+    gaps' squared coefficient of variation plus one (Lorden's bound on a renewal process). The second term
+    counts the many onsets a distribution with much of its mass near 0 brings, whatever its mean."""
+    return overflowing(lambda: scenario.horizon * scenario.peak_rate(mode) + spread(mode) + 1)
+
+
+def check_incidents(scenario: Scenario) -> None:
+    """Refuse a replication expected to hold more than MAX_INCIDENTS incidents."""
+    total = sum(incidents_bound(scenario, mode) for mode in scenario.failure_modes)
+    if total > MAX_INCIDENTS:
+        bursts = sorted(mode.name for mode in scenario.failure_modes
+                        if spread(mode) > overflowing(lambda m=mode: scenario.horizon * scenario.peak_rate(m)))
+        why = (f"; the time between onsets of {', '.join(bursts)} is mostly near 0 with rare long gaps, so most "
+               "onsets come in bursts" if bursts else "")
+        count = f"about {total:,.0f}" if math.isfinite(total) else "unboundedly many"
+        raise ValueError(f"{count} incidents per replication (more than {MAX_INCIDENTS:,}){why}: shorten the "
+                         "horizon or make failures rarer")
+
+
+def check_run(scenario: Scenario, replications: int, error: type[Exception] = DrillsimError) -> None:
+    """Refuse a run (`replications` replications of `scenario`) expected to hold more than MAX_RUN_INCIDENTS
+    incidents in all: the whole run's incidents are held in memory."""
+    each = sum(incidents_bound(scenario, mode) for mode in scenario.failure_modes)
+    total = replications * each
+    if total > MAX_RUN_INCIDENTS:
+        raise error(f"{replications:,} replications of about {each:,.0f} incidents each would hold about "
+                    f"{total:,.0f} incidents (more than {MAX_RUN_INCIDENTS:,}, some 80 bytes each in memory): run "
+                    "fewer replications or a shorter horizon")

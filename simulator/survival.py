@@ -1,0 +1,103 @@
+"""Durations that the horizon cut short: Kaplan–Meier percentiles and the restricted mean.
+
+An incident still open when its replication ends is right-censored: its time to restore is at least the
+time it was followed (horizon − onset), not unknown and not to be dropped. Dropping it biases every statistic
+down, because long incidents are the ones a horizon cuts. Here each duration is an observation that either
+ended (`ended`) or was cut short at `times`:
+
+    percentiles      Kaplan–Meier (scipy.stats.ecdf of CensoredData): the smallest time by which the share
+                     has ended; beyond the longest follow-up there is none to give (NaN)
+    restricted mean  ∫₀^τ S(t) dt up to τ, the longest follow-up: the mean of min(duration, τ). It equals the
+                     ordinary mean when nothing is censored, and is a lower bound of the mean when the
+                     longest observation is still open (S(τ) > 0)
+    its interval     from the restricted mean's exact influence function (its derivative with respect to each
+                     observation's weight), summed per replication by metrics: replications are the
+                     independent units, as for the ratio estimator's interval of the mean, which this
+                     reproduces exactly when nothing is censored
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """The Kaplan–Meier estimate of a duration's survival S(t) = P(duration > t).
+
+    `times` are the distinct durations that ended, `survival` S just after each; `follow_up` is the longest
+    duration observed (ended or cut short), beyond which nothing is known."""
+
+    times: np.ndarray
+    survival: np.ndarray
+    follow_up: float
+
+    def quantile(self, share: float) -> float:
+        """The smallest time by which at least `share` of the durations have ended (NaN when the estimate
+        never gets there: the percentile lies beyond the longest follow-up)."""
+        reached = np.flatnonzero(self.survival <= 1 - share + 1e-12)
+        return float(self.times[reached[0]]) if len(reached) else math.nan
+
+    def cdf(self, t: np.ndarray | float) -> np.ndarray:
+        """The share ended by `t`, 1 − S(t)."""
+        index = np.searchsorted(self.times, t, side="right")
+        return 1 - np.concatenate(([1.0], self.survival))[index]
+
+
+def kaplan_meier(times: np.ndarray, ended: np.ndarray) -> KaplanMeier:
+    """The Kaplan–Meier estimate from durations, each ended or cut short (a duration cut short at t counts
+    as still at risk at t)."""
+    from scipy.stats import CensoredData, ecdf
+
+    times = np.asarray(times, dtype=float)
+    ended = np.asarray(ended, dtype=bool)
+    if not ended.any():
+        return KaplanMeier(np.zeros(0), np.zeros(0), float(times.max()) if len(times) else math.nan)
+    estimate = ecdf(CensoredData(uncensored=times[ended], right=times[~ended])).sf
+    events = np.isin(estimate.quantiles, times[ended])
+    return KaplanMeier(estimate.quantiles[events], estimate.probabilities[events], float(times.max()))
+
+
+@dataclass(frozen=True)
+class RestrictedMean:
+    """∫₀^τ S(t) dt, and each observation's influence on it; `restricted` when S(τ) > 0, that is when the
+    longest observation is still open and the value is a lower bound of the mean."""
+
+    mean: float
+    tau: float
+    restricted: bool
+    influence: np.ndarray
+
+
+def restricted_mean(times: np.ndarray, ended: np.ndarray) -> RestrictedMean:
+    """The restricted mean up to the longest follow-up τ, with the exact influence of each observation:
+    the derivative of the Kaplan–Meier integral with respect to the observation's weight, so that the
+    influences of a replication add up to its share of the estimate's error (without censoring, each is
+    (value − mean) / n)."""
+    times = np.asarray(times, dtype=float)
+    ended = np.asarray(ended, dtype=bool)
+    count = len(times)
+    if count == 0:
+        return RestrictedMean(math.nan, math.nan, False, np.zeros(0))
+    order = np.argsort(times, kind="stable")
+    sorted_times, sorted_ended = times[order], ended[order]
+    distinct, first = np.unique(sorted_times, return_index=True)
+    at_risk = (count - first).astype(float)  # Y_j: durations at least t_j
+    deaths = np.add.reduceat(sorted_ended.astype(float), first)  # d_j: durations that ended at t_j
+    survival = np.cumprod(1 - deaths / at_risk)  # S just after t_j
+    before = np.concatenate(([1.0], survival[:-1]))
+    mean = float(np.sum(before * np.diff(np.concatenate(([0.0], distinct)))))
+    # dS(t)/dw_i = −S(t) Σ_{t_j ≤ min(t, T_i)} [δ_i 1{T_i = t_j} / (Y_j − d_j) − d_j / (Y_j (Y_j − d_j))];
+    # integrated over [0, τ] with A(t_j) = ∫_{t_j}^τ S(t) dt, which is 0 where S has reached 0 (Y_j = d_j).
+    area = np.concatenate((np.cumsum((survival[:-1] * np.diff(distinct))[::-1])[::-1], [0.0]))
+    left = at_risk - deaths
+    open_ = left > 0
+    safe = np.where(open_, left, 1.0)
+    compensator = np.cumsum(np.where(open_, deaths * area / (at_risk * safe), 0.0))
+    index = np.searchsorted(distinct, sorted_times)
+    influence = np.empty(count)
+    influence[order] = compensator[index] - sorted_ended * np.where(open_[index], area[index] / safe[index], 0.0)
+    return RestrictedMean(mean, float(distinct[-1]), bool(survival[-1] > 0), influence)

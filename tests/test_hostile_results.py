@@ -1,0 +1,196 @@
+"""Damaged results folders and hostile text in them: `drillsim report` refuses a folder that is not one run's
+whole results, saying what is wrong, and writes nothing; names and descriptions reach report.md, report.html,
+the figures and the terminal as text, never as markup."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from typer.testing import CliRunner
+
+from simulator import parse_scenario, simulate, write_results
+from simulator.cli import app
+from simulator.errors import DrillsimError
+from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_digest
+from simulator.report.results import read_results
+
+MINIMAL = (Path(__file__).parent / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """Two whole results folders of different runs."""
+    base = tmp_path_factory.mktemp("damaged")
+    scenario = parse_scenario(MINIMAL.replace("replications: 2", "replications: 3"))
+    write_results(simulate(scenario, workers=1), base / "one")
+    write_results(simulate(scenario, seed=99, workers=1), base / "other")
+    return base
+
+
+@pytest.fixture
+def folder(written, tmp_path):
+    copy = tmp_path / "results"
+    shutil.copytree(written / "one", copy)
+    return copy
+
+
+def edit_summary(folder: Path, change, sign: bool = True) -> None:
+    """Change summary.json; signed again, it stands for a summary made to look whole (by hand or another
+    program), which only its fields' checks can refuse."""
+    document = json.loads((folder / SUMMARY).read_text())
+    change(document)
+    if sign:
+        document["digest"] = summary_digest(document)
+    (folder / SUMMARY).write_text(json.dumps(document))
+
+
+def refused(folder: Path, message: str) -> None:
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(DrillsimError, match=message):
+        results = read_results(folder)
+        results.events_of(range(results.replications))
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
+
+
+def test_a_whole_folder_is_read(folder):
+    results = read_results(folder)
+    assert len(results.events_of(range(3))) == 3
+    assert runner.invoke(app, ["report", str(folder), "--quiet"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.update(replications="three"), r"replications: Input should be a valid integer"),
+    (lambda d: d["metrics"]["mttr"].update(mean="abc"), r"metrics\.mttr\.mean: Input should be a valid number"),
+    (lambda d: d["scenario"].update(name=5), r"scenario\.name: Input should be a valid string"),
+    (lambda d: d["scenario"].update(horizon_minutes=1e300), r"scenario\.horizon_minutes: Input should be less"),
+    (lambda d: d["scenario"].update(start="9999-12-30T00:00:00"), r"runs past the end of the calendar"),
+    (lambda d: d["scenario"].update(start="2026-02-30"), r"scenario\.start: Input should be a valid datetime"),
+    (lambda d: d.pop("metrics"), r"metrics: Field required"),
+    (lambda d: d.update(format=1), r"in format 1; this drillsim reads format 2: run it again"),
+    (lambda d: d.update(replications=2), r"incidents of replication 2 and summary\.json counts 2 replications"),
+    (lambda d: d.update(incidents=1), r"incidents\.csv has \d+ incidents and summary\.json counts 1"),
+    (lambda d: d.update(run_id="0123456789abcdef"), r"incidents\.csv holds rows of run '[0-9a-f]{16}' and "
+                                                    r"summary\.json is run '0123456789abcdef'"),
+    (lambda d: d["files"].pop(EVENTS), r"summary\.json records no events\.jsonl"),
+])  # fmt: skip
+def test_a_damaged_summary_is_refused(folder, change, message):
+    edit_summary(folder, change)
+    refused(folder, message)
+
+
+def test_a_summary_changed_by_hand_is_refused(folder):
+    edit_summary(folder, lambda d: d["on_call_load"].clear(), sign=False)
+    refused(folder, r"summary\.json was changed since drillsim wrote it")
+
+
+def test_a_summary_that_is_not_json_is_refused(folder):
+    (folder / SUMMARY).write_text((folder / SUMMARY).read_text()[:100])
+    refused(folder, r"summary\.json: not JSON")
+    (folder / SUMMARY).write_bytes(b"\xff\xfe{}")
+    refused(folder, r"summary\.json: not UTF-8 text")
+
+
+def test_a_summary_of_another_run_is_refused(folder, written):
+    shutil.copy(written / "other" / SUMMARY, folder / SUMMARY)
+    refused(folder, r"incidents\.csv is not the file this run wrote")
+
+
+def test_incidents_of_another_run_are_refused(folder, written):
+    shutil.copy(written / "other" / INCIDENTS, folder / INCIDENTS)
+    refused(folder, r"incidents\.csv is not the file this run wrote")
+
+
+def test_events_of_another_run_are_refused(folder, written):
+    shutil.copy(written / "other" / EVENTS, folder / EVENTS)
+    refused(folder, r"events\.jsonl (has [\d,]+ bytes where|belongs to run)")
+
+
+def test_a_truncated_event_log_is_refused(folder):
+    data = (folder / EVENTS).read_bytes()
+    (folder / EVENTS).write_bytes(data[: len(data) // 2])
+    refused(folder, r"events\.jsonl has [\d,]+ bytes where summary\.json records [\d,]+: it was cut short")
+
+
+def test_an_event_log_that_is_not_utf8_is_refused(folder):
+    data = bytearray((folder / EVENTS).read_bytes())
+    at = data.index(b'"actor":"') + 9
+    data[at] = 0xFF  # the same size: only reading it shows
+    (folder / EVENTS).write_bytes(bytes(data))
+    refused(folder, r"events\.jsonl(:\d+: not an event drillsim writes \(not UTF-8 text\)| is not the file)")
+
+
+def test_an_event_log_with_a_changed_line_is_refused(folder):
+    lines = (folder / EVENTS).read_text().splitlines(keepends=True)
+    lines[-1] = lines[-1].replace('"replication":2', '"replication":7', 1)
+    (folder / EVENTS).write_text("".join(lines))
+    refused(folder, r"events\.jsonl is not the file this run wrote \(its SHA-256 differs")
+
+
+def test_a_cut_incidents_file_is_refused(folder):
+    data = (folder / INCIDENTS).read_bytes()
+    (folder / INCIDENTS).write_bytes(data[:-40])
+    refused(folder, r"incidents\.csv is not the file this run wrote")
+
+
+def test_a_folder_without_its_event_log_still_reports_without_timeline(folder):
+    (folder / EVENTS).unlink()
+    results = read_results(folder)
+    assert not results.has_events
+
+
+# ── Text from scenarios is text ────────────────────────────────────────────────────────────────────────────
+
+HOSTILE_NAME = "<script>alert(1)</script> $x^$ [bold]loud[/bold] [link](javascript:alert(2))"
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile-text") / "results"
+    text = (MINIMAL.replace("name: checkout", f"name: '{HOSTILE_NAME}'\ndescription: '<img src=x onerror=alert(3)>'")
+            .replace("name: bad-deploy", "name: 'cost $5 <b>x</b>'")
+            .replace("acknowledge: 3m", "acknowledge: 3m\n  names: ['$Ana$', '<i>Ben</i>']"))
+    scenario_file = folder.parent / "hostile.yaml"
+    scenario_file.write_text(text)
+    result = runner.invoke(app, ["run", str(scenario_file), "-n", "2", "--out", str(folder), "--report"])
+    assert result.exit_code == 0, result.output
+    return folder, result.output
+
+
+def test_the_terminal_shows_names_as_written(reported):
+    _, output = reported
+    assert "[bold]loud[/bold]" in output
+
+
+def test_report_md_carries_no_html_and_no_link_from_names(reported):
+    folder, _ = reported
+    rendered = MarkdownIt("commonmark").render((folder / "report.md").read_text(encoding="utf-8"))
+    for raw in ("<script", "<img src=x", "<b>", "<i>", 'href="javascript'):
+        assert raw not in rendered
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert "cost $5 &lt;b&gt;x&lt;/b&gt;" in rendered
+
+
+def test_report_html_carries_no_html_from_names(reported):
+    folder, _ = reported
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    for raw in ("<script", "<img src=x", "<b>x", "<i>Ben"):
+        assert raw not in page
+
+
+def test_compare_shows_names_as_written_and_writes_plain_numbers(tmp_path):
+    out = tmp_path / "compare"
+    result = runner.invoke(app, ["compare", "-n", "3", "--set", "policy.mitigation=[failover, rollback]",
+                                 "--resamples", "100", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "policy.mitigation=[failover, rollback]" in result.output  # not swallowed as markup
+    differences = (out / "differences.csv").read_text()
+    assert "np." not in differences and "float64" not in differences
+    assert json.loads((out / "comparison.json").read_text())
