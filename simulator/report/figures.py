@@ -107,15 +107,17 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
             ax.set_xlabel(f"{what}, log scale")
         notes.append(f"Log scale: {words}.")
     if censored and curve is not None:
-        notes.append(f"{censored} {short} cut short by the horizon (censored) are not in the histogram; the curve "
-                     "counts each as lasting at least as long as it ran"
+        notes.append(f"{censored} {named.one if censored == 1 else short} cut short by the horizon (censored) "
+                     f"{'is' if censored == 1 else 'are'} not in the histogram; the curve counts "
+                     f"{'it' if censored == 1 else 'each'} as lasting at least as long as it ran"
                      + (", and the mean is restricted to the longest follow-up (a lower bound)"
                         if stats is not None and stats.restricted else "")
                      + (f"; {' and '.join(stats.beyond_follow_up)} "
                         f"{'lies' if len(stats.beyond_follow_up) == 1 else 'lie'} beyond it"
                         if stats and stats.beyond_follow_up else "") + ".")
     elif censored:
-        notes.append(f"{censored} {short} cut short by the horizon are not shown (censored).")
+        notes.append(f"{censored} {named.one if censored == 1 else short} cut short by the horizon "
+                     f"{'is' if censored == 1 else 'are'} not shown (censored).")
     if notes:
         figure.supxlabel(textwrap.fill(" ".join(notes), 150), fontsize=8, color=MUTED, x=0.01, ha="left")
     return figure
