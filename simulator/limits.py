@@ -22,7 +22,7 @@ MAX_RESPONDERS = 10_000
 MAX_INCIDENTS = 1_000_000
 """Incidents one replication may be expected to hold (a rate per minute where a rate per week was meant)."""
 MAX_RUN_INCIDENTS = 10_000_000
-"""Incidents a whole run (every replication) may be expected to hold: some 80 bytes each in memory, and more
+"""Incidents a whole run (every replication) may be expected to hold: some 110 bytes each in memory, and more
 while statistics are computed."""
 
 MAX_PERIOD_INCIDENTS = 100_000

@@ -66,5 +66,5 @@ def check_run(scenario: Scenario, replications: int, error: type[Exception] = Dr
     total = replications * each
     if total > MAX_RUN_INCIDENTS:
         raise error(f"{replications:,} replications of about {each:,.0f} incidents each would hold about "
-                    f"{total:,.0f} incidents (more than {MAX_RUN_INCIDENTS:,}, some 80 bytes each in memory): run "
+                    f"{total:,.0f} incidents (more than {MAX_RUN_INCIDENTS:,}, some 110 bytes each in memory): run "
                     "fewer replications or a shorter horizon")
