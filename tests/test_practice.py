@@ -120,6 +120,27 @@ def test_anecdote_confirms_faster_and_reopens_with_its_probability():
     assert restored.sum() > 800
 
 
+def test_a_reopened_incident_is_taken_up_again_however_often_pages_are_missed():
+    """Taking a reopened incident up again is not a cold page: a free responder who knows it takes it up, even
+    in a team that misses nine pages in ten (a missed resume once left the incident open to the horizon). Every
+    reopening is followed, exactly 3m + 15m + 1h later (acknowledgement, handover, debug), by restoration."""
+    found = parse_scenario(BASE.format(
+        extra="practices: {confirmation: {anecdote: 1, reopen: 1, reopen_after: 30m}}", arrivals="rate: 1/d",
+        horizon="30d", replications=40).replace("acknowledge: 3m,", "acknowledge: 3m, miss_probability: 0.9,"))
+    results = simulate(found, workers=1)
+    reopened, restored = {}, {}
+    for event in results.events:
+        key = (event.replication, event.incident)
+        if event.action == "reopened":
+            reopened[key] = event.time
+        elif event.action == "mitigated" and key in reopened:
+            restored[key] = event.time
+    early = {key for key, time in reopened.items() if time < found.horizon - 1440}
+    assert len(early) > 60  # a first page missed waits for good: one level, no repeat
+    assert {key: restored.get(key, math.nan) - reopened[key] for key in early} == pytest.approx(
+        dict.fromkeys(early, ACK + 15 + 60))
+
+
 def test_a_reopened_incident_not_restored_again_by_the_horizon_is_not_restored():
     """A reopening 2 days later, in a 3-day horizon: incidents that reopen after the horizon's last two days
     never count as restored again."""

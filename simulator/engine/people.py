@@ -60,7 +60,9 @@ class Person:
 
 
 class Page:
-    """An incident's call for a responder: the first when it is declared, another to resume after a preemption.
+    """An incident's call for a responder: the first when it is declared, another to resume after a preemption
+    or a reopening. A resume is not a cold page: it goes to one free person of the first level, who knows the
+    incident and takes it up (it is never missed, and it has no timeout to escalate on).
 
     When nothing can change who answers it first (the people it reached directly, none of whom misses it, and
     the first of them answering before the next level's timeout), `certain` is that ring: the incident waits
@@ -238,7 +240,7 @@ class Roster:
         members = self.oncall.at(level, self.env._now)
         people = self.people
         if self.rules.levels[level].notify == "one" or page.resume:
-            free = [people[i] for i in members if people[i].free]
+            free = [people[i] for i in members if people[i].free and not (page.resume and people[i].away)]
             if free:
                 self._ring(page, min(free, key=lambda p: p.free_since), level, 0)
                 return
@@ -292,7 +294,7 @@ class Roster:
         drill.record_at(now, incident, "page_delivered", person.name, detail)
         purpose, index = ring_address(page.number, page.repeat, level, slot)
         rules = self.rules.levels[level]
-        if incident.dice.u(purpose, index) < rules.miss or person.away:
+        if person.away or (not page.resume and incident.dice.u(purpose, index) < rules.miss):
             ring.live = False
             self._take_next(person)
             return
