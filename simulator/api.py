@@ -401,13 +401,15 @@ __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "sco
 
 
 def maturity(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
-             workers: int | None = None, executor: str = "local", scheduler: str | None = None) -> Ladder:
+             progress=None, workers: int | None = None, executor: str = "local",
+             scheduler: str | None = None) -> Ladder:
     """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the
-    same failures, and judge each step up with paired intervals."""
+    same failures, and judge each step up with paired intervals. `progress` is called with the replications
+    done over the four levels."""
     from simulator.maturity import ladder
 
-    return ladder(scenario, replications=replications, seed=seed, workers=workers, executor=executor,
-                  scheduler=scheduler)
+    return ladder(scenario, replications=replications, seed=seed, progress=progress, workers=workers,
+                  executor=executor, scheduler=scheduler)
 
 
 def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:

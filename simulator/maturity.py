@@ -7,6 +7,8 @@ four play the same seed and replications, so they meet the same failures (common
 figure is compared level by level, replication by replication:
 
     MTTD, MTTA, MTTR    the mean over incidents (the ratio estimator, Σ values ÷ Σ counts over replications)
+                        of those whose span ended by the horizon: a lower bound when some were cut short
+                        (`Ladder.censored` counts them; the command warns when they are more than a few percent)
     availability        the mean over replications of each one's availability (simulator.budget)
     incidents/quarter   the mean over replications of each one's organic incidents per 90 days
     meets SLO           the share of replications whose availability meets the objective (with an SLO)
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
     from simulator.scenario.model import Scenario
 
 FIGURES = ("mttd", "mtta", "mttr", "availability", "incidents", "meets_slo")
+TIME_FIGURES = ("mttd", "mtta", "mttr")
+"""The figures that are means of durations, which the horizon can cut short."""
 LABELS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
           "incidents": "incidents per quarter", "meets_slo": "meets SLO"}
 LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "availability": False, "incidents": True,
@@ -117,6 +122,13 @@ class Ladder:
     results: dict[str, Results]
     replaced: tuple[tuple[str, str], ...]
     slo: float | None
+    censored: dict[str, dict[str, tuple[int, int]]]
+    """level → time metric → (incidents cut short by the horizon, incidents): those the means leave out."""
+
+    def cut_short(self, share: float) -> list[tuple[str, str, int, int]]:
+        """(level, metric, cut short, incidents) wherever more than `share` of the incidents were cut short."""
+        return [(level, name, cut, total) for level, found in self.censored.items()
+                for name, (cut, total) in found.items() if total and cut / total > share]
 
     @property
     def figures(self) -> tuple[str, ...]:
@@ -143,6 +155,8 @@ class Ladder:
                        "ci_low": plain(s.low), "ci_high": plain(s.high), "p_better": plain(s.p_better),
                        "verdict": s.verdict} for s in self.steps],
             "replaced_fields": dict(self.replaced),
+            "censored": {level: {name: {"cut_short": cut, "incidents": total} for name, (cut, total) in found.items()}
+                         for level, found in self.censored.items()},
             "presets": explain_document(),
         }
 
@@ -154,8 +168,9 @@ def explain_document() -> list[dict[str, Any]]:
 
 
 def ladder(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
-           resamples: int = RESAMPLES, **run_options) -> Ladder:
-    """Play the scenario (default: the bundled one) at every level with the same seed and replications."""
+           resamples: int = RESAMPLES, progress: Callable[[int], None] | None = None, **run_options) -> Ladder:
+    """Play the scenario (default: the bundled one) at every level with the same seed and replications.
+    `progress` is called with the replications done over all four levels (4 × replications in all)."""
     from simulator import runner
     from simulator.scenario.bundled import default_scenario
 
@@ -167,8 +182,12 @@ def ladder(scenario: str | Path | None = None, *, replications: int | None = Non
     seed = first.seed if seed is None else seed
     if replications < 2:
         raise DrillsimError("a paired comparison needs at least 2 replications")
-    results = {level: runner.simulate(found, replications=replications, seed=seed, keep_events=False, **run_options)
-               for level, found in scenarios.items()}
+    results = {}
+    for index, (level, found) in enumerate(scenarios.items()):
+        done_before = index * replications
+        results[level] = runner.simulate(
+            found, replications=replications, seed=seed, keep_events=False, **run_options,
+            progress=None if progress is None else lambda done, before=done_before: progress(before + done))
     slo = first.slo.objective if first.slo is not None else None
     samples = {level: _samples(result, slo) for level, result in results.items()}
     rng = analysis_rng(seed, ANALYSIS)
@@ -190,14 +209,18 @@ def ladder(scenario: str | Path | None = None, *, replications: int | None = Non
             else:
                 low = high = p_better = math.nan
             steps.append(Step(name, lower, higher, difference, low, high, float(p_better)))
-    return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo)
+    censored = {level: {name: (sample.censored, sample.censored + int(sample.counts.sum()))
+                        for name, sample in found.items() if name in TIME_FIGURES} for level, found in samples.items()}
+    return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo,
+                  censored)
 
 
 class _Sample:
     """One figure of one level, per replication: totals and counts (the figure is Σ totals ÷ Σ counts)."""
 
-    def __init__(self, totals: np.ndarray, counts: np.ndarray, ci: tuple[float, float] | None = None):
-        self.totals, self.counts = totals, counts
+    def __init__(self, totals: np.ndarray, counts: np.ndarray, ci: tuple[float, float] | None = None,
+                 censored: int = 0):
+        self.totals, self.counts, self.censored = totals, counts, censored
         total = counts.sum()
         self.value = float(totals.sum() / total) if total else math.nan
         self.ci = ci
@@ -211,11 +234,14 @@ def _samples(results: Results, slo: float | None) -> dict[str, _Sample]:
     table, replications, scenario = organic(results.incidents), results.replications, results.scenario
     stats = results.summary()
     out = {}
-    for name in ("mttd", "mtta", "mttr"):
-        values, reps, _ = metric_values(table, name)
+    for name in TIME_FIGURES:
+        values, reps, censored = metric_values(table, name)
         totals = np.bincount(reps, weights=values, minlength=replications)[:replications]
         counts = np.bincount(reps, minlength=replications)[:replications].astype(float)
-        out[name] = _Sample(totals, counts, (stats[name].ci_low, stats[name].ci_high))
+        # The summary's interval is of the same mean only when nothing was cut short (it is then the plain mean;
+        # otherwise the restricted mean, with the cut-short incidents in): else the bootstrap's, of this mean.
+        ci = (stats[name].ci_low, stats[name].ci_high) if not censored else None
+        out[name] = _Sample(totals, counts, ci, censored)
     ones = np.ones(replications)
     per = availability(table, scenario, replications)
     out["availability"] = _Sample(per, ones)
@@ -226,8 +252,8 @@ def _samples(results: Results, slo: float | None) -> dict[str, _Sample]:
 
 
 def _interval(draws: np.ndarray, sample: _Sample) -> tuple[float, float]:
-    """A level's own interval: the ratio estimator's t interval for the time metrics, the bootstrap's percentile
-    interval for the per-replication figures."""
+    """A level's own interval: the ratio estimator's t interval for the time metrics when nothing was cut short,
+    the bootstrap's percentile interval otherwise and for the per-replication figures."""
     if sample.ci is not None:
         return sample.ci
     draws = draws[~np.isnan(draws)]

@@ -56,12 +56,52 @@ def small():
 
 
 def test_the_ladder_is_the_same_byte_for_byte_for_the_same_seed(small, tmp_path):
-    again = ladder(replications=6, seed=4, workers=2, chunk=1)
+    reported: list[int] = []
+    again = ladder(replications=6, seed=4, workers=2, chunk=1, progress=reported.append)
+    assert reported == sorted(reported) and reported[-1] == 4 * 6  # progress over the four levels, in one count
     first, second = tmp_path / "a", tmp_path / "b"
     write_ladder(small, first)
     write_ladder(again, second)
     for name in ("maturity.json", "maturity.csv", "maturity.png"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+SLOW_REPAIRS = """
+name: slow repairs
+horizon: 1d
+seed: 3
+team: {responders: 60, secondary: null, acknowledge: 1m, assemble: 1m}
+failure_modes:
+  - name: slow
+    cause: infrastructure
+    rate: 20/d
+    severity: SEV2
+    detection: {monitoring: {delay: 1m}}
+    mitigations:
+      debug: {duration: {kind: lognormal, median: 2h, p95: 1d}}
+"""
+
+
+def test_every_level_lies_within_its_own_interval_and_counts_what_was_cut_short(tmp_path):
+    """A level's interval is of the figure it shows. Repairs of median 2h and p95 1d in a 1-day horizon: a
+    quarter of the incidents are cut short. The ladder's time means leave them out, so their interval cannot be
+    the summary's restricted mean's (which lies hours above), and the command warns that they are lower
+    bounds."""
+    path = tmp_path / "slow.yaml"
+    path.write_text(SLOW_REPAIRS, encoding="utf-8")
+    found = ladder(path, replications=40, seed=4, workers=1)
+    for level, figures in found.levels.items():
+        for name, figure in figures.items():
+            assert figure.low <= figure.value <= figure.high, (level, name, figure)
+        table = found.results[level].incidents
+        for name, (cut, total) in found.censored[level].items():
+            assert total == len(table.onset) - int(table.drill.sum()) and 0 <= cut < total, (level, name)
+    assert found.censored["baseline"]["mttr"][0] > 0.05 * found.censored["baseline"]["mttr"][1]
+    assert found.as_document()["censored"]["baseline"]["mttr"]["incidents"] == found.censored["baseline"]["mttr"][1]
+    result = CliRunner().invoke(app, ["maturity", str(path), "-n", "40", "--seed", "4", "--workers", "1",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "at Baseline" in result.output and "lower bound" in result.output
 
 
 def test_the_levels_meet_the_same_failures(small):

@@ -58,7 +58,9 @@ def maturity(
     from simulator import api
     from simulator import maturity as ladders
     from simulator.cli.common import scenario_path
+    from simulator.metrics import CENSORED_WARNING
     from simulator.report.maturity_table import ladder_table, preset_table
+    from simulator.report.progress import RunProgress
     from simulator.scenario.variants import load_source
     from simulator.units import format_duration
 
@@ -77,12 +79,20 @@ def maturity(
             console.print(f"{path.name} gives none of these fields: each level sets them all.")
         return
     api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
-    found = api.maturity(path, replications=replications, seed=seed, **run_options(workers, executor, scheduler))
+    total = len(ladders.LEVELS) * (api.scenario_of(path).replications if replications is None else replications)
+    with RunProgress(total, enabled=not quiet) as progress:
+        found = api.maturity(path, replications=replications, seed=seed, progress=progress,
+                             **run_options(workers, executor, scheduler))
     first = found.results["baseline"].scenario
     console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {found.replications} replications × "
                   f"{format_duration(first.horizon)} each, seed {found.seed} (the same failures at every level)",
                   highlight=False)
     console.print(ladder_table(found))
+    for level, name, cut, total in found.cut_short(CENSORED_WARNING):
+        console.print(f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had "
+                      f"not reached the end of their {ladders.LABELS[name]} span by the horizon; its mean leaves "
+                      "them out, so it is a lower bound (a longer horizon or `drillsim run` at that level gives "
+                      "the restricted mean)", style="yellow", highlight=False, markup=False)
     if not quiet:
         console.print("[dim]Each level: the mean (maturity.json holds its interval). Between levels: what the step "
                       "up changes, paired replication by replication, with its 95% bootstrap interval: ✓ better, ✗ "

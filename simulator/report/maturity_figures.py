@@ -44,8 +44,8 @@ def ladder_figure(found: Ladder) -> Figure:
     for ax, name in zip(axes, figures, strict=False):
         values = [found.levels[level][name] for level in LEVELS]
         y = [v.value for v in values]
-        low = [v.value - v.low for v in values]
-        high = [v.high - v.value for v in values]
+        low = [max(v.value - v.low, 0.0) for v in values]  # an interval is never drawn inside out
+        high = [max(v.high - v.value, 0.0) for v in values]
         ax.errorbar(x, y, yerr=[low, high], color=colour, marker=marker, markersize=6, markerfacecolor="white",
                     capsize=4, linewidth=1.5, zorder=3)
         ax.set_title(TITLES[name], loc="left")
