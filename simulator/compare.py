@@ -9,7 +9,10 @@ failure histories.
 
 The unit of pairing is the replication. For each metric and statistic (the mean and the median):
 
-    difference   the variant's statistic minus the baseline's, over all incidents of all replications
+    difference   the variant's statistic minus the baseline's, over all incidents of all replications whose
+                 span ended by the horizon (the statistic the interval resamples; when the horizon cut more
+                 than a few percent short, `cut_short_notes` says that these are lower bounds). MTBF's mean is
+                 simulated time ÷ failures, as in the summary
     interval     the paired bootstrap: resample replication indices (the same ones for both variants), recompute
                  both statistics on the incidents of the resampled replications (the mean as the ratio
                  estimator of metrics.mean_ci, Σ values / Σ counts), take their difference; the interval is the
@@ -35,7 +38,7 @@ import numpy as np
 from simulator.analysis_streams import analysis_rng
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_RESAMPLES
-from simulator.metrics import METRICS, Stats, metric_key, metric_values
+from simulator.metrics import CENSORED_WARNING, METRICS, Stats, metric_key, metric_values
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
 from simulator.workload import Workload, workload
@@ -229,7 +232,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
                for name in order}
     found = compare_results(results, baseline=baseline, resamples=resamples, level=level,
                             rng=rng if rng is not None else analysis_rng(seed))
-    return replace(found, gates=gates, notes=pairing_notes(scenarios, baseline, seed, replications))
+    return replace(found, gates=gates, notes=pairing_notes(scenarios, baseline, seed, replications) + found.notes)
 
 
 def pairing_notes(scenarios: Mapping[str, Scenario], baseline: str, seed: int, replications: int) -> tuple[str, ...]:
@@ -276,36 +279,59 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
     rng = rng if rng is not None else analysis_rng(base.seed)
     summaries = {name: result.summary() for name, result in results.items()}
     ordered = [baseline, *[name for name in names if name != baseline]]
-    draws = _bootstrap(results, ordered, base.replications, resamples, rng)
+    samples = {name: {metric: _Sample(*metric_values(results[name].incidents, metric)[:2], base.replications,
+                                      results[name].scenario.horizon if metric == "mtbf" else None)
+                      for metric in METRICS} for name in ordered}
+    draws = _bootstrap(samples, ordered, base.replications, resamples, rng)
+    whole = np.ones((1, base.replications))  # every replication once: the statistics of the runs themselves
     differences = []
     for name in ordered[1:]:
         for metric in METRICS:
             for statistic in STATISTICS:
-                before = float(getattr(summaries[baseline][metric], statistic))
-                after = float(getattr(summaries[name][metric], statistic))
+                # The difference is of the statistic its interval resamples: over the incidents whose span
+                # ended (the summaries' Kaplan–Meier figures count the cut-short ones too; see cut_short_notes).
+                before, after = (float(_statistic(samples[run][metric], statistic, whole)[0])
+                                 for run in (baseline, name))
                 low, high, p_better = _interval(draws[name][metric][statistic] - draws[baseline][metric][statistic],
                                                 level, METRICS[metric].lower_is_better)
                 differences.append(Difference(name, metric, statistic, before, after, after - before, low, high,
                                               p_better, level))
     return Comparison(baseline, {name: results[name] for name in ordered},
                       {name: summaries[name] for name in ordered}, tuple(differences), base.seed, base.replications,
-                      resamples, level)
+                      resamples, level, notes=cut_short_notes(summaries))
 
 
-def _bootstrap(results: Mapping[str, Results], names: list[str], replications: int, resamples: int,
+def cut_short_notes(summaries: Mapping[str, Mapping[str, Stats]]) -> tuple[str, ...]:
+    """A sentence for each run and metric of which the horizon cut more than CENSORED_WARNING short: the paired
+    differences compare the incidents that ended, so they are differences of lower bounds there."""
+    notes = []
+    for name, found in summaries.items():
+        for metric, stats in found.items():
+            total = stats.count + stats.censored
+            if metric != "mtbf" and total and stats.censored / total > CENSORED_WARNING:
+                notes.append(f"{name}: {stats.censored:,} of {total:,} incidents ({stats.censored / total:.0%}) had "
+                             f"not reached the end of their {METRICS[metric].label} span by the horizon. The paired "
+                             "differences compare the incidents that ended (a lower bound of each mean and "
+                             "median); the statistics table gives Kaplan–Meier figures, with those incidents in.")
+    return tuple(notes)
+
+
+def _statistic(sample: _Sample, statistic: str, weights: np.ndarray) -> np.ndarray:
+    return sample.means(weights) if statistic == "mean" else sample.quantiles(weights, 0.5)
+
+
+def _bootstrap(samples: Mapping[str, Mapping[str, _Sample]], names: list[str], replications: int, resamples: int,
                rng: np.random.Generator) -> dict[str, dict[str, dict[str, np.ndarray]]]:
     """Every run's mean and median of every metric in each of `resamples` resamples of replication indices,
     the same resamples for all runs (so that differences are paired): name → metric → statistic → array."""
-    samples = {name: {metric: _Sample(*metric_values(results[name].incidents, metric)[:2], replications)
-                      for metric in METRICS} for name in names}
     largest = max((len(s.values) for per in samples.values() for s in per.values()), default=0)
     parts: dict[str, dict[str, dict[str, list[np.ndarray]]]] = {
         name: {metric: {statistic: [] for statistic in STATISTICS} for metric in METRICS} for name in names}
     for weights in _resample_weights(replications, resamples, _row_cells(largest, replications), rng):
         for name in names:
             for metric, sample in samples[name].items():
-                parts[name][metric]["mean"].append(sample.means(weights))
-                parts[name][metric]["median"].append(sample.quantiles(weights, 0.5))
+                for statistic in STATISTICS:
+                    parts[name][metric][statistic].append(_statistic(sample, statistic, weights))
     return {name: {metric: {statistic: np.concatenate(arrays) if arrays else np.array([])
                             for statistic, arrays in per.items()}
                    for metric, per in by_metric.items()}
@@ -345,11 +371,15 @@ def _resample_weights(replications: int, resamples: int, cells_per_row: int,
 class _Sample:
     """One metric's values of one run, arranged for resampling by replication."""
 
-    def __init__(self, values: np.ndarray, replication: np.ndarray, replications: int):
+    def __init__(self, values: np.ndarray, replication: np.ndarray, replications: int,
+                 exposure: float | None = None):
+        """With `exposure` (MTBF), each replication's total is the time it watched, not the sum of its closed
+        gaps: the mean is simulated time ÷ failures, as the summary's, and the gap still open counts."""
         order = np.argsort(values, kind="stable")
         self.values = values[order]
         self.replication = replication[order]
-        self.sums = np.bincount(replication, weights=values, minlength=replications)
+        self.sums = (np.full(replications, float(exposure)) if exposure is not None
+                     else np.bincount(replication, weights=values, minlength=replications))
         self.counts = np.bincount(replication, minlength=replications).astype(float)
 
     def means(self, weights: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from simulator.compare import (
     weighted_quantiles,
 )
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, metric_key
+from simulator.metrics import METRICS, metric_key, metric_values
 from simulator.scenario.variants import parse_source
 
 # One kind of failure a day, plenty of responders (nobody waits), constant delays everywhere except debugging,
@@ -98,6 +98,40 @@ def test_a_known_average_gain_lies_inside_its_interval_which_narrows_with_more_r
         mean = result.difference("rollback-first", "mttr", "mean")
         widths.append(mean.high - mean.low)
     assert widths[1] < widths[0] / 2  # sixteen times the replications: about a quarter of the width
+
+
+def test_a_fixed_gain_stays_exact_when_the_horizon_cuts_many_incidents_short():
+    """Debugging takes 2h–30h and the horizon is 2 days: a sixth of the incidents are still open at its end.
+    Debugging faster by exactly 1h makes every incident that ended in both runs 1h faster, and the difference
+    is of the incidents that ended, the statistic its interval resamples: it sits inside the interval. (The
+    summaries' Kaplan–Meier means count the cut-short incidents too; a difference taken from them once fell
+    outside its own interval.) A note says that these are lower bounds."""
+    found = parse_source(KNOWN.replace("horizon: 30d", "horizon: 2d").replace(
+        "debug: {duration: {kind: uniform, low: 20m, high: 60m}}",
+        "debug: {duration: {kind: uniform, low: 2h, high: 30h}}")
+        .replace("quicker-debugging: {failure_modes.bad-deploy.mitigations.debug.duration: {kind: uniform, low: 10m, "
+                 "high: 50m}}", "quicker-debugging: {failure_modes.bad-deploy.mitigations.debug.duration: "
+                 "{kind: uniform, low: 1h, high: 29h}}"), file="known.yaml")
+    result = compare(found.variants(["quicker-debugging"]), replications=200, resamples=300)
+    stats = result.summaries["baseline"]["mttr"]
+    assert stats.censored > 0.1 * (stats.count + stats.censored)
+    d = result.difference("quicker-debugging", "mttr", "mean")
+    ended = {name: metric_values(result.results[name].incidents, "mttr")[0] for name in result.names}
+    assert (d.baseline, d.value) == pytest.approx((ended["baseline"].mean(), ended["quicker-debugging"].mean()))
+    median = result.difference("quicker-debugging", "mttr", "median")
+    assert median.baseline == pytest.approx(np.median(ended["baseline"]))
+    assert d.low <= d.difference <= d.high and median.low <= median.difference <= median.high
+    assert d.high < 0  # faster, and no faster than by what the faster ones' share allows
+    assert any("baseline:" in note and "lower bound" in note for note in result.notes)
+
+
+def test_mtbfs_mean_difference_is_that_of_simulated_time_per_failure(source):
+    """MTBF's mean is the summary's (simulated time ÷ failures, the gap still open counting), in the difference
+    as in the statistics table."""
+    result = compare(source.variants(["slow-to-declare"]), resamples=200)
+    d = result.difference("slow-to-declare", "mtbf", "mean")
+    assert d.baseline == pytest.approx(result.summaries["baseline"]["mtbf"].mean)
+    assert d.value == pytest.approx(result.summaries["slow-to-declare"]["mtbf"].mean)
 
 
 def test_a_worse_variant_is_called_worse_and_listed(source):
