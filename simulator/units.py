@@ -144,3 +144,10 @@ def format_duration(minutes: float | None, *, precision: int = 2) -> str:
             if seconds < step:
                 break
     return sign + " ".join(parts)
+
+
+def format_share(share: float) -> str:
+    """A share as people read it: '15%', '0.4%' (a small share is not rounded to nothing), '< 0.1%', '0%'."""
+    if share == 0 or share >= 0.01:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else "< 0.1%"

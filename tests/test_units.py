@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.units import format_duration, parse_duration, parse_rate
+from simulator.units import format_duration, format_share, parse_duration, parse_rate
 
 
 @pytest.mark.parametrize(
@@ -159,3 +159,9 @@ def test_format_then_parse_round_trips_within_half_the_last_unit(minutes, precis
 @given(st.integers(min_value=1, max_value=10**7))
 def test_whole_seconds_round_trip_exactly_at_full_precision(seconds):
     assert parse_duration(format_duration(seconds / 60, precision=4)) * 60 == pytest.approx(seconds, abs=1e-6)
+
+
+@pytest.mark.parametrize(("share", "text"), [(0.0, "0%"), (0.15, "15%"), (0.01, "1%"), (0.0024, "0.2%"),
+                                             (0.001, "0.1%"), (0.0004, "< 0.1%"), (1.0, "100%")])
+def test_format_share_never_rounds_a_small_share_to_nothing(share, text):
+    assert format_share(share) == text

@@ -17,7 +17,7 @@ from rich.text import Text
 from simulator.compare import BETTER, WORSE, Comparison, Difference, signed_duration
 from simulator.metrics import METRICS
 from simulator.report.document import Cell, Table
-from simulator.units import format_duration
+from simulator.units import format_duration, format_share
 from simulator.workload import Estimate, Workload
 
 if TYPE_CHECKING:
@@ -174,11 +174,12 @@ def workload_lines(comparison: Comparison) -> list[str]:
             waits = (f"no page waited for a free responder, nor in {base_name}: waiting explains none of the "
                      "difference, and more people on call would have nothing to shorten")
         else:
-            waits = (f"{load.waited_share.value:.0%} of pages waited for a free responder ({load.waited} of "
-                     f"{load.pages}{_mean_wait(load)}), against {base.waited_share.value:.0%} in {base_name} "
-                     f"({base.waited} of {base.pages}{_mean_wait(base)})")
-        escalated = (f"{load.escalated_share.value:.0%} of pages escalated ({base_name}: "
-                     f"{base.escalated_share.value:.0%})")
+            waits = (f"{format_share(load.waited_share.value)} of pages waited for a free responder "
+                     f"({load.waited:,} of {load.pages:,}{_mean_wait(load)}), against "
+                     f"{format_share(base.waited_share.value)} in {base_name} ({base.waited:,} of "
+                     f"{base.pages:,}{_mean_wait(base)})")
+        escalated = (f"{format_share(load.escalated_share.value)} of pages escalated ({base_name}: "
+                     f"{format_share(base.escalated_share.value)})")
         hours = (f"incidents held people {load.responder_hours.value:,.1f} responder-hours per {period} "
                  f"({base_name}: {base.responder_hours.value:,.1f})")
         out.append(f"{name}: {waits}; {escalated}; {hours}.")

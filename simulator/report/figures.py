@@ -27,7 +27,7 @@ from simulator.report.style import (
     styled,
 )
 from simulator.survival import KaplanMeier, kaplan_meier
-from simulator.units import format_duration
+from simulator.units import format_duration, format_share
 
 
 @styled
@@ -240,9 +240,7 @@ def phase_share_figure(table: IncidentTable) -> Figure:
 
 def share_text(share: float) -> str:
     """'15%', '0.4%', or 'none' for a phase that took no time at all."""
-    if share == 0:
-        return "none"
-    return f"{share:.0%}" if share >= 0.01 else f"{share:.1%}" if share >= 0.001 else "< 0.1%"
+    return "none" if share == 0 else format_share(share)
 
 
 # ── Incidents over the horizon ─────────────────────────────────────────────────────────────────────────────
