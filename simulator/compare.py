@@ -302,17 +302,21 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
 
 
 def cut_short_notes(summaries: Mapping[str, Mapping[str, Stats]]) -> tuple[str, ...]:
-    """A sentence for each run and metric of which the horizon cut more than CENSORED_WARNING short: the paired
-    differences compare the incidents that ended, so they are differences of lower bounds there."""
+    """A sentence for each run of which the horizon cut more than CENSORED_WARNING of a duration's incidents
+    short: the paired differences compare the incidents that ended, so they are differences of lower bounds."""
     notes = []
     for name, found in summaries.items():
+        parts = []
         for metric, stats in found.items():
             total = stats.count + stats.censored
             if metric != "mtbf" and total and stats.censored / total > CENSORED_WARNING:
-                notes.append(f"{name}: {stats.censored:,} of {total:,} incidents ({stats.censored / total:.0%}) had "
-                             f"not reached the end of their {METRICS[metric].label} span by the horizon. The paired "
-                             "differences compare the incidents that ended (a lower bound of each mean and "
-                             "median); the statistics table gives Kaplan–Meier figures, with those incidents in.")
+                parts.append(f"{stats.censored:,} of {total:,} incidents' {METRICS[metric].what} "
+                             f"({stats.censored / total:.0%})")
+        if parts:
+            listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+            notes.append(f"{name}: the horizon cut short {listed}. The paired differences compare the incidents "
+                         "that ended there, so they compare lower bounds; each run's own statistics are "
+                         "Kaplan–Meier estimates with the cut-short incidents in.")
     return tuple(notes)
 
 
