@@ -90,7 +90,8 @@ def phases(events: list[Event], incident: int = 1) -> list[tuple[str, float]]:
             if event.action == "clue_found":
                 label = "investigating"
             else:
-                name = (started.detail or {}).get("mitigation", "")
+                name = "working alone" if (started.detail or {}).get("alone") else \
+                    (started.detail or {}).get("mitigation", "")
                 label = f"{name} (restored service)" if event.action == "mitigated" else f"{name} (did not help)"
             out.append((label, event.time - started.time))
             started = None
@@ -146,6 +147,8 @@ def decisions(events: list[Event], incident: int = 1) -> dict[str, object]:
     }
 
 
+ALONE_REASON = "tried alone for"
+"""How the engine words the end of a time alone that did not restore service (simulator.engine.practice)."""
 CLEANED = {"cleaned_up": "now", "cleanup_late": "late", "cleanup_skipped": "skip"}
 """The first cleanup event of an incident, as the decision it shows (a late cleanup logs cleanup_late first)."""
 CLEANUP_WORDS = {"now": "on the planned date", "late": "late", "skip": "never (the fix stayed in place)"}
@@ -264,7 +267,7 @@ def _lines(events: list[Event], origin: float) -> list[str]:
                 "roles_assembled": f"roles in place: {d.get('roles')}",
                 "investigation_started": "investigating", "clue_found": f"clue: {d.get('clue')}",
                 "mitigation_started": "tried alone first" if d.get("alone") else f"{d.get('mitigation')} started",
-                "mitigation_failed": f"{d.get('mitigation')} did not help",
+                "mitigation_failed": "not fixed alone" if _alone(e) else f"{d.get('mitigation')} did not help",
                 "mitigated": f"service restored by {d.get('mitigation')}",
                 "status_update": f"update by {e.actor}" + ("" if d.get("on_time", True) else " (late)"),
                 "resolved": "called resolved on anecdote" if d.get("by") == "anecdote" else "health confirmed",
@@ -310,6 +313,12 @@ def _differences(mine: dict, theirs: dict, origin: float) -> list[str]:
     if len(mine["updates"]) != len(theirs["updates"]):
         out.append(f"You sent {len(mine['updates'])} stakeholder updates; the policy sent {len(theirs['updates'])}.")
     return out
+
+
+def _alone(event: Event) -> bool:
+    """The alerted engineer's time alone, ended (its failure says so in its reason)."""
+    detail = event.detail or {}
+    return bool(detail.get("alone")) or str(detail.get("reason", "")).startswith(ALONE_REASON)
 
 
 def _confirmed(found: dict) -> str:

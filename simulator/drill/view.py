@@ -84,17 +84,31 @@ def incidents(session: Session) -> list[str]:
         if "detected" not in actions:
             continue
         label = incident_label(incident.number)
-        if "declared" not in actions:
-            out.append(f"{label}  alerting, not declared ({fmt(session.now - actions['detected'][0])} since its "
-                       "alert)")
+        reopened = actions.get("reopened")
+        if reopened is not None:  # what happened before it reopened is over
+            actions = {action: e for action, e in actions.items() if e[0] >= reopened[0] or action == "declared"}
+        if "declared" not in actions and reopened is None:
+            if "resolved" in actions:
+                out.append(f"{label}  resolved {clock.time(actions['resolved'][0])} by the alerted engineer alone, "
+                           "never declared")
+            elif any(e[4] == "mitigation_started" and (e[6] or {}).get("alone") for e in events):
+                out.append(f"{label}  not declared: the alerted engineer is trying to fix it alone")
+            else:
+                out.append(f"{label}  alerting, not declared ({fmt(session.now - actions['detected'][0])} since its "
+                           "alert)")
             continue
-        state = f"{label}  {incident.severity} declared {clock.time(actions['declared'][0])}"
+        declared = f"declared {clock.time(actions['declared'][0])}" if "declared" in actions else "never declared"
+        state = f"{label}  {incident.severity} {declared}"
+        if reopened is not None and "resolved" not in actions:
+            state += f" · REOPENED {clock.time(reopened[0])}"
         if "resolved" in actions:
             state += f" · resolved {clock.time(actions['resolved'][0])}"
         elif "mitigated" in actions:
             state += f" · service restored {clock.time(actions['mitigated'][0])}, confirming health"
         elif "acknowledged" in actions:
             state += f" · {actions['acknowledged'][5]} on it since {clock.time(actions['acknowledged'][0])}"
+        elif "resumed" in actions:
+            state += f" · {actions['resumed'][5]} on it again since {clock.time(actions['resumed'][0])}"
         else:
             state += " · paging"
         out.append(state)
@@ -203,9 +217,10 @@ LOGGED = {
     "roles_assembled": lambda e: f"in place: {e[6].get('roles')}",
     "investigation_started": lambda e: "the Ops lead investigates",
     "clue_found": lambda e: f"found: {e[6]['clue']}",
-    "mitigation_started": lambda e: f"{e[5]} tries to fix it alone" if e[6].get("alone") else
+    "mitigation_started": lambda e: "the alerted engineer tries to fix it alone" if e[6].get("alone") else
     f"{e[6]['mitigation']} started",
-    "mitigation_failed": lambda e: f"{e[6]['mitigation']} did not restore service",
+    "mitigation_failed": lambda e: e[6]["reason"] if str(e[6].get("reason", "")).startswith("tried alone") else
+    f"{e[6]['mitigation']} did not restore service",
     "mitigated": lambda e: f"service restored by {e[6]['mitigation']}",
     "status_update": lambda e: f"stakeholder update sent by {e[5]}",
     "resolved": lambda e: "called resolved on someone's word" if (e[6] or {}).get("by") == "anecdote" else
@@ -262,4 +277,6 @@ DESCRIBED = {
 
 
 def describe(option: str) -> str:
+    if option.isdigit():  # a count of action items
+        return f"{option} action item{'s' * (option != '1')}"
     return DESCRIBED.get(option, option)
