@@ -223,6 +223,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
 
     The results do not depend on workers, executor or chunk.
     """
+    if not isinstance(scenario, Scenario):
+        raise DrillsimError(f"simulate plays a Scenario, not {type(scenario).__name__}: read a file with "
+                            "simulator.load_scenario(path) first (simulator.api.run takes a path)")
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
     if replications < 1:

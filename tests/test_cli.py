@@ -140,6 +140,11 @@ def test_no_arguments_prints_the_help():
         assert name in result.output
 
 
+def test_help_lists_the_commands_in_their_order_command_groups_included():
+    listed = re.findall(r"^│ ([a-z]+) ", runner.invoke(app, ["--help"]).stdout, flags=re.MULTILINE)
+    assert listed == list(cli.COMMANDS)  # gameday (a group) between calibrate and score, not last
+
+
 # ── Conventions ────────────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -248,3 +248,8 @@ def test_event_lines_are_what_json_dumps_writes(ties):
     assert event_lines(events) == expected
 
 
+
+
+def test_simulate_asks_for_a_scenario_not_a_path():
+    with pytest.raises(DrillsimError, match=r"simulate plays a Scenario, not PosixPath: .*load_scenario"):
+        simulate(default_scenario(), replications=1)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import importlib
 
-from simulator.cli.common import app
+from simulator.cli.common import Commands, app
 
 # Command modules, in the order `drillsim --help` lists them. Importing one registers its command.
 COMMANDS = ("run", "report", "compare", "sweep", "maturity", "detectability", "calibrate", "gameday", "score",
             "drill", "validate", "schema")
 
+Commands.order = COMMANDS
 for _name in COMMANDS:
     importlib.import_module(f"simulator.cli.{_name}")
 

@@ -19,6 +19,15 @@ class Commands(TyperGroup):
     """drillsim's commands. A flag takes no value, so its help shows none (Typer's rich help would show a
     `<bool>` type beside every flag, --help included)."""
 
+    order: tuple[str, ...] = ()
+    """The order `drillsim --help` lists the commands in (set by simulator.cli); Typer would list a command
+    group such as `gameday` after every plain command."""
+
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(self.order)}
+        return sorted(names, key=lambda name: rank.get(name, len(rank)))
+
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
         if command is not None:
