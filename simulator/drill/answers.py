@@ -11,6 +11,9 @@ and for playing a saved drill again.
              mitigate rollback
     +20m     update
     +25m     inject customer       # the Game Master's injects are decisions of the drill too
+             confirm data          # a scenario with practices also asks how restored service is confirmed,
+             cleanup late          # when the temporary fixes are removed and how many action items the
+             items 3               # postmortem writes; `+4m alone` works alone first instead of declaring
 
 Settings come first: `seed`, `mode`, `at` ([DAY] HH:MM, the failure's onset), `replication` (where the search
 for the failure starts). Decisions name their incident with `INC-2` (or `#2`) when the drill has more than one;
@@ -23,14 +26,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.engine.drill import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
 from simulator.units import parse_duration
 
-TIMED = ("declare", "escalate", "mobilise", "update", "inject", "hint", "stop")
-"""Decisions taken when the person chooses: each at a time since the first alert (`stop`: the drill was ended
-there, before its incidents were resolved)."""
-ASKED = ("roles", "mitigate", "investigate")
+TIMED = ("declare", "alone", "escalate", "mobilise", "update", "inject", "hint", "stop")
+"""Decisions taken when the person chooses: each at a time since the first alert (`alone`: the alerted engineer
+tries to fix it alone first instead of declaring; `stop`: the drill was ended there, before its incidents were
+resolved)."""
+ASKED = ("roles", "mitigate", "investigate", "confirm", "cleanup", "items")
 """Answers to questions asked at an instant: no time, they answer the next question of their kind."""
 SETTINGS = ("seed", "mode", "at", "replication")
 INJECTS = ("away", "failure", "customer")
@@ -186,12 +191,26 @@ def _check_args(verb: str, args: list[str]) -> None:
         if len(args) != 1 or args[0].upper() not in SEVERITIES:
             raise ValueError(f"declare takes a severity ({', '.join(SEVERITIES)}), e.g. 'declare SEV2'")
         args[0] = args[0].upper()
-    elif verb in ("escalate", "mobilise", "update", "investigate", "hint", "stop"):
+    elif verb in ("alone", "escalate", "mobilise", "update", "investigate", "hint", "stop"):
         if args:
             raise ValueError(f"{verb} takes nothing but an incident (got {' '.join(args)!r})")
     elif verb == "mitigate":
         if len(args) != 1:
             raise ValueError("mitigate takes one mitigation, e.g. 'mitigate rollback'")
+    elif verb == "confirm":
+        if len(args) != 1 or args[0].lower() not in (DATA, ANECDOTE):
+            raise ValueError(f"confirm takes {DATA} or {ANECDOTE}, e.g. 'confirm {DATA}' (got {' '.join(args)!r})")
+        args[0] = args[0].lower()
+    elif verb == "cleanup":
+        if len(args) != 1 or args[0].lower() not in CLEANUPS:
+            raise ValueError(f"cleanup takes {', '.join(CLEANUPS[:-1])} or {CLEANUPS[-1]}, e.g. 'cleanup now' "
+                             f"(got {' '.join(args)!r})")
+        args[0] = args[0].lower()
+    elif verb == "items":
+        if len(args) != 1 or not args[0].isdigit() or int(args[0]) > MAX_ACTION_ITEMS:
+            raise ValueError(f"items takes how many action items the postmortem writes, a whole number from 0 to "
+                             f"{MAX_ACTION_ITEMS}, e.g. 'items 3' (got {' '.join(args)!r})")
+        args[0] = str(int(args[0]))
     elif verb == "roles":
         for arg in args:
             key, sep, value = arg.partition("=")

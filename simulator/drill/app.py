@@ -3,13 +3,15 @@ space pauses) or turn by turn (n jumps to the next event); the screen shows what
 (simulator.drill.view); the keys make the decisions, each taken at a whole second after the first alert and
 recorded as a line of the drill's answers file, so that the drill plays again to the same bytes.
 
-Keys: d declare (then 1–5 for the severity), e escalate the page, m mobilise every level, u send a stakeholder
-update, 1–9 answer the decision on screen, tab the next incident, h a hint, g the Game Master's injects,
-space pause, n next event, + and - the speed, q end the drill and see the debrief.
+Keys: d declare (then 1–5 for the severity), a work alone first instead (a scenario with practices), e escalate
+the page, m mobilise every level, u send a stakeholder update, 1–9 answer the decision on screen, tab the next
+incident, h a hint, g the Game Master's injects, space pause, n next event, + and - the speed, q end the drill
+and see the debrief.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,7 +28,7 @@ from simulator.drill.answers import Answers, Entry, roles_entry
 from simulator.drill.hints import hint
 from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
 from simulator.drill.play import Played, Setup, apply
-from simulator.engine.drill import INSTANT_KINDS, INVESTIGATE, ROLES
+from simulator.engine.drill import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
 
@@ -34,6 +36,10 @@ SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 300)
 """Simulated seconds per real second the clock may run at."""
 TICK = 0.2
 """Seconds of real time between two moves of a running clock."""
+PRACTICE_CHOICE = {CONFIRM: "confirm", CLEANUP: "cleanup", ITEMS: "items"}
+"""The practices' questions (a scenario with practices asks them), by the answers-file verb that answers them."""
+PRACTICE_OPTIONS = {"confirm": (DATA, ANECDOTE), "cleanup": CLEANUPS, "items": tuple(str(n) for n in range(9))}
+"""Their numbered options: a postmortem writes 0 to 8 action items at a terminal (an answers file may give more)."""
 
 
 @dataclass
@@ -73,7 +79,8 @@ class DrillApp(App):
     """
     BINDINGS: ClassVar = [
         Binding("space", "pause", "pause"), Binding("n", "next", "next event"),
-        Binding("d", "declare", "declare"), Binding("e", "escalate", "escalate"),
+        Binding("d", "declare", "declare"), Binding("a", "alone", "work alone first", show=False),
+        Binding("e", "escalate", "escalate"),
         Binding("m", "mobilise", "mobilise"), Binding("u", "update", "update"),
         Binding("tab", "focus_next_incident", "next incident", show=False), Binding("h", "hint", "hint"),
         Binding("g", "game_master", "game master"), Binding("plus,equals_sign", "faster", "faster", show=False),
@@ -131,6 +138,9 @@ class DrillApp(App):
     def tick(self) -> None:
         if self.ending or self.turns or self.paused or self.session.blocked or self.session.finished:
             return
+        if self.session.quiet and self.session.next_event() < math.inf:  # nothing needs the person until the
+            self.run_until(self.session.next_event(), through=True)       # postmortem, days later: skip to it
+            return
         self.run_until(self.session.now + self.speed * TICK / 60)
 
     def run_until(self, until: float, through: bool = False) -> None:
@@ -165,6 +175,8 @@ class DrillApp(App):
             return
         dues = [q.facts["due"] for q in session.pending(kind="update") if q.facts["due"] > session.now]
         target = min([session.next_event(), session.now + self.turn, *dues])
+        if session.quiet and session.next_event() < math.inf:  # nothing needs the person until the postmortem
+            target = session.next_event()
         self.run_until(target, through=True)
 
     def action_faster(self) -> None:
@@ -215,6 +227,15 @@ class DrillApp(App):
         self.choice = ("severity",)
         self.refresh_screen()
 
+    def action_alone(self) -> None:
+        """The alerted engineer tries to fix it alone first instead of declaring (offered where the scenario
+        plays practices: it is one of them)."""
+        if not self.session.pending(self.focus_number, "declare"):
+            self.message = f"INC-{self.focus_number:04d} has nothing to declare."
+            self.refresh_screen()
+            return
+        self.take(Entry("alone", (), None, self.focus_number))
+
     def action_escalate(self) -> None:
         self.take(Entry("escalate", (), None, self.focus_number))
 
@@ -246,7 +267,8 @@ class DrillApp(App):
             question = next((q for q in session.questions if q.kind in INSTANT_KINDS), None)
             if question is None:
                 return "", []
-            self.choice = ("roles", question, 0, {}) if question.kind == ROLES else ("mitigate", question)
+            self.choice = ("roles", question, 0, {}) if question.kind == ROLES else \
+                (PRACTICE_CHOICE.get(question.kind, "mitigate"), question)
         kind = self.choice[0]
         if kind == "severity":
             return f"Declare INC-{self.focus_number:04d} at which severity?", list(SEVERITIES)
@@ -263,7 +285,10 @@ class DrillApp(App):
             title = "\n".join(view.question_lines(session, question, [], role))
             return title, [*names, keep]
         question = self.choice[1]
-        return "\n".join(view.question_lines(session, question, [])), session.offered(question)
+        title = "\n".join(view.question_lines(session, question, []))
+        if kind in PRACTICE_OPTIONS:
+            return title, list(PRACTICE_OPTIONS[kind])
+        return title, session.offered(question)
 
     def on_key(self, event) -> None:
         if not event.character or not event.character.isdigit() or self.ending:
@@ -295,6 +320,11 @@ class DrillApp(App):
                 return
             self.choice = None
             self.answer(question, chosen, roles_entry(chosen, candidates))
+        elif kind in PRACTICE_OPTIONS:
+            question = self.choice[1]
+            self.choice = None
+            value = options[index]
+            self.answer(question, int(value) if kind == "items" else value, Entry(kind, (value,)))
         elif kind == "mitigate":
             question = self.choice[1]
             self.choice = None
@@ -359,6 +389,8 @@ class DrillApp(App):
             lines.append(title)
             lines += [f"  {i}  {view.describe(option)}" for i, option in enumerate(options, 1)]
         elif not self.ending:
-            lines.append(f"Focus: INC-{self.focus_number:04d}.  d declare · e escalate · m mobilise · u update · "
-                         "h hint · g Game Master · q end")
+            alone = " · a work alone first" if session.drill.practice is not None and \
+                session.pending(self.focus_number, "declare") else ""
+            lines.append(f"Focus: INC-{self.focus_number:04d}.  d declare{alone} · e escalate · m mobilise · "
+                         "u update · h hint · g Game Master · q end")
         self.query_one("#prompt", Static).update(Text("\n".join(lines)))

@@ -90,12 +90,16 @@ def phases(events: list[Event], incident: int = 1) -> list[tuple[str, float]]:
             if event.action == "clue_found":
                 label = "investigating"
             else:
-                name = (started.detail or {}).get("mitigation", "")
+                name = "working alone" if (started.detail or {}).get("alone") else \
+                    (started.detail or {}).get("mitigation", "")
                 label = f"{name} (restored service)" if event.action == "mitigated" else f"{name} (did not help)"
             out.append((label, event.time - started.time))
             started = None
     if "mitigated" in at and "resolved" in at:
-        out.append(("confirming health with data", at["resolved"] - at["mitigated"]))
+        resolved = next(e for e in events if e.incident == incident and e.action == "resolved")
+        how = "calling it resolved on anecdote" if (resolved.detail or {}).get("by") == "anecdote" else \
+            "confirming health with data"
+        out.append((how, at["resolved"] - at["mitigated"]))
     return out
 
 
@@ -133,9 +137,21 @@ def decisions(events: list[Event], incident: int = 1) -> dict[str, object]:
         "assigned": [(e.actor, (e.detail or {}).get("role")) for e in mine if e.action == "role_assigned"
                      and (e.detail or {}).get("role") != "Incident Commander"],
         "steps": [(e.detail or {}).get("mitigation", "investigate") for e in mine
-                  if e.action in ("mitigation_started", "investigation_started")],
+                  if e.action in ("mitigation_started", "investigation_started") and not (e.detail or {}).get("alone")],
         "updates": [e for e in mine if e.action == "status_update"],
+        "alone": any(e.action == "mitigation_started" and (e.detail or {}).get("alone") for e in mine),
+        "confirmed": [(e.detail or {}).get("by", "data") for e in mine if e.action == "resolved"],
+        "reopened": sum(e.action == "reopened" for e in mine),
+        "cleanup": next((CLEANED[e.action] for e in mine if e.action in CLEANED), None),
+        "items": next(((e.detail or {}).get("action_items", 0) for e in mine if e.action == "postmortem_held"), None),
     }
+
+
+ALONE_REASON = "tried alone for"
+"""How the engine words the end of a time alone that did not restore service (simulator.engine.practice)."""
+CLEANED = {"cleaned_up": "now", "cleanup_late": "late", "cleanup_skipped": "skip"}
+"""The first cleanup event of an incident, as the decision it shows (a late cleanup logs cleanup_late first)."""
+CLEANUP_WORDS = {"now": "on the planned date", "late": "late", "skip": "never (the fix stayed in place)"}
 
 
 def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTable, *, mode: str, start,
@@ -235,7 +251,7 @@ def _signed(minutes: float) -> str:
 
 DECISION_ACTIONS = ("declared", "escalated", "roles_assembled", "investigation_started", "clue_found",
                     "mitigation_started", "mitigation_failed", "mitigated", "status_update", "resolved",
-                    "customer_escalated", "unavailable", "acknowledged")
+                    "customer_escalated", "unavailable", "acknowledged", "reopened")
 
 
 def _lines(events: list[Event], origin: float) -> list[str]:
@@ -250,11 +266,12 @@ def _lines(events: list[Event], origin: float) -> list[str]:
                 "escalated": f"escalated to level {d.get('level')}" + (" (mobilised)" if d.get("mobilised") else ""),
                 "roles_assembled": f"roles in place: {d.get('roles')}",
                 "investigation_started": "investigating", "clue_found": f"clue: {d.get('clue')}",
-                "mitigation_started": f"{d.get('mitigation')} started",
-                "mitigation_failed": f"{d.get('mitigation')} did not help",
+                "mitigation_started": "tried alone first" if d.get("alone") else f"{d.get('mitigation')} started",
+                "mitigation_failed": "not fixed alone" if _alone(e) else f"{d.get('mitigation')} did not help",
                 "mitigated": f"service restored by {d.get('mitigation')}",
                 "status_update": f"update by {e.actor}" + ("" if d.get("on_time", True) else " (late)"),
-                "resolved": "health confirmed", "customer_escalated": "a customer escalated",
+                "resolved": "called resolved on anecdote" if d.get("by") == "anecdote" else "health confirmed",
+                "reopened": "reopened", "customer_escalated": "a customer escalated",
                 "unavailable": f"{e.actor} unreachable", "acknowledged": f"{e.actor} acknowledged"}[e.action]
         out.append(f"+{fmt(e.time - origin)} {what}")
     return out
@@ -283,9 +300,34 @@ def _differences(mine: dict, theirs: dict, origin: float) -> list[str]:
     if mine["steps"] != theirs["steps"]:
         out.append(f"You tried {' → '.join(mine['steps']) or 'nothing'}; the policy tried "
                    f"{' → '.join(theirs['steps']) or 'nothing'}.")
+    if mine["alone"] != theirs["alone"]:
+        out.append("You tried to fix it alone first; the policy declared." if mine["alone"] else
+                   "You declared; the policy's engineer tried to fix it alone first.")
+    if mine["confirmed"] != theirs["confirmed"] or mine["reopened"] != theirs["reopened"]:
+        out.append(f"You confirmed {_confirmed(mine)}; the policy confirmed {_confirmed(theirs)}.")
+    if mine["cleanup"] != theirs["cleanup"]:
+        mine_, theirs_ = (CLEANUP_WORDS.get(found["cleanup"], "not by the drill's end") for found in (mine, theirs))
+        out.append(f"Temporary fixes: yours were removed {mine_}; the policy's {theirs_}.")
+    if mine["items"] != theirs["items"]:
+        out.append(f"Your postmortem wrote {_items(mine['items'])}; the policy's {_items(theirs['items'])}.")
     if len(mine["updates"]) != len(theirs["updates"]):
         out.append(f"You sent {len(mine['updates'])} stakeholder updates; the policy sent {len(theirs['updates'])}.")
     return out
+
+
+def _alone(event: Event) -> bool:
+    """The alerted engineer's time alone, ended (its failure says so in its reason)."""
+    detail = event.detail or {}
+    return bool(detail.get("alone")) or str(detail.get("reason", "")).startswith(ALONE_REASON)
+
+
+def _confirmed(found: dict) -> str:
+    ways = " then ".join("on anecdote" if by == "anecdote" else "with data" for by in found["confirmed"]) or "nothing"
+    return ways + (f" (it reopened {found['reopened']}×)" if found["reopened"] else "")
+
+
+def _items(count: int | None) -> str:
+    return "no postmortem" if count is None else f"{count} action item{'s' * (count != 1)}"
 
 
 def _roles(found: dict) -> str:

@@ -3,7 +3,18 @@ mode; it says what the runbook and the policy say."""
 
 from __future__ import annotations
 
-from simulator.engine.drill import DECLARE, INSTANT_KINDS, MITIGATE, ROLES, UPDATE
+from simulator.engine.drill import (
+    ALONE,
+    ANECDOTE,
+    CLEANUP,
+    CONFIRM,
+    DECLARE,
+    INSTANT_KINDS,
+    ITEMS,
+    MITIGATE,
+    ROLES,
+    UPDATE,
+)
 from simulator.engine.session import Session, automatic_answer
 from simulator.events import incident_label
 from simulator.units import format_duration as fmt
@@ -22,8 +33,19 @@ def hint(session: Session, number: int) -> str:
             return f"{label}: the policy would bring in {who}."
         if question.kind == MITIGATE:
             return f"{label}: the runbook's next step is {choice}."
+        if question.kind == CONFIRM:
+            how = "on anecdote (faster, but it may reopen)" if choice == ANECDOTE else "with data"
+            return f"{label}: the team's habit is to confirm {how}; the guide says confirm with data."
+        if question.kind == CLEANUP:
+            when = {"now": "on the planned date", "late": "late", "skip": "never: the fix stays"}[choice]
+            return f"{label}: the team's habit would clean up {when}; a fix left in place is reliability debt."
+        if question.kind == ITEMS:
+            return f"{label}: the team's postmortems write {choice} action item{'s' * (choice != 1)}."
     for question in session.pending(number, DECLARE):
         after, severity = automatic_answer(session, question)
+        if severity == ALONE:
+            return f"{incident_label(number)}: the team's habit would have the alerted engineer try alone first " \
+                   "(press a); the guide says declare early (press d)."
         waited = session.now - question.asked
         if waited >= after:
             return f"{incident_label(number)} has alerted for {fmt(waited)}: the policy would have declared it " \

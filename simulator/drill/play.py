@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from simulator.calendar import DAY_NAMES, parse_clock
 from simulator.drill.answers import Answers, Entry, roles_answer
-from simulator.engine.drill import INVESTIGATE, MITIGATE, ROLES, Question
+from simulator.engine.drill import CLEANUP, CONFIRM, INSTANT_KINDS, INVESTIGATE, ITEMS, MITIGATE, ROLES, Question
 from simulator.engine.session import Session
 from simulator.errors import DrillsimError
 from simulator.scenario.model import Scenario
@@ -104,6 +104,8 @@ def apply(session: Session, entry: Entry) -> str | None:
     verb, args, number = entry.verb, entry.args, entry.incident
     if verb == "declare":
         session.declare(number, args[0])
+    elif verb == "alone":
+        session.work_alone(number)
     elif verb in ("escalate", "mobilise"):
         session.escalate(number, mobilise=verb == "mobilise")
     elif verb == "update":
@@ -125,17 +127,25 @@ def apply(session: Session, entry: Entry) -> str | None:
 
 
 def answer(session: Session, question: Question, entry: Entry) -> None:
-    """Answer a question asked at an instant with a `roles`, `mitigate` or `investigate` entry."""
+    """Answer a question asked at an instant with a `roles`, `mitigate`, `investigate`, `confirm`, `cleanup` or
+    `items` entry."""
     if question.kind == ROLES:
         session.choose(question, roles_answer(entry, question.facts["candidates"]))
     elif entry.verb == "investigate":
         session.choose(question, INVESTIGATE)
+    elif question.kind == ITEMS:
+        session.choose(question, int(entry.args[0]))
     else:
         session.choose(question, entry.args[0])
 
 
-KIND_OF = {"roles": ROLES, "mitigate": MITIGATE, "investigate": MITIGATE}
-ASKING = {ROLES: "who takes the roles", MITIGATE: "which mitigation to try next (or to investigate)"}
+KIND_OF = {"roles": ROLES, "mitigate": MITIGATE, "investigate": MITIGATE, "confirm": CONFIRM, "cleanup": CLEANUP,
+           "items": ITEMS}
+ASKING = {ROLES: ("who takes the roles", "roles"),
+          MITIGATE: ("which mitigation to try next (or to investigate)", "mitigate NAME"),
+          CONFIRM: ("how restored service is confirmed", "confirm data|anecdote"),
+          CLEANUP: ("when the temporary fixes are removed", "cleanup now|late|skip"),
+          ITEMS: ("how many action items the postmortem writes", "items COUNT")}
 
 
 @dataclass
@@ -163,14 +173,13 @@ def play(drill: Setup, answers: Answers, *, automatic: bool = False) -> Played:
             session.advance(target)
             if not session.blocked or (entry is not None and entry.verb == "stop"):
                 break
-            question = next(q for q in session.questions if q.kind in (ROLES, MITIGATE))
+            question = next(q for q in session.questions if q.kind in INSTANT_KINDS)
             found = next((e for e in asked if KIND_OF[e.verb] == question.kind
                           and e.incident == question.incident.number), None)
             if found is None:
                 raise DrillsimError(
-                    f"{answers.source}: INC-{question.incident.number:04d} asks {ASKING[question.kind]} at "
-                    f"+{_since(session)}, and no answer is left for it: add a "
-                    f"'{'roles' if question.kind == ROLES else 'mitigate NAME'}' line")
+                    f"{answers.source}: INC-{question.incident.number:04d} asks {ASKING[question.kind][0]} at "
+                    f"+{_since(session)}, and no answer is left for it: add a '{ASKING[question.kind][1]}' line")
             asked.remove(found)
             try:
                 answer(session, question, found)
@@ -194,11 +203,11 @@ def play(drill: Setup, answers: Answers, *, automatic: bool = False) -> Played:
             if automatic:
                 continue
             raise DrillsimError(f"{answers.where(entry)}: {exc}") from None
-    if not session.finished:
+    if not session.finished and not session.stalled:
         waiting = "; ".join(f"INC-{q.incident.number:04d} to be {'declared' if q.kind == 'declare' else q.kind}"
                             for q in session.questions)
         raise DrillsimError(f"{answers.source}: the answers run out at +{_since(session)} with the drill waiting "
-                            f"for the person ({waiting or 'nothing scheduled'}): add the decisions that follow")
+                            f"for the person ({waiting}): add the decisions that follow")
     played.unused = asked
     return played
 

@@ -9,7 +9,18 @@ mitigation that fails says only that it did not help, as a rollback that does no
 
 from __future__ import annotations
 
-from simulator.engine.drill import INVESTIGATE, MITIGATE, ROLES, UPDATE, Question
+from simulator.engine.drill import (
+    ANECDOTE,
+    CLEANUP,
+    CONFIRM,
+    DATA,
+    INVESTIGATE,
+    ITEMS,
+    MITIGATE,
+    ROLES,
+    UPDATE,
+    Question,
+)
 from simulator.engine.incident import Incident
 from simulator.engine.session import Session
 from simulator.events import incident_label
@@ -73,17 +84,31 @@ def incidents(session: Session) -> list[str]:
         if "detected" not in actions:
             continue
         label = incident_label(incident.number)
-        if "declared" not in actions:
-            out.append(f"{label}  alerting, not declared ({fmt(session.now - actions['detected'][0])} since its "
-                       "alert)")
+        reopened = actions.get("reopened")
+        if reopened is not None:  # what happened before it reopened is over
+            actions = {action: e for action, e in actions.items() if e[0] >= reopened[0] or action == "declared"}
+        if "declared" not in actions and reopened is None:
+            if "resolved" in actions:
+                out.append(f"{label}  resolved {clock.time(actions['resolved'][0])} by the alerted engineer alone, "
+                           "never declared")
+            elif any(e[4] == "mitigation_started" and (e[6] or {}).get("alone") for e in events):
+                out.append(f"{label}  not declared: the alerted engineer is trying to fix it alone")
+            else:
+                out.append(f"{label}  alerting, not declared ({fmt(session.now - actions['detected'][0])} since its "
+                           "alert)")
             continue
-        state = f"{label}  {incident.severity} declared {clock.time(actions['declared'][0])}"
+        declared = f"declared {clock.time(actions['declared'][0])}" if "declared" in actions else "never declared"
+        state = f"{label}  {incident.severity} {declared}"
+        if reopened is not None and "resolved" not in actions:
+            state += f" · REOPENED {clock.time(reopened[0])}"
         if "resolved" in actions:
             state += f" · resolved {clock.time(actions['resolved'][0])}"
         elif "mitigated" in actions:
             state += f" · service restored {clock.time(actions['mitigated'][0])}, confirming health"
         elif "acknowledged" in actions:
             state += f" · {actions['acknowledged'][5]} on it since {clock.time(actions['acknowledged'][0])}"
+        elif "resumed" in actions:
+            state += f" · {actions['resumed'][5]} on it again since {clock.time(actions['resumed'][0])}"
         else:
             state += " · paging"
         out.append(state)
@@ -185,17 +210,26 @@ def stakeholders(session: Session) -> list[str]:
 
 LOGGED = {
     "detected": lambda e: f"{CHANNELS.get(e[6]['channel'], e[6]['channel'])} fired",
-    "declared": lambda e: "you declared the incident" + (f" at {e[6]['severity']}" if e[6] else ""),
+    "declared": lambda e: ("you declared the incident" if e[5] == "on-call" else f"{e[5]} declared the incident")
+    + (f" at {e[6]['severity']}" if e[6] else ""),
     "acknowledged": lambda e: f"{e[5]} acknowledged",
     "role_assigned": lambda e: f"{e[5]} took the {e[6].get('role')} role",
     "roles_assembled": lambda e: f"in place: {e[6].get('roles')}",
     "investigation_started": lambda e: "the Ops lead investigates",
     "clue_found": lambda e: f"found: {e[6]['clue']}",
-    "mitigation_started": lambda e: f"{e[6]['mitigation']} started",
-    "mitigation_failed": lambda e: f"{e[6]['mitigation']} did not restore service",
+    "mitigation_started": lambda e: "the alerted engineer tries to fix it alone" if e[6].get("alone") else
+    f"{e[6]['mitigation']} started",
+    "mitigation_failed": lambda e: e[6]["reason"] if str(e[6].get("reason", "")).startswith("tried alone") else
+    f"{e[6]['mitigation']} did not restore service",
     "mitigated": lambda e: f"service restored by {e[6]['mitigation']}",
     "status_update": lambda e: f"stakeholder update sent by {e[5]}",
-    "resolved": lambda e: "health confirmed with metrics and logs: resolved",
+    "resolved": lambda e: "called resolved on someone's word" if (e[6] or {}).get("by") == "anecdote" else
+    "health confirmed with metrics and logs: resolved",
+    "reopened": lambda e: "REOPENED: service was not healthy after all",
+    "cleanup_late": lambda e: "the cleanup of the temporary fixes is put off",
+    "cleanup_skipped": lambda e: "the temporary fixes are left in place",
+    "cleaned_up": lambda e: "temporary fixes removed",
+    "postmortem_held": lambda e: f"postmortem held: {(e[6] or {}).get('action_items', 0)} action items",
     "unavailable": lambda e: f"{e[5]} cannot be reached (on a plane)",
     "customer_escalated": lambda e: "a customer escalated",
     "handover": lambda e: f"{e[6]['from']}'s shift ended: handed over to {e[5]}",
@@ -218,6 +252,12 @@ def question_lines(session: Session, question: Question, options: list[str], rol
     elif question.kind == MITIGATE:
         tried = question.facts["tried"]
         title = f"{label}: what next?" + (f" (tried: {', '.join(tried)})" if tried else "")
+    elif question.kind == CONFIRM:
+        title = f"{label}: service looks restored. Confirm it is healthy how?"
+    elif question.kind == CLEANUP:
+        title = f"{label}: resolved. When are the temporary fixes removed?"
+    elif question.kind == ITEMS:
+        title = f"{label}: the postmortem is held. How many action items does it write?"
     else:
         title = f"{label}: decide"
     lines = [title]
@@ -226,7 +266,17 @@ def question_lines(session: Session, question: Question, options: list[str], rol
     return lines
 
 
+DESCRIBED = {
+    INVESTIGATE: "investigate (look for clues before choosing)",
+    DATA: "with data: metrics and logs (takes longer)",
+    ANECDOTE: "call it resolved on someone's word (faster; it may reopen)",
+    "now": "now: on the planned date",
+    "late": "late: put it off",
+    "skip": "skip: leave the fix in place",
+}
+
+
 def describe(option: str) -> str:
-    if option == INVESTIGATE:
-        return "investigate (look for clues before choosing)"
-    return option
+    if option.isdigit():  # a count of action items
+        return f"{option} action item{'s' * (option != '1')}"
+    return DESCRIBED.get(option, option)

@@ -72,13 +72,15 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
     else:  # a policy asked live decides once the failure is noticed, not before
         yield Wait(env, noticed - env._now, DECLARE, incident.number)
         chain.log_until(drill, incident, env._now)
-        if practice is not None and drill.work_alone_first(incident, practice.alone(incident), channel):
+        alone = practice is not None and practice.alone(incident)
+        if drill.live:  # a person declares, or goes to work alone first, when they choose to
+            yield drill.pause(incident, DECIDE_TO_DECLARE, channel=channel, drawn=drawn, alone=alone)
+            yield Wait(env, 0.0, DECLARE, incident.number)  # in the clock's order of this instant
+        if practice is not None and drill.work_alone_first(incident, alone, channel):
             incident.chain = None
             incident.declared = inf  # not declared (yet): no stakeholder updates
             return True
-        if drill.live:  # a person declares when they choose to
-            yield drill.pause(incident, DECIDE_TO_DECLARE, channel=channel, drawn=drawn)
-            yield Wait(env, 0.0, DECLARE, incident.number)  # in the clock's order of this instant
+        if drill.live:
             declared = env._now
         else:
             declared = noticed + drill.declare_after(incident, drawn, channel)

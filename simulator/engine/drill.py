@@ -29,11 +29,21 @@ PHASE_OF_STATE = {
 
 
 DECLARE, ROLES, MITIGATE, UPDATE = "declare", "roles", "mitigate", "update"
-"""The decisions a person makes in a drill, each at the moment it arises."""
-INSTANT_KINDS = frozenset({ROLES, MITIGATE})
+CONFIRM, CLEANUP, ITEMS = "confirm", "cleanup", "items"
+"""The decisions a person makes in a drill, each at the moment it arises: declare (or work alone first), who
+takes the roles, the next mitigation, a stakeholder update; and the practices' (simulator.engine.practice):
+confirm restored service with data or call it resolved, when to clean up the temporary fixes, how many action
+items the postmortem writes."""
+INSTANT_KINDS = frozenset({ROLES, MITIGATE, CONFIRM, CLEANUP, ITEMS})
 """Decisions made at the instant they arise: a drill's clock waits for them."""
 INVESTIGATE = "investigate"
 """In a drill, the answer to "which mitigation next?" that spends time finding the next clue instead."""
+ALONE = "alone"
+"""In a drill, the answer to "declare?" of the alerted engineer who tries to fix it alone first."""
+DATA, ANECDOTE = "data", "anecdote"
+"""The answers to "how is restored service confirmed?"."""
+CLEANUPS = ("now", "late", "skip")
+"""The answers to "when are the temporary fixes removed?": on time, put off, or left in place."""
 
 
 @dataclass(eq=False)
@@ -200,7 +210,7 @@ class Drill:
         if self.automatic:
             return drawn
         choice = self.policy.clean_up(self.situation(incident), drawn)
-        return choice if choice in ("now", "late", "skip") else "now"
+        return choice if choice in CLEANUPS else "now"
 
     def action_items(self, incident: Incident, drawn: int) -> int:
         if self.automatic:

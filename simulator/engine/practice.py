@@ -35,7 +35,8 @@ from simulator.calendar import Calendar, Steps, parse_handoff
 from simulator.dice import ACTION, INCIDENT, PRACTICE
 from simulator.engine import mitigation, response, work
 from simulator.engine.chain import Chain
-from simulator.engine.clock import DECLARE, ONSET, WORK, Wait
+from simulator.engine.clock import DECLARE, ONSET, WORK, At, Wait
+from simulator.engine.drill import CLEANUP, CONFIRM, ITEMS, MITIGATE
 from simulator.engine.incident import Incident, State
 from simulator.scenario.model import CHANNELS, Scenario
 from simulator.scenario.practices import ALERT_CHANNELS
@@ -254,8 +255,8 @@ class PracticeState:
     def at(self, time: float, change, number: int) -> None:
         """Call `change()` at `time` (if before the horizon)."""
         drill = self.drill
-        if time < drill.rules.horizon:
-            Wait(drill.env, time - drill.env._now, ONSET, number).callbacks.append(lambda _event: change())
+        if time < drill.rules.horizon:  # at `time` exactly, however long before it was known (a drill's postmortem
+            At(drill.env, time, ONSET, number).callbacks.append(lambda _event: change())  # decides it later)
 
     def improve(self, incident: Incident, kind: str) -> None:
         """A completed action item of `kind` improves the incident's failure mode."""
@@ -331,25 +332,34 @@ def work_alone(env: simpy.Environment, drill: Drill, incident: Incident, first: 
 
 def plan(drill: Drill, incident: Incident, answer: float, first: list, tried: list[str]) -> list:
     """The work once someone has answered, when service is already restored (then it is only confirmed) or when
-    nobody else takes a role (the responder holds them all: nobody assembles)."""
+    nobody else takes a role (the responder holds them all: nobody assembles). In a drill the lifecycle asks the
+    person how to confirm, and which mitigation to try, once this work is done."""
     if incident.restored is not None:
-        return [*first, confirmation(drill, incident)]
+        return list(first) if drill.live else [*first, confirmation(drill, incident)]
     incident.abstract_roles = False  # with commander and comms None: the responder holds every role
     hold = work.Item(work.HOLD, 0.0, detail=HELD_ALONE)
+    if drill.live:
+        incident.comms_by = ""  # the responder, as Incident Commander, sends the stakeholder updates
+        return [*first, hold]
     return [*first, hold, *mitigation.plan(drill, incident, answer, tried)]
+
+
+def by_data(drill: Drill, incident: Incident, second: bool = False) -> bool:
+    """The scenario's throw: is restored service confirmed with data (True) or called healthy on anecdote? The
+    second time (a reopened incident), with data."""
+    return second or incident.dice.u(PRACTICE, dice.ANECDOTE) >= drill.rules.practice.anecdote
 
 
 def confirmation(drill: Drill, incident: Incident, second: bool = False) -> work.Item:
     """The confirmation of restored service: with data, or on anecdote (faster; it may reopen the incident). The
     second time (a reopened incident), the automatic policy confirms with data, and it does not reopen again."""
     rules, u = drill.rules.practice, incident.dice.u
+    data = drill.confirm_with_data(incident, by_data(drill, incident, second))
     if second:
-        by_data = drill.confirm_with_data(incident, True)
         draw = u(PRACTICE, dice.SECOND_CONFIRM)
     else:
-        by_data = drill.confirm_with_data(incident, u(PRACTICE, dice.ANECDOTE) >= rules.anecdote)
-        draw = u(PRACTICE, dice.ANECDOTE + 1) if not by_data else u(INCIDENT, dice.CONFIRM)
-    if by_data:
+        draw = u(PRACTICE, dice.ANECDOTE + 1) if not data else u(INCIDENT, dice.CONFIRM)
+    if data:
         return work.Item(work.CONFIRM, drill.rules.confirm(draw))
     minutes = rules.anecdote_takes(draw)
     if not second and u(PRACTICE, dice.REOPEN) < rules.reopen:
@@ -359,7 +369,7 @@ def confirmation(drill: Drill, incident: Incident, second: bool = False) -> work
 
 def restored_from_outside(drill: Drill, incident: Incident, items: list) -> list:
     """Service came back while people were working (an automated rollback): they stop their mitigations and
-    confirm."""
+    confirm (in a drill, once the person has said how: the lifecycle asks when the work left is done)."""
     left = []
     for item in items:
         if item.kind == work.MITIGATION:
@@ -369,7 +379,8 @@ def restored_from_outside(drill: Drill, incident: Incident, items: list) -> list
             continue
         if item.kind != work.CONFIRM:
             left.append(item)
-    left.append(confirmation(drill, incident))
+    if not drill.live:
+        left.append(confirmation(drill, incident))
     return left
 
 
@@ -413,10 +424,14 @@ def _rolled_back(drill: Drill, incident: Incident) -> None:
 
 def after_resolution(env: simpy.Environment, drill: Drill, incident: Incident, tried: list[str]) -> Generator:
     """After the people have stood down: the incident may reopen (resolved on anecdote, wrongly); then the
-    temporary fixes are cleaned up (or not), and the postmortem writes its action items."""
+    temporary fixes are cleaned up (or not), and the postmortem writes its action items. A drill asks the person
+    when the fixes are to be cleaned up as soon as the incident is resolved, before anyone can know whether it
+    will reopen."""
     from simulator.engine import resolution
 
     rules = drill.rules.practice
+    if drill.live:
+        yield drill.pause(incident, CLEANUP, drawn=cleanup_drawn(drill, incident))
     if incident.number in drill.practice.reopening:
         drill.practice.reopening.discard(incident.number)
         resolved = env._now
@@ -428,25 +443,47 @@ def after_resolution(env: simpy.Environment, drill: Drill, incident: Incident, t
 
 
 def _reopen(env: simpy.Environment, drill: Drill, incident: Incident, tried: list[str], resolved: float) -> Generator:
-    """It was not healthy: someone free takes it up again, and the team works it until restored and confirmed."""
+    """It was not healthy: someone free takes it up again, and the team works it until restored and confirmed. In
+    a drill the person chooses each mitigation again, and how to confirm."""
+    from simulator.engine import comms
+
     incident.restored = None
     drill.record(incident, "reopened", "system", {"after": env._now - resolved})
     incident.declared = env._now  # stakeholder updates start again
     incident.phase = "response"
+    if drill.live:
+        if incident.comms_by is None:  # fixed alone, never declared: a Comms lead joins, as comms.send_updates has it
+            incident.comms_by = "Comms lead"
+        env.process(comms.live_updates(env, drill, incident))
     ring = yield from response.answered(env, drill.roster, drill.roster.open(incident, resume=True))
     response.take_up(drill, incident, ring, "resumed")
     incident.preemptible = True
     handover = drill.rules.handover(incident.dice.u(PRACTICE, dice.SECOND_HANDOVER))
     items = [work.Item(work.RESUME, handover)] if handover > 0 else []
-    if incident.restored is not None:
-        items.append(confirmation(drill, incident, second=True))
-    else:
-        items += mitigation.plan(drill, incident, env._now + handover, tried, 4, 5, second=True)
+    if not drill.live:  # a drill asks below, once the handover is done
+        if incident.restored is not None:
+            items.append(confirmation(drill, incident, second=True))
+        else:
+            items += mitigation.plan(drill, incident, env._now + handover, tried, 4, 5, second=True)
     while incident.state is not State.RESOLVED:
         if not items:
-            items = ([confirmation(drill, incident, second=True)] if incident.restored is not None
-                     else mitigation.plan(drill, incident, env._now, tried, 4, 5, second=True))
+            if incident.restored is not None:
+                if drill.live:
+                    yield drill.pause(incident, CONFIRM, drawn=True)
+                items = [confirmation(drill, incident, second=True)]
+            else:
+                if drill.live:
+                    yield drill.pause(incident, MITIGATE, offered=tuple(incident.rules.mitigations),
+                                      tried=tuple(tried))
+                items = mitigation.plan(drill, incident, env._now, tried, 4, 5, second=True)
         items = yield from work.run(env, drill, incident, items)
+
+
+def cleanup_drawn(drill: Drill, incident: Incident) -> str:
+    """The scenario's throw: the temporary fixes are removed "now" (after `policy.cleanup`), "late" or never
+    ("skip")."""
+    rules, draw = drill.rules.practice, incident.dice.u(PRACTICE, dice.CLEANUP_CHOICE)
+    return "skip" if draw < rules.skip else "late" if draw < rules.skip + rules.late else "now"
 
 
 def clean_up(drill: Drill, incident: Incident) -> float:
@@ -456,9 +493,7 @@ def clean_up(drill: Drill, incident: Incident) -> float:
     incident.phase = "resolution"
     horizon = drill.rules.horizon
     planned = now + drill.rules.cleanup(u(INCIDENT, dice.CLEANUP))
-    draw = u(PRACTICE, dice.CLEANUP_CHOICE)
-    drawn = "skip" if draw < rules.skip else "late" if draw < rules.skip + rules.late else "now"
-    choice = drill.clean_up(incident, drawn)
+    choice = drill.clean_up(incident, cleanup_drawn(drill, incident))
     if choice == "now":
         if planned < horizon:
             drill.record_at(planned, incident, "cleaned_up", "Ops lead")
@@ -491,6 +526,8 @@ def learn(env: simpy.Environment, drill: Drill, incident: Incident, cleaned: flo
     count = practice.action_items
     if not drill.automatic:  # the postmortem decides its action items when it is held
         yield Wait(env, held - env._now, WORK, incident.number)
+        if drill.live:
+            yield drill.pause(incident, ITEMS, drawn=count)
         count = drill.action_items(incident, count)
     detail = {"severity": incident.severity, "action_items": count} if count else _SEVERITY[incident.severity]
     drill.record_at(held, incident, "postmortem_held", "Incident Commander", detail)
@@ -504,5 +541,5 @@ def learn(env: simpy.Environment, drill: Drill, incident: Incident, cleaned: flo
                  lambda kind=kind: state.improve(incident, kind), incident.number)
 
 
-__all__ = ["PracticeRules", "PracticeState", "Restored", "after_resolution", "confirmation", "first_channel", "plan",
-           "restored_from_outside", "work_alone"]
+__all__ = ["PracticeRules", "PracticeState", "Restored", "after_resolution", "by_data", "cleanup_drawn", "confirmation",
+           "first_channel", "plan", "restored_from_outside", "work_alone"]

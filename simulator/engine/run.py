@@ -17,7 +17,7 @@ import simpy
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
 from simulator.engine import practice as practice_steps
-from simulator.engine.drill import MITIGATE, ROLES, Drill, action_table
+from simulator.engine.drill import CONFIRM, MITIGATE, ROLES, Drill, action_table
 from simulator.engine.incident import Incident, State
 from simulator.engine.rules import Rules
 from simulator.events import Event
@@ -69,6 +69,8 @@ def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Gener
     while incident.state is not State.RESOLVED:
         if not items:  # a policy asked live chooses the next mitigation when the last one has failed, and how to
             if incident.restored is not None:  # confirm once one has worked
+                if drill.live and practice is not None:
+                    yield drill.pause(incident, CONFIRM, drawn=practice_steps.by_data(drill, incident))
                 items = [mitigation.confirmation(drill, incident)]
             else:
                 if drill.live:

@@ -5,17 +5,23 @@ it, and the failures a Game Master adds) through the same lifecycle as `Engine.p
 policy: `Trainee` answers what the person chose. At each decision the engine pauses (`Drill.pause`) and the
 session holds the decision as a `Question` until it is made:
 
-- decisions made at an instant (who takes the roles, the next mitigation or an investigation) stop the clock:
-  `advance` goes no further until `choose` answers them, at the minute they arose;
-- decisions made when the person chooses (declare, send a stakeholder update) leave the clock running; the
-  person makes them with `declare` and `update` at the minute the clock has reached;
+- decisions made at an instant (who takes the roles, the next mitigation or an investigation; and the
+  practices': how restored service is confirmed, when the temporary fixes are cleaned up, how many action items
+  the postmortem writes) stop the clock: `advance` goes no further until `choose` answers them, at the minute
+  they arose;
+- decisions made when the person chooses (declare, or work alone first; send a stakeholder update) leave the
+  clock running; the person makes them with `declare`, `work_alone` and `update` at the minute the clock has
+  reached;
 - actions that are not answers to the engine (escalate the page, mobilise every level) and a Game Master's
   injects (`away`, `second_failure`, `customer_escalates`) change the world at the minute they are taken.
 
 The clock only moves through `advance`, which stops before the events of its target minute and moves the clock
 exactly there (`clock.jump`), so a decision taken at a given minute gives the same log whether the clock got
 there in many small steps (a person at a terminal) or in one (a script): same decisions at the same minutes,
-same bytes. With `automatic=True` the session makes every decision itself, as the scenario's policy does
+same bytes. A scenario that plays practices (`Scenario.practiced`) has them played as `Engine.play` plays
+them for a policy it asks, and its drills ask the practices' questions; a scenario without any is played as
+it always was, and they are not asked.
+With `automatic=True` the session makes every decision itself, as the scenario's policy does
 (`AutomaticPolicy`); with the same injects this is the policy's own timeline of the drill, and without any
 it is exactly what `Engine.play` logs for the same incident.
 """
@@ -32,9 +38,27 @@ from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
 from simulator.engine.clock import WORK, At, jump
 from simulator.engine.comms import update_sender
-from simulator.engine.drill import DECLARE, INSTANT_KINDS, INVESTIGATE, MITIGATE, ROLES, UPDATE, Drill, Question
+from simulator.engine.drill import (
+    ALONE,
+    ANECDOTE,
+    CLEANUP,
+    CLEANUPS,
+    CONFIRM,
+    DATA,
+    DECLARE,
+    INSTANT_KINDS,
+    INVESTIGATE,
+    ITEMS,
+    MAX_ACTION_ITEMS,
+    MITIGATE,
+    ROLES,
+    UPDATE,
+    Drill,
+    Question,
+)
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
+from simulator.engine.practice import PracticeState
 from simulator.engine.rules import Rules
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.errors import DrillsimError
@@ -44,6 +68,7 @@ from simulator.scenario.model import SEVERITIES, Scenario
 INSTANT = INSTANT_KINDS
 SEARCH = 10_000
 """Replications searched for a failure of the mode asked for, before giving up."""
+_RESOLVED = frozenset({State.RESOLVED, State.CLEANED_UP, State.CLOSED})
 
 
 class Trainee:
@@ -81,6 +106,22 @@ class Trainee:
     def update_after(self, situation: Situation, due: float, drawn: float) -> float:
         return drawn  # never asked: a drill's updates are sent when the person sends them
 
+    def work_alone_first(self, situation: Situation, drawn: bool) -> bool:
+        key = (situation.incident, DECLARE)
+        if self.choices[key] == ALONE:
+            del self.choices[key]
+            return True
+        return False  # the person declared: `declare_severity` reads the severity
+
+    def confirm_with_data(self, situation: Situation, drawn: bool) -> bool:
+        return self._choice(situation, CONFIRM) == DATA
+
+    def clean_up(self, situation: Situation, drawn: str) -> str:
+        return self._choice(situation, CLEANUP)
+
+    def action_items(self, situation: Situation, drawn: int) -> int:
+        return self._choice(situation, ITEMS)
+
 
 class Session:
     """One drill in play. `incidents` are the drill's incidents (numbered from 1), `log` its events so far (in
@@ -95,6 +136,8 @@ class Session:
         self.policy = Trainee(scenario, self)
         self.log: list[tuple] = []
         self.drill = Drill(self.env, self.rules, self.policy, 0, self.log)
+        if self.rules.practiced:  # the practices as Engine.play plays them; without any, the lifecycle as it
+            self.drill.practice = PracticeState(self.drill)  # always ran (no practice's question to ask)
         self.questions: list[Question] = []
         self.incidents: list[Incident] = []
         self.used: set[tuple[int, str, int]] = set()
@@ -112,6 +155,9 @@ class Session:
         if mode is not None and mode not in {m.mode.name for m in self.rules.modes}:
             raise DrillsimError(f"the scenario has no failure mode {mode!r} (it has: "
                                 f"{', '.join(m.mode.name for m in self.rules.modes)})")
+        if mode is not None and next(m for m in self.rules.modes if m.mode.name == mode).only_with_debt:
+            raise DrillsimError(f"{mode!r} happens only while a temporary fix of an earlier incident is left in "
+                                "place (only_with_debt), so a drill cannot start with it; choose another --mode")
         for r in range(replication, replication + SEARCH):
             for incident in self.engine.incidents(ReplicationDice(self.seed, r)):
                 key = (r, incident.mode.name, incident.dice.k)
@@ -146,6 +192,18 @@ class Session:
     def finished(self) -> bool:
         """Every incident of the drill has gone through its lifecycle."""
         return all(not incident.process.is_alive for incident in self.incidents)
+
+    @property
+    def stalled(self) -> bool:
+        """Nothing is scheduled and no decision waits: nothing more will happen unless the person or the Game
+        Master acts (a simulation would leave the incidents where they are until its horizon)."""
+        return not self.finished and not self.questions and self.env.peek() == math.inf
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing needs the person: no decision waits, and every incident is resolved (what comes next, such as
+        the postmortem days later, may be skipped to)."""
+        return not self.questions and all(incident.state in _RESOLVED for incident in self.incidents)
 
     def next_event(self) -> float:
         """The minute of the next thing scheduled (infinity when the drill waits for the person alone)."""
@@ -208,16 +266,11 @@ class Session:
             return
         if not self.automatic:
             return
-        situation = self.drill.situation(question.incident)
-        auto = self.policy.automatic
         if question.kind == DECLARE:
-            at = question.asked + auto.declare_after(situation, question.facts["drawn"])
-            self._at(at, DECLARE_ORDER, question, lambda: self._answer(question, auto.declare_severity(situation)))
-        elif question.kind == ROLES:
-            self._answer(question, auto.assign_roles(situation, question.facts["candidates"]))
-        elif question.kind == MITIGATE:
-            situation = self.drill.situation(question.incident, question.facts["tried"])
-            self._answer(question, auto.next_mitigation(situation))
+            after, answer = automatic_answer(self, question)
+            self._at(question.asked + after, DECLARE_ORDER, question, lambda: self._answer(question, answer))
+        else:
+            self._answer(question, automatic_answer(self, question))
 
     def _at(self, at: float, order: int, question: Question, answer: Callable[[], None]) -> None:
         """Answer `question` at minute `at` (at once if that has passed), unless it has been answered by then or
@@ -250,7 +303,7 @@ class Session:
 
     def _answer(self, question: Question, value: Any) -> None:
         self.questions.remove(question)
-        if question.kind in (DECLARE, ROLES, MITIGATE):
+        if question.kind != UPDATE:
             self.policy.choices[(question.incident.number, question.kind)] = value
         question.event.succeed(value if question.kind == UPDATE else self.env._now)
 
@@ -267,16 +320,32 @@ class Session:
         question = self._one(number, DECLARE, "to declare: it is not alerting, or declared already")
         self._answer(question, severity)
 
+    def work_alone(self, number: int) -> None:
+        """The alerted engineer of incident `number` tries to fix it alone first, from now, instead of declaring:
+        paged, no team, no stakeholder updates; they declare if service is not restored in their time alone."""
+        question = self._one(number, DECLARE, "to decide on: it is not alerting, or declared already")
+        if self.drill.practice is None:
+            raise DrillsimError("working alone first is not part of this scenario (it plays no practices): declare")
+        self._answer(question, ALONE)
+
     def update(self, number: int) -> None:
         """Send a stakeholder update about incident `number` now."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
         self._answer(question, (self.env._now, question.facts["due"]))
 
     def choose(self, question: Question, answer: Any) -> None:
-        """Answer a decision to be made at once: the roles (role → name) or the next mitigation (a name, or
-        INVESTIGATE)."""
+        """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
+        INVESTIGATE), how to confirm (DATA or ANECDOTE), when to clean up ("now", "late" or "skip") or how many
+        action items the postmortem writes (a whole number)."""
         if question not in self.questions:
             raise DrillsimError("that decision has been made already")
+        label = f"INC-{question.incident.number:04d}"
+        if question.kind == CONFIRM and answer not in (DATA, ANECDOTE):
+            raise DrillsimError(f"{label}: confirm with {DATA} or on {ANECDOTE}, not {answer!r}")
+        if question.kind == CLEANUP and answer not in CLEANUPS:
+            raise DrillsimError(f"{label}: clean up {', '.join(CLEANUPS[:-1])} or {CLEANUPS[-1]}, not {answer!r}")
+        if question.kind == ITEMS and (type(answer) is not int or not 0 <= answer <= MAX_ACTION_ITEMS):
+            raise DrillsimError(f"{label}: a postmortem writes 0 to {MAX_ACTION_ITEMS} action items, not {answer!r}")
         if question.kind == MITIGATE:
             offered = self.offered(question)
             if answer not in offered:
@@ -367,23 +436,36 @@ class Session:
 
     def finish(self, horizon: float | None = None) -> list[tuple]:
         """The drill's log in time order; incidents still open are logged open at `horizon` (default: the
-        scenario's, when the drill has run its course; the minute it stopped otherwise)."""
+        scenario's, when the drill has run its course or nothing more can happen; the minute it stopped
+        otherwise)."""
+        ran = self.finished or self.stalled  # the drill has run its course
         if horizon is None:
-            horizon = self.rules.horizon if self.finished else self.env._now
+            horizon = self.rules.horizon if ran else self.env._now
+        if ran and self.env._now < horizon:  # what the practices change later (an action item done) is logged at
+            self.env.run(until=horizon)      # its time, as Engine.play logs it
         return close(self.drill, self.incidents, horizon)
 
 
 def automatic_answer(session: Session, question: Question) -> Any:
-    """What the scenario's policy would decide: a hint, or the policy's side of a debrief."""
-    auto = session.policy.automatic
-    situation = session.drill.situation(question.incident, question.facts.get("tried", ()))
+    """What the scenario's policy would decide: a hint, or the policy's side of a debrief. To "declare?" it is
+    (how long after the question, the severity or ALONE)."""
+    auto, facts = session.policy.automatic, question.facts
+    situation = session.drill.situation(question.incident, facts.get("tried", ()))
     if question.kind == ROLES:
-        return auto.assign_roles(situation, question.facts["candidates"])
+        return auto.assign_roles(situation, facts["candidates"])
     if question.kind == MITIGATE:
         return auto.next_mitigation(situation)
     if question.kind == DECLARE:
-        return auto.declare_after(situation, question.facts["drawn"]), auto.declare_severity(situation)
-    return auto.update_after(situation, question.facts["due"], question.facts["drawn"])
+        if auto.work_alone_first(situation, facts.get("alone", False)):
+            return 0.0, ALONE
+        return auto.declare_after(situation, facts["drawn"]), auto.declare_severity(situation)
+    if question.kind == CONFIRM:
+        return DATA if auto.confirm_with_data(situation, facts["drawn"]) else ANECDOTE
+    if question.kind == CLEANUP:
+        return auto.clean_up(situation, facts["drawn"])
+    if question.kind == ITEMS:
+        return auto.action_items(situation, facts["drawn"])
+    return auto.update_after(situation, facts["due"], facts["drawn"])
 
 
 __all__ = ["INSTANT", "Session", "Trainee", "automatic_answer", "update_sender"]
