@@ -381,6 +381,8 @@ def test_the_practices_questions_through_the_keys(tmp_path):
     assert [Event._make(e) for e in play(setup(scenario, replay), replay).session.finish()] == log
     policy = decisions(finished.outcome.policy)
     if policy["cleanup"] != "skip":
-        assert "Temporary fixes: yours were removed never" in finished.markdown
+        assert "Temporary fixes: yours were never removed (the fix stayed in place); the policy's were" \
+            in finished.markdown
+    assert "| resolved (you: called on anecdote; policy: " in finished.markdown  # not "health confirmed"
     if policy["items"] != 4:
         assert "Your postmortem wrote 4 action items" in finished.markdown

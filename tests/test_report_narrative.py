@@ -109,6 +109,28 @@ def test_the_scribe_log_of_a_constant_incident_reads_minute_by_minute(constant):
     ]  # fmt: skip
 
 
+def test_the_scribe_log_reads_an_anecdote_a_reopening_and_a_late_cleanup_as_what_they_are(tmp_path):
+    """The constant drill, called healthy on anecdote (2m) and reopened 30m later; the cleanup put off by 2h;
+    one action item, done a day after the postmortem. Nothing reads as health confirmed before it was."""
+    text = CONSTANT.replace("horizon: 3d", "horizon: 6d") + """
+practices:
+  confirmation: {anecdote: 1, anecdote_takes: 2m, reopen: 1, reopen_after: 30m}
+  cleanup: {late: 1, late_by: 2h}
+  learning: {action_items: 1, done: 1, lag: 1d}
+"""
+    results = results_of(text, tmp_path / "practised")
+    events = [e for e in results.events_of([0])[0] if e.incident == 1]
+    lines = [line.text for _, day in scribe_log(events, context_of(results)).days for line in day]
+    assert "called healthy on anecdote, without data: incident resolved; Ana stood down" in lines
+    assert "not healthy after all: incident reopened, 30m after it was called resolved" in lines
+    assert lines.count("health confirmed with metrics and logs: incident resolved; Ana stood down") == 1
+    assert "temporary fixes not removed when planned: the cleanup was put off" in lines
+    assert "temporary fixes removed, 2h late" in lines
+    assert any(line.startswith("a postmortem action item done: ") and line.endswith(" for bad-deploy")
+               for line in lines)
+    assert not [line for line in lines if line.endswith(("(system)", "(Ops lead)"))]  # no event's raw name
+
+
 @pytest.mark.parametrize("scenario", ["constant", "queue"])
 def test_narrative_times_and_order_match_the_event_log(scenario, request):
     results = request.getfixturevalue(scenario)

@@ -46,8 +46,10 @@ def drill(
     """Walk a new incident commander through a failure, then debrief against the simulation.
 
     The trainee meets one failure of the scenario with the dice the simulation gave it, decides as an incident
-    commander (declare, escalate, roles, mitigations, stakeholder updates), and is debriefed beside the
-    scenario's policy on the same dice and against the simulated distribution of that failure mode.
+    commander (declare, escalate, roles, mitigations, stakeholder updates; with a scenario that plays practices,
+    also work alone first, confirm with data or on anecdote, when to clean up, and the action items), and is
+    debriefed beside the scenario's policy on the same dice and against the simulated distribution of that
+    failure mode.
 
     Example: [bold]drillsim drill scenarios/default.yaml --mode bad-deploy --at "Tue 03:00" --seed 7[/bold]
     """

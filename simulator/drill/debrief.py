@@ -151,7 +151,17 @@ ALONE_REASON = "tried alone for"
 """How the engine words the end of a time alone that did not restore service (simulator.engine.practice)."""
 CLEANED = {"cleaned_up": "now", "cleanup_late": "late", "cleanup_skipped": "skip"}
 """The first cleanup event of an incident, as the decision it shows (a late cleanup logs cleanup_late first)."""
-CLEANUP_WORDS = {"now": "on the planned date", "late": "late", "skip": "never (the fix stayed in place)"}
+CLEANUP_WORDS = {"now": "were removed on the planned date", "late": "were removed late",
+                 "skip": "were never removed (the fix stayed in place)"}
+
+
+RESOLVED_WAYS = {"data": "health confirmed with data", "anecdote": "called on anecdote", None: "not resolved"}
+
+
+def _first_resolution(events: list[Event]) -> str | None:
+    """How the drill's incident was first called resolved: "data", "anecdote", or None (it was not)."""
+    first = next((e for e in events if e.incident == 1 and e.action == "resolved"), None)
+    return None if first is None else (first.detail or {}).get("by", "data")
 
 
 def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTable, *, mode: str, start,
@@ -176,9 +186,11 @@ def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTab
                   + (f" Hints taken: {hints}." if hints else "")),
         Heading(2, "Timeline beside the policy's"),
     ]
+    ways = tuple(_first_resolution(events) for events in (you, policy))
+    resolved = ("health confirmed (resolved)" if "anecdote" not in ways else
+                f"resolved (you: {RESOLVED_WAYS[ways[0]]}; policy: {RESOLVED_WAYS[ways[1]]})")
     milestones = [("declared", "declared"), ("first page", "paged"), ("acknowledged", "acknowledged"),
-                  ("roles in place", "roles_assembled"), ("service restored", "mitigated"),
-                  ("health confirmed (resolved)", "resolved")]
+                  ("roles in place", "roles_assembled"), ("service restored", "mitigated"), (resolved, "resolved")]
     rows = []
     for label, action in milestones:
         mine, theirs = a.get(action), b.get(action)
@@ -306,8 +318,9 @@ def _differences(mine: dict, theirs: dict, origin: float) -> list[str]:
     if mine["confirmed"] != theirs["confirmed"] or mine["reopened"] != theirs["reopened"]:
         out.append(f"You confirmed {_confirmed(mine)}; the policy confirmed {_confirmed(theirs)}.")
     if mine["cleanup"] != theirs["cleanup"]:
-        mine_, theirs_ = (CLEANUP_WORDS.get(found["cleanup"], "not by the drill's end") for found in (mine, theirs))
-        out.append(f"Temporary fixes: yours were removed {mine_}; the policy's {theirs_}.")
+        mine_, theirs_ = (CLEANUP_WORDS.get(found["cleanup"], "were not removed by the drill's end")
+                          for found in (mine, theirs))
+        out.append(f"Temporary fixes: yours {mine_}; the policy's {theirs_}.")
     if mine["items"] != theirs["items"]:
         out.append(f"Your postmortem wrote {_items(mine['items'])}; the policy's {_items(theirs['items'])}.")
     if len(mine["updates"]) != len(theirs["updates"]):

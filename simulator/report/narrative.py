@@ -37,6 +37,8 @@ MITIGATIONS = {
 }  # fmt: skip
 MEANS = {"rollback": "a rollback", "failover": "failover", "drain": "draining traffic", "debug": "live debugging"}
 """Mitigations as the object of "restored by …"."""
+IMPROVES = {"rate": "fewer failures", "detection": "faster detection", "mitigation": "faster mitigation"}
+"""What a completed action item improves (simulator.scenario.practices.Improves)."""
 STATES = {
     "failing": "failing, not yet detected", "detected": "detected, not yet declared",
     "declared": "declared, not yet paged", "paged": "paged, not yet acknowledged",
@@ -186,7 +188,7 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
         elif e.action == "stayed_on":
             line = f"{who}'s shift ended; {who} stayed on the incident"
         elif e.action == "stood_down":
-            if lines and lines[-1][0] == e.time and lines[-1][1].startswith("health confirmed"):
+            if lines and lines[-1][0] == e.time and "incident resolved" in lines[-1][1]:
                 lines[-1] = (e.time, f"{lines[-1][1]}; {who} stood down" if lines[-1][1].endswith("resolved")
                              else lines[-1][1].replace(" stood down", f", {who} stood down"))
                 continue
@@ -198,9 +200,19 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
         elif e.action == "mitigated":
             line = f"service restored by {MEANS.get(d.get('mitigation'), d.get('mitigation'))}"
         elif e.action == "resolved":
-            line = "health confirmed with metrics and logs: incident resolved"
+            line = ("called healthy on anecdote, without data: incident resolved" if d.get("by") == "anecdote"
+                    else "health confirmed with metrics and logs: incident resolved")
+        elif e.action == "reopened":
+            line = f"not healthy after all: incident reopened, {fmt(d.get('after', 0))} after it was called resolved"
         elif e.action == "cleaned_up":
-            line = "temporary fixes removed"
+            line = "temporary fixes removed" + (f", {fmt(d['late_by'])} late" if d.get("late_by") else "")
+        elif e.action == "cleanup_late":
+            line = "temporary fixes not removed when planned: the cleanup was put off"
+        elif e.action == "cleanup_skipped":
+            line = "temporary fixes left in place: the cleanup was skipped"
+        elif e.action == "action_item_done":
+            improves = IMPROVES.get(d.get("improves"), "an improvement")
+            line = f"a postmortem action item done: {improves} for {d.get('mode')}"
         elif e.action == "postmortem_held":
             line = "blameless postmortem held"
         elif e.action == "postmortem_skipped":
