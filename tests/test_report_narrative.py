@@ -129,6 +129,16 @@ practices:
     assert any(line.startswith("a postmortem action item done: ") and line.endswith(" for bad-deploy")
                for line in lines)
     assert not [line for line in lines if line.endswith(("(system)", "(Ops lead)"))]  # no event's raw name
+    # The postmortem's summary: restored 19m after onset (2m + 5m + 2m + 10m, as above), called healthy on
+    # anecdote 2m later, reopened 30m after that; taken up again (acknowledged 2m, the default 15m handover),
+    # debugged 2h: restored again 19m + 2m + 30m + 2m + 15m + 2h = 3h 8m after onset.
+    from simulator.report.postmortem import summary
+    from simulator.report.tracks import tracks
+
+    text = summary(tracks(events)[0], context_of(results))
+    assert "Service was restored by a rollback, **19m** after onset." in text
+    assert ("It was called healthy on anecdote 2m later, without data, and was not: it reopened 30m after that, "
+            "and service was restored again **3h 8m** after onset") in text
 
 
 @pytest.mark.parametrize("scenario", ["constant", "queue"])

@@ -188,6 +188,7 @@ def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTab
     ]
     ways = tuple(_first_resolution(events) for events in (you, policy))
     resolved = ("health confirmed (resolved)" if "anecdote" not in ways else
+                f"resolved ({RESOLVED_WAYS[ways[0]]})" if ways[0] == ways[1] else
                 f"resolved (you: {RESOLVED_WAYS[ways[0]]}; policy: {RESOLVED_WAYS[ways[1]]})")
     milestones = [("declared", "declared"), ("first page", "paged"), ("acknowledged", "acknowledged"),
                   ("roles in place", "roles_assembled"), ("service restored", "mitigated"), (resolved, "resolved")]

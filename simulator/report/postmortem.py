@@ -82,7 +82,17 @@ def summary(track: Track, context: Context) -> str:
         parts.append("Service was not restored before the simulated period ended.")
     if "resolved" in at:
         cleaned = f", and temporary fixes were removed by {clock.stamp(at['cleaned_up'])}" if "cleaned_up" in at else ""
-        parts.append(f"Health was confirmed {fmt(at['resolved'] - at['mitigated'])} later{cleaned}.")
+        after = fmt(at["resolved"] - at["mitigated"])
+        if track.reopened is not None:
+            again = (f"service was restored again **{fmt(track.restored_again - onset)}** after onset"
+                     if track.restored_again is not None else "service was not restored again before the "
+                     "simulated period ended")
+            parts.append(f"It was called healthy on anecdote {after} later, without data, and was not: it reopened "
+                         f"{fmt(track.reopened - at['resolved'])} after that, and {again}{cleaned}.")
+        elif track.confirmed_by == "anecdote":
+            parts.append(f"It was called healthy on anecdote {after} later, without data{cleaned}.")
+        else:
+            parts.append(f"Health was confirmed {after} later{cleaned}.")
     return " ".join(parts)
 
 

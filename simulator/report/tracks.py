@@ -29,6 +29,9 @@ class Track:
     held: list[tuple[str, float, float | None]] = field(default_factory=list)  # (person, since, until or None)
     attempts: list[tuple[float, float, str, bool]] = field(default_factory=list)  # start, end, name, worked
     open_state: str = ""
+    confirmed_by: str = ""  # how the first resolution was made: "data", or "anecdote" (simulator.engine.practice)
+    reopened: float | None = None  # when it reopened, having been called resolved on anecdote
+    restored_again: float | None = None  # when service was restored after the reopening
 
     @property
     def label(self) -> str:
@@ -68,6 +71,12 @@ def tracks(events: list[Event]) -> list[Track]:
         elif e.action in ("mitigation_failed", "mitigated") and e.incident in started:
             begin, name = started.pop(e.incident)
             track.attempts.append((begin, e.time, name, e.action == "mitigated"))
+        elif e.action == "resolved" and not track.confirmed_by:
+            track.confirmed_by = detail.get("by", "data")
+        elif e.action == "reopened":
+            track.reopened = e.time
+        if e.action == "mitigated" and track.reopened is not None:
+            track.restored_again = e.time
         elif e.action == "open_at_horizon":
             track.open_state = detail.get("state", "")
             _still_working(track, [x for x in events if x.incident == e.incident])
