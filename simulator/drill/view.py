@@ -228,7 +228,8 @@ LOGGED = {
     "reopened": lambda e: "REOPENED: service was not healthy after all",
     "cleanup_late": lambda e: "the cleanup of the temporary fixes is put off",
     "cleanup_skipped": lambda e: "the temporary fixes are left in place",
-    "cleaned_up": lambda e: "temporary fixes removed",
+    "cleaned_up": lambda e: "temporary fixes removed" + (f", {fmt(e[6]['late_by'])} late"
+                                                          if (e[6] or {}).get("late_by") else ""),
     "postmortem_held": lambda e: f"postmortem held: {(e[6] or {}).get('action_items', 0)} action items",
     "unavailable": lambda e: f"{e[5]} cannot be reached (on a plane)",
     "customer_escalated": lambda e: "a customer escalated",
