@@ -230,6 +230,20 @@ def test_calling_it_resolved_on_anecdote_reopens_when_the_dice_say_so():
     assert took == pytest.approx({"anecdote": 2.0, "data": 15.0})
 
 
+def test_the_log_on_screen_dates_what_happens_on_a_later_day():
+    """The postmortem is held days after the alert (the clock skips there): its line carries its day, where
+    the first day's lines show the time alone."""
+    from simulator.drill.view import log_lines
+
+    scenario = practiced(reopen=0)
+    answers = parse_answers(SCRIPT.format(confirm="data", cleanup="now", items=2, reopened=""), "answers.txt")
+    played = play(setup(scenario, answers), answers)
+    lines = log_lines(played.session)
+    assert re.match(r"^\d\d:\d\d INC-0001 ", lines[0])
+    held = next(line for line in lines if "postmortem held" in line)
+    assert re.match(r"^[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d\d:\d\d INC-0001 postmortem held", held), held
+
+
 def test_the_cleanup_and_the_action_items_are_the_persons():
     scenario = practiced(reopen=0)
     skipped = scripted(scenario, cleanup="skip", items=0)

@@ -239,10 +239,16 @@ LOGGED = {
 
 
 def log_lines(session: Session) -> list[str]:
-    """The log so far, in time order, in words that never name the failure mode."""
+    """The log so far, in time order, in words that never name the failure mode. Events on a later day than the
+    first (a postmortem days later, a late cleanup) carry their day."""
     clock = clock_of(session)
     shown = sorted((e for e in session.log if e[4] in LOGGED), key=lambda e: (e[0], e[2]))
-    return [f"{clock.time(e[0])} {incident_label(e[2])} {LOGGED[e[4]](e)}" for e in shown]
+    first = clock.day_index(shown[0][0]) if shown else 0
+
+    def when(minute: float) -> str:
+        return clock.time(minute) if clock.day_index(minute) == first else clock.stamp(minute)
+
+    return [f"{when(e[0])} {incident_label(e[2])} {LOGGED[e[4]](e)}" for e in shown]
 
 
 def question_lines(session: Session, question: Question, options: list[str], role: str | None = None) -> list[str]:
