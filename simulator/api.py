@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from simulator.history.plan import Plan
     from simulator.history.score import Score
     from simulator.maturity import Ladder
+    from simulator.scenario.variants import ScenarioSource
 
 
 def scenario_of(scenario: ScenarioLike) -> Scenario:
@@ -400,7 +401,8 @@ __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "sco
 # ── The maturity ladder ─────────────────────────────────────────────────────────────────────────────────────
 
 
-def maturity(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
+def maturity(scenario: str | Path | ScenarioSource | None = None, *, replications: int | None = None,
+             seed: int | None = None,
              progress=None, workers: int | None = None, executor: str = "local",
              scheduler: str | None = None) -> Ladder:
     """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the

@@ -167,15 +167,20 @@ def explain_document() -> list[dict[str, Any]]:
              "source": s.source} for s in SETTINGS]
 
 
-def ladder(scenario: str | Path | None = None, *, replications: int | None = None, seed: int | None = None,
-           resamples: int = RESAMPLES, progress: Callable[[int], None] | None = None, **run_options) -> Ladder:
-    """Play the scenario (default: the bundled one) at every level with the same seed and replications.
-    `progress` is called with the replications done over all four levels (4 × replications in all)."""
+def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications: int | None = None,
+           seed: int | None = None, resamples: int = RESAMPLES, progress: Callable[[int], None] | None = None,
+           **run_options) -> Ladder:
+    """Play the scenario (a file, one read already with load_source, or by default the bundled one) at every
+    level with the same seed and replications. `progress` is called with the replications done over all four
+    levels (4 × replications in all)."""
     from simulator import runner
     from simulator.scenario.bundled import default_scenario
 
-    path = Path(scenario) if scenario is not None else default_scenario()
-    source = load_source(path)
+    if isinstance(scenario, ScenarioSource):
+        source, path = scenario, Path(scenario.file or "scenario")
+    else:
+        path = Path(scenario) if scenario is not None else default_scenario()
+        source = load_source(path)
     scenarios = ladder_scenarios(source)
     first = source.scenario
     replications = first.replications if replications is None else replications

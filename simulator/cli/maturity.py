@@ -66,8 +66,8 @@ def maturity(
 
     console = Console(width=None if sys.stdout.isatty() else 200)
     path = scenario_path(scenario)
+    source = load_source(path)  # read once: for --explain, or for the progress bar's total and the ladder
     if explain:
-        source = load_source(path)
         ladders.ladder_scenarios(source)  # every level must build from this scenario: refused here otherwise
         console.print(preset_table(title="What each maturity level sets (the incident lifecycle guide's checklist)"))
         found = ladders.replaced(source)
@@ -79,9 +79,9 @@ def maturity(
             console.print(f"{path.name} gives none of these fields: each level sets them all.")
         return
     api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
-    total = len(ladders.LEVELS) * (api.scenario_of(path).replications if replications is None else replications)
+    total = len(ladders.LEVELS) * (source.scenario.replications if replications is None else replications)
     with RunProgress(total, enabled=not quiet) as progress:
-        found = api.maturity(path, replications=replications, seed=seed, progress=progress,
+        found = api.maturity(source, replications=replications, seed=seed, progress=progress,
                              **run_options(workers, executor, scheduler))
     first = found.results["baseline"].scenario
     console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {found.replications} replications × "
