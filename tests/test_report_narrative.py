@@ -135,10 +135,19 @@ practices:
     from simulator.report.postmortem import summary
     from simulator.report.tracks import tracks
 
-    text = summary(tracks(events)[0], context_of(results))
+    track = tracks(events)[0]
+    text = summary(track, context_of(results))
     assert "Service was restored by a rollback, **19m** after onset." in text
     assert ("It was called healthy on anecdote 2m later, without data, and was not: it reopened 30m after that, "
             "and service was restored again **3h 8m** after onset") in text
+    # Its impact runs to that second restoration, as MTTR does, and its time to resolve to the confirmation with
+    # data after it (the scenario's confirm, 10m): 3h 18m.
+    from simulator.report.postmortem import impact
+
+    found = impact(track, context_of(results))
+    assert found[0].startswith("Service was degraded for **3h 8m** (onset → service restored for good, after")
+    assert found[-1] == "Time to resolve (health confirmed): 3h 18m."
+    assert any(line.endswith(": 1 action item") for line in lines if "postmortem held" in line)
 
 
 @pytest.mark.parametrize("scenario", ["constant", "queue"])

@@ -214,7 +214,8 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
             improves = IMPROVES.get(d.get("improves"), "an improvement")
             line = f"a postmortem action item done: {improves} for {d.get('mode')}"
         elif e.action == "postmortem_held":
-            line = "blameless postmortem held"
+            items = d.get("action_items")
+            line = "blameless postmortem held" + (f": {items} action item{'s' if items != 1 else ''}" if items else "")
         elif e.action == "postmortem_skipped":
             line = f"no postmortem: {d.get('severity')} is below the postmortem threshold"
         elif e.action == "investigation_started":

@@ -97,11 +97,13 @@ def summary(track: Track, context: Context) -> str:
 
 
 def impact(track: Track, context: Context) -> list[str]:
-    at, onset = track.at, track.at["onset"]
+    onset = track.at["onset"]
     out = []
-    if "mitigated" in at:
-        ttr = at["mitigated"] - onset
-        out.append(f"Service was degraded for **{fmt(ttr)}** (onset → service restored); severity {track.severity}.")
+    if track.restored is not None:
+        ttr = track.restored - onset  # to the second restoration when it reopened, as the metrics count it
+        again = " for good, after the reopening" if track.reopened is not None else ""
+        out.append(f"Service was degraded for **{fmt(ttr)}** (onset → service restored{again}); severity "
+                   f"{track.severity}.")
         median, p95 = context.stat("mttr", "median"), context.stat("mttr", "p95")
         typical = f" (median {fmt(median)}, p95 {fmt(p95)})" if median is not None and p95 is not None else ""
         restored = int(np.count_nonzero(~np.isnan(context.table.mitigated)))
@@ -114,8 +116,10 @@ def impact(track: Track, context: Context) -> list[str]:
     else:
         out.append(f"Service was still not restored when the simulated period ended "
                    f"({state_text(track.open_state)}).")
-    if "resolved" in at:
-        out.append(f"Time to resolve (health confirmed): {fmt(at['resolved'] - onset)}.")
+    if track.resolved is not None:
+        how = "called healthy on anecdote" if track.confirmed_by == "anecdote" and track.reopened is None else \
+            "health confirmed"
+        out.append(f"Time to resolve ({how}): {fmt(track.resolved - onset)}.")
     return out
 
 

@@ -32,6 +32,17 @@ class Track:
     confirmed_by: str = ""  # how the first resolution was made: "data", or "anecdote" (simulator.engine.practice)
     reopened: float | None = None  # when it reopened, having been called resolved on anecdote
     restored_again: float | None = None  # when service was restored after the reopening
+    resolved_again: float | None = None  # when it was resolved after the reopening (with data)
+
+    @property
+    def restored(self) -> float | None:
+        """When service was restored for good: after the reopening, if the incident reopened."""
+        return self.restored_again if self.reopened is not None else self.at.get("mitigated")
+
+    @property
+    def resolved(self) -> float | None:
+        """When the incident was resolved for good: after the reopening, if it reopened."""
+        return self.resolved_again if self.reopened is not None else self.at.get("resolved")
 
     @property
     def label(self) -> str:
@@ -77,6 +88,8 @@ def tracks(events: list[Event]) -> list[Track]:
             track.reopened = e.time
         if e.action == "mitigated" and track.reopened is not None:
             track.restored_again = e.time
+        if e.action == "resolved" and track.reopened is not None:
+            track.resolved_again = e.time
         elif e.action == "open_at_horizon":
             track.open_state = detail.get("state", "")
             _still_working(track, [x for x in events if x.incident == e.incident])
