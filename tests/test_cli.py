@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from simulator import cli, load_scenario, simulate
 from simulator.cli import app
-from simulator.metrics import METRICS
-from simulator.outputs import read_events
+from simulator.outputs.read import read_events
+from simulator.results.metrics import METRICS
 from simulator.scenario.bundled import default_scenario
 
 README = Path(__file__).resolve().parents[1] / "README.md"
