@@ -396,6 +396,8 @@ class IncidentRows:
         reopened = np.zeros(len(keys), dtype=np.int16)
         mitigated, resolved = floats([r.mitigated for r in rows]), floats([r.resolved for r in rows])
         cleaned_up = floats([r.cleaned_up for r in rows])
+        mitigation = [r.mitigation for r in rows]
+        silence = floats([r.longest_silence() for r in rows])
         if self._drills or self._reopens:
             index = {key: i for i, key in enumerate(keys)}
             for key in self._drills:
@@ -406,19 +408,23 @@ class IncidentRows:
                 for column in (mitigated, resolved, cleaned_up):  # not restored again before the horizon
                     if not column[i] > last:
                         column[i] = math.nan
+                if math.isnan(mitigated[i]):  # what restored service first did not hold: stakeholders wait on
+                    row = rows[i]
+                    row.mitigated, mitigation[i] = math.nan, ""
+                    silence[i] = row.longest_silence()
         return IncidentTable(
             replication=np.array([r for r, _ in keys], dtype=np.int32),
             incident=np.array([i for _, i in keys], dtype=np.int32),
             mode=encode([r.mode for r in rows]), cause=encode([r.cause for r in rows]),
             severity=encode([r.severity for r in rows]), channel=encode([r.channel for r in rows]),
-            responder=encode([r.responder for r in rows]), mitigation=encode([r.mitigation for r in rows]),
+            responder=encode([r.responder for r in rows]), mitigation=encode(mitigation),
             escalated=np.array([r.escalated for r in rows], dtype=bool), drill=drill,
             level=counts([r.level for r in rows]), preempted=counts([r.preempted for r in rows]),
             handovers=counts([r.handovers for r in rows]), updates=counts([r.updates for r in rows]),
             updates_late=counts([r.updates_late for r in rows]), reopened=reopened,
             waited=floats([r.waited for r in rows]),
             held=floats([r.held for r in rows]),
-            longest_silence=floats([r.longest_silence() for r in rows]),
+            longest_silence=silence,
             onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
             declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
             mitigated=mitigated, resolved=resolved, cleaned_up=cleaned_up)
