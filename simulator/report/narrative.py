@@ -8,6 +8,7 @@ INC-000N. By default a report tells the median incident (by time to restore) and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -18,7 +19,7 @@ from simulator.errors import DrillsimError
 from simulator.events import Event, incident_label
 from simulator.report.clock import Clock
 from simulator.report.document import Log, LogLine
-from simulator.report.tracks import Track
+from simulator.results.account import Account
 from simulator.results.metrics import IncidentTable
 from simulator.units import format_duration as fmt
 
@@ -126,12 +127,12 @@ class Context:
 # ── The Scribe's log ───────────────────────────────────────────────────────────────────────────────────────
 
 
-def _busy(others: list[Track], at: float, context: Context) -> str:
-    holding = [t for t in others if t.at.get("page_delivered", np.inf) <= at < t.at.get("resolved", np.inf)]
-    return ", ".join(f"{context.person(t.primary)} on {t.label}" for t in holding)
+def _busy(others: Sequence[Account], at: float, context: Context) -> str:
+    holding = [a for a in others if a.page_reached <= at < (np.inf if np.isnan(a.resolved) else a.resolved)]
+    return ", ".join(f"{context.person(a.responder)} on {a.label}" for a in holding)
 
 
-def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()) -> list[tuple[float, str]]:
+def scribe_lines(events: list[Event], context: Context, others: Sequence[Account] = ()) -> list[tuple[float, str]]:
     """(time, what happened) for one incident's events, in log order, as the Scribe would write them.
     An acknowledgement and the Incident Commander role it brings are one line, as are a page and its
     delivery when nobody had to wait."""
@@ -240,7 +241,7 @@ def _listed(roles: str) -> str:
     return f"{head} and {last}" if head else roles
 
 
-def scribe_log(events: list[Event], context: Context, others: list[Track] = ()) -> Log:
+def scribe_log(events: list[Event], context: Context, others: Sequence[Account] = ()) -> Log:
     """The Scribe's timeline, grouped by day."""
     clock = context.clock
     lines = scribe_lines(events, context, others)
