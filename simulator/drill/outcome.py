@@ -43,7 +43,7 @@ class Outcome:
     @property
     def mode(self) -> str:
         onset = next(e for e in self.log if e.action == "onset")
-        return onset.detail["mode"]
+        return (onset.detail or {})["mode"]
 
 
 def simulated_mode(drill: Setup, mode: str, replications: int | None = None) -> tuple[IncidentTable, int]:
@@ -80,7 +80,7 @@ def outcome_of(drill: Setup, answers: Answers, played: Played, *, replications: 
     answers = Answers(answers.settings, [e for e in answers.entries if id(e) not in unused], answers.source)
     log = [Event._make(e) for e in session.finish()]
     policy = policy_log(drill, answers)
-    mode = next(e for e in log if e.action == "onset").detail["mode"]
+    mode = (next(e for e in log if e.action == "onset").detail or {})["mode"]
     everything, reps = simulated_all(drill, replications)
     return Outcome(drill, answers, log, policy, of_mode(everything, mode), reps, stopped_at, played.hints, everything)
 
@@ -94,7 +94,7 @@ def debrief(outcome: Outcome) -> list[Block]:
     scenario = outcome.setup.scenario
     start = scenario.start.replace(tzinfo=None) if scenario.start is not None else None
     draft: list[Block] = []
-    for number, mode in sorted({(e.incident, e.detail["mode"]) for e in outcome.log if e.action == "onset"}):
+    for number, mode in sorted({(e.incident, (e.detail or {})["mode"]) for e in outcome.log if e.action == "onset"}):
         table = outcome.simulated_of(mode)
         stats = summarize(table, outcome.replications, scenario.horizon)
         summary = summary_document(scenario, outcome.setup.seed, outcome.replications, table, stats)

@@ -142,9 +142,10 @@ def scribe_lines(events: list[Event], context: Context, others: Sequence[Account
     for e in events:
         d, who = e.detail or {}, context.person(e.actor)
         if e.action == "onset":
-            line = f"impact began: {d.get('mode')} ({CAUSES.get(d.get('cause'), d.get('cause'))}), {d.get('severity')}"
+            cause = CAUSES.get(str(d.get("cause")), d.get("cause"))
+            line = f"impact began: {d.get('mode')} ({cause}), {d.get('severity')}"
         elif e.action == "detected":
-            line = CHANNELS.get(d.get("channel"), f"{d.get('channel')} noticed the failure")
+            line = CHANNELS.get(str(d.get("channel")), f"{d.get('channel')} noticed the failure")
         elif e.action == "declared":
             line = "incident declared"
         elif e.action == "paged":
@@ -195,11 +196,11 @@ def scribe_lines(events: list[Event], context: Context, others: Sequence[Account
                 continue
             line = f"{who} stood down"
         elif e.action == "mitigation_started":
-            line = f"{context.mitigation(d.get('mitigation'))} started"
+            line = f"{context.mitigation(str(d.get('mitigation')))} started"
         elif e.action == "mitigation_failed":
             line = f"{d.get('mitigation')} did not restore service ({d.get('reason', 'did not help')})"
         elif e.action == "mitigated":
-            line = f"service restored by {MEANS.get(d.get('mitigation'), d.get('mitigation'))}"
+            line = f"service restored by {MEANS.get(str(d.get('mitigation')), d.get('mitigation'))}"
         elif e.action == "resolved":
             line = ("called healthy on anecdote, without data: incident resolved" if d.get("by") == "anecdote"
                     else "health confirmed with metrics and logs: incident resolved")
@@ -212,7 +213,7 @@ def scribe_lines(events: list[Event], context: Context, others: Sequence[Account
         elif e.action == "cleanup_skipped":
             line = "temporary fixes left in place: the cleanup was skipped"
         elif e.action == "action_item_done":
-            improves = IMPROVES.get(d.get("improves"), "an improvement")
+            improves = IMPROVES.get(str(d.get("improves")), "an improvement")
             line = f"a postmortem action item done: {improves} for {d.get('mode')}"
         elif e.action == "postmortem_held":
             items = d.get("action_items")

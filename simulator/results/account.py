@@ -309,7 +309,7 @@ class _Builder:
         self.items: list[tuple[float, str]] = []
         self.rings: dict[str, float] = {}
         self.held = 0.0
-        self.counts = {"preempted": 0, "handovers": 0}
+        self.preempted = self.handovers = 0
 
     def add(self, time: float, action: str, actor: str, detail: dict[str, Any]) -> None:
         f = self.fields
@@ -375,9 +375,9 @@ class _Builder:
         elif action == "customer_escalated":
             self.customer.append(time)
         elif action == "preempted":
-            self.counts["preempted"] += 1
+            self.preempted += 1
         elif action == "handover":
-            self.counts["handovers"] += 1
+            self.handovers += 1
         elif action == "stood_down":
             self.held += time - detail["since"]
         elif action == "cleaned_up":
@@ -425,7 +425,8 @@ class _Builder:
                        attempts=tuple(attempts), restorations=tuple(self.restorations),
                        resolutions=tuple(self.resolutions), reopenings=tuple(self.reopenings),
                        updates=tuple(self.updates), customer_escalations=tuple(self.customer),
-                       items_done=tuple(self.items), held=self.held, **self.counts)
+                       items_done=tuple(self.items), held=self.held, preempted=self.preempted,
+                       handovers=self.handovers)
 
 
 def accounts(events: Iterable[Any]) -> dict[tuple[int, int], Account]:

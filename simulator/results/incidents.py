@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -66,6 +66,34 @@ class IncidentTable:
     """
 
     __slots__ = ("_codes", "_numbers")
+
+    if TYPE_CHECKING:  # the columns, made properties below
+        replication: np.ndarray
+        incident: np.ndarray
+        mode: np.ndarray
+        cause: np.ndarray
+        severity: np.ndarray
+        channel: np.ndarray
+        responder: np.ndarray
+        mitigation: np.ndarray
+        escalated: np.ndarray
+        drill: np.ndarray
+        level: np.ndarray
+        preempted: np.ndarray
+        handovers: np.ndarray
+        updates: np.ndarray
+        updates_late: np.ndarray
+        reopened: np.ndarray
+        waited: np.ndarray
+        held: np.ndarray
+        longest_silence: np.ndarray
+        onset: np.ndarray
+        detected: np.ndarray
+        declared: np.ndarray
+        acknowledged: np.ndarray
+        mitigated: np.ndarray
+        resolved: np.ndarray
+        cleaned_up: np.ndarray
 
     def __init__(self, **columns):
         for name, default in OPTIONAL.items():
