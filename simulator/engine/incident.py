@@ -72,7 +72,6 @@ class Incident:
     rank: int  # 1 for SEV1
     dice: IncidentDice
     state: State = State.FAILING
-    phase: str = "detection"
     declared: float = 0.0
     restored: float | None = None
     responder: int | None = None  # the person working it (index into the roster), once acknowledged

@@ -33,8 +33,8 @@ from simulator.dice import ring_address
 from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait
 
 if TYPE_CHECKING:
-    from simulator.engine.drill import Drill
     from simulator.engine.incident import Incident
+    from simulator.engine.world import World
 
 
 FIRST_LEVEL = {"level": 1}
@@ -102,10 +102,10 @@ class Ring:
 class Roster:
     """Everyone of one replication, the pager's queues, and the rules of paging above."""
 
-    def __init__(self, drill: Drill):
-        self.drill = drill
-        self.env = drill.env
-        rules = drill.rules
+    def __init__(self, world: World):
+        self.world = world
+        self.env = world.env
+        rules = world.rules
         self.rules = rules
         self.oncall = rules.oncall
         self.people = [Person(i, name) for i, name in enumerate(self.oncall.names)]
@@ -124,17 +124,17 @@ class Roster:
         env = self.env
         page = Page(incident, incident.pages, env._now, next(self.seq), resume)
         incident.pages += 1
-        if self.drill.live:
+        if self.world.person_decides:
             incident.page = page  # its Incident Commander may escalate it (escalate)
         if not resume:
-            self.drill.record(incident, "paged", "pager", FIRST_LEVEL)
+            self.world.record(incident, "paged", "pager", FIRST_LEVEL)
         crowded = (incident.rank in self.rules.mobilise and len(self.rules.levels) > 1 and not resume
                    and not self._anyone_free(0))
         self._opening, held = page, []
         self._held = held
         self._notify(page, 0)
         self._opening = self._held = None
-        if not crowded and self.drill.automatic and not page.waiting:
+        if not crowded and self.world.automatic and not page.waiting:
             first = min((ring for ring in held if ring.live), key=lambda ring: ring.answer_at, default=None)
             if first is not None and (resume or self._last_chance(page, first.answer_at - env._now)):
                 page.certain = first
@@ -167,7 +167,7 @@ class Roster:
         """Start the timeout of the page's current level."""
         if len(self.rules.levels) == 1 and self.rules.repeat == 0:
             return
-        after = self.drill.escalate_after(page.incident, page.level)
+        after = self.world.escalate_after(page.incident, page.level)
         Wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
             lambda _e, page=page, level=page.level, repeat=page.repeat:
                                                  self._timeout(page, level, repeat))
@@ -182,7 +182,7 @@ class Roster:
             self._report_missed(page)
             page.repeat += 1
             page.level = 0
-            self.drill.record(page.incident, "escalated", "pager", {"level": 1, "repeat": page.repeat,
+            self.world.record(page.incident, "escalated", "pager", {"level": 1, "repeat": page.repeat,
                                                                    "to": self._names(0)})
             self._notify(page, 0)
         else:
@@ -197,7 +197,7 @@ class Roster:
         detail = {"level": level + 1, "to": self._names(level)}
         if mobilised:
             detail["mobilised"] = True
-        self.drill.record(page.incident, "escalated", actor, detail)
+        self.world.record(page.incident, "escalated", actor, detail)
         self._notify(page, level)
 
     def escalate(self, incident: Incident, mobilise: bool = False) -> bool:
@@ -227,7 +227,7 @@ class Roster:
         for ring in page.rings:
             if not ring.reported:
                 ring.reported = True
-                self.drill.record(page.incident, "page_missed", ring.person.name, {"level": ring.level + 1})
+                self.world.record(page.incident, "page_missed", ring.person.name, {"level": ring.level + 1})
 
     def _names(self, level: int) -> list[str]:
         return [self.people[i].name for i in self.oncall.at(level, self.env._now)]
@@ -280,18 +280,18 @@ class Roster:
 
     def _ring(self, page: Page, person: Person, level: int, slot: int, notified: float | None = None) -> None:
         """The page reaches a free person: they miss it, or answer it after their acknowledgement delay."""
-        drill, env = self.drill, self.env
+        world, env = self.world, self.env
         now = env._now
         incident = page.incident
         ring = Ring(page, person, level, slot, now, now if notified is None else notified)
         page.rings.append(ring)
         period = self.oncall.period(person.index, now)
         detail = {"level": level + 1, "waited": now - ring.notified}
-        if drill.rules.by_hour:
+        if world.rules.by_hour:
             detail["period"] = period
         if page.resume:
             detail["resume"] = True
-        drill.record_at(now, incident, "page_delivered", person.name, detail)
+        world.record_at(now, incident, "page_delivered", person.name, detail)
         purpose, index = ring_address(page.number, page.repeat, level, slot)
         rules = self.rules.levels[level]
         if person.away or (not page.resume and incident.dice.u(purpose, index) < rules.miss):
@@ -345,7 +345,7 @@ class Roster:
 
     def _preempt(self, person: Person, page: Page) -> None:
         incident = person.working
-        self.drill.preempt(incident, person, page.incident)
+        self.world.preempt(incident, person, page.incident)
 
     # ── People becoming free ──
 

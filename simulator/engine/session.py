@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import simpy
 
@@ -38,7 +38,12 @@ from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
 from simulator.engine.clock import WORK, At, jump
 from simulator.engine.comms import update_sender
-from simulator.engine.drill import (
+from simulator.engine.incident import Incident, State
+from simulator.engine.people import Person
+from simulator.engine.policy import AutomaticPolicy, Situation
+from simulator.engine.rules import Rules
+from simulator.engine.run import Engine, close, lifecycle
+from simulator.engine.world import (
     ALONE,
     ANECDOTE,
     CLEANUP,
@@ -53,15 +58,9 @@ from simulator.engine.drill import (
     MITIGATE,
     ROLES,
     UPDATE,
-    Drill,
     Question,
+    World,
 )
-from simulator.engine.incident import Incident, State
-from simulator.engine.people import Person
-from simulator.engine.policy import AutomaticPolicy, Situation
-from simulator.engine.practice import PracticeState
-from simulator.engine.rules import Rules
-from simulator.engine.run import Engine, close, lifecycle
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES, Scenario
 
@@ -75,7 +74,7 @@ class Trainee:
     """The policy of a drill: the person's choices, handed over by the session as each decision is made. What
     the person does not decide (the pager's timeouts) is the scenario's."""
 
-    live = True
+    live: ClassVar[bool] = True
 
     def __init__(self, scenario: Scenario, session: Session):
         self.session = session
@@ -135,9 +134,7 @@ class Session:
         self.env = simpy.Environment()
         self.policy = Trainee(scenario, self)
         self.log: list[tuple] = []
-        self.drill = Drill(self.env, self.rules, self.policy, 0, self.log)
-        if self.rules.practiced:  # the practices as Engine.play plays them; without any, the lifecycle as it
-            self.drill.practice = PracticeState(self.drill)  # always ran (no practice's question to ask)
+        self.world = World(self.env, self.rules, self.policy, 0, self.log)
         self.questions: list[Question] = []
         self.incidents: list[Incident] = []
         self.used: set[tuple[int, str, int]] = set()
@@ -170,7 +167,7 @@ class Session:
     def _start(self, incident: Incident) -> None:
         incident.number = len(self.incidents) + 1
         self.incidents.append(incident)
-        incident.process = self.env.process(lifecycle(self.env, self.drill, incident))
+        incident.process = self.env.process(lifecycle(self.env, self.world, incident))
 
     def incident(self, number: int) -> Incident:
         if not 1 <= number <= len(self.incidents):
@@ -297,7 +294,7 @@ class Session:
         if incident.comms_by:
             self._at(due, WORK, question, lambda: self._answer(question, (due, due)))
         elif self.automatic:
-            sent = due + self.policy.automatic.update_after(self.drill.situation(incident), due,
+            sent = due + self.policy.automatic.update_after(self.world.situation(incident), due,
                                                              question.facts["drawn"])
             self._at(sent, WORK, question, lambda: self._answer(question, (sent, due)))
 
@@ -324,7 +321,7 @@ class Session:
         """The alerted engineer of incident `number` tries to fix it alone first, from now, instead of declaring:
         paged, no team, no stakeholder updates; they declare if service is not restored in their time alone."""
         question = self._one(number, DECLARE, "to decide on: it is not alerting, or declared already")
-        if self.drill.practice is None:
+        if not self.world.practices_asked:
             raise DrillsimError("working alone first is not part of this scenario (it plays no practices): declare")
         self._answer(question, ALONE)
 
@@ -373,7 +370,7 @@ class Session:
     def escalate(self, number: int, mobilise: bool = False) -> None:
         """Escalate incident `number`'s unanswered page now: to the next level, or every level left."""
         incident = self.incident(number)
-        if not self.drill.roster.escalate(incident, mobilise):
+        if not self.world.roster.escalate(incident, mobilise):
             raise DrillsimError(f"INC-{number:04d} has no unanswered page with a level left to escalate to")
 
     def _one(self, number: int, kind: str, why: str) -> Question:
@@ -391,8 +388,8 @@ class Session:
         if person.working is not None:
             raise DrillsimError(f"{name} is working on INC-{person.working.number:04d}; make someone away before "
                                 "they are needed")
-        self.drill.roster.away(person)
-        self.drill.record(self.incidents[0], "unavailable", person.name)
+        self.world.roster.away(person)
+        self.world.record(self.incidents[0], "unavailable", person.name)
 
     def second_failure(self, mode: str | None = None) -> int:
         """A failure of `mode` (default: another mode than the first's, if the scenario has one) starts now, with
@@ -412,14 +409,14 @@ class Session:
         if incident.state in (State.FAILING, State.DETECTED):
             raise DrillsimError(f"INC-{number:04d} is not declared yet: a customer escalation needs an incident to "
                                 "ask about")
-        self.drill.record(incident, "customer_escalated", "customer")
+        self.world.record(incident, "customer_escalated", "customer")
         for question in self.pending(number, UPDATE):
             question.facts["due"] = min(question.facts["due"], self.env._now)
             question.facts.pop("routed", None)
             self._route_update(question)
 
     def person(self, name: str) -> Person:
-        for person in self.drill.roster.people:
+        for person in self.world.roster.people:
             if person.name.lower() == name.lower():
                 return person
         raise DrillsimError(f"nobody called {name!r} is on the team (people: "
@@ -430,7 +427,7 @@ class Session:
         if len(self.rules.levels) < 2:
             return None
         on_call = self.rules.oncall.at(1, self.env._now)
-        return self.drill.roster.people[on_call[0]].name if on_call else None
+        return self.world.roster.people[on_call[0]].name if on_call else None
 
     # ── The end ──
 
@@ -443,14 +440,14 @@ class Session:
             horizon = self.rules.horizon if ran else self.env._now
         if ran and self.env._now < horizon:  # what the practices change later (an action item done) is logged at
             self.env.run(until=horizon)      # its time, as Engine.play logs it
-        return close(self.drill, self.incidents, horizon)
+        return close(self.world, self.incidents, horizon)
 
 
 def automatic_answer(session: Session, question: Question) -> Any:
     """What the scenario's policy would decide: a hint, or the policy's side of a debrief. To "declare?" it is
     (how long after the question, the severity or ALONE)."""
     auto, facts = session.policy.automatic, question.facts
-    situation = session.drill.situation(question.incident, facts.get("tried", ()))
+    situation = session.world.situation(question.incident, facts.get("tried", ()))
     if question.kind == ROLES:
         return auto.assign_roles(situation, facts["candidates"])
     if question.kind == MITIGATE:
