@@ -16,6 +16,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
+from simulator.engine.clock import now_of
 from simulator.engine.incident import Incident, State
 from simulator.engine.policy import AutomaticPolicy, Policy
 from simulator.engine.rules import Rules
@@ -41,14 +42,14 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
     page, pending = response.page(world, incident)
     if pending:
         answer = page.certain.answer_at
-        first = [work.Item(work.ANSWER, answer - env._now, ring=page.certain)]
+        first = [work.Item(work.ANSWER, answer - now_of(env), ring=page.certain)]
     else:
         yield from response.acknowledgement(env, world, incident, page)
-        answer, first = env._now, []
+        answer, first = now_of(env), []
     incident.preemptible = True
     if alone:  # the alerted engineer tries alone first, then declares
         first = yield from mitigation.work_alone(env, world, incident, first, answer)
-        answer = env._now
+        answer = now_of(env)
         if world.person_decides and incident.restored is None:
             env.process(comms.live_updates(env, world, incident))
     tried: list[str] = []

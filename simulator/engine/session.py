@@ -36,7 +36,7 @@ import simpy
 
 from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
-from simulator.engine.clock import WORK, At, jump
+from simulator.engine.clock import WORK, At, jump, now_of
 from simulator.engine.comms import update_sender
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
@@ -178,7 +178,7 @@ class Session:
 
     @property
     def now(self) -> float:
-        return self.env._now
+        return now_of(self.env)
 
     @property
     def blocked(self) -> bool:
@@ -213,14 +213,14 @@ class Session:
         while not self.blocked and not self.finished and env.peek() < until:
             env.step()
             self._after_step()
-        if not self.blocked and not self.finished and env._now < until < math.inf:
+        if not self.blocked and not self.finished and now_of(env) < until < math.inf:
             jump(env, until)
 
     def through(self, until: float) -> None:
         """Play everything up to and including minute `until`: a turn of a drill played turn by turn."""
         self.advance(until)
         env = self.env
-        while not self.blocked and not self.finished and env.peek() <= env._now:
+        while not self.blocked and not self.finished and env.peek() <= now_of(env):
             env.step()
             self._after_step()
 
@@ -278,7 +278,7 @@ class Session:
             if question in self.questions and question.facts["token"] == token:
                 answer()
 
-        if at <= self.env._now:
+        if at <= now_of(self.env):
             fire()
         else:
             At(self.env, at, order, question.incident.number).callbacks.append(fire)
@@ -302,7 +302,7 @@ class Session:
         self.questions.remove(question)
         if question.kind != UPDATE:
             self.policy.choices[(question.incident.number, question.kind)] = value
-        question.event.succeed(value if question.kind == UPDATE else self.env._now)
+        question.event.succeed(value if question.kind == UPDATE else now_of(self.env))
 
     def pending(self, number: int | None = None, kind: str | None = None) -> list[Question]:
         return [q for q in self.questions if (number is None or q.incident.number == number)
@@ -328,7 +328,7 @@ class Session:
     def update(self, number: int) -> None:
         """Send a stakeholder update about incident `number` now."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
-        self._answer(question, (self.env._now, question.facts["due"]))
+        self._answer(question, (now_of(self.env), question.facts["due"]))
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
@@ -399,7 +399,7 @@ class Session:
             others = [name for name in names if name != self.incidents[0].mode.name]
             mode = (others or names)[0]
         incident, _ = self._pick(mode, self.replication)
-        incident.onset = self.env._now
+        incident.onset = now_of(self.env)
         self._start(incident)
         return incident.number
 
@@ -411,7 +411,7 @@ class Session:
                                 "ask about")
         self.world.record(incident, "customer_escalated", "customer")
         for question in self.pending(number, UPDATE):
-            question.facts["due"] = min(question.facts["due"], self.env._now)
+            question.facts["due"] = min(question.facts["due"], now_of(self.env))
             question.facts.pop("routed", None)
             self._route_update(question)
 
@@ -426,7 +426,7 @@ class Session:
         """Who would be paged after the first level now: the first person on call at the second level."""
         if len(self.rules.levels) < 2:
             return None
-        on_call = self.rules.oncall.at(1, self.env._now)
+        on_call = self.rules.oncall.at(1, now_of(self.env))
         return self.world.roster.people[on_call[0]].name if on_call else None
 
     # ── The end ──
@@ -437,8 +437,8 @@ class Session:
         otherwise)."""
         ran = self.finished or self.stalled  # the drill has run its course
         if horizon is None:
-            horizon = self.rules.horizon if ran else self.env._now
-        if ran and self.env._now < horizon:  # what the practices change later (an action item done) is logged at
+            horizon = self.rules.horizon if ran else now_of(self.env)
+        if ran and now_of(self.env) < horizon:  # what the practices change later (an action item done) is logged at
             self.env.run(until=horizon)      # its time, as Engine.play logs it
         return close(self.world, self.incidents, horizon)
 
