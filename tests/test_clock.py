@@ -15,7 +15,7 @@ def test_the_environment_keeps_its_clock_queue_and_event_ids_where_clock_reads_t
     assert isinstance(env._queue, list) and env._queue == []
     assert isinstance(env._eid, count)
     env.timeout(1.0)
-    time, priority, eid, event = env._queue[0]  # a heap of (time, priority, event id, event)
+    time, _priority, eid, event = env._queue[0]  # a heap of (time, priority, event id, event)
     assert (time, eid) == (6.0, 0) and isinstance(event, simpy.events.Event)
     heappush(env._queue, (7.0, 0, next(env._eid), simpy.events.Event(env)))  # At pushes as schedule does
     assert [entry[2] for entry in env._queue] == [0, 1]
