@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from math import inf
+from typing import Any
 
 import simpy
 
@@ -57,7 +58,7 @@ def channel_time(incident: Incident, index: int, factor: float = 1.0) -> float:
     return inf
 
 
-def detect_and_declare(env: simpy.Environment, world: World, incident: Incident) -> Generator:
+def detect_and_declare(env: simpy.Environment, world: World, incident: Incident) -> Generator[Any, Any, bool]:
     """The failure starts, is detected after the winning channel's delay, and is declared after the policy's
     delay. For the automatic policy nothing else can change these times, so the clock waits once, until the
     declaration; a policy asked live decides once the failure is noticed. Returns True when the alerted engineer

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -100,7 +101,8 @@ def does_not_apply(world: World, name: str, incident: Incident) -> str:
     return f"{name} helps only with {' or '.join(causes)} failures; the cause was {incident.mode.cause}"
 
 
-def work_alone(env: simpy.Environment, world: World, incident: Incident, first: list, answer: float) -> Generator:
+def work_alone(env: simpy.Environment, world: World, incident: Incident, first: list,
+               answer: float) -> Generator[Any, Any, list[Item]]:
     """The alerted engineer works alone from `answer`: if service is not restored by the end, they declare.
     Returns the items left."""
     rules, u = world.rules.practice, incident.dice.u

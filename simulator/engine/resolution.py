@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -65,7 +66,8 @@ def stand_everyone_down(world: World, incident: Incident) -> None:
             world.stand_down(incident, people[index], role)
 
 
-def after_resolution(env: simpy.Environment, world: World, incident: Incident, tried: list[str]) -> Generator:
+def after_resolution(env: simpy.Environment, world: World, incident: Incident,
+                     tried: list[str]) -> Generator[Any, Any, float]:
     """After the people have stood down: the incident may reopen (resolved on anecdote, wrongly); then the
     temporary fixes are cleaned up (or not). Returns when the cleanup was planned. A drill asks the person when
     the fixes are to be cleaned up as soon as the incident is resolved, before anyone can know whether it will

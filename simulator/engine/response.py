@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -33,7 +34,7 @@ def page(world: World, incident: Incident) -> tuple[Page, bool]:
     return page, False
 
 
-def acknowledgement(env: simpy.Environment, world: World, incident: Incident, page: Page) -> Generator:
+def acknowledgement(env: simpy.Environment, world: World, incident: Incident, page: Page) -> Generator[Any, Any, Ring]:
     """Wait for the first acknowledgement of a page whose answer is not certain, and log it. Returns the ring.
     The person who acknowledges works the incident (and, until others join, holds every role)."""
     ring = yield from answered(env, world.roster, page)
@@ -42,7 +43,7 @@ def acknowledgement(env: simpy.Environment, world: World, incident: Incident, pa
     return ring
 
 
-def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator:
+def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator[Any, Any, Ring]:
     """Wait for the page's answer: the ring that acknowledged it."""
     if page.certain is not None:
         yield Wait(env, page.certain.answer_at - now_of(env), ACKNOWLEDGE, page.incident.number)

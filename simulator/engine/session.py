@@ -420,7 +420,7 @@ class Session:
             if person.name.lower() == name.lower():
                 return person
         raise DrillsimError(f"nobody called {name!r} is on the team (people: "
-                            f"{', '.join(p.name for p in self.drill.roster.people)})")
+                            f"{', '.join(p.name for p in self.world.roster.people)})")
 
     def secondary(self) -> str | None:
         """Who would be paged after the first level now: the first person on call at the second level."""

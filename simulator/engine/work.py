@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from math import inf
+from typing import Any
 
 import simpy
 
@@ -51,7 +52,7 @@ class Item:
     detail: dict | None = None  # for a mitigation: {"mitigation": name}, shared by its events
 
 
-def run(env: simpy.Environment, world: World, incident: Incident, items: list[Item]) -> Generator:
+def run(env: simpy.Environment, world: World, incident: Incident, items: list[Item]) -> Generator[Any, Any, list[Item]]:
     """Work through `items` until the first item that must stop has ended (or all of them), through
     preemptions, shift ends and handovers. Returns the items left."""
     stayed = False
