@@ -67,24 +67,27 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
 
     chain = incident.chain = Chain()
     practice, rules = world.practice, world.rules.practice
-    if practice.drills:
+    inert = rules.detection_inert
+    if not inert:
         name = practice.drills.get(incident.number)
         if name is not None:
             chain.add(incident.onset, "injected", "game master", {"drill": name})
-    if rules.rollback is not None and incident.mode.cause == "deployment":
-        arm_rollback(world, incident)
+        if rules.rollback is not None and incident.mode.cause == "deployment":
+            arm_rollback(world, incident)
     channel, delay = first_channel(incident, practice.detection[incident.rules.index])
     chain.add(incident.onset, "onset", "system",
               {"mode": incident.mode.name, "cause": incident.mode.cause, "severity": incident.severity})
     detected = incident.onset + delay
     chain.add(detected, "detected", channel, {"channel": channel})
     drawn = world.rules.declare(incident.dice.block[incident.dice.base + dice.DECLARE])
-    noticed, automated = notice(world, incident, channel, detected)
-    if automated is not None:  # automation declares from the alert, whoever the policy is
-        chain.add(automated, "declared", "automation")
-        yield from page_when_called(env, world, incident, automated)
-        return False
-    alone = rules.alone_first > 0 and incident.dice.u(PRACTICE, dice.ALONE) < rules.alone_first
+    noticed, alone = detected, False
+    if not inert:
+        noticed, automated = notice(world, incident, channel, detected)
+        if automated is not None:  # automation declares from the alert, whoever the policy is
+            chain.add(automated, "declared", "automation")
+            yield from page_when_called(env, world, incident, automated)
+            return False
+        alone = rules.alone_first > 0 and incident.dice.u(PRACTICE, dice.ALONE) < rules.alone_first
     if world.automatic and not alone:  # the policy's answer is known: declared after the drawn delay
         declared = noticed + drawn
         chain.add(declared, "declared", "on-call")
@@ -106,7 +109,11 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
             declared = noticed + world.declare_after(incident, drawn, channel)
             yield Wait(env, declared - now_of(env), DECLARE, incident.number)
         world.record_at(declared, incident, "declared", "on-call", declare_severity(world, incident))
-    yield from page_when_called(env, world, incident, declared)
+    if rules.who_to_call:
+        yield from page_when_called(env, world, incident, declared)
+    else:  # paged at once: the chain is logged up to now
+        incident.chain = None
+        incident.declared = declared
     return False
 
 

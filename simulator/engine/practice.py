@@ -93,6 +93,10 @@ class PracticeRules:
             self.load_failure = _steps(load_factors(scenario, scenario.load.failure_rate))
             self.load_mitigation = _steps(load_factors(scenario, scenario.load.mitigation))
         self.injected = _injections(scenario, rules)
+        self.detection_inert = (not self.injected and self.rollback is None and self.automated is None
+                                and not self.email and self.alone_first == 0)
+        """Whether no practice changes detection and declaration (no drill, automated rollback or declaration,
+        emailed alert or working alone): then those steps are skipped, as they would change nothing."""
         self.improves_mitigation = "mitigation" in self.kinds
 
 

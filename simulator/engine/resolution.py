@@ -40,6 +40,8 @@ def confirmation(world: World, incident: Incident, second: bool = False) -> work
     second time (a reopened incident), the automatic policy confirms with data, and it does not reopen again. A
     drill stops when the first confirmation ends, to show it."""
     rules, u = world.rules.practice, incident.dice.u
+    if rules.anecdote == 0 and not second and not world.practices_asked:  # with data, as always
+        return work.Item(work.CONFIRM, world.rules.confirm(u(INCIDENT, dice.CONFIRM)), stop=world.person_decides)
     data = world.confirm_with_data(incident, by_data(world, incident, second))
     if second:
         draw = u(PRACTICE, dice.SECOND_CONFIRM)
