@@ -45,9 +45,10 @@ from simulator.limits import MAX_FIT_BOOTSTRAP
 from simulator.outputs.files import write_text
 from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
-from simulator.outputs.run import write_run
+from simulator.outputs.run import events_file, run_id, write_run
+from simulator.results import runner
 from simulator.results.metrics import organic, summarize
-from simulator.results.runner import Results, simulate
+from simulator.results.runner import Results
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
 
@@ -59,6 +60,21 @@ if TYPE_CHECKING:
     from simulator.history.plan import Plan
     from simulator.history.score import Score
     from simulator.scenario.variants import ScenarioSource
+
+
+def simulate(scenario: Scenario, *, events_to: str | Path | None = None, **options) -> Results:
+    """Play a Scenario (simulator.results.runner.simulate, whose options it takes), writing the event log to
+    `events_to` (events.jsonl, headed by the run id; it appears whole when the run ends) as it is made."""
+    if events_to is None or not isinstance(scenario, Scenario):
+        return runner.simulate(scenario, **options)
+    from simulator.engine.policy import AutomaticPolicy
+
+    seed = scenario.seed if options.get("seed") is None else options["seed"]
+    replications = scenario.replications if options.get("replications") is None else options["replications"]
+    run = run_id(scenario, seed, replications, options.get("policy", AutomaticPolicy))
+    with events_file(Path(events_to), run) as handle:
+        results = runner.simulate(scenario, events_to=handle, **options)
+    return replace(results, events_path=Path(events_to))
 
 
 def scenario_of(scenario: ScenarioLike) -> Scenario:

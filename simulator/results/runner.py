@@ -8,8 +8,9 @@ and chunks are taken in replication order. So:
 - results are byte-identical for any number of workers, any executor and any chunk size: replication r
   always plays the dice of index r (simulator.dice), and the chunks are put together in order;
 - memory stays flat: no run holds every replication's event log. With `events_to`, the log is written to
-  that file chunk by chunk (atomically: the file appears, complete, when the run ends); with `keep_events`,
-  it is kept in memory, which is only sensible for small runs.
+  that open file chunk by chunk (simulator.api.simulate opens events.jsonl atomically: the file appears,
+  complete, when the run ends); with `keep_events`, it is kept in memory, which is only sensible for small
+  runs.
 """
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
-from simulator.events import Event
+from simulator.events import Event, event_lines
 from simulator.limits import MAX_WORKERS
-from simulator.outputs import run as run_files
 from simulator.results import executors
 from simulator.results.metrics import (
     COLUMNS,
@@ -80,7 +80,8 @@ class Results:
     without_learning: IncidentTable | None = None
     """The incidents of the same runs with no action items (a scenario with a learning loop, played by api.run):
     what the loop is worth."""
-    run_id: str | None = None
+    policy: Any = None
+    """The policy factory the run was played with (part of what determines its results, so of its run id)."""
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
@@ -154,8 +155,6 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
             engine.play(seed, replication, reductions)
         return (*reductions.tables(engine, first, stop), None)
     kept: list = []
-    if events == JSONL_EVENTS:
-        from simulator.outputs.run import event_lines
     for replication in range(first, stop):
         log = engine.play(seed, replication)
         reductions.extend(log)
@@ -207,7 +206,7 @@ def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              keep_events: bool = True, policy=AutomaticPolicy, progress: Progress | None = None,
              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
-             events_to: str | Path | None = None, chunk: int | None = None) -> Results:
+             events_to: IO[bytes] | None = None, chunk: int | None = None) -> Results:
     """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
 
     workers     worker processes to use (default: the machine's cores); small runs stay in this process
@@ -215,8 +214,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786"
                 (the cluster's own workers are used); without it, a local Dask cluster of `workers`
                 processes is started for the run
-    events_to   write the event log to this file (events.jsonl), chunk by chunk, instead of keeping it in
-                memory; `keep_events` is then ignored and `Results.events` is None
+    events_to   write the event log, as the lines of events.jsonl, to this open binary file chunk by chunk,
+                instead of keeping it in memory; `keep_events` is then ignored and `Results.events` is None
+                (simulator.api.simulate takes a path and opens the file)
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
     progress    called in this process with the number of replications done, as chunks complete
     chunk       replications per chunk (default: sized to the work); never changes the results
@@ -255,10 +255,6 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
-        handle = None
-        run = run_files.run_id(scenario, seed, replications, policy)
-        if events_to is not None:
-            handle = stack.enter_context(run_files.events_file(Path(events_to), run))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
         loads, practices = [], []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
@@ -268,15 +264,14 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 practices.append(practice)
             if mode == KEEP_EVENTS:
                 kept.extend(map(Event._make, events))
-            elif mode == JSONL_EVENTS:
-                handle.write(events)
+            elif events_to is not None:
+                events_to.write(events)
             del table, load, practice, events
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
-                   tuple(kept) if mode == KEEP_EVENTS else None,
-                   Path(events_to) if events_to is not None else None, LoadTable.concat(loads),
-                   PracticeTable.concat(practices) if practices else None, run_id=run)
+                   tuple(kept) if mode == KEEP_EVENTS else None, None, LoadTable.concat(loads),
+                   PracticeTable.concat(practices) if practices else None, policy=policy)
 
 
 def _portable(policy) -> bool:
