@@ -35,13 +35,12 @@ from simulator.analysis.breakdowns import keys as breakdown_keys
 from simulator.analysis.candidates import comparison_scenarios
 from simulator.analysis.compare import RESAMPLES, Comparison
 from simulator.analysis.compare import compare as _compare
-from simulator.analysis.compare import write_comparison as _write_comparison
 from simulator.analysis.detectability import TRIALS, Detectability
 from simulator.analysis.sweep import Sweep
 from simulator.analysis.sweep import sweep as _sweep
-from simulator.analysis.sweep import write_sweep as _write_sweep
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_FIT_BOOTSTRAP
+from simulator.outputs import analyses
 from simulator.outputs.files import write_text
 from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
@@ -162,7 +161,7 @@ def write_comparison(comparison: Comparison, folder: str | Path, metric: str = "
     from simulator.report.comparison_files import write_comparison_report
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
-        written = _write_comparison(comparison, staging) + write_comparison_report(comparison, staging, metric)
+        written = analyses.write_comparison(comparison, staging) + write_comparison_report(comparison, staging, metric)
     return [Path(folder) / path.name for path in written]
 
 
@@ -202,12 +201,11 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
 def write_detectability(found: Detectability, folder: str | Path) -> list[Path]:
     """`drillsim detectability --out`: detectability.json and detectability-METRIC.png, in a folder replaced
     whole; returns the paths written."""
-    from simulator.outputs.files import write_json
     from simulator.report.detectability_figures import detectability_figure
     from simulator.report.style import save_png
 
     with results_folder(folder) as staging:
-        written = [write_json(staging / "detectability.json", found.as_document()),
+        written = [*analyses.write_detectability(found, staging),
                    save_png(detectability_figure(found), staging / f"detectability-{found.metric}.png")]
     return [Path(folder) / path.name for path in written]
 
@@ -229,7 +227,7 @@ def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list
     from simulator.report.comparison_files import write_sweep_figures
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
-        written = _write_sweep(result, staging) + write_sweep_figures(result, staging, metric)
+        written = analyses.write_sweep(result, staging) + write_sweep_figures(result, staging, metric)
     return [Path(folder) / path.name for path in written]
 
 
@@ -435,10 +433,11 @@ def maturity(scenario: str | Path | ScenarioSource | None = None, *, replication
 
 def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
     """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
-    from simulator.analysis.maturity import write_ladder
+    from simulator.report.maturity_figures import ladder_figure
+    from simulator.report.style import save_png
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
-        written = write_ladder(found, staging)
+        written = [*analyses.write_ladder(found, staging), save_png(ladder_figure(found), staging / "maturity.png")]
     return [Path(folder) / path.name for path in written]
 
 
