@@ -12,6 +12,7 @@ import typer
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     SchedulerOpt,
@@ -25,22 +26,11 @@ from simulator.limits import MAX_RESAMPLES
 
 EXIT_WORSE = 1
 
-# Options shared by compare, sweep and detectability.
 VariantOpt = Annotated[
     list[str] | None,
     typer.Option("--variant", "-V", metavar="NAME",
                  help="A variant from the scenario's `variants:` (repeat for several; default: all of them).",
                  show_default=False),
-]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", metavar="PATH=VALUE",
-                 help="Change a field for one more variant, e.g. policy.mitigation=debug-first or "
-                      "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
-                 show_default=False),
-]
-MetricOpt = Annotated[
-    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
 ]
 
 

@@ -11,6 +11,7 @@ import typer
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
@@ -21,7 +22,6 @@ from simulator.cli.common import (
     errors_exit,
     run_options,
 )
-from simulator.cli.compare import MetricOpt
 from simulator.limits import MAX_RESAMPLES
 
 
