@@ -46,7 +46,7 @@ from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.outputs.run import events_file, run_id, write_run
 from simulator.results import runner
-from simulator.results.metrics import organic, summarize
+from simulator.results.metrics import CENSORED_WARNING, METRICS, metric_key, organic, summarize
 from simulator.results.runner import Results
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
@@ -103,6 +103,54 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
     return results
 
 
+def run_into(scenario: ScenarioLike, out: str | Path | None, *, report: bool = False, **options) -> RunWritten:
+    """`drillsim run [--out FOLDER [--report]]`: `run` (which takes `options`), its event log streamed into the
+    results folder as it is made; the folder (refused before the run if it cannot be written or the disk
+    cannot hold it) is built whole in staging and swapped in, with the report when asked for."""
+    from simulator.outputs.folders import check_space, expected_bytes
+
+    found = scenario_of(scenario)
+    if out is None:
+        return RunWritten(run(found, **options), [], [])
+    total = found.replications if options.get("replications") is None else options["replications"]
+    with results_folder(out) as staging:
+        check_space(staging, expected_bytes(found, total))
+        results = run(found, events_to=staging / EVENTS, **options)
+        written = write_run(results, staging)
+        if report:
+            from simulator.report.build import write_report
+
+            pages = write_report(staging)
+        else:
+            pages = []
+    return RunWritten(results, [Path(out) / path.name for path in written], [Path(out) / path.name for path in pages])
+
+
+@dataclass(frozen=True)
+class RunWritten:
+    """A run and the files written for it: the results folder's (summary, incidents, events) and the report's
+    (HTML, Markdown, then the figures)."""
+
+    results: Results
+    written: list[Path]
+    pages: list[Path]
+
+
+def on_call_load(results: Results) -> dict | None:
+    """Each person's on-call load, as summary.json writes it (None when the run kept none)."""
+    from simulator.results.oncall_load import load_summary
+
+    return load_summary(results.load, results.scenario.timezone) if results.load is not None else None
+
+
+def practice_sections(results: Results) -> dict:
+    """What the practices did (availability and error budget, DORA, drills, the learning loop), as summary.json
+    writes it."""
+    from simulator.analysis.practice_summary import practice_sections as sections
+
+    return sections(results)
+
+
 def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
     """`drillsim run --by KEY`: MTTD, MTTA and MTTR per failure mode, severity, channel or mitigation."""
     return _breakdowns(organic(results.incidents), results.replications, by)
@@ -128,6 +176,22 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
     from simulator.report.build import build_report
 
     return build_report(results_dir, incidents=incidents, replication=replication)
+
+
+def read_source(scenario: str | Path | None = None) -> ScenarioSource:
+    """`drillsim validate`, and the commands that read a file once: the scenario file (default: the bundled
+    one) read and validated with its variants' overrides (every problem at once, as a ScenarioError)."""
+    from simulator.scenario.bundled import default_scenario
+    from simulator.scenario.variants import load_source
+
+    return load_source(default_scenario() if scenario is None else scenario)
+
+
+def schema_text() -> str:
+    """`drillsim schema`: the JSON Schema of the scenario format."""
+    from simulator.scenario.schema import scenario_schema_text
+
+    return scenario_schema_text()
 
 
 def write_schema(path: str | Path) -> Path:
@@ -431,6 +495,22 @@ def maturity(scenario: str | Path | ScenarioSource | None = None, *, replication
                   executor=executor, scheduler=scheduler)
 
 
+def explain_maturity(source: ScenarioSource) -> list[tuple[str, str]]:
+    """`drillsim maturity --explain`: the fields of the scenario file that each level's value replaces, once
+    every level is known to build from it (refused otherwise)."""
+    from simulator.analysis.maturity import ladder_scenarios, replaced
+
+    ladder_scenarios(source)
+    return replaced(source)
+
+
+def maturity_replications(source: ScenarioSource, replications: int | None = None) -> int:
+    """Replications the ladder plays over all its levels (for a progress bar's total)."""
+    from simulator.analysis.maturity import LEVELS
+
+    return len(LEVELS) * (source.scenario.replications if replications is None else replications)
+
+
 def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
     """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
     from simulator.report.maturity_figures import ladder_figure
@@ -441,4 +521,18 @@ def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
     return [Path(folder) / path.name for path in written]
 
 
-__all__ += ["maturity", "write_maturity"]
+__all__ += [
+    "CENSORED_WARNING",
+    "METRICS",
+    "RunWritten",
+    "explain_maturity",
+    "maturity",
+    "maturity_replications",
+    "metric_key",
+    "on_call_load",
+    "practice_sections",
+    "read_source",
+    "run_into",
+    "schema_text",
+    "write_maturity",
+]

@@ -1,11 +1,11 @@
 """The rooms of simulator/ import one way: scenario → engine → results → analysis → outputs → report → api →
 cli, with the leaf modules (errors, units, fields, limits, distributions, dice, calendar, events) below them
-all (they import only one another), and drill and history hanging off the api: they may import the api and everything below it, the api and
-the commands may import them, nothing else does. Every import is read (at module level and inside functions),
-so an import put off to run time still counts; only an import under `if TYPE_CHECKING:`, which names a type
-for an annotation and never runs, is left out. Commands parse, call the api and print: they import no other
-command and reach past the api only to print (report) or to state limits and units. No module is longer than
-MAX_LINES."""
+all (they import only one another), and drill and history hanging off the api: they may import the api and
+everything below it, the api and the commands may import them, nothing else does. Every import is read (at
+module level and inside functions), so an import put off to run time still counts; only an import under
+`if TYPE_CHECKING:`, which names a type for an annotation and never runs, is left out. Commands parse, call
+the api and print: they import no other command and reach past the api only to print (report) or to state
+limits and units. No module is longer than MAX_LINES."""
 
 from __future__ import annotations
 

@@ -89,10 +89,9 @@ def compare(
     from simulator import api
     from simulator.report import comparison as report
     from simulator.report.detectability import comparison_dashboard_lines
-    from simulator.results.metrics import METRICS, metric_key
     from simulator.units import format_duration
 
-    metric = metric_key(metric)
+    metric = api.metric_key(metric)
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
@@ -127,6 +126,6 @@ def compare(
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     for failure in result.failures():
         typer.echo(f"{failure.variant} is significantly worse than {result.baseline} on the {failure.statistic} "
-                   f"{METRICS[failure.metric].label}.", err=True)
+                   f"{api.METRICS[failure.metric].label}.", err=True)
     if result.failures():
         raise typer.Exit(EXIT_WORSE)

@@ -67,9 +67,8 @@ def sweep(
 
     from simulator import api
     from simulator.report import comparison as report
-    from simulator.results.metrics import metric_key
 
-    metric = metric_key(metric)
+    metric = api.metric_key(metric)
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,

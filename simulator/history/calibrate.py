@@ -38,8 +38,9 @@ from simulator.history import fit as fitting
 from simulator.history.fit import Fit, RateFit
 from simulator.history.format import TIME_FIELDS, History, Incident
 from simulator.history.phases import Phase, Sample, grouping, groups, resolution, sample
-from simulator.history.timestamps import format_time, minutes_between
-from simulator.units import format_duration
+from simulator.history.timestamps import format_time
+from simulator.results.survival import distribution_steps
+from simulator.units import format_duration, minutes_between
 
 # The scenario's quantities in lifecycle order: (key, label, the time that ends the phase, per mode?)
 QUANTITIES = (
@@ -240,7 +241,7 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
 
 
 def _median(found: Sample) -> float:
-    times, levels = fitting.kaplan_meier(found.values, found.censored, found.resolution)
+    times, levels = distribution_steps(found.values, found.censored, found.resolution)
     index = int(np.searchsorted(levels, 0.5 - 1e-12))
     return float(times[index]) if index < len(times) else math.nan
 

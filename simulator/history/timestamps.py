@@ -8,7 +8,7 @@ back) are refused, since no offset can be assumed for them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from simulator.calendar import zone
@@ -61,8 +61,3 @@ def localize(naive: datetime, zone: tzinfo) -> datetime:
 def format_time(moment: datetime) -> str:
     """ISO 8601 to the second, with the offset ('2026-01-05T09:00:00+01:00'; 'Z' is written as +00:00)."""
     return moment.isoformat(timespec="seconds")
-
-
-def minutes_between(start: datetime, end: datetime) -> float:
-    """Minutes from `start` to `end` (aware datetimes: real elapsed time, whatever the offsets)."""
-    return (end - start) / timedelta(minutes=1)
