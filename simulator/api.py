@@ -237,7 +237,7 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
     """`drillsim detectability`: how noisy a period's metric is on a dashboard, and whether a real change
     shows through: `improvement` (a share, 0.2 or '20%'), or the change the scenario's variant `variant`, or
     the ad-hoc variant of `sets` ('PATH=VALUE'), brings."""
-    from simulator.analysis.detectability import scenario_detectability
+    from simulator.analysis.simulated_periods import scenario_detectability
     from simulator.errors import DrillsimError
     from simulator.results.metrics import metric_key
     from simulator.scenario.bundled import default_scenario
