@@ -323,6 +323,7 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
     time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
     from simulator.history import calibrate as calibration_module
+    from simulator.history.calibrated_scenario import scenario_yaml
     from simulator.history.fit import BOOTSTRAP
     from simulator.history.format import parse_mapping, read_history
     from simulator.history.timestamps import time_zone
@@ -336,7 +337,7 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
                         as_of=window[1])
     found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
                                          bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
-    text = calibration_module.scenario_yaml(found, name=name)
+    text = scenario_yaml(found, name=name)
     written: list[Path] = []
     if out is not None:
         out = Path(out)
