@@ -41,7 +41,7 @@ from simulator.analysis.sweep import sweep as _sweep
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_FIT_BOOTSTRAP
 from simulator.outputs import analyses
-from simulator.outputs.files import write_text
+from simulator.outputs.files import write_bytes, write_text
 from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.outputs.run import events_file, run_id, write_run
@@ -128,8 +128,7 @@ def run_into(scenario: ScenarioLike, out: str | Path | None, *, report: bool = F
 
 @dataclass(frozen=True)
 class RunWritten:
-    """A run and the files written for it: the results folder's (summary, incidents, events) and the report's
-    (HTML, Markdown, then the figures)."""
+    """A run and the files written for it: the results folder's, and the report's (HTML, Markdown, figures)."""
 
     results: Results
     written: list[Path]
@@ -179,8 +178,7 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
 
 
 def read_source(scenario: str | Path | None = None) -> ScenarioSource:
-    """`drillsim validate`, and the commands that read a file once: the scenario file (default: the bundled
-    one) read and validated with its variants' overrides (every problem at once, as a ScenarioError)."""
+    """`drillsim validate`: a scenario file (default: the bundled one) and its variants, every problem at once."""
     from simulator.scenario.bundled import default_scenario
     from simulator.scenario.variants import load_source
 
@@ -301,7 +299,6 @@ __all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Detectability"
            "write_detectability", "write_results", "write_schema", "write_sweep"]
 
 
-
 # ── Game days: calibrate a scenario from history, plan a drill, score what happened ───────────────────────
 
 
@@ -326,13 +323,12 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     from simulator.history.calibrated_scenario import scenario_yaml
     from simulator.history.fit import BOOTSTRAP
     from simulator.history.format import parse_mapping, read_history
-    from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
+    from simulator.history.timestamps import option_time, time_zone
 
     if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
         raise DrillsimError(f"bootstrap samples must be between 1 and {MAX_FIT_BOOTSTRAP:,} (got {bootstrap:,})")
     zone = time_zone(timezone) if timezone else None
-    window = [_moment(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
+    window = [option_time(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
     read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
                         as_of=window[1])
     found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
@@ -340,9 +336,7 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     text = scenario_yaml(found, name=name)
     written: list[Path] = []
     if out is not None:
-        out = Path(out)
-        with atomic_open(out) as handle:
-            handle.write(text)
+        out = write_text(out, text)
         written.append(out)
         if figures is None:
             figures = out.with_name(f"{out.stem}-fits")
@@ -351,27 +345,11 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
         from simulator.report.style import png_bytes
 
         folder = Path(figures)
-        with atomic_open(folder / "calibration.json") as handle:
-            json.dump(calibration_module.calibration_document(found), handle, indent=2, allow_nan=False)
-            handle.write("\n")
-        written.append(folder / "calibration.json")
-        for stem, figure in calibration_figures(found).items():
-            with atomic_open(folder / f"{stem}.png", "wb") as handle:
-                handle.write(png_bytes(figure))
-            written.append(folder / f"{stem}.png")
+        document = json.dumps(calibration_module.calibration_document(found), indent=2, allow_nan=False)
+        written.append(write_text(folder / "calibration.json", document + "\n"))
+        written += [write_bytes(folder / f"{stem}.png", png_bytes(figure))
+                    for stem, figure in calibration_figures(found).items()]
     return Calibrated(found, text, written)
-
-
-def _moment(text: str | None, zone, option: str):
-    """An ISO 8601 option value as an aware datetime (None stays None)."""
-    from simulator.history.timestamps import parse_time
-
-    if text is None:
-        return None
-    try:
-        return parse_time(text, zone)
-    except ValueError as exc:
-        raise DrillsimError(f"{option}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -391,8 +369,7 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
     gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
     from simulator.history.format import FIELDS, Incident, write_history
     from simulator.history.plan import plan_gameday as make_plan
-    from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
+    from simulator.history.timestamps import option_time, time_zone
     from simulator.report.calibration_figures import slug
     from simulator.report.gameday import plan_blocks
     from simulator.report.gameday_figures import plan_figure
@@ -401,22 +378,16 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
     from simulator.report.style import png_bytes
 
     zone = time_zone(timezone) if timezone else None
-    moment = _moment(at, zone, "--at")
+    moment = option_time(at, zone, "--at")
     plan = make_plan(scenario_of(scenario), inject, at=moment, severity=severity, under_load=under_load, seed=seed,
                      replications=replications, workers=workers, executor=executor, scheduler=scheduler)
     folder = Path(out) if out is not None else Path(f"gameday-{slug(inject)}")
     png = png_bytes(plan_figure(plan))
     blocks = plan_blocks(plan, png, "SCENARIO.yaml" if isinstance(scenario, Scenario) or scenario is None
                          else str(scenario))
-    written = []
-    for name, text in (("plan.md", render_markdown(blocks)),
-                       ("plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}"))):
-        with atomic_open(folder / name) as handle:
-            handle.write(text)
-        written.append(folder / name)
-    with atomic_open(folder / "plan.png", "wb") as handle:
-        handle.write(png)
-    written.append(folder / "plan.png")
+    written = [write_text(folder / "plan.md", render_markdown(blocks)),
+               write_text(folder / "plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}")),
+               write_bytes(folder / "plan.png", png)]
     stamp = f"{moment:%Y%m%d-%H%M}" if moment is not None else "1"
     row = Incident(f"DRILL-{stamp}", 2, mode=inject, severity=plan.severity, started_at=moment)
     written.append(write_history(folder / "drill.csv", [row], fields=[*FIELDS[:9], "responder"]))
@@ -445,7 +416,6 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
     from simulator.history import score as scoring
     from simulator.history.format import parse_mapping
     from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
     from simulator.report.gameday import figure_name, score_blocks
     from simulator.report.gameday_figures import score_figure
     from simulator.report.markdown import render_markdown
@@ -461,18 +431,10 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
                                   executor=executor, scheduler=scheduler)
     folder = Path(out) if out is not None else Path(drill[0]).parent
     figures = {figure_name(s, len(scores)): png_bytes(score_figure(s)) for s in scores}
-    written = []
-    with atomic_open(folder / "score.json") as handle:
-        json.dump(scoring.score_document(scores), handle, indent=2, allow_nan=False, ensure_ascii=False)
-        handle.write("\n")
-    written.append(folder / "score.json")
-    with atomic_open(folder / "score.md") as handle:
-        handle.write(render_markdown(score_blocks(scores, figures)))
-    written.append(folder / "score.md")
-    for name, png in figures.items():
-        with atomic_open(folder / f"{name}.png", "wb") as handle:
-            handle.write(png)
-        written.append(folder / f"{name}.png")
+    document = json.dumps(scoring.score_document(scores), indent=2, allow_nan=False, ensure_ascii=False)
+    written = [write_text(folder / "score.json", document + "\n"),
+               write_text(folder / "score.md", render_markdown(score_blocks(scores, figures)))]
+    written += [write_bytes(folder / f"{name}.png", png) for name, png in figures.items()]
     failed = scoring.failing(scores, fail_above) if fail_above is not None else []
     return Scored(scores, failed, written, notes)
 
@@ -497,8 +459,7 @@ def maturity(scenario: str | Path | ScenarioSource | None = None, *, replication
 
 
 def explain_maturity(source: ScenarioSource) -> list[tuple[str, str]]:
-    """`drillsim maturity --explain`: the fields of the scenario file that each level's value replaces, once
-    every level is known to build from it (refused otherwise)."""
+    """`drillsim maturity --explain`: the file's fields the levels replace (refused if a level cannot build)."""
     from simulator.analysis.maturity import ladder_scenarios, replaced
 
     ladder_scenarios(source)

@@ -61,3 +61,13 @@ def localize(naive: datetime, zone: tzinfo) -> datetime:
 def format_time(moment: datetime) -> str:
     """ISO 8601 to the second, with the offset ('2026-01-05T09:00:00+01:00'; 'Z' is written as +00:00)."""
     return moment.isoformat(timespec="seconds")
+
+
+def option_time(text: str | None, zone: tzinfo | None, option: str) -> datetime | None:
+    """An ISO 8601 option value (`option` names it in the error) as an aware datetime; None stays None."""
+    if text is None:
+        return None
+    try:
+        return parse_time(text, zone)
+    except ValueError as exc:
+        raise DrillsimError(f"{option}: {exc}") from None
