@@ -66,11 +66,9 @@ def simulate(scenario: Scenario, *, events_to: str | Path | None = None, **optio
     `events_to` (events.jsonl, headed by the run id; it appears whole when the run ends) as it is made."""
     if events_to is None or not isinstance(scenario, Scenario):
         return runner.simulate(scenario, **options)
-    from simulator.engine.policy import AutomaticPolicy
-
     seed = scenario.seed if options.get("seed") is None else options["seed"]
     replications = scenario.replications if options.get("replications") is None else options["replications"]
-    run = run_id(scenario, seed, replications, options.get("policy", AutomaticPolicy))
+    run = run_id(scenario, seed, replications, options.get("policy") or runner.default_policy())
     with events_file(Path(events_to), run) as handle:
         results = runner.simulate(scenario, events_to=handle, **options)
     return replace(results, events_path=Path(events_to))

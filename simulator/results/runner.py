@@ -21,12 +21,10 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.engine.policy import AutomaticPolicy
-from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
 from simulator.events import Event, event_lines
 from simulator.limits import MAX_WORKERS
@@ -47,6 +45,9 @@ from simulator.results.oncall_load import LoadRows, LoadTable
 from simulator.results.practice_log import PracticeRows, PracticeTable
 from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:  # the engine (and SimPy) load with the first run, not with `import simulator.api`
+    from simulator.engine.run import Engine, PolicyFactory
 
 Progress = Callable[[int], None]
 
@@ -103,6 +104,8 @@ def _engine(scenario: Scenario, policy: PolicyFactory) -> Engine:
     cached = _engines.get(key)
     if cached is None or cached[0] is not scenario:
         _engines.clear()
+        from simulator.engine.run import Engine
+
         cached = _engines[key] = (scenario, Engine(scenario, policy))
     return cached[1]
 
@@ -204,7 +207,7 @@ def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool
 
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-             keep_events: bool = True, policy=AutomaticPolicy, progress: Progress | None = None,
+             keep_events: bool = True, policy=None, progress: Progress | None = None,
              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
              events_to: IO[bytes] | None = None, chunk: int | None = None) -> Results:
     """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
@@ -220,7 +223,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
     progress    called in this process with the number of replications done, as chunks complete
     chunk       replications per chunk (default: sized to the work); never changes the results
-    policy      a callable that makes the policy from the scenario (default: AutomaticPolicy)
+    policy      a callable that makes the policy from the scenario (default, or None: AutomaticPolicy)
 
     The results do not depend on workers, executor or chunk.
     """
@@ -229,6 +232,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                             "simulator.load_scenario(path) first (simulator.api.run takes a path)")
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
+    policy = default_policy() if policy is None else policy
     if replications < 1:
         raise DrillsimError(f"replications must be at least 1, not {replications}")
     check_run(scenario, replications)
@@ -272,6 +276,13 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     return Results(scenario, seed, replications, builder.build(),
                    tuple(kept) if mode == KEEP_EVENTS else None, None, LoadTable.concat(loads),
                    PracticeTable.concat(practices) if practices else None, policy=policy)
+
+
+def default_policy() -> Any:
+    """AutomaticPolicy: the scenario's own answers to every decision."""
+    from simulator.engine.policy import AutomaticPolicy
+
+    return AutomaticPolicy
 
 
 def _portable(policy) -> bool:
@@ -364,9 +375,11 @@ class _TableBuilder:
 
 
 def replicate(scenario: Scenario, seed: int, first: int, stop: int,
-              policy=AutomaticPolicy) -> Iterable[list[Event]]:
+              policy=None) -> Iterable[list[Event]]:
     """The event logs of replications first..stop-1, one list per replication."""
-    for log in Engine(scenario, policy).replications(seed, first, stop):
+    from simulator.engine.run import Engine
+
+    for log in Engine(scenario, default_policy() if policy is None else policy).replications(seed, first, stop):
         yield list(map(Event._make, log))
 
 
