@@ -254,23 +254,30 @@ def seed_word(seed: int) -> int:
 
 class Drawer:
     """A Philox generator moved to any (key, counter) before each draw: one per process is enough, as every draw
-    says where it starts. Moving it costs far less than making a generator."""
+    says where it starts. Moving it costs far less than making a generator.
 
-    __slots__ = ("_generator", "_state")
+    The state is set from plain lists of ints, kept in one dict between draws: numpy reads it word by word, and
+    words of a list cost it far less than the numpy integers of an array (a replication draws a page per failure
+    mode and purpose, about one per incident, so this is on the engine's path)."""
+
+    __slots__ = ("_bits", "_random", "_state")
 
     def __init__(self):
         bits = np.random.Philox(0)
-        self._state = bits.state
-        self._generator = np.random.Generator(bits)
+        state = bits.state
+        state["buffer"] = [0, 0, 0, 0]
+        state["buffer_pos"] = 4  # nothing buffered: the next number comes from the counter set
+        self._state = state
+        self._bits = bits
+        self._random = np.random.Generator(bits).random
 
-    def draw(self, key: np.ndarray, counter: list[int], count: int) -> list[float]:
+    def draw(self, key: list[int], counter: list[int], count: int) -> list[float]:
+        """`count` uniforms from Philox `key` (two words) and `counter` (four words), as plain floats."""
         state = self._state
-        state["state"]["key"] = key
-        state["state"]["counter"] = np.array(counter, dtype=np.uint64)
-        state["buffer_pos"] = 4  # nothing buffered: the next number comes from the counter set here
-        generator = self._generator
-        generator.bit_generator.state = state
-        return generator.random(count).tolist()
+        inner = state["state"]
+        inner["key"], inner["counter"] = key, counter
+        self._bits.state = state  # also resets the buffer: the numbers start at the counter
+        return self._random(count).tolist()
 
 
 _DRAWER = Drawer()
@@ -283,7 +290,7 @@ class ReplicationDice:
 
     def __init__(self, seed: int, replication: int):
         self.seed, self.replication = seed, replication
-        self.key = replication_key(seed, replication)
+        self.key = [int(word) for word in replication_key(seed, replication)]
 
     def mode(self, m: int) -> ModeDice:
         return ModeDice(self, m)
