@@ -6,7 +6,7 @@ from itertools import count
 
 import simpy
 
-from simulator.engine.clock import DECLARE, ONSET, WORK, At, Wait, jump, now_of
+from simulator.engine.clock import DECLARE, ONSET, WORK, At, Clock, Wait, jump, now_of
 
 
 def test_the_environment_keeps_its_clock_queue_and_event_ids_where_clock_reads_them():
@@ -55,3 +55,45 @@ def test_wait_refuses_real_negative_delays_and_takes_round_off_as_now():
         pass
     else:
         raise AssertionError("a negative delay was scheduled")
+
+
+def test_the_clock_keeps_now_an_attribute_equal_to_simpys_now():
+    env = Clock()
+    seen = []
+    for delay in (2.0, 3.0):
+        Wait(env, delay, WORK, 1).callbacks.append(lambda _e: seen.append((env.now, env._now)))
+    env.step()
+    assert seen == [(2.0, 2.0)] and env.now == env._now == 2.0
+    env.run(until=5.0)
+    assert seen == [(2.0, 2.0), (3.0, 3.0)] and env.now == env._now == 5.0
+    env = Clock()
+    jump(env, 7.0)
+    assert env.now == env._now == 7.0
+
+
+def test_the_clock_runs_as_simpy_does():
+    """The same events, in the same order, with the same outcome, as SimPy's own run; a failed event crashes it."""
+    def play(env):
+        seen = []
+
+        def process(name, delay):
+            yield env.timeout(delay)
+            seen.append((env.now, name))
+            return name
+
+        first = env.process(process("a", 2.0))
+        env.process(process("b", 1.0))
+        assert env.run(until=first) == "a"
+        env.run(until=10.0)
+        env.run()
+        return seen, env.now
+
+    assert play(Clock()) == play(simpy.Environment()) == ([(1.0, "b"), (2.0, "a")], 10.0)
+    env = Clock()
+    env.event().fail(RuntimeError("broken"))
+    try:
+        env.run()
+    except RuntimeError as error:
+        assert str(error) == "broken"
+    else:
+        raise AssertionError("a failed event did not crash the run")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import simpy
 
 from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ReplicationDice
-from simulator.engine.clock import ONSET, Wait, now_of
+from simulator.engine.clock import ONSET, Wait
 from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
@@ -89,8 +89,8 @@ def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: l
     modes, state = world.rules.modes, world.practice
     pipeline = Pipeline()
     for onset, m, k, kind, u_accept, u_severity, mode_dice, injected in candidates:
-        if onset > now_of(env):
-            yield Wait(env, onset - now_of(env), ONSET, 0)
+        if onset > env.now:
+            yield Wait(env, onset - env.now, ONSET, 0)
         rules = modes[m]
         if kind == STATE_DEPENDENT:
             factor = rules.accept(onset) if rules.accept is not None else 1.0

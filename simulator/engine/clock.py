@@ -16,18 +16,21 @@ So a person freed at 10:00 can take a page sent at 10:00, and an acknowledgement
 timeout counts as in time, whichever way the incidents are played.
 
 This module is the one place that touches SimPy's private state (`Environment._now`, `_queue` and `_eid`; SimPy
-is pinned below its next major version, and tests/test_clock.py fails if these change). The engine reads the
-clock through `now_of(env)`, a C-level attribute getter of `env._now`, as SimPy's own code reads it: the public
-`now` is a Python property, and the engine reads the clock at almost every step.
+is pinned below its next major version, and tests/test_clock.py fails if these change). The engine plays on a
+`Clock`, SimPy's Environment whose `now` is a plain attribute that its own `step` and `run` keep equal to
+`_now`: the engine reads the clock at almost every step, and SimPy's `now` is a Python property. (The engine's
+functions also accept a plain SimPy Environment, whose `now` reads the same minute, only slower.)
 """
 
 from __future__ import annotations
 
-from heapq import heappush
+from heapq import heappop, heappush
 from operator import attrgetter
+from typing import Any
 
 from simpy import Environment
-from simpy.events import Event
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import URGENT, Event, EventPriority
 
 ONSET, WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 0, 1, 2, 3, 4, 5
 _SHIFT = 1 << 40
@@ -36,7 +39,75 @@ ROUND_OFF = 1e-9
 factor times a zero delay, added to the onset), not a step back in time."""
 
 now_of = attrgetter("_now")
-"""now_of(env): the minute the clock is at (SimPy's `env.now`, without the property's cost)."""
+"""now_of(env): the minute the clock of any SimPy Environment is at (what `Clock.now` holds as an attribute)."""
+
+
+class Clock(Environment):
+    """SimPy's Environment with `now` a plain attribute, set with `_now` whenever the clock moves (`step`, `run`,
+    `jump`). `run` steps inline, as SimPy's `step` does, rather than calling `step` once per event."""
+
+    now: float = 0.0  # an instance attribute from __init__ on: it shadows Environment.now, a property
+
+    def __init__(self, initial_time: float = 0.0):
+        super().__init__(initial_time)
+        self.now = self._now
+
+    def step(self) -> None:
+        """Process the next event (SimPy's `Environment.step`, which also sets `now`)."""
+        try:
+            now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        self._now = self.now = now
+        callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1:]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
+
+    def run(self, until: float | Event | None = None) -> Any:
+        """SimPy's `Environment.run`, with the body of `step` inline in its loop."""
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self._now:
+                    raise ValueError(f"until ({at}) must be greater than the current simulation time")
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self._now)
+            elif until.callbacks is None:
+                return until.value
+            until.callbacks.append(StopSimulation.callback)
+        queue = self._queue
+        try:
+            while queue:
+                now, _, _, event = heappop(queue)
+                self._now = self.now = now
+                callbacks, event.callbacks = event.callbacks, None
+                try:
+                    for callback in callbacks:
+                        callback(event)
+                except StopSimulation:
+                    event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                    self.schedule(event, EventPriority(-1))
+                    raise
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        except StopSimulation as stop:
+            return stop.args[0]  # == until.value
+        if until is not None:
+            raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {until}')
+        return None
 
 
 class Wait(Event):
@@ -74,3 +145,5 @@ def jump(env: Environment, at: float) -> None:
     if env.peek() < at or at < env._now:
         raise ValueError(f"cannot move the clock from {env._now} to {at}: events come first")
     env._now = at
+    if isinstance(env, Clock):
+        env.now = at

@@ -17,7 +17,7 @@ import simpy
 from simulator import dice
 from simulator.dice import PRACTICE
 from simulator.engine.chain import Chain
-from simulator.engine.clock import DECLARE, Wait, now_of
+from simulator.engine.clock import DECLARE, Wait
 from simulator.engine.incident import Incident
 from simulator.engine.world import DECLARE as DECIDE_TO_DECLARE
 from simulator.engine.world import World
@@ -91,11 +91,11 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
     if world.automatic and not alone:  # the policy's answer is known: declared after the drawn delay
         declared = noticed + drawn
         chain.add(declared, "declared", "on-call")
-        yield Wait(env, declared - now_of(env), DECLARE, incident.number)
-        chain.log_until(world, incident, now_of(env))
+        yield Wait(env, declared - env.now, DECLARE, incident.number)
+        chain.log_until(world, incident, env.now)
     else:  # a policy asked live decides once the failure is noticed, not before
-        yield Wait(env, noticed - now_of(env), DECLARE, incident.number)
-        chain.log_until(world, incident, now_of(env))
+        yield Wait(env, noticed - env.now, DECLARE, incident.number)
+        chain.log_until(world, incident, env.now)
         if world.person_decides:  # a person declares, or goes to work alone first, when they choose to
             yield world.pause(incident, DECIDE_TO_DECLARE, channel=channel, drawn=drawn, alone=alone)
             yield Wait(env, 0.0, DECLARE, incident.number)  # in the clock's order of this instant
@@ -104,10 +104,10 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
             incident.declared = inf  # not declared (yet): no stakeholder updates
             return True
         if world.person_decides:
-            declared = now_of(env)
+            declared = env.now
         else:
             declared = noticed + world.declare_after(incident, drawn, channel)
-            yield Wait(env, declared - now_of(env), DECLARE, incident.number)
+            yield Wait(env, declared - env.now, DECLARE, incident.number)
         world.record_at(declared, incident, "declared", "on-call", declare_severity(world, incident))
     if rules.who_to_call:
         yield from page_when_called(env, world, incident, declared)
@@ -137,11 +137,11 @@ def page_when_called(env: simpy.Environment, world: World, incident: Incident, d
     rotation)."""
     rules = world.rules.practice
     paged = declared + rules.calling(incident.dice.u(PRACTICE, dice.WHO_TO_CALL)) if rules.who_to_call else declared
-    if paged > now_of(env):
-        yield Wait(env, paged - now_of(env), DECLARE, incident.number)
+    if paged > env.now:
+        yield Wait(env, paged - env.now, DECLARE, incident.number)
     chain = incident.chain
     if chain is not None:
-        chain.log_until(world, incident, now_of(env))
+        chain.log_until(world, incident, env.now)
     incident.chain = None
     incident.declared = declared
 

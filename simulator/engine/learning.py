@@ -11,7 +11,7 @@ import simpy
 
 from simulator import dice
 from simulator.dice import ACTION, INCIDENT
-from simulator.engine.clock import WORK, Wait, now_of
+from simulator.engine.clock import WORK, Wait
 from simulator.engine.incident import Incident
 from simulator.engine.world import ITEMS, World
 
@@ -33,7 +33,7 @@ def learn(env: simpy.Environment, world: World, incident: Incident, cleaned: flo
     practice = rules.practice
     count = practice.action_items
     if world.practices_asked:  # the postmortem decides its action items when it is held
-        yield Wait(env, held - now_of(env), WORK, incident.number)
+        yield Wait(env, held - env.now, WORK, incident.number)
         if world.person_decides:
             yield world.pause(incident, ITEMS, drawn=count)
         count = world.action_items(incident, count)

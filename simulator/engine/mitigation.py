@@ -20,7 +20,7 @@ import simpy
 from simulator import dice
 from simulator.dice import PRACTICE
 from simulator.engine import resolution, work
-from simulator.engine.clock import WORK, Wait, now_of
+from simulator.engine.clock import WORK, Wait
 from simulator.engine.incident import Incident, State
 from simulator.engine.work import INVESTIGATION, MITIGATION, Item
 from simulator.engine.world import INVESTIGATE, MITIGATE, World
@@ -77,7 +77,7 @@ def until_resolved(env: simpy.Environment, world: World, incident: Incident, ite
                 if world.person_decides:
                     yield world.pause(incident, MITIGATE, offered=tuple(incident.rules.mitigations),
                                       tried=tuple(tried))
-                items = plan(world, incident, now_of(env), tried, second)
+                items = plan(world, incident, env.now, tried, second)
         items = yield from work.run(env, world, incident, items)
 
 
@@ -112,7 +112,7 @@ def work_alone(env: simpy.Environment, world: World, incident: Incident, first: 
     alone = Item(MITIGATION, minutes, "debug", works, reason, stop=True, detail=WORKED_ALONE)
     left = yield from work.run(env, world, incident, [*first, alone])
     if incident.restored is None:
-        incident.declared = now_of(env)
+        incident.declared = env.now
         world.record(incident, "declared", world.roster.people[incident.responder].name)
     return left
 
@@ -132,14 +132,14 @@ def arm_rollback(world: World, incident: Incident) -> None:
         return
     done = fires + duration(u(PRACTICE, dice.ROLLBACK_TAKES))
     if done < world.rules.horizon:
-        Wait(world.env, done - now_of(world.env), WORK, incident.number).callbacks.append(
+        Wait(world.env, done - world.env.now, WORK, incident.number).callbacks.append(
             lambda _event: _rolled_back(world, incident))
 
 
 def _rolled_back(world: World, incident: Incident) -> None:
     if incident.restored is not None or incident.state in (State.RESOLVED, State.CLEANED_UP, State.CLOSED):
         return
-    now = now_of(world.env)
+    now = world.env.now
     working = incident.preemptible  # the process waits inside work.run: interrupt it
     if working:
         incident.chain.log_until(world, incident, now)

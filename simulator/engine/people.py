@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from simpy import Event
 
 from simulator.dice import ring_address
-from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait, now_of
+from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait
 
 if TYPE_CHECKING:
     from simulator.engine.incident import Incident
@@ -122,7 +122,7 @@ class Roster:
         """Page for `incident`: either `page.certain` is the ring that will answer it, or `page.acknowledged`
         succeeds with the ring that does."""
         env = self.env
-        page = Page(incident, incident.pages, now_of(env), next(self.seq), resume)
+        page = Page(incident, incident.pages, env.now, next(self.seq), resume)
         incident.pages += 1
         if self.world.person_decides:
             incident.page = page  # its Incident Commander may escalate it (escalate)
@@ -136,7 +136,7 @@ class Roster:
         self._opening = self._held = None
         if not crowded and self.world.automatic and not page.waiting:
             first = min((ring for ring in held if ring.live), key=lambda ring: ring.answer_at, default=None)
-            if first is not None and (resume or self._last_chance(page, first.answer_at - now_of(env))):
+            if first is not None and (resume or self._last_chance(page, first.answer_at - env.now)):
                 page.certain = first
                 return page
         page.acknowledged = Event(env)
@@ -160,7 +160,7 @@ class Roster:
         self._answered(ring)
 
     def _start(self, ring: Ring) -> None:
-        Wait(self.env, ring.answer_at - now_of(self.env), ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
+        Wait(self.env, ring.answer_at - self.env.now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
             lambda _e, ring=ring: self._answered(ring))
 
     def _arm(self, page: Page) -> None:
@@ -230,14 +230,14 @@ class Roster:
                 self.world.record(page.incident, "page_missed", ring.person.name, {"level": ring.level + 1})
 
     def _names(self, level: int) -> list[str]:
-        return [self.people[i].name for i in self.oncall.at(level, now_of(self.env))]
+        return [self.people[i].name for i in self.oncall.at(level, self.env.now)]
 
     def _anyone_free(self, level: int) -> bool:
-        return any(self.people[i].free for i in self.oncall.at(level, now_of(self.env)))
+        return any(self.people[i].free for i in self.oncall.at(level, self.env.now))
 
     def _notify(self, page: Page, level: int) -> None:
         """Notify the people on call at `level`: ring the free, queue for the busy, preempt if allowed."""
-        members = self.oncall.at(level, now_of(self.env))
+        members = self.oncall.at(level, self.env.now)
         people = self.people
         if self.rules.levels[level].notify == "one" or page.resume:
             free = [people[i] for i in members if people[i].free and not (page.resume and people[i].away)]
@@ -265,7 +265,7 @@ class Roster:
             else:
                 page.waiting += 1
                 heapq.heappush(person.inbox, (page.rank, page.opened, page.seq, next(self.pushes), page, level,
-                                              slot, now_of(self.env)))
+                                              slot, self.env.now))
         if not rang and page.live:
             victim = self._victim(page, members)
             if victim is not None:
@@ -275,13 +275,13 @@ class Roster:
     def _queue(self, page: Page, level: int) -> None:
         page.waiting += 1
         heapq.heappush(self.queues[level], (page.rank, page.opened, page.seq, next(self.pushes), page,
-                                            now_of(self.env)))
+                                            self.env.now))
         self._wake_later(level)
 
     def _ring(self, page: Page, person: Person, level: int, slot: int, notified: float | None = None) -> None:
         """The page reaches a free person: they miss it, or answer it after their acknowledgement delay."""
         world, env = self.world, self.env
-        now = now_of(env)
+        now = env.now
         incident = page.incident
         ring = Ring(page, person, level, slot, now, now if notified is None else notified)
         page.rings.append(ring)
@@ -318,7 +318,7 @@ class Roster:
                 other.live = False
                 if other.person.ringing is other:
                     other.person.ringing = None
-                    other.person.free_since = now_of(self.env)
+                    other.person.free_since = self.env.now
                     self._take_next(other.person)
         if page.acknowledged is not None:
             page.acknowledged.succeed(ring)
@@ -336,7 +336,7 @@ class Roster:
             incident = person.working
             if (incident is None or incident.rank not in rules.preempt_of or incident.rank <= page.rank
                     or incident.responder != i or not incident.preemptible
-                    or incident.since.get(i, 0.0) > now_of(self.env)):  # not yet answered: still being paged
+                    or incident.since.get(i, 0.0) > self.env.now):  # not yet answered: still being paged
                 continue
             key = (incident.rank, incident.since.get(i, 0.0))
             if best_key is None or key > best_key:
@@ -352,7 +352,7 @@ class Roster:
     def release(self, person: Person) -> None:
         """The person stops working their incident and is free for the next page."""
         person.working = None
-        person.free_since = now_of(self.env)
+        person.free_since = self.env.now
         self._take_next(person)
 
     def _take_next(self, person: Person) -> None:
@@ -364,7 +364,7 @@ class Roster:
         while inbox and not inbox[0][4].live:
             heapq.heappop(inbox)
         best, source, level = (inbox[0], inbox, -1) if inbox else (None, None, -1)
-        now = now_of(self.env)
+        now = self.env.now
         for number, queue in enumerate(self.queues):
             while queue and not queue[0][4].live:
                 heapq.heappop(queue)
@@ -380,16 +380,16 @@ class Roster:
 
     def _wake_later(self, level: int) -> None:
         """When nobody on call at `level` can take its queue now, look again when the next person comes on."""
-        at = self.oncall.next_change(level, now_of(self.env))
+        at = self.oncall.next_change(level, self.env.now)
         if at >= self.rules.horizon or at >= self.wakes[level]:
             return
         self.wakes[level] = at
-        wake = Wait(self.env, at - now_of(self.env), COME_ON_CALL, level)
+        wake = Wait(self.env, at - self.env.now, COME_ON_CALL, level)
         wake.callbacks.append(lambda _e, level=level: self._wake(level))
 
     def _wake(self, level: int) -> None:
         self.wakes[level] = inf
-        for i in self.oncall.at(level, now_of(self.env)):
+        for i in self.oncall.at(level, self.env.now):
             self._take_next(self.people[i])
         queue = self.queues[level]
         while queue and not queue[0][4].live:

@@ -13,7 +13,7 @@ import simpy
 from simulator import dice
 from simulator.dice import INCIDENT, PRACTICE
 from simulator.engine import comms, mitigation, response, work
-from simulator.engine.clock import WORK, Wait, now_of
+from simulator.engine.clock import WORK, Wait
 from simulator.engine.incident import Incident
 from simulator.engine.world import CLEANUP, CONFIRM, World
 
@@ -79,7 +79,7 @@ def after_resolution(env: simpy.Environment, world: World, incident: Incident,
     reopening = world.practice.reopening
     if incident.number in reopening:
         reopening.discard(incident.number)
-        resolved = now_of(env)
+        resolved = env.now
         after = world.rules.practice.reopen_after(incident.dice.u(PRACTICE, dice.REOPEN_AFTER))
         yield Wait(env, after, WORK, incident.number)
         yield from reopen(env, world, incident, tried, resolved)
@@ -91,8 +91,8 @@ def reopen(env: simpy.Environment, world: World, incident: Incident, tried: list
     """It was not healthy: someone free takes it up again, and the team works it until restored and confirmed. In
     a drill the person chooses each mitigation again, and how to confirm."""
     incident.restored = None
-    world.record(incident, "reopened", "system", {"after": now_of(env) - resolved})
-    incident.declared = now_of(env)  # stakeholder updates start again
+    world.record(incident, "reopened", "system", {"after": env.now - resolved})
+    incident.declared = env.now  # stakeholder updates start again
     if world.person_decides:
         if incident.comms_by is None:  # fixed alone, never declared: a Comms lead joins, as comms.send_updates has it
             incident.comms_by = "Comms lead"
@@ -106,7 +106,7 @@ def reopen(env: simpy.Environment, world: World, incident: Incident, tried: list
         if incident.restored is not None:
             items.append(confirmation(world, incident, second=True))
         else:
-            items += mitigation.plan(world, incident, now_of(env) + handover, tried, second=True)
+            items += mitigation.plan(world, incident, env.now + handover, tried, second=True)
     yield from mitigation.until_resolved(env, world, incident, items, tried, second=True)
 
 
@@ -124,7 +124,7 @@ def clean_up(world: World, incident: Incident) -> float:
     """The temporary fixes: removed after `policy.cleanup`, late, or never. A fix left in place past its planned
     cleanup is debt: it raises its mode's rate until removed. Returns when the cleanup was planned (its events
     are logged now, at their own times, when before the horizon: nothing can change them)."""
-    u, now = incident.dice.u, now_of(world.env)
+    u, now = incident.dice.u, world.env.now
     horizon = world.rules.horizon
     planned = now + world.rules.cleanup(u(INCIDENT, dice.CLEANUP))
     choice = world.clean_up(incident, cleanup_drawn(world, incident))

@@ -7,7 +7,7 @@ from typing import Any
 
 import simpy
 
-from simulator.engine.clock import ACKNOWLEDGE, Wait, now_of
+from simulator.engine.clock import ACKNOWLEDGE, Wait
 from simulator.engine.incident import Incident
 from simulator.engine.people import Page, Ring, Roster
 from simulator.engine.world import World
@@ -46,7 +46,7 @@ def acknowledgement(env: simpy.Environment, world: World, incident: Incident, pa
 def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator[Any, Any, Ring]:
     """Wait for the page's answer: the ring that acknowledged it."""
     if page.certain is not None:
-        yield Wait(env, page.certain.answer_at - now_of(env), ACKNOWLEDGE, page.incident.number)
+        yield Wait(env, page.certain.answer_at - env.now, ACKNOWLEDGE, page.incident.number)
         roster.answer(page.certain)
         return page.certain
     return (yield page.acknowledged)
@@ -54,7 +54,7 @@ def answered(env: simpy.Environment, roster: Roster, page: Page) -> Generator[An
 
 def take_up(world: World, incident: Incident, ring: Ring, action: str) -> None:
     """`ring`'s person answered: they are the incident's responder from now on."""
-    hold(world, incident, ring, now_of(world.env))
+    hold(world, incident, ring, world.env.now)
     world.record(incident, action, ring.person.name, answer_detail(ring))
 
 
@@ -75,7 +75,7 @@ def role_candidates(world: World, incident: Incident) -> dict[str, tuple[str, ..
     roles, people = world.rules.roles, world.roster.people
     if roles is None:
         return {"Comms lead": ("Comms lead",)}
-    now, oncall = now_of(world.env), world.rules.oncall
+    now, oncall = world.env.now, world.rules.oncall
     return {label: tuple(people[i].name for i in oncall.role_at(role, now) if people[i].free)
             for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead"))
             if getattr(roles, role) is not None}
@@ -99,7 +99,7 @@ def assign_roles(world: World, incident: Incident, candidates: dict[str, tuple[s
             world.record(incident, "roles_assembled", responder.name, {"roles": "Ops lead, Scribe"})
         return
     incident.abstract_roles = False
-    now, oncall = now_of(world.env), world.rules.oncall
+    now, oncall = world.env.now, world.rules.oncall
     by_name = {person.name: person for person in world.roster.people}
     for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead")):
         source = getattr(roles, role)

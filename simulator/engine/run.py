@@ -16,7 +16,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine.clock import now_of
+from simulator.engine.clock import Clock
 from simulator.engine.incident import Incident, State
 from simulator.engine.policy import AutomaticPolicy, Policy
 from simulator.engine.rules import Rules
@@ -42,14 +42,14 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
     page, pending = response.page(world, incident)
     if pending:
         answer = page.certain.answer_at
-        first = [work.Item(work.ANSWER, answer - now_of(env), ring=page.certain)]
+        first = [work.Item(work.ANSWER, answer - env.now, ring=page.certain)]
     else:
         yield from response.acknowledgement(env, world, incident, page)
-        answer, first = now_of(env), []
+        answer, first = env.now, []
     incident.preemptible = True
     if alone:  # the alerted engineer tries alone first, then declares
         first = yield from mitigation.work_alone(env, world, incident, first, answer)
-        answer = now_of(env)
+        answer = env.now
         if world.person_decides and incident.restored is None:
             env.process(comms.live_updates(env, world, incident))
     tried: list[str] = []
@@ -146,7 +146,7 @@ class Engine:
 
         Events are appended to `log` as they are known: a new list by default (sorted by time at the end), or
         any object with `append`, such as metrics.IncidentRows, which reduces them on the way."""
-        env = simpy.Environment()
+        env = Clock()
         policy = self._automatic or self.policy(self.scenario)
         log = [] if log is None else log
         if log is not self._log or isinstance(log, list):

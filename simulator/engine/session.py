@@ -32,11 +32,9 @@ import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-import simpy
-
 from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
-from simulator.engine.clock import WORK, At, jump, now_of
+from simulator.engine.clock import WORK, At, Clock, jump
 from simulator.engine.comms import update_sender
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
@@ -136,7 +134,7 @@ class Session:
         self.scenario, self.seed, self.automatic = scenario, seed, automatic
         self.engine = Engine(scenario)
         self.rules: Rules = self.engine.rules
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.policy = Trainee(scenario, self)
         self.log: list[tuple] = []
         self.world = World(self.env, self.rules, self.policy, 0, self.log)
@@ -183,7 +181,7 @@ class Session:
 
     @property
     def now(self) -> float:
-        return now_of(self.env)
+        return self.env.now
 
     @property
     def blocked(self) -> bool:
@@ -218,14 +216,14 @@ class Session:
         while not self.blocked and not self.finished and env.peek() < until:
             env.step()
             self._after_step()
-        if not self.blocked and not self.finished and now_of(env) < until < math.inf:
+        if not self.blocked and not self.finished and env.now < until < math.inf:
             jump(env, until)
 
     def through(self, until: float) -> None:
         """Play everything up to and including minute `until`: a turn of a drill played turn by turn."""
         self.advance(until)
         env = self.env
-        while not self.blocked and not self.finished and env.peek() <= now_of(env):
+        while not self.blocked and not self.finished and env.peek() <= env.now:
             env.step()
             self._after_step()
 
@@ -283,7 +281,7 @@ class Session:
             if question in self.questions and question.facts["token"] == token:
                 answer()
 
-        if at <= now_of(self.env):
+        if at <= self.env.now:
             fire()
         else:
             At(self.env, at, order, question.incident.number).callbacks.append(fire)
@@ -307,7 +305,7 @@ class Session:
         self.questions.remove(question)
         if question.kind != UPDATE:
             self.policy.choices[(question.incident.number, question.kind)] = value
-        question.event.succeed(value if question.kind == UPDATE else now_of(self.env))
+        question.event.succeed(value if question.kind == UPDATE else self.env.now)
 
     def pending(self, number: int | None = None, kind: str | None = None) -> list[Question]:
         return [q for q in self.questions if (number is None or q.incident.number == number)
@@ -333,7 +331,7 @@ class Session:
     def update(self, number: int) -> None:
         """Send a stakeholder update about incident `number` now."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
-        self._answer(question, (now_of(self.env), question.facts["due"]))
+        self._answer(question, (self.env.now, question.facts["due"]))
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
@@ -404,7 +402,7 @@ class Session:
             others = [name for name in names if name != self.incidents[0].mode.name]
             mode = (others or names)[0]
         incident, _ = self._pick(mode, self.replication)
-        incident.onset = now_of(self.env)
+        incident.onset = self.env.now
         self._start(incident)
         return incident.number
 
@@ -416,7 +414,7 @@ class Session:
                                 "ask about")
         self.world.record(incident, "customer_escalated", "customer")
         for question in self.pending(number, UPDATE):
-            question.facts["due"] = min(question.facts["due"], now_of(self.env))
+            question.facts["due"] = min(question.facts["due"], self.env.now)
             question.facts.pop("routed", None)
             self._route_update(question)
 
@@ -431,7 +429,7 @@ class Session:
         """Who would be paged after the first level now: the first person on call at the second level."""
         if len(self.rules.levels) < 2:
             return None
-        on_call = self.rules.oncall.at(1, now_of(self.env))
+        on_call = self.rules.oncall.at(1, self.env.now)
         return self.world.roster.people[on_call[0]].name if on_call else None
 
     # ── The end ──
@@ -442,8 +440,8 @@ class Session:
         otherwise)."""
         ran = self.finished or self.stalled  # the drill has run its course
         if horizon is None:
-            horizon = self.rules.horizon if ran else now_of(self.env)
-        if ran and now_of(self.env) < horizon:  # what the practices change later (an action item done) is logged at
+            horizon = self.rules.horizon if ran else self.env.now
+        if ran and self.env.now < horizon:  # what the practices change later (an action item done) is logged at
             self.env.run(until=horizon)      # its time, as Engine.play logs it
         return close(self.world, self.incidents, horizon)
 

@@ -25,7 +25,7 @@ import simpy
 from simulator.dice import HANDOVER as FIRST_HANDOVER
 from simulator.dice import INCIDENT, MORE, more_handover
 from simulator.engine.chain import Chain
-from simulator.engine.clock import WORK, Wait, now_of
+from simulator.engine.clock import WORK, Wait
 from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
 from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
@@ -57,7 +57,7 @@ def run(env: simpy.Environment, world: World, incident: Incident, items: list[It
     preemptions, shift ends and handovers. Returns the items left."""
     stayed = False
     while items:
-        start = now_of(env)
+        start = env.now
         chain, ends = _chain(world, incident, items, start)
         incident.chain = chain
         if world.person_decides:  # a drill shows what has started as it starts
@@ -72,7 +72,7 @@ def run(env: simpy.Environment, world: World, incident: Incident, items: list[It
         try:
             yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
         except simpy.Interrupt as interrupt:  # whoever interrupted has logged what the chain had reached
-            items = _advance(world, incident, items, ends, start, now_of(env))
+            items = _advance(world, incident, items, ends, start, env.now)
             if type(interrupt.cause) is Preempted:
                 yield from _resume(env, world, incident, items)
                 if incident.restored is not None and any(item.kind == MITIGATION for item in items):
@@ -80,7 +80,7 @@ def run(env: simpy.Environment, world: World, incident: Incident, items: list[It
             else:  # service was restored from outside the work (an automated rollback): confirm it
                 items = restored_from_outside(world, incident, items)
             continue
-        now = now_of(env)
+        now = env.now
         chain.log_until(world, incident, now)
         stopped = items[len(ends) - 1] if now >= target else None
         items = _advance(world, incident, items, ends, start, now)
@@ -176,7 +176,7 @@ def _advance(world: World, incident: Incident, items: list[Item], ends: list[flo
 def _shift_end(world: World, incident: Incident, items: list[Item]) -> bool:
     """The responder's turn at their level ended mid-incident: hand over to the incoming person if the team
     does so and someone free is on call, else stay on. Returns whether they stay."""
-    roster, now = world.roster, now_of(world.env)
+    roster, now = world.roster, world.env.now
     outgoing = roster.people[incident.responder]
     incoming = None
     if world.rules.handover_at_shift_end:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from simpy import Event
 
-from simulator.engine.clock import now_of
 from simulator.engine.incident import STATE_AFTER, Incident, State
 from simulator.engine.policy import AutomaticPolicy, LivePolicy, Policy, Situation
 from simulator.events import ACTIONS, PHASE_OF
@@ -128,7 +127,7 @@ class World:
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
         """Log an event now and move the incident's state on."""
-        self.record_at(now_of(self.env), incident, action, actor, detail)
+        self.record_at(self.env.now, incident, action, actor, detail)
 
     def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
@@ -154,7 +153,7 @@ class World:
 
     def situation(self, incident: Incident, tried: tuple[str, ...] = (), level: int = 0,
                   channel: str = "") -> Situation:
-        return Situation(incident=incident.number, now=now_of(self.env), mode=incident.mode.name,
+        return Situation(incident=incident.number, now=self.env.now, mode=incident.mode.name,
                          severity=incident.severity, channel=channel, offered=tuple(incident.rules.mitigations),
                          tried=tried, level=level)
 
@@ -165,7 +164,7 @@ class World:
         asker = self.asker
         if asker is None:
             raise RuntimeError(f"a {kind} decision paused for a policy nobody answers live")
-        asker.pose(Question(kind, incident, now_of(self.env), event, facts))
+        asker.pose(Question(kind, incident, self.env.now, event, facts))
         return event
 
     def declare_after(self, incident: Incident, drawn: float, channel: str) -> float:
@@ -236,7 +235,7 @@ class World:
 
     def preempt(self, incident: Incident, person: Person, by: Incident) -> None:
         """`by` takes `person`, who was working `incident`: log what the work had reached, and stop it."""
-        incident.chain.log_until(self, incident, now_of(self.env))
+        incident.chain.log_until(self, incident, self.env.now)
         self.record(incident, "preempted", person.name, {"by": by.number})
         incident.preemptible = False
         incident.responder = None
