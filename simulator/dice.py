@@ -365,8 +365,14 @@ class IncidentDice:
         self.base = k * INCIDENT.width
 
     def u(self, purpose: Purpose, index: int = 0) -> float:
-        if purpose is INCIDENT and index < INCIDENT.width:
-            return self.block[self.base + index]
+        width = purpose.width
+        if index < width:  # page 0 (ModeDice.uniform, inline: the engine reads most of its uniforms here)
+            if purpose is INCIDENT:
+                return self.block[self.base + index]
+            numbers = self.mode.pages.get(purpose.number)
+            if numbers is None:
+                numbers = self.mode.page(purpose)
+            return numbers[self.k * width + index]
         return self.mode.uniform(self.k, purpose, index)
 
 

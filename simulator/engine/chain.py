@@ -34,15 +34,8 @@ class Chain:
     def log_until(self, world, incident, t: float, inclusive: bool = True) -> None:
         """Log the steps at or before t (before t, with inclusive=False: the horizon's own instant is not
         played)."""
-        steps, record = self.steps, world.record_at
-        i, count = self.next, len(steps)
-        while i < count:
-            time, action, actor, detail = steps[i]
-            if time > t or (time == t and not inclusive):
-                break
-            record(time, incident, action, actor, detail)
-            i += 1
-        self.next = i
+        if self.next < len(self.steps):
+            self.next = world.record_steps(incident, self.steps, self.next, t, inclusive)
 
     def restored_before(self, t: float) -> float | None:
         """When the chain restores service, if it does before t."""

@@ -122,8 +122,7 @@ class Wait(Event):
         self.callbacks = []
         self._value = None
         self._ok = True
-        env.schedule(self, kind * _SHIFT + number, delay)
-
+        heappush(env._queue, (env._now + delay, kind * _SHIFT + number, next(env._eid), self))  # env.schedule, inline
 
 
 class At(Wait):

@@ -75,10 +75,10 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
         if rules.rollback is not None and incident.mode.cause == "deployment":
             arm_rollback(world, incident)
     channel, delay = first_channel(incident, practice.detection[incident.rules.index])
-    chain.add(incident.onset, "onset", "system",
-              {"mode": incident.mode.name, "cause": incident.mode.cause, "severity": incident.severity})
-    detected = incident.onset + delay
-    chain.add(detected, "detected", channel, {"channel": channel})
+    onset, mode, add = incident.onset, incident.mode, chain.steps.append  # add: Chain.add's (time, action, ...)
+    add((onset, "onset", "system", {"mode": mode.name, "cause": mode.cause, "severity": incident.severity}))
+    detected = onset + delay
+    add((detected, "detected", channel, {"channel": channel}))
     drawn = world.rules.declare(incident.dice.block[incident.dice.base + dice.DECLARE])
     noticed, alone = detected, False
     if not inert:
@@ -90,7 +90,7 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
         alone = rules.alone_first > 0 and incident.dice.u(PRACTICE, dice.ALONE) < rules.alone_first
     if world.automatic and not alone:  # the policy's answer is known: declared after the drawn delay
         declared = noticed + drawn
-        chain.add(declared, "declared", "on-call")
+        add((declared, "declared", "on-call", None))
         yield Wait(env, declared - env.now, DECLARE, incident.number)
         chain.log_until(world, incident, env.now)
     else:  # a policy asked live decides once the failure is noticed, not before

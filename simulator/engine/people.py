@@ -135,7 +135,10 @@ class Roster:
         self._notify(page, 0)
         self._opening = self._held = None
         if not crowded and self.world.automatic and not page.waiting:
-            first = min((ring for ring in held if ring.live), key=lambda ring: ring.answer_at, default=None)
+            if len(held) == 1:  # most pages reach one person first
+                first = held[0] if held[0].live else None
+            else:
+                first = min((ring for ring in held if ring.live), key=lambda ring: ring.answer_at, default=None)
             if first is not None and (resume or self._last_chance(page, first.answer_at - env.now)):
                 page.certain = first
                 return page

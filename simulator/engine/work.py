@@ -119,31 +119,34 @@ def restored_from_outside(world: World, incident: Incident, items: list[Item]) -
 def _chain(world: World, incident: Incident, items: list[Item], start: float) -> tuple[Chain, list[float]]:
     """The chain of events of `items` from `start`, up to the first item that must stop; and each item's end."""
     chain, ends = Chain(), []
+    add = chain.steps.append  # (time, action, actor, detail), as Chain.add takes them
     t = start
     responder = world.roster.people[incident.responder].name if incident.responder is not None else ""
     for item in items:
-        if item.kind == MITIGATION and not item.started:
-            chain.add(t, "mitigation_started", "Ops lead", item.detail)
-        elif item.kind == INVESTIGATION and not item.started:
-            chain.add(t, "investigation_started", "Ops lead")
+        kind = item.kind
+        if not item.started:
+            if kind == MITIGATION:
+                add((t, "mitigation_started", "Ops lead", item.detail))
+            elif kind == INVESTIGATION:
+                add((t, "investigation_started", "Ops lead", None))
         t += item.remaining
         ends.append(t)
-        if item.kind == MITIGATION:
+        if kind == MITIGATION:
             if item.works:
-                chain.add(t, "mitigated", "Ops lead", item.detail)
+                add((t, "mitigated", "Ops lead", item.detail))
             else:
-                chain.add(t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason})
-        elif item.kind == CONFIRM:
-            chain.add(t, "resolved", responder, item.detail)
-        elif item.kind == ASSEMBLE and not item.stop:  # else response.assign_roles logs it
-            chain.add(t, "roles_assembled", responder, ASSEMBLED)
-        elif item.kind == INVESTIGATION:
-            chain.add(t, "clue_found", "Ops lead", item.detail)
-        elif item.kind == ANSWER:
-            chain.add(t, "acknowledged", responder, answer_detail(item.ring))
-            chain.add(t, "role_assigned", responder, TAKES_COMMAND)
-        elif item.kind == HOLD:
-            chain.add(t, "roles_assembled", responder, item.detail)
+                add((t, "mitigation_failed", "Ops lead", {"mitigation": item.name, "reason": item.reason}))
+        elif kind == CONFIRM:
+            add((t, "resolved", responder, item.detail))
+        elif kind == ASSEMBLE and not item.stop:  # else response.assign_roles logs it
+            add((t, "roles_assembled", responder, ASSEMBLED))
+        elif kind == INVESTIGATION:
+            add((t, "clue_found", "Ops lead", item.detail))
+        elif kind == ANSWER:
+            add((t, "acknowledged", responder, answer_detail(item.ring)))
+            add((t, "role_assigned", responder, TAKES_COMMAND))
+        elif kind == HOLD:
+            add((t, "roles_assembled", responder, item.detail))
         if item.stop:
             break
     return chain, ends

@@ -140,6 +140,27 @@ class World:
                 phase = PHASE_OF_STATE.get(incident.state, "response")
             sink(time, self.replication, incident.number, phase, action, actor, detail)
 
+    def record_steps(self, incident: Incident, steps: list[tuple[float, str, str, dict[str, Any] | None]], i: int,
+                     t: float, inclusive: bool) -> int:
+        """Log `steps` (time, action, actor, detail) from the i-th on, up to those at t (inclusive) or before it,
+        as `record_at` does each (inline: a chain's steps are most of the events a run logs). Returns the index
+        of the first step not logged."""
+        actions, replication, number = self._actions, self.replication, incident.number
+        count = len(steps)
+        while i < count:
+            time, action, actor, detail = steps[i]
+            if time > t or (time == t and not inclusive):
+                break
+            state, phase, sink = actions[action]
+            if state is not None:
+                incident.state = state
+            if sink is not None:
+                if phase is None:
+                    phase = PHASE_OF_STATE.get(incident.state, "response")
+                sink(time, replication, number, phase, action, actor, detail)
+            i += 1
+        return i
+
     def stand_down(self, incident: Incident, person: Person, role: str = "") -> None:
         """`person` stops working on `incident` now; the roster frees them for the next page."""
         since = incident.since.pop(person.index)
