@@ -221,7 +221,9 @@ class Row:
         end = self.mitigated if not math.isnan(self.mitigated) else self.end
         if math.isnan(end):
             return math.nan
-        moments = [self.declared, *sorted(self.said or ()), end]
+        if self.said is None:  # no update sent (most incidents): one stretch
+            return end - self.declared
+        moments = [self.declared, *sorted(self.said), end]
         return max(b - a for a, b in pairwise(moments))
 
 
