@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ReplicationDice
+from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ModeDice, ReplicationDice
 from simulator.engine.clock import ONSET, Wait
 from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
 if TYPE_CHECKING:
+    from simulator.engine.practice import Injected
     from simulator.engine.world import World
 
 FIXED, STATE_DEPENDENT, DEPLOYMENT, DRILL = 0, 1, 2, 3
@@ -35,7 +36,8 @@ class Pipeline:
     __slots__ = ("number", "state")
 
     def __init__(self):
-        self.number, self.state = 0, None
+        self.number = 0
+        self.state: Any = None  # no action logged against it moves a state
 
 
 def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle: Callable) -> list:
@@ -43,7 +45,7 @@ def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle
     order (complete once the clock has run to the horizon)."""
     rules = world.rules
     horizon = rules.horizon
-    candidates = []
+    candidates: list[tuple[float, int, int, int, float, float, ModeDice, Injected | str]] = []
     for mode in rules.modes:
         if mode.gap is None:
             continue
@@ -58,6 +60,7 @@ def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle
         mode_dice = dice.injection(injected.stream)
         at = injected.at
         if at is None:
+            assert injected.peak is not None  # an injection without a time falls within a peak
             low, high = injected.peak
             at = low + mode_dice.uniform(0, ARRIVAL, GAP) * (high - low)
         candidates.append((at, injected.mode, 0, DRILL, 0.0, mode_dice.uniform(0, ARRIVAL, SEVERITY), mode_dice,

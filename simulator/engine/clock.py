@@ -24,6 +24,7 @@ functions also accept a plain SimPy Environment, whose `now` reads the same minu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from heapq import heappop, heappush
 from operator import attrgetter
 from typing import Any
@@ -37,6 +38,10 @@ _SHIFT = 1 << 40
 ROUND_OFF = 1e-9
 """Minutes (60 ns): a wait this much in the past is floating-point round-off of a time that is now (e.g. a load
 factor times a zero delay, added to the onset), not a step back in time."""
+
+_push: Callable[[list, tuple[float, int, int, Event]], None] = heappush
+"""heappush onto SimPy's queue of (time, priority, event id, event), whose priorities are ints (SimPy types them
+EventPriority, a NewType of int whose call would cost every Wait a function call)."""
 
 now_of = attrgetter("_now")
 """now_of(env): the minute the clock of any SimPy Environment is at (what `Clock.now` holds as an attribute)."""
@@ -91,7 +96,7 @@ class Clock(Environment):
             while queue:
                 now, _, _, event = heappop(queue)
                 self._now = self.now = now
-                callbacks, event.callbacks = event.callbacks, None
+                callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
                 try:
                     for callback in callbacks:
                         callback(event)
@@ -122,7 +127,7 @@ class Wait(Event):
         self.callbacks = []
         self._value = None
         self._ok = True
-        heappush(env._queue, (env._now + delay, kind * _SHIFT + number, next(env._eid), self))  # env.schedule, inline
+        _push(env._queue, (env._now + delay, kind * _SHIFT + number, next(env._eid), self))  # env.schedule, inline
 
 
 class At(Wait):
@@ -136,7 +141,7 @@ class At(Wait):
         self.callbacks = []
         self._value = None
         self._ok = True
-        heappush(env._queue, (at, kind * _SHIFT + number, next(env._eid), self))
+        _push(env._queue, (at, kind * _SHIFT + number, next(env._eid), self))
 
 
 def jump(env: Environment, at: float) -> None:

@@ -6,6 +6,7 @@ out when the incident is restored (or when the horizon comes) and logged at thei
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import Any
 
 import simpy
 
@@ -41,7 +42,7 @@ def send_updates(world: World, incident: Incident, until: float) -> None:
         due, i = sent + cadence, i + 1
 
 
-def live_updates(env: simpy.Environment, world: World, incident: Incident) -> Generator:
+def live_updates(env: simpy.Environment, world: World, incident: Incident) -> Generator[simpy.Event, Any, None]:
     """A drill: from the declaration until service is restored, each update falls due a cadence after the last
     one sent, and waits to be sent: by the Comms lead on time once the roles are in place, else when the
     Incident Commander (the person) sends it. The pause gives (minute sent, minute due): a customer who

@@ -112,6 +112,7 @@ def work_alone(env: simpy.Environment, world: World, incident: Incident, first: 
     alone = Item(MITIGATION, minutes, "debug", works, reason, stop=True, detail=WORKED_ALONE)
     left = yield from work.run(env, world, incident, [*first, alone])
     if incident.restored is None:
+        assert incident.responder is not None  # whoever worked alone declares
         incident.declared = env.now
         world.record(incident, "declared", world.roster.people[incident.responder].name)
     return left
@@ -125,7 +126,9 @@ def arm_rollback(world: World, incident: Incident) -> None:
     it restores service, unless people have already."""
     from simulator.engine.detection import SLO_BURN, channel_time
 
-    success, duration = world.rules.practice.rollback
+    rollback = world.rules.practice.rollback
+    assert rollback is not None  # armed only when the scenario automates rollbacks
+    success, duration = rollback
     u = incident.dice.u
     fires = channel_time(incident, SLO_BURN, world.practice.detection[incident.rules.index])
     if math.isinf(fires) or u(PRACTICE, dice.AUTOMATED_ROLLBACK) >= success:
@@ -141,9 +144,11 @@ def _rolled_back(world: World, incident: Incident) -> None:
         return
     now = world.env.now
     working = incident.preemptible  # the process waits inside work.run: interrupt it
+    chain, process = incident.chain, incident.process
     if working:
-        incident.chain.log_until(world, incident, now)
+        assert chain is not None and process is not None  # it waits in work.run, on its chain
+        chain.log_until(world, incident, now)
     incident.restored = now
     world.record(incident, "mitigated", AUTOMATION, AUTOMATED)
-    if working:
-        incident.process.interrupt(work.Restored())
+    if working and process is not None:
+        process.interrupt(work.Restored())

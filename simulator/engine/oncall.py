@@ -161,6 +161,7 @@ class OnCall:
         rotation = getattr(source, "rotation", None)
         if rotation is not None:
             if rotation not in self._rotations:
+                assert self.calendar is not None  # a rotation hands over at wall-clock times: validation wants `start`
                 self._rotations[rotation] = rotation_segments(
                     self.scenario.team.rotations[rotation], self.calendar, self.horizon, self.scenario.timezone,
                     self.index)
@@ -218,6 +219,7 @@ class OnCall:
     def _membership(self, timezone: str) -> tuple[Membership, Membership]:
         found = self._periods.get(timezone)
         if found is None:
+            assert self.calendar is not None  # periods of the day are asked only of a scenario with a wall clock
             team = self.scenario.team
             business = team.business_hours.weekly.intervals(self.calendar, self.horizon, timezone)
             start, end = parse_hours(team.night)

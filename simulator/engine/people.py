@@ -23,9 +23,10 @@ Paging works as on-call tools do it:
 from __future__ import annotations
 
 import heapq
+from functools import partial
 from itertools import count
 from math import inf
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simpy import Event
 
@@ -130,7 +131,8 @@ class Roster:
             self.world.record(incident, "paged", "pager", FIRST_LEVEL)
         crowded = (incident.rank in self.rules.mobilise and len(self.rules.levels) > 1 and not resume
                    and not self._anyone_free(0))
-        self._opening, held = page, []
+        held: list[Ring] = []
+        self._opening = page
         self._held = held
         self._notify(page, 0)
         self._opening = self._held = None
@@ -164,7 +166,7 @@ class Roster:
 
     def _start(self, ring: Ring) -> None:
         Wait(self.env, ring.answer_at - self.env.now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
-            lambda _e, ring=ring: self._answered(ring))
+            partial(self._answered, ring))
 
     def _arm(self, page: Page) -> None:
         """Start the timeout of the page's current level."""
@@ -172,10 +174,9 @@ class Roster:
             return
         after = self.world.escalate_after(page.incident, page.level)
         Wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
-            lambda _e, page=page, level=page.level, repeat=page.repeat:
-                                                 self._timeout(page, level, repeat))
+            partial(self._timeout, page, page.level, page.repeat))
 
-    def _timeout(self, page: Page, level: int, repeat: int) -> None:
+    def _timeout(self, page: Page, level: int, repeat: int, _event: Event | None = None) -> None:
         if not page.live or (page.level, page.repeat) != (level, repeat):
             return
         last = len(self.rules.levels) - 1
@@ -289,7 +290,7 @@ class Roster:
         ring = Ring(page, person, level, slot, now, now if notified is None else notified)
         page.rings.append(ring)
         period = self.oncall.period(person.index, now)
-        detail = {"level": level + 1, "waited": now - ring.notified}
+        detail: dict[str, Any] = {"level": level + 1, "waited": now - ring.notified}
         if world.rules.by_hour:
             detail["period"] = period
         if page.resume:
@@ -303,12 +304,13 @@ class Roster:
             return
         person.ringing = ring
         ring.answer_at = now + rules.acknowledge[period](incident.dice.u(purpose, index + 1))
-        if page is self._opening:
-            self._held.append(ring)  # open() decides whether it needs a timer
+        held = self._held
+        if page is self._opening and held is not None:
+            held.append(ring)  # open() decides whether it needs a timer
         else:
             self._start(ring)
 
-    def _answered(self, ring: Ring) -> None:
+    def _answered(self, ring: Ring, _event: Event | None = None) -> None:
         if not ring.live or not ring.page.live:
             return
         page, person = ring.page, ring.person
@@ -348,6 +350,7 @@ class Roster:
 
     def _preempt(self, person: Person, page: Page) -> None:
         incident = person.working
+        assert incident is not None  # a victim works an incident
         self.world.preempt(incident, person, page.incident)
 
     # ── People becoming free ──
@@ -373,7 +376,7 @@ class Roster:
                 heapq.heappop(queue)
             if queue and (best is None or queue[0][:4] < best[:4]) and person.index in self.oncall.at(number, now):
                 best, source, level = queue[0], queue, number
-        if best is None:
+        if best is None or source is None:
             return
         heapq.heappop(source)
         if level < 0:  # from the inbox: the level and place the person was notified at
@@ -388,9 +391,9 @@ class Roster:
             return
         self.wakes[level] = at
         wake = Wait(self.env, at - self.env.now, COME_ON_CALL, level)
-        wake.callbacks.append(lambda _e, level=level: self._wake(level))
+        wake.callbacks.append(partial(self._wake, level))
 
-    def _wake(self, level: int) -> None:
+    def _wake(self, level: int, _event: Event | None = None) -> None:
         self.wakes[level] = inf
         for i in self.oncall.at(level, self.env.now):
             self._take_next(self.people[i])

@@ -112,9 +112,11 @@ def _injections(scenario: Scenario, rules: Rules) -> tuple[Injected, ...]:
     out = []
     for i, injection in enumerate(scenario.chaos.injections):
         name = injection.name or f"drill {i + 1}"
+        assert calendar is not None  # chaos injections fall at wall-clock times: validation wants `start`
         if injection.at is not None:
             at, peak = calendar.minute(injection.at), None
         else:
+            assert injection.during is not None  # an injection gives `at` or `during`
             found = peaks[injection.during]
             at, peak = None, (max(calendar.minute(found.start), 0.0), min(calendar.minute(found.end), horizon))
             if peak[1] <= peak[0]:

@@ -61,6 +61,7 @@ def stand_everyone_down(world: World, incident: Incident) -> None:
     people = world.roster.people
     incident.preemptible = False
     if not world.person_decides:  # a drill's updates were sent as they fell due (comms.live_updates)
+        assert incident.restored is not None  # resolved: restored first
         comms.send_updates(world, incident, incident.restored)
     for index, role in ((incident.responder, ""), (incident.commander, "Incident Commander"),
                         (incident.comms, "Comms lead")):

@@ -86,6 +86,7 @@ def assign_roles(world: World, incident: Incident, candidates: dict[str, tuple[s
     lead's rotations takes each role the severity calls for; where nobody does, the responder holds it too.
     Without `team.roles`, the other roles join as people outside the pager (the model before roles). A policy
     other than the automatic one chooses among `candidates` (default: role_candidates)."""
+    assert incident.responder is not None  # the roles assemble around whoever acknowledged
     roles, responder = world.rules.roles, world.roster.people[incident.responder]
     chosen = None
     if not world.automatic:
@@ -121,7 +122,7 @@ def assign_roles(world: World, incident: Incident, candidates: dict[str, tuple[s
             incident.comms = person.index
         world.record(incident, "role_assigned", person.name, {"role": label})
     combined = incident.commander is None
-    detail = {"role": "Ops lead"}
+    detail: dict[str, Any] = {"role": "Ops lead"}
     if combined:
         detail["combined"] = True
     world.record(incident, "role_assigned", responder.name, detail)

@@ -63,6 +63,7 @@ class ModeRules:
             factors += _first_match([(rule.weekly, rule.factor) for rule in mode.profile], calendar, horizon)
         if deployments is not None:
             if deployments.allowed:  # the same deployments a week, in the allowed hours alone
+                assert calendar is not None  # allowed hours are wall-clock hours: validation wants `start`
                 allowed = merge(sorted(interval for hours in deployments.allowed
                                        for interval in hours.weekly.intervals(calendar, horizon)))
                 share = sum(b - a for a, b in allowed) / horizon
@@ -88,7 +89,9 @@ class ModeRules:
         else:
             steps = Steps.product(factors, base=1.0) if factors else Steps.constant(1.0)
             top = steps.peak
-            self.peak = (deployments.rate if deployments is not None else mode.rate) * top * self.debt_cap
+            rate = deployments.rate if deployments is not None else mode.rate
+            assert rate is not None  # a mode gives `rate` when it does not give `every`
+            self.peak = rate * top * self.debt_cap
             self.gap = dice.exponential_gap(self.peak) if self.peak > 0 else None
             if top > 0 and len(steps.values) > 1:
                 self.accept = Steps(steps.breaks, [v / top for v in steps.values])
@@ -116,7 +119,8 @@ class ModeRules:
 def _first_match(rules, calendar, horizon) -> list:
     """(stretches, factor) of weekly rules where the first rule that matches counts: later rules only where
     earlier ones don't."""
-    factors, covered = [], []
+    factors: list[tuple[list, float]] = []
+    covered: list[tuple[float, float]] = []
     for weekly, factor in rules:
         stretches = _minus(weekly.intervals(calendar, horizon), covered)
         factors.append((stretches, factor))
@@ -133,7 +137,7 @@ def load_factors(scenario: Scenario, power: float) -> list:
     """(stretches, level ** power) of the scenario's load: its weekly levels (the first rule that matches counts)
     and its dated peaks."""
     load, calendar, horizon = scenario.load, scenario.calendar, scenario.horizon
-    if power == 0:
+    if power == 0 or load is None:
         return []
     factors = _first_match([(rule.weekly, rule.level**power) for rule in load.weekly], calendar, horizon)
     factors += [(_dated(peak.start, peak.end, calendar, horizon), peak.level**power) for peak in load.peaks]

@@ -41,6 +41,7 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
         env.process(comms.live_updates(env, world, incident))
     page, pending = response.page(world, incident)
     if pending:
+        assert page.certain is not None  # pending: the page's certain ring answers it
         answer = page.certain.answer_at
         first = [work.Item(work.ANSWER, answer - env.now, ring=page.certain)]
     else:
@@ -90,7 +91,7 @@ def close(world: World, incidents: list[Incident], horizon: float) -> Log:
                 restored = incident.chain.restored_before(horizon)
         if not world.person_decides and incident.state not in _UPDATES_SENT:  # from the declaration until service is
             comms.send_updates(world, incident, horizon if restored is None else restored)  # restored, or now
-        detail = {"state": str(incident.state)}
+        detail: dict[str, Any] = {"state": str(incident.state)}
         working = {world.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
         if working:  # who was still working on it: their load runs to the horizon
             detail["working"] = working

@@ -191,7 +191,7 @@ class Session:
     @property
     def finished(self) -> bool:
         """Every incident of the drill has gone through its lifecycle."""
-        return all(not incident.process.is_alive for incident in self.incidents)
+        return all(incident.process is None or not incident.process.is_alive for incident in self.incidents)
 
     @property
     def stalled(self) -> bool:
@@ -233,13 +233,19 @@ class Session:
             self.env.step()
             self._after_step()
 
+    def _origin(self) -> float:
+        """The minute of the first alert (once the drill has begun: `until_first_alert`)."""
+        if self.origin is None:
+            raise RuntimeError("the drill has not begun: no alert has fired yet")
+        return self.origin
+
     def moment(self, seconds: int) -> float:
         """The minute `seconds` after the first alert: every decision of a drill is taken on a whole second."""
-        return self.origin + seconds / 60
+        return self._origin() + seconds / 60
 
     def seconds(self, minute: float) -> int:
         """The whole second after the first alert at or after `minute`."""
-        seconds = math.ceil((minute - self.origin) * 60 - 1e-6)
+        seconds = math.ceil((minute - self._origin()) * 60 - 1e-6)
         while self.moment(seconds) < minute:
             seconds += 1
         return max(seconds, 0)

@@ -143,6 +143,7 @@ def _chain(world: World, incident: Incident, items: list[Item], start: float) ->
         elif kind == INVESTIGATION:
             add((t, "clue_found", "Ops lead", item.detail))
         elif kind == ANSWER:
+            assert item.ring is not None  # an answer is the ring's
             add((t, "acknowledged", responder, answer_detail(item.ring)))
             add((t, "role_assigned", responder, TAKES_COMMAND))
         elif kind == HOLD:
@@ -165,6 +166,7 @@ def _advance(world: World, incident: Incident, items: list[Item], ends: list[flo
                 incident.investigated += item.remaining
                 incident.clues += 1
             elif item.kind == HANDOVER:
+                assert item.person is not None  # a handover names the outgoing person
                 world.stand_down(incident, world.roster.people[item.person])
             continue
         if i < len(ends) and (ends[i - 1] if i else start) <= now:
@@ -180,6 +182,7 @@ def _shift_end(world: World, incident: Incident, items: list[Item]) -> bool:
     """The responder's turn at their level ended mid-incident: hand over to the incoming person if the team
     does so and someone free is on call, else stay on. Returns whether they stay."""
     roster, now = world.roster, world.env.now
+    assert incident.responder is not None  # a turn ended under someone at work
     outgoing = roster.people[incident.responder]
     incoming = None
     if world.rules.handover_at_shift_end:
@@ -207,6 +210,7 @@ def _resume(env: simpy.Environment, world: World, incident: Incident, items: lis
     handover."""
     for item in [item for item in items if item.kind == HANDOVER]:
         items.remove(item)  # a handover cut short: the outgoing person goes at once
+        assert item.person is not None  # a handover names the outgoing person
         world.stand_down(incident, world.roster.people[item.person])
     incident.chain = None
     ring = yield from answered(env, world.roster, world.roster.open(incident, resume=True))

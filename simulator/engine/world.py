@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from simpy import Event
 
@@ -58,6 +58,13 @@ class Question:
     asked: float
     event: Event
     facts: dict[str, Any] = field(default_factory=dict)
+
+
+class Subject(Protocol):
+    """What an event is logged against: an incident, or the deployment pipeline (incident 0)."""
+
+    number: int
+    state: Any  # an Incident's State
 
 
 class Preempted(Exception):  # the cause of a SimPy interrupt, not an error
@@ -129,7 +136,7 @@ class World:
         """Log an event now and move the incident's state on."""
         self.record_at(self.env.now, incident, action, actor, detail)
 
-    def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
+    def record_at(self, time: float, incident: Subject, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
         """Log an event at `time` (now, or a moment of a chain the clock has passed) and move the state on."""
         state, phase, sink = self._actions[action]
@@ -164,7 +171,7 @@ class World:
     def stand_down(self, incident: Incident, person: Person, role: str = "") -> None:
         """`person` stops working on `incident` now; the roster frees them for the next page."""
         since = incident.since.pop(person.index)
-        detail = {"since": since}
+        detail: dict[str, Any] = {"since": since}
         if role:
             detail["role"] = role
         self.record(incident, "stood_down", person.name, detail)
@@ -256,11 +263,13 @@ class World:
 
     def preempt(self, incident: Incident, person: Person, by: Incident) -> None:
         """`by` takes `person`, who was working `incident`: log what the work had reached, and stop it."""
-        incident.chain.log_until(self, incident, self.env.now)
+        chain, process = incident.chain, incident.process
+        assert chain is not None and process is not None  # it is preemptible: its process waits in work.run
+        chain.log_until(self, incident, self.env.now)
         self.record(incident, "preempted", person.name, {"by": by.number})
         incident.preemptible = False
         incident.responder = None
         since = incident.since.pop(person.index)
         self.record(incident, "stood_down", person.name, {"since": since})
         person.working = None
-        incident.process.interrupt(Preempted(by))
+        process.interrupt(Preempted(by))
