@@ -314,7 +314,9 @@ class ModeDice:
     def __init__(self, replication: ReplicationDice, m: int):
         self.replication, self.m = replication, m
         self.candidates = 0
-        self.pages: dict[int | tuple[int, int], list[float]] = {}  # page 0 by purpose number, others by (number, page)
+        self.pages: dict[int | tuple[int, ...], list[float]] = {}
+        """Page 0 of each purpose by its number; later pages whole by (number, page), or one candidate's block of
+        them by (number, page, candidate)."""
 
     def onsets(self, gap, horizon: float, batch: int = 64) -> list[tuple[float, float, float]]:
         """(onset, acceptance uniform, severity uniform) of every candidate before `horizon`, where `gap(u)` turns
@@ -350,7 +352,15 @@ class ModeDice:
     def uniform(self, k: int, purpose: Purpose, index: int = 0) -> float:
         width = purpose.width
         page, offset = divmod(index, width)
-        return self.page(purpose, page)[k * width + offset]
+        if page == 0:
+            return self.page(purpose)[k * width + offset]
+        # A later page is read by few candidates (a page's second escalation level, a reopened incident's second
+        # try): candidate k's block alone is drawn, the same numbers as its place in the whole page.
+        key = (purpose.number, page, k)
+        block = self.pages.get(key)
+        if block is None:
+            block = self.pages[key] = self.replication.draw(self.m, purpose.number, page, k * width, width)
+        return block[offset]
 
 
 class IncidentDice:

@@ -118,6 +118,7 @@ def test_pages_beyond_the_width_are_stable_and_distinct_from_page_0():
         block = candidate_block(1, purpose, k, page=page)
         assert value == block[place]
         assert value == first.uniform(k, purpose, index)  # read again: the same
+        assert value == first.page(purpose, page)[k * purpose.width + place]  # the whole page holds it too
         assert value != first.uniform(k, purpose, place)  # not page 0's number at the same place
         assert block != candidate_block(1, purpose, k, page=0)
         assert IncidentDice(mode_dice(candidates), k).u(purpose, index) == value
