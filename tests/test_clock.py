@@ -6,7 +6,7 @@ from itertools import count
 
 import simpy
 
-from simulator.engine.clock import DECLARE, ONSET, WORK, At, Clock, Wait, jump, now_of
+from simulator.engine.clock import DECLARE, ONSET, WORK, At, Clock, Wait, begin, jump, now_of, unstarted
 
 
 def test_the_environment_keeps_its_clock_queue_and_event_ids_where_clock_reads_them():
@@ -97,3 +97,31 @@ def test_the_clock_runs_as_simpy_does():
         assert str(error) == "broken"
     else:
         raise AssertionError("a failed event did not crash the run")
+
+
+def test_processes_begun_before_the_clock_runs_play_as_simpys_processes_do():
+    """begin runs unstarted processes as env.process would at the clock's first step: in order, each up to its
+    first wait, scheduling the same events in the same order."""
+    def play(start):
+        env, seen = Clock(), []
+
+        def process(name, delay):
+            seen.append((env.now, name, "begins"))
+            yield Wait(env, delay, WORK, 1)
+            seen.append((env.now, name, "ends"))
+            return name
+
+        made = start(env, [process("a", 2.0), process("b", 0.0), process("c", 2.0)])
+        env.run(until=5.0)
+        return seen, [p.value for p in made], [p.is_alive for p in made]
+
+    def simpy_way(env, generators):
+        return [env.process(g) for g in generators]
+
+    def begun(env, generators):
+        made = [unstarted(env, g) for g in generators]
+        begin(made)
+        return made
+
+    assert play(begun) == play(simpy_way)
+    assert play(begun)[0][:3] == [(0.0, "a", "begins"), (0.0, "b", "begins"), (0.0, "c", "begins")]

@@ -24,14 +24,14 @@ functions also accept a plain SimPy Environment, whose `now` reads the same minu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from heapq import heappop, heappush
 from operator import attrgetter
 from typing import Any
 
 from simpy import Environment
 from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import URGENT, Event, EventPriority
+from simpy.events import PENDING, URGENT, Event, EventPriority, Process
 
 ONSET, WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 0, 1, 2, 3, 4, 5
 _SHIFT = 1 << 40
@@ -142,6 +142,38 @@ class At(Wait):
         self._value = None
         self._ok = True
         _push(env._queue, (at, kind * _SHIFT + number, next(env._eid), self))
+
+
+class _Begun:
+    """What a process is resumed with when it begins: SimPy's Initialize event, as it is when processed."""
+
+    _ok = True
+    _value = None
+
+
+_BEGUN = _Begun()
+
+
+def unstarted(env: Environment, generator: Generator) -> Process:
+    """A SimPy process of `generator` that `begin` starts (SimPy's Process, without its Initialize event)."""
+    process = Process.__new__(Process)
+    process.env = env
+    process.callbacks = []
+    process._value = PENDING
+    process._generator = generator
+    return process
+
+
+def begin(processes: list[Process]) -> None:
+    """Run each of `unstarted` processes at once, in order, up to its first wait.
+
+    `env.process` would start each through an Initialize event, processed at the head of the present instant
+    once the clock runs: `env.run` begins with them, in the order they were made, before anything else of the
+    instant. Begun here, before the clock runs, they run in that same order and schedule the same events in the
+    same order, without one step of the clock each. For the processes of a replication about to run, before
+    anything else is scheduled at its start."""
+    for process in processes:
+        process._resume(_BEGUN)  # type: ignore[arg-type]
 
 
 def jump(env: Environment, at: float) -> None:

@@ -16,7 +16,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine.clock import Clock
+from simulator.engine.clock import Clock, begin, unstarted
 from simulator.engine.incident import Incident, State
 from simulator.engine.policy import AutomaticPolicy, Policy
 from simulator.engine.rules import Rules
@@ -157,9 +157,10 @@ class Engine:
             incidents = arrivals.start(env, world, ReplicationDice(seed, replication), lifecycle)
         else:
             incidents = self.incidents(ReplicationDice(seed, replication))
-            process = env.process
-            for incident in incidents:
-                incident.process = process(lifecycle(env, world, incident))
+            started = [unstarted(env, lifecycle(env, world, incident)) for incident in incidents]
+            for incident, process in zip(incidents, started, strict=True):
+                incident.process = process
+            begin(started)  # what env.process would start at the clock's first step, in the same order
         horizon = self.rules.horizon
         env.run(until=horizon)
         return close(world, incidents, horizon)
