@@ -367,7 +367,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
     from simulator.history.format import parse_mapping
     from simulator.history.timestamps import time_zone
     from simulator.outputs.files import atomic_open
-    from simulator.report.gameday import figure_name, score_blocks
+    from simulator.report.gameday import figure_names, score_blocks
     from simulator.report.gameday_figures import score_figure
     from simulator.report.markdown import render_markdown
     from simulator.report.style import png_bytes
@@ -381,7 +381,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
                                   replications=replications, source=", ".join(map(str, drill)), workers=workers,
                                   executor=executor, scheduler=scheduler)
     folder = Path(out) if out is not None else Path(drill[0]).parent
-    figures = {figure_name(s, len(scores)): png_bytes(score_figure(s)) for s in scores}
+    figures = {name: png_bytes(score_figure(s)) for s, name in zip(scores, figure_names(scores), strict=True)}
     written = []
     with atomic_open(folder / "score.json") as handle:
         json.dump(scoring.score_document(scores), handle, indent=2, allow_nan=False, ensure_ascii=False)

@@ -171,10 +171,69 @@ def test_a_folder_with_files_drillsim_did_not_write_is_never_replaced(tmp_path):
     target.mkdir()
     (target / "summary.json").write_text("{}")
     (target / "notes.txt").write_text("mine")
-    with pytest.raises(DrillsimError, match=r"holds notes\.txt, which drillsim did not write"), \
-            results_folder(target):
+    with pytest.raises(DrillsimError, match=r"holds 'notes\.txt', 'summary\.json', which drillsim did not write "
+                                            r"\(it has no \.drillsim file"), results_folder(target):
         pass
     assert (target / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("names", [["photo.png"], ["report.md"], ["sweep.csv"], [".thesis.draft.part"],
+                                   ["summary.json", "incidents.csv", "events.jsonl", "report.html"],
+                                   [".summary.json.123-abcd.tmp"]])
+def test_no_name_is_taken_for_drillsims_by_its_look(tmp_path, names):
+    """Without drillsim's manifest, a folder that is not empty is the user's, whatever its files are called."""
+    target = tmp_path / "out"
+    target.mkdir()
+    for name in names:
+        (target / name).write_text("mine")
+    result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--out", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "which drillsim did not write" in result.output and repr(names[0]) in " ".join(result.output.split())
+    assert sorted(p.name for p in target.iterdir()) == sorted(names)
+    assert all((target / name).read_text() == "mine" for name in names)
+
+
+def test_a_drillsim_folder_with_one_foreign_file_is_refused_and_names_it(tmp_path):
+    target = tmp_path / "out"
+    with results_folder(target) as staging:
+        (staging / "report.md").write_text("drillsim's")
+    (target / ".thesis.draft.part").write_text("mine")
+    (target / "holiday.png").write_bytes(b"mine")
+    with pytest.raises(DrillsimError, match=r"holds '\.thesis\.draft\.part', 'holiday\.png', which drillsim did not "
+                                            r"write;"), results_folder(target):
+        pass
+    assert (target / ".thesis.draft.part").read_text() == "mine"
+    # a listed name that became a folder of the user's is not drillsim's either
+    (target / ".thesis.draft.part").unlink()
+    (target / "holiday.png").unlink()
+    (target / "report.md").unlink()
+    (target / "report.md").mkdir()
+    (target / "report.md" / "draft.txt").write_text("mine")
+    with pytest.raises(DrillsimError, match=r"holds 'report\.md'"), results_folder(target):
+        pass
+    assert (target / "report.md" / "draft.txt").read_text() == "mine"
+
+
+def test_an_empty_folder_and_drillsims_own_are_replaced(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    with results_folder(target) as staging:
+        (staging / "a.txt").write_text("first")
+    (target / f".a.txt.{dead_pid()}-beef.tmp").write_text("left by a killed write")
+    with results_folder(target) as staging:
+        (staging / "b.txt").write_text("second")
+    assert sorted(p.name for p in target.iterdir()) == [MANIFEST, "b.txt"]
+
+
+def test_a_file_the_user_puts_in_while_drillsim_works_is_kept(tmp_path):
+    target = tmp_path / "out"
+    with results_folder(target) as staging:
+        (staging / "a.txt").write_text("first")
+    with pytest.raises(DrillsimError, match=r"'notes\.txt'"), results_folder(target) as staging:
+        (staging / "a.txt").write_text("second")
+        (target / "notes.txt").write_text("mine")
+    assert (target / "notes.txt").read_text() == "mine" and (target / "a.txt").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_file_is_not_a_folder(tmp_path):
@@ -355,3 +414,29 @@ def test_without_flock_the_lock_file_itself_is_the_lock(tmp_path, monkeypatch):
     with results_folder(target) as staging:
         (staging / "a.txt").write_text("x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# ── Names ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_file_names_made_from_user_text_never_collide():
+    from simulator.outputs.names import slug, unique_slugs
+
+    names = unique_slugs(["INC 1", "inc-1", "Inc_1", "INC 2", "", "   ", "x" * 300])
+    assert len(set(names.values())) == len(names) == 7
+    assert names["INC 2"] == "inc-2"  # a slug nobody else has stays plain
+    assert all(name.startswith("inc-1-") for name in (names["INC 1"], names["inc-1"], names["Inc_1"]))
+    assert all(len(name) < 80 for name in names.values())
+    assert unique_slugs(["INC 1", "inc-1"]) == unique_slugs(["inc-1", "INC 1"])  # the same whatever the order
+    assert slug("Payment provider (PSP)") == "payment-provider-psp"
+
+
+def test_score_figures_of_incidents_whose_slugs_agree_are_all_kept():
+    from types import SimpleNamespace
+
+    from simulator.report.gameday import figure_names
+
+    scores = [SimpleNamespace(incident=name) for name in ("INC 1", "inc-1", "INC 2", "INC 2")]
+    names = figure_names(scores)
+    assert len(set(names)) == 4 and names[2] == "score-inc-2" and names[3] == "score-inc-2-2"
+    assert figure_names(scores[:1]) == ["score"]

@@ -2,7 +2,8 @@
 swapped in with one atomic exchange (renameat2 on Linux; elsewhere two renames, and the next run puts the old
 folder back if it was killed between them). A lock (`.NAME.lock`, beside the folder) keeps two drillsim
 commands from writing into the same folder at once, and whoever holds it removes the staging folders of dead
-runs. A folder is only replaced when drillsim wrote everything in it (listed in its `.drillsim` file).
+runs. A folder is only replaced when it is empty or drillsim wrote everything in it (listed in its `.drillsim`
+file); a folder without that file, or with anything it does not list, is refused and named, never deleted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import ctypes
 import errno
 import json
 import os
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
@@ -28,7 +28,7 @@ from simulator.outputs.files import (
     owner_pid,
     temporary_name,
 )
-from simulator.outputs.names import EVENTS, INCIDENTS, LEGACY, MANIFEST
+from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST
 from simulator.scenario.model import Scenario
 
 # ── Whole folders ──────────────────────────────────────────────────────────────────────────────────────────
@@ -138,25 +138,40 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-_TEMPORARY = re.compile(r"\..+\.(\d+-[0-9a-f]+\.tmp|[^.]+\.part)")
-"""A temporary file of drillsim's (or of its versions that named them `.NAME.XXXX.part`)."""
+def _listed(folder: Path) -> set[str] | None:
+    """The names drillsim listed in a folder's manifest, or None when it has none (or one that cannot be read)."""
+    path = folder / MANIFEST
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > 1_000_000:
+        return None
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        return None
+    return set(files)
+
+
+def _temporary(name: str, listed: set[str]) -> bool:
+    """A temporary file of drillsim's for one of the files it listed (`.NAME.PID-TOKEN.tmp`)."""
+    return any(owner_pid(name, target, "tmp") is not None for target in (*listed, MANIFEST)
+               if name.startswith(f".{target}."))
 
 
 def _foreign(folder: Path) -> list[str]:
-    """The entries of `folder` that drillsim did not write (by its manifest, or for a folder written before
-    manifests, by name)."""
-    listed: set[str] | None = None
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
+    """The entries of `folder` that drillsim did not write: all of them when it has no manifest, else those
+    its manifest does not list (and a listed name that is no longer a plain file). A name is never taken for
+    drillsim's by its look alone: a user's `report.md`, `photo.png` or `.thesis.draft.part` stays foreign."""
+    listed = _listed(folder)
     foreign = []
     for entry in sorted(folder.iterdir()):
         name = entry.name
-        if name == MANIFEST or (_TEMPORARY.fullmatch(name) and entry.is_file()):
-            continue
-        if listed is not None and name in listed:
-            continue
-        if listed is None and LEGACY.fullmatch(name) and entry.is_file():
-            continue
+        if listed is not None:
+            if name == MANIFEST:
+                continue
+            plain_file = entry.is_file() and not entry.is_symlink()
+            if plain_file and (name in listed or _temporary(name, listed)):
+                continue
         foreign.append(name)
     return foreign
 
@@ -169,11 +184,18 @@ def _check_replaceable(target: Path) -> None:
     if os.path.ismount(target):
         raise DrillsimError(f"{target} is a mount point; drillsim builds a results folder beside its target and "
                             "swaps it in, so choose a folder inside it")
+    _refuse_foreign(target)
+
+
+def _refuse_foreign(target: Path) -> None:
     foreign = _foreign(target)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise DrillsimError(f"{target} holds {shown}, which drillsim did not write; drillsim replaces a results "
-                            "folder as a whole, so move them or choose another folder")
+        shown = ", ".join(repr(name) for name in foreign[:5]) + \
+            (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        marker = "" if (target / MANIFEST).is_file() else f" (it has no {MANIFEST} file listing what drillsim wrote)"
+        raise DrillsimError(f"{target} holds {shown}, which drillsim did not write{marker}; drillsim replaces a "
+                            "results folder as a whole and never deletes what it did not write, so move them or "
+                            "choose another folder")
 
 
 def _recover(target: Path) -> None:
@@ -221,6 +243,8 @@ def results_folder(target: str | Path, *, keep: Iterable[str] = ()) -> Iterator[
                         except OSError:
                             shutil.copy2(target / name, staging / name)
             yield staging
+            if target.is_dir():
+                _refuse_foreign(target)  # nothing of the user's arrived while the block ran
             with os_errors(target):
                 _write_manifest(staging)
                 _fsync_folder(staging)
