@@ -18,7 +18,7 @@ from simulator.analysis.compare import BETTER, WORSE, Comparison, Difference, si
 from simulator.analysis.workload import Estimate, Workload
 from simulator.report.document import Cell, Table
 from simulator.results.metrics import METRICS
-from simulator.units import format_duration, format_share
+from simulator.units import format_duration, format_interval, format_share
 
 if TYPE_CHECKING:
     from simulator.analysis.sweep import Sweep
@@ -42,7 +42,7 @@ def terminal(table: Table) -> RichTable:
 
 
 def _interval(low: float, high: float) -> str:
-    return f"{format_duration(low)}–{format_duration(high)}"
+    return format_interval(low, high)
 
 
 def _estimate(estimate: Estimate, number: str, unit: str = "") -> str:

@@ -17,6 +17,7 @@ from simulator.report.practice_content import practice_blocks
 from simulator.report.results import ResultsFolder
 from simulator.results.metrics import METRICS, PERCENTILES, organic
 from simulator.units import format_duration as fmt
+from simulator.units import format_interval
 
 STATS = ("mean", "ci", "median", "p90", "p95", "p99", "max")
 
@@ -66,7 +67,7 @@ def key_numbers(summary: dict) -> Paragraph:
         mean = (f"was **{fmt(mttr['mean'])}**" if mttr.get("restricted_to") is None else
                 f"counting each incident up to {fmt(mttr['restricted_to'])} only, was at least **{fmt(mttr['mean'])}**")
         parts.append(f"The typical (median) incident was restored in **{fmt(mttr['median'])}**; the mean, pulled up "
-                     f"by the long tail, {mean} (95% interval {fmt(mttr['ci_low'])}–{fmt(mttr['ci_high'])}). "
+                     f"by the long tail, {mean} (95% interval {format_interval(mttr['ci_low'], mttr['ci_high'])}). "
                      f"One incident in twenty took longer than {beyond_text(mttr, 'p95', '**')}.")
     if mttd.get("median") is not None:
         parts.append(f"Half of the failures were detected within {fmt(mttd['median'])}, and one in twenty took more "
@@ -84,7 +85,7 @@ def metrics_table(summary: dict) -> Table:
         for name in STATS:
             if name == "ci":
                 low, high = s.get("ci_low"), s.get("ci_high")
-                cells.append(Cell(f"{fmt(low)}–{fmt(high)}" if low is not None and high is not None else "–"))
+                cells.append(Cell(format_interval(low, high)))
             elif name == "mean":
                 cells.append(Cell(mean_text(s), s.get(name)))
             elif name in PERCENTILES:

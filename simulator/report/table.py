@@ -7,7 +7,7 @@ from rich.table import Table
 from simulator.analysis.breakdowns import By, Group
 from simulator.report.censoring import mean_text, percentile_text
 from simulator.results.metrics import METRICS, PERCENTILES, Stats
-from simulator.units import format_duration
+from simulator.units import format_duration, format_interval
 
 
 def metrics_table(stats: dict[str, Stats], title: str | None = None) -> Table:
@@ -21,7 +21,7 @@ def metrics_table(stats: dict[str, Stats], title: str | None = None) -> Table:
     table.add_column("open", justify="right")
     for key, metric in METRICS.items():
         s = stats[key]
-        interval = f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}"
+        interval = format_interval(s.ci_low, s.ci_high)
         table.add_row(metric.label, mean_text(s), interval, *(percentile_text(s, name) for name in PERCENTILES),
                       format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else "")
     return table
@@ -69,7 +69,7 @@ def breakdown_cells(group: Group) -> list[tuple[str, float | None]]:
     for metric, statistic in BREAKDOWN_COLUMNS:
         s = group.stats[metric]
         if statistic == "ci":
-            cells.append((f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}", None))
+            cells.append((format_interval(s.ci_low, s.ci_high), None))
         else:
             value = getattr(s, statistic)
             cells.append((format_duration(value), value))
