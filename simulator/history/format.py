@@ -334,6 +334,8 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
 
 
 def _rows_csv(path: Path) -> tuple[list[str], Iterable[tuple[int, dict[str, object], str | None]]]:
+    from simulator.outputs.files import csv_text_read  # a cell drillsim kept from being a formula, as it was
+
     handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the generator below
     reader = csv.reader(handle)
     try:
@@ -350,7 +352,7 @@ def _rows_csv(path: Path) -> tuple[list[str], Iterable[tuple[int, dict[str, obje
                     error = None
                     if len(cells) != len(header):
                         error = f"{len(cells)} cells for {len(header)} columns"
-                    yield line, dict(zip(header, cells, strict=False)), error
+                    yield line, dict(zip(header, (csv_text_read(c) for c in cells), strict=False)), error
                 line = reader.line_num + 1
 
     return header, rows()
@@ -465,7 +467,7 @@ def incident_cells(incident: Incident, fields: Sequence[str] = FIELDS) -> dict[s
 def write_history(path: str | Path, incidents: Iterable[Incident], fields: Sequence[str] | None = None) -> Path:
     """Write incidents in the history format: CSV, or JSON Lines for a .jsonl path (written atomically). The
     columns are `fields` (default: the incident and every field some incident gives, in the format's order)."""
-    from simulator.outputs.files import atomic_open
+    from simulator.outputs.files import CsvWriter, atomic_open, csv_text
 
     path = Path(path)
     incidents = list(incidents)
@@ -478,8 +480,8 @@ def write_history(path: str | Path, incidents: Iterable[Incident], fields: Seque
                 cells = incident_cells(incident, fields)
                 handle.write(json.dumps({k: (v or None) for k, v in cells.items()}, ensure_ascii=False) + "\n")
         else:
-            writer = csv.DictWriter(handle, fieldnames=list(fields), lineterminator="\n")
-            writer.writeheader()
-            for incident in incidents:
-                writer.writerow(incident_cells(incident, fields))
+            writer = CsvWriter(handle)
+            writer.writerow(fields)
+            for incident in incidents:  # a spreadsheet opens it: no cell is a formula
+                writer.writerow(csv_text(cell) for cell in incident_cells(incident, fields).values())
     return path
