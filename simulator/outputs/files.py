@@ -30,6 +30,36 @@ def drillsim_version() -> str:
         return "0+unknown"
 
 
+# ── What this process has written (for what an interrupt leaves) ───────────────────────────────────────────
+
+_written: list[Path] = []
+_untouched: list[Path] = []
+
+
+def wrote(path: Path) -> None:
+    """Note a file or results folder now in place (not one inside a staging folder, which is not yet)."""
+    if not Path(path).parent.name.endswith(".staging"):
+        _written.append(Path(path))
+
+
+def untouched(folder: Path) -> None:
+    """Note a results folder whose build was given up (an error, an interrupt): left as it was."""
+    _untouched.append(Path(folder))
+
+
+def interrupt_note() -> str:
+    """What an interrupt leaves behind: 'nothing written', 'results/ left as it was', or the files in place."""
+    parts = []
+    if _written:
+        shown = ", ".join(str(path) for path in _written[:5]) + (f" and {len(_written) - 5} more"
+                                                                   if len(_written) > 5 else "")
+        parts.append(f"kept what was written whole ({shown}); nothing else changed")
+    else:
+        parts.append("nothing written")
+    parts += [f"{folder} left as it was" for folder in dict.fromkeys(_untouched)]
+    return "; ".join(parts)
+
+
 # ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -93,6 +123,7 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO]:
             os.fsync(handle.fileno())
         with os_errors(path):
             os.replace(tmp, path)
+        wrote(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

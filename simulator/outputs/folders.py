@@ -27,6 +27,8 @@ from simulator.outputs.files import (
     os_errors,
     owner_pid,
     temporary_name,
+    untouched,
+    wrote,
 )
 from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST
 from simulator.scenario.model import Scenario
@@ -225,6 +227,19 @@ def results_folder(target: str | Path, *, keep: Iterable[str] = ()) -> Iterator[
     if target.parent == target:
         raise DrillsimError(f"{target} cannot be a results folder")
     make_parent(target)
+    try:
+        with _results_folder(target, keep) as staging:
+            yield staging
+    except _Checked:
+        raise
+    except BaseException:
+        untouched(target)
+        raise
+    wrote(target)
+
+
+@contextlib.contextmanager
+def _results_folder(target: Path, keep: Iterable[str]) -> Iterator[Path]:
     with FolderLock(target):
         with os_errors(target.parent):
             _recover(target)

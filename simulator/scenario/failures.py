@@ -12,7 +12,7 @@ from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
 from simulator.scenario import guards
-from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
+from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, Text, weekly
 from simulator.scenario.deployments import Deployments
 
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
@@ -96,7 +96,7 @@ DEBUG = "debug"
 class CatalogueEntry(Frozen):
     """A kind of mitigation: what it is, and the causes it can help with (any, when not said)."""
 
-    description: str = ""
+    description: Text = ""
     applies_to: tuple[Cause, ...] | None = Field(
         None, description="The causes it can restore service for, e.g. [deployment] for a rollback; any when "
         "not given.")
@@ -153,7 +153,7 @@ class FailureMode(Frozen):
     """One kind of failure: how often it starts, why, how bad, how it is noticed and what can be done."""
 
     name: Name
-    description: str = ""
+    description: Text = ""
     cause: Cause
     every: DistributionField | None = Field(None, description="Time between onsets (a distribution).")
     rate: Rate | None = Field(None, description="Onsets per period, e.g. '2/w'; the same as exponential `every`.")

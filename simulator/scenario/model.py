@@ -39,6 +39,7 @@ from simulator.scenario.common import (
     Frozen,
     Name,
     SeverityLevel,
+    Text,
     TimeZone,
     located,
     severity_rank,
@@ -100,7 +101,7 @@ class Scenario(Frozen):
     """A whole drill: failure modes, team and policy, and how long and how often to play it."""
 
     name: Name
-    description: str = ""
+    description: Text = ""
     horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 200
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
