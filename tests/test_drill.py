@@ -310,3 +310,35 @@ def test_a_whole_drill_through_the_keys(provider, tmp_path):
     assert {p.name for p in written} >= {"summary.json", "events.jsonl", "answers.txt", "debrief.md"}
     replay = parse_answers((tmp_path / "drill" / "answers.txt").read_text())
     assert [Event._make(e) for e in play(setup(provider, replay), replay).session.finish()] == finished.outcome.log
+
+
+def test_the_trainer_survives_any_keys_and_any_size(provider):
+    """The command palette at any moment (it once clashed with itself: DuplicateIds on the debrief), keys that
+    would move the drill after it ended, Ctrl-C, and resizes down to 40×10: the drill still ends in its
+    debrief and q still saves it."""
+    from simulator.drill.app import DrillApp
+
+    async def run():
+        app = DrillApp(setup(provider, seed=5), turns=True, turn=2.0, replications=50)
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.press("ctrl+p", "n", "ctrl+p", "escape", "d", "2", "ctrl+c", "g", "ctrl+p")
+            await pilot.resize_terminal(120, 40)
+            await pilot.press("escape", "n", "h")
+            await pilot.resize_terminal(40, 10)
+            await pilot.press("q", "ctrl+p", "n", "d", "1", "ctrl+c")
+            entries = list(app.entries)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("ctrl+p", "n", "d", "2", "space", "ctrl+c", "tab")
+            await pilot.resize_terminal(40, 10)
+            await pilot.pause()
+            await pilot.resize_terminal(200, 60)
+            await pilot.pause()
+            assert app.entries == entries  # nothing moved the drill once it had ended
+            assert type(app.screen).__name__ == "DebriefScreen"
+            assert any("save" in n.message for n in app._notifications)
+            await pilot.press("q")
+        return app.return_value
+
+    finished = asyncio.run(run())
+    assert finished is not None and "# Debrief" in finished.markdown
