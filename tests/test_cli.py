@@ -176,7 +176,7 @@ def test_shell_completion_completes_commands_options_and_choices():
         env = {**os.environ, "_DRILLSIM_COMPLETE": "complete_bash", "COMP_WORDS": words,
                "COMP_CWORD": str(len(words.split()) - 1)}
         code = "import sys; sys.argv[0] = 'drillsim'; from simulator.cli import main; main()"
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
         return done.stdout.split()
 
     assert complete("drillsim ru") == ["run"]
