@@ -268,18 +268,14 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
         if figures is None:
             figures = out.with_name(f"{out.stem}-fits")
     if figures is not None:
+        from simulator.outputs.folders import write_files
         from simulator.report.calibration_figures import calibration_figures
         from simulator.report.style import png_bytes
 
-        folder = Path(figures)
-        with atomic_open(folder / "calibration.json") as handle:
-            json.dump(calibration_module.calibration_document(found), handle, indent=2, allow_nan=False)
-            handle.write("\n")
-        written.append(folder / "calibration.json")
-        for stem, figure in calibration_figures(found).items():
-            with atomic_open(folder / f"{stem}.png", "wb") as handle:
-                handle.write(png_bytes(figure))
-            written.append(folder / f"{stem}.png")
+        document = json.dumps(calibration_module.calibration_document(found), indent=2, allow_nan=False) + "\n"
+        written += write_files(figures, {"calibration.json": document.encode("utf-8"),
+                                         **{f"{stem}.png": png_bytes(figure)
+                                            for stem, figure in calibration_figures(found).items()}})
     return Calibrated(found, text, written)
 
 
@@ -310,10 +306,10 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
     """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
     plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
     gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
-    from simulator.history.format import FIELDS, Incident, write_history
+    from simulator.history.format import FIELDS, Incident, history_bytes
     from simulator.history.plan import plan_gameday as make_plan
     from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
+    from simulator.outputs.folders import write_files
     from simulator.report.calibration_figures import slug
     from simulator.report.gameday import plan_blocks
     from simulator.report.gameday_figures import plan_figure
@@ -329,18 +325,13 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
     png = png_bytes(plan_figure(plan))
     blocks = plan_blocks(plan, png, "SCENARIO.yaml" if isinstance(scenario, Scenario) or scenario is None
                          else str(scenario))
-    written = []
-    for name, text in (("plan.md", render_markdown(blocks)),
-                       ("plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}"))):
-        with atomic_open(folder / name) as handle:
-            handle.write(text)
-        written.append(folder / name)
-    with atomic_open(folder / "plan.png", "wb") as handle:
-        handle.write(png)
-    written.append(folder / "plan.png")
     stamp = f"{moment:%Y%m%d-%H%M}" if moment is not None else "1"
     row = Incident(f"DRILL-{stamp}", 2, mode=inject, severity=plan.severity, started_at=moment)
-    written.append(write_history(folder / "drill.csv", [row], fields=[*FIELDS[:9], "responder"]))
+    # a drill.csv the Scribe has filled in, or any file of the user's, is never overwritten (outputs.write_files)
+    written = write_files(folder, {"plan.md": render_markdown(blocks).encode("utf-8"),
+                                   "plan.html": render_html(blocks, f"Game-day plan: {plan.mode.name}").encode("utf-8"),
+                                   "plan.png": png,
+                                   "drill.csv": history_bytes([row], fields=[*FIELDS[:9], "responder"])})
     return Planned(plan, written)
 
 
@@ -366,7 +357,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
     from simulator.history import score as scoring
     from simulator.history.format import parse_mapping
     from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
+    from simulator.outputs.folders import write_files
     from simulator.report.gameday import figure_names, score_blocks
     from simulator.report.gameday_figures import score_figure
     from simulator.report.markdown import render_markdown
@@ -382,18 +373,11 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
                                   executor=executor, scheduler=scheduler)
     folder = Path(out) if out is not None else Path(drill[0]).parent
     figures = {name: png_bytes(score_figure(s)) for s, name in zip(scores, figure_names(scores), strict=True)}
-    written = []
-    with atomic_open(folder / "score.json") as handle:
-        json.dump(scoring.score_document(scores), handle, indent=2, allow_nan=False, ensure_ascii=False)
-        handle.write("\n")
-    written.append(folder / "score.json")
-    with atomic_open(folder / "score.md") as handle:
-        handle.write(render_markdown(score_blocks(scores, figures)))
-    written.append(folder / "score.md")
-    for name, png in figures.items():
-        with atomic_open(folder / f"{name}.png", "wb") as handle:
-            handle.write(png)
-        written.append(folder / f"{name}.png")
+    document = json.dumps(scoring.score_document(scores), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    # beside the drill's own files: only what drillsim wrote there is ever replaced (outputs.write_files)
+    written = write_files(folder, {"score.json": document.encode("utf-8"),
+                                   "score.md": render_markdown(score_blocks(scores, figures)).encode("utf-8"),
+                                   **{f"{name}.png": png for name, png in figures.items()}})
     failed = scoring.failing(scores, fail_above) if fail_above is not None else []
     return Scored(scores, failed, written, notes)
 

@@ -445,3 +445,29 @@ def test_score_figures_of_incidents_whose_slugs_agree_are_all_kept():
     names = figure_names(scores)
     assert len(set(names)) == 4 and names[2] == "score-inc-2" and names[3] == "score-inc-2-2"
     assert figure_names(scores[:1]) == ["score"]
+
+
+def test_files_written_beside_the_users_own_never_replace_them(tmp_path):
+    """score, gameday plan and calibrate write into folders that hold the user's files too (the drill's own
+    folder): a file drillsim did not write, or changed since it wrote it (a filled-in drill.csv), is never
+    overwritten; the rest of the folder is left alone; a result drillsim wrote is replaced."""
+    from simulator.outputs.folders import write_files
+
+    folder = tmp_path / "drill"
+    folder.mkdir()
+    (folder / "history.csv").write_text("mine")
+    (folder / "score.md").write_text("my notes")
+    with pytest.raises(DrillsimError, match=r"'score\.md' \(drillsim did not write it\)"):
+        write_files(folder, {"score.md": b"# Drill score\n", "score.json": b"{}\n"})
+    assert (folder / "score.md").read_text() == "my notes" and not (folder / "score.json").exists()
+    (folder / "score.md").unlink()
+    write_files(folder, {"score.md": b"first\n", "drill.csv": b"incident\nDRILL-1\n"})
+    write_files(folder, {"score.md": b"second\n"})  # drillsim's own, unchanged: replaced
+    assert (folder / "score.md").read_text() == "second\n" and (folder / "history.csv").read_text() == "mine"
+    (folder / "drill.csv").write_text("incident,started_at\nDRILL-1,2026-03-03T14:00:00Z\n")  # the Scribe's
+    with pytest.raises(DrillsimError, match=r"'drill\.csv' \(changed since drillsim wrote it\)"):
+        write_files(folder, {"drill.csv": b"incident\nDRILL-1\n"})
+    assert "2026-03-03" in (folder / "drill.csv").read_text()
+    with pytest.raises(DrillsimError, match="did not write"), results_folder(folder):  # not a results folder
+        pass
+    assert (folder / "history.csv").read_text() == "mine"

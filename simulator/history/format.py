@@ -464,24 +464,33 @@ def incident_cells(incident: Incident, fields: Sequence[str] = FIELDS) -> dict[s
     return cells
 
 
-def write_history(path: str | Path, incidents: Iterable[Incident], fields: Sequence[str] | None = None) -> Path:
-    """Write incidents in the history format: CSV, or JSON Lines for a .jsonl path (written atomically). The
-    columns are `fields` (default: the incident and every field some incident gives, in the format's order)."""
-    from simulator.outputs.files import CsvWriter, atomic_open, csv_text
+def history_bytes(incidents: Iterable[Incident], fields: Sequence[str] | None = None, jsonl: bool = False) -> bytes:
+    """A history file's content, as write_history writes it (CSV, or JSON Lines)."""
+    import io
 
-    path = Path(path)
+    from simulator.outputs.files import CsvWriter, csv_text
+
     incidents = list(incidents)
     if fields is None:
         fields = [name for name in FIELDS
                   if name == "incident" or any(getattr(i, name) is not None for i in incidents)]
-    with atomic_open(path) as handle:
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
-            for incident in incidents:
-                cells = incident_cells(incident, fields)
-                handle.write(json.dumps({k: (v or None) for k, v in cells.items()}, ensure_ascii=False) + "\n")
-        else:
-            writer = CsvWriter(handle)
-            writer.writerow(fields)
-            for incident in incidents:  # a spreadsheet opens it: no cell is a formula
-                writer.writerow(csv_text(cell) for cell in incident_cells(incident, fields).values())
-    return path
+    handle = io.StringIO(newline="")
+    if jsonl:
+        for incident in incidents:
+            cells = incident_cells(incident, fields)
+            handle.write(json.dumps({k: (v or None) for k, v in cells.items()}, ensure_ascii=False) + "\n")
+    else:
+        writer = CsvWriter(handle)
+        writer.writerow(fields)
+        for incident in incidents:  # a spreadsheet opens it: no cell is a formula
+            writer.writerow(csv_text(cell) for cell in incident_cells(incident, fields).values())
+    return handle.getvalue().encode("utf-8")
+
+
+def write_history(path: str | Path, incidents: Iterable[Incident], fields: Sequence[str] | None = None) -> Path:
+    """Write incidents in the history format: CSV, or JSON Lines for a .jsonl path (written atomically). The
+    columns are `fields` (default: the incident and every field some incident gives, in the format's order)."""
+    from simulator.outputs.files import write_bytes
+
+    path = Path(path)
+    return write_bytes(path, history_bytes(incidents, fields, jsonl=path.suffix.lower() in (".jsonl", ".ndjson")))

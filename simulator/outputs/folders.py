@@ -339,3 +339,51 @@ def _size(count: float) -> str:
             return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
         count /= 1000
     return ""
+
+
+# ── Files written into a folder that holds others' too ─────────────────────────────────────────────────────
+
+
+def write_files(folder: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write `files` (name → bytes) into `folder`, which may hold the user's own files too (a drill's folder,
+    beside the history it was scored from): each written atomically, under the folder's lock, and listed with
+    its SHA-256 in the folder's `.drillsim` file. A file of that name already there is replaced only when
+    drillsim wrote it and nobody changed it since (a filled-in drill.csv, a report.md of the user's, a file
+    from before drillsim kept lists: refused, DrillsimError naming them); every other file is left alone."""
+    import hashlib
+
+    from simulator.outputs.files import write_bytes, write_text
+
+    folder = Path(folder)
+    make_parent(folder / MANIFEST)
+    with FolderLock(folder):
+        path = folder / MANIFEST
+        document: dict = {}
+        with contextlib.suppress(OSError, ValueError):
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= 1_000_000:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                document = loaded if isinstance(loaded, dict) else {}
+        listed = document.get("files") if isinstance(document.get("files"), list) else []
+        digests = document.get("sha256") if isinstance(document.get("sha256"), dict) else {}
+        clashes = []
+        for name in files:
+            target = folder / name
+            if not os.path.lexists(target):
+                continue
+            if name not in listed or not target.is_file() or target.is_symlink():
+                clashes.append(f"{name!r} (drillsim did not write it)")
+            elif name in digests:
+                with os_errors(target):
+                    found = hashlib.sha256(target.read_bytes()).hexdigest()
+                if found != digests[name]:
+                    clashes.append(f"{name!r} (changed since drillsim wrote it)")
+        if clashes:
+            raise DrillsimError(f"{folder} holds {', '.join(clashes)}; drillsim never overwrites what it did not "
+                                "write, so move them or choose another folder (--out)")
+        written = [write_bytes(folder / name, data) for name, data in files.items()]
+        document = {"written_by": f"drillsim {drillsim_version()}",
+                    "files": sorted({*(n for n in listed if isinstance(n, str)), *files}),
+                    "sha256": {**{k: v for k, v in digests.items() if isinstance(v, str)},
+                               **{name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}}
+        write_text(path, json.dumps(document, indent=2) + "\n")
+    return written
