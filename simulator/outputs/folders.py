@@ -363,8 +363,9 @@ def write_files(folder: str | Path, files: dict[str, bytes]) -> list[Path]:
             if path.is_file() and not path.is_symlink() and path.stat().st_size <= 1_000_000:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
                 document = loaded if isinstance(loaded, dict) else {}
-        listed = document.get("files") if isinstance(document.get("files"), list) else []
-        digests = document.get("sha256") if isinstance(document.get("sha256"), dict) else {}
+        found_files, found_digests = document.get("files"), document.get("sha256")
+        listed: list = found_files if isinstance(found_files, list) else []
+        digests: dict = found_digests if isinstance(found_digests, dict) else {}
         clashes = []
         for name in files:
             target = folder / name
