@@ -34,12 +34,35 @@ def drillsim_version() -> str:
 
 _written: list[Path] = []
 _untouched: list[Path] = []
+_written_count = 0
+_files: dict[str, tuple[int, int, int]] = {}
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    with contextlib.suppress(OSError):
+        found = os.stat(path, follow_symlinks=False)
+        return found.st_dev, found.st_ino, found.st_mtime_ns
+    return None
 
 
 def wrote(path: Path) -> None:
     """Note a file or results folder now in place (not one inside a staging folder, which is not yet)."""
-    if not Path(path).parent.name.endswith(".staging"):
-        _written.append(Path(path))
+    path = Path(path)
+    identity = _identity(path)
+    if identity is not None:
+        _files[os.path.realpath(path)] = identity
+    if not path.parent.name.endswith(".staging"):
+        global _written_count
+        _written_count += 1
+        if len(_written) < 5:  # what an interrupt names; the rest it counts
+            _written.append(path)
+
+
+def written_here(path: Path) -> bool:
+    """Whether `path` is the very file this process wrote there (the same inode, unchanged since): the
+    event log a run streams into its folder before the folder's manifest exists."""
+    identity = _identity(Path(path))
+    return identity is not None and _files.get(os.path.realpath(path)) == identity
 
 
 def untouched(folder: Path) -> None:
@@ -51,8 +74,8 @@ def interrupt_note() -> str:
     """What an interrupt leaves behind: 'nothing written', 'results/ left as it was', or the files in place."""
     parts = []
     if _written:
-        shown = ", ".join(str(path) for path in _written[:5]) + (f" and {len(_written) - 5} more"
-                                                                   if len(_written) > 5 else "")
+        more = max(_written_count - len(_written), 0)
+        shown = ", ".join(str(path) for path in _written) + (f" and {more} more" if more else "")
         parts.append(f"kept what was written whole ({shown}); nothing else changed")
     else:
         parts.append("nothing written")

@@ -28,6 +28,7 @@ from simulator.outputs.files import (
     owner_pid,
     temporary_name,
     untouched,
+    written_here,
     wrote,
 )
 from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST
@@ -168,6 +169,8 @@ def _foreign(folder: Path) -> list[str]:
     foreign = []
     for entry in sorted(folder.iterdir()):
         name = entry.name
+        if entry.is_file() and not entry.is_symlink() and written_here(entry):
+            continue  # written by this very command (a run's event log streamed into its folder)
         if listed is not None:
             if name == MANIFEST:
                 continue
