@@ -94,10 +94,14 @@ def run(
         for key, groups in api.breakdowns(results, groupings).items():
             console.print(breakdown_table(groups, key))
         if results.load is not None:
+            from simulator.report.table import oncall_cost_table
             from simulator.results.oncall_load import load_summary
 
-            console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
+            found = load_summary(results.load, loaded.timezone, loaded.team.pay.currency if loaded.team.pay else None)
+            console.print(load_table(found, format_duration(loaded.horizon),
                                      title="On-call load per person (mean per replication)"))
+            if loaded.calendar is not None or loaded.team.pay is not None:
+                console.print(oncall_cost_table(found, format_duration(loaded.horizon)))
         from simulator.analysis.practice_summary import practice_sections
         from simulator.report.practice_table import practice_tables
 

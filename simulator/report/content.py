@@ -193,7 +193,24 @@ def load_blocks(results: ResultsFolder) -> list[Block]:
                       f"incidents taken up in one 12-hour block (the SRE book's sustainable load is {sustainable} "
                       "a shift); the last column is the share of their working blocks above it."),
             Table(header, tuple(rows), numeric=(False, *([True] * 7)), caption=""),
+            *_oncall_cost_blocks(load, period),
             Image("on-call-load", "On-call load per person", CAPTIONS["load"], png_bytes(load_figure(load, period)))]
+
+
+def _oncall_cost_blocks(load: dict, period: str) -> list[Block]:
+    """The cost to the people on call: broken sleep, time on call and pay, per person."""
+    from simulator.report.table import oncall_cost_rows
+
+    header, rows = oncall_cost_rows(load)
+    if not rows:
+        return []
+    return [Heading(3, "The cost to the people on call", anchor="on-call-cost"),
+            Paragraph(f"Per {period} (the mean over replications; the 95th percentile in brackets): pages and hours "
+                      "of work in each person's sleeping hours (their own time zone; 22:00–07:00 unless the "
+                      "scenario says otherwise), the nights with any of them, the shifts a rotation gave them, their "
+                      "hours on call and the on-call pay the scenario's rates come to."),
+            Table(tuple(header), tuple(tuple(Cell(text) for text in row) for row in rows),
+                  numeric=(False, *([True] * (len(header) - 1))), caption="")]
 
 
 def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Block]:
