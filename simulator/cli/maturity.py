@@ -58,7 +58,7 @@ def maturity(
     from simulator import api
     from simulator.analysis import maturity as ladders
     from simulator.cli.common import scenario_path
-    from simulator.report.maturity_table import ladder_table, preset_table
+    from simulator.report.maturity_table import cost_lines, ladder_table, preset_table
     from simulator.report.progress import RunProgress
     from simulator.results.metrics import CENSORED_WARNING
     from simulator.scenario.variants import load_source
@@ -88,6 +88,8 @@ def maturity(
                   f"{format_duration(first.horizon)} each, seed {found.seed} (the same failures at every level)",
                   highlight=False)
     console.print(ladder_table(found))
+    for line in cost_lines(found):
+        console.print(line, highlight=False, markup=False)
     for level, name, cut, total in found.cut_short(CENSORED_WARNING):
         console.print(f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had "
                       f"not reached the end of their {ladders.LABELS[name]} span by the horizon; its mean leaves "
