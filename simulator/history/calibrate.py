@@ -39,6 +39,7 @@ from simulator.history.fit import Fit, RateFit
 from simulator.history.format import TIME_FIELDS, History, Incident
 from simulator.history.phases import Phase, Sample, grouping, groups, resolution, sample
 from simulator.history.timestamps import format_time, minutes_between
+from simulator.scenario.failures import REPORTS
 from simulator.units import format_duration
 
 # The scenario's quantities in lifecycle order: (key, label, the time that ends the phase, per mode?)
@@ -464,7 +465,8 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
                         ["one channel carries the whole time to detect (the first alert, whatever raised it)"])
         out += _comment(fit_comments(mode.detection, cal.phases["detection"], "time to detect") + channel_note, 6)
         delay = distribution_yaml(mode.detection) if mode.detection else "0s"
-        out.append(f"      {mode.channel}: {{probability: 1, delay: {delay}}}")
+        fitted = ", exponent: 0" if mode.channel in REPORTS else ""  # the delay as observed, whatever the reach
+        out.append(f"      {mode.channel}: {{probability: 1, delay: {delay}{fitted}}}")
         out.append("    mitigations:")
         lines = fit_comments(mode.mitigation, cal.phases["mitigation"], "time to mitigate")
         lines.append("one mitigation that always works carries the whole time to mitigate"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from simulator.errors import DrillsimError
 from simulator.events import incident_label
 from simulator.report.censoring import beyond_text, censoring_notes, mean_text, percentile_text
@@ -115,7 +117,26 @@ def breakdown_blocks(results: ResultsFolder) -> list[Block]:
                      for group in groups)
         blocks += [Heading(3, f"Per {By(key).title}"),
                    Table(tuple(header), rows, numeric=(False, *([True] * (len(header) - 1))))]
+        if key == By.channel:
+            blocks += public_blocks(results)
     return blocks
+
+
+def public_blocks(results: ResultsFolder) -> list[Block]:
+    """The incidents found by customers in public (a public channel detected them first), by severity."""
+    from simulator.scenario.model import PUBLIC
+
+    table = organic(results.incidents)
+    public = table.where(np.isin(table.channel, PUBLIC)) if len(table) else table
+    if not len(public):
+        return []
+    severities = sorted(set(public.severity.tolist()))
+    counts = ", ".join(f"{level} {np.count_nonzero(public.severity == level) / results.replications:.2f}"
+                       for level in severities)
+    return [Paragraph(f"**Found by customers in public**: {len(public) / results.replications:.2f} incidents per "
+                      f"{fmt(results.horizon)} were first noticed through public posts on social media, before "
+                      f"any alert or support ticket ({counts} per {fmt(results.horizon)}). Each of these SEVs "
+                      "was public before the team knew of it.")]
 
 
 CAPTIONS = {
