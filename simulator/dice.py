@@ -65,8 +65,11 @@ INCIDENT = Purpose("incident", 1, 16)
     13      the first handover at a shift end
     14, 15  the first page's first level, the person in the first place: whether they miss it, and how
             long they take to acknowledge (the others' are on the RING pages)
+    16, 17  (page 1) the fifth channel, social_media: whether it fires, its delay (a mode without it never
+            draws the page)
 """
 DETECTION, DECLARE, ASSEMBLE, CONFIRM, CLEANUP, POSTMORTEM, HANDOVER = 0, 8, 9, 10, 11, 12, 13
+SOCIAL_MEDIA = 16
 FIRST_RINGS, FIRST_SLOTS = 14, 1
 RING = Purpose("ring", 2, 32)
 """Every other page reaching a person: index ((page · 10 + repeat) · 16 + level) · 64 + slot) · 2, then

@@ -13,6 +13,7 @@ from simulator.engine.clock import DECLARE, Wait
 from simulator.engine.drill import DECLARE as DECIDE_TO_DECLARE
 from simulator.engine.drill import Drill
 from simulator.engine.incident import Incident
+from simulator.engine.rules import public_report
 from simulator.scenario.common import severity_rank
 
 
@@ -25,8 +26,12 @@ def first_channel(incident: Incident) -> tuple[str, float]:
         at = base + 2 * channel.index
         if block[at] < channel.probability:
             delay = channel.delay(block[at + 1])
+            if channel.reach is not None:
+                delay *= channel.reach(incident.onset)
             if delay < best:
                 best, name = delay, channel.name
+    if incident.rules.public is not None and public_report(incident) < best:
+        best, name = public_report(incident), "social_media"
     return name, best
 
 

@@ -38,6 +38,7 @@ from simulator.engine.chain import Chain
 from simulator.engine.clock import DECLARE, ONSET, WORK, At, Wait
 from simulator.engine.drill import CLEANUP, CONFIRM, ITEMS, MITIGATE
 from simulator.engine.incident import Incident, State
+from simulator.engine.rules import public_report
 from simulator.scenario.model import CHANNELS, Scenario
 from simulator.scenario.practices import ALERT_CHANNELS
 from simulator.units import format_duration
@@ -290,10 +291,14 @@ def first_channel(incident: Incident, factor: float) -> tuple[str, float, int]:
         at = base + 2 * channel.index
         if block[at] < channel.probability:
             delay = channel.delay(block[at + 1])
+            if channel.reach is not None:
+                delay *= channel.reach(incident.onset)
             if channel.index in _ALERTS:
                 delay *= factor
             if delay < best:
                 best, name, found = delay, channel.name, channel.index
+    if incident.rules.public is not None and public_report(incident) < best:
+        best, name, found = public_report(incident), "social_media", incident.rules.public.index
     return name, best, found
 
 
@@ -304,12 +309,14 @@ def _channel_time(incident: Incident, index: int, factor: float = 1.0) -> float:
         if channel.index == index:
             at = base + 2 * index
             if block[at] < channel.probability:
-                return incident.onset + channel.delay(block[at + 1]) * factor
+                reach = channel.reach(incident.onset) if channel.reach is not None else 1.0
+                return incident.onset + channel.delay(block[at + 1]) * reach * factor
     return math.inf
 
 
 def _customer_report(incident: Incident) -> float:
-    return _channel_time(incident, _CUSTOMER)
+    """When customers first tell the team: a report to support, or a public post."""
+    return min(_channel_time(incident, _CUSTOMER), incident.onset + public_report(incident))
 
 
 def work_alone(env: simpy.Environment, drill: Drill, incident: Incident, first: list, answer: float) -> Generator:

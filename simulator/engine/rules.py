@@ -6,6 +6,7 @@ calls with an incident's uniforms (simulator.dice).
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -14,7 +15,7 @@ from simulator import dice
 from simulator.calendar import Steps, merge
 from simulator.distributions import Quantile
 from simulator.engine.oncall import OnCall
-from simulator.scenario.model import CHANNELS, DEBUG, FailureMode, Scenario, severity_rank
+from simulator.scenario.model import CHANNELS, DEBUG, PUBLIC, FailureMode, Scenario, severity_rank
 from simulator.scenario.team import PERIODS, Roles, for_period
 
 
@@ -23,7 +24,39 @@ class ChannelRule:
     name: str
     index: int  # in CHANNELS: where its dice are
     probability: float
-    delay: Quantile
+    delay: Quantile  # a report channel's: times its reach factor at the mode's impact
+    reach: Steps | None = None  # a report channel's factor by the users per hour at onset (None: 1)
+
+
+def channel_rule(scenario: Scenario, mode: FailureMode, name: str, channel) -> ChannelRule:
+    """A channel's rule. A report channel whose delay shrinks with its reach (ReportChannel.exponent > 0) has its
+    delay multiplied by (reference impact ÷ the mode's impact) ** exponent here, and, when the scenario gives
+    users per hour, by (reference users ÷ users at onset) ** exponent when an incident starts (`reach`)."""
+    quantile = channel.delay.quantile_function()
+    exponent = getattr(channel, "exponent", 0.0)
+    if not exponent:
+        return ChannelRule(name, CHANNELS.index(name), channel.probability, quantile)
+    factor = channel.factor(mode.share_failing)
+    delay = quantile if factor == 1.0 else (lambda u, q=quantile, f=factor: q(u) * f)
+    reach = None
+    if scenario.users is not None:
+        users = scenario.users.steps(scenario.calendar, scenario.horizon)
+        reference = channel.reference_users or users.integral(0.0, scenario.horizon) / scenario.horizon
+        reach = Steps(users.breaks, [(reference / value) ** exponent for value in users.values])
+    return ChannelRule(name, CHANNELS.index(name), channel.probability, delay, reach)
+
+
+def public_report(incident) -> float:
+    """Minutes from onset until the first public post about the failure (social_media; inf when nobody posts or
+    the mode has no such channel). Its dice lie on the INCIDENT block's second page (dice.SOCIAL_MEDIA)."""
+    rule = incident.rules.public
+    if rule is None:
+        return math.inf
+    u = incident.dice.u
+    if u(dice.INCIDENT, dice.SOCIAL_MEDIA) >= rule.probability:
+        return math.inf
+    delay = rule.delay(u(dice.INCIDENT, dice.SOCIAL_MEDIA + 1))
+    return delay * rule.reach(incident.onset) if rule.reach is not None else delay
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +78,8 @@ class ModeRules:
     `accept(t)` times the state's factor over `debt_cap` (the most the state can raise it)."""
 
     __slots__ = ("accept", "batch", "cfr", "channels", "cumulative", "debt_cap", "debt_factor", "gap", "index",
-                 "levels", "live", "mitigations", "mode", "only_with_debt", "order", "peak", "ranks", "stream")
+                 "levels", "live", "mitigations", "mode", "only_with_debt", "order", "peak", "public", "ranks",
+                 "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
@@ -92,9 +126,11 @@ class ModeRules:
         self.levels = levels
         self.ranks = tuple(severity_rank(level) for level in levels)
         self.cumulative = list(accumulate(weights))
-        self.channels = tuple(ChannelRule(name, CHANNELS.index(name), channel.probability,
-                                          channel.delay.quantile_function())
-                              for name, channel in mode.detection.channels())
+        self.channels = tuple(channel_rule(scenario, mode, name, channel)
+                              for name, channel in mode.detection.channels() if name not in PUBLIC)
+        public = mode.detection.social_media
+        self.public = channel_rule(scenario, mode, "social_media", public) if public is not None else None
+        """Social media, whose dice lie apart (public_report)."""
         catalogue = scenario.catalogue
         self.mitigations = {name: MitigationRule(name, dice.mitigation(name), option.success,
                                                  name == DEBUG or catalogue[name].applies(mode.cause),
