@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -209,7 +210,7 @@ def people_comparison(results: dict, baseline: str) -> dict:
     for person in people:
         rows = {}
         for name, load in loads.items():
-            row = {}
+            row: dict[str, Any] = {}
             for figure in PEOPLE_FIGURES:
                 values = column(load, figure, person)
                 row[figure] = float(values.mean()) if len(values) else 0.0

@@ -71,7 +71,7 @@ def cost_rows(section: dict, period: str) -> list[tuple[str, str, str, str, str,
 
 def cost_by_mode(section: dict) -> str:
     """Each failure mode's share of the cost (or of the users affected, without a cost)."""
-    found = section.get("cost") or section.get("users_affected")
+    found = section.get("cost") or section.get("users_affected") or {"by_mode": {}}
     worst = sorted(found["by_mode"].items(), key=lambda item: -item[1])
     total = sum(value for _, value in worst) or 1.0
     return ", ".join(f"{name} {value / total:.0%}" for name, value in worst)
@@ -148,12 +148,13 @@ def practice_tables(sections: dict, period: str) -> list[Table]:
         table.add_row(*row)
     tables.append(table)
     if "cost" in sections:
-        table = Table(title=f"Users affected and cost of downtime (drills left out); by failure mode: "
-                      f"{cost_by_mode(sections['cost'])}", title_justify="left", header_style="bold")
+        table = Table(title="Users affected and cost of downtime (drills left out)", title_justify="left",
+                      header_style="bold", caption=f"By failure mode: {cost_by_mode(sections['cost'])}",
+                      caption_justify="left")
         for number, column in enumerate(COST_HEADER):
             table.add_column(column, justify="left" if number == 0 else "right")
-        for row in cost_rows(sections["cost"], period):
-            table.add_row(*row)
+        for cells in cost_rows(sections["cost"], period):
+            table.add_row(*cells)
         tables.append(table)
     if "okrs" in sections:
         okrs = sections["okrs"]
