@@ -233,3 +233,44 @@ def test_a_historys_social_media_channel_reads_as_social_media(text):
     assert channel_name(text) == "social_media"
     assert channel_name("customer support") == "customer_report"
     assert channel_name("carrier pigeon") is None
+
+
+PUBLIC = """
+name: public
+horizon: 10d
+replications: 3
+start: 2026-01-05T09:00
+downtime_cost: {per_minute: 10}
+failure_modes:
+  - name: outage
+    cause: dependency
+    every: 3d
+    impact: 0.5
+    severity: SEV1
+    symptoms: checkout fails for everyone
+    detection:
+      social_media: {probability: 1, delay: 10m}
+    mitigations:
+      debug: {duration: 1h}
+"""
+
+
+def test_the_drill_shows_a_public_post_as_an_alert_of_its_own_kind():
+    from simulator.drill import view
+    from simulator.engine.session import Session
+
+    session = Session(parse_scenario(PUBLIC), 1, mode="outage", automatic=True)
+    session.until_first_alert()
+    assert view.alerts(session) == ["09:20 INC-0001 social-media post (public): checkout fails for everyone"]
+
+
+def test_the_report_and_the_postmortem_say_a_sev_was_found_by_customers_in_public(tmp_path):
+    from simulator import api
+
+    results = api.run(parse_scenario(PUBLIC), keep_events=True, workers=1)
+    api.write_results(results, tmp_path / "out")
+    api.report(tmp_path / "out")
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "**Found by customers in public**: 3.00 incidents per 10d" in text
+    assert "customers posting on social media: found by customers in public" in text  # the postmortem draft
+    assert "Users affected and the cost of downtime" in text
