@@ -105,7 +105,12 @@ def test_a_drill_decided_by_the_policy_logs_what_the_engine_logs(file):
 def test_a_script_of_the_policys_own_decisions_reproduces_its_timeline_exactly(provider):
     answers = parse_answers("seed 4\n+5m declare SEV2\nroles comms=yes\nmitigate rollback\nmitigate failover\n")
     played = play(setup(provider, answers), answers)
-    assert played.session.finish() == engine_log(provider, 4, "provider-outage")
+    # the same log, but that the declaration says a person made it
+    log = played.session.finish()
+    declared = next(i for i, e in enumerate(log) if e[4] == "declared")
+    assert log[declared][6] == {"by": "person"}
+    log[declared] = (*log[declared][:6], None)
+    assert log == engine_log(provider, 4, "provider-outage")
     assert not played.unused
 
 
@@ -130,7 +135,7 @@ def test_the_same_answers_give_the_same_bytes(provider, tmp_path):
     for decided in ("declared", "escalated", "investigation_started", "clue_found", "customer_escalated",
                     "status_update", "mitigated"):
         assert decided in actions
-    assert next(e for e in events if e.action == "declared").detail == {"severity": "SEV1"}
+    assert next(e for e in events if e.action == "declared").detail == {"severity": "SEV1", "by": "person"}
     assert api.report(tmp_path / "one")[0].name == "report.html"
 
 

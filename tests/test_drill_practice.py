@@ -168,6 +168,13 @@ def policy_answers(drill) -> Answers:
     return Answers(drill.settings(), entries)
 
 
+def by_the_policy(engine: list, person: list) -> list:
+    """The engine's log, but that each declaration a person made says so (detail `by`: person)."""
+    made = {(e[0], e[2]) for e in person if e[4] == "declared" and (e[6] or {}).get("by") == "person"}
+    return [(*e[:6], {**(e[6] or {}), "by": "person"}) if e[4] == "declared" and (e[0], e[2]) in made else e
+            for e in engine]
+
+
 def test_a_script_of_the_policys_own_decisions_reproduces_its_timeline_with_practices(scenario):
     seen, verbs = set(), set()
     for seed in SEEDS:
@@ -177,7 +184,7 @@ def test_a_script_of_the_policys_own_decisions_reproduces_its_timeline_with_prac
         verbs |= {entry.verb for entry in answers.entries}
         played = play(setup(scenario, answers), answers)
         log = played.session.finish()
-        assert log == engine_log(scenario, seed, MODE), (seed, text)
+        assert log == by_the_policy(engine_log(scenario, seed, MODE), log), (seed, text)
         assert not played.unused
         seen |= practice_actions(log)
     assert verbs >= {"declare", "alone", "roles", "mitigate", "confirm", "cleanup", "items"}

@@ -212,7 +212,7 @@ def stakeholders(session: Session) -> list[str]:
 LOGGED = {
     "detected": lambda e: f"{CHANNELS.get(e[6]['channel'], e[6]['channel'])} fired",
     "declared": lambda e: ("you declared the incident" if e[5] == "on-call" else f"{e[5]} declared the incident")
-    + (f" at {e[6]['severity']}" if e[6] else ""),
+    + (f" at {e[6]['severity']}" if (e[6] or {}).get("severity") else ""),
     "acknowledged": lambda e: f"{e[5]} acknowledged",
     "role_assigned": lambda e: f"{e[5]} took the {e[6].get('role')} role",
     "roles_assembled": lambda e: f"in place: {e[6].get('roles')}",

@@ -101,9 +101,10 @@ def detect_and_declare(env: simpy.Environment, drill: Drill, incident: Incident)
 
 def declare_severity(drill: Drill, incident: Incident) -> dict | None:
     """The policy's severity for the incident from its declaration on; the detail of the declaration when it
-    is not the failure's own."""
+    is not the failure's own, or when a person playing a drill declared (`by`: "person")."""
     severity = drill.declare_severity(incident)
+    by = {"by": "person"} if getattr(drill.policy, "person", False) else {}
     if severity == incident.severity:
-        return None
+        return by or None
     incident.severity, incident.rank = severity, severity_rank(severity)
-    return {"severity": severity}
+    return {"severity": severity, **by}

@@ -77,6 +77,11 @@ class Trainee:
 
     live = True
 
+    @property
+    def person(self) -> bool:
+        """Whether a person decides (not the scenario's policy playing the drill's other side)."""
+        return not self.session.automatic
+
     def __init__(self, scenario: Scenario, session: Session):
         self.session = session
         self.automatic = AutomaticPolicy(scenario)
