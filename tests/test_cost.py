@@ -223,6 +223,21 @@ def test_an_incident_nobody_posts_about_is_found_another_way():
     assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / len(channels))
 
 
+def test_an_emailed_alert_waits_until_customers_tell_the_team_in_public_or_to_support():
+    # Monitoring fires at 4m by email, noticed an hour later; customers report to support at 30m or post in
+    # public at 10m (a full outage: the reference delay): the team hears of it at the earlier, then declares 5m on.
+    def declared_after(detection: str) -> np.ndarray:
+        found = scenario("practices: {alerts: email, email_noticed: 1h}\n", impact=1.0, every="12h",
+                         detection="monitoring: {delay: 4m}\n      " + detection)
+        table = simulate(found, keep_events=False, workers=1).incidents
+        assert len(table.onset) > 5 and set(table.channel.tolist()) == {"monitoring"}
+        return table.declared - table.onset
+
+    assert np.allclose(declared_after("customer_report: {delay: 30m}"), 35.0)
+    assert np.allclose(declared_after("customer_report: {delay: 30m}\n"
+                                      "      social_media: {probability: 1, delay: 10m}"), 15.0)
+
+
 def test_social_media_must_say_how_likely_a_post_is():
     with pytest.raises(Exception, match="probability"):
         scenario(detection="social_media: {delay: 10m}\n      monitoring: {delay: 4m}")

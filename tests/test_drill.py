@@ -19,10 +19,10 @@ from simulator.drill.debrief import percentile, percentiles
 from simulator.drill.hints import hint
 from simulator.drill.outcome import scripted, simulated_mode
 from simulator.drill.play import play, setup
-from simulator.engine.drill import Drill
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.session import Session
+from simulator.engine.world import World
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.events import Event
 from simulator.outputs.read import read_events
@@ -83,7 +83,7 @@ def engine_log(scenario, seed, mode):
     incident = next(i for i in engine.incidents(ReplicationDice(seed, session.replication)) if i.mode.name == mode)
     incident.number = 1
     env, log = simpy.Environment(), []
-    drill = Drill(env, engine.rules, AutomaticPolicy(scenario), 0, log)
+    drill = World(env, engine.rules, AutomaticPolicy(scenario), 0, log)
     incident.process = env.process(lifecycle(env, drill, incident))
     env.run(until=scenario.horizon)
     return close(drill, [incident], scenario.horizon)

@@ -9,7 +9,9 @@ mitigation that fails says only that it did not help, as a rollback that does no
 
 from __future__ import annotations
 
-from simulator.engine.drill import (
+from simulator.engine.incident import Incident
+from simulator.engine.session import Session
+from simulator.engine.world import (
     ANECDOTE,
     CLEANUP,
     CONFIRM,
@@ -21,8 +23,6 @@ from simulator.engine.drill import (
     UPDATE,
     Question,
 )
-from simulator.engine.incident import Incident
-from simulator.engine.session import Session
 from simulator.events import incident_label
 from simulator.report.clock import Clock
 from simulator.units import format_duration as fmt
@@ -146,7 +146,7 @@ def _hhmm(minute: float) -> str:
 
 def people(session: Session) -> list[str]:
     """Who is on call at each level now, and what each is doing."""
-    roster, rules = session.drill.roster, session.rules
+    roster, rules = session.world.roster, session.rules
     out = []
     for level in range(len(rules.levels)):
         names = []

@@ -6,7 +6,6 @@ calls with an incident's uniforms (simulator.dice).
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
@@ -16,13 +15,16 @@ from simulator.calendar import Steps, merge
 from simulator.distributions import Quantile
 from simulator.engine.oncall import OnCall
 from simulator.scenario.model import CHANNELS, DEBUG, PUBLIC, FailureMode, Scenario, severity_rank
+from simulator.scenario.practices import ALERT_CHANNELS
 from simulator.scenario.team import PERIODS, Roles, for_period
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelRule:
     name: str
-    index: int  # in CHANNELS: where its dice are
+    index: int  # in CHANNELS
+    fires: int  # the INCIDENT index of whether it fires (the next: its delay), dice.channel_fires
+    alert: bool  # an alert (scenario.practices.ALERT_CHANNELS): action items on detection shorten it
     probability: float
     delay: Quantile  # a report channel's: times its reach factor at the mode's impact
     reach: Steps | None = None  # a report channel's factor by the users per hour at onset (None: 1)
@@ -32,10 +34,12 @@ def channel_rule(scenario: Scenario, mode: FailureMode, name: str, channel) -> C
     """A channel's rule. A report channel whose delay shrinks with its reach (ReportChannel.exponent > 0) has its
     delay multiplied by (reference impact ÷ the mode's impact) ** exponent here, and, when the scenario gives
     users per hour, by (reference users ÷ users at onset) ** exponent when an incident starts (`reach`)."""
+    index = CHANNELS.index(name)
+    fires, alert = dice.channel_fires(index), name in ALERT_CHANNELS
     quantile = channel.delay.quantile_function()
     exponent = getattr(channel, "exponent", 0.0)
     if not exponent:
-        return ChannelRule(name, CHANNELS.index(name), channel.probability, quantile)
+        return ChannelRule(name, index, fires, alert, channel.probability, quantile)
     factor = channel.factor(mode.share_failing)
     delay = quantile if factor == 1.0 else (lambda u, q=quantile, f=factor: q(u) * f)
     reach = None
@@ -43,20 +47,7 @@ def channel_rule(scenario: Scenario, mode: FailureMode, name: str, channel) -> C
         users = scenario.users.steps(scenario.calendar, scenario.horizon)
         reference = channel.reference_users or users.integral(0.0, scenario.horizon) / scenario.horizon
         reach = Steps(users.breaks, [(reference / value) ** exponent for value in users.values])
-    return ChannelRule(name, CHANNELS.index(name), channel.probability, delay, reach)
-
-
-def public_report(incident) -> float:
-    """Minutes from onset until the first public post about the failure (social_media; inf when nobody posts or
-    the mode has no such channel). Its dice lie on the INCIDENT block's second page (dice.SOCIAL_MEDIA)."""
-    rule = incident.rules.public
-    if rule is None:
-        return math.inf
-    u = incident.dice.u
-    if u(dice.INCIDENT, dice.SOCIAL_MEDIA) >= rule.probability:
-        return math.inf
-    delay = rule.delay(u(dice.INCIDENT, dice.SOCIAL_MEDIA + 1))
-    return delay * rule.reach(incident.onset) if rule.reach is not None else delay
+    return ChannelRule(name, index, fires, alert, channel.probability, delay, reach)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +64,13 @@ class ModeRules:
     """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations.
 
     A mode that deployments start draws deployments as its candidates (thinned by the allowed hours, freezes and
-    windows), each failing with its change failure rate. A mode is `live` when its rate depends on what happens
-    (deployments, action items, cleanup debt): its candidates are then decided when their time comes, against
+    windows), each failing with its change failure rate. A mode is `state_dependent` when its rate depends on what
+    happens (deployments, action items, cleanup debt): its candidates are then decided when their time comes, against
     `accept(t)` times the state's factor over `debt_cap` (the most the state can raise it)."""
 
     __slots__ = ("accept", "batch", "cfr", "channels", "cumulative", "debt_cap", "debt_factor", "gap", "index",
-                 "levels", "live", "mitigations", "mode", "only_with_debt", "order", "peak", "public", "ranks",
-                 "stream")
+                 "levels", "mitigations", "mode", "only_with_debt", "order", "peak", "public", "ranks",
+                 "state_dependent", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
@@ -107,7 +98,7 @@ class ModeRules:
         self.only_with_debt = mode.only_with_debt
         self.debt_factor = cleanup.debt_factor if deployments is None and not mode.only_with_debt else 1.0
         self.debt_cap = cleanup.debt_cap if self.debt_factor > 1 else 1.0
-        self.live = (deployments is not None or mode.only_with_debt or self.debt_factor > 1
+        self.state_dependent = (deployments is not None or mode.only_with_debt or self.debt_factor > 1
                      or (learning.active and learning.improves.rate.share > 0))
         self.accept: Steps | None = None
         if mode.every is not None:
@@ -130,7 +121,7 @@ class ModeRules:
                               for name, channel in mode.detection.channels() if name not in PUBLIC)
         public = mode.detection.social_media
         self.public = channel_rule(scenario, mode, "social_media", public) if public is not None else None
-        """Social media, whose dice lie apart (public_report)."""
+        """Social media, whose dice lie on the INCIDENT block's second page (detection.public_report)."""
         catalogue = scenario.catalogue
         self.mitigations = {name: MitigationRule(name, dice.mitigation(name), option.success,
                                                  name == DEBUG or catalogue[name].applies(mode.cause),
