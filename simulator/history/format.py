@@ -11,7 +11,8 @@ Columns (names as below, in any order; others are ignored):
     acknowledged_at   a responder acknowledged  │ empty where unknown or not reached yet
     mitigated_at      service restored          │
     resolved_at       health confirmed          ┘
-    cause, mitigation, channel, responder   optional, with the scenario format's words
+    cause, mitigation, channel, responder   optional, with the scenario format's words (a channel also in common
+                                            words: "social media", "twitter", "support")
 
 Times must follow the lifecycle's order (a missing one is skipped), and one incident may span at most a year.
 Trailing empty times mean the incident is still open: the phases it had not finished are right-censored at
@@ -239,6 +240,24 @@ def severity_level(text: str) -> str:
     return f"SEV{match.group(1)}"
 
 
+CHANNEL_WORDS = {
+    "social media": "social_media", "social": "social_media", "twitter": "social_media", "x": "social_media",
+    "reddit": "social_media", "mastodon": "social_media", "bluesky": "social_media", "facebook": "social_media",
+    "customer support": "customer_report", "support": "customer_report", "customer": "customer_report",
+    "support ticket": "customer_report", "alert": "monitoring", "slo": "slo_burn", "synthetics": "synthetic",
+}  # fmt: skip
+"""What exports call a detection channel, in the scenario format's words."""
+
+
+def channel_name(text: str) -> str | None:
+    """A history's channel in the scenario format's words: 'social_media', 'Social media', 'twitter' →
+    'social_media'; None when it names no channel."""
+    key = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+    if key.replace(" ", "_") in CHANNELS:
+        return key.replace(" ", "_")
+    return CHANNEL_WORDS.get(key)
+
+
 def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], zone: tzinfo | None,
          file: str) -> tuple[Incident | None, list[Problem]]:
     problems: list[Problem] = []
@@ -267,8 +286,10 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
                     f"{source.column}=", name)
         elif name == "mitigation" and text not in MITIGATIONS:
             problem(f"{text!r} is not a mitigation ({', '.join(MITIGATIONS)})", name)
-        elif name == "channel" and text not in CHANNELS:
+        elif name == "channel" and channel_name(text) is None:
             problem(f"{text!r} is not a detection channel ({', '.join(CHANNELS)})", name)
+        elif name == "channel":
+            values[name] = channel_name(text)
         else:
             values[name] = text
     bases: dict[str, datetime | None] = {}

@@ -111,7 +111,8 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
             for key, metric in METRICS.items()
         },
-        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
+        "on_call_load": load_summary(load, scenario.timezone, scenario.team.pay.currency if scenario.team.pay
+                                     else None) if load is not None else None,
         **({"files": files} if files is not None else {}),
     }
 
