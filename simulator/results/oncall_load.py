@@ -151,7 +151,9 @@ class LoadRows:
                 continue
             r, p = replication - first, index[person]
             worked = merge([(a, b) for a, b, _ in self._holds.get(key, ())])
-            asleep = intersect(worked, sleep)
+            # From the sleeping stretch at or before the first work on: those before it end before the work.
+            first_night = max(bisect_right(sleep, (worked[0][0], math.inf)) - 1, 0) if worked else 0
+            asleep = intersect(worked, sleep[first_night:])
             figures["sleep_hours"][r, p] = sum(b - a for a, b in asleep) / 60
             nights = {_within(sleep, t) for t in self._times.get(key, ())}
             nights |= {_within(sleep, a) for a, _ in asleep}
@@ -180,9 +182,24 @@ class Rota:
     pay: Any = None
 
 
+_last_rota: tuple[Any, Any, Rota] | None = None
+"""(scenario, oncall, their rota) of the last call: a run asks for it once per chunk."""
+
+
 def rota(scenario, oncall) -> Rota:
     """The rota of a scenario whose on-call schedule is `oncall` (the engine's OnCall: its people, and for each
-    level and role either a rotation's stretches, with `starts`, `ends` and `people`, or fixed people)."""
+    level and role either a rotation's stretches, with `starts`, `ends` and `people`, or fixed people). Worked
+    out once for the same two objects (nothing changes a scenario, an OnCall or a Rota)."""
+    global _last_rota
+    last = _last_rota
+    if last is not None and last[0] is scenario and last[1] is oncall:
+        return last[2]
+    found = _rota(scenario, oncall)
+    _last_rota = (scenario, oncall, found)
+    return found
+
+
+def _rota(scenario, oncall) -> Rota:
     team, calendar, horizon = scenario.team, scenario.calendar, scenario.horizon
     names = tuple(oncall.names)
     sleep: dict[str, list[Interval]] = {}
