@@ -354,10 +354,10 @@ class ModeDice:
     def uniform(self, k: int, purpose: Purpose, index: int = 0) -> float:
         width = purpose.width
         page, offset = divmod(index, width)
-        if page == 0:
-            return self.page(purpose)[k * width + offset]
-        # A later page is read by few candidates (a page's second escalation level, a reopened incident's second
-        # try): candidate k's block alone is drawn, the same numbers as its place in the whole page.
+        if page == 0 or purpose is INCIDENT:  # read by (nearly) every incident: drawn for all candidates at once
+            return self.page(purpose, page)[k * width + offset]
+        # A later page of another purpose is read by few candidates (a page's second escalation level, a reopened
+        # incident's second try): candidate k's block alone is drawn, the same numbers as its place in the page.
         key = (purpose.number, page, k)
         block = self.pages.get(key)
         if block is None:
