@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.calendar import Calendar, Interval, Weekly, intersect, merge, parse_hours
+from simulator.calendar import Calendar, Interval, Weekly, merge, parse_hours
 
 FIGURES = ("pages", "out_of_hours_pages", "night_pages", "hours_held", "longest_stretch_hours",
            "busiest_12h", "blocks_over_two", "sleep_pages", "sleep_hours", "interrupted_nights", "shifts",
@@ -151,9 +151,7 @@ class LoadRows:
                 continue
             r, p = replication - first, index[person]
             worked = merge([(a, b) for a, b, _ in self._holds.get(key, ())])
-            # From the sleeping stretch at or before the first work on: those before it end before the work.
-            first_night = max(bisect_right(sleep, (worked[0][0], math.inf)) - 1, 0) if worked else 0
-            asleep = intersect(worked, sleep[first_night:])
+            asleep = _asleep(worked, sleep)
             figures["sleep_hours"][r, p] = sum(b - a for a, b in asleep) / 60
             nights = {_within(sleep, t) for t in self._times.get(key, ())}
             nights |= {_within(sleep, a) for a, _ in asleep}
@@ -163,6 +161,21 @@ class LoadRows:
         if pay is not None:
             figures["pay"][:] = (pay.per_shift * figures["shifts"] + pay.per_hour * figures["on_call_hours"]
                                  + pay.per_page_out_of_hours * figures["out_of_hours_pages"])
+
+
+def _asleep(worked: list[Interval], sleep: list[Interval]) -> list[Interval]:
+    """What calendar.intersect(worked, sleep) gives (both sorted and merged), the sleeping stretches looked up
+    around each stretch of work rather than walked through from the first night."""
+    out = []
+    count = len(sleep)
+    for a, b in worked:
+        i = max(bisect_right(sleep, (a, math.inf)) - 1, 0)
+        while i < count and sleep[i][0] < b:
+            x, y = max(a, sleep[i][0]), min(b, sleep[i][1])
+            if y > x:
+                out.append((x, y))
+            i += 1
+    return out
 
 
 def _within(stretches: list[Interval], t: float) -> int | None:
