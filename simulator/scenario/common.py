@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -93,13 +94,13 @@ def located(problems: list[tuple[tuple[str | int, ...], str]]) -> str:
     return "".join(f"{_MARK}{json.dumps(list(path))}{_MARK}{message}" for path, message in problems)
 
 
-def expand_located(errors: list[dict]) -> list[dict]:
+def expand_located(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Pydantic's errors, with each error made by `located` split into one error per problem and field."""
-    out = []
+    out: list[dict[str, Any]] = []
     for error in errors:
         message = error.get("msg", "")
         if _MARK not in message:
-            out.append(error)
+            out.append(dict(error))
             continue
         prefix = message[:message.index(_MARK)]
         parts = message[message.index(_MARK) + 1:].split(_MARK)

@@ -60,6 +60,7 @@ class SloBurnChannel(Frozen):
 
     @property
     def delay(self) -> Constant:
+        assert self.slo is not None and self.error_ratio is not None, "_can_fire asks for both"
         minutes = (1 - self.slo) / self.error_ratio * self.window * self.burn_rate + self.evaluation
         return Constant.model_construct(value=minutes)
 
@@ -260,7 +261,9 @@ class FailureMode(Frozen):
         if self.impact is not None:
             return self.impact
         if self.detection.slo_burn is not None:
-            return self.detection.slo_burn.error_ratio
+            ratio = self.detection.slo_burn.error_ratio
+            assert ratio is not None, "SloBurnChannel._can_fire asks for it"
+            return ratio
         return 1.0
 
     @property

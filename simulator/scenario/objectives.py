@@ -77,7 +77,9 @@ class KeyResult(Frozen):
 
     @property
     def written(self) -> float | str:
-        return self.at_most if self.at_most is not None else self.at_least
+        written = self.at_most if self.at_most is not None else self.at_least
+        assert written is not None, "_one_limit asks for exactly one of at_most and at_least, before any use"
+        return written
 
     @property
     def upper(self) -> bool:

@@ -303,9 +303,9 @@ class Team(Frozen):
         """Rotations and people named where `rotations` or `people` do not define them."""
         from simulator.scenario.validate import did_you_mean
 
-        problems = []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         known_people = {p.name for p in self.person_list} if self.people else None
-        referenced: list[tuple[tuple, str]] = []  # (path, person)
+        referenced: list[tuple[tuple[str | int, ...], str]] = []  # (path, person)
         rotations = set(self.rotations)
         for name, rotation in self.rotations.items():
             if isinstance(rotation, Layered):
@@ -314,7 +314,7 @@ class Team(Frozen):
                                    for j, person in enumerate(layer.people)]
             else:
                 referenced += [(("rotations", name, "people", j), person) for j, person in enumerate(rotation.people)]
-        sources = []
+        sources: list[tuple[tuple[str | int, ...], Level | RoleSource]] = []
         if self.escalation is not None:
             sources += [(("escalation", "levels", i), level) for i, level in enumerate(self.escalation.levels)]
         if self.roles is not None:
