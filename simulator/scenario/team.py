@@ -102,6 +102,8 @@ class Person(Frozen):
 
     name: Name
     timezone: TimeZone | None = Field(None, description="Where they live (default: the scenario's time zone).")
+    sleep: HoursOfDay | None = Field(None, description="Their local sleeping hours, e.g. '23:00-07:30' (default: "
+                                     "team.sleep): pages and work then count as broken sleep.")
 
 
 def _people(value):
@@ -240,6 +242,19 @@ class Slowdown(Frozen):
     night: Annotated[float, Field(gt=0, le=10.0)] = 1.0
 
 
+class Pay(Frozen):
+    """What being on call pays, where the scenario says (each 0 when not given): a sum per shift taken, per hour
+    on call, and per page answered out of hours."""
+
+    per_shift: Annotated[float, Field(ge=0, le=1e9)] = Field(0.0, description="Paid for each turn on call (a "
+                                                              "shift of a rotation).")
+    per_hour: Annotated[float, Field(ge=0, le=1e9)] = Field(0.0, description="Paid for each hour on call.")
+    per_page_out_of_hours: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        0.0, description="Paid for each page that reaches the person out of their business hours (the night "
+        "included).")
+    currency: Annotated[str, Field(max_length=40)] = Field("", description="The unit of the pay, e.g. GBP.")
+
+
 # ── The team ───────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -268,6 +283,13 @@ class Team(Frozen):
     escalation: Escalation | None = Field(None, description="Escalation levels (replaces the shorthand).")
     business_hours: Hours = Field(default_factory=Hours, description="Local business hours of everyone.")
     night: HoursOfDay = Field("23:00-07:00", description="Local night hours (a part of out of hours).")
+    sleep: HoursOfDay = Field(
+        "22:00-07:00", description="Everyone's local sleeping hours unless a person gives their own: pages and "
+        "hours of work then count as broken sleep, and a night with any is an interrupted night. An assumption: "
+        "nine hours in bed around the seven or more hours of sleep adults need (AASM and Sleep Research Society "
+        "consensus, Watson et al. 2015).")
+    pay: Pay | None = Field(None, description="On-call pay, e.g. {per_shift: 200, per_page_out_of_hours: 50, "
+                            "currency: GBP}: what a policy costs in on-call pay per person.")
     at_shift_end: Literal["stay", "handover"] = Field(
         "stay", description="A responder whose shift ends mid-incident stays on (overtime) or hands over to "
         "the incoming person.")
@@ -405,6 +427,6 @@ class Team(Frozen):
         return out
 
 
-__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Person",
+__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Pay", "Person",
            "Preemption", "RoleSource", "Roles", "Rotation", "Secondary", "Slowdown", "Team", "TimedDistribution",
            "by_hour", "for_period", "layers"]
