@@ -16,6 +16,8 @@ CAUSES: tuple[str, ...] = ("deployment", "config", "capacity", "dependency", "in
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+ASSUMED = {"source": "assumption"}
+"""A default's source, for the scenario reference: chosen here, with no published figure behind it."""
 
 
 def _checked(parse):
@@ -62,7 +64,7 @@ class Frozen(BaseModel):
 class Stretch(Frozen):
     """A dated stretch of time, from `start` to `end`."""
 
-    name: Name
+    name: Name = Field(description="What the stretch is called.")
     start: Moment
     end: Moment
 
