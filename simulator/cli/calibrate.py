@@ -10,13 +10,20 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, SeedOpt, app, errors_exit
-from simulator.limits import MAX_FIT_BOOTSTRAP
+from simulator.cli.common import QuietOpt, app, errors_exit
+from simulator.limits import MAX_FIT_BOOTSTRAP, MAX_SEED
+
+
+def _presets(incomplete: str) -> list[str]:
+    from simulator.history.format import PRESETS
+
+    return [name for name in PRESETS if name.startswith(incomplete)]
+
 
 # Options of every command that reads an incident history, defined once.
 PresetOpt = Annotated[
     str | None,
-    typer.Option("--preset", metavar="NAME", show_default=False,
+    typer.Option("--preset", metavar="NAME", show_default=False, autocompletion=_presets,
                  help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
                  "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
 ]
@@ -87,7 +94,10 @@ def calibrate(
     bootstrap: Annotated[int, typer.Option(
         "--bootstrap", min=20, max=MAX_FIT_BOOTSTRAP,
         help="Parametric bootstrap samples for intervals and goodness of fit.")] = 200,
-    seed: SeedOpt = None,
+    seed: Annotated[int, typer.Option(
+        "--seed", "-s", min=0, max=MAX_SEED,
+        help="Seed of the parametric bootstrap (a history has no seed: the same seed gives the same intervals "
+        "and p-values).")] = 0,
     name: Annotated[str | None, typer.Option("--name", show_default=False,
                                              help="The scenario's name.")] = None,
     quiet: QuietOpt = False,
@@ -107,7 +117,7 @@ def calibrate(
 
     done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (), timezone=timezone,
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
-                         seed=0 if seed is None else seed, name=name)
+                         seed=seed, name=name)
     err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
     report_skipped(done.calibration.history)
     if out is None:

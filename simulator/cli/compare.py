@@ -18,6 +18,7 @@ from simulator.cli.common import (
     SeedOpt,
     WorkersOpt,
     app,
+    complete_metric,
     errors_exit,
     run_options,
 )
@@ -40,7 +41,8 @@ SetOpt = Annotated[
                  show_default=False),
 ]
 MetricOpt = Annotated[
-    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
+    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.",
+                      autocompletion=complete_metric)
 ]
 
 
