@@ -29,32 +29,35 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.breakdowns import By, Group
-from simulator.breakdowns import breakdowns as _breakdowns
-from simulator.breakdowns import keys as breakdown_keys
-from simulator.candidates import comparison_scenarios
-from simulator.compare import RESAMPLES, Comparison
-from simulator.compare import compare as _compare
-from simulator.compare import write_comparison as _write_comparison
-from simulator.detectability import TRIALS, Detectability
+from simulator.analysis.breakdowns import By, Group
+from simulator.analysis.breakdowns import breakdowns as _breakdowns
+from simulator.analysis.breakdowns import keys as breakdown_keys
+from simulator.analysis.candidates import comparison_scenarios
+from simulator.analysis.compare import RESAMPLES, Comparison
+from simulator.analysis.compare import compare as _compare
+from simulator.analysis.compare import write_comparison as _write_comparison
+from simulator.analysis.detectability import TRIALS, Detectability
+from simulator.analysis.sweep import Sweep
+from simulator.analysis.sweep import sweep as _sweep
+from simulator.analysis.sweep import write_sweep as _write_sweep
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_FIT_BOOTSTRAP
-from simulator.metrics import organic, summarize
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, check_folder, results_folder, write_run, write_text
-from simulator.runner import Results, simulate
+from simulator.outputs.files import write_text
+from simulator.outputs.folders import check_folder, results_folder
+from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
+from simulator.outputs.run import write_run
+from simulator.results.metrics import organic, summarize
+from simulator.results.runner import Results, simulate
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
-from simulator.sweep import Sweep
-from simulator.sweep import sweep as _sweep
-from simulator.sweep import write_sweep as _write_sweep
 
 ScenarioLike = str | Path | Scenario | None
 
 if TYPE_CHECKING:
+    from simulator.analysis.maturity import Ladder
     from simulator.history.calibrate import Calibration
     from simulator.history.plan import Plan
     from simulator.history.score import Score
-    from simulator.maturity import Ladder
     from simulator.scenario.variants import ScenarioSource
 
 
@@ -77,7 +80,7 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
     results = simulate(found, replications=replications, seed=seed, keep_events=keep_events, events_to=events_to,
                        progress=progress, workers=workers, executor=executor, scheduler=scheduler)
     if found.practices.learning.active:  # what the loop is worth: the same runs without action items
-        from simulator.trend import without_learning
+        from simulator.analysis.trend import without_learning
 
         without = simulate(without_learning(found), replications=results.replications, seed=results.seed,
                            keep_events=False, workers=workers, executor=executor, scheduler=scheduler)
@@ -155,9 +158,9 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
     """`drillsim detectability`: how noisy a period's metric is on a dashboard, and whether a real change
     shows through: `improvement` (a share, 0.2 or '20%'), or the change the scenario's variant `variant`, or
     the ad-hoc variant of `sets` ('PATH=VALUE'), brings."""
-    from simulator.detectability import scenario_detectability
+    from simulator.analysis.detectability import scenario_detectability
     from simulator.errors import DrillsimError
-    from simulator.metrics import metric_key
+    from simulator.results.metrics import metric_key
     from simulator.scenario.bundled import default_scenario
     from simulator.scenario.variants import load_source
     from simulator.units import parse_share
@@ -183,7 +186,7 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
 def write_detectability(found: Detectability, folder: str | Path) -> list[Path]:
     """`drillsim detectability --out`: detectability.json and detectability-METRIC.png, in a folder replaced
     whole; returns the paths written."""
-    from simulator.outputs import write_json
+    from simulator.outputs.files import write_json
     from simulator.report.detectability_figures import detectability_figure
     from simulator.report.style import save_png
 
@@ -245,7 +248,7 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     from simulator.history.fit import BOOTSTRAP
     from simulator.history.format import parse_mapping, read_history
     from simulator.history.timestamps import time_zone
-    from simulator.outputs import atomic_open
+    from simulator.outputs.files import atomic_open
 
     if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
         raise DrillsimError(f"bootstrap samples must be between 1 and {MAX_FIT_BOOTSTRAP:,} (got {bootstrap:,})")
@@ -310,7 +313,7 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
     from simulator.history.format import FIELDS, Incident, write_history
     from simulator.history.plan import plan_gameday as make_plan
     from simulator.history.timestamps import time_zone
-    from simulator.outputs import atomic_open
+    from simulator.outputs.files import atomic_open
     from simulator.report.calibration_figures import slug
     from simulator.report.gameday import plan_blocks
     from simulator.report.gameday_figures import plan_figure
@@ -363,7 +366,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
     from simulator.history import score as scoring
     from simulator.history.format import parse_mapping
     from simulator.history.timestamps import time_zone
-    from simulator.outputs import atomic_open
+    from simulator.outputs.files import atomic_open
     from simulator.report.gameday import figure_name, score_blocks
     from simulator.report.gameday_figures import score_figure
     from simulator.report.markdown import render_markdown
@@ -408,7 +411,7 @@ def maturity(scenario: str | Path | ScenarioSource | None = None, *, replication
     """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the
     same failures, and judge each step up with paired intervals. `progress` is called with the replications
     done over the four levels."""
-    from simulator.maturity import ladder
+    from simulator.analysis.maturity import ladder
 
     return ladder(scenario, replications=replications, seed=seed, progress=progress, workers=workers,
                   executor=executor, scheduler=scheduler)
@@ -416,7 +419,7 @@ def maturity(scenario: str | Path | ScenarioSource | None = None, *, replication
 
 def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
     """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
-    from simulator.maturity import write_ladder
+    from simulator.analysis.maturity import write_ladder
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
         written = write_ladder(found, staging)

@@ -14,7 +14,7 @@ import pytest
 
 from simulator import parse_scenario, simulate
 from simulator.errors import ScenarioError
-from simulator.metrics import t_quantile
+from simulator.results.metrics import t_quantile
 
 LEVEL = 0.999
 """Each stretch's interval; with some half a dozen stretches per test, all hold together at least 99%."""

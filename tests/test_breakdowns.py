@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simulator.breakdowns import By, breakdown, breakdowns, breakdowns_document, select
+from simulator.analysis.breakdowns import By, breakdown, breakdowns, breakdowns_document, select
 from simulator.cli import app
-from simulator.metrics import IncidentTable, summarize
+from simulator.results.metrics import IncidentTable, summarize
 
 NAN = math.nan
 

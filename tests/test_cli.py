@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from simulator import cli, load_scenario, simulate
 from simulator.cli import app
-from simulator.metrics import METRICS
-from simulator.outputs import read_events
+from simulator.outputs.read import read_events
+from simulator.results.metrics import METRICS
 from simulator.scenario.bundled import default_scenario
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -226,4 +226,5 @@ def test_the_folders_the_readme_writes_into_are_ignored_by_git():
     ignored = set((README.parent / ".gitignore").read_text(encoding="utf-8").split())
     folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", README.read_text(encoding="utf-8")))
     assert folders >= {"results", "compare", "sweep"}
-    assert {f"{folder}/" for folder in folders} <= ignored
+    # anchored to the top of the project ("/results/"), so that simulator/results/ is not ignored too
+    assert {f"/{folder}/" for folder in folders} <= ignored

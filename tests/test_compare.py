@@ -8,18 +8,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, compare, signed_duration, weighted_quantiles
 from simulator.cli import app
-from simulator.compare import (
-    BETTER,
-    UNCLEAR,
-    WORSE,
-    Difference,
-    compare,
-    signed_duration,
-    weighted_quantiles,
-)
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS, metric_key, metric_values
+from simulator.results.metrics import METRICS, metric_key, metric_values
 from simulator.scenario.variants import parse_source
 
 # One kind of failure a day, plenty of responders (nobody waits), constant delays everywhere except debugging,
@@ -161,7 +153,7 @@ def test_the_bootstrap_is_seeded(source):
 
 
 def test_run_options_reach_the_runner(source, monkeypatch):
-    from simulator import runner
+    from simulator.results import runner
 
     seen = []
     real = runner.simulate
@@ -342,7 +334,7 @@ def compare_files_api(*paths):
 
 
 def test_several_ad_hoc_variants_on_one_command_line(scenario_file):
-    from simulator.candidates import comparison_scenarios, grouped_sets
+    from simulator.analysis.candidates import comparison_scenarios, grouped_sets
 
     assert grouped_sets(["a:policy.confirm=5m", "policy.cleanup=1m", "b:team.responders=3",
                          "a:team.responders=2"], "plain") == {
@@ -365,7 +357,7 @@ def test_several_ad_hoc_variants_on_one_command_line(scenario_file):
 
 
 def test_gates_are_parsed_before_anything_runs_and_failures_name_the_variant(source):
-    from simulator.compare import parse_gates
+    from simulator.analysis.compare import parse_gates
 
     assert parse_gates(["mttr", "MTTA.median"]) == (("mttr", "mean"), ("mtta", "median"))
     with pytest.raises(DrillsimError, match="mean or median"):

@@ -12,9 +12,14 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from simulator.analysis.compare import compare
+from simulator.analysis.detectability import (
+    comparison_detectability,
+    detectability,
+    power_curve,
+    scenario_detectability,
+)
 from simulator.cli import app
-from simulator.compare import compare
-from simulator.detectability import comparison_detectability, detectability, power_curve, scenario_detectability
 from simulator.errors import DrillsimError
 from simulator.report.detectability import detectability_lines, detectability_table
 from simulator.scenario.variants import parse_source
@@ -155,7 +160,7 @@ def test_the_command_reports_mean_median_and_p90(tmp_path):
 
 def test_figures_tell_the_dashboard_story(gentle, found):
     from simulator import simulate
-    from simulator.detectability import per_period
+    from simulator.analysis.detectability import per_period
     from simulator.report.detectability_figures import dashboard_figure, detectability_figure, power_figure
 
     figure = detectability_figure(found)
@@ -259,7 +264,7 @@ def test_periods_of_other_sizes_are_not_called_horizons(gentle):
 
 
 def test_sizes_that_would_take_the_memory_are_refused_before_the_run(gentle, monkeypatch):
-    monkeypatch.setattr("simulator.runner.simulate", lambda *a, **k: pytest.fail("simulated"))
+    monkeypatch.setattr("simulator.results.runner.simulate", lambda *a, **k: pytest.fail("simulated"))
     with pytest.raises(DrillsimError, match="more than 100,000; a dashboard period holds far fewer"):
         scenario_detectability(gentle.scenario, incidents_per_period=10**7)
     with pytest.raises(DrillsimError, match="would draw"):

@@ -20,12 +20,12 @@ from simulator.drill.hints import hint
 from simulator.drill.outcome import scripted, simulated_mode
 from simulator.drill.play import play, setup
 from simulator.engine.drill import Drill
+from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.session import Session
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.events import Event
-from simulator.outputs import read_events
-from simulator.policy import AutomaticPolicy
+from simulator.outputs.read import read_events
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 

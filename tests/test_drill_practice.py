@@ -31,12 +31,12 @@ from simulator.engine.drill import (
     ROLES,
     Drill,
 )
+from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.practice import PracticeState
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.session import Session, automatic_answer
 from simulator.errors import DrillsimError
 from simulator.events import Event
-from simulator.policy import AutomaticPolicy
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 

@@ -12,9 +12,9 @@ import pytest
 
 from simulator import parse_scenario, simulate
 from simulator.engine import play
+from simulator.engine.policy import AutomaticPolicy
 from simulator.events import ACTIONS, PHASES
-from simulator.metrics import incident_table, summarize
-from simulator.policy import AutomaticPolicy
+from simulator.results.metrics import incident_table, summarize
 from simulator.scenario.bundled import default_scenario
 from simulator.scenario.validate import load_scenario
 

@@ -30,7 +30,7 @@ from typer.testing import CliRunner
 from simulator import simulate
 from simulator.cli import app
 from simulator.errors import DrillsimError
-from simulator.runner import expected_incidents
+from simulator.results.runner import expected_incidents
 from simulator.scenario import load
 from simulator.scenario.validate import parse_scenario
 

@@ -19,7 +19,7 @@ from simulator.errors import DrillsimError
 from simulator.history.format import read_history
 from simulator.history.plan import plan_gameday
 from simulator.history.simulated import PERIODS, Conditions, period_at, periods_of, select, simulate_phases, under_load
-from simulator.metrics import incident_table
+from simulator.results.metrics import incident_table
 from simulator.scenario.bundled import default_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures" / "history"

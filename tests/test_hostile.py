@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulator import executors, load_scenario, parse_scenario
+from simulator import load_scenario, parse_scenario
 from simulator.cli import app
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
-from simulator.runner import simulate
+from simulator.results import executors
+from simulator.results.runner import simulate
 from simulator.scenario import load
 from simulator.scenario.variants import load_source
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from simulator import parse_scenario, simulate, write_results
 from simulator.cli import app
 from simulator.errors import DrillsimError
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, summary_digest
+from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
+from simulator.outputs.run import summary_digest
 from simulator.report.results import read_results
 
 MINIMAL = (Path(__file__).parent / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")

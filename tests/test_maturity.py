@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from simulator.analysis.maturity import ladder, ladder_scenarios, write_ladder
 from simulator.cli import app
-from simulator.maturity import ladder, ladder_scenarios, write_ladder
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import bundled_scenarios, default_scenario
 from simulator.scenario.maturity import LEVELS, SETTINGS, fill_in, preset

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from simulator.analysis_streams import analysis_rng
+from simulator.analysis.streams import analysis_rng
 from simulator.errors import DrillsimError
 from simulator.events import Event
-from simulator.metrics import (
+from simulator.results.metrics import (
     METRICS,
     IncidentTable,
     exposure_ci,

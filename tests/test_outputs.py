@@ -17,26 +17,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulator import api, outputs
+from simulator import api
 from simulator.cli import app
+from simulator.engine.policy import AutomaticPolicy
 from simulator.errors import DrillsimError
-from simulator.metrics import IncidentTable
-from simulator.outputs import (
-    EVENTS,
-    INCIDENTS,
-    MANIFEST,
-    SUMMARY,
-    FolderLock,
-    atomic_open,
-    results_folder,
-    write_csv,
-    write_incidents,
-    write_json,
-    write_summary,
-)
-from simulator.policy import AutomaticPolicy
+from simulator.outputs import folders
+from simulator.outputs import run as run_out
+from simulator.outputs.files import atomic_open, write_csv, write_json
+from simulator.outputs.folders import FolderLock, results_folder
+from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST, SUMMARY
+from simulator.outputs.run import write_incidents, write_summary
 from simulator.report.results import read_results
-from simulator.runner import simulate
+from simulator.results.metrics import IncidentTable
+from simulator.results.runner import simulate
 from simulator.scenario.bundled import default_scenario
 from simulator.scenario.validate import load_scenario
 
@@ -110,7 +103,7 @@ def test_a_run_that_fails_part_way_leaves_no_event_log(default, tmp_path):
 
 def test_files_get_the_usual_permissions_and_importing_leaves_the_umask_alone(tmp_path):
     check = ("import os; os.umask(0o027); import simulator.outputs, simulator.report.build, simulator.api; "
-             "assert os.umask(0o027) == 0o027; from simulator.outputs import write_json; "
+             "assert os.umask(0o027) == 0o027; from simulator.outputs.files import write_json; "
              f"write_json({str(tmp_path / 'a.json')!r}, {{'a': 1}})")
     subprocess.run([sys.executable, "-c", check], check=True)
     assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o640
@@ -217,7 +210,7 @@ def test_without_an_atomic_exchange_a_kill_between_the_renames_is_repaired(tmp_p
     target = tmp_path / "out"
     with results_folder(target) as staging:
         (staging / "a.txt").write_text("old")
-    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(folders, "_exchange", lambda a, b: False)
     renames = []
     real_rename = os.rename
 
@@ -250,8 +243,8 @@ def test_one_run_id_in_all_three_files(default, tmp_path):
     assert json.loads((tmp_path / EVENTS).read_text().splitlines()[0])["run_id"] == run
     lines = (tmp_path / INCIDENTS).read_text().splitlines()
     assert lines[0].endswith(",run_id") and all(line.endswith(f",{run}") for line in lines[1:])
-    assert summary["files"][INCIDENTS] == outputs.file_digest(tmp_path / INCIDENTS)
-    assert summary["files"][EVENTS] == outputs.file_digest(tmp_path / EVENTS)
+    assert summary["files"][INCIDENTS] == run_out.file_digest(tmp_path / INCIDENTS)
+    assert summary["files"][EVENTS] == run_out.file_digest(tmp_path / EVENTS)
     other = json.loads(json.dumps(summary))
     api.write_results(simulate(default, replications=3, seed=default.seed + 1, workers=1), tmp_path)
     assert json.loads((tmp_path / SUMMARY).read_text())["run_id"] != other["run_id"]
@@ -270,7 +263,7 @@ def test_an_unwritable_out_is_refused_before_the_run(tmp_path, monkeypatch):
 
 
 def test_an_out_without_room_is_refused_before_the_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(outputs.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 10_000))
+    monkeypatch.setattr(folders.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 10_000))
     result = runner.invoke(app, ["run", "-n", "2000", "--quiet", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "would need about" in result.output and "10.0 kB free" in result.output

@@ -13,7 +13,7 @@ import pytest
 
 from simulator import parse_scenario, simulate
 from simulator.engine import play
-from simulator.metrics import incident_table
+from simulator.results.metrics import incident_table
 from simulator.scenario.bundled import bundled_scenario, default_scenario
 from simulator.scenario.validate import load_scenario
 from simulator.scenario.variants import load_source

@@ -12,11 +12,11 @@ import pytest
 from scipy import stats
 
 from simulator import parse_scenario, simulate
-from simulator.breakdowns import select
+from simulator.analysis.breakdowns import select
 from simulator.engine import play
+from simulator.engine.policy import AutomaticPolicy
 from simulator.errors import ScenarioError
-from simulator.metrics import incident_table
-from simulator.policy import AutomaticPolicy
+from simulator.results.metrics import incident_table
 from simulator.scenario.bundled import bundled_scenarios
 
 LEVEL = 0.999

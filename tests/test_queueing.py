@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from simulator import parse_scenario, simulate
-from simulator.metrics import metric_values, t_quantile
+from simulator.results.metrics import metric_values, t_quantile
 
 LEVEL = 0.99
 

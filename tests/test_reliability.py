@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from simulator import api, parse_scenario, simulate
-from simulator.budget import availability, key_result_values, okr_document, reliability_document
-from simulator.dora import change_failure_band, dora_document, recovery_band
-from simulator.metrics import incident_table
-from simulator.practice_summary import practice_sections
+from simulator.analysis.budget import availability, key_result_values, okr_document, reliability_document
+from simulator.analysis.dora import change_failure_band, dora_document, recovery_band
+from simulator.analysis.practice_summary import practice_sections
+from simulator.results.metrics import incident_table
 
 # Onsets exactly every day (a constant gap): in 10 days, at days 1 to 9. Each is restored after 6m + 4m + 3m +
 # 5m + 10m = 28m, and makes 5% of requests fail.

@@ -13,7 +13,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from simulator import load_scenario, simulate, write_results
-from simulator.metrics import metric_values
 from simulator.report.clock import Clock
 from simulator.report.figures import (
     cumulative_counts,
@@ -28,6 +27,7 @@ from simulator.report.results import read_results
 from simulator.report.style import MARKS, PHASES, duration_ticks, heavy_tailed, png_bytes
 from simulator.report.timeline import timeline_figure
 from simulator.report.tracks import busiest_stretch, window_around
+from simulator.results.metrics import metric_values
 from simulator.scenario.bundled import default_scenario
 from simulator.units import format_duration
 

@@ -11,14 +11,15 @@ import pytest
 
 from simulator import load_scenario, simulate, write_results
 from simulator.errors import DrillsimError
-from simulator.metrics import METRICS
-from simulator.outputs import EVENTS, read_summary
+from simulator.outputs.names import EVENTS
+from simulator.outputs.read import read_summary
 from simulator.report.build import build_report
 from simulator.report.content import narrative_blocks, timeline_blocks
 from simulator.report.document import Heading, Paragraph, Prompt
 from simulator.report.html import render_html
 from simulator.report.markdown import render_markdown
 from simulator.report.results import read_results
+from simulator.results.metrics import METRICS
 from simulator.scenario.bundled import default_scenario
 from simulator.units import format_duration
 

@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from simulator import api
+from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, play
 from simulator.errors import DrillsimError
 from simulator.events import Event
-from simulator.metrics import IncidentRows, IncidentTable, incident_table
-from simulator.outputs import EVENTS, INCIDENTS, SUMMARY, event_lines
-from simulator.policy import AutomaticPolicy
-from simulator.runner import simulate
+from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
+from simulator.outputs.run import event_lines
+from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
+from simulator.results.runner import simulate
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -178,7 +179,7 @@ def test_the_chunk_size_changes_nothing(default, serial_outputs, tmp_path):
 
 
 def test_more_incidents_than_expected_only_grow_the_columns(default, serial_outputs, tmp_path, monkeypatch):
-    monkeypatch.setattr("simulator.runner.expected_incidents", lambda scenario: 0.01)
+    monkeypatch.setattr("simulator.results.runner.expected_incidents", lambda scenario: 0.01)
     assert run_to(tmp_path, default, workers=1, chunk=5) == serial_outputs
 
 
@@ -208,7 +209,7 @@ def test_a_policy_that_cannot_travel_keeps_the_run_in_this_process(default, monk
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a policy that cannot be pickled")
 
-    monkeypatch.setattr("simulator.executors.local_pool", no_pool)
+    monkeypatch.setattr("simulator.results.executors.local_pool", no_pool)
     local = simulate(default, replications=12, keep_events=False, workers=2, chunk=3,
                      policy=lambda scenario: AutomaticPolicy(scenario))
     assert_tables_equal(local.incidents, simulate(default, replications=12, keep_events=False, workers=1).incidents)
@@ -218,7 +219,7 @@ def test_small_runs_stay_in_this_process(default, monkeypatch):
     def no_pool(*args, **kwargs):
         raise AssertionError("a pool was started for a small run")
 
-    monkeypatch.setattr("simulator.executors.local_pool", no_pool)
+    monkeypatch.setattr("simulator.results.executors.local_pool", no_pool)
     assert len(simulate(default, replications=20, keep_events=False, workers=8).incidents) > 0
 
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from simulator import parse_scenario, simulate
 from simulator.cli import app
-from simulator.metrics import mean_ci, stats, summarize
-from simulator.survival import kaplan_meier, restricted_mean
+from simulator.results.metrics import mean_ci, stats, summarize
+from simulator.results.survival import kaplan_meier, restricted_mean
 
 Z = NormalDist().inv_cdf
 

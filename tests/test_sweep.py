@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from simulator.analysis.sweep import grid, sweep
 from simulator.cli import app
 from simulator.errors import DrillsimError, ScenarioError
-from simulator.metrics import METRICS
+from simulator.results.metrics import METRICS
 from simulator.scenario.variants import parse_source, sweep_values
-from simulator.sweep import grid, sweep
 
 TEMPLATE = """\
 name: sweepable

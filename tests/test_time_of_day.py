@@ -17,8 +17,8 @@ from scipy import stats
 
 from simulator import parse_scenario, simulate
 from simulator.engine import play
-from simulator.metrics import t_quantile
-from simulator.oncall import OnCall
+from simulator.engine.oncall import OnCall
+from simulator.results.metrics import t_quantile
 
 MONDAY = datetime(2026, 1, 5, tzinfo=UTC)
 CONSTANTS = "{business_hours: 2m, out_of_hours: 7m, night: 20m}"

@@ -117,7 +117,7 @@ ExecutorOpt = Annotated[
 def _scheduler(address: str | None) -> str | None:
     if address is None:
         return None
-    from simulator.executors import check_scheduler
+    from simulator.results.executors import check_scheduler
 
     try:
         return check_scheduler(address)

@@ -99,9 +99,9 @@ def compare(
     from rich.console import Console
 
     from simulator import api
-    from simulator.metrics import METRICS, metric_key
     from simulator.report import comparison as report
     from simulator.report.detectability import comparison_dashboard_lines
+    from simulator.results.metrics import METRICS, metric_key
     from simulator.units import format_duration
 
     metric = metric_key(metric)

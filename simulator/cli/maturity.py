@@ -56,11 +56,11 @@ def maturity(
     from rich.markup import escape
 
     from simulator import api
-    from simulator import maturity as ladders
+    from simulator.analysis import maturity as ladders
     from simulator.cli.common import scenario_path
-    from simulator.metrics import CENSORED_WARNING
     from simulator.report.maturity_table import ladder_table, preset_table
     from simulator.report.progress import RunProgress
+    from simulator.results.metrics import CENSORED_WARNING
     from simulator.scenario.variants import load_source
     from simulator.units import format_duration
 

@@ -25,7 +25,7 @@ from simulator.cli.common import (
 
 
 def _groupings(incomplete: str) -> list[str]:
-    from simulator.breakdowns import By
+    from simulator.analysis.breakdowns import By
 
     return [key.value for key in By if key.value.startswith(incomplete)]
 
@@ -56,7 +56,8 @@ def run(
     from rich.console import Console
 
     from simulator import api
-    from simulator.outputs import check_space, expected_bytes, results_folder, write_run
+    from simulator.outputs.folders import check_space, expected_bytes, results_folder
+    from simulator.outputs.run import write_run
     from simulator.report.build import write_report
     from simulator.report.censoring import censoring_notes
     from simulator.report.progress import RunProgress
@@ -93,11 +94,11 @@ def run(
         for key, groups in api.breakdowns(results, groupings).items():
             console.print(breakdown_table(groups, key))
         if results.load is not None:
-            from simulator.load import load_summary
+            from simulator.results.oncall_load import load_summary
 
             console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
                                      title="On-call load per person (mean per replication)"))
-        from simulator.practice_summary import practice_sections
+        from simulator.analysis.practice_summary import practice_sections
         from simulator.report.practice_table import practice_tables
 
         for table in practice_tables(practice_sections(results), format_duration(loaded.horizon)):

@@ -66,8 +66,8 @@ def sweep(
     from rich.console import Console
 
     from simulator import api
-    from simulator.metrics import metric_key
     from simulator.report import comparison as report
+    from simulator.results.metrics import metric_key
 
     metric = metric_key(metric)
     if out is not None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.events import Event
-from simulator.incidents import IncidentTable
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Bullets, Cell, Heading, Paragraph, Table
+from simulator.results.incidents import IncidentTable
 from simulator.units import format_duration as fmt
 
 METRICS = (("MTTD", "time to detect", "onset", "detected"), ("MTTA", "time to acknowledge", "detected",

@@ -11,9 +11,9 @@ from simulator.drill.answers import Answers, Entry
 from simulator.drill.debrief import debrief_blocks
 from simulator.drill.play import Played, Setup, play
 from simulator.events import Event
-from simulator.incidents import IncidentTable, incident_table
-from simulator.outputs import summary_document
+from simulator.outputs.run import summary_document
 from simulator.report.document import Block
+from simulator.results.incidents import IncidentTable, incident_table
 
 ANSWERS, DEBRIEF = "answers.txt", "debrief.md"
 
@@ -41,7 +41,7 @@ class Outcome:
 def simulated_mode(drill: Setup, mode: str, replications: int | None = None) -> tuple[IncidentTable, int]:
     """The incidents of failure mode `mode` in a simulation of the drill's scenario (its replications, or
     `replications`), with the drill's seed; and the number of replications."""
-    from simulator.runner import simulate
+    from simulator.results.runner import simulate
 
     results = simulate(drill.scenario, replications=replications, seed=drill.seed, keep_events=False)
     table = results.incidents
@@ -71,10 +71,10 @@ def outcome_of(drill: Setup, answers: Answers, played: Played, *, replications: 
 
 
 def debrief(outcome: Outcome) -> list[Block]:
-    from simulator.metrics import summarize
     from simulator.report.clock import Clock
     from simulator.report.narrative import Context
     from simulator.report.postmortem import postmortem
+    from simulator.results.metrics import summarize
 
     scenario = outcome.setup.scenario
     start = scenario.start.replace(tzinfo=None) if scenario.start is not None else None
@@ -96,8 +96,10 @@ def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = Non
     """The drill as a results folder: summary.json, incidents.csv and events.jsonl as `drillsim run --out`
     writes them (one replication), and beside them answers.txt (the drill's settings and decisions, to play it
     again) and debrief.md."""
-    from simulator.outputs import results_folder, write_run, write_text
-    from simulator.runner import Results
+    from simulator.outputs.files import write_text
+    from simulator.outputs.folders import results_folder
+    from simulator.outputs.run import write_run
+    from simulator.results.runner import Results
 
     folder = Path(folder)
     scenario = outcome.setup.scenario

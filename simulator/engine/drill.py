@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from simpy import Event
 
 from simulator.engine.incident import STATE_AFTER, Incident, State
+from simulator.engine.policy import AutomaticPolicy, Policy, Situation
 from simulator.events import ACTIONS, PHASE_OF
-from simulator.policy import AutomaticPolicy, Policy, Situation
 
 if TYPE_CHECKING:
     import simpy

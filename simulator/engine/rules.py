@@ -13,7 +13,7 @@ from itertools import accumulate
 from simulator import dice
 from simulator.calendar import Steps, merge
 from simulator.distributions import Quantile
-from simulator.oncall import OnCall
+from simulator.engine.oncall import OnCall
 from simulator.scenario.model import CHANNELS, DEBUG, FailureMode, Scenario, severity_rank
 from simulator.scenario.team import PERIODS, Roles, for_period
 

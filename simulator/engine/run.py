@@ -19,9 +19,9 @@ from simulator.engine import arrivals, comms, detection, learning, mitigation, r
 from simulator.engine import practice as practice_steps
 from simulator.engine.drill import CONFIRM, MITIGATE, ROLES, Drill, action_table
 from simulator.engine.incident import Incident, State
+from simulator.engine.policy import AutomaticPolicy, Policy
 from simulator.engine.rules import Rules
 from simulator.events import Event
-from simulator.policy import AutomaticPolicy, Policy
 from simulator.scenario.model import Scenario, severity_rank
 
 PolicyFactory = Callable[[Scenario], Policy]

@@ -58,11 +58,11 @@ from simulator.engine.drill import (
 )
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
+from simulator.engine.policy import AutomaticPolicy, Situation
 from simulator.engine.practice import PracticeState
 from simulator.engine.rules import Rules
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.errors import DrillsimError
-from simulator.policy import AutomaticPolicy, Situation
 from simulator.scenario.model import SEVERITIES, Scenario
 
 INSTANT = INSTANT_KINDS

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from simulator.errors import DrillsimError
 from simulator.history.format import Incident
-from simulator.metrics import IncidentTable
+from simulator.results.metrics import IncidentTable
 
 _TIMES = (("started_at", "onset"), ("detected_at", "detected"), ("declared_at", "declared"),
           ("acknowledged_at", "acknowledged"), ("mitigated_at", "mitigated"), ("resolved_at", "resolved"))

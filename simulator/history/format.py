@@ -465,7 +465,7 @@ def incident_cells(incident: Incident, fields: Sequence[str] = FIELDS) -> dict[s
 def write_history(path: str | Path, incidents: Iterable[Incident], fields: Sequence[str] | None = None) -> Path:
     """Write incidents in the history format: CSV, or JSON Lines for a .jsonl path (written atomically). The
     columns are `fields` (default: the incident and every field some incident gives, in the format's order)."""
-    from simulator.outputs import atomic_open
+    from simulator.outputs.files import atomic_open
 
     path = Path(path)
     incidents = list(incidents)

@@ -112,7 +112,7 @@ def on_call(scenario: Scenario, at: datetime | None = None) -> Roster:
     """Who should be on call at `at`: each escalation level of the scenario (the shorthand's pool of
     responders and its secondary, or its levels over rotations and people), with the person a rotation has on
     call at that time when the scenario's clock reaches it (the rotation continues its turns past the horizon)."""
-    from simulator.oncall import OnCall
+    from simulator.engine.oncall import OnCall
 
     team = scenario.team
     calendar = scenario.calendar

@@ -30,7 +30,7 @@ import numpy as np
 from simulator.errors import DrillsimError
 from simulator.history.fit import kaplan_meier
 from simulator.history.phases import ACKNOWLEDGEMENT, DETECTION, MITIGATION, RESTORATION, Phase
-from simulator.metrics import IncidentTable
+from simulator.results.metrics import IncidentTable
 from simulator.scenario.model import Scenario
 
 RESOLUTION = Phase("resolution", "time to resolve", "started_at", "resolved_at")
@@ -257,7 +257,7 @@ def simulate_phases(scenario: Scenario, conditions: Conditions, *, seed: int | N
     """Simulate `scenario` until the incidents matching `conditions` number at least `minimum` (or the work
     reaches `max_incidents`), and return their phases. `replications` fixes the number instead. Other
     keyword arguments go to `simulate` (workers, executor, scheduler)."""
-    from simulator.runner import expected_incidents, simulate
+    from simulator.results.runner import expected_incidents, simulate
 
     check_conditions(scenario, conditions)
     seed = scenario.seed if seed is None else seed

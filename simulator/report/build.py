@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.outputs import results_folder, write_bytes, write_text
+from simulator.outputs.files import write_bytes, write_text
+from simulator.outputs.folders import results_folder
 from simulator.report.content import report_blocks
 from simulator.report.document import Image
 from simulator.report.html import render_html

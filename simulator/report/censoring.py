@@ -2,7 +2,7 @@
 (from Stats) and the report (from summary.json), so that both say the same.
 
 With incidents still open at the horizon, percentiles are Kaplan–Meier estimates and the mean is the
-restricted mean (simulator.survival): a mean restricted to the longest follow-up is a lower bound, shown as
+restricted mean (simulator.results.survival): a mean restricted to the longest follow-up is a lower bound, shown as
 '≥ 4h 36m'; a percentile beyond the longest follow-up has no estimate and shows as 'beyond'.
 """
 
@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.metrics import CENSORED_WARNING, METRICS, PERCENTILES, Stats
+from simulator.results.metrics import CENSORED_WARNING, METRICS, PERCENTILES, Stats
 from simulator.units import format_duration
 
 BEYOND = "beyond"

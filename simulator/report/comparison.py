@@ -14,14 +14,14 @@ from rich.console import Group
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from simulator.compare import BETTER, WORSE, Comparison, Difference, signed_duration
-from simulator.metrics import METRICS
+from simulator.analysis.compare import BETTER, WORSE, Comparison, Difference, signed_duration
+from simulator.analysis.workload import Estimate, Workload
 from simulator.report.document import Cell, Table
+from simulator.results.metrics import METRICS
 from simulator.units import format_duration, format_share
-from simulator.workload import Estimate, Workload
 
 if TYPE_CHECKING:
-    from simulator.sweep import Sweep
+    from simulator.analysis.sweep import Sweep
 
 VERDICT_STYLE = {BETTER: "bold green", WORSE: "bold red"}
 

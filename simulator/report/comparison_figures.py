@@ -12,8 +12,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.compare import BETTER, WORSE, Comparison, signed_duration
-from simulator.metrics import METRICS, metric_values
+from simulator.analysis.compare import BETTER, WORSE, Comparison, signed_duration
+from simulator.analysis.workload import Estimate, Workload
 from simulator.report.comparison import verdict_text
 from simulator.report.style import (
     GRID,
@@ -27,11 +27,11 @@ from simulator.report.style import (
     percent_axis,
     styled,
 )
+from simulator.results.metrics import METRICS, metric_values
 from simulator.units import format_duration
-from simulator.workload import Estimate, Workload
 
 if TYPE_CHECKING:
-    from simulator.runner import Results
+    from simulator.results.runner import Results
 
 HATCHES = ("", "////", "....", "xxxx", "\\\\\\\\", "++")
 BAR = "#BDBDBD"

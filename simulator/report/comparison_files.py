@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulator.compare import Comparison
-from simulator.metrics import METRICS
-from simulator.outputs import atomic_open, drillsim_version
+from simulator.analysis.compare import Comparison
+from simulator.outputs.files import atomic_open, drillsim_version
 from simulator.report.comparison import (
     differences_rows,
     statistics_rows,
@@ -22,6 +21,7 @@ from simulator.report.comparison import (
 from simulator.report.document import Block, Bullets, Heading, Image, Paragraph
 from simulator.report.html import render_html
 from simulator.report.markdown import render_markdown
+from simulator.results.metrics import METRICS
 from simulator.units import format_duration
 
 MARKDOWN, HTML, LOAD = "comparison.md", "comparison.html", "on-call-load.png"

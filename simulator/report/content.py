@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from simulator.errors import DrillsimError
 from simulator.events import incident_label
-from simulator.metrics import METRICS, PERCENTILES, organic
 from simulator.report.censoring import beyond_text, censoring_notes, mean_text, percentile_text
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
@@ -16,6 +15,7 @@ from simulator.report.narrative import Context, incident_id, parse_incident_id, 
 from simulator.report.postmortem import postmortem
 from simulator.report.practice_content import practice_blocks
 from simulator.report.results import ResultsFolder
+from simulator.results.metrics import METRICS, PERCENTILES, organic
 from simulator.units import format_duration as fmt
 
 STATS = ("mean", "ci", "median", "p90", "p95", "p99", "max")
@@ -100,7 +100,7 @@ def metrics_table(summary: dict) -> Table:
 
 def breakdown_blocks(results: ResultsFolder) -> list[Block]:
     """MTTD, MTTA and MTTR per failure mode, severity, detection channel and mitigation that worked."""
-    from simulator.breakdowns import By, breakdowns
+    from simulator.analysis.breakdowns import By, breakdowns
     from simulator.report.table import breakdown_cells, breakdown_header
 
     blocks: list[Block] = [

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from simulator.compare import Comparison
-from simulator.detectability import MAX_SIMULATED_INCIDENTS, Detectability, PeriodStatistic
-from simulator.metrics import METRICS
+from simulator.analysis.compare import Comparison
+from simulator.analysis.detectability import MAX_SIMULATED_INCIDENTS, Detectability, PeriodStatistic
+from simulator.results.metrics import METRICS
 from simulator.units import format_duration
 
 
@@ -154,7 +154,7 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
 def comparison_dashboard_lines(comparison: Comparison, metric: str = "mttr", trials: int = 2000) -> list[str]:
     """Would each variant's change show on a dashboard comparing two periods of the scenario's horizon? The
     lines `drillsim compare` prints, a heading first."""
-    from simulator.detectability import comparison_detectability
+    from simulator.analysis.detectability import comparison_detectability
 
     horizon = format_duration(comparison.results[comparison.baseline].scenario.horizon)
     out = [f"Would it show on a dashboard? Two {horizon} periods compared, each with the incidents the scenario "

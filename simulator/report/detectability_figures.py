@@ -13,10 +13,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, PercentFormatter
 
-from simulator.detectability import STATISTICS as PERIOD_STATISTICS
-from simulator.detectability import Detectability
-from simulator.metrics import METRICS
+from simulator.analysis.detectability import STATISTICS as PERIOD_STATISTICS
+from simulator.analysis.detectability import Detectability
 from simulator.report.style import DurationLocator, duration_formatter, line, new_figure, styled
+from simulator.results.metrics import METRICS
 from simulator.units import format_duration
 
 
@@ -61,7 +61,7 @@ def _line(colour: str, dash, text: str, marker: str | None = None) -> Line2D:
 @styled
 def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None = None) -> Figure:
     """How often a real change stands out of the noise (and how often it is missed altogether) against the
-    incidents per period; `curve` is simulator.detectability.power_curve's result."""
+    incidents per period; `curve` is simulator.analysis.detectability.power_curve's result."""
     fig = new_figure(7.0, 4.6)
     ax = fig.add_subplot()
     sizes = [n for n, _ in curve]
@@ -96,7 +96,7 @@ def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None
 @styled
 def dashboard_figure(values: Sequence[float], metric: str = "mttr", statistic: str = "mean",
                      period: str = "period", overall: float | None = None) -> Figure:
-    """A dashboard's history: one bar per period (simulator.detectability.per_period), with the long-run
+    """A dashboard's history: one bar per period (simulator.analysis.detectability.per_period), with the long-run
     value and each period's change from the one before, when nothing at all changed between periods."""
     fig = new_figure(7.5, 3.8)
     ax = fig.add_subplot()

@@ -12,8 +12,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from simulator.metrics import METRICS, IncidentTable, Stats, exposure_ci, follow_ups, metric_values
-from simulator.metrics import stats as summary_stats
 from simulator.report.clock import Clock
 from simulator.report.style import (
     INK,
@@ -26,7 +24,9 @@ from simulator.report.style import (
     new_figure,
     styled,
 )
-from simulator.survival import KaplanMeier, kaplan_meier
+from simulator.results.metrics import METRICS, IncidentTable, Stats, exposure_ci, follow_ups, metric_values
+from simulator.results.metrics import stats as summary_stats
+from simulator.results.survival import KaplanMeier, kaplan_meier
 from simulator.units import format_duration, format_share
 
 

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from simulator.compare import signed_duration
+from simulator.analysis.compare import signed_duration
 from simulator.report.style import GRID, INK, MUTED, duration_axis, line, new_figure, styled
 from simulator.scenario.maturity import LEVELS
 
 if TYPE_CHECKING:
-    from simulator.maturity import Ladder
+    from simulator.analysis.maturity import Ladder
 
 TITLES = {"mttd": "MTTD (time to detect)", "mtta": "MTTA (time to acknowledge)", "mttr": "MTTR (time to restore)",
           "availability": "Availability", "incidents": "Incidents per quarter",

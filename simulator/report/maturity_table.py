@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from simulator.compare import signed_duration
+from simulator.analysis.compare import signed_duration
 from simulator.scenario.maturity import LEVELS, SETTINGS
 from simulator.scenario.variants import format_value
 from simulator.units import format_duration
 
 if TYPE_CHECKING:
-    from simulator.maturity import Ladder
+    from simulator.analysis.maturity import Ladder
 
 HEADINGS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
             "incidents": "incidents / quarter", "meets_slo": "meets SLO"}

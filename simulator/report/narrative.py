@@ -16,10 +16,10 @@ import numpy as np
 
 from simulator.errors import DrillsimError
 from simulator.events import Event, incident_label
-from simulator.metrics import IncidentTable
 from simulator.report.clock import Clock
 from simulator.report.document import Log, LogLine
 from simulator.report.tracks import Track
+from simulator.results.metrics import IncidentTable
 from simulator.units import format_duration as fmt
 
 CAUSES = {

@@ -1,6 +1,7 @@
 """The on-call load figure: what the pager cost each person, and when in the week pages come.
 
-Drawn from the `on_call_load` section of summary.json (simulator.load), so that a report needs nothing else."""
+Drawn from the `on_call_load` section of summary.json (simulator.results.oncall_load), so that a report needs
+nothing else."""
 
 from __future__ import annotations
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.budget import open_minutes
-from simulator.incidents import organic
+from simulator.analysis.budget import open_minutes
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
 from simulator.report.practice_table import dora_rows, okr_rows, practice_rows, reliability_rows
 from simulator.report.results import ResultsFolder
+from simulator.results.incidents import organic
 from simulator.units import format_duration
 
 CAPTIONS = {

@@ -1,5 +1,5 @@
-"""The practices' sections of summary.json (simulator.practice_summary) as text rows, for the terminal tables of
-`drillsim run` and the report's tables alike: availability and the error budget, OKRs, DORA, and the
+"""The practices' sections of summary.json (simulator.analysis.practice_summary) as text rows, for the
+terminal tables of `drillsim run` and the report's tables alike: availability and the error budget, OKRs, DORA, and the
 practices themselves (reopenings, fixes left in place, the learning loop, drills)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 
 from rich.table import Table
 
-from simulator.budget import describe_limit
+from simulator.analysis.budget import describe_limit
 from simulator.scenario.objectives import percent
 from simulator.units import format_duration
 

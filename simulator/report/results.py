@@ -26,10 +26,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.errors import DrillsimError
 from simulator.events import Event
-from simulator.incidents import OPTIONAL
 from simulator.limits import MAX_MINUTES
-from simulator.metrics import METRICS, IncidentTable
-from simulator.outputs import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY, summary_digest
+from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
+from simulator.outputs.run import summary_digest
+from simulator.results.incidents import OPTIONAL
+from simulator.results.metrics import METRICS, IncidentTable
 
 _TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
 _REPLICATION = re.compile(rb'"replication":\s*(\d+)')

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, Locator, MultipleLocator, NullFormatter, PercentFormatter
 from scipy.stats import skew
 
-from simulator.compare import signed_duration
-from simulator.outputs import atomic_open
+from simulator.analysis.compare import signed_duration
+from simulator.outputs.files import atomic_open
 from simulator.units import format_duration
 
 INK = "#222222"

@@ -16,15 +16,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from simulator.compare import BETTER, UNCLEAR, WORSE, Difference, signed_duration
-from simulator.metrics import METRICS
+from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, signed_duration
+from simulator.analysis.workload import Estimate
 from simulator.report.comparison_figures import BAR, HATCHES, LOAD_PANELS, load_axis
 from simulator.report.style import GRID, INK, MUTED, duration_axis, line, new_figure, styled
+from simulator.results.metrics import METRICS
 from simulator.units import format_duration, parse_duration
-from simulator.workload import Estimate
 
 if TYPE_CHECKING:
-    from simulator.sweep import Point, Sweep
+    from simulator.analysis.sweep import Point, Sweep
 
 
 def _positions(result: Sweep, parameter: str) -> tuple[dict[str, float], bool]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from simulator.breakdowns import By, Group
-from simulator.metrics import METRICS, PERCENTILES, Stats
+from simulator.analysis.breakdowns import By, Group
 from simulator.report.censoring import mean_text, percentile_text
+from simulator.results.metrics import METRICS, PERCENTILES, Stats
 from simulator.units import format_duration
 
 
@@ -78,7 +78,7 @@ def breakdown_cells(group: Group) -> list[tuple[str, float | None]]:
 
 
 def breakdown_table(groups: list[Group], by: str | By, title: str | None = None) -> Table:
-    """MTTD, MTTA and MTTR per group of incidents (simulator.breakdowns), in the terminal."""
+    """MTTD, MTTA and MTTR per group of incidents (simulator.analysis.breakdowns), in the terminal."""
     by = By(by)
     header = breakdown_header(by)
     table = Table(title=title or f"Per {by.title}", title_justify="left", header_style="bold")

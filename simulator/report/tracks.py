@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.events import Event, incident_label
-from simulator.metrics import IncidentTable
+from simulator.results.metrics import IncidentTable
 
 
 @dataclass

@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
-from simulator.budget import Chance, Spread
-from simulator.incidents import IncidentTable, organic
-from simulator.metrics import METRICS, summarize, t_quantile
-from simulator.practice_log import PracticeTable
+from simulator.analysis.budget import Chance, Spread
+from simulator.results.incidents import IncidentTable, organic
+from simulator.results.metrics import METRICS, summarize, t_quantile
+from simulator.results.practice_log import PracticeTable
 from simulator.scenario.model import Scenario
 
 QUARTER = 90 * 1440.0

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.compare import LEVEL, RESAMPLES, Comparison, check_resamples, compare_results
+from simulator.analysis.compare import LEVEL, RESAMPLES, Comparison, check_resamples, compare_results
+from simulator.analysis.workload import Workload, per_replication, workload
 from simulator.errors import DrillsimError, Problem, ScenarioError
-from simulator.metrics import METRICS, Stats, metric_values
+from simulator.results.metrics import METRICS, Stats, metric_values
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source, sweep_values
-from simulator.workload import Workload, per_replication, workload
 
 if TYPE_CHECKING:
-    from simulator.runner import Results
+    from simulator.results.runner import Results
 
 PER_REPLICATION = ("count", "mean", "median", "p90")
 """What each tidy row holds per metric, for its own replication (minutes)."""
@@ -192,7 +192,7 @@ def sweep(source: ScenarioSource | str | Path | None,
     if replications < 2:
         raise DrillsimError("a sweep compares its points replication by replication: give at least 2 replications")
     options = {"keep_events": False, **run_options}
-    from simulator import runner  # imported here: the engine loads only when something runs
+    from simulator.results import runner
 
     done = tuple(
         Point(index, values, written, runner.simulate(scenario, replications=replications, seed=seed, **options))
@@ -274,7 +274,7 @@ TIDY, SUMMARY, DIFFERENCES = "sweep.csv", "sweep_summary.csv", "sweep_difference
 def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
     """sweep.csv (one row per point and replication), sweep_summary.csv (one row per point and metric) and
     sweep_differences.csv (one row per point, metric and statistic: the paired difference from the baseline)."""
-    from simulator.outputs import write_csv
+    from simulator.outputs.files import write_csv
 
     folder = Path(folder)
     return [write_csv(folder / name, None, rows) for name, rows in

@@ -281,7 +281,7 @@ class IncidentRows:
 
     A row starts with an incident's first event (incident 0, the deployment pipeline, has none); the actions in
     `ignores` change nothing in a row, so a log may leave them out. `also` is another reduction (with a `wants`
-    set of actions and `sinks`) that the same log feeds, such as simulator.load.LoadRows: its actions are
+    set of actions and `sinks`) that the same log feeds, such as simulator.results.oncall_load.LoadRows: its actions are
     passed on, and not ignored.
 
     `sinks()` gives, per action it reads, a function taking the event's fields as arguments: what the engine

@@ -38,10 +38,10 @@ from statistics import NormalDist
 
 import numpy as np
 
-from simulator.analysis_streams import analysis_rng
+from simulator.analysis.streams import analysis_rng
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_PERIOD_DRAWS, MAX_PERIOD_INCIDENTS, MAX_TRIALS
-from simulator.metrics import METRICS, SPANS, metric_key, metric_values
+from simulator.results.metrics import METRICS, SPANS, metric_key, metric_values
 from simulator.scenario.model import Scenario
 
 STATISTICS = {"mean": None, "median": 50.0, "p90": 90.0}
@@ -397,7 +397,7 @@ def pool_replications(scenario: Scenario, replications: int | None) -> int:
     """The replications to simulate for a pool of at least MIN_POOL incidents (or those asked for)."""
     if replications is not None:
         return replications
-    from simulator.runner import expected_incidents
+    from simulator.results.runner import expected_incidents
 
     per_replication = max(expected_incidents(scenario), 1e-9)
     return max(scenario.replications, min(math.ceil(MIN_POOL / per_replication), 100_000))
@@ -450,7 +450,7 @@ def tail_share(values: np.ndarray, share: float = 0.01) -> float:
 def _simulate(scenario: Scenario, changed: Scenario | None, metric: str, replications: int | None, seed: int,
               run_options: dict) -> _Pool:
     metric = metric_key(metric)
-    from simulator import runner  # imported here: the engine loads only when something runs
+    from simulator.results import runner
 
     options = {"keep_events": False, **run_options}
     count = pool_replications(scenario, replications)

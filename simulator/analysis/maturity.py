@@ -9,7 +9,7 @@ figure is compared level by level, replication by replication:
     MTTD, MTTA, MTTR    the mean over incidents (the ratio estimator, Σ values ÷ Σ counts over replications)
                         of those whose span ended by the horizon: a lower bound when some were cut short
                         (`Ladder.censored` counts them; the command warns when they are more than a few percent)
-    availability        the mean over replications of each one's availability (simulator.budget)
+    availability        the mean over replications of each one's availability (simulator.analysis.budget)
     incidents/quarter   the mean over replications of each one's organic incidents per 90 days
     meets SLO           the share of replications whose availability meets the objective (with an SLO)
 
@@ -30,17 +30,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.analysis_streams import analysis_rng
-from simulator.budget import availability
+from simulator.analysis.budget import availability
+from simulator.analysis.streams import analysis_rng
+from simulator.analysis.trend import incidents_per_quarter
 from simulator.errors import DrillsimError
-from simulator.incidents import organic
-from simulator.metrics import metric_values
+from simulator.results.incidents import organic
+from simulator.results.metrics import metric_values
 from simulator.scenario.maturity import LEVELS, SETTINGS, preset
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source
-from simulator.trend import incidents_per_quarter
 
 if TYPE_CHECKING:
-    from simulator.runner import Results
+    from simulator.results.runner import Results
     from simulator.scenario.model import Scenario
 
 FIGURES = ("mttd", "mtta", "mttr", "availability", "incidents", "meets_slo")
@@ -53,7 +53,7 @@ LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "availability": Fal
 RESAMPLES = 2000
 LEVEL = 0.95
 ANALYSIS = 7
-"""The purpose number of the ladder's bootstrap stream (simulator.analysis_streams)."""
+"""The purpose number of the ladder's bootstrap stream (simulator.analysis.streams)."""
 
 
 def ladder_scenarios(source: ScenarioSource) -> dict[str, Scenario]:
@@ -173,7 +173,7 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
     """Play the scenario (a file, one read already with load_source, or by default the bundled one) at every
     level with the same seed and replications. `progress` is called with the replications done over all four
     levels (4 × replications in all)."""
-    from simulator import runner
+    from simulator.results import runner
     from simulator.scenario.bundled import default_scenario
 
     if isinstance(scenario, ScenarioSource):
@@ -276,7 +276,7 @@ MATURITY_JSON, MATURITY_CSV, MATURITY_PNG = "maturity.json", "maturity.csv", "ma
 def write_ladder(found: Ladder, folder: str | Path) -> list[Path]:
     """maturity.json (every figure, step and preset), maturity.csv (one row per level and figure, then one per
     step) and maturity.png (the ladder figure)."""
-    from simulator.outputs import atomic_open
+    from simulator.outputs.files import atomic_open
     from simulator.report.maturity_figures import ladder_figure
     from simulator.report.style import png_bytes
 

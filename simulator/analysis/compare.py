@@ -35,16 +35,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.analysis_streams import analysis_rng
+from simulator.analysis.streams import analysis_rng
+from simulator.analysis.workload import Workload, workload
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_RESAMPLES
-from simulator.metrics import CENSORED_WARNING, METRICS, Stats, metric_key, metric_values
+from simulator.results.metrics import CENSORED_WARNING, METRICS, Stats, metric_key, metric_values
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
-from simulator.workload import Workload, workload
 
 if TYPE_CHECKING:
-    from simulator.runner import Results
+    from simulator.results.runner import Results
 
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
@@ -227,7 +227,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
         raise DrillsimError("a paired comparison needs at least 2 replications")
     options = {"keep_events": False, **run_options}
     order = [baseline, *[name for name in names if name != baseline]]
-    from simulator import runner  # imported here: the engine loads only when something runs
+    from simulator.results import runner
     results = {name: runner.simulate(scenarios[name], replications=replications, seed=seed, **options)
                for name in order}
     found = compare_results(results, baseline=baseline, resamples=resamples, level=level,
@@ -445,7 +445,7 @@ COMPARISON, DIFFERENCES = "comparison.json", "differences.csv"
 def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
     """comparison.json (every statistic and difference) and differences.csv (one row per variant, metric and
     statistic), in minutes."""
-    from simulator.outputs import write_csv, write_json
+    from simulator.outputs.files import write_csv, write_json
 
     folder = Path(folder)
     document = comparison.as_document()

@@ -1,7 +1,7 @@
 """Metrics, computed from the event log and nothing else, and their one vocabulary (`METRICS`: each metric's
 key, label, definition and whether lower is better).
 
-The log is first reduced to one row per incident (simulator.incidents): onset, detected, declared,
+The log is first reduced to one row per incident (simulator.results.incidents): onset, detected, declared,
 acknowledged, mitigated (service restored), resolved (health confirmed) and cleaned_up, in minutes since the
 start of its replication, NaN where not reached before the horizon (censored). From them:
 
@@ -32,7 +32,7 @@ from statistics import NormalDist
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.incidents import (
+from simulator.results.incidents import (
     COLUMNS,
     NUMBERS,
     TEXT,
@@ -289,7 +289,7 @@ def stats(values: np.ndarray, replication: np.ndarray, replications: int, censor
 
 
 def _censored_stats(values, replication, replications, exposure, cut, cut_replication) -> Stats:
-    from simulator import survival  # scipy loads only when something was cut short
+    from simulator.results import survival
 
     times = np.concatenate([values, cut])
     ended = np.concatenate([np.ones(len(values), bool), np.zeros(len(cut), bool)])

@@ -20,9 +20,9 @@ import math
 
 import numpy as np
 
-from simulator.incidents import IncidentTable
-from simulator.metrics import metric_values, stats, t_quantile
-from simulator.practice_log import PracticeTable
+from simulator.results.incidents import IncidentTable
+from simulator.results.metrics import metric_values, stats, t_quantile
+from simulator.results.practice_log import PracticeTable
 from simulator.scenario.model import Scenario
 
 BANDS = ("elite", "high", "medium", "low")

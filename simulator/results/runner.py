@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from simulator import executors, outputs
+from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.limits import MAX_WORKERS
-from simulator.load import LoadRows, LoadTable
-from simulator.metrics import (
+from simulator.outputs import run as run_files
+from simulator.results import executors
+from simulator.results.metrics import (
     COLUMNS,
     TEXT,
     Coded,
@@ -42,8 +43,8 @@ from simulator.metrics import (
     organic,
     summarize,
 )
-from simulator.policy import AutomaticPolicy
-from simulator.practice_log import PracticeRows, PracticeTable
+from simulator.results.oncall_load import LoadRows, LoadTable
+from simulator.results.practice_log import PracticeRows, PracticeTable
 from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
 
@@ -65,7 +66,7 @@ NO_EVENTS, KEEP_EVENTS, JSONL_EVENTS = "none", "keep", "jsonl"
 class Results:
     """What a simulation produced. `events` is None unless the run kept the event log in memory;
     `events_path` names the events.jsonl the run wrote, if it wrote one; `load` is each person's on-call load
-    per replication (simulator.load). The statistics leave out drills (incidents started on purpose)."""
+    per replication (simulator.results.oncall_load). The statistics leave out drills (incidents started on purpose)."""
 
     scenario: Scenario
     seed: int
@@ -75,7 +76,7 @@ class Results:
     events_path: Path | None = None
     load: LoadTable | None = None
     practice: PracticeTable | None = None
-    """What the practices logged per replication (simulator.practice_log), for a scenario with practices."""
+    """What the practices logged per replication (simulator.results.practice_log), for a scenario with practices."""
     without_learning: IncidentTable | None = None
     """The incidents of the same runs with no action items (a scenario with a learning loop, played by api.run):
     what the loop is worth."""
@@ -154,7 +155,7 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
         return (*reductions.tables(engine, first, stop), None)
     kept: list = []
     if events == JSONL_EVENTS:
-        from simulator.outputs import event_lines
+        from simulator.outputs.run import event_lines
     for replication in range(first, stop):
         log = engine.play(seed, replication)
         reductions.extend(log)
@@ -255,9 +256,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
         handle = None
-        run = outputs.run_id(scenario, seed, replications, policy)
+        run = run_files.run_id(scenario, seed, replications, policy)
         if events_to is not None:
-            handle = stack.enter_context(outputs.events_file(Path(events_to), run))
+            handle = stack.enter_context(run_files.events_file(Path(events_to), run))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
         loads, practices = [], []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):

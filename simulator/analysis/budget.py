@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.incidents import IncidentTable
-from simulator.metrics import t_quantile
+from simulator.results.incidents import IncidentTable
+from simulator.results.metrics import t_quantile
 from simulator.scenario.model import Scenario
 from simulator.scenario.objectives import DURATION_METRICS, KeyResult, percent
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.budget import okr_document, reliability_document
-from simulator.dora import dora_document
-from simulator.incidents import organic
-from simulator.trend import cleanup_document, drills_document, learning_document, reopen_document
+from simulator.analysis.budget import okr_document, reliability_document
+from simulator.analysis.dora import dora_document
+from simulator.analysis.trend import cleanup_document, drills_document, learning_document, reopen_document
+from simulator.results.incidents import organic
 
 if TYPE_CHECKING:
-    from simulator.runner import Results
+    from simulator.results.runner import Results
 
 
 def practice_sections(results: Results) -> dict:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.metrics import IncidentTable, mean_ci
+from simulator.results.metrics import IncidentTable, mean_ci
 
 WAITED = 1 / 60
 """A page counts as having waited when it waited longer than this (minutes): a second."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.metrics import TEXT, Coded, IncidentTable, Stats, summarize
+from simulator.results.metrics import TEXT, Coded, IncidentTable, Stats, summarize
 
 METRICS = ("mttd", "mtta", "mttr", "time_to_resolve")
 """The metrics a breakdown reports."""

@@ -1,0 +1,302 @@
+"""Folders. A results folder is built whole in a staging folder beside it (`.NAME.PID-TOKEN.staging`) and
+swapped in with one atomic exchange (renameat2 on Linux; elsewhere two renames, and the next run puts the old
+folder back if it was killed between them). A lock (`.NAME.lock`, beside the folder) keeps two drillsim
+commands from writing into the same folder at once, and whoever holds it removes the staging folders of dead
+runs. A folder is only replaced when drillsim wrote everything in it (listed in its `.drillsim` file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from simulator.errors import DrillsimError
+from simulator.outputs.files import (
+    alive,
+    atomic_open,
+    drillsim_version,
+    make_parent,
+    os_errors,
+    owner_pid,
+    temporary_name,
+)
+from simulator.outputs.names import EVENTS, INCIDENTS, LEGACY, MANIFEST
+from simulator.scenario.model import Scenario
+
+# ── Whole folders ──────────────────────────────────────────────────────────────────────────────────────────
+
+
+class FolderLock:
+    """An exclusive lock on writing into a folder: `.NAME.lock` beside it, held with flock while a command
+    writes (where there is no flock, the file's existence is the lock, and the file of a process no longer
+    alive is taken over). Refused at once (DrillsimError) when another process holds it."""
+
+    def __init__(self, target: Path):
+        self.target = Path(target)
+        self.path = self.target.with_name(f".{self.target.name}.lock")
+        self.fd: int | None = None
+
+    def _refuse(self, holder: str) -> DrillsimError:
+        who = f" (process {holder})" if holder.isdigit() else ""
+        return DrillsimError(f"another drillsim command is writing into {self.target}{who}; wait for it to finish "
+                             "or choose another folder")
+
+    def _without_flock(self) -> FolderLock:
+        for _ in range(10):
+            try:
+                with os_errors(self.target):
+                    fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                with contextlib.suppress(OSError):
+                    holder = self.path.read_text(encoding="ascii", errors="replace").strip()
+                    if not (holder.isdigit() and alive(int(holder))):
+                        self.path.unlink()  # left by a process that died
+                        continue
+                    raise self._refuse(holder) from None
+                continue
+            os.write(fd, str(os.getpid()).encode("ascii"))
+            self.fd = fd
+            return self
+        raise DrillsimError(f"cannot lock {self.target} for writing; try again")
+
+    def __enter__(self) -> FolderLock:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            return self._without_flock()
+
+        for _ in range(10):
+            with os_errors(self.target):
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 64).decode("ascii", "replace").strip()
+                os.close(fd)
+                raise self._refuse(holder) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino  # not unlinked by the last holder meanwhile
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode("ascii"))
+                self.fd = fd
+                return self
+            os.close(fd)
+        raise DrillsimError(f"cannot lock {self.target} for writing; try again")
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)  # still held: nobody can take it between the unlink and the close
+            os.close(self.fd)
+            self.fd = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_folder(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+_TEMPORARY = re.compile(r"\..+\.(\d+-[0-9a-f]+\.tmp|[^.]+\.part)")
+"""A temporary file of drillsim's (or of its versions that named them `.NAME.XXXX.part`)."""
+
+
+def _foreign(folder: Path) -> list[str]:
+    """The entries of `folder` that drillsim did not write (by its manifest, or for a folder written before
+    manifests, by name)."""
+    listed: set[str] | None = None
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
+    foreign = []
+    for entry in sorted(folder.iterdir()):
+        name = entry.name
+        if name == MANIFEST or (_TEMPORARY.fullmatch(name) and entry.is_file()):
+            continue
+        if listed is not None and name in listed:
+            continue
+        if listed is None and LEGACY.fullmatch(name) and entry.is_file():
+            continue
+        foreign.append(name)
+    return foreign
+
+
+def _check_replaceable(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise DrillsimError(f"{target} is a file, not a folder")
+    if os.path.ismount(target):
+        raise DrillsimError(f"{target} is a mount point; drillsim builds a results folder beside its target and "
+                            "swaps it in, so choose a folder inside it")
+    foreign = _foreign(target)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise DrillsimError(f"{target} holds {shown}, which drillsim did not write; drillsim replaces a results "
+                            "folder as a whole, so move them or choose another folder")
+
+
+def _recover(target: Path) -> None:
+    """Put back the old folder of a run killed between the two renames of a swap (where no exchange exists),
+    then remove the staging folders and old folders that dead runs left beside `target`."""
+    leftovers = [entry for entry in target.parent.iterdir()
+                 for suffix in ("staging", "old") if owner_pid(entry.name, target.name, suffix) is not None]
+    olds = sorted((e for e in leftovers if e.name.endswith(".old")), key=lambda e: e.stat().st_mtime)
+    if not target.exists() and olds:
+        os.rename(olds[-1], target)
+        leftovers.remove(olds[-1])
+    for entry in leftovers:
+        _remove(entry)
+
+
+@contextlib.contextmanager
+def results_folder(target: str | Path, *, keep: Iterable[str] = ()) -> Iterator[Path]:
+    """Build a results folder whole: yields an empty staging folder beside `target`; when the block finishes
+    cleanly, the staging folder replaces `target` in one atomic exchange, and the old content goes.
+
+    `keep` names files of the old folder to carry into the new one (hard links, or copies where links cannot
+    be made), as `drillsim report` keeps the run's data while it rewrites the report. Everything is checked
+    before the block runs: a target that is a file, cannot be created or written beside, holds files that
+    drillsim did not write, or is being written by another drillsim command is refused with DrillsimError.
+    An exception, an interrupt or a kill leaves `target` as it was."""
+    target = Path(os.path.realpath(target))
+    if target.parent == target:
+        raise DrillsimError(f"{target} cannot be a results folder")
+    make_parent(target)
+    with FolderLock(target):
+        with os_errors(target.parent):
+            _recover(target)
+        _check_replaceable(target)
+        staging = temporary_name(target, "staging")
+        with os_errors(target.parent):
+            os.mkdir(staging, 0o777)
+        try:
+            with os_errors(target):
+                if target.is_dir():
+                    os.chmod(staging, target.stat().st_mode & 0o7777)  # the folder keeps its permissions
+                for name in keep:
+                    if (target / name).is_file():
+                        try:
+                            os.link(target / name, staging / name)
+                        except OSError:
+                            shutil.copy2(target / name, staging / name)
+            yield staging
+            with os_errors(target):
+                _write_manifest(staging)
+                _fsync_folder(staging)
+                _swap(staging, target)
+                _fsync_folder(target.parent)
+        except BaseException:
+            _remove(staging)
+            raise
+
+
+def _write_manifest(folder: Path) -> None:
+    names = sorted(entry.name for entry in folder.iterdir() if entry.name != MANIFEST)
+    document = {"written_by": f"drillsim {drillsim_version()}", "files": names}
+    with atomic_open(folder / MANIFEST) as handle:
+        handle.write(json.dumps(document, indent=2) + "\n")
+
+
+def _swap(staging: Path, target: Path) -> None:
+    if not os.path.lexists(target):
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        _remove(staging)  # now the old folder
+        return
+    old = temporary_name(target, "old")
+    os.rename(target, old)
+    os.rename(staging, target)
+    _remove(old)
+
+
+class _Checked(Exception):
+    pass
+
+
+def check_folder(target: str | Path) -> None:
+    """Refuse (DrillsimError) a results folder that results_folder would refuse, before any work is done:
+    it takes the lock, builds an empty staging folder beside the target and removes it again, leaving the
+    target as it was."""
+    try:
+        with results_folder(target):
+            raise _Checked
+    except _Checked:
+        pass
+
+
+def check_space(target: str | Path, needed: float) -> None:
+    """Refuse (DrillsimError) to start work whose files would need about `needed` bytes where there is not
+    that much free space (checked where `target` is or would be created)."""
+    place = Path(os.path.realpath(target))
+    while not place.exists() and place.parent != place:
+        place = place.parent
+    try:
+        free = shutil.disk_usage(place).free
+    except OSError:
+        return
+    if needed > free:
+        raise DrillsimError(f"{target} would need about {_size(needed)} and {place} has {_size(free)} free; "
+                            "free some space, write fewer replications or leave out the event log")
+
+
+BYTES_PER_INCIDENT = {INCIDENTS: 250, EVENTS: 3000}
+"""About what one incident takes in incidents.csv and in events.jsonl (the default scenario's: some 205 and
+2,460 bytes), rounded up."""
+
+
+def expected_bytes(scenario: Scenario, replications: int, events: bool = True) -> float:
+    """About how many bytes a run's results folder takes."""
+    from simulator.results.runner import expected_incidents
+
+    per_incident = BYTES_PER_INCIDENT[INCIDENTS] + (BYTES_PER_INCIDENT[EVENTS] if events else 0)
+    return expected_incidents(scenario) * replications * per_incident
+
+
+def _size(count: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if count < 1000 or unit == "TB":
+            return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1000
+    return ""

@@ -1,0 +1,234 @@
+"""One run's files: summary.json, incidents.csv and events.jsonl.
+
+Run id. summary.json, incidents.csv (its `run_id` column) and the first line of events.jsonl carry the same
+run id: a digest of everything that determines a run's results (file format, drillsim version, scenario,
+seed, replications, policy), so that the same run gives the same bytes and files from different runs never
+pass for one. summary.json also records the size and SHA-256 of the other two files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from simulator.analysis.breakdowns import breakdowns, breakdowns_document
+from simulator.events import Event
+from simulator.outputs.files import atomic_open, drillsim_version, finite, write_json
+from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
+from simulator.results.metrics import METRICS, IncidentTable, Stats, organic
+from simulator.results.oncall_load import LoadTable, load_summary
+from simulator.scenario.model import Scenario
+
+# ── One run's files ────────────────────────────────────────────────────────────────────────────────────────
+
+
+def run_id(scenario: Scenario, seed: int, replications: int, policy: Any = None) -> str:
+    """A digest of everything that determines a run's results: two runs with the same id give the same bytes."""
+    name = "" if policy is None else f"{getattr(policy, '__module__', '')}.{getattr(policy, '__qualname__', policy)}"
+    text = json.dumps([FORMAT_VERSION, drillsim_version(), scenario.model_dump_json(), seed, replications, name])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def events_header(run: str) -> bytes:
+    """The first line of events.jsonl: which run the events belong to."""
+    return (json.dumps({"drillsim": "events", "format": FORMAT_VERSION, RUN_ID: run}, separators=(",", ":"))
+            + "\n").encode("ascii")
+
+
+@contextlib.contextmanager
+def events_file(path: str | Path, run: str) -> Iterator[IO[bytes]]:
+    """events.jsonl written atomically, opened for bytes, its header written."""
+    with atomic_open(path, "wb") as handle:
+        handle.write(events_header(run))
+        yield handle
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """{"bytes": size, "sha256": hex digest} of a file."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def _notifies(level) -> str:
+    """Whom an escalation level pages, in words."""
+    if level.rotation is not None:
+        return f"rotation {level.rotation}"
+    return "everyone" if level.everyone else ", ".join(level.people)
+
+
+def summary_document(scenario: Scenario, seed: int, replications: int, table: IncidentTable,
+                     stats: dict[str, Stats], load: LoadTable | None = None, run: str | None = None,
+                     files: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The content of summary.json: what was run and every statistic, in minutes; with the run id and the
+    sizes and digests of the other files when given."""
+    open_at_horizon = int(np.count_nonzero(np.isnan(table.mitigated)))
+    return {
+        "format": FORMAT_VERSION,
+        "drillsim_version": drillsim_version(),
+        **({RUN_ID: run} if run is not None else {}),
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description.strip(),
+            "horizon_minutes": scenario.horizon,
+            "start": scenario.start.isoformat() if scenario.start else None,
+            "failure_modes": [mode.name for mode in scenario.failure_modes],
+            "responders": scenario.team.responders,
+            "mitigation_policy": scenario.policy.mitigation if isinstance(scenario.policy.mitigation, str)
+            else list(scenario.policy.mitigation),
+            # For reports: who the timelines name, and what the postmortem draft may say about the policy.
+            "responder_names": list(scenario.team.names) if scenario.team.escalation is None
+            else [person.name for person in scenario.team.person_list],
+            "secondary": scenario.team.secondary.name if scenario.team.secondary and not scenario.team.escalation
+            else None,
+            "escalate_after_minutes": scenario.team.escalate_after,
+            "severities": sorted({level for mode in scenario.failure_modes for level, _ in mode.severities}),
+            "postmortem_severities": list(scenario.policy.postmortem.severities),
+            "failure_mode_descriptions": {mode.name: mode.description.strip() for mode in scenario.failure_modes},
+            "mitigation_descriptions": {name: entry.description for name, entry in scenario.catalogue.items()
+                                        if entry.description},
+            "escalation": [{"notifies": _notifies(level),
+                            "after_minutes": level.after if level.after is not None else scenario.team.escalate_after}
+                           for level in scenario.team.levels] if scenario.team.escalation is not None else None,
+        },
+        "seed": seed,
+        "replications": replications,
+        "incidents": len(table),
+        "not_restored_at_horizon": open_at_horizon,
+        "units": "minutes",
+        "metrics": {
+            key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
+            for key, metric in METRICS.items()
+        },
+        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
+        **({"files": files} if files is not None else {}),
+    }
+
+
+def write_summary(folder: Path, document: dict[str, Any]) -> Path:
+    """summary.json, signed with the digest of its own content (`digest`), so that a reader can tell it from
+    one changed since."""
+    plain_document = finite(document)
+    plain_document.pop(DIGEST, None)
+    return write_json(Path(folder) / SUMMARY, {**plain_document, DIGEST: summary_digest(plain_document)})
+
+
+def summary_digest(document: dict[str, Any]) -> str:
+    """The SHA-256 of a summary's content (all but its `digest`), written canonically."""
+    content = {key: value for key, value in document.items() if key != DIGEST}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run: str | None = None) -> Path:
+    """incidents.csv: one row per incident, times in minutes rounded to 6 decimals, empty where not reached,
+    and the run id in a last column when given. Written column by column in blocks of rows, so that a large
+    table is never all text at once."""
+    path = Path(folder) / INCIDENTS
+    columns = IncidentTable.columns()
+    with atomic_open(path, "wb") as handle:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow([*columns, RUN_ID] if run is not None else columns)
+        for start in range(0, len(table), block):
+            cells = []
+            for name in columns:
+                values = getattr(table, name)[start:start + block].tolist()
+                if values and isinstance(values[0], float):
+                    values = [repr(round(v, 6)) if v == v else "" for v in values]
+                cells.append(values)
+            if run is not None:
+                cells.append([run] * len(cells[0]))
+            writer.writerows(zip(*cells, strict=True))
+            handle.write(text.getvalue().encode("utf-8"))
+            text.seek(0)
+            text.truncate()
+        handle.write(text.getvalue().encode("utf-8"))
+    return path
+
+
+def event_lines(events: Iterable[tuple]) -> str:
+    """Events (or plain tuples in Event's field order) as lines of events.jsonl: exactly what json.dumps of
+    `Event.to_json()` with compact separators gives, a few times faster."""
+    lines = []
+    append = lines.append
+    for time, replication, incident, phase, action, actor, detail in events:
+        append(f'{{"time":{_number(time)},"replication":{replication},"incident":{incident},'
+               f'"phase":{_text(phase)},"action":{_text(action)},"actor":{_text(actor)},'
+               f'"detail":{_detail(detail) if detail else "{}"}}}\n')
+    return "".join(lines)
+
+
+_text = json.encoder.encode_basestring_ascii
+
+
+def _number(value) -> str:
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value)
+
+
+def _detail(detail: dict) -> str:
+    parts = []
+    for key, value in detail.items():
+        kind = type(value)
+        if type(key) is not str or kind not in (str, int, float):
+            return json.dumps(detail, separators=(",", ":"))
+        parts.append(f"{_text(key)}:{_text(value) if kind is str else _number(value)}")
+    return "{" + ",".join(parts) + "}"
+
+
+def write_events(folder: Path, events: Iterable[Event], block: int = 50_000, run: str | None = None) -> Path:
+    path = Path(folder) / EVENTS
+    batch: list = []
+    with atomic_open(path, "wb") as handle:
+        if run is not None:
+            handle.write(events_header(run))
+        for event in events:
+            batch.append(event)
+            if len(batch) >= block:
+                handle.write(event_lines(batch).encode("utf-8"))
+                batch.clear()
+        handle.write(event_lines(batch).encode("utf-8"))
+    return path
+
+
+def write_run(results, folder: str | Path) -> list[Path]:
+    """Write a run's incidents.csv, events.jsonl (when the results kept the event log in memory) and
+    summary.json (with every breakdown) into `folder`, an existing folder (a staging one, say). An
+    events.jsonl already in `folder` (streamed there by the run) is listed in summary.json with its size and
+    digest."""
+    folder = Path(folder)
+    run = getattr(results, "run_id", None) or run_id(results.scenario, results.seed, results.replications)
+    events = None
+    if results.events is not None:
+        events = write_events(folder, results.events, run=run)
+    elif (folder / EVENTS).is_file():  # streamed there by the run, or carried over from where it streamed
+        events = folder / EVENTS
+    incidents = write_incidents(folder, results.incidents, run=run)
+    files = {INCIDENTS: file_digest(incidents)}
+    if events is not None:
+        files[EVENTS] = file_digest(events)
+    document = summary_document(results.scenario, results.seed, results.replications, results.incidents,
+                                results.summary(), results.load, run, files)
+    document["breakdowns"] = breakdowns_document(breakdowns(organic(results.incidents), results.replications))
+    from simulator.analysis.practice_summary import practice_sections
+
+    document.update(practice_sections(results))
+    summary = write_summary(folder, document)
+    return [summary, incidents] + ([events] if events is not None else [])
