@@ -222,9 +222,11 @@ def test_schema_and_report_say_what_they_wrote(tmp_path):
     assert "Wrote report.html, report.md, mttd.png" in report.stdout and f"to {tmp_path / 'r'}/" in report.stdout
 
 
-def test_the_folders_the_readme_writes_into_are_ignored_by_git():
+def test_the_folders_the_documentation_writes_into_are_ignored_by_git():
     ignored = set((README.parent / ".gitignore").read_text(encoding="utf-8").split())
-    folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", README.read_text(encoding="utf-8")))
+    docs = [README, *(README.parent / "docs").rglob("*.md"), *(README.parent / "docs" / "excerpts").glob("*.txt")]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in docs)
+    folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", text))
     assert folders >= {"results", "compare", "sweep"}
     # anchored to the top of the project ("/results/"), so that simulator/results/ is not ignored too
     assert {f"/{folder}/" for folder in folders} <= ignored

@@ -138,7 +138,7 @@ SchedulerOpt = Annotated[
 
 def complete_metric(incomplete: str) -> list[str]:
     """The metrics `--metric` takes."""
-    from simulator.metrics import METRICS
+    from simulator.results.metrics import METRICS
 
     return [key for key in METRICS if key.startswith(incomplete.lower())]
 
