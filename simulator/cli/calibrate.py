@@ -69,8 +69,8 @@ def report_skipped(history, echo=None) -> None:
 @errors_exit
 def calibrate(
     history: Annotated[Path, typer.Argument(
-        metavar="HISTORY", help="Incident history: CSV or JSON Lines, one incident a row (see the README's Game "
-        "days section).", show_default=False)],
+        metavar="HISTORY", help="Incident history: CSV or JSON Lines, one incident a row (the game-day guide, "
+        "docs/guides/game-days.md, lists its columns).", show_default=False)],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False, show_default=False,
         help="Write the scenario here (and calibration.json with the figures into OUT-STEM-fits/); "
