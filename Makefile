@@ -27,6 +27,7 @@ demo: $(STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy simulator
 
 # The site, with the scenario and command references generated from the code first (scripts/mkdocs_hooks.py).
 docs: $(DEV_STAMP)

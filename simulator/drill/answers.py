@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.engine.drill import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
+from simulator.engine.world import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
 from simulator.units import parse_duration
