@@ -41,8 +41,6 @@ from math import log1p
 
 import numpy as np
 
-from simulator.scenario.model import CHANNELS
-
 
 @dataclass(frozen=True, slots=True)
 class Purpose:
@@ -119,16 +117,21 @@ _check(INCIDENT, INCIDENT_FIELDS, _INCIDENT, {"detection": 0, "declare": 8, "ass
                                               "cleanup": 11, "postmortem": 12, "handover": 13, "first rings": 14})
 
 
-assert all(name in RESERVED_CHANNELS for name in CHANNELS[CHANNEL_SLOTS:]), (
-    "a detection channel beyond the first four needs its dice reserved in simulator.dice.RESERVED_CHANNELS")
+def check_channels(channels: tuple[str, ...]) -> None:
+    """Fail at once (the engine calls this when it is imported) if a detection channel beyond the first
+    CHANNEL_SLOTS has no dice reserved for it: it would read another quantity's uniforms."""
+    missing = [name for name in channels[CHANNEL_SLOTS:] if name not in RESERVED_CHANNELS]
+    if missing:
+        raise AssertionError(f"detection channels {missing} need their dice reserved in "
+                             "simulator.dice.RESERVED_CHANNELS")
 
 
-def channel_fires(index: int) -> int:
-    """The INCIDENT index of whether channel `index` (model.CHANNELS order) fires; the next index holds its
-    delay. The first CHANNEL_SLOTS channels lie on page 0, a channel after them in its reserved place."""
+def channel_fires(index: int, name: str) -> int:
+    """The INCIDENT index of whether channel `index` (model.CHANNELS order), called `name`, fires; the next
+    index holds its delay. The first CHANNEL_SLOTS channels lie on page 0, a channel after them in its reserved
+    place."""
     if index < CHANNEL_SLOTS:
         return DETECTION + 2 * index
-    name = CHANNELS[index]
     if name not in RESERVED_CHANNELS:
         raise ValueError(f"channel {name!r} has no dice: reserve it in simulator.dice.RESERVED_CHANNELS")
     return _INCIDENT[f"reserved detection {name}"]

@@ -18,6 +18,8 @@ from simulator.scenario.model import CHANNELS, DEBUG, FailureMode, Scenario, sev
 from simulator.scenario.practices import ALERT_CHANNELS
 from simulator.scenario.team import PERIODS, Roles, for_period
 
+dice.check_channels(CHANNELS)  # a channel added to the model without dice of its own fails here, at import
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRule:
@@ -96,7 +98,7 @@ class ModeRules:
         self.levels = levels
         self.ranks = tuple(severity_rank(level) for level in levels)
         self.cumulative = list(accumulate(weights))
-        self.channels = tuple(ChannelRule(name, CHANNELS.index(name), dice.channel_fires(CHANNELS.index(name)),
+        self.channels = tuple(ChannelRule(name, CHANNELS.index(name), dice.channel_fires(CHANNELS.index(name), name),
                                           name in ALERT_CHANNELS, channel.probability,
                                           channel.delay.quantile_function())
                               for name, channel in mode.detection.channels())
