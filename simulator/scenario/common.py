@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
 from simulator.distributions import Constant
@@ -16,7 +17,7 @@ CAUSES: tuple[str, ...] = ("deployment", "config", "capacity", "dependency", "in
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-ASSUMED = {"source": "assumption"}
+ASSUMED: JsonDict = {"source": "assumption"}
 """A default's source, for the scenario reference: chosen here, with no published figure behind it."""
 
 
