@@ -88,8 +88,8 @@ GAP, ACCEPT, SEVERITY, DEPLOYMENT_FAILS = (_ARRIVAL[name] for name, _ in ARRIVAL
 CHANNEL_SLOTS = 4
 """The detection channels whose dice lie in the first page of an incident's block (model.CHANNELS order)."""
 RESERVED_CHANNELS = ("social_media",)
-"""Channels to come, each with two uniforms reserved on the INCIDENT block's second page: adding one moves no
-other quantity's dice."""
+"""Channels beyond the first four (social_media, and any to come), each with two uniforms reserved on the INCIDENT
+block's second page: adding one moves no other quantity's dice."""
 FIRST_SLOTS = 1
 INCIDENT = Purpose("incident", 1, 16)
 INCIDENT_FIELDS = (
@@ -107,14 +107,16 @@ INCIDENT_FIELDS = (
     13      the first handover at a shift end
     14, 15  the first page's first level, the person in the first place: whether they miss it, and how
             long they take to acknowledge (the others' are on the RING pages)
-    16, 17  (page 1) reserved: a fifth detection channel (social_media), whether it fires and its delay
+    16, 17  (page 1) the fifth detection channel, social_media: whether it fires and its delay (a mode without
+            it never draws the page; channel_fires gives the place)
 """
 _INCIDENT = layout(INCIDENT, INCIDENT_FIELDS)
 DETECTION, DECLARE, ASSEMBLE, CONFIRM, CLEANUP, POSTMORTEM, HANDOVER, FIRST_RINGS = (
     _INCIDENT[name] for name in ("detection", "declare", "assemble", "confirm", "cleanup", "postmortem", "handover",
                                  "first rings"))
 _check(INCIDENT, INCIDENT_FIELDS, _INCIDENT, {"detection": 0, "declare": 8, "assemble": 9, "confirm": 10,
-                                              "cleanup": 11, "postmortem": 12, "handover": 13, "first rings": 14})
+                                              "cleanup": 11, "postmortem": 12, "handover": 13, "first rings": 14,
+                                              "reserved detection social_media": 16})
 
 
 def check_channels(channels: tuple[str, ...]) -> None:

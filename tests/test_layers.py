@@ -32,8 +32,8 @@ COMMAND_MAY_IMPORT = {"api", "cli", "report", "errors", "limits", "units", "dril
 api returned; errors, limits and units to parse; and the trainer's terminal app."""
 
 MAX_LINES = 500
-LONG_ON_PURPOSE = {"engine/practice.py", "engine/session.py"}
-"""Being rewritten into the one lifecycle; they come under the limit with it."""
+LONG_ON_PURPOSE: set[str] = set()
+"""Modules allowed past the limit for now (none: the one lifecycle brought the engine's under it)."""
 
 
 def room_of(module: str) -> str | None:

@@ -139,7 +139,11 @@ def test_maturity_writes_its_table_and_figure(tmp_path):
     document = json.loads((tmp_path / "m" / "maturity.json").read_text(encoding="utf-8"))
     assert list(document["levels"]) == list(LEVELS)
     assert {step["figure"] for step in document["steps"]} == {"mttd", "mtta", "mttr", "availability", "incidents",
-                                                              "meets_slo"}
+                                                              "meets_slo", "users_affected", "cost"}
+    # The default scenario prices its incidents: each step's cost, and each level's distribution per period.
+    assert set(document["cost_distributions"]["expert"]["cost"]) == {"mean", "ci_low", "ci_high", "median", "p90",
+                                                                      "p99"}
+    assert "cost (GBP) / period" in result.stdout
     assert (tmp_path / "m" / "maturity.png").read_bytes()[:4] == b"\x89PNG"
 
 

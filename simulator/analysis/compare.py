@@ -172,6 +172,26 @@ class Comparison:
             found[name] = workload(result.incidents, result.replications, result.scenario.horizon)
         return found[name]
 
+    def cost(self) -> dict[str, Any] | None:
+        """Users affected and the cost of downtime per period, per variant (their distributions) and against the
+        baseline (paired over replications); None when the baseline's scenario prices neither."""
+        from simulator.analysis.cost import cost_comparison
+
+        found = self.__dict__.setdefault("_cost", {})
+        if "cost" not in found:
+            found["cost"] = cost_comparison(self.results, self.baseline)
+        return found["cost"]
+
+    def people(self) -> dict[str, Any]:
+        """The cost to each person on call, per variant (the mean per period) and against the baseline (paired
+        over replications): pages, pages and nights in their sleep, hours held and on-call pay."""
+        from simulator.analysis.cost import people_comparison
+
+        found = self.__dict__.setdefault("_people", {})
+        if "people" not in found:
+            found["people"] = people_comparison(self.results, self.baseline)
+        return found["people"]
+
     def as_document(self) -> dict[str, Any]:
         return {
             "format": 1,
@@ -188,6 +208,8 @@ class Comparison:
             },
             "differences": [d.as_dict() for d in self.differences],
             "workload": {name: self.workload(name).as_dict() for name in self.results},
+            "cost": self.cost(),
+            "on_call_people": self.people(),
             "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
             "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
             "notes": list(self.notes),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
@@ -183,8 +184,29 @@ def run_options(workers: int | None, executor: Executor, scheduler: str | None) 
     return {"workers": workers, "executor": "dask" if scheduler else executor.value, "scheduler": scheduler}
 
 
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as shells report a command a SIGINT ended."""
+
+_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Text as the terminal may receive it: control characters (an escape that sets the title or clears the
+    screen, a bell, a bidirectional override) written as escapes ('\\x1b'), never sent as they are."""
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def interrupted() -> typer.Exit:
+    """Ctrl-C: say what was kept, and exit 130."""
+    from simulator.outputs.files import interrupt_note
+
+    typer.echo(shown(f"interrupted: {interrupt_note()}"), err=True)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
 def errors_exit(command):
-    """Turn drillsim's own errors into a clear message on stderr and exit status 2, never a traceback."""
+    """Turn drillsim's own errors into a clear message on stderr and exit status 2, never a traceback; and
+    Ctrl-C into a word on what was kept and exit status 130."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -192,13 +214,15 @@ def errors_exit(command):
             return command(*args, **kwargs)
         except ScenarioError as exc:
             for problem in exc.problems:
-                typer.echo(str(problem), err=True)
+                typer.echo(shown(str(problem)), err=True)
             count = len(exc.problems)
             typer.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except DrillsimError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(shown(f"error: {exc}"), err=True)
             raise typer.Exit(EXIT_INPUT) from None
+        except KeyboardInterrupt:
+            raise interrupted() from None
 
     return wrapper
 

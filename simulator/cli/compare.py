@@ -114,6 +114,9 @@ def compare(
     console.print(report.workload_table(result))
     for line in report.workload_lines(result):
         console.print(line, highlight=False)
+    for table in (report.people_rows(result), report.cost_rows(result)):
+        if table is not None:
+            console.print(report.terminal(table))
     if not quiet:
         console.print()
         heading, *lines = comparison_dashboard_lines(result, metric)

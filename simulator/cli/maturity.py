@@ -57,7 +57,7 @@ def maturity(
 
     from simulator import api
     from simulator.cli.common import scenario_path
-    from simulator.report.maturity_table import cut_short_warnings, ladder_table, preset_table
+    from simulator.report.maturity_table import cost_lines, cut_short_warnings, ladder_table, preset_table
     from simulator.report.progress import RunProgress
     from simulator.units import format_duration
 
@@ -84,6 +84,8 @@ def maturity(
                   f"{format_duration(first.horizon)} each, seed {ladder.seed} (the same failures at every level)",
                   highlight=False)
     console.print(ladder_table(ladder))
+    for line in cost_lines(ladder):
+        console.print(line, highlight=False, markup=False)
     for warning in cut_short_warnings(ladder):
         console.print(warning, style="yellow", highlight=False, markup=False)
     if not quiet:

@@ -58,7 +58,7 @@ def run(
     from simulator.report.censoring import censoring_notes
     from simulator.report.practice_table import practice_tables
     from simulator.report.progress import RunProgress
-    from simulator.report.table import breakdown_table, load_table, metrics_table
+    from simulator.report.table import breakdown_table, load_table, metrics_table, oncall_cost_table
     from simulator.units import format_duration
 
     if report and out is None:
@@ -87,6 +87,8 @@ def run(
     if load is not None:
         console.print(load_table(load, format_duration(loaded.horizon),
                                  title="On-call load per person (mean per replication)"))
+        if loaded.calendar is not None or loaded.team.pay is not None:
+            console.print(oncall_cost_table(load, format_duration(loaded.horizon)))
     for table in practice_tables(api.practice_sections(results), format_duration(loaded.horizon)):
         console.print(table)
     if not quiet:

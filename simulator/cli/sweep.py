@@ -76,6 +76,9 @@ def sweep(
     console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     console.print(report.sweep_table(result, metric))
     console.print(report.sweep_workload_table(result))
+    cost = report.cost_rows(result.comparison) if result.comparison is not None else None
+    if cost is not None:
+        console.print(report.terminal(cost))
     for note in result.comparison.notes if result.comparison is not None else ():  # the horizon cut many short
         console.print(f"warning: {note}", style="yellow", highlight=False)
     if out is not None:

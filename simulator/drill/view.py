@@ -28,10 +28,11 @@ from simulator.report.clock import Clock
 from simulator.units import format_duration as fmt
 
 CHANNELS = {"monitoring": "monitoring alert", "slo_burn": "SLO burn-rate alert", "synthetic": "synthetic check",
-            "customer_report": "customer report"}
+            "customer_report": "customer report", "social_media": "social-media post (public)"}
 GENERIC = {"monitoring": "error rate and latency alerts firing on the service",
            "slo_burn": "the error budget is burning fast", "synthetic": "a synthetic check is failing",
-           "customer_report": "a customer says the service is not working for them"}
+           "customer_report": "a customer says the service is not working for them",
+           "social_media": "customers are posting in public that the service is not working"}
 """The symptom of an alert when the scenario gives none: the channel's own words, the same for every mode."""
 
 

@@ -26,36 +26,69 @@ from simulator.scenario.model import CHANNELS
 from simulator.scenario.practices import ALERT_CHANNELS
 
 ALERTS = frozenset(CHANNELS.index(name) for name in ALERT_CHANNELS)
-SLO_BURN, CUSTOMER = CHANNELS.index("slo_burn"), CHANNELS.index("customer_report")
+SLO_BURN, CUSTOMER, SOCIAL_MEDIA = (CHANNELS.index(name) for name in ("slo_burn", "customer_report", "social_media"))
 
 
 def first_channel(incident: Incident, factor: float = 1.0) -> tuple[str, float]:
     """The channel that detects the failure and its delay: every channel throws (fires?, delay), and the
     earliest that fires wins. Alerts' delays are times `factor` (what action items have done for detection; 1.0
-    changes nothing)."""
+    changes nothing); a report channel's are times its reach at onset. A public post (social media) competes
+    too."""
     best, name = inf, ""
     block, base = incident.dice.block, incident.dice.base
     for channel in incident.rules.channels:
         at = base + channel.fires
         if block[at] < channel.probability:
             delay = channel.delay(block[at + 1])
+            if channel.reach is not None:
+                delay *= channel.reach(incident.onset)
             if channel.alert:
                 delay *= factor
             if delay < best:
                 best, name = delay, channel.name
+    if incident.rules.public is not None:
+        posted = public_report(incident)
+        if posted < best:
+            best, name = posted, incident.rules.public.name
     return name, best
 
 
 def channel_time(incident: Incident, index: int, factor: float = 1.0) -> float:
     """When channel `index` (model.CHANNELS) fires for the incident (inf if it does not, or the mode has no such
-    channel)."""
+    channel). A report channel's delay is times its reach at onset; social media's is the public post's
+    (public_report)."""
+    if index == SOCIAL_MEDIA:
+        return incident.onset + public_report(incident)
     block, base = incident.dice.block, incident.dice.base
     for channel in incident.rules.channels:
         if channel.index == index:
             at = base + channel.fires
             if block[at] < channel.probability:
-                return incident.onset + channel.delay(block[at + 1]) * factor
+                delay = channel.delay(block[at + 1])
+                if channel.reach is not None:
+                    delay *= channel.reach(incident.onset)
+                return incident.onset + delay * factor
     return inf
+
+
+def public_report(incident: Incident) -> float:
+    """Minutes from onset until the first public post about the failure (social_media; inf when nobody posts or
+    the mode has no such channel). Its dice lie apart from the other channels', on the INCIDENT block's second
+    page (rules.public.fires, dice.channel_fires), so they are read through `u`."""
+    rule = incident.rules.public
+    if rule is None:
+        return inf
+    u = incident.dice.u
+    if u(dice.INCIDENT, rule.fires) >= rule.probability:
+        return inf
+    delay = rule.delay(u(dice.INCIDENT, rule.fires + 1))
+    return delay * rule.reach(incident.onset) if rule.reach is not None else delay
+
+
+def customer_report(incident: Incident) -> float:
+    """When customers first tell the team: the earlier of a report to support and a public post (inf if
+    neither)."""
+    return min(channel_time(incident, CUSTOMER), channel_time(incident, SOCIAL_MEDIA))
 
 
 def detect_and_declare(env: simpy.Environment, world: World, incident: Incident) -> Generator[Any, Any, bool]:
@@ -128,7 +161,7 @@ def notice(world: World, incident: Incident, channel: str, detected: float) -> t
     if automated is not None and u(PRACTICE, dice.AUTOMATED_DECLARATION) < automated[0]:
         return detected, detected + automated[1](u(PRACTICE, dice.AUTOMATED_DECLARATION + 1))
     if rules.email:
-        return min(detected + rules.noticed(u(PRACTICE, dice.NOTICED)), channel_time(incident, CUSTOMER)), None
+        return min(detected + rules.noticed(u(PRACTICE, dice.NOTICED)), customer_report(incident)), None
     return detected, None
 
 

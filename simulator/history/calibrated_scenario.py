@@ -21,6 +21,7 @@ from simulator.history.calibrate import (
 from simulator.history.fit import Fit, RateFit
 from simulator.history.phases import Phase
 from simulator.history.timestamps import format_time
+from simulator.scenario.failures import REPORTS
 from simulator.units import format_duration
 
 # ── The scenario YAML ─────────────────────────────────────────────────────────────────────────────────────
@@ -242,7 +243,8 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
                         ["one channel carries the whole time to detect (the first alert, whatever raised it)"])
         out += _comment(fit_comments(mode.detection, cal.phases["detection"], "time to detect") + channel_note, 6)
         delay = distribution_yaml(mode.detection) if mode.detection else "0s"
-        out.append(f"      {mode.channel}: {{probability: 1, delay: {delay}}}")
+        fitted = ", exponent: 0" if mode.channel in REPORTS else ""  # the delay as observed, whatever the reach
+        out.append(f"      {mode.channel}: {{probability: 1, delay: {delay}{fitted}}}")
         out.append("    mitigations:")
         lines = fit_comments(mode.mitigation, cal.phases["mitigation"], "time to mitigate")
         lines.append("one mitigation that always works carries the whole time to mitigate"

@@ -9,7 +9,6 @@ pass for one. summary.json also records the size and SHA-256 of the other two fi
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import io
 import json
@@ -21,7 +20,7 @@ import numpy as np
 
 from simulator.analysis.breakdowns import breakdowns, breakdowns_document
 from simulator.events import Event, event_lines
-from simulator.outputs.files import atomic_open, drillsim_version, finite, write_json
+from simulator.outputs.files import CsvWriter, atomic_open, csv_text, drillsim_version, finite, write_json
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.results.metrics import METRICS, IncidentTable, Stats, organic
 from simulator.results.oncall_load import LoadTable, load_summary
@@ -112,7 +111,8 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
             for key, metric in METRICS.items()
         },
-        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
+        "on_call_load": load_summary(load, scenario.timezone, scenario.team.pay.currency if scenario.team.pay
+                                     else None) if load is not None else None,
         **({"files": files} if files is not None else {}),
     }
 
@@ -140,7 +140,7 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run
     columns = IncidentTable.columns()
     with atomic_open(path, "wb") as handle:
         text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
+        writer = CsvWriter(text)
         writer.writerow([*columns, RUN_ID] if run is not None else columns)
         for start in range(0, len(table), block):
             cells = []
@@ -148,10 +148,12 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run
                 values = getattr(table, name)[start:start + block].tolist()
                 if values and isinstance(values[0], float):
                     values = [repr(round(v, 6)) if v == v else "" for v in values]
+                elif values and isinstance(values[0], str):  # names from the scenario: never a formula
+                    values = [csv_text(v) for v in values]
                 cells.append(values)
             if run is not None:
                 cells.append([run] * len(cells[0]))
-            writer.writerows(zip(*cells, strict=True))
+            writer.writerows(zip(*cells, strict=True))  # a row at a time: one with a carriage return is quoted
             handle.write(text.getvalue().encode("utf-8"))
             text.seek(0)
             text.truncate()

@@ -5,7 +5,6 @@ function returns a matplotlib Figure and never shows it."""
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -123,18 +122,22 @@ def arrivals_figure(onsets: np.ndarray, window: float, rate: float, interval: tu
 
 
 def slug(text: str) -> str:
-    """A name fit for a file: 'Payment provider (PSP)' → 'payment-provider-psp'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "mode"
+    """A name fit for a file: 'Payment provider (PSP)' → 'payment-provider-psp' (outputs.names.slug)."""
+    from simulator.outputs.names import slug as file_slug
+
+    return file_slug(text, "mode")
 
 
 def calibration_figures(calibration: Calibration) -> dict[str, Figure]:
     """Every figure of a calibration by file stem: fit-MODE-detection, fit-MODE-mitigation, fit-MODE-arrivals,
     fit-team-acknowledgement, fit-policy-declaration, fit-policy-confirmation."""
+    from simulator.outputs.names import unique_slugs
     from simulator.units import minutes_between
 
     out: dict[str, Figure] = {}
+    names = unique_slugs((mode.name for mode in calibration.modes), "mode")  # 'DB down' and 'db-down' differ
     for mode in calibration.modes:
-        name = slug(mode.name)
+        name = names[mode.name]
         onsets = np.array([minutes_between(calibration.since, i.first) for i in mode.incidents])
         out[f"fit-{name}-arrivals"] = arrivals_figure(
             onsets, calibration.window, mode.rate.rate, mode.rate.interval,

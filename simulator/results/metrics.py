@@ -246,7 +246,10 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
         return mean, math.nan, math.nan
     totals, counts = _by_replication(replication, values)
     squares = float(np.sum((totals - mean * counts) ** 2))  # replications without values add nothing
-    return _ratio_interval(mean, squares, len(values), replications, level)
+    mean, low, high = _ratio_interval(mean, squares, len(values), replications, level)
+    if float(values.min()) >= 0:  # the mean of values that cannot be negative cannot be either
+        low = max(low, 0.0)
+    return mean, low, high
 
 
 def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
@@ -263,7 +266,8 @@ def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
     _, counts = _by_replication(replication)
     silent = replications - len(counts)  # replications without events: their residual is the exposure itself
     squares = float(np.sum((exposure - mean * counts) ** 2)) + silent * exposure**2
-    return _ratio_interval(mean, squares, count, replications, level)
+    mean, low, high = _ratio_interval(mean, squares, count, replications, level)
+    return mean, max(low, 0.0), high  # a time between events is never negative
 
 
 def stats(values: np.ndarray, replication: np.ndarray, replications: int, censored: int = 0,
@@ -308,7 +312,7 @@ def _censored_stats(values, replication, replications, exposure, cut, cut_replic
             totals, _ = _by_replication(np.concatenate([replication, cut_replication]), rmst.influence)
             half = t_quantile(0.975, replications - 1) * math.sqrt(
                 float(np.sum(totals**2)) * replications / (replications - 1))
-            low, high = mean - half, mean + half
+            low, high = max(mean - half, 0.0), mean + half  # a duration's mean is never negative
     largest = float(values.max()) if len(values) else math.nan
     return Stats(len(values), len(cut), mean, *quantiles.values(), largest, low, high, restricted_to, beyond,
                  curve.follow_up)

@@ -41,7 +41,7 @@ from simulator.results.metrics import (
     organic,
     summarize,
 )
-from simulator.results.oncall_load import LoadRows, LoadTable
+from simulator.results.oncall_load import LoadRows, LoadTable, rota
 from simulator.results.practice_log import PracticeRows, PracticeTable
 from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
@@ -123,7 +123,9 @@ class Reductions(IncidentRows):
 
     def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable, PracticeTable | None]:
         scenario = engine.scenario
-        load = self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar, scenario.horizon)
+        oncall = engine.rules.oncall
+        load = self.load.table(oncall.names, range(first, stop), scenario.calendar, scenario.horizon,
+                               rota(scenario, oncall))
         practice = None
         if self.practice is not None:
             practice = self.practice.table(range(first, stop), tuple(mode.name for mode in scenario.failure_modes))

@@ -105,6 +105,8 @@ class Person(Frozen):
 
     name: Name = Field(description="Their name, as rotations, levels and roles refer to them.")
     timezone: TimeZone | None = Field(None, description="Where they live (default: the scenario's time zone).")
+    sleep: HoursOfDay | None = Field(None, description="Their local sleeping hours, e.g. '23:00-07:30' (default: "
+                                     "team.sleep): pages and work then count as broken sleep.")
 
 
 def _people(value):
@@ -261,6 +263,19 @@ class Slowdown(Frozen):
         1.0, description="Factor on a mitigation that starts at night.", json_schema_extra=ASSUMED)
 
 
+class Pay(Frozen):
+    """What being on call pays, where the scenario says (each 0 when not given): a sum per shift taken, per hour
+    on call, and per page answered out of hours."""
+
+    per_shift: Annotated[float, Field(ge=0, le=1e9)] = Field(0.0, description="Paid for each turn on call (a "
+                                                              "shift of a rotation).")
+    per_hour: Annotated[float, Field(ge=0, le=1e9)] = Field(0.0, description="Paid for each hour on call.")
+    per_page_out_of_hours: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        0.0, description="Paid for each page that reaches the person out of their business hours (the night "
+        "included).")
+    currency: Annotated[str, Field(max_length=40)] = Field("", description="The unit of the pay, e.g. GBP.")
+
+
 # ── The team ───────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -298,6 +313,17 @@ class Team(Frozen):
                                                      "local time"})
     night: HoursOfDay = Field("23:00-07:00", description="Local night hours (a part of out of hours).",
                               json_schema_extra={"source": "assumption: when a page wakes someone up"})
+    sleep: HoursOfDay = Field(
+        "22:00-07:00", description="Everyone's local sleeping hours unless a person gives their own: pages and "
+        "hours of work then count as broken sleep, and a night with any is an interrupted night. An assumption: "
+        "nine hours in bed around the seven or more hours of sleep adults need (AASM and Sleep Research Society "
+        "consensus, Watson et al. 2015).",
+        json_schema_extra={"source": "assumption: nine hours in bed around the seven or more hours of sleep adults "
+                           "need (AASM and Sleep Research Society consensus, Watson et al. 2015)"})
+    pay: Pay | None = Field(None, description="On-call pay, e.g. {per_shift: 200, per_page_out_of_hours: 50, "
+                            "currency: GBP}: what a policy costs in on-call pay per person.",
+                            json_schema_extra={"source": "none: a scenario's own rates (there is no published "
+                                               "standard)"})
     at_shift_end: Literal["stay", "handover"] = Field(
         "stay", description="A responder whose shift ends mid-incident stays on (overtime) or hands over to "
         "the incoming person.", json_schema_extra=ASSUMED)
@@ -443,6 +469,6 @@ class Team(Frozen):
         return out
 
 
-__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Person",
+__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Pay", "Person",
            "Preemption", "RoleSource", "Roles", "Rotation", "Secondary", "Slowdown", "Team", "TimedDistribution",
            "by_hour", "for_period", "layers"]

@@ -23,7 +23,6 @@ A scenario is given as a path (None for the bundled default) or as a loaded Scen
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,10 +37,10 @@ from simulator.analysis.compare import compare as _compare
 from simulator.analysis.detectability import TRIALS, Detectability
 from simulator.analysis.sweep import Sweep
 from simulator.analysis.sweep import sweep as _sweep
+from simulator.api.scenarios import ScenarioLike, scenario_of
 from simulator.errors import DrillsimError
-from simulator.limits import MAX_FIT_BOOTSTRAP
 from simulator.outputs import analyses
-from simulator.outputs.files import write_bytes, write_text
+from simulator.outputs.files import write_text
 from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.outputs.run import events_file, run_id, write_run
@@ -51,13 +50,8 @@ from simulator.results.runner import Results
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
 
-ScenarioLike = str | Path | Scenario | None
-
 if TYPE_CHECKING:
     from simulator.analysis.maturity import Ladder
-    from simulator.history.calibrate import Calibration
-    from simulator.history.plan import Plan
-    from simulator.history.score import Score
     from simulator.scenario.variants import ScenarioSource
 
 
@@ -72,15 +66,6 @@ def simulate(scenario: Scenario, *, events_to: str | Path | None = None, **optio
     with events_file(Path(events_to), run) as handle:
         results = runner.simulate(scenario, events_to=handle, **options)
     return replace(results, events_path=Path(events_to))
-
-
-def scenario_of(scenario: ScenarioLike) -> Scenario:
-    """A Scenario from a path, a Scenario, or None for the bundled default scenario."""
-    if isinstance(scenario, Scenario):
-        return scenario
-    from simulator.scenario.bundled import default_scenario
-
-    return load_scenario(default_scenario() if scenario is None else scenario)
 
 
 def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed: int | None = None,
@@ -137,7 +122,10 @@ def on_call_load(results: Results) -> dict | None:
     """Each person's on-call load, as summary.json writes it (None when the run kept none)."""
     from simulator.results.oncall_load import load_summary
 
-    return load_summary(results.load, results.scenario.timezone) if results.load is not None else None
+    if results.load is None:
+        return None
+    pay = results.scenario.team.pay
+    return load_summary(results.load, results.scenario.timezone, pay.currency if pay is not None else None)
 
 
 def practice_sections(results: Results) -> dict:
@@ -234,7 +222,6 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
     shows through: `improvement` (a share, 0.2 or '20%'), or the change the scenario's variant `variant`, or
     the ad-hoc variant of `sets` ('PATH=VALUE'), brings."""
     from simulator.analysis.simulated_periods import scenario_detectability
-    from simulator.errors import DrillsimError
     from simulator.results.metrics import metric_key
     from simulator.scenario.bundled import default_scenario
     from simulator.scenario.variants import load_source
@@ -297,148 +284,11 @@ __all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Detectability"
            "write_detectability", "write_results", "write_schema", "write_sweep"]
 
 
-# ── Game days: calibrate a scenario from history, plan a drill, score what happened ───────────────────────
+# ── Game days: calibrate a scenario from history, plan a drill, score what happened (api.gamedays) ─────────
 
-
-@dataclass(frozen=True)
-class Calibrated:
-    """What `calibrate` produced: the fits, the scenario's YAML text, and the files written."""
-
-    calibration: Calibration
-    scenario: str
-    written: list[Path]
-
-
-def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
-              preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
-              skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
-              bootstrap: int | None = None, seed: int = 0, name: str | None = None) -> Calibrated:
-    """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
-    calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
-    beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
-    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
-    from simulator.history import calibrate as calibration_module
-    from simulator.history.calibrated_scenario import scenario_yaml
-    from simulator.history.fit import BOOTSTRAP
-    from simulator.history.format import parse_mapping, read_history
-    from simulator.history.timestamps import option_time, time_zone
-
-    if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
-        raise DrillsimError(f"bootstrap samples must be between 1 and {MAX_FIT_BOOTSTRAP:,} (got {bootstrap:,})")
-    zone = time_zone(timezone) if timezone else None
-    window = [option_time(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
-    read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
-                        as_of=window[1])
-    found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
-                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
-    text = scenario_yaml(found, name=name)
-    written: list[Path] = []
-    if out is not None:
-        out = write_text(out, text)
-        written.append(out)
-        if figures is None:
-            figures = out.with_name(f"{out.stem}-fits")
-    if figures is not None:
-        from simulator.report.calibration_figures import calibration_figures
-        from simulator.report.style import png_bytes
-
-        folder = Path(figures)
-        document = json.dumps(calibration_module.calibration_document(found), indent=2, allow_nan=False)
-        written.append(write_text(folder / "calibration.json", document + "\n"))
-        written += [write_bytes(folder / f"{stem}.png", png_bytes(figure))
-                    for stem, figure in calibration_figures(found).items()]
-    return Calibrated(found, text, written)
-
-
-@dataclass(frozen=True)
-class Planned:
-    """What `plan_gameday` produced: the plan and the files written (plan.md, plan.html, plan.png, drill.csv)."""
-
-    plan: Plan
-    written: list[Path]
-
-
-def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, timezone: str | None = None,
-                 severity: str | None = None, under_load: bool = False, out: str | Path | None = None,
-                 seed: int | None = None, replications: int | None = None, workers: int | None = None,
-                 executor: str = "local", scheduler: str | None = None) -> Planned:
-    """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
-    plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
-    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
-    from simulator.history.format import FIELDS, Incident, write_history
-    from simulator.history.plan import plan_gameday as make_plan
-    from simulator.history.timestamps import option_time, time_zone
-    from simulator.report.calibration_figures import slug
-    from simulator.report.gameday import plan_blocks
-    from simulator.report.gameday_figures import plan_figure
-    from simulator.report.html import render_html
-    from simulator.report.markdown import render_markdown
-    from simulator.report.style import png_bytes
-
-    zone = time_zone(timezone) if timezone else None
-    moment = option_time(at, zone, "--at")
-    plan = make_plan(scenario_of(scenario), inject, at=moment, severity=severity, under_load=under_load, seed=seed,
-                     replications=replications, workers=workers, executor=executor, scheduler=scheduler)
-    folder = Path(out) if out is not None else Path(f"gameday-{slug(inject)}")
-    png = png_bytes(plan_figure(plan))
-    blocks = plan_blocks(plan, png, "SCENARIO.yaml" if isinstance(scenario, Scenario) or scenario is None
-                         else str(scenario))
-    written = [write_text(folder / "plan.md", render_markdown(blocks)),
-               write_text(folder / "plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}")),
-               write_bytes(folder / "plan.png", png)]
-    stamp = f"{moment:%Y%m%d-%H%M}" if moment is not None else "1"
-    row = Incident(f"DRILL-{stamp}", 2, mode=inject, severity=plan.severity, started_at=moment)
-    written.append(write_history(folder / "drill.csv", [row], fields=[*FIELDS[:9], "responder"]))
-    return Planned(plan, written)
-
-
-@dataclass(frozen=True)
-class Scored:
-    """What `score` produced: a score per drill (or incident), the phases slower than `fail_above`, and the
-    files written (score.json, score.md, and a figure per drill)."""
-
-    scores: list[Score]
-    failing: list
-    written: list[Path]
-    notes: list[str]
-
-
-def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | None = None, preset: str | None = None,
-          mapping: Sequence[str] = (), timezone: str | None = None, skip_bad: bool = False, under_load: bool = False,
-          fail_above: float | None = None, out: str | Path | None = None, seed: int | None = None,
-          replications: int | None = None, workers: int | None = None, executor: str = "local",
-          scheduler: str | None = None) -> Scored:
-    """Score a drill or real incidents against a scenario (`drillsim score`). `drill` names history files and
-    at most one Chaos Toolkit journal (whose run's start is the injection time). Writes score.json, score.md and
-    the figures into `out` (default: the first drill file's folder)."""
-    from simulator.history import score as scoring
-    from simulator.history.format import parse_mapping
-    from simulator.history.timestamps import time_zone
-    from simulator.report.gameday import figure_name, score_blocks
-    from simulator.report.gameday_figures import score_figure
-    from simulator.report.markdown import render_markdown
-    from simulator.report.style import png_bytes
-
-    if not drill:
-        raise DrillsimError("give the drill's times: a history file and/or a Chaos Toolkit journal")
-    zone = time_zone(timezone) if timezone else None
-    incidents, end, notes = scoring.read_drill(drill, mode=mode, preset=preset, mapping=parse_mapping(mapping),
-                                               zone=zone, skip_bad=skip_bad)
-    scores = scoring.score_drills(incidents, scenario_of(scenario), end, under_load=under_load, seed=seed,
-                                  replications=replications, source=", ".join(map(str, drill)), workers=workers,
-                                  executor=executor, scheduler=scheduler)
-    folder = Path(out) if out is not None else Path(drill[0]).parent
-    figures = {figure_name(s, len(scores)): png_bytes(score_figure(s)) for s in scores}
-    document = json.dumps(scoring.score_document(scores), indent=2, allow_nan=False, ensure_ascii=False)
-    written = [write_text(folder / "score.json", document + "\n"),
-               write_text(folder / "score.md", render_markdown(score_blocks(scores, figures)))]
-    written += [write_bytes(folder / f"{name}.png", png) for name, png in figures.items()]
-    failed = scoring.failing(scores, fail_above) if fail_above is not None else []
-    return Scored(scores, failed, written, notes)
-
+from simulator.api.gamedays import Calibrated, Planned, Scored, calibrate, plan_gameday, score  # noqa: E402
 
 __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]
-
 
 # ── The maturity ladder ─────────────────────────────────────────────────────────────────────────────────────
 
