@@ -1,6 +1,6 @@
 """A drill's (or a real incident's) phases scored against what the scenario says they should take.
 
-Each phase of the drill (definitions as in the README's metric table) is placed in the simulated
+Each phase of the drill (definitions as in the metrics table of docs/concepts/metrics.md) is placed in the simulated
 distribution of the same phase, over simulated incidents of the same failure mode (and severity when the
 drill gives one, and load; and the period of the day where the scenario models it: simulated.py):
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
 from simulator.distributions import Constant
@@ -35,6 +36,8 @@ def _unseen(value: str, allowed: str = "") -> str:
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_unseen)]
 Text = Annotated[str, AfterValidator(lambda value: _unseen(value, "\n\t"))]
 """Text over several lines (a description): tabs and line breaks, no other control character."""
+ASSUMED: JsonDict = {"source": "assumption"}
+"""A default's source, for the scenario reference: chosen here, with no published figure behind it."""
 
 
 def _checked(parse):
@@ -81,7 +84,7 @@ class Frozen(BaseModel):
 class Stretch(Frozen):
     """A dated stretch of time, from `start` to `end`."""
 
-    name: Name
+    name: Name = Field(description="What the stretch is called.")
     start: Moment
     end: Moment
 
