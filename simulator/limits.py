@@ -2,7 +2,7 @@
 
 Each guards against a file or an option that would otherwise hang, exhaust memory or overflow (a YAML alias
 bomb, a rate per second where a rate per week was meant, a billion responders), and each sits far above what
-a real drill needs. The README lists them.
+a real drill needs. docs/concepts/results.md lists them.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, errors_exit
+from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, complete_mode, errors_exit
 from simulator.errors import DrillsimError
 
 
@@ -18,7 +18,7 @@ def drill(
     scenario: ScenarioArg = None,
     seed: SeedOpt = None,
     mode: Annotated[str | None, typer.Option(
-        "--mode", "-m", metavar="MODE", show_default=False,
+        "--mode", "-m", metavar="MODE", show_default=False, autocompletion=complete_mode,
         help="The failure mode to play (default: the first failure of the seed's simulation, any mode).")] = None,
     at: Annotated[str | None, typer.Option(
         "--at", metavar="[DAY] HH:MM", show_default=False,

@@ -22,6 +22,7 @@ from simulator.cli.common import (
     UnderLoadOpt,
     WorkersOpt,
     app,
+    complete_mode,
     errors_exit,
     run_options,
 )
@@ -38,7 +39,7 @@ def score(
     scenario: Annotated[Path, typer.Option("--scenario", "-S", show_default=False,
                                            help="The scenario to score against (the one the plan was made from).")],
     mode: Annotated[str | None, typer.Option(
-        "--mode", "-m", metavar="MODE", show_default=False,
+        "--mode", "-m", metavar="MODE", show_default=False, autocompletion=complete_mode,
         help="The failure mode, when neither the file nor the journal names it.")] = None,
     fail_above: Annotated[float | None, typer.Option(
         "--fail-above", metavar="P", min=0, max=100, show_default=False,

@@ -59,6 +59,13 @@ class Entry:
     def timed(self) -> bool:
         return self.verb in TIMED
 
+    @property
+    def due(self) -> int:
+        """When a timed entry happens: its seconds after the first alert (reading its time is an entry's check)."""
+        if self.seconds is None:
+            raise ValueError(f"{self.verb} answers a question when it is asked: it has no time")
+        return self.seconds
+
     def text(self) -> str:
         """The entry as a line of an answers file."""
         when = f"+{_clock(self.seconds)}" if self.seconds is not None else ""
@@ -174,8 +181,8 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
     if verb in ASKED and seconds is not None:
         raise ValueError(f"{verb} answers a question when it is asked: give it no time")
     incident = 1
-    if args and _INCIDENT.match(args[-1]):
-        incident = int(_INCIDENT.match(args[-1]).group(1))
+    if args and (numbered := _INCIDENT.match(args[-1])):
+        incident = int(numbered.group(1))
         args = args[:-1]
         if incident < 1:
             raise ValueError("incidents are numbered from INC-1")

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any, get_args
 
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.history.timestamps import format_time, parse_time
@@ -41,7 +42,7 @@ TIME_FIELDS = ("started_at", "detected_at", "declared_at", "acknowledged_at", "m
 TEXT_FIELDS = ("incident", "mode", "severity", "cause", "mitigation", "channel", "responder")
 FIELDS = ("incident", "mode", "severity", *TIME_FIELDS, "cause", "mitigation", "channel", "responder")
 """Every field, in the order the format writes its columns."""
-CAUSES: tuple[str, ...] = Cause.__args__
+CAUSES: tuple[str, ...] = get_args(Cause)
 MAX_SPAN = timedelta(days=365)
 """The longest an incident may run from its first time to its last: beyond, a year or a unit is wrong."""
 _SEVERITY = re.compile(r"^\s*(?:sev|p)?[\s_-]*([1-5])\s*$", re.IGNORECASE)
@@ -265,7 +266,7 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
     def problem(message: str, name: str = "") -> None:
         problems.append(Problem(message, path=name, line=line, file=file))
 
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # by field: its text, its aware datetime, or None (as Incident's fields)
     for name in TEXT_FIELDS:
         source = layout.get(name)
         text = _cell(cells.get(source.column)) if source else ""
@@ -283,7 +284,7 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
                 problem(str(exc), name)
         elif name == "cause" and text not in CAUSES:
             problem(f"{text!r} is not a cause ({', '.join(CAUSES)}); ignore the column with --map "
-                    f"{source.column}=", name)
+                    f"{source.column if source else name}=", name)
         elif name == "mitigation" and text not in MITIGATIONS:
             problem(f"{text!r} is not a mitigation ({', '.join(MITIGATIONS)})", name)
         elif name == "channel" and channel_name(text) is None:
@@ -419,6 +420,7 @@ def read_history(path: str | Path, *, preset: str | None = None, mapping: Mappin
         close = difflib.get_close_matches(preset, PRESETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise DrillsimError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)}){hint}")
+    rows: Iterable[tuple[int, dict[str, object], str | None]]
     try:
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             header, rows = _rows_jsonl(path)

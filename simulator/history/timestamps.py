@@ -55,7 +55,9 @@ def localize(naive: datetime, zone: tzinfo) -> datetime:
                              "at that hour (daylight saving); check the time or give its UTC offset")
         raise ValueError(f"{naive:%Y-%m-%d %H:%M} happened twice in {name}: the clocks went back at "
                          "that hour (daylight saving); give its UTC offset")
-    return first.astimezone(timezone(first.utcoffset()))
+    offset = first.utcoffset()
+    assert offset is not None, "first is an aware time"
+    return first.astimezone(timezone(offset))
 
 
 def format_time(moment: datetime) -> str:
