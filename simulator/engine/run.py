@@ -8,6 +8,7 @@ the order they happened in); `play` returns `Event`s.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Generator, Iterator
 from operator import itemgetter
 from typing import Any
@@ -146,7 +147,22 @@ class Engine:
         """The log of one replication, drawn from the dice of (seed, replication).
 
         Events are appended to `log` as they are known: a new list by default (sorted by time at the end), or
-        any object with `append`, such as metrics.IncidentRows, which reduces them on the way."""
+        any object with `append`, such as metrics.IncidentRows, which reduces them on the way.
+
+        Python's cyclic garbage collector is paused while the replication plays (and resumed as it was): its
+        incidents, processes, people and world refer to one another until the replication ends, so the
+        collector's passes during it found nothing to free but moved them, generation by generation, into the
+        oldest, whose full passes then went through the whole heap. Once it ends they are garbage together, and
+        the collector's next young pass frees them."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._play(seed, replication, log)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _play(self, seed: int, replication: int, log: Log | None) -> Log:
         env = Clock()
         policy = self._automatic or self.policy(self.scenario)
         log = [] if log is None else log
