@@ -12,7 +12,17 @@ from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
 from simulator.scenario import guards
-from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
+from simulator.scenario.common import (
+    CAUSES,
+    Cause,
+    Days,
+    Frozen,
+    HoursOfDay,
+    InCalendar,
+    Name,
+    SeverityLevel,
+    weekly,
+)
 from simulator.scenario.deployments import Deployments
 
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
@@ -281,8 +291,9 @@ class Window(Frozen):
     """A dated stretch (a launch, a sale, a deploy freeze) that multiplies the rate of some failure modes."""
 
     name: Name
-    start: datetime = Field(description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
-    end: datetime = Field(description="When it ends.")
+    start: Annotated[datetime, InCalendar] = Field(
+        description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
+    end: Annotated[datetime, InCalendar] = Field(description="When it ends.")
     factor: Annotated[float, Field(ge=0, le=1e6, description="0 for a freeze, 3 for three times as many.")]
     modes: tuple[Name, ...] | None = Field(None, description="The failure modes it affects (default: all).")
     causes: tuple[Cause, ...] | None = Field(None, description="Or the causes it affects, e.g. [deployment].")

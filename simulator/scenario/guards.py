@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from simulator.distributions import overflowing
 from simulator.errors import DrillsimError
-from simulator.limits import MAX_INCIDENTS, MAX_RUN_INCIDENTS
+from simulator.limits import MAX_INCIDENTS, MAX_RUN_INCIDENTS, MAX_YEAR
 
 if TYPE_CHECKING:
     from simulator.scenario.failures import FailureMode
@@ -26,11 +26,14 @@ def check_weights(weights: dict[str, float]) -> None:
 
 
 def check_calendar(start: datetime, horizon: float) -> None:
+    """The horizon from `start` ends within the years drillsim reads (MIN_YEAR to MAX_YEAR)."""
     try:
-        start + timedelta(minutes=horizon)
+        end = start + timedelta(minutes=horizon)
     except OverflowError:
-        raise ValueError(f"the horizon runs from {start.isoformat()} past the end of the calendar (year 9999)") \
-            from None
+        end = None
+    if end is None or end.year > MAX_YEAR:
+        raise ValueError(f"the horizon runs from {start.isoformat()} past the end of {MAX_YEAR}, the last year "
+                         f"drillsim reads; shorten it or start earlier")
 
 
 def spread(mode: FailureMode) -> float:

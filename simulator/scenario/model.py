@@ -37,6 +37,7 @@ from simulator.scenario.common import (
     SEVERITIES,
     Cause,
     Frozen,
+    InCalendar,
     Name,
     SeverityLevel,
     TimeZone,
@@ -104,8 +105,9 @@ class Scenario(Frozen):
     horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 200
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
-    start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
-                                   "gives its own offset). Needed by schedules, hours and windows.")
+    start: Annotated[datetime, InCalendar] | None = Field(
+        None, description="Wall-clock time of minute 0 (in `timezone` unless it gives its own offset). Needed by "
+        "schedules, hours and windows.")
     timezone: TimeZone = "UTC"
     team: Team = Field(default_factory=Team)
     policy: Policy = Field(default_factory=Policy)
