@@ -76,7 +76,7 @@ def read_bytes(path: str | Path, limit: int, what: str = "file",
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise refuse(f"no such {what}", file, error=error) from None
+        raise refuse("no such file", file, error=error) from None
     except IsADirectoryError:
         raise refuse(f"is a directory, not a {what}", file, error=error) from None
     except (OSError, ValueError) as exc:
@@ -111,7 +111,7 @@ def regular_size(path: str | Path, limit: int, what: str = "file", error: type[S
     try:
         status = os.stat(path)
     except FileNotFoundError:
-        raise refuse(f"no such {what}", file, error=error) from None
+        raise refuse("no such file", file, error=error) from None
     except (OSError, ValueError) as exc:
         raise refuse(f"cannot read the {what}: {getattr(exc, 'strerror', None) or exc}", file, error=error) from None
     kind = _kind(status.st_mode)
