@@ -49,6 +49,10 @@ def refuse(message: str, file: str | Path | None, line: int | None = None, colum
     return error([Problem(message, path=path, line=line, column=column, file=None if file is None else str(file))])
 
 
+def _a(what: str) -> str:
+    return f"{'an' if what[:1] in 'aeiou' else 'a'} {what}"
+
+
 # ── Bytes ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -78,14 +82,14 @@ def read_bytes(path: str | Path, limit: int, what: str = "file",
     except FileNotFoundError:
         raise refuse("no such file", file, error=error) from None
     except IsADirectoryError:
-        raise refuse(f"is a directory, not a {what}", file, error=error) from None
+        raise refuse(f"is a directory, not {_a(what)}", file, error=error) from None
     except (OSError, ValueError) as exc:
         raise refuse(f"cannot read the {what}: {getattr(exc, 'strerror', None) or exc}", file, error=error) from None
     try:
         status = os.fstat(fd)
         kind = _kind(status.st_mode)
         if kind is not None:
-            raise refuse(f"is {kind}, not a {what}: give a regular file", file, error=error)
+            raise refuse(f"is {kind}, not {_a(what)}: give a regular file", file, error=error)
         if status.st_size > limit:
             raise refuse(f"the {what} has {status.st_size:,} bytes; drillsim reads at most {limit:,}", file,
                          error=error)
@@ -116,7 +120,7 @@ def regular_size(path: str | Path, limit: int, what: str = "file", error: type[S
         raise refuse(f"cannot read the {what}: {getattr(exc, 'strerror', None) or exc}", file, error=error) from None
     kind = _kind(status.st_mode)
     if kind is not None:
-        raise refuse(f"is {kind}, not a {what}: give a regular file", file, error=error)
+        raise refuse(f"is {kind}, not {_a(what)}: give a regular file", file, error=error)
     if status.st_size > limit:
         raise refuse(f"the {what} has {status.st_size:,} bytes; drillsim reads at most {limit:,}", file, error=error)
     return status.st_size

@@ -54,12 +54,22 @@ def drill(
     Example: [bold]drillsim drill scenarios/default.yaml --mode bad-deploy --at "Tue 03:00" --seed 7[/bold]
     """
     from simulator import api
-    from simulator.drill.answers import read_answers
+    from simulator.drill.answers import read_answers, read_injects, with_injects
     from simulator.drill.play import setup
     from simulator.units import parse_duration
 
+    try:
+        minutes = parse_duration(turn)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--turn") from None
+    if not minutes > 0:
+        raise typer.BadParameter(f"{turn!r}: a turn moves the clock forward, so give a positive duration (e.g. "
+                                 "10m)", param_hint="--turn")
     loaded = api.scenario_of(scenario)
     script = read_answers(answers) if answers is not None else None
+    gm = read_injects(injects) if injects is not None else None  # read and checked, with or without a terminal
+    if script is not None and gm is not None:
+        script = with_injects(script, gm)
     drill_setup = setup(loaded, script, seed=seed, mode=mode, at=at)
     if script is not None:
         from simulator.drill.outcome import debrief_markdown, scripted, write_drill
@@ -75,16 +85,11 @@ def drill(
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise DrillsimError("drillsim drill needs a terminal; play an answers file without one: --answers FILE")
-    try:
-        minutes = parse_duration(turn)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--turn") from None
-    gm = [e for e in read_answers(injects).entries if e.verb == "inject"] if injects is not None else []
     from simulator.drill.app import DrillApp
     from simulator.drill.outcome import write_drill
 
-    finished = DrillApp(drill_setup, speed=speed, turns=turns, turn=minutes, injects=gm,
-                        replications=replications).run()
+    finished = DrillApp(drill_setup, speed=speed, turns=turns, turn=minutes,
+                        injects=gm.entries if gm is not None else [], replications=replications).run()
     if finished is None:
         typer.echo("The drill was left before its debrief: nothing written.", err=True)
         return
