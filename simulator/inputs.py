@@ -25,6 +25,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -192,13 +193,22 @@ def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return value
+
+
 def load_json(text: str, file: str | Path | None, *, depth: int = MAX_JSON_DEPTH, line: int | None = None,
               constants: bool = False, error: type[ScenarioError] = InputError) -> Any:
     """JSON text decoded within the limits (check_json); a syntax error names its line and column. NaN and
     Infinity (which Python's json writes but JSON has not) are refused unless `constants`."""
     check_json(text, file, depth=depth, line=line, error=error)
     try:
-        return json.loads(text, parse_constant=None if constants else _no_constant)
+        if constants:
+            return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise refuse(f"not JSON: {exc.msg}", file, line if line is not None else exc.lineno, exc.colno,
                      error=error) from None
