@@ -387,7 +387,7 @@ def _rows_jsonl(text: str, file: str) -> tuple[list[str], list[tuple[int, dict[s
         for key in record:
             if key not in header:
                 header.append(key)
-        rows.append((line, record, None))
+        rows.append((line, dict(record), None))
     return header, rows
 
 
