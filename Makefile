@@ -25,6 +25,7 @@ demo: $(STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy simulator
 
 # tmux lets the tests try `drillsim drill` in a real terminal: installed where this user can (root with apt);
 # elsewhere that one test is skipped and says what is missing.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta
 
 from simulator.limits import MAX_MINUTES
 
@@ -151,3 +152,8 @@ def format_share(share: float) -> str:
     if share == 0 or share >= 0.01:
         return f"{share:.0%}"
     return f"{share:.1%}" if share >= 0.001 else "< 0.1%"
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    """Minutes from `start` to `end` (aware datetimes: real elapsed time, whatever the offsets)."""
+    return (end - start) / timedelta(minutes=1)

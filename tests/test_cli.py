@@ -200,4 +200,5 @@ def test_the_folders_the_readme_writes_into_are_ignored_by_git():
     ignored = set((README.parent / ".gitignore").read_text(encoding="utf-8").split())
     folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", README.read_text(encoding="utf-8")))
     assert folders >= {"results", "compare", "sweep"}
-    assert {f"{folder}/" for folder in folders} <= ignored
+    # anchored to the top of the project ("/results/"), so that simulator/results/ is not ignored too
+    assert {f"/{folder}/" for folder in folders} <= ignored

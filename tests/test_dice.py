@@ -386,3 +386,17 @@ def test_a_modes_number_comes_from_its_name():
     numbers = [dice.mode_number(name) for name in names]
     assert len(set(numbers)) == len(names) and all(0 <= n < 2**64 for n in numbers)
     assert dice.mode_number("beta") == dice.mode_number("beta")
+
+
+def test_a_detection_channel_without_reserved_dice_is_refused_and_the_models_channels_all_have_theirs():
+    from simulator.scenario.model import CHANNELS
+
+    dice.check_channels(CHANNELS)
+    with pytest.raises(AssertionError, match="pager_tweets"):
+        dice.check_channels((*CHANNELS, "pager_tweets"))
+    used = [index for i, name in enumerate(CHANNELS) for index in (dice.channel_fires(i, name),
+                                                                   dice.channel_fires(i, name) + 1)]
+    assert len(set(used)) == len(used)  # no two channels share a uniform
+    others = {dice.DECLARE, dice.ASSEMBLE, dice.CONFIRM, dice.CLEANUP, dice.POSTMORTEM, dice.HANDOVER,
+              dice.FIRST_RINGS, dice.FIRST_RINGS + 1}
+    assert not others & set(used)  # nor with the declaration or any other quantity

@@ -19,10 +19,10 @@ from simulator.drill.debrief import percentile, percentiles
 from simulator.drill.hints import hint
 from simulator.drill.outcome import scripted, simulated_mode
 from simulator.drill.play import play, setup
-from simulator.engine.drill import Drill
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.session import Session
+from simulator.engine.world import World
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.events import Event
 from simulator.outputs.read import read_events
@@ -83,7 +83,7 @@ def engine_log(scenario, seed, mode):
     incident = next(i for i in engine.incidents(ReplicationDice(seed, session.replication)) if i.mode.name == mode)
     incident.number = 1
     env, log = simpy.Environment(), []
-    drill = Drill(env, engine.rules, AutomaticPolicy(scenario), 0, log)
+    drill = World(env, engine.rules, AutomaticPolicy(scenario), 0, log)
     incident.process = env.process(lifecycle(env, drill, incident))
     env.run(until=scenario.horizon)
     return close(drill, [incident], scenario.horizon)
@@ -105,7 +105,12 @@ def test_a_drill_decided_by_the_policy_logs_what_the_engine_logs(file):
 def test_a_script_of_the_policys_own_decisions_reproduces_its_timeline_exactly(provider):
     answers = parse_answers("seed 4\n+5m declare SEV2\nroles comms=yes\nmitigate rollback\nmitigate failover\n")
     played = play(setup(provider, answers), answers)
-    assert played.session.finish() == engine_log(provider, 4, "provider-outage")
+    # the same log, but that the declaration says a person made it
+    log = played.session.finish()
+    declared = next(i for i, e in enumerate(log) if e[4] == "declared")
+    assert log[declared][6] == {"by": "person"}
+    log[declared] = (*log[declared][:6], None)
+    assert log == engine_log(provider, 4, "provider-outage")
     assert not played.unused
 
 
@@ -130,7 +135,7 @@ def test_the_same_answers_give_the_same_bytes(provider, tmp_path):
     for decided in ("declared", "escalated", "investigation_started", "clue_found", "customer_escalated",
                     "status_update", "mitigated"):
         assert decided in actions
-    assert next(e for e in events if e.action == "declared").detail == {"severity": "SEV1"}
+    assert next(e for e in events if e.action == "declared").detail == {"severity": "SEV1", "by": "person"}
     assert api.report(tmp_path / "one")[0].name == "report.html"
 
 

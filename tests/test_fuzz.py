@@ -31,7 +31,7 @@ from simulator import simulate
 from simulator.cli import app
 from simulator.errors import DrillsimError
 from simulator.results.runner import expected_incidents
-from simulator.scenario import load
+from simulator.scenario import reader
 from simulator.scenario.validate import parse_scenario
 
 CAMPAIGN = "DRILLSIM_FUZZ_EXAMPLES" in os.environ
@@ -137,7 +137,7 @@ def change_one(draw, data, values: list) -> bool:
 def structured(draw, text: bytes) -> bytes:
     """Parse, change one node (delete it or give it another value or type), write back."""
     try:
-        doc = load.parse_yaml(text.decode("utf-8"))
+        doc = reader.parse_yaml(text.decode("utf-8"))
     except UnicodeDecodeError:
         return text
     if not isinstance(doc.data, dict) or doc.problems:
@@ -181,7 +181,7 @@ def mutants(draw) -> bytes:
 def runnable(path: Path) -> bool:
     """Whether a valid mutant's run is small enough to play here (a real run of millions is not a bug)."""
     try:
-        scenario = parse_scenario(load.decode(path.read_bytes()))
+        scenario = parse_scenario(reader.decode(path.read_bytes()))
     except (DrillsimError, RecursionError):
         return False
     return expected_incidents(scenario) * 2 <= RUN_INCIDENTS

@@ -23,7 +23,7 @@ from simulator.errors import DrillsimError, ScenarioError
 from simulator.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 from simulator.results import executors
 from simulator.results.runner import simulate
-from simulator.scenario import load
+from simulator.scenario import reader
 from simulator.scenario.variants import load_source
 
 HOSTILE = Path(__file__).parent / "fixtures" / "invalid" / "hostile"
@@ -125,7 +125,7 @@ def test_run_refuses_them_too(name):
 
 
 def test_a_huge_flow_list_is_refused_at_the_value_limit(monkeypatch):
-    monkeypatch.setattr(load, "MAX_VALUES", 1000)  # the same check as at 100,000, a hundred times faster
+    monkeypatch.setattr(reader, "MAX_VALUES", 1000)  # the same check as at 100,000, a hundred times faster
     with pytest.raises(ScenarioError, match=r"<scenario>:1:\d+: the file holds more than 1,000 values"):
         parse_scenario("values: [" + "1m, " * 2000 + "1m]\n" + MINIMAL)
 

@@ -8,7 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from simulator.analysis.maturity import ladder, ladder_scenarios, write_ladder
+from simulator import api
+from simulator.analysis.maturity import ladder, ladder_scenarios
 from simulator.cli import app
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import bundled_scenarios, default_scenario
@@ -60,8 +61,8 @@ def test_the_ladder_is_the_same_byte_for_byte_for_the_same_seed(small, tmp_path)
     again = ladder(replications=6, seed=4, workers=2, chunk=1, progress=reported.append)
     assert reported == sorted(reported) and reported[-1] == 4 * 6  # progress over the four levels, in one count
     first, second = tmp_path / "a", tmp_path / "b"
-    write_ladder(small, first)
-    write_ladder(again, second)
+    api.write_maturity(small, first)
+    api.write_maturity(again, second)
     for name in ("maturity.json", "maturity.csv", "maturity.png"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 

@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulator import api
+from simulator.api import simulate
 from simulator.cli import app
 from simulator.engine.policy import AutomaticPolicy
 from simulator.errors import DrillsimError
@@ -29,7 +30,6 @@ from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST, SUMMARY
 from simulator.outputs.run import write_incidents, write_summary
 from simulator.report.results import read_results
 from simulator.results.metrics import IncidentTable
-from simulator.results.runner import simulate
 from simulator.scenario.bundled import default_scenario
 from simulator.scenario.validate import load_scenario
 

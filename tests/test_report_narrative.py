@@ -132,21 +132,36 @@ practices:
     # The postmortem's summary: restored 19m after onset (2m + 5m + 2m + 10m, as above), called healthy on
     # anecdote 2m later, reopened 30m after that; taken up again (acknowledged 2m, the default 15m handover),
     # debugged 2h: restored again 19m + 2m + 30m + 2m + 15m + 2h = 3h 8m after onset.
-    from simulator.report.postmortem import summary
-    from simulator.report.tracks import tracks
+    from simulator.report.postmortem import actions, factors, summary, went_badly, went_well
+    from simulator.results.account import accounts
 
-    track = tracks(events)[0]
-    text = summary(track, context_of(results))
-    assert "Service was restored by a rollback, **19m** after onset." in text
+    account = next(iter(accounts(events).values()))
+    context = context_of(results)
+    text = summary(account, context)
+    assert "Service was first restored by a rollback, 19m after onset." in text
     assert ("It was called healthy on anecdote 2m later, without data, and was not: it reopened 30m after that, "
-            "and service was restored again **3h 8m** after onset") in text
+            "and service was restored for good by live debugging **3h 8m** after onset.") in text
     # Its impact runs to that second restoration, as MTTR does, and its time to resolve to the confirmation with
     # data after it (the scenario's confirm, 10m): 3h 18m.
     from simulator.report.postmortem import impact
 
-    found = impact(track, context_of(results))
+    found = impact(account, context)
     assert found[0].startswith("Service was degraded for **3h 8m** (onset → service restored for good, after")
-    assert found[-1] == "Time to resolve (health confirmed): 3h 18m."
+    assert found[-1] == "Time to resolve (health confirmed with data): 3h 18m."
+    # The rollback's restoration did not hold: nothing credits it; the anecdote, the reopening and the late
+    # cleanup are what went badly, contributing factors and action items.
+    well = " ".join(went_well(account, context))
+    assert "rollback" not in well and "Declaration was automatic" not in well
+    badly = went_badly(account, context, [])
+    assert any("called healthy on anecdote" in line for line in badly)
+    assert any(line.startswith("The incident reopened 30m after it was called resolved") for line in badly)
+    assert any(line.startswith("Rollback restored service 19m after onset, but that did not hold") for line in badly)
+    assert any(line.startswith("The cleanup was put off") for line in badly)
+    because = " ".join(factors(account, context, []))
+    assert "on someone's word" in because and "removed late" in because
+    reasons = [why for _, why in actions(account)]
+    assert "health was called on anecdote and the incident reopened" in reasons
+    assert any(why.startswith("the cleanup was put off") for why in reasons)
     assert any(line.endswith(": 1 action item") for line in lines if "postmortem held" in line)
 
 

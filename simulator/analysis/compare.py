@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -435,22 +434,3 @@ def _select(sorted_values, groups, weights, bounds, cumulative, ranks) -> np.nda
         found = np.count_nonzero(counts <= within[chosen, None], axis=1)
         out[chosen] = sorted_values[start + np.minimum(found, stop - start - 1)]
     return out
-
-
-# ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-COMPARISON, DIFFERENCES = "comparison.json", "differences.csv"
-
-
-def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
-    """comparison.json (every statistic and difference) and differences.csv (one row per variant, metric and
-    statistic), in minutes."""
-    from simulator.outputs.files import write_csv, write_json
-
-    folder = Path(folder)
-    document = comparison.as_document()
-    columns = ["variant", "metric", "statistic", "baseline", "value", "difference", "relative", "low", "high",
-               "p_better", "verdict"]
-    return [write_json(folder / COMPARISON, document),
-            write_csv(folder / DIFFERENCES, columns, ([row[c] for c in columns] for row in document["differences"]))]
-

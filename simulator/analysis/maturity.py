@@ -20,7 +20,6 @@ Drills (Expert's game days) are left out of every figure: they are reported by `
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -268,40 +267,5 @@ def _interval(draws: np.ndarray, sample: _Sample) -> tuple[float, float]:
     return low, high
 
 
-# ── Files ────────────────────────────────────────────────────────────────────────────────────────────────────
-
-MATURITY_JSON, MATURITY_CSV, MATURITY_PNG = "maturity.json", "maturity.csv", "maturity.png"
-
-
-def write_ladder(found: Ladder, folder: str | Path) -> list[Path]:
-    """maturity.json (every figure, step and preset), maturity.csv (one row per level and figure, then one per
-    step) and maturity.png (the ladder figure)."""
-    from simulator.outputs.files import atomic_open
-    from simulator.report.maturity_figures import ladder_figure
-    from simulator.report.style import png_bytes
-
-    folder = Path(folder)
-    document = found.as_document()
-    with atomic_open(folder / MATURITY_JSON) as handle:
-        json.dump(document, handle, indent=2, allow_nan=False)
-        handle.write("\n")
-    with atomic_open(folder / MATURITY_CSV) as handle:
-        handle.write("row,level,figure,value,ci_low,ci_high,difference,p_better,verdict\n")
-        for level, figures in document["levels"].items():
-            for name, f in figures.items():
-                handle.write(f"level,{level},{name},{_cell(f['value'])},{_cell(f['ci_low'])},{_cell(f['ci_high'])},"
-                             ",,\n")
-        for s in document["steps"]:
-            handle.write(f"step,{s['from']}→{s['to']},{s['figure']},,{_cell(s['ci_low'])},{_cell(s['ci_high'])},"
-                         f"{_cell(s['difference'])},{_cell(s['p_better'])},{s['verdict']}\n")
-    with atomic_open(folder / MATURITY_PNG, "wb") as handle:
-        handle.write(png_bytes(ladder_figure(found)))
-    return [folder / MATURITY_JSON, folder / MATURITY_CSV, folder / MATURITY_PNG]
-
-
-def _cell(value: float | None) -> str:
-    return "" if value is None else repr(round(value, 9))
-
-
 __all__ = ["FIGURES", "LABELS", "LEVELS", "Ladder", "Step", "explain_document", "ladder", "ladder_scenarios",
-           "replaced", "write_ladder"]
+           "replaced"]

@@ -264,19 +264,3 @@ def _point_rows(point: Point, replications: int) -> Iterator[dict[str, Any]]:
                "incidents": int(incidents[replication]), "not_restored": int(open_[replication]),
                **{name: column[replication] for name, column in columns.items()},
                **{name: column[replication].item() for name, column in load.items()}}
-
-
-# ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-TIDY, SUMMARY, DIFFERENCES = "sweep.csv", "sweep_summary.csv", "sweep_differences.csv"
-
-
-def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
-    """sweep.csv (one row per point and replication), sweep_summary.csv (one row per point and metric) and
-    sweep_differences.csv (one row per point, metric and statistic: the paired difference from the baseline)."""
-    from simulator.outputs.files import write_csv
-
-    folder = Path(folder)
-    return [write_csv(folder / name, None, rows) for name, rows in
-            ((TIDY, result.rows()), (SUMMARY, result.summary_rows()), (DIFFERENCES, result.difference_rows()))]
-

@@ -162,3 +162,45 @@ def scenario_path(path: Path | None) -> Path:
     from simulator.scenario.bundled import default_scenario
 
     return path if path is not None else default_scenario()
+
+
+# The scenario variants and metric of compare, sweep and detectability.
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="PATH=VALUE",
+                 help="Change a field for one more variant, e.g. policy.mitigation=debug-first or "
+                      "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
+                 show_default=False),
+]
+MetricOpt = Annotated[
+    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
+]
+
+# Options of every command that reads an incident history.
+PresetOpt = Annotated[
+    str | None,
+    typer.Option("--preset", metavar="NAME", show_default=False,
+                 help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
+                 "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", metavar="COLUMN=FIELD", show_default=False,
+                 help="Read a column as a field of the history format (repeatable), e.g. --map opened=detected_at; "
+                 "COLUMN= ignores a column."),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option("--timezone", metavar="ZONE", show_default=False,
+                 help="Time zone of times written without an offset, e.g. Europe/Paris (otherwise they are refused)."),
+]
+SkipBadOpt = Annotated[
+    bool, typer.Option("--skip-bad", help="Leave out bad rows (and say how many) instead of stopping at them.")
+]
+
+# Which simulated incidents a game-day plan or a score compares with.
+UnderLoadOpt = Annotated[
+    bool,
+    typer.Option("--under-load", help="Compare with simulated incidents that began while another was open (the "
+                 "team already busy), instead of those that met a quiet day."),
+]

@@ -12,6 +12,7 @@ import typer
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     SchedulerOpt,
@@ -25,22 +26,11 @@ from simulator.limits import MAX_RESAMPLES
 
 EXIT_WORSE = 1
 
-# Options shared by compare, sweep and detectability.
 VariantOpt = Annotated[
     list[str] | None,
     typer.Option("--variant", "-V", metavar="NAME",
                  help="A variant from the scenario's `variants:` (repeat for several; default: all of them).",
                  show_default=False),
-]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", metavar="PATH=VALUE",
-                 help="Change a field for one more variant, e.g. policy.mitigation=debug-first or "
-                      "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
-                 show_default=False),
-]
-MetricOpt = Annotated[
-    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
 ]
 
 
@@ -99,10 +89,9 @@ def compare(
     from simulator import api
     from simulator.report import comparison as report
     from simulator.report.detectability import comparison_dashboard_lines
-    from simulator.results.metrics import METRICS, metric_key
     from simulator.units import format_duration
 
-    metric = metric_key(metric)
+    metric = api.metric_key(metric)
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
@@ -137,6 +126,6 @@ def compare(
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     for failure in result.failures():
         typer.echo(f"{failure.variant} is significantly worse than {result.baseline} on the {failure.statistic} "
-                   f"{METRICS[failure.metric].label}.", err=True)
+                   f"{api.METRICS[failure.metric].label}.", err=True)
     if result.failures():
         raise typer.Exit(EXIT_WORSE)

@@ -11,6 +11,7 @@ import typer
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
@@ -21,7 +22,6 @@ from simulator.cli.common import (
     errors_exit,
     run_options,
 )
-from simulator.cli.compare import MetricOpt
 from simulator.limits import MAX_RESAMPLES
 
 
@@ -67,9 +67,8 @@ def sweep(
 
     from simulator import api
     from simulator.report import comparison as report
-    from simulator.results.metrics import metric_key
 
-    metric = metric_key(metric)
+    metric = api.metric_key(metric)
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,

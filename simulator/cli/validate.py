@@ -20,12 +20,12 @@ def validate(
 
     Exits with status 2 when any file has a problem. Example: [bold]drillsim validate scenarios/*.yaml[/bold]
     """
-    from simulator.scenario.variants import load_source
+    from simulator import api
 
     failed = 0
     for path in files:
         try:
-            source = load_source(path)
+            source = api.read_source(path)
             source.variants()  # each variant's overrides are checked like the fields they change
         except ScenarioError as exc:
             failed += 1

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simulator import inputs
-from simulator.engine.drill import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
+from simulator.engine.world import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_ANSWERS_BYTES, MAX_REPLICATIONS, MAX_SEED
 from simulator.scenario.model import SEVERITIES

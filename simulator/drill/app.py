@@ -28,7 +28,7 @@ from simulator.drill.answers import Answers, Entry, roles_entry
 from simulator.drill.hints import hint
 from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
 from simulator.drill.play import Played, Setup, apply
-from simulator.engine.drill import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
+from simulator.engine.world import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
 
@@ -389,7 +389,7 @@ class DrillApp(App):
             lines.append(title)
             lines += [f"  {i}  {view.describe(option)}" for i, option in enumerate(options, 1)]
         elif not self.ending:
-            alone = " · a work alone first" if session.drill.practice is not None and \
+            alone = " · a work alone first" if session.world.practices_asked and \
                 session.pending(self.focus_number, "declare") else ""
             lines.append(f"Focus: INC-{self.focus_number:04d}.  d declare{alone} · e escalate · m mobilise · "
                          "u update · h hint · g Game Master · q end")

@@ -2,19 +2,34 @@
 trainee's times fall among the simulated incidents of the same failure mode, what cost the most time, the
 decisions that differed, the gaps between stakeholder updates, and a blameless postmortem draft.
 
-Everything is read from the two event logs (the trainee's drill and the policy's, played with the same dice
-and the same injects) and the incident table of a simulation of the scenario."""
+Everything is read from the accounts of the two event logs' incidents (simulator.results.account: the trainee's
+drill and the policy's, played with the same dice and the same injects) and the incident table of a simulation
+of the scenario. Every incident of the drill is told, the Game Master's injected failures as fully as the
+first."""
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from simulator.events import Event
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Bullets, Cell, Heading, Paragraph, Table
+from simulator.results.account import (
+    ANECDOTE,
+    DATA,
+    INVESTIGATE,
+    LATE,
+    ON_TIME,
+    SKIPPED,
+    Account,
+    Attempt,
+    account,
+    accounts,
+)
 from simulator.results.incidents import IncidentTable
 from simulator.units import format_duration as fmt
 
@@ -47,59 +62,62 @@ def percentile(value: float, values: np.ndarray) -> float:
     return 100.0 * (below + 0.5 * ties) / len(values)
 
 
-def times(events: list[Event], incident: int = 1) -> dict[str, float]:
-    """The first minute of each action of `incident`."""
-    at: dict[str, float] = {}
-    for event in events:
-        if event.incident == incident:
-            at.setdefault(event.action, event.time)
-    return at
+Log = Sequence[Any]
+"""A drill's event log: Events, or tuples in Event's field order."""
 
 
-def percentiles(you: list[Event], policy: list[Event], simulated: IncidentTable) -> list[Percentile]:
-    """The trainee's and the policy's MTTD, MTTA and time to restore, and where each falls among the simulated
-    incidents of the same failure mode (`simulated`, that mode's rows only)."""
-    a, b = times(you), times(policy)
+def _account(found: Account | Log, incident: int = 1) -> Account | None:
+    """The account of `incident` in a log (or the account itself)."""
+    if isinstance(found, Account):
+        return found
+    try:
+        return account(found, incident)
+    except KeyError:
+        return None
+
+
+def percentiles(you: Account | Log, policy: Account | Log, simulated: IncidentTable,
+                incident: int = 1) -> list[Percentile]:
+    """The trainee's and the policy's MTTD, MTTA and time to restore (to the final restoration, as metrics count
+    it), and where each falls among the simulated incidents of the same failure mode (`simulated`, that mode's
+    rows only)."""
+    mine, theirs = _account(you, incident), _account(policy, incident)
     out = []
     for metric, label, start, end in METRICS:
         values = getattr(simulated, end) - getattr(simulated, start)
         done = values[~np.isnan(values)]
-        mine = a.get(end, np.nan) - a.get(start, np.nan)
-        theirs = b.get(end, np.nan) - b.get(start, np.nan)
-        out.append(Percentile(metric, label, mine, theirs, float(np.median(done)) if len(done) else np.nan,
-                              float(np.quantile(done, 0.9)) if len(done) else np.nan, percentile(mine, values),
-                              percentile(theirs, values), len(values)))
+        a = getattr(mine, end, np.nan) - getattr(mine, start, np.nan)
+        b = getattr(theirs, end, np.nan) - getattr(theirs, start, np.nan)
+        out.append(Percentile(metric, label, a, b, float(np.median(done)) if len(done) else np.nan,
+                              float(np.quantile(done, 0.9)) if len(done) else np.nan, percentile(a, values),
+                              percentile(b, values), len(values)))
     return out
 
 
-def phases(events: list[Event], incident: int = 1) -> list[tuple[str, float]]:
+def _attempt_label(attempt: Attempt) -> str:
+    if attempt.name == INVESTIGATE:
+        return "investigating"
+    name = "working alone" if attempt.alone else attempt.name
+    if attempt.restored:
+        return f"{name} (restored service)" if attempt.held else f"{name} (restored service, did not hold)"
+    return f"{name} (did not help)"
+
+
+def phases(found: Account | Log, incident: int = 1) -> list[tuple[str, float]]:
     """(what, minutes) of each stretch of the incident from its first alert to health confirmed, in order."""
-    out, at = [], times(events, incident)
-    for label, start, end in (("deciding to declare", "detected", "declared"),
-                              ("paging until someone acknowledged", "declared", "acknowledged"),
-                              ("assembling the roles", "acknowledged", "roles_assembled")):
-        if start in at and end in at:
-            out.append((label, at[end] - at[start]))
-    started = None
-    for event in events:
-        if event.incident != incident:
-            continue
-        if event.action in ("mitigation_started", "investigation_started"):
-            started = event
-        elif started is not None and event.action in ("mitigation_failed", "mitigated", "clue_found"):
-            if event.action == "clue_found":
-                label = "investigating"
-            else:
-                name = "working alone" if (started.detail or {}).get("alone") else \
-                    (started.detail or {}).get("mitigation", "")
-                label = f"{name} (restored service)" if event.action == "mitigated" else f"{name} (did not help)"
-            out.append((label, event.time - started.time))
-            started = None
-    if "mitigated" in at and "resolved" in at:
-        resolved = next(e for e in events if e.incident == incident and e.action == "resolved")
-        how = "calling it resolved on anecdote" if (resolved.detail or {}).get("by") == "anecdote" else \
-            "confirming health with data"
-        out.append((how, at["resolved"] - at["mitigated"]))
+    a = _account(found, incident)
+    if a is None:
+        return []
+    out = []
+    for label, start, end in (("deciding to declare", a.detected, a.declared),
+                              ("paging until someone acknowledged", a.declared, a.acknowledged),
+                              ("assembling the roles", a.acknowledged, a.roles_in_place)):
+        if not (np.isnan(start) or np.isnan(end)):
+            out.append((label, end - start))
+    out += [(_attempt_label(x), x.minutes) for x in a.attempts if not np.isnan(x.ended)]
+    for restored, resolution in zip(a.restorations, a.resolutions, strict=False):
+        how = "calling it resolved on anecdote" if resolution.how == ANECDOTE else "confirming health with data"
+        out.append((how, resolution.time - restored))
     return out
 
 
@@ -110,103 +128,139 @@ def _totals(pairs: list[tuple[str, float]]) -> dict[str, float]:
     return totals
 
 
-def update_gaps(events: list[Event], incident: int = 1) -> list[float]:
-    """The silences stakeholders sat through: declaration → each update → service restored (or the end)."""
-    at = times(events, incident)
-    if "declared" not in at:
-        return []
-    end = at.get("mitigated", max(e.time for e in events if e.incident == incident))
-    marks = [at["declared"], *sorted(e.time for e in events if e.incident == incident
-                                     and e.action == "status_update" and e.time <= end), end]
-    return [b - a for a, b in itertools.pairwise(marks)]
+def update_gaps(found: Account | Log, incident: int = 1) -> list[float]:
+    """The silences stakeholders sat through: declaration → each update → service restored for good (or the
+    end)."""
+    a = _account(found, incident)
+    return [] if a is None else list(a.silences)
 
 
-def decisions(events: list[Event], incident: int = 1) -> dict[str, object]:
-    """The Incident Commander's decisions in a log: when declared and at which severity, escalations, roles,
-    the mitigations and investigations in order, the updates sent."""
-    at = times(events, incident)
-    mine = [e for e in events if e.incident == incident]
-    onset = next((e for e in mine if e.action == "onset"), None)
-    declared = next((e for e in mine if e.action == "declared"), None)
-    severity = ((declared.detail or {}).get("severity") if declared else None) or \
-        ((onset.detail or {}).get("severity") if onset else None)
+CLEANED = {ON_TIME: "now", LATE: "late", SKIPPED: "skip"}
+"""How the temporary fixes were cleaned up, as the decision it shows."""
+CLEANUP_WORDS = {"now": "were removed on the planned date", "late": "were removed late",
+                 "skip": "were never removed (the fix stayed in place)"}
+
+
+def decisions(found: Account | Log, incident: int = 1) -> dict[str, Any]:
+    """The Incident Commander's decisions: when declared and at which severity, escalations, roles, the
+    mitigations and investigations in order, the updates sent, how health was confirmed, the cleanup and the
+    postmortem's action items."""
+    a = _account(found, incident)
+    if a is None:
+        return {"declared": None, "severity": None, "escalations": [], "roles": None, "assigned": [], "steps": [],
+                "updates": [], "alone": False, "confirmed": [], "reopened": 0, "cleanup": None, "items": None}
     return {
-        "declared": at.get("declared"), "severity": severity,
-        "escalations": [e.time for e in mine if e.action == "escalated" and e.actor == "Incident Commander"],
-        "roles": next(((e.detail or {}).get("roles") for e in mine if e.action == "roles_assembled"), None),
-        "assigned": [(e.actor, (e.detail or {}).get("role")) for e in mine if e.action == "role_assigned"
-                     and (e.detail or {}).get("role") != "Incident Commander"],
-        "steps": [(e.detail or {}).get("mitigation", "investigate") for e in mine
-                  if e.action in ("mitigation_started", "investigation_started") and not (e.detail or {}).get("alone")],
-        "updates": [e for e in mine if e.action == "status_update"],
-        "alone": any(e.action == "mitigation_started" and (e.detail or {}).get("alone") for e in mine),
-        "confirmed": [(e.detail or {}).get("by", "data") for e in mine if e.action == "resolved"],
-        "reopened": sum(e.action == "reopened" for e in mine),
-        "cleanup": next((CLEANED[e.action] for e in mine if e.action in CLEANED), None),
-        "items": next(((e.detail or {}).get("action_items", 0) for e in mine if e.action == "postmortem_held"), None),
+        "declared": None if np.isnan(a.declared) else a.declared,
+        "severity": a.declared_severity or a.severity,
+        "escalations": [t for t, by in a.escalations if by == "Incident Commander"],
+        "roles": a.roles_held or None,
+        "assigned": [(who, role) for role, who in a.roles if role != "Incident Commander"],
+        "steps": [x.name for x in a.attempts if not x.alone and not x.automated],
+        "updates": list(a.updates),
+        "alone": any(x.alone for x in a.attempts),
+        "confirmed": [r.how for r in a.resolutions],
+        "reopened": a.reopened,
+        "cleanup": CLEANED.get(a.cleanup) if a.cleanup else None,
+        "items": (a.action_items or 0) if a.postmortem == "held" else None,
     }
 
 
 ALONE_REASON = "tried alone for"
 """How the engine words the end of a time alone that did not restore service (simulator.engine.practice)."""
-CLEANED = {"cleaned_up": "now", "cleanup_late": "late", "cleanup_skipped": "skip"}
-"""The first cleanup event of an incident, as the decision it shows (a late cleanup logs cleanup_late first)."""
-CLEANUP_WORDS = {"now": "were removed on the planned date", "late": "were removed late",
-                 "skip": "were never removed (the fix stayed in place)"}
+
+RESOLVED_WAYS = {DATA: "health confirmed with data", ANECDOTE: "called on anecdote", None: "not resolved"}
 
 
-RESOLVED_WAYS = {"data": "health confirmed with data", "anecdote": "called on anecdote", None: "not resolved"}
+def _how(resolution) -> str | None:
+    return None if resolution is None else resolution.how
 
 
-def _first_resolution(events: list[Event]) -> str | None:
-    """How the drill's incident was first called resolved: "data", "anecdote", or None (it was not)."""
-    first = next((e for e in events if e.incident == 1 and e.action == "resolved"), None)
-    return None if first is None else (first.detail or {}).get("by", "data")
-
-
-def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTable, *, mode: str, start,
-                   hints: int = 0, postmortem: list[Block] = ()) -> list[Block]:
-    """The debrief as report blocks (rendered as Markdown by report.markdown)."""
+def debrief_blocks(you: Log, policy: Log, simulated: IncidentTable | Callable[[str], IncidentTable], *, mode: str,
+                   start, hints: int = 0, postmortem: Sequence[Block] = ()) -> list[Block]:
+    """The debrief as report blocks (rendered as Markdown by report.markdown): every incident of the drill, each
+    beside the policy's, in incident order. `simulated` is the simulated incidents of the drill's failure mode,
+    or a function giving those of any mode."""
     clock = Clock(start)
-    a, b = times(you), times(policy)
-    origin = a.get("detected", 0.0)
+    mine_all, theirs_all = accounts(you), accounts(policy)
+    numbers = sorted({n for _, n in mine_all})
+    blocks: list[Block] = []
+    for number in numbers:
+        mine = next(a for (_, n), a in mine_all.items() if n == number)
+        theirs = next((a for (_, n), a in theirs_all.items() if n == number), None)
+        table = simulated(mine.mode) if callable(simulated) else simulated
+        blocks += _incident_blocks(mine, theirs, you, policy, table, clock, hints=hints if number == 1 else 0,
+                                   level=1 if number == 1 else 2)
+    if postmortem:
+        blocks += list(postmortem)
+    return blocks
+
+
+def _incident_blocks(mine: Account, theirs: Account | None, you: Log, policy: Log, simulated: IncidentTable,
+                     clock: Clock, *, hints: int, level: int) -> list[Block]:
+    origin = mine.detected if not np.isnan(mine.detected) else mine.onset
+    number = mine.number
 
     def since(minute: float | None) -> str:
         return "–" if minute is None or np.isnan(minute) else f"+{fmt(minute - origin)}"
 
-    onset = next((e for e in you if e.incident == 1 and e.action == "onset"), None)
-    detail = (onset.detail or {}) if onset else {}
+    def at(found: Account | None, name: str) -> float | None:
+        value = getattr(found, name, None) if found is not None else None
+        return None if value is None or np.isnan(value) else value
+
     blocks: list[Block] = [
-        Heading(1, f"Debrief: INC-0001, {mode}"),
-        Paragraph(f"The failure was **{mode}** (cause: {detail.get('cause', '?')}, {detail.get('severity', '?')}), "
-                  f"starting {clock.stamp(onset.time) if onset else '?'}; the first alert came "
-                  f"{fmt(origin - onset.time) if onset else '?'} later ({clock.stamp(origin)}). Times below count "
-                  "from that alert. The policy's side is the scenario's automatic policy playing the same "
-                  "failure with the same dice and the same injects."
+        Heading(level, f"Debrief: {mine.label}, {mine.mode}"),
+        Paragraph(f"The failure was **{mine.mode}** (cause: {mine.cause or '?'}, {mine.severity or '?'})"
+                  + (f", injected by the Game Master ({mine.drill})" if mine.drill else "")
+                  + f", starting {clock.stamp(mine.onset)}; the first alert came {fmt(origin - mine.onset)} later "
+                  f"({clock.stamp(origin)}). Times below count from that alert. The policy's side is the scenario's "
+                  "automatic policy playing the same failure with the same dice and the same injects."
                   + (f" Hints taken: {hints}." if hints else "")),
-        Heading(2, "Timeline beside the policy's"),
+        Heading(level + 1, "Timeline beside the policy's"),
     ]
-    ways = tuple(_first_resolution(events) for events in (you, policy))
-    resolved = ("health confirmed (resolved)" if "anecdote" not in ways else
-                f"resolved ({RESOLVED_WAYS[ways[0]]})" if ways[0] == ways[1] else
-                f"resolved (you: {RESOLVED_WAYS[ways[0]]}; policy: {RESOLVED_WAYS[ways[1]]})")
-    milestones = [("declared", "declared"), ("first page", "paged"), ("acknowledged", "acknowledged"),
-                  ("roles in place", "roles_assembled"), ("service restored", "mitigated"), (resolved, "resolved")]
+    reopened = bool(mine.reopenings) or (theirs is not None and bool(theirs.reopenings))
+    first = (_how(mine.first_resolution), _how(theirs.first_resolution if theirs else None))
+    final = (_how(mine.final_resolution), _how(theirs.final_resolution if theirs else None))
+
+    def resolved_label(ways, text):
+        if ANECDOTE not in ways:
+            return f"{text} (health confirmed)"
+        if ways[0] == ways[1]:
+            return f"{text} ({RESOLVED_WAYS[ways[0]]})"
+        return f"{text} (you: {RESOLVED_WAYS[ways[0]]}; policy: {RESOLVED_WAYS[ways[1]]})"
+
+    milestones: list[tuple[str, float | None, float | None]] = [
+        (label, at(mine, name), at(theirs, name))
+        for label, name in (("declared", "declared"), ("first page", "paged"), ("acknowledged", "acknowledged"),
+                            ("roles in place", "roles_in_place"))]
+    if reopened:
+        def first_called(found):
+            return found.first_resolution.time if found is not None and found.first_resolution else None
+
+        def first_reopened(found):
+            return found.reopenings[0].time if found is not None and found.reopenings else None
+
+        milestones += [("service first restored", at(mine, "first_restored"), at(theirs, "first_restored")),
+                       (resolved_label(first, "first called resolved"), first_called(mine), first_called(theirs)),
+                       ("reopened", first_reopened(mine), first_reopened(theirs)),
+                       ("service restored for good", at(mine, "mitigated"), at(theirs, "mitigated")),
+                       (resolved_label(final, "resolved for good"), at(mine, "resolved"), at(theirs, "resolved"))]
+    else:
+        milestones += [("service restored", at(mine, "mitigated"), at(theirs, "mitigated")),
+                       (resolved_label(final, "resolved"), at(mine, "resolved"), at(theirs, "resolved"))]
     rows = []
-    for label, action in milestones:
-        mine, theirs = a.get(action), b.get(action)
-        diff = "–" if mine is None or theirs is None else (f"{'+' if mine >= theirs else '−'}"
-                                                           f"{fmt(abs(mine - theirs))}")
-        rows.append((Cell(label), Cell(since(mine), mine), Cell(since(theirs), theirs), Cell(diff)))
+    for label, a, b in milestones:
+        diff = "–" if a is None or b is None else f"{'+' if a >= b else '−'}{fmt(abs(a - b))}"
+        rows.append((Cell(label), Cell(since(a), a), Cell(since(b), b), Cell(diff)))
     blocks.append(Table(("milestone", "you", "policy", "you − policy"), tuple(rows), (False, True, True, True)))
-    blocks.append(Table(("you", "policy"), _side_by_side(you, policy, origin), (False, False),
+    blocks.append(Table(("you", "policy"), _side_by_side(you, policy, origin, number), (False, False),
                         caption="Each decision and its outcome, in order."))
 
-    found = percentiles(you, policy, simulated)
-    blocks += [Heading(2, "Where your times fall in the simulation"),
-               Paragraph(f"Among {found[0].count} simulated incidents of {mode}: the percentile is the share "
+    found = percentiles(mine, theirs if theirs is not None else [], simulated)
+    blocks += [Heading(level + 1, "Where your times fall in the simulation"),
+               Paragraph(f"Among {found[0].count} simulated incidents of {mine.mode}: the percentile is the share "
                          "that took less time (lower is faster; incidents the simulated period cut short count "
-                         "as slower).")]
+                         "as slower). The time to restore runs to the restoration that held, as the metrics count "
+                         "it.")]
     blocks.append(Table(
         ("metric", "you", "percentile", "policy", "percentile", "simulated median", "simulated p90"),
         tuple((Cell(f"{p.metric} ({p.label})"), Cell(fmt(p.you), p.you), Cell(_pct(p.share_you)),
@@ -214,14 +268,15 @@ def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTab
                Cell(fmt(p.p90), p.p90)) for p in found),
         (False, True, True, True, True, True, True)))
 
-    mine_phases, their_phases = _totals(phases(you)), _totals(phases(policy))
+    mine_phases = _totals(phases(mine))
+    their_phases = _totals(phases(theirs)) if theirs is not None else {}
     labels = list(dict.fromkeys([*mine_phases, *their_phases]))
     extra = {label: mine_phases.get(label, 0.0) - their_phases.get(label, 0.0) for label in labels}
-    blocks.append(Heading(2, "What cost the most time"))
+    blocks.append(Heading(level + 1, "What cost the most time"))
     if mine_phases:
-        longest = max(mine_phases, key=mine_phases.get)
+        longest = max(mine_phases, key=lambda label: mine_phases[label])
         text = f"Your longest stretch was **{longest}** ({fmt(mine_phases[longest])})."
-        worst = max(extra, key=extra.get) if extra else None
+        worst = max(extra, key=lambda label: extra[label]) if extra else None
         if worst is not None and extra[worst] > 1 / 60:
             text += f" Against the policy, **{worst}** cost the most: {fmt(extra[worst])} more."
         else:
@@ -233,22 +288,20 @@ def debrief_blocks(you: list[Event], policy: list[Event], simulated: IncidentTab
                                Cell(_signed(extra[label]))) for label in labels),
                         (False, True, True, True)))
 
-    blocks += [Heading(2, "Decisions that differed from the policy"),
-               Bullets(tuple(_differences(decisions(you), decisions(policy), origin)) or ("None: you decided as the "
-                                                                                        "policy would.",))]
+    blocks += [Heading(level + 1, "Decisions that differed from the policy"),
+               Bullets(tuple(_differences(decisions(mine), decisions(theirs) if theirs is not None else
+                                          decisions([]), origin))
+                       or ("None: you decided as the policy would.",))]
 
-    gaps, their_gaps = update_gaps(you), update_gaps(policy)
-    sent = decisions(you)["updates"]
-    late = [e for e in sent if not (e.detail or {}).get("on_time", True)]
-    text = (f"You sent {len(sent)} stakeholder update{'s' * (len(sent) != 1)}"
-            + (f", {len(late)} late" if late else "") + ". ")
+    gaps, their_gaps = list(mine.silences), list(theirs.silences) if theirs is not None else []
+    sent, late = len(mine.updates), mine.updates_late
+    text = f"You sent {sent} stakeholder update{'s' * (sent != 1)}" + (f", {late} late" if late else "") + ". "
     if gaps:
         text += (f"Stakeholders waited {', '.join(fmt(g) for g in gaps)} between the declaration, each update "
-                 f"and service restored: the longest silence was **{fmt(max(gaps))}**")
+                 f"and service restored{' for good' if mine.reopenings else ''}: the longest silence was "
+                 f"**{fmt(max(gaps))}**")
         text += (f" (the policy's: {fmt(max(their_gaps))})." if their_gaps else ".")
-    blocks += [Heading(2, "Stakeholder updates"), Paragraph(text)]
-    if postmortem:
-        blocks += list(postmortem)
+    blocks += [Heading(level + 1, "Stakeholder updates"), Paragraph(text)]
     return blocks
 
 
@@ -267,10 +320,10 @@ DECISION_ACTIONS = ("declared", "escalated", "roles_assembled", "investigation_s
                     "customer_escalated", "unavailable", "acknowledged", "reopened")
 
 
-def _lines(events: list[Event], origin: float) -> list[str]:
+def _lines(events: Log, origin: float, incident: int = 1) -> list[str]:
     out = []
-    for e in events:
-        if e.incident != 1 or e.action not in DECISION_ACTIONS:
+    for e in map(Event._make, events):
+        if e.incident != incident or e.action not in DECISION_ACTIONS:
             continue
         if e.action == "escalated" and e.actor != "Incident Commander":
             continue
@@ -290,20 +343,22 @@ def _lines(events: list[Event], origin: float) -> list[str]:
     return out
 
 
-def _side_by_side(you: list[Event], policy: list[Event], origin: float) -> tuple[tuple[Cell, ...], ...]:
-    left, right = _lines(you, origin), _lines(policy, origin)
+def _side_by_side(you: Log, policy: Log, origin: float, incident: int = 1) -> tuple[tuple[Cell, ...], ...]:
+    left, right = _lines(you, origin, incident), _lines(policy, origin, incident)
     size = max(len(left), len(right))
     left += [""] * (size - len(left))
     right += [""] * (size - len(right))
     return tuple((Cell(x), Cell(y)) for x, y in zip(left, right, strict=True))
 
 
-def _differences(mine: dict, theirs: dict, origin: float) -> list[str]:
+def _differences(mine: dict[str, Any], theirs: dict[str, Any], origin: float) -> list[str]:
     out = []
     if mine["declared"] != theirs["declared"] or mine["severity"] != theirs["severity"]:
-        when = "never" if mine["declared"] is None else f"at +{fmt(mine['declared'] - origin)}"
-        out.append(f"You declared {when} at {mine['severity']}; the policy declared at "
-                   f"+{fmt(theirs['declared'] - origin)} at {theirs['severity']}.")
+        def when(found: dict) -> str:
+            return "never" if found["declared"] is None else f"at +{fmt(found['declared'] - origin)} at " \
+                f"{found['severity']}"
+
+        out.append(f"You declared {when(mine)}; the policy declared {when(theirs)}.")
     if mine["escalations"]:
         out.append("You escalated the page yourself at " + ", ".join(f"+{fmt(t - origin)}" for t in
                                                                    mine["escalations"])

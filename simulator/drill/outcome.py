@@ -31,23 +31,38 @@ class Outcome:
     replications: int
     stopped_at: float | None = None
     hints: list[Entry] = field(default_factory=list)
+    everything: IncidentTable | None = None
+    """Every simulated incident, of every failure mode (for the incidents the Game Master injected)."""
+
+    def simulated_of(self, mode: str) -> IncidentTable:
+        """The simulated incidents of failure mode `mode`."""
+        if mode == self.mode or self.everything is None:
+            return self.simulated
+        return of_mode(self.everything, mode)
 
     @property
     def mode(self) -> str:
         onset = next(e for e in self.log if e.action == "onset")
-        return onset.detail["mode"]
+        return (onset.detail or {})["mode"]
 
 
 def simulated_mode(drill: Setup, mode: str, replications: int | None = None) -> tuple[IncidentTable, int]:
     """The incidents of failure mode `mode` in a simulation of the drill's scenario (its replications, or
     `replications`), with the drill's seed; and the number of replications."""
+    table, count = simulated_all(drill, replications)
+    return of_mode(table, mode), count
+
+
+def simulated_all(drill: Setup, replications: int | None = None) -> tuple[IncidentTable, int]:
+    """Every incident of a simulation of the drill's scenario, and the number of replications."""
     from simulator.results.runner import simulate
 
     results = simulate(drill.scenario, replications=replications, seed=drill.seed, keep_events=False)
-    table = results.incidents
-    keep = table.mode == mode
-    return IncidentTable(**{name: getattr(table, name)[keep] for name in IncidentTable.columns()}), \
-        results.replications
+    return results.incidents, results.replications
+
+
+def of_mode(table: IncidentTable, mode: str) -> IncidentTable:
+    return table.where(table.mode == mode)
 
 
 def policy_log(drill: Setup, answers: Answers) -> list[Event]:
@@ -65,9 +80,9 @@ def outcome_of(drill: Setup, answers: Answers, played: Played, *, replications: 
     answers = Answers(answers.settings, [e for e in answers.entries if id(e) not in unused], answers.source)
     log = [Event._make(e) for e in session.finish()]
     policy = policy_log(drill, answers)
-    mode = next(e for e in log if e.action == "onset").detail["mode"]
-    table, reps = simulated_mode(drill, mode, replications)
-    return Outcome(drill, answers, log, policy, table, reps, stopped_at, played.hints)
+    mode = (next(e for e in log if e.action == "onset").detail or {})["mode"]
+    everything, reps = simulated_all(drill, replications)
+    return Outcome(drill, answers, log, policy, of_mode(everything, mode), reps, stopped_at, played.hints, everything)
 
 
 def debrief(outcome: Outcome) -> list[Block]:
@@ -78,11 +93,14 @@ def debrief(outcome: Outcome) -> list[Block]:
 
     scenario = outcome.setup.scenario
     start = scenario.start.replace(tzinfo=None) if scenario.start is not None else None
-    stats = summarize(outcome.simulated, outcome.replications, scenario.horizon)
-    summary = summary_document(scenario, outcome.setup.seed, outcome.replications, outcome.simulated, stats)
-    draft = postmortem(outcome.log, 1, Context(Clock(start), summary, outcome.simulated),
-                       why="your drill, compared with the simulated incidents of the same failure mode")
-    return debrief_blocks(outcome.log, outcome.policy, outcome.simulated, mode=outcome.mode, start=start,
+    draft: list[Block] = []
+    for number, mode in sorted({(e.incident, (e.detail or {})["mode"]) for e in outcome.log if e.action == "onset"}):
+        table = outcome.simulated_of(mode)
+        stats = summarize(table, outcome.replications, scenario.horizon)
+        summary = summary_document(scenario, outcome.setup.seed, outcome.replications, table, stats)
+        draft += postmortem(outcome.log, number, Context(Clock(start), summary, table),
+                            why="your drill, compared with the simulated incidents of the same failure mode")
+    return debrief_blocks(outcome.log, outcome.policy, outcome.simulated_of, mode=outcome.mode, start=start,
                           hints=len(outcome.hints), postmortem=draft)
 
 

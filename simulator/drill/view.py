@@ -9,7 +9,9 @@ mitigation that fails says only that it did not help, as a rollback that does no
 
 from __future__ import annotations
 
-from simulator.engine.drill import (
+from simulator.engine.incident import Incident
+from simulator.engine.session import Session
+from simulator.engine.world import (
     ANECDOTE,
     CLEANUP,
     CONFIRM,
@@ -21,8 +23,6 @@ from simulator.engine.drill import (
     UPDATE,
     Question,
 )
-from simulator.engine.incident import Incident
-from simulator.engine.session import Session
 from simulator.events import incident_label
 from simulator.report.clock import Clock
 from simulator.units import format_duration as fmt
@@ -145,7 +145,7 @@ def _hhmm(minute: float) -> str:
 
 def people(session: Session) -> list[str]:
     """Who is on call at each level now, and what each is doing."""
-    roster, rules = session.drill.roster, session.rules
+    roster, rules = session.world.roster, session.rules
     out = []
     for level in range(len(rules.levels)):
         names = []
@@ -211,7 +211,7 @@ def stakeholders(session: Session) -> list[str]:
 LOGGED = {
     "detected": lambda e: f"{CHANNELS.get(e[6]['channel'], e[6]['channel'])} fired",
     "declared": lambda e: ("you declared the incident" if e[5] == "on-call" else f"{e[5]} declared the incident")
-    + (f" at {e[6]['severity']}" if e[6] else ""),
+    + (f" at {e[6]['severity']}" if (e[6] or {}).get("severity") else ""),
     "acknowledged": lambda e: f"{e[5]} acknowledged",
     "role_assigned": lambda e: f"{e[5]} took the {e[6].get('role')} role",
     "roles_assembled": lambda e: f"in place: {e[6].get('roles')}",

@@ -13,7 +13,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -21,7 +20,7 @@ from typing import IO, Any
 import numpy as np
 
 from simulator.analysis.breakdowns import breakdowns, breakdowns_document
-from simulator.events import Event
+from simulator.events import Event, event_lines
 from simulator.outputs.files import atomic_open, drillsim_version, finite, write_json
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.results.metrics import METRICS, IncidentTable, Stats, organic
@@ -160,39 +159,6 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run
     return path
 
 
-def event_lines(events: Iterable[tuple]) -> str:
-    """Events (or plain tuples in Event's field order) as lines of events.jsonl: exactly what json.dumps of
-    `Event.to_json()` with compact separators gives, a few times faster."""
-    lines = []
-    append = lines.append
-    for time, replication, incident, phase, action, actor, detail in events:
-        append(f'{{"time":{_number(time)},"replication":{replication},"incident":{incident},'
-               f'"phase":{_text(phase)},"action":{_text(action)},"actor":{_text(actor)},'
-               f'"detail":{_detail(detail) if detail else "{}"}}}\n')
-    return "".join(lines)
-
-
-_text = json.encoder.encode_basestring_ascii
-
-
-def _number(value) -> str:
-    if type(value) is float and math.isfinite(value):
-        return float.__repr__(value)
-    if type(value) is int:
-        return int.__repr__(value)
-    return json.dumps(value)
-
-
-def _detail(detail: dict) -> str:
-    parts = []
-    for key, value in detail.items():
-        kind = type(value)
-        if type(key) is not str or kind not in (str, int, float):
-            return json.dumps(detail, separators=(",", ":"))
-        parts.append(f"{_text(key)}:{_text(value) if kind is str else _number(value)}")
-    return "{" + ",".join(parts) + "}"
-
-
 def write_events(folder: Path, events: Iterable[Event], block: int = 50_000, run: str | None = None) -> Path:
     path = Path(folder) / EVENTS
     batch: list = []
@@ -214,7 +180,7 @@ def write_run(results, folder: str | Path) -> list[Path]:
     events.jsonl already in `folder` (streamed there by the run) is listed in summary.json with its size and
     digest."""
     folder = Path(folder)
-    run = getattr(results, "run_id", None) or run_id(results.scenario, results.seed, results.replications)
+    run = run_id(results.scenario, results.seed, results.replications, results.policy)
     events = None
     if results.events is not None:
         events = write_events(folder, results.events, run=run)

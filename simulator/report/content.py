@@ -199,7 +199,8 @@ def load_blocks(results: ResultsFolder) -> list[Block]:
 def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Block]:
     from simulator.report.style import png_bytes
     from simulator.report.timeline import timeline_figure
-    from simulator.report.tracks import busiest_stretch, tracks, window_around
+    from simulator.report.tracks import busiest_stretch, window_around
+    from simulator.results.account import accounts
 
     blocks: list[Block] = [Heading(2, "A timeline of one replication", anchor="timeline")]
     if not results.has_events:
@@ -211,10 +212,11 @@ def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Blo
         low = high = math.nan
         why = f"replication {replication}, as asked"
     events = results.events_of([replication])[replication]
-    if math.isnan(low):
-        chosen = [t for t in tracks(events) if "resolved" in t.at or t.open_state]
-        slowest = max(chosen, key=lambda t: t.at.get("resolved", results.horizon) - t.at["onset"], default=None)
-        low, high = (slowest.at["onset"], slowest.at.get("resolved", results.horizon)) if slowest else (0.0, 240.0)
+    if math.isnan(low):  # around the incident that took longest to resolve for good
+        chosen = [a for a in accounts(events).values() if not math.isnan(a.resolved) or a.open_state]
+        until = {a.number: results.horizon if math.isnan(a.resolved) else a.resolved for a in chosen}
+        slowest = max(chosen, key=lambda a: until[a.number] - a.onset, default=None)
+        low, high = (slowest.onset, until[slowest.number]) if slowest else (0.0, 240.0)
     window = window_around(low, high, results.horizon)
     clock = Clock(results.start)
     figure = timeline_figure(events, replication=replication, horizon=results.horizon, clock=clock, window=window,

@@ -6,13 +6,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.table import Table as RichTable
 
-from simulator.history.plan import Plan
-from simulator.history.score import Score
 from simulator.report.document import Block, Bullets, Cell, Heading, Image, Paragraph, Prompt, Table
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.history.plan import Plan
+    from simulator.history.score import Score
 
 
 def when(plan: Plan, minutes: float) -> str:

@@ -120,3 +120,15 @@ def preset_table(title: str | None = None) -> Table:
 
 
 __all__ = ["difference_text", "ladder_rows", "ladder_table", "preset_rows", "preset_table", "value_text"]
+
+
+def cut_short_warnings(found: Ladder) -> list[str]:
+    """A warning for each level and time figure whose mean leaves out more than a few percent of incidents,
+    cut short by the horizon."""
+    from simulator.analysis.maturity import LABELS
+    from simulator.results.metrics import CENSORED_WARNING
+
+    return [f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had not reached "
+            f"the end of their {LABELS[name]} span by the horizon; its mean leaves them out, so it is a lower bound "
+            "(a longer horizon or `drillsim run` at that level gives the restricted mean)"
+            for level, name, cut, total in found.cut_short(CENSORED_WARNING)]

@@ -8,6 +8,7 @@ INC-000N. By default a report tells the median incident (by time to restore) and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -18,7 +19,7 @@ from simulator.errors import DrillsimError
 from simulator.events import Event, incident_label
 from simulator.report.clock import Clock
 from simulator.report.document import Log, LogLine
-from simulator.report.tracks import Track
+from simulator.results.account import Account
 from simulator.results.metrics import IncidentTable
 from simulator.units import format_duration as fmt
 
@@ -126,12 +127,12 @@ class Context:
 # ── The Scribe's log ───────────────────────────────────────────────────────────────────────────────────────
 
 
-def _busy(others: list[Track], at: float, context: Context) -> str:
-    holding = [t for t in others if t.at.get("page_delivered", np.inf) <= at < t.at.get("resolved", np.inf)]
-    return ", ".join(f"{context.person(t.primary)} on {t.label}" for t in holding)
+def _busy(others: Sequence[Account], at: float, context: Context) -> str:
+    holding = [a for a in others if a.page_reached <= at < (np.inf if np.isnan(a.resolved) else a.resolved)]
+    return ", ".join(f"{context.person(a.responder)} on {a.label}" for a in holding)
 
 
-def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()) -> list[tuple[float, str]]:
+def scribe_lines(events: list[Event], context: Context, others: Sequence[Account] = ()) -> list[tuple[float, str]]:
     """(time, what happened) for one incident's events, in log order, as the Scribe would write them.
     An acknowledgement and the Incident Commander role it brings are one line, as are a page and its
     delivery when nobody had to wait."""
@@ -141,9 +142,10 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
     for e in events:
         d, who = e.detail or {}, context.person(e.actor)
         if e.action == "onset":
-            line = f"impact began: {d.get('mode')} ({CAUSES.get(d.get('cause'), d.get('cause'))}), {d.get('severity')}"
+            cause = CAUSES.get(str(d.get("cause")), d.get("cause"))
+            line = f"impact began: {d.get('mode')} ({cause}), {d.get('severity')}"
         elif e.action == "detected":
-            line = CHANNELS.get(d.get("channel"), f"{d.get('channel')} noticed the failure")
+            line = CHANNELS.get(str(d.get("channel")), f"{d.get('channel')} noticed the failure")
         elif e.action == "declared":
             line = "incident declared"
         elif e.action == "paged":
@@ -194,11 +196,11 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
                 continue
             line = f"{who} stood down"
         elif e.action == "mitigation_started":
-            line = f"{context.mitigation(d.get('mitigation'))} started"
+            line = f"{context.mitigation(str(d.get('mitigation')))} started"
         elif e.action == "mitigation_failed":
             line = f"{d.get('mitigation')} did not restore service ({d.get('reason', 'did not help')})"
         elif e.action == "mitigated":
-            line = f"service restored by {MEANS.get(d.get('mitigation'), d.get('mitigation'))}"
+            line = f"service restored by {MEANS.get(str(d.get('mitigation')), d.get('mitigation'))}"
         elif e.action == "resolved":
             line = ("called healthy on anecdote, without data: incident resolved" if d.get("by") == "anecdote"
                     else "health confirmed with metrics and logs: incident resolved")
@@ -211,7 +213,7 @@ def scribe_lines(events: list[Event], context: Context, others: list[Track] = ()
         elif e.action == "cleanup_skipped":
             line = "temporary fixes left in place: the cleanup was skipped"
         elif e.action == "action_item_done":
-            improves = IMPROVES.get(d.get("improves"), "an improvement")
+            improves = IMPROVES.get(str(d.get("improves")), "an improvement")
             line = f"a postmortem action item done: {improves} for {d.get('mode')}"
         elif e.action == "postmortem_held":
             items = d.get("action_items")
@@ -240,7 +242,7 @@ def _listed(roles: str) -> str:
     return f"{head} and {last}" if head else roles
 
 
-def scribe_log(events: list[Event], context: Context, others: list[Track] = ()) -> Log:
+def scribe_log(events: list[Event], context: Context, others: Sequence[Account] = ()) -> Log:
     """The Scribe's timeline, grouped by day."""
     clock = context.clock
     lines = scribe_lines(events, context, others)

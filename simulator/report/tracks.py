@@ -1,5 +1,7 @@
-"""Incidents of one replication as tracks read from the event log (when each step happened, who was paged,
-which mitigations were tried), and the choice of the stretch of a run worth drawing. No matplotlib here."""
+"""Incidents of one replication as tracks read from the event log for the timeline figure (when each step first
+happened, who was paged and who worked it, which mitigations were tried), and the choice of the stretch of a run
+worth drawing. No matplotlib here. What happened to an incident, as the reports state it, is its account
+(simulator.results.account)."""
 
 from __future__ import annotations
 
@@ -29,20 +31,6 @@ class Track:
     held: list[tuple[str, float, float | None]] = field(default_factory=list)  # (person, since, until or None)
     attempts: list[tuple[float, float, str, bool]] = field(default_factory=list)  # start, end, name, worked
     open_state: str = ""
-    confirmed_by: str = ""  # how the first resolution was made: "data", or "anecdote" (simulator.engine.practice)
-    reopened: float | None = None  # when it reopened, having been called resolved on anecdote
-    restored_again: float | None = None  # when service was restored after the reopening
-    resolved_again: float | None = None  # when it was resolved after the reopening (with data)
-
-    @property
-    def restored(self) -> float | None:
-        """When service was restored for good: after the reopening, if the incident reopened."""
-        return self.restored_again if self.reopened is not None else self.at.get("mitigated")
-
-    @property
-    def resolved(self) -> float | None:
-        """When the incident was resolved for good: after the reopening, if it reopened."""
-        return self.resolved_again if self.reopened is not None else self.at.get("resolved")
 
     @property
     def label(self) -> str:
@@ -82,14 +70,6 @@ def tracks(events: list[Event]) -> list[Track]:
         elif e.action in ("mitigation_failed", "mitigated") and e.incident in started:
             begin, name = started.pop(e.incident)
             track.attempts.append((begin, e.time, name, e.action == "mitigated"))
-        elif e.action == "resolved" and not track.confirmed_by:
-            track.confirmed_by = detail.get("by", "data")
-        elif e.action == "reopened":
-            track.reopened = e.time
-        if e.action == "mitigated" and track.reopened is not None:
-            track.restored_again = e.time
-        if e.action == "resolved" and track.reopened is not None:
-            track.resolved_again = e.time
         elif e.action == "open_at_horizon":
             track.open_state = detail.get("state", "")
             _still_working(track, [x for x in events if x.incident == e.incident])

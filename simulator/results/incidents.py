@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -66,6 +66,34 @@ class IncidentTable:
     """
 
     __slots__ = ("_codes", "_numbers")
+
+    if TYPE_CHECKING:  # the columns, made properties below
+        replication: np.ndarray
+        incident: np.ndarray
+        mode: np.ndarray
+        cause: np.ndarray
+        severity: np.ndarray
+        channel: np.ndarray
+        responder: np.ndarray
+        mitigation: np.ndarray
+        escalated: np.ndarray
+        drill: np.ndarray
+        level: np.ndarray
+        preempted: np.ndarray
+        handovers: np.ndarray
+        updates: np.ndarray
+        updates_late: np.ndarray
+        reopened: np.ndarray
+        waited: np.ndarray
+        held: np.ndarray
+        longest_silence: np.ndarray
+        onset: np.ndarray
+        detected: np.ndarray
+        declared: np.ndarray
+        acknowledged: np.ndarray
+        mitigated: np.ndarray
+        resolved: np.ndarray
+        cleaned_up: np.ndarray
 
     def __init__(self, **columns):
         for name, default in OPTIONAL.items():
@@ -396,6 +424,8 @@ class IncidentRows:
         reopened = np.zeros(len(keys), dtype=np.int16)
         mitigated, resolved = floats([r.mitigated for r in rows]), floats([r.resolved for r in rows])
         cleaned_up = floats([r.cleaned_up for r in rows])
+        mitigation = [r.mitigation for r in rows]
+        silence = floats([r.longest_silence() for r in rows])
         if self._drills or self._reopens:
             index = {key: i for i, key in enumerate(keys)}
             for key in self._drills:
@@ -406,19 +436,23 @@ class IncidentRows:
                 for column in (mitigated, resolved, cleaned_up):  # not restored again before the horizon
                     if not column[i] > last:
                         column[i] = math.nan
+                if math.isnan(mitigated[i]):  # what restored service first did not hold: stakeholders wait on
+                    row = rows[i]
+                    row.mitigated, mitigation[i] = math.nan, ""
+                    silence[i] = row.longest_silence()
         return IncidentTable(
             replication=np.array([r for r, _ in keys], dtype=np.int32),
             incident=np.array([i for _, i in keys], dtype=np.int32),
             mode=encode([r.mode for r in rows]), cause=encode([r.cause for r in rows]),
             severity=encode([r.severity for r in rows]), channel=encode([r.channel for r in rows]),
-            responder=encode([r.responder for r in rows]), mitigation=encode([r.mitigation for r in rows]),
+            responder=encode([r.responder for r in rows]), mitigation=encode(mitigation),
             escalated=np.array([r.escalated for r in rows], dtype=bool), drill=drill,
             level=counts([r.level for r in rows]), preempted=counts([r.preempted for r in rows]),
             handovers=counts([r.handovers for r in rows]), updates=counts([r.updates for r in rows]),
             updates_late=counts([r.updates_late for r in rows]), reopened=reopened,
             waited=floats([r.waited for r in rows]),
             held=floats([r.held for r in rows]),
-            longest_silence=floats([r.longest_silence() for r in rows]),
+            longest_silence=silence,
             onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
             declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
             mitigated=mitigated, resolved=resolved, cleaned_up=cleaned_up)

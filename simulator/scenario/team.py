@@ -329,6 +329,18 @@ class Team(Frozen):
             for path, person in referenced:
                 if person not in known_people:
                     problems.append((path, f"{person!r} is not in `people`" + did_you_mean(person, known_people)))
+            if self.escalation is None:  # the shorthand pages its responders and secondary: `people` must hold them
+                for i in range(self.responders):
+                    person = self.responder_name(i)
+                    if person not in known_people:
+                        path = ("names", i) if self.names else ("responders",)
+                        hint = "" if self.names else " (name the responders in `names`, or use `escalation` levels)"
+                        problems.append((path, f"responder {person!r} is not in `people`{hint}"))
+                if self.secondary is not None and self.secondary.name not in known_people:
+                    problems.append((("secondary", "name") if "name" in self.secondary.model_fields_set
+                                     else ("secondary",),
+                                     f"the secondary {self.secondary.name!r} is not in `people` (list them there, name "
+                                     "another with `secondary: {name: ...}`, or give `secondary: null`)"))
         return problems
 
     # ── What the engine reads ──

@@ -17,10 +17,10 @@ from simulator import distributions
 from simulator.errors import Problem, ScenarioError
 from simulator.inputs import read_bytes
 from simulator.limits import MAX_FILE_BYTES
-from simulator.scenario import load, model
+from simulator.scenario import model, reader
 from simulator.scenario.common import expand_located
-from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import Scenario
+from simulator.scenario.reader import Document, parse_yaml, path_text
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -33,7 +33,7 @@ def read_scenario_text(path: str | Path) -> str:
     most MAX_FILE_BYTES (so that /dev/zero, a FIFO or a folder is refused at once, unread). Raises
     ScenarioError saying why it cannot be read."""
     data = read_bytes(path, MAX_FILE_BYTES, "scenario file", error=ScenarioError)
-    return load.decode(data, str(path))
+    return reader.decode(data, str(path))
 
 
 def parse_scenario(text: str, file: str | None = None) -> Scenario:
