@@ -171,16 +171,10 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
     """`drillsim report`: write report.html, report.md and the figures into a results folder; returns the
     paths written (HTML, Markdown, then the PNGs)."""
     from simulator.report.build import build_report
+    from simulator.report.results import rendering
 
-    try:
+    with rendering(results_dir):
         return build_report(results_dir, incidents=incidents, replication=replication)
-    except (TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError) as exc:
-        # The last net under the models of simulator.report.results: a folder is data, and one the report
-        # cannot render is refused with the reason, not a traceback.
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise DrillsimError(f"{results_dir}: cannot render a report from this folder ({reason}); its files hold "
-                            "values that `drillsim run` does not write: run it again with `drillsim run --out "
-                            f"{results_dir}`") from None
 
 
 def read_source(scenario: str | Path | None = None) -> ScenarioSource:

@@ -18,11 +18,12 @@ cannot render, ends in a DrillsimError naming the file and the reason (exit stat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -234,6 +235,19 @@ def _reason(exc: Exception) -> str:
 def _damaged(folder: Path, what: str) -> DrillsimError:
     return DrillsimError(f"{folder} is not one run's whole results: {what}. Run it again with "
                          f"`drillsim run --out {folder}`")
+
+
+@contextlib.contextmanager
+def rendering(folder: str | Path) -> Iterator[None]:
+    """The last net under the models above: a folder is data, and one the report cannot render is refused with
+    the reason (DrillsimError, exit status 2), never a traceback."""
+    try:
+        yield
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise DrillsimError(f"{folder}: cannot render a report from this folder ({reason}); its files hold values "
+                            f"that `drillsim run` does not write: run it again with `drillsim run --out {folder}`"
+                            ) from None
 
 
 def read_results(folder: str | Path) -> ResultsFolder:
