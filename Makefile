@@ -45,13 +45,17 @@ test: lint docs
 		echo "tmux is missing and cannot be installed here: the real-terminal test of drillsim drill is skipped"
 	$(BIN)/pytest
 
-# A large random fuzzing campaign (about half an hour on two cores); every input's exit status in fuzz.jsonl.
+# A large random fuzzing campaign (about an hour on two cores); every input's exit status in fuzz.jsonl.
 # Then the slow tests `make test` leaves out (marked slow: every module imported first, runs killed at every
 # moment).
 FUZZ_EXAMPLES ?= 2000
+# Inputs per surface of tests/test_fuzz_surfaces.py (histories, journals, answers, results folders, dates and
+# zones, command-line options).
+FUZZ_SURFACE_EXAMPLES ?= 300
 fuzz: $(DEV_STAMP)
 	rm -f fuzz.jsonl
-	DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz.py
+	-DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz.py
+	-DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_SURFACE_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz_surfaces.py
 	$(BIN)/pytest -m slow
 	$(BIN)/python -c "import collections, json; \
 	counts = collections.Counter((r['kind'], r['outcome']) for r in map(json.loads, open('fuzz.jsonl'))); \

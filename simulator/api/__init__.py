@@ -159,8 +159,10 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
     """`drillsim report`: write report.html, report.md and the figures into a results folder; returns the
     paths written (HTML, Markdown, then the PNGs)."""
     from simulator.report.build import build_report
+    from simulator.report.results import rendering
 
-    return build_report(results_dir, incidents=incidents, replication=replication)
+    with rendering(results_dir):
+        return build_report(results_dir, incidents=incidents, replication=replication)
 
 
 def read_source(scenario: str | Path | None = None) -> ScenarioSource:

@@ -88,7 +88,7 @@ def calibrate(
     done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (), timezone=timezone,
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
                          seed=seed, name=name)
-    err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+    err = Console(stderr=True, width=None if sys.stderr.isatty() else 132, markup=False)  # names are text
     report_skipped(done.calibration.history)
     if out is None:
         sys.stdout.write(done.scenario)
@@ -97,7 +97,7 @@ def calibrate(
             if done.written:
                 err.print(f"Wrote calibration.json and {len(done.written) - 1} figures to {done.written[0].parent}/")
     else:
-        console = Console(width=None if sys.stdout.isatty() else 132)
+        console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # names are text, not markup
         console.print(calibration_table(done.calibration))
         if not quiet:
             console.print(f"Wrote {out}" + (f", and calibration.json with {len(done.written) - 2} figures to "

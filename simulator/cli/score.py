@@ -75,7 +75,7 @@ def score(
     done = api.score(drill, scenario, mode=mode, preset=preset, mapping=map_ or (), timezone=timezone,
                      skip_bad=skip_bad, under_load=under_load, fail_above=fail_above, out=out, seed=seed,
                      replications=replications, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 132)
+    console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # ids are text, not markup
     for note in done.notes:
         typer.echo(f"note: {note}", err=True)
     console.print(score_table(done.scores))

@@ -34,8 +34,12 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, get_args
 
+from pydantic import ConfigDict, RootModel, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from simulator import inputs
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.history.timestamps import format_time, parse_time
+from simulator.limits import MAX_HISTORY_BYTES
 from simulator.scenario.model import CHANNELS, MITIGATIONS, Cause
 
 TIME_FIELDS = ("started_at", "detected_at", "declared_at", "acknowledged_at", "mitigated_at", "resolved_at")
@@ -325,6 +329,9 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
         if not math.isfinite(seconds) or seconds < 0:
             problem(f"{text!r} seconds: expected a number of seconds, 0 or more", source.column)
             continue
+        if seconds > MAX_SPAN.total_seconds():
+            problem(f"{text!r} seconds is over a year: is a unit wrong?", source.column)
+            continue
         base = bases[source.after]
         if base is None:
             if not any(p.path == source.after for p in problems):
@@ -355,50 +362,56 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
     return Incident(line=line, **values), problems
 
 
-def _rows_csv(path: Path) -> tuple[list[str], Iterable[tuple[int, dict[str, object], str | None]]]:
+def _rows_csv(text: str, file: str) -> tuple[list[str], list[tuple[int, dict[str, object], str | None]]]:
     from simulator.outputs.files import csv_text_read  # a cell drillsim kept from being a formula, as it was
 
-    handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the generator below
-    reader = csv.reader(handle)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        handle.close()
-        return [], iter(())
-
-    def rows():
-        with handle:
-            line = reader.line_num + 1
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    error = None
-                    if len(cells) != len(header):
-                        error = f"{len(cells)} cells for {len(header)} columns"
-                    yield line, dict(zip(header, (csv_text_read(c) for c in cells), strict=False)), error
-                line = reader.line_num + 1
-
-    return header, rows()
+    rows = inputs.csv_rows(text, file, error=HistoryError)
+    if not rows:
+        return [], []
+    header = [name.strip() for name in rows[0][1]]
+    out: list[tuple[int, dict[str, object], str | None]] = []
+    for line, cells in rows[1:]:
+        if any(cell.strip() for cell in cells):
+            error = None
+            if len(cells) != len(header):
+                error = f"{len(cells)} cells for {len(header)} columns"
+            out.append((line, dict(zip(header, (csv_text_read(c) for c in cells), strict=False)), error))
+    return header, out
 
 
-def _rows_jsonl(path: Path) -> tuple[list[str], list[tuple[int, dict[str, object], str | None]]]:
+_Cell = StrictStr | StrictInt | StrictFloat | StrictBool | None
+
+
+class _Record(RootModel[dict[str, _Cell]]):
+    """A line of a JSON Lines history: an object of column: value, each value a string, number, true, false or
+    null (not a list or an object)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+def _rows_jsonl(text: str, file: str) -> tuple[list[str], list[tuple[int, dict[str, object], str | None]]]:
     rows: list[tuple[int, dict[str, object], str | None]] = []
     header: list[str] = []
-    with open(path, encoding="utf-8-sig") as handle:
-        for line, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                rows.append((line, {}, f"not JSON: {exc.msg} (column {exc.colno})"))
-                continue
+    for line, content in enumerate(text.splitlines(), 1):
+        if not content.strip():
+            continue
+        try:
+            record = inputs.load_json(content, file, depth=2, line=line, error=HistoryError)
+            inputs.check_strings(record, file, line=line, error=HistoryError)
             if not isinstance(record, dict):
-                rows.append((line, {}, "each line must be a JSON object of column: value"))
-                continue
-            for key in record:
-                if key not in header:
-                    header.append(key)
-            rows.append((line, record, None))
+                raise ValueError("each line must be a JSON object of column: value")
+            record = inputs.validated(_Record, record, file, line, error=HistoryError).root
+        except HistoryError as exc:
+            rows.append((line, {}, "; ".join(f"{p.path}: {p.message}" if p.path else p.message
+                                            for p in exc.problems)))
+            continue
+        except ValueError as exc:
+            rows.append((line, {}, str(exc)))
+            continue
+        for key in record:
+            if key not in header:
+                header.append(key)
+        rows.append((line, dict(record), None))
     return header, rows
 
 
@@ -420,20 +433,14 @@ def read_history(path: str | Path, *, preset: str | None = None, mapping: Mappin
         close = difflib.get_close_matches(preset, PRESETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise DrillsimError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)}){hint}")
-    rows: Iterable[tuple[int, dict[str, object], str | None]]
-    try:
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
-            header, rows = _rows_jsonl(path)
-        elif path.suffix.lower() == ".csv":
-            header, rows = _rows_csv(path)
-        else:
-            raise HistoryError([Problem("expected a .csv or .jsonl (JSON Lines) history file", file=file)])
-    except FileNotFoundError:
-        raise HistoryError([Problem("no such file", file=file)]) from None
-    except IsADirectoryError:
-        raise HistoryError([Problem("is a directory, not a history file", file=file)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError([Problem(f"cannot read the file: {exc}", file=file)]) from None
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".csv"):
+        inputs.regular_size(path, MAX_HISTORY_BYTES, "history file", error=HistoryError)
+        raise HistoryError([Problem("expected a .csv or .jsonl (JSON Lines) history file", file=file)])
+    text = inputs.read_text(path, MAX_HISTORY_BYTES, "history file", error=HistoryError)
+    header, rows = _rows_csv(text, file) if suffix == ".csv" else _rows_jsonl(text, file)
+    if not header and rows:  # JSON Lines with no line read: say why each was not
+        raise HistoryError([Problem(error or "", line=line, file=file) for line, _, error in rows[:20]])
     if not header:
         raise HistoryError([Problem("the file is empty; a history has a header row and one row per incident",
                                     line=1, file=file)])

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from simulator.calendar import zone
 from simulator.errors import DrillsimError
+from simulator.inputs import check_date, short
 
 EXAMPLE = "2026-01-05T09:00:00+01:00"
 
@@ -32,7 +33,8 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"cannot read {text!r} as an ISO 8601 time (e.g. {EXAMPLE})") from None
+        raise ValueError(f"cannot read {short(text)} as an ISO 8601 time (e.g. {EXAMPLE})") from None
+    check_date(parsed, short(text))
     if parsed.tzinfo is not None:
         return parsed
     if zone is None:

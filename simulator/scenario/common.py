@@ -72,7 +72,17 @@ def _midnight(value):
     return value
 
 
-Moment = Annotated[datetime, BeforeValidator(_midnight),
+def _in_calendar(value):
+    from simulator.inputs import check_date
+
+    check_date(value)
+    return value
+
+
+InCalendar = AfterValidator(_in_calendar)
+"""A date-time within the years drillsim reads (simulator.limits.MIN_YEAR to MAX_YEAR)."""
+
+Moment = Annotated[datetime, BeforeValidator(_midnight), InCalendar,
                    Field(description="A date-time such as 2026-02-01T09:00, or a date (its midnight), in the "
                          "scenario's time zone.")]
 

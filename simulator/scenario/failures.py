@@ -19,6 +19,7 @@ from simulator.scenario.common import (
     Days,
     Frozen,
     HoursOfDay,
+    InCalendar,
     Name,
     SeverityLevel,
     Text,
@@ -355,8 +356,9 @@ class Window(Frozen):
     """A dated stretch (a launch, a sale, a deploy freeze) that multiplies the rate of some failure modes."""
 
     name: Name = Field(description="What the window is, e.g. 'code freeze'.")
-    start: datetime = Field(description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
-    end: datetime = Field(description="When it ends.")
+    start: Annotated[datetime, InCalendar] = Field(
+        description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
+    end: Annotated[datetime, InCalendar] = Field(description="When it ends.")
     factor: Annotated[float, Field(ge=0, le=1e6, description="0 for a freeze, 3 for three times as many.")]
     modes: tuple[Name, ...] | None = Field(None, description="The failure modes it affects (default: all).")
     causes: tuple[Cause, ...] | None = Field(None, description="Or the causes it affects, e.g. [deployment].")

@@ -40,6 +40,7 @@ from simulator.scenario.common import (
     SEVERITIES,
     Cause,
     Frozen,
+    InCalendar,
     Name,
     SeverityLevel,
     Text,
@@ -120,8 +121,9 @@ class Scenario(Frozen):
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(
         0, description="The seed of every incident's dice; `--seed` overrides it. The same seed gives the same "
         "results, byte for byte.")
-    start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
-                                   "gives its own offset). Needed by schedules, hours and windows.")
+    start: Annotated[datetime, InCalendar] | None = Field(
+        None, description="Wall-clock time of minute 0 (in `timezone` unless it gives its own offset). Needed by "
+        "schedules, hours and windows.")
     timezone: TimeZone = "UTC"
     team: Team = Field(default_factory=Team, description="Who is paged and how: the people, rotations, "
                        "escalation and roles.")
