@@ -146,7 +146,7 @@ def complete_metric(incomplete: str) -> list[str]:
 
 def complete_preset(incomplete: str) -> list[str]:
     """The export presets `--preset` reads."""
-    from simulator.history.format import PRESETS
+    from simulator.history.presets import PRESETS
 
     return [name for name in PRESETS if name.startswith(incomplete)]
 

@@ -22,14 +22,13 @@ with a mapping (`column=field`; `column=` ignores a column); a preset maps a who
 
 from __future__ import annotations
 
-import csv
 import difflib
 import itertools
 import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, get_args
@@ -38,13 +37,12 @@ from pydantic import ConfigDict, RootModel, StrictBool, StrictFloat, StrictInt, 
 
 from simulator import inputs
 from simulator.errors import DrillsimError, Problem, ScenarioError
+from simulator.history.fields import FIELDS, TEXT_FIELDS, TIME_FIELDS
+from simulator.history.presets import PRESETS, Preset
 from simulator.history.timestamps import format_time, parse_time
 from simulator.limits import MAX_HISTORY_BYTES
 from simulator.scenario.model import CHANNELS, MITIGATIONS, Cause
 
-TIME_FIELDS = ("started_at", "detected_at", "declared_at", "acknowledged_at", "mitigated_at", "resolved_at")
-TEXT_FIELDS = ("incident", "mode", "severity", "cause", "mitigation", "channel", "responder")
-FIELDS = ("incident", "mode", "severity", *TIME_FIELDS, "cause", "mitigation", "channel", "responder")
 """Every field, in the order the format writes its columns."""
 CAUSES: tuple[str, ...] = get_args(Cause)
 MAX_SPAN = timedelta(days=365)
@@ -113,58 +111,6 @@ class History:
 
     def has(self, name: str) -> bool:
         return name in self.fields
-
-
-# ── Presets ───────────────────────────────────────────────────────────────────────────────────────────────
-
-
-@dataclass(frozen=True)
-class Preset:
-    """How a common export's columns map onto the format. `offsets` are columns of seconds after another
-    column's time (e.g. seconds_to_first_ack after created_at)."""
-
-    name: str
-    description: str
-    columns: Mapping[str, str]
-    offsets: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-
-
-PRESETS: dict[str, Preset] = {
-    "analytics": Preset(
-        "analytics",
-        "an incident-analytics export: created_at (the incident opened by the alert), seconds_to_first_ack "
-        "and seconds_to_resolve after it",
-        columns={"id": "incident", "created_at": "detected_at"},
-        offsets={"seconds_to_first_ack": ("acknowledged_at", "created_at"),
-                 "seconds_to_resolve": ("resolved_at", "created_at")},
-        required=("created_at", "seconds_to_first_ack", "seconds_to_resolve"),
-    ),
-    "lifecycle": Preset(
-        "lifecycle",
-        "a lifecycle export: id, started_at, detected_at, acknowledged_at, mitigated_at and resolved_at",
-        columns={"id": "incident", **{name: name for name in ("started_at", "detected_at", "acknowledged_at",
-                                                               "mitigated_at", "resolved_at")}},
-        required=("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at"),
-    ),
-}
-
-
-def parse_mapping(items: Sequence[str]) -> dict[str, str]:
-    """['sev=severity', 'notes='] → {'sev': 'severity', 'notes': ''}: `column=field`, or `column=` to ignore."""
-    mapping: dict[str, str] = {}
-    for item in items:
-        column, sep, target = item.partition("=")
-        column, target = column.strip(), target.strip()
-        if not sep or not column:
-            raise DrillsimError(f"--map {item!r}: write COLUMN=FIELD (e.g. created=started_at), or COLUMN= to "
-                                "ignore a column")
-        if target and target not in FIELDS:
-            close = difflib.get_close_matches(target, FIELDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(FIELDS)})"
-            raise DrillsimError(f"--map {item!r}: unknown field {target!r}{hint}")
-        mapping[column] = target
-    return mapping
 
 
 # ── Reading ───────────────────────────────────────────────────────────────────────────────────────────────

@@ -135,6 +135,7 @@ def read_journal(path: str | Path) -> Journal:
                     problems.append(Problem(str(exc), path="experiment.extensions[drillsim].severity", file=file))
     if problems:
         raise HistoryError(problems)
+    assert start is not None, "a start that could not be read is a problem raised above"
     return Journal(file=file, start=start, end=end, status=journal.status,
                    title=journal.experiment.title or path.stem, mode=mode, severity=severity,
                    deviated=bool(journal.deviated))
