@@ -4,6 +4,13 @@ The minimal model is what someone would write in an afternoon without drillsim: 
 numbers typed in, the same distributions, people and decisions, stdlib `random` for the dice, one process per
 incident, and per-incident times collected in plain lists. It does the same work as the default scenario asks:
 
+- detection by the first of each failure mode's channels to fire: monitoring, the SLO burn alert, a customer
+  report and a public post on social media (with its own chance); the two reports come sooner the more shoppers
+  the failure reaches, their delay times ((reference impact × reference shoppers) ÷ (impact × shoppers an hour
+  at onset)) ** exponent: 0.5 for a customer report (reference impact the mode's own), 1 for a post (reference
+  impact 1), the reference shoppers the average over the quarter;
+- shoppers per hour by day and hour in London time (1,500 at night, 18,000 in the evening peak, 12,000 on
+  weekend days, 8,000 otherwise);
 - a weekly rotation of three people as primary and the next week's primary as secondary, handed over on
   Mondays at 09:00 in London, and the manager as the third level, each person a SimPy PriorityResource (a
   page waits for them by severity, SEV1 first);
@@ -51,6 +58,7 @@ Z95 = 1.6448536269514722
 HORIZON = 90 * DAY
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 1, 5, 9, 0, tzinfo=LONDON)  # a Monday 09:00: the rotations hand over from here
+START_UTC = START.astimezone(UTC)
 PRIMARY, SECONDARY, MANAGER = ("Ana", "Ben", "Cleo"), ("Ben", "Cleo", "Ana"), "Chen"
 MISS, ESCALATE, REPEATS, HANDOVER = 0.05, 10 * MINUTE, 1, 15 * MINUTE
 POSTMORTEM_SEVERITIES = ("SEV1", "SEV2")
@@ -85,9 +93,14 @@ def constant(value):
     return lambda rnd: value
 
 
+def local_time(now):
+    """London's wall clock at simulated minute `now` (the clocks change on the way: add in UTC)."""
+    return (START_UTC + timedelta(minutes=now)).astimezone(LONDON)
+
+
 def period(now):
     """The period of the day in London at simulated minute `now`."""
-    local = (START + timedelta(minutes=now)).astimezone(LONDON)
+    local = local_time(now)
     if local.hour >= 23 or local.hour < 7:
         return "night"
     return "business" if local.weekday() < 5 and 9 <= local.hour < 17 else "evening"
@@ -101,6 +114,30 @@ def _minutes(local):
 HANDOFFS = [_minutes(datetime(2026, 1, 5, 9, 0, tzinfo=LONDON) + timedelta(weeks=w)) for w in range(15)]
 
 
+def shoppers(local):
+    """Shoppers per hour at London time `local`: the first rule that matches counts."""
+    if local.hour < 7:
+        return 1500
+    if 19 <= local.hour < 22:
+        return 18000
+    if local.weekday() >= 5 and 9 <= local.hour < 19:
+        return 12000
+    return 8000
+
+
+# Shoppers per hour in each hour of the quarter (the rules change on the hour, and so do London's clocks), and
+# their average over the quarter: the reference at which the reports' delays hold as written.
+SHOPPERS = [shoppers(local_time(hour * HOUR + 30 * MINUTE)) for hour in range(int(HORIZON / HOUR))]
+REFERENCE_SHOPPERS = sum(SHOPPERS) / len(SHOPPERS)
+
+
+def reach(reference_impact, impact, exponent):
+    """A report's delay factor by the onset's minute: ((reference impact × reference shoppers) ÷ (impact ×
+    shoppers an hour then)) ** exponent."""
+    factors = [(reference_impact * REFERENCE_SHOPPERS / (impact * users)) ** exponent for users in SHOPPERS]
+    return lambda now: factors[int(now // HOUR)]
+
+
 def on_call(level, now):
     """Who is paged at `level` (0, 1, 2) at minute `now`, and when their turn there ends."""
     if level == 2:
@@ -109,25 +146,31 @@ def on_call(level, now):
     return (PRIMARY, SECONDARY)[level][week % 3], HANDOFFS[week + 1]
 
 
-# Each mode: name, cause, time between onsets, severities and weights, channels (name, probability, delay),
-# mitigations (name, duration, success).
+# Each mode: name, cause, time between onsets, severities and weights, channels (name, probability, delay, reach
+# factor by the onset's minute or None), mitigations (name, duration, success). A customer report's delay holds at
+# the mode's own impact (exponent 0.5); a post's at a full outage (exponent 1: a 5% failure is posted 20× later).
+POST = lognormal(10 * MINUTE, 45 * MINUTE)
 MODES = (
     ("bad-deploy", "deployment", exponential(2 * WEEK), (("SEV2", "SEV3"), (0.3, 0.7)),
-     (("monitoring", 0.85, lognormal(4 * MINUTE, 15 * MINUTE)),
-      ("slo_burn", 1.0, constant((1 - 0.999) / 0.05 * HOUR * 14.4)),
-      ("customer_report", 1.0, lognormal(25 * MINUTE, 2 * HOUR))),
+     (("monitoring", 0.85, lognormal(4 * MINUTE, 15 * MINUTE), None),
+      ("slo_burn", 1.0, constant((1 - 0.999) / 0.05 * HOUR * 14.4), None),
+      ("customer_report", 1.0, lognormal(25 * MINUTE, 2 * HOUR), reach(0.05, 0.05, 0.5)),
+      ("social_media", 0.3, POST, reach(1.0, 0.05, 1.0))),
      (("rollback", lognormal(8 * MINUTE, 25 * MINUTE), 0.9), ("debug", lognormal(90 * MINUTE, 8 * HOUR), 1.0))),
     ("config-push", "config", exponential(3 * WEEK), (("SEV2", "SEV3"), (0.2, 0.8)),
-     (("monitoring", 0.6, lognormal(6 * MINUTE, 30 * MINUTE)),
-      ("customer_report", 1.0, lognormal(40 * MINUTE, 3 * HOUR))),
+     (("monitoring", 0.6, lognormal(6 * MINUTE, 30 * MINUTE), None),
+      ("customer_report", 1.0, lognormal(40 * MINUTE, 3 * HOUR), reach(0.1, 0.1, 0.5)),
+      ("social_media", 0.3, POST, reach(1.0, 0.1, 1.0))),
      (("rollback", lognormal(10 * MINUTE, 30 * MINUTE), 0.9), ("debug", lognormal(45 * MINUTE, 4 * HOUR), 1.0))),
     ("traffic-peak", "capacity", exponential(6 * WEEK), (("SEV1", "SEV2", "SEV3"), (0.2, 0.5, 0.3)),
-     (("monitoring", 0.95, lognormal(3 * MINUTE, 10 * MINUTE)),
-      ("customer_report", 1.0, lognormal(15 * MINUTE, HOUR))),
+     (("monitoring", 0.95, lognormal(3 * MINUTE, 10 * MINUTE), None),
+      ("customer_report", 1.0, lognormal(15 * MINUTE, HOUR), reach(0.3, 0.3, 0.5)),
+      ("social_media", 0.5, POST, reach(1.0, 0.3, 1.0))),
      (("drain", lognormal(15 * MINUTE, 45 * MINUTE), 0.7), ("debug", lognormal(2 * HOUR, 10 * HOUR), 1.0))),
     ("payment-provider-outage", "dependency", exponential(8 * WEEK), (("SEV1", "SEV2"), (0.5, 0.5)),
-     (("monitoring", 0.9, lognormal(5 * MINUTE, 20 * MINUTE)),
-      ("customer_report", 1.0, lognormal(20 * MINUTE, 90 * MINUTE))),
+     (("monitoring", 0.9, lognormal(5 * MINUTE, 20 * MINUTE), None),
+      ("customer_report", 1.0, lognormal(20 * MINUTE, 90 * MINUTE), reach(0.6, 0.6, 0.5)),
+      ("social_media", 0.7, POST, reach(1.0, 0.6, 1.0))),
      (("failover", lognormal(20 * MINUTE, HOUR), 0.8), ("debug", lognormal(2 * HOUR, 12 * HOUR), 1.0))),
 )
 # Columns of a row: replication, incident, mode, severity, channel, responder, mitigation, escalated,
@@ -192,11 +235,11 @@ def incident(env, rnd, people, mode, row):
     severity = rnd.choices(levels, weights)[0]
     rank = int(severity[3])
     row[3] = severity
-    # Detection: the earliest channel that fires.
+    # Detection: the earliest channel that fires, a report's delay times its reach factor at onset.
     delay, channel = math.inf, ""
-    for label, probability, draw in channels:
+    for label, probability, draw, factor in channels:
         if rnd.random() < probability:
-            d = draw(rnd)
+            d = draw(rnd) if factor is None else draw(rnd) * factor(env.now)
             if d < delay:
                 delay, channel = d, label
     yield env.timeout(delay)
