@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, compare, signed_duration, weighted_quantiles
 from simulator.cli import app
 from simulator.errors import DrillsimError
-from simulator.results.metrics import METRICS, metric_key, metric_values
+from simulator.results import survival
+from simulator.results.metrics import METRICS, follow_ups, metric_key, metric_values
 from simulator.scenario.variants import parse_source
 
 # One kind of failure a day, plenty of responders (nobody waits), constant delays everywhere except debugging,
@@ -92,12 +93,11 @@ def test_a_known_average_gain_lies_inside_its_interval_which_narrows_with_more_r
     assert widths[1] < widths[0] / 2  # sixteen times the replications: about a quarter of the width
 
 
-def test_a_fixed_gain_stays_exact_when_the_horizon_cuts_many_incidents_short():
+def test_a_fixed_gain_is_found_when_the_horizon_cuts_many_incidents_short():
     """Debugging takes 2h–30h and the horizon is 2 days: a sixth of the incidents are still open at its end.
-    Debugging faster by exactly 1h makes every incident that ended in both runs 1h faster, and the difference
-    is of the incidents that ended, the statistic its interval resamples: it sits inside the interval. (The
-    summaries' Kaplan–Meier means count the cut-short incidents too; a difference taken from them once fell
-    outside its own interval.) A note says that these are lower bounds."""
+    Debugging faster by exactly 1h makes every incident 1h faster. The difference is of Kaplan–Meier statistics
+    with the cut-short incidents in (each run's restricted mean and median, computed here independently), it
+    sits inside its own interval, and that interval holds the true gain."""
     found = parse_source(KNOWN.replace("horizon: 30d", "horizon: 2d").replace(
         "debug: {duration: {kind: uniform, low: 20m, high: 60m}}",
         "debug: {duration: {kind: uniform, low: 2h, high: 30h}}")
@@ -108,13 +108,41 @@ def test_a_fixed_gain_stays_exact_when_the_horizon_cuts_many_incidents_short():
     stats = result.summaries["baseline"]["mttr"]
     assert stats.censored > 0.1 * (stats.count + stats.censored)
     d = result.difference("quicker-debugging", "mttr", "mean")
-    ended = {name: metric_values(result.results[name].incidents, "mttr")[0] for name in result.names}
-    assert (d.baseline, d.value) == pytest.approx((ended["baseline"].mean(), ended["quicker-debugging"].mean()))
     median = result.difference("quicker-debugging", "mttr", "median")
-    assert median.baseline == pytest.approx(np.median(ended["baseline"]))
+    for name, value, middle in (("baseline", d.baseline, median.baseline),
+                                ("quicker-debugging", d.value, median.value)):
+        table = result.results[name].incidents
+        values, _, _ = metric_values(table, "mttr")
+        cut, _ = follow_ups(table, "mttr", 2 * 24 * 60, 200)
+        times = np.concatenate([values, cut])
+        ended = np.concatenate([np.ones(len(values), bool), np.zeros(len(cut), bool)])
+        assert value == pytest.approx(survival.restricted_mean(times, ended).mean)
+        assert middle == pytest.approx(survival.kaplan_meier(times, ended).quantile(0.5))
+        assert value > values.mean()  # the cut-short incidents count: more than the mean of those that ended
     assert d.low <= d.difference <= d.high and median.low <= median.difference <= median.high
-    assert d.high < 0  # faster, and no faster than by what the faster ones' share allows
-    assert any("baseline:" in note and "lower bound" in note for note in result.notes)
+    assert d.low < -60 < d.high < 0  # every incident 1h faster
+    assert any("Kaplan–Meier" in note for note in result.notes)
+
+
+def test_a_variant_whose_incidents_outlast_the_horizon_is_never_called_faster(tmp_path):
+    """The flip: half the variant's incidents need a 5-day debug in a 4-day horizon. Dropping the open ones made
+    it look faster; counted as lasting at least until the horizon, it is worse, and the gate fails."""
+    path = tmp_path / "flip.yaml"
+    path.write_text(KNOWN.split("variants:")[0].replace("horizon: 30d", "horizon: 4d").replace(
+        "debug: {duration: {kind: uniform, low: 20m, high: 60m}}",
+        "debug: {duration: {kind: uniform, low: 2h, high: 10h}}")
+        .replace("rollback: {duration: 10m}", "rollback: {duration: 10m, success: 0.9}")
+        .replace("mitigation: debug-first", "mitigation: rollback-first"))
+    from simulator import api
+
+    result = api.compare(path, sets=["risky:failure_modes[0].mitigations.rollback.success=0.5",
+                                      "risky:failure_modes[0].mitigations.debug.duration=5d"],
+                         replications=40, resamples=300, fail_if_worse=["mttr"])
+    ended = metric_values(result.results["risky"].incidents, "mttr")[0]
+    assert ended.mean() < metric_values(result.results["baseline"].incidents, "mttr")[0].mean()  # the old flip
+    d = result.difference("risky", "mttr", "mean")
+    assert d.verdict == WORSE and d.low > 0
+    assert [f.variant for f in result.failures()] == ["risky"]
 
 
 def test_mtbfs_mean_difference_is_that_of_simulated_time_per_failure(source):

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.analysis import paired
 from simulator.analysis.streams import analysis_rng
 from simulator.analysis.workload import Workload, workload
 from simulator.errors import DrillsimError
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
+CUT_SHORT = "no honest answer: too many cut short"
+"""The verdict when the horizon cut so many incidents short that the run it would call faster is not known."""
 RESAMPLES = 2000
 LEVEL = 0.95
 _CELLS = 4_000_000  # bootstrap work is done in blocks of about this many numbers
@@ -79,6 +82,10 @@ class Difference:
     high: float
     p_better: float
     level: float = LEVEL
+    restricted_to: float = math.inf
+    """τ of the restricted means compared (paired.restriction), infinite when nothing was cut short."""
+    known: tuple[bool, bool] = (True, True)
+    """Whether the baseline's and the variant's statistic is known despite the horizon (paired.Durations)."""
 
     @property
     def lower_is_better(self) -> bool:
@@ -93,7 +100,10 @@ class Difference:
     def verdict(self) -> str:
         if math.isnan(self.low) or math.isnan(self.high):
             return NO_DATA
-        if self.low <= 0 <= self.high:
+        decided = not self.low <= 0 <= self.high
+        if not paired.honest(self.difference if decided else 0.0, *self.known, decided):
+            return CUT_SHORT
+        if not decided:
             return UNCLEAR
         lower = self.high < 0
         return BETTER if lower == self.lower_is_better else WORSE
@@ -105,9 +115,18 @@ class Difference:
         """The finding in one plain sentence."""
         label = METRICS[self.metric].label
         what = f"{self.statistic} {label}"
+        if self.statistic == "mean" and math.isfinite(self.restricted_to):
+            what += f" (up to {format_duration(self.restricted_to)})"
         ci = f"{self.level:.0%} CI {self.interval_text()}"
         if self.verdict == NO_DATA:
             return f"{self.variant}: not enough incidents to compare the {what}."
+        if self.verdict == CUT_SHORT:
+            open_ = " and ".join(name for name, known in zip((baseline, self.variant), self.known, strict=True)
+                                 if not known)
+            beyond = ("still open there" if self.statistic == "mean" else "not half ended by then")
+            return (f"{self.variant}: no honest answer on the {what}: the horizon cut short so many of {open_}'s "
+                    f"incidents ({beyond}) that what they would add is unknown "
+                    f"({signed_duration(self.difference)} against {baseline} so far, {ci}). Run a longer horizon.")
         if self.verdict == UNCLEAR:
             return (f"{self.variant}: no detectable difference in the {what} ({signed_duration(self.difference)}"
                     f" against {baseline}, {ci}, which includes zero).")
@@ -119,7 +138,8 @@ class Difference:
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out.update(relative=self.relative, verdict=self.verdict)
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else list(v) if isinstance(v, tuple) else v)
+                for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,11 @@ class Comparison:
         return [d.variant for d in self.differences
                 if d.metric == metric and d.statistic == statistic and d.verdict == WORSE]
 
+    def undecided(self, metric: str | None = None) -> list[Difference]:
+        """The gated differences (and those of `metric`'s mean) to which the horizon leaves no honest answer."""
+        wanted = {*self.gates, *([(metric, "mean")] if metric else [])}
+        return [d for d in self.differences if (d.metric, d.statistic) in wanted and d.verdict == CUT_SHORT]
+
     def failures(self) -> list[Difference]:
         """The differences that fail the gates: a variant significantly worse on a gated metric and statistic."""
         return [self.difference(name, metric, statistic) for metric, statistic in self.gates
@@ -191,6 +216,7 @@ class Comparison:
             "workload": {name: self.workload(name).as_dict() for name in self.results},
             "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
             "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
+            "undecided": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.undecided()],
             "notes": list(self.notes),
         }
 
@@ -279,63 +305,82 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
     rng = rng if rng is not None else analysis_rng(base.seed)
     summaries = {name: result.summary() for name, result in results.items()}
     ordered = [baseline, *[name for name in names if name != baseline]]
-    samples = {name: {metric: _Sample(*metric_values(results[name].incidents, metric)[:2], base.replications,
-                                      results[name].scenario.horizon if metric == "mtbf" else None)
-                      for metric in METRICS} for name in ordered}
+    samples, restricted = _samples({name: results[name] for name in ordered}, base.replications)
     draws = _bootstrap(samples, ordered, base.replications, resamples, rng)
-    whole = np.ones((1, base.replications))  # every replication once: the statistics of the runs themselves
     differences = []
     for name in ordered[1:]:
         for metric in METRICS:
-            for statistic in STATISTICS:
-                # The difference is of the statistic its interval resamples: over the incidents whose span
-                # ended (the summaries' Kaplan–Meier figures count the cut-short ones too; see cut_short_notes).
-                before, after = (float(_statistic(samples[run][metric], statistic, whole)[0])
-                                 for run in (baseline, name))
+            for index, statistic in enumerate(STATISTICS):
+                before, after = samples[baseline][metric], samples[name][metric]
                 low, high, p_better = _interval(draws[name][metric][statistic] - draws[baseline][metric][statistic],
                                                 level, METRICS[metric].lower_is_better)
-                differences.append(Difference(name, metric, statistic, before, after, after - before, low, high,
-                                              p_better, level))
+                value, base_value = after.whole[index], before.whole[index]
+                differences.append(Difference(
+                    name, metric, statistic, base_value, value, value - base_value, low, high, p_better, level,
+                    restricted_to=restricted.get(metric, math.inf),
+                    known=(before.known[index], after.known[index])))
     return Comparison(baseline, {name: results[name] for name in ordered},
                       {name: summaries[name] for name in ordered}, tuple(differences), base.seed, base.replications,
-                      resamples, level, notes=cut_short_notes(summaries))
+                      resamples, level, notes=cut_short_notes(samples, restricted))
 
 
-def cut_short_notes(summaries: Mapping[str, Mapping[str, Stats]]) -> tuple[str, ...]:
-    """A sentence for each run of which the horizon cut more than CENSORED_WARNING of a duration's incidents
-    short: the paired differences compare the incidents that ended, so they are differences of lower bounds."""
+def _samples(results: Mapping[str, Results], replications: int) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
+    """Every run's samples of every metric (paired.Durations for the durations, censoring-aware, with τ common
+    to all runs; _Sample for MTBF), and τ of each duration metric that the horizon cut short somewhere."""
+    samples: dict[str, dict[str, Any]] = {name: {} for name in results}
+    restricted = {}
+    for metric in METRICS:
+        if metric == "mtbf":
+            for name, result in results.items():
+                samples[name][metric] = _Sample(*metric_values(result.incidents, metric)[:2], replications,
+                                                result.scenario.horizon)
+            continue
+        found = {name: paired.durations(result.incidents, metric, result.scenario.horizon, replications)
+                 for name, result in results.items()}
+        tau = paired.restriction(*((times, ended) for times, ended, _ in found.values()))
+        if math.isfinite(tau):
+            restricted[metric] = tau
+        survival = any(not ended.all() for _, ended, _ in found.values())
+        for name, (times, ended, reps) in found.items():
+            samples[name][metric] = paired.Durations(times, ended, reps, replications, tau, survival=survival)
+    return samples, restricted
+
+
+def cut_short_notes(samples: Mapping[str, Mapping[str, Any]], restricted: Mapping[str, float]) -> tuple[str, ...]:
+    """A sentence for each duration metric the horizon cut short: up to when its means are compared, and which
+    runs had more than paired.TAIL of their incidents outlast that."""
     notes = []
-    for name, found in summaries.items():
-        parts = []
-        for metric, stats in found.items():
-            total = stats.count + stats.censored
-            if metric != "mtbf" and total and stats.censored / total > CENSORED_WARNING:
-                parts.append(f"{stats.censored:,} of {total:,} incidents' {METRICS[metric].what} "
-                             f"({stats.censored / total:.0%})")
-        if parts:
-            listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-            notes.append(f"{name}: the horizon cut short {listed}. The paired differences compare the incidents "
-                         "that ended there, so they compare lower bounds; each run's own statistics are "
-                         "Kaplan–Meier estimates with the cut-short incidents in.")
+    for metric in (key for key in METRICS if key != "mtbf"):
+        tau = restricted.get(metric, math.inf)
+        cut = [(name, found[metric]) for name, found in samples.items() if found[metric].cut_short]
+        listed = ", ".join(f"{name} {sample.cut_short:,} of {len(sample.times):,}" for name, sample in cut)
+        beyond = [f"{name} {sample.tail:.0%}" for name, found in samples.items()
+                  for sample in [found[metric]] if not sample.known_mean]
+        note = (f"{METRICS[metric].label}: the horizon cut short {listed} incidents' {METRICS[metric].what}; they "
+                "count as lasting at least until the horizon: means and medians are Kaplan–Meier's"
+                + (f", the means restricted to {format_duration(tau)} (the mean of min(duration, "
+                   f"{format_duration(tau)}))." if math.isfinite(tau) else "."))
+        if beyond:
+            note += (f" Still open after {format_duration(tau)}: {', '.join(beyond)}: too many for that run's "
+                     "mean to be known, so no verdict can call it the faster one.")
+        if beyond or any(sample.cut_short > CENSORED_WARNING * len(sample.times) for _, sample in cut):
+            notes.append(note)
     return tuple(notes)
 
 
-def _statistic(sample: _Sample, statistic: str, weights: np.ndarray) -> np.ndarray:
-    return sample.means(weights) if statistic == "mean" else sample.quantiles(weights, 0.5)
-
-
-def _bootstrap(samples: Mapping[str, Mapping[str, _Sample]], names: list[str], replications: int, resamples: int,
+def _bootstrap(samples: Mapping[str, Mapping[str, Any]], names: list[str], replications: int, resamples: int,
                rng: np.random.Generator) -> dict[str, dict[str, dict[str, np.ndarray]]]:
     """Every run's mean and median of every metric in each of `resamples` resamples of replication indices,
     the same resamples for all runs (so that differences are paired): name → metric → statistic → array."""
-    largest = max((len(s.values) for per in samples.values() for s in per.values()), default=0)
+    largest = max((len(s.times) for per in samples.values() for s in per.values()), default=0)
     parts: dict[str, dict[str, dict[str, list[np.ndarray]]]] = {
         name: {metric: {statistic: [] for statistic in STATISTICS} for metric in METRICS} for name in names}
     for weights in _resample_weights(replications, resamples, _row_cells(largest, replications), rng):
         for name in names:
             for metric, sample in samples[name].items():
-                for statistic in STATISTICS:
-                    parts[name][metric][statistic].append(_statistic(sample, statistic, weights))
+                means, medians, _ = sample.statistics(weights)
+                parts[name][metric]["mean"].append(means)
+                parts[name][metric]["median"].append(medians)
     return {name: {metric: {statistic: np.concatenate(arrays) if arrays else np.array([])
                             for statistic, arrays in per.items()}
                    for metric, per in by_metric.items()}
@@ -385,6 +430,13 @@ class _Sample:
         self.sums = (np.full(replications, float(exposure)) if exposure is not None
                      else np.bincount(replication, weights=values, minlength=replications))
         self.counts = np.bincount(replication, minlength=replications).astype(float)
+        self.times, self.cut_short = self.values, 0
+        whole = np.ones((1, replications))
+        self.whole = (float(self.means(whole)[0]), float(self.quantiles(whole, 0.5)[0]))
+        self.known = (True, True)
+
+    def statistics(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.means(weights), self.quantiles(weights, 0.5), np.zeros(len(weights))
 
     def means(self, weights: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -24,6 +24,9 @@ from simulator.cli.common import (
 from simulator.limits import MAX_RESAMPLES
 
 EXIT_WORSE = 1
+EXIT_CUT_SHORT = 3
+"""The horizon cut so many incidents short that a gated difference (or the --metric's mean) has no honest
+answer: neither pass nor fail."""
 
 # Options shared by compare, sweep and detectability.
 VariantOpt = Annotated[
@@ -70,7 +73,8 @@ def compare(
         list[str] | None,
         typer.Option("--fail-if-worse", metavar="METRIC[.median]",
                      help="Exit with status 1 when a variant is significantly worse than the baseline on this "
-                          "metric's mean (or median: mttr.median). Repeatable.", show_default=False),
+                          "metric's mean (or median: mttr.median); 3 when the horizon leaves no honest answer. "
+                          "Repeatable.", show_default=False),
     ] = None,
     resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
                                            help="Bootstrap resamples.")] = 2000,
@@ -87,7 +91,9 @@ def compare(
 
     Every scenario runs with the same seed and replications, so all meet the same failures at the same times;
     each variant's paired differences from the baseline come with bootstrap intervals, a verdict, and the
-    on-call load behind them. Exit status 0, or 1 with --fail-if-worse when a variant is significantly worse.
+    on-call load behind them. Incidents the horizon cut short count as lasting at least until it (Kaplan–Meier
+    means and medians). Exit status 0; 1 with --fail-if-worse when a variant is significantly worse; 3 when the
+    horizon cut so many incidents short that a gated difference, or the --metric's mean, has no honest answer.
 
     Example: [bold]drillsim compare before.yaml after.yaml --fail-if-worse mttr --out compare/[/bold]
 
@@ -140,3 +146,9 @@ def compare(
                    f"{METRICS[failure.metric].label}.", err=True)
     if result.failures():
         raise typer.Exit(EXIT_WORSE)
+    for found in result.undecided(metric):
+        typer.echo(f"{found.variant} against {result.baseline} on the {found.statistic} "
+                   f"{METRICS[found.metric].label}: no honest answer, the horizon cut too many incidents short "
+                   "(run a longer horizon).", err=True)
+    if result.undecided(metric):
+        raise typer.Exit(EXIT_CUT_SHORT)

@@ -90,13 +90,15 @@ def maturity(
     console.print(ladder_table(found))
     for level, name, cut, total in found.cut_short(CENSORED_WARNING):
         console.print(f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had "
-                      f"not reached the end of their {ladders.LABELS[name]} span by the horizon; its mean leaves "
-                      "them out, so it is a lower bound (a longer horizon or `drillsim run` at that level gives "
-                      "the restricted mean)", style="yellow", highlight=False, markup=False)
+                      f"not reached the end of their {ladders.LABELS[name]} span by the horizon; they count as "
+                      "lasting at least until it (the Kaplan–Meier restricted mean); a step whose faster level "
+                      "leaves too many open has no honest verdict (⊘): run a longer horizon",
+                      style="yellow", highlight=False, markup=False)
     if not quiet:
         console.print("[dim]Each level: the mean (maturity.json holds its interval). Between levels: what the step "
                       "up changes, paired replication by replication, with its 95% bootstrap interval: ✓ better, ✗ "
-                      "worse, ≈ no detectable difference; availability and the SLO chance in percentage points. "
+                      "worse, ≈ no detectable difference, ⊘ no honest answer (too many cut short); "
+                      "availability and the SLO chance in percentage points. "
                       "Drills are left out; `--explain` shows what each level sets.[/dim]")
         if found.replaced:
             fields = ", ".join(field for field, _ in found.replaced)

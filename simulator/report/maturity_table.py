@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 HEADINGS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
             "incidents": "incidents / quarter", "meets_slo": "meets SLO"}
-MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?"}
-"""A step's verdict, in a cell: better, worse, no detectable difference, not enough data."""
+MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?",
+         "no honest answer: too many cut short": "⊘"}
+"""A step's verdict, in a cell: better, worse, no detectable difference, not enough data, no honest answer."""
 
 
 def value_text(figure: str, value: float) -> str:

@@ -1,0 +1,97 @@
+"""The paired estimator: Kaplan–Meier restricted means and medians per bootstrap resample, and when a verdict
+has an honest answer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simulator.analysis import paired
+from simulator.cli import app
+from simulator.results import survival
+
+TIMES = np.array([1.0, 2.0, 3.0, 4.0])
+ENDED = np.array([True, False, True, True])
+REPS = np.array([0, 0, 1, 1])
+
+
+def test_the_restricted_mean_and_median_by_hand():
+    # S: 3/4 after 1, the cut-short 2 leaves two at risk, 3/8 after 3, 0 after 4.
+    found = paired.Durations(TIMES, ENDED, REPS, 2)
+    assert found.mean == pytest.approx(1 + 0.75 * 2 + 0.375 * 1)
+    assert found.mean == pytest.approx(survival.restricted_mean(TIMES, ENDED).mean)
+    assert found.median == 3.0 == survival.kaplan_meier(TIMES, ENDED).quantile(0.5)
+    assert found.tail == 0.0 and found.known == (True, True)
+    cut = paired.Durations(TIMES, ENDED, REPS, 2, tau=2.5)
+    assert cut.mean == pytest.approx(1 + 0.75 * 1.5) and cut.tail == pytest.approx(0.75)
+    assert not cut.known_mean  # three quarters outlast τ: its mean is not known
+
+
+def test_a_resample_is_the_estimate_on_the_replications_drawn():
+    found = paired.Durations(TIMES, ENDED, REPS, 2)
+    means, medians, _ = found.statistics(np.array([[2.0, 0.0], [0.0, 2.0], [1.0, 1.0]]))
+    # Replication 0 twice: S is 1/2 after 1, and stays there (the curve is carried up to the whole sample's
+    # last time, 4, as every resample's is): 1 + 1/2 × 3.
+    assert means[0] == pytest.approx(2.5) and means[1] == pytest.approx(3.5)
+    assert means[2] == pytest.approx(found.mean) and medians[1] == 3.0
+
+
+def test_without_anything_cut_short_it_is_the_plain_mean_and_median():
+    times = np.array([5.0, 1.0, 3.0, 10.0, 7.0])
+    found = paired.Durations(times, np.ones(5, bool), np.array([0, 1, 0, 1, 2]), 3)
+    assert (found.mean, found.median) == (pytest.approx(5.2), 5.0)
+    both = paired.Durations(times, np.ones(5, bool), np.array([0, 1, 0, 1, 2]), 3, survival=True)
+    assert both.mean == pytest.approx(5.2) and both.median == 5.0  # Kaplan–Meier's lower median
+
+
+def test_the_restriction_is_set_by_runs_whose_longest_observation_is_still_open():
+    ended_last = (np.array([1.0, 9.0]), np.array([False, True]))
+    open_last = (np.array([1.0, 6.0]), np.array([True, False]))
+    assert paired.restriction(ended_last) == math.inf
+    assert paired.restriction(ended_last, open_last, (np.array([8.0]), np.array([False]))) == 6.0
+
+
+def test_a_verdict_needs_the_lower_run_known():
+    assert paired.honest(-5, True, True, True)
+    assert not paired.honest(-5, True, False, True)  # the variant looks lower, but its tail is unknown
+    assert paired.honest(+5, True, False, True)  # the variant is slower, whatever its tail adds
+    assert not paired.honest(0, True, False, False)  # no difference needs both known
+
+
+SCENARIO = """\
+name: heavy censoring
+horizon: 4d
+replications: 20
+seed: 5
+team: {responders: 20, acknowledge: 2m}
+policy: {declare_after: 1m, mitigation: debug-first, confirm: 5m, cleanup: 10m}
+failure_modes:
+  - name: stuck
+    cause: capacity
+    every: {kind: exponential, mean: 1d}
+    detection:
+      monitoring: {delay: 4m}
+    mitigations:
+      debug: {duration: 5d}
+  - name: quick
+    cause: capacity
+    every: {kind: exponential, mean: 1d}
+    detection:
+      monitoring: {delay: 4m}
+    mitigations:
+      debug: {duration: 10m}
+"""
+
+
+def test_compare_exits_3_when_the_horizon_leaves_no_honest_answer(tmp_path):
+    """Half the repairs take 5 days in a 4-day horizon: half the incidents are never restored, and a variant that
+    changes nothing cannot honestly be called no different either: what those add to the mean is unknown."""
+    path = tmp_path / "stuck.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    result = CliRunner().invoke(app, ["compare", str(path), "--set", "same:policy.confirm=5m", "-n", "20",
+                                      "--resamples", "200", "--workers", "1", "--fail-if-worse", "mttr"])
+    assert result.exit_code == 3, result.output
+    assert "no honest answer" in result.output
