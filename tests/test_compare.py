@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, compare, signed_duration, weighted_quantiles
+from simulator.analysis.compare import (
+    BETTER,
+    NEGLIGIBLE,
+    UNCLEAR,
+    WORSE,
+    Difference,
+    compare,
+    signed_duration,
+    weighted_quantiles,
+)
 from simulator.cli import app
 from simulator.errors import DrillsimError
 from simulator.results import survival
@@ -52,7 +61,7 @@ def test_a_variant_identical_to_the_baseline_differs_by_exactly_zero(source):
         for statistic in ("mean", "median"):
             d = result.difference("same", metric, statistic)
             assert (d.difference, d.low, d.high) == (0.0, 0.0, 0.0), (metric, statistic)
-            assert d.verdict == UNCLEAR
+            assert d.verdict == NEGLIGIBLE  # within ±5% of the baseline: exactly zero
             assert d.p_better == 0.5  # ties count half
 
 
@@ -161,7 +170,7 @@ def test_a_worse_variant_is_called_worse_and_listed(source):
     assert d.verdict == WORSE and d.p_better == 0.0
     assert result.worse("mttr") == ["slow-to-declare"]
     assert result.worse("mttd") == []
-    assert "slow-to-declare is worse" in d.sentence()
+    assert "slow-to-declare is meaningfully worse" in d.sentence()
 
 
 def test_every_variant_runs_with_the_same_seed_and_replications(source):
@@ -254,8 +263,8 @@ def test_compare_prints_statistics_differences_and_verdicts(scenario_file, tmp_p
     result = invoke("compare", scenario_file, "--variant", "same", "--variant", "slow-to-declare",
                     "--resamples", "200", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "no detectable difference" in result.output
-    assert "slow-to-declare is worse" in result.output
+    assert "no difference that matters" in result.output
+    assert "slow-to-declare is meaningfully worse" in result.output
     assert "Would it show on a dashboard?" in result.output
     document = json.loads((out / "comparison.json").read_text())
     assert list(document["variants"]) == ["baseline", "same", "slow-to-declare"]
@@ -268,7 +277,7 @@ def test_fail_if_worse_gates_a_change(scenario_file):
     worse = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q",
                    "--fail-if-worse", "mttr")
     assert worse.exit_code == 1
-    assert "slow-to-declare is significantly worse than baseline on the mean MTTR" in worse.output
+    assert "slow-to-declare is meaningfully worse than baseline on the mean MTTR" in worse.output
     fine = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q",
                   "--fail-if-worse", "mttd", "--fail-if-worse", "mtbf.median")
     assert fine.exit_code == 0, fine.output
@@ -345,8 +354,8 @@ def test_two_scenario_files_are_compared_with_common_random_numbers(tmp_path):
     assert "before and 1 variant" in cli.output
     markdown = (out / "comparison.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Comparison: known differences")
-    assert "**Passed**: no variant is significantly worse." in markdown
-    assert "- after is better: its mean MTTR is 10m lower than before's" in markdown
+    assert "**Passed**: no variant is meaningfully worse." in markdown
+    assert "- after is meaningfully better: its mean MTTR is 10m lower than before's" in markdown
     assert "![" not in markdown  # text only, for a pull-request comment: figures are named, not embedded
     assert "`ecdf-mttr.png`, `differences.png`, `on-call-load.png`" in markdown
     page = (out / "comparison.html").read_text(encoding="utf-8")

@@ -95,3 +95,33 @@ def test_compare_exits_3_when_the_horizon_leaves_no_honest_answer(tmp_path):
                                       "--resamples", "200", "--workers", "1", "--fail-if-worse", "mttr"])
     assert result.exit_code == 3, result.output
     assert "no honest answer" in result.output
+
+
+def test_min_effect_is_a_share_of_the_baseline_or_a_duration():
+    from simulator.analysis.compare import MinEffect, parse_min_effect
+    from simulator.errors import DrillsimError
+
+    assert parse_min_effect(None) == MinEffect(0.05) == parse_min_effect("5%")
+    assert parse_min_effect("5m") == MinEffect(None, 5.0) and parse_min_effect("0") == MinEffect(0.0)
+    assert parse_min_effect("10%").threshold(90.0) == pytest.approx(9.0)
+    assert parse_min_effect("1h").threshold(90.0) == 60.0
+    with pytest.raises(DrillsimError, match="--min-effect"):
+        parse_min_effect("lots")
+
+
+@pytest.mark.parametrize(("difference", "low", "high", "verdict"), [
+    (-0.53, -0.8, -0.3, "no difference that matters"),  # 1% lower, surely, but 1% does not matter
+    (-10.0, -14.0, -6.0, "better"),
+    (+10.0, +6.0, +14.0, "worse"),
+    (-2.0, -8.0, -0.5, "unclear whether it matters"),  # detected, below 5m, the interval reaches beyond
+    (+1.0, -9.0, +11.0, "no detectable difference"),
+    (0.0, 0.0, 0.0, "no difference that matters"),
+])
+def test_three_kinds_of_verdict_with_the_smallest_difference_that_matters(difference, low, high, verdict):
+    from simulator.analysis.compare import Difference
+
+    # Baseline mean 53m, the smallest difference that matters 5m.
+    found = Difference("proposed", "mttr", "mean", 53.0, 53.0 + difference, difference, low, high, 0.5,
+                       min_effect=5.0)
+    assert found.verdict == verdict
+    assert ("±5m" in found.sentence()) == (verdict not in ("better", "worse"))

@@ -9,17 +9,21 @@ failure histories.
 
 The unit of pairing is the replication. For each metric and statistic (the mean and the median):
 
-    difference   the variant's statistic minus the baseline's, over all incidents of all replications whose
-                 span ended by the horizon (the statistic the interval resamples; when the horizon cut more
-                 than a few percent short, `cut_short_notes` says that these are lower bounds). MTBF's mean is
-                 simulated time ÷ failures, as in the summary
+    difference   the variant's statistic minus the baseline's over all incidents of all replications, those
+                 the horizon cut short counting as lasting at least until it: Kaplan–Meier restricted means
+                 and medians, τ common to the runs (simulator.analysis.paired, the one estimator of compare,
+                 sweep and maturity). MTBF's mean is simulated time ÷ failures, as in the summary
     interval     the paired bootstrap: resample replication indices (the same ones for both variants), recompute
-                 both statistics on the incidents of the resampled replications (the mean as the ratio
-                 estimator of metrics.mean_ci, Σ values / Σ counts), take their difference; the interval is the
-                 2.5th–97.5th percentile of those differences
+                 both statistics on the incidents of the resampled replications, take their difference; the
+                 interval is the 2.5th–97.5th percentile of those differences
     P(better)    the share of resamples in which the variant is better (ties count half)
-    verdict      "better" or "worse" when the interval lies wholly on one side of zero, otherwise
-                 "no detectable difference"
+    verdict      with m the smallest difference that matters (--min-effect: a share of the baseline's value,
+                 default 5%, or a duration): "better" or "worse" (meaningfully) when the interval excludes zero
+                 and the difference is at least m; "no difference that matters" when the interval lies within
+                 ±m; otherwise "no detectable difference" (the interval includes zero and reaches beyond ±m)
+                 or "unclear whether it matters" (it excludes zero, the difference is below m, the interval
+                 reaches beyond it). "No honest answer" when the run the verdict would call lower left too many
+                 incidents open (paired.honest); the gate (--fail-if-worse) fails on "worse" only
 
 Lower is better for MTTD, MTTA, MTTR and time to resolve; higher is better for MTBF. All bootstrap randomness
 comes from an explicit generator, seeded from the simulation's seed unless one is given.
@@ -49,6 +53,9 @@ if TYPE_CHECKING:
 
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
+NEGLIGIBLE, UNSURE = "no difference that matters", "unclear whether it matters"
+MIN_EFFECT = "5%"
+"""The default smallest difference that matters: 5% of the baseline's value."""
 CUT_SHORT = "no honest answer: too many cut short"
 """The verdict when the horizon cut so many incidents short that the run it would call faster is not known."""
 RESAMPLES = 2000
@@ -63,6 +70,42 @@ def signed_duration(minutes: float) -> str:
     if minutes == 0 or format_duration(abs(minutes)) == "0s":
         return "0s"
     return ("+" if minutes > 0 else "-") + format_duration(abs(minutes))
+
+
+@dataclass(frozen=True)
+class MinEffect:
+    """The smallest difference that matters: a share of the baseline's value ('5%') or a duration ('5m')."""
+
+    share: float | None = 0.05
+    minutes: float | None = None
+
+    def threshold(self, baseline: float) -> float:
+        """In minutes, for a statistic whose baseline value is `baseline`."""
+        if self.minutes is not None:
+            return self.minutes
+        return abs(baseline) * (self.share or 0.0) if math.isfinite(baseline) else 0.0
+
+    def text(self) -> str:
+        return format_duration(self.minutes) if self.minutes is not None else f"{self.share or 0:.0%}"
+
+
+def parse_min_effect(value: str | float | MinEffect | None) -> MinEffect:
+    """'5%' or 0.05 (a share of the baseline's value), '5m' or '1h' (a duration), '0' (any difference)."""
+    if isinstance(value, MinEffect):
+        return value
+    if value is None:
+        return parse_min_effect(MIN_EFFECT)
+    text = str(value).strip()
+    if text in ("0", "0%", "0.0"):
+        return MinEffect(0.0)
+    from simulator.units import parse_duration, parse_share
+
+    try:
+        if text.endswith("%") or isinstance(value, float):
+            return MinEffect(parse_share(value))
+        return MinEffect(None, parse_duration(text))
+    except ValueError as error:
+        raise DrillsimError(f"--min-effect {value}: a share such as 5% or a duration such as 5m ({error})") from None
 
 
 # ── Results ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -86,6 +129,8 @@ class Difference:
     """τ of the restricted means compared (paired.restriction), infinite when nothing was cut short."""
     known: tuple[bool, bool] = (True, True)
     """Whether the baseline's and the variant's statistic is known despite the horizon (paired.Durations)."""
+    min_effect: float = 0.0
+    """The smallest difference that matters, in minutes (MinEffect.threshold of the baseline's value)."""
 
     @property
     def lower_is_better(self) -> bool:
@@ -103,10 +148,12 @@ class Difference:
         decided = not self.low <= 0 <= self.high
         if not paired.honest(self.difference if decided else 0.0, *self.known, decided):
             return CUT_SHORT
-        if not decided:
-            return UNCLEAR
-        lower = self.high < 0
-        return BETTER if lower == self.lower_is_better else WORSE
+        if decided and abs(self.difference) >= self.min_effect:
+            lower = self.high < 0
+            return BETTER if lower == self.lower_is_better else WORSE
+        if -self.min_effect <= self.low and self.high <= self.min_effect:
+            return NEGLIGIBLE
+        return UNSURE if decided else UNCLEAR
 
     def interval_text(self) -> str:
         return f"{signed_duration(self.low)} to {signed_duration(self.high)}"
@@ -127,13 +174,23 @@ class Difference:
             return (f"{self.variant}: no honest answer on the {what}: the horizon cut short so many of {open_}'s "
                     f"incidents ({beyond}) that what they would add is unknown "
                     f"({signed_duration(self.difference)} against {baseline} so far, {ci}). Run a longer horizon.")
+        share = f"{self.relative:+.0%}; " if not math.isnan(self.relative) else ""
+        matters = f"±{format_duration(self.min_effect)}"
         if self.verdict == UNCLEAR:
             return (f"{self.variant}: no detectable difference in the {what} ({signed_duration(self.difference)}"
-                    f" against {baseline}, {ci}, which includes zero).")
+                    f" against {baseline}, {ci}, which includes zero and reaches beyond the {matters} that "
+                    "matters: more replications would tell).")
+        if self.verdict == NEGLIGIBLE:
+            return (f"{self.variant}: no difference that matters in the {what} ({signed_duration(self.difference)}"
+                    f" against {baseline}, {share}{ci}, within the {matters} that matters).")
+        if self.verdict == UNSURE:
+            return (f"{self.variant}: the {what} differs by {signed_duration(self.difference)} ({share}{ci}), "
+                    f"less than the {matters} that matters, but the interval reaches beyond it: unclear whether "
+                    "it matters.")
         direction = "lower" if self.difference < 0 else "higher"
-        share = f"{self.relative:+.0%}; " if not math.isnan(self.relative) else ""
-        return (f"{self.variant} is {self.verdict}: its {what} is {format_duration(abs(self.difference))} "
-                f"{direction} than {baseline}'s ({share}{ci}); it is better in {self.p_better:.0%} of resamples.")
+        return (f"{self.variant} is meaningfully {self.verdict}: its {what} is "
+                f"{format_duration(abs(self.difference))} {direction} than {baseline}'s ({share}{ci}; at least "
+                f"{format_duration(self.min_effect)} matters); it is better in {self.p_better:.0%} of resamples.")
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -159,6 +216,8 @@ class Comparison:
     """(metric, statistic) pairs on which a variant significantly worse than the baseline fails the comparison."""
     notes: tuple[str, ...] = ()
     """What a reader should know about how the runs were paired (a scenario's own seed not used, …)."""
+    min_effect: MinEffect = MinEffect()
+    """The smallest difference that matters (each Difference holds it in minutes)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -176,7 +235,8 @@ class Comparison:
         raise KeyError((variant, metric, statistic))
 
     def worse(self, metric: str, statistic: str = "mean") -> list[str]:
-        """The variants significantly worse than the baseline on this metric and statistic."""
+        """The variants meaningfully worse than the baseline on this metric and statistic: the interval excludes
+        zero and the difference is at least the smallest that matters."""
         return [d.variant for d in self.differences
                 if d.metric == metric and d.statistic == statistic and d.verdict == WORSE]
 
@@ -206,6 +266,7 @@ class Comparison:
             "replications": self.replications,
             "resamples": self.resamples,
             "level": self.level,
+            "min_effect": self.min_effect.text(),
             "units": "minutes",
             "variants": {
                 name: {"scenario": result.scenario.name, "incidents": len(result.incidents),
@@ -231,14 +292,16 @@ def check_resamples(resamples: int) -> None:
 
 def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, replications: int | None = None,
             seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
-            rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
+            rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (),
+            min_effect: str | float | MinEffect | None = None, **run_options) -> Comparison:
     """Run every scenario with the same seed and replications, and compare each with the baseline.
 
     `scenarios` maps names to scenarios (for instance candidates.comparison_scenarios());
     the baseline is `baseline` or the first. The seed and replications default to the baseline scenario's.
-    `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
-    runner.simulate as they are."""
+    `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'); `min_effect` the smallest
+    difference that matters (parse_min_effect; default 5%). `run_options` go to runner.simulate as they are."""
     gates = parse_gates(fail_if_worse)
+    effect = parse_min_effect(min_effect)
     check_resamples(resamples)  # before the runs, not after them
     if not scenarios:
         raise DrillsimError("nothing to compare: give at least a baseline scenario")
@@ -257,7 +320,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
     results = {name: runner.simulate(scenarios[name], replications=replications, seed=seed, **options)
                for name in order}
     found = compare_results(results, baseline=baseline, resamples=resamples, level=level,
-                            rng=rng if rng is not None else analysis_rng(seed))
+                            rng=rng if rng is not None else analysis_rng(seed), min_effect=effect)
     return replace(found, gates=gates, notes=pairing_notes(scenarios, baseline, seed, replications) + found.notes)
 
 
@@ -292,9 +355,11 @@ def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,
-                    level: float = LEVEL, rng: np.random.Generator | None = None) -> Comparison:
+                    level: float = LEVEL, rng: np.random.Generator | None = None,
+                    min_effect: str | float | MinEffect | None = None) -> Comparison:
     """Compare results already simulated with the same seed and replications (common random numbers)."""
     check_resamples(resamples)
+    effect = parse_min_effect(min_effect)
     names = list(results)
     baseline = names[0] if baseline is None else baseline
     base = results[baseline]
@@ -318,10 +383,10 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
                 differences.append(Difference(
                     name, metric, statistic, base_value, value, value - base_value, low, high, p_better, level,
                     restricted_to=restricted.get(metric, math.inf),
-                    known=(before.known[index], after.known[index])))
+                    known=(before.known[index], after.known[index]), min_effect=effect.threshold(base_value)))
     return Comparison(baseline, {name: results[name] for name in ordered},
                       {name: summaries[name] for name in ordered}, tuple(differences), base.seed, base.replications,
-                      resamples, level, notes=cut_short_notes(samples, restricted))
+                      resamples, level, notes=cut_short_notes(samples, restricted), min_effect=effect)
 
 
 def _samples(results: Mapping[str, Results], replications: int) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:

@@ -152,7 +152,8 @@ def grid(axes: Sequence[Axis]) -> list[tuple[dict[str, Any], dict[str, str]]]:
 def sweep(source: ScenarioSource | str | Path | None,
           axes: Sequence[Axis] | Sequence[str] | Mapping[str, Sequence[Any]], *,
           baseline: Mapping[str, Any] | Sequence[str] | None = None, replications: int | None = None,
-          seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL, **run_options) -> Sweep:
+          seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
+          min_effect: str | float | None = None, **run_options) -> Sweep:
     """Run every point of the grid with the scenario's (or the given) seed and replications, and compare each
     point with the baseline point.
 
@@ -202,7 +203,8 @@ def sweep(source: ScenarioSource | str | Path | None,
     varied = tuple(path for path, values in axes if len(values) > 1) or parameters
     order = [done[chosen], *[point for point in done if point.index != chosen]]
     comparison = compare_results({point_label(point.written, varied): point.results for point in order},
-                                 baseline=point_label(done[chosen].written, varied), resamples=resamples, level=level)
+                                 baseline=point_label(done[chosen].written, varied), resamples=resamples, level=level,
+                                 min_effect=min_effect)
     return Sweep(parameters, done, seed, replications, chosen, comparison)
 
 

@@ -42,6 +42,13 @@ SetOpt = Annotated[
                       "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
                  show_default=False),
 ]
+MinEffectOpt = Annotated[
+    str, typer.Option("--min-effect", metavar="SHARE|DURATION",
+                      help="The smallest difference that matters: a share of the baseline's value (5%) or a "
+                           "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
+                           "zero and the difference is at least this), no difference that matters (the interval "
+                           "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
+]
 MetricOpt = Annotated[
     str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
 ]
@@ -72,10 +79,11 @@ def compare(
     fail_if_worse: Annotated[
         list[str] | None,
         typer.Option("--fail-if-worse", metavar="METRIC[.median]",
-                     help="Exit with status 1 when a variant is significantly worse than the baseline on this "
+                     help="Exit with status 1 when a variant is meaningfully worse than the baseline on this "
                           "metric's mean (or median: mttr.median); 3 when the horizon leaves no honest answer. "
                           "Repeatable.", show_default=False),
     ] = None,
+    min_effect: MinEffectOpt = "5%",
     resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
                                            help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
@@ -91,9 +99,10 @@ def compare(
 
     Every scenario runs with the same seed and replications, so all meet the same failures at the same times;
     each variant's paired differences from the baseline come with bootstrap intervals, a verdict, and the
-    on-call load behind them. Incidents the horizon cut short count as lasting at least until it (Kaplan–Meier
-    means and medians). Exit status 0; 1 with --fail-if-worse when a variant is significantly worse; 3 when the
-    horizon cut so many incidents short that a gated difference, or the --metric's mean, has no honest answer.
+    on-call load behind them; --min-effect says how large a difference must be to matter. Incidents the horizon
+    cut short count as lasting at least until it (Kaplan–Meier means and medians). Exit status 0; 1 with
+    --fail-if-worse when a variant is meaningfully worse; 3 when the horizon cut so many incidents short that
+    a gated difference, or the --metric's mean, has no honest answer.
 
     Example: [bold]drillsim compare before.yaml after.yaml --fail-if-worse mttr --out compare/[/bold]
 
@@ -113,7 +122,7 @@ def compare(
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
                          replications=replications, seed=seed, fail_if_worse=fail_if_worse or (),
-                         resamples=resamples, **run_options(workers, executor, scheduler))
+                         resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     base = result.results[result.baseline]
     count = len(result.variants)
@@ -142,7 +151,7 @@ def compare(
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     for failure in result.failures():
-        typer.echo(f"{failure.variant} is significantly worse than {result.baseline} on the {failure.statistic} "
+        typer.echo(f"{failure.variant} is meaningfully worse than {result.baseline} on the {failure.statistic} "
                    f"{METRICS[failure.metric].label}.", err=True)
     if result.failures():
         raise typer.Exit(EXIT_WORSE)

@@ -50,10 +50,10 @@ def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Seq
     if comparison.gates:
         gates = ", ".join(f"the {statistic} {METRICS[m].label}" for m, statistic in comparison.gates)
         failures = comparison.failures()
-        outcome = ("**Failed**: " + "; ".join(f"{d.variant} is significantly worse on the {d.statistic} "
+        outcome = ("**Failed**: " + "; ".join(f"{d.variant} is meaningfully worse on the {d.statistic} "
                                                f"{METRICS[d.metric].label}" for d in failures) + "."
-                   if failures else "**Passed**: no variant is significantly worse.")
-        blocks.append(Paragraph(f"Gate: a variant significantly worse than {comparison.baseline} on {gates} fails "
+                   if failures else "**Passed**: no variant is meaningfully worse.")
+        blocks.append(Paragraph(f"Gate: a variant meaningfully worse than {comparison.baseline} on {gates} fails "
                                 f"the comparison. {outcome}"))
     blocks += [Heading(2, f"Verdicts on the {named.title}", anchor="verdicts"),
                Bullets(tuple(verdict_lines(comparison, (metric,))))]
