@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -53,8 +53,6 @@ def run(
 
     Example: [bold]drillsim run scenarios/default.yaml -n 500 --seed 7 --out results/[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.outputs.folders import check_space, expected_bytes, results_folder
     from simulator.outputs.run import write_run
@@ -69,7 +67,7 @@ def run(
     groupings = api.breakdown_keys(by or ())  # a bad --by is refused before the run, not after
     loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
-    console = Console(width=None if sys.stdout.isatty() else 132, markup=False)
+    console = common.console(132, markup=False)
     written: list = []
     pages: list = []
     with contextlib.ExitStack() as stack:
@@ -81,34 +79,34 @@ def run(
             results = api.run(loaded, replications=replications, seed=seed, progress=progress,
                               events_to=None if staging is None else staging / api.EVENTS,
                               **run_options(workers, executor, scheduler))
-        stats = results.summary()
-        open_count = stats["mttr"].censored
-        heading = (
-            f"{loaded.name}: {results.replications} replications × {format_duration(loaded.horizon)}, "
-            f"seed {results.seed}; {len(results.incidents)} incidents"
-            + (f", {open_count} not restored at the horizon" if open_count else "")
-        )
-        console.print(metrics_table(stats, title=heading))
-        for warn, note in censoring_notes(stats):
-            console.print(f"warning: {note}" if warn else note, style="yellow" if warn else "dim", highlight=False)
-        for key, groups in api.breakdowns(results, groupings).items():
-            console.print(breakdown_table(groups, key))
-        if results.load is not None:
-            from simulator.results.oncall_load import load_summary
-
-            console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
-                                     title="On-call load per person (mean per replication)"))
-        from simulator.analysis.practice_summary import practice_sections
-        from simulator.report.practice_table import practice_tables
-
-        for table in practice_tables(practice_sections(results), format_duration(loaded.horizon)):
-            console.print(table)
-        if not quiet:
-            console.print("Durations are heavy-tailed: compare the median with the mean. The interval is that of "
-                          "the mean across replications.", style="dim")
-        if staging is not None:
+        if staging is not None:  # the results are written (and the folder put in place) before anything prints
             written = write_run(results, staging)
             pages = write_report(staging) if report else []
+    stats = results.summary()
+    open_count = stats["mttr"].censored
+    heading = (
+        f"{loaded.name}: {results.replications} replications × {format_duration(loaded.horizon)}, "
+        f"seed {results.seed}; {len(results.incidents)} incidents"
+        + (f", {open_count} not restored at the horizon" if open_count else "")
+    )
+    console.print(metrics_table(stats, title=heading, width=console.width))
+    for warn, note in censoring_notes(stats):
+        console.print(f"warning: {note}" if warn else note, style="yellow" if warn else "dim", highlight=False)
+    for key, groups in api.breakdowns(results, groupings).items():
+        console.print(breakdown_table(groups, key))
+    if results.load is not None:
+        from simulator.results.oncall_load import load_summary
+
+        console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
+                                 title="On-call load per person (mean per replication)"))
+    from simulator.analysis.practice_summary import practice_sections
+    from simulator.report.practice_table import practice_tables
+
+    for table in practice_tables(practice_sections(results), format_duration(loaded.horizon)):
+        console.print(table)
+    if not quiet:
+        console.print("Durations are heavy-tailed: compare the median with the mean. The interval is that of "
+                      "the mean across replications.", style="dim")
     if out is not None and not quiet:
         console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
         if pages:
