@@ -125,3 +125,35 @@ def test_three_kinds_of_verdict_with_the_smallest_difference_that_matters(differ
                        min_effect=5.0)
     assert found.verdict == verdict
     assert ("±5m" in found.sentence()) == (verdict not in ("better", "worse"))
+
+
+def test_comms_per_severity_read_the_incident_table():
+    """Replication 0: a SEV1 declared at 20, updates at 50 (on time), 100 (late) and 120, restored at 130:
+    3 updates, 1 late, longest silence 50m. Replication 1: a SEV1 declared at 10, one update at 40, restored at
+    60: silence 30m. A SEV3 that was never declared counts nowhere. Per period: 1 SEV1, 2 updates, 0.5 late."""
+    from simulator.analysis.comms import comms_document
+    from simulator.results.metrics import incident_table
+
+    def event(time, rep, kind, detail=None):
+        return (time, rep, 1 if time < 500 else 2, "response", kind, "Comms lead", detail or {})
+
+    def onset(time, rep, severity):
+        return (time, rep, 1 if time < 500 else 2, "detection", "onset", "system",
+                {"mode": "m", "cause": "deployment", "severity": severity})
+
+    table = incident_table([
+        onset(0.0, 0, "SEV1"), event(20.0, 0, "declared"), event(50.0, 0, "status_update", {"on_time": True}),
+        event(100.0, 0, "status_update", {"on_time": False}), event(120.0, 0, "status_update", {"on_time": True}),
+        event(130.0, 0, "mitigated", {"mitigation": "rollback"}),
+        onset(0.0, 1, "SEV1"), event(10.0, 1, "declared"), event(40.0, 1, "status_update", {"on_time": True}),
+        event(60.0, 1, "mitigated", {"mitigation": "rollback"}),
+        onset(600.0, 1, "SEV3"),
+    ])
+    assert table.updates.tolist() == [3, 1, 0] and table.longest_silence[:2].tolist() == [50.0, 30.0]
+    found = comms_document(table, 2, 1000.0)
+    assert set(found["severities"]) == {"SEV1", "all"}
+    sev1 = found["severities"]["SEV1"]
+    assert (sev1["incidents_per_period"], sev1["updates_per_period"], sev1["updates_per_incident"]) == (1.0, 2.0, 2.0)
+    assert (sev1["late_updates_per_period"], sev1["late_share"]) == (0.5, 0.25)
+    assert sev1["longest_silence"] == {"median": 40.0, "p90": 48.0, "max": 50.0}
+    assert found["severities"]["all"] == sev1

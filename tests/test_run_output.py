@@ -40,3 +40,31 @@ def test_a_closed_pipe_keeps_the_results_and_exits_0(tmp_path):
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 2 and done.stderr == ""
     assert {"events.jsonl", "incidents.csv", "summary.json"} <= {p.name for p in out.iterdir()}
+
+
+def test_stakeholder_updates_reach_run_summary_report_and_compare(tmp_path):
+    """The comms figures per severity are in run's output, summary.json, the report and compare, and they
+    agree with the incident table."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    out = tmp_path / "out"
+    ran = CliRunner().invoke(app, ["run", str(default_scenario()), "-n", "4", "--out", str(out), "--report", "-q"])
+    assert ran.exit_code == 0, ran.output
+    assert "Stakeholder updates per 90d, by severity" in ran.output
+    comms = json.loads((out / "summary.json").read_text(encoding="utf-8"))["comms"]
+    import csv
+
+    with open(out / "incidents.csv", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["declared"] not in ("", "nan")
+                and row.get("drill", "False") in ("False", "false", "0", "")]
+    assert comms["severities"]["all"]["updates_per_period"] == sum(int(row["updates"]) for row in rows) / 4
+    assert "Stakeholder updates" in (out / "report.md").read_text(encoding="utf-8")
+    compared = CliRunner().invoke(app, ["compare", str(default_scenario()), "--set", "team.escalate_after=5m",
+                                        "-n", "4", "--resamples", "200", "--out", str(tmp_path / "cmp")])
+    assert compared.exit_code == 0, compared.output
+    assert "Stakeholder updates per 90d" in compared.output
+    assert "## Stakeholder updates" in (tmp_path / "cmp" / "comparison.md").read_text(encoding="utf-8")

@@ -258,6 +258,16 @@ class Comparison:
             found[name] = workload(result.incidents, result.replications, result.scenario.horizon)
         return found[name]
 
+    def comms(self, name: str) -> dict[str, Any]:
+        """How stakeholders heard of one variant's incidents, per severity (analysis.comms)."""
+        from simulator.analysis.comms import comms_document
+
+        found = self.__dict__.setdefault("_comms", {})
+        if name not in found:
+            result = self.results[name]
+            found[name] = comms_document(result.incidents, result.replications, result.scenario.horizon)
+        return found[name]
+
     def as_document(self) -> dict[str, Any]:
         return {
             "format": 1,
@@ -275,6 +285,7 @@ class Comparison:
             },
             "differences": [d.as_dict() for d in self.differences],
             "workload": {name: self.workload(name).as_dict() for name in self.results},
+            "comms": {name: self.comms(name) for name in self.results},
             "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
             "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
             "undecided": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.undecided()],

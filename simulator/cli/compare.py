@@ -140,6 +140,7 @@ def compare(
     console.print(report.workload_table(result))
     for line in report.workload_lines(result):
         console.print(line, highlight=False)
+    console.print(report.terminal(report.comms_rows(result)))
     if not quiet:
         console.print()
         heading, *lines = comparison_dashboard_lines(result, metric)

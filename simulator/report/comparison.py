@@ -161,6 +161,20 @@ def workload_table(comparison: Comparison) -> RichTable:
     return terminal(workload_rows(comparison))
 
 
+def comms_rows(comparison: Comparison) -> Table:
+    """Stakeholder updates per variant and severity, per period: sent, late, and the longest silence."""
+    from simulator.analysis.comms import COMMS_HEADER
+    from simulator.analysis.comms import comms_rows as rows_of
+
+    period = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    rows = []
+    for name in comparison.names:
+        for index, row in enumerate(rows_of(comparison.comms(name))):
+            rows.append((Cell(name if index == 0 else ""), *(Cell(text) for text in row)))
+    return Table(("variant", *COMMS_HEADER), tuple(rows), (False, False, *[True] * (len(COMMS_HEADER) - 1)),
+                 f"Stakeholder updates per {period}, by severity")
+
+
 def workload_lines(comparison: Comparison) -> list[str]:
     """The on-call load in sentences, each variant beside the baseline: is waiting for a free responder, an
     escalation or plain effort behind the difference?"""

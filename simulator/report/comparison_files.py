@@ -11,6 +11,7 @@ from pathlib import Path
 from simulator.analysis.compare import Comparison
 from simulator.outputs.files import atomic_open, drillsim_version
 from simulator.report.comparison import (
+    comms_rows,
     differences_rows,
     statistics_rows,
     untitled,
@@ -61,14 +62,22 @@ def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Seq
         Heading(2, "Paired differences", anchor="differences"),
         Paragraph(f"Each variant minus {comparison.baseline}, for the mean and the median of every metric, with "
                   f"the {comparison.level:.0%} bootstrap interval ({comparison.resamples:,} resamples of whole "
-                  "replications) and the share of resamples in which the variant is better. The verdict is "
-                  "**better** or **worse** only when the interval lies on one side of zero."),
+                  "replications) and the share of resamples in which the variant is better. Incidents the "
+                  "horizon cut short count as lasting at least until it (Kaplan–Meier). The verdict is "
+                  "**better** or **worse** (meaningfully) only when the interval lies on one side of zero and "
+                  f"the difference is at least {comparison.min_effect.text()} (--min-effect); **no difference "
+                  "that matters** when the interval lies within ±that."),
         untitled(differences_rows(comparison)),
         Heading(2, "Why: the on-call load", anchor="load"),
         Paragraph("Pages that waited for a free responder, pages that escalated to the secondary, and the hours "
                   "incidents held people, with 95% intervals over replications."),
         untitled(workload_rows(comparison)),
         Bullets(tuple(workload_lines(comparison))),
+        Heading(2, "Stakeholder updates", anchor="comms"),
+        Paragraph("Per period and severity, for the declared incidents: updates sent (and per incident), those "
+                  "sent late (and their share), and each incident's longest silence (declaration → updates → "
+                  "restoration): its median, 90th percentile and maximum."),
+        untitled(comms_rows(comparison)),
         Heading(2, "Statistics per variant", anchor="statistics"),
         untitled(statistics_rows(comparison)),
     ]
