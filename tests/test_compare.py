@@ -427,3 +427,33 @@ def test_the_on_call_load_explains_a_change_or_says_it_does_not(source):
     same = compare(source.variants(["same"]), resamples=200)
     (line,) = workload_lines(same)
     assert line.startswith("same: no page waited for a free responder, nor in baseline")
+
+
+def test_comparison_files_open_with_what_changed_and_keep_what_the_terminal_shows(scenario_file, tmp_path):
+    """comparison.md names each variant's changes (field paths and values), then the verdicts, availability, the
+    dashboard section and each person's pages; -q removes none of it from the terminal either."""
+    out = tmp_path / "out"
+    result = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Would it show on a dashboard?" in result.output
+    markdown = (out / "comparison.md").read_text(encoding="utf-8")
+    order = [markdown.index(heading) for heading in ("## What changed", "## Verdicts", "## Availability and the SLO",
+                                                      "## Would it show on a dashboard?", "## Paired differences")]
+    assert order == sorted(order)
+    assert "- slow-to-declare: `policy.declare_after`: 1m → 30m" in markdown
+    html = (out / "comparison.html").read_text(encoding="utf-8")
+    assert "What changed" in html and "policy.declare_after" in html
+
+
+def test_scenario_changes_are_listed_field_by_field():
+    from simulator.scenario.diff import changes, value_text
+
+    found = parse_source(KNOWN, file="known.yaml")
+    scenarios = found.variants(["rollback-first", "quicker-debugging"])
+    assert changes(scenarios["baseline"], scenarios["rollback-first"]) == [
+        ("policy.mitigation", "debug-first", "rollback-first")]
+    [(path, before, after)] = changes(scenarios["baseline"], scenarios["quicker-debugging"])
+    assert path == "failure_modes[0].mitigations.debug.duration"  # a distribution changes as a whole
+    assert (value_text(before), value_text(after)) == ("{kind: uniform, low: 20m, high: 1h}",
+                                                       "{kind: uniform, low: 10m, high: 50m}")
+    assert changes(scenarios["baseline"], scenarios["baseline"]) == []

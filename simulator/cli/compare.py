@@ -3,12 +3,12 @@ differences."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -109,11 +109,8 @@ def compare(
     Example: [bold]drillsim compare --set fast:policy.declare_after=0s --set three:team.responders=3
     --set 'three:team.names=[Ana, Ben, Cleo]'[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report import comparison as report
-    from simulator.report.detectability import comparison_dashboard_lines
     from simulator.results.metrics import METRICS, metric_key
     from simulator.units import format_duration
 
@@ -123,12 +120,14 @@ def compare(
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
                          replications=replications, seed=seed, fail_if_worse=fail_if_worse or (),
                          resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
+    console = common.console(160, markup=False)  # names are text, not markup
     base = result.results[result.baseline]
     count = len(result.variants)
     console.print(f"{base.scenario.name}: {result.baseline} and {count} variant{'s' if count != 1 else ''}"
                   f", each {result.replications} replications × {format_duration(base.scenario.horizon)} with seed "
                   f"{result.seed} (the same failures for all)", style="bold")
+    for line in report.change_lines(result):
+        console.print(line.replace("`", ""), highlight=False)
     for note in result.notes:
         console.print(note, style="dim", highlight=False)
     console.print(report.statistics_table(result))
@@ -141,12 +140,15 @@ def compare(
     for line in report.workload_lines(result):
         console.print(line, highlight=False)
     console.print(report.terminal(report.comms_rows(result)))
-    if not quiet:
-        console.print()
-        heading, *lines = comparison_dashboard_lines(result, metric)
-        console.print(heading, style="bold", highlight=False)
-        for line in lines:
-            console.print(line, highlight=False)
+    console.print(report.terminal(report.reliability_rows(result)))
+    people = report.person_load_rows(result)
+    if people is not None:
+        console.print(report.terminal(people))
+    console.print()
+    heading, *lines = report.dashboard_lines(result, metric)  # -q removes progress only, not this
+    console.print(heading, style="bold", highlight=False)
+    for line in lines:
+        console.print(line, highlight=False)
     if out is not None:
         written = api.write_comparison(result, out, metric)
         if not quiet:

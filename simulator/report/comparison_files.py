@@ -11,8 +11,12 @@ from pathlib import Path
 from simulator.analysis.compare import Comparison
 from simulator.outputs.files import atomic_open, drillsim_version
 from simulator.report.comparison import (
+    change_lines,
     comms_rows,
+    dashboard_lines,
     differences_rows,
+    person_load_rows,
+    reliability_rows,
     statistics_rows,
     untitled,
     verdict_lines,
@@ -33,9 +37,10 @@ def ecdf_name(metric: str) -> str:
 
 
 def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Sequence[Block] = ()) -> list[Block]:
-    """The comparison as a document: what was compared, whether the gates passed, the verdicts, the paired
-    differences, the on-call load behind them, every variant's statistics and the `figures` (figure_blocks, or a
-    note where they are)."""
+    """The comparison as a document: what was compared and what each variant changes, whether the gates passed,
+    the verdicts, availability and the SLO, whether it would show on a dashboard, the load on each person, the
+    paired differences, the on-call load behind them, stakeholder updates, every variant's statistics and the
+    `figures` (figure_blocks, or a note where they are)."""
     base = comparison.results[comparison.baseline]
     named = METRICS[metric]
     count = len(comparison.variants)
@@ -45,6 +50,8 @@ def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Seq
                   f"{comparison.replications} replications × {format_duration(base.scenario.horizon)} with seed "
                   f"{comparison.seed}: every variant meets the same failures at the same times (common random "
                   "numbers), and each difference is judged replication by replication."),
+        Heading(2, "What changed", anchor="changes"),
+        Bullets(tuple(change_lines(comparison))),
     ]
     if comparison.notes:
         blocks.append(Bullets(tuple(comparison.notes)))
@@ -57,7 +64,19 @@ def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Seq
         blocks.append(Paragraph(f"Gate: a variant meaningfully worse than {comparison.baseline} on {gates} fails "
                                 f"the comparison. {outcome}"))
     blocks += [Heading(2, f"Verdicts on the {named.title}", anchor="verdicts"),
-               Bullets(tuple(verdict_lines(comparison, (metric,))))]
+               Bullets(tuple(verdict_lines(comparison, (metric,)))),
+               Heading(2, "Availability and the SLO", anchor="availability"),
+               untitled(reliability_rows(comparison))]
+    heading, *lines = dashboard_lines(comparison, metric)
+    blocks += [Heading(2, "Would it show on a dashboard?", anchor="dashboard"),
+               Paragraph(heading.removeprefix("Would it show on a dashboard? ")),
+               Bullets(tuple(lines))]
+    people = person_load_rows(comparison)
+    if people is not None:
+        blocks += [Heading(2, "Load on each person", anchor="people"),
+                   Paragraph("Pages, pages out of hours and pages at night per person, per period, mean over "
+                             "replications: what the change does to each person's nights."),
+                   untitled(people)]
     blocks += [
         Heading(2, "Paired differences", anchor="differences"),
         Paragraph(f"Each variant minus {comparison.baseline}, for the mean and the median of every metric, with "
