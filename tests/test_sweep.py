@@ -222,3 +222,16 @@ def test_a_sweep_warns_when_the_horizon_cuts_many_incidents_short(tmp_path):
     long.write_text(scenario_text(), encoding="utf-8")
     result = invoke("sweep", long, "--set", "policy.declare_after=1m,20m", "-n", "6", "--workers", "1")
     assert result.exit_code == 0 and "Kaplan–Meier" not in result.output
+
+
+def test_a_sweep_names_its_best_point_and_whether_it_matters(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_text(), encoding="utf-8")
+    result = invoke("sweep", path, "--set", "policy.declare_after=1m,20m,40m", "--baseline",
+                    "policy.declare_after=40m", "-n", "6", "--workers", "1", "--resamples", "200")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "The best mean MTTR is at policy.declare_after=1m" in said and "more than the 5% that matters" in said
+    fastest = invoke("sweep", path, "--set", "policy.declare_after=1m,20m", "-n", "6", "--workers", "1",
+                     "--resamples", "200", "--baseline", "policy.declare_after=1m")
+    assert "The baseline point (policy.declare_after=1m) has the best mean MTTR" in " ".join(fastest.output.split())

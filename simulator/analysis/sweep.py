@@ -103,6 +103,32 @@ class Sweep:
             return None
         return self.comparison.difference(self.label(point), metric, statistic)
 
+    def best_sentence(self, metric: str = "mttr", statistic: str = "mean") -> str:
+        """One sentence: which point is best on the metric's statistic, and whether it beats the baseline point by
+        more than the smallest difference that matters (the comparison's min_effect)."""
+        from simulator.analysis.compare import BETTER, signed_duration
+        from simulator.results.metrics import METRICS as KNOWN
+
+        if self.comparison is None:
+            return ""
+        named = f"{statistic} {KNOWN[metric].label}"
+        lower = KNOWN[metric].lower_is_better
+        found = [(d.value, point, d) for point in self.points if (d := self.difference(point, metric, statistic))]
+        base = self.label(self.base)
+        if not found:
+            return f"Only the baseline point ({base}) was played."
+        base_value = found[0][2].baseline
+        value, point, d = (min if lower else max)(found, key=lambda item: item[0])
+        if (value >= base_value) if lower else (value <= base_value):
+            return f"The baseline point ({base}) has the best {named}: no other point improves on it."
+        matters = self.comparison.min_effect.text()
+        if d.verdict == BETTER:
+            return (f"The best {named} is at {self.label(point)}: {signed_duration(d.difference)} against the "
+                    f"baseline point ({base}), {d.interval_text()} at 95%, more than the {matters} that matters.")
+        return (f"The best {named} is at {self.label(point)} ({signed_duration(d.difference)} against the baseline "
+                f"point, {base}; {d.interval_text()} at 95%), but it does not beat the baseline by more than the "
+                f"{matters} that matters ({d.verdict}).")
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """The tidy rows: one per point and replication."""
         for point in self.points:

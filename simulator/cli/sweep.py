@@ -77,6 +77,7 @@ def sweep(
                        resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     console.print(report.sweep_table(result, metric))
+    console.print(result.best_sentence(metric), highlight=False)
     console.print(report.sweep_workload_table(result))
     for note in result.comparison.notes if result.comparison is not None else ():  # the horizon cut many short
         console.print(f"warning: {note}", style="yellow", highlight=False)
