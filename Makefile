@@ -25,6 +25,7 @@ demo: $(STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy simulator
 
 # tmux lets the tests try `drillsim drill` in a real terminal: installed where this user can (root with apt);
 # elsewhere that one test is skipped and says what is missing.
@@ -35,10 +36,13 @@ test: lint
 	$(BIN)/pytest
 
 # A large random fuzzing campaign (about half an hour on two cores); every input's exit status in fuzz.jsonl.
+# Then the slow tests `make test` leaves out (marked slow: every module imported first, runs killed at every
+# moment).
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(DEV_STAMP)
 	rm -f fuzz.jsonl
-	DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest tests/test_fuzz.py
+	DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz.py
+	$(BIN)/pytest -m slow
 	$(BIN)/python -c "import collections, json; \
 	counts = collections.Counter((r['kind'], r['outcome']) for r in map(json.loads, open('fuzz.jsonl'))); \
 	[print(f'{kind:15} exit {outcome:9} {n:6,}') for (kind, outcome), n in sorted(counts.items())]"

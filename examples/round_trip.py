@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from simulator import simulate
-from simulator.history.calibrate import calibrate, fitted_fields, parameters_of, scenario_yaml
+from simulator.history.calibrate import calibrate
+from simulator.history.calibrated_scenario import fitted_fields, parameters_of, scenario_yaml
 from simulator.history.export import table_history
 from simulator.history.fit import quantile_interval
 from simulator.history.format import read_history, write_history

@@ -271,3 +271,55 @@ class Steps:
                 breaks.append(x)
                 values.append(value)
         return cls(breaks, values)
+
+    @classmethod
+    def first_match(cls, rules: list[tuple[Weekly, float]], base: float, calendar: Calendar | None,
+                    horizon: float) -> Steps:
+        """A weekly profile: the value of the first rule whose window holds t, `base` where none does (and
+        everywhere without a calendar, when there are no rules to place)."""
+        if calendar is None or not rules:
+            return cls.constant(base)
+        stretches: list[tuple[list[Interval], float]] = []
+        covered: list[Interval] = []
+        for weekly, value in rules:
+            mine = minus(weekly.intervals(calendar, horizon), covered)
+            stretches.append((mine, value))
+            covered = merge(covered + mine)
+        points = sorted({x for intervals, _ in stretches for interval in intervals for x in interval})
+        members = [(Membership(intervals), value) for intervals, value in stretches]
+        breaks, values = [float("-inf")], [base]
+        for x in points:
+            value = next((v for inside, v in members if x in inside), base)
+            if value != values[-1]:
+                breaks.append(x)
+                values.append(value)
+        return cls(breaks, values)
+
+    def cumulative(self, times):
+        """∫ from 0 to each of `times` (a numpy array), all at once."""
+        import numpy as np
+
+        breaks = np.maximum(np.asarray(self.breaks, dtype=float), 0.0)
+        values = np.asarray(self.values, dtype=float)
+        widths = np.diff(breaks)
+        at_break = np.concatenate(([0.0], np.cumsum(widths * values[:-1])))
+        times = np.maximum(np.asarray(times, dtype=float), 0.0)
+        i = np.searchsorted(breaks, times, side="right") - 1
+        return at_break[i] + values[i] * (times - breaks[i])
+
+
+def minus(intervals: list[Interval], taken: list[Interval]) -> list[Interval]:
+    """The parts of sorted `intervals` outside the sorted, merged `taken`."""
+    out: list[Interval] = []
+    for a, b in intervals:
+        for x, y in taken:
+            if y <= a or x >= b:
+                continue
+            if x > a:
+                out.append((a, x))
+            a = max(a, y)
+            if a >= b:
+                break
+        if a < b:
+            out.append((a, b))
+    return out

@@ -52,11 +52,53 @@ class Purpose:
     """A multiple of 4: each Philox counter gives four numbers, and a block starts at a counter."""
 
 
+def layout(purpose: Purpose, fields: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """The first index of each field of a purpose's block, laid out in order from 0 by their widths (a field
+    name starting "reserved" holds its place for what is to come). Fields may run onto later pages (an index
+    i >= W lies on page i // W); none shares another's uniforms."""
+    out, at = {}, 0
+    for name, width in fields:
+        assert width > 0 and name not in out, (purpose.name, name)
+        out[name] = at
+        at += width
+    return out
+
+
+def _check(purpose: Purpose, fields: tuple[tuple[str, int], ...], positions: dict[str, int],
+           pinned: dict[str, int]) -> None:
+    """At import: the layout gives every field the index it has always had (the dice must not move), and no two
+    fields overlap."""
+    for name, index in pinned.items():
+        assert positions[name] == index, f"{purpose.name}: {name} moved from {index} to {positions[name]}"
+    taken: set[int] = set()
+    for name, width in fields:
+        span = set(range(positions[name], positions[name] + width))
+        assert not span & taken, f"{purpose.name}: {name} overlaps another field"
+        taken |= span
+
+
 ARRIVAL = Purpose("arrival", 0, 4)
-"""0 the gap before the candidate onset, 1 its acceptance (thinning), 2 its severity, 3 whether the deployment
-fails (a mode that deployments start: its candidates are deployments). A drill's 0 places it within a load
-peak."""
+ARRIVAL_FIELDS = (("gap", 1), ("accept", 1), ("severity", 1), ("deployment fails", 1))
+"""gap: the gap before the candidate onset (a drill's: where it falls within a load peak); accept: its
+acceptance (thinning); severity; deployment fails: whether the deployment fails (a mode that deployments start:
+its candidates are deployments)."""
+_ARRIVAL = layout(ARRIVAL, ARRIVAL_FIELDS)
+GAP, ACCEPT, SEVERITY, DEPLOYMENT_FAILS = (_ARRIVAL[name] for name, _ in ARRIVAL_FIELDS)
+
+CHANNEL_SLOTS = 4
+"""The detection channels whose dice lie in the first page of an incident's block (model.CHANNELS order)."""
+RESERVED_CHANNELS = ("social_media",)
+"""Channels beyond the first four (social_media, and any to come), each with two uniforms reserved on the INCIDENT
+block's second page: adding one moves no other quantity's dice."""
+FIRST_SLOTS = 1
 INCIDENT = Purpose("incident", 1, 16)
+INCIDENT_FIELDS = (
+    ("detection", 2 * CHANNEL_SLOTS),  # 2c whether channel c fires, 2c + 1 its delay
+    ("declare", 1), ("assemble", 1), ("confirm", 1), ("cleanup", 1), ("postmortem", 1),
+    ("handover", 1),  # the first handover at a shift end
+    ("first rings", 2 * FIRST_SLOTS),  # the first page's first level, the first person: missed?, acknowledged
+    *((f"reserved detection {name}", 2) for name in RESERVED_CHANNELS),  # page 1
+)
 """What every incident needs, at fixed places (one block, so that a replication draws it once per mode):
 
     0–7     detection: 2c whether channel c (model.CHANNELS order) fires, 2c + 1 its delay
@@ -65,9 +107,38 @@ INCIDENT = Purpose("incident", 1, 16)
     13      the first handover at a shift end
     14, 15  the first page's first level, the person in the first place: whether they miss it, and how
             long they take to acknowledge (the others' are on the RING pages)
+    16, 17  (page 1) the fifth detection channel, social_media: whether it fires and its delay (a mode without
+            it never draws the page; channel_fires gives the place)
 """
-DETECTION, DECLARE, ASSEMBLE, CONFIRM, CLEANUP, POSTMORTEM, HANDOVER = 0, 8, 9, 10, 11, 12, 13
-FIRST_RINGS, FIRST_SLOTS = 14, 1
+_INCIDENT = layout(INCIDENT, INCIDENT_FIELDS)
+DETECTION, DECLARE, ASSEMBLE, CONFIRM, CLEANUP, POSTMORTEM, HANDOVER, FIRST_RINGS = (
+    _INCIDENT[name] for name in ("detection", "declare", "assemble", "confirm", "cleanup", "postmortem", "handover",
+                                 "first rings"))
+_check(INCIDENT, INCIDENT_FIELDS, _INCIDENT, {"detection": 0, "declare": 8, "assemble": 9, "confirm": 10,
+                                              "cleanup": 11, "postmortem": 12, "handover": 13, "first rings": 14,
+                                              "reserved detection social_media": 16})
+
+
+def check_channels(channels: tuple[str, ...]) -> None:
+    """Fail at once (the engine calls this when it is imported) if a detection channel beyond the first
+    CHANNEL_SLOTS has no dice reserved for it: it would read another quantity's uniforms."""
+    missing = [name for name in channels[CHANNEL_SLOTS:] if name not in RESERVED_CHANNELS]
+    if missing:
+        raise AssertionError(f"detection channels {missing} need their dice reserved in "
+                             "simulator.dice.RESERVED_CHANNELS")
+
+
+def channel_fires(index: int, name: str) -> int:
+    """The INCIDENT index of whether channel `index` (model.CHANNELS order), called `name`, fires; the next
+    index holds its delay. The first CHANNEL_SLOTS channels lie on page 0, a channel after them in its reserved
+    place."""
+    if index < CHANNEL_SLOTS:
+        return DETECTION + 2 * index
+    if name not in RESERVED_CHANNELS:
+        raise ValueError(f"channel {name!r} has no dice: reserve it in simulator.dice.RESERVED_CHANNELS")
+    return _INCIDENT[f"reserved detection {name}"]
+
+
 RING = Purpose("ring", 2, 32)
 """Every other page reaching a person: index ((page · 10 + repeat) · 16 + level) · 64 + slot) · 2, then
 + 1: whether the person misses it, and how long they take to acknowledge. `page` counts the incident's pages
@@ -76,9 +147,28 @@ on-call list."""
 MORE = Purpose("more", 3, 16)
 """Handovers beyond the first: 2j at a shift end (the (j+1)-th, j ≥ 1), 2j + 1 resuming after the (j+1)-th
 preemption (j ≥ 0)."""
+
+
+def more_handover(j: int, resuming: bool) -> int:
+    """The MORE index of the handover at the (j+1)-th shift end (j ≥ 1), or resuming after the (j+1)-th
+    preemption (j ≥ 0)."""
+    return 2 * j + 1 if resuming else 2 * j
+
+
 COMMS = Purpose("comms", 4, 16)
 """i: how late stakeholder update i is when the Incident Commander must send it."""
 PRACTICE = Purpose("practice", 5, 16)
+PRACTICE_FIELDS = (
+    ("automated declaration", 1), ("automated declaration takes", 1),
+    ("alone", 1), ("alone for", 1), ("fixes alone", 1),
+    ("noticed", 1), ("who to call", 1),
+    ("anecdote", 1), ("anecdote takes", 1),
+    ("reopen", 1), ("reopen after", 1),
+    ("cleanup choice", 1), ("late by", 1),
+    ("automated rollback", 1), ("rollback takes", 1),
+    ("reserved", 1),
+    ("second confirm", 1), ("second handover", 1),  # page 1: a reopened incident's second time
+)
 """What the practices (scenario.practices) need, at fixed places:
 
     0, 1    automated declaration: whether it works, how long it takes
@@ -92,12 +182,35 @@ PRACTICE = Purpose("practice", 5, 16)
 
 Page 1 holds what a reopened incident needs the second time: 16 its confirmation, 17 the handover to whoever
 takes it up."""
-AUTOMATED_DECLARATION, ALONE, NOTICED, WHO_TO_CALL, ANECDOTE, REOPEN, CLEANUP_CHOICE, AUTOMATED_ROLLBACK = (
-    0, 2, 5, 6, 7, 9, 11, 13)
-SECOND_CONFIRM, SECOND_HANDOVER = 16, 17
+_PRACTICE = layout(PRACTICE, PRACTICE_FIELDS)
+(AUTOMATED_DECLARATION, AUTOMATED_DECLARATION_TAKES, ALONE, ALONE_FOR, FIXES_ALONE, NOTICED, WHO_TO_CALL, ANECDOTE,
+ ANECDOTE_TAKES, REOPEN, REOPEN_AFTER, CLEANUP_CHOICE, LATE_BY, AUTOMATED_ROLLBACK, ROLLBACK_TAKES, _KEPT,
+ SECOND_CONFIRM, SECOND_HANDOVER) = (_PRACTICE[name] for name, _ in PRACTICE_FIELDS)
+_check(PRACTICE, PRACTICE_FIELDS, _PRACTICE, {"automated declaration": 0, "alone": 2, "noticed": 5,
+                                              "who to call": 6, "anecdote": 7, "reopen": 9, "cleanup choice": 11,
+                                              "automated rollback": 13, "second confirm": 16,
+                                              "second handover": 17})
 ACTION = Purpose("action item", 6, 16)
+ACTION_ITEM_FIELDS = (("done", 1), ("lag", 1), ("kind", 1), ("kept", 1))
 """Postmortem action item j: 4j whether it gets done, 4j + 1 its lag, 4j + 2 what it improves, 4j + 3 kept (items
 beyond the fourth on later pages)."""
+_ACTION_ITEM = layout(ACTION, ACTION_ITEM_FIELDS)
+ITEM_DONE, ITEM_LAG, ITEM_KIND, _ITEM_KEPT = (_ACTION_ITEM[name] for name, _ in ACTION_ITEM_FIELDS)
+ACTION_ITEM_WIDTH = sum(width for _, width in ACTION_ITEM_FIELDS)
+
+
+def action_item(j: int, field: int) -> int:
+    """The ACTION index of action item j's `field` (ITEM_DONE, ITEM_LAG or ITEM_KIND)."""
+    return ACTION_ITEM_WIDTH * j + field
+
+
+MITIGATION_FIELDS = (("works", 1), ("lasts", 1), ("kept", 2), ("second works", 1), ("second lasts", 1))
+"""A named mitigation's dice: whether it works, its duration; the same for the second try of an incident that
+reopened."""
+_MITIGATION = layout(Purpose("mitigation", -1, 4), MITIGATION_FIELDS)
+WORKS, LASTS, SECOND_WORKS, SECOND_LASTS = (_MITIGATION[name] for name in ("works", "lasts", "second works",
+                                                                           "second lasts"))
+assert (WORKS, LASTS, SECOND_WORKS, SECOND_LASTS) == (0, 1, 4, 5), "a mitigation's dice moved"
 
 RING_LEVELS, RING_SLOTS, RING_REPEATS = 16, 64, 10
 """The escalation levels, people per level and repeats the RING addresses hold."""

@@ -7,6 +7,9 @@ ACTIONS below; `actor` is the person or role who acted (or the system); `detail`
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 PHASES = ("detection", "response", "resolution", "learning")
@@ -106,3 +109,39 @@ class Event(NamedTuple):
 
 def incident_label(incident: int) -> str:
     return f"INC-{incident:04d}"
+
+
+# ── One line of events.jsonl ────────────────────────────────────────────────────────────────────────────────
+
+
+def event_lines(events: Iterable[tuple]) -> str:
+    """Events (or plain tuples in Event's field order) as lines of events.jsonl: exactly what json.dumps of
+    `Event.to_json()` with compact separators gives, a few times faster."""
+    lines = []
+    append = lines.append
+    for time, replication, incident, phase, action, actor, detail in events:
+        append(f'{{"time":{_number(time)},"replication":{replication},"incident":{incident},'
+               f'"phase":{_text(phase)},"action":{_text(action)},"actor":{_text(actor)},'
+               f'"detail":{_detail(detail) if detail else "{}"}}}\n')
+    return "".join(lines)
+
+
+_text = json.encoder.encode_basestring_ascii
+
+
+def _number(value) -> str:
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value)
+
+
+def _detail(detail: dict) -> str:
+    parts = []
+    for key, value in detail.items():
+        kind = type(value)
+        if type(key) is not str or kind not in (str, int, float):
+            return json.dumps(detail, separators=(",", ":"))
+        parts.append(f"{_text(key)}:{_text(value) if kind is str else _number(value)}")
+    return "{" + ",".join(parts) + "}"

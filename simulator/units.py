@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta
 
 from simulator.limits import MAX_MINUTES
 
@@ -146,8 +147,26 @@ def format_duration(minutes: float | None, *, precision: int = 2) -> str:
     return sign + " ".join(parts)
 
 
+FEW_REPLICATIONS = "too few replications for an interval"
+
+
+def format_interval(low: float | None, high: float | None) -> str:
+    """A duration's interval: '12m–1h 5m'; never below zero (no duration is), and where there is none (one
+    replication cannot show how much the mean varies) it says so."""
+    missing = [value is None or (isinstance(value, float) and math.isnan(value)) for value in (low, high)]
+    if any(missing):
+        return FEW_REPLICATIONS
+    assert low is not None and high is not None
+    return f"{format_duration(max(low, 0.0))}–{format_duration(max(high, 0.0))}"
+
+
 def format_share(share: float) -> str:
     """A share as people read it: '15%', '0.4%' (a small share is not rounded to nothing), '< 0.1%', '0%'."""
     if share == 0 or share >= 0.01:
         return f"{share:.0%}"
     return f"{share:.1%}" if share >= 0.001 else "< 0.1%"
+
+
+def minutes_between(start: datetime, end: datetime) -> float:
+    """Minutes from `start` to `end` (aware datetimes: real elapsed time, whatever the offsets)."""
+    return (end - start) / timedelta(minutes=1)

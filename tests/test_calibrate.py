@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from simulator import simulate
 from simulator.cli import app
-from simulator.history.calibrate import calibrate, duration_text, fitted_fields, parameters_of, scenario_yaml
+from simulator.history.calibrate import calibrate
+from simulator.history.calibrated_scenario import duration_text, fitted_fields, parameters_of, scenario_yaml
 from simulator.history.export import table_history
 from simulator.history.fit import quantile_interval
 from simulator.history.format import read_history, write_history

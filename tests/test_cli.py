@@ -176,7 +176,7 @@ def test_shell_completion_completes_commands_options_and_choices():
         env = {**os.environ, "_DRILLSIM_COMPLETE": "complete_bash", "COMP_WORDS": words,
                "COMP_CWORD": str(len(words.split()) - 1)}
         code = "import sys; sys.argv[0] = 'drillsim'; from simulator.cli import main; main()"
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
         return done.stdout.split()
 
     assert complete("drillsim ru") == ["run"]
@@ -202,3 +202,54 @@ def test_the_folders_the_readme_writes_into_are_ignored_by_git():
     assert folders >= {"results", "compare", "sweep"}
     # anchored to the top of the project ("/results/"), so that simulator/results/ is not ignored too
     assert {f"/{folder}/" for folder in folders} <= ignored
+
+
+# ── Ctrl-C, and what reaches the terminal ─────────────────────────────────────────────────────────────────
+
+
+def _interrupt(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_exits_130_and_says_what_was_kept(tmp_path, monkeypatch):
+    from simulator import api
+    from simulator.outputs import files
+
+    monkeypatch.setattr(files, "_written", [])
+    monkeypatch.setattr(files, "_untouched", [])
+    out = tmp_path / "results"
+    assert runner.invoke(app, ["run", "-n", "2", "--quiet", "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(files, "_written", [])
+    monkeypatch.setattr(api, "run", _interrupt)
+    result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--out", str(out)])
+    assert result.exit_code == 130
+    assert f"interrupted: nothing written; {out} left as it was" in result.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.setattr(files, "_untouched", [])
+    result = runner.invoke(app, ["run", "-n", "2", "--quiet"])
+    assert result.exit_code == 130 and "interrupted: nothing written" in result.output
+
+
+def test_control_characters_in_names_are_refused_and_never_reach_the_terminal(tmp_path):
+    minimal = (Path(__file__).parent / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
+    for spelled in ("\\e]0;pwned\\a", "\\e[2J", "\\x9b2J", "\\u202egnp.exe"):
+        scenario = tmp_path / "control.yaml"
+        scenario.write_text(minimal.replace("name: checkout", f'name: "shop{spelled}"')
+                            .replace("name: bad-deploy", f'name: "bad{spelled}"'))
+        for command in (["validate", str(scenario)], ["run", str(scenario), "-n", "2", "--quiet"]):
+            result = runner.invoke(app, command)
+            assert result.exit_code == 2, result.output
+            assert "control character" in result.output
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", result.output), repr(result.output)
+    description = tmp_path / "described.yaml"
+    description.write_text(minimal.replace("name: checkout", 'name: checkout\ndescription: "two\\nlines\\tand a tab"'))
+    assert runner.invoke(app, ["validate", str(description)]).exit_code == 0
+    description.write_text(minimal.replace("name: checkout", 'name: checkout\ndescription: "bell\\a"'))
+    assert runner.invoke(app, ["validate", str(description)]).exit_code == 2
+
+
+def test_a_file_name_with_control_characters_is_shown_escaped(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path / "x\x1b]0;title\x07.yaml")])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\\x1b" in result.output

@@ -13,12 +13,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from simulator.analysis.compare import compare
-from simulator.analysis.detectability import (
-    comparison_detectability,
-    detectability,
-    power_curve,
-    scenario_detectability,
-)
+from simulator.analysis.detectability import detectability
+from simulator.analysis.simulated_periods import comparison_detectability, power_curve, scenario_detectability
 from simulator.cli import app
 from simulator.errors import DrillsimError
 from simulator.report.detectability import detectability_lines, detectability_table
@@ -160,7 +156,7 @@ def test_the_command_reports_mean_median_and_p90(tmp_path):
 
 def test_figures_tell_the_dashboard_story(gentle, found):
     from simulator import simulate
-    from simulator.analysis.detectability import per_period
+    from simulator.analysis.simulated_periods import per_period
     from simulator.report.detectability_figures import dashboard_figure, detectability_figure, power_figure
 
     figure = detectability_figure(found)

@@ -180,7 +180,9 @@ def test_named_mitigations_have_distinct_purposes_apart_from_the_fixed_ones():
     assert len(set(numbers)) == len(names)
     fixed = {p.number for p in (ARRIVAL, INCIDENT, RING, MORE, COMMS)}
     assert all(n >= 64 and n not in fixed and n < 2**64 for n in numbers)
-    assert dice.mitigation("rollback") == dice.mitigation("rollback")
+    # pinned: a change of numbering would change every named mitigation's dice, and every event log with them
+    assert [dice.mitigation(name).number for name in ("rollback", "flag-off")] == [38960248362657824,
+                                                                                  50549718258156755]
 
 
 def test_a_mitigations_purpose_does_not_depend_on_the_process():
@@ -385,4 +387,19 @@ def test_a_modes_number_comes_from_its_name():
     names = ["alpha", "beta", "gamma", "delta", "Alpha", "alpha "]
     numbers = [dice.mode_number(name) for name in names]
     assert len(set(numbers)) == len(names) and all(0 <= n < 2**64 for n in numbers)
-    assert dice.mode_number("beta") == dice.mode_number("beta")
+    # pinned (the same in any process, whatever PYTHONHASHSEED): a change would move every mode's dice
+    assert [dice.mode_number(name) for name in ("beta", "alpha")] == [1390570534839725742, 5982700193828047002]
+
+
+def test_a_detection_channel_without_reserved_dice_is_refused_and_the_models_channels_all_have_theirs():
+    from simulator.scenario.model import CHANNELS
+
+    dice.check_channels(CHANNELS)
+    with pytest.raises(AssertionError, match="pager_tweets"):
+        dice.check_channels((*CHANNELS, "pager_tweets"))
+    used = [index for i, name in enumerate(CHANNELS) for index in (dice.channel_fires(i, name),
+                                                                   dice.channel_fires(i, name) + 1)]
+    assert len(set(used)) == len(used)  # no two channels share a uniform
+    others = {dice.DECLARE, dice.ASSEMBLE, dice.CONFIRM, dice.CLEANUP, dice.POSTMORTEM, dice.HANDOVER,
+              dice.FIRST_RINGS, dice.FIRST_RINGS + 1}
+    assert not others & set(used)  # nor with the declaration or any other quantity

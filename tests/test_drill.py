@@ -19,10 +19,10 @@ from simulator.drill.debrief import percentile, percentiles
 from simulator.drill.hints import hint
 from simulator.drill.outcome import scripted, simulated_mode
 from simulator.drill.play import play, setup
-from simulator.engine.drill import Drill
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.session import Session
+from simulator.engine.world import World
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.events import Event
 from simulator.outputs.read import read_events
@@ -83,7 +83,7 @@ def engine_log(scenario, seed, mode):
     incident = next(i for i in engine.incidents(ReplicationDice(seed, session.replication)) if i.mode.name == mode)
     incident.number = 1
     env, log = simpy.Environment(), []
-    drill = Drill(env, engine.rules, AutomaticPolicy(scenario), 0, log)
+    drill = World(env, engine.rules, AutomaticPolicy(scenario), 0, log)
     incident.process = env.process(lifecycle(env, drill, incident))
     env.run(until=scenario.horizon)
     return close(drill, [incident], scenario.horizon)
@@ -315,3 +315,63 @@ def test_a_whole_drill_through_the_keys(provider, tmp_path):
     assert {p.name for p in written} >= {"summary.json", "events.jsonl", "answers.txt", "debrief.md"}
     replay = parse_answers((tmp_path / "drill" / "answers.txt").read_text())
     assert [Event._make(e) for e in play(setup(provider, replay), replay).session.finish()] == finished.outcome.log
+
+
+def test_the_trainer_survives_any_keys_and_any_size(provider):
+    """The command palette at any moment (it once clashed with itself: DuplicateIds on the debrief), keys that
+    would move the drill after it ended, Ctrl-C, and resizes down to 40×10: the drill still ends in its
+    debrief and q still saves it."""
+    from simulator.drill.app import DrillApp
+
+    async def run():
+        app = DrillApp(setup(provider, seed=5), turns=True, turn=2.0, replications=50)
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.press("ctrl+p", "n", "ctrl+p", "escape", "d", "2", "ctrl+c", "g", "ctrl+p")
+            await pilot.resize_terminal(120, 40)
+            await pilot.press("escape", "n", "h")
+            await pilot.resize_terminal(40, 10)
+            await pilot.press("q", "ctrl+p", "n", "d", "1", "ctrl+c")
+            entries = list(app.entries)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("ctrl+p", "n", "d", "2", "space", "ctrl+c", "tab")
+            await pilot.resize_terminal(40, 10)
+            await pilot.pause()
+            await pilot.resize_terminal(200, 60)
+            await pilot.pause()
+            assert app.entries == entries  # nothing moved the drill once it had ended
+            assert type(app.screen).__name__ == "DebriefScreen"
+            assert any("save" in n.message for n in app._notifications)
+            await pilot.press("q")
+        return app.return_value
+
+    finished = asyncio.run(run())
+    assert finished is not None and "# Debrief" in finished.markdown
+
+
+def test_every_drill_option_and_file_is_used_or_refused(provider, tmp_path):
+    """--injects is read and played with --answers too; an injects file holding a decision, a turn that does
+    not move the clock, and clock options beside an answers file are refused (exit 2), never left aside."""
+    (tmp_path / "p.yaml").write_text(PROVIDER.replace("{SEV2: 20m}", "{SEV1: 15m, SEV2: 20m}"))
+    (tmp_path / "answers.txt").write_text("seed 2\n+1m declare SEV1\nroles comms=no\ninvestigate\nmitigate failover\n")
+    (tmp_path / "injects.txt").write_text("+3m inject customer\n")
+    runner = CliRunner()
+    base = ["drill", str(tmp_path / "p.yaml"), "-n", "20", "-q"]
+    result = runner.invoke(cli, [*base, "--answers", str(tmp_path / "answers.txt"), "--injects",
+                                 str(tmp_path / "injects.txt"), "-o", str(tmp_path / "with")])
+    assert result.exit_code == 0, result.output
+    assert "customer_escalated" in {e.action for e in read_events(tmp_path / "with")}
+    assert "inject customer" in (tmp_path / "with" / "answers.txt").read_text()  # and it plays again so
+    (tmp_path / "bad.txt").write_text("+3m inject customer\n+4m declare SEV2\n")
+    for extra, message in ((["--answers", str(tmp_path / "answers.txt"), "--injects", str(tmp_path / "bad.txt")],
+                            "bad.txt:2: 'declare' is a decision, not an inject"),
+                           (["--injects", str(tmp_path / "bad.txt")], "bad.txt:2: 'declare' is a decision"),
+                           (["--turns", "--turn", "-5m"], "is negative"),
+                           (["--turns", "--turn", "0s"], "above 0"),
+                           (["--turn", "5m"], "give --turns too"),
+                           (["--answers", str(tmp_path / "answers.txt"), "--turns"], "leave out --turns"),
+                           (["--answers", str(tmp_path / "answers.txt"), "--speed", "20"], "leave out --speed")):
+        result = runner.invoke(cli, [*base, *extra, "-o", str(tmp_path / "refused")])
+        assert result.exit_code == 2, (extra, result.output)
+        assert message in " ".join(result.output.replace("│", " ").split()), (extra, result.output)
+        assert not (tmp_path / "refused").exists()

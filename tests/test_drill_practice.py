@@ -19,7 +19,10 @@ from simulator.drill.answers import Answers, Entry, parse_answers, roles_entry
 from simulator.drill.debrief import decisions
 from simulator.drill.hints import hint
 from simulator.drill.play import answer, apply, play, setup
-from simulator.engine.drill import (
+from simulator.engine.policy import AutomaticPolicy
+from simulator.engine.run import Engine, close, lifecycle
+from simulator.engine.session import Session, automatic_answer
+from simulator.engine.world import (
     ALONE,
     CLEANUP,
     CONFIRM,
@@ -29,12 +32,8 @@ from simulator.engine.drill import (
     ITEMS,
     MITIGATE,
     ROLES,
-    Drill,
+    World,
 )
-from simulator.engine.policy import AutomaticPolicy
-from simulator.engine.practice import PracticeState
-from simulator.engine.run import Engine, close, lifecycle
-from simulator.engine.session import Session, automatic_answer
 from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.scenario import parse_scenario
@@ -74,8 +73,7 @@ def engine_log(scenario, seed, mode):
     incident = next(i for i in engine.incidents(ReplicationDice(seed, session.replication)) if i.mode.name == mode)
     incident.number = 1
     env, log = simpy.Environment(), []
-    drill = Drill(env, engine.rules, AutomaticPolicy(scenario), 0, log)
-    drill.practice = PracticeState(drill)
+    drill = World(env, engine.rules, AutomaticPolicy(scenario), 0, log)
     incident.process = env.process(lifecycle(env, drill, incident))
     env.run(until=scenario.horizon)
     return close(drill, [incident], scenario.horizon)
@@ -110,7 +108,7 @@ def test_a_drill_decided_by_the_policy_logs_what_the_engine_logs_with_practices(
     seen = set()
     for seed in SEEDS:
         session = Session(scenario, seed, mode=MODE, automatic=True)
-        assert session.drill.practice is not None
+        assert session.world.practices_asked
         session.advance(math.inf)
         log = session.finish()
         assert log == engine_log(scenario, seed, MODE), seed
@@ -294,7 +292,7 @@ def test_working_alone_first_is_the_persons_choice_too(scenario):
 def test_a_scenario_without_practices_asks_as_before():
     scenario = parse_scenario(PROVIDER)
     session = Session(scenario, 4)
-    assert session.drill.practice is None
+    assert not session.world.practices_asked
     session.until_first_alert()
     session.advance(session.origin + 1)
     with pytest.raises(DrillsimError, match="not part of this scenario"):

@@ -20,12 +20,12 @@ from simulator.history.fit import (
     empirical_values,
     fit_rate,
     fit_sample,
-    kaplan_meier,
     ks_distance,
     log_terms,
     quantile_interval,
 )
 from simulator.history.phases import DETECTION, Sample
+from simulator.results.survival import distribution_steps
 
 TRUE = {
     "lognormal": ({"median": 12.0, "sigma": 1.5}, stats.lognorm(s=1.5, scale=12.0)),
@@ -111,7 +111,7 @@ def test_bootstrap_intervals_cover_the_truth_about_95_percent_of_the_time():
 
 def test_ks_distance_is_scipys_kolmogorov_smirnov_statistic_without_censoring():
     x = np.random.default_rng(4).gamma(2.0, 3.0, 80)
-    times, levels = kaplan_meier(x, np.zeros(80, dtype=bool))
+    times, levels = distribution_steps(x, np.zeros(80, dtype=bool))
     dist = stats.gamma(a=2.2, scale=2.9)
     assert ks_distance(times, levels, dist.cdf) == pytest.approx(stats.kstest(x, dist.cdf).statistic, abs=1e-12)
 

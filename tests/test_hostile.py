@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from simulator.errors import DrillsimError, ScenarioError
 from simulator.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 from simulator.results import executors
 from simulator.results.runner import simulate
-from simulator.scenario import load
+from simulator.scenario import reader
 from simulator.scenario.variants import load_source
 
 HOSTILE = Path(__file__).parent / "fixtures" / "invalid" / "hostile"
@@ -89,6 +89,10 @@ def test_each_class_is_refused_with_its_one_problem(name):
     assert str(caught.value.problems[0]).startswith(expected(name))
 
 
+HANG_SECONDS = 600
+"""A real process's wall-clock limit: only a hang comes near it, however busy the machine."""
+
+
 def limited(seconds: int = 60, memory: int = 2 << 30):
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -98,15 +102,15 @@ def limited(seconds: int = 60, memory: int = 2 << 30):
 
 
 def drillsim(*args: str, stdin=None, seconds: int = 60) -> subprocess.CompletedProcess:
-    """drillsim in a real process, with at most 2 GB of memory and a minute of CPU."""
-    return subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=seconds,
-                          preexec_fn=limited(seconds), stdin=stdin)
+    """drillsim in a real process, with at most 2 GB of memory and `seconds` of CPU: the work it may do,
+    whatever the load. The wall clock only catches a hang, with room for a machine busy with other work."""
+    return subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True,
+                          timeout=HANG_SECONDS, preexec_fn=limited(seconds), stdin=stdin)
 
 
 def test_a_real_process_refuses_every_class_quickly_and_without_a_traceback():
-    started = time.monotonic()
-    result = drillsim("validate", *(str(HOSTILE / f"{name}.yaml") for name in sorted(CLASSES)))
-    assert time.monotonic() - started < 20
+    result = drillsim("validate", *(str(HOSTILE / f"{name}.yaml") for name in sorted(CLASSES)), seconds=20)
+    assert result.returncode != -signal.SIGXCPU, "more than 20 s of CPU to refuse them"
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for name in CLASSES:
@@ -125,7 +129,7 @@ def test_run_refuses_them_too(name):
 
 
 def test_a_huge_flow_list_is_refused_at_the_value_limit(monkeypatch):
-    monkeypatch.setattr(load, "MAX_VALUES", 1000)  # the same check as at 100,000, a hundred times faster
+    monkeypatch.setattr(reader, "MAX_VALUES", 1000)  # the same check as at 100,000, a hundred times faster
     with pytest.raises(ScenarioError, match=r"<scenario>:1:\d+: the file holds more than 1,000 values"):
         parse_scenario("values: [" + "1m, " * 2000 + "1m]\n" + MINIMAL)
 
@@ -212,18 +216,17 @@ def test_replications_times_incidents_is_counted_for_the_whole_run(tmp_path):
         simulate(scenario, replications=5_000_000)
 
 
-def test_a_scheduler_that_never_answers_is_given_up_on_in_time(monkeypatch):
+def test_a_scheduler_that_never_answers_is_given_up_on_in_time(monkeypatch, no_hang):
     pytest.importorskip("distributed")
     monkeypatch.setattr(executors, "CONNECT_SECONDS", 1)
     with socket.socket() as server:  # accepts connections and then says nothing
         server.bind(("127.0.0.1", 0))
         server.listen(5)
-        started = time.monotonic()
-        result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--scheduler",
-                                     f"tcp://127.0.0.1:{server.getsockname()[1]}"])
-    assert result.exit_code == 2
+        with no_hang("a run waiting for a silent scheduler"):
+            result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--scheduler",
+                                         f"tcp://127.0.0.1:{server.getsockname()[1]}"])
+    assert result.exit_code == 2  # given up on after CONNECT_SECONDS, as the message says
     assert "cannot reach a Dask scheduler at tcp://127.0.0.1:" in result.output and "within 1 s" in result.output
-    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(("options", "message"), [

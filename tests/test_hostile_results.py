@@ -17,6 +17,7 @@ from simulator.cli import app
 from simulator.errors import DrillsimError
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.outputs.run import summary_digest
+from simulator.report.document import Cell
 from simulator.report.results import read_results
 
 MINIMAL = (Path(__file__).parent / "fixtures" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
@@ -195,3 +196,79 @@ def test_compare_shows_names_as_written_and_writes_plain_numbers(tmp_path):
     differences = (out / "differences.csv").read_text()
     assert "np." not in differences and "float64" not in differences
     assert json.loads((out / "comparison.json").read_text())
+
+
+# ── Text that would be markup in Markdown or a formula in a spreadsheet ───────────────────────────────────
+
+BLOCKS = "```\nall that follows is code\n# a heading\n| a | b |\n|---|---|\n| 1 | 2 |\n    indented\n1. item\n---"
+
+
+@pytest.mark.parametrize("text", [BLOCKS, "``` unclosed", "~~~", "# title", "  - item", "x\n===", "a | b\n--|--"])
+def test_user_text_opens_no_code_block_table_heading_or_list(text):
+    from simulator.report.document import Bullets, Heading, Paragraph, Table
+    from simulator.report.markdown import render_markdown
+
+    markdown = render_markdown([Paragraph(text), Bullets((text,)), Table(("name",), ((Cell(text),),)),
+                                Heading(2, text), Paragraph("after")])
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    for tag in ("<pre", "<code", "<h1", "<h3", "<ol", "<hr", "<td>1</td>", "<th>a</th>"):
+        assert tag not in rendered, (tag, markdown)
+    assert rendered.count("<ul>") == 1 and rendered.count("<table>") == 1 and rendered.count("<h2>") == 1
+    assert "<p>after</p>" in rendered
+
+
+def test_an_unclosed_fence_in_a_description_leaves_the_report_as_it_is(tmp_path):
+    text = MINIMAL.replace("name: checkout", "name: checkout\ndescription: |\n  ``` the rest\n  # not a heading")
+    scenario_file = tmp_path / "fence.yaml"
+    scenario_file.write_text(text)
+    result = runner.invoke(app, ["run", str(scenario_file), "-n", "2", "--quiet", "--out", str(tmp_path / "out"),
+                                 "--report"])
+    assert result.exit_code == 0, result.output
+    rendered = MarkdownIt("commonmark").enable("table").render((tmp_path / "out" / "report.md").read_text())
+    assert "<pre" not in rendered and "``` the rest" in rendered and "# not a heading" in rendered
+    assert rendered.count("<table>") >= 2  # the report's own tables are still tables
+
+
+FORMULAS = ["=cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_no_text_in_a_csv_drillsim_writes_is_a_formula(tmp_path):
+    import csv
+
+    from simulator.history.format import Incident, read_history, write_history
+    from simulator.outputs.files import csv_text, csv_text_read, write_csv
+
+    for text in [*FORMULAS, "'=x", "''-y", "plain", "-2.5", "1e-06", "-", "'"]:
+        written = csv_text(text)
+        assert csv_text_read(written) == text
+        assert not written.startswith(("=", "+", "@", "\t", "\r")) and (not written.startswith("-") or
+                                                                        written in ("-2.5", "-"))
+    path = write_csv(tmp_path / "t.csv", ["name", "value"], [[text, -1.5] for text in FORMULAS])
+    rows = list(csv.reader(path.open(newline="")))
+    assert all(row[0].startswith("'") and row[1] == "-1.5" for row in rows[1:])  # numbers stay numbers
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    history = write_history(tmp_path / "h.csv", [
+        Incident(f"INC {n}", 2, mode=text, started_at=start + timedelta(days=n),
+                 mitigated_at=start + timedelta(days=n, hours=1)) for n, text in enumerate(FORMULAS)])
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+               for row in csv.reader(history.open(newline="")) for cell in row)
+    read = read_history(history)
+    assert [i.mode for i in read.incidents] == [text.strip() for text in FORMULAS]  # as it was (the reader strips)
+
+
+def test_a_mode_named_like_a_formula_stays_text_in_incidents_csv(tmp_path):
+    import csv
+
+    text = MINIMAL.replace("name: bad-deploy", "name: '=HYPERLINK(\"x\")'")
+    scenario_file = tmp_path / "formula.yaml"
+    scenario_file.write_text(text)
+    result = runner.invoke(app, ["run", str(scenario_file), "-n", "2", "--quiet", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "out" / INCIDENTS).open(newline="")))
+    assert rows and all(not row["mode"].startswith("=") for row in rows)
+    assert "'=HYPERLINK(\"x\")" in {row["mode"] for row in rows}
+    assert all(row["onset"][0].isdigit() for row in rows)
+    results = read_results(tmp_path / "out")  # and the report reads the name as it was
+    assert '=HYPERLINK("x")' in set(results.incidents.mode)

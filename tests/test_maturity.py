@@ -8,7 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from simulator.analysis.maturity import ladder, ladder_scenarios, write_ladder
+from simulator import api
+from simulator.analysis.maturity import ladder, ladder_scenarios
 from simulator.cli import app
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import bundled_scenarios, default_scenario
@@ -60,8 +61,8 @@ def test_the_ladder_is_the_same_byte_for_byte_for_the_same_seed(small, tmp_path)
     again = ladder(replications=6, seed=4, workers=2, chunk=1, progress=reported.append)
     assert reported == sorted(reported) and reported[-1] == 4 * 6  # progress over the four levels, in one count
     first, second = tmp_path / "a", tmp_path / "b"
-    write_ladder(small, first)
-    write_ladder(again, second)
+    api.write_maturity(small, first)
+    api.write_maturity(again, second)
     for name in ("maturity.json", "maturity.csv", "maturity.png"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
@@ -137,7 +138,11 @@ def test_maturity_writes_its_table_and_figure(tmp_path):
     document = json.loads((tmp_path / "m" / "maturity.json").read_text(encoding="utf-8"))
     assert list(document["levels"]) == list(LEVELS)
     assert {step["figure"] for step in document["steps"]} == {"mttd", "mtta", "mttr", "availability", "incidents",
-                                                              "meets_slo"}
+                                                              "meets_slo", "users_affected", "cost"}
+    # The default scenario prices its incidents: each step's cost, and each level's distribution per period.
+    assert set(document["cost_distributions"]["expert"]["cost"]) == {"mean", "ci_low", "ci_high", "median", "p90",
+                                                                      "p99"}
+    assert "cost (GBP) / period" in result.stdout
     assert (tmp_path / "m" / "maturity.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -189,11 +189,19 @@ def test_one_value_per_replication_gives_the_textbook_interval():
 
 def test_the_interval_counts_replications_without_values():
     """Replication 2 had no incident: it adds no residual, but it counts as a replication."""
-    mean, low, high = mean_ci(np.array([2.0, 4.0]), np.array([0, 1]), replications=3)
+    mean, low, high = mean_ci(np.array([12.0, 14.0]), np.array([0, 1]), replications=3)
     # Residuals (−1, 1, 0); mean count 2/3: variance 2 / (3 × 2) / (2/3)² = 0.75.
     half = 4.302653 * math.sqrt(0.75)
-    assert mean == 3.0
+    assert mean == 13.0
     assert high - mean == pytest.approx(half, abs=1e-5) and mean - low == pytest.approx(half, abs=1e-5)
+
+
+def test_the_interval_of_a_mean_that_cannot_be_negative_stops_at_zero():
+    """Two replications give a wide t interval; for durations it ends at 0, not at minus two hours."""
+    mean, low, high = mean_ci(np.array([2.0, 4.0]), np.array([0, 1]), replications=3)
+    assert mean == 3.0 and low == 0.0 and high == pytest.approx(3 + 4.302653 * math.sqrt(0.75), abs=1e-5)
+    mean, low, high = mean_ci(np.array([-2.0, 4.0]), np.array([0, 1]), replications=3)  # signed values: as is
+    assert low == pytest.approx(1 - 4.302653 * math.sqrt(6.75), abs=1e-5) and low < 0
 
 
 def test_the_interval_uses_replications_not_incidents_as_units():
@@ -203,7 +211,7 @@ def test_the_interval_uses_replications_not_incidents_as_units():
     mean, low, high = mean_ci(values, replication, replications=2)
     # Totals 10 and 30 around 2 × 10: residuals ±10; variance 200 / 2 / 10² = 1; t(0.975, 1) × 1.
     assert mean == 2.0
-    assert high - low == pytest.approx(2 * 12.706205, abs=1e-5)
+    assert high - mean == pytest.approx(12.706205, abs=1e-5) and low == 0.0  # 2 − 12.7 stops at 0
 
 
 def test_the_interval_narrows_as_replications_grow():
@@ -224,9 +232,9 @@ def test_the_interval_narrows_as_replications_grow():
 
 def test_a_wider_level_gives_a_wider_interval():
     values = np.array([1.0, 2.0, 4.0, 8.0])
-    _, low95, high95 = mean_ci(values, np.arange(4), 4)
-    _, low99, high99 = mean_ci(values, np.arange(4), 4, level=0.99)
-    assert (high99 - low99) / (high95 - low95) == pytest.approx(t_quantile(0.995, 3) / t_quantile(0.975, 3))
+    _, _, high95 = mean_ci(values, np.arange(4), 4)
+    _, _, high99 = mean_ci(values, np.arange(4), 4, level=0.99)
+    assert (high99 - 3.75) / (high95 - 3.75) == pytest.approx(t_quantile(0.995, 3) / t_quantile(0.975, 3))
 
 
 def test_summarize_covers_every_metric(table):
@@ -253,7 +261,7 @@ def test_exposure_interval_matches_the_ratio_estimator_of_exposure_over_counts()
     counts = np.array([1, 3, 0, 4])
     residual = 100.0 - mean * counts
     half = t_quantile(0.975, 3) * math.sqrt(np.sum(residual**2) / (4 * 3)) / (8 / 4)
-    assert (low, high) == (pytest.approx(mean - half), pytest.approx(mean + half))
+    assert (low, high) == (max(mean - half, 0.0), pytest.approx(mean + half))  # a time between events is >= 0
     assert math.isnan(exposure_ci(replication, 1, 100.0)[1])
 
 

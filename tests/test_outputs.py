@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulator import api
+from simulator.api import simulate
 from simulator.cli import app
 from simulator.engine.policy import AutomaticPolicy
 from simulator.errors import DrillsimError
@@ -29,7 +30,6 @@ from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST, SUMMARY
 from simulator.outputs.run import write_incidents, write_summary
 from simulator.report.results import read_results
 from simulator.results.metrics import IncidentTable
-from simulator.results.runner import simulate
 from simulator.scenario.bundled import default_scenario
 from simulator.scenario.validate import load_scenario
 
@@ -171,10 +171,69 @@ def test_a_folder_with_files_drillsim_did_not_write_is_never_replaced(tmp_path):
     target.mkdir()
     (target / "summary.json").write_text("{}")
     (target / "notes.txt").write_text("mine")
-    with pytest.raises(DrillsimError, match=r"holds notes\.txt, which drillsim did not write"), \
-            results_folder(target):
+    with pytest.raises(DrillsimError, match=r"holds 'notes\.txt', 'summary\.json', which drillsim did not write "
+                                            r"\(it has no \.drillsim file"), results_folder(target):
         pass
     assert (target / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("names", [["photo.png"], ["report.md"], ["sweep.csv"], [".thesis.draft.part"],
+                                   ["summary.json", "incidents.csv", "events.jsonl", "report.html"],
+                                   [".summary.json.123-abcd.tmp"]])
+def test_no_name_is_taken_for_drillsims_by_its_look(tmp_path, names):
+    """Without drillsim's manifest, a folder that is not empty is the user's, whatever its files are called."""
+    target = tmp_path / "out"
+    target.mkdir()
+    for name in names:
+        (target / name).write_text("mine")
+    result = runner.invoke(app, ["run", "-n", "2", "--quiet", "--out", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "which drillsim did not write" in result.output and repr(names[0]) in " ".join(result.output.split())
+    assert sorted(p.name for p in target.iterdir()) == sorted(names)
+    assert all((target / name).read_text() == "mine" for name in names)
+
+
+def test_a_drillsim_folder_with_one_foreign_file_is_refused_and_names_it(tmp_path):
+    target = tmp_path / "out"
+    with results_folder(target) as staging:
+        (staging / "report.md").write_text("drillsim's")
+    (target / ".thesis.draft.part").write_text("mine")
+    (target / "holiday.png").write_bytes(b"mine")
+    with pytest.raises(DrillsimError, match=r"holds '\.thesis\.draft\.part', 'holiday\.png', which drillsim did not "
+                                            r"write;"), results_folder(target):
+        pass
+    assert (target / ".thesis.draft.part").read_text() == "mine"
+    # a listed name that became a folder of the user's is not drillsim's either
+    (target / ".thesis.draft.part").unlink()
+    (target / "holiday.png").unlink()
+    (target / "report.md").unlink()
+    (target / "report.md").mkdir()
+    (target / "report.md" / "draft.txt").write_text("mine")
+    with pytest.raises(DrillsimError, match=r"holds 'report\.md'"), results_folder(target):
+        pass
+    assert (target / "report.md" / "draft.txt").read_text() == "mine"
+
+
+def test_an_empty_folder_and_drillsims_own_are_replaced(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    with results_folder(target) as staging:
+        (staging / "a.txt").write_text("first")
+    (target / f".a.txt.{dead_pid()}-beef.tmp").write_text("left by a killed write")
+    with results_folder(target) as staging:
+        (staging / "b.txt").write_text("second")
+    assert sorted(p.name for p in target.iterdir()) == [MANIFEST, "b.txt"]
+
+
+def test_a_file_the_user_puts_in_while_drillsim_works_is_kept(tmp_path):
+    target = tmp_path / "out"
+    with results_folder(target) as staging:
+        (staging / "a.txt").write_text("first")
+    with pytest.raises(DrillsimError, match=r"'notes\.txt'"), results_folder(target) as staging:
+        (staging / "a.txt").write_text("second")
+        (target / "notes.txt").write_text("mine")
+    assert (target / "notes.txt").read_text() == "mine" and (target / "a.txt").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_a_file_is_not_a_folder(tmp_path):
@@ -297,24 +356,29 @@ def check_whole(out: Path, seeds: set[int]) -> int:
     return results.summary["seed"]
 
 
-def test_killed_at_any_moment_the_folder_is_the_old_runs_or_the_new_ones_whole(tmp_path):
+@pytest.mark.parametrize("every", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_killed_at_any_moment_the_folder_is_the_old_runs_or_the_new_ones_whole(tmp_path, every):
+    """Runs killed (SIGKILL) at moments through a run, and as soon as the folder being built holds each of its
+    files: `make test` tries two such moments, `make fuzz` all of them. The clock only spreads the kills over
+    a run; nothing is asserted about how long anything took."""
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "simulator", "run", "-n", "100", "--quiet", "--workers", "1", "--out", str(out)]
+    command = [sys.executable, "-m", "simulator", "run", "-n", "100" if every else "20", "--quiet", "--workers",
+               "1", "--out", str(out)]
     started = time.monotonic()
     subprocess.run([*command, "--seed", "1"], check=True, capture_output=True)
     took = time.monotonic() - started
     seeds = {1}
     # At moments from start-up to past the end of a run; then as soon as
     # the folder being built holds each of its files in turn.
-    moments: list = [took * share for share in (0.3, 0.6, 0.8, 0.95, 1.1)]
-    moments += [EVENTS, INCIDENTS, SUMMARY, MANIFEST]
+    moments: list = [took * share for share in ((0.3, 0.6, 0.8, 0.95, 1.1) if every else (0.8,))]
+    moments += [EVENTS, INCIDENTS, SUMMARY, MANIFEST] if every else [SUMMARY]
     for seed, moment in enumerate(moments, 2):
         process = subprocess.Popen([*command, "--seed", str(seed)], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         if isinstance(moment, float):
             time.sleep(moment)
         else:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 600  # only a run that never gets there: generous on a busy machine
             while not list(tmp_path.glob(f".out.*.staging/{moment}")) and process.poll() is None \
                     and time.monotonic() < deadline:
                 time.sleep(0.0005)
@@ -355,3 +419,55 @@ def test_without_flock_the_lock_file_itself_is_the_lock(tmp_path, monkeypatch):
     with results_folder(target) as staging:
         (staging / "a.txt").write_text("x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# ── Names ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_file_names_made_from_user_text_never_collide():
+    from simulator.outputs.names import slug, unique_slugs
+
+    names = unique_slugs(["INC 1", "inc-1", "Inc_1", "INC 2", "", "   ", "x" * 300])
+    assert len(set(names.values())) == len(names) == 7
+    assert names["INC 2"] == "inc-2"  # a slug nobody else has stays plain
+    assert all(name.startswith("inc-1-") for name in (names["INC 1"], names["inc-1"], names["Inc_1"]))
+    assert all(len(name) < 80 for name in names.values())
+    assert unique_slugs(["INC 1", "inc-1"]) == unique_slugs(["inc-1", "INC 1"])  # the same whatever the order
+    assert slug("Payment provider (PSP)") == "payment-provider-psp"
+
+
+def test_score_figures_of_incidents_whose_slugs_agree_are_all_kept():
+    from types import SimpleNamespace
+
+    from simulator.report.gameday import figure_names
+
+    scores = [SimpleNamespace(incident=name) for name in ("INC 1", "inc-1", "INC 2", "INC 2")]
+    names = figure_names(scores)
+    assert len(set(names)) == 4 and names[2] == "score-inc-2" and names[3] == "score-inc-2-2"
+    assert figure_names(scores[:1]) == ["score"]
+
+
+def test_files_written_beside_the_users_own_never_replace_them(tmp_path):
+    """score, gameday plan and calibrate write into folders that hold the user's files too (the drill's own
+    folder): a file drillsim did not write, or changed since it wrote it (a filled-in drill.csv), is never
+    overwritten; the rest of the folder is left alone; a result drillsim wrote is replaced."""
+    from simulator.outputs.folders import write_files
+
+    folder = tmp_path / "drill"
+    folder.mkdir()
+    (folder / "history.csv").write_text("mine")
+    (folder / "score.md").write_text("my notes")
+    with pytest.raises(DrillsimError, match=r"'score\.md' \(drillsim did not write it\)"):
+        write_files(folder, {"score.md": b"# Drill score\n", "score.json": b"{}\n"})
+    assert (folder / "score.md").read_text() == "my notes" and not (folder / "score.json").exists()
+    (folder / "score.md").unlink()
+    write_files(folder, {"score.md": b"first\n", "drill.csv": b"incident\nDRILL-1\n"})
+    write_files(folder, {"score.md": b"second\n"})  # drillsim's own, unchanged: replaced
+    assert (folder / "score.md").read_text() == "second\n" and (folder / "history.csv").read_text() == "mine"
+    (folder / "drill.csv").write_text("incident,started_at\nDRILL-1,2026-03-03T14:00:00Z\n")  # the Scribe's
+    with pytest.raises(DrillsimError, match=r"'drill\.csv' \(changed since drillsim wrote it\)"):
+        write_files(folder, {"drill.csv": b"incident\nDRILL-1\n"})
+    assert "2026-03-03" in (folder / "drill.csv").read_text()
+    with pytest.raises(DrillsimError, match="did not write"), results_folder(folder):  # not a results folder
+        pass
+    assert (folder / "history.csv").read_text() == "mine"

@@ -13,14 +13,13 @@ import numpy as np
 import pytest
 
 from simulator import api
+from simulator.api import simulate
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, play
 from simulator.errors import DrillsimError
-from simulator.events import Event
+from simulator.events import Event, event_lines
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
-from simulator.outputs.run import event_lines
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
-from simulator.results.runner import simulate
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 

@@ -294,7 +294,7 @@ def test_run_on_a_broken_file_exits_2_without_running():
 
 def cli(*args):
     """The installed command in a process of its own, as people run it."""
-    return subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True, timeout=600)
 
 
 def test_validate_in_a_real_process_prints_every_problem_and_no_traceback():
@@ -311,7 +311,7 @@ def test_validate_in_a_real_process_prints_every_problem_and_no_traceback():
                                   FIXTURES / "no-such-scenario.yaml"])
 def test_run_in_a_real_process_exits_2_without_a_traceback(file):
     result = subprocess.run([str(Path(sys.executable).parent / "drillsim"), "run", str(file), "-n", "1"],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"{file}:")

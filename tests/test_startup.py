@@ -30,7 +30,7 @@ print(json.dumps(sorted(name for name in heavy if name in sys.modules)), file=sy
 
 def imported_by(*args: str) -> set[str]:
     done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(args)], capture_output=True, text=True,
-                          timeout=60, check=True)
+                          timeout=600, check=True)
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 

@@ -165,3 +165,12 @@ def test_whole_seconds_round_trip_exactly_at_full_precision(seconds):
                                              (0.001, "0.1%"), (0.0004, "< 0.1%"), (1.0, "100%")])
 def test_format_share_never_rounds_a_small_share_to_nothing(share, text):
     assert format_share(share) == text
+
+
+def test_an_interval_of_durations_is_never_negative_and_says_when_there_is_none():
+    from simulator.units import FEW_REPLICATIONS, format_interval
+
+    assert format_interval(-157.0, 325.0) == "0s–5h 25m"
+    assert format_interval(math.nan, math.nan) == FEW_REPLICATIONS == "too few replications for an interval"
+    assert format_interval(None, 3.0) == FEW_REPLICATIONS
+    assert format_interval(12.0, 65.0) == "12m–1h 5m"

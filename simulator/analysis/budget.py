@@ -98,12 +98,18 @@ class Spread:
     p95: float
 
     @classmethod
-    def of(cls, values: np.ndarray, level: float = LEVEL) -> Spread:
+    def of(cls, values: np.ndarray, level: float = LEVEL, upper: float = math.inf) -> Spread:
+        """The spread of `values`; the mean's interval stays within what the figure can be: never below 0 when
+        no value is, never above `upper` (1 for an availability)."""
         n = len(values)
         mean = float(values.mean()) if n else math.nan
         half = t_quantile(0.5 + level / 2, n - 1) * float(values.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
         p5, median, p95 = (np.percentile(values, [5, 50, 95]).tolist() if n else [math.nan] * 3)
-        return cls(mean, mean - half, mean + half, p5, median, p95)
+        low, high = mean - half, mean + half
+        if n > 1:
+            low = max(low, 0.0) if float(values.min()) >= 0 else low
+            high = min(high, upper)
+        return cls(mean, low, high, p5, median, p95)
 
     def as_dict(self) -> dict:
         return {key: (None if math.isnan(value) else value) for key, value in self.__dict__.items()}
@@ -153,7 +159,7 @@ def reliability_document(table: IncidentTable, scenario: Scenario, replications:
     horizon = scenario.horizon
     per = availability(table, scenario, replications)
     out = {"per": "replication", "period_minutes": horizon, "impact": impacts(scenario),
-           "availability": Spread.of(per).as_dict()}
+           "availability": Spread.of(per, upper=1.0).as_dict()}
     by_mode = {}
     for name in impacts(scenario):
         mine = table.where(table.mode == name) if len(table) else table

@@ -34,7 +34,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -267,6 +266,25 @@ class Comparison:
             result = self.results[name]
             found[name] = comms_document(result.incidents, result.replications, result.scenario.horizon)
         return found[name]
+    def cost(self) -> dict[str, Any] | None:
+        """Users affected and the cost of downtime per period, per variant (their distributions) and against the
+        baseline (paired over replications); None when the baseline's scenario prices neither."""
+        from simulator.analysis.cost import cost_comparison
+
+        found = self.__dict__.setdefault("_cost", {})
+        if "cost" not in found:
+            found["cost"] = cost_comparison(self.results, self.baseline)
+        return found["cost"]
+
+    def people(self) -> dict[str, Any]:
+        """The cost to each person on call, per variant (the mean per period) and against the baseline (paired
+        over replications): pages, pages and nights in their sleep, hours held and on-call pay."""
+        from simulator.analysis.cost import people_comparison
+
+        found = self.__dict__.setdefault("_people", {})
+        if "people" not in found:
+            found["people"] = people_comparison(self.results, self.baseline)
+        return found["people"]
 
     def as_document(self) -> dict[str, Any]:
         return {
@@ -286,6 +304,8 @@ class Comparison:
             "differences": [d.as_dict() for d in self.differences],
             "workload": {name: self.workload(name).as_dict() for name in self.results},
             "comms": {name: self.comms(name) for name in self.results},
+            "cost": self.cost(),
+            "on_call_people": self.people(),
             "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
             "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
             "undecided": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.undecided()],
@@ -563,22 +583,3 @@ def _select(sorted_values, groups, weights, bounds, cumulative, ranks) -> np.nda
         found = np.count_nonzero(counts <= within[chosen, None], axis=1)
         out[chosen] = sorted_values[start + np.minimum(found, stop - start - 1)]
     return out
-
-
-# ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-COMPARISON, DIFFERENCES = "comparison.json", "differences.csv"
-
-
-def write_comparison(comparison: Comparison, folder: str | Path) -> list[Path]:
-    """comparison.json (every statistic and difference) and differences.csv (one row per variant, metric and
-    statistic), in minutes."""
-    from simulator.outputs.files import write_csv, write_json
-
-    folder = Path(folder)
-    document = comparison.as_document()
-    columns = ["variant", "metric", "statistic", "baseline", "value", "difference", "relative", "low", "high",
-               "p_better", "verdict"]
-    return [write_json(folder / COMPARISON, document),
-            write_csv(folder / DIFFERENCES, columns, ([row[c] for c in columns] for row in document["differences"]))]
-

@@ -13,6 +13,9 @@ figure is compared level by level, replication by replication:
     availability        the mean over replications of each one's availability (simulator.analysis.budget)
     incidents/quarter   the mean over replications of each one's organic incidents per 90 days
     meets SLO           the share of replications whose availability meets the objective (with an SLO)
+    users affected,     the mean over replications of each one's sum over its incidents (with the scenario's
+    cost                `users` or `downtime_cost`; simulator.analysis.cost): what each step is worth in money,
+                        and each level's distribution per period (mean, median, p90, p99) in `costs`
 
 A step's difference (the higher level minus the lower) gets the paired bootstrap's interval: replication
 indices resampled, the same resamples for both levels, the 2.5th–97.5th percentile of the differences.
@@ -21,10 +24,9 @@ Drills (Expert's game days) are left out of every figure: they are reported by `
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,8 @@ import numpy as np
 
 from simulator.analysis import paired
 from simulator.analysis.budget import availability
+from simulator.analysis.cost import FIGURES as COST_FIGURES
+from simulator.analysis.cost import Spread, per_period_figures, priced
 from simulator.analysis.streams import analysis_rng
 from simulator.analysis.trend import incidents_per_quarter
 from simulator.errors import DrillsimError
@@ -44,13 +48,14 @@ if TYPE_CHECKING:
     from simulator.results.runner import Results
     from simulator.scenario.model import Scenario
 
-FIGURES = ("mttd", "mtta", "mttr", "availability", "incidents", "meets_slo")
+FIGURES = ("mttd", "mtta", "mttr", "availability", "incidents", "meets_slo", "users_affected", "cost")
 TIME_FIGURES = ("mttd", "mtta", "mttr")
 """The figures that are means of durations, which the horizon can cut short."""
 LABELS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
-          "incidents": "incidents per quarter", "meets_slo": "meets SLO"}
+          "incidents": "incidents per quarter", "meets_slo": "meets SLO", "users_affected": "users affected",
+          "cost": "cost of downtime"}
 LOWER_IS_BETTER = {"mttd": True, "mtta": True, "mttr": True, "availability": False, "incidents": True,
-                   "meets_slo": False}
+                   "meets_slo": False, "users_affected": True, "cost": True}
 RESAMPLES = 2000
 LEVEL = 0.95
 ANALYSIS = 7
@@ -130,6 +135,9 @@ class Ladder:
     slo: float | None
     censored: dict[str, dict[str, tuple[int, int]]]
     """level → time metric → (incidents cut short by the horizon, incidents): those the means leave out."""
+    costs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """level → users_affected / cost → its distribution per period (analysis.cost.Spread), with the units under
+    "users_unit" and "currency"; empty when the scenario prices neither."""
 
     def cut_short(self, share: float) -> list[tuple[str, str, int, int]]:
         """(level, metric, cut short, incidents) wherever more than `share` of the incidents were cut short."""
@@ -138,7 +146,7 @@ class Ladder:
 
     @property
     def figures(self) -> tuple[str, ...]:
-        return tuple(name for name in FIGURES if name != "meets_slo" or self.slo is not None)
+        return tuple(name for name in FIGURES if name in self.levels[LEVELS[0]])
 
     def step(self, figure: str, lower: str) -> Step:
         return next(s for s in self.steps if s.figure == figure and s.lower == lower)
@@ -153,7 +161,9 @@ class Ladder:
             "seed": self.seed,
             "replications": self.replications,
             "units": {"mttd": "minutes", "mtta": "minutes", "mttr": "minutes", "availability": "share",
-                      "incidents": "per 90 days", "meets_slo": "share of replications"},
+                      "incidents": "per 90 days", "meets_slo": "share of replications",
+                      **({"users_affected": f"{self.costs.get('users_unit') or 'users'} per period",
+                          "cost": f"{self.costs.get('currency') or 'cost'} per period"} if self.costs else {})},
             "slo": self.slo,
             "levels": {level: {name: {"value": plain(f.value), "ci_low": plain(f.low), "ci_high": plain(f.high)}
                                for name, f in figures.items()} for level, figures in self.levels.items()},
@@ -164,6 +174,7 @@ class Ladder:
             "censored": {level: {name: {"cut_short": cut, "incidents": total} for name, (cut, total) in found.items()}
                          for level, found in self.censored.items()},
             "presets": explain_document(),
+            "cost_distributions": self.costs or None,
         }
 
 
@@ -224,7 +235,19 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
     censored = {level: {name: (sample.censored, sample.censored + int(sample.counts.sum()))
                         for name, sample in found.items() if name in TIME_FIGURES} for level, found in samples.items()}
     return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo,
-                  censored)
+                  censored, _costs(results, samples, first))
+
+
+def _costs(results: dict[str, Results], samples: dict[str, dict[str, _Sample]], first: Scenario) -> dict[str, Any]:
+    """Each level's users affected and cost per period as distributions, and their units."""
+    if not priced(first):
+        return {}
+    out: dict[str, Any] = {"users_unit": first.users.unit if first.users is not None else None,
+                           "currency": first.downtime_cost.currency if first.downtime_cost is not None else None}
+    for level in results:
+        out[level] = {name: Spread.of(samples[level][name].totals).as_dict() for name in COST_FIGURES
+                      if name in samples[level]}
+    return out
 
 
 class _Sample:
@@ -280,6 +303,8 @@ def _samples(results: Results, slo: float | None) -> dict[str, _Sample]:
     out["incidents"] = _Sample(incidents_per_quarter(table, scenario.horizon, replications), ones)
     if slo is not None:
         out["meets_slo"] = _Sample((per >= slo).astype(float), ones)
+    for name, values in per_period_figures(table, scenario, replications).items():
+        out[name] = _Sample(values, ones)
     return out
 
 
@@ -295,40 +320,5 @@ def _interval(draws: np.ndarray, sample: _Sample) -> tuple[float, float]:
     return low, high
 
 
-# ── Files ────────────────────────────────────────────────────────────────────────────────────────────────────
-
-MATURITY_JSON, MATURITY_CSV, MATURITY_PNG = "maturity.json", "maturity.csv", "maturity.png"
-
-
-def write_ladder(found: Ladder, folder: str | Path) -> list[Path]:
-    """maturity.json (every figure, step and preset), maturity.csv (one row per level and figure, then one per
-    step) and maturity.png (the ladder figure)."""
-    from simulator.outputs.files import atomic_open
-    from simulator.report.maturity_figures import ladder_figure
-    from simulator.report.style import png_bytes
-
-    folder = Path(folder)
-    document = found.as_document()
-    with atomic_open(folder / MATURITY_JSON) as handle:
-        json.dump(document, handle, indent=2, allow_nan=False)
-        handle.write("\n")
-    with atomic_open(folder / MATURITY_CSV) as handle:
-        handle.write("row,level,figure,value,ci_low,ci_high,difference,p_better,verdict\n")
-        for level, figures in document["levels"].items():
-            for name, f in figures.items():
-                handle.write(f"level,{level},{name},{_cell(f['value'])},{_cell(f['ci_low'])},{_cell(f['ci_high'])},"
-                             ",,\n")
-        for s in document["steps"]:
-            handle.write(f"step,{s['from']}→{s['to']},{s['figure']},,{_cell(s['ci_low'])},{_cell(s['ci_high'])},"
-                         f"{_cell(s['difference'])},{_cell(s['p_better'])},{s['verdict']}\n")
-    with atomic_open(folder / MATURITY_PNG, "wb") as handle:
-        handle.write(png_bytes(ladder_figure(found)))
-    return [folder / MATURITY_JSON, folder / MATURITY_CSV, folder / MATURITY_PNG]
-
-
-def _cell(value: float | None) -> str:
-    return "" if value is None else repr(round(value, 9))
-
-
 __all__ = ["FIGURES", "LABELS", "LEVELS", "Ladder", "Step", "explain_document", "ladder", "ladder_scenarios",
-           "replaced", "write_ladder"]
+           "replaced"]

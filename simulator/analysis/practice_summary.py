@@ -2,6 +2,7 @@
 
     reliability     availability per replication, the error budget and the chance of meeting the SLO
     okrs            each key result's chance of being met per period, and all of them together
+    cost            users affected and the cost of downtime, per incident and per period (analysis/cost.py)
     dora            change failure rate and failed deployment recovery time, with DORA's bands
     comms           stakeholder updates per severity: sent, late, and the longest silence (analysis.comms)
     practices       the maturity preset, reopenings, cleanups left undone, the learning loop and its trend,
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from simulator.analysis.budget import okr_document, reliability_document
 from simulator.analysis.comms import comms_document
+from simulator.analysis.cost import cost_document
 from simulator.analysis.dora import dora_document
 from simulator.analysis.trend import cleanup_document, drills_document, learning_document, reopen_document
 from simulator.results.incidents import organic
@@ -31,6 +33,9 @@ def practice_sections(results: Results) -> dict:
     okrs = okr_document(found, scenario, replications)
     if okrs is not None:
         out["okrs"] = okrs
+    cost = cost_document(found, scenario, replications)
+    if cost is not None:
+        out["cost"] = cost
     dora = dora_document(found, results.practice, scenario, replications)
     if dora is not None:
         out["dora"] = dora

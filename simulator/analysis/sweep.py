@@ -7,7 +7,8 @@ says which of its differences are real. The baseline point is the scenario as wr
 it, else the first point, unless one is chosen.
 
 Results are tidy (as in scikit-learn's grid searches): one row per point and replication, every row carrying
-its own parameter values, metrics and on-call load.
+its own parameter values, metrics, on-call load and, where the scenario prices them, the users its incidents
+affected and their cost (simulator.analysis.cost).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.analysis.compare import LEVEL, RESAMPLES, Comparison, check_resamples, compare_results
+from simulator.analysis.cost import Spread, per_period_figures
 from simulator.analysis.workload import Workload, per_replication, workload
 from simulator.errors import DrillsimError, Problem, ScenarioError
+from simulator.results.incidents import organic
 from simulator.results.metrics import METRICS, Stats, metric_values
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source, sweep_values
 
@@ -135,12 +138,22 @@ class Sweep:
             yield from _point_rows(point, self.replications)
 
     def summary_rows(self) -> Iterator[dict[str, Any]]:
-        """One row per point and metric: the statistics `drillsim run` reports for that point alone."""
+        """One row per point and metric: the statistics `drillsim run` reports for that point alone; then, where
+        the scenario prices them, users affected and cost per period (a replication's sum over its incidents)."""
         for point in self.points:
             stats = point.summary()
             for metric in METRICS:
                 yield {"point": point.index, **point.written, "metric": metric,
                        **{name: getattr(stats[metric], name) for name in SUMMARY_STATS}}
+            results = point.results
+            for name, values in per_period_figures(organic(results.incidents), results.scenario,
+                                                   self.replications).items():
+                spread = Spread.of(values)
+                p95, largest = (np.percentile(values, 95).item(), float(values.max())) if len(values) else (
+                    math.nan, math.nan)
+                found = {**spread.__dict__, "count": len(values), "censored": 0, "p95": p95, "max": largest}
+                yield {"point": point.index, **point.written, "metric": name,
+                       **{key: found[key] for key in SUMMARY_STATS}}
 
     def difference_rows(self) -> Iterator[dict[str, Any]]:
         """One row per point (but the baseline), metric and statistic: the paired difference from the baseline
@@ -287,24 +300,10 @@ def _point_rows(point: Point, replications: int) -> Iterator[dict[str, Any]]:
         columns[f"{metric}_median"] = [q[0] for q in quantiles]
         columns[f"{metric}_p90"] = [q[1] for q in quantiles]
     load = per_replication(table, replications, point.results.scenario.horizon)
+    for name, values in per_period_figures(organic(table), point.results.scenario, replications).items():
+        columns[name] = values.tolist()
     for replication in range(replications):
         yield {"point": point.index, **point.written, "replication": replication,
                "incidents": int(incidents[replication]), "not_restored": int(open_[replication]),
                **{name: column[replication] for name, column in columns.items()},
                **{name: column[replication].item() for name, column in load.items()}}
-
-
-# ── Files ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-TIDY, SUMMARY, DIFFERENCES = "sweep.csv", "sweep_summary.csv", "sweep_differences.csv"
-
-
-def write_sweep(result: Sweep, folder: str | Path) -> list[Path]:
-    """sweep.csv (one row per point and replication), sweep_summary.csv (one row per point and metric) and
-    sweep_differences.csv (one row per point, metric and statistic: the paired difference from the baseline)."""
-    from simulator.outputs.files import write_csv
-
-    folder = Path(folder)
-    return [write_csv(folder / name, None, rows) for name, rows in
-            ((TIDY, result.rows()), (SUMMARY, result.summary_rows()), (DIFFERENCES, result.difference_rows()))]
-

@@ -66,7 +66,8 @@ def trend(counts: np.ndarray, level: float = 0.95) -> list[dict]:
         column = counts[:, j]
         mean = float(column.mean())
         spread = half * float(column.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-        out.append({"quarter": j + 1, "mean": mean, "ci_low": mean - spread, "ci_high": mean + spread})
+        out.append({"quarter": j + 1, "mean": mean, "ci_low": max(mean - spread, 0.0),  # no count is negative
+                    "ci_high": mean + spread})
     return out
 
 

@@ -17,7 +17,15 @@ for _name in COMMANDS:
 
 
 def main() -> None:
-    app()
+    import sys
+
+    from simulator.cli.common import EXIT_INTERRUPTED, interrupted
+
+    try:
+        app()
+    except KeyboardInterrupt:  # before or after a command ran (a command's own is caught in errors_exit)
+        interrupted()
+        sys.exit(EXIT_INTERRUPTED)
 
 
 __all__ = ["app", "main"]

@@ -1,5 +1,4 @@
-"""`drillsim calibrate`: fit a scenario to an incident history; and the options every command that reads a
-history shares."""
+"""`drillsim calibrate`: fit a scenario to an incident history."""
 
 from __future__ import annotations
 
@@ -10,30 +9,8 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, SeedOpt, app, errors_exit
+from simulator.cli.common import MapOpt, PresetOpt, QuietOpt, SeedOpt, SkipBadOpt, TimezoneOpt, app, errors_exit
 from simulator.limits import MAX_FIT_BOOTSTRAP
-
-# Options of every command that reads an incident history, defined once.
-PresetOpt = Annotated[
-    str | None,
-    typer.Option("--preset", metavar="NAME", show_default=False,
-                 help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
-                 "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
-]
-MapOpt = Annotated[
-    list[str] | None,
-    typer.Option("--map", metavar="COLUMN=FIELD", show_default=False,
-                 help="Read a column as a field of the history format (repeatable), e.g. --map opened=detected_at; "
-                 "COLUMN= ignores a column."),
-]
-TimezoneOpt = Annotated[
-    str | None,
-    typer.Option("--timezone", metavar="ZONE", show_default=False,
-                 help="Time zone of times written without an offset, e.g. Europe/Paris (otherwise they are refused)."),
-]
-SkipBadOpt = Annotated[
-    bool, typer.Option("--skip-bad", help="Leave out bad rows (and say how many) instead of stopping at them.")
-]
 
 
 class Family(enum.StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -164,10 +165,31 @@ def console(width: int | None = None, **options):
     return _Console(width=None if sys.stdout.isatty() else width, **options)
 
 
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as shells report a command a SIGINT ended."""
+
+_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """Text as the terminal may receive it: control characters (an escape that sets the title or clears the
+    screen, a bell, a bidirectional override) written as escapes ('\\x1b'), never sent as they are."""
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def interrupted() -> typer.Exit:
+    """Ctrl-C: say what was kept, and exit 130."""
+    from simulator.outputs.files import interrupt_note
+
+    typer.echo(shown(f"interrupted: {interrupt_note()}"), err=True)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
 def errors_exit(command):
-    """Turn drillsim's own errors into a clear message on stderr and exit status 2, never a traceback. A reader
-    that closed the pipe early (`| head`) ends the printing quietly, with status 0: whatever the command writes
-    to files is written before it prints."""
+    """Turn drillsim's own errors into a clear message on stderr and exit status 2, never a traceback; and
+    Ctrl-C into a word on what was kept and exit status 130. A reader that closed the pipe early (`| head`)
+    ends the printing quietly, with status 0: whatever the command writes to files is written before it
+    prints."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
@@ -180,13 +202,15 @@ def errors_exit(command):
             raise typer.Exit(0) from None
         except ScenarioError as exc:
             for problem in exc.problems:
-                typer.echo(str(problem), err=True)
+                typer.echo(shown(str(problem)), err=True)
             count = len(exc.problems)
             typer.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except DrillsimError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(shown(f"error: {exc}"), err=True)
             raise typer.Exit(EXIT_INPUT) from None
+        except KeyboardInterrupt:
+            raise interrupted() from None
 
     return wrapper
 
@@ -195,3 +219,45 @@ def scenario_path(path: Path | None) -> Path:
     from simulator.scenario.bundled import default_scenario
 
     return path if path is not None else default_scenario()
+
+
+# The scenario variants and metric of compare, sweep and detectability.
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="PATH=VALUE",
+                 help="Change a field for one more variant, e.g. policy.mitigation=debug-first or "
+                      "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
+                 show_default=False),
+]
+MetricOpt = Annotated[
+    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
+]
+
+# Options of every command that reads an incident history.
+PresetOpt = Annotated[
+    str | None,
+    typer.Option("--preset", metavar="NAME", show_default=False,
+                 help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
+                 "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
+]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", metavar="COLUMN=FIELD", show_default=False,
+                 help="Read a column as a field of the history format (repeatable), e.g. --map opened=detected_at; "
+                 "COLUMN= ignores a column."),
+]
+TimezoneOpt = Annotated[
+    str | None,
+    typer.Option("--timezone", metavar="ZONE", show_default=False,
+                 help="Time zone of times written without an offset, e.g. Europe/Paris (otherwise they are refused)."),
+]
+SkipBadOpt = Annotated[
+    bool, typer.Option("--skip-bad", help="Leave out bad rows (and say how many) instead of stopping at them.")
+]
+
+# Which simulated incidents a game-day plan or a score compares with.
+UnderLoadOpt = Annotated[
+    bool,
+    typer.Option("--under-load", help="Compare with simulated incidents that began while another was open (the "
+                 "team already busy), instead of those that met a quiet day."),
+]

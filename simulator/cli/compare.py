@@ -12,6 +12,7 @@ from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     SchedulerOpt,
@@ -28,18 +29,10 @@ EXIT_CUT_SHORT = 3
 """The horizon cut so many incidents short that a gated difference (or the --metric's mean) has no honest
 answer: neither pass nor fail."""
 
-# Options shared by compare, sweep and detectability.
 VariantOpt = Annotated[
     list[str] | None,
     typer.Option("--variant", "-V", metavar="NAME",
                  help="A variant from the scenario's `variants:` (repeat for several; default: all of them).",
-                 show_default=False),
-]
-SetOpt = Annotated[
-    list[str] | None,
-    typer.Option("--set", metavar="PATH=VALUE",
-                 help="Change a field for one more variant, e.g. policy.mitigation=debug-first or "
-                      "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
                  show_default=False),
 ]
 MinEffectOpt = Annotated[
@@ -48,9 +41,6 @@ MinEffectOpt = Annotated[
                            "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
                            "zero and the difference is at least this), no difference that matters (the interval "
                            "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
-]
-MetricOpt = Annotated[
-    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
 ]
 
 
@@ -111,10 +101,9 @@ def compare(
     """
     from simulator import api
     from simulator.report import comparison as report
-    from simulator.results.metrics import METRICS, metric_key
     from simulator.units import format_duration
 
-    metric = metric_key(metric)
+    metric = api.metric_key(metric)
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
@@ -141,9 +130,9 @@ def compare(
         console.print(line, highlight=False)
     console.print(report.terminal(report.comms_rows(result)))
     console.print(report.terminal(report.reliability_rows(result)))
-    people = report.person_load_rows(result)
-    if people is not None:
-        console.print(report.terminal(people))
+    for table in (report.people_rows(result), report.cost_rows(result)):
+        if table is not None:
+            console.print(report.terminal(table))
     console.print()
     heading, *lines = report.dashboard_lines(result, metric)  # -q removes progress only, not this
     console.print(heading, style="bold", highlight=False)
@@ -155,12 +144,12 @@ def compare(
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     for failure in result.failures():
         typer.echo(f"{failure.variant} is meaningfully worse than {result.baseline} on the {failure.statistic} "
-                   f"{METRICS[failure.metric].label}.", err=True)
+                   f"{api.METRICS[failure.metric].label}.", err=True)
     if result.failures():
         raise typer.Exit(EXIT_WORSE)
     for found in result.undecided(metric):
         typer.echo(f"{found.variant} against {result.baseline} on the {found.statistic} "
-                   f"{METRICS[found.metric].label}: no honest answer, the horizon cut too many incidents short "
+                   f"{api.METRICS[found.metric].label}: no honest answer, the horizon cut too many incidents short "
                    "(run a longer horizon).", err=True)
     if result.undecided(metric):
         raise typer.Exit(EXIT_CUT_SHORT)

@@ -11,17 +11,18 @@ import typer
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
     SchedulerOpt,
     SeedOpt,
+    SetOpt,
     WorkersOpt,
     app,
     errors_exit,
     run_options,
 )
-from simulator.cli.compare import MetricOpt, SetOpt
 from simulator.limits import MAX_PERIOD_INCIDENTS, MAX_TRIALS
 
 

@@ -30,12 +30,14 @@ def drill(
     injects: Annotated[Path | None, typer.Option(
         "--injects", metavar="FILE", show_default=False, dir_okay=False,
         help="The Game Master's script: inject lines of an answers file, taken at their times.")] = None,
-    speed: Annotated[int, typer.Option(
-        "--speed", min=1, max=300, help="Simulated seconds per real second while the clock runs.")] = 10,
+    speed: Annotated[int | None, typer.Option(
+        "--speed", min=1, max=300, show_default=False,
+        help="Simulated seconds per real second while the clock runs (default 10).")] = None,
     turns: Annotated[bool, typer.Option(
         "--turns", help="Turn by turn: the clock moves only when you press n, to the next event.")] = False,
-    turn: Annotated[str, typer.Option(
-        "--turn", metavar="DURATION", help="Turn by turn, the longest jump of one turn.")] = "10m",
+    turn: Annotated[str | None, typer.Option(
+        "--turn", metavar="DURATION", show_default=False,
+        help="Turn by turn (with --turns), the longest jump of one turn (default 10m).")] = None,
     replications: ReplicationsOpt = None,
     out: Annotated[Path, typer.Option(
         "--out", "-o", file_okay=False,
@@ -54,12 +56,36 @@ def drill(
     Example: [bold]drillsim drill scenarios/default.yaml --mode bad-deploy --at "Tue 03:00" --seed 7[/bold]
     """
     from simulator import api
-    from simulator.drill.answers import read_answers
+    from simulator.drill.answers import read_answers, read_injects, with_injects
     from simulator.drill.play import setup
     from simulator.units import parse_duration
 
+    # Every option is used or refused: none is read and then left aside.
+    if answers is not None:
+        clock = [name for name, given in (("--speed", speed is not None), ("--turns", turns),
+                                          ("--turn", turn is not None)) if given]
+        if clock:
+            raise typer.BadParameter(f"an answers file plays without a clock; leave out {', '.join(clock)}",
+                                     param_hint="--answers")
+    elif turn is not None and not turns:
+        raise typer.BadParameter("--turn sets the jump of one turn: give --turns too", param_hint="--turn")
+    elif speed is not None and turns:
+        raise typer.BadParameter("turn by turn the clock moves only on n: --speed applies without --turns",
+                                 param_hint="--speed")
+    minutes = 10.0
+    if turn is not None:
+        try:
+            minutes = parse_duration(turn)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--turn") from None
+        if not minutes > 0:
+            raise typer.BadParameter(f"a turn moves the clock forward: give a duration above 0 (got {turn!r})",
+                                     param_hint="--turn")
+    gm = read_injects(injects) if injects is not None else []
     loaded = api.scenario_of(scenario)
     script = read_answers(answers) if answers is not None else None
+    if script is not None and gm:
+        script = with_injects(script, gm)  # the Game Master's injects played among the decisions
     drill_setup = setup(loaded, script, seed=seed, mode=mode, at=at)
     if script is not None:
         from simulator.drill.outcome import debrief_markdown, scripted, write_drill
@@ -75,15 +101,10 @@ def drill(
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise DrillsimError("drillsim drill needs a terminal; play an answers file without one: --answers FILE")
-    try:
-        minutes = parse_duration(turn)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--turn") from None
-    gm = [e for e in read_answers(injects).entries if e.verb == "inject"] if injects is not None else []
     from simulator.drill.app import DrillApp
     from simulator.drill.outcome import write_drill
 
-    finished = DrillApp(drill_setup, speed=speed, turns=turns, turn=minutes, injects=gm,
+    finished = DrillApp(drill_setup, speed=10 if speed is None else speed, turns=turns, turn=minutes, injects=gm,
                         replications=replications).run()
     if finished is None:
         typer.echo("The drill was left before its debrief: nothing written.", err=True)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.calibrate import TimezoneOpt
 from simulator.cli.common import (
     Commands,
     Executor,
@@ -16,6 +15,8 @@ from simulator.cli.common import (
     ReplicationsOpt,
     SchedulerOpt,
     SeedOpt,
+    TimezoneOpt,
+    UnderLoadOpt,
     WorkersOpt,
     app,
     errors_exit,
@@ -34,11 +35,6 @@ SeverityOpt = Annotated[
     str | None,
     typer.Option("--severity", metavar="SEV", show_default=False,
                  help="Only simulated incidents of this severity (default: all of the failure mode's)."),
-]
-UnderLoadOpt = Annotated[
-    bool,
-    typer.Option("--under-load", help="Compare with simulated incidents that began while another was open (the "
-                 "team already busy), instead of those that met a quiet day."),
 ]
 
 

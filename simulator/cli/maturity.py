@@ -56,21 +56,17 @@ def maturity(
     from rich.markup import escape
 
     from simulator import api
-    from simulator.analysis import maturity as ladders
     from simulator.cli.common import scenario_path
-    from simulator.report.maturity_table import ladder_table, preset_table
+    from simulator.report.maturity_table import cost_lines, cut_short_warnings, ladder_table, preset_table
     from simulator.report.progress import RunProgress
-    from simulator.results.metrics import CENSORED_WARNING
-    from simulator.scenario.variants import load_source
     from simulator.units import format_duration
 
     console = Console(width=None if sys.stdout.isatty() else 200)
     path = scenario_path(scenario)
-    source = load_source(path)  # read once: for --explain, or for the progress bar's total and the ladder
+    source = api.read_source(path)  # read once: for --explain, or for the progress bar's total and the ladder
     if explain:
-        ladders.ladder_scenarios(source)  # every level must build from this scenario: refused here otherwise
+        found = api.explain_maturity(source)  # every level must build from this scenario: refused otherwise
         console.print(preset_table(title="What each maturity level sets (the incident lifecycle guide's checklist)"))
-        found = ladders.replaced(source)
         if found:
             console.print(f"{path.name} gives these fields itself; each level's value replaces them:")
             for field, value in found:
@@ -79,30 +75,28 @@ def maturity(
             console.print(f"{path.name} gives none of these fields: each level sets them all.")
         return
     api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
-    total = len(ladders.LEVELS) * (source.scenario.replications if replications is None else replications)
+    total = api.maturity_replications(source, replications)
     with RunProgress(total, enabled=not quiet) as progress:
-        found = api.maturity(source, replications=replications, seed=seed, progress=progress,
-                             **run_options(workers, executor, scheduler))
-    first = found.results["baseline"].scenario
-    console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {found.replications} replications × "
-                  f"{format_duration(first.horizon)} each, seed {found.seed} (the same failures at every level)",
+        ladder = api.maturity(source, replications=replications, seed=seed, progress=progress,
+                              **run_options(workers, executor, scheduler))
+    first = ladder.results["baseline"].scenario
+    console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {ladder.replications} replications × "
+                  f"{format_duration(first.horizon)} each, seed {ladder.seed} (the same failures at every level)",
                   highlight=False)
-    console.print(ladder_table(found))
-    for level, name, cut, total in found.cut_short(CENSORED_WARNING):
-        console.print(f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had "
-                      f"not reached the end of their {ladders.LABELS[name]} span by the horizon; they count as "
-                      "lasting at least until it (the Kaplan–Meier restricted mean); a step whose faster level "
-                      "leaves too many open has no honest verdict (⊘): run a longer horizon",
-                      style="yellow", highlight=False, markup=False)
+    console.print(ladder_table(ladder))
+    for line in cost_lines(ladder):
+        console.print(line, highlight=False, markup=False)
+    for warning in cut_short_warnings(ladder):
+        console.print(warning, style="yellow", highlight=False, markup=False)
     if not quiet:
         console.print("[dim]Each level: the mean (maturity.json holds its interval). Between levels: what the step "
                       "up changes, paired replication by replication, with its 95% bootstrap interval: ✓ better, ✗ "
                       "worse, ≈ no detectable difference, ⊘ no honest answer (too many cut short); "
                       "availability and the SLO chance in percentage points. "
                       "Drills are left out; `--explain` shows what each level sets.[/dim]")
-        if found.replaced:
-            fields = ", ".join(field for field, _ in found.replaced)
+        if ladder.replaced:
+            fields = ", ".join(field for field, _ in ladder.replaced)
             console.print(f"[dim]The levels replace the scenario's own {fields}.[/dim]", highlight=False)
-    written = api.write_maturity(found, out)
+    written = api.write_maturity(ladder, out)
     if not quiet:
         console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated
 
 import typer
@@ -25,9 +24,9 @@ from simulator.cli.common import (
 
 
 def _groupings(incomplete: str) -> list[str]:
-    from simulator.analysis.breakdowns import By
+    from simulator import api
 
-    return [key.value for key in By if key.value.startswith(incomplete)]
+    return [key.value for key in api.By if key.value.startswith(incomplete)]
 
 
 @app.command()
@@ -54,12 +53,10 @@ def run(
     Example: [bold]drillsim run scenarios/default.yaml -n 500 --seed 7 --out results/[/bold]
     """
     from simulator import api
-    from simulator.outputs.folders import check_space, expected_bytes, results_folder
-    from simulator.outputs.run import write_run
-    from simulator.report.build import write_report
     from simulator.report.censoring import censoring_notes
+    from simulator.report.practice_table import practice_tables
     from simulator.report.progress import RunProgress
-    from simulator.report.table import breakdown_table, load_table, metrics_table
+    from simulator.report.table import breakdown_table, load_table, metrics_table, oncall_cost_table
     from simulator.units import format_duration
 
     if report and out is None:
@@ -68,20 +65,10 @@ def run(
     loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
     console = common.console(132, markup=False)
-    written: list = []
-    pages: list = []
-    with contextlib.ExitStack() as stack:
-        staging = None
-        if out is not None:  # refused now, before the run, if the folder cannot be written
-            staging = stack.enter_context(results_folder(out))
-            check_space(staging, expected_bytes(loaded, total))
-        with RunProgress(total, enabled=not quiet) as progress:
-            results = api.run(loaded, replications=replications, seed=seed, progress=progress,
-                              events_to=None if staging is None else staging / api.EVENTS,
-                              **run_options(workers, executor, scheduler))
-        if staging is not None:  # the results are written (and the folder put in place) before anything prints
-            written = write_run(results, staging)
-            pages = write_report(staging) if report else []
+    with RunProgress(total, enabled=not quiet) as progress:
+        done = api.run_into(loaded, out, report=report, replications=replications, seed=seed, progress=progress,
+                            **run_options(workers, executor, scheduler))
+    results = done.results
     stats = results.summary()
     open_count = stats["mttr"].censored
     heading = (
@@ -94,21 +81,19 @@ def run(
         console.print(f"warning: {note}" if warn else note, style="yellow" if warn else "dim", highlight=False)
     for key, groups in api.breakdowns(results, groupings).items():
         console.print(breakdown_table(groups, key))
-    if results.load is not None:
-        from simulator.results.oncall_load import load_summary
-
-        console.print(load_table(load_summary(results.load, loaded.timezone), format_duration(loaded.horizon),
+    load = api.on_call_load(results)
+    if load is not None:
+        console.print(load_table(load, format_duration(loaded.horizon),
                                  title="On-call load per person (mean per replication)"))
-    from simulator.analysis.practice_summary import practice_sections
-    from simulator.report.practice_table import practice_tables
-
-    for table in practice_tables(practice_sections(results), format_duration(loaded.horizon)):
+        if loaded.calendar is not None or loaded.team.pay is not None:
+            console.print(oncall_cost_table(load, format_duration(loaded.horizon)))
+    for table in practice_tables(api.practice_sections(results), format_duration(loaded.horizon)):
         console.print(table)
     if not quiet:
         console.print("Durations are heavy-tailed: compare the median with the mean. The interval is that of "
                       "the mean across replications.", style="dim")
     if out is not None and not quiet:
-        console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
-        if pages:
-            console.print(f"Wrote {pages[0].name}, {pages[1].name} and {len(pages) - 2} figures to {out}/",
-                          highlight=False)
+        console.print(f"Wrote {', '.join(p.name for p in done.written)} to {out}/", highlight=False)
+        if done.pages:
+            console.print(f"Wrote {done.pages[0].name}, {done.pages[1].name} and {len(done.pages) - 2} figures to "
+                          f"{out}/", highlight=False)

@@ -21,11 +21,10 @@ def schema(
 
     Example: [bold]drillsim schema --out scenarios/schema.json[/bold]
     """
-    if out is None:
-        from simulator.scenario.schema import scenario_schema_text
-
-        sys.stdout.write(scenario_schema_text())
-        return
     from simulator import api
+
+    if out is None:
+        sys.stdout.write(api.schema_text())
+        return
 
     typer.echo(f"Wrote the JSON Schema of the scenario format to {api.write_schema(out)}", err=True)

@@ -8,20 +8,23 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.calibrate import MapOpt, PresetOpt, SkipBadOpt, TimezoneOpt
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MapOpt,
+    PresetOpt,
     QuietOpt,
     ReplicationsOpt,
     SchedulerOpt,
     SeedOpt,
+    SkipBadOpt,
+    TimezoneOpt,
+    UnderLoadOpt,
     WorkersOpt,
     app,
     errors_exit,
     run_options,
 )
-from simulator.cli.gameday import UnderLoadOpt
 
 EXIT_SLOWER = 1
 

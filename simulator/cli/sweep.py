@@ -11,6 +11,7 @@ import typer
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MetricOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
@@ -21,7 +22,7 @@ from simulator.cli.common import (
     errors_exit,
     run_options,
 )
-from simulator.cli.compare import MetricOpt, MinEffectOpt
+from simulator.cli.compare import MinEffectOpt
 from simulator.limits import MAX_RESAMPLES
 
 
@@ -68,9 +69,8 @@ def sweep(
 
     from simulator import api
     from simulator.report import comparison as report
-    from simulator.results.metrics import metric_key
 
-    metric = metric_key(metric)
+    metric = api.metric_key(metric)
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,
@@ -79,6 +79,9 @@ def sweep(
     console.print(report.sweep_table(result, metric))
     console.print(result.best_sentence(metric), highlight=False)
     console.print(report.sweep_workload_table(result))
+    cost = report.cost_rows(result.comparison) if result.comparison is not None else None
+    if cost is not None:
+        console.print(report.terminal(cost))
     for note in result.comparison.notes if result.comparison is not None else ():  # the horizon cut many short
         console.print(f"warning: {note}", style="yellow", highlight=False)
     if out is not None:

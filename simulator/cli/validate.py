@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import EXIT_INPUT, app, errors_exit
+from simulator.cli.common import EXIT_INPUT, app, errors_exit, shown
 from simulator.errors import ScenarioError
 
 
@@ -20,22 +20,22 @@ def validate(
 
     Exits with status 2 when any file has a problem. Example: [bold]drillsim validate scenarios/*.yaml[/bold]
     """
-    from simulator.scenario.variants import load_source
+    from simulator import api
 
     failed = 0
     for path in files:
         try:
-            source = load_source(path)
+            source = api.read_source(path)
             source.variants()  # each variant's overrides are checked like the fields they change
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
-                typer.echo(str(problem), err=True)
+                typer.echo(shown(str(problem)), err=True)
             continue
         scenario = source.scenario
         modes, variants = len(scenario.failure_modes), len(scenario.variants)
         extra = f", {variants} variant{'s' if variants != 1 else ''}" if variants else ""
-        typer.echo(f"{path}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''}{extra})")
+        typer.echo(shown(f"{path}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''}{extra})"))
     if failed:
         typer.echo(f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid.", err=True)
         raise typer.Exit(EXIT_INPUT)

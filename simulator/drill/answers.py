@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.engine.drill import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
+from simulator.engine.world import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
 from simulator.units import parse_duration
@@ -270,3 +270,30 @@ def roles_entry(chosen: dict[str, str], candidates: dict[str, tuple[str, ...]]) 
         else:
             args.append(f"{keys[role]}={name}")
     return Entry("roles", tuple(args) or ("none",))
+
+
+def read_injects(path: str | Path) -> list[Entry]:
+    """The Game Master's script (`--injects FILE`): an answers file of inject lines only, each at its time.
+    Anything else in it (a setting, a decision, an answer) is refused with its line, never dropped unread."""
+    script = read_answers(path)
+    problems = [f"{script.source}:{entry.line}: {entry.verb!r} is a decision, not an inject; an injects file "
+                "holds only the Game Master's timed 'inject' lines (decisions go into an answers file)"
+                for entry in script.entries if entry.verb != "inject" or entry.seconds is None]
+    if script.settings:
+        problems.insert(0, f"{script.source}: {', '.join(sorted(script.settings))} is a setting of an answers "
+                           "file; an injects file holds only 'inject' lines")
+    if problems:
+        raise DrillsimError("\n".join(problems) + f"\n{len(problems)} problem{'s' * (len(problems) != 1)} found.")
+    return script.entries
+
+
+def with_injects(answers: Answers, injects: list[Entry]) -> Answers:
+    """An answers file with the Game Master's injects played among its decisions, each at its time (an inject
+    at the very second of a decision comes first)."""
+    pending = sorted(injects, key=lambda entry: entry.seconds or 0)
+    entries: list[Entry] = []
+    for entry in answers.entries:
+        while entry.seconds is not None and pending and (pending[0].seconds or 0) <= entry.seconds:
+            entries.append(pending.pop(0))
+        entries.append(entry)
+    return Answers(dict(answers.settings), entries + pending, answers.source)

@@ -28,7 +28,7 @@ from simulator.drill.answers import Answers, Entry, roles_entry
 from simulator.drill.hints import hint
 from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
 from simulator.drill.play import Played, Setup, apply
-from simulator.engine.drill import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
+from simulator.engine.world import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
 
@@ -63,10 +63,19 @@ class DebriefScreen(Screen):
         yield Footer()
 
 
+DRILL_ACTIONS = frozenset({"pause", "next", "declare", "alone", "escalate", "mobilise", "update",
+                           "focus_next_incident", "hint", "game_master", "faster", "slower", "end"})
+"""The keys' actions that move or change the drill: none of them once it has ended (its debrief is being
+prepared from the session in a worker thread, or shown)."""
+
+
 class DrillApp(App):
-    """The trainee's screen over a drill session."""
+    """The trainee's screen over a drill session. Every key is the drill's own: there is no command palette
+    (opened twice, from the drill and from its debrief, Textual's palette would clash with itself), and
+    Ctrl-C says how to end the drill and save it instead of quitting."""
 
     TITLE = "drillsim drill"
+    ENABLE_COMMAND_PALETTE = False
     CSS = """
     Screen { layout: vertical; }
     #header { height: 1; background: $primary; color: $text; padding: 0 1; }
@@ -340,6 +349,21 @@ class DrillApp(App):
         self.message = f"INC-{question.incident.number:04d}: {' '.join((entry.verb, *entry.args))}"
         self.after_move()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Once the drill has ended, the keys that would move or change it do nothing."""
+        return not (self.ending and action in DRILL_ACTIONS)
+
+    def action_help_quit(self) -> None:
+        """Ctrl-C: not a way out that loses the drill, but a word on how to end and save it."""
+        if getattr(self, "finished_drill", None) is not None:
+            text = "Press q to save the drill and quit, or ctrl+q to quit without saving."
+        elif self.ending:
+            text = "The debrief is being prepared; then q saves the drill and quits (ctrl+q: quit without saving)."
+        else:
+            text = ("Press q to end the drill and see its debrief, then q again to save it (ctrl+q: quit without "
+                    "saving).")
+        self.notify(text, title="Save the drill?")
+
     # ── The end ──
 
     def action_end(self) -> None:
@@ -389,7 +413,7 @@ class DrillApp(App):
             lines.append(title)
             lines += [f"  {i}  {view.describe(option)}" for i, option in enumerate(options, 1)]
         elif not self.ending:
-            alone = " · a work alone first" if session.drill.practice is not None and \
+            alone = " · a work alone first" if session.world.practices_asked and \
                 session.pending(self.focus_number, "declare") else ""
             lines.append(f"Focus: INC-{self.focus_number:04d}.  d declare{alone} · e escalate · m mobilise · "
                          "u update · h hint · g Game Master · q end")

@@ -3,7 +3,8 @@ mode; it says what the runbook and the policy say."""
 
 from __future__ import annotations
 
-from simulator.engine.drill import (
+from simulator.engine.session import Session, automatic_answer
+from simulator.engine.world import (
     ALONE,
     ANECDOTE,
     CLEANUP,
@@ -15,7 +16,6 @@ from simulator.engine.drill import (
     ROLES,
     UPDATE,
 )
-from simulator.engine.session import Session, automatic_answer
 from simulator.events import incident_label
 from simulator.units import format_duration as fmt
 

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from simulator.calendar import DAY_NAMES, parse_clock
 from simulator.drill.answers import Answers, Entry, roles_answer
-from simulator.engine.drill import CLEANUP, CONFIRM, INSTANT_KINDS, INVESTIGATE, ITEMS, MITIGATE, ROLES, Question
 from simulator.engine.session import Session
+from simulator.engine.world import CLEANUP, CONFIRM, INSTANT_KINDS, INVESTIGATE, ITEMS, MITIGATE, ROLES, Question
 from simulator.errors import DrillsimError
 from simulator.scenario.model import Scenario
 

@@ -9,7 +9,9 @@ mitigation that fails says only that it did not help, as a rollback that does no
 
 from __future__ import annotations
 
-from simulator.engine.drill import (
+from simulator.engine.incident import Incident
+from simulator.engine.session import Session
+from simulator.engine.world import (
     ANECDOTE,
     CLEANUP,
     CONFIRM,
@@ -21,17 +23,16 @@ from simulator.engine.drill import (
     UPDATE,
     Question,
 )
-from simulator.engine.incident import Incident
-from simulator.engine.session import Session
 from simulator.events import incident_label
 from simulator.report.clock import Clock
 from simulator.units import format_duration as fmt
 
 CHANNELS = {"monitoring": "monitoring alert", "slo_burn": "SLO burn-rate alert", "synthetic": "synthetic check",
-            "customer_report": "customer report"}
+            "customer_report": "customer report", "social_media": "social-media post (public)"}
 GENERIC = {"monitoring": "error rate and latency alerts firing on the service",
            "slo_burn": "the error budget is burning fast", "synthetic": "a synthetic check is failing",
-           "customer_report": "a customer says the service is not working for them"}
+           "customer_report": "a customer says the service is not working for them",
+           "social_media": "customers are posting in public that the service is not working"}
 """The symptom of an alert when the scenario gives none: the channel's own words, the same for every mode."""
 
 
@@ -145,7 +146,7 @@ def _hhmm(minute: float) -> str:
 
 def people(session: Session) -> list[str]:
     """Who is on call at each level now, and what each is doing."""
-    roster, rules = session.drill.roster, session.rules
+    roster, rules = session.world.roster, session.rules
     out = []
     for level in range(len(rules.levels)):
         names = []

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 
 import simpy
 
-from simulator.dice import ARRIVAL, IncidentDice, ReplicationDice
-from simulator.engine.clock import ONSET, Wait
+from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ReplicationDice
+from simulator.engine.clock import ONSET, Wait, now_of
 from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
 if TYPE_CHECKING:
-    from simulator.engine.drill import Drill
+    from simulator.engine.world import World
 
-FIXED, LIVE, DEPLOYMENT, DRILL = 0, 1, 2, 3
+FIXED, STATE_DEPENDENT, DEPLOYMENT, DRILL = 0, 1, 2, 3
 
 
 class Pipeline:
@@ -38,10 +38,10 @@ class Pipeline:
         self.number, self.state = 0, None
 
 
-def start(env: simpy.Environment, drill: Drill, dice: ReplicationDice, lifecycle: Callable) -> list:
+def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle: Callable) -> list:
     """Start the replication's failures as their time comes; returns the list they are added to, in onset
     order (complete once the clock has run to the horizon)."""
-    rules = drill.rules
+    rules = world.rules
     horizon = rules.horizon
     candidates = []
     for mode in rules.modes:
@@ -49,7 +49,7 @@ def start(env: simpy.Environment, drill: Drill, dice: ReplicationDice, lifecycle
             continue
         mode_dice = dice.mode(mode.stream)
         accept = mode.accept
-        kind = DEPLOYMENT if mode.mode.deployments is not None else LIVE if mode.live else FIXED
+        kind = DEPLOYMENT if mode.mode.deployments is not None else STATE_DEPENDENT if mode.state_dependent else FIXED
         for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon, mode.batch)):
             if kind == FIXED and accept is not None and u_accept >= accept(onset):
                 continue
@@ -59,12 +59,12 @@ def start(env: simpy.Environment, drill: Drill, dice: ReplicationDice, lifecycle
         at = injected.at
         if at is None:
             low, high = injected.peak
-            at = low + mode_dice.uniform(0, ARRIVAL, 0) * (high - low)
-        candidates.append((at, injected.mode, 0, DRILL, 0.0, mode_dice.uniform(0, ARRIVAL, 2), mode_dice,
+            at = low + mode_dice.uniform(0, ARRIVAL, GAP) * (high - low)
+        candidates.append((at, injected.mode, 0, DRILL, 0.0, mode_dice.uniform(0, ARRIVAL, SEVERITY), mode_dice,
                            injected))
     candidates.sort(key=itemgetter(0, 1, 2, 3))
     incidents: list = []
-    env.process(_arrive(env, drill, candidates, incidents, lifecycle))
+    env.process(_arrive(env, world, candidates, incidents, lifecycle))
     return incidents
 
 
@@ -77,7 +77,7 @@ def at_first(mode, mode_dice, onsets: list, practice) -> list[tuple]:
         factor = accept(onset) if accept is not None else 1.0
         if mode.mode.deployments is not None:
             load = practice.load_failure(onset) if practice.load_failure is not None else 1.0
-            fails = u_accept < factor and mode_dice.uniform(k, ARRIVAL, 3) < min(mode.cfr * load, 1.0)
+            fails = u_accept < factor and mode_dice.uniform(k, ARRIVAL, DEPLOYMENT_FAILS) < min(mode.cfr * load, 1.0)
         else:
             fails = u_accept * mode.debt_cap < factor
         if fails:
@@ -85,22 +85,22 @@ def at_first(mode, mode_dice, onsets: list, practice) -> list[tuple]:
     return out
 
 
-def _arrive(env: simpy.Environment, drill: Drill, candidates: list, incidents: list, lifecycle: Callable) -> Generator:
-    modes, state = drill.rules.modes, drill.practice
+def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: list, lifecycle: Callable) -> Generator:
+    modes, state = world.rules.modes, world.practice
     pipeline = Pipeline()
     for onset, m, k, kind, u_accept, u_severity, mode_dice, injected in candidates:
-        if onset > env._now:
-            yield Wait(env, onset - env._now, ONSET, 0)
+        if onset > now_of(env):
+            yield Wait(env, onset - now_of(env), ONSET, 0)
         rules = modes[m]
-        if kind == LIVE:
+        if kind == STATE_DEPENDENT:
             factor = rules.accept(onset) if rules.accept is not None else 1.0
             if u_accept >= factor * state.acceptance(rules, onset):
                 continue
         elif kind == DEPLOYMENT:
             if rules.accept is not None and u_accept >= rules.accept(onset):
                 continue
-            fails = mode_dice.uniform(k, ARRIVAL, 3) < state.deployment_fails(rules, onset)
-            drill.record_at(onset, pipeline, "deployed", "pipeline", {"mode": rules.mode.name, "failed": fails})
+            fails = mode_dice.uniform(k, ARRIVAL, DEPLOYMENT_FAILS) < state.deployment_fails(rules, onset)
+            world.record_at(onset, pipeline, "deployed", "pipeline", {"mode": rules.mode.name, "failed": fails})
             if not fails:
                 continue
         severity = injected.severity if kind == DRILL and injected.severity else rules.severity(u_severity)
@@ -109,4 +109,4 @@ def _arrive(env: simpy.Environment, drill: Drill, candidates: list, incidents: l
         if kind == DRILL:
             state.drills[incident.number] = injected.name
         incidents.append(incident)
-        incident.process = env.process(lifecycle(env, drill, incident))
+        incident.process = env.process(lifecycle(env, world, incident))

@@ -31,10 +31,10 @@ class Chain:
     def __bool__(self) -> bool:
         return self.next < len(self.steps)
 
-    def log_until(self, drill, incident, t: float, inclusive: bool = True) -> None:
+    def log_until(self, world, incident, t: float, inclusive: bool = True) -> None:
         """Log the steps at or before t (before t, with inclusive=False: the horizon's own instant is not
         played)."""
-        steps, record = self.steps, drill.record_at
+        steps, record = self.steps, world.record_at
         i, count = self.next, len(steps)
         while i < count:
             time, action, actor, detail = steps[i]

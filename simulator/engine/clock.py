@@ -15,19 +15,28 @@ with a priority instead, and at one instant the engine acts in this order, each 
 So a person freed at 10:00 can take a page sent at 10:00, and an acknowledgement at the very end of a level's
 timeout counts as in time, whichever way the incidents are played.
 
-The engine reads the clock as `env._now`, as SimPy's own code does: the public `now` is a property, and the
-engine reads the clock at almost every step.
+This module is the one place that touches SimPy's private state (`Environment._now`, `_queue` and `_eid`; SimPy
+is pinned below its next major version, and tests/test_clock.py fails if these change). The engine reads the
+clock through `now_of(env)`, a C-level attribute getter of `env._now`, as SimPy's own code reads it: the public
+`now` is a Python property, and the engine reads the clock at almost every step.
 """
 
 from __future__ import annotations
 
 from heapq import heappush
+from operator import attrgetter
 
 from simpy import Environment
 from simpy.events import Event
 
 ONSET, WORK, ACKNOWLEDGE, ESCALATE, DECLARE, COME_ON_CALL = 0, 1, 2, 3, 4, 5
 _SHIFT = 1 << 40
+ROUND_OFF = 1e-9
+"""Minutes (60 ns): a wait this much in the past is floating-point round-off of a time that is now (e.g. a load
+factor times a zero delay, added to the onset), not a step back in time."""
+
+now_of = attrgetter("_now")
+"""now_of(env): the minute the clock is at (SimPy's `env.now`, without the property's cost)."""
 
 
 class Wait(Event):
@@ -35,7 +44,9 @@ class Wait(Event):
 
     def __init__(self, env: Environment, delay: float, kind: int, number: int):
         if delay < 0:
-            raise ValueError(f"negative delay {delay}")
+            if delay < -ROUND_OFF:
+                raise ValueError(f"negative delay {delay}")
+            delay = 0.0  # a sum of minutes that should meet now, a few ulps short: now
         self.env = env
         self.callbacks = []
         self._value = None

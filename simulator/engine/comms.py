@@ -10,17 +10,17 @@ from collections.abc import Generator
 import simpy
 
 from simulator.dice import COMMS
-from simulator.engine.drill import UPDATE, Drill
 from simulator.engine.incident import Incident
+from simulator.engine.world import UPDATE, World
 
 
-def send_updates(drill: Drill, incident: Incident, until: float) -> None:
+def send_updates(world: World, incident: Incident, until: float) -> None:
     """Log the updates of `incident` due from its declaration up to `until`."""
-    rules = drill.rules
+    rules = world.rules
     cadence = rules.cadence.get(incident.rank)
     if cadence is None:
         return
-    people = drill.roster.people
+    people = world.roster.people
     if incident.abstract_roles:
         sender, on_time = "Comms lead", True
     elif incident.comms is not None:
@@ -34,36 +34,36 @@ def send_updates(drill: Drill, incident: Incident, until: float) -> None:
             sent = due
         else:
             slip = rules.slip(incident.dice.u(COMMS, i))
-            sent = due + (slip if drill.automatic else drill.update_after(incident, due, slip))
+            sent = due + (slip if world.automatic else world.update_after(incident, due, slip))
         if sent >= until:
             break
-        drill.record_at(sent, incident, "status_update", sender, {"due": due, "on_time": sent - due <= rules.grace})
+        world.record_at(sent, incident, "status_update", sender, {"due": due, "on_time": sent - due <= rules.grace})
         due, i = sent + cadence, i + 1
 
 
-def live_updates(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
+def live_updates(env: simpy.Environment, world: World, incident: Incident) -> Generator:
     """A drill: from the declaration until service is restored, each update falls due a cadence after the last
     one sent, and waits to be sent: by the Comms lead on time once the roles are in place, else when the
     Incident Commander (the person) sends it. The pause gives (minute sent, minute due): a customer who
     escalates makes an update due at once. As in `send_updates`, the sender is the one the roles end with."""
-    rules = drill.rules
+    rules = world.rules
     cadence = rules.cadence.get(incident.rank)
     if cadence is None:
         return
     due, i = incident.declared + cadence, 0
     while incident.restored is None:
-        sent, due = yield drill.pause(incident, UPDATE, due=due, drawn=rules.slip(incident.dice.u(COMMS, i)))
+        sent, due = yield world.pause(incident, UPDATE, due=due, drawn=rules.slip(incident.dice.u(COMMS, i)))
         if incident.restored is not None and sent >= incident.restored:
             return
-        drill.record_at(sent, incident, "status_update", update_sender(drill, incident),
+        world.record_at(sent, incident, "status_update", update_sender(world, incident),
                         {"due": due, "on_time": sent - due <= rules.grace})
         due, i = sent + cadence, i + 1
 
 
-def update_sender(drill: Drill, incident: Incident) -> str:
+def update_sender(world: World, incident: Incident) -> str:
     """Who sends a drill's stakeholder update now: the Comms lead, or the Incident Commander."""
     if incident.comms_by:
         return incident.comms_by
-    people = drill.roster.people
+    people = world.roster.people
     commander = incident.commander if incident.commander is not None else incident.responder
     return people[commander].name if commander is not None else "Incident Commander"

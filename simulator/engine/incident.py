@@ -29,8 +29,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from simpy.events import Process
+
     from simulator.dice import IncidentDice
     from simulator.engine.chain import Chain
+    from simulator.engine.people import Page
     from simulator.engine.rules import ModeRules
 
 
@@ -72,7 +75,6 @@ class Incident:
     rank: int  # 1 for SEV1
     dice: IncidentDice
     state: State = State.FAILING
-    phase: str = "detection"
     declared: float = 0.0
     restored: float | None = None
     responder: int | None = None  # the person working it (index into the roster), once acknowledged
@@ -85,11 +87,11 @@ class Incident:
     handovers: int = 0
     since: dict[int, float] = field(default_factory=dict)  # person → when they started working on it
     chain: Chain | None = None
-    process: object = None
+    process: Process | None = None
     # In a drill (a person decides): the page under way, who sends the stakeholder updates once the roles are
     # in place (the Comms lead's name, or "" for the Incident Commander; None before), and how far
     # investigating has got (minutes spent, clues found).
-    page: object = None
+    page: Page | None = None
     comms_by: str | None = None
     investigated: float = 0.0
     clues: int = 0

@@ -2,73 +2,148 @@
 
 A mitigation that fails (or does not apply to the cause, like a rollback of a failure no deployment caused)
 still costs its time; the team then moves to the next option. Debugging live always works in the end. A
-mitigation takes longer when the Ops lead must also be Incident Commander, and when it starts out of hours or
-at night (`team.mitigation_slowdown`).
+mitigation takes longer when the Ops lead must also be Incident Commander, when it starts out of hours or at
+night (`team.mitigation_slowdown`), and with the practices (load, action items done).
+
+With practices the alerted engineer may work alone before anyone declares (`work_alone`), and an automated
+rollback on an SLO burn alert may restore service while people are still at work (`arm_rollback`).
 """
 
 from __future__ import annotations
 
-from simulator.dice import CONFIRM as CONFIRM_DIE
-from simulator.dice import INCIDENT
-from simulator.engine.drill import INVESTIGATE, Drill
-from simulator.engine.incident import Incident
-from simulator.engine.work import CONFIRM, INVESTIGATION, MITIGATION, Item
+import math
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from simulator import dice
+from simulator.dice import PRACTICE
+from simulator.engine import resolution, work
+from simulator.engine.clock import WORK, Wait, now_of
+from simulator.engine.incident import Incident, State
+from simulator.engine.work import INVESTIGATION, MITIGATION, Item
+from simulator.engine.world import INVESTIGATE, MITIGATE, World
+from simulator.units import format_duration
+
+WORKED_ALONE = {"mitigation": "debug", "alone": True}
+AUTOMATED = {"mitigation": "rollback", "automated": True}
+AUTOMATION = "automation"
+"""Details shared by every event that has them (nothing changes a detail once it is logged)."""
 
 
-def plan(drill: Drill, incident: Incident, start: float, tried: list[str], works_at: int = 0, lasts_at: int = 1,
-         second: bool = False) -> list[Item]:
+def plan(world: World, incident: Incident, start: float, tried: list[str], second: bool = False) -> list[Item]:
     """The mitigations to try from `start`: all of them until one that works (then the confirmation) for the
     automatic policy; for a policy asked live, only the next one (it chooses again when that one fails, and
     chooses how to confirm once one works). In a drill the person may investigate instead, until the next clue
-    turns up. `works_at` and `lasts_at` are the indices of each mitigation's dice (a reopened incident's second
-    try reads 4 and 5; `second`: its second confirmation)."""
+    turns up. `second`: the second try of a reopened incident (its own dice, and its second confirmation)."""
     items, t = [], start
-    dice, rules = incident.dice, incident.rules
+    incident_dice, rules = incident.dice, incident.rules
+    works_at, lasts_at = (dice.SECOND_WORKS, dice.SECOND_LASTS) if second else (dice.WORKS, dice.LASTS)
+    automatic = world.automatic
     while True:
-        name = drill.next_mitigation(incident, tuple(tried))
+        name = world.next_mitigation(incident, tuple(tried))
         if name == INVESTIGATE:
             clue = incident.mode.clues[incident.clues]
             return [Item(INVESTIGATION, max(clue.after - incident.investigated, 0.0), stop=True,
                          detail={"clue": clue.text})]
         tried.append(name)
         rule = rules.mitigations[name]
-        duration = rule.duration(dice.u(rule.purpose, lasts_at)) * slowdown(drill, incident, t)
-        works = name == "debug" or (rule.applies and dice.u(rule.purpose, works_at) < rule.success)
-        reason = "" if works else "did not help" if rule.applies else does_not_apply(drill, name, incident)
-        items.append(Item(MITIGATION, duration, name, works, reason, stop=not drill.automatic, detail=rule.detail))
+        duration = rule.duration(incident_dice.u(rule.purpose, lasts_at)) * slowdown(world, incident, t)
+        works = name == "debug" or (rule.applies and incident_dice.u(rule.purpose, works_at) < rule.success)
+        reason = "" if works else "did not help" if rule.applies else does_not_apply(world, name, incident)
+        items.append(Item(MITIGATION, duration, name, works, reason, stop=not automatic, detail=rule.detail))
         t += duration
         if works:
-            if drill.automatic:
-                items.append(Item(CONFIRM, drill.rules.confirm(dice.u(INCIDENT, CONFIRM_DIE)))
-                             if drill.practice is None else drill.practice.confirm(drill, incident, second))
+            if automatic:
+                items.append(resolution.confirmation(world, incident, second))
             return items
-        if not drill.automatic:
+        if not automatic:
             return items
 
 
-def confirmation(drill: Drill, incident: Incident) -> Item:
-    """The confirmation of restored service, for a policy asked once service is restored (how to confirm, with
-    practices); a drill stops when it ends, to show it."""
-    if drill.practice is None:
-        return Item(CONFIRM, drill.rules.confirm(incident.dice.u(INCIDENT, CONFIRM_DIE)), stop=drill.live)
-    return drill.practice.confirm(drill, incident)
+def until_resolved(env: simpy.Environment, world: World, incident: Incident, items: list[Item], tried: list[str],
+                   second: bool = False) -> Generator:
+    """Work `items`, then the next mitigation (or the confirmation once one has worked), until the incident is
+    resolved. The automatic policy's items run to the end at once; a policy asked live chooses the next
+    mitigation when the last one has failed, and how to confirm once one has worked (a person in a drill at
+    each pause)."""
+    while incident.state is not State.RESOLVED:
+        if not items:
+            if incident.restored is not None:
+                yield from resolution.ask_confirmation(world, incident, second)
+                items = [resolution.confirmation(world, incident, second)]
+            else:
+                if world.person_decides:
+                    yield world.pause(incident, MITIGATE, offered=tuple(incident.rules.mitigations),
+                                      tried=tuple(tried))
+                items = plan(world, incident, now_of(env), tried, second)
+        items = yield from work.run(env, world, incident, items)
 
 
-def slowdown(drill: Drill, incident: Incident, t: float) -> float:
+def slowdown(world: World, incident: Incident, t: float) -> float:
     """How many times longer a mitigation starting at t takes: the hour of the Ops lead's day, one person
     holding both the Incident Commander and the Ops lead roles, and the practices (load, action items done)."""
-    rules = drill.rules
+    rules = world.rules
     factor = 1.0
     if rules.slower_by_hour and incident.responder is not None:
         factor = rules.slowdown[rules.oncall.period(incident.responder, t)]
     if not incident.abstract_roles and incident.commander is None:
         factor *= rules.ic_and_ops_slowdown
-    if drill.practice is not None:
-        factor *= drill.practice.mitigation_factor(incident, t)
+    if world.mitigation_varies:
+        factor *= world.practice.mitigation_factor(incident, t)
     return factor
 
 
-def does_not_apply(drill: Drill, name: str, incident: Incident) -> str:
+def does_not_apply(world: World, name: str, incident: Incident) -> str:
     """Why a mitigation cannot restore service for this failure's cause."""
-    causes = drill.rules.scenario.catalogue[name].applies_to or ()
+    causes = world.rules.scenario.catalogue[name].applies_to or ()
     return f"{name} helps only with {' or '.join(causes)} failures; the cause was {incident.mode.cause}"
+
+
+def work_alone(env: simpy.Environment, world: World, incident: Incident, first: list,
+               answer: float) -> Generator[Any, Any, list[Item]]:
+    """The alerted engineer works alone from `answer`: if service is not restored by the end, they declare.
+    Returns the items left."""
+    rules, u = world.rules.practice, incident.dice.u
+    minutes = rules.alone_for(u(PRACTICE, dice.ALONE_FOR)) * slowdown(world, incident, answer)
+    works = u(PRACTICE, dice.FIXES_ALONE) < rules.fixes_alone
+    reason = "" if works else f"tried alone for {format_duration(minutes)} without restoring service"
+    alone = Item(MITIGATION, minutes, "debug", works, reason, stop=True, detail=WORKED_ALONE)
+    left = yield from work.run(env, world, incident, [*first, alone])
+    if incident.restored is None:
+        incident.declared = now_of(env)
+        world.record(incident, "declared", world.roster.people[incident.responder].name)
+    return left
+
+
+# ── An automated rollback on an SLO burn alert (practices.rollback_on_slo_burn) ─────────────────────────────
+
+
+def arm_rollback(world: World, incident: Incident) -> None:
+    """When the SLO burn alert fires on a failure a deployment caused, an automated rollback starts; if it works
+    it restores service, unless people have already."""
+    from simulator.engine.detection import SLO_BURN, channel_time
+
+    success, duration = world.rules.practice.rollback
+    u = incident.dice.u
+    fires = channel_time(incident, SLO_BURN, world.practice.detection[incident.rules.index])
+    if math.isinf(fires) or u(PRACTICE, dice.AUTOMATED_ROLLBACK) >= success:
+        return
+    done = fires + duration(u(PRACTICE, dice.ROLLBACK_TAKES))
+    if done < world.rules.horizon:
+        Wait(world.env, done - now_of(world.env), WORK, incident.number).callbacks.append(
+            lambda _event: _rolled_back(world, incident))
+
+
+def _rolled_back(world: World, incident: Incident) -> None:
+    if incident.restored is not None or incident.state in (State.RESOLVED, State.CLEANED_UP, State.CLOSED):
+        return
+    now = now_of(world.env)
+    working = incident.preemptible  # the process waits inside work.run: interrupt it
+    if working:
+        incident.chain.log_until(world, incident, now)
+    incident.restored = now
+    world.record(incident, "mitigated", AUTOMATION, AUTOMATED)
+    if working:
+        incident.process.interrupt(work.Restored())

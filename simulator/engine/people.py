@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING
 from simpy import Event
 
 from simulator.dice import ring_address
-from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait
+from simulator.engine.clock import ACKNOWLEDGE, COME_ON_CALL, ESCALATE, Wait, now_of
 
 if TYPE_CHECKING:
-    from simulator.engine.drill import Drill
     from simulator.engine.incident import Incident
+    from simulator.engine.world import World
 
 
 FIRST_LEVEL = {"level": 1}
@@ -102,10 +102,10 @@ class Ring:
 class Roster:
     """Everyone of one replication, the pager's queues, and the rules of paging above."""
 
-    def __init__(self, drill: Drill):
-        self.drill = drill
-        self.env = drill.env
-        rules = drill.rules
+    def __init__(self, world: World):
+        self.world = world
+        self.env = world.env
+        rules = world.rules
         self.rules = rules
         self.oncall = rules.oncall
         self.people = [Person(i, name) for i, name in enumerate(self.oncall.names)]
@@ -122,21 +122,21 @@ class Roster:
         """Page for `incident`: either `page.certain` is the ring that will answer it, or `page.acknowledged`
         succeeds with the ring that does."""
         env = self.env
-        page = Page(incident, incident.pages, env._now, next(self.seq), resume)
+        page = Page(incident, incident.pages, now_of(env), next(self.seq), resume)
         incident.pages += 1
-        if self.drill.live:
+        if self.world.person_decides:
             incident.page = page  # its Incident Commander may escalate it (escalate)
         if not resume:
-            self.drill.record(incident, "paged", "pager", FIRST_LEVEL)
+            self.world.record(incident, "paged", "pager", FIRST_LEVEL)
         crowded = (incident.rank in self.rules.mobilise and len(self.rules.levels) > 1 and not resume
                    and not self._anyone_free(0))
         self._opening, held = page, []
         self._held = held
         self._notify(page, 0)
         self._opening = self._held = None
-        if not crowded and self.drill.automatic and not page.waiting:
+        if not crowded and self.world.automatic and not page.waiting:
             first = min((ring for ring in held if ring.live), key=lambda ring: ring.answer_at, default=None)
-            if first is not None and (resume or self._last_chance(page, first.answer_at - env._now)):
+            if first is not None and (resume or self._last_chance(page, first.answer_at - now_of(env))):
                 page.certain = first
                 return page
         page.acknowledged = Event(env)
@@ -160,14 +160,14 @@ class Roster:
         self._answered(ring)
 
     def _start(self, ring: Ring) -> None:
-        Wait(self.env, ring.answer_at - self.env._now, ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
+        Wait(self.env, ring.answer_at - now_of(self.env), ACKNOWLEDGE, ring.page.incident.number).callbacks.append(
             lambda _e, ring=ring: self._answered(ring))
 
     def _arm(self, page: Page) -> None:
         """Start the timeout of the page's current level."""
         if len(self.rules.levels) == 1 and self.rules.repeat == 0:
             return
-        after = self.drill.escalate_after(page.incident, page.level)
+        after = self.world.escalate_after(page.incident, page.level)
         Wait(self.env, after, ESCALATE, page.incident.number).callbacks.append(
             lambda _e, page=page, level=page.level, repeat=page.repeat:
                                                  self._timeout(page, level, repeat))
@@ -182,7 +182,7 @@ class Roster:
             self._report_missed(page)
             page.repeat += 1
             page.level = 0
-            self.drill.record(page.incident, "escalated", "pager", {"level": 1, "repeat": page.repeat,
+            self.world.record(page.incident, "escalated", "pager", {"level": 1, "repeat": page.repeat,
                                                                    "to": self._names(0)})
             self._notify(page, 0)
         else:
@@ -197,7 +197,7 @@ class Roster:
         detail = {"level": level + 1, "to": self._names(level)}
         if mobilised:
             detail["mobilised"] = True
-        self.drill.record(page.incident, "escalated", actor, detail)
+        self.world.record(page.incident, "escalated", actor, detail)
         self._notify(page, level)
 
     def escalate(self, incident: Incident, mobilise: bool = False) -> bool:
@@ -227,17 +227,17 @@ class Roster:
         for ring in page.rings:
             if not ring.reported:
                 ring.reported = True
-                self.drill.record(page.incident, "page_missed", ring.person.name, {"level": ring.level + 1})
+                self.world.record(page.incident, "page_missed", ring.person.name, {"level": ring.level + 1})
 
     def _names(self, level: int) -> list[str]:
-        return [self.people[i].name for i in self.oncall.at(level, self.env._now)]
+        return [self.people[i].name for i in self.oncall.at(level, now_of(self.env))]
 
     def _anyone_free(self, level: int) -> bool:
-        return any(self.people[i].free for i in self.oncall.at(level, self.env._now))
+        return any(self.people[i].free for i in self.oncall.at(level, now_of(self.env)))
 
     def _notify(self, page: Page, level: int) -> None:
         """Notify the people on call at `level`: ring the free, queue for the busy, preempt if allowed."""
-        members = self.oncall.at(level, self.env._now)
+        members = self.oncall.at(level, now_of(self.env))
         people = self.people
         if self.rules.levels[level].notify == "one" or page.resume:
             free = [people[i] for i in members if people[i].free and not (page.resume and people[i].away)]
@@ -265,7 +265,7 @@ class Roster:
             else:
                 page.waiting += 1
                 heapq.heappush(person.inbox, (page.rank, page.opened, page.seq, next(self.pushes), page, level,
-                                              slot, self.env._now))
+                                              slot, now_of(self.env)))
         if not rang and page.live:
             victim = self._victim(page, members)
             if victim is not None:
@@ -275,23 +275,23 @@ class Roster:
     def _queue(self, page: Page, level: int) -> None:
         page.waiting += 1
         heapq.heappush(self.queues[level], (page.rank, page.opened, page.seq, next(self.pushes), page,
-                                            self.env._now))
+                                            now_of(self.env)))
         self._wake_later(level)
 
     def _ring(self, page: Page, person: Person, level: int, slot: int, notified: float | None = None) -> None:
         """The page reaches a free person: they miss it, or answer it after their acknowledgement delay."""
-        drill, env = self.drill, self.env
-        now = env._now
+        world, env = self.world, self.env
+        now = now_of(env)
         incident = page.incident
         ring = Ring(page, person, level, slot, now, now if notified is None else notified)
         page.rings.append(ring)
         period = self.oncall.period(person.index, now)
         detail = {"level": level + 1, "waited": now - ring.notified}
-        if drill.rules.by_hour:
+        if world.rules.by_hour:
             detail["period"] = period
         if page.resume:
             detail["resume"] = True
-        drill.record_at(now, incident, "page_delivered", person.name, detail)
+        world.record_at(now, incident, "page_delivered", person.name, detail)
         purpose, index = ring_address(page.number, page.repeat, level, slot)
         rules = self.rules.levels[level]
         if person.away or (not page.resume and incident.dice.u(purpose, index) < rules.miss):
@@ -318,7 +318,7 @@ class Roster:
                 other.live = False
                 if other.person.ringing is other:
                     other.person.ringing = None
-                    other.person.free_since = self.env._now
+                    other.person.free_since = now_of(self.env)
                     self._take_next(other.person)
         if page.acknowledged is not None:
             page.acknowledged.succeed(ring)
@@ -336,7 +336,7 @@ class Roster:
             incident = person.working
             if (incident is None or incident.rank not in rules.preempt_of or incident.rank <= page.rank
                     or incident.responder != i or not incident.preemptible
-                    or incident.since.get(i, 0.0) > self.env._now):  # not yet answered: still being paged
+                    or incident.since.get(i, 0.0) > now_of(self.env)):  # not yet answered: still being paged
                 continue
             key = (incident.rank, incident.since.get(i, 0.0))
             if best_key is None or key > best_key:
@@ -345,14 +345,14 @@ class Roster:
 
     def _preempt(self, person: Person, page: Page) -> None:
         incident = person.working
-        self.drill.preempt(incident, person, page.incident)
+        self.world.preempt(incident, person, page.incident)
 
     # ── People becoming free ──
 
     def release(self, person: Person) -> None:
         """The person stops working their incident and is free for the next page."""
         person.working = None
-        person.free_since = self.env._now
+        person.free_since = now_of(self.env)
         self._take_next(person)
 
     def _take_next(self, person: Person) -> None:
@@ -364,7 +364,7 @@ class Roster:
         while inbox and not inbox[0][4].live:
             heapq.heappop(inbox)
         best, source, level = (inbox[0], inbox, -1) if inbox else (None, None, -1)
-        now = self.env._now
+        now = now_of(self.env)
         for number, queue in enumerate(self.queues):
             while queue and not queue[0][4].live:
                 heapq.heappop(queue)
@@ -380,16 +380,16 @@ class Roster:
 
     def _wake_later(self, level: int) -> None:
         """When nobody on call at `level` can take its queue now, look again when the next person comes on."""
-        at = self.oncall.next_change(level, self.env._now)
+        at = self.oncall.next_change(level, now_of(self.env))
         if at >= self.rules.horizon or at >= self.wakes[level]:
             return
         self.wakes[level] = at
-        wake = Wait(self.env, at - self.env._now, COME_ON_CALL, level)
+        wake = Wait(self.env, at - now_of(self.env), COME_ON_CALL, level)
         wake.callbacks.append(lambda _e, level=level: self._wake(level))
 
     def _wake(self, level: int) -> None:
         self.wakes[level] = inf
-        for i in self.oncall.at(level, self.env._now):
+        for i in self.oncall.at(level, now_of(self.env)):
             self._take_next(self.people[i])
         queue = self.queues[level]
         while queue and not queue[0][4].live:

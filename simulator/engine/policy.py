@@ -5,17 +5,22 @@ for the incident); a trainer's interactive policy can ask a person at a terminal
 cannot tell the difference. The engine knows `AutomaticPolicy`'s answers in advance and plays them without
 asking; any other policy is asked at the moment each decision arises.
 
-A drill (simulator.engine.session) plays a person's decisions: the clock stops at each decision until the
-person has made it, and a policy with `live = True` answers what the person chose.
+A drill (simulator.engine.session) plays a person's decisions through the same interface: a `LivePolicy`
+(`live = True`) is posed each decision as a question (`pose`) when it arises, the clock stops until the person
+has made it, and the policy then answers what the person chose. Every policy says whether it is live; the engine
+reads nothing else of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from simulator.engine.world import Question
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,9 @@ class Situation:
 
 class Policy(Protocol):
     """The decisions of the lifecycle. Times are minutes."""
+
+    live: ClassVar[bool]
+    """Whether a person decides (then the policy is a `LivePolicy`): each decision waits for them."""
 
     def declare_after(self, situation: Situation, drawn: float) -> float:
         """How long after detection to declare the incident (`drawn` is the scenario's draw for it)."""
@@ -73,10 +81,20 @@ class Policy(Protocol):
         """How many action items the postmortem writes (`drawn`: practices.learning.action_items)."""
 
 
+class LivePolicy(Policy, Protocol):
+    """A policy a person plays (a drill's trainee): the engine pauses at each decision and poses it first; the
+    person's choice is then answered through the `Policy` methods as the engine asks them."""
+
+    def pose(self, question: Question) -> None:
+        """A decision has arisen: `question.event` is to be triggered (with the minute) once it is made."""
+
+
 class AutomaticPolicy:
     """Plays the scenario's policy as written: declare after the drawn delay, escalate after each level's
     timeout, try mitigations in the configured order and debug live when nothing else is left; and the
     practices' choices as the scenario's dice throw them."""
+
+    live: ClassVar[bool] = False
 
     def __init__(self, scenario: Scenario):
         self._scenario = scenario

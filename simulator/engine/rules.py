@@ -14,16 +14,42 @@ from simulator import dice
 from simulator.calendar import Steps, merge
 from simulator.distributions import Quantile
 from simulator.engine.oncall import OnCall
-from simulator.scenario.model import CHANNELS, DEBUG, FailureMode, Scenario, severity_rank
+from simulator.scenario.model import CHANNELS, DEBUG, PUBLIC, FailureMode, Scenario, severity_rank
+from simulator.scenario.practices import ALERT_CHANNELS
 from simulator.scenario.team import PERIODS, Roles, for_period
+
+dice.check_channels(CHANNELS)  # a channel added to the model without dice of its own fails here, at import
 
 
 @dataclass(frozen=True, slots=True)
 class ChannelRule:
     name: str
-    index: int  # in CHANNELS: where its dice are
+    index: int  # in CHANNELS
+    fires: int  # the INCIDENT index of whether it fires (the next: its delay), dice.channel_fires
+    alert: bool  # an alert (scenario.practices.ALERT_CHANNELS): action items on detection shorten it
     probability: float
-    delay: Quantile
+    delay: Quantile  # a report channel's: times its reach factor at the mode's impact
+    reach: Steps | None = None  # a report channel's factor by the users per hour at onset (None: 1)
+
+
+def channel_rule(scenario: Scenario, mode: FailureMode, name: str, channel) -> ChannelRule:
+    """A channel's rule. A report channel whose delay shrinks with its reach (ReportChannel.exponent > 0) has its
+    delay multiplied by (reference impact ÷ the mode's impact) ** exponent here, and, when the scenario gives
+    users per hour, by (reference users ÷ users at onset) ** exponent when an incident starts (`reach`)."""
+    index = CHANNELS.index(name)
+    fires, alert = dice.channel_fires(index, name), name in ALERT_CHANNELS
+    quantile = channel.delay.quantile_function()
+    exponent = getattr(channel, "exponent", 0.0)
+    if not exponent:
+        return ChannelRule(name, index, fires, alert, channel.probability, quantile)
+    factor = channel.factor(mode.share_failing)
+    delay = quantile if factor == 1.0 else (lambda u, q=quantile, f=factor: q(u) * f)
+    reach = None
+    if scenario.users is not None:
+        users = scenario.users.steps(scenario.calendar, scenario.horizon)
+        reference = channel.reference_users or users.integral(0.0, scenario.horizon) / scenario.horizon
+        reach = Steps(users.breaks, [(reference / value) ** exponent for value in users.values])
+    return ChannelRule(name, index, fires, alert, channel.probability, delay, reach)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +66,13 @@ class ModeRules:
     """One failure mode: its arrivals at the peak rate and their thinning, severities, channels, mitigations.
 
     A mode that deployments start draws deployments as its candidates (thinned by the allowed hours, freezes and
-    windows), each failing with its change failure rate. A mode is `live` when its rate depends on what happens
-    (deployments, action items, cleanup debt): its candidates are then decided when their time comes, against
+    windows), each failing with its change failure rate. A mode is `state_dependent` when its rate depends on what
+    happens (deployments, action items, cleanup debt): its candidates are then decided when their time comes, against
     `accept(t)` times the state's factor over `debt_cap` (the most the state can raise it)."""
 
     __slots__ = ("accept", "batch", "cfr", "channels", "cumulative", "debt_cap", "debt_factor", "gap", "index",
-                 "levels", "live", "mitigations", "mode", "only_with_debt", "order", "peak", "ranks", "stream")
+                 "levels", "mitigations", "mode", "only_with_debt", "order", "peak", "public", "ranks",
+                 "state_dependent", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
         self.mode, self.index = mode, index
@@ -73,7 +100,7 @@ class ModeRules:
         self.only_with_debt = mode.only_with_debt
         self.debt_factor = cleanup.debt_factor if deployments is None and not mode.only_with_debt else 1.0
         self.debt_cap = cleanup.debt_cap if self.debt_factor > 1 else 1.0
-        self.live = (deployments is not None or mode.only_with_debt or self.debt_factor > 1
+        self.state_dependent = (deployments is not None or mode.only_with_debt or self.debt_factor > 1
                      or (learning.active and learning.improves.rate.share > 0))
         self.accept: Steps | None = None
         if mode.every is not None:
@@ -92,9 +119,11 @@ class ModeRules:
         self.levels = levels
         self.ranks = tuple(severity_rank(level) for level in levels)
         self.cumulative = list(accumulate(weights))
-        self.channels = tuple(ChannelRule(name, CHANNELS.index(name), channel.probability,
-                                          channel.delay.quantile_function())
-                              for name, channel in mode.detection.channels())
+        self.channels = tuple(channel_rule(scenario, mode, name, channel)
+                              for name, channel in mode.detection.channels() if name not in PUBLIC)
+        public = mode.detection.social_media
+        self.public = channel_rule(scenario, mode, "social_media", public) if public is not None else None
+        """Social media, whose dice lie on the INCIDENT block's second page (detection.public_report)."""
         catalogue = scenario.catalogue
         self.mitigations = {name: MitigationRule(name, dice.mitigation(name), option.success,
                                                  name == DEBUG or catalogue[name].applies(mode.cause),

@@ -16,11 +16,11 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine import practice as practice_steps
-from simulator.engine.drill import CONFIRM, MITIGATE, ROLES, Drill, action_table
+from simulator.engine.clock import now_of
 from simulator.engine.incident import Incident, State
 from simulator.engine.policy import AutomaticPolicy, Policy
 from simulator.engine.rules import Rules
+from simulator.engine.world import ROLES, World, action_table
 from simulator.events import Event
 from simulator.scenario.model import Scenario, severity_rank
 
@@ -32,60 +32,52 @@ Log = Any
 """Where the engine appends its events: anything with `append(record)`, a list by default."""
 
 
-def lifecycle(env: simpy.Environment, drill: Drill, incident: Incident) -> Generator:
-    """The runbook, top to bottom. `drill.practice` (simulator.engine.practice) is the practices in play, or None
-    when the scenario uses none and the policy is automatic."""
-    practice = drill.practice
-    alone = yield from detection.detect_and_declare(env, drill, incident)
-    if drill.live and not alone:  # a drill's stakeholders wait for each update as it falls due
-        env.process(comms.live_updates(env, drill, incident))
-    page, pending = response.page(drill, incident)
+def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Generator:
+    """The runbook, top to bottom: one path for every policy, with the practices in play (neutral when the
+    scenario plays none: each of their steps then does nothing). Where a person decides (`world.person_decides`),
+    the clock pauses at the decision (`World.pause`) and the policy answers what they chose."""
+    alone = yield from detection.detect_and_declare(env, world, incident)
+    if world.person_decides and not alone:  # a drill's stakeholders wait for each update as it falls due
+        env.process(comms.live_updates(env, world, incident))
+    page, pending = response.page(world, incident)
     if pending:
         answer = page.certain.answer_at
-        first = [work.Item(work.ANSWER, answer - env._now, ring=page.certain)]
+        first = [work.Item(work.ANSWER, answer - now_of(env), ring=page.certain)]
     else:
-        yield from response.acknowledgement(env, drill, incident, page)
-        answer, first = env._now, []
+        yield from response.acknowledgement(env, world, incident, page)
+        answer, first = now_of(env), []
     incident.preemptible = True
-    if alone:  # the alerted engineer tries alone first, then declares (simulator.engine.practice)
-        first = yield from practice_steps.work_alone(env, drill, incident, first, answer)
-        answer = env._now
-        if drill.live and incident.restored is None:
-            env.process(comms.live_updates(env, drill, incident))
-    assemble = work.Item(work.ASSEMBLE, drill.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
+    if alone:  # the alerted engineer tries alone first, then declares
+        first = yield from mitigation.work_alone(env, world, incident, first, answer)
+        answer = now_of(env)
+        if world.person_decides and incident.restored is None:
+            env.process(comms.live_updates(env, world, incident))
     tried: list[str] = []
-    if practice is not None and (incident.restored is not None or not drill.rules.practice.dedicated_roles):
-        items = practice_steps.plan(drill, incident, answer, first, tried)
-    elif drill.rules.roles is not None or drill.live:  # who takes the roles depends on who is free once the
-        assemble.stop = True                             # team has assembled
-        items = yield from work.run(env, drill, incident, [*first, assemble])
-        candidates = None
-        if drill.live:
-            candidates = response.role_candidates(drill, incident)
-            yield drill.pause(incident, ROLES, candidates=candidates)
-        response.assign_roles(drill, incident, candidates)
+    if incident.restored is not None:  # restored before anyone assembled (alone, or by automation): confirm
+        items = first if world.person_decides else [*first, resolution.confirmation(world, incident)]
+    elif not world.rules.practice.dedicated_roles:  # the responder holds every role: nobody assembles
+        items = [*first, *response.hold_alone(world, incident)]
+        if not world.person_decides:
+            items += mitigation.plan(world, incident, answer, tried)
     else:
-        items = [*first, assemble, *mitigation.plan(drill, incident, answer + assemble.remaining, tried)]
-    while incident.state is not State.RESOLVED:
-        if not items:  # a policy asked live chooses the next mitigation when the last one has failed, and how to
-            if incident.restored is not None:  # confirm once one has worked
-                if drill.live and practice is not None:
-                    yield drill.pause(incident, CONFIRM, drawn=practice_steps.by_data(drill, incident))
-                items = [mitigation.confirmation(drill, incident)]
-            else:
-                if drill.live:
-                    yield drill.pause(incident, MITIGATE, offered=tuple(incident.rules.mitigations),
-                                      tried=tuple(tried))
-                items = mitigation.plan(drill, incident, env._now, tried)
-        items = yield from work.run(env, drill, incident, items)
-    resolution.stand_everyone_down(drill, incident)
-    if practice is None:
-        learning.learn(drill, incident, resolution.clean_up(drill, incident))
-    else:
-        yield from practice_steps.after_resolution(env, drill, incident, tried)
+        assemble = work.Item(work.ASSEMBLE, world.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
+        if world.rules.roles is not None or world.person_decides:  # who takes the roles depends on who is free
+            assemble.stop = True                                     # once the team has assembled
+            items = yield from work.run(env, world, incident, [*first, assemble])
+            candidates = None
+            if world.person_decides:
+                candidates = response.role_candidates(world, incident)
+                yield world.pause(incident, ROLES, candidates=candidates)
+            response.assign_roles(world, incident, candidates)
+        else:
+            items = [*first, assemble, *mitigation.plan(world, incident, answer + assemble.remaining, tried)]
+    yield from mitigation.until_resolved(env, world, incident, items, tried)
+    resolution.stand_everyone_down(world, incident)
+    cleaned = yield from resolution.after_resolution(env, world, incident, tried)
+    yield from learning.learn(env, world, incident, cleaned)
 
 
-def close(drill: Drill, incidents: list[Incident], horizon: float) -> Log:
+def close(world: World, incidents: list[Incident], horizon: float) -> Log:
     """The end of a replication (or of a drill) at `horizon`: what the incidents still open had reached, and the
     log in time order."""
     for incident in incidents:
@@ -93,19 +85,19 @@ def close(drill: Drill, incidents: list[Incident], horizon: float) -> Log:
             continue
         restored = incident.restored
         if incident.chain is not None:
-            incident.chain.log_until(drill, incident, horizon, inclusive=False)
+            incident.chain.log_until(world, incident, horizon, inclusive=False)
             if restored is None:
                 restored = incident.chain.restored_before(horizon)
-        if not drill.live and incident.state not in _UPDATES_SENT:  # from the declaration until service is
-            comms.send_updates(drill, incident, horizon if restored is None else restored)  # restored, or now
+        if not world.person_decides and incident.state not in _UPDATES_SENT:  # from the declaration until service is
+            comms.send_updates(world, incident, horizon if restored is None else restored)  # restored, or now
         detail = {"state": str(incident.state)}
-        working = {drill.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
+        working = {world.roster.people[i].name: since for i, since in incident.since.items() if since < horizon}
         if working:  # who was still working on it: their load runs to the horizon
             detail["working"] = working
-        drill.record_at(horizon, incident, "open_at_horizon", "system", detail)
-    if isinstance(drill.log, list):  # in time order, and at one instant by incident (each in its own order)
-        drill.log.sort(key=itemgetter(0, 2))
-    return drill.log
+        world.record_at(horizon, incident, "open_at_horizon", "system", detail)
+    if isinstance(world.log, list):  # in time order, and at one instant by incident (each in its own order)
+        world.log.sort(key=itemgetter(0, 2))
+    return world.log
 
 
 class Engine:
@@ -133,7 +125,7 @@ class Engine:
             mode_dice = dice.mode(mode.stream)
             accept = mode.accept
             onsets = mode_dice.onsets(mode.gap, horizon, mode.batch)
-            if mode.live:
+            if mode.state_dependent:
                 found += arrivals.at_first(mode, mode_dice, onsets, self.rules.practice)
                 continue
             for k, (onset, u_accept, u_severity) in enumerate(onsets):
@@ -159,18 +151,17 @@ class Engine:
         log = [] if log is None else log
         if log is not self._log or isinstance(log, list):
             self._log, self._actions = log, action_table(log)
-        drill = Drill(env, self.rules, policy, replication, log, self._actions)
-        if self.rules.practiced or not drill.automatic:
-            drill.practice = practice_steps.PracticeState(drill)
-            incidents = arrivals.start(env, drill, ReplicationDice(seed, replication), lifecycle)
+        world = World(env, self.rules, policy, replication, log, self._actions)
+        if self.rules.practiced or not world.automatic:  # failures decided as their time comes
+            incidents = arrivals.start(env, world, ReplicationDice(seed, replication), lifecycle)
         else:
             incidents = self.incidents(ReplicationDice(seed, replication))
             process = env.process
             for incident in incidents:
-                incident.process = process(lifecycle(env, drill, incident))
+                incident.process = process(lifecycle(env, world, incident))
         horizon = self.rules.horizon
         env.run(until=horizon)
-        return close(drill, incidents, horizon)
+        return close(world, incidents, horizon)
 
     def replications(self, seed: int, first: int, stop: int) -> Iterator[list]:
         """The logs of replications first..stop-1, in order."""

@@ -30,15 +30,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import simpy
 
 from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
-from simulator.engine.clock import WORK, At, jump
+from simulator.engine.clock import WORK, At, jump, now_of
 from simulator.engine.comms import update_sender
-from simulator.engine.drill import (
+from simulator.engine.incident import Incident, State
+from simulator.engine.people import Person
+from simulator.engine.policy import AutomaticPolicy, Situation
+from simulator.engine.rules import Rules
+from simulator.engine.run import Engine, close, lifecycle
+from simulator.engine.world import (
     ALONE,
     ANECDOTE,
     CLEANUP,
@@ -53,15 +58,9 @@ from simulator.engine.drill import (
     MITIGATE,
     ROLES,
     UPDATE,
-    Drill,
     Question,
+    World,
 )
-from simulator.engine.incident import Incident, State
-from simulator.engine.people import Person
-from simulator.engine.policy import AutomaticPolicy, Situation
-from simulator.engine.practice import PracticeState
-from simulator.engine.rules import Rules
-from simulator.engine.run import Engine, close, lifecycle
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES, Scenario
 
@@ -75,7 +74,7 @@ class Trainee:
     """The policy of a drill: the person's choices, handed over by the session as each decision is made. What
     the person does not decide (the pager's timeouts) is the scenario's."""
 
-    live = True
+    live: ClassVar[bool] = True
 
     @property
     def person(self) -> bool:
@@ -140,9 +139,7 @@ class Session:
         self.env = simpy.Environment()
         self.policy = Trainee(scenario, self)
         self.log: list[tuple] = []
-        self.drill = Drill(self.env, self.rules, self.policy, 0, self.log)
-        if self.rules.practiced:  # the practices as Engine.play plays them; without any, the lifecycle as it
-            self.drill.practice = PracticeState(self.drill)  # always ran (no practice's question to ask)
+        self.world = World(self.env, self.rules, self.policy, 0, self.log)
         self.questions: list[Question] = []
         self.incidents: list[Incident] = []
         self.used: set[tuple[int, str, int]] = set()
@@ -175,7 +172,7 @@ class Session:
     def _start(self, incident: Incident) -> None:
         incident.number = len(self.incidents) + 1
         self.incidents.append(incident)
-        incident.process = self.env.process(lifecycle(self.env, self.drill, incident))
+        incident.process = self.env.process(lifecycle(self.env, self.world, incident))
 
     def incident(self, number: int) -> Incident:
         if not 1 <= number <= len(self.incidents):
@@ -186,7 +183,7 @@ class Session:
 
     @property
     def now(self) -> float:
-        return self.env._now
+        return now_of(self.env)
 
     @property
     def blocked(self) -> bool:
@@ -221,14 +218,14 @@ class Session:
         while not self.blocked and not self.finished and env.peek() < until:
             env.step()
             self._after_step()
-        if not self.blocked and not self.finished and env._now < until < math.inf:
+        if not self.blocked and not self.finished and now_of(env) < until < math.inf:
             jump(env, until)
 
     def through(self, until: float) -> None:
         """Play everything up to and including minute `until`: a turn of a drill played turn by turn."""
         self.advance(until)
         env = self.env
-        while not self.blocked and not self.finished and env.peek() <= env._now:
+        while not self.blocked and not self.finished and env.peek() <= now_of(env):
             env.step()
             self._after_step()
 
@@ -286,7 +283,7 @@ class Session:
             if question in self.questions and question.facts["token"] == token:
                 answer()
 
-        if at <= self.env._now:
+        if at <= now_of(self.env):
             fire()
         else:
             At(self.env, at, order, question.incident.number).callbacks.append(fire)
@@ -302,7 +299,7 @@ class Session:
         if incident.comms_by:
             self._at(due, WORK, question, lambda: self._answer(question, (due, due)))
         elif self.automatic:
-            sent = due + self.policy.automatic.update_after(self.drill.situation(incident), due,
+            sent = due + self.policy.automatic.update_after(self.world.situation(incident), due,
                                                              question.facts["drawn"])
             self._at(sent, WORK, question, lambda: self._answer(question, (sent, due)))
 
@@ -310,7 +307,7 @@ class Session:
         self.questions.remove(question)
         if question.kind != UPDATE:
             self.policy.choices[(question.incident.number, question.kind)] = value
-        question.event.succeed(value if question.kind == UPDATE else self.env._now)
+        question.event.succeed(value if question.kind == UPDATE else now_of(self.env))
 
     def pending(self, number: int | None = None, kind: str | None = None) -> list[Question]:
         return [q for q in self.questions if (number is None or q.incident.number == number)
@@ -329,14 +326,14 @@ class Session:
         """The alerted engineer of incident `number` tries to fix it alone first, from now, instead of declaring:
         paged, no team, no stakeholder updates; they declare if service is not restored in their time alone."""
         question = self._one(number, DECLARE, "to decide on: it is not alerting, or declared already")
-        if self.drill.practice is None:
+        if not self.world.practices_asked:
             raise DrillsimError("working alone first is not part of this scenario (it plays no practices): declare")
         self._answer(question, ALONE)
 
     def update(self, number: int) -> None:
         """Send a stakeholder update about incident `number` now."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
-        self._answer(question, (self.env._now, question.facts["due"]))
+        self._answer(question, (now_of(self.env), question.facts["due"]))
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
@@ -378,7 +375,7 @@ class Session:
     def escalate(self, number: int, mobilise: bool = False) -> None:
         """Escalate incident `number`'s unanswered page now: to the next level, or every level left."""
         incident = self.incident(number)
-        if not self.drill.roster.escalate(incident, mobilise):
+        if not self.world.roster.escalate(incident, mobilise):
             raise DrillsimError(f"INC-{number:04d} has no unanswered page with a level left to escalate to")
 
     def _one(self, number: int, kind: str, why: str) -> Question:
@@ -396,8 +393,8 @@ class Session:
         if person.working is not None:
             raise DrillsimError(f"{name} is working on INC-{person.working.number:04d}; make someone away before "
                                 "they are needed")
-        self.drill.roster.away(person)
-        self.drill.record(self.incidents[0], "unavailable", person.name)
+        self.world.roster.away(person)
+        self.world.record(self.incidents[0], "unavailable", person.name)
 
     def second_failure(self, mode: str | None = None) -> int:
         """A failure of `mode` (default: another mode than the first's, if the scenario has one) starts now, with
@@ -407,7 +404,7 @@ class Session:
             others = [name for name in names if name != self.incidents[0].mode.name]
             mode = (others or names)[0]
         incident, _ = self._pick(mode, self.replication)
-        incident.onset = self.env._now
+        incident.onset = now_of(self.env)
         self._start(incident)
         return incident.number
 
@@ -417,25 +414,25 @@ class Session:
         if incident.state in (State.FAILING, State.DETECTED):
             raise DrillsimError(f"INC-{number:04d} is not declared yet: a customer escalation needs an incident to "
                                 "ask about")
-        self.drill.record(incident, "customer_escalated", "customer")
+        self.world.record(incident, "customer_escalated", "customer")
         for question in self.pending(number, UPDATE):
-            question.facts["due"] = min(question.facts["due"], self.env._now)
+            question.facts["due"] = min(question.facts["due"], now_of(self.env))
             question.facts.pop("routed", None)
             self._route_update(question)
 
     def person(self, name: str) -> Person:
-        for person in self.drill.roster.people:
+        for person in self.world.roster.people:
             if person.name.lower() == name.lower():
                 return person
         raise DrillsimError(f"nobody called {name!r} is on the team (people: "
-                            f"{', '.join(p.name for p in self.drill.roster.people)})")
+                            f"{', '.join(p.name for p in self.world.roster.people)})")
 
     def secondary(self) -> str | None:
         """Who would be paged after the first level now: the first person on call at the second level."""
         if len(self.rules.levels) < 2:
             return None
-        on_call = self.rules.oncall.at(1, self.env._now)
-        return self.drill.roster.people[on_call[0]].name if on_call else None
+        on_call = self.rules.oncall.at(1, now_of(self.env))
+        return self.world.roster.people[on_call[0]].name if on_call else None
 
     # ── The end ──
 
@@ -445,17 +442,17 @@ class Session:
         otherwise)."""
         ran = self.finished or self.stalled  # the drill has run its course
         if horizon is None:
-            horizon = self.rules.horizon if ran else self.env._now
-        if ran and self.env._now < horizon:  # what the practices change later (an action item done) is logged at
+            horizon = self.rules.horizon if ran else now_of(self.env)
+        if ran and now_of(self.env) < horizon:  # what the practices change later (an action item done) is logged at
             self.env.run(until=horizon)      # its time, as Engine.play logs it
-        return close(self.drill, self.incidents, horizon)
+        return close(self.world, self.incidents, horizon)
 
 
 def automatic_answer(session: Session, question: Question) -> Any:
     """What the scenario's policy would decide: a hint, or the policy's side of a debrief. To "declare?" it is
     (how long after the question, the severity or ALONE)."""
     auto, facts = session.policy.automatic, question.facts
-    situation = session.drill.situation(question.incident, facts.get("tried", ()))
+    situation = session.world.situation(question.incident, facts.get("tried", ()))
     if question.kind == ROLES:
         return auto.assign_roles(situation, facts["candidates"])
     if question.kind == MITIGATE:

@@ -18,17 +18,18 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from math import inf
+from typing import Any
 
 import simpy
 
 from simulator.dice import HANDOVER as FIRST_HANDOVER
-from simulator.dice import INCIDENT, MORE
+from simulator.dice import INCIDENT, MORE, more_handover
 from simulator.engine.chain import Chain
-from simulator.engine.clock import WORK, Wait
-from simulator.engine.drill import Drill, Preempted
+from simulator.engine.clock import WORK, Wait, now_of
 from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
 from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
+from simulator.engine.world import Preempted, World
 
 ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION, HOLD = (
     "answer", "assemble", "mitigation", "confirm", "handover", "resume", "investigation", "hold")
@@ -51,51 +52,75 @@ class Item:
     detail: dict | None = None  # for a mitigation: {"mitigation": name}, shared by its events
 
 
-def run(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
+def run(env: simpy.Environment, world: World, incident: Incident, items: list[Item]) -> Generator[Any, Any, list[Item]]:
     """Work through `items` until the first item that must stop has ended (or all of them), through
     preemptions, shift ends and handovers. Returns the items left."""
     stayed = False
     while items:
-        start = env._now
-        chain, ends = _chain(drill, incident, items, start)
+        start = now_of(env)
+        chain, ends = _chain(world, incident, items, start)
         incident.chain = chain
-        if drill.live:  # a drill shows what has started as it starts
-            chain.log_until(drill, incident, start)
+        if world.person_decides:  # a drill shows what has started as it starts
+            chain.log_until(world, incident, start)
         target = ends[-1]
         turn_end = inf
-        if not stayed and incident.responder is not None and drill.rules.levels[incident.level].rotates:
-            turn_end = drill.rules.oncall.turn_end(incident.level, incident.responder, start)
+        if not stayed and incident.responder is not None and world.rules.levels[incident.level].rotates:
+            turn_end = world.rules.oncall.turn_end(incident.level, incident.responder, start)
             answered = start + items[0].remaining if items[0].kind == ANSWER else start
             if turn_end <= answered:
                 turn_end = inf  # they answered after their turn at that level had ended: they see it through
         try:
             yield Wait(env, min(target, turn_end) - start, WORK, incident.number)
         except simpy.Interrupt as interrupt:  # whoever interrupted has logged what the chain had reached
-            items = _advance(drill, incident, items, ends, start, env._now)
+            items = _advance(world, incident, items, ends, start, now_of(env))
             if type(interrupt.cause) is Preempted:
-                yield from _resume(env, drill, incident, items)
+                yield from _resume(env, world, incident, items)
                 if incident.restored is not None and any(item.kind == MITIGATION for item in items):
-                    items = drill.practice.restored_from_outside(drill, incident, items)  # while it waited
-            else:  # service was restored from outside the work (simulator.engine.practice): confirm it
-                items = interrupt.cause.rest(drill, incident, items)
+                    items = restored_from_outside(world, incident, items)  # while it waited
+            else:  # service was restored from outside the work (an automated rollback): confirm it
+                items = restored_from_outside(world, incident, items)
             continue
-        now = env._now
-        chain.log_until(drill, incident, now)
+        now = now_of(env)
+        chain.log_until(world, incident, now)
         stopped = items[len(ends) - 1] if now >= target else None
-        items = _advance(drill, incident, items, ends, start, now)
+        items = _advance(world, incident, items, ends, start, now)
         if stopped is None:  # the responder's turn ended first
-            stayed = _shift_end(drill, incident, items)
+            stayed = _shift_end(world, incident, items)
         elif stopped.kind != HANDOVER:
             break
     incident.chain = None
     return items
 
 
-def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) -> tuple[Chain, list[float]]:
+class Restored:
+    """Why an incident's work was interrupted: service is restored from outside (an automated rollback,
+    simulator.engine.mitigation)."""
+
+
+def restored_from_outside(world: World, incident: Incident, items: list[Item]) -> list[Item]:
+    """Service came back while people were working: they stop their mitigations and confirm (in a drill, once
+    the person has said how: the lifecycle asks when the work left is done)."""
+    from simulator.engine.resolution import confirmation
+
+    left = []
+    for item in items:
+        if item.kind == MITIGATION:
+            if item.started:
+                world.record(incident, "mitigation_failed", "Ops lead",
+                             {"mitigation": item.name, "reason": "the automated rollback restored service first"})
+            continue
+        if item.kind != CONFIRM:
+            left.append(item)
+    if not world.person_decides:
+        left.append(confirmation(world, incident))
+    return left
+
+
+def _chain(world: World, incident: Incident, items: list[Item], start: float) -> tuple[Chain, list[float]]:
     """The chain of events of `items` from `start`, up to the first item that must stop; and each item's end."""
     chain, ends = Chain(), []
     t = start
-    responder = drill.roster.people[incident.responder].name if incident.responder is not None else ""
+    responder = world.roster.people[incident.responder].name if incident.responder is not None else ""
     for item in items:
         if item.kind == MITIGATION and not item.started:
             chain.add(t, "mitigation_started", "Ops lead", item.detail)
@@ -124,7 +149,7 @@ def _chain(drill: Drill, incident: Incident, items: list[Item], start: float) ->
     return chain, ends
 
 
-def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[float], start: float,
+def _advance(world: World, incident: Incident, items: list[Item], ends: list[float], start: float,
              now: float) -> list[Item]:
     """The items left at `now`. Those that have ended are dropped, after their effect: a mitigation that works
     restores service, a handover frees the outgoing person. The one under way keeps what it still needs."""
@@ -137,7 +162,7 @@ def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[flo
                 incident.investigated += item.remaining
                 incident.clues += 1
             elif item.kind == HANDOVER:
-                drill.stand_down(incident, drill.roster.people[item.person])
+                world.stand_down(incident, world.roster.people[item.person])
             continue
         if i < len(ends) and (ends[i - 1] if i else start) <= now:
             if item.kind == INVESTIGATION:
@@ -148,42 +173,43 @@ def _advance(drill: Drill, incident: Incident, items: list[Item], ends: list[flo
     return left
 
 
-def _shift_end(drill: Drill, incident: Incident, items: list[Item]) -> bool:
+def _shift_end(world: World, incident: Incident, items: list[Item]) -> bool:
     """The responder's turn at their level ended mid-incident: hand over to the incoming person if the team
     does so and someone free is on call, else stay on. Returns whether they stay."""
-    roster, now = drill.roster, drill.env._now
+    roster, now = world.roster, now_of(world.env)
     outgoing = roster.people[incident.responder]
     incoming = None
-    if drill.rules.handover_at_shift_end:
-        for i in drill.rules.oncall.at(incident.level, now):
+    if world.rules.handover_at_shift_end:
+        for i in world.rules.oncall.at(incident.level, now):
             if i != outgoing.index and roster.people[i].free:
                 incoming = roster.people[i]
                 break
     if incoming is None:
-        drill.record(incident, "stayed_on", outgoing.name)
+        world.record(incident, "stayed_on", outgoing.name)
         return True
     j = incident.handovers
-    cost = drill.rules.handover(incident.dice.u(INCIDENT, FIRST_HANDOVER) if j == 0 else incident.dice.u(MORE, 2 * j))
+    u = incident.dice.u(INCIDENT, FIRST_HANDOVER) if j == 0 else incident.dice.u(MORE, more_handover(j, resuming=False))
+    cost = world.rules.handover(u)
     incident.handovers += 1
     incoming.working = incident
     incident.since[incoming.index] = now
     incident.responder = incoming.index
-    drill.record(incident, "handover", incoming.name, {"from": outgoing.name, "minutes": cost})
+    world.record(incident, "handover", incoming.name, {"from": outgoing.name, "minutes": cost})
     items.insert(0, Item(HANDOVER, cost, stop=True, person=outgoing.index))
     return False
 
 
-def _resume(env: simpy.Environment, drill: Drill, incident: Incident, items: list[Item]) -> Generator:
+def _resume(env: simpy.Environment, world: World, incident: Incident, items: list[Item]) -> Generator:
     """A more severe incident took the responder: wait for someone free, who takes the work up after a
     handover."""
     for item in [item for item in items if item.kind == HANDOVER]:
         items.remove(item)  # a handover cut short: the outgoing person goes at once
-        drill.stand_down(incident, drill.roster.people[item.person])
+        world.stand_down(incident, world.roster.people[item.person])
     incident.chain = None
-    ring = yield from answered(env, drill.roster, drill.roster.open(incident, resume=True))
-    take_up(drill, incident, ring, "resumed")
+    ring = yield from answered(env, world.roster, world.roster.open(incident, resume=True))
+    take_up(world, incident, ring, "resumed")
     incident.preemptible = True
     j = incident.pages - 2  # resumptions before this one
-    cost = drill.rules.handover(incident.dice.u(MORE, 2 * j + 1))
+    cost = world.rules.handover(incident.dice.u(MORE, more_handover(j, resuming=True)))
     if cost > 0:
         items.insert(0, Item(RESUME, cost))

@@ -23,9 +23,7 @@ once (the mitigation time includes it), and as many responders as incidents were
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,13 +31,14 @@ from datetime import datetime
 import numpy as np
 from scipy import stats
 
-from simulator.errors import DrillsimError, ScenarioError
+from simulator.errors import DrillsimError
 from simulator.history import fit as fitting
 from simulator.history.fit import Fit, RateFit
 from simulator.history.format import TIME_FIELDS, History, Incident
 from simulator.history.phases import Phase, Sample, grouping, groups, resolution, sample
-from simulator.history.timestamps import format_time, minutes_between
-from simulator.units import format_duration
+from simulator.history.timestamps import format_time
+from simulator.results.survival import distribution_steps
+from simulator.units import minutes_between
 
 # The scenario's quantities in lifecycle order: (key, label, the time that ends the phase, per mode?)
 QUANTITIES = (
@@ -240,278 +239,9 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
 
 
 def _median(found: Sample) -> float:
-    times, levels = fitting.kaplan_meier(found.values, found.censored, found.resolution)
+    times, levels = distribution_steps(found.values, found.censored, found.resolution)
     index = int(np.searchsorted(levels, 0.5 - 1e-12))
     return float(times[index]) if index < len(times) else math.nan
-
-
-# ── The scenario YAML ─────────────────────────────────────────────────────────────────────────────────────
-
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 _.()/-]*$")
-
-
-def _text(value: str) -> str:
-    """A YAML scalar for a name: plain when safe, else double-quoted."""
-    if _PLAIN.match(value) and value.strip() == value and ": " not in value and " #" not in value and \
-            value.lower() not in ("yes", "no", "true", "false", "null", "on", "off", "y", "n", "~"):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def duration_text(minutes: float) -> str:
-    """A duration precise enough to write back: to the second ('1h 2m 3s'), three significant figures under
-    ten seconds ('2.35s')."""
-    seconds = minutes * 60
-    if seconds <= 0:
-        return "0s"
-    if seconds < 10:
-        return f"{float(f'{seconds:.3g}'):g}s"
-    whole = round(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if whole >= size:
-            parts.append(f"{whole // size}{unit}")
-            whole %= size
-    return " ".join(parts)
-
-
-def _number(value: float) -> str:
-    return f"{float(f'{value:.4g}'):g}"
-
-
-def distribution_yaml(found: Fit) -> str:
-    """The fit as a scenario distribution, in YAML flow style."""
-    p = found.params
-    if found.family == "lognormal":
-        p95 = p["median"] * math.exp(stats.norm.ppf(0.95) * p["sigma"])
-        median, upper = duration_text(p["median"]), duration_text(p95)
-        if upper == median or p["median"] * 60 < 1:  # too narrow (or too short) to write as median and p95
-            return f"{{kind: lognormal, mu: {_number(math.log(p['median']))}, sigma: {_number(p['sigma'])}}}"
-        return f"{{kind: lognormal, median: {median}, p95: {upper}}}"
-    if found.family == "gamma":
-        return f"{{kind: gamma, shape: {_number(p['shape'])}, mean: {duration_text(p['mean'])}}}"
-    if found.family == "weibull":
-        return f"{{kind: weibull, shape: {_number(p['shape'])}, scale: {duration_text(p['scale'])}}}"
-    if found.family == "exponential":
-        return f"{{kind: exponential, mean: {duration_text(p['mean'])}}}"
-    if found.family == "empirical":
-        return f"{{kind: empirical, values: [{', '.join(duration_text(v) for v in found.values)}]}}"
-    return "0s"
-
-
-def _interval(key: str, low: float, high: float) -> str:
-    if key in ("shape", "sigma"):
-        return f"{key} {_number(low)}–{_number(high)}"
-    return f"{key} {format_duration(low)}–{format_duration(high)}"
-
-
-def fit_comments(found: Fit | None, phase: Phase | None, what: str) -> list[str]:
-    """Comment lines (without '#') saying what was fitted, how well and on how many incidents."""
-    if phase is None or found is None:
-        return [f"{what}: not in the history; 0s"]
-    n = found.sample.count
-    lines = [f"{what} ({phase.span}): {n} incident{'s' if n != 1 else ''}, {found.sample.open} still open"]
-    if found.fitted:
-        others = ", ".join(f"{c.family} +{c.aic - found.candidates[0].aic:.1f}" for c in found.candidates
-                           if c.family != found.family)
-        lines.append(f"{found.family} ({found.reason}; AIC of the others: {others})")
-        lines.append(f"fit: Kolmogorov–Smirnov distance {found.ks:.3f}, p = {found.p_value:.2f} "
-                     f"({found.bootstrap} parametric bootstrap samples)")
-        shown = [k for k in dict.fromkeys((*fitting.PARAMETERS[found.family], "median", "p90"))
-                 if k in found.intervals]
-        if shown:
-            lines.append("95% intervals: " + ", ".join(_interval(k, *found.intervals[k]) for k in shown))
-    elif found.family == "empirical":
-        lines.append(f"empirical: {found.reason}")
-        if found.best is not None:
-            lines.append(f"(the best family by AIC was {found.best.family}; KS p = {found.p_value:.3f})")
-        lines.append(f"median {format_duration(found.quantile(0.5))}, p90 {format_duration(found.quantile(0.9))}")
-    else:
-        lines.append(f"{found.family}: {found.reason}")
-    lines.extend(f"warning: {w}" for w in found.warnings)
-    return lines
-
-
-def _comment(lines: list[str], indent: int) -> list[str]:
-    pad = " " * indent
-    return [f"{pad}# {line}" for line in lines]
-
-
-def window_text(minutes: float) -> str:
-    """A window as the period of a rate: in days to the hundredth ('89.75d'), or hours under two days."""
-    if minutes >= 2880:
-        return f"{round(minutes / 1440, 2):g}d"
-    return f"{round(minutes / 60, 2):g}h"
-
-
-def _rate_text(rate: RateFit) -> str:
-    return f"{rate.count}/{window_text(rate.window)}"
-
-
-def _rate_comments(mode: ModeFit) -> list[str]:
-    rate = mode.rate
-    low, high = rate.interval
-    every = format_duration(1 / rate.rate)
-    slow = format_duration(1 / low) if low > 0 else "∞"
-    line = (f"{rate.count} onset{'s' if rate.count != 1 else ''} in {format_duration(rate.window)}: one every "
-            f"{every} (95% interval {format_duration(1 / high)} to {slow})")
-    lines = [line]
-    if rate.count < len(mode.incidents):
-        lines.append("(its first incident opened the observation window, so it is not counted)")
-    if not math.isnan(rate.gaps_p_value):
-        verdict = "look exponential" if rate.gaps_p_value >= 0.05 else "do not look exponential (bursts?)"
-        lines.append(f"gaps between onsets {verdict}: Kolmogorov–Smirnov p = {rate.gaps_p_value:.2f} "
-                     f"over {rate.gaps} gaps")
-    lines.extend(f"note: {n}" for n in mode.notes)
-    return lines
-
-
-def _shares(counts: dict[str, int]) -> str:
-    total = sum(counts.values())
-    return ", ".join(f"{k} {v}/{total}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-def _escalate_after(acknowledgement: Fit | None) -> float:
-    minutes = ESCALATE_AFTER_FLOOR
-    if acknowledgement is not None and acknowledgement.family not in ("none",):
-        minutes = max(minutes, acknowledgement.quantile(0.9999))
-    return math.ceil(minutes / 60) * 60
-
-
-def scenario_yaml(calibration: Calibration, *, name: str | None = None, replications: int = 200,
-                  seed: int | None = None) -> str:
-    """The calibrated scenario as YAML text, its comments saying what each field was fitted to, how well and
-    on how many incidents. The text is checked like any scenario file before it is returned."""
-    cal = calibration
-    history = cal.history
-    file = history.file.replace("\\", "/").rsplit("/", 1)[-1]
-    zone = history.zone
-    start = cal.since.astimezone(zone) if zone is not None else cal.since
-    title = name or f"Calibrated from {file}"
-    total = len(history.incidents)
-    out = [
-        f"# Calibrated by `drillsim calibrate` from {file}: {total} incidents from {format_time(cal.since)} to "
-        f"{format_time(cal.until)}.",
-        "# Every fitted field says below what it was fitted to, how well and on how many incidents.",
-        f"# Failure modes: one per {'failure mode' if cal.grouped_by == 'mode' else cal.grouped_by} of the history"
-        + ("" if cal.grouped_by != "all" else " (the history names neither modes nor severities: one mode)") + ".",
-    ]
-    if history.skipped:
-        out.append(f"# {len(history.skipped_lines)} bad rows were left out (--skip-bad).")
-    out += [f"# note: {n}" for n in cal.notes]
-    out += [
-        f"name: {_text(title)}",
-        "description: >",
-        f"  Calibrated from {total} incidents of {file} over {format_duration(cal.window)}.",
-        f"horizon: {math.ceil(cal.window / 1440)}d" + "   # one replication spans the history's window (whole days)",
-        f"replications: {replications}",
-        f"seed: {cal.seed if seed is None else seed}",
-        *((f"start: {start.replace(tzinfo=None).isoformat(timespec='seconds')}   # minute 0: the start of the "
-           "history's window", f"timezone: {zone.key}")
-          if getattr(zone, "key", None) else
-          (f"start: {format_time(start)}   # minute 0: the start of the history's window (give `timezone` for "
-           "rotations and hours)",)),
-        "",
-        "team:",
-        f"  responders: {cal.responders}   # the most incidents open at once in the history",
-    ]
-    if cal.people:
-        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"], 2)
-    ack = cal.team.get("acknowledgement")
-    out += _comment(fit_comments(ack, cal.phases["acknowledgement"], "time to acknowledge"), 2)
-    per_mode = [(m.name, m.acknowledgement_median) for m in cal.modes if not math.isnan(m.acknowledgement_median)]
-    if len(per_mode) > 1:
-        medians = ", ".join(f"{n} {format_duration(v)}" for n, v in per_mode)
-        test = ("" if math.isnan(cal.acknowledgement_p_value) else
-                f"; Kruskal–Wallis p = {cal.acknowledgement_p_value:.2f}"
-                + (": they differ" if cal.acknowledgement_p_value < 0.05 else ""))
-        out += _comment([f"medians by mode: {medians}{test}",
-                         "(the scenario format gives the team one acknowledgement time for every mode)"], 2)
-    out += [
-        f"  acknowledge: {distribution_yaml(ack) if ack and ack.family != 'none' else '0s'}",
-        "  miss_probability: 0   # the history's acknowledgement times already include missed pages",
-        f"  escalate_after: {duration_text(_escalate_after(ack))}   # and escalations: none added on top",
-        "  assemble: 0s   # the history's time to mitigate includes bringing in the roles",
-        "",
-        "policy:",
-    ]
-    declaration = cal.team.get("declaration")
-    out += _comment(fit_comments(declaration, cal.phases["declaration"], "time to declare"), 2)
-    out.append(f"  declare_after: {distribution_yaml(declaration) if declaration else '0s'}")
-    out.append("  mitigation: rollback-first   # each mode below has one fitted mitigation; see there")
-    confirmation = cal.team.get("confirmation")
-    out += _comment(fit_comments(confirmation, cal.phases["confirmation"], "time to confirm"), 2)
-    out.append(f"  confirm: {distribution_yaml(confirmation) if confirmation else '0s'}")
-    out += _comment(["cleanup and postmortems are not in the history: drillsim's defaults"], 2)
-    out += ["", "failure_modes:"]
-    for mode in cal.modes:
-        out.append(f"  - name: {_text(mode.name)}")
-        out.append(f"    description: {len(mode.incidents)} incidents in the history.")
-        cause_note = f"   # {_shares(mode.causes)}" if len(mode.causes) > 1 else (
-            "" if mode.causes else "   # the history gives no causes")
-        out.append(f"    cause: {mode.cause}{cause_note}")
-        out += _comment(_rate_comments(mode), 4)
-        out.append(f"    rate: {_rate_text(mode.rate)}")
-        if mode.severities:
-            if len(mode.severities) == 1:
-                out.append(f"    severity: {next(iter(mode.severities))}")
-            else:
-                weights = ", ".join(f"{k}: {v}" for k, v in sorted(mode.severities.items()))
-                out.append(f"    severity: {{{weights}}}   # counts in the history")
-        out.append("    detection:")
-        channel_note = ([f"{mode.channel} detected {mode.channels[mode.channel]} of {sum(mode.channels.values())}; "
-                         "one channel carries the whole time to detect"] if mode.channels else
-                        ["one channel carries the whole time to detect (the first alert, whatever raised it)"])
-        out += _comment(fit_comments(mode.detection, cal.phases["detection"], "time to detect") + channel_note, 6)
-        delay = distribution_yaml(mode.detection) if mode.detection else "0s"
-        out.append(f"      {mode.channel}: {{probability: 1, delay: {delay}}}")
-        out.append("    mitigations:")
-        lines = fit_comments(mode.mitigation, cal.phases["mitigation"], "time to mitigate")
-        lines.append("one mitigation that always works carries the whole time to mitigate"
-                     + (f" (the history's: {_shares(mode.mitigations)})" if mode.mitigations else ""))
-        out += _comment(lines, 6)
-        duration = distribution_yaml(mode.mitigation) if mode.mitigation and mode.mitigation.family != "none" else "0s"
-        out.append(f"      debug: {{duration: {duration}}}")
-    text = "\n".join(out) + "\n"
-    from simulator.scenario import parse_scenario
-
-    try:
-        parse_scenario(text, file="<calibrated scenario>")
-    except ScenarioError as exc:  # a bug: what calibration writes must always be a valid scenario
-        raise DrillsimError("the calibrated scenario is not valid:\n" + "\n".join(map(str, exc.problems))) from None
-    return text
-
-
-# ── Reading a scenario back ──
-
-
-def fitted_fields(scenario) -> dict[tuple[str, str], object]:
-    """(scope, quantity) → the scenario's distribution where calibration writes that quantity (scope: a mode's
-    name, or 'all modes'): so a calibration can be checked against the scenario a history was simulated from.
-    A mode's detection is read from its one channel."""
-    out = {}
-    for mode in scenario.failure_modes:
-        channels = mode.detection.channels()
-        if len(channels) == 1:
-            out[(mode.name, "detection")] = channels[0][1].delay
-        out[(mode.name, "mitigation")] = mode.mitigations["debug"].duration
-    out[("all modes", "acknowledgement")] = scenario.team.acknowledge
-    out[("all modes", "declaration")] = scenario.policy.declare_after
-    out[("all modes", "confirmation")] = scenario.policy.confirm
-    return out
-
-
-def parameters_of(dist) -> dict[str, float]:
-    """A scenario distribution's parameters as calibration names them (fit.PARAMETERS)."""
-    if dist.kind == "lognormal":
-        return {"median": math.exp(dist.log_mu), "sigma": dist.log_sigma}
-    if dist.kind == "gamma":
-        return {"shape": dist.shape, "mean": dist.mean}
-    if dist.kind == "weibull":
-        return {"shape": dist.shape, "scale": dist.scale}
-    if dist.kind == "exponential":
-        return {"mean": dist.mean}
-    return {}
 
 
 # ── calibration.json ──────────────────────────────────────────────────────────────────────────────────────

@@ -31,6 +31,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from simulator.history.phases import Sample
+from simulator.results.survival import distribution_steps
 
 MIN_FIT = 5
 """Closed durations below which no family is fitted (a family needs a few points to show its shape)."""
@@ -220,18 +221,6 @@ def _maximise(family: str, data: _Data, start: np.ndarray | None = None) -> tupl
 # ── Empirical distribution functions ──────────────────────────────────────────────────────────────────────
 
 
-def kaplan_meier(values: np.ndarray, censored: np.ndarray, tick: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """(times, F at each time) of the Kaplan–Meier estimate (the ECDF when nothing is censored), with
-    durations of 0 placed at half the tick. The estimate stops at the last time."""
-    values = np.where((values <= 0) & ~censored, tick / 2, values)
-    closed, right = values[~censored], values[censored]
-    if len(closed) == 0:
-        return np.zeros(0), np.zeros(0)
-    data = stats.CensoredData(uncensored=closed, right=right) if len(right) else closed
-    result = stats.ecdf(data).cdf
-    return np.asarray(result.quantiles, dtype=float), np.asarray(result.probabilities, dtype=float)
-
-
 def ks_distance(times: np.ndarray, levels: np.ndarray, cdf) -> float:
     """The largest gap between a step function (times, levels) and a continuous distribution function, up to
     the last step."""
@@ -248,7 +237,7 @@ def empirical_values(values: np.ndarray, censored: np.ndarray, tick: float) -> t
     estimate stops short of the top levels (those are set to the longest time seen)."""
     if not np.any(censored):
         return np.sort(values), None
-    times, levels = kaplan_meier(values, censored, tick)
+    times, levels = distribution_steps(values, censored, tick)
     n = len(values)
     wanted = (np.arange(n) + 0.5) / n
     index = np.searchsorted(levels, wanted - 1e-12, side="left")
@@ -364,7 +353,7 @@ def _resample(dist, data_limits: np.ndarray, tick: float, rng: np.random.Generat
 
 
 def _ks(values: np.ndarray, censored: np.ndarray, tick: float, dist) -> float:
-    times, levels = kaplan_meier(values, censored, tick)
+    times, levels = distribution_steps(values, censored, tick)
     return ks_distance(times, levels, dist.cdf)
 
 

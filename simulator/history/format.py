@@ -11,7 +11,8 @@ Columns (names as below, in any order; others are ignored):
     acknowledged_at   a responder acknowledged  │ empty where unknown or not reached yet
     mitigated_at      service restored          │
     resolved_at       health confirmed          ┘
-    cause, mitigation, channel, responder   optional, with the scenario format's words
+    cause, mitigation, channel, responder   optional, with the scenario format's words (a channel also in common
+                                            words: "social media", "twitter", "support")
 
 Times must follow the lifecycle's order (a missing one is skipped), and one incident may span at most a year.
 Trailing empty times mean the incident is still open: the phases it had not finished are right-censored at
@@ -239,6 +240,24 @@ def severity_level(text: str) -> str:
     return f"SEV{match.group(1)}"
 
 
+CHANNEL_WORDS = {
+    "social media": "social_media", "social": "social_media", "twitter": "social_media", "x": "social_media",
+    "reddit": "social_media", "mastodon": "social_media", "bluesky": "social_media", "facebook": "social_media",
+    "customer support": "customer_report", "support": "customer_report", "customer": "customer_report",
+    "support ticket": "customer_report", "alert": "monitoring", "slo": "slo_burn", "synthetics": "synthetic",
+}  # fmt: skip
+"""What exports call a detection channel, in the scenario format's words."""
+
+
+def channel_name(text: str) -> str | None:
+    """A history's channel in the scenario format's words: 'social_media', 'Social media', 'twitter' →
+    'social_media'; None when it names no channel."""
+    key = " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+    if key.replace(" ", "_") in CHANNELS:
+        return key.replace(" ", "_")
+    return CHANNEL_WORDS.get(key)
+
+
 def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], zone: tzinfo | None,
          file: str) -> tuple[Incident | None, list[Problem]]:
     problems: list[Problem] = []
@@ -267,8 +286,10 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
                     f"{source.column}=", name)
         elif name == "mitigation" and text not in MITIGATIONS:
             problem(f"{text!r} is not a mitigation ({', '.join(MITIGATIONS)})", name)
-        elif name == "channel" and text not in CHANNELS:
+        elif name == "channel" and channel_name(text) is None:
             problem(f"{text!r} is not a detection channel ({', '.join(CHANNELS)})", name)
+        elif name == "channel":
+            values[name] = channel_name(text)
         else:
             values[name] = text
     bases: dict[str, datetime | None] = {}
@@ -334,6 +355,8 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
 
 
 def _rows_csv(path: Path) -> tuple[list[str], Iterable[tuple[int, dict[str, object], str | None]]]:
+    from simulator.outputs.files import csv_text_read  # a cell drillsim kept from being a formula, as it was
+
     handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the generator below
     reader = csv.reader(handle)
     try:
@@ -350,7 +373,7 @@ def _rows_csv(path: Path) -> tuple[list[str], Iterable[tuple[int, dict[str, obje
                     error = None
                     if len(cells) != len(header):
                         error = f"{len(cells)} cells for {len(header)} columns"
-                    yield line, dict(zip(header, cells, strict=False)), error
+                    yield line, dict(zip(header, (csv_text_read(c) for c in cells), strict=False)), error
                 line = reader.line_num + 1
 
     return header, rows()
@@ -462,24 +485,33 @@ def incident_cells(incident: Incident, fields: Sequence[str] = FIELDS) -> dict[s
     return cells
 
 
-def write_history(path: str | Path, incidents: Iterable[Incident], fields: Sequence[str] | None = None) -> Path:
-    """Write incidents in the history format: CSV, or JSON Lines for a .jsonl path (written atomically). The
-    columns are `fields` (default: the incident and every field some incident gives, in the format's order)."""
-    from simulator.outputs.files import atomic_open
+def history_bytes(incidents: Iterable[Incident], fields: Sequence[str] | None = None, jsonl: bool = False) -> bytes:
+    """A history file's content, as write_history writes it (CSV, or JSON Lines)."""
+    import io
 
-    path = Path(path)
+    from simulator.outputs.files import CsvWriter, csv_text
+
     incidents = list(incidents)
     if fields is None:
         fields = [name for name in FIELDS
                   if name == "incident" or any(getattr(i, name) is not None for i in incidents)]
-    with atomic_open(path) as handle:
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
-            for incident in incidents:
-                cells = incident_cells(incident, fields)
-                handle.write(json.dumps({k: (v or None) for k, v in cells.items()}, ensure_ascii=False) + "\n")
-        else:
-            writer = csv.DictWriter(handle, fieldnames=list(fields), lineterminator="\n")
-            writer.writeheader()
-            for incident in incidents:
-                writer.writerow(incident_cells(incident, fields))
-    return path
+    handle = io.StringIO(newline="")
+    if jsonl:
+        for incident in incidents:
+            cells = incident_cells(incident, fields)
+            handle.write(json.dumps({k: (v or None) for k, v in cells.items()}, ensure_ascii=False) + "\n")
+    else:
+        writer = CsvWriter(handle)
+        writer.writerow(fields)
+        for incident in incidents:  # a spreadsheet opens it: no cell is a formula
+            writer.writerow(csv_text(cell) for cell in incident_cells(incident, fields).values())
+    return handle.getvalue().encode("utf-8")
+
+
+def write_history(path: str | Path, incidents: Iterable[Incident], fields: Sequence[str] | None = None) -> Path:
+    """Write incidents in the history format: CSV, or JSON Lines for a .jsonl path (written atomically). The
+    columns are `fields` (default: the incident and every field some incident gives, in the format's order)."""
+    from simulator.outputs.files import write_bytes
+
+    path = Path(path)
+    return write_bytes(path, history_bytes(incidents, fields, jsonl=path.suffix.lower() in (".jsonl", ".ndjson")))

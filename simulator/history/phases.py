@@ -21,7 +21,7 @@ from datetime import datetime
 import numpy as np
 
 from simulator.history.format import TIME_FIELDS, History, Incident
-from simulator.history.timestamps import minutes_between
+from simulator.units import minutes_between
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,9 @@ from datetime import datetime
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.history.fit import kaplan_meier
 from simulator.history.phases import ACKNOWLEDGEMENT, DETECTION, MITIGATION, RESTORATION, Phase
 from simulator.results.metrics import IncidentTable
+from simulator.results.survival import distribution_steps
 from simulator.scenario.model import Scenario
 
 RESOLUTION = Phase("resolution", "time to resolve", "started_at", "resolved_at")
@@ -86,7 +86,7 @@ class PhaseDistribution:
     censored: np.ndarray
 
     def __post_init__(self):
-        times, levels = kaplan_meier(self.values, self.censored)
+        times, levels = distribution_steps(self.values, self.censored)
         object.__setattr__(self, "times", times)
         object.__setattr__(self, "levels", levels)
 

@@ -8,7 +8,7 @@ back) are refused, since no offset can be assumed for them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from simulator.calendar import zone
@@ -63,6 +63,11 @@ def format_time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def minutes_between(start: datetime, end: datetime) -> float:
-    """Minutes from `start` to `end` (aware datetimes: real elapsed time, whatever the offsets)."""
-    return (end - start) / timedelta(minutes=1)
+def option_time(text: str | None, zone: tzinfo | None, option: str) -> datetime | None:
+    """An ISO 8601 option value (`option` names it in the error) as an aware datetime; None stays None."""
+    if text is None:
+        return None
+    try:
+        return parse_time(text, zone)
+    except ValueError as exc:
+        raise DrillsimError(f"{option}: {exc}") from None

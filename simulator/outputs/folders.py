@@ -2,7 +2,8 @@
 swapped in with one atomic exchange (renameat2 on Linux; elsewhere two renames, and the next run puts the old
 folder back if it was killed between them). A lock (`.NAME.lock`, beside the folder) keeps two drillsim
 commands from writing into the same folder at once, and whoever holds it removes the staging folders of dead
-runs. A folder is only replaced when drillsim wrote everything in it (listed in its `.drillsim` file).
+runs. A folder is only replaced when it is empty or drillsim wrote everything in it (listed in its `.drillsim`
+file); a folder without that file, or with anything it does not list, is refused and named, never deleted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import ctypes
 import errno
 import json
 import os
-import re
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
@@ -27,8 +27,11 @@ from simulator.outputs.files import (
     os_errors,
     owner_pid,
     temporary_name,
+    untouched,
+    written_here,
+    wrote,
 )
-from simulator.outputs.names import EVENTS, INCIDENTS, LEGACY, MANIFEST
+from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST
 from simulator.scenario.model import Scenario
 
 # ── Whole folders ──────────────────────────────────────────────────────────────────────────────────────────
@@ -138,25 +141,42 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-_TEMPORARY = re.compile(r"\..+\.(\d+-[0-9a-f]+\.tmp|[^.]+\.part)")
-"""A temporary file of drillsim's (or of its versions that named them `.NAME.XXXX.part`)."""
+def _listed(folder: Path) -> set[str] | None:
+    """The names drillsim listed in a folder's manifest, or None when it has none (or one that cannot be read)."""
+    path = folder / MANIFEST
+    if not path.is_file() or path.is_symlink() or path.stat().st_size > 1_000_000:
+        return None
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        return None
+    return set(files)
+
+
+def _temporary(name: str, listed: set[str]) -> bool:
+    """A temporary file of drillsim's for one of the files it listed (`.NAME.PID-TOKEN.tmp`)."""
+    return any(owner_pid(name, target, "tmp") is not None for target in (*listed, MANIFEST)
+               if name.startswith(f".{target}."))
 
 
 def _foreign(folder: Path) -> list[str]:
-    """The entries of `folder` that drillsim did not write (by its manifest, or for a folder written before
-    manifests, by name)."""
-    listed: set[str] | None = None
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-        listed = set(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"])
+    """The entries of `folder` that drillsim did not write: all of them when it has no manifest, else those
+    its manifest does not list (and a listed name that is no longer a plain file). A name is never taken for
+    drillsim's by its look alone: a user's `report.md`, `photo.png` or `.thesis.draft.part` stays foreign."""
+    listed = _listed(folder)
     foreign = []
     for entry in sorted(folder.iterdir()):
         name = entry.name
-        if name == MANIFEST or (_TEMPORARY.fullmatch(name) and entry.is_file()):
-            continue
-        if listed is not None and name in listed:
-            continue
-        if listed is None and LEGACY.fullmatch(name) and entry.is_file():
-            continue
+        if entry.is_file() and not entry.is_symlink() and written_here(entry):
+            continue  # written by this very command (a run's event log streamed into its folder)
+        if listed is not None:
+            if name == MANIFEST:
+                continue
+            plain_file = entry.is_file() and not entry.is_symlink()
+            if plain_file and (name in listed or _temporary(name, listed)):
+                continue
         foreign.append(name)
     return foreign
 
@@ -169,11 +189,18 @@ def _check_replaceable(target: Path) -> None:
     if os.path.ismount(target):
         raise DrillsimError(f"{target} is a mount point; drillsim builds a results folder beside its target and "
                             "swaps it in, so choose a folder inside it")
+    _refuse_foreign(target)
+
+
+def _refuse_foreign(target: Path) -> None:
     foreign = _foreign(target)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise DrillsimError(f"{target} holds {shown}, which drillsim did not write; drillsim replaces a results "
-                            "folder as a whole, so move them or choose another folder")
+        shown = ", ".join(repr(name) for name in foreign[:5]) + \
+            (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        marker = "" if (target / MANIFEST).is_file() else f" (it has no {MANIFEST} file listing what drillsim wrote)"
+        raise DrillsimError(f"{target} holds {shown}, which drillsim did not write{marker}; drillsim replaces a "
+                            "results folder as a whole and never deletes what it did not write, so move them or "
+                            "choose another folder")
 
 
 def _recover(target: Path) -> None:
@@ -203,6 +230,19 @@ def results_folder(target: str | Path, *, keep: Iterable[str] = ()) -> Iterator[
     if target.parent == target:
         raise DrillsimError(f"{target} cannot be a results folder")
     make_parent(target)
+    try:
+        with _results_folder(target, keep) as staging:
+            yield staging
+    except _Checked:
+        raise
+    except BaseException:
+        untouched(target)
+        raise
+    wrote(target)
+
+
+@contextlib.contextmanager
+def _results_folder(target: Path, keep: Iterable[str]) -> Iterator[Path]:
     with FolderLock(target):
         with os_errors(target.parent):
             _recover(target)
@@ -221,6 +261,8 @@ def results_folder(target: str | Path, *, keep: Iterable[str] = ()) -> Iterator[
                         except OSError:
                             shutil.copy2(target / name, staging / name)
             yield staging
+            if target.is_dir():
+                _refuse_foreign(target)  # nothing of the user's arrived while the block ran
             with os_errors(target):
                 _write_manifest(staging)
                 _fsync_folder(staging)
@@ -300,3 +342,52 @@ def _size(count: float) -> str:
             return f"{count:,.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
         count /= 1000
     return ""
+
+
+# ── Files written into a folder that holds others' too ─────────────────────────────────────────────────────
+
+
+def write_files(folder: str | Path, files: dict[str, bytes]) -> list[Path]:
+    """Write `files` (name → bytes) into `folder`, which may hold the user's own files too (a drill's folder,
+    beside the history it was scored from): each written atomically, under the folder's lock, and listed with
+    its SHA-256 in the folder's `.drillsim` file. A file of that name already there is replaced only when
+    drillsim wrote it and nobody changed it since (a filled-in drill.csv, a report.md of the user's, a file
+    from before drillsim kept lists: refused, DrillsimError naming them); every other file is left alone."""
+    import hashlib
+
+    from simulator.outputs.files import write_bytes, write_text
+
+    folder = Path(folder)
+    make_parent(folder / MANIFEST)
+    with FolderLock(folder):
+        path = folder / MANIFEST
+        document: dict = {}
+        with contextlib.suppress(OSError, ValueError):
+            if path.is_file() and not path.is_symlink() and path.stat().st_size <= 1_000_000:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                document = loaded if isinstance(loaded, dict) else {}
+        found_files, found_digests = document.get("files"), document.get("sha256")
+        listed: list = found_files if isinstance(found_files, list) else []
+        digests: dict = found_digests if isinstance(found_digests, dict) else {}
+        clashes = []
+        for name in files:
+            target = folder / name
+            if not os.path.lexists(target):
+                continue
+            if name not in listed or not target.is_file() or target.is_symlink():
+                clashes.append(f"{name!r} (drillsim did not write it)")
+            elif name in digests:
+                with os_errors(target):
+                    found = hashlib.sha256(target.read_bytes()).hexdigest()
+                if found != digests[name]:
+                    clashes.append(f"{name!r} (changed since drillsim wrote it)")
+        if clashes:
+            raise DrillsimError(f"{folder} holds {', '.join(clashes)}; drillsim never overwrites what it did not "
+                                "write, so move them or choose another folder (--out)")
+        written = [write_bytes(folder / name, data) for name, data in files.items()]
+        document = {"written_by": f"drillsim {drillsim_version()}",
+                    "files": sorted({*(n for n in listed if isinstance(n, str)), *files}),
+                    "sha256": {**{k: v for k, v in digests.items() if isinstance(v, str)},
+                               **{name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}}
+        write_text(path, json.dumps(document, indent=2) + "\n")
+    return written

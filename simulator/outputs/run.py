@@ -9,11 +9,9 @@ pass for one. summary.json also records the size and SHA-256 of the other two fi
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import io
 import json
-import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -21,8 +19,8 @@ from typing import IO, Any
 import numpy as np
 
 from simulator.analysis.breakdowns import breakdowns, breakdowns_document
-from simulator.events import Event
-from simulator.outputs.files import atomic_open, drillsim_version, finite, write_json
+from simulator.events import Event, event_lines
+from simulator.outputs.files import CsvWriter, atomic_open, csv_text, drillsim_version, finite, write_json
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.results.metrics import METRICS, IncidentTable, Stats, organic
 from simulator.results.oncall_load import LoadTable, load_summary
@@ -113,7 +111,8 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
             key: {"label": metric.label, "definition": metric.definition, **stats[key].as_dict()}
             for key, metric in METRICS.items()
         },
-        "on_call_load": load_summary(load, scenario.timezone) if load is not None else None,
+        "on_call_load": load_summary(load, scenario.timezone, scenario.team.pay.currency if scenario.team.pay
+                                     else None) if load is not None else None,
         **({"files": files} if files is not None else {}),
     }
 
@@ -141,7 +140,7 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run
     columns = IncidentTable.columns()
     with atomic_open(path, "wb") as handle:
         text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
+        writer = CsvWriter(text)
         writer.writerow([*columns, RUN_ID] if run is not None else columns)
         for start in range(0, len(table), block):
             cells = []
@@ -149,48 +148,17 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run
                 values = getattr(table, name)[start:start + block].tolist()
                 if values and isinstance(values[0], float):
                     values = [repr(round(v, 6)) if v == v else "" for v in values]
+                elif values and isinstance(values[0], str):  # names from the scenario: never a formula
+                    values = [csv_text(v) for v in values]
                 cells.append(values)
             if run is not None:
                 cells.append([run] * len(cells[0]))
-            writer.writerows(zip(*cells, strict=True))
+            writer.writerows(zip(*cells, strict=True))  # a row at a time: one with a carriage return is quoted
             handle.write(text.getvalue().encode("utf-8"))
             text.seek(0)
             text.truncate()
         handle.write(text.getvalue().encode("utf-8"))
     return path
-
-
-def event_lines(events: Iterable[tuple]) -> str:
-    """Events (or plain tuples in Event's field order) as lines of events.jsonl: exactly what json.dumps of
-    `Event.to_json()` with compact separators gives, a few times faster."""
-    lines = []
-    append = lines.append
-    for time, replication, incident, phase, action, actor, detail in events:
-        append(f'{{"time":{_number(time)},"replication":{replication},"incident":{incident},'
-               f'"phase":{_text(phase)},"action":{_text(action)},"actor":{_text(actor)},'
-               f'"detail":{_detail(detail) if detail else "{}"}}}\n')
-    return "".join(lines)
-
-
-_text = json.encoder.encode_basestring_ascii
-
-
-def _number(value) -> str:
-    if type(value) is float and math.isfinite(value):
-        return float.__repr__(value)
-    if type(value) is int:
-        return int.__repr__(value)
-    return json.dumps(value)
-
-
-def _detail(detail: dict) -> str:
-    parts = []
-    for key, value in detail.items():
-        kind = type(value)
-        if type(key) is not str or kind not in (str, int, float):
-            return json.dumps(detail, separators=(",", ":"))
-        parts.append(f"{_text(key)}:{_text(value) if kind is str else _number(value)}")
-    return "{" + ",".join(parts) + "}"
 
 
 def write_events(folder: Path, events: Iterable[Event], block: int = 50_000, run: str | None = None) -> Path:
@@ -214,7 +182,7 @@ def write_run(results, folder: str | Path) -> list[Path]:
     events.jsonl already in `folder` (streamed there by the run) is listed in summary.json with its size and
     digest."""
     folder = Path(folder)
-    run = getattr(results, "run_id", None) or run_id(results.scenario, results.seed, results.replications)
+    run = run_id(results.scenario, results.seed, results.replications, results.policy)
     events = None
     if results.events is not None:
         events = write_events(folder, results.events, run=run)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from simulator.history.calibrate import Calibration
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.history.calibrate import Calibration
 
 
 def calibration_table(calibration: Calibration) -> Table:

@@ -5,16 +5,19 @@ function returns a matplotlib Figure and never shows it."""
 from __future__ import annotations
 
 import math
-import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.history.calibrate import Calibration
-from simulator.history.fit import Fit, kaplan_meier
 from simulator.report.style import INK, MUTED, log_duration_axis, new_figure, styled
+from simulator.results.survival import distribution_steps
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.history.calibrate import Calibration
+    from simulator.history.fit import Fit
 
 FIT_LINE = {"colour": "#0072B2", "dash": "--"}
 OTHER_LINE = {"colour": "#D55E00", "dash": ":"}
@@ -36,7 +39,7 @@ def fit_figure(found: Fit, title: str) -> Figure:
     figure = new_figure(7.5, 4.4)
     ax = figure.subplots()
     figure.suptitle(title)
-    times, levels = kaplan_meier(sample.values, sample.censored, sample.resolution)
+    times, levels = distribution_steps(sample.values, sample.censored, sample.resolution)
     positive = sample.values[sample.values > 0]
     if len(times) == 0 or len(positive) == 0:
         ax.text(0.5, 0.5, found.reason, transform=ax.transAxes, ha="center", color=MUTED, wrap=True)
@@ -119,18 +122,22 @@ def arrivals_figure(onsets: np.ndarray, window: float, rate: float, interval: tu
 
 
 def slug(text: str) -> str:
-    """A name fit for a file: 'Payment provider (PSP)' → 'payment-provider-psp'."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "mode"
+    """A name fit for a file: 'Payment provider (PSP)' → 'payment-provider-psp' (outputs.names.slug)."""
+    from simulator.outputs.names import slug as file_slug
+
+    return file_slug(text, "mode")
 
 
 def calibration_figures(calibration: Calibration) -> dict[str, Figure]:
     """Every figure of a calibration by file stem: fit-MODE-detection, fit-MODE-mitigation, fit-MODE-arrivals,
     fit-team-acknowledgement, fit-policy-declaration, fit-policy-confirmation."""
-    from simulator.history.timestamps import minutes_between
+    from simulator.outputs.names import unique_slugs
+    from simulator.units import minutes_between
 
     out: dict[str, Figure] = {}
+    names = unique_slugs((mode.name for mode in calibration.modes), "mode")  # 'DB down' and 'db-down' differ
     for mode in calibration.modes:
-        name = slug(mode.name)
+        name = names[mode.name]
         onsets = np.array([minutes_between(calibration.since, i.first) for i in mode.incidents])
         out[f"fit-{name}-arrivals"] = arrivals_figure(
             onsets, calibration.window, mode.rate.rate, mode.rate.interval,

@@ -18,7 +18,7 @@ from simulator.analysis.compare import BETTER, WORSE, Comparison, Difference, si
 from simulator.analysis.workload import Estimate, Workload
 from simulator.report.document import Cell, Table
 from simulator.results.metrics import METRICS
-from simulator.units import format_duration, format_share
+from simulator.units import format_duration, format_interval, format_share
 
 if TYPE_CHECKING:
     from simulator.analysis.sweep import Sweep
@@ -42,7 +42,7 @@ def terminal(table: Table) -> RichTable:
 
 
 def _interval(low: float, high: float) -> str:
-    return f"{format_duration(low)}–{format_duration(high)}"
+    return format_interval(low, high)
 
 
 def _estimate(estimate: Estimate, number: str, unit: str = "") -> str:
@@ -198,6 +198,76 @@ def workload_lines(comparison: Comparison) -> list[str]:
                  f"({base_name}: {base.responder_hours.value:,.1f})")
         out.append(f"{name}: {waits}; {escalated}; {hours}.")
     return out
+
+
+def _signed(value: float | None, unit: str | None) -> str:
+    from simulator.report.practice_table import amount
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return ("+" if value > 0 else "-" if value < 0 else "±") + amount(abs(value), unit)
+
+
+def cost_rows(comparison: Comparison) -> Table | None:
+    """Users affected and the cost of downtime per period, per variant, with each variant's paired difference from
+    the baseline; None when the scenario prices neither."""
+    from simulator.analysis.cost import FIGURES, LABELS
+    from simulator.report.practice_table import amount
+
+    found = comparison.cost()
+    if not found:
+        return None
+    period = format_duration(found["period_minutes"])
+    units = {"users_affected": found["users_unit"], "cost": found["currency"]}
+    header = ("figure", "variant", "mean", "median", "p90", "p99", f"Δ mean ({comparison.level:.0%} CI)", "verdict")
+    rows = []
+    for figure in FIGURES:
+        unit = units[figure]
+        first = True
+        for name in comparison.names:
+            spread = found["variants"].get(name, {}).get(figure)
+            if spread is None:
+                continue
+            d = found["differences"].get(name, {}).get(figure)
+            delta = (f"{_signed(d['difference'], unit)} ({_signed(d['low'], None)} to {_signed(d['high'], None)})"
+                     if d else "baseline")
+            rows.append((Cell(f"{LABELS[figure]} per {period}" if first else ""), Cell(name),
+                         *(Cell(amount(spread[key], unit), spread[key]) for key in ("mean", "median", "p90", "p99")),
+                         Cell(delta), Cell(d["verdict"] if d else "")))
+            first = False
+    return Table(header, tuple(rows), (False, False, True, True, True, True, True, False),
+                 f"What the incidents cost, per {period} (the same failures in every variant; drills left out)")
+
+
+def people_rows(comparison: Comparison) -> Table | None:
+    """The cost to each person on call, per variant: pages, pages in their sleep, interrupted nights, hours held
+    and on-call pay per period, each with its change from the baseline."""
+    found = comparison.people()
+    if not found:
+        return None
+    period = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    pay = comparison.results[comparison.baseline].scenario.team.pay
+    header = ("person", "variant", f"pages per {period}", "pages in sleep", "interrupted nights", "hours held",
+              f"on-call pay{f' ({pay.currency})' if pay is not None and pay.currency else ''}")
+    rows = []
+
+    def cell(row: dict, figure: str, number: str) -> Cell:
+        text = f"{row[figure]:{number}}"
+        d = row.get(f"{figure}_difference")
+        if d is not None and d["difference"] is not None:
+            text += f" ({d['difference']:+{number}})"
+        return Cell(text, row[figure])
+
+    for person, variants in found.items():
+        if not any(row["pages"] or row["pay"] for row in variants.values()):
+            continue
+        for number, (name, row) in enumerate(variants.items()):
+            rows.append((Cell(person if number == 0 else ""), Cell(name), cell(row, "pages", ".1f"),
+                         cell(row, "sleep_pages", ".1f"), cell(row, "interrupted_nights", ".1f"),
+                         cell(row, "hours_held", ".1f"), cell(row, "pay", ",.0f")))
+    return Table(header, tuple(rows), (False, False, *[True] * 5),
+                 f"The cost to each person on call, per {period} (mean per replication; in brackets the paired "
+                 f"change from {comparison.baseline})")
 
 
 def _mean_wait(load: Workload) -> str:

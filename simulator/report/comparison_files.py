@@ -32,6 +32,20 @@ from simulator.units import format_duration
 MARKDOWN, HTML, LOAD = "comparison.md", "comparison.html", "on-call-load.png"
 
 
+def _cost_blocks(comparison: Comparison) -> list[Block]:
+    """The cost to each person on call and what the incidents cost, per variant, when the scenario says."""
+    from simulator.report.comparison import cost_rows, people_rows
+
+    out: list[Block] = []
+    people, cost = people_rows(comparison), cost_rows(comparison)
+    if people is not None:
+        out += [Heading(2, "The cost to the people on call", anchor="people"), Paragraph(people.caption),
+                untitled(people)]
+    if cost is not None:
+        out += [Heading(2, "What the incidents cost", anchor="cost"), Paragraph(cost.caption), untitled(cost)]
+    return out
+
+
 def ecdf_name(metric: str) -> str:
     return f"ecdf-{metric}.png"
 
@@ -97,6 +111,7 @@ def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Seq
                   "sent late (and their share), and each incident's longest silence (declaration → updates → "
                   "restoration): its median, 90th percentile and maximum."),
         untitled(comms_rows(comparison)),
+        *_cost_blocks(comparison),
         Heading(2, "Statistics per variant", anchor="statistics"),
         untitled(statistics_rows(comparison)),
     ]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from simulator.errors import DrillsimError
 from simulator.events import incident_label
 from simulator.report.censoring import beyond_text, censoring_notes, mean_text, percentile_text
@@ -17,6 +19,7 @@ from simulator.report.practice_content import practice_blocks
 from simulator.report.results import ResultsFolder
 from simulator.results.metrics import METRICS, PERCENTILES, organic
 from simulator.units import format_duration as fmt
+from simulator.units import format_interval
 
 STATS = ("mean", "ci", "median", "p90", "p95", "p99", "max")
 
@@ -66,7 +69,7 @@ def key_numbers(summary: dict) -> Paragraph:
         mean = (f"was **{fmt(mttr['mean'])}**" if mttr.get("restricted_to") is None else
                 f"counting each incident up to {fmt(mttr['restricted_to'])} only, was at least **{fmt(mttr['mean'])}**")
         parts.append(f"The typical (median) incident was restored in **{fmt(mttr['median'])}**; the mean, pulled up "
-                     f"by the long tail, {mean} (95% interval {fmt(mttr['ci_low'])}–{fmt(mttr['ci_high'])}). "
+                     f"by the long tail, {mean} (95% interval {format_interval(mttr['ci_low'], mttr['ci_high'])}). "
                      f"One incident in twenty took longer than {beyond_text(mttr, 'p95', '**')}.")
     if mttd.get("median") is not None:
         parts.append(f"Half of the failures were detected within {fmt(mttd['median'])}, and one in twenty took more "
@@ -84,7 +87,7 @@ def metrics_table(summary: dict) -> Table:
         for name in STATS:
             if name == "ci":
                 low, high = s.get("ci_low"), s.get("ci_high")
-                cells.append(Cell(f"{fmt(low)}–{fmt(high)}" if low is not None and high is not None else "–"))
+                cells.append(Cell(format_interval(low, high)))
             elif name == "mean":
                 cells.append(Cell(mean_text(s), s.get(name)))
             elif name in PERCENTILES:
@@ -115,7 +118,26 @@ def breakdown_blocks(results: ResultsFolder) -> list[Block]:
                      for group in groups)
         blocks += [Heading(3, f"Per {By(key).title}"),
                    Table(tuple(header), rows, numeric=(False, *([True] * (len(header) - 1))))]
+        if key == By.channel:
+            blocks += public_blocks(results)
     return blocks
+
+
+def public_blocks(results: ResultsFolder) -> list[Block]:
+    """The incidents found by customers in public (a public channel detected them first), by severity."""
+    from simulator.scenario.model import PUBLIC
+
+    table = organic(results.incidents)
+    public = table.where(np.isin(table.channel, PUBLIC)) if len(table) else table
+    if not len(public):
+        return []
+    severities = sorted(set(public.severity.tolist()))
+    counts = ", ".join(f"{level} {np.count_nonzero(public.severity == level) / results.replications:.2f}"
+                       for level in severities)
+    return [Paragraph(f"**Found by customers in public**: {len(public) / results.replications:.2f} incidents per "
+                      f"{fmt(results.horizon)} were first noticed through public posts on social media, before "
+                      f"any alert or support ticket ({counts} per {fmt(results.horizon)}). Each of these SEVs "
+                      "was public before the team knew of it.")]
 
 
 CAPTIONS = {
@@ -193,7 +215,24 @@ def load_blocks(results: ResultsFolder) -> list[Block]:
                       f"incidents taken up in one 12-hour block (the SRE book's sustainable load is {sustainable} "
                       "a shift); the last column is the share of their working blocks above it."),
             Table(header, tuple(rows), numeric=(False, *([True] * 7)), caption=""),
+            *_oncall_cost_blocks(load, period),
             Image("on-call-load", "On-call load per person", CAPTIONS["load"], png_bytes(load_figure(load, period)))]
+
+
+def _oncall_cost_blocks(load: dict, period: str) -> list[Block]:
+    """The cost to the people on call: broken sleep, time on call and pay, per person."""
+    from simulator.report.table import oncall_cost_rows
+
+    header, rows = oncall_cost_rows(load)
+    if not rows:
+        return []
+    return [Heading(3, "The cost to the people on call", anchor="on-call-cost"),
+            Paragraph(f"Per {period} (the mean over replications; the 95th percentile in brackets): pages and hours "
+                      "of work in each person's sleeping hours (their own time zone; 22:00–07:00 unless the "
+                      "scenario says otherwise), the nights with any of them, the shifts a rotation gave them, their "
+                      "hours on call and the on-call pay the scenario's rates come to."),
+            Table(tuple(header), tuple(tuple(Cell(text) for text in row) for row in rows),
+                  numeric=(False, *([True] * (len(header) - 1))), caption="")]
 
 
 def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Block]:

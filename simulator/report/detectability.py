@@ -154,7 +154,7 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
 def comparison_dashboard_lines(comparison: Comparison, metric: str = "mttr", trials: int = 2000) -> list[str]:
     """Would each variant's change show on a dashboard comparing two periods of the scenario's horizon? The
     lines `drillsim compare` prints, a heading first."""
-    from simulator.analysis.detectability import comparison_detectability
+    from simulator.analysis.simulated_periods import comparison_detectability
 
     horizon = format_duration(comparison.results[comparison.baseline].scenario.horizon)
     out = [f"Would it show on a dashboard? Two {horizon} periods compared, each with the incidents the scenario "

@@ -61,7 +61,7 @@ def _line(colour: str, dash, text: str, marker: str | None = None) -> Line2D:
 @styled
 def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None = None) -> Figure:
     """How often a real change stands out of the noise (and how often it is missed altogether) against the
-    incidents per period; `curve` is simulator.analysis.detectability.power_curve's result."""
+    incidents per period; `curve` is simulator.analysis.simulated_periods.power_curve's result."""
     fig = new_figure(7.0, 4.6)
     ax = fig.add_subplot()
     sizes = [n for n, _ in curve]
@@ -96,7 +96,7 @@ def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None
 @styled
 def dashboard_figure(values: Sequence[float], metric: str = "mttr", statistic: str = "mean",
                      period: str = "period", overall: float | None = None) -> Figure:
-    """A dashboard's history: one bar per period (simulator.analysis.detectability.per_period), with the long-run
+    """A dashboard's history: one bar per period (simulator.analysis.simulated_periods.per_period), with the long-run
     value and each period's change from the one before, when nothing at all changed between periods."""
     fig = new_figure(7.5, 3.8)
     ax = fig.add_subplot()

@@ -6,13 +6,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.table import Table as RichTable
 
-from simulator.history.plan import Plan
-from simulator.history.score import Score
 from simulator.report.document import Block, Bullets, Cell, Heading, Image, Paragraph, Prompt, Table
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.history.plan import Plan
+    from simulator.history.score import Score
 
 
 def when(plan: Plan, minutes: float) -> str:
@@ -167,7 +170,7 @@ def score_lines(scores: Sequence[Score]) -> list[str]:
 def score_blocks(scores: Sequence[Score], figures: dict[str, bytes]) -> list[Block]:
     """score.md: per drill, the verdicts, the table and the figure."""
     blocks: list[Block] = [Heading(1, "Drill score" if len(scores) == 1 else "Incident scores")]
-    for score in scores:
+    for score, name in zip(scores, figure_names(scores), strict=True):
         sim = score.simulated
         started = f", started {score.started_at:%Y-%m-%d %H:%M %z}" if score.started_at else ""
         blocks += [
@@ -185,7 +188,6 @@ def score_blocks(scores: Sequence[Score], figures: dict[str, bytes]) -> list[Blo
                          _minutes(p.p10), _minutes(p.median), _minutes(p.p90)) for p in score.phases),
                   numeric=(False, False, True, True, True, True, True)),
         ]
-        name = figure_name(score, len(scores))
         if name in figures:
             blocks.append(Image(name, f"{score.incident} on the simulated distributions",
                                 "The drill's time on each phase's simulated distribution function (log axis).",
@@ -193,9 +195,19 @@ def score_blocks(scores: Sequence[Score], figures: dict[str, bytes]) -> list[Blo
     return blocks
 
 
-def figure_name(score: Score, count: int) -> str:
-    if count == 1:
-        return "score"
-    import re
+def figure_names(scores: Sequence[Score]) -> list[str]:
+    """The figure's file stem of each score: 'score' for one, else 'score-' and the incident's slug, unique
+    even where two incidents' slugs agree ('INC 1' and 'inc-1')."""
+    if len(scores) == 1:
+        return ["score"]
+    from simulator.outputs.names import unique_slugs
 
-    return "score-" + (re.sub(r"[^A-Za-z0-9]+", "-", score.incident).strip("-").lower() or "incident")
+    names = unique_slugs((score.incident for score in scores), "incident")
+    stems: list[str] = []
+    for score in scores:  # the same incident scored twice (from two files) still gets two figures
+        stem, count = f"score-{names[score.incident]}", 1
+        while stem in stems:
+            count += 1
+            stem = f"score-{names[score.incident]}-{count}"
+        stems.append(stem)
+    return stems

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -12,11 +13,13 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from simulator.history.plan import Plan
-from simulator.history.score import Score
 from simulator.report.calibration_figures import log_duration_axis
 from simulator.report.style import INK, MUTED, PHASES, new_figure, styled
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from simulator.history.plan import Plan
+    from simulator.history.score import Score
 
 MILESTONE_FILLS = {"detected": "detect", "declared": "declare", "acknowledged": "acknowledge",
                    "mitigated": "mitigate", "resolved": "confirm"}

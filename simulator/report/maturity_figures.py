@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 TITLES = {"mttd": "MTTD (time to detect)", "mtta": "MTTA (time to acknowledge)", "mttr": "MTTR (time to restore)",
           "availability": "Availability", "incidents": "Incidents per quarter",
-          "meets_slo": "Chance of meeting the SLO"}
+          "meets_slo": "Chance of meeting the SLO", "users_affected": "Users affected per period",
+          "cost": "Cost of downtime per period"}
 DURATIONS = ("mttd", "mtta", "mttr")
 SHARES = ("availability", "meets_slo")
 GOOD = "#009E73"
@@ -29,6 +30,8 @@ def step_text(figure: str, difference: float) -> str:
         return signed_duration(difference)
     if figure in SHARES:
         return f"{difference * 100:+.2f} pts" if figure == "availability" else f"{difference * 100:+.0f} pts"
+    if figure in ("users_affected", "cost"):
+        return f"{difference:+,.0f}"
     return f"{difference:+.2f}"
 
 

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from simulator.analysis.maturity import Ladder
 
 HEADINGS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
-            "incidents": "incidents / quarter", "meets_slo": "meets SLO"}
+            "incidents": "incidents / quarter", "meets_slo": "meets SLO", "users_affected": "users affected / period",
+            "cost": "cost / period"}
 MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?",
          "no honest answer: too many cut short": "⊘"}
 """A step's verdict, in a cell: better, worse, no detectable difference, not enough data, no honest answer."""
@@ -32,6 +33,8 @@ def value_text(figure: str, value: float) -> str:
         return f"{value * 100:.3f}%"
     if figure == "meets_slo":
         return f"{value * 100:.0f}%"
+    if figure in ("users_affected", "cost"):
+        return f"{value:,.0f}"
     return f"{value:.1f}"
 
 
@@ -43,6 +46,8 @@ def difference_text(figure: str, value: float, unit: bool = True) -> str:
     if figure in ("availability", "meets_slo"):
         points = value * 100
         return (f"{points:+.3f}" if figure == "availability" else f"{points:+.0f}") + (" pts" if unit else "")
+    if figure in ("users_affected", "cost"):
+        return f"{value:+,.0f}"
     return f"{value:+.2f}"
 
 
@@ -51,7 +56,9 @@ def ladder_rows(found: Ladder) -> tuple[list[str], list[tuple[str, list[str], li
     levels a row for the step up ('step': the paired difference, its 95% interval and a mark: ✓ better, ✗
     worse, ≈ no detectable difference). Availability's and the SLO chance's steps are in percentage points."""
     figures = found.figures
-    header = ["level", *(HEADINGS[name] for name in figures)]
+    units = {"cost": found.costs.get("currency"), "users_affected": found.costs.get("users_unit")}
+    header = ["level", *(HEADINGS[name].replace(" / ", f" ({units[name]}) / ") if units.get(name) else HEADINGS[name]
+                         for name in figures)]
     rows = []
     for number, level in enumerate(LEVELS):
         cells = [level.capitalize(), *(value_text(name, found.levels[level][name].value) for name in figures)]
@@ -80,6 +87,22 @@ def ladder_table(found: Ladder, title: str | None = None) -> Table:
             table.add_row(f"[dim]{cells[0]}[/dim]",
                           *(f"[{colour}]{cell}[/{colour}]" for colour, cell in zip(colours, cells[1:], strict=True)))
     return table
+
+
+def cost_lines(found: Ladder) -> list[str]:
+    """Each level's users affected and cost per period as distributions: mean, median, p90, p99."""
+    if not found.costs:
+        return []
+    out = []
+    for name, unit in (("users_affected", found.costs.get("users_unit")), ("cost", found.costs.get("currency"))):
+        for level in LEVELS:
+            spread = found.costs[level].get(name)
+            if spread is None:
+                continue
+            out.append(f"{level.capitalize()}: {HEADINGS[name].replace(' / ', ' per ')}"
+                       f"{f' ({unit})' if unit else ''}: mean {spread['mean']:,.0f}, median {spread['median']:,.0f}, "
+                       f"p90 {spread['p90']:,.0f}, p99 {spread['p99']:,.0f}")
+    return out
 
 
 def setting_text(value) -> str:
@@ -120,4 +143,18 @@ def preset_table(title: str | None = None) -> Table:
     return table
 
 
-__all__ = ["difference_text", "ladder_rows", "ladder_table", "preset_rows", "preset_table", "value_text"]
+__all__ = ["cost_lines", "cut_short_warnings", "difference_text", "ladder_rows", "ladder_table", "preset_rows",
+           "preset_table", "value_text"]
+
+
+def cut_short_warnings(found: Ladder) -> list[str]:
+    """A warning for each level and time figure whose mean leaves out more than a few percent of incidents,
+    cut short by the horizon."""
+    from simulator.analysis.maturity import LABELS
+    from simulator.results.metrics import CENSORED_WARNING
+
+    return [f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had not reached "
+            f"the end of their {LABELS[name]} span by the horizon; they count as lasting at least until it (the "
+            "Kaplan–Meier restricted mean); a step whose faster level leaves too many open has no honest verdict "
+            "(⊘): run a longer horizon"
+            for level, name, cut, total in found.cut_short(CENSORED_WARNING)]

@@ -31,6 +31,7 @@ CAUSES = {
 CHANNELS = {
     "monitoring": "monitoring alert fired", "slo_burn": "SLO burn-rate alert fired",
     "synthetic": "synthetic check failed", "customer_report": "first customer report came in",
+    "social_media": "found by customers in public: the first social-media post about it came in",
 }  # fmt: skip
 MITIGATIONS = {
     "rollback": "rollback of the latest deployment", "failover": "failover", "drain": "draining traffic",

@@ -31,6 +31,7 @@ from simulator.units import format_duration as fmt
 CHANNEL_NOUNS = {
     "monitoring": "a monitoring alert", "slo_burn": "an SLO burn-rate alert", "synthetic": "a synthetic check",
     "customer_report": "a customer report",
+    "social_media": "customers posting on social media: found by customers in public",
 }  # fmt: skip
 AUTOMATED = ("monitoring", "slo_burn", "synthetic")
 PAGING_TARGET = 5.0  # minutes: the SRE book's paging target for user-facing services

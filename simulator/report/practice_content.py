@@ -8,7 +8,15 @@ import numpy as np
 
 from simulator.analysis.budget import open_minutes
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
-from simulator.report.practice_table import dora_rows, okr_rows, practice_rows, reliability_rows
+from simulator.report.practice_table import (
+    COST_HEADER,
+    cost_by_mode,
+    cost_rows,
+    dora_rows,
+    okr_rows,
+    practice_rows,
+    reliability_rows,
+)
 from simulator.report.results import ResultsFolder
 from simulator.results.incidents import organic
 from simulator.units import format_duration
@@ -52,6 +60,14 @@ def practice_blocks(results: ResultsFolder) -> list[Block]:
     blocks.append(Image("availability", "Availability per replication", CAPTIONS["availability"].format(
         period=period), png_bytes(availability_figure(per, reliability["unavailability_by_mode"],
                                                       reliability.get("slo"), period))))
+    if summary.get("cost"):
+        blocks += [Heading(3, "Users affected and the cost of downtime", anchor="cost"),
+                   Paragraph("Each incident counts from onset until service was restored for good (to the end of "
+                             "the period when it was not), times the share of requests its failure mode fails: "
+                             "users affected are impact × the users per hour over those minutes, its cost impact × "
+                             "the cost of a minute of full outage, both at the time of day the minutes fell. Per "
+                             f"{period}: each replication's sum. By failure mode: {cost_by_mode(summary['cost'])}."),
+                   _table(COST_HEADER, cost_rows(summary["cost"], period))]
     if summary.get("okrs"):
         okrs = summary["okrs"]
         blocks += [Heading(3, "Reliability OKRs"),

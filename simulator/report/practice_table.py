@@ -43,6 +43,43 @@ def reliability_rows(section: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def amount(value: float | None, unit: str | None) -> str:
+    """'GBP 12,345', '12,345 users', '–'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    number = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    if not unit:
+        return number
+    return f"{unit} {number}" if unit.isupper() or len(unit) <= 3 else f"{number} {unit}"
+
+
+def cost_rows(section: dict, period: str) -> list[tuple[str, str, str, str, str, str]]:
+    """(figure, mean per period (95% CI), median, p90, p99 per period, mean per incident) of users affected and
+    the cost of downtime."""
+    rows = []
+    for name, label, unit in (("users_affected", "users affected", section.get("users_unit")),
+                              ("cost", "cost of downtime", section.get("currency"))):
+        found = section.get(name)
+        if not found:
+            continue
+        p, one = found["per_period"], found["per_incident"]
+        rows.append((f"{label} per {period}", f"{amount(p['mean'], unit)} ({amount(p['ci_low'], None)}–"
+                     f"{amount(p['ci_high'], None)})", amount(p["median"], unit), amount(p["p90"], unit),
+                     amount(p["p99"], unit), amount(one["mean"], unit)))
+    return rows
+
+
+def cost_by_mode(section: dict) -> str:
+    """Each failure mode's share of the cost (or of the users affected, without a cost)."""
+    found = section.get("cost") or section.get("users_affected") or {"by_mode": {}}
+    worst = sorted(found["by_mode"].items(), key=lambda item: -item[1])
+    total = sum(value for _, value in worst) or 1.0
+    return ", ".join(f"{name} {value / total:.0%}" for name, value in worst)
+
+
+COST_HEADER = ("figure", "mean (95% CI)", "median", "p90", "p99", "mean per incident")
+
+
 def okr_rows(section: dict) -> list[tuple[str, str, str]]:
     """(key result, chance met per period, the typical value)."""
     rows = []
@@ -110,6 +147,15 @@ def practice_tables(sections: dict, period: str) -> list[Table]:
     for row in reliability_rows(sections["reliability"]):
         table.add_row(*row)
     tables.append(table)
+    if "cost" in sections:
+        table = Table(title="Users affected and cost of downtime (drills left out)", title_justify="left",
+                      header_style="bold", caption=f"By failure mode: {cost_by_mode(sections['cost'])}",
+                      caption_justify="left")
+        for number, column in enumerate(COST_HEADER):
+            table.add_column(column, justify="left" if number == 0 else "right")
+        for cells in cost_rows(sections["cost"], period):
+            table.add_row(*cells)
+        tables.append(table)
     if "okrs" in sections:
         okrs = sections["okrs"]
         table = Table(title=f"Reliability OKRs: chance each is met per {format_duration(okrs['period_minutes'])}",
@@ -148,5 +194,6 @@ def practice_tables(sections: dict, period: str) -> list[Table]:
     return tables
 
 
-__all__ = ["chance", "dora_rows", "okr_rows", "practice_rows", "practice_tables", "reliability_rows", "share",
+__all__ = ["COST_HEADER", "amount", "chance", "cost_by_mode", "cost_rows", "dora_rows", "okr_rows", "practice_rows",
+           "practice_tables", "reliability_rows", "share",
            "trend_text"]

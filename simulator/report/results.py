@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simulator.errors import DrillsimError
 from simulator.events import Event
 from simulator.limits import MAX_MINUTES
+from simulator.outputs.files import csv_text_read
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.outputs.run import summary_digest
 from simulator.results.incidents import OPTIONAL
@@ -302,7 +303,7 @@ def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> Inciden
             continue
         cells = [row[index[name]] for row in rows]
         if name in _TEXT:
-            table[name] = cells
+            table[name] = [csv_text_read(cell) for cell in cells]
         elif name in ("replication", "incident"):
             table[name] = _numbers(cells, int, name, where)
         elif name in ("escalated", "drill"):

@@ -7,7 +7,7 @@ from rich.table import Table
 from simulator.analysis.breakdowns import By, Group
 from simulator.report.censoring import mean_text, percentile_text
 from simulator.results.metrics import METRICS, PERCENTILES, Stats
-from simulator.units import format_duration
+from simulator.units import format_duration, format_interval
 
 DROPPED_FIRST = ("max", "p99", "p95", "n", "p90")
 """The metrics table's columns a narrow terminal loses first, in this order (the mean, its interval, the median
@@ -21,7 +21,7 @@ def metrics_table(stats: dict[str, Stats], title: str | None = None, width: int 
     rows = []
     for key, metric in METRICS.items():
         s = stats[key]
-        interval = f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}"
+        interval = format_interval(s.ci_low, s.ci_high)
         rows.append([metric.label, mean_text(s), interval, *(percentile_text(s, name) for name in PERCENTILES),
                      format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else ""])
     shown = list(range(len(header)))
@@ -66,6 +66,37 @@ def load_table(load: dict, period: str, title: str | None = None) -> Table:
     return table
 
 
+def oncall_cost_rows(load: dict) -> tuple[list[str], list[list[str]]]:
+    """The cost to the people on call (the `on_call_load` section of summary.json), per person: pages and hours of
+    work in their sleeping hours, interrupted nights, shifts, hours on call and pay (mean per replication, and
+    the 95th percentile of the pages and nights)."""
+    currency = load.get("pay_currency")
+    header = ["person", "pages in sleep (p95)", "hours worked in sleep", "interrupted nights (p95)", "shifts",
+              "hours on call", f"on-call pay{f' ({currency})' if currency else ''}"]
+    rows = []
+    for person, f in load["people"].items():
+        if "sleep_pages" not in f or not any(f[name]["mean"] for name in ("pages", "shifts", "on_call_hours")):
+            continue
+        rows.append([person, f"{f['sleep_pages']['mean']:.1f} ({f['sleep_pages']['p95']:.0f})",
+                     format_duration(f["sleep_hours"]["mean"] * 60),
+                     f"{f['interrupted_nights']['mean']:.1f} ({f['interrupted_nights']['p95']:.0f})",
+                     f"{f['shifts']['mean']:.0f}", f"{f['on_call_hours']['mean']:,.0f}",
+                     f"{f['pay']['mean']:,.0f}" if load.get("pay_currency") is not None else "–"])
+    return header, rows
+
+
+def oncall_cost_table(load: dict, period: str, title: str | None = None) -> Table:
+    """The cost to the people on call, per `period`, in the terminal."""
+    header, rows = oncall_cost_rows(load)
+    table = Table(title=title or f"The cost to the people on call, per {period} (mean per replication)",
+                  title_justify="left", header_style="bold")
+    for number, column in enumerate(header):
+        table.add_column(column, justify="left" if number == 0 else "right", no_wrap=number == 0)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 BREAKDOWN_COLUMNS = (("mttd", "mean"), ("mtta", "mean"), ("mttr", "mean"), ("mttr", "ci"), ("mttr", "median"),
                      ("mttr", "p90"))
 """The (metric, statistic) columns of a breakdown, in the order tables show them."""
@@ -83,7 +114,7 @@ def breakdown_cells(group: Group) -> list[tuple[str, float | None]]:
     for metric, statistic in BREAKDOWN_COLUMNS:
         s = group.stats[metric]
         if statistic == "ci":
-            cells.append((f"{format_duration(s.ci_low)}–{format_duration(s.ci_high)}", None))
+            cells.append((format_interval(s.ci_low, s.ci_high), None))
         else:
             value = getattr(s, statistic)
             cells.append((format_duration(value), value))

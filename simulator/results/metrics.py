@@ -301,6 +301,8 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
                                                    np.concatenate([counts, silent]), level)
         if not math.isnan(boot_low):  # both intervals' span: the t interval's centre, the bootstrap's skew
             low, high = min(low, boot_low), max(high, boot_high)
+    if float(values.min()) >= 0:  # the mean of values that cannot be negative cannot be either
+        low = max(low, 0.0)
     return mean, low, high
 
 
@@ -318,7 +320,8 @@ def exposure_ci(replication: np.ndarray, replications: int, exposure: float,
     _, counts = _by_replication(replication)
     silent = replications - len(counts)  # replications without events: their residual is the exposure itself
     squares = float(np.sum((exposure - mean * counts) ** 2)) + silent * exposure**2
-    return _ratio_interval(mean, squares, count, replications, level)
+    mean, low, high = _ratio_interval(mean, squares, count, replications, level)
+    return mean, max(low, 0.0), high  # a time between events is never negative
 
 
 def stats(values: np.ndarray, replication: np.ndarray, replications: int, censored: int = 0,
@@ -370,6 +373,7 @@ def _censored_stats(values, replication, replications, exposure, cut, cut_replic
                 boot_low, boot_high = studentized_interval(found, np.ones(replications))
                 if not math.isnan(boot_low):
                     low, high = min(low, mean + boot_low), max(high, mean + boot_high)
+            low = max(low, 0.0)  # a duration's mean is never negative
     largest = float(values.max()) if len(values) else math.nan
     return Stats(len(values), len(cut), mean, *quantiles.values(), largest, low, high, restricted_to, beyond,
                  curve.follow_up)

@@ -11,8 +11,18 @@ Per person and replication:
     busiest 12 hours    the most incidents they took up in one 12-hour block of the period (blocks counted
                         from minute 0); the SRE book's guideline for a sustainable shift is at most two
     blocks over two     of the 12-hour blocks in which they took up any incident, the share with more than two
+    sleep pages         pages that reached them in their sleeping hours (their own time zone; team.sleep, a
+                        person's own `sleep`, default 22:00–07:00)
+    sleep hours         hours of work on incidents within their sleeping hours
+    interrupted nights  nights (one sleeping stretch each) with a page or any work in them
+    shifts, hours on call   turns a rotation gave them and hours they were on call in the period (the same in
+                        every replication; people named on a level directly are on call all the time only in a
+                        team without rotations: the shorthand pool and its secondary)
+    pay                 what on call paid them (team.pay): per shift × shifts + per hour × hours on call + per
+                        page out of hours × out-of-hours pages
 
-and for the whole team, pages by hour of the week in the scenario's time zone (when it has a clock).
+The sleep figures need the scenario's wall clock (`start`); without it they are zero. And for the whole team,
+pages by hour of the week in the scenario's time zone (when it has a clock).
 
 `LoadRows` reduces events as they come, like `IncidentRows`; `LoadTable` holds the per-replication figures of
 a whole run (chunks of replications concatenate in order); `load_summary` makes the section of summary.json:
@@ -22,18 +32,23 @@ each figure's mean per replication, and its 95th percentile across replications.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import numpy as np
 
-from simulator.calendar import Calendar
+from simulator.calendar import Calendar, Interval, Weekly, intersect, merge, parse_hours
 
 FIGURES = ("pages", "out_of_hours_pages", "night_pages", "hours_held", "longest_stretch_hours",
-           "busiest_12h", "blocks_over_two")
+           "busiest_12h", "blocks_over_two", "sleep_pages", "sleep_hours", "interrupted_nights", "shifts",
+           "on_call_hours", "pay")
+COST_FIGURES = ("sleep_pages", "sleep_hours", "interrupted_nights", "shifts", "on_call_hours", "pay")
+"""The figures of what being on call cost each person: broken sleep, time on call, and pay."""
 BLOCK = 720.0
 """Minutes of a block for the incidents-per-shift figure: 12 hours."""
 SUSTAINABLE = 2
@@ -44,13 +59,14 @@ HOURS_OF_WEEK = 168
 class LoadRows:
     """An event log that keeps only what the on-call load needs, per replication and person."""
 
-    __slots__ = ("_holds", "_pages", "_week")
+    __slots__ = ("_holds", "_pages", "_times", "_week")
     wants = frozenset({"page_delivered", "stood_down", "open_at_horizon"})
 
     def __init__(self):
         self._pages: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self._holds: dict[tuple[int, str], list[tuple[float, float, int]]] = defaultdict(list)
         self._week: dict[int, list[float]] = defaultdict(list)  # replication → page times
+        self._times: dict[tuple[int, str], list[float]] = defaultdict(list)  # (replication, person) → page times
 
     def append(self, event) -> None:
         sink = self.sinks().get(event[4])
@@ -71,6 +87,7 @@ class LoadRows:
             counts[1] += 1
             counts[2] += 1
         self._week[replication].append(time)
+        self._times[(replication, actor)].append(time)
 
     def _stood_down(self, time, replication, incident, phase, action, actor, detail) -> None:
         self._holds[(replication, actor)].append((detail["since"], time, incident))
@@ -84,8 +101,9 @@ class LoadRows:
             self.append(event)
 
     def table(self, people: tuple[str, ...], replications: range, calendar: Calendar | None,
-              horizon: float) -> LoadTable:
-        """The per-replication figures of `people` over `replications` (those without events count zero)."""
+              horizon: float, rota: Rota | None = None) -> LoadTable:
+        """The per-replication figures of `people` over `replications` (those without events count zero); the
+        sleep, time on call and pay figures from `rota` (zero without it)."""
         index = {name: i for i, name in enumerate(people)}
         shape = (len(replications), len(people))
         figures = {name: np.zeros(shape) for name in FIGURES}
@@ -105,6 +123,8 @@ class LoadRows:
             busiest, over = _blocks(holds)
             figures["busiest_12h"][r, p] = busiest
             figures["blocks_over_two"][r, p] = over
+        if rota is not None:
+            self._rota_figures(figures, index, first, rota)
         week = np.zeros((len(replications), HOURS_OF_WEEK))
         if calendar is not None:
             hours = hour_of_week(calendar.start, calendar.timezone, horizon)
@@ -112,6 +132,86 @@ class LoadRows:
                 slots = hours[np.minimum((np.asarray(times) // 60).astype(int), len(hours) - 1)]
                 week[replication - first] = np.bincount(slots, minlength=HOURS_OF_WEEK)
         return LoadTable(people, figures, week, calendar is not None)
+
+
+    def _rota_figures(self, figures: dict[str, np.ndarray], index: dict[str, int], first: int, rota: Rota) -> None:
+        """Broken sleep from the pages and holds; shifts, hours on call and pay from the rota."""
+        for person, p in index.items():
+            figures["shifts"][:, p] = rota.shifts.get(person, 0)
+            figures["on_call_hours"][:, p] = rota.on_call_hours.get(person, 0.0)
+        for (replication, person), times in self._times.items():
+            sleep = rota.sleep.get(person)
+            if person in index and sleep:
+                figures["sleep_pages"][replication - first, index[person]] = sum(
+                    1 for t in times if _within(sleep, t) is not None)
+        for key in set(self._times) | set(self._holds):
+            replication, person = key
+            sleep = rota.sleep.get(person)
+            if person not in index or not sleep:
+                continue
+            r, p = replication - first, index[person]
+            worked = merge([(a, b) for a, b, _ in self._holds.get(key, ())])
+            asleep = intersect(worked, sleep)
+            figures["sleep_hours"][r, p] = sum(b - a for a, b in asleep) / 60
+            nights = {_within(sleep, t) for t in self._times.get(key, ())}
+            nights |= {_within(sleep, a) for a, _ in asleep}
+            nights.discard(None)
+            figures["interrupted_nights"][r, p] = len(nights)
+        pay = rota.pay
+        if pay is not None:
+            figures["pay"][:] = (pay.per_shift * figures["shifts"] + pay.per_hour * figures["on_call_hours"]
+                                 + pay.per_page_out_of_hours * figures["out_of_hours_pages"])
+
+
+def _within(stretches: list[Interval], t: float) -> int | None:
+    """The index of the stretch holding t (None when none does)."""
+    i = bisect_right(stretches, (t, math.inf)) - 1
+    return i if i >= 0 and t < stretches[i][1] else None
+
+
+@dataclass(frozen=True)
+class Rota:
+    """What the on-call cost figures need beyond the event log, per person by name: their sleeping stretches
+    (simulated minutes, sorted), the shifts a rotation gave them and their hours on call, and the team's pay."""
+
+    sleep: dict[str, list[Interval]]
+    shifts: dict[str, int]
+    on_call_hours: dict[str, float]
+    pay: Any = None
+
+
+def rota(scenario, oncall) -> Rota:
+    """The rota of a scenario whose on-call schedule is `oncall` (the engine's OnCall: its people, and for each
+    level and role either a rotation's stretches, with `starts`, `ends` and `people`, or fixed people)."""
+    team, calendar, horizon = scenario.team, scenario.calendar, scenario.horizon
+    names = tuple(oncall.names)
+    sleep: dict[str, list[Interval]] = {}
+    if calendar is not None:
+        for person in team.person_list:
+            start, end = parse_hours(person.sleep or team.sleep)
+            sleep[person.name] = Weekly(start=start, end=end).intervals(
+                calendar, horizon, person.timezone or scenario.timezone)
+    stretches: dict[int, list[Interval]] = defaultdict(list)
+    shifts: dict[int, int] = defaultdict(int)
+    sources = [*oncall.level_sources, *oncall.role_sources.values()]
+    seen: set[int] = set()
+    rotating = any(not isinstance(source, tuple) for source in sources)
+    for source in sources:
+        if isinstance(source, tuple):
+            if not rotating:  # a team without rotations: everyone it pages is on call all the time
+                for person in source:
+                    stretches[person] = [(0.0, horizon)]
+                    shifts[person] = 1
+            continue
+        if id(source) in seen:  # a rotation used by several levels or roles counts once
+            continue
+        seen.add(id(source))
+        for a, b, person in zip(source.starts, source.ends, source.people, strict=True):
+            stretches[person].append((a, b))
+            shifts[person] += 1
+    return Rota(sleep, {names[p]: count for p, count in shifts.items()},
+                {names[p]: sum(b - a for a, b in merge(found)) / 60 for p, found in stretches.items()},
+                team.pay)
 
 
 def _longest(holds: list[tuple[float, float, int]]) -> float:
@@ -183,7 +283,7 @@ class LoadTable:
         return len(self.week)
 
 
-def load_summary(load: LoadTable, timezone: str) -> dict:
+def load_summary(load: LoadTable, timezone: str, pay_currency: str | None = None) -> dict:
     """The on-call load section of summary.json: per person, each figure's mean per replication and its 95th
     percentile across replications; pages by hour of the week (mean per replication) when there is a clock."""
     people = {}
@@ -194,6 +294,7 @@ def load_summary(load: LoadTable, timezone: str) -> dict:
     return {
         "per": "replication",
         "sustainable_incidents_per_12h": SUSTAINABLE,
+        "pay_currency": pay_currency,
         "people": people,
         "pages_by_hour_of_week": {"timezone": timezone, "monday_first": True,
                                   "mean": np.round(load.week.mean(axis=0), 6).tolist()} if load.clocked else None,

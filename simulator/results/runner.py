@@ -8,8 +8,9 @@ and chunks are taken in replication order. So:
 - results are byte-identical for any number of workers, any executor and any chunk size: replication r
   always plays the dice of index r (simulator.dice), and the chunks are put together in order;
 - memory stays flat: no run holds every replication's event log. With `events_to`, the log is written to
-  that file chunk by chunk (atomically: the file appears, complete, when the run ends); with `keep_events`,
-  it is kept in memory, which is only sensible for small runs.
+  that open file chunk by chunk (simulator.api.simulate opens events.jsonl atomically: the file appears,
+  complete, when the run ends); with `keep_events`, it is kept in memory, which is only sensible for small
+  runs.
 """
 
 from __future__ import annotations
@@ -20,16 +21,13 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.engine.policy import AutomaticPolicy
-from simulator.engine.run import Engine, PolicyFactory
 from simulator.errors import DrillsimError
-from simulator.events import Event
+from simulator.events import Event, event_lines
 from simulator.limits import MAX_WORKERS
-from simulator.outputs import run as run_files
 from simulator.results import executors
 from simulator.results.metrics import (
     COLUMNS,
@@ -43,10 +41,13 @@ from simulator.results.metrics import (
     organic,
     summarize,
 )
-from simulator.results.oncall_load import LoadRows, LoadTable
+from simulator.results.oncall_load import LoadRows, LoadTable, rota
 from simulator.results.practice_log import PracticeRows, PracticeTable
 from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
+
+if TYPE_CHECKING:  # the engine (and SimPy) load with the first run, not with `import simulator.api`
+    from simulator.engine.run import Engine, PolicyFactory
 
 Progress = Callable[[int], None]
 
@@ -80,7 +81,8 @@ class Results:
     without_learning: IncidentTable | None = None
     """The incidents of the same runs with no action items (a scenario with a learning loop, played by api.run):
     what the loop is worth."""
-    run_id: str | None = None
+    policy: Any = None
+    """The policy factory the run was played with (part of what determines its results, so of its run id)."""
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
@@ -102,6 +104,8 @@ def _engine(scenario: Scenario, policy: PolicyFactory) -> Engine:
     cached = _engines.get(key)
     if cached is None or cached[0] is not scenario:
         _engines.clear()
+        from simulator.engine.run import Engine
+
         cached = _engines[key] = (scenario, Engine(scenario, policy))
     return cached[1]
 
@@ -119,7 +123,9 @@ class Reductions(IncidentRows):
 
     def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable, PracticeTable | None]:
         scenario = engine.scenario
-        load = self.load.table(engine.rules.oncall.names, range(first, stop), scenario.calendar, scenario.horizon)
+        oncall = engine.rules.oncall
+        load = self.load.table(oncall.names, range(first, stop), scenario.calendar, scenario.horizon,
+                               rota(scenario, oncall))
         practice = None
         if self.practice is not None:
             practice = self.practice.table(range(first, stop), tuple(mode.name for mode in scenario.failure_modes))
@@ -154,8 +160,6 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
             engine.play(seed, replication, reductions)
         return (*reductions.tables(engine, first, stop), None)
     kept: list = []
-    if events == JSONL_EVENTS:
-        from simulator.outputs.run import event_lines
     for replication in range(first, stop):
         log = engine.play(seed, replication)
         reductions.extend(log)
@@ -205,9 +209,9 @@ def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool
 
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
-             keep_events: bool = True, policy=AutomaticPolicy, progress: Progress | None = None,
+             keep_events: bool = True, policy=None, progress: Progress | None = None,
              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
-             events_to: str | Path | None = None, chunk: int | None = None) -> Results:
+             events_to: IO[bytes] | None = None, chunk: int | None = None) -> Results:
     """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
 
     workers     worker processes to use (default: the machine's cores); small runs stay in this process
@@ -215,12 +219,13 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786"
                 (the cluster's own workers are used); without it, a local Dask cluster of `workers`
                 processes is started for the run
-    events_to   write the event log to this file (events.jsonl), chunk by chunk, instead of keeping it in
-                memory; `keep_events` is then ignored and `Results.events` is None
+    events_to   write the event log, as the lines of events.jsonl, to this open binary file chunk by chunk,
+                instead of keeping it in memory; `keep_events` is then ignored and `Results.events` is None
+                (simulator.api.simulate takes a path and opens the file)
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
     progress    called in this process with the number of replications done, as chunks complete
     chunk       replications per chunk (default: sized to the work); never changes the results
-    policy      a callable that makes the policy from the scenario (default: AutomaticPolicy)
+    policy      a callable that makes the policy from the scenario (default, or None: AutomaticPolicy)
 
     The results do not depend on workers, executor or chunk.
     """
@@ -229,6 +234,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                             "simulator.load_scenario(path) first (simulator.api.run takes a path)")
     replications = scenario.replications if replications is None else replications
     seed = scenario.seed if seed is None else seed
+    policy = default_policy() if policy is None else policy
     if replications < 1:
         raise DrillsimError(f"replications must be at least 1, not {replications}")
     check_run(scenario, replications)
@@ -255,10 +261,6 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
-        handle = None
-        run = run_files.run_id(scenario, seed, replications, policy)
-        if events_to is not None:
-            handle = stack.enter_context(run_files.events_file(Path(events_to), run))
         done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
         loads, practices = [], []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
@@ -268,15 +270,21 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 practices.append(practice)
             if mode == KEEP_EVENTS:
                 kept.extend(map(Event._make, events))
-            elif mode == JSONL_EVENTS:
-                handle.write(events)
+            elif events_to is not None:
+                events_to.write(events)
             del table, load, practice, events
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
-                   tuple(kept) if mode == KEEP_EVENTS else None,
-                   Path(events_to) if events_to is not None else None, LoadTable.concat(loads),
-                   PracticeTable.concat(practices) if practices else None, run_id=run)
+                   tuple(kept) if mode == KEEP_EVENTS else None, None, LoadTable.concat(loads),
+                   PracticeTable.concat(practices) if practices else None, policy=policy)
+
+
+def default_policy() -> Any:
+    """AutomaticPolicy: the scenario's own answers to every decision."""
+    from simulator.engine.policy import AutomaticPolicy
+
+    return AutomaticPolicy
 
 
 def _portable(policy) -> bool:
@@ -369,9 +377,11 @@ class _TableBuilder:
 
 
 def replicate(scenario: Scenario, seed: int, first: int, stop: int,
-              policy=AutomaticPolicy) -> Iterable[list[Event]]:
+              policy=None) -> Iterable[list[Event]]:
     """The event logs of replications first..stop-1, one list per replication."""
-    for log in Engine(scenario, policy).replications(seed, first, stop):
+    from simulator.engine.run import Engine
+
+    for log in Engine(scenario, default_policy() if policy is None else policy).replications(seed, first, stop):
         yield list(map(Event._make, log))
 
 

@@ -101,3 +101,18 @@ def restricted_mean(times: np.ndarray, ended: np.ndarray) -> RestrictedMean:
     influence = np.empty(count)
     influence[order] = compensator[index] - sorted_ended * np.where(open_[index], area[index] / safe[index], 0.0)
     return RestrictedMean(mean, float(distinct[-1]), bool(survival[-1] > 0), influence)
+
+
+def distribution_steps(values: np.ndarray, censored: np.ndarray, tick: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(times, F at each time) of the Kaplan–Meier estimate of a sample's distribution function (the ECDF
+    when nothing is censored; `censored` marks durations cut short), with durations of 0 placed at half the
+    tick (a history's clock resolution). The estimate stops at the last time."""
+    values = np.where((values <= 0) & ~censored, tick / 2, values)
+    closed, right = values[~censored], values[censored]
+    if len(closed) == 0:
+        return np.zeros(0), np.zeros(0)
+    from scipy import stats
+
+    data = stats.CensoredData(uncensored=closed, right=right) if len(right) else closed
+    result = stats.ecdf(data).cdf
+    return np.asarray(result.quantiles, dtype=float), np.asarray(result.probabilities, dtype=float)

@@ -15,7 +15,25 @@ Cause = Literal["deployment", "config", "capacity", "dependency", "infrastructur
 CAUSES: tuple[str, ...] = ("deployment", "config", "capacity", "dependency", "infrastructure", "unknown")
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
 SeverityLevel = Annotated[str, Field(pattern=r"^SEV[1-5]$", description="SEV1 (worst) to SEV5.")]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+_HIDDEN = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+"""Marks that reorder text as a terminal shows it (bidirectional overrides and isolates)."""
+
+
+def _unseen(value: str, allowed: str = "") -> str:
+    """Refuse control characters, however the YAML spelled them ("\\e", "\\a", "\\x9b" are escapes of
+    double-quoted strings, not bytes of the file): printed, they would set a terminal's title, clear its
+    screen or reorder what it shows."""
+    for position, character in enumerate(value):
+        code = ord(character)
+        if character not in allowed and (code < 0x20 or 0x7F <= code < 0xA0 or code in _HIDDEN):
+            raise ValueError(f"holds the control character U+{code:04X} at position {position + 1}; names and "
+                             "descriptions are plain text")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_unseen)]
+Text = Annotated[str, AfterValidator(lambda value: _unseen(value, "\n\t"))]
+"""Text over several lines (a description): tabs and line breaks, no other control character."""
 
 
 def _checked(parse):

@@ -12,10 +12,15 @@ from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
 from simulator.scenario import guards
-from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, weekly
+from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, Text, weekly
 from simulator.scenario.deployments import Deployments
 
-CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report")
+CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report", "social_media")
+REPORTS = ("customer_report", "social_media")
+"""The channels through which customers report a failure: their delay may shrink as the failure reaches more
+users (ReportChannel)."""
+PUBLIC = ("social_media",)
+"""The channels whose reports are public: a SEV they find was found by customers in public."""
 
 
 # ── Detection ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -26,6 +31,46 @@ class Channel(Frozen):
 
     probability: Probability = Field(1.0, description="Chance that this channel notices the failure at all.")
     delay: DistributionField = Field(description="Time from failure onset until this channel raises the alarm.")
+
+
+class ReportChannel(Channel):
+    """Customers reporting the failure: with this probability, after a delay that shrinks as the failure reaches
+    more users. `delay` is the delay at the reference reach; an incident whose mode fails a share `impact` of
+    requests, starting when the service has U users an hour, reaches impact × U users an hour, and its delay is
+
+        delay × ((reference_impact × reference_users) ÷ (impact × U)) ** exponent
+
+    With exponent 0 (customer_report's default) the delay is `delay` whatever the reach, as before; with 1 it is
+    inversely proportional to the reach: each affected user is as likely to report as any other, so the first
+    of N reports comes N times sooner (the minimum of N exponential waits). Without the scenario's `users`, U is
+    the reference and only the impact counts."""
+
+    exponent: Annotated[float, Field(ge=0, le=3)] = Field(
+        0.0, description="How strongly the delay shrinks with the reach: 0 not at all, 1 in inverse proportion.")
+    reference_impact: Annotated[float, Field(gt=0, le=1)] = Field(
+        1.0, description="The share of requests failing at which `delay` holds (default 1: a full outage).")
+    reference_users: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
+        None, description="The users per hour at which `delay` holds (default: the scenario's average users per "
+        "hour over the horizon).")
+
+    def factor(self, impact: float, users: float = 1.0, reference_users: float = 1.0) -> float:
+        """What the delay is multiplied by for a failure of `impact` when the service has `users` an hour."""
+        if self.exponent == 0:
+            return 1.0
+        reference = self.reference_users if self.reference_users is not None else reference_users
+        return ((self.reference_impact * reference) / (impact * users)) ** self.exponent
+
+
+class SocialMediaChannel(ReportChannel):
+    """Customers reporting the failure in public, on social media: a failure found this way was found by
+    customers in public. Most failures are never posted about, and a larger one is posted about sooner, so
+    `probability` must be given and the delay shrinks in inverse proportion to the reach by default."""
+
+    probability: Probability = Field(description="Chance that anyone posts about the failure at all (no published "
+                                     "figure: an assumption of the scenario's own).")
+    exponent: Annotated[float, Field(ge=0, le=3)] = Field(
+        1.0, description="How strongly the delay shrinks with the reach (default 1, inverse proportion: each "
+        "affected user as likely to post as any other; an assumption).")
 
 
 class SloBurnChannel(Frozen):
@@ -70,7 +115,8 @@ class Detection(Frozen):
     monitoring: Channel | None = None
     slo_burn: SloBurnChannel | None = None
     synthetic: Channel | None = None
-    customer_report: Channel | None = None
+    customer_report: ReportChannel | None = None
+    social_media: SocialMediaChannel | None = None
 
     @model_validator(mode="after")
     def _someone_notices(self):
@@ -96,7 +142,7 @@ DEBUG = "debug"
 class CatalogueEntry(Frozen):
     """A kind of mitigation: what it is, and the causes it can help with (any, when not said)."""
 
-    description: str = ""
+    description: Text = ""
     applies_to: tuple[Cause, ...] | None = Field(
         None, description="The causes it can restore service for, e.g. [deployment] for a rollback; any when "
         "not given.")
@@ -153,7 +199,7 @@ class FailureMode(Frozen):
     """One kind of failure: how often it starts, why, how bad, how it is noticed and what can be done."""
 
     name: Name
-    description: str = ""
+    description: Text = ""
     cause: Cause
     every: DistributionField | None = Field(None, description="Time between onsets (a distribution).")
     rate: Rate | None = Field(None, description="Onsets per period, e.g. '2/w'; the same as exponential `every`.")
@@ -310,5 +356,6 @@ class Window(Frozen):
         return True
 
 
-__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "CatalogueEntry", "Channel", "Clue", "Detection",
-           "FailureMode", "Mitigation", "RateRule", "SloBurnChannel", "Window"]
+__all__ = ["BUILT_IN", "CAUSES", "CHANNELS", "DEBUG", "MITIGATIONS", "PUBLIC", "REPORTS", "CatalogueEntry", "Channel",
+           "Clue", "Detection", "FailureMode", "Mitigation", "RateRule", "ReportChannel", "SloBurnChannel",
+           "SocialMediaChannel", "Window"]

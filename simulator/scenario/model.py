@@ -14,6 +14,8 @@
     │                                            scenario/maturity.py)
     ├── load: Load, chaos: Chaos                 the load profile; failures started on purpose (traffic.py, chaos.py)
     ├── slo: Slo, okrs: Okrs                     the availability objective and reliability OKRs (objectives.py)
+    ├── users, downtime_cost                     users per hour and the cost of a minute of full outage, by time
+    │                                            of day (scenario/business.py)
     └── variants: {name: {field.path: value}}    variants to compare with it (scenario/variants.py)
 
 All durations are minutes (floats); YAML gives them with units.
@@ -31,6 +33,7 @@ from simulator.calendar import Calendar
 from simulator.fields import PositiveDuration
 from simulator.limits import MAX_INCIDENTS, MAX_REPLICATIONS, MAX_SEED
 from simulator.scenario import guards
+from simulator.scenario.business import CostRule, DowntimeCost, Users, UsersRule
 from simulator.scenario.chaos import Chaos, GameDays, Injection
 from simulator.scenario.common import (
     CAUSES,
@@ -39,6 +42,7 @@ from simulator.scenario.common import (
     Frozen,
     Name,
     SeverityLevel,
+    Text,
     TimeZone,
     located,
     severity_rank,
@@ -49,13 +53,17 @@ from simulator.scenario.failures import (
     CHANNELS,
     DEBUG,
     MITIGATIONS,
+    PUBLIC,
+    REPORTS,
     CatalogueEntry,
     Channel,
     Detection,
     FailureMode,
     Mitigation,
     RateRule,
+    ReportChannel,
     SloBurnChannel,
+    SocialMediaChannel,
     Window,
 )
 from simulator.scenario.maturity import LEVELS, fill_in
@@ -78,6 +86,7 @@ from simulator.scenario.team import (
     Layer,
     Layered,
     Level,
+    Pay,
     Person,
     Preemption,
     Roles,
@@ -100,7 +109,7 @@ class Scenario(Frozen):
     """A whole drill: failure modes, team and policy, and how long and how often to play it."""
 
     name: Name
-    description: str = ""
+    description: Text = ""
     horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 200
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
@@ -127,6 +136,12 @@ class Scenario(Frozen):
                             "and the error budget are reported against it.")
     okrs: Okrs | None = Field(None, description="Reliability OKRs: key results judged per period, each given the "
                               "chance it is met.")
+    users: Users | None = Field(None, description="The service's users (or requests) per hour by time of day, e.g. "
+                                "{per_hour: 12000}: each incident's users affected are its impact times the users "
+                                "over its duration; report channels may reach further with more users affected.")
+    downtime_cost: DowntimeCost | None = Field(
+        None, description="The cost of a minute of full outage by time of day (revenue or any cost), e.g. "
+        "{per_minute: 400, currency: GBP}: each incident costs its impact times the cost over its duration.")
     variants: dict[str, dict[OverridePath, Any]] = Field(
         default_factory=dict,
         description="Variants to compare with the scenario as written: name → overrides of any field by "
@@ -248,6 +263,8 @@ class Scenario(Frozen):
                       if mode.deployments is not None and mode.deployments.needs_clock]
             needs += ["windows"] if self.windows else []
             needs += ["load"] if self.load is not None else []
+            needs += ["users.weekly"] if self.users is not None and self.users.weekly else []
+            needs += ["downtime_cost.weekly"] if self.downtime_cost is not None and self.downtime_cost.weekly else []
             needs += ["chaos.injections"] if self.chaos.injections else []
             if needs:
                 problems.append(((), f"{', '.join(needs)} need a wall clock: give `start` (minute 0 as a date-time, "
@@ -348,6 +365,8 @@ __all__ = [
     "DEBUG",
     "MAX_INCIDENTS",
     "MITIGATIONS",
+    "PUBLIC",
+    "REPORTS",
     "ROLES",
     "SEVERITIES",
     "Automation",
@@ -358,9 +377,11 @@ __all__ = [
     "Chaos",
     "Cleanup",
     "Confirmation",
+    "CostRule",
     "Declaration",
     "Deployments",
     "Detection",
+    "DowntimeCost",
     "Escalation",
     "FailureMode",
     "Freeze",
@@ -379,6 +400,7 @@ __all__ = [
     "Mitigation",
     "MitigationName",
     "Okrs",
+    "Pay",
     "Peak",
     "Person",
     "Policy",
@@ -386,6 +408,7 @@ __all__ = [
     "Practices",
     "Preemption",
     "RateRule",
+    "ReportChannel",
     "RoleSource",
     "Roles",
     "Scenario",
@@ -394,8 +417,11 @@ __all__ = [
     "Slo",
     "SloBurnChannel",
     "Slowdown",
+    "SocialMediaChannel",
     "Team",
     "Updates",
+    "Users",
+    "UsersRule",
     "Window",
     "severity_rank",
 ]

@@ -102,6 +102,8 @@ class Person(Frozen):
 
     name: Name
     timezone: TimeZone | None = Field(None, description="Where they live (default: the scenario's time zone).")
+    sleep: HoursOfDay | None = Field(None, description="Their local sleeping hours, e.g. '23:00-07:30' (default: "
+                                     "team.sleep): pages and work then count as broken sleep.")
 
 
 def _people(value):
@@ -240,6 +242,19 @@ class Slowdown(Frozen):
     night: Annotated[float, Field(gt=0, le=10.0)] = 1.0
 
 
+class Pay(Frozen):
+    """What being on call pays, where the scenario says (each 0 when not given): a sum per shift taken, per hour
+    on call, and per page answered out of hours."""
+
+    per_shift: Annotated[float, Field(ge=0, le=1e9)] = Field(0.0, description="Paid for each turn on call (a "
+                                                              "shift of a rotation).")
+    per_hour: Annotated[float, Field(ge=0, le=1e9)] = Field(0.0, description="Paid for each hour on call.")
+    per_page_out_of_hours: Annotated[float, Field(ge=0, le=1e9)] = Field(
+        0.0, description="Paid for each page that reaches the person out of their business hours (the night "
+        "included).")
+    currency: Annotated[str, Field(max_length=40)] = Field("", description="The unit of the pay, e.g. GBP.")
+
+
 # ── The team ───────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -268,6 +283,13 @@ class Team(Frozen):
     escalation: Escalation | None = Field(None, description="Escalation levels (replaces the shorthand).")
     business_hours: Hours = Field(default_factory=Hours, description="Local business hours of everyone.")
     night: HoursOfDay = Field("23:00-07:00", description="Local night hours (a part of out of hours).")
+    sleep: HoursOfDay = Field(
+        "22:00-07:00", description="Everyone's local sleeping hours unless a person gives their own: pages and "
+        "hours of work then count as broken sleep, and a night with any is an interrupted night. An assumption: "
+        "nine hours in bed around the seven or more hours of sleep adults need (AASM and Sleep Research Society "
+        "consensus, Watson et al. 2015).")
+    pay: Pay | None = Field(None, description="On-call pay, e.g. {per_shift: 200, per_page_out_of_hours: 50, "
+                            "currency: GBP}: what a policy costs in on-call pay per person.")
     at_shift_end: Literal["stay", "handover"] = Field(
         "stay", description="A responder whose shift ends mid-incident stays on (overtime) or hands over to "
         "the incoming person.")
@@ -329,6 +351,18 @@ class Team(Frozen):
             for path, person in referenced:
                 if person not in known_people:
                     problems.append((path, f"{person!r} is not in `people`" + did_you_mean(person, known_people)))
+            if self.escalation is None:  # the shorthand pages its responders and secondary: `people` must hold them
+                for i in range(self.responders):
+                    person = self.responder_name(i)
+                    if person not in known_people:
+                        path = ("names", i) if self.names else ("responders",)
+                        hint = "" if self.names else " (name the responders in `names`, or use `escalation` levels)"
+                        problems.append((path, f"responder {person!r} is not in `people`{hint}"))
+                if self.secondary is not None and self.secondary.name not in known_people:
+                    problems.append((("secondary", "name") if "name" in self.secondary.model_fields_set
+                                     else ("secondary",),
+                                     f"the secondary {self.secondary.name!r} is not in `people` (list them there, name "
+                                     "another with `secondary: {name: ...}`, or give `secondary: null`)"))
         return problems
 
     # ── What the engine reads ──
@@ -393,6 +427,6 @@ class Team(Frozen):
         return out
 
 
-__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Person",
+__all__ = ["PERIODS", "ByPeriod", "Duration", "Escalation", "Hours", "Layer", "Layered", "Level", "Pay", "Person",
            "Preemption", "RoleSource", "Roles", "Rotation", "Secondary", "Slowdown", "Team", "TimedDistribution",
            "by_hour", "for_period", "layers"]

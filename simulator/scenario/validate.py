@@ -18,10 +18,10 @@ from pydantic import BaseModel, ValidationError
 from simulator import distributions
 from simulator.errors import Problem, ScenarioError
 from simulator.limits import MAX_FILE_BYTES
-from simulator.scenario import load, model
+from simulator.scenario import model, reader
 from simulator.scenario.common import expand_located
-from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import Scenario
+from simulator.scenario.reader import Document, parse_yaml, path_text
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -55,7 +55,7 @@ def read_scenario_text(path: str | Path) -> str:
     if size > MAX_FILE_BYTES:
         raise ScenarioError([Problem(f"the file has more than {MAX_FILE_BYTES:,} bytes; a scenario is a few kB",
                                      file=str(path))])
-    return load.decode(data, str(path))
+    return reader.decode(data, str(path))
 
 
 def parse_scenario(text: str, file: str | None = None) -> Scenario:

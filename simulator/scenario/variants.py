@@ -31,10 +31,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario import load
+from simulator.scenario import reader
 from simulator.scenario.common import expand_located
-from simulator.scenario.load import Document, parse_yaml, path_text
 from simulator.scenario.model import BASELINE, Scenario
+from simulator.scenario.reader import Document, parse_yaml, path_text
 from simulator.scenario.validate import data_path, did_you_mean, one_per_mistake, parse_scenario, problem_at
 
 DataPath = tuple[str | int, ...]
@@ -84,7 +84,7 @@ def parse_path(text: str) -> DataPath:
 
 def parse_value(text: str) -> Any:
     """A command-line value read as YAML: '3' → 3, 'debug-first' → 'debug-first', '[A, B]' → ['A', 'B']."""
-    return load.parse_value(text)
+    return reader.parse_value(text)
 
 
 def _split_set(text: str) -> tuple[str, str]:
@@ -112,7 +112,7 @@ def sweep_values(text: str) -> tuple[str, list[tuple[str, Any]]]:
     origin = f"--set {text}"
     try:
         path, values = _split_set(text)
-        parsed = load.parse_values(values)
+        parsed = reader.parse_values(values)
     except ValueError as exc:
         raise ScenarioError([Problem(str(exc), file=origin)]) from None
     if not parsed:

@@ -23,7 +23,6 @@ A scenario is given as a path (None for the bundled default) or as a loaded Scen
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,39 +34,38 @@ from simulator.analysis.breakdowns import keys as breakdown_keys
 from simulator.analysis.candidates import comparison_scenarios
 from simulator.analysis.compare import RESAMPLES, Comparison
 from simulator.analysis.compare import compare as _compare
-from simulator.analysis.compare import write_comparison as _write_comparison
 from simulator.analysis.detectability import TRIALS, Detectability
 from simulator.analysis.sweep import Sweep
 from simulator.analysis.sweep import sweep as _sweep
-from simulator.analysis.sweep import write_sweep as _write_sweep
+from simulator.api.scenarios import ScenarioLike, scenario_of
 from simulator.errors import DrillsimError
-from simulator.limits import MAX_FIT_BOOTSTRAP
+from simulator.outputs import analyses
 from simulator.outputs.files import write_text
 from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
-from simulator.outputs.run import write_run
-from simulator.results.metrics import organic, summarize
-from simulator.results.runner import Results, simulate
+from simulator.outputs.run import events_file, run_id, write_run
+from simulator.results import runner
+from simulator.results.metrics import CENSORED_WARNING, METRICS, metric_key, organic, summarize
+from simulator.results.runner import Results
 from simulator.scenario import load_scenario, parse_scenario
 from simulator.scenario.model import Scenario
 
-ScenarioLike = str | Path | Scenario | None
-
 if TYPE_CHECKING:
     from simulator.analysis.maturity import Ladder
-    from simulator.history.calibrate import Calibration
-    from simulator.history.plan import Plan
-    from simulator.history.score import Score
     from simulator.scenario.variants import ScenarioSource
 
 
-def scenario_of(scenario: ScenarioLike) -> Scenario:
-    """A Scenario from a path, a Scenario, or None for the bundled default scenario."""
-    if isinstance(scenario, Scenario):
-        return scenario
-    from simulator.scenario.bundled import default_scenario
-
-    return load_scenario(default_scenario() if scenario is None else scenario)
+def simulate(scenario: Scenario, *, events_to: str | Path | None = None, **options) -> Results:
+    """Play a Scenario (simulator.results.runner.simulate, whose options it takes), writing the event log to
+    `events_to` (events.jsonl, headed by the run id; it appears whole when the run ends) as it is made."""
+    if events_to is None or not isinstance(scenario, Scenario):
+        return runner.simulate(scenario, **options)
+    seed = scenario.seed if options.get("seed") is None else options["seed"]
+    replications = scenario.replications if options.get("replications") is None else options["replications"]
+    run = run_id(scenario, seed, replications, options.get("policy") or runner.default_policy())
+    with events_file(Path(events_to), run) as handle:
+        results = runner.simulate(scenario, events_to=handle, **options)
+    return replace(results, events_path=Path(events_to))
 
 
 def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed: int | None = None,
@@ -86,6 +84,56 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
                            keep_events=False, workers=workers, executor=executor, scheduler=scheduler)
         results = replace(results, without_learning=without.incidents)
     return results
+
+
+def run_into(scenario: ScenarioLike, out: str | Path | None, *, report: bool = False, **options) -> RunWritten:
+    """`drillsim run [--out FOLDER [--report]]`: `run` (which takes `options`), its event log streamed into the
+    results folder as it is made; the folder (refused before the run if it cannot be written or the disk
+    cannot hold it) is built whole in staging and swapped in, with the report when asked for."""
+    from simulator.outputs.folders import check_space, expected_bytes
+
+    found = scenario_of(scenario)
+    if out is None:
+        return RunWritten(run(found, **options), [], [])
+    total = found.replications if options.get("replications") is None else options["replications"]
+    with results_folder(out) as staging:
+        check_space(staging, expected_bytes(found, total))
+        results = run(found, events_to=staging / EVENTS, **options)
+        written = write_run(results, staging)
+        if report:
+            from simulator.report.build import write_report
+
+            pages = write_report(staging)
+        else:
+            pages = []
+    return RunWritten(results, [Path(out) / path.name for path in written], [Path(out) / path.name for path in pages])
+
+
+@dataclass(frozen=True)
+class RunWritten:
+    """A run and the files written for it: the results folder's, and the report's (HTML, Markdown, figures)."""
+
+    results: Results
+    written: list[Path]
+    pages: list[Path]
+
+
+def on_call_load(results: Results) -> dict | None:
+    """Each person's on-call load, as summary.json writes it (None when the run kept none)."""
+    from simulator.results.oncall_load import load_summary
+
+    if results.load is None:
+        return None
+    pay = results.scenario.team.pay
+    return load_summary(results.load, results.scenario.timezone, pay.currency if pay is not None else None)
+
+
+def practice_sections(results: Results) -> dict:
+    """What the practices did (availability and error budget, DORA, drills, the learning loop), as summary.json
+    writes it."""
+    from simulator.analysis.practice_summary import practice_sections as sections
+
+    return sections(results)
 
 
 def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:
@@ -113,6 +161,21 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
     from simulator.report.build import build_report
 
     return build_report(results_dir, incidents=incidents, replication=replication)
+
+
+def read_source(scenario: str | Path | None = None) -> ScenarioSource:
+    """`drillsim validate`: a scenario file (default: the bundled one) and its variants, every problem at once."""
+    from simulator.scenario.bundled import default_scenario
+    from simulator.scenario.variants import load_source
+
+    return load_source(default_scenario() if scenario is None else scenario)
+
+
+def schema_text() -> str:
+    """`drillsim schema`: the JSON Schema of the scenario format."""
+    from simulator.scenario.schema import scenario_schema_text
+
+    return scenario_schema_text()
 
 
 def write_schema(path: str | Path) -> Path:
@@ -148,7 +211,7 @@ def write_comparison(comparison: Comparison, folder: str | Path, metric: str = "
     from simulator.report.comparison_files import write_comparison_report
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
-        written = _write_comparison(comparison, staging) + write_comparison_report(comparison, staging, metric)
+        written = analyses.write_comparison(comparison, staging) + write_comparison_report(comparison, staging, metric)
     return [Path(folder) / path.name for path in written]
 
 
@@ -160,8 +223,7 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
     """`drillsim detectability`: how noisy a period's metric is on a dashboard, and whether a real change
     shows through: `improvement` (a share, 0.2 or '20%'), or the change the scenario's variant `variant`, or
     the ad-hoc variant of `sets` ('PATH=VALUE'), brings."""
-    from simulator.analysis.detectability import scenario_detectability
-    from simulator.errors import DrillsimError
+    from simulator.analysis.simulated_periods import scenario_detectability
     from simulator.results.metrics import metric_key
     from simulator.scenario.bundled import default_scenario
     from simulator.scenario.variants import load_source
@@ -188,12 +250,11 @@ def detectability(scenario: str | Path | None = None, *, metric: str = "mttr",
 def write_detectability(found: Detectability, folder: str | Path) -> list[Path]:
     """`drillsim detectability --out`: detectability.json and detectability-METRIC.png, in a folder replaced
     whole; returns the paths written."""
-    from simulator.outputs.files import write_json
     from simulator.report.detectability_figures import detectability_figure
     from simulator.report.style import save_png
 
     with results_folder(folder) as staging:
-        written = [write_json(staging / "detectability.json", found.as_document()),
+        written = [*analyses.write_detectability(found, staging),
                    save_png(detectability_figure(found), staging / f"detectability-{found.metric}.png")]
     return [Path(folder) / path.name for path in written]
 
@@ -215,7 +276,7 @@ def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list
     from simulator.report.comparison_files import write_sweep_figures
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
-        written = _write_sweep(result, staging) + write_sweep_figures(result, staging, metric)
+        written = analyses.write_sweep(result, staging) + write_sweep_figures(result, staging, metric)
     return [Path(folder) / path.name for path in written]
 
 
@@ -225,183 +286,11 @@ __all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Detectability"
            "write_detectability", "write_results", "write_schema", "write_sweep"]
 
 
+# ── Game days: calibrate a scenario from history, plan a drill, score what happened (api.gamedays) ─────────
 
-# ── Game days: calibrate a scenario from history, plan a drill, score what happened ───────────────────────
-
-
-@dataclass(frozen=True)
-class Calibrated:
-    """What `calibrate` produced: the fits, the scenario's YAML text, and the files written."""
-
-    calibration: Calibration
-    scenario: str
-    written: list[Path]
-
-
-def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
-              preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
-              skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
-              bootstrap: int | None = None, seed: int = 0, name: str | None = None) -> Calibrated:
-    """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
-    calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
-    beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
-    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
-    from simulator.history import calibrate as calibration_module
-    from simulator.history.fit import BOOTSTRAP
-    from simulator.history.format import parse_mapping, read_history
-    from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
-
-    if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
-        raise DrillsimError(f"bootstrap samples must be between 1 and {MAX_FIT_BOOTSTRAP:,} (got {bootstrap:,})")
-    zone = time_zone(timezone) if timezone else None
-    window = [_moment(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
-    read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
-                        as_of=window[1])
-    found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
-                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
-    text = calibration_module.scenario_yaml(found, name=name)
-    written: list[Path] = []
-    if out is not None:
-        out = Path(out)
-        with atomic_open(out) as handle:
-            handle.write(text)
-        written.append(out)
-        if figures is None:
-            figures = out.with_name(f"{out.stem}-fits")
-    if figures is not None:
-        from simulator.report.calibration_figures import calibration_figures
-        from simulator.report.style import png_bytes
-
-        folder = Path(figures)
-        with atomic_open(folder / "calibration.json") as handle:
-            json.dump(calibration_module.calibration_document(found), handle, indent=2, allow_nan=False)
-            handle.write("\n")
-        written.append(folder / "calibration.json")
-        for stem, figure in calibration_figures(found).items():
-            with atomic_open(folder / f"{stem}.png", "wb") as handle:
-                handle.write(png_bytes(figure))
-            written.append(folder / f"{stem}.png")
-    return Calibrated(found, text, written)
-
-
-def _moment(text: str | None, zone, option: str):
-    """An ISO 8601 option value as an aware datetime (None stays None)."""
-    from simulator.history.timestamps import parse_time
-
-    if text is None:
-        return None
-    try:
-        return parse_time(text, zone)
-    except ValueError as exc:
-        raise DrillsimError(f"{option}: {exc}") from None
-
-
-@dataclass(frozen=True)
-class Planned:
-    """What `plan_gameday` produced: the plan and the files written (plan.md, plan.html, plan.png, drill.csv)."""
-
-    plan: Plan
-    written: list[Path]
-
-
-def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, timezone: str | None = None,
-                 severity: str | None = None, under_load: bool = False, out: str | Path | None = None,
-                 seed: int | None = None, replications: int | None = None, workers: int | None = None,
-                 executor: str = "local", scheduler: str | None = None) -> Planned:
-    """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
-    plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
-    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
-    from simulator.history.format import FIELDS, Incident, write_history
-    from simulator.history.plan import plan_gameday as make_plan
-    from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
-    from simulator.report.calibration_figures import slug
-    from simulator.report.gameday import plan_blocks
-    from simulator.report.gameday_figures import plan_figure
-    from simulator.report.html import render_html
-    from simulator.report.markdown import render_markdown
-    from simulator.report.style import png_bytes
-
-    zone = time_zone(timezone) if timezone else None
-    moment = _moment(at, zone, "--at")
-    plan = make_plan(scenario_of(scenario), inject, at=moment, severity=severity, under_load=under_load, seed=seed,
-                     replications=replications, workers=workers, executor=executor, scheduler=scheduler)
-    folder = Path(out) if out is not None else Path(f"gameday-{slug(inject)}")
-    png = png_bytes(plan_figure(plan))
-    blocks = plan_blocks(plan, png, "SCENARIO.yaml" if isinstance(scenario, Scenario) or scenario is None
-                         else str(scenario))
-    written = []
-    for name, text in (("plan.md", render_markdown(blocks)),
-                       ("plan.html", render_html(blocks, f"Game-day plan: {plan.mode.name}"))):
-        with atomic_open(folder / name) as handle:
-            handle.write(text)
-        written.append(folder / name)
-    with atomic_open(folder / "plan.png", "wb") as handle:
-        handle.write(png)
-    written.append(folder / "plan.png")
-    stamp = f"{moment:%Y%m%d-%H%M}" if moment is not None else "1"
-    row = Incident(f"DRILL-{stamp}", 2, mode=inject, severity=plan.severity, started_at=moment)
-    written.append(write_history(folder / "drill.csv", [row], fields=[*FIELDS[:9], "responder"]))
-    return Planned(plan, written)
-
-
-@dataclass(frozen=True)
-class Scored:
-    """What `score` produced: a score per drill (or incident), the phases slower than `fail_above`, and the
-    files written (score.json, score.md, and a figure per drill)."""
-
-    scores: list[Score]
-    failing: list
-    written: list[Path]
-    notes: list[str]
-
-
-def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | None = None, preset: str | None = None,
-          mapping: Sequence[str] = (), timezone: str | None = None, skip_bad: bool = False, under_load: bool = False,
-          fail_above: float | None = None, out: str | Path | None = None, seed: int | None = None,
-          replications: int | None = None, workers: int | None = None, executor: str = "local",
-          scheduler: str | None = None) -> Scored:
-    """Score a drill or real incidents against a scenario (`drillsim score`). `drill` names history files and
-    at most one Chaos Toolkit journal (whose run's start is the injection time). Writes score.json, score.md and
-    the figures into `out` (default: the first drill file's folder)."""
-    from simulator.history import score as scoring
-    from simulator.history.format import parse_mapping
-    from simulator.history.timestamps import time_zone
-    from simulator.outputs.files import atomic_open
-    from simulator.report.gameday import figure_name, score_blocks
-    from simulator.report.gameday_figures import score_figure
-    from simulator.report.markdown import render_markdown
-    from simulator.report.style import png_bytes
-
-    if not drill:
-        raise DrillsimError("give the drill's times: a history file and/or a Chaos Toolkit journal")
-    zone = time_zone(timezone) if timezone else None
-    incidents, end, notes = scoring.read_drill(drill, mode=mode, preset=preset, mapping=parse_mapping(mapping),
-                                               zone=zone, skip_bad=skip_bad)
-    scores = scoring.score_drills(incidents, scenario_of(scenario), end, under_load=under_load, seed=seed,
-                                  replications=replications, source=", ".join(map(str, drill)), workers=workers,
-                                  executor=executor, scheduler=scheduler)
-    folder = Path(out) if out is not None else Path(drill[0]).parent
-    figures = {figure_name(s, len(scores)): png_bytes(score_figure(s)) for s in scores}
-    written = []
-    with atomic_open(folder / "score.json") as handle:
-        json.dump(scoring.score_document(scores), handle, indent=2, allow_nan=False, ensure_ascii=False)
-        handle.write("\n")
-    written.append(folder / "score.json")
-    with atomic_open(folder / "score.md") as handle:
-        handle.write(render_markdown(score_blocks(scores, figures)))
-    written.append(folder / "score.md")
-    for name, png in figures.items():
-        with atomic_open(folder / f"{name}.png", "wb") as handle:
-            handle.write(png)
-        written.append(folder / f"{name}.png")
-    failed = scoring.failing(scores, fail_above) if fail_above is not None else []
-    return Scored(scores, failed, written, notes)
-
+from simulator.api.gamedays import Calibrated, Planned, Scored, calibrate, plan_gameday, score  # noqa: E402
 
 __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "score"]
-
 
 # ── The maturity ladder ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -419,13 +308,43 @@ def maturity(scenario: str | Path | ScenarioSource | None = None, *, replication
                   executor=executor, scheduler=scheduler)
 
 
+def explain_maturity(source: ScenarioSource) -> list[tuple[str, str]]:
+    """`drillsim maturity --explain`: the file's fields the levels replace (refused if a level cannot build)."""
+    from simulator.analysis.maturity import ladder_scenarios, replaced
+
+    ladder_scenarios(source)
+    return replaced(source)
+
+
+def maturity_replications(source: ScenarioSource, replications: int | None = None) -> int:
+    """Replications the ladder plays over all its levels (for a progress bar's total)."""
+    from simulator.analysis.maturity import LEVELS
+
+    return len(LEVELS) * (source.scenario.replications if replications is None else replications)
+
+
 def write_maturity(found: Ladder, folder: str | Path) -> list[Path]:
     """`drillsim maturity --out`: maturity.json, maturity.csv and the ladder figure maturity.png."""
-    from simulator.analysis.maturity import write_ladder
+    from simulator.report.maturity_figures import ladder_figure
+    from simulator.report.style import save_png
 
     with results_folder(folder) as staging:  # the folder is replaced whole (outputs.results_folder)
-        written = write_ladder(found, staging)
+        written = [*analyses.write_ladder(found, staging), save_png(ladder_figure(found), staging / "maturity.png")]
     return [Path(folder) / path.name for path in written]
 
 
-__all__ += ["maturity", "write_maturity"]
+__all__ += [
+    "CENSORED_WARNING",
+    "METRICS",
+    "RunWritten",
+    "explain_maturity",
+    "maturity",
+    "maturity_replications",
+    "metric_key",
+    "on_call_load",
+    "practice_sections",
+    "read_source",
+    "run_into",
+    "schema_text",
+    "write_maturity",
+]

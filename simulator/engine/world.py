@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simpy import Event
 
+from simulator.engine.clock import now_of
 from simulator.engine.incident import STATE_AFTER, Incident, State
-from simulator.engine.policy import AutomaticPolicy, Policy, Situation
+from simulator.engine.policy import AutomaticPolicy, LivePolicy, Policy, Situation
 from simulator.events import ACTIONS, PHASE_OF
 
 if TYPE_CHECKING:
     import simpy
 
     from simulator.engine.people import Person, Roster
+    from simulator.engine.practice import PracticeState
     from simulator.engine.rules import Rules
 
 MAX_ACTION_ITEMS = 64
@@ -83,40 +85,50 @@ def action_table(log: Any) -> dict[str, tuple]:
     return {action: (STATE_AFTER.get(action), PHASE_OF.get(action), sinks.get(action)) for action in ACTIONS}
 
 
-class Drill:
-    """One replication in play: what the incident processes share."""
+class World:
+    """One replication in play: what the incident processes share (the clock, the log, the people, the policy and
+    the practices' changing state)."""
 
-    __slots__ = ("_actions", "automatic", "env", "ignores", "live", "log", "policy", "practice", "replication",
-                 "roster", "rules")
+    __slots__ = ("_actions", "asker", "automatic", "env", "log", "mitigation_varies", "person_decides", "policy",
+                 "practice", "practices_asked", "replication", "roster", "rules")
 
     def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any,
                  actions: dict[str, tuple] | None = None):
         from simulator.engine.people import Roster
+        from simulator.engine.practice import PracticeState
 
         self.env, self.rules, self.policy, self.replication = env, rules, policy, replication
         self.log = log
-        self.ignores = frozenset(getattr(log, "ignores", ()))
-        """Actions the log does not want (a reducing log such as metrics.IncidentRows); they are not sent."""
-        self._actions = actions
-        """Per action: the state it leads to, its phase, and where to send it (None: nowhere): one look-up a
-        record (see `action_table`)."""
         if actions is None:
             actions = action_table(log)
         self._actions = actions
+        """Per action: the state it leads to, its phase, and where to send it (None: nowhere): one look-up a
+        record (see `action_table`)."""
         self.automatic = type(policy) is AutomaticPolicy
-        self.live = getattr(policy, "live", False)
-        """A drill: a person decides, and each decision waits for them (`pause`)."""
+        """The policy's answers are known in advance (the scenario's): the engine plays them without asking."""
+        self.person_decides = policy.live
+        """A drill: a person decides, and each decision waits for them (`pause`, through `asker`)."""
+        self.asker: LivePolicy | None = cast("LivePolicy", policy) if self.person_decides else None
+        self.practices_asked = not self.automatic and (rules.practiced or not self.person_decides)
+        """Whether the practices' decisions (work alone first, how to confirm, when to clean up, how many action
+        items) go to the policy. A person is asked them only in a scenario that plays practices; the automatic
+        policy's are the scenario's draws."""
+        practice = rules.practice
+        self.mitigation_varies = practice.load_mitigation is not None or (
+            practice.improves_mitigation and (practice.action_items > 0 or self.practices_asked))
+        """Whether the practices can make a mitigation longer or shorter: load, or action items that improve it
+        (else `PracticeState.mitigation_factor` is always 1.0, and is not asked)."""
         self.roster: Roster = Roster(self)
-        self.practice = None
-        """The practices in play (simulator.engine.practice), or None when the scenario uses none and the policy
-        is automatic: the lifecycle then runs as it always has."""
+        self.practice: PracticeState = PracticeState(self)
+        """The world's changing state (simulator.engine.practice): neutral, changing nothing, in a scenario that
+        plays no practices."""
 
     # ── The Scribe ──
 
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
         """Log an event now and move the incident's state on."""
-        self.record_at(self.env._now, incident, action, actor, detail)
+        self.record_at(now_of(self.env), incident, action, actor, detail)
 
     def record_at(self, time: float, incident: Incident, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
@@ -142,7 +154,7 @@ class Drill:
 
     def situation(self, incident: Incident, tried: tuple[str, ...] = (), level: int = 0,
                   channel: str = "") -> Situation:
-        return Situation(incident=incident.number, now=self.env._now, mode=incident.mode.name,
+        return Situation(incident=incident.number, now=now_of(self.env), mode=incident.mode.name,
                          severity=incident.severity, channel=channel, offered=tuple(incident.rules.mitigations),
                          tried=tried, level=level)
 
@@ -150,7 +162,10 @@ class Drill:
         """A drill's decision point: an event that happens when the person has decided (the session triggers it
         with the minute of the decision). The policy is then asked as at any decision point."""
         event = Event(self.env)
-        self.policy.pose(Question(kind, incident, self.env._now, event, facts))
+        asker = self.asker
+        if asker is None:
+            raise RuntimeError(f"a {kind} decision paused for a policy nobody answers live")
+        asker.pose(Question(kind, incident, now_of(self.env), event, facts))
         return event
 
     def declare_after(self, incident: Incident, drawn: float, channel: str) -> float:
@@ -191,29 +206,29 @@ class Drill:
                     return name
             return "debug"
         choice = self.policy.next_mitigation(self.situation(incident, tried))
-        if choice == INVESTIGATE and self.live and incident.clues < len(incident.mode.clues):
+        if choice == INVESTIGATE and self.person_decides and incident.clues < len(incident.mode.clues):
             return choice
         return choice if choice in offered and choice not in tried else "debug"
 
     def work_alone_first(self, incident: Incident, drawn: bool, channel: str) -> bool:
-        if self.automatic:
+        if not self.practices_asked:
             return drawn
         return bool(self.policy.work_alone_first(self.situation(incident, channel=channel), drawn))
 
     def confirm_with_data(self, incident: Incident, drawn: bool, tried: tuple[str, ...] = ()) -> bool:
-        if self.automatic:
+        if not self.practices_asked:
             return drawn
         return bool(self.policy.confirm_with_data(self.situation(incident, tried), drawn))
 
     def clean_up(self, incident: Incident, drawn: str) -> str:
         """"now", "late" or "skip" (anything else a policy answers counts as now)."""
-        if self.automatic:
+        if not self.practices_asked:
             return drawn
         choice = self.policy.clean_up(self.situation(incident), drawn)
         return choice if choice in CLEANUPS else "now"
 
     def action_items(self, incident: Incident, drawn: int) -> int:
-        if self.automatic:
+        if not self.practices_asked:
             return drawn
         return max(0, min(int(self.policy.action_items(self.situation(incident), drawn)), MAX_ACTION_ITEMS))
 
@@ -221,7 +236,7 @@ class Drill:
 
     def preempt(self, incident: Incident, person: Person, by: Incident) -> None:
         """`by` takes `person`, who was working `incident`: log what the work had reached, and stop it."""
-        incident.chain.log_until(self, incident, self.env._now)
+        incident.chain.log_until(self, incident, now_of(self.env))
         self.record(incident, "preempted", person.name, {"by": by.number})
         incident.preemptible = False
         incident.responder = None
