@@ -33,17 +33,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from simulator.analysis import paired
+from simulator.analysis.paired import (
+    MIN_EFFECT,
+    MinEffect,
+    cut_short_notes,
+    parse_min_effect,
+    weighted_quantiles,
+)
 from simulator.analysis.streams import analysis_rng
 from simulator.analysis.workload import Workload, workload
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_RESAMPLES
-from simulator.results.metrics import CENSORED_WARNING, METRICS, Stats, metric_key, metric_values
+from simulator.results.metrics import METRICS, Stats, metric_key
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
 
@@ -53,8 +60,6 @@ if TYPE_CHECKING:
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
 NEGLIGIBLE, UNSURE = "no difference that matters", "unclear whether it matters"
-MIN_EFFECT = "5%"
-"""The default smallest difference that matters: 5% of the baseline's value."""
 CUT_SHORT = "no honest answer: too many cut short"
 """The verdict when the horizon cut so many incidents short that the run it would call faster is not known."""
 RESAMPLES = 2000
@@ -69,42 +74,6 @@ def signed_duration(minutes: float) -> str:
     if minutes == 0 or format_duration(abs(minutes)) == "0s":
         return "0s"
     return ("+" if minutes > 0 else "-") + format_duration(abs(minutes))
-
-
-@dataclass(frozen=True)
-class MinEffect:
-    """The smallest difference that matters: a share of the baseline's value ('5%') or a duration ('5m')."""
-
-    share: float | None = 0.05
-    minutes: float | None = None
-
-    def threshold(self, baseline: float) -> float:
-        """In minutes, for a statistic whose baseline value is `baseline`."""
-        if self.minutes is not None:
-            return self.minutes
-        return abs(baseline) * (self.share or 0.0) if math.isfinite(baseline) else 0.0
-
-    def text(self) -> str:
-        return format_duration(self.minutes) if self.minutes is not None else f"{self.share or 0:.0%}"
-
-
-def parse_min_effect(value: str | float | MinEffect | None) -> MinEffect:
-    """'5%' or 0.05 (a share of the baseline's value), '5m' or '1h' (a duration), '0' (any difference)."""
-    if isinstance(value, MinEffect):
-        return value
-    if value is None:
-        return parse_min_effect(MIN_EFFECT)
-    text = str(value).strip()
-    if text in ("0", "0%", "0.0"):
-        return MinEffect(0.0)
-    from simulator.units import parse_duration, parse_share
-
-    try:
-        if text.endswith("%") or isinstance(value, float):
-            return MinEffect(parse_share(value))
-        return MinEffect(None, parse_duration(text))
-    except ValueError as error:
-        raise DrillsimError(f"--min-effect {value}: a share such as 5% or a duration such as 5m ({error})") from None
 
 
 # ── Results ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -215,7 +184,7 @@ class Comparison:
     """(metric, statistic) pairs on which a variant significantly worse than the baseline fails the comparison."""
     notes: tuple[str, ...] = ()
     """What a reader should know about how the runs were paired (a scenario's own seed not used, …)."""
-    min_effect: MinEffect = MinEffect()
+    min_effect: MinEffect = field(default_factory=MinEffect)
     """The smallest difference that matters (each Difference holds it in minutes)."""
 
     @property
@@ -401,7 +370,7 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
     rng = rng if rng is not None else analysis_rng(base.seed)
     summaries = {name: result.summary() for name, result in results.items()}
     ordered = [baseline, *[name for name in names if name != baseline]]
-    samples, restricted = _samples({name: results[name] for name in ordered}, base.replications)
+    samples, restricted = paired.run_samples({name: results[name] for name in ordered}, base.replications)
     draws = _bootstrap(samples, ordered, base.replications, resamples, rng)
     differences = []
     for name in ordered[1:]:
@@ -418,50 +387,6 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
     return Comparison(baseline, {name: results[name] for name in ordered},
                       {name: summaries[name] for name in ordered}, tuple(differences), base.seed, base.replications,
                       resamples, level, notes=cut_short_notes(samples, restricted), min_effect=effect)
-
-
-def _samples(results: Mapping[str, Results], replications: int) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
-    """Every run's samples of every metric (paired.Durations for the durations, censoring-aware, with τ common
-    to all runs; _Sample for MTBF), and τ of each duration metric that the horizon cut short somewhere."""
-    samples: dict[str, dict[str, Any]] = {name: {} for name in results}
-    restricted = {}
-    for metric in METRICS:
-        if metric == "mtbf":
-            for name, result in results.items():
-                samples[name][metric] = _Sample(*metric_values(result.incidents, metric)[:2], replications,
-                                                result.scenario.horizon)
-            continue
-        found = {name: paired.durations(result.incidents, metric, result.scenario.horizon, replications)
-                 for name, result in results.items()}
-        tau = paired.restriction(*((times, ended) for times, ended, _ in found.values()))
-        if math.isfinite(tau):
-            restricted[metric] = tau
-        survival = any(not ended.all() for _, ended, _ in found.values())
-        for name, (times, ended, reps) in found.items():
-            samples[name][metric] = paired.Durations(times, ended, reps, replications, tau, survival=survival)
-    return samples, restricted
-
-
-def cut_short_notes(samples: Mapping[str, Mapping[str, Any]], restricted: Mapping[str, float]) -> tuple[str, ...]:
-    """A sentence for each duration metric the horizon cut short: up to when its means are compared, and which
-    runs had more than paired.TAIL of their incidents outlast that."""
-    notes = []
-    for metric in (key for key in METRICS if key != "mtbf"):
-        tau = restricted.get(metric, math.inf)
-        cut = [(name, found[metric]) for name, found in samples.items() if found[metric].cut_short]
-        listed = ", ".join(f"{name} {sample.cut_short:,} of {len(sample.times):,}" for name, sample in cut)
-        beyond = [f"{name} {sample.tail:.0%}" for name, found in samples.items()
-                  for sample in [found[metric]] if not sample.known_mean]
-        note = (f"{METRICS[metric].label}: the horizon cut short {listed} incidents' {METRICS[metric].what}; they "
-                "count as lasting at least until the horizon: means and medians are Kaplan–Meier's"
-                + (f", the means restricted to {format_duration(tau)} (the mean of min(duration, "
-                   f"{format_duration(tau)}))." if math.isfinite(tau) else "."))
-        if beyond:
-            note += (f" Still open after {format_duration(tau)}: {', '.join(beyond)}: too many for that run's "
-                     "mean to be known, so no verdict can call it the faster one.")
-        if beyond or any(sample.cut_short > CENSORED_WARNING * len(sample.times) for _, sample in cut):
-            notes.append(note)
-    return tuple(notes)
 
 
 def _bootstrap(samples: Mapping[str, Mapping[str, Any]], names: list[str], replications: int, resamples: int,
@@ -513,73 +438,23 @@ def _resample_weights(replications: int, resamples: int, cells_per_row: int,
         done += rows
 
 
-class _Sample:
-    """One metric's values of one run, arranged for resampling by replication."""
-
-    def __init__(self, values: np.ndarray, replication: np.ndarray, replications: int,
-                 exposure: float | None = None):
-        """With `exposure` (MTBF), each replication's total is the time it watched, not the sum of its closed
-        gaps: the mean is simulated time ÷ failures, as the summary's, and the gap still open counts."""
-        order = np.argsort(values, kind="stable")
-        self.values = values[order]
-        self.replication = replication[order]
-        self.sums = (np.full(replications, float(exposure)) if exposure is not None
-                     else np.bincount(replication, weights=values, minlength=replications))
-        self.counts = np.bincount(replication, minlength=replications).astype(float)
-        self.times, self.cut_short = self.values, 0
-        whole = np.ones((1, replications))
-        self.whole = (float(self.means(whole)[0]), float(self.quantiles(whole, 0.5)[0]))
-        self.known = (True, True)
-
-    def statistics(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.means(weights), self.quantiles(weights, 0.5), np.zeros(len(weights))
-
-    def means(self, weights: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (weights @ self.sums) / (weights @ self.counts)
-
-    def quantiles(self, weights: np.ndarray, q: float) -> np.ndarray:
-        """The q-quantile of each resample, exactly as np.percentile of the resampled incidents would give."""
-        return weighted_quantiles(self.values, self.replication, weights, q)
-
-
-def weighted_quantiles(sorted_values: np.ndarray, groups: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
-    """Row by row, the q-quantile (linear interpolation, numpy's default) of `sorted_values` where each value
-    counts as often as its group's weight in that row: value i appears weights[row, groups[i]] times.
-
-    This is the quantile of the incidents of a bootstrap resample without building it. The sorted values are cut
-    into chunks; a matrix product counts each resample's values per chunk, which finds the chunk holding each
-    rank, and only that chunk is then counted value by value."""
-    rows, n = weights.shape[0], len(sorted_values)
-    if n == 0:
-        return np.full(rows, np.nan)
-    chunks = int(np.clip(math.sqrt(700 * n / max(weights.shape[1], 1)), 1, min(n, 1024)))
-    bounds = np.linspace(0, n, chunks + 1).astype(int)
-    chunk_of = np.repeat(np.arange(chunks), np.diff(bounds))
-    per_chunk = np.bincount(groups * chunks + chunk_of, minlength=weights.shape[1] * chunks)
-    cumulative = np.cumsum(weights @ per_chunk.reshape(-1, chunks).astype(weights.dtype), axis=1)
-    total = cumulative[:, -1]
-    position = np.maximum(total - 1, 0) * q
-    below = np.floor(position)
-    lower = _select(sorted_values, groups, weights, bounds, cumulative, below)
-    upper = _select(sorted_values, groups, weights, bounds, cumulative, np.minimum(below + 1, np.maximum(total - 1, 0)))
-    out = lower + (position - below) * (upper - lower)
-    out[total == 0] = np.nan
-    return out
-
-
-def _select(sorted_values, groups, weights, bounds, cumulative, ranks) -> np.ndarray:
-    """Per row, the value at position `ranks[row]` (from 0) of that row's repeated values."""
-    last = len(bounds) - 2
-    chunk = np.minimum(np.count_nonzero(cumulative <= ranks[:, None], axis=1), last)
-    rows = np.arange(len(ranks))
-    before = np.where(chunk > 0, cumulative[rows, np.maximum(chunk - 1, 0)], 0.0)
-    within = ranks - before
-    out = np.empty(len(ranks))
-    for index in np.unique(chunk):
-        chosen = np.flatnonzero(chunk == index)
-        start, stop = bounds[index], bounds[index + 1]
-        counts = np.cumsum(weights[np.ix_(chosen, groups[start:stop])], axis=1)
-        found = np.count_nonzero(counts <= within[chosen, None], axis=1)
-        out[chosen] = sorted_values[start + np.minimum(found, stop - start - 1)]
-    return out
+__all__ = [
+    "BETTER",
+    "CUT_SHORT",
+    "MIN_EFFECT",
+    "NEGLIGIBLE",
+    "NO_DATA",
+    "UNCLEAR",
+    "UNSURE",
+    "WORSE",
+    "Comparison",
+    "Difference",
+    "MinEffect",
+    "compare",
+    "compare_results",
+    "cut_short_notes",
+    "parse_gates",
+    "parse_min_effect",
+    "signed_duration",
+    "weighted_quantiles",
+]

@@ -229,6 +229,13 @@ SetOpt = Annotated[
                       "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
                  show_default=False),
 ]
+MinEffectOpt = Annotated[
+    str, typer.Option("--min-effect", metavar="SHARE|DURATION",
+                      help="The smallest difference that matters: a share of the baseline's value (5%) or a "
+                           "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
+                           "zero and the difference is at least this), no difference that matters (the interval "
+                           "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
+]
 MetricOpt = Annotated[
     str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
 ]

@@ -13,6 +13,7 @@ from simulator.cli.common import (
     Executor,
     ExecutorOpt,
     MetricOpt,
+    MinEffectOpt,
     QuietOpt,
     ReplicationsOpt,
     SchedulerOpt,
@@ -34,13 +35,6 @@ VariantOpt = Annotated[
     typer.Option("--variant", "-V", metavar="NAME",
                  help="A variant from the scenario's `variants:` (repeat for several; default: all of them).",
                  show_default=False),
-]
-MinEffectOpt = Annotated[
-    str, typer.Option("--min-effect", metavar="SHARE|DURATION",
-                      help="The smallest difference that matters: a share of the baseline's value (5%) or a "
-                           "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
-                           "zero and the difference is at least this), no difference that matters (the interval "
-                           "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
 ]
 
 
@@ -116,7 +110,7 @@ def compare(
                   f", each {result.replications} replications × {format_duration(base.scenario.horizon)} with seed "
                   f"{result.seed} (the same failures for all)", style="bold")
     for line in report.change_lines(result):
-        console.print(line.replace("`", ""), highlight=False)
+        console.print("".join(line.split("`")), highlight=False)  # code marks are for Markdown
     for note in result.notes:
         console.print(note, style="dim", highlight=False)
     console.print(report.statistics_table(result))

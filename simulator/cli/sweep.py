@@ -12,6 +12,7 @@ from simulator.cli.common import (
     Executor,
     ExecutorOpt,
     MetricOpt,
+    MinEffectOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
@@ -22,7 +23,6 @@ from simulator.cli.common import (
     errors_exit,
     run_options,
 )
-from simulator.cli.compare import MinEffectOpt
 from simulator.limits import MAX_RESAMPLES
 
 
