@@ -27,14 +27,31 @@ MINUTES_PER_DAY = 1440
 Interval = tuple[float, float]
 
 
+_EXAMPLES = ("America/New_York", "Europe/London", "Asia/Tokyo", "Africa/Lagos", "Australia/Sydney", "Etc/UTC",
+             "Pacific/Auckland")
+
+
 @cache
 def zone(name: str) -> ZoneInfo:
     """The time zone of an IANA name ("Europe/London", "UTC"); ValueError with a hint when it is unknown."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/London', "
-                         "'America/New_York' or 'UTC'") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):  # OSError: a folder of the database ('America')
+        pass
+    import difflib
+    from zoneinfo import available_timezones
+
+    names = sorted(available_timezones())
+    text = str(name)[:100]
+    inside = [n for n in names if n.lower().startswith(f"{text.lower().strip('/')}/")]
+    if inside:  # a folder of the zone database: 'America', 'Etc'
+        known = [n for n in _EXAMPLES if n in inside]
+        hint = f"; it is a region of the time-zone database, not a zone: did you mean {(known or inside)[0]!r}?"
+    else:
+        close = difflib.get_close_matches(text, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ValueError(f"unknown time zone {name!r}{hint} (use an IANA name such as 'Europe/London', "
+                     "'America/New_York' or 'UTC')")
 
 
 # ── Reading calendar text ──────────────────────────────────────────────────────────────────────────────────

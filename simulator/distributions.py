@@ -34,7 +34,7 @@ from simulator.units import format_duration
 Z95 = NormalDist().inv_cdf(0.95)
 _NORMAL_QUANTILE = NormalDist().inv_cdf
 try:  # N(mu, sigma)'s inverse CDF without NormalDist's Python wrapper: CPython's C function, for speed
-    from statistics import _normal_dist_inv_cdf as _LOWLEVEL
+    from statistics import _normal_dist_inv_cdf as _LOWLEVEL  # type: ignore[attr-defined]  # private, untyped
 except ImportError:  # pragma: no cover (a Python without it: NormalDist's method does the same)
     _LOWLEVEL = None
 _SMALLEST = 2.0**-54
@@ -155,11 +155,11 @@ class Lognormal(_Distribution):
 
     @property
     def log_mu(self) -> float:
-        return math.log(self.median) if self.mu is None else self.mu
+        return math.log(_given(self.median)) if self.mu is None else self.mu
 
     @property
     def log_sigma(self) -> float:
-        return math.log(self.p95 / self.median) / Z95 if self.sigma is None else self.sigma
+        return math.log(_given(self.p95) / _given(self.median)) / Z95 if self.sigma is None else self.sigma
 
     def quantile_function(self):
         mu, sigma, exp = self.log_mu, self.log_sigma, math.exp
@@ -202,7 +202,7 @@ class Gamma(_Distribution):
 
     @property
     def theta(self) -> float:
-        return self.scale if self.scale is not None else self.mean_ / self.shape
+        return self.scale if self.scale is not None else _given(self.mean_) / self.shape
 
     def quantile_function(self):
         from scipy.special import gammaincinv  # the regularised incomplete gamma function's inverse
@@ -349,6 +349,14 @@ def overflowing(compute) -> float:
         return float(compute())
     except (OverflowError, ZeroDivisionError):
         return math.inf
+
+
+def _given(parameter: float | None) -> float:
+    """A parameter that one of two parametrisations needs. Missing, it is a TypeError (as arithmetic on None
+    was), which check_mean passes over so that the parametrisation's own check names what is missing."""
+    if parameter is None:
+        raise TypeError("a parameter of this parametrisation is missing")
+    return parameter
 
 
 def check_mean(distribution: _Distribution) -> None:

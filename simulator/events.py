@@ -117,7 +117,7 @@ def incident_label(incident: int) -> str:
 def event_lines(events: Iterable[tuple]) -> str:
     """Events (or plain tuples in Event's field order) as lines of events.jsonl: exactly what json.dumps of
     `Event.to_json()` with compact separators gives, a few times faster."""
-    lines = []
+    lines: list[str] = []
     append = lines.append
     for time, replication, incident, phase, action, actor, detail in events:
         append(f'{{"time":{_number(time)},"replication":{replication},"incident":{incident},'

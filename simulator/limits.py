@@ -2,7 +2,7 @@
 
 Each guards against a file or an option that would otherwise hang, exhaust memory or overflow (a YAML alias
 bomb, a rate per second where a rate per week was meant, a billion responders), and each sits far above what
-a real drill needs. The README lists them.
+a real drill needs. docs/concepts/results.md lists them.
 """
 
 from __future__ import annotations
@@ -37,3 +37,36 @@ MAX_WORKERS = 1_024
 """Worker processes (a local Dask cluster starts as many)."""
 MAX_FIT_BOOTSTRAP = 10_000
 """Parametric bootstrap samples of `calibrate`: each refits a distribution, some milliseconds."""
+
+# ── Files other than scenarios (simulator/inputs.py reads them all) ───────────────────────────────────────────
+MAX_FIELD_CHARS = 10_000
+"""The longest cell of a CSV file and the longest text of a JSON file drillsim reads (ids, names, titles)."""
+MAX_JSON_DEPTH = 64
+"""How deeply a JSON file may nest (a Chaos Toolkit journal needs about a dozen levels, a summary five)."""
+MAX_NUMBER_DIGITS = 40
+"""The most digits of a whole number in a JSON file (a seed needs 19)."""
+MAX_HISTORY_BYTES = 100_000_000
+"""The largest incident history read (some 300,000 incidents)."""
+MAX_JOURNAL_BYTES = 50_000_000
+"""The largest Chaos Toolkit journal read (activities' outputs make journals large)."""
+MAX_ANSWERS_BYTES = 1_000_000
+"""The largest answers or injects file read (a drill's answers are a few hundred bytes)."""
+MAX_SUMMARY_BYTES = 16_000_000
+"""The largest summary.json read back by `drillsim report`."""
+MAX_TABLE_BYTES = 4_000_000_000
+"""The largest incidents.csv read back (a run of MAX_RUN_INCIDENTS incidents writes about 2 GB)."""
+MAX_EVENT_LINE = 1_000_000
+"""The longest line of an events.jsonl read back."""
+
+# ── The calendar ─────────────────────────────────────────────────────────────────────────────────────────────
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+"""Dates drillsim reads (a scenario's start and the end of its horizon, `gameday plan --at`, the times of
+histories and journals, a results folder's start) lie in the years MIN_YEAR to MAX_YEAR."""
+
+# ── Work per run ────────────────────────────────────────────────────────────────────────────────────────────
+MAX_ARRIVALS = 5_000_000
+"""Candidate arrivals one replication may be expected to play: deployments (each one drawn, failed or not),
+incidents, game days and injections, with cleanup debt and windows at their most."""
+MAX_RUN_ARRIVALS = 100_000_000
+"""Candidate arrivals a whole run (every replication) may be expected to play: some minutes of work."""

@@ -134,7 +134,7 @@ def format_duration(minutes: float | None, *, precision: int = 2) -> str:
     last = min(first + precision - 1, len(units) - 1)
     step = units[last][1]
     seconds = math.floor(exact / step + 0.5) * step
-    parts = []
+    parts: list[str] = []
     for name, size in units:
         if seconds >= size and len(parts) < precision:
             parts.append(f"{seconds // size}{name}")

@@ -167,23 +167,49 @@ def test_help_shows_what_arguments_hold():
     assert "[SCENARIO]" in runner.invoke(app, ["run", "--help"]).stdout
 
 
-def test_shell_completion_completes_commands_options_and_choices():
+def _drillsim(args: list[str], **env: str):
+    """drillsim in a process of its own, named as the shell calls it (completion reads the program's name and
+    the environment, which CliRunner does not pass through)."""
     import os
     import subprocess
     import sys
 
+    code = "import sys; sys.argv[0] = 'drillsim'; from simulator.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, *args], env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_shell_completion_completes_commands_options_and_choices():
     def complete(words: str) -> list[str]:
-        env = {**os.environ, "_DRILLSIM_COMPLETE": "complete_bash", "COMP_WORDS": words,
-               "COMP_CWORD": str(len(words.split()) - 1)}
-        code = "import sys; sys.argv[0] = 'drillsim'; from simulator.cli import main; main()"
-        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+        cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+        done = _drillsim([], _DRILLSIM_COMPLETE="complete_bash", COMP_WORDS=words, COMP_CWORD=str(cword))
+        assert done.returncode == 0, done.stderr
         return done.stdout.split()
 
     assert complete("drillsim ru") == ["run"]
     assert "--by" in complete("drillsim run --b")
     assert complete("drillsim run --by m") == ["mode", "mitigation"]
-    script = runner.invoke(app, ["--show-completion", "bash"], prog_name="drillsim")
+    # choices, never file names, for the options whose value is a word
+    assert complete("drillsim compare --metric mt") == ["mttd", "mtta", "mttr", "mtbf"]
+    assert complete("drillsim sweep --metric time") == ["time_to_resolve"]
+    assert complete("drillsim calibrate history.csv --preset ") == ["analytics", "lifecycle"]
+    assert complete("drillsim drill --mode ") == ["bad-deploy", "config-push", "traffic-peak",
+                                                  "payment-provider-outage"]
+    other = README.parent / "scenarios" / "payment-outage.yaml"
+    assert complete(f"drillsim drill {other} --mode provider-") == ["provider-outage", "provider-degradation"]
+    assert complete(f"drillsim score drill.csv --scenario {other} --mode i") == ["integration-release"]
+    assert complete(f"drillsim gameday plan {other} --inject i") == ["integration-release"]
+    assert complete("drillsim drill no-such-file.yaml --mode ") == []
+    script = _drillsim(["--show-completion", "bash"], SHELL="/bin/bash")
+    assert script.returncode == 0, script.stderr
     assert "_DRILLSIM_COMPLETE=complete_bash" in script.stdout
+
+
+def test_calibrate_help_does_not_promise_a_scenarios_seed():
+    """A history has no seed: calibrate's --seed is the bootstrap's own, 0 unless given."""
+    seed = next(param for param in commands()["calibrate"].params if param.name == "seed")
+    assert "bootstrap" in seed.help and "scenario" not in seed.help
+    assert seed.default == 0
 
 
 def test_schema_and_report_say_what_they_wrote(tmp_path):
@@ -196,9 +222,11 @@ def test_schema_and_report_say_what_they_wrote(tmp_path):
     assert "Wrote report.html, report.md, mttd.png" in report.stdout and f"to {tmp_path / 'r'}/" in report.stdout
 
 
-def test_the_folders_the_readme_writes_into_are_ignored_by_git():
+def test_the_folders_the_documentation_writes_into_are_ignored_by_git():
     ignored = set((README.parent / ".gitignore").read_text(encoding="utf-8").split())
-    folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", README.read_text(encoding="utf-8")))
+    docs = [README, *(README.parent / "docs").rglob("*.md"), *(README.parent / "docs" / "excerpts").glob("*.txt")]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in docs)
+    folders = set(re.findall(r"--out (\w[\w-]*)/(?![\w.])", text))
     assert folders >= {"results", "compare", "sweep"}
     # anchored to the top of the project ("/results/"), so that simulator/results/ is not ignored too
     assert {f"/{folder}/" for folder in folders} <= ignored

@@ -364,8 +364,8 @@ def test_every_drill_option_and_file_is_used_or_refused(provider, tmp_path):
     assert "inject customer" in (tmp_path / "with" / "answers.txt").read_text()  # and it plays again so
     (tmp_path / "bad.txt").write_text("+3m inject customer\n+4m declare SEV2\n")
     for extra, message in ((["--answers", str(tmp_path / "answers.txt"), "--injects", str(tmp_path / "bad.txt")],
-                            "bad.txt:2: 'declare' is a decision, not an inject"),
-                           (["--injects", str(tmp_path / "bad.txt")], "bad.txt:2: 'declare' is a decision"),
+                            "bad.txt:2: declare is a decision of the trainee, not an inject"),
+                           (["--injects", str(tmp_path / "bad.txt")], "bad.txt:2: declare is a decision"),
                            (["--turns", "--turn", "-5m"], "is negative"),
                            (["--turns", "--turn", "0s"], "above 0"),
                            (["--turn", "5m"], "give --turns too"),

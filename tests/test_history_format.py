@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 
 from simulator.errors import DrillsimError
-from simulator.history.format import (
-    FIELDS,
-    HistoryError,
-    Incident,
-    parse_mapping,
-    read_history,
-    severity_level,
-    write_history,
-)
+from simulator.history.fields import FIELDS
+from simulator.history.format import HistoryError, Incident, read_history, severity_level, write_history
 from simulator.history.phases import (
     ACKNOWLEDGEMENT,
     DECLARATION,
@@ -30,6 +23,7 @@ from simulator.history.phases import (
     resolution,
     sample,
 )
+from simulator.history.presets import parse_mapping
 from simulator.history.timestamps import parse_time, time_zone
 
 FIXTURES = Path(__file__).parent / "fixtures" / "history"

@@ -63,7 +63,7 @@ CLASSES = {
     "run_beyond_memory": (2, 1, "", "10,000,000 replications of about 11 incidents each would hold about "
                                     "110,000,000 incidents (more than 10,000,000"),
     "bad_calendar_date": (5, 8, "start", "'2026-02-30T09:00:00' is not a date (day is out of range for month)"),
-    "horizon_past_the_calendar": (2, 1, "", "the horizon runs from 9999-12-15T00:00:00 past the end of the calendar"),
+    "horizon_past_the_calendar": (2, 1, "", "the horizon runs from 2200-12-15T00:00:00 past the end of 2200"),
     "slo_alert_never_fires": (15, 7, "failure_modes[0].detection.slo_burn", "an error ratio of 1e-300 burns the "
                                                                            "budget of a 0.5 SLO at 2e-300×"),
     "only_null": (1, 1, "", "the file holds no scenario, only an empty document"),
@@ -137,23 +137,21 @@ def test_a_huge_flow_list_is_refused_at_the_value_limit(monkeypatch):
 def test_a_file_beyond_the_size_limit_is_refused_unread(tmp_path):
     path = tmp_path / "big.yaml"
     path.write_text(MINIMAL + "#" * MAX_FILE_BYTES)
-    with pytest.raises(ScenarioError, match=f"the file has more than {MAX_FILE_BYTES:,} bytes"):
+    with pytest.raises(ScenarioError, match=f"the scenario file has {path.stat().st_size:,} bytes"):
         load_scenario(path)
-    with pytest.raises(ScenarioError, match=f"more than {MAX_FILE_BYTES:,} bytes"):
-        load_scenario("/dev/zero")  # endless: read only up to the limit
 
 
-def test_a_pipe_nobody_writes_to_is_an_empty_file(tmp_path):
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_is_refused_unread(device):
+    with pytest.raises(ScenarioError, match="is a device, not a scenario file"):
+        load_scenario(device)
+
+
+def test_a_pipe_is_refused_at_once(tmp_path):
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)
-    with pytest.raises(ScenarioError, match="the file is empty"):
+    with pytest.raises(ScenarioError, match="is a FIFO"):
         load_scenario(fifo)
-
-
-def test_a_scenario_piped_in_is_read():
-    with open(HOSTILE.parent.parent / "valid" / "minimal.yaml") as scenario:
-        result = drillsim("validate", "/dev/stdin", stdin=scenario)
-    assert result.returncode == 0, result.stderr
 
 
 # ── YAML read the safe way, and only the safe way ──────────────────────────────────────────────────────────

@@ -214,7 +214,7 @@ def test_the_score_figure_marks_the_drill(known):
 
 
 def test_the_examples_walk_from_history_to_score(tmp_path):
-    """The README's walk-through on the bundled, synthetic examples: calibrate, plan, score."""
+    """The game-day guide's walk-through on the bundled, synthetic examples: calibrate, plan, score."""
     examples = Path(__file__).resolve().parents[1] / "examples"
     scenario = tmp_path / "ours.yaml"
     calibrated = runner.invoke(app, ["calibrate", str(examples / "history.csv"), "--bootstrap", "30", "-q"])

@@ -32,8 +32,8 @@ class By(enum.StrEnum):
     mitigation = "mitigation"
 
     @property
-    def title(self) -> str:
-        """'failure mode', as in 'MTTR per failure mode'."""
+    def noun(self) -> str:
+        """'failure mode', as in 'MTTR per failure mode' (not `title`: that is str's method, which it hid)."""
         return {"mode": "failure mode", "severity": "severity", "channel": "detection channel",
                 "mitigation": "mitigation that restored service"}[self.value]
 

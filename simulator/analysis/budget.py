@@ -185,6 +185,7 @@ def reliability_document(table: IncidentTable, scenario: Scenario, replications:
 
 def periods(scenario: Scenario) -> np.ndarray:
     """The OKR periods of one replication: [start, end) rows."""
+    assert scenario.okrs is not None, "only a scenario with OKRs has their periods"
     length = scenario.okrs.period or scenario.horizon
     count = max(1, int(scenario.horizon // length + 1e-9))
     return np.array([[j * length, (j + 1) * length] for j in range(count)])
@@ -201,6 +202,7 @@ def key_result_values(result: KeyResult, table: IncidentTable, scenario: Scenari
         bad[:len(found)] = found
         if result.metric == "availability":
             return 1.0 - bad / length
+        assert scenario.slo is not None, "an error budget key result needs the scenario's SLO (checked on reading)"
         return bad / ((1 - scenario.slo.objective) * length)
     keep = np.ones(len(table), dtype=bool)
     if result.severities is not None:

@@ -189,7 +189,8 @@ def period_statistics(pool: np.ndarray, incidents: int, trials: int, rng: np.ran
 
 
 def statistic_of(pool: np.ndarray, name: str) -> float:
-    return float(pool.mean() if STATISTICS[name] is None else np.percentile(pool, STATISTICS[name]))
+    percentile = STATISTICS[name]
+    return float(pool.mean() if percentile is None else np.percentile(pool, percentile))
 
 
 def check_sizes(incidents: int, trials: int) -> None:

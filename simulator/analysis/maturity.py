@@ -209,7 +209,7 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
         done_before = index * replications
         results[level] = runner.simulate(
             found, replications=replications, seed=seed, keep_events=False, **run_options,
-            progress=None if progress is None else lambda done, before=done_before: progress(before + done))
+            progress=None if progress is None else _counting_from(done_before, progress))
     slo = first.slo.objective if first.slo is not None else None
     samples = _levels(results, slo)
     rng = analysis_rng(seed, ANALYSIS)
@@ -227,7 +227,7 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
             if len(delta):
                 low, high = np.quantile(delta, [(1 - LEVEL) / 2, (1 + LEVEL) / 2]).tolist()
                 better = np.count_nonzero(delta < 0 if LOWER_IS_BETTER[name] else delta > 0)
-                p_better = (better + np.count_nonzero(delta == 0) / 2) / len(delta)
+                p_better: float = (better + np.count_nonzero(delta == 0) / 2) / len(delta)
             else:
                 low = high = p_better = math.nan
             known = (samples[lower][name].known, samples[higher][name].known)
@@ -264,6 +264,11 @@ class _Sample:
     def statistic(self, weights: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             return (weights @ self.totals) / (weights @ self.counts)
+
+
+def _counting_from(before: int, progress: Callable[[int], None]) -> Callable[[int], None]:
+    """`progress` told the replications done over all levels: `before` done already, plus this level's."""
+    return lambda done: progress(before + done)
 
 
 class _Durations(_Sample):

@@ -159,8 +159,10 @@ def report(results_dir: str | Path, *, incidents: Sequence[str] = (), replicatio
     """`drillsim report`: write report.html, report.md and the figures into a results folder; returns the
     paths written (HTML, Markdown, then the PNGs)."""
     from simulator.report.build import build_report
+    from simulator.report.results import rendering
 
-    return build_report(results_dir, incidents=incidents, replication=replication)
+    with rendering(results_dir):
+        return build_report(results_dir, incidents=incidents, replication=replication)
 
 
 def read_source(scenario: str | Path | None = None) -> ScenarioSource:
@@ -199,7 +201,10 @@ def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[
     if len(scenarios) == 1 and isinstance(scenarios[0], Mapping):
         chosen = dict(scenarios[0])
     else:
-        chosen = comparison_scenarios(scenarios, variants=variants, sets=sets, name=name)
+        files = [file for file in scenarios if not isinstance(file, Mapping)]
+        if len(files) < len(scenarios):
+            raise TypeError("compare takes scenario files, or one mapping of names to scenarios, not both")
+        chosen = comparison_scenarios(files, variants=variants, sets=sets, name=name)
     return _compare(chosen, baseline=baseline, replications=replications, seed=seed, resamples=resamples,
                     fail_if_worse=fail_if_worse, workers=workers, executor=executor, scheduler=scheduler,
                     min_effect=min_effect)

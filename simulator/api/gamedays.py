@@ -41,7 +41,8 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     from simulator.history import calibrate as calibration_module
     from simulator.history.calibrated_scenario import scenario_yaml
     from simulator.history.fit import BOOTSTRAP
-    from simulator.history.format import parse_mapping, read_history
+    from simulator.history.format import read_history
+    from simulator.history.presets import parse_mapping
     from simulator.history.timestamps import option_time, time_zone
 
     if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
@@ -135,7 +136,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
     at most one Chaos Toolkit journal (whose run's start is the injection time). Writes score.json, score.md and
     the figures into `out` (default: the first drill file's folder)."""
     from simulator.history import score as scoring
-    from simulator.history.format import parse_mapping
+    from simulator.history.presets import parse_mapping
     from simulator.history.timestamps import time_zone
     from simulator.outputs.folders import write_files
     from simulator.report.gameday import figure_names, score_blocks

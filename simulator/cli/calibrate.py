@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import MapOpt, PresetOpt, QuietOpt, SeedOpt, SkipBadOpt, TimezoneOpt, app, errors_exit
-from simulator.limits import MAX_FIT_BOOTSTRAP
+from simulator.cli.common import MapOpt, PresetOpt, QuietOpt, SkipBadOpt, TimezoneOpt, app, errors_exit
+from simulator.limits import MAX_FIT_BOOTSTRAP, MAX_SEED
 
 
 class Family(enum.StrEnum):
@@ -39,8 +39,8 @@ def report_skipped(history, echo=None) -> None:
 @errors_exit
 def calibrate(
     history: Annotated[Path, typer.Argument(
-        metavar="HISTORY", help="Incident history: CSV or JSON Lines, one incident a row (see the README's Game "
-        "days section).", show_default=False)],
+        metavar="HISTORY", help="Incident history: CSV or JSON Lines, one incident a row (the game-day guide, "
+        "docs/guides/game-days.md, lists its columns).", show_default=False)],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", dir_okay=False, show_default=False,
         help="Write the scenario here (and calibration.json with the figures into OUT-STEM-fits/); "
@@ -64,7 +64,10 @@ def calibrate(
     bootstrap: Annotated[int, typer.Option(
         "--bootstrap", min=20, max=MAX_FIT_BOOTSTRAP,
         help="Parametric bootstrap samples for intervals and goodness of fit.")] = 200,
-    seed: SeedOpt = None,
+    seed: Annotated[int, typer.Option(
+        "--seed", "-s", min=0, max=MAX_SEED,
+        help="Seed of the parametric bootstrap (a history has no seed: the same seed gives the same intervals "
+        "and p-values).")] = 0,
     name: Annotated[str | None, typer.Option("--name", show_default=False,
                                              help="The scenario's name.")] = None,
     quiet: QuietOpt = False,
@@ -84,8 +87,8 @@ def calibrate(
 
     done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (), timezone=timezone,
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
-                         seed=0 if seed is None else seed, name=name)
-    err = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+                         seed=seed, name=name)
+    err = Console(stderr=True, width=None if sys.stderr.isatty() else 132, markup=False)  # names are text
     report_skipped(done.calibration.history)
     if out is None:
         sys.stdout.write(done.scenario)
@@ -94,7 +97,7 @@ def calibrate(
             if done.written:
                 err.print(f"Wrote calibration.json and {len(done.written) - 1} figures to {done.written[0].parent}/")
     else:
-        console = Console(width=None if sys.stdout.isatty() else 132)
+        console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # names are text, not markup
         console.print(calibration_table(done.calibration))
         if not quiet:
             console.print(f"Wrote {out}" + (f", and calibration.json with {len(done.written) - 2} figures to "

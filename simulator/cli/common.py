@@ -135,6 +135,51 @@ SchedulerOpt = Annotated[
 ]
 
 
+# ── Shell completion of choices (never file names where a value is a word) ─────────────────────────────────
+
+
+def complete_metric(incomplete: str) -> list[str]:
+    """The metrics `--metric` takes."""
+    from simulator.results.metrics import METRICS
+
+    return [key for key in METRICS if key.startswith(incomplete.lower())]
+
+
+def complete_preset(incomplete: str) -> list[str]:
+    """The export presets `--preset` reads."""
+    from simulator.history.presets import PRESETS
+
+    return [name for name in PRESETS if name.startswith(incomplete)]
+
+
+def complete_mode(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The failure modes of the scenario already on the command line (the bundled default without one)."""
+    given = ctx.params.get("scenario") or ctx.params.get("scenarios")
+    if isinstance(given, list | tuple):
+        given = given[0] if given else None
+    if given is None:  # the shell's words: the option being completed leaves the line unparsed
+        import os
+        import shlex
+
+        try:
+            words = shlex.split(os.environ.get("_TYPER_COMPLETE_ARGS") or os.environ.get("COMP_WORDS") or "")
+        except ValueError:
+            words = []
+        for i, word in enumerate(words):
+            if word in ("--scenario", "-S") and i + 1 < len(words):
+                given = Path(words[i + 1])
+                break
+            if word.endswith((".yaml", ".yml")) and not word.startswith("-") and given is None:
+                given = Path(word)
+    try:
+        from simulator.scenario.validate import load_scenario
+
+        modes = [mode.name for mode in load_scenario(scenario_path(given)).failure_modes]
+    except Exception:  # an unreadable scenario completes nothing: a shell must never see a traceback
+        return []
+    return [name for name in modes if name.startswith(incomplete)]
+
+
 def run_options(workers: int | None, executor: Executor, scheduler: str | None) -> dict:
     """The keyword arguments of `simulate` that say where replications run."""
     return {"workers": workers, "executor": "dask" if scheduler else executor.value, "scheduler": scheduler}
@@ -237,13 +282,14 @@ MinEffectOpt = Annotated[
                            "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
 ]
 MetricOpt = Annotated[
-    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.")
+    str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.",
+                      autocompletion=complete_metric)
 ]
 
 # Options of every command that reads an incident history.
 PresetOpt = Annotated[
     str | None,
-    typer.Option("--preset", metavar="NAME", show_default=False,
+    typer.Option("--preset", metavar="NAME", show_default=False, autocompletion=complete_preset,
                  help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
                  "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
 ]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, errors_exit
+from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, complete_mode, errors_exit
 from simulator.errors import DrillsimError
 
 
@@ -18,7 +18,7 @@ def drill(
     scenario: ScenarioArg = None,
     seed: SeedOpt = None,
     mode: Annotated[str | None, typer.Option(
-        "--mode", "-m", metavar="MODE", show_default=False,
+        "--mode", "-m", metavar="MODE", show_default=False, autocompletion=complete_mode,
         help="The failure mode to play (default: the first failure of the seed's simulation, any mode).")] = None,
     at: Annotated[str | None, typer.Option(
         "--at", metavar="[DAY] HH:MM", show_default=False,
@@ -81,10 +81,10 @@ def drill(
         if not minutes > 0:
             raise typer.BadParameter(f"a turn moves the clock forward: give a duration above 0 (got {turn!r})",
                                      param_hint="--turn")
-    gm = read_injects(injects) if injects is not None else []
+    gm = read_injects(injects) if injects is not None else None  # read and checked, with or without a terminal
     loaded = api.scenario_of(scenario)
     script = read_answers(answers) if answers is not None else None
-    if script is not None and gm:
+    if script is not None and gm is not None:
         script = with_injects(script, gm)  # the Game Master's injects played among the decisions
     drill_setup = setup(loaded, script, seed=seed, mode=mode, at=at)
     if script is not None:
@@ -104,7 +104,8 @@ def drill(
     from simulator.drill.app import DrillApp
     from simulator.drill.outcome import write_drill
 
-    finished = DrillApp(drill_setup, speed=10 if speed is None else speed, turns=turns, turn=minutes, injects=gm,
+    finished = DrillApp(drill_setup, speed=10 if speed is None else speed, turns=turns, turn=minutes,
+                        injects=gm.entries if gm is not None else [],
                         replications=replications).run()
     if finished is None:
         typer.echo("The drill was left before its debrief: nothing written.", err=True)

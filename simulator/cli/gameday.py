@@ -19,6 +19,7 @@ from simulator.cli.common import (
     UnderLoadOpt,
     WorkersOpt,
     app,
+    complete_mode,
     errors_exit,
     run_options,
 )
@@ -44,6 +45,7 @@ def plan(
     scenario: Annotated[Path, typer.Argument(
         metavar="SCENARIO", help="Scenario YAML file (calibrated from your history, ideally).", show_default=False)],
     inject: Annotated[str, typer.Option("--inject", "-i", metavar="MODE", show_default=False,
+                                        autocompletion=complete_mode,
                                         help="The failure mode to inject (a name from the scenario).")],
     at: Annotated[str | None, typer.Option(
         "--at", metavar="TIME", show_default=False,

@@ -22,6 +22,7 @@ from simulator.cli.common import (
     UnderLoadOpt,
     WorkersOpt,
     app,
+    complete_mode,
     errors_exit,
     run_options,
 )
@@ -38,7 +39,7 @@ def score(
     scenario: Annotated[Path, typer.Option("--scenario", "-S", show_default=False,
                                            help="The scenario to score against (the one the plan was made from).")],
     mode: Annotated[str | None, typer.Option(
-        "--mode", "-m", metavar="MODE", show_default=False,
+        "--mode", "-m", metavar="MODE", show_default=False, autocompletion=complete_mode,
         help="The failure mode, when neither the file nor the journal names it.")] = None,
     fail_above: Annotated[float | None, typer.Option(
         "--fail-above", metavar="P", min=0, max=100, show_default=False,
@@ -74,7 +75,7 @@ def score(
     done = api.score(drill, scenario, mode=mode, preset=preset, mapping=map_ or (), timezone=timezone,
                      skip_bad=skip_bad, under_load=under_load, fail_above=fail_above, out=out, seed=seed,
                      replications=replications, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 132)
+    console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # ids are text, not markup
     for note in done.notes:
         typer.echo(f"note: {note}", err=True)
     console.print(score_table(done.scores))

@@ -36,7 +36,7 @@ def sweep(
                      help="A field and the values to sweep it over, e.g. team.responders=1,2,3 or "
                           "'team.names=[A],[A, B]'. Repeat for more fields: every combination runs.",
                      show_default=False),
-    ] = ...,
+    ] = ...,  # type: ignore[assignment]  # Typer's mark of a required option after an optional argument
     baseline: Annotated[list[str] | None, typer.Option(
         "--baseline", metavar="PATH=VALUE", show_default=False,
         help="The point the others are compared with, by the value of a swept field (repeatable; fields not "

@@ -23,11 +23,13 @@ INC-1 otherwise. Every problem of a file is listed at once, each with its file a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from simulator import inputs
 from simulator.engine.world import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
+from simulator.limits import MAX_ANSWERS_BYTES, MAX_REPLICATIONS, MAX_SEED
 from simulator.scenario.model import SEVERITIES
 from simulator.units import parse_duration
 
@@ -40,7 +42,9 @@ ASKED = ("roles", "mitigate", "investigate", "confirm", "cleanup", "items")
 SETTINGS = ("seed", "mode", "at", "replication")
 INJECTS = ("away", "failure", "customer")
 ROLE_KEYS = {"ic": "Incident Commander", "comms": "Comms lead"}
-_INCIDENT = re.compile(r"^(?:INC-|#)(\d+)$", re.IGNORECASE)
+_INCIDENT = re.compile(r"^(?:INC-|#)([0-9]{1,9})$", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]{1,20}")
+"""A whole number as drillsim reads one: ASCII digits only ('²' and '٣' are digits to str.isdigit, not to int)."""
 _TIME = re.compile(r"^\+\s*(\S.*?)\s+(?=[a-z])", re.IGNORECASE)
 
 
@@ -54,10 +58,19 @@ class Entry:
     seconds: int | None = None
     incident: int = 1
     line: int = 0
+    source: str | None = field(default=None, compare=False)
+    """The file it was read from when not the answers file itself (an injects file)."""
 
     @property
     def timed(self) -> bool:
         return self.verb in TIMED
+
+    @property
+    def due(self) -> int:
+        """When a timed entry happens: its seconds after the first alert (reading its time is an entry's check)."""
+        if self.seconds is None:
+            raise ValueError(f"{self.verb} answers a question when it is asked: it has no time")
+        return self.seconds
 
     def text(self) -> str:
         """The entry as a line of an answers file."""
@@ -81,7 +94,8 @@ class Answers:
         return "\n".join(lines).strip("\n") + "\n"
 
     def where(self, entry: Entry) -> str:
-        return f"{self.source}:{entry.line}" if entry.line else self.source
+        source = entry.source or self.source
+        return f"{source}:{entry.line}" if entry.line else source
 
 
 def _clock(seconds: int) -> str:
@@ -93,14 +107,39 @@ def _clock(seconds: int) -> str:
 
 
 def read_answers(path: str | Path) -> Answers:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DrillsimError(f"{path}: no such answers file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DrillsimError(f"{path}: cannot read it ({exc})") from None
+    """Read an answers file through the guarded reader (simulator.inputs: a regular UTF-8 file of at most
+    MAX_ANSWERS_BYTES); DrillsimError listing every problem (`file:line: ...`) if any."""
+    text = inputs.read_text(path, MAX_ANSWERS_BYTES, "answers file")
     return parse_answers(text, str(path))
+
+
+def read_injects(path: str | Path) -> Answers:
+    """Read the Game Master's script: an answers file of `inject` lines only, at their times. A setting or a
+    decision of any other kind is refused (with its line), never dropped."""
+    injects = read_answers(path)
+    problems = [f"{path}:{entry.line}: {entry.verb} is a decision of the trainee, not an inject: an injects file "
+                "holds only lines such as '+20m inject customer' (put decisions in an answers file)"
+                for entry in injects.entries if entry.verb != "inject"]
+    if injects.settings:
+        problems.insert(0, f"{path}: {', '.join(injects.settings)}: settings belong in the answers file, not in "
+                           "an injects file")
+    if problems:
+        raise DrillsimError("\n".join(problems) + f"\n{len(problems)} problem{'s' * (len(problems) != 1)} found.")
+    return injects
+
+
+def with_injects(answers: Answers, injects: Answers) -> Answers:
+    """The answers with the Game Master's injects taken at their times among the timed decisions (an inject at
+    the same time as a decision comes after it). Each entry keeps the file and line it was read from."""
+    timed = [e for e in answers.entries if e.timed]
+    order = {id(entry): n for n, entry in enumerate(timed)}
+    merged = sorted([*timed, *(replace(e, source=injects.source) for e in injects.entries)],
+                    key=lambda e: (e.seconds, order.get(id(e), len(order))))
+    out, queue = [], iter(merged)
+    for entry in answers.entries:  # answers to questions keep their places among the timed decisions
+        out.append(next(queue) if entry.timed else entry)
+    out.extend(queue)
+    return Answers(settings=dict(answers.settings), entries=out, source=answers.source)
 
 
 def parse_answers(text: str, source: str = "answers") -> Answers:
@@ -159,8 +198,11 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
         if not args:
             raise ValueError(f"{verb} needs a value, e.g. '{_SETTING_EXAMPLES[verb]}'")
         value = " ".join(args)
-        if verb in ("seed", "replication") and not value.isdigit():
-            raise ValueError(f"{verb} is a whole number ≥ 0 (got {value!r})")
+        if verb in ("seed", "replication"):
+            most = MAX_SEED if verb == "seed" else MAX_REPLICATIONS - 1
+            if not _DIGITS.fullmatch(value) or int(value) > most:
+                raise ValueError(f"{verb} is a whole number from 0 to {most:,} (got {inputs.short(value, 40)})")
+            value = str(int(value))
         answers.settings[verb] = value
         return None
     if verb not in TIMED + ASKED:
@@ -174,8 +216,8 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
     if verb in ASKED and seconds is not None:
         raise ValueError(f"{verb} answers a question when it is asked: give it no time")
     incident = 1
-    if args and _INCIDENT.match(args[-1]):
-        incident = int(_INCIDENT.match(args[-1]).group(1))
+    if args and (numbered := _INCIDENT.match(args[-1])):
+        incident = int(numbered.group(1))
         args = args[:-1]
         if incident < 1:
             raise ValueError("incidents are numbered from INC-1")
@@ -207,7 +249,7 @@ def _check_args(verb: str, args: list[str]) -> None:
                              f"(got {' '.join(args)!r})")
         args[0] = args[0].lower()
     elif verb == "items":
-        if len(args) != 1 or not args[0].isdigit() or int(args[0]) > MAX_ACTION_ITEMS:
+        if len(args) != 1 or not _DIGITS.fullmatch(args[0]) or int(args[0]) > MAX_ACTION_ITEMS:
             raise ValueError(f"items takes how many action items the postmortem writes, a whole number from 0 to "
                              f"{MAX_ACTION_ITEMS}, e.g. 'items 3' (got {' '.join(args)!r})")
         args[0] = str(int(args[0]))
@@ -272,28 +314,3 @@ def roles_entry(chosen: dict[str, str], candidates: dict[str, tuple[str, ...]]) 
     return Entry("roles", tuple(args) or ("none",))
 
 
-def read_injects(path: str | Path) -> list[Entry]:
-    """The Game Master's script (`--injects FILE`): an answers file of inject lines only, each at its time.
-    Anything else in it (a setting, a decision, an answer) is refused with its line, never dropped unread."""
-    script = read_answers(path)
-    problems = [f"{script.source}:{entry.line}: {entry.verb!r} is a decision, not an inject; an injects file "
-                "holds only the Game Master's timed 'inject' lines (decisions go into an answers file)"
-                for entry in script.entries if entry.verb != "inject" or entry.seconds is None]
-    if script.settings:
-        problems.insert(0, f"{script.source}: {', '.join(sorted(script.settings))} is a setting of an answers "
-                           "file; an injects file holds only 'inject' lines")
-    if problems:
-        raise DrillsimError("\n".join(problems) + f"\n{len(problems)} problem{'s' * (len(problems) != 1)} found.")
-    return script.entries
-
-
-def with_injects(answers: Answers, injects: list[Entry]) -> Answers:
-    """An answers file with the Game Master's injects played among its decisions, each at its time (an inject
-    at the very second of a decision comes first)."""
-    pending = sorted(injects, key=lambda entry: entry.seconds or 0)
-    entries: list[Entry] = []
-    for entry in answers.entries:
-        while entry.seconds is not None and pending and (pending[0].seconds or 0) <= entry.seconds:
-            entries.append(pending.pop(0))
-        entries.append(entry)
-    return Answers(dict(answers.settings), entries + pending, answers.source)

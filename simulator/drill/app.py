@@ -12,6 +12,7 @@ and see the debrief.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -97,7 +98,7 @@ class DrillApp(App):
     ]
 
     def __init__(self, drill: Setup, *, speed: int = 10, turns: bool = False, turn: float = 10.0,
-                 injects: list[Entry] = (), replications: int | None = None):
+                 injects: Sequence[Entry] = (), replications: int | None = None):
         super().__init__()
         self.setup_, self.turns, self.turn, self.replications = drill, turns, turn, replications
         self.speed = speed
@@ -106,7 +107,7 @@ class DrillApp(App):
         self.session.until_first_alert()
         self.entries: list[Entry] = []
         self.hints: list[Entry] = []
-        self.scripted = sorted(injects, key=lambda e: e.seconds)
+        self.scripted = sorted(injects, key=lambda e: e.due)
         self.focus_number = 1
         self.choice: tuple | None = None
         self.message = "The first alert has fired. You are the Incident Commander."
@@ -156,7 +157,7 @@ class DrillApp(App):
         """Move the clock, taking the Game Master's scripted injects on their second."""
         session = self.session
         while self.scripted and not session.blocked and not session.finished:
-            at = session.moment(self.scripted[0].seconds)
+            at = session.moment(self.scripted[0].due)
             if at > until:
                 break
             session.advance(at)
@@ -306,8 +307,11 @@ class DrillApp(App):
         index = int(event.character) - 1
         if not 0 <= index < len(options):
             return
+        choice = self.choice
+        if choice is None:  # options() chose what the keys answer, if anything
+            return
         event.stop()
-        kind = self.choice[0]
+        kind = choice[0]
         if kind == "severity":
             self.choice = None
             self.take(Entry("declare", (options[index],), None, self.focus_number))
@@ -318,7 +322,7 @@ class DrillApp(App):
                 args = ("inject", verb) if verb != "away" else ("inject", "away", self.session.secondary() or "")
                 self.take(Entry("inject", args[1:], None, self.focus_number if verb == "customer" else 1))
         elif kind == "roles":
-            _, question, role_index, chosen = self.choice
+            _, question, role_index, chosen = choice
             candidates = question.facts["candidates"]
             role = list(candidates)[role_index]
             if index < len(candidates[role]):
@@ -330,12 +334,12 @@ class DrillApp(App):
             self.choice = None
             self.answer(question, chosen, roles_entry(chosen, candidates))
         elif kind in PRACTICE_OPTIONS:
-            question = self.choice[1]
+            question = choice[1]
             self.choice = None
             value = options[index]
             self.answer(question, int(value) if kind == "items" else value, Entry(kind, (value,)))
         elif kind == "mitigate":
-            question = self.choice[1]
+            question = choice[1]
             self.choice = None
             name = options[index]
             entry = Entry("investigate") if name == INVESTIGATE else Entry("mitigate", (name,))

@@ -52,7 +52,7 @@ def setup(scenario: Scenario, answers: Answers | None = None, *, seed: int | Non
     given = answers.settings if answers is not None else {}
     options = {"seed": None if seed is None else str(seed), "mode": mode, "at": at}
     for key, value in options.items():
-        if value is not None and key in given and given[key] != value:
+        if answers is not None and value is not None and key in given and given[key] != value:
             raise DrillsimError(f"{answers.source}: the answers are for {key} {given[key]}, not {value}: leave "
                                 f"--{key} out, or change the file")
     chosen = {key: value if value is not None else given.get(key) for key, value in options.items()}
@@ -168,7 +168,7 @@ def play(drill: Setup, answers: Answers, *, automatic: bool = False) -> Played:
     asked = [] if automatic else [e for e in answers.entries if not e.timed]
     played = Played(session)
     for entry in [*timed, None]:
-        target = math.inf if entry is None else session.moment(entry.seconds)
+        target = math.inf if entry is None else session.moment(entry.due)
         while True:
             session.advance(target)
             if not session.blocked or (entry is not None and entry.verb == "stop"):
@@ -190,7 +190,7 @@ def play(drill: Setup, answers: Answers, *, automatic: bool = False) -> Played:
             break
         if session.finished:
             raise DrillsimError(f"{answers.where(entry)}: the drill was over at +{_since(session)}, before "
-                                f"+{entry.seconds // 60}m {entry.seconds % 60}s")
+                                f"+{entry.due // 60}m {entry.due % 60}s")
         if entry.verb == "stop":  # the drill was ended here
             played.unused = asked
             return played

@@ -140,7 +140,7 @@ class Calibration:
 
     @property
     def warnings(self) -> list[str]:
-        out = []
+        out: list[str] = []
         for scope, key, found in self.fits():
             out.extend(f"{scope}, {key}: {warning}" for warning in found.warnings)
         return out

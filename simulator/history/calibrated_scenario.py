@@ -186,8 +186,8 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
         f"replications: {replications}",
         f"seed: {cal.seed if seed is None else seed}",
         *((f"start: {start.replace(tzinfo=None).isoformat(timespec='seconds')}   # minute 0: the start of the "
-           "history's window", f"timezone: {zone.key}")
-          if getattr(zone, "key", None) else
+           "history's window", f"timezone: {zone_name}")
+          if (zone_name := getattr(zone, "key", None)) else
           (f"start: {format_time(start)}   # minute 0: the start of the history's window (give `timezone` for "
            "rotations and hours)",)),
         "",

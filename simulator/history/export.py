@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from simulator.errors import DrillsimError
 from simulator.history.format import Incident
@@ -29,12 +30,12 @@ def table_history(table: IncidentTable, replication: int, start: datetime, *, pr
     columns = {name: getattr(table, name) for name in IncidentTable.columns()}
     incidents = []
     for number, row in enumerate(rows, 1):
-        times = {}
+        times: dict[str, Any] = {}  # Incident's time fields: aware datetimes, or None
         for field, column in _TIMES:
             minutes = float(columns[column][row])
             times[field] = (None if math.isnan(minutes) else
                             (base + timedelta(seconds=round(minutes * 60))).astimezone(start.tzinfo))
-        text = {name: (str(columns[name][row]) or None) for name in ("mode", "severity", "cause", "channel",
-                                                                      "responder", "mitigation")}
+        text: dict[str, Any] = {name: (str(columns[name][row]) or None)
+                                for name in ("mode", "severity", "cause", "channel", "responder", "mitigation")}
         incidents.append(Incident(incident=f"{prefix}-{number:04d}", line=number + 1, **times, **text))
     return incidents

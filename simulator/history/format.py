@@ -22,26 +22,29 @@ with a mapping (`column=field`; `column=` ignores a column); a preset maps a who
 
 from __future__ import annotations
 
-import csv
 import difflib
 import itertools
 import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any, get_args
 
+from pydantic import ConfigDict, RootModel, StrictBool, StrictFloat, StrictInt, StrictStr
+
+from simulator import inputs
 from simulator.errors import DrillsimError, Problem, ScenarioError
+from simulator.history.fields import FIELDS, TEXT_FIELDS, TIME_FIELDS
+from simulator.history.presets import PRESETS, Preset
 from simulator.history.timestamps import format_time, parse_time
+from simulator.limits import MAX_HISTORY_BYTES
 from simulator.scenario.model import CHANNELS, MITIGATIONS, Cause
 
-TIME_FIELDS = ("started_at", "detected_at", "declared_at", "acknowledged_at", "mitigated_at", "resolved_at")
-TEXT_FIELDS = ("incident", "mode", "severity", "cause", "mitigation", "channel", "responder")
-FIELDS = ("incident", "mode", "severity", *TIME_FIELDS, "cause", "mitigation", "channel", "responder")
 """Every field, in the order the format writes its columns."""
-CAUSES: tuple[str, ...] = Cause.__args__
+CAUSES: tuple[str, ...] = get_args(Cause)
 MAX_SPAN = timedelta(days=365)
 """The longest an incident may run from its first time to its last: beyond, a year or a unit is wrong."""
 _SEVERITY = re.compile(r"^\s*(?:sev|p)?[\s_-]*([1-5])\s*$", re.IGNORECASE)
@@ -108,58 +111,6 @@ class History:
 
     def has(self, name: str) -> bool:
         return name in self.fields
-
-
-# ── Presets ───────────────────────────────────────────────────────────────────────────────────────────────
-
-
-@dataclass(frozen=True)
-class Preset:
-    """How a common export's columns map onto the format. `offsets` are columns of seconds after another
-    column's time (e.g. seconds_to_first_ack after created_at)."""
-
-    name: str
-    description: str
-    columns: Mapping[str, str]
-    offsets: Mapping[str, tuple[str, str]] = field(default_factory=dict)
-    required: tuple[str, ...] = ()
-
-
-PRESETS: dict[str, Preset] = {
-    "analytics": Preset(
-        "analytics",
-        "an incident-analytics export: created_at (the incident opened by the alert), seconds_to_first_ack "
-        "and seconds_to_resolve after it",
-        columns={"id": "incident", "created_at": "detected_at"},
-        offsets={"seconds_to_first_ack": ("acknowledged_at", "created_at"),
-                 "seconds_to_resolve": ("resolved_at", "created_at")},
-        required=("created_at", "seconds_to_first_ack", "seconds_to_resolve"),
-    ),
-    "lifecycle": Preset(
-        "lifecycle",
-        "a lifecycle export: id, started_at, detected_at, acknowledged_at, mitigated_at and resolved_at",
-        columns={"id": "incident", **{name: name for name in ("started_at", "detected_at", "acknowledged_at",
-                                                               "mitigated_at", "resolved_at")}},
-        required=("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at"),
-    ),
-}
-
-
-def parse_mapping(items: Sequence[str]) -> dict[str, str]:
-    """['sev=severity', 'notes='] → {'sev': 'severity', 'notes': ''}: `column=field`, or `column=` to ignore."""
-    mapping: dict[str, str] = {}
-    for item in items:
-        column, sep, target = item.partition("=")
-        column, target = column.strip(), target.strip()
-        if not sep or not column:
-            raise DrillsimError(f"--map {item!r}: write COLUMN=FIELD (e.g. created=started_at), or COLUMN= to "
-                                "ignore a column")
-        if target and target not in FIELDS:
-            close = difflib.get_close_matches(target, FIELDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (fields: {', '.join(FIELDS)})"
-            raise DrillsimError(f"--map {item!r}: unknown field {target!r}{hint}")
-        mapping[column] = target
-    return mapping
 
 
 # ── Reading ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -265,7 +216,7 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
     def problem(message: str, name: str = "") -> None:
         problems.append(Problem(message, path=name, line=line, file=file))
 
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # by field: its text, its aware datetime, or None (as Incident's fields)
     for name in TEXT_FIELDS:
         source = layout.get(name)
         text = _cell(cells.get(source.column)) if source else ""
@@ -283,7 +234,7 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
                 problem(str(exc), name)
         elif name == "cause" and text not in CAUSES:
             problem(f"{text!r} is not a cause ({', '.join(CAUSES)}); ignore the column with --map "
-                    f"{source.column}=", name)
+                    f"{source.column if source else name}=", name)
         elif name == "mitigation" and text not in MITIGATIONS:
             problem(f"{text!r} is not a mitigation ({', '.join(MITIGATIONS)})", name)
         elif name == "channel" and channel_name(text) is None:
@@ -324,6 +275,9 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
         if not math.isfinite(seconds) or seconds < 0:
             problem(f"{text!r} seconds: expected a number of seconds, 0 or more", source.column)
             continue
+        if seconds > MAX_SPAN.total_seconds():
+            problem(f"{text!r} seconds is over a year: is a unit wrong?", source.column)
+            continue
         base = bases[source.after]
         if base is None:
             if not any(p.path == source.after for p in problems):
@@ -354,50 +308,56 @@ def _row(cells: Mapping[str, object], line: int, layout: Mapping[str, _Source], 
     return Incident(line=line, **values), problems
 
 
-def _rows_csv(path: Path) -> tuple[list[str], Iterable[tuple[int, dict[str, object], str | None]]]:
+def _rows_csv(text: str, file: str) -> tuple[list[str], list[tuple[int, dict[str, object], str | None]]]:
     from simulator.outputs.files import csv_text_read  # a cell drillsim kept from being a formula, as it was
 
-    handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the generator below
-    reader = csv.reader(handle)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        handle.close()
-        return [], iter(())
-
-    def rows():
-        with handle:
-            line = reader.line_num + 1
-            for cells in reader:
-                if any(cell.strip() for cell in cells):
-                    error = None
-                    if len(cells) != len(header):
-                        error = f"{len(cells)} cells for {len(header)} columns"
-                    yield line, dict(zip(header, (csv_text_read(c) for c in cells), strict=False)), error
-                line = reader.line_num + 1
-
-    return header, rows()
+    rows = inputs.csv_rows(text, file, error=HistoryError)
+    if not rows:
+        return [], []
+    header = [name.strip() for name in rows[0][1]]
+    out: list[tuple[int, dict[str, object], str | None]] = []
+    for line, cells in rows[1:]:
+        if any(cell.strip() for cell in cells):
+            error = None
+            if len(cells) != len(header):
+                error = f"{len(cells)} cells for {len(header)} columns"
+            out.append((line, dict(zip(header, (csv_text_read(c) for c in cells), strict=False)), error))
+    return header, out
 
 
-def _rows_jsonl(path: Path) -> tuple[list[str], list[tuple[int, dict[str, object], str | None]]]:
+_Cell = StrictStr | StrictInt | StrictFloat | StrictBool | None
+
+
+class _Record(RootModel[dict[str, _Cell]]):
+    """A line of a JSON Lines history: an object of column: value, each value a string, number, true, false or
+    null (not a list or an object)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+def _rows_jsonl(text: str, file: str) -> tuple[list[str], list[tuple[int, dict[str, object], str | None]]]:
     rows: list[tuple[int, dict[str, object], str | None]] = []
     header: list[str] = []
-    with open(path, encoding="utf-8-sig") as handle:
-        for line, text in enumerate(handle, 1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                rows.append((line, {}, f"not JSON: {exc.msg} (column {exc.colno})"))
-                continue
+    for line, content in enumerate(text.splitlines(), 1):
+        if not content.strip():
+            continue
+        try:
+            record = inputs.load_json(content, file, depth=2, line=line, error=HistoryError)
+            inputs.check_strings(record, file, line=line, error=HistoryError)
             if not isinstance(record, dict):
-                rows.append((line, {}, "each line must be a JSON object of column: value"))
-                continue
-            for key in record:
-                if key not in header:
-                    header.append(key)
-            rows.append((line, record, None))
+                raise ValueError("each line must be a JSON object of column: value")
+            record = inputs.validated(_Record, record, file, line, error=HistoryError).root
+        except HistoryError as exc:
+            rows.append((line, {}, "; ".join(f"{p.path}: {p.message}" if p.path else p.message
+                                            for p in exc.problems)))
+            continue
+        except ValueError as exc:
+            rows.append((line, {}, str(exc)))
+            continue
+        for key in record:
+            if key not in header:
+                header.append(key)
+        rows.append((line, dict(record), None))
     return header, rows
 
 
@@ -419,19 +379,14 @@ def read_history(path: str | Path, *, preset: str | None = None, mapping: Mappin
         close = difflib.get_close_matches(preset, PRESETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise DrillsimError(f"unknown preset {preset!r} (presets: {', '.join(PRESETS)}){hint}")
-    try:
-        if path.suffix.lower() in (".jsonl", ".ndjson"):
-            header, rows = _rows_jsonl(path)
-        elif path.suffix.lower() == ".csv":
-            header, rows = _rows_csv(path)
-        else:
-            raise HistoryError([Problem("expected a .csv or .jsonl (JSON Lines) history file", file=file)])
-    except FileNotFoundError:
-        raise HistoryError([Problem("no such file", file=file)]) from None
-    except IsADirectoryError:
-        raise HistoryError([Problem("is a directory, not a history file", file=file)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError([Problem(f"cannot read the file: {exc}", file=file)]) from None
+    suffix = path.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".csv"):
+        inputs.regular_size(path, MAX_HISTORY_BYTES, "history file", error=HistoryError)
+        raise HistoryError([Problem("expected a .csv or .jsonl (JSON Lines) history file", file=file)])
+    text = inputs.read_text(path, MAX_HISTORY_BYTES, "history file", error=HistoryError)
+    header, rows = _rows_csv(text, file) if suffix == ".csv" else _rows_jsonl(text, file)
+    if not header and rows:  # JSON Lines with no line read: say why each was not
+        raise HistoryError([Problem(error or "", line=line, file=file) for line, _, error in rows[:20]])
     if not header:
         raise HistoryError([Problem("the file is empty; a history has a header row and one row per incident",
                                     line=1, file=file)])

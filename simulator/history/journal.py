@@ -16,15 +16,21 @@ or else from the command line (`--mode`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
-from simulator.errors import Problem
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator import inputs
+from simulator.errors import Problem, ScenarioError
 from simulator.history.format import HistoryError, severity_level
+from simulator.limits import MAX_JOURNAL_BYTES
 
 EXTENSION = "drillsim"
+MAX_TITLE = 500
+"""The longest experiment title, status or mode name read from a journal."""
 
 
 @dataclass(frozen=True)
@@ -42,68 +48,94 @@ class Journal:
 
 
 def looks_like_journal(path: str | Path) -> bool:
-    """A .json file holding one object with an `experiment` and a `run`, as Chaos Toolkit writes."""
+    """A .json file holding one object with an `experiment` and a `run`, as Chaos Toolkit writes; also a .json
+    file that cannot be read at all, so that read_journal says why."""
     path = Path(path)
     if path.suffix.lower() != ".json":
         return False
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
+        data = inputs.load_json(inputs.read_text(path, MAX_JOURNAL_BYTES, "journal"), path)
+    except ScenarioError:
+        return True
     return isinstance(data, dict) and "experiment" in data and "run" in data
+
+
+Title = Annotated[str, Field(max_length=MAX_TITLE)]
+
+
+class _Extension(BaseModel):
+    """An entry of the experiment's `extensions`; only drillsim's own is read."""
+
+    model_config = ConfigDict(extra="allow")
+    name: object = None
+
+
+class _Experiment(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    title: Title | None = None
+    extensions: list[_Extension | object] | None = None
+
+
+class _Journal(BaseModel):
+    """What drillsim reads of a journal, typed: anything else in it is left as it is."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    experiment: _Experiment
+    start: object = None
+    end: object = None
+    status: Annotated[str, Field(max_length=MAX_TITLE)] | None = None
+    deviated: bool | None = None
 
 
 def _time(text: object) -> datetime:
     if not isinstance(text, str):
-        raise ValueError(f"expected an ISO 8601 time, got {text!r}")
+        raise ValueError(f"expected an ISO 8601 time, got {inputs.short(text)}")
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"cannot read {text!r} as an ISO 8601 time") from None
+        raise ValueError(f"cannot read {inputs.short(text)} as an ISO 8601 time") from None
+    inputs.check_date(moment, "the time")
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def read_journal(path: str | Path) -> Journal:
-    """Read a Chaos Toolkit journal. Raises HistoryError naming the file and the key when it cannot be used."""
+    """Read a Chaos Toolkit journal through the guarded reader (simulator.inputs). Raises HistoryError naming
+    the file, the line or the key when it cannot be used."""
     path = Path(path)
     file = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HistoryError([Problem("no such file", file=file)]) from None
-    except json.JSONDecodeError as exc:
-        raise HistoryError([Problem(f"not JSON: {exc.msg}", line=exc.lineno, column=exc.colno, file=file)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError([Problem(f"cannot read the file: {exc}", file=file)]) from None
+    data = inputs.load_json(inputs.read_text(path, MAX_JOURNAL_BYTES, "journal", error=HistoryError), file,
+                            error=HistoryError)
     if not isinstance(data, dict) or not isinstance(data.get("experiment"), dict):
         raise HistoryError([Problem("not a Chaos Toolkit journal: expected an object with `experiment`, `start` "
                                     "and `run` (the journal.json that `chaos run` writes)", file=file)])
+    journal = inputs.validated(_Journal, data, file, error=HistoryError)
     problems = []
     start = end = None
     try:
-        start = _time(data.get("start"))
+        start = _time(journal.start)
     except ValueError as exc:
         problems.append(Problem(f"the run's start: {exc}", path="start", file=file))
-    if data.get("end") is not None:
+    if journal.end is not None:
         try:
-            end = _time(data["end"])
+            end = _time(journal.end)
         except ValueError as exc:
             problems.append(Problem(f"the run's end: {exc}", path="end", file=file))
-    experiment = data["experiment"]
     mode = severity = None
-    for extension in experiment.get("extensions") or ():
-        if isinstance(extension, dict) and extension.get("name") == EXTENSION:
-            mode = extension.get("mode")
-            if mode is not None and (not isinstance(mode, str) or not mode.strip()):
-                problems.append(Problem(f"the mode must be a failure mode's name (got {mode!r})",
+    for extension in journal.experiment.extensions or ():
+        if isinstance(extension, _Extension) and extension.name == EXTENSION:
+            extra = extension.model_extra or {}
+            mode = extra.get("mode")
+            if mode is not None and (not isinstance(mode, str) or not mode.strip() or len(mode) > MAX_TITLE):
+                problems.append(Problem(f"the mode must be a failure mode's name (got {inputs.short(mode)})",
                                         path="experiment.extensions[drillsim].mode", file=file))
-            if extension.get("severity") is not None:
+            if extra.get("severity") is not None:
                 try:
-                    severity = severity_level(str(extension["severity"]))
+                    severity = severity_level(str(extra["severity"])[:MAX_TITLE])
                 except ValueError as exc:
                     problems.append(Problem(str(exc), path="experiment.extensions[drillsim].severity", file=file))
     if problems:
         raise HistoryError(problems)
-    return Journal(file=file, start=start, end=end, status=data.get("status"),
-                   title=str(experiment.get("title") or path.stem), mode=mode, severity=severity,
-                   deviated=bool(data.get("deviated")))
+    assert start is not None, "a start that could not be read is a problem raised above"
+    return Journal(file=file, start=start, end=end, status=journal.status,
+                   title=journal.experiment.title or path.stem, mode=mode, severity=severity,
+                   deviated=bool(journal.deviated))

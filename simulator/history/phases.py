@@ -36,7 +36,7 @@ class Phase:
         return f"{self.start.removesuffix('_at')} → {self.end.removesuffix('_at')}"
 
 
-# The phases a drill is scored on (as the README's metric table defines MTTD, MTTA and MTTR).
+# The phases a drill is scored on (as docs/concepts/metrics.md defines MTTD, MTTA and MTTR).
 DETECTION = Phase("detection", "time to detect", "started_at", "detected_at")
 ACKNOWLEDGEMENT = Phase("acknowledgement", "time to acknowledge", "detected_at", "acknowledged_at")
 MITIGATION = Phase("mitigation", "time to mitigate", "acknowledged_at", "mitigated_at")

@@ -122,7 +122,7 @@ def on_call(scenario: Scenario, at: datetime | None = None) -> Roster:
     if any(level.rotation for level in team.levels):
         if minute is None:
             note = "give --at to see whose turn it is"
-        elif minute < 0:
+        elif calendar is not None and minute < 0:  # a minute is only known with a calendar
             note = (f"the drill is before the scenario's start ({calendar.start:%Y-%m-%d %H:%M}): the rotations' "
                     "turns then are not known")
         else:
@@ -134,7 +134,8 @@ def on_call(scenario: Scenario, at: datetime | None = None) -> Roster:
         if level.rotation is not None:
             layers = scenario_layers(scenario, level.rotation)
             source = f"the {level.rotation} rotation ({layers})"
-            who = tuple(roster.names[i] for i in roster.at(number, minute)) if roster is not None else ()
+            who = (tuple(roster.names[i] for i in roster.at(number, minute))
+                   if roster is not None and minute is not None else ())
             if roster is not None and not who:
                 who = ("nobody (outside the rotation's hours)",)
         elif level.everyone:

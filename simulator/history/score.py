@@ -1,6 +1,6 @@
 """A drill's (or a real incident's) phases scored against what the scenario says they should take.
 
-Each phase of the drill (definitions as in the README's metric table) is placed in the simulated
+Each phase of the drill (definitions as in the metrics table of docs/concepts/metrics.md) is placed in the simulated
 distribution of the same phase, over simulated incidents of the same failure mode (and severity when the
 drill gives one, and load; and the period of the day where the scenario models it: simulated.py):
 
@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from simulator.errors import DrillsimError
 from simulator.history.format import Incident, read_history
@@ -99,12 +100,12 @@ class Score:
     @property
     def costliest(self) -> PhaseScore | None:
         known = [p for p in self.phases if p.key in PARTS and p.minutes is not None]
-        return max(known, key=lambda p: p.excess) if known else None
+        return max(known, key=lambda p: cast(float, p.excess)) if known else None  # known: minutes given
 
     @property
     def cost_sentence(self) -> str:
         worst = self.costliest
-        if worst is None:
+        if worst is None or worst.excess is None:
             return "No phase of the restoration is in the log."
         if worst.excess <= 0:
             return (f"Every phase was at or under its simulated median; {worst.key} came closest "

@@ -22,7 +22,7 @@ conditions to hold at least `minimum` incidents, within a cap on the work.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -84,6 +84,10 @@ class PhaseDistribution:
     phase: Phase
     values: np.ndarray
     censored: np.ndarray
+    times: np.ndarray = field(init=False, repr=False, compare=False)
+    """The distinct durations, ascending, where the estimate steps."""
+    levels: np.ndarray = field(init=False, repr=False, compare=False)
+    """The estimated P(X <= times[i])."""
 
     def __post_init__(self):
         times, levels = distribution_steps(self.values, self.censored)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from simulator.calendar import zone
 from simulator.errors import DrillsimError
+from simulator.inputs import check_date, short
 
 EXAMPLE = "2026-01-05T09:00:00+01:00"
 
@@ -32,7 +33,8 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"cannot read {text!r} as an ISO 8601 time (e.g. {EXAMPLE})") from None
+        raise ValueError(f"cannot read {short(text)} as an ISO 8601 time (e.g. {EXAMPLE})") from None
+    check_date(parsed, short(text))
     if parsed.tzinfo is not None:
         return parsed
     if zone is None:
@@ -55,7 +57,9 @@ def localize(naive: datetime, zone: tzinfo) -> datetime:
                              "at that hour (daylight saving); check the time or give its UTC offset")
         raise ValueError(f"{naive:%Y-%m-%d %H:%M} happened twice in {name}: the clocks went back at "
                          "that hour (daylight saving); give its UTC offset")
-    return first.astimezone(timezone(first.utcoffset()))
+    offset = first.utcoffset()
+    assert offset is not None, "first is an aware time"
+    return first.astimezone(timezone(offset))
 
 
 def format_time(moment: datetime) -> str:

@@ -139,7 +139,7 @@ def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO]:
     with os_errors(path):
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
     try:
-        text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        text: dict[str, Any] = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os_errors(path), os.fdopen(fd, mode, **text) as handle:
             yield handle
             handle.flush()

@@ -92,8 +92,8 @@ def differences_rows(comparison: Comparison, metrics: Sequence[str] | None = Non
     narrow screens and notebooks."""
     level = f"{comparison.level:.0%}"
     if compact:
-        header = ("metric", "variant", f"Δ mean, {level} CI, P(better)", f"Δ median, {level} CI, P(better)",
-                  "verdict")
+        header: tuple[str, ...] = ("metric", "variant", f"Δ mean, {level} CI, P(better)",
+                                   f"Δ median, {level} CI, P(better)", "verdict")
     else:
         header = ("metric", "variant", "Δ mean", f"{level} CI", "Δ median", f"{level} CI", "P(better)", "verdict")
     rows = []

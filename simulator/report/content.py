@@ -116,7 +116,7 @@ def breakdown_blocks(results: ResultsFolder) -> list[Block]:
         header = breakdown_header(By(key))
         rows = tuple((Cell(group.name), *(Cell(text, minutes) for text, minutes in breakdown_cells(group)))
                      for group in groups)
-        blocks += [Heading(3, f"Per {By(key).title}"),
+        blocks += [Heading(3, f"Per {By(key).noun}"),
                    Table(tuple(header), rows, numeric=(False, *([True] * (len(header) - 1))))]
         if key == By.channel:
             blocks += public_blocks(results)

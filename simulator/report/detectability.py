@@ -108,7 +108,7 @@ def detectability_lines(found: Detectability, statistics: Sequence[str] = ("mean
                        f"{MAX_SIMULATED_INCIDENTS:,} incidents per period: in practice, never.")
         else:
             error = f" ({count_error(s.needed_error)})" if not math.isnan(s.needed_error) else ""
-            takes = found.minutes_for(s.needed)
+            takes = found.minutes_for(s.needed) if s.needed is not None else math.nan
             worth = (f", which the scenario brings in about {format_duration(takes, precision=1)}"
                      if not math.isnan(takes) else "")
             out.append(f"  To see it reliably ({found.target_power:.0%} of the time) takes about {s.needed:,}"

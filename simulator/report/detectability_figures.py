@@ -94,7 +94,7 @@ def power_figure(curve: Sequence[tuple[int, Detectability]], current: int | None
 
 
 @styled
-def dashboard_figure(values: Sequence[float], metric: str = "mttr", statistic: str = "mean",
+def dashboard_figure(values: Sequence[float] | np.ndarray, metric: str = "mttr", statistic: str = "mean",
                      period: str = "period", overall: float | None = None) -> Figure:
     """A dashboard's history: one bar per period (simulator.analysis.simulated_periods.per_period), with the long-run
     value and each period's change from the one before, when nothing at all changed between periods."""

@@ -72,6 +72,7 @@ def distribution_figure(values: np.ndarray, metric: str, *, replications: int, c
         mean = float(values.mean()) if mean is None else mean
         marks = {"median": median, "mean": mean, "p95": p95}
     else:
+        assert stats is not None, "a Kaplan–Meier curve comes with the stats it gives"
         ecdf.step(np.concatenate(([0.0], curve.times)) / size, np.concatenate(([0.0], 1 - curve.survival)),
                   where="post", color=INK, linewidth=1.4, label="Kaplan–Meier")
         marks = {name: value for name, value in (("median", stats.median), ("mean", stats.mean), ("p95", stats.p95))

@@ -28,11 +28,12 @@ PHASE_FILLS = {"detection": "detect", "acknowledgement": "acknowledge", "mitigat
 
 
 def _clock_formatter(plan: Plan) -> FuncFormatter:
-    if plan.at is None:
+    at = plan.at
+    if at is None:
         return FuncFormatter(lambda value, _: "T+" + format_duration(value, precision=2) if value > 0 else "T")
     from datetime import timedelta
 
-    return FuncFormatter(lambda value, _: (plan.at + timedelta(minutes=value)).strftime("%H:%M"))
+    return FuncFormatter(lambda value, _: (at + timedelta(minutes=value)).strftime("%H:%M"))
 
 
 @styled
@@ -108,7 +109,7 @@ def score_figure(score: Score) -> Figure:
                 color=INK, linewidth=1.4, label="simulated runs")
         ax.axvline(phase.median, color=MUTED, linestyle="--", linewidth=1.0,
                    label=f"simulated median {format_duration(phase.median)}")
-        if phase.minutes is not None:
+        if phase.minutes is not None and phase.percentile is not None:  # a phase timed has its percentile
             shown = max(phase.minutes, low)
             ax.axvline(shown, color=fill.colour, linewidth=2.2)
             ax.plot([shown], [phase.percentile / 100], marker="D", markersize=9, color=fill.colour,

@@ -100,9 +100,9 @@ def render_markdown(blocks: list[Block]) -> str:
         elif isinstance(block, Image):
             out.append(f"![{_line(block.title)}]({block.name}.png)\n\n*{_line(block.caption)}*")
         elif isinstance(block, Log):
-            for day, lines in block.days:
+            for day, entries in block.days:
                 out.append(f"**{_line(day)}**")
-                out.append("\n".join(f"- {_line(line.time)} {_line(line.text)}" for line in lines))
+                out.append("\n".join(f"- {_line(line.time)} {_line(line.text)}" for line in entries))
         else:  # pragma: no cover - every block type is handled above
             raise TypeError(f"cannot render {type(block).__name__}")
     return "\n\n".join(out) + "\n"

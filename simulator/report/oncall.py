@@ -33,7 +33,7 @@ def load_figure(load: dict, period: str) -> Figure:
     height = 1.6 + 0.32 * rows + (2.3 if week else 0)
     figure = new_figure(10, height)
     if week:
-        top, bottom = figure.subfigures(2, 1, height_ratios=(1.2 + 0.32 * rows, 2.3))
+        top, bottom = figure.subfigures(2, 1, height_ratios=(1.2 + 0.32 * rows, 2.3))  # type: ignore[misc]  # two: an array
     else:
         top, bottom = figure, None
     pages, hours = top.subplots(1, 2, sharey=True)

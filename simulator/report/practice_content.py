@@ -4,6 +4,8 @@ learning loop's trend. Everything comes from the results folder (summary.json an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from simulator.analysis.budget import open_minutes
@@ -104,7 +106,7 @@ def _periods(count: int) -> str:
     return "one period per replication" if count == 1 else f"{count} periods per replication"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
     return Table(header, tuple(tuple(Cell(text) for text in row) for row in rows))
 
 

@@ -144,6 +144,7 @@ def practice_tables(sections: dict, period: str) -> list[Table]:
     table = Table(title=f"Availability per {period} (drills left out)", title_justify="left", show_header=False)
     table.add_column(style="bold")
     table.add_column()
+    row: tuple[str, ...]
     for row in reliability_rows(sections["reliability"]):
         table.add_row(*row)
     tables.append(table)

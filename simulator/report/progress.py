@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from simulator.units import format_duration
 
@@ -26,7 +26,7 @@ class RunProgress:
         self.clock = clock
         self.started = clock()
         self.bar: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> RunProgress:
         self.started = self.clock()
@@ -58,5 +58,6 @@ class RunProgress:
     def _update(self, done: int, elapsed: float) -> None:
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (self.total - done) / rate / 60 if rate > 0 else float("nan")  # minutes
+        assert self.bar is not None and self.task is not None, "the bar is shown before it is updated"
         self.bar.update(self.task, completed=done, rate=f"· {rate:,.0f}/s" if rate >= 10 else f"· {rate:.1f}/s",
                         left=f"· {format_duration(left, precision=2)} left" if done < self.total else "")

@@ -5,74 +5,127 @@ written by `drillsim run --out`. What is read is checked before it is used: summ
 report reads (types, ranges, a horizon the calendar can hold), and the other files against summary.json (the
 same run id, the sizes and SHA-256 digests it recorded, replications within the run), so that a damaged
 folder, or files of two runs side by side, are refused with what is wrong, never reported as one run.
+
+A results folder is data, not trust. Every file comes in through the guarded reader (simulator.inputs):
+regular files only, each bounded in size before it is read (a sparse 6 GB incidents.csv is refused by its
+size, unread), JSON within depth and digit limits with no NaN or Infinity, and summary.json is then validated
+by pydantic models of what `drillsim run` writes (types, ranges, finite numbers, replication counts and dates
+within drillsim's limits, the escalation and on-call load sections). The digest in summary.json is a
+corruption check, not a signature: anyone can recompute it, so it tells a damaged or mixed-up folder from a
+whole one, and says nothing of who wrote the folder. What the models refuse, and anything the report still
+cannot render, ends in a DrillsimError naming the file and the reason (exit status 2).
 """
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import hashlib
-import io
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from simulator import inputs
 from simulator.errors import DrillsimError
 from simulator.events import Event
-from simulator.limits import MAX_MINUTES
+from simulator.inputs import check_date
+from simulator.limits import (
+    MAX_EVENT_LINE,
+    MAX_FIELD_CHARS,
+    MAX_MINUTES,
+    MAX_REPLICATIONS,
+    MAX_RESPONDERS,
+    MAX_RUN_INCIDENTS,
+    MAX_SEED,
+    MAX_SUMMARY_BYTES,
+    MAX_TABLE_BYTES,
+)
 from simulator.outputs.files import csv_text_read
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.outputs.run import summary_digest
 from simulator.results.incidents import OPTIONAL
 from simulator.results.metrics import METRICS, IncidentTable
+from simulator.scenario.guards import check_calendar
 
 _TEXT = ("mode", "cause", "severity", "channel", "responder", "mitigation")
 _REPLICATION = re.compile(rb'"replication":\s*(\d+)')
 
-Count = Annotated[int, Field(ge=0)]
+Count = Annotated[int, Field(ge=0, le=MAX_RUN_INCIDENTS * 1000)]
 Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e300, le=1e300)]
+Short = Annotated[str, Field(max_length=MAX_FIELD_CHARS)]
+Long = Annotated[str, Field(max_length=100_000)]
 
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", strict=False, allow_inf_nan=False)
 
 
+def _in_calendar(value: datetime | None) -> datetime | None:
+    if value is not None:
+        check_date(value, "the start")
+    return value
+
+
+class _Step(_Open):
+    """A level of the escalation policy, as the summary records it."""
+
+    notifies: Short
+    after_minutes: Minutes | None = None
+
+
 class _ScenarioPart(_Open):
-    name: str
-    description: str = ""
+    name: Short
+    description: Long = ""
     horizon_minutes: Annotated[float, Field(gt=0, le=MAX_MINUTES, allow_inf_nan=False)]
-    start: datetime | None = None
-    failure_modes: list[str] = []
-    responders: Annotated[int, Field(ge=1)] = 1
-    mitigation_policy: str | list[str] = ""
-    responder_names: list[str] = []
-    secondary: str | None = None
+    start: Annotated[datetime | None, AfterValidator(_in_calendar)] = None
+    failure_modes: list[Short] = []
+    responders: Annotated[int, Field(ge=1, le=MAX_RESPONDERS)] = 1
+    mitigation_policy: Short | list[Short] = ""
+    responder_names: list[Short] = []
+    secondary: Short | None = None
     escalate_after_minutes: Minutes | None = None
-    severities: list[str] = []
-    postmortem_severities: list[str] = []
-    failure_mode_descriptions: dict[str, str] = {}
+    escalation: list[_Step] | None = None
+    severities: list[Short] = []
+    postmortem_severities: list[Short] = []
+    failure_mode_descriptions: dict[Short, Long] = {}
+    mitigation_descriptions: dict[Short, Long] = {}
 
 
 class _Metric(_Open):
-    label: str = ""
-    definition: str = ""
+    label: Short = ""
+    definition: Short = ""
     count: Count
     censored: Count = 0
-    mean: float | None = None
-    median: float | None = None
-    p90: float | None = None
-    p95: float | None = None
-    p99: float | None = None
-    max: float | None = None
-    ci_low: float | None = None
-    ci_high: float | None = None
+    mean: Minutes | None = None
+    median: Minutes | None = None
+    p90: Minutes | None = None
+    p95: Minutes | None = None
+    p99: Minutes | None = None
+    max: Minutes | None = None
+    ci_low: Finite | None = None
+    ci_high: Finite | None = None
+    follow_up: Minutes | None = None
+
+
+class _Spread(_Open):
+    mean: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+    p95: Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+
+class _Load(_Open):
+    """The on-call load section: per person, each figure's mean and 95th percentile per replication."""
+
+    per: Short = "replication"
+    sustainable_incidents_per_12h: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 2
+    people: dict[Short, dict[Short, _Spread]] = {}
 
 
 class _File(BaseModel):
@@ -82,15 +135,16 @@ class _File(BaseModel):
 
 class _Summary(_Open):
     format: int
-    drillsim_version: str = ""
+    drillsim_version: Short = ""
     run_id: Annotated[str, Field(min_length=1, max_length=64)]
     scenario: _ScenarioPart
-    seed: Count
-    replications: Annotated[int, Field(ge=1)]
-    incidents: Count
-    not_restored_at_horizon: Count = 0
-    metrics: dict[str, _Metric]
-    files: dict[str, _File]
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)]
+    incidents: Annotated[int, Field(ge=0, le=MAX_RUN_INCIDENTS)]
+    not_restored_at_horizon: Annotated[int, Field(ge=0, le=MAX_RUN_INCIDENTS)] = 0
+    metrics: dict[Short, _Metric]
+    files: dict[Short, _File]
+    on_call_load: _Load | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +194,10 @@ class ResultsFolder:
         expected = self.summary["files"][EVENTS]
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
-            for number, line in enumerate(handle, 1):
+            for number, line in enumerate(iter(lambda: handle.readline(MAX_EVENT_LINE + 1), b""), 1):
+                if len(line) > MAX_EVENT_LINE:
+                    raise DrillsimError(f"{EVENTS}:{number}: a line of more than {MAX_EVENT_LINE:,} bytes; not an "
+                                        "event drillsim writes")
                 digest.update(line)
                 if number == 1:
                     continue  # the header, checked when the folder was read
@@ -156,13 +213,14 @@ class ResultsFolder:
 
 def _event(line: bytes, number: int) -> Event:
     try:
-        data = json.loads(line.decode("utf-8"))
+        data = inputs.load_json(line.decode("utf-8"), EVENTS, line=number)
         event = Event.from_json(data)
         if not (math.isfinite(event.time) and event.incident >= 1 and event.replication >= 0
                 and all(isinstance(v, str) for v in (event.phase, event.action, event.actor))
                 and isinstance(event.detail, dict | type(None))):
             raise ValueError("a field has the wrong type or range")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, OverflowError,
+            DrillsimError) as exc:
         raise DrillsimError(f"{EVENTS}:{number}: not an event drillsim writes ({_reason(exc)})") from None
     return event
 
@@ -180,17 +238,30 @@ def _damaged(folder: Path, what: str) -> DrillsimError:
                          f"`drillsim run --out {folder}`")
 
 
+@contextlib.contextmanager
+def rendering(folder: str | Path) -> Iterator[None]:
+    """The last net under the models above: a folder is data, and one the report cannot render is refused with
+    the reason (DrillsimError, exit status 2), never a traceback."""
+    try:
+        yield
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError, OverflowError, ZeroDivisionError) as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise DrillsimError(f"{folder}: cannot render a report from this folder ({reason}); its files hold values "
+                            f"that `drillsim run` does not write: run it again with `drillsim run --out {folder}`"
+                            ) from None
+
+
 def read_results(folder: str | Path) -> ResultsFolder:
     """Read a results folder; a clear DrillsimError when it is not one, or not one run's whole results."""
     folder = Path(folder)
     if not folder.is_dir():
         raise DrillsimError(f"{folder} is not a folder; write results with `drillsim run --out {folder}`")
     for name in (SUMMARY, INCIDENTS):
-        if not (folder / name).is_file():
+        if not (folder / name).exists():
             raise DrillsimError(f"{folder} has no {name}; write results with `drillsim run --out {folder}`")
     summary = read_checked_summary(folder)
     incidents = read_incidents(folder / INCIDENTS, summary)
-    if (folder / EVENTS).is_file():
+    if (folder / EVENTS).exists() or (folder / EVENTS).is_symlink():
         _check_events_header(folder, summary)
     return ResultsFolder(folder, summary, incidents)
 
@@ -198,12 +269,8 @@ def read_results(folder: str | Path) -> ResultsFolder:
 def read_checked_summary(folder: Path) -> dict[str, Any]:
     """summary.json, checked against what a report reads; the checked values (numbers as numbers)."""
     path = folder / SUMMARY
-    try:
-        raw = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise DrillsimError(f"{path}: not UTF-8 text; it was not written by drillsim") from None
-    except (ValueError, RecursionError) as exc:
-        raise DrillsimError(f"{path}: not JSON ({_reason(exc)})") from None
+    raw = inputs.load_json(inputs.read_text(path, MAX_SUMMARY_BYTES, SUMMARY), path)
+    inputs.check_strings(raw, path, chars=100_000)
     if not isinstance(raw, dict):
         raise DrillsimError(f"{path}: not a summary drillsim writes (a JSON object)")
     written_in = raw.get("format")
@@ -211,7 +278,11 @@ def read_checked_summary(folder: Path) -> dict[str, Any]:
         by = f" by drillsim {raw['drillsim_version']}" if isinstance(raw.get("drillsim_version"), str) else ""
         raise DrillsimError(f"{path} was written{by} in format {written_in!r}; this drillsim reads format "
                             f"{FORMAT_VERSION}: run it again with `drillsim run --out {folder}`")
-    if raw.get(DIGEST) != summary_digest(raw):
+    try:
+        digest = summary_digest(raw)
+    except (ValueError, TypeError, RecursionError):
+        digest = None
+    if digest is None or raw.get(DIGEST) != digest:
         raise _damaged(folder, f"{SUMMARY} was changed since drillsim wrote it (its content no longer matches its "
                                "digest)")
     try:
@@ -228,10 +299,9 @@ def read_checked_summary(folder: Path) -> dict[str, Any]:
     start = checked.scenario.start
     if start is not None:
         try:
-            start + timedelta(minutes=checked.scenario.horizon_minutes)
-        except OverflowError:
-            raise DrillsimError(f"{path} is damaged: a horizon of {checked.scenario.horizon_minutes:g} minutes "
-                                f"from {start.isoformat()} runs past the end of the calendar") from None
+            check_calendar(start, checked.scenario.horizon_minutes)
+        except ValueError as exc:
+            raise DrillsimError(f"{path} is damaged: {exc}") from None
     return checked.model_dump()
 
 
@@ -245,7 +315,7 @@ def _check_events_header(folder: Path, summary: dict[str, Any]) -> None:
     listed = summary["files"].get(EVENTS)
     if listed is None:
         raise _damaged(folder, f"{SUMMARY} records no {EVENTS}, so the {EVENTS} beside it belongs to another run")
-    size = path.stat().st_size
+    size = inputs.regular_size(path, MAX_TABLE_BYTES * 10, EVENTS)
     if size != listed["bytes"]:
         raise _damaged(folder, f"{EVENTS} has {size:,} bytes where {SUMMARY} records {listed['bytes']:,}: it was "
                                "cut short, changed or comes from another run")
@@ -263,8 +333,13 @@ def _check_events_header(folder: Path, summary: dict[str, Any]) -> None:
 def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> IncidentTable:
     """incidents.csv back into an IncidentTable (empty cells are NaN). With the run's `summary`, the file is
     checked against it: size and digest, run id, row count, replications within the run."""
-    data = path.read_bytes()
     where = path.name
+    size = inputs.regular_size(path, MAX_TABLE_BYTES, INCIDENTS)
+    if summary is not None and size != summary["files"][INCIDENTS]["bytes"]:
+        raise _damaged(path.parent, f"{INCIDENTS} is not the file this run wrote ({size:,} bytes; {SUMMARY} "
+                                    f"records {summary['files'][INCIDENTS]['bytes']:,}): it was cut short, changed "
+                                    "or comes from another run")
+    data = inputs.read_bytes(path, MAX_TABLE_BYTES, INCIDENTS)
     if summary is not None:
         listed = summary["files"][INCIDENTS]
         if len(data) != listed["bytes"] or hashlib.sha256(data).hexdigest() != listed["sha256"]:
@@ -276,14 +351,14 @@ def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> Inciden
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DrillsimError(f"{where}:{line}: not UTF-8 text") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None) or []
+    parsed = inputs.csv_rows(text, where)
+    header = parsed[0][1] if parsed else []
     columns = IncidentTable.columns()
     missing = set(columns) - set(header) - set(OPTIONAL)
     if missing:
         raise DrillsimError(f"{where} lacks the columns {', '.join(sorted(missing))}")
     index = {name: header.index(name) for name in (*columns, RUN_ID) if name in header}
-    rows = list(reader)
+    rows = [cells for _, cells in parsed[1:]]
     for number, row in enumerate(rows, 2):
         if len(row) != len(header):
             raise DrillsimError(f"{where}:{number}: {len(row)} cells where the header names {len(header)}")

@@ -8,7 +8,7 @@ import io
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import matplotlib
 import numpy as np
@@ -20,6 +20,9 @@ from scipy.stats import skew
 from simulator.analysis.compare import signed_duration
 from simulator.outputs.files import atomic_open
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    from matplotlib.typing import LineStyleType
 
 INK = "#222222"
 MUTED = "#666666"
@@ -67,7 +70,7 @@ PHASES: dict[str, Fill] = {
 
 class Mark(NamedTuple):
     label: str
-    linestyle: str | tuple
+    linestyle: LineStyleType
     marker: str
 
 
@@ -97,7 +100,7 @@ LINES = (
     Line("#CC79A7", (0, (6, 2, 1, 2, 1, 2)), "v"),
     Line("#E69F00", (0, (1, 1)), "P"),
 )
-GRID = {"color": "#DDDDDD", "linewidth": 0.6}
+GRID: dict[str, Any] = {"color": "#DDDDDD", "linewidth": 0.6}
 
 
 def line(number: int) -> Line:
@@ -110,7 +113,7 @@ def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
 
     @wraps(draw)
     def wrapper(*args, **kwargs) -> Figure:
-        with matplotlib.rc_context(RC):
+        with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # matplotlib types rc keys as Literals
             return draw(*args, **kwargs)
 
     return wrapper
@@ -132,7 +135,7 @@ def save_png(figure: Figure, path: str | Path) -> Path:
 def png_bytes(figure: Figure) -> bytes:
     """The figure as PNG; the same results give the same bytes (no timestamp, no software tag)."""
     buffer = io.BytesIO()
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # matplotlib types rc keys as Literals
         figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white",
                        pil_kwargs={"compress_level": 1})  # flat colours and hatches: as small, much faster
     return buffer.getvalue()

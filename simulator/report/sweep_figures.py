@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, signed_duration
-from simulator.analysis.workload import Estimate
+from simulator.analysis.workload import Estimate, Workload
 from simulator.report.comparison_figures import BAR, HATCHES, LOAD_PANELS, load_axis
 from simulator.report.style import GRID, INK, MUTED, duration_axis, line, new_figure, styled
 from simulator.results.metrics import METRICS
@@ -70,8 +70,8 @@ def _against(ax: Axes, result: Sweep, parameter: str, value: Callable[[Point], E
     for number, (key, points) in enumerate(groups.items()):
         colour, dash, marker = line(number)
         label = key or default_label
-        found = [(point, value(point)) for point in points]
-        found = [(point, e) for point, e in found if e is not None and math.isfinite(e.value)]
+        estimates = [(point, value(point)) for point in points]
+        found = [(point, e) for point, e in estimates if e is not None and math.isfinite(e.value)]
         if not found:
             continue
         x = np.array([positions[point.written[parameter]] for point, _ in found])
@@ -104,6 +104,11 @@ def _level(point: Point, metric: str, statistic: str) -> Estimate:
     if statistic == "mean":
         return Estimate(value, s.ci_low, s.ci_high)
     return Estimate(value, math.nan, math.nan)
+
+
+def _of_workload(pick: Callable[[Workload], Estimate]) -> Callable[[Point], Estimate]:
+    """A load panel's figure of each point: `pick` of the point's workload."""
+    return lambda point: pick(point.workload())
 
 
 def _delta(result: Sweep, point: Point, metric: str, statistic: str) -> Estimate:
@@ -152,6 +157,7 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
                       " is better)")
     bottom.set_xlabel(parameter)
     bottom.grid(True, axis="y", **GRID)
+    assert result.comparison is not None, "run_sweep compares every point with the baseline"
     bottom.set_title(f"Paired difference from the baseline point, {result.comparison.level:.0%} bootstrap interval"
                      f"\nbaseline: {result.label(result.base)}", loc="left", fontsize=9)
     handles, labels = top.get_legend_handles_labels()
@@ -228,7 +234,7 @@ def sweep_workload_figure(result: Sweep) -> Figure:
     figure = new_figure(11.0, 4.2)
     axes = figure.subplots(1, 3)
     for ax, (title, unit, pick) in zip(axes, LOAD_PANELS, strict=True):
-        _against(ax, result, parameter, lambda p, pick=pick: pick(p.workload()), "all points")
+        _against(ax, result, parameter, _of_workload(pick), "all points")
         ax.set_xlabel(parameter)
         load_axis(ax, title, unit, [pick(p.workload()).value for p in result.points], period)
     handles, labels = axes[0].get_legend_handles_labels()

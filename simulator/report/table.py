@@ -126,7 +126,7 @@ def breakdown_table(groups: list[Group], by: str | By, title: str | None = None)
     """MTTD, MTTA and MTTR per group of incidents (simulator.analysis.breakdowns), in the terminal."""
     by = By(by)
     header = breakdown_header(by)
-    table = Table(title=title or f"Per {by.title}", title_justify="left", header_style="bold")
+    table = Table(title=title or f"Per {by.noun}", title_justify="left", header_style="bold")
     for number, column in enumerate(header):
         table.add_column(column, justify="left" if number == 0 else "right", no_wrap=number > 0,
                          min_width=12 if number == 0 else None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -146,7 +147,7 @@ def timeline_figure(events: list[Event], *, replication: int, horizon: float, cl
     gantt.set_axisbelow(True)
     title = "Rows: incidents by phase · lanes: who was paged and who worked which incident"
     gantt.set_title(title + (f"; {note}" if note else ""), loc="left", fontsize=9, fontweight="normal")
-    handles = [Patch(facecolor=s.colour, hatch=s.hatch, edgecolor=INK, linewidth=0.5, label=s.label)
+    handles: list[Artist] = [Patch(facecolor=s.colour, hatch=s.hatch, edgecolor=INK, linewidth=0.5, label=s.label)
                for s in PHASES.values()]
     handles += [Patch(facecolor=PAGED, hatch="....", edgecolor=INK, linewidth=0.5, label="paged, not yet answered"),
                 Patch(facecolor=WORKING, edgecolor=INK, linewidth=0.5, label="working the incident"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import numpy as np
 
@@ -46,6 +46,31 @@ class Coded(NamedTuple):
     categories: tuple[str, ...]
 
 
+class Column(property):
+    """A column of the incident table: a plain property (as fast to read), whose value mypy knows is an array."""
+
+    if TYPE_CHECKING:
+        @overload
+        def __get__(self, table: None, owner: type, /) -> Column: ...
+        @overload
+        def __get__(self, table: IncidentTable, owner: type | None = None, /) -> np.ndarray: ...
+        def __get__(self, table: IncidentTable | None, owner: type | None = None, /) -> Column | np.ndarray: ...
+
+
+def _number_column(name: str) -> Column:
+    return Column(lambda self: self._numbers[name], doc=f"the {name} column")
+
+
+def _text_column(name: str) -> Column:
+    def decode(self: IncidentTable) -> np.ndarray:
+        codes, categories = self._codes[name]
+        strings = np.empty(len(categories), dtype=object)
+        strings[:] = categories
+        return strings[codes]
+
+    return Column(decode, doc=f"the {name} column, as strings")
+
+
 class IncidentTable:
     """One row per incident per replication, as columns of equal length, in (replication, incident) order.
 
@@ -66,34 +91,36 @@ class IncidentTable:
     """
 
     __slots__ = ("_codes", "_numbers")
+    _codes: dict[str, Coded]
+    _numbers: dict[str, np.ndarray]
 
-    if TYPE_CHECKING:  # the columns, made properties below
-        replication: np.ndarray
-        incident: np.ndarray
-        mode: np.ndarray
-        cause: np.ndarray
-        severity: np.ndarray
-        channel: np.ndarray
-        responder: np.ndarray
-        mitigation: np.ndarray
-        escalated: np.ndarray
-        drill: np.ndarray
-        level: np.ndarray
-        preempted: np.ndarray
-        handovers: np.ndarray
-        updates: np.ndarray
-        updates_late: np.ndarray
-        reopened: np.ndarray
-        waited: np.ndarray
-        held: np.ndarray
-        longest_silence: np.ndarray
-        onset: np.ndarray
-        detected: np.ndarray
-        declared: np.ndarray
-        acknowledged: np.ndarray
-        mitigated: np.ndarray
-        resolved: np.ndarray
-        cleaned_up: np.ndarray
+    # the columns, read straight from the arrays (text decoded from its codes)
+    replication = _number_column("replication")
+    incident = _number_column("incident")
+    mode = _text_column("mode")
+    cause = _text_column("cause")
+    severity = _text_column("severity")
+    channel = _text_column("channel")
+    responder = _text_column("responder")
+    mitigation = _text_column("mitigation")
+    escalated = _number_column("escalated")
+    drill = _number_column("drill")
+    level = _number_column("level")
+    preempted = _number_column("preempted")
+    handovers = _number_column("handovers")
+    updates = _number_column("updates")
+    updates_late = _number_column("updates_late")
+    reopened = _number_column("reopened")
+    waited = _number_column("waited")
+    held = _number_column("held")
+    longest_silence = _number_column("longest_silence")
+    onset = _number_column("onset")
+    detected = _number_column("detected")
+    declared = _number_column("declared")
+    acknowledged = _number_column("acknowledged")
+    mitigated = _number_column("mitigated")
+    resolved = _number_column("resolved")
+    cleaned_up = _number_column("cleaned_up")
 
     def __init__(self, **columns):
         for name, default in OPTIONAL.items():
@@ -156,22 +183,8 @@ class IncidentTable:
             yield {name: values[i] for name, values in cols.items()}
 
 
-def _number_column(name: str) -> property:
-    return property(lambda self: self._numbers[name], doc=f"the {name} column")
-
-
-def _text_column(name: str) -> property:
-    def decode(self) -> np.ndarray:
-        codes, categories = self._codes[name]
-        strings = np.empty(len(categories), dtype=object)
-        strings[:] = categories
-        return strings[codes]
-
-    return property(decode, doc=f"the {name} column, as strings")
-
-
-for _name in COLUMNS:
-    setattr(IncidentTable, _name, _text_column(_name) if _name in TEXT else _number_column(_name))
+assert [name for name, value in vars(IncidentTable).items() if isinstance(value, Column)] == list(COLUMNS), \
+    "IncidentTable declares a property for every column of COLUMNS, in that order"
 
 
 def code_dtype(categories: int) -> type:

@@ -375,7 +375,8 @@ def _censored_stats(values, replication, replications, exposure, cut, cut_replic
                     low, high = min(low, mean + boot_low), max(high, mean + boot_high)
             low = max(low, 0.0)  # a duration's mean is never negative
     largest = float(values.max()) if len(values) else math.nan
-    return Stats(len(values), len(cut), mean, *quantiles.values(), largest, low, high, restricted_to, beyond,
+    p50, p90, p95, p99 = (quantiles[name] for name in PERCENTILES)
+    return Stats(len(values), len(cut), mean, p50, p90, p95, p99, largest, low, high, restricted_to, beyond,
                  curve.follow_up)
 
 

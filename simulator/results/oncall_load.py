@@ -216,7 +216,8 @@ def rota(scenario, oncall) -> Rota:
 
 def _longest(holds: list[tuple[float, float, int]]) -> float:
     """The longest stretch of work: holds that touch or overlap joined."""
-    best, start, end = 0.0, None, None
+    best, start = 0.0, 0.0
+    end: float | None = None
     for a, b, _ in sorted(holds):
         if end is None or a > end:
             if end is not None:
@@ -253,6 +254,7 @@ def hour_of_week(start: datetime, timezone: str, horizon: float) -> np.ndarray:
         stop = min(day + 24, hours)
         first, last = calendar.at(day * 60).utcoffset(), calendar.at((stop - 1) * 60).utcoffset()
         if first == last:
+            assert first is not None and offset0 is not None, "Calendar.at gives aware times"
             shift = int((first - offset0).total_seconds() // 3600)
             out[day:stop] = (base + np.arange(day, stop) + shift) % HOURS_OF_WEEK
         else:

@@ -148,8 +148,12 @@ class Several:
                 part.append(event)
 
 
+Chunk = tuple[IncidentTable, LoadTable, PracticeTable | None, Any]
+"""What a chunk of replications gives back: its incident table, on-call load, practice log and events."""
+
+
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
-               events: str = NO_EVENTS) -> tuple[IncidentTable, LoadTable, PracticeTable | None, Any]:
+               events: str = NO_EVENTS) -> Chunk:
     """Replications first..stop-1 reduced to their incident table, on-call load and (with practices) what the
     practices logged, with their events when asked for: as raw records (KEEP_EVENTS) or as the bytes of their
     lines of events.jsonl (JSONL_EVENTS)."""
@@ -179,7 +183,8 @@ def _install(scenario: Scenario, policy: PolicyFactory) -> None:
     _worker_scenario = (scenario, policy)
 
 
-def _play_installed(seed: int, first: int, stop: int, events: str):
+def _play_installed(seed: int, first: int, stop: int, events: str) -> Chunk:
+    assert _worker_scenario is not None, "the pool's initializer installs the scenario first"
     scenario, policy = _worker_scenario
     return play_chunk(scenario, policy, seed, first, stop, events)
 
@@ -298,8 +303,8 @@ def _portable(policy) -> bool:
 
 
 def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: str, workers: int,
-             client, parallel: bool) -> Iterator[tuple[IncidentTable, Any]]:
-    """Each chunk's (table, events), in chunk order."""
+             client, parallel: bool) -> Iterator[Chunk]:
+    """Each chunk's (table, load, practices, events), in chunk order."""
     if not parallel:
         yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, mode))
                                         for first, stop in ranges)
@@ -369,7 +374,7 @@ class _TableBuilder:
         for name in TEXT:
             index = self.categories[name]
             ordered = sorted(index)
-            to_sorted = np.empty(len(ordered), dtype=code_dtype(len(ordered)))
+            to_sorted: np.ndarray = np.empty(len(ordered), dtype=code_dtype(len(ordered)))
             for rank, category in enumerate(ordered):
                 to_sorted[index[category]] = rank
             data[name] = Coded(to_sorted[self.codes.pop(name)[:self.rows]], tuple(ordered))

@@ -44,8 +44,9 @@ class GameDays(Frozen):
 class Chaos(Frozen):
     """Failures started on purpose: single injections and scheduled game days."""
 
-    injections: tuple[Injection, ...] = ()
-    game_days: GameDays | None = None
+    injections: tuple[Injection, ...] = Field((), description="Single failures started on purpose, each at a time "
+                                              "or during a load peak.")
+    game_days: GameDays | None = Field(None, description="Drills on a schedule, e.g. {every: 4w, at: 'Tue 14:00'}.")
 
     @property
     def active(self) -> bool:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from simulator.calendar import Weekly, parse_days, parse_handoff, parse_hours, zone
 from simulator.distributions import Constant
@@ -34,6 +36,8 @@ def _unseen(value: str, allowed: str = "") -> str:
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_unseen)]
 Text = Annotated[str, AfterValidator(lambda value: _unseen(value, "\n\t"))]
 """Text over several lines (a description): tabs and line breaks, no other control character."""
+ASSUMED: JsonDict = {"source": "assumption"}
+"""A default's source, for the scenario reference: chosen here, with no published figure behind it."""
 
 
 def _checked(parse):
@@ -68,7 +72,17 @@ def _midnight(value):
     return value
 
 
-Moment = Annotated[datetime, BeforeValidator(_midnight),
+def _in_calendar(value):
+    from simulator.inputs import check_date
+
+    check_date(value)
+    return value
+
+
+InCalendar = AfterValidator(_in_calendar)
+"""A date-time within the years drillsim reads (simulator.limits.MIN_YEAR to MAX_YEAR)."""
+
+Moment = Annotated[datetime, BeforeValidator(_midnight), InCalendar,
                    Field(description="A date-time such as 2026-02-01T09:00, or a date (its midnight), in the "
                          "scenario's time zone.")]
 
@@ -80,7 +94,7 @@ class Frozen(BaseModel):
 class Stretch(Frozen):
     """A dated stretch of time, from `start` to `end`."""
 
-    name: Name
+    name: Name = Field(description="What the stretch is called.")
     start: Moment
     end: Moment
 
@@ -111,13 +125,13 @@ def located(problems: list[tuple[tuple[str | int, ...], str]]) -> str:
     return "".join(f"{_MARK}{json.dumps(list(path))}{_MARK}{message}" for path, message in problems)
 
 
-def expand_located(errors: list[dict]) -> list[dict]:
+def expand_located(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Pydantic's errors, with each error made by `located` split into one error per problem and field."""
-    out = []
+    out: list[dict[str, Any]] = []
     for error in errors:
         message = error.get("msg", "")
         if _MARK not in message:
-            out.append(error)
+            out.append(dict(error))
             continue
         prefix = message[:message.index(_MARK)]
         parts = message[message.index(_MARK) + 1:].split(_MARK)

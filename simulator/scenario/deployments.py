@@ -22,7 +22,7 @@ from simulator.scenario.team import Hours
 class Freeze(Stretch):
     """A dated stretch without deployments (a holiday, a launch)."""
 
-    name: Name = "freeze"
+    name: Name = Field("freeze", description="What the freeze is called.")
 
 
 class Deployments(Frozen):

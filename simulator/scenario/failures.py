@@ -12,7 +12,19 @@ from simulator.calendar import Weekly
 from simulator.distributions import Constant, DistributionField, Exponential
 from simulator.fields import Duration, PositiveDuration, Probability, Rate
 from simulator.scenario import guards
-from simulator.scenario.common import CAUSES, Cause, Days, Frozen, HoursOfDay, Name, SeverityLevel, Text, weekly
+from simulator.scenario.common import (
+    ASSUMED,
+    CAUSES,
+    Cause,
+    Days,
+    Frozen,
+    HoursOfDay,
+    InCalendar,
+    Name,
+    SeverityLevel,
+    Text,
+    weekly,
+)
 from simulator.scenario.deployments import Deployments
 
 CHANNELS = ("monitoring", "slo_burn", "synthetic", "customer_report", "social_media")
@@ -46,12 +58,15 @@ class ReportChannel(Channel):
     the reference and only the impact counts."""
 
     exponent: Annotated[float, Field(ge=0, le=3)] = Field(
-        0.0, description="How strongly the delay shrinks with the reach: 0 not at all, 1 in inverse proportion.")
+        0.0, description="How strongly the delay shrinks with the reach: 0 not at all, 1 in inverse proportion.",
+        json_schema_extra={"source": "0: the delay as written, whatever the reach, keeps every scenario's results "
+                           "as they were"})
     reference_impact: Annotated[float, Field(gt=0, le=1)] = Field(
-        1.0, description="The share of requests failing at which `delay` holds (default 1: a full outage).")
+        1.0, description="The share of requests failing at which `delay` holds (default 1: a full outage).",
+        json_schema_extra=ASSUMED)
     reference_users: Annotated[float, Field(gt=0, le=1e12)] | None = Field(
         None, description="The users per hour at which `delay` holds (default: the scenario's average users per "
-        "hour over the horizon).")
+        "hour over the horizon).", json_schema_extra=ASSUMED)
 
     def factor(self, impact: float, users: float = 1.0, reference_users: float = 1.0) -> float:
         """What the delay is multiplied by for a failure of `impact` when the service has `users` an hour."""
@@ -70,7 +85,9 @@ class SocialMediaChannel(ReportChannel):
                                      "figure: an assumption of the scenario's own).")
     exponent: Annotated[float, Field(ge=0, le=3)] = Field(
         1.0, description="How strongly the delay shrinks with the reach (default 1, inverse proportion: each "
-        "affected user as likely to post as any other; an assumption).")
+        "affected user as likely to post as any other; an assumption).",
+        json_schema_extra={"source": "the minimum of N exponential waits is N times shorter: each affected user "
+                           "equally likely to post (an assumption)"})
 
 
 class SloBurnChannel(Frozen):
@@ -80,14 +97,16 @@ class SloBurnChannel(Frozen):
     defaults to the scenario's `slo.objective` and `error_ratio` to the failure mode's `impact`.
     """
 
-    probability: Probability = 1.0
-    slo: Annotated[float, Field(gt=0, lt=1, description="The availability objective, e.g. 0.999 (default: the "
-                                "scenario's slo.objective).")] | None = None
-    error_ratio: Annotated[float, Field(gt=0, le=1, description="Share of requests failing during the incident "
-                                        "(default: the failure mode's impact).")] | None = None
+    probability: Probability = Field(1.0, description="Chance that the alert is in place and fires at all.")
+    slo: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None, description="The availability objective, e.g. 0.999 (default: the scenario's slo.objective).")
+    error_ratio: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None, description="Share of requests failing during the incident (default: the failure mode's impact).",
+        json_schema_extra={"source": "the SRE workbook's burn-rate arithmetic"})
     window: PositiveDuration = Field(description="The alert's long window, e.g. 1h.")
     burn_rate: Annotated[float, Field(gt=0, description="The alert's burn-rate threshold, e.g. 14.4.")]
-    evaluation: Duration = Field(0.0, description="Extra delay of the alerting pipeline (scrape, evaluation).")
+    evaluation: Duration = Field(0.0, description="Extra delay of the alerting pipeline (scrape, evaluation).",
+                                 json_schema_extra=ASSUMED)
 
     @model_validator(mode="after")
     def _can_fire(self):
@@ -105,6 +124,7 @@ class SloBurnChannel(Frozen):
 
     @property
     def delay(self) -> Constant:
+        assert self.slo is not None and self.error_ratio is not None, "_can_fire asks for both"
         minutes = (1 - self.slo) / self.error_ratio * self.window * self.burn_rate + self.evaluation
         return Constant.model_construct(value=minutes)
 
@@ -112,11 +132,16 @@ class SloBurnChannel(Frozen):
 class Detection(Frozen):
     """The channels that can notice a failure; the first to fire detects it."""
 
-    monitoring: Channel | None = None
-    slo_burn: SloBurnChannel | None = None
-    synthetic: Channel | None = None
-    customer_report: ReportChannel | None = None
-    social_media: SocialMediaChannel | None = None
+    monitoring: Channel | None = Field(None, description="Metrics and log alerts: {probability, delay}.")
+    slo_burn: SloBurnChannel | None = Field(None, description="An SLO burn-rate alert: {window, burn_rate}, which "
+                                            "fires (1 − SLO) ÷ error_ratio × window × burn_rate after onset.")
+    synthetic: Channel | None = Field(None, description="Synthetic checks (probes): {probability, delay}.")
+    customer_report: ReportChannel | None = Field(
+        None, description="Customers telling you: {delay} for a reference reach (probability 1 by default, the "
+        "channel that always fires); a wider failure is reported sooner.")
+    social_media: SocialMediaChannel | None = Field(
+        None, description="Customers posting in public: {probability, delay}; found there, the incident is "
+        "flagged as found by customers in public.")
 
     @model_validator(mode="after")
     def _someone_notices(self):
@@ -142,7 +167,7 @@ DEBUG = "debug"
 class CatalogueEntry(Frozen):
     """A kind of mitigation: what it is, and the causes it can help with (any, when not said)."""
 
-    description: Text = ""
+    description: Text = Field("", description="What the mitigation does, in a few words.")
     applies_to: tuple[Cause, ...] | None = Field(
         None, description="The causes it can restore service for, e.g. [deployment] for a rollback; any when "
         "not given.")
@@ -165,7 +190,7 @@ class Mitigation(Frozen):
     """A stop-gap that may restore service: it takes `duration` and works with probability `success` when it
     applies to the failure's cause."""
 
-    duration: DistributionField
+    duration: DistributionField = Field(description="How long trying it takes, whether or not it works.")
     success: Probability = Field(1.0, description="Chance that it restores service when it applies.")
 
 
@@ -188,7 +213,7 @@ class RateRule(Frozen):
 
     days: Days = "every day"
     hours: HoursOfDay = "all day"
-    factor: Annotated[float, Field(ge=0, le=1e6)]
+    factor: Annotated[float, Field(ge=0, le=1e6)] = Field(description="The rate's multiplier then (0: none).")
 
     @property
     def weekly(self) -> Weekly:
@@ -198,9 +223,10 @@ class RateRule(Frozen):
 class FailureMode(Frozen):
     """One kind of failure: how often it starts, why, how bad, how it is noticed and what can be done."""
 
-    name: Name
-    description: Text = ""
-    cause: Cause
+    name: Name = Field(description="The mode's name, unique in the scenario (its dice are numbered by it).")
+    description: Text = Field("", description="What happens, for the report and the plan.")
+    cause: Cause = Field(description="Why it happens: deployment, config, capacity, dependency, infrastructure or "
+                         "unknown (a rollback helps only a deployment's failure).")
     every: DistributionField | None = Field(None, description="Time between onsets (a distribution).")
     rate: Rate | None = Field(None, description="Onsets per period, e.g. '2/w'; the same as exponential `every`.")
     profile: tuple[RateRule, ...] = Field(
@@ -209,7 +235,7 @@ class FailureMode(Frozen):
     severity: SeverityLevel | dict[SeverityLevel, Annotated[float, Field(gt=0)]] = Field(
         "SEV3", description="A fixed severity, or weights of each severity (normalised to sum to 1)."
     )
-    detection: Detection
+    detection: Detection = Field(description="The channels that can notice it; the first to fire detects it.")
     mitigations: dict[Name, Mitigation] = Field(
         description="The mitigations that can be tried, by catalogue name (rollback, failover, drain, debug, or "
         "the scenario's own); debug is required: debugging live always works in the end.")
@@ -220,7 +246,8 @@ class FailureMode(Frozen):
         "incidents, {rate, change_failure_rate, allowed, freezes}. Needs cause: deployment.")
     impact: Probability | None = Field(
         None, description="The share of requests failing while it is open (default: its slo_burn channel's "
-        "error_ratio, else 1).")
+        "error_ratio, else 1).", json_schema_extra={"source": "the SRE workbook's burn-rate arithmetic; else an "
+                                                     "assumption (the whole service down)"})
     only_with_debt: bool = Field(
         False, description="It happens, at its rate, only while some temporary fix is left in place "
         "(practices.cleanup).")
@@ -306,7 +333,9 @@ class FailureMode(Frozen):
         if self.impact is not None:
             return self.impact
         if self.detection.slo_burn is not None:
-            return self.detection.slo_burn.error_ratio
+            ratio = self.detection.slo_burn.error_ratio
+            assert ratio is not None, "SloBurnChannel._can_fire asks for it"
+            return ratio
         return 1.0
 
     @property
@@ -326,9 +355,10 @@ class FailureMode(Frozen):
 class Window(Frozen):
     """A dated stretch (a launch, a sale, a deploy freeze) that multiplies the rate of some failure modes."""
 
-    name: Name
-    start: datetime = Field(description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
-    end: datetime = Field(description="When it ends.")
+    name: Name = Field(description="What the window is, e.g. 'code freeze'.")
+    start: Annotated[datetime, InCalendar] = Field(
+        description="When it starts, e.g. 2026-02-01T00:00 (the scenario's time zone).")
+    end: Annotated[datetime, InCalendar] = Field(description="When it ends.")
     factor: Annotated[float, Field(ge=0, le=1e6, description="0 for a freeze, 3 for three times as many.")]
     modes: tuple[Name, ...] | None = Field(None, description="The failure modes it affects (default: all).")
     causes: tuple[Cause, ...] | None = Field(None, description="Or the causes it affects, e.g. [deployment].")

@@ -4,8 +4,8 @@
 file's own fields win). `drillsim maturity` plays a scenario at every level instead: there each level's preset
 replaces the file's own values of the same fields, so that the four levels differ in their practices alone.
 
-Every number below is an assumption unless its `source` names one; the README lists them for a reader to
-challenge, and `drillsim maturity --explain` prints them.
+Every number below is an assumption unless its `source` names one; the documentation's maturity levels page
+(generated from them) lists them for a reader to challenge, and `drillsim maturity --explain` prints them.
 """
 
 from __future__ import annotations

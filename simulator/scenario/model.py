@@ -40,6 +40,7 @@ from simulator.scenario.common import (
     SEVERITIES,
     Cause,
     Frozen,
+    InCalendar,
     Name,
     SeverityLevel,
     Text,
@@ -108,20 +109,32 @@ OverridePath = Annotated[str, Field(min_length=1, description="A dotted field pa
 class Scenario(Frozen):
     """A whole drill: failure modes, team and policy, and how long and how often to play it."""
 
-    name: Name
-    description: Text = ""
-    horizon: PositiveDuration = Field(129600.0, description="Simulated span of one replication, e.g. '90d'.")
-    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 200
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
-    start: datetime | None = Field(None, description="Wall-clock time of minute 0 (in `timezone` unless it "
-                                   "gives its own offset). Needed by schedules, hours and windows.")
+    name: Name = Field(description="What the scenario rehearses, shown at the top of every output.")
+    description: Text = Field("", description="A sentence or two on what is being rehearsed, for the report.")
+    horizon: PositiveDuration = Field(
+        129600.0, description="Simulated span of one replication, e.g. '90d'.",
+        json_schema_extra={"source": "assumption: a quarter, the period teams report MTTR over"})
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
+        200, description="How many independent replications (simulated periods) to play; `--replications` "
+        "overrides it.", json_schema_extra={"source": "assumption: enough for a mean's interval of a few percent "
+                                            "on the bundled scenarios"})
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(
+        0, description="The seed of every incident's dice; `--seed` overrides it. The same seed gives the same "
+        "results, byte for byte.")
+    start: Annotated[datetime, InCalendar] | None = Field(
+        None, description="Wall-clock time of minute 0 (in `timezone` unless it gives its own offset). Needed by "
+        "schedules, hours and windows.")
     timezone: TimeZone = "UTC"
-    team: Team = Field(default_factory=Team)
-    policy: Policy = Field(default_factory=Policy)
+    team: Team = Field(default_factory=Team, description="Who is paged and how: the people, rotations, "
+                       "escalation and roles.")
+    policy: Policy = Field(default_factory=Policy, description="How the team responds: declaration, mitigation "
+                           "order, updates, confirmation, cleanup and postmortems.")
     mitigations: dict[Name, CatalogueEntry] = Field(
         default_factory=dict, description="Mitigations beyond the built-in rollback, failover, drain and debug, "
         "e.g. {flag-off: {applies_to: [config, deployment]}}; a built-in name redefines that one.")
-    failure_modes: tuple[FailureMode, ...]
+    failure_modes: tuple[FailureMode, ...] = Field(
+        description="The kinds of failure the scenario plays, at least one: how often, why, how bad, how noticed "
+        "and what can be done.")
     windows: tuple[Window, ...] = Field(
         (), description="Dated stretches that multiply failure rates: a launch, a sale, a deploy freeze.")
     maturity: Literal["baseline", "intermediate", "advanced", "expert"] | None = Field(

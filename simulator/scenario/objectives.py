@@ -77,7 +77,9 @@ class KeyResult(Frozen):
 
     @property
     def written(self) -> float | str:
-        return self.at_most if self.at_most is not None else self.at_least
+        written = self.at_most if self.at_most is not None else self.at_least
+        assert written is not None, "_one_limit asks for exactly one of at_most and at_least, before any use"
+        return written
 
     @property
     def upper(self) -> bool:
@@ -119,7 +121,8 @@ class Okrs(Frozen):
 
     period: PositiveDuration | None = Field(None, description="The span each key result is judged over, e.g. 90d "
                                             "(default: the horizon; the horizon's remainder is left out).")
-    key_results: Annotated[tuple[KeyResult, ...], Field(min_length=1)]
+    key_results: Annotated[tuple[KeyResult, ...], Field(min_length=1)] = Field(
+        description="The key results, each a metric held to a limit per period.")
 
 
 __all__ = ["DURATION_METRICS", "KR_METRICS", "SHARE_METRICS", "STATISTICS", "KeyResult", "Okrs", "Slo", "percent"]

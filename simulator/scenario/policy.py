@@ -9,14 +9,18 @@ from pydantic import Field, field_validator
 
 from simulator.distributions import DistributionField, Lognormal
 from simulator.fields import Duration, PositiveDuration
-from simulator.scenario.common import Frozen, Name, SeverityLevel, constant
+from simulator.scenario.common import ASSUMED, Frozen, Name, SeverityLevel, constant
 
 
 class Postmortem(Frozen):
     """Which incidents get a blameless postmortem, and how long after clean-up it is held."""
 
-    severities: tuple[SeverityLevel, ...] = ("SEV1", "SEV2")
-    within: DistributionField = Field(default_factory=lambda: constant("3d"))
+    severities: tuple[SeverityLevel, ...] = Field(
+        ("SEV1", "SEV2"), description="The severities that get a postmortem ([] for none).",
+        json_schema_extra={"source": "the incident lifecycle guide: postmortems for major outages"})
+    within: DistributionField = Field(default_factory=lambda: constant("3d"),
+                                      description="How long after cleanup the postmortem is held.",
+                                      json_schema_extra=ASSUMED)
 
 
 def _slip() -> Lognormal:
@@ -30,10 +34,14 @@ class Updates(Frozen):
 
     every: dict[SeverityLevel, PositiveDuration] = Field(
         default_factory=lambda: {"SEV1": 30.0, "SEV2": 60.0},
-        description="The cadence per severity, e.g. {SEV1: 30m, SEV2: 1h}; severities not named get none.")
+        description="The cadence per severity, e.g. {SEV1: 30m, SEV2: 1h}; severities not named get none.",
+        json_schema_extra={"source": "assumption, in line with common status-page practice (updates every 15–60 "
+                           "minutes during a major incident)"})
     slip: DistributionField = Field(
-        default_factory=_slip, description="How late an update is when the Incident Commander sends it.")
-    grace: Duration = Field(5.0, description="An update sent within this long after it was due is on time.")
+        default_factory=_slip, description="How late an update is when the Incident Commander sends it.",
+        json_schema_extra=ASSUMED)
+    grace: Duration = Field(5.0, description="An update sent within this long after it was due is on time.",
+                            json_schema_extra=ASSUMED)
 
 
 class Policy(Frozen):
@@ -42,23 +50,29 @@ class Policy(Frozen):
     declare_after: DistributionField = Field(
         default_factory=lambda: constant("5m"),
         description="Time from detection to declaring the incident ('0s' for automated declaration).",
+        json_schema_extra=ASSUMED,
     )
     mitigation: Literal["rollback-first", "debug-first"] | tuple[Name, ...] = Field(
         "rollback-first",
         description="rollback-first tries every offered mitigation in catalogue order (rollback, failover, "
         "drain, then the scenario's own) before debugging; debug-first debugs live straight away; or an "
         "explicit order. Debugging always comes last, as the fallback that works.",
+        json_schema_extra={"source": "the incident lifecycle guide's 'rollback first, debug later'"},
     )
     confirm: DistributionField = Field(
         default_factory=lambda: constant("10m"),
         description="Time to confirm with metrics and logs that service is healthy.",
+        json_schema_extra=ASSUMED,
     )
     cleanup: DistributionField = Field(
         default_factory=lambda: constant("1h"),
         description="Time to remove temporary fixes after resolution.",
+        json_schema_extra=ASSUMED,
     )
-    postmortem: Postmortem = Field(default_factory=Postmortem)
-    updates: Updates = Field(default_factory=Updates)
+    postmortem: Postmortem = Field(default_factory=Postmortem, description="Which incidents get a blameless "
+                                   "postmortem, and when.")
+    updates: Updates = Field(default_factory=Updates, description="Stakeholder updates from declaration until "
+                             "service is restored.")
 
     @field_validator("mitigation")
     @classmethod

@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 
 from simulator.distributions import DistributionField, Lognormal, Uniform
 from simulator.fields import Probability
-from simulator.scenario.common import Frozen, constant
+from simulator.scenario.common import ASSUMED, Frozen, constant
 
 ALERT_CHANNELS = ("monitoring", "slo_burn", "synthetic")
 """The detection channels that are alerts (a customer report is not: it reaches people by phone or ticket)."""
@@ -39,8 +39,10 @@ class Automation(Frozen):
     """An automated step: it works with probability `success`, taking `duration`."""
 
     duration: DistributionField = Field(default_factory=lambda: constant("1m"),
-                                        description="How long the automation takes once it is triggered.")
-    success: Probability = Field(1.0, description="Chance that it works; when it does not, people take over.")
+                                        description="How long the automation takes once it is triggered.",
+                                        json_schema_extra=ASSUMED)
+    success: Probability = Field(1.0, description="Chance that it works; when it does not, people take over.",
+                                 json_schema_extra=ASSUMED)
 
 
 class Declaration(Frozen):
@@ -52,9 +54,10 @@ class Declaration(Frozen):
         "declaring (0: declare early, as the incident lifecycle guide asks).")
     alone_for: DistributionField = Field(
         default_factory=lambda: _lognormal("30m", "2h"),
-        description="How long they try alone before they declare (or fix it).")
+        description="How long they try alone before they declare (or fix it).", json_schema_extra=ASSUMED)
     fixes_alone: Probability = Field(
-        0.25, description="Chance that they restore service alone within that time; otherwise they declare.")
+        0.25, description="Chance that they restore service alone within that time; otherwise they declare.",
+        json_schema_extra=ASSUMED)
     automated: Automation | None = Field(
         None, description="Automated declaration from alerts: {duration, success}. Customer reports are still "
         "declared by people.")
@@ -67,12 +70,14 @@ class Confirmation(Frozen):
     anecdote: Probability = Field(
         0.0, description="Share of restorations called healthy on anecdote instead of data.")
     anecdote_takes: DistributionField = Field(
-        default_factory=lambda: constant("2m"), description="How long calling it healthy on anecdote takes.")
+        default_factory=lambda: constant("2m"), description="How long calling it healthy on anecdote takes.",
+        json_schema_extra=ASSUMED)
     reopen: Probability = Field(
-        0.3, description="Chance that an incident confirmed by anecdote was not healthy and reopens.")
+        0.3, description="Chance that an incident confirmed by anecdote was not healthy and reopens.",
+        json_schema_extra=ASSUMED)
     reopen_after: DistributionField = Field(
         default_factory=lambda: _lognormal("45m", "6h"),
-        description="How long after it was called resolved it reopens.")
+        description="How long after it was called resolved it reopens.", json_schema_extra=ASSUMED)
 
 
 class Cleanup(Frozen):
@@ -83,11 +88,13 @@ class Cleanup(Frozen):
     skip: Probability = Field(0.0, description="Chance that the cleanup is skipped: the fix stays in place.")
     late: Probability = Field(0.0, description="Chance that the cleanup is put off by `late_by`.")
     late_by: DistributionField = Field(default_factory=lambda: _lognormal("1w", "6w"),
-                                       description="How long a late cleanup is put off.")
+                                       description="How long a late cleanup is put off.", json_schema_extra=ASSUMED)
     debt_factor: Annotated[float, Field(ge=1.0, le=100.0)] = Field(
-        1.0, description="The mode's rate is this many times higher for each of its fixes left in place.")
+        1.0, description="The mode's rate is this many times higher for each of its fixes left in place.",
+        json_schema_extra={"source": "assumption: 1, no debt, is today's way of working"})
     debt_cap: Annotated[float, Field(ge=1.0, le=1000.0)] = Field(
-        3.0, description="However many fixes are left in place, the rate is at most this many times higher.")
+        3.0, description="However many fixes are left in place, the rate is at most this many times higher.",
+        json_schema_extra=ASSUMED)
 
     @model_validator(mode="after")
     def _one_outcome(self):
@@ -108,15 +115,21 @@ class Improvement(Frozen):
     share: Annotated[float, Field(ge=0.0, le=1.0)] = Field(description="The share of action items of this kind.")
     factor: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="Each completed item multiplies by this.")
     floor: Annotated[float, Field(gt=0.0, le=1.0)] = Field(0.5, description="Never below this share of the "
-                                                           "original.")
+                                                           "original.", json_schema_extra=ASSUMED)
 
 
 class Improves(Frozen):
     """The kinds of action items: fewer failures (`rate`), faster detection, faster mitigation."""
 
-    rate: Improvement = Field(default_factory=lambda: Improvement(share=0.5, factor=0.9, floor=0.5))
-    detection: Improvement = Field(default_factory=lambda: Improvement(share=0.25, factor=0.8, floor=0.5))
-    mitigation: Improvement = Field(default_factory=lambda: Improvement(share=0.25, factor=0.85, floor=0.5))
+    rate: Improvement = Field(default_factory=lambda: Improvement(share=0.5, factor=0.9, floor=0.5),
+                              description="Items that make the failure rarer: its rate × factor.",
+                              json_schema_extra=ASSUMED)
+    detection: Improvement = Field(default_factory=lambda: Improvement(share=0.25, factor=0.8, floor=0.5),
+                                   description="Items that make alerts fire sooner: alert delays × factor.",
+                                   json_schema_extra=ASSUMED)
+    mitigation: Improvement = Field(default_factory=lambda: Improvement(share=0.25, factor=0.85, floor=0.5),
+                                    description="Items that make mitigations faster: mitigation times × factor.",
+                                    json_schema_extra=ASSUMED)
 
     @model_validator(mode="after")
     def _some_share(self):
@@ -133,9 +146,12 @@ class Learning(Frozen):
     the postmortem ("prioritised in subsequent sprints"), and then improves its failure mode."""
 
     action_items: Annotated[int, Field(ge=0, le=64)] = Field(0, description="Action items per postmortem.")
-    done: Probability = Field(0.5, description="Chance that an action item gets done at all.")
+    done: Probability = Field(0.5, description="Chance that an action item gets done at all.",
+                              json_schema_extra=ASSUMED)
     lag: DistributionField = Field(default_factory=lambda: Uniform(kind="uniform", low="1w", high="6w"),
-                                   description="Time from the postmortem until an item is done.")
+                                   description="Time from the postmortem until an item is done.",
+                                   json_schema_extra={"source": "assumption ('prioritised in subsequent sprints', "
+                                                      "the incident lifecycle guide)"})
     improves: Improves = Field(default_factory=Improves, description="What a completed item improves, and by "
                                "how much.")
 
@@ -151,19 +167,25 @@ class Practices(Frozen):
         "pager", description="pager: alerts page the on-call; email: alerts arrive by email or chat and someone "
         "notices them `email_noticed` later.")
     email_noticed: DistributionField = Field(default_factory=lambda: _lognormal("20m", "2h"),
-                                             description="How long an emailed alert waits to be noticed.")
+                                             description="How long an emailed alert waits to be noticed.",
+                                             json_schema_extra=ASSUMED)
     on_call: Literal["rotation", "who-to-call"] = Field(
         "rotation", description="rotation: the pager reaches whoever is on call; who-to-call: someone must first "
         "work out whom to call (`who_to_call`).")
     who_to_call: DistributionField = Field(default_factory=lambda: _lognormal("10m", "45m"),
-                                           description="How long finding someone to call takes.")
+                                           description="How long finding someone to call takes.",
+                                           json_schema_extra=ASSUMED)
     dedicated_roles: bool = Field(
         True, description="false: the responder is Incident Commander, Ops lead and Comms lead at once "
         "(mitigation is slower, updates slip).")
-    declaration: Declaration = Field(default_factory=Declaration)
-    confirmation: Confirmation = Field(default_factory=Confirmation)
-    cleanup: Cleanup = Field(default_factory=Cleanup)
-    learning: Learning = Field(default_factory=Learning)
+    declaration: Declaration = Field(default_factory=Declaration, description="Declare early, try alone first, "
+                                     "or declare automatically from alerts.")
+    confirmation: Confirmation = Field(default_factory=Confirmation, description="Confirm restored service with "
+                                       "data, or on someone's word.")
+    cleanup: Cleanup = Field(default_factory=Cleanup, description="Temporary fixes removed on time, late or never, "
+                             "and what a fix left in place costs.")
+    learning: Learning = Field(default_factory=Learning, description="Postmortem action items and what they "
+                               "improve once done.")
     rollback_on_slo_burn: Automation | None = Field(
         None, description="An automated rollback when an SLO burn alert fires on a failure a deployment caused: "
         "{duration, success}.")

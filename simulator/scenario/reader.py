@@ -187,8 +187,8 @@ def _compose(text: str, file: str | None) -> tuple[yaml.Node | None, Document]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
-        if getattr(exc, "context", None):
-            reason = f"{reason} ({exc.context})"
+        if context := getattr(exc, "context", None):
+            reason = f"{reason} ({context})"
         doc.problems.append(_at(f"YAML syntax error: {reason}", mark, file))
     finally:
         loader.dispose()

@@ -24,6 +24,7 @@ from simulator.calendar import Weekly
 from simulator.distributions import Distribution, DistributionField
 from simulator.fields import Duration, PositiveDuration, Probability
 from simulator.scenario.common import (
+    ASSUMED,
     Days,
     Frozen,
     Handoff,
@@ -50,9 +51,11 @@ class ByPeriod(Frozen):
     """A duration that depends on the local time of the person concerned: business hours, the rest of the day
     (out of hours) and, if given, the night (which otherwise counts as out of hours)."""
 
-    business_hours: DistributionField
-    out_of_hours: DistributionField
-    night: DistributionField | None = None
+    business_hours: DistributionField = Field(description="The duration in the person's business hours.")
+    out_of_hours: DistributionField = Field(description="The duration out of hours (and at night, unless `night` "
+                                            "is given).")
+    night: DistributionField | None = Field(None, description="The duration at night (`team.night`, the "
+                                            "person's local time); out of hours when not given.")
 
     def for_period(self, period: str) -> Distribution:
         if period == "night" and self.night is not None:
@@ -100,7 +103,7 @@ class Hours(Frozen):
 class Person(Frozen):
     """Someone who can be paged."""
 
-    name: Name
+    name: Name = Field(description="Their name, as rotations, levels and roles refer to them.")
     timezone: TimeZone | None = Field(None, description="Where they live (default: the scenario's time zone).")
     sleep: HoursOfDay | None = Field(None, description="Their local sleeping hours, e.g. '23:00-07:30' (default: "
                                      "team.sleep): pages and work then count as broken sleep.")
@@ -120,9 +123,12 @@ class Layer(Frozen):
     """People taking turns of `shift`, the first turn starting at `handoff` (local time), optionally on call
     only on some `days` and `hours`."""
 
-    people: Annotated[tuple[Name, ...], Field(min_length=1)]
+    people: Annotated[tuple[Name, ...], Field(min_length=1)] = Field(
+        description="Who takes turns, in order; the first is on call at `start`.")
     shift: PositiveDuration = Field(10080.0, description="The length of one turn, e.g. 1w, 1d or 12h.")
-    handoff: Handoff = "Mon 09:00"
+    handoff: Handoff = Field("Mon 09:00", description="When the pager changes hands (local time): a weekday "
+                             "and a time for weekly turns, a time for daily ones.",
+                             json_schema_extra={"source": "assumption: a common weekly handoff"})
     timezone: TimeZone | None = Field(None, description="Time zone of the handoff and hours (default: scenario's).")
     days: Days | None = Field(None, description="On call only on these days, e.g. 'Mon-Fri'.")
     hours: HoursOfDay | None = Field(None, description="On call only in these hours, e.g. '08:00-16:00'.")
@@ -139,7 +145,8 @@ class Layered(Frozen):
     """Several layers: where two layers both have someone on call, the later one wins (follow-the-sun
     regions, or a business-hours layer over a 24/7 one)."""
 
-    layers: Annotated[tuple[Layer, ...], Field(min_length=1)]
+    layers: Annotated[tuple[Layer, ...], Field(min_length=1)] = Field(
+        description="The layers, later ones winning where two have someone on call.")
 
 
 def _rotation_tag(value) -> str:
@@ -189,32 +196,41 @@ class Level(Frozen):
 class Escalation(Frozen):
     """An escalation policy: levels notified in turn, the whole policy repeated `repeat` more times."""
 
-    levels: Annotated[tuple[Level, ...], Field(min_length=1, max_length=MAX_LEVELS)]
-    repeat: Annotated[int, Field(ge=0, le=MAX_REPEATS, description="Times to go round all levels again.")] = 0
+    levels: Annotated[tuple[Level, ...], Field(min_length=1, max_length=MAX_LEVELS)] = Field(
+        description="The levels notified in turn, each after the previous level's timeout.")
+    repeat: Annotated[int, Field(ge=0, le=MAX_REPEATS)] = Field(
+        0, description="Times to go round all levels again when nobody answered.",
+        json_schema_extra=ASSUMED)
 
 
 class Secondary(Frozen):
     """The shorthand's second level: one person the page escalates to after `escalate_after`, who never misses
     it (the shorthand's `miss_probability` is the first level's)."""
 
-    name: Name = "secondary on-call"
-    acknowledge: TimedDistribution = Field(default_factory=lambda: constant("5m"))
+    name: Name = Field("secondary on-call", description="Who the secondary is.")
+    acknowledge: TimedDistribution = Field(
+        default_factory=lambda: constant("5m"), description="Their time from page to acknowledgement.",
+        json_schema_extra={"source": "assumption: the SRE book's 5-minute paging target for user-facing services"})
 
 
 class Preemption(Frozen):
     """Whether an incident of a `by` severity may take a responder from one of an `of` severity when nobody is
     free: that incident waits, and resumes where it was when someone is free again."""
 
-    by: tuple[SeverityLevel, ...] = ("SEV1",)
-    of: tuple[SeverityLevel, ...] = ("SEV3", "SEV4", "SEV5")
+    by: tuple[SeverityLevel, ...] = Field(("SEV1",), description="Severities whose pages may take a busy "
+                                          "responder.", json_schema_extra=ASSUMED)
+    of: tuple[SeverityLevel, ...] = Field(("SEV3", "SEV4", "SEV5"), description="Severities whose incidents may "
+                                          "lose their responder.", json_schema_extra=ASSUMED)
 
 
 class RoleSource(Frozen):
     """Where a role's holder comes from, and for which severities the role is filled by its own person."""
 
-    rotation: Name | None = None
-    people: tuple[Name, ...] | None = None
-    severities: tuple[SeverityLevel, ...] = ("SEV1", "SEV2")
+    rotation: Name | None = Field(None, description="The rotation whose on-call person takes the role.")
+    people: tuple[Name, ...] | None = Field(None, description="Or: these people (the first free one takes it).")
+    severities: tuple[SeverityLevel, ...] = Field(
+        ("SEV1", "SEV2"), description="The severities for which the role gets its own person.",
+        json_schema_extra={"source": "assumption: major incidents get the full set of roles"})
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -227,19 +243,24 @@ class Roles(Frozen):
     """People for the roles besides the responder who acknowledges (who is the Ops lead, and also the
     Incident Commander and the Comms lead when nobody else is)."""
 
-    incident_commander: RoleSource | None = None
-    comms_lead: RoleSource | None = None
+    incident_commander: RoleSource | None = Field(None, description="Where the Incident Commander comes from "
+                                                  "(none: the responder who acknowledges holds the role).")
+    comms_lead: RoleSource | None = Field(None, description="Where the Comms lead comes from (none: the Incident "
+                                          "Commander sends the updates).")
     ic_and_ops_slowdown: Annotated[float, Field(ge=1.0, le=10.0)] = Field(
         1.25, description="Mitigation takes this many times longer when one person is Incident Commander and "
-        "Ops lead at once (an assumption: no published figure).")
+        "Ops lead at once.", json_schema_extra={"source": "assumption: no published figure; the guide says the "
+                                               "Incident Commander 'does not perform technical fixes'"})
 
 
 class Slowdown(Frozen):
     """How many times longer a mitigation takes when it starts out of hours or at night (the Ops lead's local
     time)."""
 
-    out_of_hours: Annotated[float, Field(gt=0, le=10.0)] = 1.0
-    night: Annotated[float, Field(gt=0, le=10.0)] = 1.0
+    out_of_hours: Annotated[float, Field(gt=0, le=10.0)] = Field(
+        1.0, description="Factor on a mitigation that starts out of hours.", json_schema_extra=ASSUMED)
+    night: Annotated[float, Field(gt=0, le=10.0)] = Field(
+        1.0, description="Factor on a mitigation that starts at night.", json_schema_extra=ASSUMED)
 
 
 class Pay(Frozen):
@@ -268,12 +289,18 @@ class Team(Frozen):
     acknowledge: TimedDistribution = Field(
         default_factory=lambda: constant("3m"),
         description="Time from page to acknowledgement: a distribution, or one per period "
-        "{business_hours, out_of_hours, night}.")
+        "{business_hours, out_of_hours, night}.",
+        json_schema_extra={"source": "assumption (the SRE book's paging target for user-facing services is 5 "
+                           "minutes)"})
     miss_probability: Probability = Field(0.0, description="Chance that a paged person misses the page.")
-    escalate_after: PositiveDuration = Field(15.0, description="Time without acknowledgement before escalating.")
+    escalate_after: PositiveDuration = Field(
+        15.0, description="Time without acknowledgement before escalating.",
+        json_schema_extra={"source": "assumption (common escalation-policy settings are 5–30 minutes)"})
     secondary: Secondary | None = Field(
         default_factory=Secondary, description="The shorthand's second level: one person the page escalates to "
-        "(null for none: pages then wait for the first level).")
+        "(null for none: pages then wait for the first level).",
+        json_schema_extra={"source": "assumption: a person called 'secondary on-call', acknowledging in 5m, "
+                           "never missing"})
     assemble: DistributionField = Field(
         default_factory=lambda: constant("0s"),
         description="Time after acknowledgement to bring in the Ops lead, Comms lead and Scribe.",
@@ -281,26 +308,41 @@ class Team(Frozen):
     people: People = Field((), description="Named people (a name, or {name, timezone}); optional.")
     rotations: dict[Name, Rotation] = Field(default_factory=dict, description="Who is on call when.")
     escalation: Escalation | None = Field(None, description="Escalation levels (replaces the shorthand).")
-    business_hours: Hours = Field(default_factory=Hours, description="Local business hours of everyone.")
-    night: HoursOfDay = Field("23:00-07:00", description="Local night hours (a part of out of hours).")
+    business_hours: Hours = Field(default_factory=Hours, description="Local business hours of everyone.",
+                                  json_schema_extra={"source": "assumption: Mon–Fri 09:00–17:00, each person's "
+                                                     "local time"})
+    night: HoursOfDay = Field("23:00-07:00", description="Local night hours (a part of out of hours).",
+                              json_schema_extra={"source": "assumption: when a page wakes someone up"})
     sleep: HoursOfDay = Field(
         "22:00-07:00", description="Everyone's local sleeping hours unless a person gives their own: pages and "
         "hours of work then count as broken sleep, and a night with any is an interrupted night. An assumption: "
         "nine hours in bed around the seven or more hours of sleep adults need (AASM and Sleep Research Society "
-        "consensus, Watson et al. 2015).")
+        "consensus, Watson et al. 2015).",
+        json_schema_extra={"source": "assumption: nine hours in bed around the seven or more hours of sleep adults "
+                           "need (AASM and Sleep Research Society consensus, Watson et al. 2015)"})
     pay: Pay | None = Field(None, description="On-call pay, e.g. {per_shift: 200, per_page_out_of_hours: 50, "
-                            "currency: GBP}: what a policy costs in on-call pay per person.")
+                            "currency: GBP}: what a policy costs in on-call pay per person.",
+                            json_schema_extra={"source": "none: a scenario's own rates (there is no published "
+                                               "standard)"})
     at_shift_end: Literal["stay", "handover"] = Field(
         "stay", description="A responder whose shift ends mid-incident stays on (overtime) or hands over to "
-        "the incoming person.")
+        "the incoming person.", json_schema_extra=ASSUMED)
     handover: DistributionField = Field(
         default_factory=lambda: constant("15m"),
-        description="Time to hand an incident over (at a shift end, or resuming after a preemption).")
-    preemption: bool | Preemption = Field(False, description="true, or {by: [SEV1], of: [SEV3, ...]}.")
+        description="Time to hand an incident over (at a shift end, or resuming after a preemption).",
+        json_schema_extra={"source": "assumption: the time to brief the incoming person; also the cost of resuming "
+                           "after a preemption"})
+    preemption: bool | Preemption = Field(
+        False, description="Whether a severe page may take a responder from a minor incident: true, or "
+        "{by: [SEV1], of: [SEV3, ...]}.",
+        json_schema_extra={"source": "assumption: it changes how a team works, so it is opt-in"})
     mobilise: tuple[SeverityLevel, ...] = Field(
-        (), description="Severities that notify the next level at once when nobody in the first is free.")
+        (), description="Severities that notify the next level at once when nobody in the first is free.",
+        json_schema_extra={"source": "assumption: it changes how a team works, so it is opt-in"})
     roles: Roles | None = Field(None, description="People for the Incident Commander and Comms lead roles.")
-    mitigation_slowdown: Slowdown = Field(default_factory=Slowdown)
+    mitigation_slowdown: Slowdown = Field(
+        default_factory=Slowdown, description="How many times longer mitigations take out of hours and at night, "
+        "e.g. {out_of_hours: 1.1, night: 1.3}.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -325,9 +367,9 @@ class Team(Frozen):
         """Rotations and people named where `rotations` or `people` do not define them."""
         from simulator.scenario.validate import did_you_mean
 
-        problems = []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         known_people = {p.name for p in self.person_list} if self.people else None
-        referenced: list[tuple[tuple, str]] = []  # (path, person)
+        referenced: list[tuple[tuple[str | int, ...], str]] = []  # (path, person)
         rotations = set(self.rotations)
         for name, rotation in self.rotations.items():
             if isinstance(rotation, Layered):
@@ -336,7 +378,7 @@ class Team(Frozen):
                                    for j, person in enumerate(layer.people)]
             else:
                 referenced += [(("rotations", name, "people", j), person) for j, person in enumerate(rotation.people)]
-        sources = []
+        sources: list[tuple[tuple[str | int, ...], Level | RoleSource]] = []
         if self.escalation is not None:
             sources += [(("escalation", "levels", i), level) for i, level in enumerate(self.escalation.levels)]
         if self.roles is not None:

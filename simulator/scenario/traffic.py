@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import Field
 
 from simulator.calendar import Weekly
-from simulator.scenario.common import Days, Frozen, HoursOfDay, Stretch, weekly
+from simulator.scenario.common import ASSUMED, Days, Frozen, HoursOfDay, Stretch, weekly
 
 Level = Annotated[float, Field(gt=0.0, le=1000.0, description="The load, 1 being the normal level.")]
 
@@ -45,9 +45,10 @@ class Load(Frozen):
     peaks: tuple[Peak, ...] = Field((), description="Dated peaks, e.g. [{name: Black Friday, start: 2026-11-27, "
                                     "end: 2026-11-30, level: 4}].")
     failure_rate: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
-        1.0, description="Failure rates are level^failure_rate times higher (1: in proportion to the load).")
+        1.0, description="Failure rates are level^failure_rate times higher (1: in proportion to the load).",
+        json_schema_extra=ASSUMED)
     mitigation: Annotated[float, Field(ge=0.0, le=5.0)] = Field(
-        0.5, description="Mitigations take level^mitigation times as long.")
+        0.5, description="Mitigations take level^mitigation times as long.", json_schema_extra=ASSUMED)
 
     @property
     def peak_level(self) -> float:

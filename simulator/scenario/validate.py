@@ -8,8 +8,6 @@ Each problem names the file, the line and column, the field path and what is wro
 from __future__ import annotations
 
 import difflib
-import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from simulator import distributions
 from simulator.errors import Problem, ScenarioError
+from simulator.inputs import read_bytes
 from simulator.limits import MAX_FILE_BYTES
 from simulator.scenario import model, reader
 from simulator.scenario.common import expand_located
@@ -30,31 +29,10 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def read_scenario_text(path: str | Path) -> str:
-    """The text of a scenario file, read within MAX_FILE_BYTES (so that /dev/zero is refused, not read) and
-    without waiting on a pipe that nobody writes to. Raises ScenarioError saying why it cannot be read."""
-    path = Path(path)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise ScenarioError([Problem("no such file", file=str(path))]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(f"cannot read the file: {exc.strerror or exc}", file=str(path))]) from None
-    try:
-        if stat.S_ISDIR(os.fstat(fd).st_mode):
-            raise ScenarioError([Problem("is a directory, not a scenario file", file=str(path))])
-        os.set_blocking(fd, True)  # a pipe with a writer is read to its end; one without gives end of file
-        chunks, size = [], 0
-        while size <= MAX_FILE_BYTES and (chunk := os.read(fd, 1 << 16)):
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise ScenarioError([Problem(f"cannot read the file: {exc.strerror or exc}", file=str(path))]) from None
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(f"the file has more than {MAX_FILE_BYTES:,} bytes; a scenario is a few kB",
-                                     file=str(path))])
+    """The text of a scenario file, read through the guarded reader (simulator.inputs): a regular file of at
+    most MAX_FILE_BYTES (so that /dev/zero, a FIFO or a folder is refused at once, unread). Raises
+    ScenarioError saying why it cannot be read."""
+    data = read_bytes(path, MAX_FILE_BYTES, "scenario file", error=ScenarioError)
     return reader.decode(data, str(path))
 
 

@@ -344,7 +344,8 @@ class ScenarioSource:
         problem = problem_at(error, document, self.file)
         below = [(target, o) for target, o in applied if path[:len(target)] == target]
         above = [(target, o) for target, o in applied if target[:len(path)] == path]
-        chosen = max(below, key=lambda pair: len(pair[0]), default=None) or (above or applied or [None])[0]
+        nearest = above or applied
+        chosen = max(below, key=lambda pair: len(pair[0]), default=None) or (nearest[0] if nearest else None)
         if chosen is None:
             return problem
         override = chosen[1]
