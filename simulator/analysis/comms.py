@@ -25,11 +25,11 @@ def comms_document(table: IncidentTable, replications: int, horizon: float) -> d
     table = organic(table)
     declared = ~np.isnan(table.declared) if len(table) else np.zeros(0, bool)
     severities = sorted(set(table.severity[declared].tolist())) if len(table) else []
-    out = {"per": "period", "period_minutes": horizon, "severities": {}}
+    figures: dict[str, dict] = {}
     for severity in [*severities, "all"]:
         chosen = declared & ((table.severity == severity) if severity != "all" else True)
-        out["severities"][severity] = _figures(table, chosen, replications)
-    return out
+        figures[severity] = _figures(table, chosen, replications)
+    return {"per": "period", "period_minutes": horizon, "severities": figures}
 
 
 def _figures(table: IncidentTable, chosen: np.ndarray, replications: int) -> dict:
@@ -65,7 +65,7 @@ def comms_rows(section: dict) -> list[tuple[str, ...]]:
     def duration(value: float | None) -> str:
         return "–" if value is None else format_duration(value)
 
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for severity, found in section["severities"].items():
         share = found["late_share"]
         silence = found["longest_silence"]
