@@ -92,7 +92,7 @@ STEPS: tuple[Run | Lines | Figure, ...] = (
     Figure("differences.png", "compare/differences.png"),
     Figure("compare-on-call-load.png", "compare/on-call-load.png"),
     Run("compare-debug-first", "compare --set policy.mitigation=debug-first --name debug-first",
-        keep=(("^debug-first is", "^debug-first is worse: its median"),)),
+        keep=(("^debug-first is", "^debug-first is meaningfully worse: its median"),)),
     Run("sweep-escalation", "sweep --set team.escalate_after=2m,5m,15m,30m --replications 100 --out sweep/"),
     Figure("sweep-mttr.png", "sweep/sweep-mttr.png"),
     Run("detectability-default", "detectability --incidents-per-period 40 --improvement 25% --out noise/"),

@@ -8,10 +8,20 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, compare, signed_duration, weighted_quantiles
+from simulator.analysis.compare import (
+    BETTER,
+    NEGLIGIBLE,
+    UNCLEAR,
+    WORSE,
+    Difference,
+    compare,
+    signed_duration,
+    weighted_quantiles,
+)
 from simulator.cli import app
 from simulator.errors import DrillsimError
-from simulator.results.metrics import METRICS, metric_key, metric_values
+from simulator.results import survival
+from simulator.results.metrics import METRICS, follow_ups, metric_key, metric_values
 from simulator.scenario.variants import parse_source
 
 # One kind of failure a day, plenty of responders (nobody waits), constant delays everywhere except debugging,
@@ -51,7 +61,7 @@ def test_a_variant_identical_to_the_baseline_differs_by_exactly_zero(source):
         for statistic in ("mean", "median"):
             d = result.difference("same", metric, statistic)
             assert (d.difference, d.low, d.high) == (0.0, 0.0, 0.0), (metric, statistic)
-            assert d.verdict == UNCLEAR
+            assert d.verdict == NEGLIGIBLE  # within ±5% of the baseline: exactly zero
             assert d.p_better == 0.5  # ties count half
 
 
@@ -92,12 +102,11 @@ def test_a_known_average_gain_lies_inside_its_interval_which_narrows_with_more_r
     assert widths[1] < widths[0] / 2  # sixteen times the replications: about a quarter of the width
 
 
-def test_a_fixed_gain_stays_exact_when_the_horizon_cuts_many_incidents_short():
+def test_a_fixed_gain_is_found_when_the_horizon_cuts_many_incidents_short():
     """Debugging takes 2h–30h and the horizon is 2 days: a sixth of the incidents are still open at its end.
-    Debugging faster by exactly 1h makes every incident that ended in both runs 1h faster, and the difference
-    is of the incidents that ended, the statistic its interval resamples: it sits inside the interval. (The
-    summaries' Kaplan–Meier means count the cut-short incidents too; a difference taken from them once fell
-    outside its own interval.) A note says that these are lower bounds."""
+    Debugging faster by exactly 1h makes every incident 1h faster. The difference is of Kaplan–Meier statistics
+    with the cut-short incidents in (each run's restricted mean and median, computed here independently), it
+    sits inside its own interval, and that interval holds the true gain."""
     found = parse_source(KNOWN.replace("horizon: 30d", "horizon: 2d").replace(
         "debug: {duration: {kind: uniform, low: 20m, high: 60m}}",
         "debug: {duration: {kind: uniform, low: 2h, high: 30h}}")
@@ -108,13 +117,41 @@ def test_a_fixed_gain_stays_exact_when_the_horizon_cuts_many_incidents_short():
     stats = result.summaries["baseline"]["mttr"]
     assert stats.censored > 0.1 * (stats.count + stats.censored)
     d = result.difference("quicker-debugging", "mttr", "mean")
-    ended = {name: metric_values(result.results[name].incidents, "mttr")[0] for name in result.names}
-    assert (d.baseline, d.value) == pytest.approx((ended["baseline"].mean(), ended["quicker-debugging"].mean()))
     median = result.difference("quicker-debugging", "mttr", "median")
-    assert median.baseline == pytest.approx(np.median(ended["baseline"]))
+    for name, value, middle in (("baseline", d.baseline, median.baseline),
+                                ("quicker-debugging", d.value, median.value)):
+        table = result.results[name].incidents
+        values, _, _ = metric_values(table, "mttr")
+        cut, _ = follow_ups(table, "mttr", 2 * 24 * 60, 200)
+        times = np.concatenate([values, cut])
+        ended = np.concatenate([np.ones(len(values), bool), np.zeros(len(cut), bool)])
+        assert value == pytest.approx(survival.restricted_mean(times, ended).mean)
+        assert middle == pytest.approx(survival.kaplan_meier(times, ended).quantile(0.5))
+        assert value > values.mean()  # the cut-short incidents count: more than the mean of those that ended
     assert d.low <= d.difference <= d.high and median.low <= median.difference <= median.high
-    assert d.high < 0  # faster, and no faster than by what the faster ones' share allows
-    assert any("baseline:" in note and "lower bound" in note for note in result.notes)
+    assert d.low < -60 < d.high < 0  # every incident 1h faster
+    assert any("Kaplan–Meier" in note for note in result.notes)
+
+
+def test_a_variant_whose_incidents_outlast_the_horizon_is_never_called_faster(tmp_path):
+    """The flip: half the variant's incidents need a 5-day debug in a 4-day horizon. Dropping the open ones made
+    it look faster; counted as lasting at least until the horizon, it is worse, and the gate fails."""
+    path = tmp_path / "flip.yaml"
+    path.write_text(KNOWN.split("variants:")[0].replace("horizon: 30d", "horizon: 4d").replace(
+        "debug: {duration: {kind: uniform, low: 20m, high: 60m}}",
+        "debug: {duration: {kind: uniform, low: 2h, high: 10h}}")
+        .replace("rollback: {duration: 10m}", "rollback: {duration: 10m, success: 0.9}")
+        .replace("mitigation: debug-first", "mitigation: rollback-first"))
+    from simulator import api
+
+    result = api.compare(path, sets=["risky:failure_modes[0].mitigations.rollback.success=0.5",
+                                      "risky:failure_modes[0].mitigations.debug.duration=5d"],
+                         replications=40, resamples=300, fail_if_worse=["mttr"])
+    ended = metric_values(result.results["risky"].incidents, "mttr")[0]
+    assert ended.mean() < metric_values(result.results["baseline"].incidents, "mttr")[0].mean()  # the old flip
+    d = result.difference("risky", "mttr", "mean")
+    assert d.verdict == WORSE and d.low > 0
+    assert [f.variant for f in result.failures()] == ["risky"]
 
 
 def test_mtbfs_mean_difference_is_that_of_simulated_time_per_failure(source):
@@ -133,7 +170,7 @@ def test_a_worse_variant_is_called_worse_and_listed(source):
     assert d.verdict == WORSE and d.p_better == 0.0
     assert result.worse("mttr") == ["slow-to-declare"]
     assert result.worse("mttd") == []
-    assert "slow-to-declare is worse" in d.sentence()
+    assert "slow-to-declare is meaningfully worse" in d.sentence()
 
 
 def test_every_variant_runs_with_the_same_seed_and_replications(source):
@@ -226,8 +263,8 @@ def test_compare_prints_statistics_differences_and_verdicts(scenario_file, tmp_p
     result = invoke("compare", scenario_file, "--variant", "same", "--variant", "slow-to-declare",
                     "--resamples", "200", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "no detectable difference" in result.output
-    assert "slow-to-declare is worse" in result.output
+    assert "no difference that matters" in result.output
+    assert "slow-to-declare is meaningfully worse" in result.output
     assert "Would it show on a dashboard?" in result.output
     document = json.loads((out / "comparison.json").read_text())
     assert list(document["variants"]) == ["baseline", "same", "slow-to-declare"]
@@ -240,7 +277,7 @@ def test_fail_if_worse_gates_a_change(scenario_file):
     worse = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q",
                    "--fail-if-worse", "mttr")
     assert worse.exit_code == 1
-    assert "slow-to-declare is significantly worse than baseline on the mean MTTR" in worse.output
+    assert "slow-to-declare is meaningfully worse than baseline on the mean MTTR" in worse.output
     fine = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q",
                   "--fail-if-worse", "mttd", "--fail-if-worse", "mtbf.median")
     assert fine.exit_code == 0, fine.output
@@ -317,8 +354,8 @@ def test_two_scenario_files_are_compared_with_common_random_numbers(tmp_path):
     assert "before and 1 variant" in cli.output
     markdown = (out / "comparison.md").read_text(encoding="utf-8")
     assert markdown.startswith("# Comparison: known differences")
-    assert "**Passed**: no variant is significantly worse." in markdown
-    assert "- after is better: its mean MTTR is 10m lower than before's" in markdown
+    assert "**Passed**: no variant is meaningfully worse." in markdown
+    assert "- after is meaningfully better: its mean MTTR is 10m lower than before's" in markdown
     assert "![" not in markdown  # text only, for a pull-request comment: figures are named, not embedded
     assert "`ecdf-mttr.png`, `differences.png`, `on-call-load.png`" in markdown
     page = (out / "comparison.html").read_text(encoding="utf-8")
@@ -390,3 +427,33 @@ def test_the_on_call_load_explains_a_change_or_says_it_does_not(source):
     same = compare(source.variants(["same"]), resamples=200)
     (line,) = workload_lines(same)
     assert line.startswith("same: no page waited for a free responder, nor in baseline")
+
+
+def test_comparison_files_open_with_what_changed_and_keep_what_the_terminal_shows(scenario_file, tmp_path):
+    """comparison.md names each variant's changes (field paths and values), then the verdicts, availability, the
+    dashboard section and each person's pages; -q removes none of it from the terminal either."""
+    out = tmp_path / "out"
+    result = invoke("compare", scenario_file, "-V", "slow-to-declare", "--resamples", "200", "-q", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Would it show on a dashboard?" in result.output
+    markdown = (out / "comparison.md").read_text(encoding="utf-8")
+    order = [markdown.index(heading) for heading in ("## What changed", "## Verdicts", "## Availability and the SLO",
+                                                      "## Would it show on a dashboard?", "## Paired differences")]
+    assert order == sorted(order)
+    assert "- slow-to-declare: `policy.declare_after`: 1m → 30m" in markdown
+    html = (out / "comparison.html").read_text(encoding="utf-8")
+    assert "What changed" in html and "policy.declare_after" in html
+
+
+def test_scenario_changes_are_listed_field_by_field():
+    from simulator.scenario.diff import changes, value_text
+
+    found = parse_source(KNOWN, file="known.yaml")
+    scenarios = found.variants(["rollback-first", "quicker-debugging"])
+    assert changes(scenarios["baseline"], scenarios["rollback-first"]) == [
+        ("policy.mitigation", "debug-first", "rollback-first")]
+    [(path, before, after)] = changes(scenarios["baseline"], scenarios["quicker-debugging"])
+    assert path == "failure_modes[0].mitigations.debug.duration"  # a distribution changes as a whole
+    assert (value_text(before), value_text(after)) == ("{kind: uniform, low: 20m, high: 1h}",
+                                                       "{kind: uniform, low: 10m, high: 50m}")
+    assert changes(scenarios["baseline"], scenarios["baseline"]) == []

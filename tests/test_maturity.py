@@ -85,9 +85,8 @@ failure_modes:
 
 def test_every_level_lies_within_its_own_interval_and_counts_what_was_cut_short(tmp_path):
     """A level's interval is of the figure it shows. Repairs of median 2h and p95 1d in a 1-day horizon: a
-    quarter of the incidents are cut short. The ladder's time means leave them out, so their interval cannot be
-    the summary's restricted mean's (which lies hours above), and the command warns that they are lower
-    bounds."""
+    quarter of the incidents are cut short. The ladder's time means count them (Kaplan–Meier restricted means,
+    τ common to the levels), and the command says so."""
     path = tmp_path / "slow.yaml"
     path.write_text(SLOW_REPAIRS, encoding="utf-8")
     found = ladder(path, replications=40, seed=4, workers=1)
@@ -102,7 +101,7 @@ def test_every_level_lies_within_its_own_interval_and_counts_what_was_cut_short(
     result = CliRunner().invoke(app, ["maturity", str(path), "-n", "40", "--seed", "4", "--workers", "1",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert "at Baseline" in result.output and "lower bound" in result.output
+    assert "at Baseline" in result.output and "Kaplan–Meier" in result.output
 
 
 def test_the_levels_meet_the_same_failures(small):

@@ -222,7 +222,10 @@ def test_the_interval_narrows_as_replications_grow():
         _, low, high = mean_ci(values, np.arange(4 * k), replications=4 * k)
         # The same sample k times over: residual sum of squares 5k over R = 4k replications.
         expected = 2 * t_quantile(0.975, 4 * k - 1) * math.sqrt(5 * k / (4 * k * (4 * k - 1)))
-        assert high - low == pytest.approx(expected)
+        if 4 * k < 30:
+            assert high - low == pytest.approx(expected)
+        else:  # from 30 replications on, also the bootstrap-t's span: for symmetric values, hardly wider
+            assert expected <= high - low <= 1.05 * expected
         widths.append(high - low)
     assert widths[0] > widths[1] > widths[2]
 

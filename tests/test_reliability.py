@@ -153,3 +153,32 @@ def test_summary_json_holds_the_new_sections(tmp_path):
     reopened = summary["practices"]["reopened"]
     assert 0 <= reopened["share"] <= 1 and reopened["of"] > 0
     assert not math.isnan(summary["reliability"]["availability"]["mean"])
+
+
+def test_overlapping_incidents_count_once_at_the_larger_impact():
+    """Replication 0: a 50% incident over minutes 100–200 and a 100% one over 150–300 overlap for 50 minutes:
+    50 × 0.5 + 150 × 1.0 = 175 bad minutes, not 50 + 150 = 200. A 30% one inside the first (120–140) adds
+    nothing. Replication 1: three full outages over the same hour count as one hour. Neither goes below 0."""
+    from simulator.analysis.budget import open_minutes, union_minutes
+
+    def onset(time, rep, number, mode):
+        return (time, rep, number, "detection", "onset", "system", {"mode": mode, "cause": "deployment",
+                                                                       "severity": "SEV2"})
+
+    def restored(time, rep, number):
+        return (time, rep, number, "response", "mitigated", "Ops lead", {"mitigation": "rollback"})
+
+    table = incident_table([
+        onset(100.0, 0, 1, "half"), onset(120.0, 0, 2, "third"), restored(140.0, 0, 2), onset(150.0, 0, 3, "full"),
+        restored(200.0, 0, 1), restored(300.0, 0, 3),
+        *[event for number in (1, 2, 3) for event in (onset(60.0, 1, number, "full"), restored(120.0, 1, number))],
+    ])
+    impact = {"half": 0.5, "third": 0.3, "full": 1.0}
+    found = open_minutes(table, impact, 1000.0)[:, 0]
+    assert found.tolist() == pytest.approx([175.0, 60.0])
+    spans = np.array([[0.0, 160.0], [160.0, 1000.0]])  # per period, the same rule within each period
+    assert open_minutes(table, impact, 1000.0, spans)[0].tolist() == pytest.approx([50 * 0.5 + 10, 140.0])
+    busy = open_minutes(table, {"half": 1.0, "third": 1.0, "full": 1.0}, 250.0)[:, 0]
+    assert busy.tolist() == pytest.approx([150.0, 60.0]) and (1 - busy / 250.0 >= 0).all()
+    assert union_minutes(np.array([0, 0, 1]), np.array([0.0, 5.0, 1.0]), np.array([10.0, 7.0, 2.0]), 3).tolist() \
+        == [10.0, 1.0, 0.0]

@@ -212,13 +212,26 @@ def test_sweep_figures_bars_lines_and_a_heat_map_of_supported_differences():
 
 def test_a_sweep_warns_when_the_horizon_cuts_many_incidents_short(tmp_path):
     """One responder, debugging of median 1h and p95 5h, a 1-day horizon: a good share of incidents are still
-    open at its end, and the paired differences are of lower bounds; the sweep says so."""
+    open at its end; they count (Kaplan–Meier), and the sweep says so."""
     path = tmp_path / "short.yaml"
     path.write_text(scenario_text(mitigation="debug-first").replace("horizon: 30d", "horizon: 1d"), encoding="utf-8")
     result = invoke("sweep", path, "--set", "policy.declare_after=1m,20m", "-n", "40", "--workers", "1")
     assert result.exit_code == 0, result.output
-    assert "warning:" in result.output and "lower bound" in result.output
+    assert "warning:" in result.output and "Kaplan–Meier" in result.output
     long = tmp_path / "long.yaml"
     long.write_text(scenario_text(), encoding="utf-8")
     result = invoke("sweep", long, "--set", "policy.declare_after=1m,20m", "-n", "6", "--workers", "1")
-    assert result.exit_code == 0 and "lower bound" not in result.output
+    assert result.exit_code == 0 and "Kaplan–Meier" not in result.output
+
+
+def test_a_sweep_names_its_best_point_and_whether_it_matters(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_text(), encoding="utf-8")
+    result = invoke("sweep", path, "--set", "policy.declare_after=1m,20m,40m", "--baseline",
+                    "policy.declare_after=40m", "-n", "6", "--workers", "1", "--resamples", "200")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "The best mean MTTR is at policy.declare_after=1m" in said and "more than the 5% that matters" in said
+    fastest = invoke("sweep", path, "--set", "policy.declare_after=1m,20m", "-n", "6", "--workers", "1",
+                     "--resamples", "200", "--baseline", "policy.declare_after=1m")
+    assert "The baseline point (policy.declare_after=1m) has the best mean MTTR" in " ".join(fastest.output.split())

@@ -3,9 +3,12 @@
 Each failure mode has an impact: the share of requests failing while one of its incidents is open, from onset
 until service is restored (to the end of the period when it was not). Over a span of T minutes:
 
-    availability    1 − Σ impact × minutes open within the span ÷ T      (overlapping incidents add up)
+    bad minutes     ∫ the largest impact among the incidents open at t, over the span: incidents that overlap
+                    count once, at the larger impact (requests fail or not; two failures at once do not fail
+                    more than all of them), so that availability lies in [0, 1]
+    availability    1 − bad minutes ÷ T
     error budget    (1 − objective) × T minutes of full outage
-    consumed        Σ impact × minutes open ÷ the budget                  (above 1: the SLO is missed)
+    consumed        bad minutes ÷ the budget                              (above 1: the SLO is missed)
 
 Every figure is worked out per replication (one period, the horizon) and then described across replications:
 the mean with its t interval, percentiles, and the share of replications meeting the SLO with its exact
@@ -39,8 +42,8 @@ def impacts(scenario: Scenario) -> dict[str, float]:
 
 
 def bad_minutes(table: IncidentTable, scenario: Scenario, spans: np.ndarray | None = None) -> np.ndarray:
-    """Per replication (rows) and span (columns, [start, end) in minutes; default one span, the horizon): Σ
-    impact × the minutes each incident was open within the span."""
+    """Per replication (rows) and span (columns, [start, end) in minutes; default one span, the horizon): the
+    minutes of the span weighted by the largest impact among the incidents open then."""
     return open_minutes(table, impacts(scenario), scenario.horizon, spans)
 
 
@@ -55,9 +58,31 @@ def open_minutes(table: IncidentTable, impact: dict[str, float], horizon: float,
     share = np.vectorize(lambda mode: impact.get(mode, 1.0), otypes=[float])(table.mode)
     start = table.onset
     end = np.where(np.isnan(table.mitigated), horizon, np.minimum(table.mitigated, horizon))
+    # The largest impact open at t is Σ over impact levels v (highest first) of (v − the next level below) × 1{an
+    # incident with impact ≥ v is open}: the union of those incidents' spans, once per level.
+    levels = np.unique(share[share > 0])[::-1]
+    steps = levels - np.append(levels[1:], 0.0)
     for j, (a, b) in enumerate(spans):
-        overlap = np.clip(np.minimum(end, b) - np.maximum(start, a), 0.0, None)
-        np.add.at(out[:, j], table.replication, share * overlap)
+        low, high = np.maximum(start, a), np.minimum(end, b)
+        for level, step in zip(levels, steps, strict=True):
+            chosen = (share >= level) & (high > low)
+            out[:, j] += step * union_minutes(table.replication[chosen], low[chosen], high[chosen], replications)
+    return out
+
+
+def union_minutes(replication: np.ndarray, start: np.ndarray, end: np.ndarray, replications: int) -> np.ndarray:
+    """Per replication, the minutes covered by at least one of the [start, end) spans (overlaps once)."""
+    out = np.zeros(replications)
+    if not len(start):
+        return out
+    width = float(max(end.max(), 0.0) - min(start.min(), 0.0)) + 1.0
+    shift = replication * width  # replications far apart on one line: one running maximum serves them all
+    order = np.lexsort((start, replication))
+    first, last = (start + shift)[order], (end + shift)[order]
+    reached = np.maximum.accumulate(last)
+    before = np.concatenate(([-np.inf], reached[:-1]))
+    covered = np.clip(last - np.maximum(first, before), 0.0, None)
+    np.add.at(out, replication[order], covered)
     return out
 
 
@@ -247,4 +272,4 @@ def describe_limit(result: dict) -> str:
 
 
 __all__ = ["Chance", "Spread", "availability", "bad_minutes", "describe_limit", "impacts", "key_result_values",
-           "met", "okr_document", "open_minutes", "periods", "reliability_document"]
+           "met", "okr_document", "open_minutes", "periods", "reliability_document", "union_minutes"]

@@ -9,17 +9,21 @@ failure histories.
 
 The unit of pairing is the replication. For each metric and statistic (the mean and the median):
 
-    difference   the variant's statistic minus the baseline's, over all incidents of all replications whose
-                 span ended by the horizon (the statistic the interval resamples; when the horizon cut more
-                 than a few percent short, `cut_short_notes` says that these are lower bounds). MTBF's mean is
-                 simulated time ÷ failures, as in the summary
+    difference   the variant's statistic minus the baseline's over all incidents of all replications, those
+                 the horizon cut short counting as lasting at least until it: Kaplan–Meier restricted means
+                 and medians, τ common to the runs (simulator.analysis.paired, the one estimator of compare,
+                 sweep and maturity). MTBF's mean is simulated time ÷ failures, as in the summary
     interval     the paired bootstrap: resample replication indices (the same ones for both variants), recompute
-                 both statistics on the incidents of the resampled replications (the mean as the ratio
-                 estimator of metrics.mean_ci, Σ values / Σ counts), take their difference; the interval is the
-                 2.5th–97.5th percentile of those differences
+                 both statistics on the incidents of the resampled replications, take their difference; the
+                 interval is the 2.5th–97.5th percentile of those differences
     P(better)    the share of resamples in which the variant is better (ties count half)
-    verdict      "better" or "worse" when the interval lies wholly on one side of zero, otherwise
-                 "no detectable difference"
+    verdict      with m the smallest difference that matters (--min-effect: a share of the baseline's value,
+                 default 5%, or a duration): "better" or "worse" (meaningfully) when the interval excludes zero
+                 and the difference is at least m; "no difference that matters" when the interval lies within
+                 ±m; otherwise "no detectable difference" (the interval includes zero and reaches beyond ±m)
+                 or "unclear whether it matters" (it excludes zero, the difference is below m, the interval
+                 reaches beyond it). "No honest answer" when the run the verdict would call lower left too many
+                 incidents open (paired.honest); the gate (--fail-if-worse) fails on "worse" only
 
 Lower is better for MTTD, MTTA, MTTR and time to resolve; higher is better for MTBF. All bootstrap randomness
 comes from an explicit generator, seeded from the simulation's seed unless one is given.
@@ -29,16 +33,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.analysis import paired
+from simulator.analysis.paired import (
+    MIN_EFFECT,
+    MinEffect,
+    cut_short_notes,
+    parse_min_effect,
+    weighted_quantiles,
+)
 from simulator.analysis.streams import analysis_rng
 from simulator.analysis.workload import Workload, workload
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_RESAMPLES
-from simulator.results.metrics import CENSORED_WARNING, METRICS, Stats, metric_key, metric_values
+from simulator.results.metrics import METRICS, Stats, metric_key
 from simulator.scenario.model import BASELINE, Scenario
 from simulator.units import format_duration
 
@@ -47,6 +59,9 @@ if TYPE_CHECKING:
 
 STATISTICS = ("mean", "median")
 BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
+NEGLIGIBLE, UNSURE = "no difference that matters", "unclear whether it matters"
+CUT_SHORT = "no honest answer: too many cut short"
+"""The verdict when the horizon cut so many incidents short that the run it would call faster is not known."""
 RESAMPLES = 2000
 LEVEL = 0.95
 _CELLS = 4_000_000  # bootstrap work is done in blocks of about this many numbers
@@ -78,6 +93,12 @@ class Difference:
     high: float
     p_better: float
     level: float = LEVEL
+    restricted_to: float = math.inf
+    """τ of the restricted means compared (paired.restriction), infinite when nothing was cut short."""
+    known: tuple[bool, bool] = (True, True)
+    """Whether the baseline's and the variant's statistic is known despite the horizon (paired.Durations)."""
+    min_effect: float = 0.0
+    """The smallest difference that matters, in minutes (MinEffect.threshold of the baseline's value)."""
 
     @property
     def lower_is_better(self) -> bool:
@@ -92,10 +113,15 @@ class Difference:
     def verdict(self) -> str:
         if math.isnan(self.low) or math.isnan(self.high):
             return NO_DATA
-        if self.low <= 0 <= self.high:
-            return UNCLEAR
-        lower = self.high < 0
-        return BETTER if lower == self.lower_is_better else WORSE
+        decided = not self.low <= 0 <= self.high
+        if not paired.honest(self.difference if decided else 0.0, *self.known, decided):
+            return CUT_SHORT
+        if decided and abs(self.difference) >= self.min_effect:
+            lower = self.high < 0
+            return BETTER if lower == self.lower_is_better else WORSE
+        if -self.min_effect <= self.low and self.high <= self.min_effect:
+            return NEGLIGIBLE
+        return UNSURE if decided else UNCLEAR
 
     def interval_text(self) -> str:
         return f"{signed_duration(self.low)} to {signed_duration(self.high)}"
@@ -104,21 +130,41 @@ class Difference:
         """The finding in one plain sentence."""
         label = METRICS[self.metric].label
         what = f"{self.statistic} {label}"
+        if self.statistic == "mean" and math.isfinite(self.restricted_to):
+            what += f" (up to {format_duration(self.restricted_to)})"
         ci = f"{self.level:.0%} CI {self.interval_text()}"
         if self.verdict == NO_DATA:
             return f"{self.variant}: not enough incidents to compare the {what}."
+        if self.verdict == CUT_SHORT:
+            open_ = " and ".join(name for name, known in zip((baseline, self.variant), self.known, strict=True)
+                                 if not known)
+            beyond = ("still open there" if self.statistic == "mean" else "not half ended by then")
+            return (f"{self.variant}: no honest answer on the {what}: the horizon cut short so many of {open_}'s "
+                    f"incidents ({beyond}) that what they would add is unknown "
+                    f"({signed_duration(self.difference)} against {baseline} so far, {ci}). Run a longer horizon.")
+        share = f"{self.relative:+.0%}; " if not math.isnan(self.relative) else ""
+        matters = f"±{format_duration(self.min_effect)}"
         if self.verdict == UNCLEAR:
             return (f"{self.variant}: no detectable difference in the {what} ({signed_duration(self.difference)}"
-                    f" against {baseline}, {ci}, which includes zero).")
+                    f" against {baseline}, {ci}, which includes zero and reaches beyond the {matters} that "
+                    "matters: more replications would tell).")
+        if self.verdict == NEGLIGIBLE:
+            return (f"{self.variant}: no difference that matters in the {what} ({signed_duration(self.difference)}"
+                    f" against {baseline}, {share}{ci}, within the {matters} that matters).")
+        if self.verdict == UNSURE:
+            return (f"{self.variant}: the {what} differs by {signed_duration(self.difference)} ({share}{ci}), "
+                    f"less than the {matters} that matters, but the interval reaches beyond it: unclear whether "
+                    "it matters.")
         direction = "lower" if self.difference < 0 else "higher"
-        share = f"{self.relative:+.0%}; " if not math.isnan(self.relative) else ""
-        return (f"{self.variant} is {self.verdict}: its {what} is {format_duration(abs(self.difference))} "
-                f"{direction} than {baseline}'s ({share}{ci}); it is better in {self.p_better:.0%} of resamples.")
+        return (f"{self.variant} is meaningfully {self.verdict}: its {what} is "
+                f"{format_duration(abs(self.difference))} {direction} than {baseline}'s ({share}{ci}; at least "
+                f"{format_duration(self.min_effect)} matters); it is better in {self.p_better:.0%} of resamples.")
 
     def as_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out.update(relative=self.relative, verdict=self.verdict)
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else list(v) if isinstance(v, tuple) else v)
+                for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -138,6 +184,8 @@ class Comparison:
     """(metric, statistic) pairs on which a variant significantly worse than the baseline fails the comparison."""
     notes: tuple[str, ...] = ()
     """What a reader should know about how the runs were paired (a scenario's own seed not used, …)."""
+    min_effect: MinEffect = field(default_factory=MinEffect)
+    """The smallest difference that matters (each Difference holds it in minutes)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -155,9 +203,15 @@ class Comparison:
         raise KeyError((variant, metric, statistic))
 
     def worse(self, metric: str, statistic: str = "mean") -> list[str]:
-        """The variants significantly worse than the baseline on this metric and statistic."""
+        """The variants meaningfully worse than the baseline on this metric and statistic: the interval excludes
+        zero and the difference is at least the smallest that matters."""
         return [d.variant for d in self.differences
                 if d.metric == metric and d.statistic == statistic and d.verdict == WORSE]
+
+    def undecided(self, metric: str | None = None) -> list[Difference]:
+        """The gated differences (and those of `metric`'s mean) to which the horizon leaves no honest answer."""
+        wanted = {*self.gates, *([(metric, "mean")] if metric else [])}
+        return [d for d in self.differences if (d.metric, d.statistic) in wanted and d.verdict == CUT_SHORT]
 
     def failures(self) -> list[Difference]:
         """The differences that fail the gates: a variant significantly worse on a gated metric and statistic."""
@@ -172,6 +226,15 @@ class Comparison:
             found[name] = workload(result.incidents, result.replications, result.scenario.horizon)
         return found[name]
 
+    def comms(self, name: str) -> dict[str, Any]:
+        """How stakeholders heard of one variant's incidents, per severity (analysis.comms)."""
+        from simulator.analysis.comms import comms_document
+
+        found = self.__dict__.setdefault("_comms", {})
+        if name not in found:
+            result = self.results[name]
+            found[name] = comms_document(result.incidents, result.replications, result.scenario.horizon)
+        return found[name]
     def cost(self) -> dict[str, Any] | None:
         """Users affected and the cost of downtime per period, per variant (their distributions) and against the
         baseline (paired over replications); None when the baseline's scenario prices neither."""
@@ -200,6 +263,7 @@ class Comparison:
             "replications": self.replications,
             "resamples": self.resamples,
             "level": self.level,
+            "min_effect": self.min_effect.text(),
             "units": "minutes",
             "variants": {
                 name: {"scenario": result.scenario.name, "incidents": len(result.incidents),
@@ -208,10 +272,12 @@ class Comparison:
             },
             "differences": [d.as_dict() for d in self.differences],
             "workload": {name: self.workload(name).as_dict() for name in self.results},
+            "comms": {name: self.comms(name) for name in self.results},
             "cost": self.cost(),
             "on_call_people": self.people(),
             "gates": [f"{metric}.{statistic}" for metric, statistic in self.gates],
             "failures": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.failures()],
+            "undecided": [f"{d.variant}: {d.statistic} {d.metric}" for d in self.undecided()],
             "notes": list(self.notes),
         }
 
@@ -226,14 +292,16 @@ def check_resamples(resamples: int) -> None:
 
 def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, replications: int | None = None,
             seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
-            rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (), **run_options) -> Comparison:
+            rng: np.random.Generator | None = None, fail_if_worse: Sequence[str] = (),
+            min_effect: str | float | MinEffect | None = None, **run_options) -> Comparison:
     """Run every scenario with the same seed and replications, and compare each with the baseline.
 
     `scenarios` maps names to scenarios (for instance candidates.comparison_scenarios());
     the baseline is `baseline` or the first. The seed and replications default to the baseline scenario's.
-    `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'). `run_options` go to
-    runner.simulate as they are."""
+    `fail_if_worse` names the gates of Comparison.failures ('mttr', 'mttr.median'); `min_effect` the smallest
+    difference that matters (parse_min_effect; default 5%). `run_options` go to runner.simulate as they are."""
     gates = parse_gates(fail_if_worse)
+    effect = parse_min_effect(min_effect)
     check_resamples(resamples)  # before the runs, not after them
     if not scenarios:
         raise DrillsimError("nothing to compare: give at least a baseline scenario")
@@ -252,7 +320,7 @@ def compare(scenarios: Mapping[str, Scenario], *, baseline: str | None = None, r
     results = {name: runner.simulate(scenarios[name], replications=replications, seed=seed, **options)
                for name in order}
     found = compare_results(results, baseline=baseline, resamples=resamples, level=level,
-                            rng=rng if rng is not None else analysis_rng(seed))
+                            rng=rng if rng is not None else analysis_rng(seed), min_effect=effect)
     return replace(found, gates=gates, notes=pairing_notes(scenarios, baseline, seed, replications) + found.notes)
 
 
@@ -287,9 +355,11 @@ def parse_gates(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def compare_results(results: Mapping[str, Results], *, baseline: str | None = None, resamples: int = RESAMPLES,
-                    level: float = LEVEL, rng: np.random.Generator | None = None) -> Comparison:
+                    level: float = LEVEL, rng: np.random.Generator | None = None,
+                    min_effect: str | float | MinEffect | None = None) -> Comparison:
     """Compare results already simulated with the same seed and replications (common random numbers)."""
     check_resamples(resamples)
+    effect = parse_min_effect(min_effect)
     names = list(results)
     baseline = names[0] if baseline is None else baseline
     base = results[baseline]
@@ -300,63 +370,38 @@ def compare_results(results: Mapping[str, Results], *, baseline: str | None = No
     rng = rng if rng is not None else analysis_rng(base.seed)
     summaries = {name: result.summary() for name, result in results.items()}
     ordered = [baseline, *[name for name in names if name != baseline]]
-    samples = {name: {metric: _Sample(*metric_values(results[name].incidents, metric)[:2], base.replications,
-                                      results[name].scenario.horizon if metric == "mtbf" else None)
-                      for metric in METRICS} for name in ordered}
+    samples, restricted = paired.run_samples({name: results[name] for name in ordered}, base.replications)
     draws = _bootstrap(samples, ordered, base.replications, resamples, rng)
-    whole = np.ones((1, base.replications))  # every replication once: the statistics of the runs themselves
     differences = []
     for name in ordered[1:]:
         for metric in METRICS:
-            for statistic in STATISTICS:
-                # The difference is of the statistic its interval resamples: over the incidents whose span
-                # ended (the summaries' Kaplan–Meier figures count the cut-short ones too; see cut_short_notes).
-                before, after = (float(_statistic(samples[run][metric], statistic, whole)[0])
-                                 for run in (baseline, name))
+            for index, statistic in enumerate(STATISTICS):
+                before, after = samples[baseline][metric], samples[name][metric]
                 low, high, p_better = _interval(draws[name][metric][statistic] - draws[baseline][metric][statistic],
                                                 level, METRICS[metric].lower_is_better)
-                differences.append(Difference(name, metric, statistic, before, after, after - before, low, high,
-                                              p_better, level))
+                value, base_value = after.whole[index], before.whole[index]
+                differences.append(Difference(
+                    name, metric, statistic, base_value, value, value - base_value, low, high, p_better, level,
+                    restricted_to=restricted.get(metric, math.inf),
+                    known=(before.known[index], after.known[index]), min_effect=effect.threshold(base_value)))
     return Comparison(baseline, {name: results[name] for name in ordered},
                       {name: summaries[name] for name in ordered}, tuple(differences), base.seed, base.replications,
-                      resamples, level, notes=cut_short_notes(summaries))
+                      resamples, level, notes=cut_short_notes(samples, restricted), min_effect=effect)
 
 
-def cut_short_notes(summaries: Mapping[str, Mapping[str, Stats]]) -> tuple[str, ...]:
-    """A sentence for each run of which the horizon cut more than CENSORED_WARNING of a duration's incidents
-    short: the paired differences compare the incidents that ended, so they are differences of lower bounds."""
-    notes = []
-    for name, found in summaries.items():
-        parts = []
-        for metric, stats in found.items():
-            total = stats.count + stats.censored
-            if metric != "mtbf" and total and stats.censored / total > CENSORED_WARNING:
-                parts.append(f"{stats.censored:,} of {total:,} incidents' {METRICS[metric].what} "
-                             f"({stats.censored / total:.0%})")
-        if parts:
-            listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-            notes.append(f"{name}: the horizon cut short {listed}. The paired differences compare the incidents "
-                         "that ended there, so they compare lower bounds; each run's own statistics are "
-                         "Kaplan–Meier estimates with the cut-short incidents in.")
-    return tuple(notes)
-
-
-def _statistic(sample: _Sample, statistic: str, weights: np.ndarray) -> np.ndarray:
-    return sample.means(weights) if statistic == "mean" else sample.quantiles(weights, 0.5)
-
-
-def _bootstrap(samples: Mapping[str, Mapping[str, _Sample]], names: list[str], replications: int, resamples: int,
+def _bootstrap(samples: Mapping[str, Mapping[str, Any]], names: list[str], replications: int, resamples: int,
                rng: np.random.Generator) -> dict[str, dict[str, dict[str, np.ndarray]]]:
     """Every run's mean and median of every metric in each of `resamples` resamples of replication indices,
     the same resamples for all runs (so that differences are paired): name → metric → statistic → array."""
-    largest = max((len(s.values) for per in samples.values() for s in per.values()), default=0)
+    largest = max((len(s.times) for per in samples.values() for s in per.values()), default=0)
     parts: dict[str, dict[str, dict[str, list[np.ndarray]]]] = {
         name: {metric: {statistic: [] for statistic in STATISTICS} for metric in METRICS} for name in names}
     for weights in _resample_weights(replications, resamples, _row_cells(largest, replications), rng):
         for name in names:
             for metric, sample in samples[name].items():
-                for statistic in STATISTICS:
-                    parts[name][metric][statistic].append(_statistic(sample, statistic, weights))
+                means, medians, _ = sample.statistics(weights)
+                parts[name][metric]["mean"].append(means)
+                parts[name][metric]["median"].append(medians)
     return {name: {metric: {statistic: np.concatenate(arrays) if arrays else np.array([])
                             for statistic, arrays in per.items()}
                    for metric, per in by_metric.items()}
@@ -393,66 +438,23 @@ def _resample_weights(replications: int, resamples: int, cells_per_row: int,
         done += rows
 
 
-class _Sample:
-    """One metric's values of one run, arranged for resampling by replication."""
-
-    def __init__(self, values: np.ndarray, replication: np.ndarray, replications: int,
-                 exposure: float | None = None):
-        """With `exposure` (MTBF), each replication's total is the time it watched, not the sum of its closed
-        gaps: the mean is simulated time ÷ failures, as the summary's, and the gap still open counts."""
-        order = np.argsort(values, kind="stable")
-        self.values = values[order]
-        self.replication = replication[order]
-        self.sums = (np.full(replications, float(exposure)) if exposure is not None
-                     else np.bincount(replication, weights=values, minlength=replications))
-        self.counts = np.bincount(replication, minlength=replications).astype(float)
-
-    def means(self, weights: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (weights @ self.sums) / (weights @ self.counts)
-
-    def quantiles(self, weights: np.ndarray, q: float) -> np.ndarray:
-        """The q-quantile of each resample, exactly as np.percentile of the resampled incidents would give."""
-        return weighted_quantiles(self.values, self.replication, weights, q)
-
-
-def weighted_quantiles(sorted_values: np.ndarray, groups: np.ndarray, weights: np.ndarray, q: float) -> np.ndarray:
-    """Row by row, the q-quantile (linear interpolation, numpy's default) of `sorted_values` where each value
-    counts as often as its group's weight in that row: value i appears weights[row, groups[i]] times.
-
-    This is the quantile of the incidents of a bootstrap resample without building it. The sorted values are cut
-    into chunks; a matrix product counts each resample's values per chunk, which finds the chunk holding each
-    rank, and only that chunk is then counted value by value."""
-    rows, n = weights.shape[0], len(sorted_values)
-    if n == 0:
-        return np.full(rows, np.nan)
-    chunks = int(np.clip(math.sqrt(700 * n / max(weights.shape[1], 1)), 1, min(n, 1024)))
-    bounds = np.linspace(0, n, chunks + 1).astype(int)
-    chunk_of = np.repeat(np.arange(chunks), np.diff(bounds))
-    per_chunk = np.bincount(groups * chunks + chunk_of, minlength=weights.shape[1] * chunks)
-    cumulative = np.cumsum(weights @ per_chunk.reshape(-1, chunks).astype(weights.dtype), axis=1)
-    total = cumulative[:, -1]
-    position = np.maximum(total - 1, 0) * q
-    below = np.floor(position)
-    lower = _select(sorted_values, groups, weights, bounds, cumulative, below)
-    upper = _select(sorted_values, groups, weights, bounds, cumulative, np.minimum(below + 1, np.maximum(total - 1, 0)))
-    out = lower + (position - below) * (upper - lower)
-    out[total == 0] = np.nan
-    return out
-
-
-def _select(sorted_values, groups, weights, bounds, cumulative, ranks) -> np.ndarray:
-    """Per row, the value at position `ranks[row]` (from 0) of that row's repeated values."""
-    last = len(bounds) - 2
-    chunk = np.minimum(np.count_nonzero(cumulative <= ranks[:, None], axis=1), last)
-    rows = np.arange(len(ranks))
-    before = np.where(chunk > 0, cumulative[rows, np.maximum(chunk - 1, 0)], 0.0)
-    within = ranks - before
-    out = np.empty(len(ranks))
-    for index in np.unique(chunk):
-        chosen = np.flatnonzero(chunk == index)
-        start, stop = bounds[index], bounds[index + 1]
-        counts = np.cumsum(weights[np.ix_(chosen, groups[start:stop])], axis=1)
-        found = np.count_nonzero(counts <= within[chosen, None], axis=1)
-        out[chosen] = sorted_values[start + np.minimum(found, stop - start - 1)]
-    return out
+__all__ = [
+    "BETTER",
+    "CUT_SHORT",
+    "MIN_EFFECT",
+    "NEGLIGIBLE",
+    "NO_DATA",
+    "UNCLEAR",
+    "UNSURE",
+    "WORSE",
+    "Comparison",
+    "Difference",
+    "MinEffect",
+    "compare",
+    "compare_results",
+    "cut_short_notes",
+    "parse_gates",
+    "parse_min_effect",
+    "signed_duration",
+    "weighted_quantiles",
+]

@@ -6,9 +6,10 @@ of the same fields: the system (failure modes, team, deployments, load, SLO) sta
 four play the same seed and replications, so they meet the same failures (common random numbers), and every
 figure is compared level by level, replication by replication:
 
-    MTTD, MTTA, MTTR    the mean over incidents (the ratio estimator, Σ values ÷ Σ counts over replications)
-                        of those whose span ended by the horizon: a lower bound when some were cut short
-                        (`Ladder.censored` counts them; the command warns when they are more than a few percent)
+    MTTD, MTTA, MTTR    the mean over incidents, with those the horizon cut short counted as lasting at least
+                        until it: the Kaplan–Meier restricted mean, τ common to the four levels, as compare
+                        computes it (simulator.analysis.paired; `Ladder.censored` counts the cut-short ones,
+                        and a step whose faster level is not known for them has no honest verdict)
     availability        the mean over replications of each one's availability (simulator.analysis.budget)
     incidents/quarter   the mean over replications of each one's organic incidents per 90 days
     meets SLO           the share of replications whose availability meets the objective (with an SLO)
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.analysis import paired
 from simulator.analysis.budget import availability
 from simulator.analysis.cost import FIGURES as COST_FIGURES
 from simulator.analysis.cost import Spread, per_period_figures, priced
@@ -39,7 +41,6 @@ from simulator.analysis.streams import analysis_rng
 from simulator.analysis.trend import incidents_per_quarter
 from simulator.errors import DrillsimError
 from simulator.results.incidents import organic
-from simulator.results.metrics import metric_values
 from simulator.scenario.maturity import LEVELS, SETTINGS, preset
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source
 
@@ -105,11 +106,16 @@ class Step:
     low: float
     high: float
     p_better: float
+    known: tuple[bool, bool] = (True, True)
+    """Whether the lower and the higher level's figure is known despite the horizon (paired.Durations)."""
 
     @property
     def verdict(self) -> str:
         if math.isnan(self.low):
             return "not enough data"
+        decided = not self.low <= 0 <= self.high
+        if not paired.honest(self.difference if decided else 0.0, *self.known, decided):
+            return "no honest answer: too many cut short"
         if self.low <= 0 <= self.high:
             return "no detectable difference"
         return "better" if (self.high < 0) == LOWER_IS_BETTER[self.figure] else "worse"
@@ -205,7 +211,7 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
             found, replications=replications, seed=seed, keep_events=False, **run_options,
             progress=None if progress is None else _counting_from(done_before, progress))
     slo = first.slo.objective if first.slo is not None else None
-    samples = {level: _samples(result, slo) for level, result in results.items()}
+    samples = _levels(results, slo)
     rng = analysis_rng(seed, ANALYSIS)
     weights = rng.multinomial(replications, [1 / replications] * replications, size=resamples).astype(float)
     draws = {level: {name: sample.statistic(weights) for name, sample in found.items()}
@@ -224,7 +230,8 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
                 p_better: float = (better + np.count_nonzero(delta == 0) / 2) / len(delta)
             else:
                 low = high = p_better = math.nan
-            steps.append(Step(name, lower, higher, difference, low, high, float(p_better)))
+            known = (samples[lower][name].known, samples[higher][name].known)
+            steps.append(Step(name, lower, higher, difference, low, high, float(p_better), known))
     censored = {level: {name: (sample.censored, sample.censored + int(sample.counts.sum()))
                         for name, sample in found.items() if name in TIME_FIGURES} for level, found in samples.items()}
     return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo,
@@ -252,6 +259,7 @@ class _Sample:
         total = counts.sum()
         self.value = float(totals.sum() / total) if total else math.nan
         self.ci = ci
+        self.known = True
 
     def statistic(self, weights: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -263,18 +271,37 @@ def _counting_from(before: int, progress: Callable[[int], None]) -> Callable[[in
     return lambda done: progress(before + done)
 
 
-def _samples(results: Results, slo: float | None) -> dict[str, _Sample]:
-    table, replications, scenario = organic(results.incidents), results.replications, results.scenario
-    stats = results.summary()
-    out = {}
+class _Durations(_Sample):
+    """A time figure of one level: paired.Durations's restricted mean, the cut-short incidents in."""
+
+    def __init__(self, found: paired.Durations):
+        self.found, self.value, self.ci, self.known = found, found.mean, None, found.known_mean
+        self.censored, self.counts = found.cut_short, np.array([len(found.times) - found.cut_short], float)
+
+    def statistic(self, weights: np.ndarray) -> np.ndarray:
+        return self.found.statistics(weights)[0]
+
+
+def _levels(results: dict[str, Results], slo: float | None) -> dict[str, dict[str, _Sample]]:
+    """Every level's samples; the time figures' restriction τ is common to all levels, as in compare."""
+    out: dict[str, dict[str, _Sample]] = {level: {} for level in results}
     for name in TIME_FIGURES:
-        values, reps, censored = metric_values(table, name)
-        totals = np.bincount(reps, weights=values, minlength=replications)[:replications]
-        counts = np.bincount(reps, minlength=replications)[:replications].astype(float)
-        # The summary's interval is of the same mean only when nothing was cut short (it is then the plain mean;
-        # otherwise the restricted mean, with the cut-short incidents in): else the bootstrap's, of this mean.
-        ci = (stats[name].ci_low, stats[name].ci_high) if not censored else None
-        out[name] = _Sample(totals, counts, ci, censored)
+        found = {level: paired.durations(organic(result.incidents), name, result.scenario.horizon,
+                                         result.replications) for level, result in results.items()}
+        tau = paired.restriction(*((times, ended) for times, ended, _ in found.values()))
+        survival = any(not ended.all() for _, ended, _ in found.values())
+        for level, (times, ended, reps) in found.items():
+            out[level][name] = _Durations(paired.Durations(times, ended, reps, results[level].replications, tau,
+                                                           survival=survival))
+    for level, result in results.items():
+        out[level].update(_samples(result, slo))
+    return out
+
+
+def _samples(results: Results, slo: float | None) -> dict[str, _Sample]:
+    """The per-replication figures of one level: availability, incidents per quarter, meets SLO."""
+    table, replications, scenario = organic(results.incidents), results.replications, results.scenario
+    out = {}
     ones = np.ones(replications)
     per = availability(table, scenario, replications)
     out["availability"] = _Sample(per, ones)

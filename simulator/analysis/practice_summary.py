@@ -4,6 +4,7 @@
     okrs            each key result's chance of being met per period, and all of them together
     cost            users affected and the cost of downtime, per incident and per period (analysis/cost.py)
     dora            change failure rate and failed deployment recovery time, with DORA's bands
+    comms           stakeholder updates per severity: sent, late, and the longest silence (analysis.comms)
     practices       the maturity preset, reopenings, cleanups left undone, the learning loop and its trend,
                     drills (reported apart from the organic incidents every other section counts)
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulator.analysis.budget import okr_document, reliability_document
+from simulator.analysis.comms import comms_document
 from simulator.analysis.cost import cost_document
 from simulator.analysis.dora import dora_document
 from simulator.analysis.trend import cleanup_document, drills_document, learning_document, reopen_document
@@ -37,6 +39,7 @@ def practice_sections(results: Results) -> dict:
     dora = dora_document(found, results.practice, scenario, replications)
     if dora is not None:
         out["dora"] = dora
+    out["comms"] = comms_document(found, replications, scenario.horizon)
     if scenario.practiced:
         out["practices"] = {
             "maturity": scenario.maturity,

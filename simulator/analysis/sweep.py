@@ -106,6 +106,32 @@ class Sweep:
             return None
         return self.comparison.difference(self.label(point), metric, statistic)
 
+    def best_sentence(self, metric: str = "mttr", statistic: str = "mean") -> str:
+        """One sentence: which point is best on the metric's statistic, and whether it beats the baseline point by
+        more than the smallest difference that matters (the comparison's min_effect)."""
+        from simulator.analysis.compare import BETTER, signed_duration
+        from simulator.results.metrics import METRICS as KNOWN
+
+        if self.comparison is None:
+            return ""
+        named = f"{statistic} {KNOWN[metric].label}"
+        lower = KNOWN[metric].lower_is_better
+        found = [(d.value, point, d) for point in self.points if (d := self.difference(point, metric, statistic))]
+        base = self.label(self.base)
+        if not found:
+            return f"Only the baseline point ({base}) was played."
+        base_value = found[0][2].baseline
+        value, point, d = (min if lower else max)(found, key=lambda item: item[0])
+        if (value >= base_value) if lower else (value <= base_value):
+            return f"The baseline point ({base}) has the best {named}: no other point improves on it."
+        matters = self.comparison.min_effect.text()
+        if d.verdict == BETTER:
+            return (f"The best {named} is at {self.label(point)}: {signed_duration(d.difference)} against the "
+                    f"baseline point ({base}), {d.interval_text()} at 95%, more than the {matters} that matters.")
+        return (f"The best {named} is at {self.label(point)} ({signed_duration(d.difference)} against the baseline "
+                f"point, {base}; {d.interval_text()} at 95%), but it does not beat the baseline by more than the "
+                f"{matters} that matters ({d.verdict}).")
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """The tidy rows: one per point and replication."""
         for point in self.points:
@@ -165,7 +191,8 @@ def grid(axes: Sequence[Axis]) -> list[tuple[dict[str, Any], dict[str, str]]]:
 def sweep(source: ScenarioSource | str | Path | None,
           axes: Sequence[Axis] | Sequence[str] | Mapping[str, Sequence[Any]], *,
           baseline: Mapping[str, Any] | Sequence[str] | None = None, replications: int | None = None,
-          seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL, **run_options) -> Sweep:
+          seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
+          min_effect: str | float | None = None, **run_options) -> Sweep:
     """Run every point of the grid with the scenario's (or the given) seed and replications, and compare each
     point with the baseline point.
 
@@ -215,7 +242,8 @@ def sweep(source: ScenarioSource | str | Path | None,
     varied = tuple(path for path, values in axes if len(values) > 1) or parameters
     order = [done[chosen], *[point for point in done if point.index != chosen]]
     comparison = compare_results({point_label(point.written, varied): point.results for point in order},
-                                 baseline=point_label(done[chosen].written, varied), resamples=resamples, level=level)
+                                 baseline=point_label(done[chosen].written, varied), resamples=resamples, level=level,
+                                 min_effect=min_effect)
     return Sweep(parameters, done, seed, replications, chosen, comparison)
 
 

@@ -191,12 +191,13 @@ def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[
             sets: Sequence[str] = (), name: str | None = None, baseline: str | None = None,
             replications: int | None = None, seed: int | None = None, fail_if_worse: Sequence[str] = (),
             resamples: int = RESAMPLES, workers: int | None = None, executor: str = "local",
-            scheduler: str | None = None) -> Comparison:
+            scheduler: str | None = None, min_effect: str | float | None = None) -> Comparison:
     """`drillsim compare`: play the scenario files (default: the bundled one), their variants and the ad-hoc
     variants of `sets` with common random numbers, and judge each against the baseline (`baseline`, or the
     first). `sets` are 'PATH=VALUE' (one variant, named `name`) or 'NAME:PATH=VALUE' (a variant per NAME); see
     candidates.comparison_scenarios. Instead of files, one mapping of names to Scenarios may be given.
-    `fail_if_worse` ('mttr', 'mttr.median') sets the gates of Comparison.failures()."""
+    `fail_if_worse` ('mttr', 'mttr.median') sets the gates of Comparison.failures(); `min_effect` ('5%', '5m';
+    default 5%) the smallest difference that matters."""
     if len(scenarios) == 1 and isinstance(scenarios[0], Mapping):
         chosen = dict(scenarios[0])
     else:
@@ -205,7 +206,8 @@ def compare(*scenarios: str | Path | Mapping[str, Scenario], variants: Sequence[
             raise TypeError("compare takes scenario files, or one mapping of names to scenarios, not both")
         chosen = comparison_scenarios(files, variants=variants, sets=sets, name=name)
     return _compare(chosen, baseline=baseline, replications=replications, seed=seed, resamples=resamples,
-                    fail_if_worse=fail_if_worse, workers=workers, executor=executor, scheduler=scheduler)
+                    fail_if_worse=fail_if_worse, workers=workers, executor=executor, scheduler=scheduler,
+                    min_effect=min_effect)
 
 
 def write_comparison(comparison: Comparison, folder: str | Path, metric: str = "mttr") -> list[Path]:
@@ -265,12 +267,12 @@ def write_detectability(found: Detectability, folder: str | Path) -> list[Path]:
 def sweep(scenario: str | Path | None = None, sets: Sequence[str] | dict = (), *,
           baseline: Sequence[str] | dict | None = None, replications: int | None = None, seed: int | None = None,
           resamples: int = RESAMPLES, workers: int | None = None, executor: str = "local",
-          scheduler: str | None = None) -> Sweep:
+          scheduler: str | None = None, min_effect: str | float | None = None) -> Sweep:
     """`drillsim sweep`: every combination of the swept values ('PATH=V1,V2,...', or {path: [values]}), each
     point with the same seed and replications, and each compared with the baseline point ('PATH=VALUE', or
     {path: value}; default: the scenario as written, or the first point)."""
     return _sweep(scenario, sets, baseline=baseline, replications=replications, seed=seed, resamples=resamples,
-                  workers=workers, executor=executor, scheduler=scheduler)
+                  workers=workers, executor=executor, scheduler=scheduler, min_effect=min_effect)
 
 
 def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list[Path]:

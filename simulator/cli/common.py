@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
@@ -184,6 +185,31 @@ def run_options(workers: int | None, executor: Executor, scheduler: str | None) 
     return {"workers": workers, "executor": "dask" if scheduler else executor.value, "scheduler": scheduler}
 
 
+def quiet_closed_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail on the closed pipe again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (a test's captured output): nothing to protect
+        pass
+
+
+def console(width: int | None = None, **options):
+    """A rich Console for a command's output, whose closed pipe (`| head`) ends the command quietly with status
+    0 (errors_exit), where rich's own would exit 1. `width` applies when stdout is not a terminal."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            quiet_closed_stdout()
+            raise BrokenPipeError
+
+    return _Console(width=None if sys.stdout.isatty() else width, **options)
+
+
 EXIT_INTERRUPTED = 130
 """Ctrl-C, as shells report a command a SIGINT ended."""
 
@@ -206,12 +232,19 @@ def interrupted() -> typer.Exit:
 
 def errors_exit(command):
     """Turn drillsim's own errors into a clear message on stderr and exit status 2, never a traceback; and
-    Ctrl-C into a word on what was kept and exit status 130."""
+    Ctrl-C into a word on what was kept and exit status 130. A reader that closed the pipe early (`| head`)
+    ends the printing quietly, with status 0: whatever the command writes to files is written before it
+    prints."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            found = command(*args, **kwargs)
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+            return found
+        except BrokenPipeError:
+            quiet_closed_stdout()
+            raise typer.Exit(0) from None
         except ScenarioError as exc:
             for problem in exc.problems:
                 typer.echo(shown(str(problem)), err=True)
@@ -240,6 +273,13 @@ SetOpt = Annotated[
                  help="Change a field for one more variant, e.g. policy.mitigation=debug-first or "
                       "'team.names=[Ana, Ben, Cleo]' (repeat to change several fields of that variant).",
                  show_default=False),
+]
+MinEffectOpt = Annotated[
+    str, typer.Option("--min-effect", metavar="SHARE|DURATION",
+                      help="The smallest difference that matters: a share of the baseline's value (5%) or a "
+                           "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
+                           "zero and the difference is at least this), no difference that matters (the interval "
+                           "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
 ]
 MetricOpt = Annotated[
     str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.",

@@ -3,16 +3,17 @@ differences."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
     MetricOpt,
+    MinEffectOpt,
     QuietOpt,
     ReplicationsOpt,
     SchedulerOpt,
@@ -25,6 +26,9 @@ from simulator.cli.common import (
 from simulator.limits import MAX_RESAMPLES
 
 EXIT_WORSE = 1
+EXIT_CUT_SHORT = 3
+"""The horizon cut so many incidents short that a gated difference (or the --metric's mean) has no honest
+answer: neither pass nor fail."""
 
 VariantOpt = Annotated[
     list[str] | None,
@@ -59,9 +63,11 @@ def compare(
     fail_if_worse: Annotated[
         list[str] | None,
         typer.Option("--fail-if-worse", metavar="METRIC[.median]",
-                     help="Exit with status 1 when a variant is significantly worse than the baseline on this "
-                          "metric's mean (or median: mttr.median). Repeatable.", show_default=False),
+                     help="Exit with status 1 when a variant is meaningfully worse than the baseline on this "
+                          "metric's mean (or median: mttr.median); 3 when the horizon leaves no honest answer. "
+                          "Repeatable.", show_default=False),
     ] = None,
+    min_effect: MinEffectOpt = "5%",
     resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
                                            help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
@@ -77,18 +83,18 @@ def compare(
 
     Every scenario runs with the same seed and replications, so all meet the same failures at the same times;
     each variant's paired differences from the baseline come with bootstrap intervals, a verdict, and the
-    on-call load behind them. Exit status 0, or 1 with --fail-if-worse when a variant is significantly worse.
+    on-call load behind them; --min-effect says how large a difference must be to matter. Incidents the horizon
+    cut short count as lasting at least until it (Kaplan–Meier means and medians). Exit status 0; 1 with
+    --fail-if-worse when a variant is meaningfully worse; 3 when the horizon cut so many incidents short that
+    a gated difference, or the --metric's mean, has no honest answer.
 
     Example: [bold]drillsim compare before.yaml after.yaml --fail-if-worse mttr --out compare/[/bold]
 
     Example: [bold]drillsim compare --set fast:policy.declare_after=0s --set three:team.responders=3
     --set 'three:team.names=[Ana, Ben, Cleo]'[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report import comparison as report
-    from simulator.report.detectability import comparison_dashboard_lines
     from simulator.units import format_duration
 
     metric = api.metric_key(metric)
@@ -96,13 +102,15 @@ def compare(
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
                          replications=replications, seed=seed, fail_if_worse=fail_if_worse or (),
-                         resamples=resamples, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
+                         resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
+    console = common.console(160, markup=False)  # names are text, not markup
     base = result.results[result.baseline]
     count = len(result.variants)
     console.print(f"{base.scenario.name}: {result.baseline} and {count} variant{'s' if count != 1 else ''}"
                   f", each {result.replications} replications × {format_duration(base.scenario.horizon)} with seed "
                   f"{result.seed} (the same failures for all)", style="bold")
+    for line in report.change_lines(result):
+        console.print("".join(line.split("`")), highlight=False)  # code marks are for Markdown
     for note in result.notes:
         console.print(note, style="dim", highlight=False)
     console.print(report.statistics_table(result))
@@ -114,21 +122,28 @@ def compare(
     console.print(report.workload_table(result))
     for line in report.workload_lines(result):
         console.print(line, highlight=False)
+    console.print(report.terminal(report.comms_rows(result)))
+    console.print(report.terminal(report.reliability_rows(result)))
     for table in (report.people_rows(result), report.cost_rows(result)):
         if table is not None:
             console.print(report.terminal(table))
-    if not quiet:
-        console.print()
-        heading, *lines = comparison_dashboard_lines(result, metric)
-        console.print(heading, style="bold", highlight=False)
-        for line in lines:
-            console.print(line, highlight=False)
+    console.print()
+    heading, *lines = report.dashboard_lines(result, metric)  # -q removes progress only, not this
+    console.print(heading, style="bold", highlight=False)
+    for line in lines:
+        console.print(line, highlight=False)
     if out is not None:
         written = api.write_comparison(result, out, metric)
         if not quiet:
             console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)
     for failure in result.failures():
-        typer.echo(f"{failure.variant} is significantly worse than {result.baseline} on the {failure.statistic} "
+        typer.echo(f"{failure.variant} is meaningfully worse than {result.baseline} on the {failure.statistic} "
                    f"{api.METRICS[failure.metric].label}.", err=True)
     if result.failures():
         raise typer.Exit(EXIT_WORSE)
+    for found in result.undecided(metric):
+        typer.echo(f"{found.variant} against {result.baseline} on the {found.statistic} "
+                   f"{api.METRICS[found.metric].label}: no honest answer, the horizon cut too many incidents short "
+                   "(run a longer horizon).", err=True)
+    if result.undecided(metric):
+        raise typer.Exit(EXIT_CUT_SHORT)

@@ -91,7 +91,8 @@ def maturity(
     if not quiet:
         console.print("[dim]Each level: the mean (maturity.json holds its interval). Between levels: what the step "
                       "up changes, paired replication by replication, with its 95% bootstrap interval: ✓ better, ✗ "
-                      "worse, ≈ no detectable difference; availability and the SLO chance in percentage points. "
+                      "worse, ≈ no detectable difference, ⊘ no honest answer (too many cut short); "
+                      "availability and the SLO chance in percentage points. "
                       "Drills are left out; `--explain` shows what each level sets.[/dim]")
         if ladder.replaced:
             fields = ", ".join(field for field, _ in ladder.replaced)

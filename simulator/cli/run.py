@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -52,8 +52,6 @@ def run(
 
     Example: [bold]drillsim run scenarios/default.yaml -n 500 --seed 7 --out results/[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report.censoring import censoring_notes
     from simulator.report.practice_table import practice_tables
@@ -66,7 +64,7 @@ def run(
     groupings = api.breakdown_keys(by or ())  # a bad --by is refused before the run, not after
     loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
-    console = Console(width=None if sys.stdout.isatty() else 132, markup=False)
+    console = common.console(132, markup=False)
     with RunProgress(total, enabled=not quiet) as progress:
         done = api.run_into(loaded, out, report=report, replications=replications, seed=seed, progress=progress,
                             **run_options(workers, executor, scheduler))
@@ -78,7 +76,7 @@ def run(
         f"seed {results.seed}; {len(results.incidents)} incidents"
         + (f", {open_count} not restored at the horizon" if open_count else "")
     )
-    console.print(metrics_table(stats, title=heading))
+    console.print(metrics_table(stats, title=heading, width=console.width))
     for warn, note in censoring_notes(stats):
         console.print(f"warning: {note}" if warn else note, style="yellow" if warn else "dim", highlight=False)
     for key, groups in api.breakdowns(results, groupings).items():

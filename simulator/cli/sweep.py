@@ -12,6 +12,7 @@ from simulator.cli.common import (
     Executor,
     ExecutorOpt,
     MetricOpt,
+    MinEffectOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
@@ -44,6 +45,7 @@ def sweep(
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     metric: MetricOpt = "mttr",
+    min_effect: MinEffectOpt = "5%",
     resamples: Annotated[int, typer.Option("--resamples", min=100, max=MAX_RESAMPLES,
                                            help="Bootstrap resamples.")] = 2000,
     out: Annotated[Path | None, typer.Option(
@@ -72,9 +74,10 @@ def sweep(
     if out is not None:
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,
-                       resamples=resamples, **run_options(workers, executor, scheduler))
+                       resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
     console.print(report.sweep_table(result, metric))
+    console.print(result.best_sentence(metric), highlight=False)
     console.print(report.sweep_workload_table(result))
     cost = report.cost_rows(result.comparison) if result.comparison is not None else None
     if cost is not None:

@@ -161,6 +161,20 @@ def workload_table(comparison: Comparison) -> RichTable:
     return terminal(workload_rows(comparison))
 
 
+def comms_rows(comparison: Comparison) -> Table:
+    """Stakeholder updates per variant and severity, per period: sent, late, and the longest silence."""
+    from simulator.analysis.comms import COMMS_HEADER
+    from simulator.analysis.comms import comms_rows as rows_of
+
+    period = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    rows = []
+    for name in comparison.names:
+        for index, row in enumerate(rows_of(comparison.comms(name))):
+            rows.append((Cell(name if index == 0 else ""), *(Cell(text) for text in row)))
+    return Table(("variant", *COMMS_HEADER), tuple(rows), (False, False, *[True] * (len(COMMS_HEADER) - 1)),
+                 f"Stakeholder updates per {period}, by severity")
+
+
 def workload_lines(comparison: Comparison) -> list[str]:
     """The on-call load in sentences, each variant beside the baseline: is waiting for a free responder, an
     escalation or plain effort behind the difference?"""
@@ -313,3 +327,76 @@ def sweep_workload_table(result: Sweep) -> RichTable:
 def untitled(table: Table) -> Table:
     """The table without its caption (documents put a heading before it instead)."""
     return replace(table, caption="")
+
+
+def change_lines(comparison: Comparison) -> list[str]:
+    """Each variant's changes against the baseline, field by field (from the scenarios themselves, so whether
+    they came from a file, `variants:` or `--set`)."""
+    from simulator.scenario.diff import changes, value_text
+
+    base = comparison.results[comparison.baseline].scenario
+    out = []
+    for name in comparison.variants:
+        found = changes(base, comparison.results[name].scenario)
+        listed = "; ".join(f"`{path}`: {value_text(before)} → {value_text(after)}" for path, before, after in found)
+        out.append(f"{name}: {listed}" if found else f"{name}: no field differs from {comparison.baseline}")
+    return out
+
+
+def reliability_rows(comparison: Comparison) -> Table:
+    """Per variant: availability (mean and 95% CI over replications), and with an SLO the error budget consumed
+    and the chance of meeting it."""
+    from simulator.analysis.budget import reliability_document
+    from simulator.results.incidents import organic
+
+    slo = comparison.results[comparison.baseline].scenario.slo
+    header = ["variant", "availability (95% CI)"]
+    if slo is not None:
+        header += ["error budget consumed", f"chance of meeting {slo.objective:.2%} (95% CI)"]
+    rows = []
+    for name in comparison.names:
+        result = comparison.results[name]
+        found = reliability_document(organic(result.incidents), result.scenario, result.replications)
+        a = found["availability"]
+        cells = [Cell(name), Cell(f"{a['mean']:.3%} ({a['ci_low']:.3%}–{a['ci_high']:.3%})")]
+        if slo is not None and "meets_slo" in found:
+            met = found["meets_slo"]
+            cells += [Cell(f"{found['budget_consumed']['mean']:.0%}"),
+                      Cell(f"{met['share']:.0%} ({met['ci_low']:.0%}–{met['ci_high']:.0%})")]
+        elif slo is not None:
+            cells += [Cell("–"), Cell("–")]
+        rows.append(tuple(cells))
+    period = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    return Table(tuple(header), tuple(rows), (False, *[True] * (len(header) - 1)),
+                 f"Availability and the SLO per {period}")
+
+
+def person_load_rows(comparison: Comparison) -> Table | None:
+    """Per variant and person: pages, out-of-hours pages and night pages per period (mean per replication)."""
+    from simulator.results.oncall_load import load_summary
+
+    period = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    rows = []
+    for name in comparison.names:
+        result = comparison.results[name]
+        if result.load is None:
+            continue
+        people = load_summary(result.load, result.scenario.timezone)["people"]
+        for index, (person, figures) in enumerate(people.items()):
+            rows.append((Cell(name if index == 0 else ""), Cell(person), Cell(f"{figures['pages']['mean']:.1f}"),
+                         Cell(f"{figures['out_of_hours_pages']['mean']:.1f}"),
+                         Cell(f"{figures['night_pages']['mean']:.1f}")))
+    if not rows:
+        return None
+    return Table(("variant", "person", f"pages per {period}", "out of hours", "at night"), tuple(rows),
+                 (False, False, True, True, True), f"Pages per person per {period} (mean over replications)")
+
+
+def dashboard_lines(comparison: Comparison, metric: str = "mttr") -> list[str]:
+    """Would each variant's change show on a dashboard (report.detectability), computed once per comparison."""
+    from simulator.report.detectability import comparison_dashboard_lines
+
+    found = comparison.__dict__.setdefault("_dashboard", {})
+    if metric not in found:
+        found[metric] = comparison_dashboard_lines(comparison, metric)
+    return found[metric]

@@ -11,7 +11,12 @@ from pathlib import Path
 from simulator.analysis.compare import Comparison
 from simulator.outputs.files import atomic_open, drillsim_version
 from simulator.report.comparison import (
+    change_lines,
+    comms_rows,
+    dashboard_lines,
     differences_rows,
+    person_load_rows,
+    reliability_rows,
     statistics_rows,
     untitled,
     verdict_lines,
@@ -46,9 +51,10 @@ def ecdf_name(metric: str) -> str:
 
 
 def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Sequence[Block] = ()) -> list[Block]:
-    """The comparison as a document: what was compared, whether the gates passed, the verdicts, the paired
-    differences, the on-call load behind them, every variant's statistics and the `figures` (figure_blocks, or a
-    note where they are)."""
+    """The comparison as a document: what was compared and what each variant changes, whether the gates passed,
+    the verdicts, availability and the SLO, whether it would show on a dashboard, the load on each person, the
+    paired differences, the on-call load behind them, stakeholder updates, every variant's statistics and the
+    `figures` (figure_blocks, or a note where they are)."""
     base = comparison.results[comparison.baseline]
     named = METRICS[metric]
     count = len(comparison.variants)
@@ -58,31 +64,53 @@ def comparison_blocks(comparison: Comparison, metric: str = "mttr", figures: Seq
                   f"{comparison.replications} replications × {format_duration(base.scenario.horizon)} with seed "
                   f"{comparison.seed}: every variant meets the same failures at the same times (common random "
                   "numbers), and each difference is judged replication by replication."),
+        Heading(2, "What changed", anchor="changes"),
+        Bullets(tuple(change_lines(comparison))),
     ]
     if comparison.notes:
         blocks.append(Bullets(tuple(comparison.notes)))
     if comparison.gates:
         gates = ", ".join(f"the {statistic} {METRICS[m].label}" for m, statistic in comparison.gates)
         failures = comparison.failures()
-        outcome = ("**Failed**: " + "; ".join(f"{d.variant} is significantly worse on the {d.statistic} "
+        outcome = ("**Failed**: " + "; ".join(f"{d.variant} is meaningfully worse on the {d.statistic} "
                                                f"{METRICS[d.metric].label}" for d in failures) + "."
-                   if failures else "**Passed**: no variant is significantly worse.")
-        blocks.append(Paragraph(f"Gate: a variant significantly worse than {comparison.baseline} on {gates} fails "
+                   if failures else "**Passed**: no variant is meaningfully worse.")
+        blocks.append(Paragraph(f"Gate: a variant meaningfully worse than {comparison.baseline} on {gates} fails "
                                 f"the comparison. {outcome}"))
     blocks += [Heading(2, f"Verdicts on the {named.title}", anchor="verdicts"),
-               Bullets(tuple(verdict_lines(comparison, (metric,))))]
+               Bullets(tuple(verdict_lines(comparison, (metric,)))),
+               Heading(2, "Availability and the SLO", anchor="availability"),
+               untitled(reliability_rows(comparison))]
+    heading, *lines = dashboard_lines(comparison, metric)
+    blocks += [Heading(2, "Would it show on a dashboard?", anchor="dashboard"),
+               Paragraph(heading.removeprefix("Would it show on a dashboard? ")),
+               Bullets(tuple(lines))]
+    people = person_load_rows(comparison)
+    if people is not None:
+        blocks += [Heading(2, "Load on each person", anchor="people"),
+                   Paragraph("Pages, pages out of hours and pages at night per person, per period, mean over "
+                             "replications: what the change does to each person's nights."),
+                   untitled(people)]
     blocks += [
         Heading(2, "Paired differences", anchor="differences"),
         Paragraph(f"Each variant minus {comparison.baseline}, for the mean and the median of every metric, with "
                   f"the {comparison.level:.0%} bootstrap interval ({comparison.resamples:,} resamples of whole "
-                  "replications) and the share of resamples in which the variant is better. The verdict is "
-                  "**better** or **worse** only when the interval lies on one side of zero."),
+                  "replications) and the share of resamples in which the variant is better. Incidents the "
+                  "horizon cut short count as lasting at least until it (Kaplan–Meier). The verdict is "
+                  "**better** or **worse** (meaningfully) only when the interval lies on one side of zero and "
+                  f"the difference is at least {comparison.min_effect.text()} (--min-effect); **no difference "
+                  "that matters** when the interval lies within ±that."),
         untitled(differences_rows(comparison)),
         Heading(2, "Why: the on-call load", anchor="load"),
         Paragraph("Pages that waited for a free responder, pages that escalated to the secondary, and the hours "
                   "incidents held people, with 95% intervals over replications."),
         untitled(workload_rows(comparison)),
         Bullets(tuple(workload_lines(comparison))),
+        Heading(2, "Stakeholder updates", anchor="comms"),
+        Paragraph("Per period and severity, for the declared incidents: updates sent (and per incident), those "
+                  "sent late (and their share), and each incident's longest silence (declaration → updates → "
+                  "restoration): its median, 90th percentile and maximum."),
+        untitled(comms_rows(comparison)),
         *_cost_blocks(comparison),
         Heading(2, "Statistics per variant", anchor="statistics"),
         untitled(statistics_rows(comparison)),

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 HEADINGS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
             "incidents": "incidents / quarter", "meets_slo": "meets SLO", "users_affected": "users affected / period",
             "cost": "cost / period"}
-MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?"}
-"""A step's verdict, in a cell: better, worse, no detectable difference, not enough data."""
+MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?",
+         "no honest answer: too many cut short": "⊘"}
+"""A step's verdict, in a cell: better, worse, no detectable difference, not enough data, no honest answer."""
 
 
 def value_text(figure: str, value: float) -> str:
@@ -153,6 +154,7 @@ def cut_short_warnings(found: Ladder) -> list[str]:
     from simulator.results.metrics import CENSORED_WARNING
 
     return [f"warning: at {level.capitalize()}, {cut:,} of {total:,} incidents ({cut / total:.0%}) had not reached "
-            f"the end of their {LABELS[name]} span by the horizon; its mean leaves them out, so it is a lower bound "
-            "(a longer horizon or `drillsim run` at that level gives the restricted mean)"
+            f"the end of their {LABELS[name]} span by the horizon; they count as lasting at least until it (the "
+            "Kaplan–Meier restricted mean); a step whose faster level leaves too many open has no honest verdict "
+            "(⊘): run a longer horizon"
             for level, name, cut, total in found.cut_short(CENSORED_WARNING)]

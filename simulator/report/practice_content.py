@@ -49,7 +49,8 @@ def practice_blocks(results: ResultsFolder) -> list[Block]:
         Heading(2, "Reliability and practices", anchor="reliability"),
         Paragraph("Availability counts each incident from onset until service was restored (to the end of the "
                   "period when it was not), weighted by the share of requests its failure mode fails (its "
-                  "impact): 1 − Σ impact × minutes open ÷ the period's minutes. The error budget is (1 − the "
+                  "impact); incidents open at once count once, at the larger impact: 1 − ∫ the largest impact "
+                  "open ÷ the period's minutes. The error budget is (1 − the "
                   "objective) × the period. Drills, started on purpose, are left out and reported apart."),
         _table(("", ""), reliability_rows(reliability)),
     ]
@@ -76,6 +77,14 @@ def practice_blocks(results: ResultsFolder) -> list[Block]:
                              f"replication ({_periods(okrs['periods_per_replication'])}): the chance it is met, with "
                              "its 95% interval, and its typical (median) value."),
                    _table(("key result", "chance met (95% CI)", "typical value"), okr_rows(okrs))]
+    if summary.get("comms", {}).get("severities"):
+        from simulator.analysis.comms import COMMS_HEADER, comms_rows
+
+        blocks += [Heading(3, "Stakeholder updates"),
+                   Paragraph(f"Per {period}, by severity, for the declared incidents: updates sent (and per "
+                             "incident), those sent late (and their share), and each incident's longest silence "
+                             "(declaration → updates → restoration): its median, 90th percentile and maximum."),
+                   _table(COMMS_HEADER, comms_rows(summary["comms"]))]
     if summary.get("dora"):
         blocks += [Heading(3, "DORA stability metrics"),
                    Paragraph("Change failure rate: failed deployments ÷ deployments. Failed deployment recovery "

@@ -166,6 +166,16 @@ def practice_tables(sections: dict, period: str) -> list[Table]:
         for row in okr_rows(okrs):
             table.add_row(*row)
         tables.append(table)
+    if sections.get("comms", {}).get("severities"):
+        from simulator.analysis.comms import COMMS_HEADER, comms_rows
+
+        table = Table(title=f"Stakeholder updates per {period}, by severity", title_justify="left",
+                      header_style="bold")
+        for index, column in enumerate(COMMS_HEADER):
+            table.add_column(column, justify="left" if index == 0 else "right")
+        for row in comms_rows(sections["comms"]):
+            table.add_row(*row)
+        tables.append(table)
     if "dora" in sections:
         table = Table(title="DORA stability metrics", title_justify="left", header_style="bold")
         for column in ("metric", "value", "DORA band"):

@@ -9,21 +9,35 @@ from simulator.report.censoring import mean_text, percentile_text
 from simulator.results.metrics import METRICS, PERCENTILES, Stats
 from simulator.units import format_duration, format_interval
 
+DROPPED_FIRST = ("max", "p99", "p95", "n", "p90")
+"""The metrics table's columns a narrow terminal loses first, in this order (the mean, its interval, the median
+and the count of open incidents stay)."""
 
-def metrics_table(stats: dict[str, Stats], title: str | None = None) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("metric", no_wrap=True)
-    table.add_column("mean", justify="right", no_wrap=True)
-    table.add_column("95% CI of mean", justify="right", no_wrap=True)
-    for name in ("median", "p90", "p95", "p99", "max"):
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("n", justify="right")
-    table.add_column("open", justify="right")
+
+def metrics_table(stats: dict[str, Stats], title: str | None = None, width: int | None = None) -> Table:
+    """MTTD, MTTA, MTTR, MTBF and time to resolve, a row each. With `width` (the terminal's columns), the
+    lower-priority columns (DROPPED_FIRST) are left out until the table fits, rather than cut its values short."""
+    header = ["metric", "mean", "95% CI of mean", "median", "p90", "p95", "p99", "max", "n", "open"]
+    rows = []
     for key, metric in METRICS.items():
         s = stats[key]
         interval = format_interval(s.ci_low, s.ci_high)
-        table.add_row(metric.label, mean_text(s), interval, *(percentile_text(s, name) for name in PERCENTILES),
-                      format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else "")
+        rows.append([metric.label, mean_text(s), interval, *(percentile_text(s, name) for name in PERCENTILES),
+                     format_duration(s.max), str(s.count), str(s.censored) if key != "mtbf" else ""])
+    shown = list(range(len(header)))
+    if width is not None:
+        def needed() -> int:  # each column's widest cell, one space of padding either side, and the borders
+            return 1 + sum(max(len(row[c]) for row in [header, *rows]) + 3 for c in shown)
+
+        for name in DROPPED_FIRST:
+            if needed() <= width:
+                break
+            shown.remove(header.index(name))
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for c in shown:
+        table.add_column(header[c], justify="left" if c == 0 else "right", no_wrap=True)
+    for row in rows:
+        table.add_row(*(row[c] for c in shown))
     return table
 
 

@@ -13,9 +13,15 @@ start of its replication, NaN where not reached before the horizon (censored). F
     time to resolve           = resolved − onset
 
 Statistics per metric pool the incidents of every replication. The 95% confidence interval of the mean
-treats replications as the independent units (incidents within one replication share a queue): it is the
-ratio estimator's interval, Σ values / Σ counts over replications, with Student's t on R − 1 degrees of
-freedom.
+treats replications as the independent units (incidents within one replication share a queue): the mean is
+the ratio estimator, Σ values / Σ counts over replications, and its interval spans both Student's t interval
+on R − 1 degrees of freedom and the studentized bootstrap's (bootstrap-t over replications, 2,000 resamples
+from a fixed seed, so the same data give the same interval). Durations are heavy-tailed: the t interval alone
+is symmetric and misses a lognormal's mean on the high side (about 91% coverage for σ = 1.5 at 100
+replications of 5 incidents); the bootstrap-t follows the skew, and together they cover at least 94% up to
+σ = 1.5 at the bundled scenarios' replication counts (tests/test_coverage.py). Below 30 replications the t
+interval is used alone. The restricted mean's interval (durations cut short) is the same span, taken on each
+replication's summed influence.
 
 MTBF's mean is the simulated time divided by the number of failures (R × horizon ÷ N), the textbook
 estimator: the gap still open at each replication's horizon is censored, and averaging only the gaps that
@@ -236,9 +242,51 @@ def _ratio_interval(mean: float, squares: float, count: int, replications: int,
     return mean, mean - half, mean + half
 
 
+RESAMPLES_CI = 2000
+BOOTSTRAP_FROM = 30
+"""From this many replications on, the mean's interval also spans the bootstrap-t's; below, the t interval alone
+(a bootstrap of a handful of replications knows too little of the tail to correct anything)."""
+_CI_SEED = 0x5EED_C1  # the bootstrap-t's own stream: the same data always give the same interval
+_CI_CELLS = 2_000_000
+
+
+def studentized_interval(totals: np.ndarray, counts: np.ndarray, level: float = 0.95,
+                         resamples: int = RESAMPLES_CI) -> tuple[float, float]:
+    """The studentized bootstrap (bootstrap-t) interval of the ratio Σ totals ÷ Σ counts, replications (the
+    entries, silent ones included as zeros) resampled with replacement: the quantiles of (θ* − θ) ÷ se* give
+    θ − q_high × se to θ − q_low × se. NaN when no resample has a spread."""
+    replications = len(totals)
+    mean = totals.sum() / counts.sum()
+    squares = np.array([totals @ totals, totals @ counts, counts @ counts])
+    scale = replications / (replications - 1)
+    se = math.sqrt(max(squares[0] - 2 * mean * squares[1] + mean**2 * squares[2], 0.0) * scale) / counts.sum()
+    if not se > 0:
+        return math.nan, math.nan
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(_CI_SEED)))
+    block = max(1, _CI_CELLS // replications)
+    found = []
+    columns = np.stack([totals, counts, totals * totals, totals * counts, counts * counts], axis=1)
+    for start in range(0, resamples, block):
+        rows = min(block, resamples - start)
+        drawn = rng.integers(0, replications, size=(rows, replications)) + (np.arange(rows) * replications)[:, None]
+        weights = np.bincount(drawn.ravel(), minlength=rows * replications).reshape(rows, replications)
+        t, c, tt, tc, cc = (weights @ columns).T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            star = t / c
+            spread = np.sqrt(np.maximum(tt - 2 * star * tc + star**2 * cc, 0.0) * scale) / c
+            found.append((star - mean) / spread)
+    z = np.concatenate(found)
+    z = z[np.isfinite(z)]
+    if len(z) < resamples // 2:
+        return math.nan, math.nan
+    low, high = np.quantile(z, [(1 - level) / 2, (1 + level) / 2]).tolist()
+    return mean - high * se, mean - low * se
+
+
 def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
             level: float = 0.95) -> tuple[float, float, float]:
-    """(mean, low, high): pooled mean with the ratio estimator's interval over `replications` replications."""
+    """(mean, low, high): pooled mean over `replications` replications, with the span of the ratio estimator's
+    t interval and its studentized bootstrap interval (see the module's docstring)."""
     if len(values) == 0:
         return math.nan, math.nan, math.nan
     mean = float(values.mean())
@@ -247,6 +295,12 @@ def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,
     totals, counts = _by_replication(replication, values)
     squares = float(np.sum((totals - mean * counts) ** 2))  # replications without values add nothing
     mean, low, high = _ratio_interval(mean, squares, len(values), replications, level)
+    if replications >= BOOTSTRAP_FROM:
+        silent = np.zeros(max(replications - len(totals), 0))
+        boot_low, boot_high = studentized_interval(np.concatenate([totals, silent]),
+                                                   np.concatenate([counts, silent]), level)
+        if not math.isnan(boot_low):  # both intervals' span: the t interval's centre, the bootstrap's skew
+            low, high = min(low, boot_low), max(high, boot_high)
     if float(values.min()) >= 0:  # the mean of values that cannot be negative cannot be either
         low = max(low, 0.0)
     return mean, low, high
@@ -312,7 +366,14 @@ def _censored_stats(values, replication, replications, exposure, cut, cut_replic
             totals, _ = _by_replication(np.concatenate([replication, cut_replication]), rmst.influence)
             half = t_quantile(0.975, replications - 1) * math.sqrt(
                 float(np.sum(totals**2)) * replications / (replications - 1))
-            low, high = max(mean - half, 0.0), mean + half  # a duration's mean is never negative
+            low, high = mean - half, mean + half
+            if replications >= BOOTSTRAP_FROM:  # the same span as mean_ci's, on the influences' sums
+                found = np.zeros(replications)
+                found[:len(totals)] = totals * replications
+                boot_low, boot_high = studentized_interval(found, np.ones(replications))
+                if not math.isnan(boot_low):
+                    low, high = min(low, mean + boot_low), max(high, mean + boot_high)
+            low = max(low, 0.0)  # a duration's mean is never negative
     largest = float(values.max()) if len(values) else math.nan
     p50, p90, p95, p99 = (quantiles[name] for name in PERCENTILES)
     return Stats(len(values), len(cut), mean, p50, p90, p95, p99, largest, low, high, restricted_to, beyond,
