@@ -208,6 +208,28 @@ def test_a_report_delay_shrinks_with_the_users_about_at_onset():
     assert rule.reach(60.0) == 2.0 and rule.reach(600.0) == 0.5
 
 
+def test_a_given_reference_users_counts_once_and_only_against_the_users_about():
+    # Users 1000 an hour, 4000 from 09:00 to 17:00: reference_users 2000 (the average) gives what the default gives;
+    # reference_users 4000 makes every report twice as late, in the reach alone; without a users section it changes
+    # nothing (the impact alone scales the delay).
+    users = "users: {per_hour: 1000, weekly: [{hours: '09:00-17:00', per_hour: 4000}]}\n"
+    common = dict(impact=0.5, start="2026-01-05T00:00", horizon="2d")
+    default = Rules(scenario(users, detection="customer_report: {delay: 10m, exponent: 1}", **common))
+    given = Rules(scenario(users, detection="customer_report: {delay: 10m, exponent: 1, reference_users: 2000}",
+                           **common))
+    doubled = Rules(scenario(users, detection="customer_report: {delay: 10m, exponent: 1, reference_users: 4000}",
+                             **common))
+    bare = Rules(scenario(detection="customer_report: {delay: 10m, exponent: 1, reference_users: 4000}", **common))
+    for u in (0.1, 0.5, 0.9):
+        assert given.modes[0].channels[0].delay(u) == default.modes[0].channels[0].delay(u) == 20.0
+        assert doubled.modes[0].channels[0].delay(u) == 20.0
+        assert bare.modes[0].channels[0].delay(u) == 20.0
+    for minute in (60.0, 600.0):
+        assert given.modes[0].channels[0].reach(minute) == default.modes[0].channels[0].reach(minute)
+        assert doubled.modes[0].channels[0].reach(minute) == 2 * default.modes[0].channels[0].reach(minute)
+    assert bare.modes[0].channels[0].reach is None
+
+
 def test_customer_reports_keep_their_delay_unless_a_scenario_opts_in():
     found = scenario(detection="customer_report: {delay: {kind: exponential, mean: 10m}}", impact=0.05)
     rule = Rules(found).modes[0].channels[0]

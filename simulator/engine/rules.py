@@ -42,7 +42,7 @@ def channel_rule(scenario: Scenario, mode: FailureMode, name: str, channel) -> C
     exponent = getattr(channel, "exponent", 0.0)
     if not exponent:
         return ChannelRule(name, index, fires, alert, channel.probability, quantile)
-    factor = channel.factor(mode.share_failing)
+    factor = channel.impact_factor(mode.share_failing)
     delay = quantile if factor == 1.0 else (lambda u, q=quantile, f=factor: q(u) * f)
     reach = None
     if scenario.users is not None:

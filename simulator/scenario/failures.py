@@ -68,12 +68,12 @@ class ReportChannel(Channel):
         None, description="The users per hour at which `delay` holds (default: the scenario's average users per "
         "hour over the horizon).", json_schema_extra=ASSUMED)
 
-    def factor(self, impact: float, users: float = 1.0, reference_users: float = 1.0) -> float:
-        """What the delay is multiplied by for a failure of `impact` when the service has `users` an hour."""
+    def impact_factor(self, impact: float) -> float:
+        """What the delay is multiplied by for a failure of `impact`: (reference_impact ÷ impact) ** exponent. The
+        users about at onset scale it apart, against `reference_users`, when the scenario gives users per hour."""
         if self.exponent == 0:
             return 1.0
-        reference = self.reference_users if self.reference_users is not None else reference_users
-        return ((self.reference_impact * reference) / (impact * users)) ** self.exponent
+        return (self.reference_impact / impact) ** self.exponent
 
 
 class SocialMediaChannel(ReportChannel):
