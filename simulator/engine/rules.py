@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from simulator import dice
-from simulator.calendar import Steps, merge
+from simulator.calendar import Steps, merge, minus
 from simulator.distributions import Quantile
 from simulator.engine.oncall import OnCall
 from simulator.scenario.model import CHANNELS, DEBUG, PUBLIC, FailureMode, Scenario, severity_rank
@@ -89,7 +89,7 @@ class ModeRules:
                                        for interval in hours.weekly.intervals(calendar, horizon)))
                 share = sum(b - a for a, b in allowed) / horizon
                 factors.append((allowed, 1.0 / share if share > 0 else 1.0))
-                factors.append((_minus([(0.0, horizon)], allowed), 0.0))
+                factors.append((minus([(0.0, horizon)], allowed), 0.0))
             factors += [(_dated(freeze.start, freeze.end, calendar, horizon), 0.0) for freeze in deployments.freezes]
         elif scenario.load is not None:
             factors += load_factors(scenario, scenario.load.failure_rate)
@@ -144,7 +144,7 @@ def _first_match(rules, calendar, horizon) -> list:
     factors: list[tuple[list, float]] = []
     covered: list[tuple[float, float]] = []
     for weekly, factor in rules:
-        stretches = _minus(weekly.intervals(calendar, horizon), covered)
+        stretches = minus(weekly.intervals(calendar, horizon), covered)
         factors.append((stretches, factor))
         covered = sorted(covered + stretches)
     return factors
@@ -164,23 +164,6 @@ def load_factors(scenario: Scenario, power: float) -> list:
     factors = _first_match([(rule.weekly, rule.level**power) for rule in load.weekly], calendar, horizon)
     factors += [(_dated(peak.start, peak.end, calendar, horizon), peak.level**power) for peak in load.peaks]
     return factors
-
-
-def _minus(intervals, taken):
-    """The parts of sorted `intervals` outside the sorted, disjoint `taken`."""
-    out = []
-    for a, b in intervals:
-        for x, y in taken:
-            if y <= a or x >= b:
-                continue
-            if x > a:
-                out.append((a, x))
-            a = max(a, y)
-            if a >= b:
-                break
-        if a < b:
-            out.append((a, b))
-    return out
 
 
 class LevelRules:
