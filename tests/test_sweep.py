@@ -134,8 +134,8 @@ def many_on_call() -> dict:
 
 def test_each_point_is_compared_with_the_baseline_point_exactly_when_the_change_is_constant():
     result = sweep(parse_source(scenario_text()), {"policy.declare_after": ["1m", "20m", "5m"], **many_on_call()},
-                   resamples=300)
-    assert result.varied == ("policy.declare_after",) and result.baseline == 0  # not the scenario as written
+                   baseline=["policy.declare_after=1m"], resamples=300)
+    assert result.varied == ("policy.declare_after",) and result.baseline == 0 and result.as_written is None
     later, sooner = result.points[1], result.points[2]
     for point, minutes in ((later, 19.0), (sooner, 4.0)):
         d = result.difference(point, "mttr")
@@ -190,10 +190,11 @@ def test_sweep_figures_bars_lines_and_a_heat_map_of_supported_differences():
     texts = [t.get_text() for t in heatmap.axes[0].texts]
     assert any(text.startswith("baseline") for text in texts)
     hatched = [p for p in heatmap.axes[0].patches if isinstance(p, Rectangle) and p.get_hatch()]
-    unsupported = [text for text in texts if "no detectable" in text]
-    assert len(hatched) == len(unsupported)  # exactly the cells whose interval includes zero are hatched grey
+    unsupported = [text for text in texts if not text.startswith("baseline") and not text.endswith(("better", "worse"))]
+    assert len(hatched) == len(unsupported)  # exactly the cells not meaningfully better or worse are hatched grey
+    assert "grey hatched" in heatmap.legends[0].get_texts()[0].get_text()
     numeric = sweep(source, {"policy.declare_after": ["1m", "20m", "5m"], **many_on_call()}, replications=3,
-                    resamples=200)
+                    resamples=200, baseline=["policy.declare_after=1m"])
     lines = sweep_figure(numeric)
     top, bottom = lines.axes
     assert "mean MTTR" in top.get_ylabel() and "from baseline" in bottom.get_ylabel()
@@ -235,3 +236,41 @@ def test_a_sweep_names_its_best_point_and_whether_it_matters(tmp_path):
     fastest = invoke("sweep", path, "--set", "policy.declare_after=1m,20m", "-n", "6", "--workers", "1",
                      "--resamples", "200", "--baseline", "policy.declare_after=1m")
     assert "The baseline point (policy.declare_after=1m) has the best mean MTTR" in " ".join(fastest.output.split())
+
+
+def test_the_scenario_as_written_is_the_baseline_even_off_the_grid(tmp_path):
+    """Declaring after 1m is not a point of the grid 5m, 20m: the scenario as written is played beside it, with
+    the same failures, and every point of the grid is compared with it, not with the first point."""
+    from simulator.report.sweep_figures import sweep_figure
+
+    source = parse_source(scenario_text())
+    result = sweep(source, {"policy.declare_after": ["5m", "20m"], **many_on_call()}, resamples=200)
+    beside = result.as_written
+    assert beside is not None and not beside.on_grid and result.base is beside
+    assert beside.written == {"policy.declare_after": "1m", "team.responders": "1", "team.acknowledge":
+                              "{kind: lognormal, median: 3m, p95: 15m}"}
+    assert result.baseline == beside.index == 2 and len(result.points) == 2
+    np.testing.assert_array_equal(beside.results.incidents.onset, result.points[0].results.incidents.onset)
+    alone = sweep(source, {"policy.declare_after": ["1m", "5m", "20m"]}, resamples=200)
+    assert alone.as_written is None and alone.base.written == {"policy.declare_after": "1m"}
+    for point in result.points:  # as written against the grid: the same as the grid's own 1m point would say
+        assert result.difference(point, "mttd").difference == 0.0
+        assert result.difference(point, "mttr").verdict in ("worse", "no difference that matters",
+                                                             "unclear whether it matters", "no detectable difference")
+    assert result.difference(beside, "mttr") is None
+    assert "The scenario as written (policy.declare_after=1m, team.responders=1, " in result.best_sentence()
+    assert [row["point"] for row in result.rows()][-1] == 2 and len(list(result.difference_rows())) == 2 * 2 * len(
+        METRICS)
+    figure = sweep_figure(result)
+    labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert any(label.startswith("the scenario as written") for label in labels)
+    assert "the scenario as written" in figure.axes[1].get_title(loc="left")
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_text(), encoding="utf-8")
+    said = invoke("sweep", path, "--set", "policy.declare_after=5m,20m", "-n", "6", "--workers", "1",
+                  "--resamples", "200")
+    assert said.exit_code == 0, said.output
+    text = " ".join(said.output.split())
+    assert "Δ from the baseline, the scenario as written (policy.declare_after=1m), played beside the grid" in text
+    assert "The scenario as written (policy.declare_after=1m) has the best mean MTTR: no point of the grid " \
+           "improves on it." in text

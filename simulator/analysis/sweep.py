@@ -3,8 +3,10 @@
 Every point runs with the same seed and replications, so points differ only by their parameters: the same
 failures, at the same times, meet each combination. Each point is compared with a baseline point exactly as
 `compare` compares a variant with its baseline (paired differences with bootstrap intervals), so a sweep
-says which of its differences are real. The baseline point is the scenario as written when the grid holds
-it, else the first point, unless one is chosen.
+says which of its differences are real. The baseline is the scenario as written, unless a point of the grid
+is chosen: when the grid holds it, that point; when it does not, the scenario as written is played as one
+more point beside the grid (`Sweep.as_written`), with the same seed and replications, so that every point of
+the grid is compared with what the team does today rather than with whichever point came first.
 
 Results are tidy (as in scikit-learn's grid searches): one row per point and replication, every row carrying
 its own parameter values, metrics, on-call load and, where the scenario prices them, the users its incidents
@@ -16,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +30,14 @@ from simulator.analysis.workload import Workload, per_replication, workload
 from simulator.errors import DrillsimError, Problem, ScenarioError
 from simulator.results.incidents import organic
 from simulator.results.metrics import METRICS, Stats, metric_values
-from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source, sweep_values
+from simulator.scenario.variants import (
+    Override,
+    ScenarioSource,
+    format_value,
+    load_source,
+    resolve,
+    sweep_values,
+)
 
 if TYPE_CHECKING:
     from simulator.results.runner import Results
@@ -37,6 +46,9 @@ PER_REPLICATION = ("count", "mean", "median", "p90")
 """What each tidy row holds per metric, for its own replication (minutes)."""
 SUMMARY_STATS = ("count", "censored", "mean", "ci_low", "ci_high", "median", "p90", "p95", "p99", "max")
 DIFFERENCE_COLUMNS = ("baseline", "value", "difference", "relative", "low", "high", "p_better", "verdict")
+
+AS_WRITTEN = "as written"
+"""How the scenario as written is named when it is played beside the grid."""
 
 Axis = tuple[str, Sequence[tuple[str, Any]]]
 """A swept field: its path and its values, each as written and as read."""
@@ -50,6 +62,8 @@ class Point:
     values: dict[str, Any]
     written: dict[str, str]
     results: Results
+    on_grid: bool = True
+    """False for the scenario as written, played beside the grid because the grid does not hold it."""
 
     @property
     def label(self) -> str:
@@ -69,7 +83,10 @@ class Point:
 @dataclass(frozen=True)
 class Sweep:
     """The points of a sweep, in grid order (the last parameter varies fastest), and each point's paired
-    differences from the baseline point (`comparison`, whose names are the points' labels)."""
+    differences from the baseline (`comparison`, whose names are the points' labels).
+
+    `as_written` is the scenario as written when the grid does not hold it and no point was chosen as the
+    baseline: played beside the grid as point len(points), it is then the baseline."""
 
     parameters: tuple[str, ...]
     points: tuple[Point, ...]
@@ -77,10 +94,22 @@ class Sweep:
     replications: int
     baseline: int = 0
     comparison: Comparison | None = None
+    as_written: Point | None = None
 
     @property
     def base(self) -> Point:
-        return self.points[self.baseline]
+        return self.as_written if self.as_written is not None else self.points[self.baseline]
+
+    @property
+    def played(self) -> tuple[Point, ...]:
+        """Every point played: the grid's, then the scenario as written when it was played beside the grid."""
+        return self.points if self.as_written is None else (*self.points, self.as_written)
+
+    def base_text(self) -> str:
+        """'the scenario as written (team.escalate_after=10m)' or 'the baseline point (team.escalate_after=2m)'."""
+        if self.as_written is not None:
+            return f"the scenario as written ({point_label(self.as_written.written, self.parameters)})"
+        return f"the baseline point ({self.label(self.base)})"
 
     @property
     def varied(self) -> tuple[str, ...]:
@@ -88,11 +117,14 @@ class Sweep:
         return tuple(p for p in self.parameters if len(self.values(p)) > 1) or self.parameters
 
     def label(self, point: Point) -> str:
-        """'team.responders=2, policy.mitigation=debug-first': the point's values of the varied parameters."""
+        """'team.responders=2, policy.mitigation=debug-first': the point's values of the varied parameters
+        ('as written (...)' for the scenario as written played beside the grid)."""
+        if not point.on_grid:  # every swept field: the scenario may differ from the grid even in a fixed one
+            return f"{AS_WRITTEN} ({point_label(point.written, self.parameters)})"
         return point_label(point.written, self.varied)
 
     def values(self, parameter: str) -> list[str]:
-        """A parameter's values as written, in grid order."""
+        """A parameter's values as written, in grid order (the grid's only)."""
         out: list[str] = []
         for point in self.points:
             if point.written[parameter] not in out:
@@ -107,8 +139,9 @@ class Sweep:
         return self.comparison.difference(self.label(point), metric, statistic)
 
     def best_sentence(self, metric: str = "mttr", statistic: str = "mean") -> str:
-        """One sentence: which point is best on the metric's statistic, and whether it beats the baseline point by
-        more than the smallest difference that matters (the comparison's min_effect)."""
+        """One sentence: which point is best on the metric's statistic, and whether it beats the baseline (the
+        scenario as written, or the chosen point) by more than the smallest difference that matters (the
+        comparison's min_effect)."""
         from simulator.analysis.compare import BETTER, signed_duration
         from simulator.results.metrics import METRICS as KNOWN
 
@@ -117,30 +150,32 @@ class Sweep:
         named = f"{statistic} {KNOWN[metric].label}"
         lower = KNOWN[metric].lower_is_better
         found = [(d.value, point, d) for point in self.points if (d := self.difference(point, metric, statistic))]
-        base = self.label(self.base)
+        base = self.base_text()
         if not found:
-            return f"Only the baseline point ({base}) was played."
+            return f"Only {base} was played."
         base_value = found[0][2].baseline
         value, point, d = (min if lower else max)(found, key=lambda item: item[0])
+        other = "point of the grid" if self.as_written is not None else "other point"
         if (value >= base_value) if lower else (value <= base_value):
-            return f"The baseline point ({base}) has the best {named}: no other point improves on it."
+            return f"{base[0].upper()}{base[1:]} has the best {named}: no {other} improves on it."
         matters = self.comparison.min_effect.text()
+        level = f"{self.comparison.level:.0%}"
+        said = (f"The best {named} is at {self.label(point)}: {signed_duration(d.difference)} against {base}, "
+                f"{d.interval_text()} at {level}; ")
         if d.verdict == BETTER:
-            return (f"The best {named} is at {self.label(point)}: {signed_duration(d.difference)} against the "
-                    f"baseline point ({base}), {d.interval_text()} at 95%, more than the {matters} that matters.")
-        return (f"The best {named} is at {self.label(point)} ({signed_duration(d.difference)} against the baseline "
-                f"point, {base}; {d.interval_text()} at 95%), but it does not beat the baseline by more than the "
-                f"{matters} that matters ({d.verdict}).")
+            return said + f"it beats the baseline by more than the {matters} that matters."
+        return said + f"it does not beat the baseline by more than the {matters} that matters ({d.verdict})."
 
     def rows(self) -> Iterator[dict[str, Any]]:
-        """The tidy rows: one per point and replication."""
-        for point in self.points:
+        """The tidy rows: one per point and replication (the scenario as written last, when played beside the
+        grid)."""
+        for point in self.played:
             yield from _point_rows(point, self.replications)
 
     def summary_rows(self) -> Iterator[dict[str, Any]]:
         """One row per point and metric: the statistics `drillsim run` reports for that point alone; then, where
         the scenario prices them, users affected and cost per period (a replication's sum over its incidents)."""
-        for point in self.points:
+        for point in self.played:
             stats = point.summary()
             for metric in METRICS:
                 yield {"point": point.index, **point.written, "metric": metric,
@@ -194,13 +229,14 @@ def sweep(source: ScenarioSource | str | Path | None,
           seed: int | None = None, resamples: int = RESAMPLES, level: float = LEVEL,
           min_effect: str | float | None = None, **run_options) -> Sweep:
     """Run every point of the grid with the scenario's (or the given) seed and replications, and compare each
-    point with the baseline point.
+    point with the baseline.
 
     `source` is a ScenarioSource, a scenario file or None (the bundled default). `axes` is a sequence of
     (path, [(written, value), ...]) as simulator.scenario.variants.sweep_values gives, the command's
     'PATH=V1,V2,...' options, or simply {path: [value, ...]}. `baseline` picks the baseline point by some
     parameters' values ({path: value} or ['PATH=VALUE', ...]; the others take their first value); without it,
-    the point that is the scenario as written, or else the first. Every point is checked before any runs;
+    the baseline is the scenario as written: the point of the grid that is it, or else the scenario played as
+    one more point beside the grid (Sweep.as_written). Every point is checked before any runs;
     every problem is reported. `run_options` go to runner.simulate."""
     check_resamples(resamples)  # before the runs, not after them
     if not isinstance(source, ScenarioSource):
@@ -224,9 +260,13 @@ def sweep(source: ScenarioSource | str | Path | None,
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(_unique(problems))
+    extra = None
     if chosen is None:
         as_written = source.build([])
-        chosen = next((index for index, scenario in enumerate(scenarios) if scenario == as_written), 0)
+        chosen = next((index for index, scenario in enumerate(scenarios) if scenario == as_written), None)
+        if chosen is None:  # not a point of the grid: played beside it, and the baseline
+            chosen = len(points)
+            extra = (*written_values(source, [path for path, _ in axes]), as_written)
     replications = source.scenario.replications if replications is None else replications
     seed = source.scenario.seed if seed is None else seed
     if replications < 2:
@@ -238,13 +278,33 @@ def sweep(source: ScenarioSource | str | Path | None,
         Point(index, values, written, runner.simulate(scenario, replications=replications, seed=seed, **options))
         for index, ((values, written), scenario) in enumerate(zip(points, scenarios, strict=True))
     )
+    beside = None if extra is None else Point(
+        len(done), extra[0], extra[1], runner.simulate(extra[2], replications=replications, seed=seed, **options),
+        on_grid=False)
     parameters = tuple(path for path, _ in axes)
-    varied = tuple(path for path, values in axes if len(values) > 1) or parameters
-    order = [done[chosen], *[point for point in done if point.index != chosen]]
-    comparison = compare_results({point_label(point.written, varied): point.results for point in order},
-                                 baseline=point_label(done[chosen].written, varied), resamples=resamples, level=level,
+    result = Sweep(parameters, done, seed, replications, chosen, None, beside)
+    base = result.base
+    order = [base, *[point for point in done if point.index != chosen]]
+    comparison = compare_results({result.label(point): point.results for point in order},
+                                 baseline=result.label(base), resamples=resamples, level=level,
                                  min_effect=min_effect)
-    return Sweep(parameters, done, seed, replications, chosen, comparison)
+    return replace(result, comparison=comparison)
+
+
+def written_values(source: ScenarioSource, paths: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The scenario's own values of some fields, as read and as written in its file ('default' where the file
+    leaves a field to its default)."""
+    values, written = {}, {}
+    for path in paths:
+        node: Any = source.document.data
+        try:
+            for key in resolve(node, path):
+                node = node[key]
+        except (KeyError, IndexError, TypeError, ValueError):
+            node = None
+        values[path] = node
+        written[path] = "default" if node is None else format_value(node)
+    return values, written
 
 
 def point_label(written: Mapping[str, str], parameters: Sequence[str]) -> str:

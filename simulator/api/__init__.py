@@ -270,7 +270,7 @@ def sweep(scenario: str | Path | None = None, sets: Sequence[str] | dict = (), *
           scheduler: str | None = None, min_effect: str | float | None = None) -> Sweep:
     """`drillsim sweep`: every combination of the swept values ('PATH=V1,V2,...', or {path: [values]}), each
     point with the same seed and replications, and each compared with the baseline point ('PATH=VALUE', or
-    {path: value}; default: the scenario as written, or the first point)."""
+    {path: value}; default: the scenario as written, played beside the grid when the grid does not hold it)."""
     return _sweep(scenario, sets, baseline=baseline, replications=replications, seed=seed, resamples=resamples,
                   workers=workers, executor=executor, scheduler=scheduler, min_effect=min_effect)
 

@@ -40,8 +40,8 @@ def sweep(
     baseline: Annotated[list[str] | None, typer.Option(
         "--baseline", metavar="PATH=VALUE", show_default=False,
         help="The point the others are compared with, by the value of a swept field (repeatable; fields not "
-             "named take their first value). Default: the scenario as written, if the grid holds it, else the "
-             "first point.")] = None,
+             "named take their first value). Default: the scenario as written, played as one more point "
+             "when the grid does not hold it.")] = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     metric: MetricOpt = "mttr",
@@ -58,7 +58,7 @@ def sweep(
     executor: ExecutorOpt = Executor.local,
     scheduler: SchedulerOpt = None,
 ) -> None:
-    """Run every combination of some fields' values and compare each point with a baseline point.
+    """Run every combination of some fields' values and compare each point with a baseline.
 
     Every point runs with the same seed and replications, so all meet the same failures; each point's paired
     difference from the baseline point comes with a bootstrap interval and a verdict, beside the on-call load.

@@ -21,7 +21,7 @@ from simulator.results.metrics import METRICS
 from simulator.units import format_duration, format_interval, format_share
 
 if TYPE_CHECKING:
-    from simulator.analysis.sweep import Sweep
+    from simulator.analysis.sweep import Point, Sweep
 
 VERDICT_STYLE = {BETTER: "bold green", WORSE: "bold red"}
 
@@ -288,23 +288,31 @@ def comparison_report(comparison: Comparison, metrics: Sequence[str] | None = No
 
 def sweep_rows(result: Sweep, metric: str = "mttr") -> Table:
     """One row per point: its parameter values, the metric's mean with its interval, its median, how many
-    incidents the horizon cut short, and the paired difference of its mean from the baseline point's, with its
-    interval and verdict. sweep_summary.csv and sweep_differences.csv hold the rest."""
+    incidents the horizon cut short, and the paired difference of its mean from the baseline's, with its
+    interval and verdict. The scenario as written, when played beside the grid, comes first. sweep_summary.csv
+    and sweep_differences.csv hold the rest."""
     header = (*result.varied, "mean", "95% CI of mean", "median", "open", "Δ mean", "95% CI", "verdict")
     rows = []
-    for point in result.points:
+    for point in _table_points(result):
         s = point.summary()[metric]
         d: Difference | None = result.difference(point, metric)
         found = ((Cell(signed_duration(d.difference), d.difference), Cell(d.interval_text()), Cell(d.verdict))
-                 if d is not None else (Cell("baseline"), Cell(""), Cell("")))
+                 if d is not None else (Cell("baseline"), Cell(""), Cell("" if point.on_grid else "as written")))
         rows.append((*(Cell(point.written[p]) for p in result.varied), Cell(format_duration(s.mean), s.mean),
                      Cell(_interval(s.ci_low, s.ci_high)), Cell(format_duration(s.median), s.median),
                      Cell(str(s.censored) if metric != "mtbf" else ""), *found))
-    fixed = [f"{p}={result.base.written[p]}" for p in result.parameters if p not in result.varied]
+    fixed = [f"{p}={result.points[0].written[p]}" for p in result.parameters if p not in result.varied]
+    beside = result.as_written is not None
     caption = (f"{METRICS[metric].title} per point ({result.replications} replications each, seed {result.seed}, "
-               f"the same failures at every point; Δ from the baseline {result.label(result.base)}"
-               + (f"; everywhere {', '.join(fixed)}" if fixed else "") + ")")
+               f"the same failures at every point; Δ from the baseline, {result.base_text()}"
+               + (", played beside the grid" if beside else "")
+               + (f"; everywhere {'on the grid ' if beside else ''}{', '.join(fixed)}" if fixed else "") + ")")
     return Table(header, tuple(rows), (*[False] * len(result.varied), *[True] * 6, False), caption)
+
+
+def _table_points(result: Sweep) -> tuple[Point, ...]:
+    """The points in a table's order: the scenario as written first when it was played beside the grid."""
+    return result.points if result.as_written is None else (result.as_written, *result.points)
 
 
 def sweep_table(result: Sweep, metric: str = "mttr") -> RichTable:
@@ -316,7 +324,7 @@ def sweep_workload_rows(result: Sweep) -> Table:
     period = format_duration(result.base.results.scenario.horizon)
     header = (*result.varied, *(column.format(period=period) for column in WORKLOAD_HEADER))
     rows = tuple((*(Cell(point.written[p]) for p in result.varied), *_workload_cells(point.workload()))
-                 for point in result.points)
+                 for point in _table_points(result))
     return Table(header, rows, (*[False] * len(result.varied), *[True] * 5), "On-call load per point")
 
 

@@ -16,7 +16,18 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from simulator.analysis.compare import BETTER, UNCLEAR, WORSE, Difference, signed_duration
+from simulator.analysis.compare import (
+    BETTER,
+    CUT_SHORT,
+    NEGLIGIBLE,
+    NO_DATA,
+    UNCLEAR,
+    UNSURE,
+    WORSE,
+    Difference,
+    signed_duration,
+)
+from simulator.analysis.sweep import AS_WRITTEN
 from simulator.analysis.workload import Estimate, Workload
 from simulator.report.comparison_figures import BAR, HATCHES, LOAD_PANELS, load_axis
 from simulator.report.style import GRID, INK, MUTED, duration_axis, line, new_figure, styled
@@ -132,8 +143,8 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     parameter = result.varied[0]
     figure = new_figure(8.5, 7.0)
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1))
-    unclear = {point.index for point in result.points
-               if (d := result.difference(point, metric, statistic)) is not None and d.verdict == UNCLEAR}
+    vague = {point.index for point in result.points
+             if (d := result.difference(point, metric, statistic)) is not None and d.verdict not in (BETTER, WORSE)}
     _against(top, result, parameter, lambda p: _level(p, metric, statistic), f"{statistic} {named.label}")
     top.set_ylabel(f"{statistic} {named.label}")
     duration_axis(top.yaxis)
@@ -142,12 +153,9 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     top.set_title(f"{statistic.capitalize()} {named.label} at each point"
                   + (" (bars: 95% interval of the mean)" if statistic == "mean" else ""), loc="left", fontsize=9)
     categorical = _against(bottom, result, parameter, lambda p: _delta(result, p, metric, statistic),
-                           f"Δ {statistic} {named.label}", open_when=lambda p: p.index in unclear)
+                           f"Δ {statistic} {named.label}", open_when=lambda p: p.index in vague)
     bottom.axhline(0, color=INK, linewidth=0.9)
-    if not categorical:
-        base_x = _positions(result, parameter)[0][result.base.written[parameter]]
-        bottom.annotate("baseline", (base_x, 0), xytext=(6, -12), textcoords="offset points", ha="left",
-                        fontsize=8, color=MUTED)
+    _mark_baseline(result, parameter, categorical, top, bottom, _level(result.base, metric, statistic))
     ends = [0.0] + [v for point in result.points for e in [_delta(result, point, metric, statistic)]
                     for v in (e.low, e.high) if math.isfinite(v)]
     pad = max((max(ends) - min(ends)) * 0.08, 1 / 60)
@@ -158,16 +166,73 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     bottom.set_xlabel(parameter)
     bottom.grid(True, axis="y", **GRID)
     assert result.comparison is not None, "run_sweep compares every point with the baseline"
-    bottom.set_title(f"Paired difference from the baseline point, {result.comparison.level:.0%} bootstrap interval"
-                     f"\nbaseline: {result.label(result.base)}", loc="left", fontsize=9)
+    bottom.set_title(f"Paired difference from the baseline, {result.comparison.level:.0%} bootstrap interval"
+                     f"\nbaseline: {result.base_text()}", loc="left", fontsize=9)
     handles, labels = top.get_legend_handles_labels()
     handles.append(Patch(facecolor="white", edgecolor=INK) if categorical else
                    Line2D([], [], marker="o", color=INK, markerfacecolor="white", linestyle="none"))
-    labels.append("hollow: the interval includes zero (no detectable difference)")
-    figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
+    labels.append(f"hollow: not meaningfully better or worse (the interval includes zero or does not clear the "
+                  f"{result.comparison.min_effect.text()} that matters)")
+    figure.legend(handles, labels, loc="outside lower center", ncols=1 if result.as_written is not None else 2)
     figure.suptitle(f"{named.title} against {parameter}\n{result.replications} replications per point, the same "
                     "failures at every point", fontsize=11)
     return figure
+
+
+def _number(value: object) -> float | None:
+    """A swept value as a position on a numeric axis (numbers, durations in minutes), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return parse_duration(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _mark_baseline(result: Sweep, parameter: str, categorical: bool, top: Axes, bottom: Axes,
+                   level: Estimate) -> None:
+    """Where the baseline sits: a grid point is labelled on the zero line; the scenario as written, played
+    beside the grid, is drawn as its own black diamond at its value (one numeric parameter) or as a dashed
+    level across the panel (otherwise)."""
+    base = result.base
+    if result.as_written is None:
+        if not categorical:
+            base_x = _positions(result, parameter)[0][base.written[parameter]]
+            bottom.annotate("baseline", (base_x, 0), xytext=(6, -12), textcoords="offset points", ha="left",
+                            fontsize=8, color=MUTED)
+        return
+    x = _as_written(top, result, parameter, categorical, level, f"{result.base_text()}: the baseline")
+    if x is None:
+        bottom.annotate(f"baseline: {AS_WRITTEN}", (0.01, 0), xycoords=("axes fraction", "data"), xytext=(0, 4),
+                        textcoords="offset points", fontsize=8, color=MUTED)
+        return
+    bottom.plot([x], [0.0], marker="D", color=INK, markersize=7, linestyle="none")
+    bottom.annotate(f"baseline ({AS_WRITTEN})", (x, 0), xytext=(8, -12), textcoords="offset points", ha="left",
+                    fontsize=8, color=MUTED)
+
+
+def _as_written(ax: Axes, result: Sweep, parameter: str, categorical: bool, level: Estimate,
+                label: str) -> float | None:
+    """Draw the scenario as written (played beside the grid): a black diamond with its interval at its value
+    when one numeric parameter is swept (returns its x), else a dashed level across the panel (returns None)."""
+    assert result.as_written is not None
+    x = None if categorical or len(result.varied) != 1 else _number(result.as_written.values[parameter])
+    if x is None or not math.isfinite(level.value):
+        ax.axhline(level.value, color=INK, linestyle="--", linewidth=1.0, label=label)
+        return None
+    low = level.value - level.low if math.isfinite(level.low) else 0.0
+    high = level.high - level.value if math.isfinite(level.high) else 0.0
+    ax.errorbar([x], [level.value], yerr=[[low], [high]], color=INK, marker="D", markersize=7, capsize=3,
+                linestyle="none", label=label)
+    return x
+
+
+CELL_WORDS = {BETTER: "better", WORSE: "worse", NEGLIGIBLE: "no difference\nthat matters",
+              UNSURE: "unclear whether\nit matters", UNCLEAR: "no detectable\ndifference",
+              CUT_SHORT: "no honest answer:\ntoo many cut short", NO_DATA: "not enough data"}
+"""A heat map cell's verdict, in lines that fit a cell."""
 
 
 def _heatmap(result: Sweep, metric: str, statistic: str) -> Figure:
@@ -187,9 +252,7 @@ def _heatmap(result: Sweep, metric: str, statistic: str) -> Figure:
         delta[r, c] = d.difference
         if d.verdict in (BETTER, WORSE):
             shown[r, c] = d.difference
-            text[r, c] = f"{signed_duration(d.difference)}\n{d.verdict}"
-        else:
-            text[r, c] = f"{signed_duration(d.difference)}\nno detectable\ndifference"
+        text[r, c] = f"{signed_duration(d.difference)}\n{CELL_WORDS.get(d.verdict, d.verdict)}"
     figure = new_figure(max(7.5, 3.5 + 1.5 * len(columns)), 2.8 + 0.85 * len(rows))
     ax = figure.subplots()
     finite = shown[np.isfinite(shown)]
@@ -217,8 +280,16 @@ def _heatmap(result: Sweep, metric: str, statistic: str) -> Figure:
         bar = figure.colorbar(image, ax=ax)
         duration_axis(bar.ax.yaxis, most=6, signed=True)
         bar.set_label(f"Δ {statistic} {named.label}: blue better, red worse")
-    ax.set_title(f"Paired difference of the {statistic} from the baseline point\ngrey hatched: the interval "
-                 "includes zero (no detectable difference)", loc="left", fontsize=9, fontweight="normal")
+    assert result.comparison is not None, "run_sweep compares every point with the baseline"
+    level = format_duration(getattr(result.base.summary()[metric], statistic))
+    beside = f",\nplayed beside the grid ({statistic} {named.label} {level})" if result.as_written is not None else ""
+    ax.set_title(f"Paired difference of the {statistic} from the baseline:\n{result.base_text()}{beside}",
+                 loc="left", fontsize=9, fontweight="normal")
+    figure.legend(handles=[Patch(facecolor="#EFEFEF", edgecolor="#BBBBBB", hatch="////",
+                             label=f"grey hatched: the {result.comparison.level:.0%} interval does not support a "
+                                   f"difference of at least the {result.comparison.min_effect.text()} that "
+                                   "matters\n(coloured cells: meaningfully better or worse)")],
+                  loc="outside lower center", frameon=False, fontsize=8)
     figure.suptitle(f"{named.title} across the sweep\n{result.replications} replications per point, the same "
                     "failures at every point", fontsize=11)
     return figure
@@ -234,9 +305,11 @@ def sweep_workload_figure(result: Sweep) -> Figure:
     figure = new_figure(11.0, 4.2)
     axes = figure.subplots(1, 3)
     for ax, (title, unit, pick) in zip(axes, LOAD_PANELS, strict=True):
-        _against(ax, result, parameter, _of_workload(pick), "all points")
+        categorical = _against(ax, result, parameter, _of_workload(pick), "all points")
+        if result.as_written is not None:
+            _as_written(ax, result, parameter, categorical, pick(result.as_written.workload()), result.base_text())
         ax.set_xlabel(parameter)
-        load_axis(ax, title, unit, [pick(p.workload()).value for p in result.points], period)
+        load_axis(ax, title, unit, [pick(p.workload()).value for p in result.played], period)
     handles, labels = axes[0].get_legend_handles_labels()
     if len(labels) > 1:
         figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
