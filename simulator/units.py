@@ -147,6 +147,15 @@ def format_duration(minutes: float | None, *, precision: int = 2) -> str:
     return sign + " ".join(parts)
 
 
+def format_period(minutes: float) -> str:
+    """A period in words, for 'per …': 129600 -> "90 days", 10080 -> "7 days", 1440 -> "day", 90 -> "1h 30m"."""
+    for name, size in (("day", 1440.0), ("hour", 60.0)):
+        count = minutes / size
+        if count >= 1 and count == int(count):
+            return name if count == 1 else f"{int(count)} {name}s"
+    return format_duration(minutes)
+
+
 FEW_REPLICATIONS = "too few replications for an interval"
 
 

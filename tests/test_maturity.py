@@ -3,13 +3,14 @@ ladder's paired runs reproducible byte for byte, and its differences consistent 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 from typer.testing import CliRunner
 
 from simulator import api
-from simulator.analysis.maturity import ladder, ladder_scenarios
+from simulator.analysis.maturity import ladder, ladder_scenarios, you_are_here
 from simulator.cli import app
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import bundled_scenarios, default_scenario
@@ -142,7 +143,10 @@ def test_maturity_writes_its_table_and_figure(tmp_path):
     # The default scenario prices its incidents: each step's cost, and each level's distribution per period.
     assert set(document["cost_distributions"]["expert"]["cost"]) == {"mean", "ci_low", "ci_high", "median", "p90",
                                                                       "p99"}
-    assert "cost (GBP) / period" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "cost of downtime per 90 days: mean GBP " in said and "(SLO" in said  # the header may wrap
+    assert "Advanced ◀ nearest" in said and "You are here: nearest Advanced (" in said
+    assert document["you_are_here"]["level"] == "advanced" and not document["you_are_here"]["exact"]
     assert (tmp_path / "m" / "maturity.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -152,3 +156,38 @@ def test_maturity_refuses_a_bad_scenario_with_its_line(tmp_path):
     result = runner.invoke(app, ["maturity", str(bad)])
     assert result.exit_code == 2
     assert "bad.yaml" in result.output and "failure_modes" in result.output
+
+
+def test_you_are_here_is_the_level_the_scenarios_practices_match_or_the_nearest():
+    ticketing = load_source(default_scenario().parent / "maturity-ladder.yaml")  # `maturity: intermediate`
+    here = you_are_here(ticketing)
+    assert (here.level, here.exact, here.matches, here.fields) == ("intermediate", True, len(SETTINGS), len(SETTINGS))
+    assert here.text() == f"You are here: Intermediate (the scenario's practices match its preset in all " \
+                          f"{len(SETTINGS)} fields)."
+    for level, scenario in ladder_scenarios(ticketing).items():  # each level's own scenario stands at that level
+        assert you_are_here(dataclasses.replace(ticketing, scenario=scenario)).level == level
+    near = you_are_here(load_source(default_scenario()))
+    assert not near.exact and near.matches == len(SETTINGS) - len(near.differs)
+    assert "practices.declaration.automated" in near.differs
+
+
+def test_the_ladder_figure_marks_where_the_team_stands_the_slo_and_its_axes(small):
+    from matplotlib.patches import Polygon, Rectangle
+
+    from simulator.report.maturity_figures import ladder_figure
+
+    figure = ladder_figure(small)
+    panels = {ax.get_title(loc="left").split("\n")[0]: ax for ax in figure.axes if ax.get_visible()}
+    assert "Cost of downtime per 90 days (GBP)" in panels and "Users affected per 90 days (shoppers)" in panels
+    for title, ax in panels.items():
+        shaded = [p for p in ax.patches if isinstance(p, Polygon | Rectangle)]
+        assert shaded and any("you are here" in t.get_text() for t in ax.texts), title
+        if title != "Availability":
+            assert ax.get_ylim()[0] == 0.0, title
+    availability = panels["Availability"]
+    assert "not zero" in availability.get_title(loc="left")
+    assert any(t.get_text() == "SLO 99.9%" for t in availability.texts)
+    assert [line.get_ydata()[0] for line in availability.get_lines() if line.get_linestyle() == "--"] == [0.999]
+    cost = panels["Cost of downtime per 90 days (GBP)"]
+    figure.canvas.draw()
+    assert any(t.get_text().startswith("GBP ") and "," in t.get_text() for t in cost.get_yticklabels())

@@ -17,6 +17,9 @@ figure is compared level by level, replication by replication:
     cost                `users` or `downtime_cost`; simulator.analysis.cost): what each step is worth in money,
                         and each level's distribution per period (mean, median, p90, p99) in `costs`
 
+"You are here" (`Ladder.here`) is the level whose preset the scenario as written matches: the level that
+agrees with it on the most preset fields (the lowest of those that tie), and which fields differ.
+
 A step's difference (the higher level minus the lower) gets the paired bootstrap's interval: replication
 indices resampled, the same resamples for both levels, the 2.5th–97.5th percentile of the differences.
 Drills (Expert's game days) are left out of every figure: they are reported by `drillsim run`.
@@ -87,6 +90,51 @@ def replaced(source: ScenarioSource) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class Position:
+    """Where the scenario as written stands on the ladder: the level whose preset it matches on the most fields
+    (`matches` of `fields`), and the preset fields on which it differs from that level."""
+
+    level: str
+    matches: int
+    fields: int
+    differs: tuple[str, ...]
+
+    @property
+    def exact(self) -> bool:
+        return not self.differs
+
+    def text(self) -> str:
+        """'You are here: Intermediate (the scenario's practices match its preset in all 15 fields).'"""
+        name = self.level.capitalize()
+        if self.exact:
+            return f"You are here: {name} (the scenario's practices match its preset in all {self.fields} fields)."
+        return (f"You are here: nearest {name} (the scenario's practices match its preset in {self.matches} of "
+                f"{self.fields} fields; they differ in {', '.join(self.differs)}).")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "exact": self.exact, "matches": self.matches, "fields": self.fields,
+                "differs": list(self.differs)}
+
+
+def you_are_here(source: ScenarioSource, scenarios: dict[str, Scenario] | None = None) -> Position:
+    """The level the scenario as written stands at: its preset fields compared, value by value as the models
+    read them, with each level's scenario (ladder_scenarios); the most matches wins, the lowest level on a tie."""
+    scenarios = ladder_scenarios(source) if scenarios is None else scenarios
+    mine = source.scenario.model_dump(mode="json")
+    theirs = {level: scenario.model_dump(mode="json") for level, scenario in scenarios.items()}
+    differs = {level: tuple(s.path for s in SETTINGS if _at(mine, s.path) != _at(found, s.path))
+               for level, found in theirs.items()}
+    level = min(LEVELS, key=lambda name: (len(differs[name]), LEVELS.index(name)))
+    return Position(level, len(SETTINGS) - len(differs[level]), len(SETTINGS), differs[level])
+
+
+def _at(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+@dataclass(frozen=True)
 class Figure:
     """One figure at one level: its value and interval."""
 
@@ -138,6 +186,8 @@ class Ladder:
     costs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """level → users_affected / cost → its distribution per period (analysis.cost.Spread), with the units under
     "users_unit" and "currency"; empty when the scenario prices neither."""
+    here: Position | None = None
+    """Where the scenario as written stands on the ladder ("you are here")."""
 
     def cut_short(self, share: float) -> list[tuple[str, str, int, int]]:
         """(level, metric, cut short, incidents) wherever more than `share` of the incidents were cut short."""
@@ -165,6 +215,7 @@ class Ladder:
                       **({"users_affected": f"{self.costs.get('users_unit') or 'users'} per period",
                           "cost": f"{self.costs.get('currency') or 'cost'} per period"} if self.costs else {})},
             "slo": self.slo,
+            "you_are_here": self.here.as_dict() if self.here is not None else None,
             "levels": {level: {name: {"value": plain(f.value), "ci_low": plain(f.low), "ci_high": plain(f.high)}
                                for name, f in figures.items()} for level, figures in self.levels.items()},
             "steps": [{"figure": s.figure, "from": s.lower, "to": s.higher, "difference": plain(s.difference),
@@ -235,7 +286,7 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
     censored = {level: {name: (sample.censored, sample.censored + int(sample.counts.sum()))
                         for name, sample in found.items() if name in TIME_FIGURES} for level, found in samples.items()}
     return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo,
-                  censored, _costs(results, samples, first))
+                  censored, _costs(results, samples, first), you_are_here(source, scenarios))
 
 
 def _costs(results: dict[str, Results], samples: dict[str, dict[str, _Sample]], first: Scenario) -> dict[str, Any]:
@@ -325,5 +376,5 @@ def _interval(draws: np.ndarray, sample: _Sample) -> tuple[float, float]:
     return low, high
 
 
-__all__ = ["FIGURES", "LABELS", "LEVELS", "Ladder", "Step", "explain_document", "ladder", "ladder_scenarios",
-           "replaced"]
+__all__ = ["FIGURES", "LABELS", "LEVELS", "Ladder", "Position", "Step", "explain_document", "ladder",
+           "ladder_scenarios", "replaced", "you_are_here"]

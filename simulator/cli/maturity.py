@@ -79,11 +79,14 @@ def maturity(
     with RunProgress(total, enabled=not quiet) as progress:
         ladder = api.maturity(source, replications=replications, seed=seed, progress=progress,
                               **run_options(workers, executor, scheduler))
+    written = api.write_maturity(ladder, out)  # the files first: a closed pipe cannot lose them
     first = ladder.results["baseline"].scenario
     console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {ladder.replications} replications × "
                   f"{format_duration(first.horizon)} each, seed {ladder.seed} (the same failures at every level)",
                   highlight=False)
     console.print(ladder_table(ladder))
+    if ladder.here is not None:
+        console.print(ladder.here.text(), highlight=False, markup=False)
     for line in cost_lines(ladder):
         console.print(line, highlight=False, markup=False)
     for warning in cut_short_warnings(ladder):
@@ -97,6 +100,5 @@ def maturity(
         if ladder.replaced:
             fields = ", ".join(field for field, _ in ladder.replaced)
             console.print(f"[dim]The levels replace the scenario's own {fields}.[/dim]", highlight=False)
-    written = api.write_maturity(ladder, out)
     if not quiet:
         console.print(f"Wrote {', '.join(p.name for p in written)} to {out}/", highlight=False)

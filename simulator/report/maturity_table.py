@@ -38,6 +38,7 @@ def value_text(figure: str, value: float) -> str:
     return f"{value:.1f}"
 
 
+
 def difference_text(figure: str, value: float, unit: bool = True) -> str:
     if value is None or math.isnan(value):
         return "–"
@@ -56,12 +57,17 @@ def ladder_rows(found: Ladder) -> tuple[list[str], list[tuple[str, list[str], li
     levels a row for the step up ('step': the paired difference, its 95% interval and a mark: ✓ better, ✗
     worse, ≈ no detectable difference). Availability's and the SLO chance's steps are in percentage points."""
     figures = found.figures
+    from simulator.units import format_period
+
     units = {"cost": found.costs.get("currency"), "users_affected": found.costs.get("users_unit")}
-    header = ["level", *(HEADINGS[name].replace(" / ", f" ({units[name]}) / ") if units.get(name) else HEADINGS[name]
-                         for name in figures)]
+    period = format_period(found.results[LEVELS[0]].scenario.horizon)
+    header = ["level", *(HEADINGS[name].replace(" / period", f" ({units[name]}) per {period}" if units.get(name)
+                                                 else f" per {period}") for name in figures)]
+    if found.slo is not None and "availability" in figures:
+        header[1 + figures.index("availability")] = f"availability (SLO {found.slo * 100:g}%)"
     rows = []
     for number, level in enumerate(LEVELS):
-        cells = [level.capitalize(), *(value_text(name, found.levels[level][name].value) for name in figures)]
+        cells = [level_text(found, level), *(value_text(name, found.levels[level][name].value) for name in figures)]
         rows.append(("level", cells, [""] * len(figures)))
         if number + 1 < len(LEVELS):
             step_cells, verdicts = ["  ↓ step up"], []
@@ -74,11 +80,21 @@ def ladder_rows(found: Ladder) -> tuple[list[str], list[tuple[str, list[str], li
     return header, rows
 
 
+def level_text(found: Ladder, level: str) -> str:
+    """A level's name in the table, marked where the scenario stands today: 'Intermediate ◀ here'."""
+    here = found.here
+    if here is None or here.level != level:
+        return level.capitalize()
+    return f"{level.capitalize()} ◀ {'here' if here.exact else 'nearest'}"
+
+
 def ladder_table(found: Ladder, title: str | None = None) -> Table:
     header, rows = ladder_rows(found)
     table = Table(title=title, title_justify="left", header_style="bold")
     for number, column in enumerate(header):
-        table.add_column(column, justify="left" if number == 0 else "right", no_wrap=True)
+        # Too wide for the terminal, cells wrap at their spaces rather than lose their ends to an ellipsis.
+        table.add_column(column, justify="left" if number == 0 else "right", no_wrap=number == 0, overflow="fold",
+                         min_width=max(len(cells[0]) for _, cells, _ in rows) if number == 0 else None)
     for kind, cells, verdicts in rows:
         if kind == "level":
             table.add_row(*cells, style="bold")
@@ -93,15 +109,20 @@ def cost_lines(found: Ladder) -> list[str]:
     """Each level's users affected and cost per period as distributions: mean, median, p90, p99."""
     if not found.costs:
         return []
+    from simulator.report.practice_table import amount
+    from simulator.units import format_period
+
+    period = format_period(found.results[LEVELS[0]].scenario.horizon)
     out = []
     for name, unit in (("users_affected", found.costs.get("users_unit")), ("cost", found.costs.get("currency"))):
+        label = "users affected" if name == "users_affected" else "cost of downtime"
         for level in LEVELS:
             spread = found.costs[level].get(name)
             if spread is None:
                 continue
-            out.append(f"{level.capitalize()}: {HEADINGS[name].replace(' / ', ' per ')}"
-                       f"{f' ({unit})' if unit else ''}: mean {spread['mean']:,.0f}, median {spread['median']:,.0f}, "
-                       f"p90 {spread['p90']:,.0f}, p99 {spread['p99']:,.0f}")
+            out.append(f"{level.capitalize()}: {label} per {period}: mean {amount(spread['mean'], unit)}, median "
+                       f"{amount(spread['median'], unit)}, p90 {amount(spread['p90'], unit)}, p99 "
+                       f"{amount(spread['p99'], unit)}")
     return out
 
 
