@@ -152,6 +152,23 @@ def test_a_variant_whose_incidents_outlast_the_horizon_is_never_called_faster(tm
     d = result.difference("risky", "mttr", "mean")
     assert d.verdict == WORSE and d.low > 0
     assert [f.variant for f in result.failures()] == ["risky"]
+    # The dashboard section counts the incidents the horizon cut short too, each as lasting until it.
+    from simulator.analysis.paired import durations
+    from simulator.analysis.simulated_periods import comparison_detectability
+    from simulator.report.detectability import comparison_dashboard_lines
+
+    found = comparison_detectability(result, "risky", trials=200)
+    expected = []
+    for name in ("baseline", "risky"):
+        times, ended, _ = durations(result.results[name].incidents, "mttr", 4 * 24 * 60, 40)
+        expected.append((int((~ended).sum()), len(times)))
+    assert found.cut_short == tuple(expected) and expected[1][0] > 0.3 * expected[1][1]
+    assert found.pool == expected[0][1]
+    assert found.statistics["mean"].after > found.statistics["mean"].before  # no longer the flip
+    lines = " ".join(comparison_dashboard_lines(result, trials=200))
+    assert "those the horizon cut short as lasting until it" in lines
+    assert f"risky: the horizon cut short {expected[0][0]:,} of baseline's {expected[0][1]:,} incidents and " \
+           f"{expected[1][0]:,} of risky's {expected[1][1]:,}" in lines
 
 
 def test_mtbfs_mean_difference_is_that_of_simulated_time_per_failure(source):

@@ -127,6 +127,10 @@ class Detectability:
     pool: int = 0
     tail: float = math.nan
     """The share of the pool's spread that its longest 1% of durations make up (see tail_share)."""
+    cut_short: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
+    """(cut short, incidents) of the pool before and after the change: incidents the horizon cut short, which
+    the pool counts as lasting until it (a comparison's runs; a scenario's own pool follows every incident to its
+    end, so none)."""
 
     @property
     def lower_is_better(self) -> bool:

@@ -23,6 +23,7 @@ from simulator.analysis.detectability import (
     detectability,
     statistic_of,
 )
+from simulator.analysis.paired import durations
 from simulator.analysis.streams import analysis_rng
 from simulator.results.metrics import SPANS, metric_key, metric_values
 from simulator.scenario.model import Scenario
@@ -162,17 +163,26 @@ def comparison_detectability(comparison, variant: str, *, metric: str = "mttr",
                              incidents_per_period: int | None = None, trials: int = TRIALS, level: float = 0.95,
                              power: float = 0.8, rng: np.random.Generator | None = None) -> Detectability:
     """Would switching from a comparison's baseline to `variant` show on a dashboard? Uses the incidents the
-    comparison already simulated; a period holds as many incidents as the baseline's horizon on average."""
-    base = comparison.results[comparison.baseline]
-    before, replication, _ = metric_values(base.incidents, metric)
-    after = metric_values(comparison.results[variant].incidents, metric)[0]
+    comparison already simulated; a period holds as many incidents as the baseline's horizon on average. The
+    incidents the horizon cut short count, as everywhere in compare: each as lasting until the horizon (its
+    follow-up, a lower bound; `cut_short` says how many)."""
+    base, other = comparison.results[comparison.baseline], comparison.results[variant]
+    cut_short = ((0, 0), (0, 0))
+    if metric == "mtbf":  # the gaps between failures: none is left open
+        before, replication, _ = metric_values(base.incidents, metric)
+        after = metric_values(other.incidents, metric)[0]
+    else:
+        before, ended, replication = durations(base.incidents, metric, base.scenario.horizon, base.replications)
+        after, ended_after, _ = durations(other.incidents, metric, other.scenario.horizon, other.replications)
+        cut_short = ((int(np.count_nonzero(~ended)), len(ended)), (int(np.count_nonzero(~ended_after)), len(after)))
     per_horizon = len(before) / base.replications
     incidents = incidents_per_period if incidents_per_period is not None else max(2, round(per_horizon))
     found = detectability(before, after, incidents=incidents, metric=metric, trials=trials, level=level,
                           power=power, rng=rng if rng is not None else analysis_rng(comparison.seed, 3),
                           search_seed=comparison.seed)
     return replace(found, incidents_per_horizon=per_horizon, horizon=base.scenario.horizon,
-                   sigma_error=_sigma_error(before, replication, comparison.seed), tail=tail_share(before))
+                   sigma_error=_sigma_error(before, replication, comparison.seed), tail=tail_share(before),
+                   cut_short=cut_short)
 
 
 def per_period(results, metric: str = "mttr", statistic: str = "mean") -> np.ndarray:

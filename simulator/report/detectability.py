@@ -157,9 +157,16 @@ def comparison_dashboard_lines(comparison: Comparison, metric: str = "mttr", tri
     from simulator.analysis.simulated_periods import comparison_detectability
 
     horizon = format_duration(comparison.results[comparison.baseline].scenario.horizon)
+    open_ = "" if metric == "mtbf" else (", every incident counted, those the horizon cut short as lasting until "
+                                         "it")
     out = [f"Would it show on a dashboard? Two {horizon} periods compared, each with the incidents the scenario "
-           "brings:"]
+           f"brings{open_}:"]
     for name in comparison.variants:
         found = comparison_detectability(comparison, name, metric=metric, trials=trials)
         out += dashboard_lines(found, name, comparison.baseline)
+        (cut, total), (cut_after, total_after) = found.cut_short
+        if cut or cut_after:
+            out.append(f"{name}: the horizon cut short {cut:,} of {comparison.baseline}'s {total:,} incidents and "
+                       f"{cut_after:,} of {name}'s {total_after:,}; they count as lasting until it, so the "
+                       f"{METRICS[metric].label} above is a lower bound where many were cut short.")
     return out
