@@ -118,7 +118,12 @@ def test_a_variant_brings_its_own_change(gentle):
     assert unchanged["mean"].change == 0 and unchanged["mean"].needed is None
     result = compare(variants, resamples=200)
     from_comparison = comparison_detectability(result, "rollback-first", trials=1000)
-    assert from_comparison["mean"].after == pytest.approx(found["mean"].after)
+    # The comparison's pool counts the few incidents the horizon cut short as lasting until it (a lower bound);
+    # the scenario's own pool follows them to their end: a hair apart.
+    (_, _), (cut, total) = from_comparison.cut_short
+    assert 0 < cut < 0.01 * total
+    assert from_comparison["mean"].after == pytest.approx(found["mean"].after, rel=1e-3)
+    assert from_comparison["mean"].after <= found["mean"].after
 
 
 def test_the_analysis_is_seeded(gentle):
