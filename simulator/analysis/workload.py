@@ -96,7 +96,8 @@ def workload(table: IncidentTable, replications: int, horizon: float) -> Workloa
         waited_share=Estimate.share(mean_ci(did_wait.astype(float), rep, replications)),
         mean_wait=float(waits[did_wait].mean()) if did_wait.any() else math.nan,
         escalated_share=Estimate.share(mean_ci(escalated.astype(float), rep, replications)),
-        responder_hours=Estimate.of(mean_ci(hours, np.arange(replications), replications)),
+        # one sum per replication, not heavy-tailed durations: no lognormal interval
+        responder_hours=Estimate.of(mean_ci(hours, np.arange(replications), replications, lognormal=False)),
     )
 
 
