@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from simulator.analysis.compare import signed_duration
+from simulator.report.maturity_table import units_of
 from simulator.report.style import GRID, INK, MUTED, duration_axis, line, new_figure, styled
 from simulator.scenario.maturity import LEVELS
 from simulator.units import format_period
@@ -47,8 +48,7 @@ def _tick(value: float, unit: str | None) -> str:
     return f"{unit} {value:,.0f}" if unit else f"{value:,.0f}"
 
 
-def _units(found: Ladder) -> dict[str, str | None]:
-    return {"cost": found.costs.get("currency"), "users_affected": found.costs.get("users_unit")}
+
 
 
 @styled
@@ -60,7 +60,7 @@ def ladder_figure(found: Ladder) -> Figure:
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     x = list(range(len(LEVELS)))
     colour, _dash, marker = line(1)
-    units = _units(found)
+    units = units_of(found)
     period = format_period(found.results[LEVELS[0]].scenario.horizon)
     here = LEVELS.index(found.here.level) if found.here is not None else None
     for ax, name in zip(axes, figures, strict=False):

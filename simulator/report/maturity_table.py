@@ -24,6 +24,12 @@ MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "no
 """A step's verdict, in a cell: better, worse, no detectable difference, not enough data, no honest answer."""
 
 
+def units_of(found: Ladder) -> dict[str, str | None]:
+    """The currency and the users' unit, where the scenario names them."""
+    return {name: unit if isinstance(unit := found.costs.get(key), str) else None
+            for name, key in (("cost", "currency"), ("users_affected", "users_unit"))}
+
+
 def value_text(figure: str, value: float) -> str:
     if value is None or math.isnan(value):
         return "–"
@@ -59,7 +65,7 @@ def ladder_rows(found: Ladder) -> tuple[list[str], list[tuple[str, list[str], li
     figures = found.figures
     from simulator.units import format_period
 
-    units = {"cost": found.costs.get("currency"), "users_affected": found.costs.get("users_unit")}
+    units = units_of(found)
     period = format_period(found.results[LEVELS[0]].scenario.horizon)
     header = ["level", *(HEADINGS[name].replace(" / period", f" ({units[name]}) per {period}" if units.get(name)
                                                  else f" per {period}") for name in figures)]
@@ -113,8 +119,9 @@ def cost_lines(found: Ladder) -> list[str]:
     from simulator.units import format_period
 
     period = format_period(found.results[LEVELS[0]].scenario.horizon)
+    units = units_of(found)
     out = []
-    for name, unit in (("users_affected", found.costs.get("users_unit")), ("cost", found.costs.get("currency"))):
+    for name, unit in (("users_affected", units["users_affected"]), ("cost", units["cost"])):
         label = "users affected" if name == "users_affected" else "cost of downtime"
         for level in LEVELS:
             spread = found.costs[level].get(name)
