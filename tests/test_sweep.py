@@ -274,3 +274,11 @@ def test_the_scenario_as_written_is_the_baseline_even_off_the_grid(tmp_path):
     assert "Δ from the baseline, the scenario as written (policy.declare_after=1m), played beside the grid" in text
     assert "The scenario as written (policy.declare_after=1m) has the best mean MTTR: no point of the grid " \
            "improves on it." in text
+
+
+def test_a_sweeps_cost_table_names_each_point_by_its_values():
+    result = invoke("sweep", "--set", "team.escalate_after=2m,30m", "-n", "4", "--workers", "1", "--resamples", "200")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if "shoppers" in line or "GBP" in line]
+    assert any("10m (as written)" in row for row in rows) and any("│ 2m " in row for row in rows)
+    assert not any("team.escalate_after=" in row for row in rows)

@@ -79,7 +79,7 @@ def sweep(
     console.print(report.sweep_table(result, metric))
     console.print(result.best_sentence(metric), highlight=False)
     console.print(report.sweep_workload_table(result))
-    cost = report.cost_rows(result.comparison) if result.comparison is not None else None
+    cost = report.sweep_cost_rows(result)
     if cost is not None:
         console.print(report.terminal(cost))
     for note in result.comparison.notes if result.comparison is not None else ():  # the horizon cut many short

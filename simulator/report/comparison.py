@@ -6,7 +6,7 @@ are in comparison_figures.py."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -208,9 +208,11 @@ def _signed(value: float | None, unit: str | None) -> str:
     return ("+" if value > 0 else "-" if value < 0 else "±") + amount(abs(value), unit)
 
 
-def cost_rows(comparison: Comparison) -> Table | None:
+def cost_rows(comparison: Comparison, names: Mapping[str, str] | None = None,
+              heading: str = "variant") -> Table | None:
     """Users affected and the cost of downtime per period, per variant, with each variant's paired difference from
-    the baseline; None when the scenario prices neither."""
+    the baseline; None when the scenario prices neither. `names` shows variants by shorter names (a sweep's
+    points by their values, under `heading`)."""
     from simulator.analysis.cost import FIGURES, LABELS
     from simulator.report.practice_table import amount
 
@@ -219,7 +221,7 @@ def cost_rows(comparison: Comparison) -> Table | None:
         return None
     period = format_duration(found["period_minutes"])
     units = {"users_affected": found["users_unit"], "cost": found["currency"]}
-    header = ("figure", "variant", "mean", "median", "p90", "p99", f"Δ mean ({comparison.level:.0%} CI)", "verdict")
+    header = ("figure", heading, "mean", "median", "p90", "p99", f"Δ mean ({comparison.level:.0%} CI)", "verdict")
     rows = []
     for figure in FIGURES:
         unit = units[figure]
@@ -231,7 +233,7 @@ def cost_rows(comparison: Comparison) -> Table | None:
             d = found["differences"].get(name, {}).get(figure)
             delta = (f"{_signed(d['difference'], unit)} ({_signed(d['low'], None)} to {_signed(d['high'], None)})"
                      if d else "baseline")
-            rows.append((Cell(f"{LABELS[figure]} per {period}" if first else ""), Cell(name),
+            rows.append((Cell(f"{LABELS[figure]} per {period}" if first else ""), Cell((names or {}).get(name, name)),
                          *(Cell(amount(spread[key], unit), spread[key]) for key in ("mean", "median", "p90", "p99")),
                          Cell(delta), Cell(d["verdict"] if d else "")))
             first = False
@@ -313,6 +315,15 @@ def sweep_rows(result: Sweep, metric: str = "mttr") -> Table:
 def _table_points(result: Sweep) -> tuple[Point, ...]:
     """The points in a table's order: the scenario as written first when it was played beside the grid."""
     return result.points if result.as_written is None else (result.as_written, *result.points)
+
+
+def sweep_cost_rows(result: Sweep) -> Table | None:
+    """The sweep's cost table (cost_rows), each point named by its values of the varied parameters."""
+    if result.comparison is None:
+        return None
+    names = {result.label(point): ", ".join(point.written[p] for p in result.varied)
+             + ("" if point.on_grid else " (as written)") for point in result.played}
+    return cost_rows(result.comparison, names, ", ".join(result.varied))
 
 
 def sweep_table(result: Sweep, metric: str = "mttr") -> RichTable:
