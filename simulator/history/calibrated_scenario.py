@@ -59,8 +59,17 @@ def _number(value: float) -> str:
 
 
 def distribution_yaml(found: Fit) -> str:
-    """The fit as a scenario distribution, in YAML flow style."""
+    """The fit as a scenario distribution, in YAML flow style (a constant as its duration, '2m')."""
+    text = _family_yaml(found)
+    if found.fitted and found.shift > 0:
+        text = text[:-1] + f", shift: {duration_text(found.shift)}}}"
+    return text
+
+
+def _family_yaml(found: Fit) -> str:
     p = found.params
+    if found.family == "constant":
+        return duration_text(found.value)
     if found.family == "lognormal":
         p95 = p["median"] * math.exp(stats.norm.ppf(0.95) * p["sigma"])
         median, upper = duration_text(p["median"]), duration_text(p95)
@@ -91,8 +100,8 @@ def fit_comments(found: Fit | None, phase: Phase | None, what: str) -> list[str]
     n = found.sample.count
     lines = [f"{what} ({phase.span}): {n} incident{'s' if n != 1 else ''}, {found.sample.open} still open"]
     if found.fitted:
-        others = ", ".join(f"{c.family} +{c.aic - found.candidates[0].aic:.1f}" for c in found.candidates
-                           if c.family != found.family)
+        others = ", ".join(f"{c.label} +{c.aic - found.candidates[0].aic:.1f}" for c in found.candidates
+                           if (c.family, c.shift) != (found.family, found.shift) and c.absurd is None)
         lines.append(f"{found.family} ({found.reason}; AIC of the others: {others})")
         lines.append(f"fit: Kolmogorov–Smirnov distance {found.ks:.3f}, p = {found.p_value:.2f} "
                      f"({found.bootstrap} parametric bootstrap samples)")
@@ -102,8 +111,8 @@ def fit_comments(found: Fit | None, phase: Phase | None, what: str) -> list[str]
             lines.append("95% intervals: " + ", ".join(_interval(k, *found.intervals[k]) for k in shown))
     elif found.family == "empirical":
         lines.append(f"empirical: {found.reason}")
-        if found.best is not None:
-            lines.append(f"(the best family by AIC was {found.best.family}; KS p = {found.p_value:.3f})")
+        if found.best is not None and math.isfinite(found.p_value):
+            lines.append(f"(the best family by AIC was {found.best.label}; KS p = {found.p_value:.3f})")
         lines.append(f"median {format_duration(found.quantile(0.5))}, p90 {format_duration(found.quantile(0.9))}")
     else:
         lines.append(f"{found.family}: {found.reason}")
@@ -286,9 +295,9 @@ def parameters_of(dist) -> dict[str, float]:
     if dist.kind == "lognormal":
         return {"median": math.exp(dist.log_mu), "sigma": dist.log_sigma}
     if dist.kind == "gamma":
-        return {"shape": dist.shape, "mean": dist.mean}
+        return {"shape": dist.shape, "mean": dist.mean - dist.shift}
     if dist.kind == "weibull":
         return {"shape": dist.shape, "scale": dist.scale}
     if dist.kind == "exponential":
-        return {"mean": dist.mean}
+        return {"mean": dist.mean - dist.shift}
     return {}
