@@ -17,8 +17,14 @@ detect is unknown: it is set to 0s and said so. Failure modes come from the `mod
 severities, else all incidents are one mode.
 
 What the history cannot say is set so that the simulation does not add to what the history already holds:
-no missed pages and escalation only after a day (the acknowledgement times include both), roles assembled at
-once (the mitigation time includes it), and as many responders as incidents were ever open at once.
+no missed pages and no second level to escalate to (the acknowledgement times include both; escalate_after
+keeps the format's default), roles assembled at once (the mitigation time includes it), and enough
+responders that a page practically never waits for a free one (the acknowledgement times include any wait):
+the fewest for which a page finds everyone busy with a chance below WAIT_RISK, reading the team as an M/G/∞
+system (incidents arrive at the fitted rates and each holds a responder for the mean time to acknowledge,
+mitigate and confirm; the number busy is then Poisson with that load), and never fewer than the history's
+named responders or the most incidents it had open at once. The people who acknowledged in the history are
+the responders' names.
 """
 
 from __future__ import annotations
@@ -48,9 +54,10 @@ QUANTITIES = (
     ("mitigation", "time to mitigate", "mitigated_at", True),
     ("confirmation", "time to confirm", "resolved_at", False),
 )
-ESCALATE_AFTER_FLOOR = 1440.0
-"""Escalation is set no earlier than a day (or the fitted acknowledgement's 99.99th percentile, if later), so
-that the simulation does not escalate on top of the history's acknowledgement times, which include it."""
+WAIT_RISK = 1e-4
+"""The chance, at most, that a page of the calibrated scenario finds every responder busy (and so waits on top
+of a fitted acknowledgement time that already includes the history's waits). An assumption: one page in ten
+thousand is below what a replication's medians and p90s can show."""
 
 
 def _phases(history: History) -> dict[str, Phase | None]:
@@ -114,6 +121,10 @@ class Calibration:
     phases: dict[str, Phase | None]
     responders: int
     people: dict[str, int]
+    concurrency: int = 1
+    """The most incidents the history had open at once."""
+    load: float = 0.0
+    """The mean number of responders busy at once in the calibrated scenario (Erlangs)."""
     acknowledgement_p_value: float = math.nan
     bootstrap: int = fitting.BOOTSTRAP
     seed: int = 0
@@ -232,10 +243,36 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
             p_value = float(stats.kruskal(*per_mode).pvalue)
     if phases["detection"] is None:
         notes.append("the history has no onset times (started_at): the time to detect is unknown and set to 0s")
+    people = _counts(i.responder for i in history.incidents)
+    concurrency = _concurrency(history)
+    load = busy_load(modes, team)
     return Calibration(
         history=history, grouped_by=grouped_by, since=since, until=until, modes=tuple(modes), team=team,
-        phases=phases, responders=_concurrency(history), people=_counts(i.responder for i in history.incidents),
-        acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes))
+        phases=phases, responders=no_wait_responders(load, max(concurrency, len(people))), people=people,
+        acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes),
+        concurrency=concurrency, load=load)
+
+
+def busy_load(modes, team: dict[str, Fit | None]) -> float:
+    """The mean number of responders busy at once: each mode's rate times the mean time one of its incidents
+    holds a responder (acknowledging, mitigating, confirming)."""
+
+    def mean(found: Fit | None) -> float:
+        value = found.mean if found is not None else 0.0
+        return value if math.isfinite(value) else 0.0
+
+    shared = mean(team.get("acknowledgement")) + mean(team.get("confirmation"))
+    return sum(mode.rate.rate * (shared + mean(mode.mitigation)) for mode in modes)
+
+
+def no_wait_responders(load: float, at_least: int = 1) -> int:
+    """The fewest responders (at least `at_least`) for which a page finds them all busy with a chance of at most
+    WAIT_RISK: the number busy in an M/G/∞ system is Poisson with mean `load`, and a page (a Poisson arrival)
+    sees it as it is at a random time."""
+    responders = max(at_least, 1)
+    while stats.poisson.sf(responders - 1, load) > WAIT_RISK and responders < 10_000:
+        responders += 1
+    return responders
 
 
 def _median(found: Sample) -> float:

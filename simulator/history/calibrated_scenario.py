@@ -14,7 +14,7 @@ from scipy import stats
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.history import fit as fitting
 from simulator.history.calibrate import (
-    ESCALATE_AFTER_FLOOR,
+    WAIT_RISK,
     Calibration,
     ModeFit,
 )
@@ -159,11 +159,21 @@ def _shares(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}/{total}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _escalate_after(acknowledgement: Fit | None) -> float:
-    minutes = ESCALATE_AFTER_FLOOR
-    if acknowledgement is not None and acknowledgement.family not in ("none",):
-        minutes = max(minutes, acknowledgement.quantile(0.9999))
-    return math.ceil(minutes / 60) * 60
+def responder_names(calibration: Calibration) -> list[str]:
+    """The history's people (most acknowledgements first), then as many spare responders as the team needs so
+    that pages do not wait: none when the history names enough people."""
+    named = sorted(calibration.people, key=lambda n: (-calibration.people[n], n))
+    if not named:
+        return []
+    taken = set(named)
+    spares = []
+    number = 1
+    while len(named) + len(spares) < calibration.responders:
+        name = f"spare responder {number}"
+        if name not in taken:
+            spares.append(name)
+        number += 1
+    return named + spares
 
 
 def scenario_yaml(calibration: Calibration, *, name: str | None = None, replications: int = 200,
@@ -201,10 +211,17 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
            "rotations and hours)",)),
         "",
         "team:",
-        f"  responders: {cal.responders}   # the most incidents open at once in the history",
     ]
-    if cal.people:
-        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"], 2)
+    out += _comment([f"enough responders that a page finds them all busy with a chance below {WAIT_RISK:g}: the "
+                     f"fitted acknowledgement already includes the history's waits (mean load {cal.load:.2f} "
+                     f"busy at once; the history had at most {cal.concurrency} incidents open at once)"], 2)
+    out.append(f"  responders: {cal.responders}")
+    names = responder_names(cal)
+    if names:
+        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"]
+                        + (["spare responders stand for the people the history does not name, so that pages do "
+                            "not wait"] if len(names) > len(cal.people) else []), 2)
+        out.append(f"  names: [{', '.join(_text(n) for n in names)}]")
     ack = cal.team.get("acknowledgement")
     out += _comment(fit_comments(ack, cal.phases["acknowledgement"], "time to acknowledge"), 2)
     per_mode = [(m.name, m.acknowledgement_median) for m in cal.modes if not math.isnan(m.acknowledgement_median)]
@@ -218,7 +235,7 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
     out += [
         f"  acknowledge: {distribution_yaml(ack) if ack and ack.family != 'none' else '0s'}",
         "  miss_probability: 0   # the history's acknowledgement times already include missed pages",
-        f"  escalate_after: {duration_text(_escalate_after(ack))}   # and escalations: none added on top",
+        "  secondary: null   # and escalations: no second level adds to them (escalate_after keeps its default)",
         "  assemble: 0s   # the history's time to mitigate includes bringing in the roles",
         "",
         "policy:",
