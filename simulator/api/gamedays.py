@@ -153,7 +153,8 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
                                   replications=replications, source=", ".join(map(str, drill)), workers=workers,
                                   executor=executor, scheduler=scheduler)
     folder = Path(out) if out is not None else Path(drill[0]).parent
-    figures = {name: png_bytes(score_figure(s)) for s, name in zip(scores, figure_names(scores), strict=True)}
+    figures = {name: png_bytes(score_figure(s, fail_above))
+               for s, name in zip(scores, figure_names(scores), strict=True)}
     document = json.dumps(scoring.score_document(scores), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     # beside the drill's own files: only what drillsim wrote there is ever replaced (outputs.write_files)
     written = write_files(folder, {"score.json": document.encode("utf-8"),

@@ -149,6 +149,16 @@ def on_call(scenario: Scenario, at: datetime | None = None) -> Roster:
     return Roster(tuple(pages), team.repeat, note)
 
 
+def update_duty(scenario: Scenario, severity: str) -> str:
+    """The Comms lead's update duty as the scenario sets it for `severity`: a cadence only where
+    policy.updates.every names one."""
+    every = scenario.policy.updates.every.get(severity)
+    if every is None:
+        return (f"☐ post when service is restored (the scenario sets no update cadence for {severity}; agree one "
+                "beforehand if stakeholders expect it)")
+    return f"☐ post an update at least every {format_duration(every)}, and when service is restored"
+
+
 def scenario_layers(scenario: Scenario, rotation: str) -> str:
     """A rotation in a few words: 'turns of 1w: Ana, Ben, Cleo'."""
     from simulator.scenario.team import layers
@@ -235,7 +245,7 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
             "☐ say each action before taking it")),
         (ROLES[2], "someone who can reach stakeholders", (
             "☐ post that an incident is declared, with its impact",
-            "☐ post an update at least every 30 minutes, and when service is restored")),
+            update_duty(scenario, chosen))),
         (ROLES[3], "anyone not mitigating", (
             "☐ write each moment of the timeline below to the minute",
             "☐ fill in drill.csv after the drill (one row, the history format)")),
