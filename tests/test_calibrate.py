@@ -251,3 +251,15 @@ def test_the_history_s_people_are_the_team_and_pages_never_wait_on_top_of_the_fi
     scenario = parse_scenario(text)
     roster = on_call(scenario)
     assert [page.who for page in roster.pages] == [("ana", "ben", "cleo")]  # no "on-call #1", no "after 1d"
+
+
+def test_calibration_says_on_stderr_what_it_is_fitting_unless_quiet(tmp_path):
+    path = named_history(tmp_path)
+    loud = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "a.yaml"), "--bootstrap", "20"])
+    assert loud.exit_code == 0, loud.output
+    assert "fitting db: time to detect (40 incidents, 20 bootstrap samples)\n" in loud.stderr
+    assert "fitting all modes: time to acknowledge (40 incidents, 20 bootstrap samples)\n" in loud.stderr
+    assert "fitting" not in loud.stdout
+    quiet = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "b.yaml"), "--bootstrap", "20",
+                                "-q"])
+    assert quiet.exit_code == 0 and "fitting" not in quiet.stderr

@@ -4,7 +4,7 @@ happened (drillsim calibrate, gameday plan, score)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,11 +33,13 @@ class Calibrated:
 def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
               preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
               skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
-              bootstrap: int | None = None, seed: int = 0, name: str | None = None) -> Calibrated:
+              bootstrap: int | None = None, seed: int = 0, name: str | None = None,
+              progress: Callable[[str], None] | None = None) -> Calibrated:
     """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
     calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
     beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
-    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
+    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals; `progress`
+    is told what is being fitted before each fit."""
     from simulator.history import calibrate as calibration_module
     from simulator.history.calibrated_scenario import scenario_yaml
     from simulator.history.fit import BOOTSTRAP
@@ -52,7 +54,8 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
                         as_of=window[1])
     found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
-                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
+                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed,
+                                         progress=progress)
     text = scenario_yaml(found, name=name)
     written: list[Path] = []
     if out is not None:

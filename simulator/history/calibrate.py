@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -179,11 +180,20 @@ def _counts(values) -> dict[str, int]:
 
 
 def calibrate(history: History, *, since: datetime | None = None, until: datetime | None = None,
-              family: str = "auto", bootstrap: int = fitting.BOOTSTRAP, seed: int = 0) -> Calibration:
+              family: str = "auto", bootstrap: int = fitting.BOOTSTRAP, seed: int = 0,
+              progress: Callable[[str], None] | None = None) -> Calibration:
     """Fit a scenario to `history`. The observation window runs from `since` (default: the first incident,
     which then opens the window and is not counted in its mode's rate) to `until` (default: the export time).
     `family` forces a family for every duration ('auto' chooses by AIC); `bootstrap` samples give the
-    intervals and p-values; `seed` makes them reproducible."""
+    intervals and p-values; `seed` makes them reproducible. `progress` is told, before each fit, what is
+    being fitted ('db: time to detect (40 incidents)'), so that a long calibration is not silent."""
+
+    def fitting_sample(scope: str, found: Sample) -> Fit:
+        if progress is not None:
+            progress(f"fitting {scope}: {found.phase.label} ({found.count} incidents, {bootstrap} bootstrap "
+                     "samples)")
+        return fitting.fit_sample(found, family=family, bootstrap=bootstrap, rng=rng)
+
     rng = np.random.default_rng(seed)
     firsts = [incident.first for incident in history.incidents]
     opened_by = None
@@ -216,8 +226,7 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
         found = {}
         for key in ("detection", "mitigation"):
             phase = phases[key]
-            found[key] = (fitting.fit_sample(sample(history, phase, incidents, tick), family=family,
-                                             bootstrap=bootstrap, rng=rng) if phase else None)
+            found[key] = fitting_sample(name, sample(history, phase, incidents, tick)) if phase else None
         ack_phase = phases["acknowledgement"]
         ack_median = math.nan
         if ack_phase is not None:
@@ -233,8 +242,7 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
     team: dict[str, Fit | None] = {}
     for key in ("declaration", "acknowledgement", "confirmation"):
         phase = phases[key]
-        team[key] = (fitting.fit_sample(sample(history, phase, tick=tick), family=family, bootstrap=bootstrap,
-                                        rng=rng) if phase else None)
+        team[key] = fitting_sample("all modes", sample(history, phase, tick=tick)) if phase else None
     p_value = math.nan
     if phases["acknowledgement"] is not None and len(modes) > 1:
         per_mode = [sample(history, phases["acknowledgement"], m.incidents, tick).observed for m in modes]
