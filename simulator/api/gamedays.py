@@ -86,10 +86,12 @@ class Planned:
 def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, timezone: str | None = None,
                  severity: str | None = None, under_load: bool = False, out: str | Path | None = None,
                  seed: int | None = None, replications: int | None = None, workers: int | None = None,
-                 executor: str = "local", scheduler: str | None = None) -> Planned:
+                 executor: str = "local", scheduler: str | None = None,
+                 chaostoolkit: str | Path | None = None) -> Planned:
     """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
     plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
-    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
+    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`. With `chaostoolkit`, also
+    writes there a Chaos Toolkit experiment that injects the failure (history/chaostoolkit.py)."""
     from simulator.history.format import FIELDS, Incident, history_bytes
     from simulator.history.plan import plan_gameday as make_plan
     from simulator.history.timestamps import option_time, time_zone
@@ -116,6 +118,10 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
                                    "plan.html": render_html(blocks, f"Game-day plan: {plan.mode.name}").encode("utf-8"),
                                    "plan.png": png,
                                    "drill.csv": history_bytes([row], fields=[*FIELDS[:9], "responder"])})
+    if chaostoolkit is not None:
+        from simulator.history.chaostoolkit import experiment_text
+
+        written.append(write_text(chaostoolkit, experiment_text(plan)))
     return Planned(plan, written)
 
 
