@@ -263,3 +263,33 @@ def test_calibration_says_on_stderr_what_it_is_fitting_unless_quiet(tmp_path):
     quiet = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "b.yaml"), "--bootstrap", "20",
                                 "-q"])
     assert quiet.exit_code == 0 and "fitting" not in quiet.stderr
+
+
+def test_a_weekly_rotation_is_inferred_from_who_acknowledged_when(tmp_path):
+    calibration = calibrate(read_history(named_history(tmp_path)), bootstrap=20, seed=1)
+    rotation = calibration.rotation
+    # named_history hands over on Mondays at 09:00 UTC (its first week starts Mon 5 January, 09:00); the window
+    # opens at the first incident, Thursday 8 January: ana's week.
+    assert (rotation.people, rotation.shift, rotation.handoff) == (("ana", "ben", "cleo"), 10080.0, "Mon 09:00")
+    assert rotation.matched == rotation.total == 40
+    assert not calibration.uses_rotation  # one person on call would be busy at 2% of pages: the pool is kept
+    text = scenario_yaml(calibration)
+    assert "# the history shows a rotation: weekly turns handed over at Mon 09:00 of ana, ben, cleo" in text
+    assert "  names: [ana, ben, cleo]\n" in text
+
+
+def test_a_rotation_is_paged_as_one_when_its_person_is_practically_never_busy(tmp_path, monkeypatch):
+    from simulator.history import calibrate as calibrate_module
+    from simulator.history import calibrated_scenario
+    from simulator.history.plan import on_call
+
+    monkeypatch.setattr(calibrate_module, "WAIT_RISK", 0.5)
+    monkeypatch.setattr(calibrated_scenario, "WAIT_RISK", 0.5)
+    calibration = calibrate(read_history(named_history(tmp_path)), bootstrap=20, seed=1)
+    assert calibration.uses_rotation
+    text = scenario_yaml(calibration)
+    assert '    primary: {people: [ana, ben, cleo], shift: 7d, handoff: "Mon 09:00"}\n' in text
+    assert "responders:" not in text and "secondary:" not in text
+    scenario = parse_scenario(text)
+    roster = on_call(scenario, datetime(2026, 1, 13, 12, tzinfo=ZoneInfo("UTC")))  # the second week: ben's
+    assert [page.who for page in roster.pages] == [("ben",)]

@@ -33,7 +33,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from scipy import stats
@@ -126,6 +126,19 @@ class Calibration:
     """The most incidents the history had open at once."""
     load: float = 0.0
     """The mean number of responders busy at once in the calibrated scenario (Erlangs)."""
+    rotation: RotationFit | None = None
+    """The rotation the history shows (who acknowledged when), if it shows one."""
+
+    @property
+    def one_on_call_busy(self) -> float:
+        """The chance that a page finds a lone person on call busy (Erlang's loss formula for one server)."""
+        return self.load / (1 + self.load)
+
+    @property
+    def uses_rotation(self) -> bool:
+        """Whether the scenario pages the inferred rotation (one person on call) rather than a pool: only when
+        a page would find that person busy with a chance below WAIT_RISK."""
+        return self.rotation is not None and self.one_on_call_busy <= WAIT_RISK
     acknowledgement_p_value: float = math.nan
     bootstrap: int = fitting.BOOTSTRAP
     seed: int = 0
@@ -173,6 +186,64 @@ def _concurrency(history: History) -> int:
         current += step
         most = max(most, current)
     return max(most, 1)
+
+
+ROTATION_MATCH = 0.9
+"""The share of acknowledgements, at least, that must fall in their person's turns for a rotation to be
+inferred (a swap or a cover now and then is allowed)."""
+HANDOFFS = (*((f"{day} 09:00", 10080.0) for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
+            ("09:00", 1440.0))
+"""The rotations tried: weekly turns handed over at 09:00 on each weekday, and daily turns at 09:00 (local
+time). An assumption: 09:00 is a common handoff time; a rotation handed over at another time is not found."""
+
+
+@dataclass(frozen=True)
+class RotationFit:
+    """A rotation inferred from who acknowledged when: `people` take turns of `shift` minutes handed over at
+    `handoff` (local time), the first on call at the start of the window; `matched` of `total`
+    acknowledgements fell in their person's turn."""
+
+    people: tuple[str, ...]
+    shift: float
+    handoff: str
+    matched: int
+    total: int
+
+
+def infer_rotation(history: History, since: datetime) -> RotationFit | None:
+    """The rotation the history shows, if any: each acknowledgement (or page, or first time) is placed in a
+    turn of each candidate rotation (HANDOFFS); a rotation of n people is shown when the turns' people repeat
+    with period n and at least ROTATION_MATCH of the acknowledgements fall in their person's turn."""
+    zone = history.zone or UTC
+    events = [((i.acknowledged_at or i.declared_at or i.first).astimezone(zone).replace(tzinfo=None), i.responder)
+              for i in history.incidents if i.responder]
+    people = sorted({who for _, who in events})
+    if len(people) < 2 or len(events) < 2 * len(people):
+        return None
+    start = since.astimezone(zone).replace(tzinfo=None)
+    best: RotationFit | None = None
+    for handoff, shift in HANDOFFS:
+        day, clock = (handoff.split()[0], handoff.split()[1]) if " " in handoff else (None, handoff)
+        anchor = datetime.combine(start.date(), datetime.strptime(clock, "%H:%M").time())
+        if day is not None:
+            weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").index(day)
+            anchor -= timedelta(days=(anchor.weekday() - weekday) % 7)
+        while anchor > start:
+            anchor -= timedelta(minutes=shift)
+        n = len(people)
+        residues: dict[int, Counter] = {}
+        for moment, who in events:
+            turn = int((moment - anchor).total_seconds() // (shift * 60))
+            residues.setdefault(turn % n, Counter())[who] += 1
+        if len(residues) < n:
+            continue
+        order = [residues[r].most_common(1)[0][0] for r in range(n)]
+        if len(set(order)) < n:
+            continue
+        matched = sum(residues[r][order[r]] for r in range(n))
+        if matched >= ROTATION_MATCH * len(events) and (best is None or matched > best.matched):
+            best = RotationFit(tuple(order), shift, handoff, matched, len(events))
+    return best
 
 
 def _counts(values) -> dict[str, int]:
@@ -258,7 +329,7 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
         history=history, grouped_by=grouped_by, since=since, until=until, modes=tuple(modes), team=team,
         phases=phases, responders=no_wait_responders(load, max(concurrency, len(people))), people=people,
         acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes),
-        concurrency=concurrency, load=load)
+        concurrency=concurrency, load=load, rotation=infer_rotation(history, since))
 
 
 def busy_load(modes, team: dict[str, Fit | None]) -> float:
@@ -330,6 +401,10 @@ def calibration_document(calibration: Calibration) -> dict:
         "window_minutes": cal.window,
         "grouped_by": cal.grouped_by,
         "responders": cal.responders,
+        "rotation": None if cal.rotation is None else {
+            "people": list(cal.rotation.people), "shift_minutes": cal.rotation.shift,
+            "handoff": cal.rotation.handoff, "matched": cal.rotation.matched, "total": cal.rotation.total,
+            "used": cal.uses_rotation, "one_on_call_busy": cal.one_on_call_busy},
         "seed": cal.seed,
         "bootstrap": cal.bootstrap,
         "phases": {k: (None if p is None else [p.start, p.end]) for k, p in cal.phases.items()},

@@ -176,6 +176,47 @@ def responder_names(calibration: Calibration) -> list[str]:
     return named + spares
 
 
+def _team_people(cal: Calibration) -> list[str]:
+    """Who is paged: the rotation the history shows when one person on call would practically never be busy
+    at a page; otherwise a pool of responders, named after the history's people, large enough not to queue."""
+    out: list[str] = []
+    rotation = cal.rotation
+    if rotation is not None:
+        turns = "weekly" if rotation.shift == 10080 else "daily"
+        out += _comment([f"the history shows a rotation: {turns} turns handed over at {rotation.handoff} of "
+                         f"{', '.join(rotation.people)} ({rotation.matched} of {rotation.total} acknowledgements "
+                         "by whoever's turn it was)"], 2)
+    if cal.uses_rotation:
+        assert rotation is not None
+        names = ", ".join(_text(n) for n in rotation.people)
+        out += _comment([f"one person on call: a page finds them busy with a chance of {cal.one_on_call_busy:.2g}, "
+                         f"below {WAIT_RISK:g}, so pages do not wait on top of the fitted acknowledgement"], 2)
+        return [*out,
+            f"  people: [{names}]",
+            "  rotations:",
+            f"    primary: {{people: [{names}], shift: {duration_text(rotation.shift)}, "
+            f"handoff: \"{rotation.handoff}\"}}",
+            "  escalation:",
+            "    levels:",
+            "      - rotation: primary   # one level: the history's acknowledgement times include escalations",
+        ]
+    if rotation is not None:
+        out += _comment([f"not paged as a rotation: one person on call would be busy at a page with a chance of "
+                         f"{cal.one_on_call_busy:.2g}, a wait the fitted acknowledgement already includes; the "
+                         "pool below never waits"], 2)
+    out += _comment([f"enough responders that a page finds them all busy with a chance below {WAIT_RISK:g}: the "
+                     f"fitted acknowledgement already includes the history's waits (mean load {cal.load:.2f} "
+                     f"busy at once; the history had at most {cal.concurrency} incidents open at once)"], 2)
+    out.append(f"  responders: {cal.responders}")
+    names_ = responder_names(cal)
+    if names_:
+        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"]
+                        + (["spare responders stand for the people the history does not name, so that pages do "
+                            "not wait"] if len(names_) > len(cal.people) else []), 2)
+        out.append(f"  names: [{', '.join(_text(n) for n in names_)}]")
+    return out
+
+
 def scenario_yaml(calibration: Calibration, *, name: str | None = None, replications: int = 200,
                   seed: int | None = None) -> str:
     """The calibrated scenario as YAML text, its comments saying what each field was fitted to, how well and
@@ -212,16 +253,7 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
         "",
         "team:",
     ]
-    out += _comment([f"enough responders that a page finds them all busy with a chance below {WAIT_RISK:g}: the "
-                     f"fitted acknowledgement already includes the history's waits (mean load {cal.load:.2f} "
-                     f"busy at once; the history had at most {cal.concurrency} incidents open at once)"], 2)
-    out.append(f"  responders: {cal.responders}")
-    names = responder_names(cal)
-    if names:
-        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"]
-                        + (["spare responders stand for the people the history does not name, so that pages do "
-                            "not wait"] if len(names) > len(cal.people) else []), 2)
-        out.append(f"  names: [{', '.join(_text(n) for n in names)}]")
+    out += _team_people(cal)
     ack = cal.team.get("acknowledgement")
     out += _comment(fit_comments(ack, cal.phases["acknowledgement"], "time to acknowledge"), 2)
     per_mode = [(m.name, m.acknowledgement_median) for m in cal.modes if not math.isnan(m.acknowledgement_median)]
@@ -235,7 +267,9 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
     out += [
         f"  acknowledge: {distribution_yaml(ack) if ack and ack.family != 'none' else '0s'}",
         "  miss_probability: 0   # the history's acknowledgement times already include missed pages",
-        "  secondary: null   # and escalations: no second level adds to them (escalate_after keeps its default)",
+        *(() if cal.uses_rotation else
+          ("  secondary: null   # and escalations: no second level adds to them (escalate_after keeps its "
+           "default)",)),
         "  assemble: 0s   # the history's time to mitigate includes bringing in the roles",
         "",
         "policy:",
