@@ -28,7 +28,15 @@ from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from simulator.fields import Duration, PositiveDuration
 from simulator.limits import MAX_MINUTES
@@ -106,6 +114,16 @@ class _Shifted(_Distribution):
     """A family that may start after a fixed lag: `shift` minutes are added to every draw."""
 
     shift: Duration = 0.0
+
+    @model_serializer(mode="wrap")
+    def _shift_last(self, handler):
+        """Written as a file says it: `kind` first, `shift` last and only when there is one."""
+        data = handler(self)
+        if isinstance(data, dict):
+            shift = data.pop("shift", None)
+            if self.shift:
+                data["shift"] = shift
+        return data
 
     def quantile_function(self) -> Quantile:
         base = self._unshifted()

@@ -207,14 +207,14 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
     hint = (entry.description if entry is not None and entry.description else order[0])
     if order[0] == "debug":
         hint = "look at the logs and metrics of the failing component"
-    escalate = (f"page {' and '.join(team.next_level.who) or 'the next level'} by hand" if team.next_level
-                else "call the primary on call again")
+    escalate = (f"then page {' and '.join(team.next_level.who) or 'the next level'} by hand" if team.next_level
+                else "and again if they do not answer (the scenario has no next level to page)")
     cues = (
         Cue("detection", "the injection", by["detection"].p95, by["detection"].p95, "no alert has fired",
             "reveal what the monitors would show and note a detection gap"),
         Cue("acknowledgement", "the first alert", by["acknowledgement"].p95,
             by["detection"].median + by["acknowledgement"].p95, "nobody has acknowledged the page",
-            f"call the primary on call, then {escalate}"),
+            f"call the primary on call, {escalate}"),
         Cue("mitigation", "acknowledgement", by["mitigation"].p95,
             by["detection"].median + by["acknowledgement"].median + by["mitigation"].p95,
             "service is not restored", f"give a hint: {hint}"),
