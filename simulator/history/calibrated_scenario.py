@@ -166,7 +166,7 @@ def responder_names(calibration: Calibration) -> list[str]:
     if not named:
         return []
     taken = set(named)
-    spares = []
+    spares: list[str] = []
     number = 1
     while len(named) + len(spares) < calibration.responders:
         name = f"spare responder {number}"
