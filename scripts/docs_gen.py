@@ -296,7 +296,9 @@ def scenario_reference() -> str:
         out.append("")
     out += ["## Distributions", "",
             "Wherever a duration is random, give a distribution: a plain duration is a constant, otherwise a "
-            "mapping with a `kind`.", "",
+            "mapping with a `kind`. `exponential`, `lognormal`, `gamma` and `weibull` also take `shift` (default "
+            "0s): a fixed lag added to every draw, the other parameters describing the random part after it "
+            "(`{kind: exponential, mean: 5m, shift: 3m}` has a mean of 8m).", "",
             "| kind | parameters | notes |", "|---|---|---|", *distribution_rows(), "", *other_assumptions()]
     return "\n".join(out)
 

@@ -9,8 +9,11 @@ In YAML a distribution is either a plain duration ("5m", a constant) or a mappin
     {kind: uniform, low: 5m, high: 15m}
     {kind: triangular, low: 5m, mode: 10m, high: 40m}
     {kind: empirical, values: [12m, 35m, 2h, 47m]}   # resampled: every observed value equally likely
+    {kind: exponential, mean: 5m, shift: 3m}         # a fixed lag of 3m, then a random part
 
-`mu` and `sigma` of a lognormal are those of the natural log of the duration in minutes.
+`mu` and `sigma` of a lognormal are those of the natural log of the duration in minutes. `shift` (exponential,
+lognormal, gamma and Weibull; default 0s) adds a fixed lag to every draw: the other parameters describe the
+random part after it (a median of 5m with a shift of 3m is a median of 8m in all), and the mean includes it.
 
 Every distribution turns a uniform number u in [0, 1) into a duration by its inverse CDF, `quantile(u)`: the
 engine draws the uniforms (simulator.dice) and calls the function `quantile_function()` returns when it needs
@@ -25,7 +28,15 @@ from statistics import NormalDist
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from simulator.fields import Duration, PositiveDuration
 from simulator.limits import MAX_MINUTES
@@ -99,7 +110,36 @@ class Constant(_Distribution):
         return format_duration(self.value)
 
 
-class Exponential(_Distribution):
+class _Shifted(_Distribution):
+    """A family that may start after a fixed lag: `shift` minutes are added to every draw."""
+
+    shift: Duration = 0.0
+
+    @model_serializer(mode="wrap")
+    def _shift_last(self, handler):
+        """Written as a file says it: `kind` first, `shift` last and only when there is one."""
+        data = handler(self)
+        if isinstance(data, dict):
+            shift = data.pop("shift", None)
+            if self.shift:
+                data["shift"] = shift
+        return data
+
+    def quantile_function(self) -> Quantile:
+        base = self._unshifted()
+        shift = self.shift
+        if not shift:  # the common case, untouched: the same floats as without a shift
+            return base
+        return lambda u: shift + base(u)
+
+    def _unshifted(self) -> Quantile:
+        raise NotImplementedError
+
+    def _shift_text(self) -> str:
+        return f", after a lag of {format_duration(self.shift)}" if self.shift else ""
+
+
+class Exponential(_Shifted):
     """Memoryless: the time until an event that happens at a constant rate."""
 
     kind: Literal["exponential"]
@@ -107,23 +147,23 @@ class Exponential(_Distribution):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    def quantile_function(self):
+    def _unshifted(self):
         mean, log1p = self.mean_, math.log1p
         return lambda u: -mean * log1p(-u)
 
     @property
     def mean(self):
-        return self.mean_
+        return self.shift + self.mean_
 
     @property
     def variance(self):
         return self.mean_**2
 
     def describe(self):
-        return f"exponential, mean {format_duration(self.mean_)}"
+        return f"exponential, mean {format_duration(self.mean_)}" + self._shift_text()
 
 
-class Lognormal(_Distribution):
+class Lognormal(_Shifted):
     """Right-skewed like real incident durations; given by median and p95, or by mu and sigma of ln(minutes)."""
 
     kind: Literal["lognormal"]
@@ -161,7 +201,7 @@ class Lognormal(_Distribution):
     def log_sigma(self) -> float:
         return math.log(_given(self.p95) / _given(self.median)) / Z95 if self.sigma is None else self.sigma
 
-    def quantile_function(self):
+    def _unshifted(self):
         mu, sigma, exp = self.log_mu, self.log_sigma, math.exp
         inverse = _LOWLEVEL
         if inverse is not None:
@@ -171,7 +211,7 @@ class Lognormal(_Distribution):
 
     @property
     def mean(self):
-        return math.exp(self.log_mu + self.log_sigma**2 / 2)
+        return self.shift + math.exp(self.log_mu + self.log_sigma**2 / 2)
 
     @property
     def variance(self):
@@ -181,10 +221,10 @@ class Lognormal(_Distribution):
     def describe(self):
         median = math.exp(self.log_mu)
         p95 = math.exp(self.log_mu + Z95 * self.log_sigma)
-        return f"lognormal, median {format_duration(median)}, p95 {format_duration(p95)}"
+        return f"lognormal, median {format_duration(median)}, p95 {format_duration(p95)}" + self._shift_text()
 
 
-class Gamma(_Distribution):
+class Gamma(_Shifted):
     """Sum-of-stages shape; given by shape and either mean or scale."""
 
     kind: Literal["gamma"]
@@ -204,7 +244,7 @@ class Gamma(_Distribution):
     def theta(self) -> float:
         return self.scale if self.scale is not None else _given(self.mean_) / self.shape
 
-    def quantile_function(self):
+    def _unshifted(self):
         from scipy.special import gammaincinv  # the regularised incomplete gamma function's inverse
 
         shape, theta = self.shape, self.theta
@@ -212,37 +252,37 @@ class Gamma(_Distribution):
 
     @property
     def mean(self):
-        return self.shape * self.theta
+        return self.shift + self.shape * self.theta
 
     @property
     def variance(self):
         return self.shape * self.theta**2
 
     def describe(self):
-        return f"gamma, shape {self.shape:g}, mean {format_duration(self.mean)}"
+        return f"gamma, shape {self.shape:g}, mean {format_duration(self.shape * self.theta)}" + self._shift_text()
 
 
-class Weibull(_Distribution):
+class Weibull(_Shifted):
     """Shape below 1: most short, a few very long; above 1: wear-out."""
 
     kind: Literal["weibull"]
     shape: Annotated[float, Field(gt=0)]
     scale: PositiveDuration
 
-    def quantile_function(self):
+    def _unshifted(self):
         scale, power, log1p = self.scale, 1.0 / self.shape, math.log1p
         return lambda u: scale * (-log1p(-u)) ** power
 
     @property
     def mean(self):
-        return self.scale * math.gamma(1 + 1 / self.shape)
+        return self.shift + self.scale * math.gamma(1 + 1 / self.shape)
 
     @property
     def variance(self):
         return self.scale**2 * (math.gamma(1 + 2 / self.shape) - math.gamma(1 + 1 / self.shape) ** 2)
 
     def describe(self):
-        return f"weibull, shape {self.shape:g}, scale {format_duration(self.scale)}"
+        return f"weibull, shape {self.shape:g}, scale {format_duration(self.scale)}" + self._shift_text()
 
 
 class Uniform(_Distribution):

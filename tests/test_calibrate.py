@@ -200,3 +200,96 @@ def test_skip_bad_says_how_many_rows_it_left_out():
     result = runner.invoke(app, ["calibrate", str(FIXTURES / "several_bad.csv"), "--skip-bad", "--bootstrap", "20"])
     assert result.exit_code == 0, result.output
     assert "Skipped 3 bad rows of 5 (lines 3, 4, 6)." in result.output
+
+
+def named_history(tmp_path: Path, lag: str = "2m") -> Path:
+    """40 incidents a few days apart, declared exactly `lag` after detection, acknowledged by ana, ben or
+    cleo in weekly turns."""
+    rng = np.random.default_rng(1)
+    lines = ["incident,mode,severity,started_at,detected_at,declared_at,acknowledged_at,mitigated_at,resolved_at,"
+             "responder"]
+    start = datetime(2026, 1, 5, 9, tzinfo=ZoneInfo("UTC"))
+    moment = start
+    for i in range(40):
+        moment += parse_duration(f"{round(float(rng.exponential(3 * 1440)))}m") * _MINUTE
+        detected = moment + parse_duration(f"{round(float(rng.lognormal(np.log(300), 0.5)))}s") * _MINUTE
+        declared = detected + parse_duration(lag) * _MINUTE
+        acknowledged = declared + parse_duration(f"{180 + round(float(rng.exponential(300)))}s") * _MINUTE
+        mitigated = acknowledged + parse_duration(f"{round(float(rng.gamma(2, 1200)))}s") * _MINUTE
+        resolved = mitigated + parse_duration(f"{round(float(rng.lognormal(np.log(600), 0.3)))}s") * _MINUTE
+        who = ("ana", "ben", "cleo")[((moment - start).days // 7) % 3]
+        times = ",".join(t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in (moment, detected, declared, acknowledged,
+                                                                     mitigated, resolved))
+        lines.append(f"INC-{i},db,SEV2,{times},{who}")
+    path = tmp_path / "named.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+_MINUTE = __import__("datetime").timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("lag", "written"), [("2m", "declare_after: 2m\n"), ("0s", "declare_after: 0s\n")])
+def test_a_phase_that_always_takes_the_same_time_is_written_as_that_constant(tmp_path, lag, written):
+    calibration = calibrate(read_history(named_history(tmp_path, lag)), bootstrap=30, seed=1)
+    assert calibration.team["declaration"].family == "constant"
+    assert written in scenario_yaml(calibration)
+
+
+def test_the_history_s_people_are_the_team_and_pages_never_wait_on_top_of_the_fitted_times(tmp_path):
+    from scipy import stats
+
+    from simulator.history.calibrate import WAIT_RISK
+    from simulator.history.plan import on_call
+
+    calibration = calibrate(read_history(named_history(tmp_path)), bootstrap=30, seed=1)
+    assert calibration.people == {"ana": 15, "ben": 13, "cleo": 12}
+    assert stats.poisson.sf(calibration.responders - 1, calibration.load) <= WAIT_RISK
+    text = scenario_yaml(calibration)
+    assert "  names: [ana, ben, cleo]\n" in text and "  secondary: null" in text and "\n  escalate_after:" not in text
+    assert "acknowledge: {kind: exponential, mean: " in text and ", shift: 3m" in text  # the 3m lag
+    scenario = parse_scenario(text)
+    roster = on_call(scenario)
+    assert [page.who for page in roster.pages] == [("ana", "ben", "cleo")]  # no "on-call #1", no "after 1d"
+
+
+def test_calibration_says_on_stderr_what_it_is_fitting_unless_quiet(tmp_path):
+    path = named_history(tmp_path)
+    loud = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "a.yaml"), "--bootstrap", "20"])
+    assert loud.exit_code == 0, loud.output
+    assert "fitting db: time to detect (40 incidents, 20 bootstrap samples)\n" in loud.stderr
+    assert "fitting all modes: time to acknowledge (40 incidents, 20 bootstrap samples)\n" in loud.stderr
+    assert "fitting" not in loud.stdout
+    quiet = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "b.yaml"), "--bootstrap", "20",
+                                "-q"])
+    assert quiet.exit_code == 0 and "fitting" not in quiet.stderr
+
+
+def test_a_weekly_rotation_is_inferred_from_who_acknowledged_when(tmp_path):
+    calibration = calibrate(read_history(named_history(tmp_path)), bootstrap=20, seed=1)
+    rotation = calibration.rotation
+    # named_history hands over on Mondays at 09:00 UTC (its first week starts Mon 5 January, 09:00); the window
+    # opens at the first incident, Thursday 8 January: ana's week.
+    assert (rotation.people, rotation.shift, rotation.handoff) == (("ana", "ben", "cleo"), 10080.0, "Mon 09:00")
+    assert rotation.matched == rotation.total == 40
+    assert not calibration.uses_rotation  # one person on call would be busy at 2% of pages: the pool is kept
+    text = scenario_yaml(calibration)
+    assert "# the history shows a rotation: weekly turns handed over at Mon 09:00 of ana, ben, cleo" in text
+    assert "  names: [ana, ben, cleo]\n" in text
+
+
+def test_a_rotation_is_paged_as_one_when_its_person_is_practically_never_busy(tmp_path, monkeypatch):
+    from simulator.history import calibrate as calibrate_module
+    from simulator.history import calibrated_scenario
+    from simulator.history.plan import on_call
+
+    monkeypatch.setattr(calibrate_module, "WAIT_RISK", 0.5)
+    monkeypatch.setattr(calibrated_scenario, "WAIT_RISK", 0.5)
+    calibration = calibrate(read_history(named_history(tmp_path)), bootstrap=20, seed=1)
+    assert calibration.uses_rotation
+    text = scenario_yaml(calibration)
+    assert '    primary: {people: [ana, ben, cleo], shift: 7d, handoff: "Mon 09:00"}\n' in text
+    assert "responders:" not in text and "secondary:" not in text
+    scenario = parse_scenario(text)
+    roster = on_call(scenario, datetime(2026, 1, 13, 12, tzinfo=ZoneInfo("UTC")))  # the second week: ben's
+    assert [page.who for page in roster.pages] == [("ben",)]

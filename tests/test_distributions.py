@@ -250,3 +250,43 @@ def test_sample_is_the_quantile_of_the_generators_uniforms():
     d = dist(SPECS["lognormal by quantiles"])
     uniforms = np.random.default_rng(3).random(50).tolist()
     assert d.sample(np.random.default_rng(3), 50).tolist() == [d.quantile(u) for u in uniforms]
+
+
+@pytest.mark.parametrize("spec", [
+    {"kind": "exponential", "mean": "5m", "shift": "3m"},
+    {"kind": "lognormal", "median": "5m", "p95": "20m", "shift": "2m"},
+    {"kind": "gamma", "shape": 2, "mean": "10m", "shift": "90s"},
+    {"kind": "weibull", "shape": 1.5, "scale": "6m", "shift": "1h"},
+])
+def test_a_shift_adds_a_fixed_lag_to_every_draw_and_to_the_mean(spec):
+    shifted = dist(spec)
+    plain = dist({k: v for k, v in spec.items() if k != "shift"})
+    lag = shifted.shift
+    for u in (0.0, 0.1, 0.5, 0.9, 0.999):
+        assert shifted.quantile(u) == pytest.approx(lag + plain.quantile(u), rel=1e-12)
+    assert shifted.mean == pytest.approx(lag + plain.mean, rel=1e-12)
+    assert shifted.variance == pytest.approx(plain.variance, rel=1e-12)
+    draws = shifted.sample(np.random.default_rng(11), N)
+    assert draws.min() >= lag
+    assert abs(draws.mean() - shifted.mean) <= Z * math.sqrt(shifted.variance / N)
+    assert "after a lag of" in shifted.describe()
+
+
+def test_an_exponential_shifted_by_3m_with_mean_5m_has_mean_8m():
+    assert dist({"kind": "exponential", "mean": "5m", "shift": "3m"}).mean == 8.0
+    assert dist({"kind": "exponential", "mean": "5m"}).shift == 0.0
+
+
+@pytest.mark.parametrize("kind", ["uniform", "triangular", "empirical", "constant"])
+def test_only_the_four_families_take_a_shift(kind):
+    spec = {"uniform": {"low": "1m", "high": "2m"}, "triangular": {"low": "1m", "mode": "1m", "high": "2m"},
+            "empirical": {"values": ["1m"]}, "constant": {"value": "1m"}}[kind]
+    with pytest.raises(ValidationError, match="shift"):
+        dist({"kind": kind, **spec, "shift": "1m"})
+
+
+def test_a_negative_or_enormous_shift_is_refused():
+    with pytest.raises(ValidationError):
+        dist({"kind": "exponential", "mean": "5m", "shift": "-3m"})
+    with pytest.raises(ValidationError, match="1,000 years"):
+        dist({"kind": "exponential", "mean": "5m", "shift": f"{400_000}d"})

@@ -180,3 +180,16 @@ def test_the_plan_figure_is_drawn(known):
     assert ax.get_yticklabels()[0].get_text() == "first alert"
     assert png_bytes(figure) == png_bytes(plan_figure(plan))
     assert ax.get_xlim()[1] >= max(m.p90 for m in plan.milestones)
+
+
+def test_the_comms_lead_is_promised_only_the_cadence_the_scenario_sets(known):
+    from simulator.history.plan import update_duty
+
+    assert known.policy.updates.every == {"SEV1": 30.0, "SEV2": 60.0}  # the format's default
+    assert update_duty(known, "SEV1") == "☐ post an update at least every 30m, and when service is restored"
+    assert update_duty(known, "SEV2") == "☐ post an update at least every 1h, and when service is restored"
+    assert update_duty(known, "SEV3").startswith("☐ post when service is restored (the scenario sets no update "
+                                                 "cadence for SEV3")
+    plan = plan_gameday(known, "db", minimum=100)
+    comms = next(duties for role, _, duties in plan.roles if role == "Comms lead")
+    assert comms[1] == update_duty(known, plan.severity)

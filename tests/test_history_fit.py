@@ -193,3 +193,67 @@ def test_the_distribution_free_interval_of_a_quantile_is_the_binomials_order_sta
     covered = sum(low <= math.log(10) <= high for low, high in
                   (quantile_interval(rng.exponential(1.0, 50), 0.9) for _ in range(1000)))
     assert covered >= 950  # at least the level asked for (order statistics are discrete: a little more)
+
+
+def seconds_sample(minutes) -> Sample:
+    """Durations written to the second, none open."""
+    values = np.round(np.asarray(minutes, dtype=float) * 60) / 60
+    return Sample(DETECTION, values, np.zeros(len(values), dtype=bool), tuple(str(i) for i in range(len(values))),
+                  1 / 60)
+
+
+@pytest.mark.parametrize("n", [3, 10, 40, 400])
+def test_a_phase_that_always_takes_2m_is_the_constant_2m(n):
+    found = fit_sample(seconds_sample(np.full(n, 2.0)), bootstrap=50)
+    assert (found.family, found.value, found.quantile(0.9), found.mean) == ("constant", 2.0, 2.0, 2.0)
+    assert math.isnan(found.p_value)  # nothing was tested, so nothing passed
+    assert found.reason == f"every one of the {n} closed durations is 2m"
+
+
+def test_a_phase_that_always_takes_0s_is_the_constant_0s_also_with_incidents_open_at_0():
+    values = np.zeros(400)
+    censored = np.zeros(400, dtype=bool)
+    censored[:3] = True
+    found = fit_sample(Sample(DETECTION, values, censored, tuple(map(str, range(400))), 1 / 60), bootstrap=20)
+    assert (found.family, found.value, found.values) == ("constant", 0.0, ())
+
+
+def test_durations_within_a_second_of_2m_never_give_an_absurd_family_nor_a_passing_test_for_one():
+    rng = np.random.default_rng(4)
+    found = fit_sample(seconds_sample(2 + rng.integers(0, 2, 40) / 60), bootstrap=50)
+    weibull = next(c for c in found.candidates if c.family == "weibull" and c.shift == 0)
+    assert weibull.params["shape"] > fitting.SHAPE_RANGE[1] and weibull.absurd.startswith("weibull shape")
+    assert found.family != "weibull"
+    assert found.dist().ppf(0.99) < 2.2  # whatever was chosen stays within seconds of 2m
+    assert found.reason.startswith("lowest AIC of the families with sensible parameters (weibull shape")
+
+
+def test_when_no_family_is_sensible_the_durations_themselves_are_used_without_a_p_value(monkeypatch):
+    monkeypatch.setattr(fitting, "SHAPE_RANGE", (10.0, 11.0))
+    monkeypatch.setattr(fitting, "SIGMA_RANGE", (10.0, 11.0))
+    monkeypatch.setattr(fitting, "TAIL_LIMIT", 1e-9)
+    found = fit_sample(seconds_sample(np.random.default_rng(5).lognormal(1, 0.5, 40)), bootstrap=20)
+    assert found.family == "empirical" and math.isnan(found.p_value) and found.bootstrap == 0
+    assert found.reason.startswith("no family has sensible parameters (")
+
+
+def test_a_fixed_lag_plus_an_exponential_wait_is_fitted_with_a_shift():
+    rng = np.random.default_rng(3)
+    found = fit_sample(seconds_sample(3 + rng.exponential(5, 200)), bootstrap=100, rng=np.random.default_rng(1))
+    assert found.fitted and 2.8 <= found.shift <= 3.0  # the shortest of 200 draws: 3m plus about 1.5s
+    assert found.reason.startswith("lowest AIC, after a lag of")
+    for q, name, true in ((0.5, "median", 3 + 5 * math.log(2)), (0.9, "p90", 3 + 5 * math.log(10))):
+        low, high = found.intervals[name]  # the shift held at its estimate: checked at twice the half-width
+        assert abs(found.quantile(q) - true) <= high - low, (name, found.quantile(q), true, low, high)
+
+
+def test_a_gamma_of_large_shape_is_not_turned_into_a_shifted_family():
+    rng = np.random.default_rng(3)
+    found = fit_sample(seconds_sample(rng.gamma(8, 50 / 8, 400)), bootstrap=20)
+    assert (found.family, found.shift) == ("gamma", 0.0)
+
+
+def test_a_forced_family_is_fitted_without_a_shift():
+    rng = np.random.default_rng(3)
+    found = fit_sample(seconds_sample(3 + rng.exponential(5, 200)), family="lognormal", bootstrap=20)
+    assert (found.family, found.shift) == ("lognormal", 0.0)

@@ -20,6 +20,7 @@ from simulator.history.format import HistoryError, Incident, write_history
 from simulator.history.journal import read_journal
 from simulator.history.score import read_drill, score_drills
 from simulator.history.simulated import Conditions, simulate_phases
+from simulator.units import format_duration
 
 FIXTURES = Path(__file__).parent / "fixtures" / "history"
 SCENARIO = FIXTURES / "drill-scenario.yaml"
@@ -280,3 +281,20 @@ def test_a_drill_is_scored_against_runs_of_the_same_period_of_the_day():
     assert night.phase("acknowledgement").percentile == pytest.approx(50, abs=2)
     # The night's 22 minutes would be slower than every run in business hours.
     assert scored(scenario, night_drill(at_ten, 2 + 20)).phase("acknowledgement").percentile == 100.0
+
+
+def test_the_figure_draws_the_fail_above_threshold_at_its_percentile_and_duration(tmp_path):
+    from simulator import api
+    from simulator.report.gameday_figures import score_figure
+
+    path = write_drill(tmp_path, detect=9.0, ack=20.0, mitigate=22.0)
+    done = api.score([path], SCENARIO, fail_above=90)
+    (found,) = done.scores
+    figure = score_figure(found, 90)
+    for ax, phase in zip(figure.axes, found.phases, strict=False):
+        limit = found.simulated[phase.key].quantile(0.9)
+        labels = [line.get_label() for line in ax.get_lines()]
+        assert f"--fail-above p90: {format_duration(limit)}" in labels
+        assert any(list(line.get_ydata()) == [0.9, 0.9] for line in ax.get_lines())
+    without = score_figure(found)
+    assert not any("--fail-above" in line.get_label() for ax in without.axes for line in ax.get_lines())

@@ -4,7 +4,7 @@ happened (drillsim calibrate, gameday plan, score)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,11 +33,13 @@ class Calibrated:
 def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
               preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
               skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
-              bootstrap: int | None = None, seed: int = 0, name: str | None = None) -> Calibrated:
+              bootstrap: int | None = None, seed: int = 0, name: str | None = None,
+              progress: Callable[[str], None] | None = None) -> Calibrated:
     """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
     calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
     beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
-    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals."""
+    time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals; `progress`
+    is told what is being fitted before each fit."""
     from simulator.history import calibrate as calibration_module
     from simulator.history.calibrated_scenario import scenario_yaml
     from simulator.history.fit import BOOTSTRAP
@@ -52,7 +54,8 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
                         as_of=window[1])
     found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
-                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed)
+                                         bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed,
+                                         progress=progress)
     text = scenario_yaml(found, name=name)
     written: list[Path] = []
     if out is not None:
@@ -83,10 +86,12 @@ class Planned:
 def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, timezone: str | None = None,
                  severity: str | None = None, under_load: bool = False, out: str | Path | None = None,
                  seed: int | None = None, replications: int | None = None, workers: int | None = None,
-                 executor: str = "local", scheduler: str | None = None) -> Planned:
+                 executor: str = "local", scheduler: str | None = None,
+                 chaostoolkit: str | Path | None = None) -> Planned:
     """Plan a game day that injects failure mode `inject` (`drillsim gameday plan`): writes plan.md,
     plan.html, the expected timeline as plan.png, and a drill.csv for the Scribe into `out` (default:
-    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`."""
+    gameday-MODE). `at` is an ISO 8601 time, with its offset or read in `timezone`. With `chaostoolkit`, also
+    writes there a Chaos Toolkit experiment that injects the failure (history/chaostoolkit.py)."""
     from simulator.history.format import FIELDS, Incident, history_bytes
     from simulator.history.plan import plan_gameday as make_plan
     from simulator.history.timestamps import option_time, time_zone
@@ -113,6 +118,10 @@ def plan_gameday(scenario: ScenarioLike, inject: str, *, at: str | None = None, 
                                    "plan.html": render_html(blocks, f"Game-day plan: {plan.mode.name}").encode("utf-8"),
                                    "plan.png": png,
                                    "drill.csv": history_bytes([row], fields=[*FIELDS[:9], "responder"])})
+    if chaostoolkit is not None:
+        from simulator.history.chaostoolkit import experiment_text
+
+        written.append(write_text(chaostoolkit, experiment_text(plan)))
     return Planned(plan, written)
 
 
@@ -153,7 +162,8 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
                                   replications=replications, source=", ".join(map(str, drill)), workers=workers,
                                   executor=executor, scheduler=scheduler)
     folder = Path(out) if out is not None else Path(drill[0]).parent
-    figures = {name: png_bytes(score_figure(s)) for s, name in zip(scores, figure_names(scores), strict=True)}
+    figures = {name: png_bytes(score_figure(s, fail_above))
+               for s, name in zip(scores, figure_names(scores), strict=True)}
     document = json.dumps(scoring.score_document(scores), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
     # beside the drill's own files: only what drillsim wrote there is ever replaced (outputs.write_files)
     written = write_files(folder, {"score.json": document.encode("utf-8"),

@@ -87,7 +87,8 @@ def calibrate(
 
     done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (), timezone=timezone,
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
-                         seed=seed, name=name)
+                         seed=seed, name=name,
+                         progress=None if quiet else lambda line: typer.echo(line, err=True))
     err = Console(stderr=True, width=None if sys.stderr.isatty() else 132, markup=False)  # names are text
     report_skipped(done.calibration.history)
     if out is None:

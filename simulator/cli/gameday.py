@@ -57,6 +57,10 @@ def plan(
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", file_okay=False, show_default=False,
         help="Folder for plan.md, plan.html, plan.png and drill.csv (default: gameday-MODE).")] = None,
+    chaostoolkit: Annotated[Path | None, typer.Option(
+        "--chaostoolkit", dir_okay=False, metavar="FILE", show_default=False,
+        help="Also write a Chaos Toolkit experiment (JSON) that injects the failure: run it with `chaos run`, "
+        "then score its journal.json with `drillsim score`.")] = None,
     replications: ReplicationsOpt = None,
     seed: SeedOpt = None,
     quiet: QuietOpt = False,
@@ -76,9 +80,13 @@ def plan(
     from simulator.report.gameday import plan_lines
 
     done = api.plan_gameday(scenario, inject, at=at, timezone=timezone, severity=severity, under_load=under_load,
-                            out=out, seed=seed, replications=replications,
+                            out=out, seed=seed, replications=replications, chaostoolkit=chaostoolkit,
                             **run_options(workers, executor, scheduler))
     if not quiet:
         for line in plan_lines(done.plan):
             typer.echo(line)
-    typer.echo(f"Wrote {', '.join(p.name for p in done.written)} to {done.written[0].parent}/")
+    files = [p for p in done.written if p.parent == done.written[0].parent]
+    typer.echo(f"Wrote {', '.join(p.name for p in files)} to {done.written[0].parent}/")
+    if chaostoolkit is not None:
+        typer.echo(f"Wrote the Chaos Toolkit experiment to {done.written[-1]} (run it with: chaos run "
+                   f"{done.written[-1]})")

@@ -17,16 +17,23 @@ detect is unknown: it is set to 0s and said so. Failure modes come from the `mod
 severities, else all incidents are one mode.
 
 What the history cannot say is set so that the simulation does not add to what the history already holds:
-no missed pages and escalation only after a day (the acknowledgement times include both), roles assembled at
-once (the mitigation time includes it), and as many responders as incidents were ever open at once.
+no missed pages and no second level to escalate to (the acknowledgement times include both; escalate_after
+keeps the format's default), roles assembled at once (the mitigation time includes it), and enough
+responders that a page practically never waits for a free one (the acknowledgement times include any wait):
+the fewest for which a page finds everyone busy with a chance below WAIT_RISK, reading the team as an M/G/∞
+system (incidents arrive at the fitted rates and each holds a responder for the mean time to acknowledge,
+mitigate and confirm; the number busy is then Poisson with that load), and never fewer than the history's
+named responders or the most incidents it had open at once. The people who acknowledged in the history are
+the responders' names.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from scipy import stats
@@ -48,9 +55,10 @@ QUANTITIES = (
     ("mitigation", "time to mitigate", "mitigated_at", True),
     ("confirmation", "time to confirm", "resolved_at", False),
 )
-ESCALATE_AFTER_FLOOR = 1440.0
-"""Escalation is set no earlier than a day (or the fitted acknowledgement's 99.99th percentile, if later), so
-that the simulation does not escalate on top of the history's acknowledgement times, which include it."""
+WAIT_RISK = 1e-4
+"""The chance, at most, that a page of the calibrated scenario finds every responder busy (and so waits on top
+of a fitted acknowledgement time that already includes the history's waits). An assumption: one page in ten
+thousand is below what a replication's medians and p90s can show."""
 
 
 def _phases(history: History) -> dict[str, Phase | None]:
@@ -114,6 +122,23 @@ class Calibration:
     phases: dict[str, Phase | None]
     responders: int
     people: dict[str, int]
+    concurrency: int = 1
+    """The most incidents the history had open at once."""
+    load: float = 0.0
+    """The mean number of responders busy at once in the calibrated scenario (Erlangs)."""
+    rotation: RotationFit | None = None
+    """The rotation the history shows (who acknowledged when), if it shows one."""
+
+    @property
+    def one_on_call_busy(self) -> float:
+        """The chance that a page finds a lone person on call busy (Erlang's loss formula for one server)."""
+        return self.load / (1 + self.load)
+
+    @property
+    def uses_rotation(self) -> bool:
+        """Whether the scenario pages the inferred rotation (one person on call) rather than a pool: only when
+        a page would find that person busy with a chance below WAIT_RISK."""
+        return self.rotation is not None and self.one_on_call_busy <= WAIT_RISK
     acknowledgement_p_value: float = math.nan
     bootstrap: int = fitting.BOOTSTRAP
     seed: int = 0
@@ -163,16 +188,83 @@ def _concurrency(history: History) -> int:
     return max(most, 1)
 
 
+ROTATION_MATCH = 0.9
+"""The share of acknowledgements, at least, that must fall in their person's turns for a rotation to be
+inferred (a swap or a cover now and then is allowed)."""
+HANDOFFS = (*((f"{day} 09:00", 10080.0) for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")),
+            ("09:00", 1440.0))
+"""The rotations tried: weekly turns handed over at 09:00 on each weekday, and daily turns at 09:00 (local
+time). An assumption: 09:00 is a common handoff time; a rotation handed over at another time is not found."""
+
+
+@dataclass(frozen=True)
+class RotationFit:
+    """A rotation inferred from who acknowledged when: `people` take turns of `shift` minutes handed over at
+    `handoff` (local time), the first on call at the start of the window; `matched` of `total`
+    acknowledgements fell in their person's turn."""
+
+    people: tuple[str, ...]
+    shift: float
+    handoff: str
+    matched: int
+    total: int
+
+
+def infer_rotation(history: History, since: datetime) -> RotationFit | None:
+    """The rotation the history shows, if any: each acknowledgement (or page, or first time) is placed in a
+    turn of each candidate rotation (HANDOFFS); a rotation of n people is shown when the turns' people repeat
+    with period n and at least ROTATION_MATCH of the acknowledgements fall in their person's turn."""
+    zone = history.zone or UTC
+    events = [((i.acknowledged_at or i.declared_at or i.first).astimezone(zone).replace(tzinfo=None), i.responder)
+              for i in history.incidents if i.responder]
+    people = sorted({who for _, who in events})
+    if len(people) < 2 or len(events) < 2 * len(people):
+        return None
+    start = since.astimezone(zone).replace(tzinfo=None)
+    best: RotationFit | None = None
+    for handoff, shift in HANDOFFS:
+        day, clock = (handoff.split()[0], handoff.split()[1]) if " " in handoff else (None, handoff)
+        anchor = datetime.combine(start.date(), datetime.strptime(clock, "%H:%M").time())
+        if day is not None:
+            weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").index(day)
+            anchor -= timedelta(days=(anchor.weekday() - weekday) % 7)
+        while anchor > start:
+            anchor -= timedelta(minutes=shift)
+        n = len(people)
+        residues: dict[int, Counter] = {}
+        for moment, who in events:
+            turn = int((moment - anchor).total_seconds() // (shift * 60))
+            residues.setdefault(turn % n, Counter())[who] += 1
+        if len(residues) < n:
+            continue
+        order = [residues[r].most_common(1)[0][0] for r in range(n)]
+        if len(set(order)) < n:
+            continue
+        matched = sum(residues[r][order[r]] for r in range(n))
+        if matched >= ROTATION_MATCH * len(events) and (best is None or matched > best.matched):
+            best = RotationFit(tuple(order), shift, handoff, matched, len(events))
+    return best
+
+
 def _counts(values) -> dict[str, int]:
     return dict(Counter(v for v in values if v))
 
 
 def calibrate(history: History, *, since: datetime | None = None, until: datetime | None = None,
-              family: str = "auto", bootstrap: int = fitting.BOOTSTRAP, seed: int = 0) -> Calibration:
+              family: str = "auto", bootstrap: int = fitting.BOOTSTRAP, seed: int = 0,
+              progress: Callable[[str], None] | None = None) -> Calibration:
     """Fit a scenario to `history`. The observation window runs from `since` (default: the first incident,
     which then opens the window and is not counted in its mode's rate) to `until` (default: the export time).
     `family` forces a family for every duration ('auto' chooses by AIC); `bootstrap` samples give the
-    intervals and p-values; `seed` makes them reproducible."""
+    intervals and p-values; `seed` makes them reproducible. `progress` is told, before each fit, what is
+    being fitted ('db: time to detect (40 incidents)'), so that a long calibration is not silent."""
+
+    def fitting_sample(scope: str, found: Sample) -> Fit:
+        if progress is not None:
+            progress(f"fitting {scope}: {found.phase.label} ({found.count} incidents, {bootstrap} bootstrap "
+                     "samples)")
+        return fitting.fit_sample(found, family=family, bootstrap=bootstrap, rng=rng)
+
     rng = np.random.default_rng(seed)
     firsts = [incident.first for incident in history.incidents]
     opened_by = None
@@ -205,8 +297,7 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
         found = {}
         for key in ("detection", "mitigation"):
             phase = phases[key]
-            found[key] = (fitting.fit_sample(sample(history, phase, incidents, tick), family=family,
-                                             bootstrap=bootstrap, rng=rng) if phase else None)
+            found[key] = fitting_sample(name, sample(history, phase, incidents, tick)) if phase else None
         ack_phase = phases["acknowledgement"]
         ack_median = math.nan
         if ack_phase is not None:
@@ -222,8 +313,7 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
     team: dict[str, Fit | None] = {}
     for key in ("declaration", "acknowledgement", "confirmation"):
         phase = phases[key]
-        team[key] = (fitting.fit_sample(sample(history, phase, tick=tick), family=family, bootstrap=bootstrap,
-                                        rng=rng) if phase else None)
+        team[key] = fitting_sample("all modes", sample(history, phase, tick=tick)) if phase else None
     p_value = math.nan
     if phases["acknowledgement"] is not None and len(modes) > 1:
         per_mode = [sample(history, phases["acknowledgement"], m.incidents, tick).observed for m in modes]
@@ -232,10 +322,36 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
             p_value = float(stats.kruskal(*per_mode).pvalue)
     if phases["detection"] is None:
         notes.append("the history has no onset times (started_at): the time to detect is unknown and set to 0s")
+    people = _counts(i.responder for i in history.incidents)
+    concurrency = _concurrency(history)
+    load = busy_load(modes, team)
     return Calibration(
         history=history, grouped_by=grouped_by, since=since, until=until, modes=tuple(modes), team=team,
-        phases=phases, responders=_concurrency(history), people=_counts(i.responder for i in history.incidents),
-        acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes))
+        phases=phases, responders=no_wait_responders(load, max(concurrency, len(people))), people=people,
+        acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes),
+        concurrency=concurrency, load=load, rotation=infer_rotation(history, since))
+
+
+def busy_load(modes, team: dict[str, Fit | None]) -> float:
+    """The mean number of responders busy at once: each mode's rate times the mean time one of its incidents
+    holds a responder (acknowledging, mitigating, confirming)."""
+
+    def mean(found: Fit | None) -> float:
+        value = found.mean if found is not None else 0.0
+        return value if math.isfinite(value) else 0.0
+
+    shared = mean(team.get("acknowledgement")) + mean(team.get("confirmation"))
+    return sum(mode.rate.rate * (shared + mean(mode.mitigation)) for mode in modes)
+
+
+def no_wait_responders(load: float, at_least: int = 1) -> int:
+    """The fewest responders (at least `at_least`) for which a page finds them all busy with a chance of at most
+    WAIT_RISK: the number busy in an M/G/∞ system is Poisson with mean `load`, and a page (a Poisson arrival)
+    sees it as it is at a random time."""
+    responders = max(at_least, 1)
+    while stats.poisson.sf(responders - 1, load) > WAIT_RISK and responders < 10_000:
+        responders += 1
+    return responders
 
 
 def _median(found: Sample) -> float:
@@ -259,13 +375,15 @@ def fit_document(found: Fit) -> dict:
         "incidents": found.sample.count,
         "open": found.sample.open,
         "params": found.params,
+        "shift": found.shift,
         "intervals": {k: [number(a), number(b)] for k, (a, b) in found.intervals.items()},
         "median": number(found.quantile(0.5)),
         "p90": number(found.quantile(0.9)),
         "ks": number(found.ks),
         "p_value": number(found.p_value),
         "bootstrap": found.bootstrap,
-        "candidates": [{"family": c.family, "params": c.params, "aic": number(c.aic)} for c in found.candidates],
+        "candidates": [{"family": c.family, "params": c.params, "shift": c.shift, "aic": number(c.aic),
+                        "absurd": c.absurd} for c in found.candidates],
         "values": list(found.values),
         "warnings": list(found.warnings),
     }
@@ -283,6 +401,10 @@ def calibration_document(calibration: Calibration) -> dict:
         "window_minutes": cal.window,
         "grouped_by": cal.grouped_by,
         "responders": cal.responders,
+        "rotation": None if cal.rotation is None else {
+            "people": list(cal.rotation.people), "shift_minutes": cal.rotation.shift,
+            "handoff": cal.rotation.handoff, "matched": cal.rotation.matched, "total": cal.rotation.total,
+            "used": cal.uses_rotation, "one_on_call_busy": cal.one_on_call_busy},
         "seed": cal.seed,
         "bootstrap": cal.bootstrap,
         "phases": {k: (None if p is None else [p.start, p.end]) for k, p in cal.phases.items()},

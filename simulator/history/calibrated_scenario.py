@@ -14,7 +14,7 @@ from scipy import stats
 from simulator.errors import DrillsimError, ScenarioError
 from simulator.history import fit as fitting
 from simulator.history.calibrate import (
-    ESCALATE_AFTER_FLOOR,
+    WAIT_RISK,
     Calibration,
     ModeFit,
 )
@@ -59,8 +59,17 @@ def _number(value: float) -> str:
 
 
 def distribution_yaml(found: Fit) -> str:
-    """The fit as a scenario distribution, in YAML flow style."""
+    """The fit as a scenario distribution, in YAML flow style (a constant as its duration, '2m')."""
+    text = _family_yaml(found)
+    if found.fitted and found.shift > 0:
+        text = text[:-1] + f", shift: {duration_text(found.shift)}}}"
+    return text
+
+
+def _family_yaml(found: Fit) -> str:
     p = found.params
+    if found.family == "constant":
+        return duration_text(found.value)
     if found.family == "lognormal":
         p95 = p["median"] * math.exp(stats.norm.ppf(0.95) * p["sigma"])
         median, upper = duration_text(p["median"]), duration_text(p95)
@@ -91,8 +100,8 @@ def fit_comments(found: Fit | None, phase: Phase | None, what: str) -> list[str]
     n = found.sample.count
     lines = [f"{what} ({phase.span}): {n} incident{'s' if n != 1 else ''}, {found.sample.open} still open"]
     if found.fitted:
-        others = ", ".join(f"{c.family} +{c.aic - found.candidates[0].aic:.1f}" for c in found.candidates
-                           if c.family != found.family)
+        others = ", ".join(f"{c.label} +{c.aic - found.candidates[0].aic:.1f}" for c in found.candidates
+                           if (c.family, c.shift) != (found.family, found.shift) and c.absurd is None)
         lines.append(f"{found.family} ({found.reason}; AIC of the others: {others})")
         lines.append(f"fit: Kolmogorov–Smirnov distance {found.ks:.3f}, p = {found.p_value:.2f} "
                      f"({found.bootstrap} parametric bootstrap samples)")
@@ -102,8 +111,8 @@ def fit_comments(found: Fit | None, phase: Phase | None, what: str) -> list[str]
             lines.append("95% intervals: " + ", ".join(_interval(k, *found.intervals[k]) for k in shown))
     elif found.family == "empirical":
         lines.append(f"empirical: {found.reason}")
-        if found.best is not None:
-            lines.append(f"(the best family by AIC was {found.best.family}; KS p = {found.p_value:.3f})")
+        if found.best is not None and math.isfinite(found.p_value):
+            lines.append(f"(the best family by AIC was {found.best.label}; KS p = {found.p_value:.3f})")
         lines.append(f"median {format_duration(found.quantile(0.5))}, p90 {format_duration(found.quantile(0.9))}")
     else:
         lines.append(f"{found.family}: {found.reason}")
@@ -150,11 +159,62 @@ def _shares(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}/{total}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _escalate_after(acknowledgement: Fit | None) -> float:
-    minutes = ESCALATE_AFTER_FLOOR
-    if acknowledgement is not None and acknowledgement.family not in ("none",):
-        minutes = max(minutes, acknowledgement.quantile(0.9999))
-    return math.ceil(minutes / 60) * 60
+def responder_names(calibration: Calibration) -> list[str]:
+    """The history's people (most acknowledgements first), then as many spare responders as the team needs so
+    that pages do not wait: none when the history names enough people."""
+    named = sorted(calibration.people, key=lambda n: (-calibration.people[n], n))
+    if not named:
+        return []
+    taken = set(named)
+    spares: list[str] = []
+    number = 1
+    while len(named) + len(spares) < calibration.responders:
+        name = f"spare responder {number}"
+        if name not in taken:
+            spares.append(name)
+        number += 1
+    return named + spares
+
+
+def _team_people(cal: Calibration) -> list[str]:
+    """Who is paged: the rotation the history shows when one person on call would practically never be busy
+    at a page; otherwise a pool of responders, named after the history's people, large enough not to queue."""
+    out: list[str] = []
+    rotation = cal.rotation
+    if rotation is not None:
+        turns = "weekly" if rotation.shift == 10080 else "daily"
+        out += _comment([f"the history shows a rotation: {turns} turns handed over at {rotation.handoff} of "
+                         f"{', '.join(rotation.people)} ({rotation.matched} of {rotation.total} acknowledgements "
+                         "by whoever's turn it was)"], 2)
+    if cal.uses_rotation:
+        assert rotation is not None
+        names = ", ".join(_text(n) for n in rotation.people)
+        out += _comment([f"one person on call: a page finds them busy with a chance of {cal.one_on_call_busy:.2g}, "
+                         f"below {WAIT_RISK:g}, so pages do not wait on top of the fitted acknowledgement"], 2)
+        return [*out,
+            f"  people: [{names}]",
+            "  rotations:",
+            f"    primary: {{people: [{names}], shift: {duration_text(rotation.shift)}, "
+            f"handoff: \"{rotation.handoff}\"}}",
+            "  escalation:",
+            "    levels:",
+            "      - rotation: primary   # one level: the history's acknowledgement times include escalations",
+        ]
+    if rotation is not None:
+        out += _comment([f"not paged as a rotation: one person on call would be busy at a page with a chance of "
+                         f"{cal.one_on_call_busy:.2g}, a wait the fitted acknowledgement already includes; the "
+                         "pool below never waits"], 2)
+    out += _comment([f"enough responders that a page finds them all busy with a chance below {WAIT_RISK:g}: the "
+                     f"fitted acknowledgement already includes the history's waits (mean load {cal.load:.2f} "
+                     f"busy at once; the history had at most {cal.concurrency} incidents open at once)"], 2)
+    out.append(f"  responders: {cal.responders}")
+    names_ = responder_names(cal)
+    if names_:
+        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"]
+                        + (["spare responders stand for the people the history does not name, so that pages do "
+                            "not wait"] if len(names_) > len(cal.people) else []), 2)
+        out.append(f"  names: [{', '.join(_text(n) for n in names_)}]")
+    return out
 
 
 def scenario_yaml(calibration: Calibration, *, name: str | None = None, replications: int = 200,
@@ -192,10 +252,8 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
            "rotations and hours)",)),
         "",
         "team:",
-        f"  responders: {cal.responders}   # the most incidents open at once in the history",
     ]
-    if cal.people:
-        out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"], 2)
+    out += _team_people(cal)
     ack = cal.team.get("acknowledgement")
     out += _comment(fit_comments(ack, cal.phases["acknowledgement"], "time to acknowledge"), 2)
     per_mode = [(m.name, m.acknowledgement_median) for m in cal.modes if not math.isnan(m.acknowledgement_median)]
@@ -209,7 +267,9 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
     out += [
         f"  acknowledge: {distribution_yaml(ack) if ack and ack.family != 'none' else '0s'}",
         "  miss_probability: 0   # the history's acknowledgement times already include missed pages",
-        f"  escalate_after: {duration_text(_escalate_after(ack))}   # and escalations: none added on top",
+        *(() if cal.uses_rotation else
+          ("  secondary: null   # and escalations: no second level adds to them (escalate_after keeps its "
+           "default)",)),
         "  assemble: 0s   # the history's time to mitigate includes bringing in the roles",
         "",
         "policy:",
@@ -286,9 +346,9 @@ def parameters_of(dist) -> dict[str, float]:
     if dist.kind == "lognormal":
         return {"median": math.exp(dist.log_mu), "sigma": dist.log_sigma}
     if dist.kind == "gamma":
-        return {"shape": dist.shape, "mean": dist.mean}
+        return {"shape": dist.shape, "mean": dist.mean - dist.shift}
     if dist.kind == "weibull":
         return {"shape": dist.shape, "scale": dist.scale}
     if dist.kind == "exponential":
-        return {"mean": dist.mean}
+        return {"mean": dist.mean - dist.shift}
     return {}

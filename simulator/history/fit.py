@@ -14,11 +14,26 @@ having been estimated from the same data (as Lilliefors' test does), and the int
 intervals are the basic (reflected) bootstrap intervals on the log scale, which keep a small sample's bias of
 a shape or a sigma from shifting the interval further the same way (as percentile intervals do).
 
+A phase with a fixed lag before its random part (nobody acknowledges in under three minutes, then some wait
+longer) is also fitted with a shift (a location parameter): each family is refitted to the durations minus a
+shift, the shift chosen by profile likelihood between 0 and the shortest duration less the gap to the next one
+(never right at the shortest, where the likelihood of a shape below 1 grows without bound). The shifted fit
+counts one parameter more in its AIC, and is chosen only when its AIC is SHIFT_EVIDENCE lower than the best
+unshifted fit's, so it wins only where the lag is real. A family forced by name is fitted without a shift.
+The bootstrap holds the shift at its estimate: its intervals are those of the random part given the lag.
+
+A fit whose parameters are absurd (a shape outside SHAPE_RANGE, a sigma outside SIGMA_RANGE, a mean beyond
+1,000 years, or a 99th percentile beyond TAIL_LIMIT times the longest duration seen) is not used: the next
+family by AIC is, and when no family is sensible the durations themselves. Such a fit is never tested, so no
+p-value is reported for it.
+
 Fallbacks, each said in the fit's `reason` and `warnings`:
+- every closed duration the same (to the clock's tick): that constant (a point mass no family holds);
 - fewer than MIN_FIT closed durations: too few to choose a family; the durations themselves (empirical);
 - fewer than SMALL_SAMPLE: fitted, with a warning that families are hard to tell apart and intervals wide;
 - the chosen family fails the test (p < REJECT): empirical, the Kaplan–Meier quantiles;
 - half or more of the durations are 0: empirical (a point mass no family here holds);
+- no family with sensible parameters: empirical;
 - nothing closed at all: no fit.
 """
 
@@ -28,9 +43,22 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import stats
 
+from simulator.history.likelihood import (  # noqa: F401  (log_terms and the families are part of fit's API)
+    FAMILIES,
+    PARAMETERS,
+    _maximise,
+    _profile_shift,
+    _safe_maximise,
+    _split,
+    frozen,
+    internal,
+    log_terms,
+    natural,
+)
 from simulator.history.phases import Sample
+from simulator.limits import MAX_MINUTES
 from simulator.results.survival import distribution_steps
 
 MIN_FIT = 5
@@ -41,181 +69,35 @@ REJECT = 0.01
 """Goodness-of-fit p-value below which the chosen family is replaced by the empirical distribution."""
 BOOTSTRAP = 200
 """Default number of parametric bootstrap samples (intervals and p-value)."""
-FAMILIES = ("lognormal", "gamma", "weibull", "exponential")
-PARAMETERS = {
-    "lognormal": ("median", "sigma"),
-    "gamma": ("shape", "mean"),
-    "weibull": ("shape", "scale"),
-    "exponential": ("mean",),
-}
-"""Each family's parameters as the scenario format writes them (durations in minutes; sigma of ln minutes)."""
+SHAPE_RANGE = (0.05, 50.0)
+"""A gamma's or Weibull's shape outside this range is taken for a failed fit: below, nearly every draw is 0 and a
+few are astronomically long; above, the durations are constant to within a few percent (a point mass, which is
+written as one)."""
+SIGMA_RANGE = (0.01, 4.0)
+"""A lognormal's sigma (of ln minutes) outside this range is taken for a failed fit, for the same reasons."""
+TAIL_LIMIT = 100.0
+"""A fit whose 99th percentile is more than this many times the longest duration seen is taken for a failed fit."""
+SHIFT_EVIDENCE = 4.0
+"""How much lower (better) a shifted fit's AIC must be than the best unshifted one's to be chosen: a difference
+of 4 or more is "considerably less support" for the other (Burnham & Anderson, Model Selection and Multimodel
+Inference, 2002, §2.6). Below it, a gamma of large shape or a lognormal is not turned into a shifted family."""
 
 
-# ── Families ──────────────────────────────────────────────────────────────────────────────────────────────
-
-
-def frozen(family: str, theta: np.ndarray):
-    """The scipy.stats distribution of `family` at internal parameters `theta` (logs of positive ones)."""
-    if family == "lognormal":
-        return stats.lognorm(s=math.exp(theta[0]), scale=math.exp(theta[1]))
-    if family == "gamma":
-        return stats.gamma(a=math.exp(theta[0]), scale=math.exp(theta[1]))
-    if family == "weibull":
-        return stats.weibull_min(c=math.exp(theta[0]), scale=math.exp(theta[1]))
-    if family == "exponential":
-        return stats.expon(scale=math.exp(theta[0]))
-    raise ValueError(f"unknown family {family!r}")
-
-
-def natural(family: str, theta: np.ndarray) -> dict[str, float]:
-    """Internal parameters → the scenario format's (median and sigma, shape and mean, …)."""
-    if family == "lognormal":
-        return {"median": math.exp(theta[1]), "sigma": math.exp(theta[0])}
-    if family == "gamma":
-        return {"shape": math.exp(theta[0]), "mean": math.exp(theta[0] + theta[1])}
-    if family == "weibull":
-        return {"shape": math.exp(theta[0]), "scale": math.exp(theta[1])}
-    return {"mean": math.exp(theta[0])}
-
-
-def internal(family: str, params: dict[str, float]) -> np.ndarray:
-    """The scenario format's parameters → internal ones (the inverse of `natural`)."""
-    if family == "lognormal":
-        return np.array([math.log(params["sigma"]), math.log(params["median"])])
-    if family == "gamma":
-        return np.array([math.log(params["shape"]), math.log(params["mean"] / params["shape"])])
-    if family == "weibull":
-        return np.array([math.log(params["shape"]), math.log(params["scale"])])
-    return np.array([math.log(params["mean"])])
-
-
-@dataclass(frozen=True)
-class _Data:
-    """A sample split the way the likelihood reads it."""
-
-    observed: np.ndarray  # closed durations above the tick
-    right: np.ndarray  # censored: lasted at least this long
-    below: int  # durations of 0: shorter than the tick
-    tick: float
-
-
-def _split(values: np.ndarray, censored: np.ndarray, tick: float) -> _Data:
-    closed = values[~censored]
-    right = values[censored]
-    # An incident censored at 0 (open at the very moment of the export) says nothing about the phase.
-    return _Data(closed[closed > 0], right[right > 0], int(np.count_nonzero(closed <= 0)), tick)
-
-
-def _start(family: str, data: _Data) -> np.ndarray:
-    """A starting point: the exact maximum-likelihood estimate for uncensored lognormal and exponential
-    samples, moment estimates otherwise."""
-    x = data.observed if len(data.observed) else np.maximum(data.right, data.tick)
-    logs = np.log(x)
-    spread = float(logs.std()) if len(x) > 1 and logs.std() > 0 else 1.0
-    if family == "lognormal":
-        return np.array([math.log(spread), float(logs.mean())])
-    if family == "exponential":
-        total = float(data.observed.sum() + data.right.sum()) + data.below * data.tick / 2
-        return np.array([math.log(max(total / max(len(data.observed) + data.below, 1), 1e-9))])
-    mean = float(x.mean())
-    if family == "gamma":
-        variance = float(x.var()) if len(x) > 1 and x.var() > 0 else mean**2
-        shape = mean**2 / variance
-        return np.array([math.log(shape), math.log(mean / shape)])
-    shape = min(max(1.2 / spread, 0.05), 50.0)
-    return np.array([math.log(shape), float(logs.mean()) + 0.5772 / shape])
-
-
-_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
-
-
-def log_terms(family: str, theta: np.ndarray, x: np.ndarray, kind: str) -> np.ndarray:
-    """ln f(x) ("pdf"), ln S(x) ("sf") or ln F(x) ("cdf") of `family` at internal parameters `theta`, for
-    x > 0: the textbook formulas on scipy.special, the same as scipy.stats' own but without building a
-    distribution object at every step of the optimiser (tests check them against scipy.stats)."""
-    logx = np.log(x)
-    if family == "lognormal":
-        sigma, mu = math.exp(theta[0]), theta[1]
-        z = (logx - mu) / sigma
-        if kind == "pdf":
-            return -logx - theta[0] - _HALF_LOG_2PI - z * z / 2
-        return special.log_ndtr(-z if kind == "sf" else z)
-    if family == "gamma":
-        shape, scale = math.exp(theta[0]), math.exp(theta[1])
-        if kind == "pdf":
-            return (shape - 1) * logx - x / scale - special.gammaln(shape) - shape * theta[1]
-        with np.errstate(divide="ignore"):
-            return np.log(special.gammaincc(shape, x / scale) if kind == "sf" else special.gammainc(shape, x / scale))
-    if family == "weibull":
-        shape = math.exp(theta[0])
-        u = np.exp(shape * (logx - theta[1]))
-        if kind == "pdf":
-            return theta[0] - theta[1] + (shape - 1) * (logx - theta[1]) - u
-        if kind == "sf":
-            return -u
-        with np.errstate(divide="ignore"):
-            return np.log(-np.expm1(-u))
-    u = x / math.exp(theta[0])
-    if kind == "pdf":
-        return -theta[0] - u
-    if kind == "sf":
-        return -u
-    with np.errstate(divide="ignore"):
-        return np.log(-np.expm1(-u))
-
-
-def _loglik(family: str, theta: np.ndarray, data: _Data) -> float:
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        total = float(log_terms(family, theta, data.observed, "pdf").sum())
-        if len(data.right):
-            total += float(log_terms(family, theta, data.right, "sf").sum())
-        if data.below:
-            total += data.below * float(log_terms(family, theta, np.array([data.tick]), "cdf")[0])
-    return total if math.isfinite(total) else -math.inf
-
-
-def _closed_form(family: str, data: _Data) -> np.ndarray | None:
-    """The maximum-likelihood estimate where no optimiser is needed: no durations of 0, and nothing censored
-    (or, for the exponential, right-censoring only). scipy.stats' own `fit` (its closed forms and
-    one-dimensional solvers, location fixed at 0) for gamma and Weibull."""
-    if data.below or len(data.observed) < 2:
-        return None
-    if family == "exponential":
-        return np.array([math.log((data.observed.sum() + data.right.sum()) / len(data.observed))])
-    if len(data.right):
-        return None
-    logs = np.log(data.observed)
-    if family == "lognormal":
-        return np.array([math.log(max(float(logs.std()), 1e-9)), float(logs.mean())])
-    if float(logs.std()) == 0:
-        return None
-    if family == "gamma":
-        shape, _, scale = stats.gamma.fit(data.observed, floc=0)
-    else:
-        shape, _, scale = stats.weibull_min.fit(data.observed, floc=0)
-    return np.array([math.log(shape), math.log(scale)])
-
-
-def _maximise(family: str, data: _Data, start: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """(internal parameters, log-likelihood) at the maximum."""
-    exact = _closed_form(family, data)
-    if exact is not None and np.all(np.isfinite(exact)):
-        return exact, _loglik(family, exact, data)
-    x0 = _start(family, data) if start is None else start
-
-    def objective(theta):
-        if np.any(np.abs(theta) > 50):
-            return 1e300
-        value = _loglik(family, theta, data)
-        return -value if math.isfinite(value) else 1e300
-
-    best = optimize.minimize(objective, x0, method="BFGS")
-    if not best.success or not math.isfinite(best.fun) or best.fun >= 1e300:
-        retry = optimize.minimize(objective, best.x if math.isfinite(best.fun) else x0, method="Nelder-Mead",
-                                  options={"xatol": 1e-9, "fatol": 1e-9, "maxiter": 4000})
-        if retry.fun < best.fun:
-            best = retry
-    return np.asarray(best.x, dtype=float), -float(best.fun)
+def absurd(family: str, params: dict[str, float], dist, longest: float) -> str | None:
+    """Why a fit's parameters cannot describe a phase of an incident (None when they can)."""
+    shape = params.get("shape")
+    if shape is not None and not SHAPE_RANGE[0] <= shape <= SHAPE_RANGE[1]:
+        return f"{family} shape {shape:.3g} is outside {SHAPE_RANGE[0]:g}–{SHAPE_RANGE[1]:g}"
+    sigma = params.get("sigma")
+    if sigma is not None and not SIGMA_RANGE[0] <= sigma <= SIGMA_RANGE[1]:
+        return f"lognormal sigma {sigma:.3g} is outside {SIGMA_RANGE[0]:g}–{SIGMA_RANGE[1]:g}"
+    with np.errstate(all="ignore"):
+        mean, p99 = float(dist.mean()), float(dist.ppf(0.99))
+    if not (math.isfinite(mean) and mean <= MAX_MINUTES):
+        return f"{family} mean is beyond 1,000 years"
+    if not math.isfinite(p99) or (longest > 0 and p99 > TAIL_LIMIT * longest):
+        return f"{family} 99th percentile is over {TAIL_LIMIT:g} times the longest duration seen"
+    return None
 
 
 # ── Empirical distribution functions ──────────────────────────────────────────────────────────────────────
@@ -261,13 +143,21 @@ class Candidate:
     family: str
     params: dict[str, float]
     loglik: float
+    shift: float = 0.0
+    """A fixed lag (minutes) before the family's random part; 0 for none."""
+    absurd: str | None = None
+    """Why the parameters cannot be used, when they cannot."""
 
     @property
     def aic(self) -> float:
-        return 2 * len(PARAMETERS[self.family]) - 2 * self.loglik
+        return 2 * (len(PARAMETERS[self.family]) + (self.shift > 0)) - 2 * self.loglik
+
+    @property
+    def label(self) -> str:
+        return f"{self.family} + shift" if self.shift > 0 else self.family
 
     def dist(self):
-        return frozen(self.family, internal(self.family, self.params))
+        return frozen(self.family, internal(self.family, self.params), self.shift)
 
 
 @dataclass(frozen=True)
@@ -275,8 +165,9 @@ class Fit:
     """The distribution chosen for one sample, with what it rests on.
 
     family      lognormal, gamma, weibull or exponential; 'empirical' (resample `values`); 'constant'
-                (every duration 0); 'none' (nothing closed to fit)
+                (every duration the same: params['value']); 'none' (nothing closed to fit)
     params      the family's parameters (PARAMETERS), durations in minutes
+    shift       a fixed lag before the family's random part (minutes; 0 for none)
     intervals   95% parametric-bootstrap intervals of the parameters and of the median and p90
     candidates  every family fitted, best AIC first
     ks, p_value the Kolmogorov–Smirnov distance to the Kaplan–Meier estimate and its bootstrap p-value
@@ -293,6 +184,7 @@ class Fit:
     values: tuple[float, ...] = ()
     warnings: tuple[str, ...] = ()
     bootstrap: int = 0
+    shift: float = 0.0
 
     @property
     def fitted(self) -> bool:
@@ -305,14 +197,19 @@ class Fit:
 
     def dist(self):
         """The fitted scipy.stats distribution (families only)."""
-        return frozen(self.family, internal(self.family, self.params))
+        return frozen(self.family, internal(self.family, self.params), self.shift)
+
+    @property
+    def value(self) -> float:
+        """A constant's duration (minutes)."""
+        return float(self.params.get("value", 0.0))
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if self.fitted:
             return self.dist().cdf(x)
         if self.family == "constant":
-            return (x >= 0).astype(float)
+            return (x >= self.value).astype(float)
         if self.family == "empirical":
             return np.searchsorted(np.sort(self.values), x, side="right") / len(self.values)
         return np.full_like(x, math.nan)
@@ -321,7 +218,7 @@ class Fit:
         if self.fitted:
             return float(self.dist().ppf(q))
         if self.family == "constant":
-            return 0.0
+            return self.value
         if self.family == "empirical":
             return float(np.quantile(np.asarray(self.values), q, method="inverted_cdf"))
         return math.nan
@@ -332,7 +229,7 @@ class Fit:
             return float(self.dist().mean())
         if self.family == "empirical":
             return float(np.mean(self.values))
-        return 0.0 if self.family == "constant" else math.nan
+        return self.value if self.family == "constant" else math.nan
 
     @property
     def delta_aic(self) -> float:
@@ -357,10 +254,56 @@ def _ks(values: np.ndarray, censored: np.ndarray, tick: float, dist) -> float:
     return ks_distance(times, levels, dist.cdf)
 
 
+def _point_mass(values: np.ndarray, censored: np.ndarray, tick: float) -> float | None:
+    """The one duration every closed incident took (to the clock's tick), or None when they differ or an
+    incident still open has already lasted longer."""
+    closed = values[~censored]
+    if len(closed) == 0 or float(np.ptp(closed)) >= tick / 2:
+        return None
+    value = float(np.median(closed))
+    if np.any(values[censored] > value + tick):
+        return None
+    return value
+
+
+def _candidates(values: np.ndarray, censored: np.ndarray, tick: float, families: tuple[str, ...]
+                ) -> tuple[list[Candidate], dict[tuple[str, float], np.ndarray]]:
+    """Every family fitted, without and (where the durations start after a lag) with a shift; best AIC first,
+    those with absurd parameters marked."""
+    data = _split(values, censored, tick)
+    longest = float(values.max())
+    candidates, thetas = [], {}
+
+    def add(name: str, theta: np.ndarray, loglik: float, shift: float) -> None:
+        if not math.isfinite(loglik):
+            return
+        params = natural(name, theta)
+        with np.errstate(all="ignore"):
+            why = absurd(name, params, frozen(name, theta, shift), longest)
+        candidates.append(Candidate(name, params, loglik, shift, why))
+        thetas[(name, shift)] = theta
+
+    for name in families:
+        theta, loglik = _safe_maximise(name, data)
+        add(name, theta, loglik, 0.0)
+    closed = np.sort(values[~censored])
+    if data.below == 0 and len(closed) >= MIN_FIT:
+        upper = float(closed[0]) - max(tick, float(closed[1] - closed[0]))
+        if upper > tick:
+            for name in families:
+                shift, theta, loglik = _profile_shift(name, values, censored, tick, upper)
+                if shift >= tick:  # a lag shorter than the clock's tick is no lag
+                    add(name, theta, loglik, round(shift / tick) * tick)
+    candidates.sort(key=lambda c: (c.aic if math.isfinite(c.aic) else math.inf, FAMILIES.index(c.family), c.shift))
+    return candidates, thetas
+
+
 def fit_sample(sample: Sample, *, family: str = "auto", bootstrap: int = BOOTSTRAP,
                rng: np.random.Generator | None = None) -> Fit:
     """Choose and fit a distribution for `sample` (see the module's docstring). `family` forces one of
     FAMILIES, or 'empirical'; 'auto' chooses by AIC."""
+    if family not in ("auto", "empirical", *FAMILIES):
+        raise ValueError(f"unknown family {family!r}; choose auto, empirical or one of {', '.join(FAMILIES)}")
     rng = np.random.default_rng(0) if rng is None else rng
     values, censored, tick = sample.values, sample.censored, sample.resolution
     closed = int(np.count_nonzero(~censored))
@@ -373,6 +316,13 @@ def fit_sample(sample: Sample, *, family: str = "auto", bootstrap: int = BOOTSTR
     if zeros == sample.count:
         return Fit(sample, "constant", f"every duration is 0 (shorter than the clock's tick of "
                    f"{_tick_text(tick)})", params={"value": 0.0})
+    constant = _point_mass(values, censored, tick) if family in ("auto", "empirical") else None
+    if constant is not None:
+        what = "0 (shorter than the clock's tick of " + _tick_text(tick) + ")" if constant <= 0 else \
+            f"{_minutes_text(constant)}"
+        open_note = f"; {sample.open} still open" if sample.open else ""
+        return Fit(sample, "constant", f"every one of the {closed} closed durations is {what}{open_note}",
+                   params={"value": max(constant, 0.0)})
     if family == "empirical" or (family == "auto" and zeros * 2 >= closed):
         found, warning = empirical_values(values, censored, tick)
         reason = "asked for" if family == "empirical" else (
@@ -388,29 +338,34 @@ def fit_sample(sample: Sample, *, family: str = "auto", bootstrap: int = BOOTSTR
                    values=tuple(found.tolist()), warnings=tuple(warnings))
     if closed < SMALL_SAMPLE:
         warnings.append(f"small sample: {closed} closed; families are hard to tell apart and intervals are wide")
-    data = _split(values, censored, tick)
-    candidates = []
-    thetas = {}
-    for name in FAMILIES:
-        theta, loglik = _maximise(name, data)
-        thetas[name] = theta
-        candidates.append(Candidate(name, natural(name, theta), loglik))
-    candidates.sort(key=lambda c: (c.aic if math.isfinite(c.aic) else math.inf, FAMILIES.index(c.family)))
-    chosen = candidates[0].family if family == "auto" else family
-    if chosen not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; choose auto, empirical or one of {', '.join(FAMILIES)}")
-    theta = thetas[chosen]
-    dist = frozen(chosen, theta)
+    candidates, thetas = _candidates(values, censored, tick, FAMILIES)
+    usable = [c for c in candidates if c.absurd is None and (family == "auto" or (c.family == family
+                                                                               and c.shift == 0))]
+    plain = [c for c in usable if c.shift == 0]
+    if plain and usable[0].shift > 0 and usable[0].aic + SHIFT_EVIDENCE > plain[0].aic:
+        usable = plain  # a lag that the likelihood does not clearly call for is not added
+    if not usable:
+        found, warning = empirical_values(values, censored, tick)
+        why = "; ".join(dict.fromkeys(c.absurd for c in candidates if c.absurd)) or "no family could be fitted"
+        reason = f"no family has sensible parameters ({why}): the durations themselves"
+        return Fit(sample, "empirical", reason, values=tuple(found.tolist()), candidates=tuple(candidates),
+                   warnings=(*warnings, *([warning] if warning else ())))
+    choice = usable[0]
+    chosen, shift = choice.family, choice.shift
+    theta = thetas[(chosen, shift)]
+    dist = frozen(chosen, theta, shift)
     distance = _ks(values, censored, tick, dist)
     limits = sample.limits if sample.limits is not None else np.where(censored, values, np.inf)
     distances, draws = [], []
     for _ in range(bootstrap):
         again, again_censored = _resample(dist, limits, tick, rng)
-        resampled = _split(again, again_censored, tick)
+        resampled = _split(again, again_censored, tick, shift)
         if len(resampled.observed) == 0:
             continue
-        theta_b, _ = _maximise(chosen, resampled, start=theta)
-        dist_b = frozen(chosen, theta_b)
+        theta_b, loglik_b = _safe_maximise(chosen, resampled, start=theta)
+        if not math.isfinite(loglik_b):
+            continue
+        dist_b = frozen(chosen, theta_b, shift)
         distances.append(_ks(again, again_censored, tick, dist_b))
         params = natural(chosen, theta_b)
         params["median"], params["p90"] = float(dist_b.median()), float(dist_b.ppf(0.9))
@@ -427,15 +382,28 @@ def fit_sample(sample: Sample, *, family: str = "auto", bootstrap: int = BOOTSTR
             low, high = np.percentile(logs, [2.5, 97.5]).tolist()
             intervals[key] = (math.exp(2 * math.log(estimate) - high), math.exp(2 * math.log(estimate) - low))
     reason = "lowest AIC" if family == "auto" else "asked for"
+    if choice is not candidates[0] and family == "auto":
+        top = candidates[0]
+        reason = (f"lowest AIC of the families with sensible parameters ({top.absurd})" if top.absurd else
+                  f"lowest AIC without a lag ({top.label} was better by only {choice.aic - top.aic:.1f}, "
+                  f"less than {SHIFT_EVIDENCE:g})")
+    if shift > 0:
+        reason += f", after a lag of {_minutes_text(shift)}"
     fit = Fit(sample, chosen, reason, params=params, intervals=intervals, candidates=tuple(candidates),
-              ks=distance, p_value=p_value, warnings=tuple(warnings), bootstrap=len(distances))
+              ks=distance, p_value=p_value, warnings=tuple(warnings), bootstrap=len(distances), shift=shift)
     if family == "auto" and p_value < REJECT:
         found, warning = empirical_values(values, censored, tick)
-        reason = (f"the best family, {chosen}, fits poorly (KS p = {p_value:.3f} < {REJECT}): "
+        reason = (f"the best family, {choice.label}, fits poorly (KS p = {p_value:.3f} < {REJECT}): "
                   "the durations themselves")
         return replace(fit, family="empirical", reason=reason, values=tuple(found.tolist()),
                        warnings=(*fit.warnings, *([warning] if warning else ())))
     return fit
+
+
+def _minutes_text(minutes: float) -> str:
+    from simulator.units import format_duration
+
+    return format_duration(minutes)
 
 
 def _tick_text(tick: float) -> str:

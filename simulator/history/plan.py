@@ -149,6 +149,16 @@ def on_call(scenario: Scenario, at: datetime | None = None) -> Roster:
     return Roster(tuple(pages), team.repeat, note)
 
 
+def update_duty(scenario: Scenario, severity: str) -> str:
+    """The Comms lead's update duty as the scenario sets it for `severity`: a cadence only where
+    policy.updates.every names one."""
+    every = scenario.policy.updates.every.get(severity)
+    if every is None:
+        return (f"☐ post when service is restored (the scenario sets no update cadence for {severity}; agree one "
+                "beforehand if stakeholders expect it)")
+    return f"☐ post an update at least every {format_duration(every)}, and when service is restored"
+
+
 def scenario_layers(scenario: Scenario, rotation: str) -> str:
     """A rotation in a few words: 'turns of 1w: Ana, Ben, Cleo'."""
     from simulator.scenario.team import layers
@@ -197,14 +207,14 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
     hint = (entry.description if entry is not None and entry.description else order[0])
     if order[0] == "debug":
         hint = "look at the logs and metrics of the failing component"
-    escalate = (f"page {' and '.join(team.next_level.who) or 'the next level'} by hand" if team.next_level
-                else "call the primary on call again")
+    escalate = (f"then page {' and '.join(team.next_level.who) or 'the next level'} by hand" if team.next_level
+                else "and again if they do not answer (the scenario has no next level to page)")
     cues = (
         Cue("detection", "the injection", by["detection"].p95, by["detection"].p95, "no alert has fired",
             "reveal what the monitors would show and note a detection gap"),
         Cue("acknowledgement", "the first alert", by["acknowledgement"].p95,
             by["detection"].median + by["acknowledgement"].p95, "nobody has acknowledged the page",
-            f"call the primary on call, then {escalate}"),
+            f"call the primary on call, {escalate}"),
         Cue("mitigation", "acknowledgement", by["mitigation"].p95,
             by["detection"].median + by["acknowledgement"].median + by["mitigation"].p95,
             "service is not restored", f"give a hint: {hint}"),
@@ -235,7 +245,7 @@ def plan_gameday(scenario: Scenario, inject: str, *, at: datetime | None = None,
             "☐ say each action before taking it")),
         (ROLES[2], "someone who can reach stakeholders", (
             "☐ post that an incident is declared, with its impact",
-            "☐ post an update at least every 30 minutes, and when service is restored")),
+            update_duty(scenario, chosen))),
         (ROLES[3], "anyone not mitigating", (
             "☐ write each moment of the timeline below to the minute",
             "☐ fill in drill.csv after the drill (one row, the history format)")),

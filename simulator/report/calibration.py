@@ -27,7 +27,7 @@ def calibration_table(calibration: Calibration) -> Table:
                       else f"{mode.rate.gaps_p_value:.2f}")
     for scope, _, found in calibration.fits():
         p = "" if math.isnan(found.p_value) else f"{found.p_value:.2f}"
-        family = found.family + (" ⚠" if found.warnings else "")
+        family = found.family + (" + shift" if found.shift else "") + (" ⚠" if found.warnings else "")
         table.add_row(scope, found.sample.phase.label, str(found.sample.count), str(found.sample.open), family,
                       format_duration(found.quantile(0.5)), format_duration(found.quantile(0.9)), p)
     return table

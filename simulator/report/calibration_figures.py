@@ -27,6 +27,8 @@ def _parameters(found: Fit) -> str:
     parts = []
     for key, value in found.params.items():
         parts.append(f"{key} {value:.3g}" if key in ("shape", "sigma") else f"{key} {format_duration(value)}")
+    if found.shift:
+        parts.append(f"after a lag of {format_duration(found.shift)}")
     return ", ".join(parts)
 
 
@@ -59,18 +61,18 @@ def fit_figure(found: Fit, title: str) -> Figure:
     if found.fitted:
         ax.plot(grid, found.cdf(grid), color=FIT_LINE["colour"], linestyle=FIT_LINE["dash"], linewidth=1.8,
                 label=f"fit: {found.family} ({_parameters(found)})")
-        runner = next((c for c in found.candidates if c.family != found.family), None)
+        runner = next((c for c in found.candidates if c.family != found.family and c.absurd is None), None)
         if runner is not None:
             worse = runner.aic - found.candidates[0].aic
             ax.plot(grid, runner.dist().cdf(grid), color=OTHER_LINE["colour"], linestyle=OTHER_LINE["dash"],
-                    linewidth=1.2, label=f"next best: {runner.family} (AIC +{worse:.1f})")
+                    linewidth=1.2, label=f"next best: {runner.label} (AIC +{worse:.1f})")
         quality = (f"Kolmogorov–Smirnov distance {found.ks:.3f}, p = {found.p_value:.2f} "
                    f"({found.bootstrap} bootstrap samples)")
     else:
-        if found.family == "empirical" and found.best is not None:
+        if found.family == "empirical" and found.best is not None and found.best.absurd is None:
             rejected = found.best
             ax.plot(grid, rejected.dist().cdf(grid), color=OTHER_LINE["colour"], linestyle=OTHER_LINE["dash"],
-                    linewidth=1.2, label=f"best family, not used: {rejected.family}")
+                    linewidth=1.2, label=f"best family, not used: {rejected.label}")
         if found.family == "empirical":
             values = np.sort(np.maximum(np.asarray(found.values), low))
             steps = np.arange(1, len(values) + 1) / len(values)

@@ -91,9 +91,10 @@ def plan_figure(plan: Plan) -> Figure:
 
 
 @styled
-def score_figure(score: Score) -> Figure:
+def score_figure(score: Score, fail_above: float | None = None) -> Figure:
     """One panel per phase: the simulated distribution function (log axis of durations) with the drill's time
-    marked at its percentile, and the simulated median."""
+    marked at its percentile, and the simulated median; with `fail_above` (a percentile), the threshold as a
+    horizontal line at that level and a vertical one at the duration it stands for."""
     phases = score.phases
     figure = new_figure(11, 3.2 * math.ceil(len(phases) / 2))
     axes = figure.subplots(math.ceil(len(phases) / 2), 2, squeeze=False).ravel()
@@ -103,12 +104,19 @@ def score_figure(score: Score) -> Figure:
         fill = PHASES[PHASE_FILLS[phase.key]]
         values = np.maximum(dist.times, 1 / 60)
         low = max(float(values[0]) if len(values) else 1.0, 1 / 60)
-        reference = [v for v in (phase.minutes, dist.quantile(0.999)) if v is not None and v > 0]
+        limit = dist.quantile(fail_above / 100) if fail_above is not None else None
+        reference = [v for v in (phase.minutes, dist.quantile(0.999), limit)
+                     if v is not None and math.isfinite(v) and v > 0]
         high = max([float(values[-1]) if len(values) else 10.0, *reference]) * 1.3
         ax.step(np.concatenate([[low], values]), np.concatenate([[0.0], dist.levels]), where="post",
                 color=INK, linewidth=1.4, label="simulated runs")
         ax.axvline(phase.median, color=MUTED, linestyle="--", linewidth=1.0,
                    label=f"simulated median {format_duration(phase.median)}")
+        if fail_above is not None:
+            ax.axhline(fail_above / 100, color="#CC0000", linestyle=":", linewidth=1.2)
+            if limit is not None and math.isfinite(limit):
+                ax.axvline(max(limit, low), color="#CC0000", linestyle=":", linewidth=1.2,
+                           label=f"--fail-above p{fail_above:g}: {format_duration(limit)}")
         if phase.minutes is not None and phase.percentile is not None:  # a phase timed has its percentile
             shown = max(phase.minutes, low)
             ax.axvline(shown, color=fill.colour, linewidth=2.2)
