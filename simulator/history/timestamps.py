@@ -30,6 +30,8 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     """An aware datetime from ISO 8601 text. A time without an offset is read in `zone`, or refused when no
     zone is given. Raises ValueError with a message for people."""
     value = text.strip()
+    if value[-4:].upper() in (" UTC", " GMT"):  # '2026-01-05 09:00:00 UTC', as some exports write it
+        value = value[:-4] + "+00:00"
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
