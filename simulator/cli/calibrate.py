@@ -119,3 +119,6 @@ def calibrate(
     if not quiet:
         for line in calibration_lines(done.calibration):
             typer.echo(line, err=True)
+    else:  # what the history could not calibrate is said even then
+        for gap in done.calibration.gaps:
+            typer.echo(f"warning: {gap}", err=True)

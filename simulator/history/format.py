@@ -189,8 +189,8 @@ def _layout(rows: _Rows, preset: Preset | None, mapping: Mapping[str, str], file
         if missing:
             hints = []
             for name in missing:
-                close = difflib.get_close_matches(name, [h for h in header if h not in names.values() or h == name],
-                                                  n=1, cutoff=0.6)
+                unread = [h for h in names if h not in preset.columns()]
+                close = difflib.get_close_matches(name, unread, n=1, cutoff=0.6)
                 if close:
                     hints.append(f"--map {shown[close[0]]}={name}")
             problem(f"the {preset.name} preset needs the columns {', '.join(missing)}, which the file lacks "

@@ -104,6 +104,11 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]], quote_all: boo
     return handle.getvalue()
 
 
+def _compact(document: object) -> str:
+    """JSON as an API sends it: no spaces, no newlines (what `curl … > export.json` saves)."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
 def _id(number: int, prefix: str = "Q") -> str:
     letters = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
     out, n = "", number * 7919 + 104729
@@ -148,10 +153,10 @@ def pagerduty_analytics(incidents: Sequence[Drawn], zone_name: str = "Etc/UTC") 
         "acknowledged_user_names": [i.responder], "assigned_user_names": [i.responder],
         "resolved_by_user_name": i.responder if i.resolved else None,
     } for i in incidents]
-    return json.dumps({"data": data, "ending_before": None, "first": data[0]["id"] if data else None,
+    return _compact({"data": data, "ending_before": None, "first": data[0]["id"] if data else None,
                        "last": data[-1]["id"] if data else None, "limit": len(data), "more": False,
                        "order": "asc", "order_by": "created_at", "starting_after": None,
-                       "time_zone": zone_name}, indent=2) + "\n"
+                       "time_zone": zone_name})
 
 
 def _reference(kind: str, ident: str, summary: str) -> dict:
@@ -202,8 +207,7 @@ def pagerduty_api(incidents: Sequence[Drawn]) -> str:
             "alert_counts": {"all": 1, "triggered": 0 if i.resolved else 1, "resolved": 1 if i.resolved else 0},
             "log_entries": list(reversed(log)),
         })
-    return json.dumps({"incidents": out, "limit": len(out), "offset": 0, "total": None, "more": False},
-                      indent=2) + "\n"
+    return _compact({"incidents": out, "limit": len(out), "offset": 0, "total": None, "more": False})
 
 
 def opsgenie(incidents: Sequence[Drawn]) -> str:
@@ -230,9 +234,9 @@ def opsgenie(incidents: Sequence[Drawn]) -> str:
             "integration": {"id": "4513b7ea-3b91-438f-b7e4-e3e54af9147c", "name": "Datadog", "type": "Datadog"},
             "report": report, "ownerTeamId": "8418d193-2dab-4490-b331-8c02cdd196b7",
         })
-    return json.dumps({"data": data, "paging": {"first": "https://api.opsgenie.com/v2/alerts?limit=100&offset=0",
+    return _compact({"data": data, "paging": {"first": "https://api.opsgenie.com/v2/alerts?limit=100&offset=0",
                                                 "last": "https://api.opsgenie.com/v2/alerts?limit=100&offset=0"},
-                       "took": 0.115, "requestId": "9ae63dd7-ed00-4c81-86f0-c4ffd33142c9"}, indent=2) + "\n"
+                       "took": 0.115, "requestId": "9ae63dd7-ed00-4c81-86f0-c4ffd33142c9"})
 
 
 INCIDENT_IO_CSV = ("ID", "Reference", "Name", "Severity", "Status", "Incident Type", "Reported at",
@@ -274,8 +278,8 @@ def incident_io_api(incidents: Sequence[Drawn]) -> str:
                  **({"value": {"value": _iso(when, z=True)}} if when else {})}
                 for rank, (name, when) in enumerate(stamps, 1)],
         })
-    return json.dumps({"incidents": out, "pagination_meta": {"after": None, "page_size": 250,
-                                                             "total_record_count": len(out)}}, indent=2) + "\n"
+    return _compact({"incidents": out, "pagination_meta": {"after": None, "page_size": 250,
+                                                           "total_record_count": len(out)}})
 
 
 def generic_csv(incidents: Sequence[Drawn], zone: tzinfo) -> str:
