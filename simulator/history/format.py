@@ -1,10 +1,11 @@
-"""The incident-history format: one incident a row, as CSV or JSON Lines, and presets of common exports.
+"""The incident-history format: one incident a row, as CSV or JSON Lines; and the exports of incident platforms
+(CSV, or an API's JSON), read through their presets (presets.py), found from the header when not named.
 
 Columns (names as below, in any order; others are ignored):
 
     incident          an id, unique in the file (default: the row's line number)
     mode              the failure mode (optional; without it, incidents are grouped by severity)
-    severity          SEV1 … SEV5 (P1 … P5 and 1 … 5 are read as SEV1 … SEV5)
+    severity          SEV1 … SEV5 (P1 … P5, 1 … 5, SEV0, critical, major, minor, high, low: presets.VOCABULARY)
     started_at        failure onset             ┐
     detected_at       the first alert           │ ISO 8601 times with a time zone
     declared_at       incident declared, paged  │ (2026-01-05T09:00:00+01:00, or …Z for UTC);
@@ -17,7 +18,8 @@ Columns (names as below, in any order; others are ignored):
 Times must follow the lifecycle's order (a missing one is skipped), and one incident may span at most a year.
 Trailing empty times mean the incident is still open: the phases it had not finished are right-censored at
 the time of the export (the latest time in the file, or the `as_of` given). A column of another name is read
-with a mapping (`column=field`; `column=` ignores a column); a preset maps a whole export at once.
+with a mapping (`column=field`; `column=` ignores a column); a preset maps a whole export at once. Every problem
+names the file, the row (its line, or `incidents[3]` in a JSON export) and the column.
 """
 
 from __future__ import annotations

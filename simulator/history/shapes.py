@@ -72,10 +72,10 @@ def draw(count: int, seed: int, start: datetime, truth: Truth = Truth(), open_la
             return base + timedelta(seconds=max(1, round(minutes * 60)))
 
         acknowledged = later(detected, "acknowledge")
-        mitigated = later(acknowledged, "mitigate")
-        resolved = later(mitigated, "confirm")
-        if index >= count - open_last:
-            mitigated = resolved = None
+        restored = later(acknowledged, "mitigate")
+        confirmed = later(restored, "confirm")
+        still_open = index >= count - open_last
+        mitigated, resolved = (None, None) if still_open else (restored, confirmed)
         service = SERVICES[int(rng.integers(len(SERVICES)))]
         out.append(Drawn(number=1000 + index, severity=int(rng.choice([1, 2, 2, 3, 3, 3])), service=service,
                          title=TITLES[int(rng.integers(len(TITLES)))].format(s=service),
@@ -177,7 +177,8 @@ def pagerduty_api(incidents: Sequence[Drawn]) -> str:
             entries.append(("acknowledge_log_entry", i.acknowledged, user))
         if i.resolved:
             entries.append(("resolve_log_entry", i.resolved, user))
-        log = [{"id": _id(i.number * 10 + n, "R"), "type": kind, "summary": kind.split("_")[0].capitalize() + "d",
+        log: list[dict] = [{"id": _id(i.number * 10 + n, "R"), "type": kind,
+                            "summary": kind.split("_")[0].capitalize() + "d",
                 "self": f"https://api.pagerduty.com/log_entries/{_id(i.number * 10 + n, 'R')}",
                 "html_url": None, "created_at": _iso(when, z=True), "agent": agent,
                 "channel": {"type": "web_trigger" if kind == "trigger_log_entry" else "website"},
