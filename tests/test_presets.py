@@ -198,3 +198,10 @@ def test_an_ambiguous_or_unknown_preset_is_refused_clearly(tmp_path):
     path.write_text('{"something": 1}')
     with pytest.raises(HistoryError, match="expected a JSON export"):
         read_history(path)
+
+
+def test_long_texts_a_preset_does_not_read_are_accepted(tmp_path):
+    path, _ = export(tmp_path, "opsgenie", count=3)
+    text = path.read_text().replace('"source":"Datadog"', '"source":"Datadog","description":"' + "x" * 15000 + '"')
+    path.write_text(text)
+    assert len(read_history(path).incidents) == 3
