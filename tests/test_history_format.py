@@ -227,3 +227,9 @@ def test_durations_are_real_elapsed_minutes_across_offsets():
     history = read_history(FIXTURES / "valid.csv")
     second = history.incidents[1]
     assert np.isclose((second.mitigated_at - second.started_at) / timedelta(minutes=1), 75.0)
+
+
+@pytest.mark.parametrize("text", ["2026-01-05 14:00:00 UTC", "2026-01-05 09:00:00 -0500", "2026-01-05T14:00:00Z",
+                                  "2026-01-05 15:00:00+01:00"])
+def test_times_are_read_in_the_spellings_exports_use(text):
+    assert parse_time(text) == datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
