@@ -48,12 +48,6 @@ QUANTITIES = (
     ("mitigation", "time to mitigate", "mitigated_at", True),
     ("confirmation", "time to confirm", "resolved_at", False),
 )
-DEFAULTS: dict[str, float] = {"declaration": 5.0, "acknowledgement": 3.0, "mitigation": 30.0, "confirmation": 10.0}
-"""Minutes a quantity takes when the history cannot tell it and no later phase covers it: the scenario format's
-defaults (declare_after 5m, acknowledge 3m, confirm 10m), and for the time to mitigate, which the format leaves to
-each mode, 30 minutes (the floor a human in the loop puts under an outage: roughly 20–30 minutes)."""
-DEFAULT_RESPONDERS = 1
-"""team.responders when the history has no resolution times to count open incidents with (the format's default)."""
 ESCALATE_AFTER_FLOOR = 1440.0
 """Escalation is set no earlier than a day (or the fitted acknowledgement's 99.99th percentile, if later), so
 that the simulation does not escalate on top of the history's acknowledgement times, which include it."""
@@ -254,59 +248,6 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
         gaps=tuple(gaps))
 
 
-_COLUMNS = {"detection": "failure onsets (started_at)", "declaration": "declared_at",
-            "acknowledgement": "acknowledged_at", "mitigation": "mitigated_at or resolved_at",
-            "confirmation": "resolved_at after mitigated_at"}
-
-
-def _gaps(history: History, phases: dict[str, Phase | None], team: dict[str, Fit | None],
-          modes: list[ModeFit]) -> tuple[dict[str, float], list[str]]:
-    """What stands in for each quantity the history cannot tell: 0s where a neighbouring phase holds its time
-    (said in a warning when a headline metric is then not calibrated), else the documented default (DEFAULTS),
-    always with a warning naming the quantity and the columns it needs. Raises DrillsimError (exit 2) when the
-    history yields nothing to calibrate at all."""
-    fitted = [f for f in team.values() if f is not None and f.family != "none"]
-    fitted += [f for m in modes for f in (m.detection, m.mitigation) if f is not None and f.family != "none"]
-    given = [name for name in TIME_FIELDS if history.has(name)]
-    if not fitted:
-        if len(given) < 2:
-            reason = (f"it gives only {given[0]}" if given else "it gives no times") + \
-                " and calibration needs two times of each incident's lifecycle (e.g. detected_at and resolved_at)"
-        else:
-            reason = (f"no incident gives two of its times ({', '.join(given)}) with the second one reached; "
-                      "every phase is empty or still open")
-        raise DrillsimError(f"{history.file}: nothing to calibrate: {reason}. Read an export with --preset "
-                            "(or let its header choose one), or name your columns with --map COLUMN=FIELD")
-    defaults: dict[str, float] = {}
-    gaps: list[str] = []
-    label = {key: text for key, text, _, _ in QUANTITIES}
-    for key, _, _, per_mode in QUANTITIES:
-        found = [m.detection if key == "detection" else m.mitigation for m in modes] if per_mode else [team.get(key)]
-        empty = [f is None or f.family == "none" for f in found]
-        if not any(empty):
-            continue
-        phase = phases[key]
-        why = (f"{history.file} has no {_COLUMNS[key]}" if phase is None else
-               f"no incident of {history.file} gives its {phase.span}")
-        if key == "detection":
-            gaps.append(f"time to detect (MTTD): {why}: set to 0s, so simulated incidents start at the first alert "
-                        "and MTTD is not calibrated")
-        elif key == "declaration" and (phase is None or all(empty)):
-            continue  # declaring is inside the time to acknowledge, measured from the alert
-        elif key == "acknowledgement" and phase is None and phases["mitigation"] is not None:
-            gaps.append(f"time to acknowledge (MTTA): {why}: it is inside the time to mitigate "
-                        f"({phases['mitigation'].span}) and set to 0s, so MTTA is not calibrated")
-        elif key == "confirmation" and phase is None and phases["mitigation"] is not None and \
-                phases["mitigation"].end == "resolved_at":
-            continue  # the time to mitigate runs to resolution: confirming is inside it
-        else:
-            defaults[key] = DEFAULTS[key]
-            where = "" if not per_mode or all(empty) else \
-                f" (modes {', '.join(m.name for m, e in zip(modes, empty, strict=True) if e)})"
-            gaps.append(f"{label[key]}{where}: {why}: drillsim's default, {format_duration(DEFAULTS[key])}, stands "
-                        "in; it is not calibrated")
-    return defaults, gaps
-
 
 def _median(found: Sample) -> float:
     times, levels = distribution_steps(found.values, found.censored, found.resolution)
@@ -371,3 +312,64 @@ def calibration_document(calibration: Calibration) -> dict:
         "notes": list(cal.notes),
     }
 
+
+# ── What a history cannot tell ────────────────────────────────────────────────────────────────────────────
+
+DEFAULTS: dict[str, float] = {"declaration": 5.0, "acknowledgement": 3.0, "mitigation": 30.0, "confirmation": 10.0}
+"""Minutes a quantity takes when the history cannot tell it and no later phase covers it: the scenario format's
+defaults (declare_after 5m, acknowledge 3m, confirm 10m), and for the time to mitigate, which the format leaves to
+each mode, 30 minutes (the floor a human in the loop puts under an outage: roughly 20–30 minutes)."""
+DEFAULT_RESPONDERS = 1
+"""team.responders when the history has no resolution times to count open incidents with (the format's default)."""
+_COLUMNS = {"detection": "failure onsets (started_at)", "declaration": "declared_at",
+            "acknowledgement": "acknowledged_at", "mitigation": "mitigated_at or resolved_at",
+            "confirmation": "resolved_at after mitigated_at"}
+
+
+def _gaps(history: History, phases: dict[str, Phase | None], team: dict[str, Fit | None],
+          modes: list[ModeFit]) -> tuple[dict[str, float], list[str]]:
+    """What stands in for each quantity the history cannot tell: 0s where a neighbouring phase holds its time
+    (said in a warning when a headline metric is then not calibrated), else the documented default (DEFAULTS),
+    always with a warning naming the quantity and the columns it needs. Raises DrillsimError (exit 2) when the
+    history yields nothing to calibrate at all."""
+    fitted = [f for f in team.values() if f is not None and f.family != "none"]
+    fitted += [f for m in modes for f in (m.detection, m.mitigation) if f is not None and f.family != "none"]
+    given = [name for name in TIME_FIELDS if history.has(name)]
+    if not fitted:
+        if len(given) < 2:
+            reason = (f"it gives only {given[0]}" if given else "it gives no times") + \
+                " and calibration needs two times of each incident's lifecycle (e.g. detected_at and resolved_at)"
+        else:
+            reason = (f"no incident gives two of its times ({', '.join(given)}) with the second one reached; "
+                      "every phase is empty or still open")
+        raise DrillsimError(f"{history.file}: nothing to calibrate: {reason}. Read an export with --preset "
+                            "(or let its header choose one), or name your columns with --map COLUMN=FIELD")
+    defaults: dict[str, float] = {}
+    gaps: list[str] = []
+    label = {key: text for key, text, _, _ in QUANTITIES}
+    for key, _, _, per_mode in QUANTITIES:
+        found = [m.detection if key == "detection" else m.mitigation for m in modes] if per_mode else [team.get(key)]
+        empty = [f is None or f.family == "none" for f in found]
+        if not any(empty):
+            continue
+        phase = phases[key]
+        why = (f"{history.file} has no {_COLUMNS[key]}" if phase is None else
+               f"no incident of {history.file} gives its {phase.span}")
+        if key == "detection":
+            gaps.append(f"time to detect (MTTD): {why}: set to 0s, so simulated incidents start at the first alert "
+                        "and MTTD is not calibrated")
+        elif key == "declaration" and (phase is None or all(empty)):
+            continue  # declaring is inside the time to acknowledge, measured from the alert
+        elif key == "acknowledgement" and phase is None and phases["mitigation"] is not None:
+            gaps.append(f"time to acknowledge (MTTA): {why}: it is inside the time to mitigate "
+                        f"({phases['mitigation'].span}) and set to 0s, so MTTA is not calibrated")
+        elif key == "confirmation" and phase is None and phases["mitigation"] is not None and \
+                phases["mitigation"].end == "resolved_at":
+            continue  # the time to mitigate runs to resolution: confirming is inside it
+        else:
+            defaults[key] = DEFAULTS[key]
+            where = "" if not per_mode or all(empty) else \
+                f" (modes {', '.join(m.name for m, e in zip(modes, empty, strict=True) if e)})"
+            gaps.append(f"{label[key]}{where}: {why}: drillsim's default, {format_duration(DEFAULTS[key])}, stands "
+                        "in; it is not calibrated")
+    return defaults, gaps

@@ -205,9 +205,7 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
            "rotations and hours)",)),
         "",
         "team:",
-        f"  responders: {cal.responders}   # " + ("the most incidents open at once in the history"
-                                                if cal.history.has("resolved_at") or cal.history.has("mitigated_at")
-                                                else "drillsim's default: the history has no resolution times"),
+        f"  responders: {cal.responders}   # the most incidents open at once in the history (1 without ends)",
     ]
     if cal.people:
         out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"], 2)
