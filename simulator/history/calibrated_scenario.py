@@ -205,7 +205,7 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
            "rotations and hours)",)),
         "",
         "team:",
-        f"  responders: {cal.responders}   # the most incidents open at once in the history (1 without ends)",
+        f"  responders: {cal.responders}   # the most incidents open at once in the history",
     ]
     if cal.people:
         out += _comment([f"people who acknowledged in the history: {_shares(cal.people)}"], 2)
