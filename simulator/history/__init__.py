@@ -2,6 +2,7 @@
 game-day plans, and scoring a drill or a real incident against simulated runs.
 
     format      the incident-history format (CSV or JSON Lines, or a platform's JSON export), reading and writing
+    rows        a history file's rows before they are read: CSV, JSON Lines, a JSON export flattened
     presets     the exports of PagerDuty, Opsgenie and incident.io mapped onto the format, found from the header;
                 severity vocabularies
     shapes      incidents written in those platforms' shapes (the examples and the presets' round-trip tests)

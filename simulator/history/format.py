@@ -34,22 +34,19 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, get_args
 
-from pydantic import ConfigDict, RootModel, StrictBool, StrictFloat, StrictInt, StrictStr
-
 from simulator import inputs
-from simulator.errors import DrillsimError, Problem, ScenarioError
+from simulator.errors import DrillsimError, Problem
 from simulator.history.fields import FIELDS, TEXT_FIELDS, TIME_FIELDS
 from simulator.history.presets import (
     PRESETS,
     Offset,
     Preset,
     detect,
-    flatten,
     normalise,
     preset_named,
-    records,
     severity_of,
 )
+from simulator.history.rows import HistoryError, Rows, read_rows
 from simulator.history.timestamps import format_time, parse_time
 from simulator.limits import MAX_FIELD_CHARS, MAX_HISTORY_BYTES
 from simulator.scenario.model import CHANNELS, MITIGATIONS, Cause
@@ -58,11 +55,6 @@ from simulator.scenario.model import CHANNELS, MITIGATIONS, Cause
 CAUSES: tuple[str, ...] = get_args(Cause)
 MAX_SPAN = timedelta(days=365)
 """The longest an incident may run from its first time to its last: beyond, a year or a unit is wrong."""
-
-
-class HistoryError(ScenarioError):
-    """A history file could not be read: every problem found, each with the file, the line and the field,
-    reported like a scenario's problems."""
 
 
 @dataclass(frozen=True)
@@ -137,18 +129,7 @@ class _Source:
     offset: Offset | None = None
 
 
-@dataclass(frozen=True)
-class _Rows:
-    """A file's rows: the header (normalised names, in order), what each name was called in the file, and each
-    row as (line, cells by normalised name, an error, where: 'incidents[3]' in a JSON export, else '')."""
-
-    header: list[str]
-    shown: dict[str, str]
-    rows: list[tuple[int, dict[str, object], str | None, str]]
-    kind: str
-
-
-def _layout(rows: _Rows, preset: Preset | None, mapping: Mapping[str, str], file: str
+def _layout(rows: Rows, preset: Preset | None, mapping: Mapping[str, str], file: str
             ) -> tuple[dict[str, _Source], Preset | None, list[Problem], list[str]]:
     """Which columns each field is read from, the preset used (given, or detected from the header); problems
     with the header, and notes (the preset detected, columns that look like fields but are not read)."""
@@ -393,106 +374,6 @@ def _row(cells: Mapping[str, object], line: int, where: str, layout: Mapping[str
     return Incident(line=line, **values), problems
 
 
-def _header(names: Iterable[str]) -> tuple[list[str], dict[str, str]]:
-    header: list[str] = []
-    shown: dict[str, str] = {}
-    for name in names:
-        key = normalise(name) or name
-        if key not in shown:
-            header.append(key)
-            shown[key] = name.strip()
-    return header, shown
-
-
-def _rows_csv(text: str, file: str) -> _Rows:
-    from simulator.outputs.files import csv_text_read  # a cell drillsim kept from being a formula, as it was
-
-    rows = inputs.csv_rows(text, file, error=HistoryError)
-    if not rows:
-        return _Rows([], {}, [], "csv")
-    raw = [name.strip().lstrip("\ufeff") for name in rows[0][1]]
-    header, shown = _header(raw)
-    keys = [normalise(name) or name for name in raw]
-    out: list[tuple[int, dict[str, object], str | None, str]] = []
-    for line, cells in rows[1:]:
-        if any(cell.strip() for cell in cells):
-            error = None
-            if len(cells) != len(raw):
-                error = f"{len(cells)} cells for {len(raw)} columns"
-            row: dict[str, object] = {}
-            for key, cell in zip(keys, cells, strict=False):
-                row.setdefault(key, csv_text_read(cell))
-            out.append((line, row, error, ""))
-    return _Rows(header, shown, out, "csv")
-
-
-_Cell = StrictStr | StrictInt | StrictFloat | StrictBool | None
-
-
-class _Record(RootModel[dict[str, _Cell]]):
-    """A line of a JSON Lines history: an object of column: value, each value a string, number, true, false or
-    null (not a list or an object)."""
-
-    model_config = ConfigDict(allow_inf_nan=False)
-
-
-def _rows_jsonl(text: str, file: str) -> _Rows:
-    rows: list[tuple[int, dict[str, object], str | None, str]] = []
-    names: list[str] = []
-    for line, content in enumerate(text.splitlines(), 1):
-        if not content.strip():
-            continue
-        try:
-            record = inputs.load_json(content, file, depth=2, line=line, error=HistoryError)
-            inputs.check_strings(record, file, line=line, error=HistoryError)
-            if not isinstance(record, dict):
-                raise ValueError("each line must be a JSON object of column: value")
-            record = inputs.validated(_Record, record, file, line, error=HistoryError).root
-        except HistoryError as exc:
-            rows.append((line, {}, "; ".join(f"{p.path}: {p.message}" if p.path else p.message
-                                             for p in exc.problems), ""))
-            continue
-        except ValueError as exc:
-            rows.append((line, {}, str(exc), ""))
-            continue
-        for key in record:
-            if key not in names:
-                names.append(key)
-        row: dict[str, object] = {}
-        for key, value in record.items():
-            row.setdefault(normalise(key) or key, value)
-        rows.append((line, row, None, ""))
-    header, shown = _header(names)
-    return _Rows(header, shown, rows, "jsonl")
-
-
-def _rows_json(text: str, file: str) -> _Rows:
-    """A JSON export (an API's response): its list of records, each flattened into columns (presets.flatten)."""
-    # Texts the presets do not read (an alert's description, its body's details) may be long: only the cells
-    # read are held to the length of a field (_row).
-    document = inputs.load_json(text, file, error=HistoryError)
-    found = records(document)
-    if found is None:
-        raise HistoryError([Problem("expected a JSON export: an object with a list of incidents (\"incidents\": "
-                                    "[…], as PagerDuty's and incident.io's APIs return) or of records (\"data\": "
-                                    "[…], as PagerDuty's analytics and Opsgenie return), or a list", file=file)])
-    key, items = found
-    names: list[str] = []
-    rows: list[tuple[int, dict[str, object], str | None, str]] = []
-    for index, item in enumerate(items):
-        where = f"{key}[{index}]" if key else f"[{index}]"
-        if not isinstance(item, dict):
-            rows.append((index + 1, {}, "expected an object", where))
-            continue
-        flat = flatten(item)
-        for name in flat:
-            if name not in names:
-                names.append(name)
-        rows.append((index + 1, flat, None, where))
-    header, shown = _header(names)
-    return _Rows(header, shown, rows, "json")
-
-
 def read_history(path: str | Path, *, preset: str | None = None, mapping: Mapping[str, str] | None = None,
                  zone: tzinfo | None = None, skip_bad: bool = False, as_of: datetime | None = None,
                  severities: Mapping[str, str] | None = None) -> History:
@@ -517,8 +398,7 @@ def read_history(path: str | Path, *, preset: str | None = None, mapping: Mappin
         raise HistoryError([Problem("expected a .csv, a .jsonl (JSON Lines) or a .json (an API's export) history "
                                     "file", file=file)])
     text = inputs.read_text(path, MAX_HISTORY_BYTES, "history file", error=HistoryError)
-    reader = {".csv": _rows_csv, ".json": _rows_json}.get(suffix, _rows_jsonl)
-    found = reader(text, file)
+    found = read_rows(text, file, suffix)
     header, rows = found.header, found.rows
     if not header and rows:  # no record read: say why each was not
         raise HistoryError([Problem(error or "", line=None if where else line, path=where, file=file)

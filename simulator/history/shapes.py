@@ -212,7 +212,7 @@ def pagerduty_api(incidents: Sequence[Drawn]) -> str:
 
 
 def opsgenie(incidents: Sequence[Drawn]) -> str:
-    """GET /v2/alerts (with each alert's report from GET /v2/alerts/{id}): {"data": [...], …}; ackTime and
+    """GET /v2/alerts, each alert with its report: {"data": [...], …}; ackTime and
     closeTime are milliseconds after createdAt."""
     data = []
     for i in incidents:
