@@ -103,6 +103,7 @@ STEPS: tuple[Run | Lines | Figure, ...] = (
     Lines("history-head", "examples/history.csv", count=6),
     Run("calibrate-history", "calibrate examples/history.csv --out ours.yaml"),
     Lines("ours-bad-deploy-detection", "ours.yaml", r"^    detection:", r"^    mitigations:"),
+    Run("calibrate-pagerduty", "calibrate examples/pagerduty-incidents.csv --bootstrap 100 --quiet --out ours-pd.yaml"),
     Figure("calibration-fit.png", "ours-fits/fit-bad-deploy-mitigation.png"),
     Run("gameday-plan", "gameday plan ours.yaml --inject bad-deploy --at 2026-04-14T14:00+02:00"),
     Figure("plan.png", "gameday-bad-deploy/plan.png"),

@@ -139,14 +139,16 @@ def test_an_analytics_export_folds_the_missing_times_into_the_next_phase():
         ("acknowledged_at", "resolved_at")
     assert calibration.phases["confirmation"] is None
     scenario = parse_scenario(scenario_yaml(calibration))
-    (mode,) = scenario.failure_modes
-    assert mode.name == "incident"
-    (_, channel), = mode.detection.channels()
-    assert channel.delay.mean == 0 and scenario.policy.declare_after.mean == 0
+    assert [m.name for m in scenario.failure_modes] == ["SEV2", "SEV4"]  # urgency high and low
+    for mode in scenario.failure_modes:
+        (_, channel), = mode.detection.channels()
+        assert channel.delay.mean == 0
+    assert scenario.policy.declare_after.mean == 0
     assert scenario.policy.confirm.mean == 0
     assert scenario.team.acknowledge.kind == "empirical"  # 3 incidents: too few to fit a family
     assert sorted(scenario.team.acknowledge.values) == pytest.approx([45.5 / 60, 2.0, 15.0], abs=1 / 120)
-    assert any("no onset times" in note for note in calibration.notes)
+    assert any(w.startswith("time to detect (MTTD): ") and "no failure onsets (started_at)" in w
+               for w in calibration.warnings)
 
 
 def test_without_modes_incidents_are_grouped_by_severity():

@@ -192,7 +192,10 @@ def test_shell_completion_completes_commands_options_and_choices():
     # choices, never file names, for the options whose value is a word
     assert complete("drillsim compare --metric mt") == ["mttd", "mtta", "mttr", "mtbf"]
     assert complete("drillsim sweep --metric time") == ["time_to_resolve"]
-    assert complete("drillsim calibrate history.csv --preset ") == ["analytics", "lifecycle"]
+    assert complete("drillsim calibrate history.csv --preset ") == [
+        "generic", "lifecycle", "pagerduty", "pagerduty-analytics", "pagerduty-api", "opsgenie", "incident-io",
+        "incident-io-api"]
+    assert complete("drillsim calibrate history.csv --preset pagerduty-a") == ["pagerduty-analytics", "pagerduty-api"]
     assert complete("drillsim drill --mode ") == ["bad-deploy", "config-push", "traffic-peak",
                                                   "payment-provider-outage"]
     other = README.parent / "scenarios" / "payment-outage.yaml"

@@ -50,7 +50,8 @@ BAD_ROWS = [
     ("empty_mode.csv", {}, 2, "mode", "every incident needs its failure mode"),
     ("no_times.csv", {}, 2, "", "no times"),
     ("wrong_cell_count.csv", {}, 2, "", "5 cells for 9 columns"),
-    ("bad_seconds.csv", {"preset": "analytics"}, 2, "seconds_to_first_ack", "'two minutes' is not a number of seconds"),
+    ("bad_seconds.csv", {"preset": "analytics"}, 2, "seconds_to_first_ack (as acknowledged_at)",
+     "'two minutes' is not a number of seconds"),
     ("dst_gap.csv", {"zone": PARIS}, 2, "started_at", "did not happen in Europe/Paris: the clocks went forward"),
     ("dst_repeated.csv", {"zone": PARIS}, 2, "started_at", "happened twice in Europe/Paris: the clocks went back"),
     ("not_json.jsonl", {}, 2, "", "not JSON"),
@@ -129,7 +130,7 @@ def test_resolution_is_a_minute_when_no_time_has_seconds(tmp_path):
 
 def test_the_analytics_preset_maps_created_at_and_seconds_after_it():
     history = read_history(FIXTURES / "analytics.csv", preset="analytics")
-    assert history.fields == {"incident", "detected_at", "acknowledged_at", "resolved_at"}
+    assert history.fields == {"incident", "severity", "detected_at", "acknowledged_at", "resolved_at"}
     a, b, c = history.incidents
     assert a.incident == "Q1ABC"
     assert a.detected_at == datetime(2026, 2, 3, 14, 0, tzinfo=UTC)
@@ -152,7 +153,7 @@ def test_the_lifecycle_preset_maps_the_milestones_and_the_id():
 
 def test_a_preset_needs_its_columns():
     (problem,) = problems_of("valid.csv", preset="analytics")
-    assert "the analytics preset needs the columns created_at, seconds_to_first_ack, seconds_to_resolve" in \
+    assert "the pagerduty-analytics preset needs the columns created_at, seconds_to_first_ack, seconds_to_resolve" in \
         problem.message
 
 
@@ -226,3 +227,9 @@ def test_durations_are_real_elapsed_minutes_across_offsets():
     history = read_history(FIXTURES / "valid.csv")
     second = history.incidents[1]
     assert np.isclose((second.mitigated_at - second.started_at) / timedelta(minutes=1), 75.0)
+
+
+@pytest.mark.parametrize("text", ["2026-01-05 14:00:00 UTC", "2026-01-05 09:00:00 -0500", "2026-01-05T14:00:00Z",
+                                  "2026-01-05 15:00:00+01:00"])
+def test_times_are_read_in_the_spellings_exports_use(text):
+    assert parse_time(text) == datetime(2026, 1, 5, 14, 0, tzinfo=UTC)

@@ -31,20 +31,23 @@ class Calibrated:
 
 
 def calibrate(history: str | Path, *, out: str | Path | None = None, figures: str | Path | None = None,
-              preset: str | None = None, mapping: Sequence[str] = (), timezone: str | None = None,
-              skip_bad: bool = False, since: str | None = None, until: str | None = None, family: str = "auto",
+              preset: str | None = None, mapping: Sequence[str] = (), severities: Sequence[str] = (),
+              timezone: str | None = None, skip_bad: bool = False, since: str | None = None,
+              until: str | None = None, family: str = "auto",
               bootstrap: int | None = None, seed: int = 0, name: str | None = None,
               progress: Callable[[str], None] | None = None) -> Calibrated:
     """Fit a scenario to an incident history (`drillsim calibrate`). Writes the scenario YAML to `out`, and
     calibration.json with a figure per fitted quantity into `figures` (default, with `out`: OUT-STEM-fits
     beside it). `since`/`until` are ISO 8601 times bounding the observation window (`until` is also the export
     time, where open incidents are censored); `bootstrap` samples (default 200) give the intervals; `progress`
-    is told what is being fitted before each fit."""
+    is told what is being fitted before each fit. `preset` names an export's preset (default: the one its header
+    identifies); `mapping` ('COLUMN=FIELD') and `severities` ('Critical=SEV1') read columns and values the preset
+    does not."""
     from simulator.history import calibrate as calibration_module
     from simulator.history.calibrated_scenario import scenario_yaml
     from simulator.history.fit import BOOTSTRAP
     from simulator.history.format import read_history
-    from simulator.history.presets import parse_mapping
+    from simulator.history.presets import parse_mapping, parse_severities
     from simulator.history.timestamps import option_time, time_zone
 
     if bootstrap is not None and not 1 <= bootstrap <= MAX_FIT_BOOTSTRAP:
@@ -52,7 +55,7 @@ def calibrate(history: str | Path, *, out: str | Path | None = None, figures: st
     zone = time_zone(timezone) if timezone else None
     window = [option_time(text, zone, option) for text, option in ((since, "--since"), (until, "--until"))]
     read = read_history(history, preset=preset, mapping=parse_mapping(mapping), zone=zone, skip_bad=skip_bad,
-                        as_of=window[1])
+                        as_of=window[1], severities=parse_severities(severities))
     found = calibration_module.calibrate(read, since=window[0], until=window[1], family=family,
                                          bootstrap=BOOTSTRAP if bootstrap is None else bootstrap, seed=seed,
                                          progress=progress)
@@ -137,7 +140,8 @@ class Scored:
 
 
 def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | None = None, preset: str | None = None,
-          mapping: Sequence[str] = (), timezone: str | None = None, skip_bad: bool = False, under_load: bool = False,
+          mapping: Sequence[str] = (), severities: Sequence[str] = (), timezone: str | None = None,
+          skip_bad: bool = False, under_load: bool = False,
           fail_above: float | None = None, out: str | Path | None = None, seed: int | None = None,
           replications: int | None = None, workers: int | None = None, executor: str = "local",
           scheduler: str | None = None) -> Scored:
@@ -145,7 +149,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
     at most one Chaos Toolkit journal (whose run's start is the injection time). Writes score.json, score.md and
     the figures into `out` (default: the first drill file's folder)."""
     from simulator.history import score as scoring
-    from simulator.history.presets import parse_mapping
+    from simulator.history.presets import parse_mapping, parse_severities
     from simulator.history.timestamps import time_zone
     from simulator.outputs.folders import write_files
     from simulator.report.gameday import figure_names, score_blocks
@@ -157,7 +161,7 @@ def score(drill: Sequence[str | Path], scenario: ScenarioLike, *, mode: str | No
         raise DrillsimError("give the drill's times: a history file and/or a Chaos Toolkit journal")
     zone = time_zone(timezone) if timezone else None
     incidents, end, notes = scoring.read_drill(drill, mode=mode, preset=preset, mapping=parse_mapping(mapping),
-                                               zone=zone, skip_bad=skip_bad)
+                                               zone=zone, skip_bad=skip_bad, severities=parse_severities(severities))
     scores = scoring.score_drills(incidents, scenario_of(scenario), end, under_load=under_load, seed=seed,
                                   replications=replications, source=", ".join(map(str, drill)), workers=workers,
                                   executor=executor, scheduler=scheduler)

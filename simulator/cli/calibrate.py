@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import MapOpt, PresetOpt, QuietOpt, SkipBadOpt, TimezoneOpt, app, errors_exit
+from simulator.cli.common import (
+    MapOpt,
+    PresetOpt,
+    QuietOpt,
+    SeverityOpt,
+    SkipBadOpt,
+    TimezoneOpt,
+    app,
+    errors_exit,
+)
 from simulator.limits import MAX_FIT_BOOTSTRAP, MAX_SEED
 
 
@@ -50,6 +59,7 @@ def calibrate(
         help="Folder for calibration.json and a figure per fitted quantity (default with --out: beside it).")] = None,
     preset: PresetOpt = None,
     map_: MapOpt = None,
+    severity: SeverityOpt = None,
     timezone: TimezoneOpt = None,
     skip_bad: SkipBadOpt = False,
     since: Annotated[str | None, typer.Option(
@@ -78,6 +88,9 @@ def calibrate(
     chosen by AIC, with open incidents as censored observations; a goodness-of-fit test and bootstrap intervals
     for each fit, which the scenario's comments give with the sample size.
 
+    An export of PagerDuty, Opsgenie or incident.io is read as it is: its preset is chosen from its header
+    (and said on stderr), or named with --preset.
+
     Example: [bold]drillsim calibrate incidents.csv --timezone Europe/Paris --out ours.yaml[/bold]
     """
     from rich.console import Console
@@ -85,7 +98,8 @@ def calibrate(
     from simulator import api
     from simulator.report.calibration import calibration_lines, calibration_table
 
-    done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (), timezone=timezone,
+    done = api.calibrate(history, out=out, figures=figures, preset=preset, mapping=map_ or (),
+                         severities=severity or (), timezone=timezone,
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
                          seed=seed, name=name,
                          progress=None if quiet else lambda line: typer.echo(line, err=True))
@@ -106,3 +120,6 @@ def calibrate(
     if not quiet:
         for line in calibration_lines(done.calibration):
             typer.echo(line, err=True)
+    else:  # what the history could not calibrate is said even then
+        for gap in done.calibration.gaps:
+            typer.echo(f"warning: {gap}", err=True)

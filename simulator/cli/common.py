@@ -290,14 +290,22 @@ MetricOpt = Annotated[
 PresetOpt = Annotated[
     str | None,
     typer.Option("--preset", metavar="NAME", show_default=False, autocompletion=complete_preset,
-                 help="Read a known export: analytics (created_at, seconds_to_first_ack, seconds_to_resolve) or "
-                 "lifecycle (id, started_at, detected_at, acknowledged_at, mitigated_at, resolved_at)."),
+                 help="Read a known export: pagerduty (incidents CSV), pagerduty-analytics (raw incidents), "
+                 "pagerduty-api (incidents with log_entries, JSON), opsgenie (alerts), incident-io (CSV), "
+                 "incident-io-api (JSON), lifecycle or generic. Default: the one the file's header identifies."),
 ]
 MapOpt = Annotated[
     list[str] | None,
     typer.Option("--map", metavar="COLUMN=FIELD", show_default=False,
-                 help="Read a column as a field of the history format (repeatable), e.g. --map opened=detected_at; "
-                 "COLUMN= ignores a column."),
+                 help="Read a column as a field of the history format, or as a column the preset reads "
+                 "(repeatable), e.g. --map opened=detected_at or --map created_on=created_at; COLUMN= ignores a "
+                 "column."),
+]
+SeverityOpt = Annotated[
+    list[str] | None,
+    typer.Option("--severity", metavar="VALUE=SEVn", show_default=False,
+                 help="Read a severity or priority value as a level (repeatable), e.g. --severity Critical=SEV1. "
+                 "SEV0–5, P1–5, 1–5, critical/major/minor and high/low are understood without it."),
 ]
 TimezoneOpt = Annotated[
     str | None,

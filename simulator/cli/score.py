@@ -17,6 +17,7 @@ from simulator.cli.common import (
     ReplicationsOpt,
     SchedulerOpt,
     SeedOpt,
+    SeverityOpt,
     SkipBadOpt,
     TimezoneOpt,
     UnderLoadOpt,
@@ -47,6 +48,7 @@ def score(
     under_load: UnderLoadOpt = False,
     preset: PresetOpt = None,
     map_: MapOpt = None,
+    severity: SeverityOpt = None,
     timezone: TimezoneOpt = None,
     skip_bad: SkipBadOpt = False,
     out: Annotated[Path | None, typer.Option(
@@ -72,9 +74,9 @@ def score(
     from simulator import api
     from simulator.report.gameday import score_lines, score_table
 
-    done = api.score(drill, scenario, mode=mode, preset=preset, mapping=map_ or (), timezone=timezone,
-                     skip_bad=skip_bad, under_load=under_load, fail_above=fail_above, out=out, seed=seed,
-                     replications=replications, **run_options(workers, executor, scheduler))
+    done = api.score(drill, scenario, mode=mode, preset=preset, mapping=map_ or (), severities=severity or (),
+                     timezone=timezone, skip_bad=skip_bad, under_load=under_load, fail_above=fail_above, out=out,
+                     seed=seed, replications=replications, **run_options(workers, executor, scheduler))
     console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # ids are text, not markup
     for note in done.notes:
         typer.echo(f"note: {note}", err=True)

@@ -45,7 +45,7 @@ from simulator.history.format import TIME_FIELDS, History, Incident
 from simulator.history.phases import Phase, Sample, grouping, groups, resolution, sample
 from simulator.history.timestamps import format_time
 from simulator.results.survival import distribution_steps
-from simulator.units import minutes_between
+from simulator.units import format_duration, minutes_between
 
 # The scenario's quantities in lifecycle order: (key, label, the time that ends the phase, per mode?)
 QUANTITIES = (
@@ -143,6 +143,10 @@ class Calibration:
     bootstrap: int = fitting.BOOTSTRAP
     seed: int = 0
     notes: tuple[str, ...] = ()
+    defaults: dict[str, float] = field(default_factory=dict)
+    """Quantity → minutes, where the history cannot tell a quantity and the documented default stands in."""
+    gaps: tuple[str, ...] = ()
+    """Warnings naming each quantity the history could not calibrate, and what stands in for it."""
 
     @property
     def window(self) -> float:
@@ -165,7 +169,7 @@ class Calibration:
 
     @property
     def warnings(self) -> list[str]:
-        out: list[str] = []
+        out: list[str] = list(self.gaps)
         for scope, key, found in self.fits():
             out.extend(f"{scope}, {key}: {warning}" for warning in found.warnings)
         return out
@@ -320,16 +324,21 @@ def calibrate(history: History, *, since: datetime | None = None, until: datetim
         per_mode = [values for values in per_mode if len(values) >= fitting.MIN_FIT]
         if len(per_mode) > 1 and len({float(v) for values in per_mode for v in values}) > 1:
             p_value = float(stats.kruskal(*per_mode).pvalue)
-    if phases["detection"] is None:
-        notes.append("the history has no onset times (started_at): the time to detect is unknown and set to 0s")
+    defaults, gaps = _gaps(history, phases, team, modes)
     people = _counts(i.responder for i in history.incidents)
     concurrency = _concurrency(history)
     load = busy_load(modes, team)
+    if history.has("resolved_at") or history.has("mitigated_at"):
+        responders = no_wait_responders(load, max(concurrency, len(people)))
+    else:
+        responders = DEFAULT_RESPONDERS
+        gaps.append(f"team.responders: {history.file} has no resolution times (resolved_at or mitigated_at) to "
+                    f"count the incidents open at once; the default, {DEFAULT_RESPONDERS}, stands in")
     return Calibration(
         history=history, grouped_by=grouped_by, since=since, until=until, modes=tuple(modes), team=team,
-        phases=phases, responders=no_wait_responders(load, max(concurrency, len(people))), people=people,
-        acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes),
-        concurrency=concurrency, load=load, rotation=infer_rotation(history, since))
+        phases=phases, responders=responders, people=people,
+        acknowledgement_p_value=p_value, bootstrap=bootstrap, seed=seed, notes=tuple(notes), defaults=defaults,
+        gaps=tuple(gaps), concurrency=concurrency, load=load, rotation=infer_rotation(history, since))
 
 
 def busy_load(modes, team: dict[str, Fit | None]) -> float:
@@ -352,6 +361,7 @@ def no_wait_responders(load: float, at_least: int = 1) -> int:
     while stats.poisson.sf(responders - 1, load) > WAIT_RISK and responders < 10_000:
         responders += 1
     return responders
+
 
 
 def _median(found: Sample) -> float:
@@ -423,3 +433,64 @@ def calibration_document(calibration: Calibration) -> dict:
         "notes": list(cal.notes),
     }
 
+
+# ── What a history cannot tell ────────────────────────────────────────────────────────────────────────────
+
+DEFAULTS: dict[str, float] = {"declaration": 5.0, "acknowledgement": 3.0, "mitigation": 30.0, "confirmation": 10.0}
+"""Minutes a quantity takes when the history cannot tell it and no later phase covers it: the scenario format's
+defaults (declare_after 5m, acknowledge 3m, confirm 10m), and for the time to mitigate, which the format leaves to
+each mode, 30 minutes (the floor a human in the loop puts under an outage: roughly 20–30 minutes)."""
+DEFAULT_RESPONDERS = 1
+"""team.responders when the history has no resolution times to count open incidents with (the format's default)."""
+_COLUMNS = {"detection": "failure onsets (started_at)", "declaration": "declared_at",
+            "acknowledgement": "acknowledged_at", "mitigation": "mitigated_at or resolved_at",
+            "confirmation": "resolved_at after mitigated_at"}
+
+
+def _gaps(history: History, phases: dict[str, Phase | None], team: dict[str, Fit | None],
+          modes: list[ModeFit]) -> tuple[dict[str, float], list[str]]:
+    """What stands in for each quantity the history cannot tell: 0s where a neighbouring phase holds its time
+    (said in a warning when a headline metric is then not calibrated), else the documented default (DEFAULTS),
+    always with a warning naming the quantity and the columns it needs. Raises DrillsimError (exit 2) when the
+    history yields nothing to calibrate at all."""
+    fitted = [f for f in team.values() if f is not None and f.family != "none"]
+    fitted += [f for m in modes for f in (m.detection, m.mitigation) if f is not None and f.family != "none"]
+    given = [name for name in TIME_FIELDS if history.has(name)]
+    if not fitted:
+        if len(given) < 2:
+            reason = (f"it gives only {given[0]}" if given else "it gives no times") + \
+                " and calibration needs two times of each incident's lifecycle (e.g. detected_at and resolved_at)"
+        else:
+            reason = (f"no incident gives two of its times ({', '.join(given)}) with the second one reached; "
+                      "every phase is empty or still open")
+        raise DrillsimError(f"{history.file}: nothing to calibrate: {reason}. Read an export with --preset "
+                            "(or let its header choose one), or name your columns with --map COLUMN=FIELD")
+    defaults: dict[str, float] = {}
+    gaps: list[str] = []
+    label = {key: text for key, text, _, _ in QUANTITIES}
+    for key, _, _, per_mode in QUANTITIES:
+        found = [m.detection if key == "detection" else m.mitigation for m in modes] if per_mode else [team.get(key)]
+        empty = [f is None or f.family == "none" for f in found]
+        if not any(empty):
+            continue
+        phase = phases[key]
+        why = (f"{history.file} has no {_COLUMNS[key]}" if phase is None else
+               f"no incident of {history.file} gives its {phase.span}")
+        if key == "detection":
+            gaps.append(f"time to detect (MTTD): {why}: set to 0s, so simulated incidents start at the first alert "
+                        "and MTTD is not calibrated")
+        elif key == "declaration" and (phase is None or all(empty)):
+            continue  # declaring is inside the time to acknowledge, measured from the alert
+        elif key == "acknowledgement" and phase is None and phases["mitigation"] is not None:
+            gaps.append(f"time to acknowledge (MTTA): {why}: it is inside the time to mitigate "
+                        f"({phases['mitigation'].span}) and set to 0s, so MTTA is not calibrated")
+        elif key == "confirmation" and phase is None and phases["mitigation"] is not None and \
+                phases["mitigation"].end == "resolved_at":
+            continue  # the time to mitigate runs to resolution: confirming is inside it
+        else:
+            defaults[key] = DEFAULTS[key]
+            where = "" if not per_mode or all(empty) else \
+                f" (modes {', '.join(m.name for m, e in zip(modes, empty, strict=True) if e)})"
+            gaps.append(f"{label[key]}{where}: {why}: drillsim's default, {format_duration(DEFAULTS[key])}, stands "
+                        "in; it is not calibrated")
+    return defaults, gaps

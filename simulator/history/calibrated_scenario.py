@@ -93,8 +93,12 @@ def _interval(key: str, low: float, high: float) -> str:
     return f"{key} {format_duration(low)}–{format_duration(high)}"
 
 
-def fit_comments(found: Fit | None, phase: Phase | None, what: str) -> list[str]:
-    """Comment lines (without '#') saying what was fitted, how well and on how many incidents."""
+def fit_comments(found: Fit | None, phase: Phase | None, what: str, default: float | None = None) -> list[str]:
+    """Comment lines (without '#') saying what was fitted, how well and on how many incidents (or, where the
+    history cannot tell it, the `default` minutes that stand in)."""
+    if default is not None and (found is None or found.family == "none"):
+        why = "not in the history" if phase is None or found is None else found.reason
+        return [f"{what}: {why}; drillsim's default {format_duration(default)} stands in (not calibrated)"]
     if phase is None or found is None:
         return [f"{what}: not in the history; 0s"]
     n = found.sample.count
@@ -217,6 +221,15 @@ def _team_people(cal: Calibration) -> list[str]:
     return out
 
 
+def _written(calibration: Calibration, found: Fit | None, key: str) -> str:
+    """A quantity's distribution: the fit, or where the history cannot tell it the documented default standing
+    in (calibrate.DEFAULTS), or 0s where a neighbouring phase holds its time."""
+    if found is not None and found.family != "none":
+        return distribution_yaml(found)
+    minutes = calibration.defaults.get(key)
+    return "0s" if minutes is None else duration_text(minutes)
+
+
 def scenario_yaml(calibration: Calibration, *, name: str | None = None, replications: int = 200,
                   seed: int | None = None) -> str:
     """The calibrated scenario as YAML text, its comments saying what each field was fitted to, how well and
@@ -255,7 +268,8 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
     ]
     out += _team_people(cal)
     ack = cal.team.get("acknowledgement")
-    out += _comment(fit_comments(ack, cal.phases["acknowledgement"], "time to acknowledge"), 2)
+    out += _comment(fit_comments(ack, cal.phases["acknowledgement"], "time to acknowledge",
+                                 cal.defaults.get("acknowledgement")), 2)
     per_mode = [(m.name, m.acknowledgement_median) for m in cal.modes if not math.isnan(m.acknowledgement_median)]
     if len(per_mode) > 1:
         medians = ", ".join(f"{n} {format_duration(v)}" for n, v in per_mode)
@@ -265,7 +279,7 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
         out += _comment([f"medians by mode: {medians}{test}",
                          "(the scenario format gives the team one acknowledgement time for every mode)"], 2)
     out += [
-        f"  acknowledge: {distribution_yaml(ack) if ack and ack.family != 'none' else '0s'}",
+        f"  acknowledge: {_written(cal, ack, 'acknowledgement')}",
         "  miss_probability: 0   # the history's acknowledgement times already include missed pages",
         *(() if cal.uses_rotation else
           ("  secondary: null   # and escalations: no second level adds to them (escalate_after keeps its "
@@ -275,12 +289,14 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
         "policy:",
     ]
     declaration = cal.team.get("declaration")
-    out += _comment(fit_comments(declaration, cal.phases["declaration"], "time to declare"), 2)
-    out.append(f"  declare_after: {distribution_yaml(declaration) if declaration else '0s'}")
+    out += _comment(fit_comments(declaration, cal.phases["declaration"], "time to declare",
+                                 cal.defaults.get("declaration")), 2)
+    out.append(f"  declare_after: {_written(cal, declaration, 'declaration')}")
     out.append("  mitigation: rollback-first   # each mode below has one fitted mitigation; see there")
     confirmation = cal.team.get("confirmation")
-    out += _comment(fit_comments(confirmation, cal.phases["confirmation"], "time to confirm"), 2)
-    out.append(f"  confirm: {distribution_yaml(confirmation) if confirmation else '0s'}")
+    out += _comment(fit_comments(confirmation, cal.phases["confirmation"], "time to confirm",
+                                 cal.defaults.get("confirmation")), 2)
+    out.append(f"  confirm: {_written(cal, confirmation, 'confirmation')}")
     out += _comment(["cleanup and postmortems are not in the history: drillsim's defaults"], 2)
     out += ["", "failure_modes:"]
     for mode in cal.modes:
@@ -306,11 +322,12 @@ def scenario_yaml(calibration: Calibration, *, name: str | None = None, replicat
         fitted = ", exponent: 0" if mode.channel in REPORTS else ""  # the delay as observed, whatever the reach
         out.append(f"      {mode.channel}: {{probability: 1, delay: {delay}{fitted}}}")
         out.append("    mitigations:")
-        lines = fit_comments(mode.mitigation, cal.phases["mitigation"], "time to mitigate")
+        lines = fit_comments(mode.mitigation, cal.phases["mitigation"], "time to mitigate",
+                             cal.defaults.get("mitigation"))
         lines.append("one mitigation that always works carries the whole time to mitigate"
                      + (f" (the history's: {_shares(mode.mitigations)})" if mode.mitigations else ""))
         out += _comment(lines, 6)
-        duration = distribution_yaml(mode.mitigation) if mode.mitigation and mode.mitigation.family != "none" else "0s"
+        duration = _written(cal, mode.mitigation, "mitigation")
         out.append(f"      debug: {{duration: {duration}}}")
     text = "\n".join(out) + "\n"
     from simulator.scenario import parse_scenario

@@ -8,6 +8,7 @@ back) are refused, since no offset can be assumed for them.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from simulator.errors import DrillsimError
 from simulator.inputs import check_date, short
 
 EXAMPLE = "2026-01-05T09:00:00+01:00"
+_SPACED_OFFSET = re.compile(r"(?<=\d) ([+-]\d\d:?\d\d)$")
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -30,6 +32,9 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
     """An aware datetime from ISO 8601 text. A time without an offset is read in `zone`, or refused when no
     zone is given. Raises ValueError with a message for people."""
     value = text.strip()
+    if value[-4:].upper() in (" UTC", " GMT"):  # '2026-01-05 09:00:00 UTC', as some exports write it
+        value = value[:-4] + "+00:00"
+    value = _SPACED_OFFSET.sub(r"\1", value)  # '2026-01-05 09:00:00 -0500'
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

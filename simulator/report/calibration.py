@@ -35,6 +35,6 @@ def calibration_table(calibration: Calibration) -> Table:
 
 def calibration_lines(calibration: Calibration) -> list[str]:
     """Warnings and notes worth reading, as sentences."""
-    lines = [f"note: {note}" for note in (*calibration.notes, *calibration.history.notes)]
+    lines = [f"note: {note}" for note in calibration.notes]  # the history's own notes: cli.calibrate.report_skipped
     lines += [f"warning: {warning}" for warning in calibration.warnings]
     return lines
