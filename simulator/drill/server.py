@@ -241,3 +241,44 @@ def finisher(out: Path, written: list[Path] | None = None) -> Callable[[TeamDril
         return render_html(blocks, f"drillsim drill: {team.setup.scenario.name}, debrief")
 
     return finish
+
+
+def lan_address() -> str:
+    """This machine's address on its network, for links other machines open (no packet is sent: a UDP socket
+    only picks the interface it would route through); 127.0.0.1 when it has none."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def serve(team: TeamDrill, out: Path, *, host: str = "127.0.0.1", port: int = 8000,
+          announce: Callable[[dict[str, str]], None] = print) -> list[Path]:
+    """Serve `team` until it has ended and the server is stopped (Ctrl-C), then return the files written to
+    `out`. `announce` is given each seat's link once the server listens."""
+    import socket
+
+    import uvicorn
+
+    written: list[Path] = []
+    server = DrillServer(team, finisher(out, written), host=host)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise DrillsimError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port") from None
+    sock.listen(64)
+    shown = lan_address() if host in ("0.0.0.0", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    announce(server.links(f"http://{shown}:{sock.getsockname()[1]}"))
+    config = uvicorn.Config(server.app, log_level="warning", ws_max_size=4 * MAX_MESSAGE, lifespan="on",
+                            timeout_graceful_shutdown=3)
+    uvicorn.Server(config).run(sockets=[sock])
+    return written
