@@ -109,7 +109,7 @@ def apply(session: Session, entry: Entry) -> str | None:
     elif verb in ("escalate", "mobilise"):
         session.escalate(number, mobilise=verb == "mobilise")
     elif verb == "update":
-        session.update(number)
+        session.update(number, entry.update_text())
     elif verb == "inject":
         what = args[0]
         if what == "away":
