@@ -9,7 +9,7 @@ and for playing a saved drill again.
     +2m 30s  declare SEV2          # TIME is since the first alert; the clock runs until then
              roles comms=yes       # asked at an instant: answers the next question of its kind, no time
              mitigate rollback
-    +20m     update
+    +20m     update | checkout fails for some card payments | rolling back the 14:02 deploy | 30m
     +25m     inject customer       # the Game Master's injects are decisions of the drill too
              confirm data          # a scenario with practices also asks how restored service is confirmed,
              cleanup late          # when the temporary fixes are removed and how many action items the
@@ -18,6 +18,10 @@ and for playing a saved drill again.
 Settings come first: `seed`, `mode`, `at` ([DAY] HH:MM, the failure's onset), `replication` (where the search
 for the failure starts). Decisions name their incident with `INC-2` (or `#2`) when the drill has more than one;
 INC-1 otherwise. Every problem of a file is listed at once, each with its file and line.
+
+A stakeholder update is written in three parts after `|`: the impact on customers, what is being done, and when
+the next update comes (a duration from now, or nothing): `+20m update INC-2 | ... | ... | 30m`. The parts are
+one line each, without '|' or '#'. A bare `update` (an older file) is an update sent without words.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simulator import inputs
+from simulator.engine.comms import UpdateText
 from simulator.engine.world import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_ANSWERS_BYTES, MAX_REPLICATIONS, MAX_SEED
@@ -87,13 +92,26 @@ class Entry:
     def text(self) -> str:
         """The entry as a line of an answers file."""
         when = f"+{_clock(self.seconds)}" if self.seconds is not None else ""
+        tail = ""
         if self.verb == "note":  # free text: the incident before it, always
             words = [self.verb, f"INC-{self.incident}", *self.args]
+        elif self.verb == "update" and self.args:  # a written update: its parts after '|'
+            words = [self.verb] + ([f"INC-{self.incident}"] if self.incident != 1 else [])
+            tail = f" | {' | '.join(self.args)}"
         else:
             words = [self.verb, *self.args] + ([f"INC-{self.incident}"] if self.incident != 1 else [])
         if self.seat is not None:
             words.insert(0, f"({self.seat}):" if self.policy else f"{self.seat}:")
+        if tail:
+            return f"{when:<12} {' '.join(words)}{tail}".rstrip()
         return f"{when:<12} {' '.join(words)}"
+
+    def update_text(self) -> UpdateText | None:
+        """What an `update` entry says (None when it was sent without words)."""
+        if self.verb != "update" or not self.args:
+            return None
+        impact, done, nxt = self.args
+        return UpdateText(impact, done, parse_duration(nxt) if nxt else None)
 
 
 @dataclass
@@ -205,13 +223,16 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
         if abs(seconds - minutes * 60) > 1e-6:
             raise ValueError(f"time {match.group(1)!r}: give whole seconds")
         line = line[match.end():].strip()
-    words = line.split()
     seat, policy = None, False
-    if words and (by := _SEAT.match(words[0])):
+    if by := _SEAT.match(line.split()[0]):  # a team drill's seat
         seat, policy = by.group(2).lower(), bool(by.group(1))
-        words = words[1:]
-        if not words:
+        line = line[by.end():].strip()
+        if not line:
             raise ValueError(f"{seat}: what did the seat decide? e.g. '+4m ops: mitigate rollback'")
+    parts = None
+    if line.split()[0].lower() == "update" and "|" in line:  # a written update: its parts after '|'
+        line, *parts = (part.strip() for part in line.split("|"))
+    words = line.split()
     verb, args = words[0].lower(), words[1:]
     if seat is not None and verb in SETTINGS:
         raise ValueError(f"{verb} is a setting of the drill, not a seat's decision: give it no seat")
@@ -263,7 +284,28 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
         if incident < 1:
             raise ValueError("incidents are numbered from INC-1")
     _check_args(verb, args)
+    if parts is not None:
+        args = update_parts(parts)
     return Entry(verb, tuple(args), seconds, incident, number, seat=seat, policy=policy)
+
+
+def update_parts(parts: list[str]) -> list[str]:
+    """The three parts of a written update (impact, what is being done, the next update's time), checked."""
+    if len(parts) != 3:
+        raise ValueError("a written update has three parts after '|': impact | what is being done | next update "
+                         "(a duration, or nothing), e.g. 'update | checkout fails | rolling back | 30m'")
+    for part in parts[:2]:
+        problem = UpdateText.problem(part)
+        if problem is not None:
+            raise ValueError(problem)
+    if parts[2]:
+        try:
+            minutes = parse_duration(parts[2])
+        except ValueError as exc:
+            raise ValueError(f"next update {parts[2]!r}: {exc}") from None
+        if not 0 < minutes <= 24 * 60:
+            raise ValueError(f"next update {parts[2]!r}: give a time from now above 0 and at most 24h")
+    return parts
 
 
 _SETTING_EXAMPLES = {"seed": "seed 7", "mode": "mode bad-deploy", "at": "at Tue 03:00", "replication": "replication 0",

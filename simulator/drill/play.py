@@ -113,7 +113,9 @@ def apply(session: Session, entry: Entry) -> str | None:
     elif verb in ("escalate", "mobilise"):
         session.escalate(number, mobilise=verb == "mobilise")
     elif verb == "update":
-        session.update(number)
+        # a team drill's Comms lead writes as the Comms lead; the policy, for a Comms seat nobody took, as the IC
+        session.update(number, entry.update_text(), by="Comms lead" if entry.seat == "comms" and not entry.policy
+                       else None)
     elif verb == "inject":
         what = args[0]
         if what == "away":

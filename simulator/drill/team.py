@@ -25,6 +25,7 @@ from simulator.drill.answers import MAX_NOTE, SEATS, Answers, Entry, roles_entry
 from simulator.drill.hints import hint
 from simulator.drill.play import Played, Setup, answer, apply
 from simulator.drill.seats import DOES, KIND_SEAT, SEAT_NAMES, VERB_SEAT
+from simulator.engine.comms import UpdateText
 from simulator.engine.session import automatic_answer
 from simulator.engine.world import (
     ALONE,
@@ -300,7 +301,7 @@ class TeamDrill:
             if not args:
                 raise Refused("a note says something")
         elif do == "update":
-            args = ()
+            args = self.update_args(message)
         elif do == "inject":
             args = self.inject_args(message)
             if args[0] != "customer":
@@ -309,6 +310,24 @@ class TeamDrill:
             args = ()
         seconds = self.now_seconds()
         return self.take(Entry(do, args, seconds, number, seat=seat))
+
+    def update_args(self, message: dict[str, Any]) -> tuple[str, ...]:
+        """A written update's parts as an answers file keeps them: impact, what is being done, the next update's
+        time (a duration, or nothing)."""
+        parts = [_text(message.get(key, ""), what) for key, what in (("impact", "the impact"),
+                                                                   ("done", "what is being done"))]
+        for part in parts:
+            problem = UpdateText.problem(part)
+            if problem is not None:
+                raise Refused(problem)
+        if not any(parts):
+            raise Refused("an update says something: the impact on customers, what is being done")
+        nxt = message.get("next")
+        if nxt is None or nxt == "":
+            return (*parts, "")
+        if not isinstance(nxt, int) or isinstance(nxt, bool) or not 1 <= nxt <= 24 * 60:
+            raise Refused("the next update comes in 1 to 1440 minutes (a whole number), or leave it empty")
+        return (*parts, _duration(nxt))
 
     def inject_args(self, message: dict[str, Any]) -> tuple[str, ...]:
         what = message.get("what")
@@ -494,6 +513,11 @@ class TeamDrill:
 def _since(seconds: int) -> str:
     minutes, secs = divmod(seconds, 60)
     return f"+{minutes}m {secs:02d}s"
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return " ".join([f"{hours}h"] * bool(hours) + [f"{rest}m"] * bool(rest))
 
 
 def _number(value: Any) -> int:

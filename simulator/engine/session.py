@@ -35,10 +35,11 @@ from typing import Any, ClassVar
 from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
 from simulator.engine.clock import WORK, At, Clock, jump
-from simulator.engine.comms import update_sender
+from simulator.engine.comms import UpdateText, update_sender
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
 from simulator.engine.policy import AutomaticPolicy, Situation
+from simulator.engine.response import COMMANDER
 from simulator.engine.rules import Rules
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.world import (
@@ -64,6 +65,8 @@ from simulator.scenario.model import SEVERITIES, Scenario
 
 INSTANT = INSTANT_KINDS
 SEARCH = 10_000
+MAX_NEXT_UPDATE = 24 * 60.0
+"""The furthest a written update may promise the next one (minutes)."""
 """Replications searched for a failure of the mode asked for, before giving up."""
 _RESOLVED = frozenset({State.RESOLVED, State.CLEANED_UP, State.CLOSED})
 
@@ -77,6 +80,11 @@ class Trainee:
     @property
     def person(self) -> bool:
         """Whether a person decides (not the scenario's policy playing the drill's other side)."""
+        return not self.session.automatic
+
+    @property
+    def commands(self) -> bool:
+        """The person is the Incident Commander (LivePolicy.commands); the policy's side keeps its responder."""
         return not self.session.automatic
 
     def __init__(self, scenario: Scenario, session: Session):
@@ -301,11 +309,11 @@ class Session:
             return  # the roles are not in place: whoever ends up with the Comms lead's work sends it
         question.facts["routed"] = True
         if incident.comms_by:
-            self._at(due, WORK, question, lambda: self._answer(question, (due, due)))
+            self._at(due, WORK, question, lambda: self._answer(question, (due, due, None, None)))
         elif self.automatic:
             sent = due + self.policy.automatic.update_after(self.world.situation(incident), due,
                                                              question.facts["drawn"])
-            self._at(sent, WORK, question, lambda: self._answer(question, (sent, due)))
+            self._at(sent, WORK, question, lambda: self._answer(question, (sent, due, None, None)))
 
     def _answer(self, question: Question, value: Any) -> None:
         self.questions.remove(question)
@@ -334,10 +342,23 @@ class Session:
             raise DrillsimError("working alone first is not part of this scenario (it plays no practices): declare")
         self._answer(question, ALONE)
 
-    def update(self, number: int) -> None:
-        """Send a stakeholder update about incident `number` now."""
+    def update(self, number: int, text: UpdateText | None = None, by: str | None = None) -> None:
+        """Send a stakeholder update about incident `number` now, written by the Incident Commander (the person:
+        the event's actor is "Incident Commander" in a trainee's drill). `text` is what it says (the impact,
+        what is being done, the next update's time in minutes from now): logged in the event's detail as
+        `impact`, `done` and `next`; None for an update sent without words (an older answers file). `by` names
+        who wrote it when not the Incident Commander (a Comms lead's seat)."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
-        self._answer(question, (self.env.now, question.facts["due"]))
+        if text is not None:
+            for part in (text.impact, text.done):
+                problem = UpdateText.problem(part)
+                if problem is not None:
+                    raise DrillsimError(f"INC-{number:04d}: {problem}")
+            if text.next is not None and not 0 < text.next <= MAX_NEXT_UPDATE:
+                raise DrillsimError(f"INC-{number:04d}: the next update comes in more than 0 minutes and at most "
+                                    f"{MAX_NEXT_UPDATE // 60:.0f} hours (got {text.next:g} minutes)")
+        sender = by if by is not None else COMMANDER if self.policy.commands else None
+        self._answer(question, (self.env.now, question.facts["due"], sender, text))
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
@@ -474,4 +495,4 @@ def automatic_answer(session: Session, question: Question) -> Any:
     return auto.update_after(situation, facts["due"], facts["drawn"])
 
 
-__all__ = ["INSTANT", "Session", "Trainee", "automatic_answer", "update_sender"]
+__all__ = ["INSTANT", "Session", "Trainee", "UpdateText", "automatic_answer", "update_sender"]
