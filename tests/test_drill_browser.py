@@ -144,7 +144,9 @@ def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_
                 time.sleep(0.3)
             comms.wait_for_selector("#debrief.ready", timeout=300_000)
             frame = comms.frame_locator("#debrief-frame")
-            frame.locator("text=The team").first.wait_for(timeout=60_000)
+            frame.locator("h1 >> text=The team").wait_for(timeout=60_000)
+            frame.locator("table").first.wait_for(state="visible", timeout=60_000)
+            time.sleep(1)  # the frame's first paint
             comms.locator("#debrief").scroll_into_view_if_needed()
             shoot(comms, "team-drill-debrief.png", tmp_path)
             shots.add("debrief")

@@ -78,7 +78,12 @@ def _clock(seconds: int | None) -> str:
 
 
 def _said(entry: Entry, origin: float) -> str:
-    what = " ".join((entry.verb, *entry.args)) if entry.verb != "note" else "a note"
+    what = " ".join((entry.verb, *entry.args))
+    if entry.verb == "note":
+        what = "a note"
+    elif entry.verb == "update" and entry.args:
+        impact, done, nxt = entry.args
+        what = f"update: “{impact}”, “{done}”" + (f", next in {nxt}" if nxt else "")
     when = f"+{_clock(entry.seconds)} " if entry.seconds is not None else ""
     return f"{when}{what}" + (" (policy)" if entry.policy else "")
 

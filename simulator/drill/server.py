@@ -95,6 +95,7 @@ class DrillServer:
         self.app = Starlette(
             routes=[Route("/seat/{token}", self.page), Route("/debrief/{token}", self.debrief_page),
                     *(Route(f"/static/{name}", self.static) for name in FILES),
+                    Route("/favicon.ico", lambda request: Response(status_code=204)),
                     WebSocketRoute("/ws/{token}", self.socket)],
             middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts)],
             lifespan=self.lifespan)
