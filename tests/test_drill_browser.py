@@ -74,32 +74,42 @@ def shoot(page, name: str, folder: Path) -> None:
         page.screenshot(path=str(Path(extra) / name), full_page=False)
 
 
+def act_where_asked(ops, ic) -> None:
+    """The Ops lead's and the Incident Commander's decisions, as they come: the failover when offered."""
+    for page, kind in ((ops, "mitigate"), (ops, "confirm"), (ops, "cleanup"), (ic, "items"), (ic, "roles")):
+        button = page.query_selector(f".decision[data-kind={kind}] button")
+        if button is not None:
+            (page.query_selector(f".decision[data-kind={kind}] button[data-value=failover]") or button).click()
+
+
 def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_bytes(tmp_path):
+    """Four people: the Incident Commander, the Ops lead, the Comms lead and the Scribe; the policy is the Game
+    Master (no injects), so the Incident Commander runs the clock."""
     scenario = parse_scenario(PROVIDER)
-    drill = setup(scenario, seed=5)
-    team = TeamDrill(drill, speed=120, replications=60)
+    team = TeamDrill(setup(scenario, seed=5), speed=120, replications=60)
     out = tmp_path / "drill"
     served = Served(team, out)
     links = served.links()
     shots: set[str] = set()
+    updated = noted = False
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             pages = {}
-            for seat in ("ic", "ops", "comms"):
-                context = browser.new_context(viewport={"width": 1280, "height": 900})
+            for seat in ("ic", "ops", "comms", "scribe"):
+                context = browser.new_context(viewport={"width": 1200, "height": 860})
                 pages[seat] = context.new_page()
                 pages[seat].goto(links[seat])
-            ic, ops, comms = pages["ic"], pages["ops"], pages["comms"]
+            ic, ops, comms, scribe = pages["ic"], pages["ops"], pages["comms"], pages["scribe"]
             ic.wait_for_selector("text=You are the Incident Commander")
             ops.wait_for_selector("text=You are the Ops lead")
             comms.wait_for_selector("text=You are the Comms lead")
-            alert = ic.text_content("#alerts")
-            assert "card payments declined" in alert
+            scribe.wait_for_selector("text=You are the Scribe")
+            assert "card payments declined" in ic.text_content("#alerts")
             assert not any(word in ic.text_content("body").lower() for word in HIDDEN)
             # nobody holds the Game Master's seat: the Incident Commander runs the clock
             assert ops.query_selector("text=Start / resume the clock") is None
-            ic.click("text=Start / resume the clock")
+            ic.click("button:has-text('Start / resume the clock')")
 
             ic.wait_for_selector(".decision[data-kind=declare]")
             shoot(ic, "team-drill-ic.png", tmp_path)
@@ -112,18 +122,21 @@ def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_
             ops.wait_for_selector(".decision[data-kind=mitigate] button[data-value=rollback]", timeout=120_000)
             shoot(ops, "team-drill-ops.png", tmp_path)
             shots.add("ops")
-            # the Comms lead may not choose a mitigation, even by sending the message by hand
-            comms.evaluate("() => true")
             ops.click(".decision[data-kind=mitigate] button[data-value=rollback]")
             ops.wait_for_selector(".decision[data-kind=mitigate] button[data-value=failover]", timeout=120_000)
             ops.reload()  # a seat whose page drops opens its link again and sees the drill as it stands
             ops.wait_for_selector(".decision[data-kind=mitigate] button[data-value=failover]", timeout=30_000)
 
-            updated = False
             deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                if comms.query_selector("#debrief.ready"):
-                    break
+            while time.monotonic() < deadline and not comms.query_selector("#debrief.ready"):
+                if not noted:  # text is drawn as text: markup in a note stays words on every seat's screen
+                    scribe.fill("textarea[aria-label=note]",
+                                'Rollback first: <img src=x onerror="window.pwned=1"> it did not help')
+                    shoot(scribe, "team-drill-scribe.png", tmp_path)
+                    shots.add("scribe")
+                    scribe.click("button:has-text('Add the note')")
+                    scribe.wait_for_selector("#feed >> text=Scribe: note:", timeout=30_000)
+                    noted = True
                 form = comms.query_selector(".decision[data-kind=update]")
                 updated = updated or "Comms lead: update" in (comms.text_content("#feed") or "")
                 if form is not None and not updated:  # sent once the clock does not wait for another seat
@@ -135,35 +148,78 @@ def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_
                         shoot(comms, "team-drill-comms.png", tmp_path)
                         shots.add("comms")
                     form.query_selector("button").click()
-                for page, kind in ((ops, "mitigate"), (ops, "confirm"), (ops, "cleanup"), (ic, "items")):
-                    button = page.query_selector(f".decision[data-kind={kind}] button")
-                    if button is not None:
-                        choice = page.query_selector(
-                            f".decision[data-kind={kind}] button[data-value=failover]") or button
-                        choice.click()
+                act_where_asked(ops, ic)
                 time.sleep(0.3)
+            assert '<img src=x onerror="window.pwned=1">' in ic.text_content("#feed")
+            assert ic.evaluate("() => window.pwned === undefined")
             comms.wait_for_selector("#debrief.ready", timeout=300_000)
             frame = comms.frame_locator("#debrief-frame")
             frame.locator("h1 >> text=The team").wait_for(timeout=60_000)
             frame.locator("table").first.wait_for(state="visible", timeout=60_000)
-            time.sleep(1)  # the frame's first paint
             comms.locator("#debrief").scroll_into_view_if_needed()
+            time.sleep(1)  # the frame's first paint
             shoot(comms, "team-drill-debrief.png", tmp_path)
             shots.add("debrief")
             assert ic.query_selector("#debrief.ready") is not None
             browser.close()
     finally:
         served.stop()
-    assert shots == {"ic", "ops", "comms", "debrief"} and updated
+    assert shots == {"ic", "ops", "comms", "scribe", "debrief"} and updated
     names = sorted(path.name for path in served.written)
     assert names == sorted(["answers.txt", "debrief.md", "events.jsonl", "incidents.csv", "summary.json"])
     answers = read_answers(out / "answers.txt")
-    assert answers.settings["team"] == "ic ops comms"
-    seats = {(entry.seat, entry.policy) for entry in answers.entries}
-    assert {("ic", False), ("ops", False), ("comms", False)} <= seats
+    assert answers.settings["team"] == "ic ops comms scribe"
+    made = {(entry.seat, entry.verb) for entry in answers.entries if not entry.policy}
+    assert {("ic", "declare"), ("ic", "roles"), ("ops", "mitigate"), ("comms", "update"), ("scribe", "note")} <= made
     assert not any(entry.seat in ("ops", "comms") and entry.policy for entry in answers.entries)
     debrief = (out / "debrief.md").read_text()
-    assert "The team" in debrief and "Incident Commander" in debrief
+    assert "# The team" in debrief and "The Scribe's notes" in debrief and "Failing over to the standby" in debrief
+    sent = [e for e in read_events(out) if e.action == "status_update"]
+    assert sent[0].actor == "Comms lead" and sent[0].detail["done"] == "Failing over to the standby provider"
     # the team's answers file plays the drill again, without a browser, to the same log
     again, _ = scripted(setup(scenario, answers), answers, replications=60)
     assert [tuple(e) for e in again.log] == [tuple(e) for e in read_events(out)]
+
+
+def test_the_game_master_injects_reveals_a_hint_and_ends_the_drill_early(tmp_path):
+    """The Game Master's console runs the clock, injects a second failure and a customer's escalation, reveals
+    a hint; ending the drill early writes its folder whole, the open incidents censored where it stopped."""
+    scenario = parse_scenario(PROVIDER)
+    team = TeamDrill(setup(scenario, seed=5), speed=60, replications=30)
+    out = tmp_path / "drill"
+    served = Served(team, out)
+    links = served.links()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            gm = browser.new_context(viewport={"width": 1200, "height": 860}).new_page()
+            ic = browser.new_context(viewport={"width": 1200, "height": 860}).new_page()
+            gm.goto(links["gm"])
+            ic.goto(links["ic"])
+            gm.wait_for_selector("text=You are the Game Master")
+            ic.wait_for_selector(".decision[data-kind=declare]")
+            assert ic.query_selector("text=Start / resume the clock") is None  # the Game Master runs it
+            assert "provider-outage" in gm.text_content("#behind")  # the Game Master alone knows the failure
+            assert "provider-outage" not in ic.text_content("body")
+            gm.click("button:has-text('Start / resume the clock')")
+            ic.click(".decision[data-kind=declare] button[data-value=SEV2]")
+            gm.wait_for_selector("text=Ana acknowledged", timeout=120_000)
+            gm.click("button:has-text('A customer escalates')")
+            gm.click("button:has-text('A second failure starts')")
+            gm.wait_for_selector("#feed >> text=a second failure has started", timeout=30_000)
+            gm.click("button:has-text('Reveal a hint')")
+            ic.wait_for_selector("#feed >> text=Hint from the Game Master", timeout=30_000)
+            gm.click("button:has-text('Pause')")
+            gm.wait_for_selector("button:has-text('Start / resume the clock')")
+            shoot(gm, "team-drill-gm.png", tmp_path)
+            gm.click("button:has-text('End the drill and debrief')")
+            gm.wait_for_selector("#debrief.ready", timeout=300_000)
+            browser.close()
+    finally:
+        served.stop()
+    answers = read_answers(out / "answers.txt")
+    assert answers.settings["team"] == "ic gm"
+    made = [(e.seat, e.verb, e.args) for e in answers.entries if e.seat == "gm"]
+    assert made[:3] == [("gm", "inject", ("customer",)), ("gm", "inject", ("failure",)), ("gm", "hint", ())]
+    assert made[-1][1] == "stop"
+    assert (out / "events.jsonl").exists() and (out / "debrief.md").exists()

@@ -15,6 +15,7 @@ from test_drill import PROVIDER
 from simulator.drill import server as server_module
 from simulator.drill.answers import parse_answers
 from simulator.drill.play import play, setup
+from simulator.drill.seat_view import decisions
 from simulator.drill.server import MAX_MESSAGE, Bucket, DrillServer
 from simulator.drill.team import Refused, TeamDrill
 from simulator.errors import DrillsimError
@@ -70,7 +71,7 @@ def test_the_policy_plays_the_empty_seats_and_the_answers_file_marks_whose_decis
     run(team, 5)
     team.act("ic", {"do": "declare", "incident": 1, "severity": "SEV2"})
     run(team)
-    assert [d["kind"] for d in team.decisions("ic")] == ["roles"]
+    assert [d["kind"] for d in decisions(team, "ic")] == ["roles"]
     team.act("ic", {"do": "answer", "kind": "roles", "incident": 1, "value": {"Comms lead": ""}})
     run(team, 3000)
     assert team.session.finished
@@ -116,7 +117,7 @@ def test_a_written_update_goes_into_the_log_with_its_words(provider):
     run(team)
     team.act("ic", {"do": "answer", "kind": "roles", "incident": 1, "value": {}})
     run(team)
-    assert [d["kind"] for d in team.decisions("comms")] == ["update"]
+    assert [d["kind"] for d in decisions(team, "comms")] == ["update"]
     with pytest.raises(Refused, match=r"cannot hold '\|', '#'"):
         team.act("comms", {"do": "update", "incident": 1, "impact": "a | b", "done": "x", "next": 30})
     with pytest.raises(Refused, match="the next update comes in 1 to 1440 minutes"):

@@ -34,6 +34,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from simulator.drill.answers import SEATS
+from simulator.drill.seat_view import state as seat_state
 from simulator.drill.team import TeamDrill
 from simulator.errors import DrillsimError
 
@@ -165,7 +166,7 @@ class DrillServer:
         return {"type": "said", "text": said} if said else None
 
     def state(self, seat: str) -> dict[str, Any]:
-        state = self.team.state(seat)
+        state = seat_state(self.team, seat)
         state["type"] = "state"
         token = next(t for t, s in self.tokens.items() if s == seat)
         state["debrief"] = f"/debrief/{token}" if self.debrief is not None else None

@@ -8,8 +8,8 @@ after the first alert, and is recorded with its seat as a line of the drill's an
 an empty seat included: the file plays the team drill again, to the same bytes, with `drillsim drill
 --answers`. What is not a decision (pausing, the speed) changes nothing in the log.
 
-This module knows nothing of the web: simulator.drill.server carries a seat's messages here (`act`) and the
-state back (`state`).
+This module knows nothing of the web: simulator.drill.server carries a seat's messages here (`act`), and what
+the seat sees back (simulator.drill.seat_view).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.drill import view
 from simulator.drill.answers import MAX_NOTE, SEATS, Answers, Entry, roles_entry
 from simulator.drill.hints import hint
 from simulator.drill.play import Played, Setup, answer, apply
-from simulator.drill.seats import DOES, KIND_SEAT, SEAT_NAMES, VERB_SEAT
+from simulator.drill.seat_view import SPEEDS, unkeyed
+from simulator.drill.seats import KIND_SEAT, SEAT_NAMES, VERB_SEAT
 from simulator.engine.comms import UpdateText
 from simulator.engine.session import automatic_answer
 from simulator.engine.world import (
@@ -47,13 +47,9 @@ from simulator.errors import DrillsimError
 from simulator.events import incident_label
 from simulator.scenario.model import SEVERITIES
 
-SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 300)
-"""Simulated seconds per real second the Game Master may set."""
 MAX_TEXT = MAX_NOTE
 """The most characters of any text a seat sends."""
-SEVERITY_WORDS = {"SEV1": "critical: most customers cannot use the service", "SEV2": "major: many customers or a "
-                  "key feature", "SEV3": "minor: some customers, a workaround exists", "SEV4": "low: little customer "
-                  "impact", "SEV5": "no customer impact"}
+
 
 
 class Refused(DrillsimError):
@@ -269,7 +265,8 @@ class TeamDrill:
         if self.ending:
             raise Refused("the drill has ended")
         if do in ("pause", "resume", "speed", "end"):
-            return self.control(seat, do, message)
+            self.control(seat, do, message)
+            return None
         owner = "ops" if do == "answer" and message.get("kind") in (MITIGATE, CONFIRM, CLEANUP) else \
             "ic" if do == "answer" else VERB_SEAT.get(do)
         if owner is None:
@@ -282,12 +279,14 @@ class TeamDrill:
             self.answer_from(seat, number, message)
             self.answer_for_empty_seats()
             return None
+        if do in ("hint", "note") and self.session.finished:
+            raise Refused("the drill is over: its debrief is coming")
         if do == "hint":
             seconds = self.session.seconds(self.session.now)
             entry = Entry("hint", (), seconds, number, seat=seat)
             self.entries.append(entry)
             self.hints.append(entry)
-            text = hint(self.session, number)
+            text = unkeyed(hint(self.session, number))
             self.feed.append(Line(seconds, seat, f"Hint from the Game Master: {text}"))
             self.changed()
             return text
@@ -308,7 +307,8 @@ class TeamDrill:
                 number = 1
         else:
             args = ()
-        seconds = self.now_seconds()
+        # a note changes nothing but the timeline: it is written at once, even while the clock waits for a seat
+        seconds = self.session.seconds(self.session.now) if do == "note" else self.now_seconds()
         return self.take(Entry(do, args, seconds, number, seat=seat))
 
     def update_args(self, message: dict[str, Any]) -> tuple[str, ...]:
@@ -394,7 +394,6 @@ class TeamDrill:
         else:
             self.stop()
         self.changed()
-        return None
 
     def stop(self) -> None:
         """End the drill now: the stop of the answers file, at this second (or at the decision waiting)."""
@@ -419,101 +418,6 @@ class TeamDrill:
 
     def played(self) -> Played:
         return Played(self.session, hints=list(self.hints))
-
-    # ── What a seat sees ──
-
-    def state(self, seat: str) -> dict[str, Any]:
-        """What the person at `seat` sees: the drill as every seat sees it (what an incident commander sees:
-        nothing names the failure before it is diagnosed), the decisions that are theirs to make now, and for
-        the Game Master what is behind the scenes."""
-        session = self.session
-        status = ("ended" if self.ending else "not started" if not self.started else
-                  "PAUSED" if self.paused else f"running ×{self.speed}")
-        waiting = next((q for q in session.questions if q.kind in INSTANT_KINDS), None)
-        if waiting is not None and not self.ending:
-            status += f" · waiting for the {SEAT_NAMES[KIND_SEAT[waiting.kind]]}"
-        state: dict[str, Any] = {
-            "seat": seat, "seat_name": SEAT_NAMES[seat], "does": DOES[seat],
-            "header": view.header(session, status), "status": status, "version": self.version,
-            "panels": {"alerts": view.alerts(session), "incidents": view.incidents(session),
-                       "stakeholders": self.stakeholders(), "people": view.people(session),
-                       "pages": view.pages(session), "log": view.log_lines(session)[-60:]},
-            "feed": [f"{_since(line.seconds)} {line.text}" for line in self.feed[-40:]],
-            "team": [{"seat": s, "name": SEAT_NAMES[s], "person": s in self.joined} for s in SEATS],
-            "controls": self.controller(seat) and not self.ending,
-            "paused": self.paused, "speed": self.speed, "speeds": list(SPEEDS),
-            "incidents": [{"number": i.number, "label": incident_label(i.number)} for i in session.incidents
-                          if any(e[2] == i.number and e[4] == "detected" for e in session.log)],
-            "decisions": [] if self.ending else self.decisions(seat),
-            "ending": self.ending, "finished": session.finished,
-        }
-        if seat == "gm":
-            state["behind"] = self.behind()
-        return state
-
-    def stakeholders(self) -> list[str]:
-        lines = view.stakeholders(self.session)
-        if self.empty("comms"):
-            return [line.replace("you send it (u)", "the policy sends it") for line in lines]
-        return [line.replace("you send it (u)", "the Comms lead writes it") for line in lines]
-
-    def decisions(self, seat: str) -> list[dict[str, Any]]:
-        """The decisions open to `seat` now, each with its options."""
-        session, out = self.session, []
-        for question in session.questions:
-            if question.kind not in INSTANT_KINDS or KIND_SEAT[question.kind] != seat:
-                continue
-            number = question.incident.number
-            title = view.question_lines(session, question, [], None)[0]
-            if question.kind == ROLES:
-                candidates = question.facts["candidates"]
-                roles = [{"role": role, "names": list(names)} for role, names in candidates.items()
-                         if not (role == "Comms lead" and not self.empty("comms"))]
-                out.append({"kind": ROLES, "incident": number, "title": f"{incident_label(number)}: the team "
-                            "has assembled. Who takes the roles? (nobody: the responder keeps it)", "roles": roles})
-                continue
-            if question.kind == MITIGATE:
-                options = session.offered(question)
-            elif question.kind == CONFIRM:
-                options = [DATA, ANECDOTE]
-            elif question.kind == CLEANUP:
-                options = list(CLEANUPS)
-            else:
-                options = [str(n) for n in range(9)]
-            out.append({"kind": question.kind, "incident": number, "title": title,
-                        "options": [{"value": int(o) if question.kind == ITEMS else o, "label": view.describe(o)}
-                                    for o in options]})
-        if seat == "ic":
-            for question in session.pending(kind=DECLARE):
-                number = question.incident.number
-                out.append({"kind": "declare", "incident": number,
-                            "title": f"{incident_label(number)} is alerting: declare it?",
-                            "options": [{"value": s, "label": f"{s}: {SEVERITY_WORDS.get(s, '')}"}
-                                        for s in SEVERITIES],
-                            "alone": session.world.practices_asked})
-        if seat == "comms":
-            for question in session.pending(kind=UPDATE):
-                if question.incident.comms_by == "":
-                    number = question.incident.number
-                    out.append({"kind": "update", "incident": number,
-                                "title": f"{incident_label(number)}: write the stakeholder update"})
-        return out
-
-    def behind(self) -> dict[str, Any]:
-        """What only the Game Master sees: each incident's failure mode and cause, and what the policy would do
-        about the decision waiting."""
-        session = self.session
-        modes = [f"{incident_label(i.number)}: {i.mode.name} ({i.mode.cause})" for i in session.incidents]
-        waiting = next((q for q in session.questions if q.kind in INSTANT_KINDS), None)
-        return {"modes": modes, "modes_available": [m.mode.name for m in session.rules.modes],
-                "secondary": session.secondary(), "people": [p.name for p in session.world.roster.people],
-                "policy": hint(session, waiting.incident.number) if waiting is not None else None}
-
-
-def _since(seconds: int) -> str:
-    minutes, secs = divmod(seconds, 60)
-    return f"+{minutes}m {secs:02d}s"
-
 
 def _duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
