@@ -160,9 +160,12 @@ class Session:
 
     def _pick(self, mode: str | None, replication: int) -> tuple[Incident, int]:
         """The first failure (of `mode`, if given) of the first replication from `replication` that has one."""
-        if mode is not None and mode not in {m.mode.name for m in self.rules.modes}:
-            raise DrillsimError(f"the scenario has no failure mode {mode!r} (it has: "
-                                f"{', '.join(m.mode.name for m in self.rules.modes)})")
+        names = [m.mode.name for m in self.rules.modes]
+        if mode is not None and mode not in names:
+            from simulator.scenario.validate import did_you_mean
+
+            raise DrillsimError(f"the scenario has no failure mode {mode!r} (it has: {', '.join(names)})"
+                                + did_you_mean(mode, names))
         if mode is not None and next(m for m in self.rules.modes if m.mode.name == mode).only_with_debt:
             raise DrillsimError(f"{mode!r} happens only while a temporary fix of an earlier incident is left in "
                                 "place (only_with_debt), so a drill cannot start with it; choose another --mode")
