@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 
 SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120, 300)
 """Simulated seconds per real second the Game Master may set."""
-SEVERITY_WORDS = {"SEV1": "critical: most customers cannot use the service", "SEV2": "major: many customers or a "
-                  "key feature", "SEV3": "minor: some customers, a workaround exists", "SEV4": "low: little customer "
-                  "impact", "SEV5": "no customer impact"}
 
 
 
@@ -104,8 +101,7 @@ def decisions(team: TeamDrill, seat: str) -> list[dict[str, Any]]:
             number = question.incident.number
             out.append({"kind": "declare", "incident": number,
                         "title": f"{incident_label(number)} is alerting: declare it?",
-                        "options": [{"value": s, "label": f"{s}: {SEVERITY_WORDS.get(s, '')}"}
-                                    for s in SEVERITIES],
+                        "options": [{"value": s, "label": view.severity_line(session, s)} for s in SEVERITIES],
                         "alone": session.world.practices_asked})
     if seat == "comms":
         for question in session.pending(kind=UPDATE):
