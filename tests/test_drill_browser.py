@@ -138,7 +138,7 @@ def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_
                     scribe.wait_for_selector("#feed >> text=Scribe: note:", timeout=30_000)
                     noted = True
                 form = comms.query_selector(".decision[data-kind=update]")
-                updated = updated or "Comms lead: update" in (comms.text_content("#feed") or "")
+                updated = updated or "Comms lead: sent a stakeholder update" in (comms.text_content("#feed") or "")
                 if form is not None and not updated:  # sent once the clock does not wait for another seat
                     if "comms" not in shots:
                         form.query_selector("input[aria-label=impact]").fill(

@@ -194,10 +194,10 @@ def test_a_seat_that_drops_rejoins_and_sees_the_drill_as_it_stands(served):
     with client.websocket_connect(f"ws://127.0.0.1/ws/{ic}") as ws:
         ws.receive_json()
         ws.send_text(json.dumps({"do": "declare", "incident": 1, "severity": "SEV2"}))
-        assert any("declare SEV2" in line for line in ws.receive_json()["feed"])
+        assert any("Incident Commander: declared it at SEV2" in line for line in ws.receive_json()["feed"])
     with client.websocket_connect(f"ws://127.0.0.1/ws/{ic}") as ws:
         state = ws.receive_json()
-        assert any("declare SEV2" in line for line in state["feed"])
+        assert any("Incident Commander: declared it at SEV2" in line for line in state["feed"])
         assert state["decisions"] == [] and state["seat"] == "ic"  # declared: nothing waits for the IC
     assert drill.team.joined == {"ic"}
 
