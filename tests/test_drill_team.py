@@ -246,3 +246,60 @@ def test_the_game_master_ends_the_drill_and_every_seat_gets_the_debrief(served):
     page = client.get(state["debrief"])
     assert page.text == "<p>debrief</p>" and "frame-ancestors 'self'" in page.headers["content-security-policy"]
     assert [(e.verb, e.seat) for e in drill.team.entries] == [("stop", "gm")]
+
+
+# ── The command ──
+
+
+def test_serve_options_are_used_or_refused(tmp_path):
+    from typer.testing import CliRunner
+
+    from simulator.cli import app as cli
+
+    (tmp_path / "p.yaml").write_text(PROVIDER)
+    runner = CliRunner()
+    for args, said in ((["--host", "0.0.0.0"], "give --serve too"), (["--port", "9000"], "give --serve too"),
+                       (["--serve", "--turns"], "leave out --turns"),
+                       (["--serve", "--answers", str(tmp_path / "a.txt")], "leave out --answers")):
+        result = runner.invoke(cli, ["drill", str(tmp_path / "p.yaml"), *args])
+        assert result.exit_code == 2 and said in result.output, (args, result.output)
+
+
+def test_ctrl_c_stops_the_server_and_writes_the_drill_whole(tmp_path):
+    """The command in a process of its own: it prints the five links, serves the first seat's page, and on
+    SIGINT (Ctrl-C) ends the drill where it stands and writes its folder whole."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    (tmp_path / "p.yaml").write_text(PROVIDER)
+    out = tmp_path / "drill"
+    command = [sys.executable, "-m", "simulator", "drill", "p.yaml", "--seed", "5", "--serve", "--port", "0",
+               "-n", "20", "--out", str(out)]
+    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(6)]
+        links = [line.split()[-1] for line in lines[1:6]]
+        assert [line.split(":")[0].strip() for line in lines[1:6]] == ["Incident Commander", "Ops lead",
+                                                                      "Comms lead", "Scribe", "Game Master"]
+        assert all(link.startswith("http://127.0.0.1:") for link in links)
+        for _ in range(100):  # the server listens once the links are printed; give uvicorn its first moment
+            try:
+                with urllib.request.urlopen(links[0]) as page:
+                    assert b"/static/seat.js" in page.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert written == ["answers.txt", "debrief.md", "events.jsonl", "incidents.csv", "summary.json"]
+    answers = parse_answers((out / "answers.txt").read_text())
+    assert [(e.verb, e.seat, e.policy) for e in answers.entries] == [("stop", "gm", True)]
+    assert f"to {out}/" in stdout.splitlines()[-1] and "Wrote " in stdout.splitlines()[-1]

@@ -282,5 +282,8 @@ def serve(team: TeamDrill, out: Path, *, host: str = "127.0.0.1", port: int = 80
     announce(server.links(f"http://{shown}:{sock.getsockname()[1]}"))
     config = uvicorn.Config(server.app, log_level="warning", ws_max_size=4 * MAX_MESSAGE, lifespan="on",
                             timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run(sockets=[sock])
+    # uvicorn raises the Ctrl-C it caught again once it has shut down: by then the drill has ended and its folder
+    # is written (DrillServer.lifespan). Ctrl-C is the way to stop a served drill, not an interruption.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.Server(config).run(sockets=[sock])
     return written
