@@ -48,9 +48,10 @@ def state(team: TeamDrill, seat: str) -> dict[str, Any]:
     state: dict[str, Any] = {
         "seat": seat, "seat_name": SEAT_NAMES[seat], "does": DOES[seat],
         "header": view.header(session, status), "status": status, "version": team.version,
-        "panels": {"alerts": view.alerts(session), "incidents": view.incidents(session),
-                   "stakeholders": stakeholders(team), "people": view.people(session),
-                   "pages": view.pages(session), "log": view.log_lines(session)[-60:]},
+        "panels": {name: lines if seat == "ic" else [third_person(line) for line in lines] for name, lines in (
+            ("alerts", view.alerts(session)), ("incidents", view.incidents(session)),
+            ("stakeholders", stakeholders(team)), ("people", view.people(session)), ("pages", view.pages(session)),
+            ("log", view.log_lines(session)[-60:]))},
         "feed": [f"{_since(line.seconds)} {line.text}" for line in team.feed[-40:]],
         "team": [{"seat": s, "name": SEAT_NAMES[s], "person": s in team.joined} for s in SEATS],
         "controls": team.controller(seat) and not team.ending,
@@ -120,6 +121,17 @@ def behind(team: TeamDrill) -> dict[str, Any]:
     return {"modes": modes, "modes_available": [m.mode.name for m in session.rules.modes],
             "secondary": session.secondary(), "people": [p.name for p in session.world.roster.people],
             "policy": unkeyed(hint(session, waiting.incident.number)) if waiting is not None else None}
+
+
+YOU = (("you declared", "the Incident Commander declared"), ("sent by you", "sent by the Incident Commander"),
+       ("you escalated", "the Incident Commander escalated"), ("you paged", "the Incident Commander paged"))
+"""The drill's screen speaks to the Incident Commander; the other seats read of them."""
+
+
+def third_person(line: str) -> str:
+    for you, them in YOU:
+        line = line.replace(you, them)
+    return line
 
 
 KEYS = ((" (press a)", ""), (" (press d)", ""), (" Press d.", ""), (" Press u.", ""), (", then press d.", "."),
