@@ -362,6 +362,7 @@ class Session:
                                     f"{MAX_NEXT_UPDATE // 60:.0f} hours (got {text.next:g} minutes)")
         sender = by if by is not None else COMMANDER if self.policy.commands else None
         self._answer(question, (self.env.now, question.facts["due"], sender, text))
+        self.through(self.env.now)  # logged at once: the screen shows the update as it is sent
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
