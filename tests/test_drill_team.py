@@ -4,6 +4,7 @@ Starlette's TestClient."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -303,3 +304,34 @@ def test_ctrl_c_stops_the_server_and_writes_the_drill_whole(tmp_path):
     answers = parse_answers((out / "answers.txt").read_text())
     assert [(e.verb, e.seat, e.policy) for e in answers.entries] == [("stop", "gm", True)]
     assert f"to {out}/" in stdout.splitlines()[-1] and "Wrote " in stdout.splitlines()[-1]
+
+
+def test_whatever_a_page_sends_is_done_or_refused_never_a_crash(provider):
+    """Messages of any shape, from any seat, in any order: each is done, or refused with a DrillsimError (said to
+    the seat); the drill goes on and its answers file still plays it again to the same log."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    values = st.recursive(st.none() | st.booleans() | st.integers(-3, 3000) | st.sampled_from(
+        ["SEV2", "rollback", "failover", "investigate", "data", "now", "away", "failure", "customer", "Ben",
+         "Comms lead", "x" * 600, "<b>|#</b>", ""]), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["Comms lead", "Incident Commander", "x"]), inner, max_size=2), max_leaves=4)
+    message = st.fixed_dictionaries({"do": st.sampled_from(
+        ["declare", "alone", "escalate", "mobilise", "answer", "update", "note", "inject", "hint", "pause", "resume",
+         "speed", "nothing"])}, optional={key: values for key in ("incident", "severity", "kind", "value", "text",
+                                                                  "impact", "done", "next", "what", "who", "mode")})
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.tuples(st.sampled_from(["ic", "ops", "comms", "scribe", "gm"]), message), max_size=25))
+    def plays(steps):
+        team = team_of(provider, "ic", "ops", "comms", "scribe", "gm")
+        team.paused, team.started = False, True
+        for seat, sent in steps:
+            with contextlib.suppress(DrillsimError):
+                team.act(seat, sent)
+            team.tick(2.0)
+        team.stop()
+        again = parse_answers(team.answers().text())
+        assert play(setup(provider, again), again).session.finish() == team.session.finish()
+
+    plays()

@@ -19,6 +19,7 @@ import contextlib
 import json
 import secrets
 import time
+import traceback
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,6 +45,8 @@ MAX_MESSAGE = 4096
 """The largest message a page may send, in bytes."""
 RATE, BURST = 5.0, 20
 """Messages a seat may send per second, sustained, and at once."""
+PAGES = 8
+"""The most pages one seat may have open at once (a laptop, a projector, a phone...)."""
 LOCAL = ("127.0.0.1", "localhost", "::1")
 PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; frame-src 'self'; "
                "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -129,6 +132,9 @@ class DrillServer:
         if seat is None or (origin is not None and origin.split("://", 1)[-1] != host):
             await ws.close(code=4403)  # not a seat's link, or a page of another site
             return
+        if sum(s == seat for s in self.sockets.values()) >= PAGES:
+            await ws.close(code=4429)  # too many pages open for one seat
+            return
         await ws.accept()
         self.sockets[ws] = seat
         self.team.join(seat)
@@ -192,8 +198,10 @@ class DrillServer:
                 continue
             try:
                 self.team.tick(TICK)
-            except DrillsimError as exc:
-                self.problem = str(exc)
+            except Exception as exc:  # the drill cannot go on: every seat is told, and the drill ends as it stands
+                if not isinstance(exc, DrillsimError):
+                    traceback.print_exc()
+                self.problem = f"the drill stopped: {exc}"
                 self.team.stop()
             if self.team.over:
                 self.team.stop()

@@ -349,8 +349,8 @@ class TeamDrill:
         if what == "failure":
             mode = message.get("mode")
             names = [m.mode.name for m in self.session.rules.modes]
-            if mode is not None and mode not in names:
-                raise Refused(f"no failure mode {mode!r}")
+            if mode is not None and (not isinstance(mode, str) or mode not in names):
+                raise Refused(f"no failure mode {str(mode)[:40]!r}")
             return ("failure", mode) if mode else ("failure",)
         if what == "customer":
             return ("customer",)

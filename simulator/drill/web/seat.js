@@ -59,6 +59,10 @@ function connect() {
       document.getElementById("connection").textContent = "this link is not a seat of the drill";
       return;
     }
+    if (event.code === 4429) {
+      document.getElementById("connection").textContent = "too many pages are open for this seat: close one";
+      return;
+    }
     document.getElementById("connection").textContent = "disconnected: rejoining…";
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 5000);
