@@ -262,6 +262,7 @@ class TeamDrill:
         words = said or view.took(entry.verb, entry.args).replace("you ", "")
         if entry.verb == "note":
             words = "note: " + " ".join(entry.args)
+        words = words.removeprefix(f"the {SEAT_NAMES[entry.seat or 'ic']} ")  # "Ops lead: tries failover"
         self.feed.append(Line(seconds, entry.seat or "ic", f"{who}: {words} ({incident_label(entry.incident)})"))
 
     def act(self, seat: str, message: dict[str, Any]) -> str | None:
