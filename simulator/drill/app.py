@@ -75,13 +75,16 @@ class UpdateScreen(ModalScreen):
             yield Input(placeholder="what is being done, e.g. failing over to the backup provider", id="done")
             yield Input(placeholder="next update in, e.g. 30m", id="next")
             yield Static("", id="form-error")
-            yield Static("Tab: next field · Enter: send · Escape: cancel")
+            yield Static("Tab or Enter: next field · Enter in the last: send · Escape: cancel")
 
     def on_mount(self) -> None:
         self.query_one("#impact", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id != "next":  # Enter in a field but the last: on to the next field
+            self.focus_next()
+            return
         parts = [self.query_one(f"#{name}", Input).value.strip() for name in ("impact", "done", "next")]
         try:
             update_parts(parts)
@@ -123,14 +126,16 @@ class DrillApp(App):
     CSS = """
     Screen { layout: vertical; }
     #header { height: 1; background: $primary; color: $text; padding: 0 1; }
-    #top { height: 3fr; }
+    #top { height: 2fr; }
     .panel { border: round $secondary; padding: 0 1; height: 1fr; }
     #left { width: 3fr; }
     #right { width: 2fr; }
-    #alerts { height: auto; min-height: 3; max-height: 5; }
+    #alerts { height: auto; min-height: 4; max-height: 50%; }
     #incidents { min-height: 4; }
-    #stakeholders, #people { height: auto; max-height: 4; }
-    #log-panel { height: 2fr; }
+    #stakeholders { height: auto; max-height: 40%; }
+    #people { height: auto; max-height: 30%; }
+    #pages { min-height: 3; }
+    #log-panel { height: 1fr; min-height: 4; }
     #prompt { height: auto; min-height: 3; max-height: 11; border: heavy $accent; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
@@ -168,8 +173,8 @@ class DrillApp(App):
             with Vertical(id="left"):
                 yield Static(id="alerts", classes="panel")
                 yield Static(id="incidents", classes="panel")
-                yield Static(id="stakeholders", classes="panel")
             with Vertical(id="right"):
+                yield Static(id="stakeholders", classes="panel")
                 yield Static(id="people", classes="panel")
                 yield Static(id="pages", classes="panel")
         with VerticalScroll(id="log-panel", classes="panel"):
@@ -189,7 +194,7 @@ class DrillApp(App):
     @property
     def status(self) -> str:
         if self.session.blocked and not self.session.finished:
-            return "waiting for you: the clock stops until you decide"
+            return "waiting for you (clock stopped)"
         if self.turns:
             return "turn by turn (n: next event)"
         return "PAUSED (space to resume)" if self.paused else f"running ×{self.speed} (space: pause)"
@@ -473,10 +478,12 @@ class DrillApp(App):
         panels = {"alerts": view.alerts(session), "incidents": view.incidents(session),
                   "stakeholders": view.stakeholders(session), "people": view.people(session),
                   "pages": view.pages(session)}
+        panels["alerts"] = panels["alerts"][::-1]  # the newest first: what a small screen cuts is the oldest
         for name, lines in panels.items():
             self.query_one(f"#{name}", Static).update(Text("\n".join(lines[-12:])))
         self.query_one("#log", Static).update(Text("\n".join(view.log_lines(session))))
-        self.query_one("#log-panel", VerticalScroll).scroll_end(animate=False)
+        log = self.query_one("#log-panel", VerticalScroll)
+        self.call_after_refresh(log.scroll_end, animate=False)  # once the new lines are laid out
         title, options = self.options() if not self.ending else ("", [])
         lines = [self.message]
         if title:

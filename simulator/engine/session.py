@@ -336,6 +336,7 @@ class Session:
             raise DrillsimError(f"unknown severity {severity!r} (severities: {', '.join(SEVERITIES)})")
         question = self._one(number, DECLARE, "to declare: it is not alerting, or declared already")
         self._answer(question, severity)
+        self.through(self.env.now)  # at once: the declaration, the page and the updates it starts are logged
 
     def work_alone(self, number: int) -> None:
         """The alerted engineer of incident `number` tries to fix it alone first, from now, instead of declaring:
@@ -344,6 +345,7 @@ class Session:
         if not self.world.practices_asked:
             raise DrillsimError("working alone first is not part of this scenario (it plays no practices): declare")
         self._answer(question, ALONE)
+        self.through(self.env.now)
 
     def update(self, number: int, text: UpdateText | None = None, by: str | None = None) -> None:
         """Send a stakeholder update about incident `number` now, written by the Incident Commander (the person:
@@ -362,7 +364,7 @@ class Session:
                                     f"{MAX_NEXT_UPDATE // 60:.0f} hours (got {text.next:g} minutes)")
         sender = by if by is not None else COMMANDER if self.policy.commands else None
         self._answer(question, (self.env.now, question.facts["due"], sender, text))
-        self.through(self.env.now)  # logged at once: the screen shows the update as it is sent
+        self.through(self.env.now)  # logged at once: a screen shows the update as it is sent
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
