@@ -117,6 +117,7 @@ def test_a_two_incident_drill_through_the_keys(provider):
             await pilot.pause()
             assert not isinstance(app.screen, UpdateScreen)
             assert "INC-0002: you sent a stakeholder update (next in 15m)" in shown(app, "prompt")
+            assert "(it promised the next by" in shown(app, "stakeholders")
             assert ("stakeholder update sent by you: impact: checkout down for card payers; doing: failing over; "
                     "next update in 15m") in shown(app, "log")
             for _ in range(200):
