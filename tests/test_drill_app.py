@@ -117,6 +117,7 @@ def test_a_two_incident_drill_through_the_keys(provider):
             await pilot.pause()
             assert not isinstance(app.screen, UpdateScreen)
             assert "INC-0002: you sent a stakeholder update (next in 15m)" in shown(app, "prompt")
+            assert "(it promised the next by" in shown(app, "stakeholders")
             assert ("stakeholder update sent by you: impact: checkout down for card payers; doing: failing over; "
                     "next update in 15m") in shown(app, "log")
             for _ in range(200):
@@ -180,3 +181,18 @@ def test_a_misspelt_mode_gets_a_did_you_mean(tmp_path):
                                       str(tmp_path / "a.txt"), "-n", "5", "-q", "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "did you mean 'provider-outage'?" in " ".join(result.output.replace("│", " ").split())
+
+
+def test_a_severity_table_is_checked_with_its_line_and_field():
+    from simulator.errors import ScenarioError
+
+    bad = PROVIDER.replace("policy:\n", "policy:\n  severities: {SEV6: {impact: x, scope: y}, SEV2: {impact: "
+                                        "card payments fail}}\n")
+    with pytest.raises(ScenarioError) as raised:
+        parse_scenario(bad)
+    message = str(raised.value)
+    assert ":14:" in message and "policy.severities.SEV6: a severity is SEV1 (worst) to SEV5" in message
+    assert "policy.severities.SEV2.scope: required field is missing" in message
+    scenario = parse_scenario(DEFINED)
+    assert scenario.policy.severity("SEV2").impact == "card payments fail"
+    assert scenario.policy.severity("SEV4").impact == "a minor inconvenience"  # the default for levels not named

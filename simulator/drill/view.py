@@ -203,6 +203,9 @@ def stakeholders(session: Session) -> list[str]:
         number = question.incident.number
         sent = [e for e in seen(session) if e[2] == number and e[4] == "status_update"]
         last = f"last update {clock.time(sent[-1][0])}" if sent else "no update yet"
+        promised = (sent[-1][6] or {}).get("next") if sent else None
+        if promised is not None:
+            last += f" (it promised the next by {clock.time(sent[-1][0] + promised)})"
         due = question.facts["due"]
         wait = due - session.now
         when = f"next due {clock.time(due)} (in {fmt(wait)})" if wait > 0 else f"update OVERDUE by {fmt(-wait)}"
