@@ -37,12 +37,16 @@ docs: $(DEV_STAMP)
 excerpts: $(DEV_STAMP)
 	$(BIN)/python scripts/excerpts.py
 
-# tmux lets the tests try `drillsim drill` in a real terminal: installed where this user can (root with apt);
-# elsewhere that one test is skipped and says what is missing.
+# tmux lets the tests try `drillsim drill` in a real terminal, and Chromium (driven by Playwright) a team drill in a
+# real browser: each installed where this user can (root with apt); elsewhere its test is skipped and says what is
+# missing.
 test: lint docs
 	@command -v tmux >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 		{ apt-get install -y -qq tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux; }; }; } || \
 		echo "tmux is missing and cannot be installed here: the real-terminal test of drillsim drill is skipped"
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		{ apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }; } || \
+		echo "chromium is missing and cannot be installed here: the browser test of drillsim drill --serve is skipped"
 	$(BIN)/pytest
 
 # A large random fuzzing campaign (about an hour on two cores); every input's exit status in fuzz.jsonl.

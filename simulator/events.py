@@ -37,7 +37,8 @@ ACTIONS = {
     "mitigation_started": "a mitigation is tried (detail: mitigation)",
     "mitigation_failed": "it did not restore service (detail: mitigation, reason)",
     "mitigated": "service is restored (detail: mitigation)",
-    "status_update": "stakeholders are told how it goes (detail: due, on_time)",
+    "status_update": "stakeholders are told how it goes (detail: due, on_time; and for an update a person wrote in a "
+                     "drill, impact, done and next: the minutes until the next update it promised)",
     "customer_escalated": "a customer escalates: stakeholders want an update now (a drill's inject)",
     "unavailable": "a person (actor) cannot be reached from now on, on a plane say (a drill's inject)",
     "preempted": "a more severe incident takes the responder (actor; detail: by, the incident that took them)",

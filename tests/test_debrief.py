@@ -84,3 +84,25 @@ def test_a_second_incident_is_told_as_fully_as_the_first():
         assert heading in first and heading in second
     assert "| service restored |" in second
     assert "INC-0002 of replication 0" in markdown  # its postmortem draft too
+
+
+def test_the_anecdote_and_the_skipped_cleanup_are_shown_as_the_costly_decisions_they_were(reopened):
+    """Read from the account: when it was called resolved on someone's word, when it reopened, and how much more
+    of the outage followed before the restoration that held; and the fixes left in place."""
+    outcome, markdown = reopened
+    mine = account(outcome.log)
+    costly = markdown.split("## Costly decisions")[1].split("## Stakeholder updates")[0]
+    origin = mine.detected
+    called = mine.first_resolution
+    again = mine.reopenings[0]
+    assert (f"At +{fmt(called.time - origin)} you called it resolved on someone's word, without data: it was not "
+            f"healthy and reopened {fmt(again.after)} later (+{fmt(again.time - origin)}); service was restored "
+            f"for good only at +{fmt(mine.mitigated - origin)}: **{fmt(mine.mitigated - again.time)}** more of "
+            "the outage.") in costly
+    assert "You left the temporary fixes in place (the cleanup was skipped): reliability debt" in costly
+
+
+def test_a_drill_confirmed_with_data_and_cleaned_up_on_time_has_no_costly_decisions():
+    text = SCRIPT.format(confirm="data", cleanup="now", items=2, reopened="")
+    _, markdown = played(practiced(reopen=0), text)
+    assert "Costly decisions" not in markdown

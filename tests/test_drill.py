@@ -76,6 +76,14 @@ def provider():
     return parse_scenario(PROVIDER)
 
 
+def but_roles(log: list) -> list:
+    """A log without who took which role: a trainee's drill (the trainee commands, the Comms lead is named) and
+    the policy's (the responder commands, an unnamed Comms lead joins) then match event for event."""
+    return [(*e[:5], "-", None) if e[4] in ("role_assigned", "status_update") else e for e in log
+            if not (e[4] == "stood_down" and (e[6] or {}).get("role") == "Comms lead")
+            and not (e[4] == "role_assigned" and (e[6] or {}).get("role") == "Comms lead")]
+
+
 def engine_log(scenario, seed, mode):
     """What Engine.play logs for the first failure of `mode` of a replication, played alone."""
     session = Session(scenario, seed, mode=mode, automatic=True)
@@ -105,12 +113,22 @@ def test_a_drill_decided_by_the_policy_logs_what_the_engine_logs(file):
 def test_a_script_of_the_policys_own_decisions_reproduces_its_timeline_exactly(provider):
     answers = parse_answers("seed 4\n+5m declare SEV2\nroles comms=yes\nmitigate rollback\nmitigate failover\n")
     played = play(setup(provider, answers), answers)
-    # the same log, but that the declaration says a person made it
+    # the same log, but that the declaration says a person made it, and that the person is the Incident
+    # Commander: Ana, who acknowledges, is the Ops lead, and the Comms lead the trainee brings in is named (Ben,
+    # the one free), where the policy's Ana commands and an unnamed Comms lead joins
     log = played.session.finish()
     declared = next(i for i, e in enumerate(log) if e[4] == "declared")
     assert log[declared][6] == {"by": "person"}
     log[declared] = (*log[declared][:6], None)
-    assert log == engine_log(provider, 4, "provider-outage")
+    policy = engine_log(provider, 4, "provider-outage")
+    assert but_roles(log) == but_roles(policy)
+    assert [e[3:] for e in log if e[4] in ("role_assigned", "roles_assembled", "status_update")
+            or e[5] == "Ben"] == [
+        ("response", "role_assigned", "Ana", {"role": "Ops lead"}),
+        ("response", "role_assigned", "Ben", {"role": "Comms lead"}),
+        ("response", "roles_assembled", "Ana", {"roles": "Ops lead, Comms lead, Scribe"}),
+        ("response", "status_update", "Ben", {"due": log[12][0], "on_time": True}),
+        ("resolution", "stood_down", "Ben", {"since": log[7][0], "role": "Comms lead"})]
     assert not played.unused
 
 
@@ -375,3 +393,27 @@ def test_every_drill_option_and_file_is_used_or_refused(provider, tmp_path):
         assert result.exit_code == 2, (extra, result.output)
         assert message in " ".join(result.output.replace("│", " ").split()), (extra, result.output)
         assert not (tmp_path / "refused").exists()
+
+
+def test_a_written_update_is_the_trainees_and_plays_again_to_the_same_bytes(provider):
+    """The trainee is the Incident Commander: an update they write is theirs (actor "Incident Commander"), with
+    its words (impact, what is being done, the next update in minutes) in the event and the answers file."""
+    text = ("seed 2\n+1m declare SEV2\nroles comms=no\nmitigate rollback\n"
+            "+9m update | card payments fail for every customer | failing over to the backup provider | 15m\n"
+            "mitigate failover\n")
+    answers = parse_answers(text)
+    assert answers.entries[3].args == ("card payments fail for every customer", "failing over to the backup "
+                                       "provider", "15m")
+    log = play(setup(provider, answers), answers).session.finish()
+    sent = [e for e in log if e[4] == "status_update"]
+    assert [(e[5], {k: v for k, v in e[6].items() if k != "due"}) for e in sent] == [
+        ("Incident Commander", {"on_time": True, "impact": "card payments fail for every customer",
+                                "done": "failing over to the backup provider", "next": 15.0})]
+    assert [e[3:6] for e in log if e[4] == "role_assigned"] == [("response", "role_assigned", "Ana")]
+    again = parse_answers(answers.text())
+    assert [e.args for e in again.entries] == [e.args for e in answers.entries] and again.text() == answers.text()
+    assert "+9m          update | card payments fail for every customer | failing over" in answers.text()
+    for bad, message in (("+9m update | a # b | c | 15m", "three parts"), ("+9m update | a | b", "three parts"),
+                         ("+9m update | a | b | soon", "next update 'soon'"), ("+9m update | a | b | 0s", "above 0")):
+        with pytest.raises(DrillsimError, match=message):
+            parse_answers(f"seed 2\n+1m declare SEV2\n{bad}\n")

@@ -9,7 +9,7 @@ import re
 
 import pytest
 import simpy
-from test_drill import PROVIDER
+from test_drill import PROVIDER, but_roles
 from typer.testing import CliRunner
 
 from simulator import api
@@ -182,7 +182,7 @@ def test_a_script_of_the_policys_own_decisions_reproduces_its_timeline_with_prac
         verbs |= {entry.verb for entry in answers.entries}
         played = play(setup(scenario, answers), answers)
         log = played.session.finish()
-        assert log == by_the_policy(engine_log(scenario, seed, MODE), log), (seed, text)
+        assert but_roles(log) == but_roles(by_the_policy(engine_log(scenario, seed, MODE), log)), (seed, text)
         assert not played.unused
         seen |= practice_actions(log)
     assert verbs >= {"declare", "alone", "roles", "mitigate", "confirm", "cleanup", "items"}

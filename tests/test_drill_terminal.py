@@ -59,7 +59,9 @@ class Terminal:
         subprocess.run([TMUX, "kill-session", "-t", self.name], capture_output=True)
 
 
-def test_a_drill_at_a_real_terminal_plays_again_to_the_same_bytes(tmp_path):
+def test_a_two_incident_drill_at_a_real_terminal_plays_again_to_the_same_bytes(tmp_path):
+    """Declare, inject a second failure, Tab to it (Tab is the drill's, not Textual's focus key), declare it too,
+    write a stakeholder update, play both to their end; the saved answers play again to the same bytes."""
     (tmp_path / "p.yaml").write_text(PROVIDER)
     out = tmp_path / "drill"
     command = f"cd {tmp_path} && {drillsim()} drill p.yaml --seed 5 --turns --turn 2m -n 50 -o {out}; sleep 60"
@@ -69,16 +71,41 @@ def test_a_drill_at_a_real_terminal_plays_again_to_the_same_bytes(tmp_path):
         assert "monitoring alert" in first
         terminal.keys("n", "d")
         assert "Declare INC-0001 at which severity?" in terminal.wait_for("at which severity")
+        assert "SEV2  a core function fails" in terminal.screen()
         terminal.keys("2")
+        terminal.wait_for("INC-0001: you declared it at SEV2")
+        terminal.keys("g")
+        terminal.wait_for("a second failure starts")
+        terminal.keys("2")
+        terminal.wait_for("a second failure has started (INC-0002)")
         screen = terminal.turns_until("Who takes the Comms lead role?")
         assert not any(word in screen.lower() for word in HIDDEN)
+        assert "1  Ben" in screen
         terminal.keys("1")
-        assert "1  rollback" in terminal.wait_for("what next?")
-        terminal.keys("1")
-        terminal.turns_until("did not restore service")
-        terminal.wait_for("what next?")
-        terminal.keys("1")
-        assert "diagnosed: provider-outage" in terminal.turns_until("Every incident is resolved")
+        assert "Ben takes the Comms lead role" in terminal.wait_for("Comms lead role")
+        for _ in range(80):                            # on to INC-0002's alert, answering what INC-0001 asks
+            screen = terminal.screen()
+            if "INC-0002 monitoring alert" in screen and "what next?" not in screen:
+                break
+            terminal.keys("1" if "what next?" in screen else "n")
+        terminal.keys("Tab")
+        terminal.wait_for("Focus: INC-0002")
+        terminal.keys("d", "2")
+        terminal.wait_for("INC-0002: you declared it at SEV2")
+        terminal.keys("u")
+        terminal.wait_for("Stakeholder update about INC-0002")
+        for text in ("checkout fails for card payers", "rolling back", "15m"):
+            subprocess.run([TMUX, "send-keys", "-t", terminal.name, "-l", text], check=True)
+            time.sleep(0.3)
+            terminal.keys("Enter")
+        terminal.wait_for("INC-0002: you sent a stakeholder update (next in 15m)")
+        for _ in range(300):
+            screen = terminal.screen()
+            if "Every incident is resolved" in screen:
+                break
+            asked = any(words in screen for words in ("what next?", "Who takes", "Confirm it is"))
+            terminal.keys("1" if asked else "n")
+        assert "diagnosed: provider-outage" in terminal.wait_for("Every incident is resolved")
         terminal.keys("q")
         debrief = terminal.wait_for("Timeline beside the policy", 600)
         assert "Debrief: INC-0001, provider-outage" in debrief
@@ -86,6 +113,10 @@ def test_a_drill_at_a_real_terminal_plays_again_to_the_same_bytes(tmp_path):
         assert "answers.txt" in terminal.wait_for("Wrote")
     finally:
         terminal.close()
+    answers = (out / "answers.txt").read_text()
+    assert "inject failure" in answers and "declare SEV2 INC-2" in answers
+    assert "update INC-2 | checkout fails for card payers | rolling back | 15m" in answers
+    assert "# Debrief: INC-0002" in (out / "debrief.md").read_text()
     again = subprocess.run([*drillsim().split(), "drill", str(tmp_path / "p.yaml"), "--answers",
                             str(out / "answers.txt"), "-n", "50", "-o", str(tmp_path / "again"), "-q"],
                            capture_output=True, text=True)

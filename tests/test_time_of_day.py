@@ -298,3 +298,27 @@ def test_the_slowdown_follows_the_ops_leads_own_clock(timezone):
         periods.add(period_of(at(start, timezone)))
         assert end - start == 60 * SLOWDOWN[period_of(at(start, timezone))], (incident, at(start, timezone))
     assert len(periods) == 3
+
+
+def test_postmortems_are_held_in_the_teams_business_hours():
+    """A postmortem is a meeting: one whose drawn time falls at night or on a weekend is held when the team's next
+    working day opens (simulator.engine.learning), in the team's business hours of its calendar."""
+    from simulator.engine.learning import in_business_hours
+    from simulator.results.runner import simulate
+    from simulator.scenario.bundled import default_scenario
+    from simulator.scenario.validate import load_scenario
+
+    scenario = load_scenario(default_scenario())
+    hours = scenario.team.business_hours
+    results = simulate(scenario, replications=20, seed=7)
+    held = [e for e in results.events if e.action == "postmortem_held"]
+    assert len(held) > 20
+    calendar = scenario.calendar
+    for event in held:
+        local = calendar.at(event.time)
+        assert local.weekday() in hours.weekly.days, local
+        assert hours.weekly.start <= local.hour * 60 + local.minute < hours.weekly.end, local
+    business = [(540.0, 1020.0), (1980.0, 2460.0)]
+    assert [in_business_hours(business, t) for t in (0.0, 540.0, 600.0, 1020.0, 1500.0, 2460.0)] == \
+        [540.0, 540.0, 600.0, 1980.0, 1980.0, math.inf]
+    assert in_business_hours(None, 1234.5) == 1234.5

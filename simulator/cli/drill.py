@@ -38,6 +38,14 @@ def drill(
     turn: Annotated[str | None, typer.Option(
         "--turn", metavar="DURATION", show_default=False,
         help="Turn by turn (with --turns), the longest jump of one turn (default 10m).")] = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="A team drill in the browser: serve the drill and print a join link for each seat (Incident "
+        "Commander, Ops lead, Comms lead, Scribe, Game Master); the policy plays the seats nobody takes.")] = False,
+    host: Annotated[str, typer.Option(
+        "--host", metavar="ADDRESS",
+        help="With --serve, the address to listen on: 0.0.0.0 lets players join from other machines.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535, help="With --serve, the port to listen on (0: any free port).")] = 8000,
     replications: ReplicationsOpt = None,
     out: Annotated[Path, typer.Option(
         "--out", "-o", file_okay=False,
@@ -61,6 +69,14 @@ def drill(
     from simulator.units import parse_duration
 
     # Every option is used or refused: none is read and then left aside.
+    if not serve and (host != "127.0.0.1" or port != 8000):
+        raise typer.BadParameter("--host and --port say where a team drill is served: give --serve too",
+                                 param_hint="--host" if host != "127.0.0.1" else "--port")
+    if serve and (answers is not None or turns or turn is not None):
+        raise typer.BadParameter("a served drill runs its own clock from the Game Master's seat; leave out "
+                                 + ", ".join(name for name, given in (("--answers", answers is not None),
+                                                                      ("--turns", turns), ("--turn", turn is not None))
+                                             if given), param_hint="--serve")
     if answers is not None:
         clock = [name for name, given in (("--speed", speed is not None), ("--turns", turns),
                                           ("--turn", turn is not None)) if given]
@@ -97,6 +113,28 @@ def drill(
         written = write_drill(outcome, out, markdown)
         if not quiet:
             typer.echo(markdown)
+            typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")
+        return
+    if serve:
+        from simulator.drill.server import serve as serve_drill
+        from simulator.drill.team import TeamDrill
+
+        team = TeamDrill(drill_setup, speed=10 if speed is None else speed,
+                         injects=gm.entries if gm is not None else [], replications=replications)
+
+        def announce(links: dict[str, str]) -> None:
+            from simulator.drill.seats import SEAT_NAMES
+
+            typer.echo(f"Team drill: {loaded.name}, seed {drill_setup.seed}. Give each player their seat's link "
+                       "(a link lets its holder act as that seat only):")
+            for seat, link in links.items():
+                typer.echo(f"  {SEAT_NAMES[seat] + ':':20} {link}")
+            typer.echo("Seats nobody opens are played by the scenario's policy. The clock starts when the Game "
+                       "Master (or, without one, the Incident Commander) starts it. Ctrl-C stops the server and "
+                       f"writes the drill to {out}/.")
+
+        written = serve_drill(team, out, host=host, port=port, announce=announce)
+        if written and not quiet:
             typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")
         return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):

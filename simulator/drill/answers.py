@@ -9,7 +9,7 @@ and for playing a saved drill again.
     +2m 30s  declare SEV2          # TIME is since the first alert; the clock runs until then
              roles comms=yes       # asked at an instant: answers the next question of its kind, no time
              mitigate rollback
-    +20m     update
+    +20m     update | checkout fails for some card payments | rolling back the 14:02 deploy | 30m
     +25m     inject customer       # the Game Master's injects are decisions of the drill too
              confirm data          # a scenario with practices also asks how restored service is confirmed,
              cleanup late          # when the temporary fixes are removed and how many action items the
@@ -18,6 +18,10 @@ and for playing a saved drill again.
 Settings come first: `seed`, `mode`, `at` ([DAY] HH:MM, the failure's onset), `replication` (where the search
 for the failure starts). Decisions name their incident with `INC-2` (or `#2`) when the drill has more than one;
 INC-1 otherwise. Every problem of a file is listed at once, each with its file and line.
+
+A stakeholder update is written in three parts after `|`: the impact on customers, what is being done, and when
+the next update comes (a duration from now, or nothing): `+20m update INC-2 | ... | ... | 30m`. The parts are
+one line each, without '|' or '#'. A bare `update` (an older file) is an update sent without words.
 """
 
 from __future__ import annotations
@@ -27,25 +31,34 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from simulator import inputs
+from simulator.engine.comms import UpdateText
 from simulator.engine.world import ANECDOTE, CLEANUPS, DATA, MAX_ACTION_ITEMS
 from simulator.errors import DrillsimError
 from simulator.limits import MAX_ANSWERS_BYTES, MAX_REPLICATIONS, MAX_SEED
 from simulator.scenario.model import SEVERITIES
 from simulator.units import parse_duration
 
-TIMED = ("declare", "alone", "escalate", "mobilise", "update", "inject", "hint", "stop")
+TIMED = ("declare", "alone", "escalate", "mobilise", "update", "inject", "hint", "note", "stop")
 """Decisions taken when the person chooses: each at a time since the first alert (`alone`: the alerted engineer
-tries to fix it alone first instead of declaring; `stop`: the drill was ended there, before its incidents were
-resolved)."""
+tries to fix it alone first instead of declaring; `note`: a Scribe's note on the timeline, which changes nothing;
+`stop`: the drill was ended there, before its incidents were resolved)."""
 ASKED = ("roles", "mitigate", "investigate", "confirm", "cleanup", "items")
 """Answers to questions asked at an instant: no time, they answer the next question of their kind."""
-SETTINGS = ("seed", "mode", "at", "replication")
+SETTINGS = ("seed", "mode", "at", "replication", "team")
+SEATS = ("ic", "ops", "comms", "scribe", "gm")
+"""The seats of a team drill (`drillsim drill --serve`), as an answers file names them: a decision made at a seat
+starts with the seat (`ops: mitigate rollback`), or with the seat in brackets when the scenario's policy made it
+for a seat nobody took (`(ops): mitigate rollback`); the `team` setting lists the seats people took."""
+MAX_NOTE = 500
+"""The most characters of a Scribe's note."""
 INJECTS = ("away", "failure", "customer")
 ROLE_KEYS = {"ic": "Incident Commander", "comms": "Comms lead"}
 _INCIDENT = re.compile(r"^(?:INC-|#)([0-9]{1,9})$", re.IGNORECASE)
 _DIGITS = re.compile(r"[0-9]{1,20}")
 """A whole number as drillsim reads one: ASCII digits only ('²' and '٣' are digits to str.isdigit, not to int)."""
-_TIME = re.compile(r"^\+\s*(\S.*?)\s+(?=[a-z])", re.IGNORECASE)
+_SEAT = re.compile(r"^(\()?(" + "|".join(SEATS) + r")(?(1)\)):$", re.IGNORECASE)
+"""A seat's mark before a decision: `ops:`, or `(ops):` when the scenario's policy made it for the seat."""
+_TIME = re.compile(r"^\+\s*(\S.*?)\s+(?=[a-z(])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,10 @@ class Entry:
     line: int = 0
     source: str | None = field(default=None, compare=False)
     """The file it was read from when not the answers file itself (an injects file)."""
+    seat: str | None = None
+    """The seat of a team drill that made it (one of SEATS), None when one person plays every seat."""
+    policy: bool = False
+    """Made by the scenario's policy for a seat of a team drill that nobody took."""
 
     @property
     def timed(self) -> bool:
@@ -75,8 +92,26 @@ class Entry:
     def text(self) -> str:
         """The entry as a line of an answers file."""
         when = f"+{_clock(self.seconds)}" if self.seconds is not None else ""
-        words = [self.verb, *self.args] + ([f"INC-{self.incident}"] if self.incident != 1 else [])
+        tail = ""
+        if self.verb == "note":  # free text: the incident before it, always
+            words = [self.verb, f"INC-{self.incident}", *self.args]
+        elif self.verb == "update" and self.args:  # a written update: its parts after '|'
+            words = [self.verb] + ([f"INC-{self.incident}"] if self.incident != 1 else [])
+            tail = f" | {' | '.join(self.args)}"
+        else:
+            words = [self.verb, *self.args] + ([f"INC-{self.incident}"] if self.incident != 1 else [])
+        if self.seat is not None:
+            words.insert(0, f"({self.seat}):" if self.policy else f"{self.seat}:")
+        if tail:
+            return f"{when:<12} {' '.join(words)}{tail}".rstrip()
         return f"{when:<12} {' '.join(words)}"
+
+    def update_text(self) -> UpdateText | None:
+        """What an `update` entry says (None when it was sent without words)."""
+        if self.verb != "update" or not self.args:
+            return None
+        impact, done, nxt = self.args
+        return UpdateText(impact, done, parse_duration(nxt) if nxt else None)
 
 
 @dataclass
@@ -188,8 +223,19 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
         if abs(seconds - minutes * 60) > 1e-6:
             raise ValueError(f"time {match.group(1)!r}: give whole seconds")
         line = line[match.end():].strip()
+    seat, policy = None, False
+    if by := _SEAT.match(line.split()[0]):  # a team drill's seat
+        seat, policy = by.group(2).lower(), bool(by.group(1))
+        line = line[by.end():].strip()
+        if not line:
+            raise ValueError(f"{seat}: what did the seat decide? e.g. '+4m ops: mitigate rollback'")
+    parts = None
+    if line.split()[0].lower() == "update" and "|" in line:  # a written update: its parts after '|'
+        line, *parts = (part.strip() for part in line.split("|"))
     words = line.split()
     verb, args = words[0].lower(), words[1:]
+    if seat is not None and verb in SETTINGS:
+        raise ValueError(f"{verb} is a setting of the drill, not a seat's decision: give it no seat")
     if verb in SETTINGS:
         if seconds is not None:
             raise ValueError(f"{verb} is a setting, not a decision: give it no time")
@@ -198,6 +244,12 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
         if not args:
             raise ValueError(f"{verb} needs a value, e.g. '{_SETTING_EXAMPLES[verb]}'")
         value = " ".join(args)
+        if verb == "team":
+            unknown = [arg for arg in args if arg.lower() not in SEATS]
+            if unknown or len(set(args)) != len(args):
+                raise ValueError(f"team lists the seats people took, each once, among {', '.join(SEATS)} (got "
+                                 f"{inputs.short(value, 60)})")
+            value = " ".join(sorted((arg.lower() for arg in args), key=SEATS.index))
         if verb in ("seed", "replication"):
             most = MAX_SEED if verb == "seed" else MAX_REPLICATIONS - 1
             if not _DIGITS.fullmatch(value) or int(value) > most:
@@ -216,16 +268,48 @@ def _entry(line: str, number: int, answers: Answers) -> Entry | None:
     if verb in ASKED and seconds is not None:
         raise ValueError(f"{verb} answers a question when it is asked: give it no time")
     incident = 1
+    if verb == "note":
+        if not args or not (numbered := _INCIDENT.match(args[0])) or len(args) < 2:
+            raise ValueError("note takes its incident then its text, e.g. '+5m scribe: note INC-1 rollback "
+                             "discussed'")
+        text = " ".join(args[1:])
+        if len(text) > MAX_NOTE:
+            raise ValueError(f"a note is at most {MAX_NOTE} characters (got {len(text)})")
+        if int(numbered.group(1)) < 1:
+            raise ValueError("incidents are numbered from INC-1")
+        return Entry(verb, tuple(args[1:]), seconds, int(numbered.group(1)), number, seat=seat, policy=policy)
     if args and (numbered := _INCIDENT.match(args[-1])):
         incident = int(numbered.group(1))
         args = args[:-1]
         if incident < 1:
             raise ValueError("incidents are numbered from INC-1")
     _check_args(verb, args)
-    return Entry(verb, tuple(args), seconds, incident, number)
+    if parts is not None:
+        args = update_parts(parts)
+    return Entry(verb, tuple(args), seconds, incident, number, seat=seat, policy=policy)
 
 
-_SETTING_EXAMPLES = {"seed": "seed 7", "mode": "mode bad-deploy", "at": "at Tue 03:00", "replication": "replication 0"}
+def update_parts(parts: list[str]) -> list[str]:
+    """The three parts of a written update (impact, what is being done, the next update's time), checked."""
+    if len(parts) != 3:
+        raise ValueError("a written update has three parts after '|': impact | what is being done | next update "
+                         "(a duration, or nothing), e.g. 'update | checkout fails | rolling back | 30m'")
+    for part in parts[:2]:
+        problem = UpdateText.problem(part)
+        if problem is not None:
+            raise ValueError(problem)
+    if parts[2]:
+        try:
+            minutes = parse_duration(parts[2])
+        except ValueError as exc:
+            raise ValueError(f"next update {parts[2]!r}: {exc}") from None
+        if not 0 < minutes <= 24 * 60:
+            raise ValueError(f"next update {parts[2]!r}: give a time from now above 0 and at most 24h")
+    return parts
+
+
+_SETTING_EXAMPLES = {"seed": "seed 7", "mode": "mode bad-deploy", "at": "at Tue 03:00", "replication": "replication 0",
+                     "team": "team ic ops comms"}
 
 
 def _check_args(verb: str, args: list[str]) -> None:

@@ -3,10 +3,10 @@ space pauses) or turn by turn (n jumps to the next event); the screen shows what
 (simulator.drill.view); the keys make the decisions, each taken at a whole second after the first alert and
 recorded as a line of the drill's answers file, so that the drill plays again to the same bytes.
 
-Keys: d declare (then 1–5 for the severity), a work alone first instead (a scenario with practices), e escalate
-the page, m mobilise every level, u send a stakeholder update, 1–9 answer the decision on screen, tab the next
-incident, h a hint, g the Game Master's injects, space pause, n next event, + and - the speed, q end the drill
-and see the debrief.
+Keys: d declare (then 1–5 for the severity, each shown with the scenario's definition), a work alone first instead
+(a scenario with practices), e escalate the page, m mobilise every level, u write a stakeholder update (impact,
+what is being done, the next update's time), 1–9 answer the decision on screen, tab the next incident, h a hint,
+g the Game Master's injects, space pause, n next event, + and - the speed, q end the drill and see the debrief.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Markdown, Static
 
 from simulator.drill import view
-from simulator.drill.answers import Answers, Entry, roles_entry
+from simulator.drill.answers import Answers, Entry, roles_entry, update_parts
 from simulator.drill.hints import hint
 from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
 from simulator.drill.play import Played, Setup, apply
@@ -49,6 +49,52 @@ class Finished:
 
     outcome: Outcome
     markdown: str
+
+
+class UpdateScreen(ModalScreen):
+    """The stakeholder update the trainee writes: the impact on customers, what is being done, and when the next
+    update comes. Enter sends it (the drill's clock keeps running while it is written); Escape sends nothing."""
+
+    BINDINGS: ClassVar = [Binding("escape", "cancel", "cancel")]
+    DEFAULT_CSS = """
+    UpdateScreen { align: center middle; }
+    #form { width: 90%; max-width: 100; height: auto; border: heavy $accent; padding: 0 1; background: $panel; }
+    #form Input { margin: 0; }
+    #form-error { color: $error; }
+    """
+
+    def __init__(self, number: int, prompt: str):
+        super().__init__()
+        self.number, self.prompt = number, prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static(self.prompt, id="form-title")
+            yield Input(placeholder="impact: what customers see, e.g. card payments fail for most customers",
+                        id="impact")
+            yield Input(placeholder="what is being done, e.g. failing over to the backup provider", id="done")
+            yield Input(placeholder="next update in, e.g. 30m", id="next")
+            yield Static("", id="form-error")
+            yield Static("Tab or Enter: next field · Enter in the last: send · Escape: cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#impact", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id != "next":  # Enter in a field but the last: on to the next field
+            self.focus_next()
+            return
+        parts = [self.query_one(f"#{name}", Input).value.strip() for name in ("impact", "done", "next")]
+        try:
+            update_parts(parts)
+        except ValueError as exc:
+            self.query_one("#form-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss((parts[0], parts[1], parts[2]))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class DebriefScreen(Screen):
@@ -80,19 +126,25 @@ class DrillApp(App):
     CSS = """
     Screen { layout: vertical; }
     #header { height: 1; background: $primary; color: $text; padding: 0 1; }
-    #top { height: 1fr; }
+    #top { height: 2fr; }
     .panel { border: round $secondary; padding: 0 1; height: 1fr; }
     #left { width: 3fr; }
     #right { width: 2fr; }
-    #log-panel { height: 1fr; }
-    #prompt { height: auto; min-height: 3; border: heavy $accent; padding: 0 1; }
+    #alerts { height: auto; min-height: 4; max-height: 50%; }
+    #incidents { min-height: 4; }
+    #stakeholders { height: auto; max-height: 40%; }
+    #people { height: auto; max-height: 30%; }
+    #pages { min-height: 3; }
+    #log-panel { height: 1fr; min-height: 4; }
+    #prompt { height: auto; min-height: 3; max-height: 11; border: heavy $accent; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
         Binding("space", "pause", "pause"), Binding("n", "next", "next event"),
         Binding("d", "declare", "declare"), Binding("a", "alone", "work alone first", show=False),
         Binding("e", "escalate", "escalate"),
         Binding("m", "mobilise", "mobilise"), Binding("u", "update", "update"),
-        Binding("tab", "focus_next_incident", "next incident", show=False), Binding("h", "hint", "hint"),
+        Binding("tab", "focus_next_incident", "next incident", priority=True),  # over Textual's focus Tab
+        Binding("h", "hint", "hint"),
         Binding("g", "game_master", "game master"), Binding("plus,equals_sign", "faster", "faster", show=False),
         Binding("minus", "slower", "slower", show=False), Binding("q", "end", "end drill"),
     ]
@@ -121,8 +173,8 @@ class DrillApp(App):
             with Vertical(id="left"):
                 yield Static(id="alerts", classes="panel")
                 yield Static(id="incidents", classes="panel")
-                yield Static(id="stakeholders", classes="panel")
             with Vertical(id="right"):
+                yield Static(id="stakeholders", classes="panel")
                 yield Static(id="people", classes="panel")
                 yield Static(id="pages", classes="panel")
         with VerticalScroll(id="log-panel", classes="panel"):
@@ -141,6 +193,8 @@ class DrillApp(App):
 
     @property
     def status(self) -> str:
+        if self.session.blocked and not self.session.finished:
+            return "waiting for you (clock stopped)"
         if self.turns:
             return "turn by turn (n: next event)"
         return "PAUSED (space to resume)" if self.paused else f"running ×{self.speed} (space: pause)"
@@ -225,7 +279,8 @@ class DrillApp(App):
             self.refresh_screen()
             return False
         self.entries.append(entry)
-        self.message = said or f"{entry.verb} INC-{entry.incident:04d} at {view.since(self.session, self.session.now)}"
+        self.message = said or f"INC-{entry.incident:04d}: {view.took(entry.verb, entry.args)} at " \
+                               f"{view.since(self.session, self.session.now)}"
         self.after_move()
         return True
 
@@ -253,7 +308,18 @@ class DrillApp(App):
         self.take(Entry("mobilise", (), None, self.focus_number))
 
     def action_update(self) -> None:
-        self.take(Entry("update", (), None, self.focus_number))
+        number = self.focus_number
+        if not self.session.pending(number, "update"):
+            self.message = f"INC-{number:04d} has nothing to send an update about: it is not declared, or service " \
+                           "is back."
+            self.refresh_screen()
+            return
+
+        def sent(parts: tuple[str, str, str] | None) -> None:
+            if parts is not None:
+                self.take(Entry("update", parts, None, number))
+
+        self.push_screen(UpdateScreen(number, view.update_prompt(self.session, number)), sent)
 
     def action_focus_next_incident(self) -> None:
         self.focus_number = self.focus_number % len(self.session.incidents) + 1
@@ -291,7 +357,8 @@ class DrillApp(App):
             _, question, index, _ = self.choice
             role = list(question.facts["candidates"])[index]
             names = list(question.facts["candidates"][role])
-            keep = "nobody: the responder keeps it" if role != "Comms lead" else "nobody: you send the updates"
+            keep = "nobody: the responder keeps it" if role != "Comms lead" else "nobody: you send the updates " \
+                "yourself"
             title = "\n".join(view.question_lines(session, question, [], role))
             return title, [*names, keep]
         question = self.choice[1]
@@ -301,7 +368,8 @@ class DrillApp(App):
         return title, session.offered(question)
 
     def on_key(self, event) -> None:
-        if not event.character or not event.character.isdigit() or self.ending:
+        if not event.character or not event.character.isdigit() or self.ending or \
+                isinstance(self.screen, UpdateScreen):
             return
         _title, options = self.options()
         index = int(event.character) - 1
@@ -350,11 +418,14 @@ class DrillApp(App):
         self.session.choose(question, value)
         self.session.through(self.session.now)  # what follows at once (the next question); play.play does so too
         self.entries.append(entry)
-        self.message = f"INC-{question.incident.number:04d}: {' '.join((entry.verb, *entry.args))}"
+        self.message = f"INC-{question.incident.number:04d}: {view.decided(question.kind, value)}"
         self.after_move()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Once the drill has ended, the keys that would move or change it do nothing."""
+        """Once the drill has ended, the keys that would move or change it do nothing; while an update is being
+        written, Tab moves between its fields."""
+        if action == "focus_next_incident" and isinstance(self.screen, UpdateScreen):
+            return False
         return not (self.ending and action in DRILL_ACTIONS)
 
     def action_help_quit(self) -> None:
@@ -407,18 +478,22 @@ class DrillApp(App):
         panels = {"alerts": view.alerts(session), "incidents": view.incidents(session),
                   "stakeholders": view.stakeholders(session), "people": view.people(session),
                   "pages": view.pages(session)}
+        panels["alerts"] = panels["alerts"][::-1]  # the newest first: what a small screen cuts is the oldest
         for name, lines in panels.items():
             self.query_one(f"#{name}", Static).update(Text("\n".join(lines[-12:])))
         self.query_one("#log", Static).update(Text("\n".join(view.log_lines(session))))
-        self.query_one("#log-panel", VerticalScroll).scroll_end(animate=False)
+        log = self.query_one("#log-panel", VerticalScroll)
+        self.call_after_refresh(log.scroll_end, animate=False)  # once the new lines are laid out
         title, options = self.options() if not self.ending else ("", [])
         lines = [self.message]
         if title:
             lines.append(title)
-            lines += [f"  {i}  {view.describe(option)}" for i, option in enumerate(options, 1)]
+            severity = self.choice is not None and self.choice[0] == "severity"
+            lines += [f"  {i}  {view.severity_line(session, option) if severity else view.describe(option)}"
+                      for i, option in enumerate(options, 1)]
         elif not self.ending:
             alone = " · a work alone first" if session.world.practices_asked and \
                 session.pending(self.focus_number, "declare") else ""
-            lines.append(f"Focus: INC-{self.focus_number:04d}.  d declare{alone} · e escalate · m mobilise · "
-                         "u update · h hint · g Game Master · q end")
+            lines.append(f"Focus: INC-{self.focus_number:04d}{view.others(session, self.focus_number)}.  d declare"
+                         f"{alone} · e escalate · m mobilise · u update · h hint · g Game Master · q end")
         self.query_one("#prompt", Static).update(Text("\n".join(lines)))

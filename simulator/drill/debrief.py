@@ -112,8 +112,8 @@ def phases(found: Account | Log, incident: int = 1) -> list[tuple[str, float]]:
     for label, start, end in (("deciding to declare", a.detected, a.declared),
                               ("paging until someone acknowledged", a.declared, a.acknowledged),
                               ("assembling the roles", a.acknowledged, a.roles_in_place)):
-        if not (np.isnan(start) or np.isnan(end)):
-            out.append((label, end - start))
+        if not (np.isnan(start) or np.isnan(end)) and end >= start:  # (one alone first acknowledged before it
+            out.append((label, end - start))                        # was declared: no paging after)
     out += [(_attempt_label(x), x.minutes) for x in a.attempts if not np.isnan(x.ended)]
     for restored, resolution in zip(a.restorations, a.resolutions, strict=False):
         how = "calling it resolved on anecdote" if resolution.how == ANECDOTE else "confirming health with data"
@@ -189,7 +189,7 @@ def debrief_blocks(you: Log, policy: Log, simulated: IncidentTable | Callable[[s
         theirs = next((a for (_, n), a in theirs_all.items() if n == number), None)
         table = simulated(mine.mode) if callable(simulated) else simulated
         blocks += _incident_blocks(mine, theirs, you, policy, table, clock, hints=hints if number == 1 else 0,
-                                   level=1 if number == 1 else 2)
+                                   level=1)
     if postmortem:
         blocks += list(postmortem)
     return blocks
@@ -293,6 +293,10 @@ def _incident_blocks(mine: Account, theirs: Account | None, you: Log, policy: Lo
                                           decisions([]), origin))
                        or ("None: you decided as the policy would.",))]
 
+    costly = costly_decisions(mine, since)
+    if costly:
+        blocks += [Heading(level + 1, "Costly decisions"), Bullets(tuple(costly))]
+
     gaps, their_gaps = list(mine.silences), list(theirs.silences) if theirs is not None else []
     sent, late = len(mine.updates), mine.updates_late
     text = f"You sent {sent} stakeholder update{'s' * (sent != 1)}" + (f", {late} late" if late else "") + ". "
@@ -302,7 +306,70 @@ def _incident_blocks(mine: Account, theirs: Account | None, you: Log, policy: Lo
                  f"**{fmt(max(gaps))}**")
         text += (f" (the policy's: {fmt(max(their_gaps))})." if their_gaps else ".")
     blocks += [Heading(level + 1, "Stakeholder updates"), Paragraph(text)]
+    written = [u for u in mine.updates if u.written]
+    if written:
+        blocks.append(Table(("sent", "due", "impact", "what is being done", "next update", "judged"),
+                            tuple((Cell(since(u.time), u.time), Cell(since(u.due), u.due),
+                                   Cell(u.impact or "–"), Cell(u.done or "–"),
+                                   Cell("–" if np.isnan(u.next) else f"in {fmt(u.next)}"),
+                                   Cell("; ".join(judge_update(mine, u))))
+                                  for u in written), (True, True, False, False, False, False),
+                            caption="Each update you wrote, judged for cadence (on time for its due time, the next "
+                                    "one by the time it promised) and content (it says the impact on customers "
+                                    "and when the next update comes)."))
     return blocks
+
+
+def judge_update(found: Account, update) -> list[str]:
+    """What a written update did well or not, read from the account: on time for its due time; says the impact;
+    gives a next-update time; and that promise kept (the next update, or service restored for good, by then)."""
+    out = ["on time" if update.on_time else f"late by {fmt(update.time - update.due)}"]
+    out.append("says the impact" if update.impact else "does not say the impact on customers")
+    if np.isnan(update.next):
+        out.append("gives no time for the next update")
+        return out
+    later = [u.time for u in found.updates if u.time > update.time]
+    restored = [t for t in found.restorations if t > update.time]  # stakeholders then hear it is back
+    ends = [t for t in (later[0] if later else np.nan, restored[0] if restored else np.nan, found.end)
+            if not np.isnan(t)]
+    if ends and min(ends) <= update.promised + 1e-9:
+        out.append("promise kept")
+    elif ends:
+        out.append(f"promise broken: nothing for {fmt(min(ends) - update.promised)} past the time it gave")
+    else:
+        out.append("next update not sent by the drill's end")
+    return out
+
+
+def costly_decisions(found: Account, since: Callable[[float], str]) -> list[str]:
+    """The decisions the account shows cost the most, in words: health called on someone's word (and what the
+    reopening cost: the outage from the first restoration to the one that held), and temporary fixes left in
+    place or put off (reliability debt)."""
+    out = []
+    for resolution in found.resolutions:
+        if resolution.how != ANECDOTE:
+            continue
+        reopening = next((r for r in found.reopenings if r.time > resolution.time), None)
+        if reopening is None:
+            out.append(f"At {since(resolution.time)} you called it resolved on someone's word, without data. It "
+                       "held this time; confirming with metrics and logs costs minutes, a reopening hours.")
+            continue
+        restored = next((t for t in found.restorations if t > reopening.time), np.nan)
+        after = (f"service was restored for good only at {since(restored)}: **{fmt(restored - reopening.time)}** "
+                 "more of the outage" if not np.isnan(restored) else "service was not restored again by the "
+                 "drill's end")
+        out.append(f"At {since(resolution.time)} you called it resolved on someone's word, without data: it was "
+                   f"not healthy and reopened {fmt(reopening.after)} later ({since(reopening.time)}); {after}. "
+                   "Metrics and logs would have shown it.")
+    if found.cleanup == SKIPPED:
+        out.append("You left the temporary fixes in place (the cleanup was skipped): reliability debt that stays "
+                   "until someone removes it. While a fix stays, the failures it makes likelier can start, and the "
+                   "next responder meets a system that is not as documented.")
+    elif found.cleanup == LATE:
+        out.append(f"You put off removing the temporary fixes ({fmt(found.late_by)} late"
+                   + (f", removed {since(found.cleaned_up_at)}" if not np.isnan(found.cleaned_up_at) else "")
+                   + "): reliability debt for that long.")
+    return out
 
 
 def _pct(value: float) -> str:
@@ -335,7 +402,8 @@ def _lines(events: Log, origin: float, incident: int = 1) -> list[str]:
                 "mitigation_started": "tried alone first" if d.get("alone") else f"{d.get('mitigation')} started",
                 "mitigation_failed": "not fixed alone" if _alone(e) else f"{d.get('mitigation')} did not help",
                 "mitigated": f"service restored by {d.get('mitigation')}",
-                "status_update": f"update by {e.actor}" + ("" if d.get("on_time", True) else " (late)"),
+                "status_update": f"update by {'you' if e.actor == 'Incident Commander' else e.actor}"
+                + ("" if d.get("on_time", True) else " (late)"),
                 "resolved": "called resolved on anecdote" if d.get("by") == "anecdote" else "health confirmed",
                 "reopened": "reopened", "customer_escalated": "a customer escalated",
                 "unavailable": f"{e.actor} unreachable", "acknowledged": f"{e.actor} acknowledged"}[e.action]

@@ -100,8 +100,14 @@ def debrief(outcome: Outcome) -> list[Block]:
         summary = summary_document(scenario, outcome.setup.seed, outcome.replications, table, stats)
         draft += postmortem(outcome.log, number, Context(Clock(start), summary, table),
                             why="your drill, compared with the simulated incidents of the same failure mode")
-    return debrief_blocks(outcome.log, outcome.policy, outcome.simulated_of, mode=outcome.mode, start=start,
-                          hints=len(outcome.hints), postmortem=draft)
+    blocks = debrief_blocks(outcome.log, outcome.policy, outcome.simulated_of, mode=outcome.mode, start=start,
+                            hints=len(outcome.hints), postmortem=draft)
+    if any(entry.seat is not None for entry in outcome.answers.entries):  # a team drill: the team, seat by seat
+        from simulator.drill.seats import team_blocks
+
+        origin = next(e.time for e in outcome.log if e.action == "detected")
+        blocks = team_blocks(outcome.answers, outcome.log, outcome.policy, origin) + blocks
+    return blocks
 
 
 def debrief_markdown(outcome: Outcome) -> str:

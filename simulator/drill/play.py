@@ -26,6 +26,8 @@ class Setup:
     mode: str | None = None
     at: str | None = None
     replication: int = 0
+    team: str | None = None
+    """A team drill's seats taken by people (the answers file's `team` setting), None for one person."""
 
     @property
     def onset(self) -> float | None:
@@ -43,6 +45,8 @@ class Setup:
             out["at"] = self.at
         if self.replication:
             out["replication"] = str(self.replication)
+        if self.team:
+            out["team"] = self.team
         return out
 
 
@@ -57,7 +61,7 @@ def setup(scenario: Scenario, answers: Answers | None = None, *, seed: int | Non
                                 f"--{key} out, or change the file")
     chosen = {key: value if value is not None else given.get(key) for key, value in options.items()}
     result = Setup(scenario, int(chosen["seed"]) if chosen["seed"] is not None else scenario.seed, chosen["mode"],
-                   chosen["at"], int(given.get("replication", 0)))
+                   chosen["at"], int(given.get("replication", 0)), given.get("team"))
     if result.at is not None:
         result.onset  # noqa: B018 -- refuse a bad time before anything is played
     return result
@@ -109,7 +113,9 @@ def apply(session: Session, entry: Entry) -> str | None:
     elif verb in ("escalate", "mobilise"):
         session.escalate(number, mobilise=verb == "mobilise")
     elif verb == "update":
-        session.update(number)
+        # a team drill's Comms lead writes as the Comms lead; the policy, for a Comms seat nobody took, as the IC
+        session.update(number, entry.update_text(), by="Comms lead" if entry.seat == "comms" and not entry.policy
+                       else None)
     elif verb == "inject":
         what = args[0]
         if what == "away":

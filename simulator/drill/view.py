@@ -48,6 +48,13 @@ def since(session: Session, minute: float) -> str:
     return "+" + fmt(max(minute - session.origin, 0.0), precision=3)
 
 
+def seen(session: Session) -> list[tuple]:
+    """The events the trainee can know of: those at or before the drill's clock. The engine logs a stretch of
+    work in advance (what it will do, at the times it will happen); a screen never shows the future."""
+    now = session.now
+    return [e for e in session.log if e[0] <= now]
+
+
 def diagnosed(incident: Incident) -> bool:
     return incident.restored is not None
 
@@ -64,7 +71,7 @@ def header(session: Session, status: str) -> str:
 
 def alerts(session: Session) -> list[str]:
     clock, out = clock_of(session), []
-    for event in session.log:
+    for event in seen(session):
         if event[4] == "detected":
             incident = session.incident(event[2])
             channel = (event[6] or {}).get("channel", "")
@@ -79,8 +86,9 @@ def alerts(session: Session) -> list[str]:
 def incidents(session: Session) -> list[str]:
     """One block of lines per incident the trainee knows of (alerted)."""
     clock, out = clock_of(session), []
+    log = seen(session)
     for incident in session.incidents:
-        events = [e for e in session.log if e[2] == incident.number]
+        events = [e for e in log if e[2] == incident.number]
         actions = {e[4]: e for e in events}
         if "detected" not in actions:
             continue
@@ -113,20 +121,20 @@ def incidents(session: Session) -> list[str]:
         else:
             state += " · paging"
         out.append(state)
-        work = _under_way(events)
+        work = _under_way(events, clock)
         if work:
             out.append(f"    {work}")
         found = [e[6]["clue"] for e in events if e[4] == "clue_found"]
         for clue in found:
             out.append(f"    clue: {clue}")
-        if diagnosed(incident):
+        if diagnosed(incident) and incident.restored is not None and incident.restored <= session.now:
             mode = incident.mode
             out.append(f"    diagnosed: {mode.name} ({mode.cause})" + (f": {mode.description.strip()}"
                                                                        if mode.description else ""))
     return out
 
 
-def _under_way(events) -> str:
+def _under_way(events, clock: Clock) -> str:
     last = None
     for event in events:
         if event[4] in ("mitigation_started", "investigation_started"):
@@ -136,12 +144,7 @@ def _under_way(events) -> str:
     if last is None:
         return ""
     what = "investigating" if last[4] == "investigation_started" else f"trying {last[6]['mitigation']}"
-    return f"{what} (Ops lead, since {_hhmm(last[0])})"
-
-
-def _hhmm(minute: float) -> str:
-    seconds = round(minute * 60) // 60
-    return f"{seconds // 60 % 24:02d}:{seconds % 60:02d}"
+    return f"{what} (Ops lead, since {clock.time(last[0])})"
 
 
 def people(session: Session) -> list[str]:
@@ -176,7 +179,7 @@ def _doing(person) -> str:
 
 def pages(session: Session) -> list[str]:
     clock, out = clock_of(session), []
-    for event in session.log:
+    for event in seen(session):
         time, _, number, _, action, actor, detail = event
         detail = detail or {}
         label = incident_label(number)
@@ -198,13 +201,16 @@ def stakeholders(session: Session) -> list[str]:
     clock, out = clock_of(session), []
     for question in session.pending(kind=UPDATE):
         number = question.incident.number
-        sent = [e for e in session.log if e[2] == number and e[4] == "status_update"]
+        sent = [e for e in seen(session) if e[2] == number and e[4] == "status_update"]
         last = f"last update {clock.time(sent[-1][0])}" if sent else "no update yet"
+        promised = (sent[-1][6] or {}).get("next") if sent else None
+        if promised is not None:
+            last += f" (it promised the next by {clock.time(sent[-1][0] + promised)})"
         due = question.facts["due"]
         wait = due - session.now
         when = f"next due {clock.time(due)} (in {fmt(wait)})" if wait > 0 else f"update OVERDUE by {fmt(-wait)}"
         who = question.incident.comms_by
-        sender = f" · {who} sends it" if who else " · you send it (u)"
+        sender = f" · {who} (Comms lead) sends it" if who else " · you send it (u)"
         out.append(f"{incident_label(number)}: {last} · {when}{sender}")
     return out or ["nobody is waiting for an update"]
 
@@ -215,7 +221,7 @@ LOGGED = {
     + (f" at {e[6]['severity']}" if (e[6] or {}).get("severity") else ""),
     "acknowledged": lambda e: f"{e[5]} acknowledged",
     "role_assigned": lambda e: f"{e[5]} took the {e[6].get('role')} role",
-    "roles_assembled": lambda e: f"in place: {e[6].get('roles')}",
+    "roles_assembled": lambda e: f"team in place: {e[6].get('roles')}",
     "investigation_started": lambda e: "the Ops lead investigates",
     "clue_found": lambda e: f"found: {e[6]['clue']}",
     "mitigation_started": lambda e: "the alerted engineer tries to fix it alone" if e[6].get("alone") else
@@ -223,7 +229,7 @@ LOGGED = {
     "mitigation_failed": lambda e: e[6]["reason"] if str(e[6].get("reason", "")).startswith("tried alone") else
     f"{e[6]['mitigation']} did not restore service",
     "mitigated": lambda e: f"service restored by {e[6]['mitigation']}",
-    "status_update": lambda e: f"stakeholder update sent by {e[5]}",
+    "status_update": lambda e: _update(e),
     "resolved": lambda e: "called resolved on someone's word" if (e[6] or {}).get("by") == "anecdote" else
     "health confirmed with metrics and logs: resolved",
     "reopened": lambda e: "REOPENED: service was not healthy after all",
@@ -239,11 +245,23 @@ LOGGED = {
 }
 
 
+def _update(e) -> str:
+    """A stakeholder update as the log tells it: who sent it, and what it said when it was written."""
+    detail = e[6] or {}
+    who = "you" if e[5] == "Incident Commander" else e[5]
+    text = f"stakeholder update sent by {who}"
+    if "impact" in detail:
+        said = [f"impact: {detail['impact'] or '(none given)'}", f"doing: {detail['done'] or '(none given)'}",
+                f"next update in {fmt(detail['next'])}" if "next" in detail else "no next-update time"]
+        text += ": " + "; ".join(said)
+    return text
+
+
 def log_lines(session: Session) -> list[str]:
-    """The log so far, in time order, in words that never name the failure mode. Events on a later day than the
-    first (a postmortem days later, a late cleanup) carry their day."""
+    """The log so far (never past the drill's clock), in time order, in words that never name the failure mode.
+    Events on a later day than the first (a postmortem days later, a late cleanup) carry their day."""
     clock = clock_of(session)
-    shown = sorted((e for e in session.log if e[4] in LOGGED), key=lambda e: (e[0], e[2]))
+    shown = sorted((e for e in seen(session) if e[4] in LOGGED), key=lambda e: (e[0], e[2]))
     first = clock.day_index(shown[0][0]) if shown else 0
 
     def when(minute: float) -> str:
@@ -272,6 +290,59 @@ def question_lines(session: Session, question: Question, options: list[str], rol
     for i, option in enumerate(options, 1):
         lines.append(f"  {i}  {describe(option)}")
     return lines
+
+
+def severity_line(session: Session, level: str) -> str:
+    """A severity of the declare menu with its definition (the scenario's, or the default: policy.severities)."""
+    meaning = session.scenario.policy.severity(level)
+    return f"{level}  {meaning.impact} ({meaning.scope})"
+
+
+def others(session: Session, focus: int) -> str:
+    """The other incidents, for the line that says which one the keys act on: ' (Tab: INC-0002)'."""
+    rest = [incident_label(i.number) for i in session.incidents if i.number != focus and any(
+        e[4] == "detected" and e[2] == i.number for e in seen(session))]
+    return f" (Tab: {', '.join(rest)})" if rest else ""
+
+
+def update_prompt(session: Session, number: int) -> str:
+    """The title of the update form: which incident, when the update is due, and what stakeholders last heard."""
+    clock = clock_of(session)
+    question = session.pending(number, UPDATE)[0]
+    due, now = question.facts["due"], session.now
+    when = f"due {clock.time(due)} (in {fmt(due - now)})" if due > now else f"OVERDUE by {fmt(now - due)}"
+    cadence = session.rules.cadence.get(question.incident.rank)
+    every = f"; the policy asks for one every {fmt(cadence)}" if cadence else ""
+    return (f"Stakeholder update about {incident_label(number)}: {when}{every}.\n"
+            "Say the impact on customers, what is being done, and when the next update comes.")
+
+
+def took(verb: str, args: tuple[str, ...]) -> str:
+    """A timed decision just taken, in words."""
+    if verb == "declare":
+        return f"you declared it at {args[0]}"
+    if verb == "update":
+        return "you sent a stakeholder update" + (f" (next in {args[2]})" if args and args[2] else "")
+    return {"alone": "the alerted engineer tries to fix it alone first", "escalate": "you escalated the page",
+            "mobilise": "you paged every level"}.get(verb, verb)
+
+
+def decided(kind: str, value) -> str:
+    """A decision just made, in words (the echo under the drill's screen)."""
+    if kind == ROLES:
+        if not value:
+            return "nobody else takes a role: you send the stakeholder updates yourself"
+        return "; ".join(f"{name} takes the {role} role" for role, name in value.items())
+    if kind == MITIGATE:
+        return "the Ops lead investigates" if value == INVESTIGATE else f"the Ops lead tries {value}"
+    if kind == CONFIRM:
+        return "confirm health with metrics and logs" if value == DATA else "call it resolved on someone's word"
+    if kind == CLEANUP:
+        return {"now": "remove the temporary fixes on the planned date", "late": "put off the cleanup",
+                "skip": "leave the temporary fixes in place"}[value]
+    if kind == ITEMS:
+        return f"the postmortem writes {value} action item{'s' * (value != 1)}"
+    return f"{kind} {value}"
 
 
 DESCRIBED = {

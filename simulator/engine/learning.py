@@ -1,11 +1,13 @@
-"""Phase 4, learning & improvement: a blameless postmortem for the severities the policy names, and its action
-items: each one done (with its chance, `lag` after the postmortem) improves the incident's failure mode from then
-on (simulator.engine.practice: its rate, detection or mitigation)."""
+"""Phase 4, learning & improvement: a blameless postmortem for the severities the policy names, held in the
+team's business hours (a meeting: one that would fall at night or on a weekend is held when the next working day
+opens), and its action items: each one done (with its chance, `lag` after the postmortem) improves the
+incident's failure mode from then on (simulator.engine.practice: its rate, detection or mitigation)."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Generator
+from math import inf
 
 import simpy
 
@@ -27,7 +29,7 @@ def learn(env: simpy.Environment, world: World, incident: Incident, cleaned: flo
         if cleaned < horizon:
             world.record_at(cleaned, incident, "postmortem_skipped", "Incident Commander", _SEVERITY[incident.severity])
         return
-    held = cleaned + rules.postmortem(incident.dice.u(INCIDENT, dice.POSTMORTEM))
+    held = in_business_hours(rules.business, cleaned + rules.postmortem(incident.dice.u(INCIDENT, dice.POSTMORTEM)))
     if held >= horizon:
         return
     practice = rules.practice
@@ -47,3 +49,14 @@ def learn(env: simpy.Environment, world: World, incident: Incident, cleaned: flo
         kind = practice.kinds[min(bisect_right(practice.kind_cumulative, which), len(practice.kinds) - 1)]
         state.at(held + practice.lag(u(ACTION, dice.action_item(j, dice.ITEM_LAG))),
                  lambda kind=kind: state.improve(incident, kind), incident.number)
+
+
+def in_business_hours(business: list[tuple[float, float]] | None, t: float) -> float:
+    """The first minute at or after `t` within the team's business hours (`business`: their stretches; None, a
+    scenario without a wall clock: `t` itself; infinity when none is left before the horizon)."""
+    if business is None:
+        return t
+    i = bisect_right(business, (t, inf)) - 1
+    if i >= 0 and business[i][0] <= t < business[i][1]:
+        return t
+    return business[i + 1][0] if i + 1 < len(business) else inf

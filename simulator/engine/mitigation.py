@@ -88,8 +88,8 @@ def slowdown(world: World, incident: Incident, t: float) -> float:
     factor = 1.0
     if rules.slower_by_hour and incident.responder is not None:
         factor = rules.slowdown[rules.oncall.period(incident.responder, t)]
-    if not incident.abstract_roles and incident.commander is None:
-        factor *= rules.ic_and_ops_slowdown
+    if not incident.abstract_roles and incident.commander is None and not world.trainee_commands:
+        factor *= rules.ic_and_ops_slowdown  # (a trainee's drill: the trainee commands, the responder is Ops)
     if world.mitigation_varies:
         factor *= world.practice.mitigation_factor(incident, t)
     return factor

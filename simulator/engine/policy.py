@@ -85,6 +85,12 @@ class LivePolicy(Policy, Protocol):
     """A policy a person plays (a drill's trainee): the engine pauses at each decision and poses it first; the
     person's choice is then answered through the `Policy` methods as the engine asks them."""
 
+    @property
+    def commands(self) -> bool:
+        """Whether the person is the Incident Commander (a trainee's drill): then no responder takes that role,
+        the responders take the others by name, and the updates the person sends are theirs. False when the
+        scenario's policy plays the drill's other side, whose commander is the responder as in a simulation."""
+
     def pose(self, question: Question) -> None:
         """A decision has arisen: `question.event` is to be triggered (with the minute) once it is made."""
 

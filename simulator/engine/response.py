@@ -15,8 +15,12 @@ from simulator.engine.world import World
 COMMANDER = "Incident Commander"
 ABSTRACT_ROLES = "Ops lead, Comms lead, Scribe"
 TAKES_COMMAND = {"role": COMMANDER}
+TAKES_OPS = {"role": "Ops lead"}
 ASSEMBLED = {"roles": ABSTRACT_ROLES}
 HELD_ALONE = {"roles": "Incident Commander, Ops lead, Comms lead", "combined": True}
+HELD_BESIDE_TRAINEE = {"roles": "Ops lead"}
+"""A trainee's drill without dedicated roles: the responder is the Ops lead, the trainee commands and writes the
+updates."""
 """Details shared by every event that has them (nothing changes a detail once it is logged)."""
 
 
@@ -39,7 +43,7 @@ def acknowledgement(env: simpy.Environment, world: World, incident: Incident, pa
     The person who acknowledges works the incident (and, until others join, holds every role)."""
     ring = yield from answered(env, world.roster, page)
     take_up(world, incident, ring, "acknowledged")
-    world.record(incident, "role_assigned", ring.person.name, TAKES_COMMAND)
+    world.record(incident, "role_assigned", ring.person.name, first_role(world))
     return ring
 
 
@@ -64,6 +68,12 @@ def hold(world: World, incident: Incident, ring: Ring, at: float) -> None:
     incident.since[ring.person.index] = at
 
 
+def first_role(world: World) -> dict:
+    """The role of the responder who acknowledges: the Incident Commander's until others join, or in a trainee's
+    drill (the trainee commands) the Ops lead's."""
+    return TAKES_OPS if world.trainee_commands else TAKES_COMMAND
+
+
 def answer_detail(ring: Ring) -> dict:
     return {"level": ring.level + 1, "waited": ring.started - ring.notified}
 
@@ -71,14 +81,18 @@ def answer_detail(ring: Ring) -> dict:
 def role_candidates(world: World, incident: Incident) -> dict[str, tuple[str, ...]]:
     """Who could take each role besides the responder now, for a policy that is asked: the free people of each
     role's rotation (with `team.roles`); without, the Comms lead who joins with the Ops lead and the Scribe
-    (whom the Incident Commander may do without, and send the stakeholder updates themselves)."""
+    (whom the Incident Commander may do without, and send the stakeholder updates themselves).
+    In a trainee's drill the trainee is the Incident Commander, so that role is not offered, and without
+    `team.roles` the Comms lead is one of the team by name: whoever is free (the responder works as Ops lead)."""
     roles, people = world.rules.roles, world.roster.people
     if roles is None:
+        if world.trainee_commands:
+            return {"Comms lead": tuple(p.name for p in people if p.free and not p.away)}
         return {"Comms lead": ("Comms lead",)}
     now, oncall = world.env.now, world.rules.oncall
     return {label: tuple(people[i].name for i in oncall.role_at(role, now) if people[i].free)
             for role, label in (("incident_commander", COMMANDER), ("comms_lead", "Comms lead"))
-            if getattr(roles, role) is not None}
+            if getattr(roles, role) is not None and not (world.trainee_commands and label == COMMANDER)}
 
 
 def assign_roles(world: World, incident: Incident, candidates: dict[str, tuple[str, ...]] | None = None) -> None:
@@ -91,6 +105,19 @@ def assign_roles(world: World, incident: Incident, candidates: dict[str, tuple[s
     chosen = None
     if not world.automatic:
         chosen = world.assign_roles(incident, role_candidates(world, incident) if candidates is None else candidates)
+    if roles is None and world.trainee_commands:
+        assert chosen is not None  # a trainee's drill asks
+        named = {person.name: person for person in world.roster.people}.get(chosen.get("Comms lead", ""))
+        if named is not None and named.free:
+            named.working = incident
+            incident.since[named.index] = world.env.now
+            incident.comms = named.index
+            world.record(incident, "role_assigned", named.name, {"role": "Comms lead"})
+        incident.abstract_roles = False
+        incident.comms_by = named.name if incident.comms is not None and named is not None else ""
+        world.record(incident, "roles_assembled", responder.name,
+                     ASSEMBLED if incident.comms is not None else {"roles": "Ops lead, Scribe"})
+        return
     if roles is None:
         if chosen is None or "Comms lead" in chosen:
             incident.comms_by = "Comms lead"
@@ -121,14 +148,16 @@ def assign_roles(world: World, incident: Incident, candidates: dict[str, tuple[s
         else:
             incident.comms = person.index
         world.record(incident, "role_assigned", person.name, {"role": label})
-    combined = incident.commander is None
+    combined = incident.commander is None and not world.trainee_commands
     detail: dict[str, Any] = {"role": "Ops lead"}
     if combined:
         detail["combined"] = True
-    world.record(incident, "role_assigned", responder.name, detail)
+    if not world.trainee_commands:  # a trainee's responder has been the Ops lead since they acknowledged
+        world.record(incident, "role_assigned", responder.name, detail)
     if chosen is not None:
         incident.comms_by = world.roster.people[incident.comms].name if incident.comms is not None else ""
-    held = [label for label, who in ((COMMANDER, incident.commander), ("Comms lead", incident.comms)) if who is None]
+    held = [label for label, who in ((COMMANDER, incident.commander), ("Comms lead", incident.comms))
+            if who is None and not (world.trainee_commands and label == COMMANDER)]
     world.record(incident, "roles_assembled", responder.name,
                  {"roles": ", ".join(["Ops lead", *held]), "combined": combined})
 
@@ -141,4 +170,4 @@ def hold_alone(world: World, incident: Incident) -> list:
         incident.comms_by = ""
     from simulator.engine.work import HOLD, Item
 
-    return [Item(HOLD, 0.0, detail=HELD_ALONE)]
+    return [Item(HOLD, 0.0, detail=HELD_BESIDE_TRAINEE if world.trainee_commands else HELD_ALONE)]

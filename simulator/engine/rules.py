@@ -211,6 +211,12 @@ class Rules:
         self.cleanup = policy.cleanup.quantile_function()
         self.postmortem = policy.postmortem.within.quantile_function()
         self.postmortem_severities = frozenset(policy.postmortem.severities)
+        calendar = scenario.calendar
+        self.business: list[tuple[float, float]] | None = (
+            None if calendar is None or not self.postmortem_severities
+            else team.business_hours.weekly.intervals(calendar, scenario.horizon, scenario.timezone))
+        """The team's business hours (scenario time zone) in simulated minutes, when the scenario has a wall clock
+        and holds postmortems: when meetings are held (simulator.engine.learning)."""
         self.cadence = {severity_rank(s): every for s, every in policy.updates.every.items()}
         self.slip = policy.updates.slip.quantile_function()
         self.grace = policy.updates.grace

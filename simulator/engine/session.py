@@ -35,10 +35,11 @@ from typing import Any, ClassVar
 from simulator.dice import ReplicationDice
 from simulator.engine.clock import DECLARE as DECLARE_ORDER
 from simulator.engine.clock import WORK, At, Clock, jump
-from simulator.engine.comms import update_sender
+from simulator.engine.comms import UpdateText, update_sender
 from simulator.engine.incident import Incident, State
 from simulator.engine.people import Person
 from simulator.engine.policy import AutomaticPolicy, Situation
+from simulator.engine.response import COMMANDER
 from simulator.engine.rules import Rules
 from simulator.engine.run import Engine, close, lifecycle
 from simulator.engine.world import (
@@ -64,6 +65,8 @@ from simulator.scenario.model import SEVERITIES, Scenario
 
 INSTANT = INSTANT_KINDS
 SEARCH = 10_000
+MAX_NEXT_UPDATE = 24 * 60.0
+"""The furthest a written update may promise the next one (minutes)."""
 """Replications searched for a failure of the mode asked for, before giving up."""
 _RESOLVED = frozenset({State.RESOLVED, State.CLEANED_UP, State.CLOSED})
 
@@ -77,6 +80,11 @@ class Trainee:
     @property
     def person(self) -> bool:
         """Whether a person decides (not the scenario's policy playing the drill's other side)."""
+        return not self.session.automatic
+
+    @property
+    def commands(self) -> bool:
+        """The person is the Incident Commander (LivePolicy.commands); the policy's side keeps its responder."""
         return not self.session.automatic
 
     def __init__(self, scenario: Scenario, session: Session):
@@ -152,9 +160,12 @@ class Session:
 
     def _pick(self, mode: str | None, replication: int) -> tuple[Incident, int]:
         """The first failure (of `mode`, if given) of the first replication from `replication` that has one."""
-        if mode is not None and mode not in {m.mode.name for m in self.rules.modes}:
-            raise DrillsimError(f"the scenario has no failure mode {mode!r} (it has: "
-                                f"{', '.join(m.mode.name for m in self.rules.modes)})")
+        names = [m.mode.name for m in self.rules.modes]
+        if mode is not None and mode not in names:
+            from simulator.scenario.validate import did_you_mean
+
+            raise DrillsimError(f"the scenario has no failure mode {mode!r} (it has: {', '.join(names)})"
+                                + did_you_mean(mode, names))
         if mode is not None and next(m for m in self.rules.modes if m.mode.name == mode).only_with_debt:
             raise DrillsimError(f"{mode!r} happens only while a temporary fix of an earlier incident is left in "
                                 "place (only_with_debt), so a drill cannot start with it; choose another --mode")
@@ -301,11 +312,11 @@ class Session:
             return  # the roles are not in place: whoever ends up with the Comms lead's work sends it
         question.facts["routed"] = True
         if incident.comms_by:
-            self._at(due, WORK, question, lambda: self._answer(question, (due, due)))
+            self._at(due, WORK, question, lambda: self._answer(question, (due, due, None, None)))
         elif self.automatic:
             sent = due + self.policy.automatic.update_after(self.world.situation(incident), due,
                                                              question.facts["drawn"])
-            self._at(sent, WORK, question, lambda: self._answer(question, (sent, due)))
+            self._at(sent, WORK, question, lambda: self._answer(question, (sent, due, None, None)))
 
     def _answer(self, question: Question, value: Any) -> None:
         self.questions.remove(question)
@@ -325,6 +336,7 @@ class Session:
             raise DrillsimError(f"unknown severity {severity!r} (severities: {', '.join(SEVERITIES)})")
         question = self._one(number, DECLARE, "to declare: it is not alerting, or declared already")
         self._answer(question, severity)
+        self.through(self.env.now)  # at once: the declaration, the page and the updates it starts are logged
 
     def work_alone(self, number: int) -> None:
         """The alerted engineer of incident `number` tries to fix it alone first, from now, instead of declaring:
@@ -333,11 +345,26 @@ class Session:
         if not self.world.practices_asked:
             raise DrillsimError("working alone first is not part of this scenario (it plays no practices): declare")
         self._answer(question, ALONE)
+        self.through(self.env.now)
 
-    def update(self, number: int) -> None:
-        """Send a stakeholder update about incident `number` now."""
+    def update(self, number: int, text: UpdateText | None = None, by: str | None = None) -> None:
+        """Send a stakeholder update about incident `number` now, written by the Incident Commander (the person:
+        the event's actor is "Incident Commander" in a trainee's drill). `text` is what it says (the impact,
+        what is being done, the next update's time in minutes from now): logged in the event's detail as
+        `impact`, `done` and `next`; None for an update sent without words (an older answers file). `by` names
+        who wrote it when not the Incident Commander (a Comms lead's seat)."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
-        self._answer(question, (self.env.now, question.facts["due"]))
+        if text is not None:
+            for part in (text.impact, text.done):
+                problem = UpdateText.problem(part)
+                if problem is not None:
+                    raise DrillsimError(f"INC-{number:04d}: {problem}")
+            if text.next is not None and not 0 < text.next <= MAX_NEXT_UPDATE:
+                raise DrillsimError(f"INC-{number:04d}: the next update comes in more than 0 minutes and at most "
+                                    f"{MAX_NEXT_UPDATE // 60:.0f} hours (got {text.next:g} minutes)")
+        sender = by if by is not None else COMMANDER if self.policy.commands else None
+        self._answer(question, (self.env.now, question.facts["due"], sender, text))
+        self.through(self.env.now)  # logged at once: a screen shows the update as it is sent
 
     def choose(self, question: Question, answer: Any) -> None:
         """Answer a decision to be made at once: the roles (role → name), the next mitigation (a name, or
@@ -474,4 +501,4 @@ def automatic_answer(session: Session, question: Question) -> Any:
     return auto.update_after(situation, facts["due"], facts["drawn"])
 
 
-__all__ = ["INSTANT", "Session", "Trainee", "automatic_answer", "update_sender"]
+__all__ = ["INSTANT", "Session", "Trainee", "UpdateText", "automatic_answer", "update_sender"]

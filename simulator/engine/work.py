@@ -28,7 +28,7 @@ from simulator.engine.chain import Chain
 from simulator.engine.clock import WORK, Wait
 from simulator.engine.incident import Incident
 from simulator.engine.people import Ring
-from simulator.engine.response import ASSEMBLED, TAKES_COMMAND, answer_detail, answered, take_up
+from simulator.engine.response import ASSEMBLED, answer_detail, answered, first_role, take_up
 from simulator.engine.world import Preempted, World
 
 ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION, HOLD = (
@@ -145,7 +145,7 @@ def _chain(world: World, incident: Incident, items: list[Item], start: float) ->
         elif kind == ANSWER:
             assert item.ring is not None  # an answer is the ring's
             add((t, "acknowledged", responder, answer_detail(item.ring)))
-            add((t, "role_assigned", responder, TAKES_COMMAND))
+            add((t, "role_assigned", responder, first_role(world)))
         elif kind == HOLD:
             add((t, "roles_assembled", responder, item.detail))
         if item.stop:

@@ -96,7 +96,7 @@ class World:
     the practices' changing state)."""
 
     __slots__ = ("_actions", "asker", "automatic", "env", "log", "mitigation_varies", "person_decides", "policy",
-                 "practice", "practices_asked", "replication", "roster", "rules")
+                 "practice", "practices_asked", "replication", "roster", "rules", "trainee_commands")
 
     def __init__(self, env: simpy.Environment, rules: Rules, policy: Policy, replication: int, log: Any,
                  actions: dict[str, tuple] | None = None):
@@ -115,6 +115,10 @@ class World:
         self.person_decides = policy.live
         """A drill: a person decides, and each decision waits for them (`pause`, through `asker`)."""
         self.asker: LivePolicy | None = cast("LivePolicy", policy) if self.person_decides else None
+        self.trainee_commands = self.asker is not None and bool(self.asker.commands)
+        """A trainee's drill: the person is the Incident Commander. The responder who acknowledges is the Ops lead
+        (not the commander), the other roles are offered to people by name, and an update the person sends is
+        logged as the Incident Commander's (the actor "Incident Commander", as their escalations are)."""
         self.practices_asked = not self.automatic and (rules.practiced or not self.person_decides)
         """Whether the practices' decisions (work alone first, how to confirm, when to clean up, how many action
         items) go to the policy. A person is asked them only in a scenario that plays practices; the automatic

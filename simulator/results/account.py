@@ -67,12 +67,26 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Update:
-    """A stakeholder update: when it was sent, when it was due, and whether it was on time."""
+    """A stakeholder update: when it was sent, when it was due, and whether it was on time; and, for one a person
+    wrote in a drill, what it said: the `impact`, what was being `done`, and in how many minutes the `next`
+    update was promised (NaN: no time given). `impact` is None for an update sent without words."""
 
     time: float
     due: float
     on_time: bool
     by: str = ""
+    impact: str | None = None
+    done: str = ""
+    next: float = NAN
+
+    @property
+    def written(self) -> bool:
+        return self.impact is not None
+
+    @property
+    def promised(self) -> float:
+        """When it said the next update would come (NaN: it did not say)."""
+        return self.time + self.next
 
 
 @dataclass(frozen=True)
@@ -371,7 +385,9 @@ class _Builder:
         elif action == "reopened":
             self.reopenings.append(Reopening(time, float(detail.get("after", 0.0))))
         elif action == "status_update":
-            self.updates.append(Update(time, float(detail.get("due", time)), bool(detail.get("on_time", True)), actor))
+            self.updates.append(Update(time, float(detail.get("due", time)), bool(detail.get("on_time", True)), actor,
+                                       str(detail["impact"]) if "impact" in detail else None,
+                                       str(detail.get("done", "")), float(detail.get("next", NAN))))
         elif action == "customer_escalated":
             self.customer.append(time)
         elif action == "preempted":

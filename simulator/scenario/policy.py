@@ -44,6 +44,24 @@ class Updates(Frozen):
                             json_schema_extra=ASSUMED)
 
 
+class Severity(Frozen):
+    """What a severity level means, as the team's severity table says it: the impact on customers and its scope."""
+
+    impact: Name = Field(description="The impact on customers, e.g. 'most customers cannot pay'.")
+    scope: Name = Field(description="How much of the service or its users, e.g. 'every region'.")
+
+
+SEVERITY_DEFAULTS = {
+    "SEV1": Severity(impact="the service is down, or data is at risk", scope="most customers"),
+    "SEV2": Severity(impact="a core function fails or is badly degraded", scope="many customers, or a region"),
+    "SEV3": Severity(impact="degraded, with a workaround", scope="some customers or one feature"),
+    "SEV4": Severity(impact="a minor inconvenience", scope="a few customers"),
+    "SEV5": Severity(impact="no customer impact", scope="internal only"),
+}
+"""The severity table a scenario uses unless it gives its own (an assumption, after the common five-level
+tables of public incident-response guides: each level defined by customer impact and scope)."""
+
+
 class Policy(Frozen):
     """How the team responds: when to declare, what to try first, how to confirm and clean up."""
 
@@ -73,6 +91,18 @@ class Policy(Frozen):
                                    "postmortem, and when.")
     updates: Updates = Field(default_factory=Updates, description="Stakeholder updates from declaration until "
                              "service is restored.")
+    severities: dict[SeverityLevel, Severity] = Field(
+        default_factory=dict, description="What each severity means, e.g. {SEV1: {impact: customers cannot pay, "
+        "scope: every region}}: shown to a trainee declaring an incident (`drillsim drill`). Levels not named "
+        "keep the default definition.",
+        json_schema_extra={"source": "assumption: SEV1 the service down or data at risk, most customers; SEV2 a "
+                           "core function failing, many customers or a region; SEV3 degraded with a workaround, "
+                           "some customers; SEV4 a minor inconvenience, a few customers; SEV5 no customer impact "
+                           "(after the common five-level severity tables of public incident-response guides)"})
+
+    def severity(self, level: str) -> Severity:
+        """The definition of severity `level`: the scenario's, or the default."""
+        return self.severities.get(level, SEVERITY_DEFAULTS[level])
 
     @field_validator("mitigation")
     @classmethod
@@ -91,4 +121,4 @@ class Policy(Frozen):
         return order if "debug" in order else (*order, "debug")
 
 
-__all__ = ["Policy", "Postmortem", "Updates"]
+__all__ = ["SEVERITY_DEFAULTS", "Policy", "Postmortem", "Severity", "Updates"]
