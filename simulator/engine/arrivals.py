@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ModeDice, ReplicationDice
-from simulator.engine.clock import ONSET, Wait
+from simulator.engine.clock import ONSET, At
 from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
@@ -91,10 +91,20 @@ def at_first(mode, mode_dice, onsets: list, practice) -> list[tuple]:
 def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: list, lifecycle: Callable) -> Generator:
     modes, state = world.rules.modes, world.practice
     pipeline = Pipeline()
+    now = env.now  # where the clock would wake this process if it woke at every candidate (see below)
     for onset, m, k, kind, u_accept, u_severity, mode_dice, injected in candidates:
-        if onset > env.now:
-            yield Wait(env, onset - env.now, ONSET, 0)
         rules = modes[m]
+        if kind != DRILL and rules.accept is not None and u_accept >= rules.accept(onset):
+            # Thinned by its time alone, whatever the world's state then (a state's factor is at most 1, see
+            # PracticeState.acceptance): decided without waking at it (most candidates). The clock's minutes are
+            # worked out as the waits of every candidate would have put them (now + (onset - now), which need
+            # not be `onset` in floating point), so that the candidates that wake come at the same minutes.
+            if onset > now:
+                now = now + (onset - now)
+            continue
+        if onset > now:
+            now = now + (onset - now)
+            yield At(env, now, ONSET, 0)
         if kind == STATE_DEPENDENT:
             factor = rules.accept(onset) if rules.accept is not None else 1.0
             if u_accept >= factor * state.acceptance(rules, onset):
