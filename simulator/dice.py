@@ -285,6 +285,12 @@ class Drawer:
 _DRAWER = Drawer()
 
 
+SPARSE = 256
+"""Above this many candidates in a replication, a mode's incidents draw their own blocks (ModeDice.sparse): a
+page for all candidates costs about a block's draw per 16 candidates, and such a mode has far fewer
+incidents than candidates."""
+
+
 class ReplicationDice:
     """The uniforms of one replication: one `ModeDice` per failure mode, drawn lazily."""
 
@@ -351,18 +357,30 @@ class ModeDice:
                                                               self.candidates * purpose.width)
         return numbers
 
-    def uniform(self, k: int, purpose: Purpose, index: int = 0) -> float:
-        width = purpose.width
-        page, offset = divmod(index, width)
-        if page == 0 or purpose is INCIDENT:  # read by (nearly) every incident: drawn for all candidates at once
-            return self.page(purpose, page)[k * width + offset]
-        # A later page of another purpose is read by few candidates (a page's second escalation level, a reopened
-        # incident's second try): candidate k's block alone is drawn, the same numbers as its place in the page.
+    @property
+    def sparse(self) -> bool:
+        """Whether the mode has so many candidates (deployments, most of which do not fail) that its incidents'
+        uniforms are drawn one candidate's block at a time rather than a page for all candidates at once (the
+        same numbers: a block is its place in the page)."""
+        return self.candidates > SPARSE
+
+    def block(self, k: int, purpose: Purpose, page: int = 0) -> list[float]:
+        """Candidate k's block of one page of `purpose` alone (drawn once, then kept)."""
         key = (purpose.number, page, k)
         block = self.pages.get(key)
         if block is None:
+            width = purpose.width
             block = self.pages[key] = self.replication.draw(self.m, purpose.number, page, k * width, width)
-        return block[offset]
+        return block
+
+    def uniform(self, k: int, purpose: Purpose, index: int = 0) -> float:
+        width = purpose.width
+        page, offset = divmod(index, width)
+        if (page == 0 or purpose is INCIDENT) and not (self.candidates > SPARSE and purpose is not ARRIVAL):
+            return self.page(purpose, page)[k * width + offset]  # read by (nearly) every incident: one page for all
+        # A later page of another purpose is read by few candidates (a page's second escalation level, a reopened
+        # incident's second try): candidate k's block alone is drawn, the same numbers as its place in the page.
+        return self.block(k, purpose, page)[offset]
 
 
 class IncidentDice:
@@ -373,8 +391,10 @@ class IncidentDice:
 
     def __init__(self, mode: ModeDice, k: int):
         self.mode, self.k = mode, k
-        self.block = mode.page(INCIDENT)
-        self.base = k * INCIDENT.width
+        if mode.sparse:
+            self.block, self.base = mode.block(k, INCIDENT), 0
+        else:
+            self.block, self.base = mode.page(INCIDENT), k * INCIDENT.width
 
     def u(self, purpose: Purpose, index: int = 0) -> float:
         width = purpose.width
@@ -382,9 +402,8 @@ class IncidentDice:
             if purpose is INCIDENT:
                 return self.block[self.base + index]
             numbers = self.mode.pages.get(purpose.number)
-            if numbers is None:
-                numbers = self.mode.page(purpose)
-            return numbers[self.k * width + index]
+            if numbers is not None:
+                return numbers[self.k * width + index]
         return self.mode.uniform(self.k, purpose, index)
 
 

@@ -83,6 +83,22 @@ def test_a_block_drawn_in_bulk_for_every_candidate_equals_the_block_drawn_alone(
         assert [incident.u(purpose, i) for i in range(purpose.width)] == expected
 
 
+@pytest.mark.parametrize("purpose", PURPOSES, ids=lambda p: p.name)
+def test_a_mode_of_many_candidates_draws_blocks_alone_with_the_same_numbers(purpose):
+    """A mode with more candidates than dice.SPARSE (deployments, most of which do not fail) draws each incident's
+    blocks alone instead of pages for every candidate: its incidents read the very same numbers, on every page."""
+    many, few = dice.SPARSE * 4, 8
+    sparse = mode_dice(many, m=5)
+    assert sparse.sparse and not mode_dice(few, m=5).sparse
+    for k in (0, 3, few - 1):
+        dense = IncidentDice(mode_dice(few, m=5), k)
+        alone = IncidentDice(sparse, k)
+        indices = range(2 * purpose.width)  # pages 0 and 1
+        assert [alone.u(purpose, i) for i in indices] == [dense.u(purpose, i) for i in indices]
+        assert [alone.u(purpose, i) for i in range(purpose.width)] == candidate_block(5, purpose, k)
+    assert not any(isinstance(key, int) for key in sparse.pages)  # no page was drawn for every candidate
+
+
 def test_arrival_blocks_are_read_in_growing_batches_without_a_seam():
     """Candidates are drawn 64, then 128, then 256 … at a time; every candidate's gap, acceptance and severity
     uniforms are still its own block's, and the onsets are the running sum of the gaps."""

@@ -499,3 +499,30 @@ def test_the_engine_asks_the_policy_at_each_decision_point():
         (4327, "response", "role_assigned", "on-call #1"),
     ]
     assert [e.detail["mitigation"] for e in events if e.action == "mitigated"] == ["debug"]
+
+
+@pytest.mark.parametrize("name", ["default", "learning-loop", "follow-the-sun"])
+def test_a_replication_leaves_no_cyclic_garbage(name):
+    """Once a replication has ended, its clock, processes, pages and world are freed by reference counting:
+    the cyclic garbage collector finds nothing of it (its passes would cost a long run dearly)."""
+    import gc
+    from pathlib import Path
+
+    from simulator.engine.run import Engine
+    from simulator.results.runner import Reductions
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / f"{name}.yaml"
+    scenario_ = load_scenario(path)
+    engine = Engine(scenario_)
+    reductions = Reductions(practice=scenario_.practiced)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        for replication in range(3):
+            engine.play(7, replication, reductions)
+            engine.play(7, replication)
+        assert gc.collect() == 0
+    finally:
+        if enabled:
+            gc.enable()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ModeDice, ReplicationDice
-from simulator.engine.clock import ONSET, Wait
+from simulator.engine.clock import ONSET, At
 from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from simulator.engine.practice import Injected
     from simulator.engine.world import World
 
-FIXED, STATE_DEPENDENT, DEPLOYMENT, DRILL = 0, 1, 2, 3
+FIXED, STATE_DEPENDENT, DEPLOYMENT, DRILL, THINNED = 0, 1, 2, 3, -1
+"""Kinds of candidate; THINNED: a live mode's candidate that its time of day alone rules out (sorted, as a live
+mode's candidates are, before a drill of the same mode at the same minute)."""
 
 
 class Pipeline:
@@ -53,7 +55,12 @@ def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle
         accept = mode.accept
         kind = DEPLOYMENT if mode.mode.deployments is not None else STATE_DEPENDENT if mode.state_dependent else FIXED
         for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon, mode.batch)):
-            if kind == FIXED and accept is not None and u_accept >= accept(onset):
+            if accept is not None and u_accept >= accept(onset):  # thinned by its time alone
+                if kind == FIXED:
+                    continue
+                # A live mode's: whatever the world's state then (a state's factor is at most 1, see
+                # PracticeState.acceptance). _arrive decides it without waking at it.
+                candidates.append((onset, mode.index, k, THINNED, u_accept, u_severity, mode_dice, ""))
                 continue
             candidates.append((onset, mode.index, k, kind, u_accept, u_severity, mode_dice, ""))
     for injected in rules.practice.injected:
@@ -91,10 +98,19 @@ def at_first(mode, mode_dice, onsets: list, practice) -> list[tuple]:
 def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: list, lifecycle: Callable) -> Generator:
     modes, state = world.rules.modes, world.practice
     pipeline = Pipeline()
+    now = env.now  # where the clock would wake this process if it woke at every candidate (see below)
     for onset, m, k, kind, u_accept, u_severity, mode_dice, injected in candidates:
-        if onset > env.now:
-            yield Wait(env, onset - env.now, ONSET, 0)
+        if kind == THINNED:
+            # Decided without waking at it (most of a live mode's candidates). The clock's minutes are worked out
+            # as the waits of every candidate would have put them (now + (onset - now), which need not be
+            # `onset` in floating point), so that the candidates that wake come at the same minutes.
+            if onset > now:
+                now = now + (onset - now)
+            continue
         rules = modes[m]
+        if onset > now:
+            now = now + (onset - now)
+            yield At(env, now, ONSET, 0)
         if kind == STATE_DEPENDENT:
             factor = rules.accept(onset) if rules.accept is not None else 1.0
             if u_accept >= factor * state.acceptance(rules, onset):

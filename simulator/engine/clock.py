@@ -176,6 +176,23 @@ def begin(processes: list[Process]) -> None:
         process._resume(_BEGUN)  # type: ignore[arg-type]
 
 
+def stop(env: Environment, processes: list[Process | None]) -> None:
+    """Once a replication has ended: unhook the events still scheduled and the processes still waiting, whose
+    generators are then closed. The clock, its events and the processes refer to one another (an event's
+    callbacks resume a process, which waits on that event); unhooked, they are freed at once by reference
+    counting, not left to the cyclic garbage collector, whose passes would also go through everything the
+    run keeps."""
+    for process in processes:
+        if process is not None:
+            process.callbacks = None  # type: ignore[assignment]
+            process._target = None  # type: ignore[assignment]
+            process._generator = None  # type: ignore[assignment]
+    queue = env._queue
+    for _, _, _, event in queue:
+        event.callbacks = None  # type: ignore[assignment]
+    queue.clear()
+
+
 def jump(env: Environment, at: float) -> None:
     """Move the clock to minute `at` when nothing is scheduled before it (a drill's clock between events)."""
     if env.peek() < at or at < env._now:

@@ -115,7 +115,21 @@ class Roster:
         self.seq = count()
         self.pushes = count()  # a unique last word for heap entries, so that pages themselves are never compared
         self._held: list[Ring] | None = None  # rings of the page being opened, whose timers wait for open()
+        self._pages: list[Page] = []  # every page opened, let go of by stop()
         self._opening: Page | None = None
+
+    def stop(self) -> None:
+        """The replication has ended: let go of the pages and rings still held (see World.stop)."""
+        for person in self.people:
+            person.ringing = person.working = None
+            person.inbox.clear()
+        for queue in self.queues:
+            queue.clear()
+        for page in self._pages:  # a page and its rings refer to one another
+            page.rings.clear()
+            page.certain = page.acknowledged = None
+        self._pages.clear()
+        del self.world
 
     # ── Pages ──
 
@@ -124,6 +138,7 @@ class Roster:
         succeeds with the ring that does."""
         env = self.env
         page = Page(incident, incident.pages, env.now, next(self.seq), resume)
+        self._pages.append(page)
         incident.pages += 1
         if self.world.person_decides:
             incident.page = page  # its Incident Commander may escalate it (escalate)

@@ -168,7 +168,8 @@ class PracticeState:
     # ── Rates, as the arrivals read them ──
 
     def acceptance(self, mode, t: float) -> float:
-        """The chance that a candidate of a live `mode` at `t` is a failure (given its time factor of 1)."""
+        """The chance that a candidate of a live `mode` at `t` is a failure (given its time factor of 1). Never more
+        than 1 (improvements only lower a rate, debt is capped): simulator.engine.arrivals relies on it."""
         m = mode.index
         factor = self.rate[m]
         if mode.only_with_debt:

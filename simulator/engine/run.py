@@ -17,7 +17,7 @@ import simpy
 
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
-from simulator.engine.clock import Clock, begin, unstarted
+from simulator.engine.clock import Clock, begin, stop, unstarted
 from simulator.engine.incident import Incident, State
 from simulator.engine.policy import AutomaticPolicy, Policy
 from simulator.engine.rules import Rules
@@ -179,7 +179,10 @@ class Engine:
             begin(started)  # what env.process would start at the clock's first step, in the same order
         horizon = self.rules.horizon
         env.run(until=horizon)
-        return close(world, incidents, horizon)
+        log = close(world, incidents, horizon)
+        stop(env, [incident.process for incident in incidents])
+        world.stop()
+        return log
 
     def replications(self, seed: int, first: int, stop: int) -> Iterator[list]:
         """The logs of replications first..stop-1, in order."""

@@ -133,6 +133,12 @@ class World:
         """The world's changing state (simulator.engine.practice): neutral, changing nothing, in a scenario that
         plays no practices."""
 
+    def stop(self) -> None:
+        """The replication has ended (and its clock stopped, simulator.engine.clock.stop): let go of what refers
+        back to the world, so that reference counting frees the replication at once (see Engine.play)."""
+        self.roster.stop()
+        del self.roster, self.practice
+
     # ── The Scribe ──
 
     def record(self, incident: Incident, action: str, actor: str = "system",
