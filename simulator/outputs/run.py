@@ -118,7 +118,7 @@ def summary_digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run: str | None = None) -> Path:
+def write_incidents(folder: Path, table: IncidentTable, block: int = 5_000, run: str | None = None) -> Path:
     """incidents.csv: one row per incident, times in minutes rounded to 6 decimals, empty where not reached,
     and the run id in a last column when given. Written column by column in blocks of rows, so that a large
     table is never all text at once."""

@@ -247,7 +247,8 @@ BOOTSTRAP_FROM = 30
 """From this many replications on, the mean's interval also spans the bootstrap-t's; below, the t interval alone
 (a bootstrap of a handful of replications knows too little of the tail to correct anything)."""
 _CI_SEED = 0x5EED_C1  # the bootstrap-t's own stream: the same data always give the same interval
-_CI_CELLS = 2_000_000
+_CI_CELLS = 250_000
+"""Resampled cells drawn at a time (the draws do not depend on it: the same stream, in the same order)."""
 BOOTSTRAP_GROUPS = 1000
 """From twice this many replications on, the bootstrap-t resamples this many groups of consecutive
 replications (each group's totals and counts summed; their sizes differ by one at most) instead of single

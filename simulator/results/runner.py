@@ -274,10 +274,10 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
         done = _results(scenario, policy, seed, ranges, (mode, incidents_only), workers, client, parallel)
-        loads, practices = [], []
+        loads, practices = _LoadBuilder(replications), []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
             builder.add(table)
-            loads.append(load)
+            loads.add(load)
             if practice is not None:
                 practices.append(practice)
             if mode == KEEP_EVENTS:
@@ -288,7 +288,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
-                   tuple(kept) if mode == KEEP_EVENTS else None, None, LoadTable.concat(loads),
+                   tuple(kept) if mode == KEEP_EVENTS else None, None, loads.build(),
                    PracticeTable.concat(practices) if practices else None, policy=policy)
 
 
@@ -330,6 +330,34 @@ def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]
     with executors.local_pool(min(workers, len(ranges)), _install, (scenario, policy)) as submit:
         yield from executors.ordered(submit, ((_play_installed, (seed, first, stop, *mode))
                                               for first, stop in ranges), window)
+
+
+class _LoadBuilder:
+    """Chunk load tables, in order, copied into arrays of one row per replication allocated at the first chunk:
+    the run never holds every chunk's table and their concatenation at once (at a million incidents, the
+    pages by hour of the week alone take some 90 MB)."""
+
+    def __init__(self, replications: int):
+        self.replications = replications
+        self.rows = 0
+        self.table: LoadTable | None = None
+
+    def add(self, load: LoadTable) -> None:
+        start, stop = self.rows, self.rows + load.replications
+        if self.table is None:
+            def room(column: np.ndarray) -> np.ndarray:
+                return np.empty((max(self.replications, stop), *column.shape[1:]), column.dtype)
+
+            self.table = LoadTable(load.people, {name: room(column) for name, column in load.figures.items()},
+                                   room(load.week), load.clocked)
+        for name, column in load.figures.items():
+            self.table.figures[name][start:stop] = column
+        self.table.week[start:stop] = load.week
+        self.rows = stop
+
+    def build(self) -> LoadTable:
+        assert self.table is not None and self.rows == self.replications, "every chunk's load is added"
+        return self.table
 
 
 class _TableBuilder:
