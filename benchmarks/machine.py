@@ -24,3 +24,11 @@ def describe() -> str:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return (f"{cpu_model()}, {cores} cores; {platform.system()} {platform.release()}; "
             f"Python {platform.python_version()}, SimPy {simpy.__version__}, numpy {numpy.__version__}")
+
+
+def load() -> str:
+    """The load average over 1, 5 and 15 minutes: how busy the machine was while a figure was taken."""
+    try:
+        return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"

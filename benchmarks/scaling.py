@@ -1,11 +1,15 @@
-"""Time and peak memory of drillsim runs against replications, horizon and workers, printed as a table.
+"""Incidents per second of the default scenario for 1 and 2 workers, on a local process pool and on a local
+Dask cluster, without and with --out (the results folder, with the full event log in events.parquet).
 
-Each configuration runs in a fresh process: `simulate(default scenario, replications, horizon, workers,
-keep_events=False)` and its summary statistics, as `drillsim run` does without --out. Peak memory is the
-maximum resident set of that process (which holds the results) and, separately, of its worker processes.
+Each configuration runs in a fresh process: `drillsim run` as the API call `run_into` (summary statistics
+included; with --out, incidents.csv, events.parquet and summary.json written into a temporary folder).
+Printed per configuration: incidents per second of wall-clock time, CPU seconds (this process and its
+workers), peak memory of the process that holds the results, and the ratios that matter, each taken within
+this one invocation (2 workers ÷ 1, Dask ÷ local, --out ÷ without): on a machine that others share, the
+ratios say more than the absolute figures.
 
-    python benchmarks/scaling.py            # replications 1k, 2k, 5k, 20k; horizons 1, 5, 20 years
-    python benchmarks/scaling.py --quick    # a smaller grid, for a first look
+    python benchmarks/scaling.py                      # about 50,000 incidents per configuration
+    python benchmarks/scaling.py --incidents 200000
 
 A figure, not a test: nothing here passes or fails.
 """
@@ -17,82 +21,101 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import machine
 
-DAY, YEAR = 1440.0, 525_600.0
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
-def one(replications: int, horizon: float, workers: int) -> dict:
+def one(incidents: int, workers: int, executor: str, out: bool) -> dict:
     """Runs in the child process: one configuration, measured."""
-    from simulator import load_scenario, simulate
+    from simulator import api
+    from simulator.results.runner import expected_incidents
+    from simulator.scenario import load_scenario
     from simulator.scenario.bundled import default_scenario
 
     scenario = load_scenario(default_scenario())
-    if horizon != scenario.horizon:
-        scenario = scenario.model_copy(update={"horizon": horizon})
-    start = time.perf_counter()
-    results = simulate(scenario, replications=replications, keep_events=False, workers=workers)
-    results.summary()
-    seconds = time.perf_counter() - start
+    replications = max(1, round(incidents / expected_incidents(scenario)))
+    with tempfile.TemporaryDirectory(prefix="drillsim-scaling-") as folder:
+        start = time.perf_counter()
+        done = api.run_into(scenario, Path(folder) / "out" if out else None, replications=replications, seed=7,
+                            workers=workers, executor=executor)
+        done.results.summary()
+        seconds = time.perf_counter() - start
+        written = sum(path.stat().st_size for path in done.written)
     return {
-        "incidents": len(results.incidents),
+        "incidents": len(done.results.incidents),
         "seconds": seconds,
+        "cpu": cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "bytes": written,
     }
 
 
-def measure(replications: int, horizon: float, workers: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--one", str(replications), str(horizon), str(workers)],
-                          capture_output=True, text=True, check=True)
+def measure(incidents: int, workers: int, executor: str, out: bool) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--one", str(incidents), str(workers), executor,
+                           str(int(out))], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def workers_mb(row: dict) -> str:
-    return f"{row['workers_peak_mb']:.1f}" if row["workers_peak_mb"] else "-"
-
-
-def horizon_label(minutes: float) -> str:
-    return f"{minutes / YEAR:g}y" if minutes >= YEAR else f"{minutes / DAY:g}d"
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="replications 1k, 2k, 5k; horizons 1 and 5 years")
-    parser.add_argument("--one", nargs=3, metavar=("REPLICATIONS", "HORIZON", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--incidents", type=int, default=50_000, help="about how many incidents per configuration")
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(one(int(args.one[0]), float(args.one[1]), int(args.one[2]))))
+        incidents, workers, executor, out = args.one
+        print(json.dumps(one(int(incidents), int(workers), executor, bool(int(out)))))
         return
+    try:
+        import distributed  # noqa: F401
+        executors = ("local", "dask")
+    except ImportError:
+        executors = ("local",)
+        print("Dask is not installed (pip install 'drillsim[dask]'): local only")
 
-    replications = (1000, 2000, 5000) if args.quick else (1000, 2000, 5000, 20_000)
-    horizons = (YEAR, 5 * YEAR) if args.quick else (YEAR, 5 * YEAR, 20 * YEAR)
-    grid = [(r, 90 * DAY) for r in replications] + [(1000, h) for h in horizons]
-
-    print(f"machine: {machine.describe()}")
-    print("work: the default scenario; replications at its 90-day horizon, then horizons at 1,000 replications")
+    print(f"machine: {machine.describe()}; load average before: {machine.load()}")
+    print(f"work: the default scenario, about {args.incidents:,} incidents per configuration, seed 7")
     print()
-    header = (f"{'replications':>12}{'horizon':>9}{'workers':>9}{'incidents':>11}{'seconds':>9}"
-              f"{'incidents/s':>13}{'speed-up':>10}{'peak MB':>9}{'workers MB':>12}")
+    header = (f"{'executor':>9}{'workers':>8}{'--out':>7}{'incidents':>11}{'seconds':>9}{'CPU s':>8}"
+              f"{'incidents/s':>13}{'peak MB':>9}{'folder bytes/incident':>23}")
     print(header)
     print("─" * len(header))
     rows = {}
-    for count, horizon in grid:
+    for executor in executors:
+        for out in (False, True):
+            for workers in (1, 2):
+                row = rows[executor, workers, out] = measure(args.incidents, workers, executor, out)
+                rate = row["incidents"] / row["seconds"]
+                print(f"{executor:>9}{workers:>8}{'yes' if out else 'no':>7}{row['incidents']:>11,}"
+                      f"{row['seconds']:>9.1f}{row['cpu']:>8.1f}{rate:>13,.0f}{row['peak_mb']:>9.0f}"
+                      f"{row['bytes'] / row['incidents'] if out else 0:>23,.0f}", flush=True)
+    print(f"\nload average after: {machine.load()}")
+    print("ratios of incidents per second, within this run:")
+
+    def rate(key) -> float:
+        return rows[key]["incidents"] / rows[key]["seconds"]
+
+    for executor in executors:
+        for out in (False, True):
+            print(f"  {executor}, {'with' if out else 'without'} --out: 2 workers ÷ 1 = "
+                  f"{rate((executor, 2, out)) / rate((executor, 1, out)):.2f}")
+    for executor in executors:
         for workers in (1, 2):
-            row = rows[count, horizon, workers] = measure(count, horizon, workers)
-            speedup = rows[count, horizon, 1]["seconds"] / row["seconds"]
-            print(f"{count:>12,}{horizon_label(horizon):>9}{workers:>9}{row['incidents']:>11,}"
-                  f"{row['seconds']:>9.2f}{row['incidents'] / row['seconds']:>13,.0f}{speedup:>9.2f}x"
-                  f"{row['peak_mb']:>9.1f}{workers_mb(row):>12}", flush=True)
-    print()
-    low, high = 2000, max(replications)
-    for workers in (1, 2):
-        small, large = rows[low, 90 * DAY, workers], rows[high, 90 * DAY, workers]
-        print(f"peak memory, {high:,} vs {low:,} replications, {workers} worker{'s' if workers > 1 else ''}: "
-              f"{large['peak_mb'] / small['peak_mb']:.2f}x in this process"
-              + (f" (and {large['workers_peak_mb']:.0f} MB in each worker)" if large["workers_peak_mb"] else ""))
+            print(f"  {executor}, {workers} worker{'s' if workers > 1 else ''}: with --out ÷ without = "
+                  f"{rate((executor, workers, True)) / rate((executor, workers, False)):.2f}")
+    if "dask" in executors:
+        for workers in (1, 2):
+            for out in (False, True):
+                print(f"  {workers} worker{'s' if workers > 1 else ''}, {'with' if out else 'without'} --out: "
+                      f"Dask ÷ local = {rate(('dask', workers, out)) / rate(('local', workers, out)):.2f}")
+
 
 if __name__ == "__main__":
     main()

@@ -146,3 +146,55 @@ def _detail(detail: dict) -> str:
             return json.dumps(detail, separators=(",", ":"))
         parts.append(f"{_text(key)}:{_text(value) if kind is str else _number(value)}")
     return "{" + ",".join(parts) + "}"
+
+
+# ── The event log as columns (events.parquet) ─────────────────────────────────────────────────────────────
+
+COLUMNS = ("time", "replication", "incident", "phase", "action", "actor", "detail")
+"""The columns of the event log, as in each line of events.jsonl; `detail` holds the JSON text of the detail
+object exactly as a line of events.jsonl writes it ('{}' when there is none)."""
+
+PIPELINE = 0
+"""The incident number of events that belong to no incident: the deployment pipeline's (`deployed`)."""
+
+
+def event_columns(events: Iterable[tuple], incidents_only: bool = False) -> dict[str, list]:
+    """Events (or plain tuples in Event's field order) as the columns of the event log: lists named by
+    COLUMNS, the detail as its JSON text. With `incidents_only`, the events of no incident (the deployment
+    pipeline's) are left out."""
+    if incidents_only:
+        events = [event for event in events if event[2] != PIPELINE]
+    rows = list(events)
+    if not rows:
+        return {name: [] for name in COLUMNS}
+    time, replication, incident, phase, action, actor, detail = map(list, zip(*rows, strict=True))
+    return {"time": time, "replication": replication, "incident": incident, "phase": phase, "action": action,
+            "actor": actor, "detail": [_detail(d) if d else "{}" for d in detail]}
+
+
+def event_schema() -> Any:
+    """The Arrow schema of the event log's columns (pyarrow.Schema)."""
+    import pyarrow as pa
+
+    return pa.schema([("time", pa.float64()), ("replication", pa.int64()), ("incident", pa.int64()),
+                      ("phase", pa.string()), ("action", pa.string()), ("actor", pa.string()),
+                      ("detail", pa.string())])
+
+
+def event_table(events: Iterable[tuple], incidents_only: bool = False) -> Any:
+    """Events (records or plain tuples) as an Arrow table (pyarrow.Table) of the event log's columns."""
+    import pyarrow as pa
+
+    return pa.table(event_columns(events, incidents_only), schema=event_schema())
+
+
+def column_lines(columns: dict[str, Any]) -> str:
+    """The columns of the event log (lists, as event_columns gives them) as lines of events.jsonl: the very
+    lines event_lines writes for the same events."""
+    lines: list[str] = []
+    append = lines.append
+    for time, replication, incident, phase, action, actor, detail in zip(*(columns[n] for n in COLUMNS),
+                                                                         strict=True):
+        append(f'{{"time":{_number(time)},"replication":{replication},"incident":{incident},'
+               f'"phase":{_text(phase)},"action":{_text(action)},"actor":{_text(actor)},"detail":{detail}}}\n')
+    return "".join(lines)

@@ -9,12 +9,15 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 import typer.main
+from eventlog_helpers import log_records
 from typer.testing import CliRunner
 
 from simulator import cli, load_scenario, simulate
 from simulator.cli import app
+from simulator.outputs.eventlog import log_run_id
 from simulator.outputs.read import read_events
 from simulator.results.metrics import METRICS
 from simulator.scenario.bundled import default_scenario
@@ -35,7 +38,7 @@ def written(tmp_path_factory):
     folder = tmp_path_factory.mktemp("results") / "out"
     result = runner.invoke(app, ["run", str(default_scenario()), "-n", "3", "--seed", "7", "--out", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "summary.json" in result.stdout and "incidents.csv" in result.stdout and "events.jsonl" in result.stdout
+    assert "summary.json" in result.stdout and "incidents.csv" in result.stdout and "events.parquet" in result.stdout
     return folder
 
 
@@ -99,15 +102,16 @@ def test_incidents_csv_has_a_row_per_incident_per_replication(written):
     assert mttr == pytest.approx(summary["metrics"]["mttr"]["mean"], rel=1e-6)
 
 
-def test_events_jsonl_is_the_whole_log(written):
+def test_the_event_log_is_the_whole_log(written):
     events = list(read_events(written))
     with open(written / "incidents.csv", newline="", encoding="utf-8") as handle:
         incidents = len(list(csv.DictReader(handle)))
     assert sum(1 for e in events if e.action == "onset") == incidents
-    header, first = map(json.loads, (written / "events.jsonl").read_text(encoding="utf-8").splitlines()[:2])
     summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
-    assert header == {"drillsim": "events", "format": 2, "run_id": summary["run_id"]}
-    assert set(first) == {"time", "replication", "incident", "phase", "action", "actor", "detail"}
+    assert log_run_id(written / "events.parquet") == summary["run_id"]
+    first = log_records(written)[0]
+    assert list(first) == ["time", "replication", "incident", "phase", "action", "actor", "detail"]
+    assert pq.read_schema(written / "events.parquet").names == list(first)
 
 
 def commands():

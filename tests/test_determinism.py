@@ -9,7 +9,7 @@ from simulator.cli import app
 from simulator.engine import play
 from simulator.scenario.bundled import default_scenario
 
-FILES = ("summary.json", "incidents.csv", "events.jsonl")
+FILES = ("summary.json", "incidents.csv", "events.parquet")
 runner = CliRunner()
 
 

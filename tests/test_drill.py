@@ -142,13 +142,13 @@ def test_the_same_answers_give_the_same_bytes(provider, tmp_path):
         result = runner.invoke(cli, ["drill", str(tmp_path / "p.yaml"), "--answers", str(tmp_path / "answers.txt"),
                                      "-n", "40", "-o", str(tmp_path / out), "-q"], catch_exceptions=False)
         assert result.exit_code == 0, result.output
-    for name in ("summary.json", "incidents.csv", "events.jsonl", "answers.txt", "debrief.md"):
+    for name in ("summary.json", "incidents.csv", "events.parquet", "answers.txt", "debrief.md"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     again = runner.invoke(cli, ["drill", str(tmp_path / "p.yaml"), "--answers", str(tmp_path / "one" / "answers.txt"),
                                 "-n", "40", "-o", str(tmp_path / "again"), "-q"])
     assert again.exit_code == 0, again.output
-    assert (tmp_path / "again" / "events.jsonl").read_bytes() == (tmp_path / "one" / "events.jsonl").read_bytes()
-    events = list(read_events(tmp_path / "one"))  # the events, after the line that names their run
+    assert (tmp_path / "again" / "events.parquet").read_bytes() == (tmp_path / "one" / "events.parquet").read_bytes()
+    events = list(read_events(tmp_path / "one"))
     actions = [e.action for e in events if e.incident == 1]
     for decided in ("declared", "escalated", "investigation_started", "clue_found", "customer_escalated",
                     "status_update", "mitigated"):
@@ -330,7 +330,7 @@ def test_a_whole_drill_through_the_keys(provider, tmp_path):
     assert f"| {found['MTTD'].share_you:.0f}% |" in finished.markdown
     assert found["TTR"].you == pytest.approx(found["TTR"].policy + (found["MTTA"].you - found["MTTA"].policy))
     written = write_drill(finished.outcome, tmp_path / "drill", finished.markdown)
-    assert {p.name for p in written} >= {"summary.json", "events.jsonl", "answers.txt", "debrief.md"}
+    assert {p.name for p in written} >= {"summary.json", "events.parquet", "answers.txt", "debrief.md"}
     replay = parse_answers((tmp_path / "drill" / "answers.txt").read_text())
     assert [Event._make(e) for e in play(setup(provider, replay), replay).session.finish()] == finished.outcome.log
 

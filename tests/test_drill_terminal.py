@@ -121,5 +121,5 @@ def test_a_two_incident_drill_at_a_real_terminal_plays_again_to_the_same_bytes(t
                             str(out / "answers.txt"), "-n", "50", "-o", str(tmp_path / "again"), "-q"],
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
-    for name in ("events.jsonl", "incidents.csv", "debrief.md"):
+    for name in ("events.parquet", "incidents.csv", "debrief.md"):
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name

@@ -339,7 +339,7 @@ def test_odd_command_lines_end_in_a_clear_exit(tmp_path_factory, results_folder,
 
 # ── Damaged results folders ────────────────────────────────────────────────────────────────────────────────
 
-FILES = ["summary.json", "incidents.csv", "events.jsonl", ".drillsim"]
+FILES = ["summary.json", "incidents.csv", "events.parquet", ".drillsim"]
 
 
 def damage_json(draw, text: str) -> str:

@@ -341,15 +341,15 @@ def _damage(folder: Path, kind: str, data) -> None:
         text = json.dumps(_resign(document), ensure_ascii=False)
         summary.write_text(text, encoding="utf-8")
     elif kind in ("incidents", "events"):
-        path = folder / ("incidents.csv" if kind == "incidents" else "events.jsonl")
+        path = folder / ("incidents.csv" if kind == "incidents" else "events.parquet")
         if path.exists():
             path.write_bytes(mutate_bytes(data.draw, path.read_bytes()))
     elif kind == "sparse":
-        path = folder / data.draw(st.sampled_from(["summary.json", "incidents.csv", "events.jsonl"]))
+        path = folder / data.draw(st.sampled_from(["summary.json", "incidents.csv", "events.parquet"]))
         with open(path, "r+b") as handle:
             handle.truncate(6 << 30)  # 6 GB, sparse: no disk used
     else:
-        path = folder / data.draw(st.sampled_from(["summary.json", "incidents.csv", "events.jsonl"]))
+        path = folder / data.draw(st.sampled_from(["summary.json", "incidents.csv", "events.parquet"]))
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         choice = data.draw(st.sampled_from(["fifo", "folder", "link"]))

@@ -9,13 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from eventlog_helpers import as_jsonl_folder
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from simulator import parse_scenario, simulate, write_results
 from simulator.cli import app
 from simulator.errors import DrillsimError
-from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
+from simulator.outputs.names import EVENTS, EVENTS_JSONL, INCIDENTS, SUMMARY
 from simulator.outputs.run import summary_digest
 from simulator.report.document import Cell
 from simulator.report.results import read_results
@@ -83,7 +84,7 @@ def test_a_whole_folder_is_read(folder):
     (lambda d: d.update(incidents=1), r"incidents\.csv has \d+ incidents and summary\.json counts 1"),
     (lambda d: d.update(run_id="0123456789abcdef"), r"incidents\.csv holds rows of run '[0-9a-f]{16}' and "
                                                     r"summary\.json is run '0123456789abcdef'"),
-    (lambda d: d["files"].pop(EVENTS), r"summary\.json records no events\.jsonl"),
+    (lambda d: d["files"].pop(EVENTS), r"summary\.json records no events\.parquet"),
 ])  # fmt: skip
 def test_a_damaged_summary_is_refused(folder, change, message):
     edit_summary(folder, change)
@@ -114,27 +115,60 @@ def test_incidents_of_another_run_are_refused(folder, written):
 
 def test_events_of_another_run_are_refused(folder, written):
     shutil.copy(written / "other" / EVENTS, folder / EVENTS)
-    refused(folder, r"events\.jsonl (has [\d,]+ bytes where|belongs to run)")
+    refused(folder, r"events\.parquet (has [\d,]+ bytes where|belongs to run)")
 
 
 def test_a_truncated_event_log_is_refused(folder):
     data = (folder / EVENTS).read_bytes()
     (folder / EVENTS).write_bytes(data[: len(data) // 2])
+    refused(folder, r"events\.parquet has [\d,]+ bytes where summary\.json records [\d,]+: it was cut short")
+
+
+def test_an_event_log_changed_in_place_is_refused(folder):
+    data = bytearray((folder / EVENTS).read_bytes())
+    data[len(data) // 3] ^= 0xFF  # the same size: only reading it shows
+    (folder / EVENTS).write_bytes(bytes(data))
+    refused(folder, r"events\.parquet is not (the file this run wrote \(its SHA-256 differs|an event log drillsim)")
+
+
+def test_an_event_log_that_is_not_parquet_is_refused(folder):
+    size = (folder / EVENTS).stat().st_size
+    (folder / EVENTS).write_bytes(b"x" * size)
+    refused(folder, r"events\.parquet is not an event log drillsim writes")
+
+
+# An older folder keeps its log in events.jsonl: read the same way, refused the same way when damaged.
+
+
+def test_an_older_folder_with_events_jsonl_is_read(folder):
+    as_jsonl_folder(folder)
+    results = read_results(folder)
+    assert results.events_file == EVENTS_JSONL
+    assert sum(len(log) for log in results.events_of(range(3)).values()) > 0
+    assert runner.invoke(app, ["report", str(folder), "--quiet"]).exit_code == 0
+
+
+def test_a_truncated_jsonl_event_log_is_refused(folder):
+    as_jsonl_folder(folder)
+    data = (folder / EVENTS_JSONL).read_bytes()
+    (folder / EVENTS_JSONL).write_bytes(data[: len(data) // 2])
     refused(folder, r"events\.jsonl has [\d,]+ bytes where summary\.json records [\d,]+: it was cut short")
 
 
-def test_an_event_log_that_is_not_utf8_is_refused(folder):
-    data = bytearray((folder / EVENTS).read_bytes())
+def test_a_jsonl_event_log_that_is_not_utf8_is_refused(folder):
+    as_jsonl_folder(folder)
+    data = bytearray((folder / EVENTS_JSONL).read_bytes())
     at = data.index(b'"actor":"') + 9
     data[at] = 0xFF  # the same size: only reading it shows
-    (folder / EVENTS).write_bytes(bytes(data))
+    (folder / EVENTS_JSONL).write_bytes(bytes(data))
     refused(folder, r"events\.jsonl(:\d+: not an event drillsim writes \(not UTF-8 text\)| is not the file)")
 
 
-def test_an_event_log_with_a_changed_line_is_refused(folder):
-    lines = (folder / EVENTS).read_text().splitlines(keepends=True)
+def test_a_jsonl_event_log_with_a_changed_line_is_refused(folder):
+    as_jsonl_folder(folder)
+    lines = (folder / EVENTS_JSONL).read_text().splitlines(keepends=True)
     lines[-1] = lines[-1].replace('"replication":2', '"replication":7', 1)
-    (folder / EVENTS).write_text("".join(lines))
+    (folder / EVENTS_JSONL).write_text("".join(lines))
     refused(folder, r"events\.jsonl is not the file this run wrote \(its SHA-256 differs")
 
 

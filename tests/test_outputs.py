@@ -24,6 +24,7 @@ from simulator.engine.policy import AutomaticPolicy
 from simulator.errors import DrillsimError
 from simulator.outputs import folders
 from simulator.outputs import run as run_out
+from simulator.outputs.eventlog import log_run_id
 from simulator.outputs.files import atomic_open, write_csv, write_json
 from simulator.outputs.folders import FolderLock, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST, SUMMARY
@@ -299,7 +300,7 @@ def test_one_run_id_in_all_three_files(default, tmp_path):
     summary = json.loads((tmp_path / SUMMARY).read_text())
     run = summary["run_id"]
     assert len(run) == 16
-    assert json.loads((tmp_path / EVENTS).read_text().splitlines()[0])["run_id"] == run
+    assert log_run_id(tmp_path / EVENTS) == run
     lines = (tmp_path / INCIDENTS).read_text().splitlines()
     assert lines[0].endswith(",run_id") and all(line.endswith(f",{run}") for line in lines[1:])
     assert summary["files"][INCIDENTS] == run_out.file_digest(tmp_path / INCIDENTS)
@@ -350,7 +351,7 @@ def check_whole(out: Path, seeds: set[int]) -> int:
     """The folder is one run's whole results; returns that run's seed."""
     results = read_results(out)  # checks the run id and the digests of summary.json's files
     assert results.summary["seed"] in seeds
-    results.events_of([0])  # reads all of events.jsonl: its digest must hold
+    results.events_of([0])  # checks the digest of the whole event log
     listed = json.loads((out / MANIFEST).read_text())["files"]
     assert sorted(p.name for p in out.iterdir()) == sorted([*listed, MANIFEST])
     return results.summary["seed"]

@@ -128,8 +128,9 @@ def test_without_the_event_log_the_report_says_so(report, tmp_path):
         (tmp_path / name).write_bytes((folder / name).read_bytes())
     assert not (tmp_path / EVENTS).exists()
     results = read_results(tmp_path)
-    assert timeline_blocks(results, None)[1:] == [Paragraph("No events.jsonl in the results folder, so no timeline.")]
-    assert narrative_blocks(results)[1:] == [Paragraph("No events.jsonl in the results folder, so no narratives.")]
+    missing = "No event log (events.parquet) in the results folder, so no"
+    assert timeline_blocks(results, None)[1:] == [Paragraph(f"{missing} timeline.")]
+    assert narrative_blocks(results)[1:] == [Paragraph(f"{missing} narratives.")]
 
 
 def test_a_folder_without_results_is_a_clear_error(tmp_path):

@@ -39,7 +39,7 @@ def test_a_closed_pipe_keeps_the_results_and_exits_0(tmp_path):
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 2 and done.stderr == ""
-    assert {"events.jsonl", "incidents.csv", "summary.json"} <= {p.name for p in out.iterdir()}
+    assert {"events.parquet", "incidents.csv", "summary.json"} <= {p.name for p in out.iterdir()}
 
 
 def test_stakeholder_updates_reach_run_summary_report_and_compare(tmp_path):

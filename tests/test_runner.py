@@ -197,6 +197,21 @@ def test_a_dask_cluster_gives_the_local_results(default, serial_outputs, tmp_pat
     assert outputs == serial_outputs
 
 
+def test_drillsim_run_on_a_local_dask_cluster_of_two_writes_the_local_folder(tmp_path):
+    pytest.importorskip("distributed")
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    folders = {}
+    for name, options in (("local", ["-w", "1"]), ("dask", ["--executor", "dask", "-w", "2"])):
+        result = CliRunner().invoke(app, ["run", "-n", "40", "--seed", "7", "-q", "--out", str(tmp_path / name),
+                                          *options])
+        assert result.exit_code == 0, result.output
+        folders[name] = {file: (tmp_path / name / file).read_bytes() for file in (SUMMARY, INCIDENTS, EVENTS)}
+    assert folders["dask"] == folders["local"]
+
+
 def test_progress_is_reported_in_this_process_as_chunks_complete(default):
     for workers in (1, 2):
         seen = []

@@ -40,10 +40,11 @@ from simulator.analysis.sweep import sweep as _sweep
 from simulator.api.scenarios import ScenarioLike, scenario_of
 from simulator.errors import DrillsimError
 from simulator.outputs import analyses
+from simulator.outputs.eventlog import LEVELS, check_level, event_log_file
 from simulator.outputs.files import write_text
 from simulator.outputs.folders import check_folder, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
-from simulator.outputs.run import events_file, run_id, write_run
+from simulator.outputs.run import run_id, write_run
 from simulator.results import runner
 from simulator.results.metrics import CENSORED_WARNING, METRICS, metric_key, organic, summarize
 from simulator.results.runner import Results
@@ -55,28 +56,35 @@ if TYPE_CHECKING:
     from simulator.scenario.variants import ScenarioSource
 
 
-def simulate(scenario: Scenario, *, events_to: str | Path | None = None, **options) -> Results:
+def simulate(scenario: Scenario, *, events_to: str | Path | None = None, events: str = "full",
+             **options) -> Results:
     """Play a Scenario (simulator.results.runner.simulate, whose options it takes), writing the event log to
-    `events_to` (events.jsonl, headed by the run id; it appears whole when the run ends) as it is made."""
+    `events_to` (events.parquet, naming the run id; it appears whole when the run ends) as it is made.
+    `events` says how much of the log to keep, in memory or in the file: "full", "incidents" (without the
+    deployment pipeline's events) or "none" (no log at all)."""
+    if check_level(events) == "none":
+        return runner.simulate(scenario, **{**options, "keep_events": False})
+    options["incidents_only"] = events == "incidents"
     if events_to is None or not isinstance(scenario, Scenario):
         return runner.simulate(scenario, **options)
     seed = scenario.seed if options.get("seed") is None else options["seed"]
     replications = scenario.replications if options.get("replications") is None else options["replications"]
     run = run_id(scenario, seed, replications, options.get("policy") or runner.default_policy())
-    with events_file(Path(events_to), run) as handle:
-        results = runner.simulate(scenario, events_to=handle, **options)
+    with event_log_file(Path(events_to), run) as writer:
+        results = runner.simulate(scenario, events_to=writer, **options)
     return replace(results, events_path=Path(events_to))
 
 
 def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed: int | None = None,
-        events_to: str | Path | None = None, keep_events: bool = False, progress=None, workers: int | None = None,
-        executor: str = "local", scheduler: str | None = None) -> Results:
+        events_to: str | Path | None = None, keep_events: bool = False, events: str = "full", progress=None,
+        workers: int | None = None, executor: str = "local", scheduler: str | None = None) -> Results:
     """`drillsim run`: play a scenario (default: the bundled one) its replications (or `replications`) times.
-    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made. A scenario
-    with a learning loop is also played without action items, for the trend with and without it."""
+    The event log is kept only when asked (`keep_events`), or written to `events_to` as it is made; `events`
+    ("full", "incidents", "none") says how much of it. A scenario with a learning loop is also played without
+    action items, for the trend with and without it."""
     found = scenario_of(scenario)
     results = simulate(found, replications=replications, seed=seed, keep_events=keep_events, events_to=events_to,
-                       progress=progress, workers=workers, executor=executor, scheduler=scheduler)
+                       events=events, progress=progress, workers=workers, executor=executor, scheduler=scheduler)
     if found.practices.learning.active:  # what the loop is worth: the same runs without action items
         from simulator.analysis.trend import without_learning
 
@@ -86,19 +94,22 @@ def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed:
     return results
 
 
-def run_into(scenario: ScenarioLike, out: str | Path | None, *, report: bool = False, **options) -> RunWritten:
-    """`drillsim run [--out FOLDER [--report]]`: `run` (which takes `options`), its event log streamed into the
-    results folder as it is made; the folder (refused before the run if it cannot be written or the disk
-    cannot hold it) is built whole in staging and swapped in, with the report when asked for."""
+def run_into(scenario: ScenarioLike, out: str | Path | None, *, report: bool = False, events: str = "full",
+             **options) -> RunWritten:
+    """`drillsim run [--out FOLDER [--report]] [--events full|incidents|none]`: `run` (which takes `options`),
+    its event log (as much as `events` keeps) streamed into the results folder as it is made; the folder
+    (refused before the run if it cannot be written or the disk cannot hold it) is built whole in staging and
+    swapped in, with the report when asked for. incidents.csv and summary.json are always written."""
     from simulator.outputs.folders import check_space, expected_bytes
 
     found = scenario_of(scenario)
+    check_level(events)
     if out is None:
         return RunWritten(run(found, **options), [], [])
     total = found.replications if options.get("replications") is None else options["replications"]
     with results_folder(out) as staging:
-        check_space(staging, expected_bytes(found, total))
-        results = run(found, events_to=staging / EVENTS, **options)
+        check_space(staging, expected_bytes(found, total, events))
+        results = run(found, events_to=None if events == "none" else staging / EVENTS, events=events, **options)
         written = write_run(results, staging)
         if report:
             from simulator.report.build import write_report
@@ -141,10 +152,19 @@ def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, lis
     return _breakdowns(organic(results.incidents), results.replications, by)
 
 
+def expected_size(scenario: ScenarioLike, replications: int | None = None, events: str = "full") -> float:
+    """About how many bytes `drillsim run --out` writes for `replications` of `scenario` (its own count when
+    None), keeping `events` of the log: what the progress line shows before a large run."""
+    from simulator.outputs.folders import expected_bytes
+
+    found = scenario_of(scenario)
+    return expected_bytes(found, found.replications if replications is None else replications, check_level(events))
+
+
 def write_results(results: Results, folder: str | Path) -> list[Path]:
     """Write the results folder: incidents.csv, summary.json and, when the results kept the event log in
-    memory, events.jsonl. The folder is built whole beside `folder` and swapped in (outputs.results_folder),
-    so it is always one run's. A run with `events_to=folder/events.jsonl` has written that file already; it
+    memory, events.parquet. The folder is built whole beside `folder` and swapped in (outputs.results_folder),
+    so it is always one run's. A run with `events_to=folder/events.parquet` has written that file already; it
     is carried into the new folder and listed among the files written. summary.json holds the pooled
     statistics and every breakdown."""
     folder = Path(folder)
@@ -285,8 +305,8 @@ def write_sweep(result: Sweep, folder: str | Path, metric: str = "mttr") -> list
     return [Path(folder) / path.name for path in written]
 
 
-__all__ = ["EVENTS", "INCIDENTS", "SUMMARY", "By", "Comparison", "Detectability", "Results", "Sweep",
-           "breakdown_keys", "breakdowns", "check_folder", "compare", "detectability", "load_scenario",
+__all__ = ["EVENTS", "INCIDENTS", "LEVELS", "SUMMARY", "By", "Comparison", "Detectability", "Results", "Sweep",
+           "breakdown_keys", "breakdowns", "check_folder", "compare", "detectability", "expected_size", "load_scenario",
            "parse_scenario", "report", "run", "scenario_of", "simulate", "summarize", "sweep", "write_comparison",
            "write_detectability", "write_results", "write_schema", "write_sweep"]
 

@@ -93,7 +93,7 @@ SeedOpt = Annotated[
 ]
 OutOpt = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Folder for summary.json, incidents.csv and events.jsonl.",
+    typer.Option("--out", "-o", help="Folder for summary.json, incidents.csv and events.parquet.",
                  show_default=False, file_okay=False),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the results, no progress.")]
@@ -102,6 +102,20 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the re
 class Executor(enum.StrEnum):
     local = "local"
     dask = "dask"
+
+
+class EventLog(enum.StrEnum):
+    full = "full"
+    incidents = "incidents"
+    none = "none"
+
+
+EventsOpt = Annotated[
+    EventLog,
+    typer.Option("--events", help="How much of the event log --out keeps in events.parquet: full (every event), "
+                 "incidents (without the deployment pipeline's events) or none (incidents.csv and summary.json "
+                 "only)."),
+]
 
 
 WorkersOpt = Annotated[

@@ -8,6 +8,8 @@ import typer
 
 from simulator.cli import common
 from simulator.cli.common import (
+    EventLog,
+    EventsOpt,
     Executor,
     ExecutorOpt,
     OutOpt,
@@ -43,6 +45,7 @@ def run(
         help="Also print MTTD, MTTA and MTTR per failure mode, severity, detection channel or mitigation that "
              "worked: KEY is mode, severity, channel or mitigation (repeatable; summary.json holds them all).")
     ] = None,
+    events: EventsOpt = EventLog.full,
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,
@@ -65,9 +68,10 @@ def run(
     loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
     console = common.console(132, markup=False)
-    with RunProgress(total, enabled=not quiet) as progress:
-        done = api.run_into(loaded, out, report=report, replications=replications, seed=seed, progress=progress,
-                            **run_options(workers, executor, scheduler))
+    size = api.expected_size(loaded, total, events.value) if out is not None else None
+    with RunProgress(total, enabled=not quiet, size=size) as progress:
+        done = api.run_into(loaded, out, report=report, events=events.value, replications=replications, seed=seed,
+                            progress=progress, **run_options(workers, executor, scheduler))
     results = done.results
     stats = results.summary()
     open_count = stats["mttr"].censored

@@ -117,7 +117,7 @@ def debrief_markdown(outcome: Outcome) -> str:
 
 
 def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = None) -> list[Path]:
-    """The drill as a results folder: summary.json, incidents.csv and events.jsonl as `drillsim run --out`
+    """The drill as a results folder: summary.json, incidents.csv and events.parquet as `drillsim run --out`
     writes them (one replication), and beside them answers.txt (the drill's settings and decisions, to play it
     again) and debrief.md."""
     from simulator.outputs.files import write_text

@@ -323,17 +323,23 @@ def check_space(target: str | Path, needed: float) -> None:
                             "free some space, write fewer replications or leave out the event log")
 
 
-BYTES_PER_INCIDENT = {INCIDENTS: 250, EVENTS: 3000}
-"""About what one incident takes in incidents.csv and in events.jsonl (the default scenario's: some 205 and
-2,460 bytes), rounded up."""
+BYTES_PER_INCIDENT = {INCIDENTS: 250, EVENTS: 150}
+"""About what one incident takes in incidents.csv and in events.parquet (the default scenario's: some 210 and
+95 bytes; the bundled scenarios' logs take 60 to 130), rounded up."""
 
 
-def expected_bytes(scenario: Scenario, replications: int, events: bool = True) -> float:
-    """About how many bytes a run's results folder takes."""
+def expected_bytes(scenario: Scenario, replications: int, events: str = "full") -> float:
+    """About how many bytes a run's results folder takes, with `events` of the log ("full", "incidents" or
+    "none")."""
     from simulator.results.runner import expected_incidents
 
-    per_incident = BYTES_PER_INCIDENT[INCIDENTS] + (BYTES_PER_INCIDENT[EVENTS] if events else 0)
+    per_incident = BYTES_PER_INCIDENT[INCIDENTS] + (BYTES_PER_INCIDENT[EVENTS] if events != "none" else 0)
     return expected_incidents(scenario) * replications * per_incident
+
+
+def size_text(count: float) -> str:
+    """A size in bytes as a person reads it: '950 bytes', '12.3 MB'."""
+    return _size(count)
 
 
 def _size(count: float) -> str:

@@ -7,7 +7,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-SUMMARY, INCIDENTS, EVENTS = "summary.json", "incidents.csv", "events.jsonl"
+SUMMARY, INCIDENTS, EVENTS = "summary.json", "incidents.csv", "events.parquet"
+EVENTS_JSONL = "events.jsonl"
+"""The event log as folders written before events.parquet hold it (one JSON object a line); still read."""
 DATA_FILES = (SUMMARY, INCIDENTS, EVENTS)
 MANIFEST = ".drillsim"
 """In every folder drillsim writes: the names of the files it wrote there."""

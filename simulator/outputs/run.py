@@ -1,6 +1,6 @@
-"""One run's files: summary.json, incidents.csv and events.jsonl.
+"""One run's files: summary.json, incidents.csv and events.parquet (the event log, simulator.outputs.eventlog).
 
-Run id. summary.json, incidents.csv (its `run_id` column) and the first line of events.jsonl carry the same
+Run id. summary.json, incidents.csv (its `run_id` column) and the metadata of events.parquet carry the same
 run id: a digest of everything that determines a run's results (file format, drillsim version, scenario,
 seed, replications, policy), so that the same run gives the same bytes and files from different runs never
 pass for one. summary.json also records the size and SHA-256 of the other two files.
@@ -8,18 +8,18 @@ pass for one. summary.json also records the size and SHA-256 of the other two fi
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from simulator.analysis.breakdowns import breakdowns, breakdowns_document
-from simulator.events import Event, event_lines
+from simulator.events import Event
+from simulator.outputs.eventlog import write_event_log
 from simulator.outputs.files import CsvWriter, atomic_open, csv_text, drillsim_version, finite, write_json
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.results.metrics import METRICS, IncidentTable, Stats, organic
@@ -34,20 +34,6 @@ def run_id(scenario: Scenario, seed: int, replications: int, policy: Any = None)
     name = "" if policy is None else f"{getattr(policy, '__module__', '')}.{getattr(policy, '__qualname__', policy)}"
     text = json.dumps([FORMAT_VERSION, drillsim_version(), scenario.model_dump_json(), seed, replications, name])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def events_header(run: str) -> bytes:
-    """The first line of events.jsonl: which run the events belong to."""
-    return (json.dumps({"drillsim": "events", "format": FORMAT_VERSION, RUN_ID: run}, separators=(",", ":"))
-            + "\n").encode("ascii")
-
-
-@contextlib.contextmanager
-def events_file(path: str | Path, run: str) -> Iterator[IO[bytes]]:
-    """events.jsonl written atomically, opened for bytes, its header written."""
-    with atomic_open(path, "wb") as handle:
-        handle.write(events_header(run))
-        yield handle
 
 
 def file_digest(path: Path) -> dict[str, Any]:
@@ -132,7 +118,7 @@ def summary_digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run: str | None = None) -> Path:
+def write_incidents(folder: Path, table: IncidentTable, block: int = 5_000, run: str | None = None) -> Path:
     """incidents.csv: one row per incident, times in minutes rounded to 6 decimals, empty where not reached,
     and the run id in a last column when given. Written column by column in blocks of rows, so that a large
     table is never all text at once."""
@@ -161,26 +147,16 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 20_000, run
     return path
 
 
-def write_events(folder: Path, events: Iterable[Event], block: int = 50_000, run: str | None = None) -> Path:
-    path = Path(folder) / EVENTS
-    batch: list = []
-    with atomic_open(path, "wb") as handle:
-        if run is not None:
-            handle.write(events_header(run))
-        for event in events:
-            batch.append(event)
-            if len(batch) >= block:
-                handle.write(event_lines(batch).encode("utf-8"))
-                batch.clear()
-        handle.write(event_lines(batch).encode("utf-8"))
-    return path
+def write_events(folder: Path, events: Iterable[Event], run: str) -> Path:
+    """events.parquet of a log held in memory."""
+    return write_event_log(Path(folder) / EVENTS, events, run)
 
 
 def write_run(results, folder: str | Path) -> list[Path]:
-    """Write a run's incidents.csv, events.jsonl (when the results kept the event log in memory) and
+    """Write a run's incidents.csv, events.parquet (when the results kept the event log in memory) and
     summary.json (with every breakdown) into `folder`, an existing folder (a staging one, say). An
-    events.jsonl already in `folder` (streamed there by the run) is listed in summary.json with its size and
-    digest."""
+    events.parquet already in `folder` (streamed there by the run) is listed in summary.json with its size
+    and digest."""
     folder = Path(folder)
     run = run_id(results.scenario, results.seed, results.replications, results.policy)
     events = None

@@ -243,7 +243,7 @@ def timeline_blocks(results: ResultsFolder, replication: int | None) -> list[Blo
 
     blocks: list[Block] = [Heading(2, "A timeline of one replication", anchor="timeline")]
     if not results.has_events:
-        return [*blocks, Paragraph("No events.jsonl in the results folder, so no timeline.")]
+        return [*blocks, Paragraph("No event log (events.parquet) in the results folder, so no timeline.")]
     if replication is None:
         replication, low, high = busiest_stretch(results.incidents, results.horizon)
         why = "the busiest stretch of the whole run"
@@ -276,7 +276,7 @@ def narrative_blocks(results: ResultsFolder, chosen: Sequence[str] = ()) -> list
     """Postmortem drafts of the chosen incidents ('R:N'), or of the median and the slowest one."""
     blocks: list[Block] = [Heading(2, "Incident narratives", anchor="narratives")]
     if not results.has_events:
-        return [*blocks, Paragraph("No events.jsonl in the results folder, so no narratives.")]
+        return [*blocks, Paragraph("No event log (events.parquet) in the results folder, so no narratives.")]
     picks = narrative_picks(results, chosen)
     if not picks:
         return [*blocks, Paragraph("No incident was restored, so there is no typical one to tell.")]

@@ -1,7 +1,8 @@
 """A progress bar for long runs: replications done, rate and time left, on stderr.
 
 It appears only once a run has taken longer than `delay` seconds (short runs print nothing extra), only
-when stderr is a terminal (nothing animated in pipes, files or CI logs), and never when disabled.
+when stderr is a terminal (nothing animated in pipes, files or CI logs), and never when disabled. With
+`size` (the bytes a run's results folder is expected to take, estimated before it starts), the line shows it.
 Use it as the `progress(done)` callback of `simulate`, inside a `with` block that removes it at the end.
 """
 
@@ -18,8 +19,9 @@ from simulator.units import format_duration
 
 class RunProgress:
     def __init__(self, total: int, *, enabled: bool = True, delay: float = 1.0, console: Console | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, size: float | None = None):
         self.total = total
+        self.size = size
         self.console = console or Console(stderr=True)
         self.enabled = enabled and self.console.is_terminal and not self.console.is_dumb_terminal
         self.delay = delay
@@ -46,7 +48,7 @@ class RunProgress:
                 return
             self.bar = Progress(
                 TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
-                TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[left]}"),
+                TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[left]}"), TextColumn(self.size_text()),
                 console=self.console, transient=True,
             )
             self.task = self.bar.add_task("run", total=self.total, rate="", left="")
@@ -54,6 +56,14 @@ class RunProgress:
             self.bar.start()
         else:
             self._update(done, elapsed)
+
+    def size_text(self) -> str:
+        """'· about 1.2 GB on disk' when the run's size was given, else ''."""
+        if self.size is None:
+            return ""
+        from simulator.outputs.folders import size_text
+
+        return f"· about {size_text(self.size)} on disk"
 
     def _update(self, done: int, elapsed: float) -> None:
         rate = done / elapsed if elapsed > 0 else 0.0

@@ -1,4 +1,5 @@
-"""A results folder read back for reporting: summary.json, incidents.csv and, when present, events.jsonl.
+"""A results folder read back for reporting: summary.json, incidents.csv and, when present, the event log
+(events.parquet; events.jsonl in a folder written before it).
 
 Everything a report shows comes from these files, so a report can be rebuilt at any time from a folder
 written by `drillsim run --out`. What is read is checked before it is used: summary.json against the fields a
@@ -47,8 +48,9 @@ from simulator.limits import (
     MAX_SUMMARY_BYTES,
     MAX_TABLE_BYTES,
 )
+from simulator.outputs import eventlog
 from simulator.outputs.files import csv_text_read
-from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
+from simulator.outputs.names import DIGEST, EVENTS, EVENTS_JSONL, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.outputs.run import summary_digest
 from simulator.results.incidents import OPTIONAL
 from simulator.results.metrics import METRICS, IncidentTable
@@ -173,31 +175,47 @@ class ResultsFolder:
         return self.scenario.get("start")
 
     @property
+    def events_file(self) -> str | None:
+        """The name of the folder's event log (events.parquet, or events.jsonl in an older folder), or None."""
+        return _events_name(self.folder)
+
+    @property
     def has_events(self) -> bool:
-        return (self.folder / EVENTS).is_file()
+        return self.events_file is not None
 
     def events_of(self, replications: Iterable[int]) -> dict[int, list[Event]]:
-        """The event log of each of `replications`, in log order. One pass over events.jsonl reads all the
-        replications not read before, and checks the whole file against summary.json; ask for everything
-        you will need in one call."""
+        """The event log of each of `replications`, in log order. One call reads all the replications not
+        read before, and checks the whole file against summary.json; ask for everything you will need in one
+        call."""
         wanted = set(replications)
         missing = wanted - self._read.keys()
         if missing:
             found: dict[int, list[Event]] = {r: [] for r in missing}
-            if self.has_events:
+            if self.events_file == EVENTS:
+                self._read_log(missing, found)
+            elif self.events_file == EVENTS_JSONL:
                 self._read_events(missing, found)
             self._read.update(found)
         return {r: self._read[r] for r in wanted}
 
-    def _read_events(self, missing: set[int], found: dict[int, list[Event]]) -> None:
+    def _read_log(self, missing: set[int], found: dict[int, list[Event]]) -> None:
         path = self.folder / EVENTS
-        expected = self.summary["files"][EVENTS]
+        if _sha256(path) != self.summary["files"][EVENTS]["sha256"]:
+            raise _damaged(self.folder, f"{EVENTS} is not the file this run wrote (its SHA-256 differs from "
+                                        f"the one {SUMMARY} records): it was changed or comes from another run")
+        for event in eventlog.read_log(path, missing):
+            if event.replication in found and event.incident >= 0:
+                found[event.replication].append(event)
+
+    def _read_events(self, missing: set[int], found: dict[int, list[Event]]) -> None:
+        path = self.folder / EVENTS_JSONL
+        expected = self.summary["files"][EVENTS_JSONL]
         digest = hashlib.sha256()
         with open(path, "rb") as handle:
             for number, line in enumerate(iter(lambda: handle.readline(MAX_EVENT_LINE + 1), b""), 1):
                 if len(line) > MAX_EVENT_LINE:
-                    raise DrillsimError(f"{EVENTS}:{number}: a line of more than {MAX_EVENT_LINE:,} bytes; not an "
-                                        "event drillsim writes")
+                    raise DrillsimError(f"{EVENTS_JSONL}:{number}: a line of more than {MAX_EVENT_LINE:,} bytes; "
+                                        "not an event drillsim writes")
                 digest.update(line)
                 if number == 1:
                     continue  # the header, checked when the folder was read
@@ -207,13 +225,28 @@ class ResultsFolder:
                     if event.replication in found:
                         found[event.replication].append(event)
         if digest.hexdigest() != expected["sha256"]:
-            raise _damaged(self.folder, f"{EVENTS} is not the file this run wrote (its SHA-256 differs from "
+            raise _damaged(self.folder, f"{EVENTS_JSONL} is not the file this run wrote (its SHA-256 differs from "
                                         f"the one {SUMMARY} records): it was changed or comes from another run")
+
+
+def _events_name(folder: Path) -> str | None:
+    for name in (EVENTS, EVENTS_JSONL):
+        if (folder / name).is_file():
+            return name
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _event(line: bytes, number: int) -> Event:
     try:
-        data = inputs.load_json(line.decode("utf-8"), EVENTS, line=number)
+        data = inputs.load_json(line.decode("utf-8"), EVENTS_JSONL, line=number)
         event = Event.from_json(data)
         if not (math.isfinite(event.time) and event.incident >= 1 and event.replication >= 0
                 and all(isinstance(v, str) for v in (event.phase, event.action, event.actor))
@@ -221,7 +254,7 @@ def _event(line: bytes, number: int) -> Event:
             raise ValueError("a field has the wrong type or range")
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, OverflowError,
             DrillsimError) as exc:
-        raise DrillsimError(f"{EVENTS}:{number}: not an event drillsim writes ({_reason(exc)})") from None
+        raise DrillsimError(f"{EVENTS_JSONL}:{number}: not an event drillsim writes ({_reason(exc)})") from None
     return event
 
 
@@ -261,8 +294,9 @@ def read_results(folder: str | Path) -> ResultsFolder:
             raise DrillsimError(f"{folder} has no {name}; write results with `drillsim run --out {folder}`")
     summary = read_checked_summary(folder)
     incidents = read_incidents(folder / INCIDENTS, summary)
-    if (folder / EVENTS).exists() or (folder / EVENTS).is_symlink():
-        _check_events_header(folder, summary)
+    for name in (EVENTS, EVENTS_JSONL):
+        if (folder / name).exists() or (folder / name).is_symlink():
+            _check_events_header(folder, summary, name)
     return ResultsFolder(folder, summary, incidents)
 
 
@@ -310,24 +344,36 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _check_events_header(folder: Path, summary: dict[str, Any]) -> None:
-    path = folder / EVENTS
-    listed = summary["files"].get(EVENTS)
+def _check_events_header(folder: Path, summary: dict[str, Any], name: str = EVENTS) -> None:
+    """The event log `name` beside summary.json is the one summary.json records: its size, and the run id it
+    names (the first line of events.jsonl, the metadata of events.parquet)."""
+    path = folder / name
+    listed = summary["files"].get(name)
     if listed is None:
-        raise _damaged(folder, f"{SUMMARY} records no {EVENTS}, so the {EVENTS} beside it belongs to another run")
-    size = inputs.regular_size(path, MAX_TABLE_BYTES * 10, EVENTS)
+        raise _damaged(folder, f"{SUMMARY} records no {name}, so the {name} beside it belongs to another run")
+    size = inputs.regular_size(path, MAX_TABLE_BYTES * 10, name)
     if size != listed["bytes"]:
-        raise _damaged(folder, f"{EVENTS} has {size:,} bytes where {SUMMARY} records {listed['bytes']:,}: it was "
+        raise _damaged(folder, f"{name} has {size:,} bytes where {SUMMARY} records {listed['bytes']:,}: it was "
                                "cut short, changed or comes from another run")
+    if name == EVENTS:
+        try:
+            run = eventlog.log_run_id(path)
+        except DrillsimError:
+            raise _damaged(folder, f"{EVENTS} is not an event log drillsim writes") from None
+        if run is None:
+            raise _damaged(folder, f"{EVENTS} does not name the run it belongs to")
+        if run != summary[RUN_ID]:
+            raise _damaged(folder, f"{EVENTS} belongs to run {run!r} and {SUMMARY} to run {summary[RUN_ID]!r}")
+        return
     with open(path, "rb") as handle:
         first = handle.readline(4096)
     try:
         header = json.loads(first.decode("utf-8"))
         run = header[RUN_ID]
     except (UnicodeDecodeError, ValueError, KeyError, TypeError):
-        raise _damaged(folder, f"{EVENTS} does not start with the run id line drillsim writes") from None
+        raise _damaged(folder, f"{name} does not start with the run id line drillsim writes") from None
     if run != summary[RUN_ID]:
-        raise _damaged(folder, f"{EVENTS} belongs to run {run!r} and {SUMMARY} to run {summary[RUN_ID]!r}")
+        raise _damaged(folder, f"{name} belongs to run {run!r} and {SUMMARY} to run {summary[RUN_ID]!r}")
 
 
 def read_incidents(path: Path, summary: dict[str, Any] | None = None) -> IncidentTable:

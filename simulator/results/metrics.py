@@ -253,7 +253,14 @@ BOOTSTRAP_FROM = 30
 """From this many replications on, the mean's interval also spans the bootstrap-t's; below, the t interval alone
 (a bootstrap of a handful of replications knows too little of the tail to correct anything)."""
 _CI_SEED = 0x5EED_C1  # the bootstrap-t's own stream: the same data always give the same interval
-_CI_CELLS = 2_000_000
+_CI_CELLS = 250_000
+"""Resampled cells drawn at a time (the draws do not depend on it: the same stream, in the same order)."""
+BOOTSTRAP_GROUPS = 1000
+"""From twice this many replications on, the bootstrap-t resamples this many groups of consecutive
+replications (each group's totals and counts summed; their sizes differ by one at most) instead of single
+replications. Replications are independent, so groups of them are too: the ratio keeps its meaning and its
+standard error is still worked out from every replication, while a resample costs the same however long the
+run (a million incidents' breakdowns took minutes of bootstrap, the run itself seconds)."""
 
 
 def studentized_interval(totals: np.ndarray, counts: np.ndarray, level: float = 0.95,
@@ -268,6 +275,11 @@ def studentized_interval(totals: np.ndarray, counts: np.ndarray, level: float = 
     se = math.sqrt(max(squares[0] - 2 * mean * squares[1] + mean**2 * squares[2], 0.0) * scale) / counts.sum()
     if not se > 0:
         return math.nan, math.nan
+    if replications >= 2 * BOOTSTRAP_GROUPS:
+        edges = np.arange(BOOTSTRAP_GROUPS) * replications // BOOTSTRAP_GROUPS
+        totals, counts = np.add.reduceat(totals, edges), np.add.reduceat(counts, edges)
+        replications = BOOTSTRAP_GROUPS
+        scale = replications / (replications - 1)
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(_CI_SEED)))
     block = max(1, _CI_CELLS // replications)
     found = []

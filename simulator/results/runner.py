@@ -7,10 +7,10 @@ and chunks are taken in replication order. So:
 
 - results are byte-identical for any number of workers, any executor and any chunk size: replication r
   always plays the dice of index r (simulator.dice), and the chunks are put together in order;
-- memory stays flat: no run holds every replication's event log. With `events_to`, the log is written to
-  that open file chunk by chunk (simulator.api.simulate opens events.jsonl atomically: the file appears,
-  complete, when the run ends); with `keep_events`, it is kept in memory, which is only sensible for small
-  runs.
+- memory stays flat: this process holds the incident table, never every replication's event log. With
+  `events_to`, each chunk's log comes back as an Arrow table and goes straight to that sink (simulator.api
+  opens events.parquet atomically: the file appears, complete, when the run ends); with `keep_events`, it is
+  kept in memory, which is only sensible for small runs.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.events import Event, event_lines
+from simulator.events import PIPELINE, Event, event_table
 from simulator.limits import MAX_WORKERS
 from simulator.results import executors
 from simulator.results.metrics import (
@@ -60,13 +60,20 @@ PARALLEL_INCIDENTS = 40_000
 Above it, chunks run in worker processes, even with one worker: this process then only collects the
 results, and its memory is that of the results, not of the engine at work."""
 
-NO_EVENTS, KEEP_EVENTS, JSONL_EVENTS = "none", "keep", "jsonl"
+NO_EVENTS, KEEP_EVENTS, TABLE_EVENTS = "none", "keep", "table"
+
+
+class EventSink(Protocol):
+    """Where a run's event log goes, a chunk at a time (simulator.outputs.eventlog.EventLogWriter)."""
+
+    def write(self, table: Any) -> None:
+        """Take the next chunk's events, an Arrow table of the log's columns, in log order."""
 
 
 @dataclass(frozen=True)
 class Results:
     """What a simulation produced. `events` is None unless the run kept the event log in memory;
-    `events_path` names the events.jsonl the run wrote, if it wrote one; `load` is each person's on-call load
+    `events_path` names the events.parquet the run wrote, if it wrote one; `load` is each person's on-call load
     per replication (simulator.results.oncall_load). The statistics leave out drills (incidents started on purpose)."""
 
     scenario: Scenario
@@ -153,10 +160,10 @@ Chunk = tuple[IncidentTable, LoadTable, PracticeTable | None, Any]
 
 
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
-               events: str = NO_EVENTS) -> Chunk:
+               events: str = NO_EVENTS, incidents_only: bool = False) -> Chunk:
     """Replications first..stop-1 reduced to their incident table, on-call load and (with practices) what the
-    practices logged, with their events when asked for: as raw records (KEEP_EVENTS) or as the bytes of their
-    lines of events.jsonl (JSONL_EVENTS)."""
+    practices logged, with their events when asked for: as raw records (KEEP_EVENTS) or as an Arrow table of
+    the log's columns (TABLE_EVENTS); with `incidents_only`, without the deployment pipeline's events."""
     engine = _engine(scenario, policy)
     reductions = Reductions(practice=scenario.practiced)
     if events == NO_EVENTS:  # the engine logs straight into the reductions: no event is kept
@@ -167,11 +174,10 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
     for replication in range(first, stop):
         log = engine.play(seed, replication)
         reductions.extend(log)
-        if events == KEEP_EVENTS:
-            kept.extend(log)
-        else:
-            kept.append(event_lines(log))
-    return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else "".join(kept).encode("utf-8"))
+        kept.extend(log)
+    if incidents_only:
+        kept = [event for event in kept if event[2] != PIPELINE]
+    return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else event_table(kept))
 
 
 _worker_scenario: tuple[Scenario, PolicyFactory] | None = None
@@ -183,10 +189,10 @@ def _install(scenario: Scenario, policy: PolicyFactory) -> None:
     _worker_scenario = (scenario, policy)
 
 
-def _play_installed(seed: int, first: int, stop: int, events: str) -> Chunk:
+def _play_installed(seed: int, first: int, stop: int, events: str, incidents_only: bool) -> Chunk:
     assert _worker_scenario is not None, "the pool's initializer installs the scenario first"
     scenario, policy = _worker_scenario
-    return play_chunk(scenario, policy, seed, first, stop, events)
+    return play_chunk(scenario, policy, seed, first, stop, events, incidents_only)
 
 
 # ── Chunks ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -216,7 +222,7 @@ def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              keep_events: bool = True, policy=None, progress: Progress | None = None,
              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
-             events_to: IO[bytes] | None = None, chunk: int | None = None) -> Results:
+             events_to: EventSink | None = None, chunk: int | None = None, incidents_only: bool = False) -> Results:
     """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
 
     workers     worker processes to use (default: the machine's cores); small runs stay in this process
@@ -224,9 +230,10 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     scheduler   with executor="dask": the address of a running scheduler, e.g. "tcp://10.0.0.5:8786"
                 (the cluster's own workers are used); without it, a local Dask cluster of `workers`
                 processes is started for the run
-    events_to   write the event log, as the lines of events.jsonl, to this open binary file chunk by chunk,
-                instead of keeping it in memory; `keep_events` is then ignored and `Results.events` is None
-                (simulator.api.simulate takes a path and opens the file)
+    events_to   write the event log to this sink chunk by chunk (each chunk an Arrow table of the log's
+                columns), instead of keeping it in memory; `keep_events` is then ignored and `Results.events`
+                is None (simulator.api.simulate takes a path and writes events.parquet)
+    incidents_only  leave the deployment pipeline's events (incident 0) out of the log kept or written
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
     progress    called in this process with the number of replications done, as chunks complete
     chunk       replications per chunk (default: sized to the work); never changes the results
@@ -252,7 +259,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         raise DrillsimError(f"workers must be at least 1 and at most {MAX_WORKERS:,} (got {workers:,})")
     if not scheduler:
         executors.check_local_workers(workers)
-    mode = JSONL_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
+    mode = TABLE_EVENTS if events_to is not None else KEEP_EVENTS if keep_events else NO_EVENTS
     large = expected_incidents(scenario) * replications >= PARALLEL_INCIDENTS
     parallel = executor == "dask" or ((large or (chunk is not None and workers > 1)) and _portable(policy))
 
@@ -266,11 +273,11 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
-        done = _results(scenario, policy, seed, ranges, mode, workers, client, parallel)
-        loads, practices = [], []
+        done = _results(scenario, policy, seed, ranges, (mode, incidents_only), workers, client, parallel)
+        loads, practices = _LoadBuilder(replications), []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
             builder.add(table)
-            loads.append(load)
+            loads.add(load)
             if practice is not None:
                 practices.append(practice)
             if mode == KEEP_EVENTS:
@@ -281,7 +288,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
-                   tuple(kept) if mode == KEEP_EVENTS else None, None, LoadTable.concat(loads),
+                   tuple(kept) if mode == KEEP_EVENTS else None, None, loads.build(),
                    PracticeTable.concat(practices) if practices else None, policy=policy)
 
 
@@ -302,11 +309,12 @@ def _portable(policy) -> bool:
     return True
 
 
-def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: str, workers: int,
-             client, parallel: bool) -> Iterator[Chunk]:
-    """Each chunk's (table, load, practices, events), in chunk order."""
+def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: tuple[str, bool],
+             workers: int, client, parallel: bool) -> Iterator[Chunk]:
+    """Each chunk's (table, load, practices, events), in chunk order; `mode` is (what of the events comes
+    back, whether only incidents' events do)."""
     if not parallel:
-        yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, mode))
+        yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, *mode))
                                         for first, stop in ranges)
         return
     window = 2 * workers
@@ -316,12 +324,40 @@ def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]
         def submit(function, *args):
             return client.submit(function, *args, pure=False)
 
-        yield from executors.ordered(submit, ((play_chunk, (shared, policy, seed, first, stop, mode))
+        yield from executors.ordered(submit, ((play_chunk, (shared, policy, seed, first, stop, *mode))
                                               for first, stop in ranges), max(window, 4))
         return
     with executors.local_pool(min(workers, len(ranges)), _install, (scenario, policy)) as submit:
-        yield from executors.ordered(submit, ((_play_installed, (seed, first, stop, mode))
+        yield from executors.ordered(submit, ((_play_installed, (seed, first, stop, *mode))
                                               for first, stop in ranges), window)
+
+
+class _LoadBuilder:
+    """Chunk load tables, in order, copied into arrays of one row per replication allocated at the first chunk:
+    the run never holds every chunk's table and their concatenation at once (at a million incidents, the
+    pages by hour of the week alone take some 90 MB)."""
+
+    def __init__(self, replications: int):
+        self.replications = replications
+        self.rows = 0
+        self.table: LoadTable | None = None
+
+    def add(self, load: LoadTable) -> None:
+        start, stop = self.rows, self.rows + load.replications
+        if self.table is None:
+            def room(column: np.ndarray) -> np.ndarray:
+                return np.empty((max(self.replications, stop), *column.shape[1:]), column.dtype)
+
+            self.table = LoadTable(load.people, {name: room(column) for name, column in load.figures.items()},
+                                   room(load.week), load.clocked)
+        for name, column in load.figures.items():
+            self.table.figures[name][start:stop] = column
+        self.table.week[start:stop] = load.week
+        self.rows = stop
+
+    def build(self) -> LoadTable:
+        assert self.table is not None and self.rows == self.replications, "every chunk's load is added"
+        return self.table
 
 
 class _TableBuilder:
