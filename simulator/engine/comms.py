@@ -15,6 +15,8 @@ from simulator.dice import COMMS
 from simulator.engine.incident import Incident
 from simulator.engine.world import UPDATE, World
 
+MAX_NEXT_UPDATE = 24 * 60.0
+"""The furthest a written update may promise the next one (minutes)."""
 MAX_UPDATE_TEXT = 200
 """The most characters of one part of a written stakeholder update (impact, what is being done)."""
 
@@ -33,6 +35,14 @@ class UpdateText:
         if self.next is not None:
             out["next"] = self.next
         return out
+
+    def invalid(self) -> str | None:
+        """Why this update cannot be sent (None when it can): a part `problem` refuses, or a next update not in
+        (0, MAX_NEXT_UPDATE] minutes."""
+        found = self.problem(self.impact) or self.problem(self.done)
+        if found is None and self.next is not None and not 0 < self.next <= MAX_NEXT_UPDATE:
+            found = f"the next update comes in more than 0 minutes and at most 24 hours (got {self.next:g} minutes)"
+        return found
 
     @staticmethod
     def problem(text: str) -> str | None:

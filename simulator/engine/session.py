@@ -65,8 +65,6 @@ from simulator.scenario.model import SEVERITIES, Scenario
 
 INSTANT = INSTANT_KINDS
 SEARCH = 10_000
-MAX_NEXT_UPDATE = 24 * 60.0
-"""The furthest a written update may promise the next one (minutes)."""
 """Replications searched for a failure of the mode asked for, before giving up."""
 _RESOLVED = frozenset({State.RESOLVED, State.CLEANED_UP, State.CLOSED})
 
@@ -354,14 +352,8 @@ class Session:
         `impact`, `done` and `next`; None for an update sent without words (an older answers file). `by` names
         who wrote it when not the Incident Commander (a Comms lead's seat)."""
         question = self._one(number, UPDATE, "to send an update about: it is not declared, or service is back")
-        if text is not None:
-            for part in (text.impact, text.done):
-                problem = UpdateText.problem(part)
-                if problem is not None:
-                    raise DrillsimError(f"INC-{number:04d}: {problem}")
-            if text.next is not None and not 0 < text.next <= MAX_NEXT_UPDATE:
-                raise DrillsimError(f"INC-{number:04d}: the next update comes in more than 0 minutes and at most "
-                                    f"{MAX_NEXT_UPDATE // 60:.0f} hours (got {text.next:g} minutes)")
+        if text is not None and text.invalid() is not None:
+            raise DrillsimError(f"INC-{number:04d}: {text.invalid()}")
         sender = by if by is not None else COMMANDER if self.policy.commands else None
         self._answer(question, (self.env.now, question.facts["due"], sender, text))
         self.through(self.env.now)  # logged at once: a screen shows the update as it is sent
