@@ -51,7 +51,7 @@ def shell_blocks() -> list[tuple[str, list[list[str]]]]:
 
 def _interactive(args: list[str]) -> bool:
     """A drill at a terminal: the one thing a test has not got."""
-    return args[:1] == ["drill"] and "--answers" not in args and "-a" not in args
+    return args[:1] == ["drill"] and not {"--answers", "-a", "--serve"} & set(args)
 
 
 BLOCKS = shell_blocks()
@@ -73,6 +73,13 @@ def test_every_command_the_documentation_shows_runs(where, commands, tmp_path, m
     for name, source in INPUTS.items():
         shutil.copy(ROOT / source, tmp_path / name)
     monkeypatch.chdir(tmp_path)
+    served: list[str] = []
+
+    def serve(team, out, *, host="127.0.0.1", port=8000, announce=None):  # the server itself: test_drill_team.py
+        served.append(host)
+        return []
+
+    monkeypatch.setattr("simulator.drill.server.serve", serve)
     for args in commands:
         result = CliRunner().invoke(app, args)
         typed = "drillsim " + shlex.join(args)
@@ -81,3 +88,6 @@ def test_every_command_the_documentation_shows_runs(where, commands, tmp_path, m
             continue
         assert result.exception is None or isinstance(result.exception, SystemExit), (where, typed, result.output)
         assert result.exit_code == 0, (where, typed, result.output)
+        if "--serve" in args:  # a team drill: everything up to the server was accepted, and it would have served
+            assert served, (where, typed, result.output)
+            served.clear()
