@@ -20,6 +20,7 @@ from simulator.drill.outcome import scripted
 from simulator.drill.play import setup
 from simulator.drill.server import DrillServer, finisher
 from simulator.drill.team import TeamDrill
+from simulator.outputs.names import EVENTS
 from simulator.outputs.read import read_events
 from simulator.scenario import parse_scenario
 
@@ -166,7 +167,7 @@ def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_
         served.stop()
     assert shots == {"ic", "ops", "comms", "scribe", "debrief"} and updated
     names = sorted(path.name for path in served.written)
-    assert names == sorted(["answers.txt", "debrief.md", "events.jsonl", "incidents.csv", "summary.json"])
+    assert names == sorted(["answers.txt", "debrief.md", EVENTS, "incidents.csv", "summary.json"])
     answers = read_answers(out / "answers.txt")
     assert answers.settings["team"] == "ic ops comms scribe"
     made = {(entry.seat, entry.verb) for entry in answers.entries if not entry.policy}
@@ -222,4 +223,4 @@ def test_the_game_master_injects_reveals_a_hint_and_ends_the_drill_early(tmp_pat
     made = [(e.seat, e.verb, e.args) for e in answers.entries if e.seat == "gm"]
     assert made[:3] == [("gm", "inject", ("customer",)), ("gm", "inject", ("failure",)), ("gm", "hint", ())]
     assert made[-1][1] == "stop"
-    assert (out / "events.jsonl").exists() and (out / "debrief.md").exists()
+    assert (out / EVENTS).exists() and (out / "debrief.md").exists()

@@ -20,6 +20,7 @@ from simulator.drill.seat_view import decisions
 from simulator.drill.server import MAX_MESSAGE, Bucket, DrillServer
 from simulator.drill.team import Refused, TeamDrill
 from simulator.errors import DrillsimError
+from simulator.outputs.names import EVENTS
 from simulator.scenario import parse_scenario
 
 
@@ -300,7 +301,7 @@ def test_ctrl_c_stops_the_server_and_writes_the_drill_whole(tmp_path):
             process.kill()
     assert process.returncode == 0, stderr
     written = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert written == ["answers.txt", "debrief.md", "events.jsonl", "incidents.csv", "summary.json"]
+    assert written == ["answers.txt", "debrief.md", EVENTS, "incidents.csv", "summary.json"]
     answers = parse_answers((out / "answers.txt").read_text())
     assert [(e.verb, e.seat, e.policy) for e in answers.entries] == [("stop", "gm", True)]
     assert f"to {out}/" in stdout.splitlines()[-1] and "Wrote " in stdout.splitlines()[-1]
