@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,20 +24,10 @@ from pathlib import Path
 import machine
 
 
-def cpu_seconds(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
 def one(incidents: int, workers: int, events: str, out: bool) -> dict:
     """Runs in the child process: one run, measured."""
     from simulator import api
-    from simulator.results.runner import expected_incidents
-    from simulator.scenario import load_scenario
-    from simulator.scenario.bundled import default_scenario
-
-    scenario = load_scenario(default_scenario())
-    replications = max(1, round(incidents / expected_incidents(scenario)))
+    scenario, replications = machine.default_scenario_for(incidents)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="drillsim-memory-") as folder:
         target = Path(folder) / "out" if out else None
@@ -54,19 +42,17 @@ def one(incidents: int, workers: int, events: str, out: bool) -> dict:
         "replications": replications,
         "incidents": len(table),
         "seconds": seconds,
-        "cpu_self": cpu_seconds(resource.RUSAGE_SELF),
-        "cpu_workers": cpu_seconds(resource.RUSAGE_CHILDREN),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "workers_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "cpu_self": machine.cpu_seconds(resource.RUSAGE_SELF),
+        "cpu_workers": machine.cpu_seconds(resource.RUSAGE_CHILDREN),
+        "peak_mb": machine.peak_mb(resource.RUSAGE_SELF),
+        "workers_peak_mb": machine.peak_mb(resource.RUSAGE_CHILDREN),
         "table_mb": table_bytes / 1e6,
         "sizes": sizes,
     }
 
 
 def measure(incidents: int, workers: int, events: str, out: bool) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--one", str(incidents), str(workers), events, str(int(out))],
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return machine.in_fresh_process(__file__, incidents, workers, events, int(out))
 
 
 def main(argv=None) -> None:

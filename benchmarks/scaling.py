@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,20 +26,10 @@ from pathlib import Path
 import machine
 
 
-def cpu_seconds(who: int) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
-
-
 def one(incidents: int, workers: int, executor: str, out: bool) -> dict:
     """Runs in the child process: one configuration, measured."""
     from simulator import api
-    from simulator.results.runner import expected_incidents
-    from simulator.scenario import load_scenario
-    from simulator.scenario.bundled import default_scenario
-
-    scenario = load_scenario(default_scenario())
-    replications = max(1, round(incidents / expected_incidents(scenario)))
+    scenario, replications = machine.default_scenario_for(incidents)
     with tempfile.TemporaryDirectory(prefix="drillsim-scaling-") as folder:
         start = time.perf_counter()
         done = api.run_into(scenario, Path(folder) / "out" if out else None, replications=replications, seed=7,
@@ -52,16 +40,14 @@ def one(incidents: int, workers: int, executor: str, out: bool) -> dict:
     return {
         "incidents": len(done.results.incidents),
         "seconds": seconds,
-        "cpu": cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu": machine.cpu_seconds(resource.RUSAGE_SELF) + machine.cpu_seconds(resource.RUSAGE_CHILDREN),
+        "peak_mb": machine.peak_mb(resource.RUSAGE_SELF),
         "bytes": written,
     }
 
 
 def measure(incidents: int, workers: int, executor: str, out: bool) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--one", str(incidents), str(workers), executor,
-                           str(int(out))], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return machine.in_fresh_process(__file__, incidents, workers, executor, int(out))
 
 
 def main(argv=None) -> None:
