@@ -108,6 +108,7 @@ def _policy_side(seat: str, d: dict[str, Any], origin: float) -> str:
             out.append(f"cleanup {d['cleanup']}")
         return "; ".join(out)
     if seat == "comms":
-        return f"{len(d['updates'])} updates" + (f" ({', '.join(at(u.time) for u in d['updates'])})"
+        count = len(d["updates"])
+        return f"{count} update{'s' * (count != 1)}" + (f" ({', '.join(at(u.time) for u in d['updates'])})"
                                                  if d["updates"] else "")
     return ""
