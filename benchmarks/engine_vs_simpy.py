@@ -26,9 +26,9 @@ It keeps no event log and validates nothing. drillsim plays the same scenario th
 `simulate(..., workers=1, oncall_load=False)`: it reads every incident's dice from counter-based streams, logs
 every event and reduces the log to its incident table, the same work (the ratio is taken on this). A second
 line plays it as `drillsim run` does, the log reduced to each person's on-call load too (pages, hours held,
-sleep, pay), which the minimal model does not work out; sweeps and maturity ladders leave it out. Both run in the same process, alternating, and the
-best of several rounds is kept; times are the process's CPU time (time.process_time), not the wall clock, so
-that a busy machine disturbs the ratio as little as possible.
+sleep, pay), which the minimal model does not work out; sweeps and maturity ladders leave it out. Both run in
+the same process, alternating, and the best of several rounds is kept; times are the process's CPU time
+(time.process_time), not the wall clock, so that a busy machine disturbs the ratio as little as possible.
 
     python benchmarks/engine_vs_simpy.py [--replications 2000] [--rounds 3]
 
