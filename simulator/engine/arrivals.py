@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from simulator.dice import ARRIVAL, DEPLOYMENT_FAILS, GAP, SEVERITY, IncidentDice, ModeDice, ReplicationDice
-from simulator.engine.clock import ONSET, At
+from simulator.engine.clock import ONSET, At, jump
 from simulator.engine.incident import Incident
 from simulator.scenario.model import severity_rank
 
@@ -110,7 +110,10 @@ def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: l
         rules = modes[m]
         if onset > now:
             now = now + (onset - now)
-            yield At(env, now, ONSET, 0)
+            if env.peek() <= now:  # something happens before it, or at its instant: the clock's order decides
+                yield At(env, now, ONSET, 0)
+            else:  # nothing happens until then, so nothing can change: decided at its minute without a wake-up
+                jump(env, now)
         if kind == STATE_DEPENDENT:
             factor = rules.accept(onset) if rules.accept is not None else 1.0
             if u_accept >= factor * state.acceptance(rules, onset):
