@@ -113,6 +113,33 @@ def test_a_seats_decisions_are_checked_and_its_text_kept_as_text(provider):
         team.act("ic", {"do": "answer", "kind": "roles", "incident": 1, "value": {"Comms lead": "Mallory"}})
 
 
+def test_the_ops_seat_can_debug_a_reopened_incident_after_trying_everything():
+    """learning-loop's bad release of seed 8 (test_drill_practice.EVERY_MITIGATION_TRIED) at a team: after the
+    reopening the Ops lead's seat is offered debugging live again, not an empty list, and the drill ends."""
+    from simulator import api
+    from simulator.scenario.bundled import default_scenario
+
+    scenario = api.load_scenario(default_scenario().with_name("learning-loop.yaml"))
+    team = TeamDrill(setup(scenario, seed=8), speed=120)
+    team.join("ic")
+    team.join("ops")
+    team.act("ic", {"do": "declare", "incident": 1, "severity": "SEV2"})
+    offers = []
+    for seat, kind, value in [("ic", "roles", {}), ("ops", "mitigate", "rollback"), ("ops", "mitigate", "debug"),
+                              ("ops", "confirm", "anecdote"), ("ops", "cleanup", "now"), ("ops", "mitigate", "debug"),
+                              ("ops", "confirm", "data"), ("ic", "items", 1)]:
+        run(team, 3000)
+        waiting = decisions(team, seat)
+        assert [d["kind"] for d in waiting] == [kind]
+        if kind == "mitigate":
+            offers.append([option["value"] for option in waiting[0]["options"]])
+        team.act(seat, {"do": "answer", "kind": kind, "incident": 1, "value": value})
+    assert offers == [["rollback", "debug"], ["debug"], ["debug"]]
+    run(team, 3000)
+    assert team.session.finished
+    assert [e[4] for e in team.session.log].count("reopened") == 1
+
+
 def test_a_written_update_goes_into_the_log_with_its_words(provider):
     team = team_of(provider, "ic", "ops", "comms")
     team.act("ic", {"do": "declare", "incident": 1, "severity": "SEV2"})
