@@ -145,3 +145,15 @@ def test_text_is_escaped_and_prompts_are_marked():
     assert "<strong>bold</strong> and <code>code</code>" in html_text
     assert 'class="prompt"' in html_text and "To write:" in html_text
     assert "> ✎ **To write:** fill in" in render_markdown(blocks)
+
+
+def test_the_contents_list_comes_once_under_the_first_title():
+    """A document with several top-level headings (a team drill's debrief: the team, then each incident's
+    debrief) lists its chapters once, under the first, not again under every one."""
+    blocks = [Heading(1, "The team"), Paragraph("seats"), Heading(1, "Debrief: INC-0001"),
+              Heading(2, "Timeline"), Heading(2, "INC-0001: postmortem draft", anchor="postmortem-1"),
+              Heading(1, "Debrief: INC-0002")]
+    html_text = render_html(blocks, "t")
+    assert html_text.count('<nav aria-label="contents">') == 1
+    assert ('<h1>The team</h1>\n<nav aria-label="contents"><ol><li><a href="#postmortem-1">INC-0001: postmortem '
+            'draft</a></li></ol></nav>\n<p>seats</p>') in html_text
