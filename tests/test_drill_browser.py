@@ -175,6 +175,9 @@ def test_a_team_drill_in_the_browser_plays_to_its_debrief_and_again_to_the_same_
     assert not any(entry.seat in ("ops", "comms") and entry.policy for entry in answers.entries)
     debrief = (out / "debrief.md").read_text()
     assert "# The team" in debrief and "The Scribe's notes" in debrief and "Failing over to the standby" in debrief
+    team = debrief.split("# Debrief")[0]  # each seat's decisions in words, as the terminal says them
+    assert "| Ops lead | tries rollback; tries failover |" in team and "declared it at SEV2" in team
+    assert "mitigate rollback" not in team and "roles comms=" not in team
     sent = [e for e in read_events(out) if e.action == "status_update"]
     assert sent[0].actor == "Comms lead" and sent[0].detail["done"] == "Failing over to the standby provider"
     # the team's answers file plays the drill again, without a browser, to the same log

@@ -235,6 +235,57 @@ def test_calling_it_resolved_on_anecdote_reopens_when_the_dice_say_so():
     assert took == pytest.approx({"anecdote": 2.0, "data": 15.0})
 
 
+# learning-loop's bad release of seed 8: rollback does not help, debugging live restores service, the trainee calls
+# it resolved on someone's word, and it reopens 42 minutes later with every mitigation tried. Debugging live is
+# still offered (it always works in the end), as the engine's own fallback has it.
+EVERY_MITIGATION_TRIED = """\
+seed 8
++0s declare SEV2
+roles comms=no
+mitigate rollback
+mitigate debug
+confirm anecdote
+cleanup now
+mitigate debug
+confirm data
+items 1
+"""
+
+
+@pytest.fixture(scope="module")
+def learning_loop():
+    return api.load_scenario(default_scenario().with_name("learning-loop.yaml"))
+
+
+def test_a_reopened_incident_with_every_mitigation_tried_is_offered_debugging_live(learning_loop):
+    session = Session(learning_loop, 8)
+    session.until_first_alert()
+    session.declare(1, "SEV2")
+    offers = []
+    for kind, choice in [(ROLES, {}), (MITIGATE, "rollback"), (MITIGATE, "debug"), (CONFIRM, "anecdote"),
+                         (CLEANUP, "now"), (MITIGATE, "debug"), (CONFIRM, "data"), (ITEMS, 1)]:
+        while not session.blocked:
+            session.through(session.next_event())
+        question = next(q for q in session.questions if q.kind in INSTANT_KINDS)
+        assert question.kind == kind
+        if kind == MITIGATE:
+            offers.append((question.facts["tried"], session.offered(question)))
+        session.choose(question, choice)
+        session.through(session.now)
+    assert offers == [((), ["rollback", "debug"]), (("rollback",), ["debug"]),
+                      (("rollback", "debug"), ["debug"])]  # after the reopening: never nothing
+    session.advance(math.inf)
+    assert session.finished
+    log = [Event._make(e) for e in session.finish()]
+    assert [(e.action, (e.detail or {}).get("mitigation")) for e in log if e.action in
+            ("mitigation_failed", "mitigated", "reopened")] == [
+        ("mitigation_failed", "rollback"), ("mitigated", "debug"), ("reopened", None), ("mitigated", "debug")]
+    answers = parse_answers(EVERY_MITIGATION_TRIED, "answers.txt")  # the same drill from its answers file
+    played = play(setup(learning_loop, answers), answers)
+    assert not played.unused and played.session.finished
+    assert [Event._make(e) for e in played.session.finish()] == log
+
+
 def test_the_log_on_screen_dates_what_happens_on_a_later_day():
     """The postmortem is held days after the alert (the clock skips there): its line carries its day, where
     the first day's lines show the time alone."""
@@ -406,3 +457,60 @@ def test_the_practices_questions_through_the_keys(tmp_path):
         "| resolved (you: called on anecdote; policy: " in finished.markdown  # not "health confirmed"
     if policy["items"] != 4:
         assert "Your postmortem wrote 4 action items" in finished.markdown
+
+
+def test_at_the_terminal_a_reopened_incident_with_every_mitigation_tried_can_still_be_debugged(learning_loop):
+    """The drill of EVERY_MITIGATION_TRIED through the keys: after the reopening the prompt offers debugging live
+    (it used to offer nothing, and the clock waited for ever), and the drill reaches its debrief."""
+    from simulator.drill.app import DrillApp
+
+    async def run():
+        app = DrillApp(setup(learning_loop, seed=8), turns=True, turn=10.0, replications=3)
+        async with app.run_test(size=(120, 40)) as pilot:
+
+            def prompt():
+                return str(app.query_one("#prompt").render())
+
+            async def until(kind, expected):
+                for _ in range(60):
+                    if app.session.blocked:
+                        question = next(q for q in app.session.questions if q.kind in INSTANT_KINDS)
+                        assert question.kind == kind, prompt()
+                        assert expected in prompt(), prompt()
+                        return
+                    await pilot.press("n")
+                raise AssertionError(f"never asked {kind}: {prompt()}")
+
+            await pilot.press("d", "2")                                             # declare at once, SEV2
+            for kind, expected, key in [
+                    (ROLES, "5  nobody: you send the updates yourself", "5"),
+                    (MITIGATE, "1  rollback\n  2  debug", "1"),
+                    (MITIGATE, "what next? (tried: rollback)\n  1  debug", "1"),
+                    (CONFIRM, "2  call it resolved on someone's word", "2"),
+                    (CLEANUP, "1  now: on the planned date", "1"),
+                    (MITIGATE, "what next? (tried: rollback, debug)\n  1  debug", "1"),  # reopened
+                    (CONFIRM, "1  with data", "1"),
+                    (ITEMS, "2  1 action item", "2")]:
+                await until(kind, expected)
+                await pilot.press(key)
+            for _ in range(20):
+                if app.session.finished:
+                    break
+                await pilot.press("n")
+            assert app.session.finished and "Press q for the debrief" in prompt()
+            await pilot.press("q")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            finished = app.finished_drill
+            await pilot.press("q")
+        return finished
+
+    finished = asyncio.run(run())
+    assert finished.markdown.startswith("# Debrief: INC-0001, bad-release")
+    saved = parse_answers(finished.outcome.answers.text(), "saved.txt")
+    script = parse_answers(EVERY_MITIGATION_TRIED, "answers.txt")
+    assert [(e.verb, e.args, e.seconds) for e in saved.entries] == [(e.verb, e.args, e.seconds)
+                                                                    for e in script.entries]  # the same drill
+    assert [(e.action, (e.detail or {}).get("mitigation")) for e in finished.outcome.log if e.action in
+            ("mitigation_failed", "mitigated", "reopened")] == [
+        ("mitigation_failed", "rollback"), ("mitigated", "debug"), ("reopened", None), ("mitigated", "debug")]

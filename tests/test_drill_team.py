@@ -113,6 +113,72 @@ def test_a_seats_decisions_are_checked_and_its_text_kept_as_text(provider):
         team.act("ic", {"do": "answer", "kind": "roles", "incident": 1, "value": {"Comms lead": "Mallory"}})
 
 
+def test_the_ops_seat_can_debug_a_reopened_incident_after_trying_everything():
+    """learning-loop's bad release of seed 8 (test_drill_practice.EVERY_MITIGATION_TRIED) at a team: after the
+    reopening the Ops lead's seat is offered debugging live again, not an empty list, and the drill ends."""
+    from simulator import api
+    from simulator.scenario.bundled import default_scenario
+
+    scenario = api.load_scenario(default_scenario().with_name("learning-loop.yaml"))
+    team = TeamDrill(setup(scenario, seed=8), speed=120)
+    team.join("ic")
+    team.join("ops")
+    team.act("ic", {"do": "declare", "incident": 1, "severity": "SEV2"})
+    offers = []
+    for seat, kind, value in [("ic", "roles", {}), ("ops", "mitigate", "rollback"), ("ops", "mitigate", "debug"),
+                              ("ops", "confirm", "anecdote"), ("ops", "cleanup", "now"), ("ops", "mitigate", "debug"),
+                              ("ops", "confirm", "data"), ("ic", "items", 1)]:
+        run(team, 3000)
+        waiting = decisions(team, seat)
+        assert [d["kind"] for d in waiting] == [kind]
+        if kind == "mitigate":
+            offers.append([option["value"] for option in waiting[0]["options"]])
+        team.act(seat, {"do": "answer", "kind": kind, "incident": 1, "value": value})
+    assert offers == [["rollback", "debug"], ["debug"], ["debug"]]
+    run(team, 3000)
+    assert team.session.finished
+    assert [e[4] for e in team.session.log].count("reopened") == 1
+
+
+def test_the_team_debrief_puts_each_seats_decisions_in_the_trainers_words(provider):
+    """The debrief's team table and the team's feed say a decision as the terminal echoes it (view.said), never
+    as the answers file's raw line ("declare SEV2", "roles comms=no", "mitigate rollback")."""
+    from simulator.drill.seats import team_blocks
+    from simulator.report.document import Table
+
+    team = team_of(provider, "ic", "ops", "comms", "scribe")
+    run(team, 5)
+    team.act("ic", {"do": "declare", "incident": 1, "severity": "SEV2"})
+    team.act("scribe", {"do": "note", "incident": 1, "text": "rollback first"})
+    run(team)
+    team.act("ic", {"do": "answer", "kind": "roles", "incident": 1, "value": {}})
+    run(team)
+    team.act("ops", {"do": "answer", "kind": "mitigate", "incident": 1, "value": "rollback"})
+    team.act("comms", {"do": "update", "incident": 1, "impact": "cards fail", "done": "rolling back", "next": 30})
+    run(team)
+    team.act("ops", {"do": "answer", "kind": "mitigate", "incident": 1, "value": "failover"})
+    run(team, 3000)
+    assert team.session.finished
+    answers, log = team.answers(), team.session.finish()
+    policy = play(setup(provider, answers), answers, automatic=True).session.finish()
+    origin = next(e[0] for e in log if e[4] == "detected")
+    table = next(b for b in team_blocks(answers, log, policy, origin) if isinstance(b, Table))
+    assert table.header[:2] == ("seat", "decided")
+    assert [(row[0].text, row[1].text) for row in table.rows] == [
+        ("Incident Commander", "+10m declared it at SEV2; nobody else takes a role: the Comms lead's seat writes "
+                               "the updates"),
+        ("Ops lead", "tries rollback; tries failover"),
+        ("Comms lead", "+18m sent a stakeholder update (next in 30m): “cards fail”, “rolling back”"),
+        ("Scribe", "+10m a note"),
+        ("Game Master (policy)", "nothing")]
+    feed = [line.text for line in team.feed]
+    assert feed == [
+        "Incident Commander: declared it at SEV2 (INC-0001)", "Scribe: note: rollback first (INC-0001)",
+        "Incident Commander: nobody else takes a role: the Comms lead's seat writes the updates (INC-0001)",
+        "Ops lead: tries rollback (INC-0001)", "Comms lead: sent a stakeholder update (next in 30m) (INC-0001)",
+        "Ops lead: tries failover (INC-0001)"]
+
+
 def test_a_written_update_goes_into_the_log_with_its_words(provider):
     team = team_of(provider, "ic", "ops", "comms")
     team.act("ic", {"do": "declare", "incident": 1, "severity": "SEV2"})

@@ -14,7 +14,7 @@ from simulator.errors import DrillsimError
 from simulator.outputs.names import EVENTS
 from simulator.outputs.read import read_summary
 from simulator.report.build import build_report
-from simulator.report.content import narrative_blocks, timeline_blocks
+from simulator.report.content import load_blocks, narrative_blocks, timeline_blocks
 from simulator.report.document import Heading, Paragraph, Prompt
 from simulator.report.html import render_html
 from simulator.report.markdown import render_markdown
@@ -145,3 +145,43 @@ def test_text_is_escaped_and_prompts_are_marked():
     assert "<strong>bold</strong> and <code>code</code>" in html_text
     assert 'class="prompt"' in html_text and "To write:" in html_text
     assert "> ✎ **To write:** fill in" in render_markdown(blocks)
+
+
+def test_the_contents_list_comes_once_under_the_first_title():
+    """A document with several top-level headings (a team drill's debrief: the team, then each incident's
+    debrief) lists its chapters once, under the first, not again under every one."""
+    blocks = [Heading(1, "The team"), Paragraph("seats"), Heading(1, "Debrief: INC-0001"),
+              Heading(2, "Timeline"), Heading(2, "INC-0001: postmortem draft", anchor="postmortem-1"),
+              Heading(1, "Debrief: INC-0002")]
+    html_text = render_html(blocks, "t")
+    assert html_text.count('<nav aria-label="contents">') == 1
+    assert ('<h1>The team</h1>\n<nav aria-label="contents"><ol><li><a href="#postmortem-1">INC-0001: postmortem '
+            'draft</a></li></ol></nav>\n<p>seats</p>') in html_text
+
+
+def test_a_drills_folder_says_why_it_has_no_on_call_load(tmp_path):
+    """`drillsim report` on a drill's folder: a drill is the failures people played, not a period of on call, so
+    the on-call load is not drawn, and the report says why instead of leaving the section out; a run written
+    without the load says so too."""
+    from test_drill_practice import EVERY_MITIGATION_TRIED
+    from typer.testing import CliRunner
+
+    from simulator.cli import app as cli
+
+    (tmp_path / "answers.txt").write_text(EVERY_MITIGATION_TRIED)
+    scenario = default_scenario().with_name("learning-loop.yaml")
+    drill = tmp_path / "drill"
+    result = CliRunner().invoke(cli, ["drill", str(scenario), "--answers", str(tmp_path / "answers.txt"), "-n", "3",
+                                      "-q", "-o", str(drill)])
+    assert result.exit_code == 0, result.output
+    written = {path.name for path in build_report(drill)}
+    assert "on-call-load.png" not in written and "phases.png" in written
+    markdown = (drill / "report.md").read_text()
+    assert ("## On-call load\n\nThis folder holds a drill: the failures people played, not a period of on call, so "
+            "what carrying the pager costs each person cannot be drawn from it. `drillsim run` on the scenario "
+            "draws it.\n") in markdown
+    plain = tmp_path / "plain"
+    write_results(simulate(load_scenario(default_scenario()), replications=2, oncall_load=False), plain)
+    assert load_blocks(read_results(plain)) == [
+        Heading(2, "On-call load", anchor="on-call-load"),
+        Paragraph("The run that wrote this folder left the on-call load out of its summary.json.")]

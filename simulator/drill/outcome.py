@@ -11,11 +11,12 @@ from simulator.drill.answers import Answers, Entry
 from simulator.drill.debrief import debrief_blocks
 from simulator.drill.play import Played, Setup, play
 from simulator.events import Event
+from simulator.outputs.names import ANSWERS
 from simulator.outputs.run import summary_document
 from simulator.report.document import Block
 from simulator.results.incidents import IncidentTable, incident_table
 
-ANSWERS, DEBRIEF = "answers.txt", "debrief.md"
+DEBRIEF = "debrief.md"
 
 
 @dataclass

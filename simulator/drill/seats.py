@@ -4,9 +4,10 @@ again with `--answers` gives the same debrief."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
+from simulator.drill import view
 from simulator.drill.answers import SEATS, Answers, Entry
 from simulator.drill.debrief import decisions
 from simulator.engine.world import CLEANUP, CONFIRM, DECLARE, ITEMS, MITIGATE, ROLES, UPDATE
@@ -52,7 +53,7 @@ def team_blocks(answers: Answers, you: Sequence[Any], policy: Sequence[Any], ori
     rows = []
     for seat in SEATS:
         made = by_seat[seat]
-        yours = "; ".join(_said(e, origin) for e in made if e.verb != "hint") or "nothing"
+        yours = "; ".join(_said(e, people) for e in made if e.verb != "hint") or "nothing"
         sides = []
         for number in numbers:
             a = next((x for (_, n), x in mine.items() if n == number), None)
@@ -77,13 +78,21 @@ def _clock(seconds: int | None) -> str:
     return fmt((seconds or 0) / 60)
 
 
-def _said(entry: Entry, origin: float) -> str:
-    what = " ".join((entry.verb, *entry.args))
-    if entry.verb == "note":
-        what = "a note"
-    elif entry.verb == "update" and entry.args:
-        impact, done, nxt = entry.args
-        what = f"update: “{impact}”, “{done}”" + (f", next in {nxt}" if nxt else "")
+def words(entry: Entry, people: Collection[str]) -> str:
+    """A seat's decision in words: the trainer's (view.said), said of the seat rather than to "you" ("declared it
+    at SEV2", "tries failover" for the Ops lead); `people` are the seats people took. The team's feed and its
+    debrief both say it so."""
+    if entry.verb == "roles" and all(arg.lower() == "none" or arg.lower().endswith(("=no", "=none"))
+                                     for arg in entry.args):
+        return "nobody else takes a role" + (": the Comms lead's seat writes the updates" if "comms" in people
+                                             else "")
+    return view.said(entry).replace("you ", "").removeprefix(f"the {SEAT_NAMES[entry.seat or 'ic']} ")
+
+
+def _said(entry: Entry, people: Collection[str]) -> str:
+    what = words(entry, people)
+    if entry.verb == "update" and entry.args:
+        what += f": “{entry.args[0]}”, “{entry.args[1]}”"
     when = f"+{_clock(entry.seconds)} " if entry.seconds is not None else ""
     return f"{when}{what}" + (" (policy)" if entry.policy else "")
 

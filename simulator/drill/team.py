@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.drill import view
-from simulator.drill.answers import MAX_NOTE, SEATS, Answers, Entry, roles_answer, roles_entry
+from simulator.drill import seats
+from simulator.drill.answers import MAX_NOTE, SEATS, Answers, Entry, roles_entry
 from simulator.drill.hints import hint
 from simulator.drill.play import Played, Setup, answer, apply
 from simulator.drill.seat_view import SPEEDS, unkeyed
@@ -238,31 +238,21 @@ class TeamDrill:
     def answer_question(self, question: Question, entry: Entry, policy: bool = False) -> None:
         seat = KIND_SEAT[question.kind]
         entry = Entry(entry.verb, entry.args, None, question.incident.number, seat=seat, policy=policy)
-        kind = question.kind
-        value: Any = entry.args[0] if entry.args else INVESTIGATE
         try:
-            if kind == ROLES:
-                value = roles_answer(entry, question.facts["candidates"])
             answer(self.session, question, entry)
         except DrillsimError as exc:
             raise Refused(str(exc)) from None
         self.session.through(self.session.now)  # what follows at once (the next question), as play.play does
         self.entries.append(entry)
-        if kind == ROLES and not value:
-            words = "nobody else takes a role" + (": the Comms lead's seat writes the updates" if not
-                                                  self.empty("comms") else "")
-        else:
-            words = view.decided(kind, int(value) if kind == ITEMS else value)
-        self.say(entry, words)
+        self.say(entry, None)
         self.changed()
 
     def say(self, entry: Entry, said: str | None) -> None:
         seconds = entry.seconds if entry.seconds is not None else self.session.seconds(self.session.now)
         who = SEAT_NAMES[entry.seat or "ic"] + (" (policy)" if entry.policy else "")
-        words = said or view.took(entry.verb, entry.args).replace("you ", "")
+        words = said or seats.words(entry, self.joined)  # "Ops lead: tries failover"
         if entry.verb == "note":
             words = "note: " + " ".join(entry.args)
-        words = words.removeprefix(f"the {SEAT_NAMES[entry.seat or 'ic']} ")  # "Ops lead: tries failover"
         self.feed.append(Line(seconds, entry.seat or "ic", f"{who}: {words} ({incident_label(entry.incident)})"))
 
     def act(self, seat: str, message: dict[str, Any]) -> str | None:

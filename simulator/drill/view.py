@@ -9,6 +9,7 @@ mitigation that fails says only that it did not help, as a rollback that does no
 
 from __future__ import annotations
 
+from simulator.drill.answers import ROLE_KEYS, Entry
 from simulator.engine.incident import Incident
 from simulator.engine.session import Session
 from simulator.engine.world import (
@@ -323,8 +324,14 @@ def took(verb: str, args: tuple[str, ...]) -> str:
         return f"you declared it at {args[0]}"
     if verb == "update":
         return "you sent a stakeholder update" + (f" (next in {args[2]})" if args and args[2] else "")
+    if verb == "inject" and args:
+        what = args[0].lower()
+        if what == "away":
+            return f"{args[1] if len(args) > 1 else 'the secondary'} is on a plane: unreachable"
+        return "a second failure starts" if what == "failure" else "a customer escalates"
     return {"alone": "the alerted engineer tries to fix it alone first", "escalate": "you escalated the page",
-            "mobilise": "you paged every level"}.get(verb, verb)
+            "mobilise": "you paged every level", "note": "a note", "hint": "a hint", "stop": "the drill ended"
+            }.get(verb, verb)
 
 
 def decided(kind: str, value) -> str:
@@ -343,6 +350,27 @@ def decided(kind: str, value) -> str:
     if kind == ITEMS:
         return f"the postmortem writes {value} action item{'s' * (value != 1)}"
     return f"{kind} {value}"
+
+
+ANSWERED = {"roles": ROLES, "mitigate": MITIGATE, "investigate": MITIGATE, "confirm": CONFIRM, "cleanup": CLEANUP,
+            "items": ITEMS}
+"""The answers-file verbs that answer a question, by the question's kind."""
+
+
+def said(entry: Entry) -> str:
+    """A decision of a drill's answers file in the words the trainer echoed as it was made: `took` for a timed
+    decision, `decided` for an answer to a question (a debrief that reads the file says it so)."""
+    kind = ANSWERED.get(entry.verb)
+    if kind is None:
+        return took(entry.verb, entry.args)
+    value: object = entry.args[0] if entry.args else INVESTIGATE
+    if kind == ROLES:  # role=name; yes: the first one free; no: nobody
+        pairs = (arg.partition("=") for arg in entry.args if "=" in arg)
+        value = {ROLE_KEYS[key.lower()]: "the first one free" if name.lower() == "yes" else name
+                 for key, _, name in pairs if key.lower() in ROLE_KEYS and name.lower() not in ("no", "none")}
+    elif kind == ITEMS:
+        value = int(entry.args[0])
+    return decided(kind, value)
 
 
 DESCRIBED = {

@@ -51,7 +51,6 @@ from simulator.engine.world import (
     DATA,
     DECLARE,
     INSTANT_KINDS,
-    INVESTIGATE,
     ITEMS,
     MAX_ACTION_ITEMS,
     MITIGATE,
@@ -387,13 +386,9 @@ class Session:
         self._answer(question, answer)
 
     def offered(self, question: Question) -> list[str]:
-        """The answers to a mitigation question: the mitigations not tried yet, and investigating while clues
-        are left."""
-        incident = question.incident
-        options = [name for name in incident.rules.mitigations if name not in question.facts["tried"]]
-        if incident.clues < len(incident.mode.clues):
-            options.append(INVESTIGATE)
-        return options
+        """The answers to a mitigation question, as the engine takes them (`World.offered`): the mitigations not
+        tried yet, debugging live (always), and investigating while clues are left."""
+        return self.world.offered(question.incident, question.facts["tried"])
 
     def escalate(self, number: int, mobilise: bool = False) -> None:
         """Escalate incident `number`'s unanswered page now: to the next level, or every level left."""

@@ -233,19 +233,25 @@ class World:
             return self.rules.levels[level].after
         return max(0.0, float(self.policy.escalate_after(self.situation(incident, level=level))))
 
+    def offered(self, incident: Incident, tried: tuple[str, ...]) -> list[str]:
+        """What may be tried next, after `tried`: the mitigations not tried yet, and debugging live, which is never
+        used up (it always works in the end, so an incident that reopens after it may debug again); and, when a
+        person decides, investigating while clues are left. Never empty."""
+        options = [name for name in incident.rules.mitigations if name == "debug" or name not in tried]
+        if self.person_decides and incident.clues < len(incident.mode.clues):
+            options.append(INVESTIGATE)
+        return options
+
     def next_mitigation(self, incident: Incident, tried: tuple[str, ...]) -> str:
         """The next mitigation to try: the scenario's order for the automatic policy, else the policy's choice
-        (debug when it names nothing usable)."""
-        offered = incident.rules.mitigations
+        if it is `offered` (debug when it names nothing usable)."""
         if self.automatic:
             for name in incident.rules.order:
                 if name not in tried:
                     return name
             return "debug"
         choice = self.policy.next_mitigation(self.situation(incident, tried))
-        if choice == INVESTIGATE and self.person_decides and incident.clues < len(incident.mode.clues):
-            return choice
-        return choice if choice in offered and choice not in tried else "debug"
+        return choice if choice in self.offered(incident, tried) else "debug"
 
     def work_alone_first(self, incident: Incident, drawn: bool, channel: str) -> bool:
         if not self.practices_asked:

@@ -11,6 +11,8 @@ SUMMARY, INCIDENTS, EVENTS = "summary.json", "incidents.csv", "events.parquet"
 EVENTS_JSONL = "events.jsonl"
 """The event log as folders written before events.parquet hold it (one JSON object a line); still read."""
 DATA_FILES = (SUMMARY, INCIDENTS, EVENTS)
+ANSWERS = "answers.txt"
+"""Beside the data files of a drill's folder (`drillsim drill --out`): the drill's settings and decisions."""
 MANIFEST = ".drillsim"
 """In every folder drillsim writes: the names of the files it wrote there."""
 FORMAT_VERSION = 2

@@ -10,6 +10,7 @@ import numpy as np
 
 from simulator.errors import DrillsimError
 from simulator.events import incident_label
+from simulator.outputs.names import ANSWERS
 from simulator.report.censoring import beyond_text, censoring_notes, mean_text, percentile_text
 from simulator.report.clock import Clock
 from simulator.report.document import Block, Cell, Heading, Image, Paragraph, Table
@@ -193,7 +194,13 @@ def load_blocks(results: ResultsFolder) -> list[Block]:
 
     load = results.summary.get("on_call_load")
     if not load:
-        return []
+        if (results.folder / ANSWERS).is_file():
+            why = ("This folder holds a drill: the failures people played, not a period of on call, so what "
+                   "carrying the pager costs each person cannot be drawn from it. `drillsim run` on the scenario "
+                   "draws it.")
+        else:
+            why = "The run that wrote this folder left the on-call load out of its summary.json."
+        return [Heading(2, "On-call load", anchor="on-call-load"), Paragraph(why)]
     period = fmt(results.horizon)
     rows = []
     for person, f in load["people"].items():

@@ -91,9 +91,10 @@ def render_html(blocks: list[Block], title: str) -> str:
             anchor = f' id="{html.escape(block.anchor)}"' if block.anchor else ""
             chapter = ' class="chapter"' if block.level == 2 and block.anchor == "narratives" else ""
             body.append(f"<h{block.level}{anchor}{chapter}>{inline(block.text)}</h{block.level}>")
-            if block.level == 1 and chapters:
+            if block.level == 1 and chapters:  # the contents, once: under the first title
                 links = "".join(f'<li><a href="#{html.escape(c.anchor)}">{inline(c.text)}</a></li>' for c in chapters)
                 body.append(f'<nav aria-label="contents"><ol>{links}</ol></nav>')
+                chapters = []
         elif isinstance(block, Paragraph):
             body.append(f"<p>{inline(block.text)}</p>")
         elif isinstance(block, Bullets):
