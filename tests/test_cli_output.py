@@ -45,3 +45,21 @@ def test_make_fuzz_fails_when_a_fuzz_test_fails(tmp_path, failing):
 def test_make_fuzz_passes_when_every_fuzz_test_passes(tmp_path):
     done = _make_fuzz(tmp_path, "nothing-fails")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ── --preset's help ────────────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize("command", ["calibrate", "score"])
+def test_preset_help_lists_every_preset_with_what_it_reads(command):
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+    from simulator.history.presets import PRESETS
+
+    done = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "1000", "NO_COLOR": "1"})
+    assert done.exit_code == 0, done.output
+    line = next(line for line in done.output.splitlines() if "Read a known export" in line)
+    for name, preset in PRESETS.items():
+        assert f" {name} ({preset.brief})" in line, name
+    assert all(preset.brief for preset in PRESETS.values())

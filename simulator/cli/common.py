@@ -301,12 +301,17 @@ MetricOpt = Annotated[
 ]
 
 # Options of every command that reads an incident history.
+def _preset_names() -> str:
+    """Every preset of simulator.history.presets, with what it reads: 'generic (the history format), …'."""
+    from simulator.history.presets import PRESETS
+
+    return ", ".join(f"{name} ({preset.brief})" if preset.brief else name for name, preset in PRESETS.items())
+
+
 PresetOpt = Annotated[
     str | None,
     typer.Option("--preset", metavar="NAME", show_default=False, autocompletion=complete_preset,
-                 help="Read a known export: pagerduty (incidents CSV), pagerduty-analytics (raw incidents), "
-                 "pagerduty-api (incidents with log_entries, JSON), opsgenie (alerts), incident-io (CSV), "
-                 "incident-io-api (JSON), lifecycle or generic. Default: the one the file's header identifies."),
+                 help=f"Read a known export: {_preset_names()}. Default: the one the file's header identifies."),
 ]
 MapOpt = Annotated[
     list[str] | None,
