@@ -63,3 +63,68 @@ def test_preset_help_lists_every_preset_with_what_it_reads(command):
     for name, preset in PRESETS.items():
         assert f" {name} ({preset.brief})" in line, name
     assert all(preset.brief for preset in PRESETS.values())
+
+
+# ── Width of the output ────────────────────────────────────────────────────────────────────────────────────
+
+
+def _drillsim(*args: str, columns: str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """drillsim in a fresh process, its stdout and stderr pipes (not a terminal), COLUMNS as given or unset."""
+    env = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "FORCE_COLOR", "TERM")}
+    env.update({"NO_COLOR": "1", **({"COLUMNS": columns} if columns is not None else {})})
+    return subprocess.run([sys.executable, "-m", "simulator", *args], capture_output=True, text=True, env=env,
+                          input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL, timeout=600)
+
+
+SWEEP = ("sweep", "--set", "team.escalate_after=2m", "-n", "4")
+
+
+def test_piped_output_without_columns_cuts_and_wraps_no_table():
+    """A table wider than any fixed width (the sweep's cost table is 160 columns and more) stays whole, a row a
+    line, when stdout is a pipe or a file and COLUMNS says no width."""
+    done = _drillsim(*SWEEP)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for figure in ("users affected per 90d", "cost of downtime per 90d"):
+        assert any(line.startswith(f"│ {figure} ") and "(as written)" in line for line in lines), figure
+    assert max(len(line) for line in lines) > 160
+    table = lines[lines.index(next(line for line in lines if line.startswith("What the incidents cost"))) + 1:]
+    table = table[:next(i for i, line in enumerate(table) if line.startswith("└")) + 1]
+    assert len({len(line) for line in table}) == 1  # every line of the table as wide: nothing wrapped
+
+
+@pytest.mark.parametrize("args", [SWEEP, ("compare", "--set", "team.escalate_after=2m", "-n", "4", "-q"),
+                                  ("run", "-n", "3"), ("maturity", "-n", "2", "-q", "--out", "{tmp}")])
+def test_piped_output_honours_columns(args, tmp_path):
+    done = _drillsim(*(arg.format(tmp=tmp_path / "out") for arg in args), columns="100")
+    assert done.returncode == 0, done.stderr
+    widest = max(len(line) for line in done.stdout.splitlines())
+    assert widest <= 100 and widest >= 90, done.stdout
+
+
+def test_output_width_follows_where_the_output_goes(monkeypatch):
+    import io
+
+    from simulator.cli.common import UNBOUNDED, console, output_width
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert output_width() == UNBOUNDED and console().width == UNBOUNDED
+    assert output_width(stderr=True) is None
+    monkeypatch.setenv("COLUMNS", "97")
+    assert output_width() == 97 and console().width == 97 and console(stderr=True).width == 97
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    assert output_width() is None and console().width == 97  # a terminal: rich's own, which reads COLUMNS
+
+
+def test_every_command_prints_through_the_one_console():
+    """No command builds its own rich Console with a width of its own: they all ask common.console."""
+    for path in sorted((ROOT / "simulator" / "cli").glob("*.py")):
+        if path.name != "common.py":
+            text = path.read_text(encoding="utf-8")
+            assert "Console(" not in text and "isatty() else" not in text, path.name

@@ -211,9 +211,30 @@ def quiet_closed_stdout() -> None:
         pass
 
 
-def console(width: int | None = None, **options):
-    """A rich Console for a command's output, whose closed pipe (`| head`) ends the command quietly with status
-    0 (errors_exit), where rich's own would exit 1. `width` applies when stdout is not a terminal."""
+UNBOUNDED = 100_000
+"""The width of output that goes to a pipe or a file when COLUMNS does not say one: every table at its natural
+width and every sentence on one line, so that nothing is wrapped or cut (tables never stretch to fill it)."""
+
+
+def output_width(stderr: bool = False) -> int | None:
+    """The width of a command's output: on a terminal, None (rich's own: COLUMNS when set, else the
+    terminal's); elsewhere (a pipe, a file), COLUMNS when set, else UNBOUNDED. Rich itself would fall back to 80
+    columns, or to the size of whatever terminal stdin or stderr is, and cut tables to it."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        if stream.isatty():
+            return None
+    except ValueError:  # a closed stream: nothing will be printed
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else UNBOUNDED
+
+
+def console(stderr: bool = False, **options):
+    """A rich Console for a command's output (stdout, or stderr), as wide as output_width says, whose closed pipe
+    (`| head`) ends the command quietly with status 0 (errors_exit), where rich's own would exit 1."""
     from rich.console import Console
 
     class _Console(Console):
@@ -221,7 +242,7 @@ def console(width: int | None = None, **options):
             quiet_closed_stdout()
             raise BrokenPipeError
 
-    return _Console(width=None if sys.stdout.isatty() else width, **options)
+    return _Console(stderr=stderr, width=output_width(stderr), **options)
 
 
 EXIT_INTERRUPTED = 130

@@ -3,12 +3,12 @@ what each step up is worth."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -52,7 +52,6 @@ def maturity(
 
     Example: [bold]drillsim maturity --explain[/bold]
     """
-    from rich.console import Console
     from rich.markup import escape
 
     from simulator import api
@@ -61,7 +60,7 @@ def maturity(
     from simulator.report.progress import RunProgress
     from simulator.units import format_duration
 
-    console = Console(width=None if sys.stdout.isatty() else 200)
+    console = common.console()
     path = scenario_path(scenario)
     source = api.read_source(path)  # read once: for --explain, or for the progress bar's total and the ladder
     if explain:
