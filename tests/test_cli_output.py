@@ -128,3 +128,51 @@ def test_every_command_prints_through_the_one_console():
         if path.name != "common.py":
             text = path.read_text(encoding="utf-8")
             assert "Console(" not in text and "isatty() else" not in text, path.name
+
+
+# ── A scenario from standard input ─────────────────────────────────────────────────────────────────────────
+
+
+
+def _default_text() -> str:
+    from simulator.scenario.bundled import default_scenario
+
+    return default_scenario().read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spelling", ["-", "/dev/stdin"])
+def test_run_reads_a_piped_scenario_from_standard_input(spelling):
+    done = _drillsim("run", spelling, "-n", "3", "-q", stdin=_default_text())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Online shop checkout: 3 replications × 90d, seed 20261127; 38 incidents")
+    from_file = _drillsim("run", "-n", "3", "-q")
+    assert done.stdout == from_file.stdout  # the same scenario, the same numbers
+
+
+def test_a_bad_piped_scenario_is_named_stdin_with_its_line_and_field():
+    text = _default_text()
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "monitoring: {probability: 0.85" in row)
+    done = _drillsim("run", "-", "-n", "3", stdin=text.replace("monitoring: {probability: 0.85", "monitoring: "
+                                                                "{probability: 1.85", 1))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [f"<stdin>:{line}:20: failure_modes[0].detection.monitoring.probability: "
+                                        "must be at most 1.0 (got 1.85)", "1 problem found."]
+    broken = _drillsim("validate", "-", stdin="name: x\nfailure_modes: [\n")
+    assert broken.returncode == 2 and broken.stderr.startswith("<stdin>:3:1: ")
+    assert _drillsim("validate", "-", stdin=text).stdout == "<stdin>: ok (Online shop checkout: 4 failure modes)\n"
+
+
+def test_a_terminal_on_standard_input_is_refused_rather_than_waited_on(monkeypatch):
+    import io
+
+    from simulator.errors import ScenarioError
+    from simulator.scenario import validate
+
+    class Terminal(io.BytesIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(validate, "_stdin", [])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Terminal(b"name: never read\n")))
+    with pytest.raises(ScenarioError, match=r"^<stdin>: standard input is a terminal: pipe a scenario into it"):
+        validate.load_scenario("-")

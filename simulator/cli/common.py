@@ -79,8 +79,8 @@ EXIT_INPUT = 2
 # Options shared by several commands are defined once.
 ScenarioArg = Annotated[
     Path | None,
-    typer.Argument(metavar="SCENARIO", help="Scenario YAML file. Without it, the bundled default scenario.",
-                   show_default=False),
+    typer.Argument(metavar="SCENARIO", help="Scenario YAML file ('-' or /dev/stdin: read it from standard input). "
+                   "Without it, the bundled default scenario.", show_default=False),
 ]
 ReplicationsOpt = Annotated[
     int | None,

@@ -73,14 +73,15 @@ def maturity(
     path = scenario_path(scenario)
     source = api.read_source(path)  # read once: for --explain, or for the progress bar's total and the ladder
     if explain:
+        name = Path(source.file or path).name
         found = api.explain_maturity(source)  # every level must build from this scenario: refused otherwise
         console.print(preset_table(title="What each maturity level sets (the incident lifecycle guide's checklist)"))
         if found:
-            console.print(f"{path.name} gives these fields itself; each level's value replaces them:")
+            console.print(f"{name} gives these fields itself; each level's value replaces them:")
             for field, value in found:
                 console.print(f"  {field}: {value}", highlight=False)
         else:
-            console.print(f"{path.name} gives none of these fields: each level sets them all.")
+            console.print(f"{name} gives none of these fields: each level sets them all.")
         return
     api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     total = api.maturity_replications(source, replications)
