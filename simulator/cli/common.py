@@ -314,7 +314,9 @@ MinEffectOpt = Annotated[
                       help="The smallest difference that matters: a share of the baseline's value (5%) or a "
                            "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
                            "zero and the difference is at least this), no difference that matters (the interval "
-                           "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
+                           "lies within ±this), or unclear; the gate fails on meaningfully worse only. Money, users, "
+                           "counts and shares (cost tables, maturity steps) take the share: 5% when this is a "
+                           "duration.")
 ]
 MetricOpt = Annotated[
     str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.",
