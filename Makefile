@@ -58,12 +58,15 @@ FUZZ_EXAMPLES ?= 2000
 FUZZ_SURFACE_EXAMPLES ?= 300
 fuzz: $(DEV_STAMP)
 	rm -f fuzz.jsonl
-	-DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz.py
-	-DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_SURFACE_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz_surfaces.py
-	$(BIN)/pytest -m slow
-	$(BIN)/python -c "import collections, json; \
+	@status=0; \
+	DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz.py || status=1; \
+	DRILLSIM_FUZZ_EXAMPLES=$(FUZZ_SURFACE_EXAMPLES) DRILLSIM_FUZZ_LOG=fuzz.jsonl $(BIN)/pytest -m "" tests/test_fuzz_surfaces.py || status=1; \
+	$(BIN)/pytest -m slow || status=1; \
+	if [ -f fuzz.jsonl ]; then $(BIN)/python -c "import collections, json; \
 	counts = collections.Counter((r['kind'], r['outcome']) for r in map(json.loads, open('fuzz.jsonl'))); \
-	[print(f'{kind:15} exit {outcome:9} {n:6,}') for (kind, outcome), n in sorted(counts.items())]"
+	[print(f'{kind:15} exit {outcome:9} {n:6,}') for (kind, outcome), n in sorted(counts.items())]"; fi; \
+	if [ $$status -ne 0 ]; then echo "make fuzz: a fuzz or slow test failed (see above)" >&2; fi; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) build site *.egg-info .pytest_cache .ruff_cache

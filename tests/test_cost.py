@@ -89,7 +89,25 @@ def test_the_cost_section_describes_the_periods_and_the_incidents():
 
 def test_a_paired_difference_of_identical_runs_is_exactly_zero():
     same = Paired.of(np.array([1.0, 5.0, 3.0]), np.array([1.0, 5.0, 3.0]))
-    assert (same.difference, same.low, same.high, same.verdict) == (0.0, 0.0, 0.0, "no detectable difference")
+    # The interval [0, 0] lies within any smallest difference that matters, as compare judges it.
+    assert (same.difference, same.low, same.high, same.verdict) == (0.0, 0.0, 0.0, "no difference that matters")
+
+
+def test_a_cost_difference_is_judged_by_compares_rule_against_a_share_of_the_baseline():
+    """A cost or users difference gets compare's verdict (paired.verdict), with --min-effect's share of the
+    baseline's mean as the smallest difference that matters, or the default 5% when --min-effect is a duration
+    (which cannot apply to money)."""
+    from simulator.analysis.paired import parse_min_effect
+
+    base = np.array([100.0, 200.0, 300.0])
+    cheaper = base - np.array([3.0, 4.0, 5.0])  # 4 less of a mean of 200 (2%), interval about -6.5 to -1.5
+    assert Paired.of(base, cheaper).verdict == "better"  # no threshold: any difference matters
+    judged = Paired.of(base, cheaper, min_effect=parse_min_effect("5%"))
+    assert (judged.difference, judged.min_effect, judged.verdict) == (-4.0, 10.0, "no difference that matters")
+    assert Paired.of(base, cheaper, min_effect=parse_min_effect("1%")).verdict == "better"  # 2 of 200
+    assert Paired.of(base, cheaper, min_effect=parse_min_effect("0")).verdict == "better"
+    assert Paired.of(base, cheaper, min_effect=parse_min_effect("5m")).min_effect == 10.0  # the default 5%
+    assert Paired.of(base, cheaper, min_effect=parse_min_effect("3%")).verdict == "unclear whether it matters"
 
 
 def test_a_weekly_users_profile_needs_the_wall_clock():

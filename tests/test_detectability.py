@@ -272,3 +272,54 @@ def test_sizes_that_would_take_the_memory_are_refused_before_the_run(gentle, mon
         scenario_detectability(gentle.scenario, incidents_per_period=100_000, trials=100_000)
     result = CliRunner().invoke(app, ["detectability", "-N", "100000000"])
     assert result.exit_code == 2
+
+
+LINGERING = """\
+name: lingering
+horizon: 2d
+replications: 40
+seed: 9
+team: {responders: 20, acknowledge: 2m}
+policy: {declare_after: 1m, mitigation: debug-first}
+failure_modes:
+  - name: bad-deploy
+    cause: deployment
+    rate: 1/d
+    detection:
+      monitoring: {delay: 4m}
+    mitigations:
+      rollback: {duration: 10m, success: 0}
+      debug: {duration: {kind: uniform, low: 1d, high: 5d}}
+"""
+
+
+def test_detectability_json_says_how_many_incidents_the_pool_left_open(tmp_path):
+    """The scenario's pool follows each incident over a second horizon; those still open then are left out, and
+    detectability.json's cut_short counts them (as the dashboard section of compare counts its own)."""
+    from simulator import simulate
+    from simulator.analysis.simulated_periods import _followed
+
+    source = parse_source(LINGERING, file="lingering.yaml")
+    (tmp_path / "lingering.yaml").write_text(LINGERING, encoding="utf-8")
+    played = simulate(_followed(source.scenario), replications=40, seed=9, keep_events=False).incidents
+    within = played.onset < source.scenario.horizon
+    expected = (int(np.count_nonzero(within & np.isnan(played.mitigated))), int(np.count_nonzero(within)))
+    assert expected[0] > 0
+    done = CliRunner().invoke(app, ["detectability", str(tmp_path / "lingering.yaml"), "-n", "40", "--trials", "100",
+                                    "--incidents-per-period", "5", "--out", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    document = json.loads((tmp_path / "out" / "detectability.json").read_text(encoding="utf-8"))
+    assert document["cut_short"] == {"before": {"cut_short": expected[0], "incidents": expected[1]},
+                                     "after": {"cut_short": 0, "incidents": 0}}
+    assert document["pool"] == expected[1] - expected[0]
+    assert f"left out: {expected[0]:,} of {expected[1]:,} incidents" in " ".join(done.output.split())
+
+
+def test_a_comparisons_detectability_document_carries_what_the_horizon_cut_short(gentle):
+    result = compare(gentle.variants(["rollback-first"]), replications=20, resamples=200)
+    found = comparison_detectability(result, "rollback-first", trials=200)
+    document = found.as_document()
+    (cut, total), (cut_after, total_after) = found.cut_short
+    assert document["cut_short"] == {"before": {"cut_short": cut, "incidents": total},
+                                     "after": {"cut_short": cut_after, "incidents": total_after}}
+    assert total == len(result.results[result.baseline].incidents)

@@ -191,3 +191,40 @@ def test_the_ladder_figure_marks_where_the_team_stands_the_slo_and_its_axes(smal
     cost = panels["Cost of downtime per 90 days (GBP)"]
     figure.canvas.draw()
     assert any(t.get_text().startswith("GBP ") and "," in t.get_text() for t in cost.get_yticklabels())
+
+
+def test_a_steps_verdict_weighs_min_effect_as_compare_does(tmp_path):
+    """From Intermediate to Advanced the bundled scenario has 0.40 fewer incidents a quarter (interval 0.10 to
+    0.70): clearly fewer, but less than 5% of 14.8, so no difference that matters; with --min-effect 0, better.
+    MTTD's +1s (interval -8s to +14s) from Baseline lies within ±5% of 12m 40s."""
+    def verdicts(min_effect):
+        found = ladder(replications=20, min_effect=min_effect)
+        return found, {(s.figure, s.lower): s.verdict for s in found.steps}
+
+    found, judged = verdicts("5%")
+    step = found.step("incidents", "intermediate")
+    assert (round(step.difference, 2), round(step.low, 2), round(step.high, 2)) == (-0.40, -0.70, -0.10)
+    assert round(step.min_effect, 3) == round(0.05 * found.levels["intermediate"]["incidents"].value, 3)
+    assert judged[("incidents", "intermediate")] == "no difference that matters"
+    assert judged[("mttd", "baseline")] == "no difference that matters"
+    assert judged[("mttr", "baseline")] == "better"
+    _, any_difference = verdicts("0")
+    assert any_difference[("incidents", "intermediate")] == "better"
+    assert any_difference[("mttd", "baseline")] == "no detectable difference"
+    written = api.write_maturity(found, tmp_path / "out")
+    document = json.loads((tmp_path / "out" / "maturity.json").read_text(encoding="utf-8"))
+    assert document["min_effect"] == "5%" and written
+    assert {(s["figure"], s["from"]): s["verdict"] for s in document["steps"]} == judged
+    assert all(s["min_effect"] >= 0 for s in document["steps"])
+
+
+def test_a_duration_min_effect_applies_to_the_time_figures_and_the_default_share_to_the_rest():
+    from simulator.analysis.maturity import step_threshold
+    from simulator.analysis.paired import parse_min_effect
+
+    five_minutes, tenth = parse_min_effect("5m"), parse_min_effect("10%")
+    assert step_threshold(five_minutes, "mttr", 120.0) == 5.0
+    assert step_threshold(tenth, "mttr", 120.0) == 12.0
+    assert step_threshold(five_minutes, "cost", 1000.0) == 50.0  # the default 5%: minutes cannot apply to money
+    assert step_threshold(tenth, "cost", 1000.0) == 100.0
+    assert round(step_threshold(tenth, "availability", 0.998), 6) == 0.0002  # a tenth of the downtime

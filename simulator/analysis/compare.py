@@ -40,7 +40,14 @@ import numpy as np
 
 from simulator.analysis import paired
 from simulator.analysis.paired import (
+    BETTER,
+    CUT_SHORT,
     MIN_EFFECT,
+    NEGLIGIBLE,
+    NO_DATA,
+    UNCLEAR,
+    UNSURE,
+    WORSE,
     MinEffect,
     cut_short_notes,
     parse_min_effect,
@@ -58,10 +65,6 @@ if TYPE_CHECKING:
     from simulator.results.runner import Results
 
 STATISTICS = ("mean", "median")
-BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
-NEGLIGIBLE, UNSURE = "no difference that matters", "unclear whether it matters"
-CUT_SHORT = "no honest answer: too many cut short"
-"""The verdict when the horizon cut so many incidents short that the run it would call faster is not known."""
 RESAMPLES = 2000
 LEVEL = 0.95
 _CELLS = 4_000_000  # bootstrap work is done in blocks of about this many numbers
@@ -111,17 +114,7 @@ class Difference:
 
     @property
     def verdict(self) -> str:
-        if math.isnan(self.low) or math.isnan(self.high):
-            return NO_DATA
-        decided = not self.low <= 0 <= self.high
-        if not paired.honest(self.difference if decided else 0.0, *self.known, decided):
-            return CUT_SHORT
-        if decided and abs(self.difference) >= self.min_effect:
-            lower = self.high < 0
-            return BETTER if lower == self.lower_is_better else WORSE
-        if -self.min_effect <= self.low and self.high <= self.min_effect:
-            return NEGLIGIBLE
-        return UNSURE if decided else UNCLEAR
+        return paired.verdict(self.difference, self.low, self.high, self.min_effect, self.lower_is_better, self.known)
 
     def interval_text(self) -> str:
         return f"{signed_duration(self.low)} to {signed_duration(self.high)}"
@@ -242,7 +235,7 @@ class Comparison:
 
         found = self.__dict__.setdefault("_cost", {})
         if "cost" not in found:
-            found["cost"] = cost_comparison(self.results, self.baseline)
+            found["cost"] = cost_comparison(self.results, self.baseline, self.min_effect)
         return found["cost"]
 
     def people(self) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from simulator.analysis import paired
+from simulator.analysis.paired import MinEffect
 from simulator.results.incidents import IncidentTable
 from simulator.results.metrics import t_quantile
 from simulator.scenario.model import Scenario
@@ -108,30 +110,32 @@ def per_period_figures(table: IncidentTable, scenario: Scenario, replications: i
 @dataclass(frozen=True)
 class Paired:
     """A figure per period of a variant against the baseline's, replication by replication (common random
-    numbers): the difference of the means and its 95% t interval."""
+    numbers): the difference of the means and its 95% t interval, judged as compare judges a metric
+    (paired.verdict; lower is better) against `min_effect`, the smallest difference that matters in the figure's
+    unit."""
 
     baseline: float
     value: float
     difference: float
     low: float
     high: float
+    min_effect: float = 0.0
 
     @classmethod
-    def of(cls, baseline: np.ndarray, other: np.ndarray, level: float = LEVEL) -> Paired:
+    def of(cls, baseline: np.ndarray, other: np.ndarray, level: float = LEVEL,
+           min_effect: MinEffect | None = None) -> Paired:
+        """`min_effect`: its figure_threshold of the baseline's mean (none: any difference matters)."""
         delta = other - baseline
         n = len(delta)
         mean = float(delta.mean()) if n else math.nan
         half = t_quantile(0.5 + level / 2, n - 1) * float(delta.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-        return cls(float(baseline.mean()) if n else math.nan, float(other.mean()) if n else math.nan, mean,
-                   mean - half, mean + half)
+        base = float(baseline.mean()) if n else math.nan
+        threshold = min_effect.figure_threshold(base) if min_effect is not None else 0.0
+        return cls(base, float(other.mean()) if n else math.nan, mean, mean - half, mean + half, threshold)
 
     @property
     def verdict(self) -> str:
-        if math.isnan(self.low):
-            return "not enough data"
-        if self.low <= 0 <= self.high:
-            return "no detectable difference"
-        return "better" if self.high < 0 else "worse"
+        return paired.verdict(self.difference, self.low, self.high, self.min_effect)
 
     def as_dict(self) -> dict:
         out = {key: (None if math.isnan(value) else value) for key, value in self.__dict__.items()}
@@ -164,9 +168,11 @@ def cost_document(table: IncidentTable, scenario: Scenario, replications: int) -
     return out
 
 
-def cost_comparison(results: dict, baseline: str) -> dict | None:
+def cost_comparison(results: dict, baseline: str, min_effect: MinEffect | None = None) -> dict | None:
     """Per variant, users affected and cost per period (distributions), and each variant's paired difference from
-    the baseline (replication by replication: every variant met the same failures)."""
+    the baseline (replication by replication: every variant met the same failures), judged against `min_effect`'s
+    figure_threshold (default: MIN_EFFECT's), which `min_effect` names."""
+    effect = min_effect if min_effect is not None else paired.parse_min_effect(None)
     base = results[baseline]
     if not priced(base.scenario):
         return None
@@ -181,7 +187,8 @@ def cost_comparison(results: dict, baseline: str) -> dict | None:
         "currency": base.scenario.downtime_cost.currency if base.scenario.downtime_cost is not None else None,
         "variants": {name: {figure: Spread.of(found[figure]).as_dict() for figure in figures if figure in found}
                      for name, found in per.items()},
-        "differences": {name: {figure: Paired.of(per[baseline][figure], found[figure]).as_dict()
+        "min_effect_share": effect.figure_share,
+        "differences": {name: {figure: Paired.of(per[baseline][figure], found[figure], min_effect=effect).as_dict()
                                for figure in figures if figure in found}
                         for name, found in per.items() if name != baseline},
     }

@@ -128,9 +128,10 @@ class Detectability:
     tail: float = math.nan
     """The share of the pool's spread that its longest 1% of durations make up (see tail_share)."""
     cut_short: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
-    """(cut short, incidents) of the pool before and after the change: incidents the horizon cut short, which
-    the pool counts as lasting until it (a comparison's runs; a scenario's own pool follows every incident to its
-    end, so none)."""
+    """(cut short, incidents) of the pool before and after the change. A comparison's runs: the incidents the
+    horizon cut short, which the pool counts as lasting until it. A scenario's own pool follows every incident
+    started within the horizon over a second horizon: those still open then, which it leaves out. (0, 0) after
+    the change when there is no variant (an --improvement share of the same pool)."""
 
     @property
     def lower_is_better(self) -> bool:
@@ -160,6 +161,8 @@ class Detectability:
             "false_improvement": _plain(self.false_improvement), "trials": self.trials, "level": self.level,
             "target_power": self.target_power, "sigma": _plain(self.sigma), "sigma_error": _plain(self.sigma_error),
             "pool": self.pool, "sigma_tail_share": _plain(self.tail), "units": "minutes",
+            "cut_short": {side: {"cut_short": cut, "incidents": total}
+                          for side, (cut, total) in zip(("before", "after"), self.cut_short, strict=True)},
             "statistics": {
                 name: {"before": _plain(s.before), "after": _plain(s.after), "change": _plain(s.change),
                        "half_width": _plain(s.half_width), "half_width_error": _plain(s.half_width_error),

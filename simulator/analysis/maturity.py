@@ -21,7 +21,11 @@ figure is compared level by level, replication by replication:
 agrees with it on the most preset fields (the lowest of those that tie), and which fields differ.
 
 A step's difference (the higher level minus the lower) gets the paired bootstrap's interval: replication
-indices resampled, the same resamples for both levels, the 2.5th–97.5th percentile of the differences.
+indices resampled, the same resamples for both levels, the 2.5th–97.5th percentile of the differences. Its
+verdict is compare's (paired.verdict) against the smallest difference that matters (`min_effect`, --min-effect):
+for MTTD, MTTA and MTTR its threshold of the lower level's value (a share, or a duration); for the other figures
+its figure_threshold (a share: the default 5% when --min-effect is a duration) of the lower level's value, and
+for availability of what it lacks of 100% (a share of the downtime, not of the uptime).
 Drills (Expert's game days) are left out of every figure: they are reported by `drillsim run`.
 """
 
@@ -156,17 +160,13 @@ class Step:
     p_better: float
     known: tuple[bool, bool] = (True, True)
     """Whether the lower and the higher level's figure is known despite the horizon (paired.Durations)."""
+    min_effect: float = 0.0
+    """The smallest difference that matters, in the figure's unit (threshold)."""
 
     @property
     def verdict(self) -> str:
-        if math.isnan(self.low):
-            return "not enough data"
-        decided = not self.low <= 0 <= self.high
-        if not paired.honest(self.difference if decided else 0.0, *self.known, decided):
-            return "no honest answer: too many cut short"
-        if self.low <= 0 <= self.high:
-            return "no detectable difference"
-        return "better" if (self.high < 0) == LOWER_IS_BETTER[self.figure] else "worse"
+        return paired.verdict(self.difference, self.low, self.high, self.min_effect, LOWER_IS_BETTER[self.figure],
+                              self.known)
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,8 @@ class Ladder:
     slo: float | None
     censored: dict[str, dict[str, tuple[int, int]]]
     """level → time metric → (incidents cut short by the horizon, incidents): those the means leave out."""
+    min_effect: paired.MinEffect = field(default_factory=paired.MinEffect)
+    """The smallest difference that matters (--min-effect), which each step's verdict weighs."""
     costs: dict[str, dict[str, Any]] = field(default_factory=dict)
     """level → users_affected / cost → its distribution per period (analysis.cost.Spread), with the units under
     "users_unit" and "currency"; empty when the scenario prices neither."""
@@ -218,9 +220,10 @@ class Ladder:
             "you_are_here": self.here.as_dict() if self.here is not None else None,
             "levels": {level: {name: {"value": plain(f.value), "ci_low": plain(f.low), "ci_high": plain(f.high)}
                                for name, f in figures.items()} for level, figures in self.levels.items()},
+            "min_effect": self.min_effect.text(),
             "steps": [{"figure": s.figure, "from": s.lower, "to": s.higher, "difference": plain(s.difference),
                        "ci_low": plain(s.low), "ci_high": plain(s.high), "p_better": plain(s.p_better),
-                       "verdict": s.verdict} for s in self.steps],
+                       "min_effect": s.min_effect, "verdict": s.verdict} for s in self.steps],
             "replaced_fields": dict(self.replaced),
             "censored": {level: {name: {"cut_short": cut, "incidents": total} for name, (cut, total) in found.items()}
                          for level, found in self.censored.items()},
@@ -237,10 +240,12 @@ def explain_document() -> list[dict[str, Any]]:
 
 def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications: int | None = None,
            seed: int | None = None, resamples: int = RESAMPLES, progress: Callable[[int], None] | None = None,
-           **run_options) -> Ladder:
+           min_effect: str | float | paired.MinEffect | None = None, **run_options) -> Ladder:
     """Play the scenario (a file, one read already with load_source, or by default the bundled one) at every
     level with the same seed and replications. `progress` is called with the replications done over all four
-    levels (4 × replications in all)."""
+    levels (4 × replications in all). `min_effect`: the smallest difference that matters (paired.parse_min_effect;
+    default 5%)."""
+    effect = paired.parse_min_effect(min_effect)  # a bad value is refused before anything is played
     from simulator.results import runner
     from simulator.scenario.bundled import default_scenario
 
@@ -282,11 +287,21 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
             else:
                 low = high = p_better = math.nan
             known = (samples[lower][name].known, samples[higher][name].known)
-            steps.append(Step(name, lower, higher, difference, low, high, float(p_better), known))
+            steps.append(Step(name, lower, higher, difference, low, high, float(p_better), known,
+                              step_threshold(effect, name, samples[lower][name].value)))
     censored = {level: {name: (sample.censored, sample.censored + int(sample.counts.sum()))
                         for name, sample in found.items() if name in TIME_FIGURES} for level, found in samples.items()}
     return Ladder(str(path), seed, replications, levels, tuple(steps), results, tuple(replaced(source)), slo,
-                  censored, _costs(results, samples, first), you_are_here(source, scenarios))
+                  censored, effect, _costs(results, samples, first), you_are_here(source, scenarios))
+
+
+def step_threshold(effect: paired.MinEffect, figure: str, lower: float) -> float:
+    """The smallest difference that matters for a step from a level whose figure is `lower`: a time metric's
+    threshold (a share of it, or a duration); availability's share of its downtime (1 − availability); another
+    figure's share of it (figure_threshold: the default share when --min-effect is a duration)."""
+    if figure in TIME_FIGURES:
+        return effect.threshold(lower)
+    return effect.figure_threshold(1.0 - lower if figure == "availability" else lower)
 
 
 def _costs(results: dict[str, Results], samples: dict[str, dict[str, _Sample]], first: Scenario) -> dict[str, Any]:

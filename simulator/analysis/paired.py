@@ -37,6 +37,10 @@ from simulator.results.metrics import CENSORED_WARNING, METRICS, follow_ups, met
 from simulator.units import format_duration
 
 MIN_EFFECT = "5%"
+BETTER, WORSE, UNCLEAR, NO_DATA = "better", "worse", "no detectable difference", "not enough data"
+NEGLIGIBLE, UNSURE = "no difference that matters", "unclear whether it matters"
+CUT_SHORT = "no honest answer: too many cut short"
+"""The verdict when the horizon cut so many incidents short that the run it would call faster is not known."""
 """The default smallest difference that matters: 5% of the baseline's value."""
 TAIL = 0.05
 """A run's restricted mean stands for its mean when at most this share of its incidents outlast τ."""
@@ -149,6 +153,27 @@ def honest(estimate: float, base_known: bool, other_known: bool, decided: bool) 
     return other_known if other_lower else base_known
 
 
+def verdict(difference: float, low: float, high: float, min_effect: float, lower_is_better: bool = True,
+            known: tuple[bool, bool] = (True, True)) -> str:
+    """The verdict on a paired difference (other − base) with its interval [low, high], `min_effect` the smallest
+    difference that matters in the same unit, as compare, sweep (metrics and cost) and the maturity ladder give
+    it: better or worse (meaningfully) when the interval excludes zero and the difference is at least
+    `min_effect`; no difference that matters when the interval lies within ±`min_effect`; otherwise no
+    detectable difference (the interval includes zero and reaches beyond) or unclear whether it matters (it
+    excludes zero, the difference is smaller, the interval reaches beyond). No honest answer when the run the
+    verdict would call lower is not known (`known`: base's and other's statistic; see honest)."""
+    if math.isnan(low) or math.isnan(high):
+        return NO_DATA
+    decided = not low <= 0 <= high
+    if not honest(difference if decided else 0.0, *known, decided):
+        return CUT_SHORT
+    if decided and abs(difference) >= min_effect:
+        return BETTER if (high < 0) == lower_is_better else WORSE
+    if -min_effect <= low and high <= min_effect:
+        return NEGLIGIBLE
+    return UNSURE if decided else UNCLEAR
+
+
 def cut_short_notes(samples: Mapping[str, Mapping[str, Any]], restricted: Mapping[str, float]) -> tuple[str, ...]:
     """A sentence for each duration metric the horizon cut short: up to when its means are compared, and which
     runs had more than paired.TAIL of their incidents outlast that."""
@@ -186,6 +211,24 @@ class MinEffect:
 
     def text(self) -> str:
         return format_duration(self.minutes) if self.minutes is not None else f"{self.share or 0:.0%}"
+
+    @property
+    def figure_share(self) -> float:
+        """The share that applies to a figure that is not a duration (users, money, counts, shares): this one's
+        share, or the default's (MIN_EFFECT) when this one is a duration, which cannot apply to them."""
+        if self.minutes is None:
+            return self.share or 0.0
+        return parse_min_effect(MIN_EFFECT).share or 0.0
+
+    def figure_threshold(self, baseline: float) -> float:
+        """For a figure that is not a duration: figure_share of the baseline's value."""
+        return abs(baseline) * self.figure_share if math.isfinite(baseline) else 0.0
+
+    def figure_text(self) -> str:
+        """The rule for figures that are not durations, in words: 'a difference smaller than 5% of the baseline's
+        value does not matter' (and that --min-effect applies to durations only, when it is one)."""
+        said = f"a difference smaller than {self.figure_share:.0%} of the baseline's value does not matter"
+        return said if self.minutes is None else f"{said}: --min-effect {self.text()} applies to durations only"
 
 
 def parse_min_effect(value: str | float | MinEffect | None) -> MinEffect:

@@ -64,6 +64,9 @@ class _Pool:
     per_horizon: float
     sigma_error: float
     tail: float
+    cut_short: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
+    """(still open at twice the horizon, started within the horizon) before and after the change: the incidents
+    the pool leaves out, as Detectability.cut_short counts them ((0, 0) after when there is no variant)."""
 
 
 def _followed(scenario: Scenario) -> Scenario:
@@ -79,16 +82,20 @@ def _followed(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"horizon": longer})
 
 
-def _durations(result, metric: str, horizon: float) -> tuple[np.ndarray, np.ndarray]:
-    """The metric's durations (and their replications) of the incidents that started within `horizon`; for
-    MTBF, every gap of the run (all closed)."""
+def _durations(result, metric: str, horizon: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The metric's durations (and their replications) of the incidents that started within `horizon`, and how
+    many of those had begun the metric's span but not ended it when the run (twice the horizon) stopped: left
+    out of the pool. For MTBF, every gap of the run (all closed)."""
     table = result.incidents
     if metric == "mtbf":
-        return metric_values(table, metric)[:2]
+        return (*metric_values(table, metric)[:2], 0)
     start, end = SPANS[metric]
-    values = getattr(table, end) - getattr(table, start)
-    keep = (table.onset < horizon) & ~np.isnan(values)
-    return values[keep], table.replication[keep]
+    begun, finished = getattr(table, start), getattr(table, end)
+    values = finished - begun
+    within = table.onset < horizon
+    keep = within & ~np.isnan(values)
+    cut = int(np.count_nonzero(within & ~np.isnan(begun) & np.isnan(finished)))
+    return values[keep], table.replication[keep], cut
 
 
 def tail_share(values: np.ndarray, share: float = 0.01) -> float:
@@ -109,13 +116,14 @@ def _simulate(scenario: Scenario, changed: Scenario | None, metric: str, replica
     options = {"keep_events": False, "oncall_load": False, **run_options}  # it reads the incidents alone
     count = pool_replications(scenario, replications)
     result = runner.simulate(_followed(scenario), replications=count, seed=seed, **options)
-    before, replication = _durations(result, metric, scenario.horizon)
-    after = None
+    before, replication, cut = _durations(result, metric, scenario.horizon)
+    after, cut_short = None, ((cut, len(before) + cut), (0, 0))
     if changed is not None:
         played = runner.simulate(_followed(changed), replications=count, seed=seed, **options)
-        after = _durations(played, metric, changed.horizon)[0]
+        after, _, cut_after = _durations(played, metric, changed.horizon)
+        cut_short = (cut_short[0], (cut_after, len(after) + cut_after))
     per_horizon = int(np.count_nonzero(result.incidents.onset < scenario.horizon)) / count
-    return _Pool(before, after, per_horizon, _sigma_error(before, replication, seed), tail_share(before))
+    return _Pool(before, after, per_horizon, _sigma_error(before, replication, seed), tail_share(before), cut_short)
 
 
 def scenario_detectability(scenario: Scenario, changed: Scenario | None = None, *, metric: str = "mttr",
@@ -137,7 +145,7 @@ def scenario_detectability(scenario: Scenario, changed: Scenario | None = None, 
                           false_improvement=false_improvement, metric=metric, trials=trials, level=level,
                           power=power, rng=rng if rng is not None else analysis_rng(seed, 1), search_seed=seed)
     return replace(found, incidents_per_horizon=pool.per_horizon, horizon=scenario.horizon,
-                   sigma_error=pool.sigma_error, tail=pool.tail)
+                   sigma_error=pool.sigma_error, tail=pool.tail, cut_short=pool.cut_short)
 
 
 def power_curve(scenario: Scenario, changed: Scenario | None = None, *, sizes: Sequence[int] | None = None,
@@ -155,7 +163,7 @@ def power_curve(scenario: Scenario, changed: Scenario | None = None, *, sizes: S
     return [(n, replace(detectability(pool.before, pool.after, incidents=n, improvement=improvement, metric=metric,
                                       trials=trials, level=level, power=power, rng=rng, find_needed=False),
                         incidents_per_horizon=pool.per_horizon, horizon=scenario.horizon,
-                        sigma_error=pool.sigma_error, tail=pool.tail))
+                        sigma_error=pool.sigma_error, tail=pool.tail, cut_short=pool.cut_short))
             for n in sizes]
 
 

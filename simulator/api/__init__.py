@@ -323,14 +323,15 @@ __all__ += ["Calibrated", "Planned", "Scored", "calibrate", "plan_gameday", "sco
 def maturity(scenario: str | Path | ScenarioSource | None = None, *, replications: int | None = None,
              seed: int | None = None,
              progress=None, workers: int | None = None, executor: str = "local",
-             scheduler: str | None = None) -> Ladder:
+             scheduler: str | None = None, min_effect: str | float | None = None) -> Ladder:
     """`drillsim maturity`: play the scenario file (default: the bundled one) at every maturity level with the
-    same failures, and judge each step up with paired intervals. `progress` is called with the replications
-    done over the four levels."""
+    same failures, and judge each step up with paired intervals against `min_effect`, the smallest difference
+    that matters ('5%', the default, or '5m'). `progress` is called with the replications done over the four
+    levels."""
     from simulator.analysis.maturity import ladder
 
     return ladder(scenario, replications=replications, seed=seed, progress=progress, workers=workers,
-                  executor=executor, scheduler=scheduler)
+                  executor=executor, scheduler=scheduler, min_effect=min_effect)
 
 
 def explain_maturity(source: ScenarioSource) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     MapOpt,
     PresetOpt,
@@ -93,8 +94,6 @@ def calibrate(
 
     Example: [bold]drillsim calibrate incidents.csv --timezone Europe/Paris --out ours.yaml[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report.calibration import calibration_lines, calibration_table
 
@@ -103,7 +102,7 @@ def calibrate(
                          skip_bad=skip_bad, since=since, until=until, family=family.value, bootstrap=bootstrap,
                          seed=seed, name=name,
                          progress=None if quiet else lambda line: typer.echo(line, err=True))
-    err = Console(stderr=True, width=None if sys.stderr.isatty() else 132, markup=False)  # names are text
+    err = common.console(stderr=True, markup=False)  # names are text
     report_skipped(done.calibration.history)
     if out is None:
         sys.stdout.write(done.scenario)
@@ -112,7 +111,7 @@ def calibrate(
             if done.written:
                 err.print(f"Wrote calibration.json and {len(done.written) - 1} figures to {done.written[0].parent}/")
     else:
-        console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # names are text, not markup
+        console = common.console(markup=False)  # names are text, not markup
         console.print(calibration_table(done.calibration))
         if not quiet:
             console.print(f"Wrote {out}" + (f", and calibration.json with {len(done.written) - 2} figures to "

@@ -79,8 +79,8 @@ EXIT_INPUT = 2
 # Options shared by several commands are defined once.
 ScenarioArg = Annotated[
     Path | None,
-    typer.Argument(metavar="SCENARIO", help="Scenario YAML file. Without it, the bundled default scenario.",
-                   show_default=False),
+    typer.Argument(metavar="SCENARIO", help="Scenario YAML file ('-' or /dev/stdin: read it from standard input). "
+                   "Without it, the bundled default scenario.", show_default=False),
 ]
 ReplicationsOpt = Annotated[
     int | None,
@@ -211,9 +211,30 @@ def quiet_closed_stdout() -> None:
         pass
 
 
-def console(width: int | None = None, **options):
-    """A rich Console for a command's output, whose closed pipe (`| head`) ends the command quietly with status
-    0 (errors_exit), where rich's own would exit 1. `width` applies when stdout is not a terminal."""
+UNBOUNDED = 100_000
+"""The width of output that goes to a pipe or a file when COLUMNS does not say one: every table at its natural
+width and every sentence on one line, so that nothing is wrapped or cut (tables never stretch to fill it)."""
+
+
+def output_width(stderr: bool = False) -> int | None:
+    """The width of a command's output: on a terminal, None (rich's own: COLUMNS when set, else the
+    terminal's); elsewhere (a pipe, a file), COLUMNS when set, else UNBOUNDED. Rich itself would fall back to 80
+    columns, or to the size of whatever terminal stdin or stderr is, and cut tables to it."""
+    import os
+
+    stream = sys.stderr if stderr else sys.stdout
+    try:
+        if stream.isatty():
+            return None
+    except ValueError:  # a closed stream: nothing will be printed
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else UNBOUNDED
+
+
+def console(stderr: bool = False, **options):
+    """A rich Console for a command's output (stdout, or stderr), as wide as output_width says, whose closed pipe
+    (`| head`) ends the command quietly with status 0 (errors_exit), where rich's own would exit 1."""
     from rich.console import Console
 
     class _Console(Console):
@@ -221,7 +242,7 @@ def console(width: int | None = None, **options):
             quiet_closed_stdout()
             raise BrokenPipeError
 
-    return _Console(width=None if sys.stdout.isatty() else width, **options)
+    return _Console(stderr=stderr, width=output_width(stderr), **options)
 
 
 EXIT_INTERRUPTED = 130
@@ -293,7 +314,9 @@ MinEffectOpt = Annotated[
                       help="The smallest difference that matters: a share of the baseline's value (5%) or a "
                            "duration (5m); 0 for any. Verdicts: meaningfully better or worse (the interval excludes "
                            "zero and the difference is at least this), no difference that matters (the interval "
-                           "lies within ±this), or unclear; the gate fails on meaningfully worse only.")
+                           "lies within ±this), or unclear; the gate fails on meaningfully worse only. Money, users, "
+                           "counts and shares (cost tables, maturity steps) take the share: 5% when this is a "
+                           "duration.")
 ]
 MetricOpt = Annotated[
     str, typer.Option("--metric", "-m", help="mttd, mtta, mttr, mtbf or time_to_resolve.",
@@ -301,12 +324,17 @@ MetricOpt = Annotated[
 ]
 
 # Options of every command that reads an incident history.
+def _preset_names() -> str:
+    """Every preset of simulator.history.presets, with what it reads: 'generic (the history format), …'."""
+    from simulator.history.presets import PRESETS
+
+    return ", ".join(f"{name} ({preset.brief})" if preset.brief else name for name, preset in PRESETS.items())
+
+
 PresetOpt = Annotated[
     str | None,
     typer.Option("--preset", metavar="NAME", show_default=False, autocompletion=complete_preset,
-                 help="Read a known export: pagerduty (incidents CSV), pagerduty-analytics (raw incidents), "
-                 "pagerduty-api (incidents with log_entries, JSON), opsgenie (alerts), incident-io (CSV), "
-                 "incident-io-api (JSON), lifecycle or generic. Default: the one the file's header identifies."),
+                 help=f"Read a known export: {_preset_names()}. Default: the one the file's header identifies."),
 ]
 MapOpt = Annotated[
     list[str] | None,

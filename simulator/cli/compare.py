@@ -103,7 +103,7 @@ def compare(
     result = api.compare(*(scenarios or ()), variants=variant, sets=set_ or (), name=name, baseline=baseline,
                          replications=replications, seed=seed, fail_if_worse=fail_if_worse or (),
                          resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
-    console = common.console(160, markup=False)  # names are text, not markup
+    console = common.console(markup=False)  # names are text, not markup
     base = result.results[result.baseline]
     count = len(result.variants)
     console.print(f"{base.scenario.name}: {result.baseline} and {count} variant{'s' if count != 1 else ''}"

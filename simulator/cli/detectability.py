@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -66,8 +66,6 @@ def detectability(
 
     Example: [bold]drillsim detectability scenarios/default.yaml --improvement 20% --incidents-per-period 40[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report import detectability as report
 
@@ -77,7 +75,7 @@ def detectability(
                               improvement=improvement, false_improvement=false_improvement, variant=variant,
                               sets=set_ or (), replications=replications, seed=seed, trials=trials,
                               **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
+    console = common.console(markup=False)  # names are text, not markup
     console.print(report.detectability_table(found))
     if not quiet:
         console.print()

@@ -3,15 +3,16 @@ what each step up is worth."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
+    MinEffectOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
@@ -36,6 +37,7 @@ def maturity(
     out: Annotated[Path, typer.Option(
         "--out", "-o", file_okay=False,
         help="Folder for maturity.png (the ladder figure), maturity.json and maturity.csv.")] = Path("maturity"),
+    min_effect: MinEffectOpt = "5%",
     quiet: QuietOpt = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = Executor.local,
@@ -52,33 +54,40 @@ def maturity(
 
     Example: [bold]drillsim maturity --explain[/bold]
     """
-    from rich.console import Console
     from rich.markup import escape
 
     from simulator import api
     from simulator.cli.common import scenario_path
-    from simulator.report.maturity_table import cost_lines, cut_short_warnings, ladder_table, preset_table
+    from simulator.report.maturity_table import (
+        cost_lines,
+        cut_short_warnings,
+        ladder_table,
+        legend,
+        matters_text,
+        preset_table,
+    )
     from simulator.report.progress import RunProgress
     from simulator.units import format_duration
 
-    console = Console(width=None if sys.stdout.isatty() else 200)
+    console = common.console()
     path = scenario_path(scenario)
     source = api.read_source(path)  # read once: for --explain, or for the progress bar's total and the ladder
     if explain:
+        name = Path(source.file or path).name
         found = api.explain_maturity(source)  # every level must build from this scenario: refused otherwise
         console.print(preset_table(title="What each maturity level sets (the incident lifecycle guide's checklist)"))
         if found:
-            console.print(f"{path.name} gives these fields itself; each level's value replaces them:")
+            console.print(f"{name} gives these fields itself; each level's value replaces them:")
             for field, value in found:
                 console.print(f"  {field}: {value}", highlight=False)
         else:
-            console.print(f"{path.name} gives none of these fields: each level sets them all.")
+            console.print(f"{name} gives none of these fields: each level sets them all.")
         return
     api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     total = api.maturity_replications(source, replications)
     with RunProgress(total, enabled=not quiet) as progress:
         ladder = api.maturity(source, replications=replications, seed=seed, progress=progress,
-                              **run_options(workers, executor, scheduler))
+                              min_effect=min_effect, **run_options(workers, executor, scheduler))
     written = api.write_maturity(ladder, out)  # the files first: a closed pipe cannot lose them
     first = ladder.results["baseline"].scenario
     console.print(f"[bold]{escape(first.name)}[/bold] at each maturity level: {ladder.replications} replications × "
@@ -92,10 +101,9 @@ def maturity(
     for warning in cut_short_warnings(ladder):
         console.print(warning, style="yellow", highlight=False, markup=False)
     if not quiet:
-        console.print("[dim]Each level: the mean (maturity.json holds its interval). Between levels: what the step "
-                      "up changes, paired replication by replication, with its 95% bootstrap interval: ✓ better, ✗ "
-                      "worse, ≈ no detectable difference, ⊘ no honest answer (too many cut short); "
-                      "availability and the SLO chance in percentage points. "
+        console.print(f"[dim]Each level: the mean (maturity.json holds its interval). Between levels: what the step "
+                      f"up changes, paired replication by replication, with its 95% bootstrap interval: {legend()}; "
+                      f"availability and the SLO chance in percentage points. {escape(matters_text(ladder))} "
                       "Drills are left out; `--explain` shows what each level sets.[/dim]")
         if ladder.replaced:
             fields = ", ".join(field for field, _ in ladder.replaced)

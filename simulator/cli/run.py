@@ -67,7 +67,7 @@ def run(
     groupings = api.breakdown_keys(by or ())  # a bad --by is refused before the run, not after
     loaded = api.scenario_of(scenario)
     total = loaded.replications if replications is None else replications
-    console = common.console(132, markup=False)
+    console = common.console(markup=False)
     size = api.expected_size(loaded, total, events.value) if out is not None else None
     with RunProgress(total, enabled=not quiet, size=size) as progress:
         done = api.run_into(loaded, out, report=report, events=events.value, replications=replications, seed=seed,

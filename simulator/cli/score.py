@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -69,15 +69,13 @@ def score(
 
     Example: [bold]drillsim score drill.csv journal.json --scenario ours.yaml --fail-above 90[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report.gameday import score_lines, score_table
 
     done = api.score(drill, scenario, mode=mode, preset=preset, mapping=map_ or (), severities=severity or (),
                      timezone=timezone, skip_bad=skip_bad, under_load=under_load, fail_above=fail_above, out=out,
                      seed=seed, replications=replications, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 132, markup=False)  # ids are text, not markup
+    console = common.console(markup=False)  # ids are text, not markup
     for note in done.notes:
         typer.echo(f"note: {note}", err=True)
     console.print(score_table(done.scores))

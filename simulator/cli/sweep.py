@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from simulator.cli import common
 from simulator.cli.common import (
     Executor,
     ExecutorOpt,
@@ -65,8 +65,6 @@ def sweep(
 
     Example: [bold]drillsim sweep --set team.escalate_after=5m,15m,30m --set policy.declare_after=0s,5m[/bold]
     """
-    from rich.console import Console
-
     from simulator import api
     from simulator.report import comparison as report
 
@@ -75,7 +73,7 @@ def sweep(
         api.check_folder(out)  # an --out that cannot be written is refused before the run, not after
     result = api.sweep(scenario, set_, baseline=baseline, replications=replications, seed=seed,
                        resamples=resamples, min_effect=min_effect, **run_options(workers, executor, scheduler))
-    console = Console(width=None if sys.stdout.isatty() else 160, markup=False)  # names are text, not markup
+    console = common.console(markup=False)  # names are text, not markup
     console.print(report.sweep_table(result, metric))
     console.print(result.best_sentence(metric), highlight=False)
     console.print(report.sweep_workload_table(result))

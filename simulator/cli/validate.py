@@ -35,7 +35,8 @@ def validate(
         scenario = source.scenario
         modes, variants = len(scenario.failure_modes), len(scenario.variants)
         extra = f", {variants} variant{'s' if variants != 1 else ''}" if variants else ""
-        typer.echo(shown(f"{path}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''}{extra})"))
+        named = source.file or path  # '<stdin>' for '-'
+        typer.echo(shown(f"{named}: ok ({scenario.name}: {modes} failure mode{'s' if modes != 1 else ''}{extra})"))
     if failed:
         typer.echo(f"{failed} of {len(files)} file{'s' if len(files) != 1 else ''} invalid.", err=True)
         raise typer.Exit(EXIT_INPUT)

@@ -69,6 +69,8 @@ class Preset:
     `status` is not the format's)."""
     example: str = ""
     """The file under examples/ in this export's shape."""
+    brief: str = ""
+    """What it reads, in a few words, for `--preset`'s help ('incidents CSV')."""
 
     def columns(self) -> set[str]:
         out = {c for columns in self.fields.values() for c in columns}
@@ -83,13 +85,13 @@ def _same(*names: str) -> dict[str, tuple[str, ...]]:
 PRESETS: dict[str, Preset] = {
     "generic": Preset(
         "generic", "the history format: incident, mode, severity, started_at … resolved_at, responder",
-        fields=_same(*FIELDS), kind="any", by_name=True, example="history.csv"),
+        fields=_same(*FIELDS), kind="any", by_name=True, example="history.csv", brief="the history format"),
     "lifecycle": Preset(
         "lifecycle", "a lifecycle export: id, started_at, detected_at, acknowledged_at, mitigated_at and resolved_at",
         fields={"incident": ("id",), **_same("started_at", "detected_at", "acknowledged_at", "mitigated_at",
                                               "resolved_at", "severity")},
         signature=("id", "started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at"),
-        by_name=True),
+        by_name=True, brief="id, started_at … resolved_at"),
     "pagerduty": Preset(
         "pagerduty", "PagerDuty's incidents CSV: created_on (the alert), acknowledged_at, resolved_on, or "
         "seconds_to_first_ack and seconds_to_resolve after created_on; priority, else urgency; assigned_to",
@@ -99,7 +101,7 @@ PRESETS: dict[str, Preset] = {
         offsets={"acknowledged_at": Offset("seconds_to_first_ack", "created_on"),
                  "resolved_at": Offset("seconds_to_resolve", "created_on")},
         signature=("incident_number", "created_on", "escalation_policy_name", "seconds_to_first_ack"),
-        kind="csv", example="pagerduty-incidents.csv"),
+        kind="csv", example="pagerduty-incidents.csv", brief="incidents CSV"),
     "pagerduty-analytics": Preset(
         "pagerduty-analytics", "PagerDuty's analytics raw incidents: created_at (the alert), seconds_to_first_ack "
         "and seconds_to_resolve after it (or resolved_at); priority_name, else urgency; acknowledged_user_names",
@@ -108,7 +110,8 @@ PRESETS: dict[str, Preset] = {
                 "responder": ("acknowledged_user_names",)},
         offsets={"acknowledged_at": Offset("seconds_to_first_ack", "created_at"),
                  "resolved_at": Offset("seconds_to_resolve", "created_at")},
-        signature=("created_at", "seconds_to_first_ack", "seconds_to_resolve"), example="pagerduty-analytics.json"),
+        signature=("created_at", "seconds_to_first_ack", "seconds_to_resolve"), example="pagerduty-analytics.json",
+        brief="analytics raw incidents"),
     "pagerduty-api": Preset(
         "pagerduty-api", "PagerDuty's REST API incidents with their log_entries: created_at (the alert), the first "
         "acknowledge_log_entry and the resolve_log_entry (else acknowledgements[0].at and resolved_at); "
@@ -119,7 +122,7 @@ PRESETS: dict[str, Preset] = {
                 "resolved_at": ("resolve_log_entry_at", "resolved_at"),
                 "responder": ("acknowledge_log_entry_agent", "acknowledgements_acknowledger")},
         signature=("incident_number", "created_at", "escalation_policy_summary"), kind="json",
-        example="pagerduty-api.json"),
+        example="pagerduty-api.json", brief="incidents with log_entries, JSON"),
     "opsgenie": Preset(
         "opsgenie", "Opsgenie's alerts: createdAt (the alert), report.ackTime and report.closeTime in "
         "milliseconds after it; priority; report.acknowledgedBy",
@@ -127,7 +130,7 @@ PRESETS: dict[str, Preset] = {
                 "responder": ("report_acknowledged_by",)},
         offsets={"acknowledged_at": Offset("report_ack_time", "created_at", 0.001),
                  "resolved_at": Offset("report_close_time", "created_at", 0.001)},
-        signature=("tiny_id", "created_at", "report_ack_time"), example="opsgenie-alerts.json"),
+        signature=("tiny_id", "created_at", "report_ack_time"), example="opsgenie-alerts.json", brief="alerts"),
     "incident-io": Preset(
         "incident-io", "incident.io's incidents CSV: Reference, Severity, Reported at (the alert), Acknowledged at, "
         "Mitigated at, Resolved at (and Impact started at, Declared at where your timestamps have them)",
@@ -136,7 +139,7 @@ PRESETS: dict[str, Preset] = {
                 "declared_at": ("declared_at",), "acknowledged_at": ("acknowledged_at", "accepted_at"),
                 "mitigated_at": ("mitigated_at", "stabilised_at", "fixed_at"), "resolved_at": ("resolved_at",)},
         signature=("reference", "severity", "reported_at", "incident_type"), kind="csv",
-        example="incident-io.csv"),
+        example="incident-io.csv", brief="CSV"),
     "incident-io-api": Preset(
         "incident-io-api", "incident.io's API v2 incidents: reference, severity.name and the "
         "incident_timestamp_values named Reported at, Acknowledged at, Mitigated at, Resolved at (and Impact "
@@ -145,7 +148,8 @@ PRESETS: dict[str, Preset] = {
                 "started_at": ("impact_started_at", "impact_started"), "detected_at": ("reported_at",),
                 "declared_at": ("declared_at",), "acknowledged_at": ("acknowledged_at", "accepted_at"),
                 "mitigated_at": ("mitigated_at", "stabilised_at", "fixed_at"), "resolved_at": ("resolved_at",)},
-        signature=("reference", "severity_name", "reported_at"), kind="json", example="incident-io-api.json"),
+        signature=("reference", "severity_name", "reported_at"), kind="json", example="incident-io-api.json",
+        brief="API v2, JSON"),
 }
 ALIASES = {"analytics": "pagerduty-analytics", "pd": "pagerduty", "incidentio": "incident-io",
            "incident.io": "incident-io"}

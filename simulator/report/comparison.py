@@ -238,7 +238,8 @@ def cost_rows(comparison: Comparison, names: Mapping[str, str] | None = None,
                          Cell(delta), Cell(d["verdict"] if d else "")))
             first = False
     return Table(header, tuple(rows), (False, False, True, True, True, True, True, False),
-                 f"What the incidents cost, per {period} (the same failures in every variant; drills left out)")
+                 f"What the incidents cost, per {period} (the same failures in every variant; drills left out; "
+                 f"{comparison.min_effect.figure_text()})")
 
 
 def people_rows(comparison: Comparison) -> Table | None:

@@ -80,6 +80,11 @@ def detectability_lines(found: Detectability, statistics: Sequence[str] = ("mean
            f"{format_duration(found.sigma)}"
            + (f" (±{format_duration(found.sigma_error)} by bootstrap over replications)."
               if not math.isnan(found.sigma_error) else ".")]
+    left = [f"{cut:,} of {total:,}" + ("" if side == "before" else " after the change")
+            for side, (cut, total) in zip(("before", "after"), found.cut_short, strict=True) if cut]
+    if left:
+        out.append(f"  Still open when the simulation stopped (twice the horizon), and left out: {', '.join(left)} "
+                   "incidents (detectability.json's cut_short).")
     if found.tail >= HEAVY_TAIL:
         out.append(f"  Its longest 1% of incidents make up {found.tail:.0%} of that spread, so it moves from one "
                    "simulation to the next by more than that ± says (check with another --seed); the simulated "

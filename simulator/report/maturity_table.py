@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from simulator.analysis.compare import signed_duration
+from simulator.analysis.paired import BETTER, CUT_SHORT, NEGLIGIBLE, NO_DATA, UNCLEAR, UNSURE, WORSE
 from simulator.scenario.maturity import LEVELS, SETTINGS
 from simulator.scenario.variants import format_value
 from simulator.units import format_duration
@@ -19,9 +20,27 @@ if TYPE_CHECKING:
 HEADINGS = {"mttd": "MTTD", "mtta": "MTTA", "mttr": "MTTR", "availability": "availability",
             "incidents": "incidents / quarter", "meets_slo": "meets SLO", "users_affected": "users affected / period",
             "cost": "cost / period"}
-MARKS = {"better": "✓", "worse": "✗", "no detectable difference": "≈", "not enough data": "?",
-         "no honest answer: too many cut short": "⊘"}
-"""A step's verdict, in a cell: better, worse, no detectable difference, not enough data, no honest answer."""
+MARKS = {BETTER: "✓", WORSE: "✗", NEGLIGIBLE: "=", UNSURE: "~", UNCLEAR: "≈", NO_DATA: "?", CUT_SHORT: "⊘"}
+"""A step's verdict (analysis.paired.verdict), in a cell."""
+MARK_WORDS = {BETTER: "meaningfully better", WORSE: "meaningfully worse", CUT_SHORT: "no honest answer (too many cut "
+              "short)"}
+
+
+def legend() -> str:
+    """'✓ meaningfully better, ✗ meaningfully worse, = no difference that matters, …'."""
+    return ", ".join(f"{mark} {MARK_WORDS.get(verdict, verdict)}" for verdict, mark in MARKS.items())
+
+
+def matters_text(found: Ladder) -> str:
+    """Which difference matters, figure by figure: 'The smallest difference that matters: 5% of the lower level's
+    value (for availability, of its downtime).'"""
+    effect = found.min_effect
+    if effect.minutes is not None:
+        return (f"The smallest difference that matters: {effect.text()} for MTTD, MTTA and MTTR, "
+                f"{effect.figure_share:.0%} of the lower level's value for the other figures (of its downtime for "
+                "availability).")
+    return (f"The smallest difference that matters: {effect.text()} of the lower level's value (of its downtime for "
+            "availability).")
 
 
 def units_of(found: Ladder) -> dict[str, str | None]:
@@ -60,8 +79,8 @@ def difference_text(figure: str, value: float, unit: bool = True) -> str:
 
 def ladder_rows(found: Ladder) -> tuple[list[str], list[tuple[str, list[str], list[str]]]]:
     """The header, and rows of (kind, cells, verdicts): a row per level ('level': its value), and between two
-    levels a row for the step up ('step': the paired difference, its 95% interval and a mark: ✓ better, ✗
-    worse, ≈ no detectable difference). Availability's and the SLO chance's steps are in percentage points."""
+    levels a row for the step up ('step': the paired difference, its 95% interval and its verdict's mark,
+    MARKS). Availability's and the SLO chance's steps are in percentage points."""
     figures = found.figures
     from simulator.units import format_period
 

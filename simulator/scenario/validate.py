@@ -22,18 +22,57 @@ from simulator.scenario.common import expand_located
 from simulator.scenario.model import Scenario
 from simulator.scenario.reader import Document, parse_yaml, path_text
 
+STDIN = "<stdin>"
+"""How problems name a scenario read from standard input."""
+STDIN_PATHS = ("-", "/dev/stdin")
+"""The spellings of standard input as a scenario path (`cat ours.yaml | drillsim run -`)."""
+_stdin: list[bytes] = []
+"""Standard input once read: a command may read its scenario more than once, a pipe only once."""
+
+
+def from_stdin(path: str | Path) -> bool:
+    """Whether `path` names standard input ('-' or /dev/stdin)."""
+    return str(path) in STDIN_PATHS
+
+
+def scenario_name(path: str | Path) -> str:
+    """How problems name the scenario at `path`: the path, or '<stdin>'."""
+    return STDIN if from_stdin(path) else str(path)
+
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file. Raises ScenarioError listing every problem."""
-    return parse_scenario(read_scenario_text(path), file=str(path))
+    """Read and validate a scenario file ('-' or /dev/stdin: standard input). Raises ScenarioError listing every
+    problem."""
+    return parse_scenario(read_scenario_text(path), file=scenario_name(path))
 
 
 def read_scenario_text(path: str | Path) -> str:
     """The text of a scenario file, read through the guarded reader (simulator.inputs): a regular file of at
-    most MAX_FILE_BYTES (so that /dev/zero, a FIFO or a folder is refused at once, unread). Raises
-    ScenarioError saying why it cannot be read."""
+    most MAX_FILE_BYTES (so that /dev/zero, a FIFO or a folder is refused at once, unread); or, for '-' and
+    /dev/stdin, standard input (a pipe or a file, read to its end, at most MAX_FILE_BYTES; a terminal is
+    refused rather than waited on). Raises ScenarioError saying why it cannot be read."""
+    if from_stdin(path):
+        return reader.decode(_read_stdin(), STDIN)
     data = read_bytes(path, MAX_FILE_BYTES, "scenario file", error=ScenarioError)
     return reader.decode(data, str(path))
+
+
+def _read_stdin() -> bytes:
+    import sys
+
+    if not _stdin:
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # no standard input at all (closed, or a GUI's)
+            raise ScenarioError([Problem("there is no standard input to read a scenario from", file=STDIN)])
+        if stream.isatty():
+            raise ScenarioError([Problem("standard input is a terminal: pipe a scenario into it (cat ours.yaml | "
+                                         "drillsim run -) or give its file name", file=STDIN)])
+        data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(f"the scenario is longer than the {MAX_FILE_BYTES:,} bytes drillsim reads",
+                                         file=STDIN)])
+        _stdin.append(data)
+    return _stdin[0]
 
 
 def parse_scenario(text: str, file: str | None = None) -> Scenario:

@@ -372,6 +372,7 @@ def parse_source(text: str, file: str | None = None) -> ScenarioSource:
 
 def load_source(path: str | Path) -> ScenarioSource:
     """Read and validate a scenario file (like load_scenario) and keep what variants are made from."""
-    from simulator.scenario.validate import read_scenario_text
+    from simulator.scenario.validate import read_scenario_text, scenario_name
 
-    return parse_source(read_scenario_text(path), str(path))  # a missing or unreadable file reported the usual way
+    # a missing or unreadable file reported the usual way; standard input ('-', /dev/stdin) named '<stdin>'
+    return parse_source(read_scenario_text(path), scenario_name(path))
