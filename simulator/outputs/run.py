@@ -19,10 +19,11 @@ import numpy as np
 
 from simulator.analysis.breakdowns import breakdowns, breakdowns_document
 from simulator.events import Event
+from simulator.outputs import cells
 from simulator.outputs.eventlog import write_event_log
 from simulator.outputs.files import CsvWriter, atomic_open, csv_text, drillsim_version, finite, write_json
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
-from simulator.results.metrics import METRICS, IncidentTable, Stats, organic
+from simulator.results.metrics import METRICS, TEXT, IncidentTable, Stats, organic
 from simulator.results.oncall_load import LoadTable, load_summary
 from simulator.scenario.model import Scenario
 
@@ -118,28 +119,56 @@ def summary_digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_incidents(folder: Path, table: IncidentTable, block: int = 5_000, run: str | None = None) -> Path:
+def write_incidents(folder: Path, table: IncidentTable, block: int = 1 << 16, run: str | None = None) -> Path:
     """incidents.csv: one row per incident, times in minutes rounded to 6 decimals, empty where not reached,
-    and the run id in a last column when given. Written column by column in blocks of rows, so that a large
-    table is never all text at once."""
+    and the run id in a last column when given. Written a block of rows at a time, each block's cells made
+    column by column (simulator.outputs.cells), so that a large table is never all text at once."""
     path = Path(folder) / INCIDENTS
+    columns = IncidentTable.columns()
+    categories = {name: cells.category_cells(table.codes(name).categories) for name in TEXT}
+    if any(cells.needs_row_quoting(found) for found in categories.values()):
+        return _write_incidents_by_row(path, table, block, run)
+    with atomic_open(path, "wb") as handle:
+        header = io.StringIO()
+        CsvWriter(header).writerow([*columns, RUN_ID] if run is not None else columns)
+        handle.write(header.getvalue().encode("utf-8"))
+        for start in range(0, len(table), block):
+            stop = start + block
+            row_cells = []
+            for name in columns:
+                if name in TEXT:
+                    row_cells.append(cells.coded_cells(table.codes(name).codes[start:stop], categories[name]))
+                    continue
+                values = getattr(table, name)[start:stop]
+                kind = values.dtype.kind
+                row_cells.append(cells.float_cells(values) if kind == "f" else cells.bool_cells(values)
+                                 if kind == "b" else cells.int_cells(values))
+            if run is not None:
+                row_cells.append(run)
+            cells.write_lines(handle, row_cells)
+    return path
+
+
+def _write_incidents_by_row(path: Path, table: IncidentTable, block: int, run: str | None) -> Path:
+    """incidents.csv through the csv module, a row at a time: for a table whose text holds a carriage return
+    (CsvWriter quotes every cell of such a row)."""
     columns = IncidentTable.columns()
     with atomic_open(path, "wb") as handle:
         text = io.StringIO()
         writer = CsvWriter(text)
         writer.writerow([*columns, RUN_ID] if run is not None else columns)
         for start in range(0, len(table), block):
-            cells = []
+            row_cells = []
             for name in columns:
                 values = getattr(table, name)[start:start + block].tolist()
                 if values and isinstance(values[0], float):
                     values = [repr(round(v, 6)) if v == v else "" for v in values]
                 elif values and isinstance(values[0], str):  # names from the scenario: never a formula
                     values = [csv_text(v) for v in values]
-                cells.append(values)
+                row_cells.append(values)
             if run is not None:
-                cells.append([run] * len(cells[0]))
-            writer.writerows(zip(*cells, strict=True))  # a row at a time: one with a carriage return is quoted
+                row_cells.append([run] * len(row_cells[0]))
+            writer.writerows(zip(*row_cells, strict=True))  # a row at a time: one with a carriage return is quoted
             handle.write(text.getvalue().encode("utf-8"))
             text.seek(0)
             text.truncate()
