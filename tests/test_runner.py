@@ -17,7 +17,7 @@ from simulator.api import simulate
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, play
 from simulator.errors import DrillsimError
-from simulator.events import Event, event_lines
+from simulator.events import COLUMNS, Event, event_columns, event_lines
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
 from simulator.scenario import parse_scenario
@@ -261,6 +261,22 @@ def test_event_lines_are_what_json_dumps_writes(ties):
                      {"flag": True, "none": None, "nan": math.nan, "list": [1, 2], "n": 3, "x": 1e-300})]
     expected = "".join(json.dumps(e.to_json(), separators=(",", ":")) + "\n" for e in events)
     assert event_lines(events) == expected
+
+
+def test_the_detail_column_is_each_details_json_text_whatever_its_shape(ties):
+    """Details encoded a key at a time (by action) give the text json.dumps writes for each, in log order:
+    mixed shapes, kinds and keys of one action included."""
+    events = [tuple(e) for r in range(3) for e in play(ties, 2, r)]
+    odd = [{"due": 12.5, "on_time": True}, {"due": math.nan, "on_time": False}, {"to": [1, 2]}, None, {},
+           {"q{": "}x\u00e9\ud800", "n": 3}, {"m": 1, "n": "s"}, {"m": 2.5, "n": 7}, {1: 2},
+           {"k": math.inf}, {"k": -0.0}, {"k": 5.0}, {"k": 1e-5}, {"k": 123456789012.5}, {"k": 2**70}]
+    events += [(float(i), 9, 1, "response", action, "a", detail) for i, detail in enumerate(odd)
+               for action in ("odd", f"own-{i % 4}")]
+    detail = event_columns(events)["detail"]
+    assert detail == [json.dumps(e[6] or {}, separators=(",", ":")) for e in events]
+    assert detail[-30:-20:2] == ['{"due":12.5,"on_time":true}', '{"due":NaN,"on_time":false}', '{"to":[1,2]}',
+                                 "{}", "{}"]
+    assert event_columns([]) == {name: [] for name in COLUMNS}
 
 
 
