@@ -20,13 +20,14 @@ import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.events import PIPELINE, Event, event_table
+from simulator.events import ACTIONS, PIPELINE, Event, event_table
 from simulator.limits import MAX_WORKERS
 from simulator.results import executors
 from simulator.results.metrics import (
@@ -155,6 +156,37 @@ class Several:
                 part.append(event)
 
 
+_LOG_ORDER = itemgetter(0, 2)
+"""The order of a replication's log (simulator.engine.run.close): by time, and at one instant by incident, each
+incident's events in the order they were logged."""
+
+
+class _Recorded:
+    """A log that keeps every event, as the engine's list does (in the order logged: each replication's part is
+    put in log order after it plays), and hands each event the reductions read to them as it is logged, as the
+    engine does when it logs into them: no second pass over the events to reduce them."""
+
+    def __init__(self, reductions: Reductions):
+        self.reductions = reductions
+        self.events: list[tuple] = []
+
+    def sinks(self) -> dict:
+        reduce = self.reductions.sinks()
+        append = self.events.append
+
+        def keep(*event):
+            append(event)
+
+        def keep_and_reduce(sink):
+            def both(*event):
+                append(event)
+                sink(*event)
+
+            return both
+
+        return {action: keep_and_reduce(reduce[action]) if action in reduce else keep for action in ACTIONS}
+
+
 Chunk = tuple[IncidentTable, LoadTable, PracticeTable | None, Any]
 """What a chunk of replications gives back: its incident table, on-call load, practice log and events."""
 
@@ -170,11 +202,12 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
         for replication in range(first, stop):
             engine.play(seed, replication, reductions)
         return (*reductions.tables(engine, first, stop), None)
-    kept: list = []
+    recorded = _Recorded(reductions)
+    kept = recorded.events
     for replication in range(first, stop):
-        log = engine.play(seed, replication)
-        reductions.extend(log)
-        kept.extend(log)
+        start = len(kept)
+        engine.play(seed, replication, recorded)
+        kept[start:] = sorted(kept[start:], key=_LOG_ORDER)
     if incidents_only:
         kept = [event for event in kept if event[2] != PIPELINE]
     return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else event_table(kept))
