@@ -55,7 +55,8 @@ def open_minutes(table: IncidentTable, impact: dict[str, float], horizon: float,
     out = np.zeros((replications, len(spans)))
     if not len(table):
         return out
-    share = np.vectorize(lambda mode: impact.get(mode, 1.0), otypes=[float])(table.mode)
+    codes, modes = table.codes("mode")
+    share = np.array([impact.get(mode, 1.0) for mode in modes], dtype=float)[codes]  # by mode, not by incident
     start = table.onset
     end = np.where(np.isnan(table.mitigated), horizon, np.minimum(table.mitigated, horizon))
     # The largest impact open at t is Σ over impact levels v (highest first) of (v − the next level below) × 1{an
