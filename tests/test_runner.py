@@ -7,6 +7,7 @@ import json
 import math
 import pickle
 import sys
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from simulator.errors import DrillsimError
 from simulator.events import COLUMNS, Event, event_columns, event_lines
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
+from simulator.results.runner import in_log_order
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -261,6 +263,17 @@ def test_event_lines_are_what_json_dumps_writes(ties):
                      {"flag": True, "none": None, "nan": math.nan, "list": [1, 2], "n": 3, "x": 1e-300})]
     expected = "".join(json.dumps(e.to_json(), separators=(",", ":")) + "\n" for e in events)
     assert event_lines(events) == expected
+
+
+def test_a_chunks_events_are_put_in_each_replications_log_order():
+    """By replication, then time, then incident; events of one incident at one instant stay in the order logged,
+    as the engine's own sort leaves them."""
+    logged = [(5.0, 0, 2, "p", "b", "x", None), (1.0, 0, 3, "p", "a", "x", None), (5.0, 0, 1, "p", "c", "x", None),
+              (5.0, 0, 2, "p", "a", "x", None), (0.5, 1, 1, "p", "a", "x", None), (0.0, 1, 2, "p", "z", "x", None),
+              (2, 1, 1, "p", "y", "x", None)]
+    assert in_log_order(logged) == sorted(logged[:4], key=itemgetter(0, 2)) + sorted(logged[4:], key=itemgetter(0, 2))
+    assert [event[4] for event in in_log_order(logged)] == ["a", "c", "b", "a", "z", "a", "y"]
+    assert in_log_order([]) == []
 
 
 def test_the_detail_column_is_each_details_json_text_whatever_its_shape(ties):
