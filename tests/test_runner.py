@@ -21,7 +21,8 @@ from simulator.errors import DrillsimError
 from simulator.events import COLUMNS, Event, event_columns, event_lines
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
-from simulator.results.runner import in_log_order
+from simulator.results.oncall_load import load_summary
+from simulator.results.runner import in_log_order, play_chunk
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -263,6 +264,17 @@ def test_event_lines_are_what_json_dumps_writes(ties):
                      {"flag": True, "none": None, "nan": math.nan, "list": [1, 2], "n": 3, "x": 1e-300})]
     expected = "".join(json.dumps(e.to_json(), separators=(",", ":")) + "\n" for e in events)
     assert event_lines(events) == expected
+
+
+def test_pages_by_hour_of_the_week_are_summed_and_their_mean_is_that_of_each_replications_row():
+    """The run keeps the week's counts summed over replications, not a row per replication: the mean per
+    replication is the very mean of the rows (whole numbers, summed exactly)."""
+    scenario = parse_scenario(default_scenario().read_text())
+    rows = np.array([play_chunk(scenario, AutomaticPolicy, 3, r, r + 1)[1].week for r in range(12)])
+    load = simulate(scenario, replications=12, seed=3, workers=1, keep_events=False, chunk=5).load
+    assert load.replications == 12 and load.week.tolist() == rows.sum(axis=0).tolist() and rows.sum() > 0
+    assert load.week_mean().tolist() == rows.astype(float).mean(axis=0).tolist()
+    assert load_summary(load, "UTC")["pages_by_hour_of_week"]["mean"] == np.round(rows.mean(axis=0), 6).tolist()
 
 
 def test_a_chunks_events_are_put_in_each_replications_log_order():

@@ -390,8 +390,8 @@ def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]
 
 class _LoadBuilder:
     """Chunk load tables, in order, copied into arrays of one row per replication allocated at the first chunk:
-    the run never holds every chunk's table and their concatenation at once (at a million incidents, the
-    pages by hour of the week alone take some 90 MB)."""
+    the run never holds every chunk's table and their concatenation at once; pages by hour of the week are
+    summed as they come."""
 
     def __init__(self, replications: int):
         self.replications = replications
@@ -405,10 +405,10 @@ class _LoadBuilder:
                 return np.empty((max(self.replications, stop), *column.shape[1:]), column.dtype)
 
             self.table = LoadTable(load.people, {name: room(column) for name, column in load.figures.items()},
-                                   room(load.week), load.clocked)
+                                   np.zeros_like(load.week), load.clocked)
         for name, column in load.figures.items():
             self.table.figures[name][start:stop] = column
-        self.table.week[start:stop] = load.week
+        self.table.week[:] += load.week
         self.rows = stop
 
     def build(self) -> LoadTable:
