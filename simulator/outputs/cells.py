@@ -112,5 +112,13 @@ def write_lines(handle: IO[bytes], columns: Sequence[Any]) -> None:
     handle.write(memoryview(lines.buffers()[2])[start:stop])
 
 
+def release_memory() -> None:
+    """Give the memory Arrow's allocator keeps for reuse back to the system: what a large table's text took is
+    then free for what comes next (numpy's arrays do not come from Arrow's pool)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 __all__ = ["bool_cells", "category_cells", "coded_cells", "float_cells", "int_cells", "needs_row_quoting",
-           "write_lines"]
+           "release_memory", "write_lines"]

@@ -119,7 +119,7 @@ def summary_digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_incidents(folder: Path, table: IncidentTable, block: int = 1 << 16, run: str | None = None) -> Path:
+def write_incidents(folder: Path, table: IncidentTable, block: int = 1 << 14, run: str | None = None) -> Path:
     """incidents.csv: one row per incident, times in minutes rounded to 6 decimals, empty where not reached,
     and the run id in a last column when given. Written a block of rows at a time, each block's cells made
     column by column (simulator.outputs.cells), so that a large table is never all text at once."""
@@ -146,6 +146,8 @@ def write_incidents(folder: Path, table: IncidentTable, block: int = 1 << 16, ru
             if run is not None:
                 row_cells.append(run)
             cells.write_lines(handle, row_cells)
+            del row_cells
+    cells.release_memory()
     return path
 
 
