@@ -2,8 +2,9 @@
 
 Run id. summary.json, incidents.csv (its `run_id` column) and the metadata of events.parquet carry the same
 run id: a digest of everything that determines a run's results (file format, drillsim version, scenario,
-seed, replications, policy), so that the same run gives the same bytes and files from different runs never
-pass for one. summary.json also records the size and SHA-256 of the other two files.
+seed, replications, policy, and how much of the event log it keeps when that is not all of it), so that the
+same run gives the same bytes and files from different runs never pass for one. summary.json also records
+how much of the log the run kept (`events`) and the size and SHA-256 of the other two files.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from simulator.analysis.breakdowns import breakdowns, breakdowns_document
 from simulator.events import Event
 from simulator.outputs import cells
-from simulator.outputs.eventlog import write_event_log
+from simulator.outputs.eventlog import check_level, write_event_log
 from simulator.outputs.files import CsvWriter, atomic_open, csv_text, drillsim_version, finite, write_json
 from simulator.outputs.names import DIGEST, EVENTS, FORMAT_VERSION, INCIDENTS, RUN_ID, SUMMARY
 from simulator.results.metrics import METRICS, TEXT, IncidentTable, Stats, organic
@@ -30,10 +31,13 @@ from simulator.scenario.model import Scenario
 # ── One run's files ────────────────────────────────────────────────────────────────────────────────────────
 
 
-def run_id(scenario: Scenario, seed: int, replications: int, policy: Any = None) -> str:
-    """A digest of everything that determines a run's results: two runs with the same id give the same bytes."""
+def run_id(scenario: Scenario, seed: int, replications: int, policy: Any = None, events: str = "full") -> str:
+    """A digest of everything that determines a run's results: two runs with the same id give the same bytes.
+    The event log level (`events`) counts when it leaves something out ("incidents", "none"): the log of such a
+    run is not the full one, and a full run's id is what it was before levels were."""
     name = "" if policy is None else f"{getattr(policy, '__module__', '')}.{getattr(policy, '__qualname__', policy)}"
-    text = json.dumps([FORMAT_VERSION, drillsim_version(), scenario.model_dump_json(), seed, replications, name])
+    parts = [FORMAT_VERSION, drillsim_version(), scenario.model_dump_json(), seed, replications, name]
+    text = json.dumps(parts if events == "full" else [*parts, check_level(events)])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -57,9 +61,9 @@ def _notifies(level) -> str:
 
 def summary_document(scenario: Scenario, seed: int, replications: int, table: IncidentTable,
                      stats: dict[str, Stats], load: LoadTable | None = None, run: str | None = None,
-                     files: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                     files: dict[str, dict[str, Any]] | None = None, events: str = "full") -> dict[str, Any]:
     """The content of summary.json: what was run and every statistic, in minutes; with the run id and the
-    sizes and digests of the other files when given."""
+    sizes and digests of the other files when given, and how much of the event log the run kept (`events`)."""
     open_at_horizon = int(np.count_nonzero(np.isnan(table.mitigated)))
     return {
         "format": FORMAT_VERSION,
@@ -91,6 +95,7 @@ def summary_document(scenario: Scenario, seed: int, replications: int, table: In
         },
         "seed": seed,
         "replications": replications,
+        "events": events,
         "incidents": len(table),
         "not_restored_at_horizon": open_at_horizon,
         "units": "minutes",
@@ -178,29 +183,30 @@ def _write_incidents_by_row(path: Path, table: IncidentTable, block: int, run: s
     return path
 
 
-def write_events(folder: Path, events: Iterable[Event], run: str) -> Path:
-    """events.parquet of a log held in memory."""
-    return write_event_log(Path(folder) / EVENTS, events, run)
+def write_events(folder: Path, events: Iterable[Event], run: str, incidents_only: bool = False) -> Path:
+    """events.parquet of a log held in memory (with `incidents_only`, without the deployment pipeline's events)."""
+    return write_event_log(Path(folder) / EVENTS, events, run, incidents_only=incidents_only)
 
 
 def write_run(results, folder: str | Path) -> list[Path]:
-    """Write a run's incidents.csv, events.parquet (when the results kept the event log in memory) and
-    summary.json (with every breakdown) into `folder`, an existing folder (a staging one, say). An
-    events.parquet already in `folder` (streamed there by the run) is listed in summary.json with its size
-    and digest."""
+    """Write a run's incidents.csv, events.parquet (when the results kept the event log in memory, as much of it
+    as their `events_level` keeps) and summary.json (with every breakdown) into `folder`, an existing folder (a
+    staging one, say). An events.parquet already in `folder` (streamed there by the run) is listed in
+    summary.json with its size and digest."""
     folder = Path(folder)
-    run = run_id(results.scenario, results.seed, results.replications, results.policy)
+    level = check_level(results.events_level)
+    run = run_id(results.scenario, results.seed, results.replications, results.policy, level)
     events = None
-    if results.events is not None:
-        events = write_events(folder, results.events, run=run)
-    elif (folder / EVENTS).is_file():  # streamed there by the run, or carried over from where it streamed
+    if level != "none" and results.events is not None:
+        events = write_events(folder, results.events, run, incidents_only=level == "incidents")
+    elif level != "none" and (folder / EVENTS).is_file():  # streamed there by the run, or carried over
         events = folder / EVENTS
     incidents = write_incidents(folder, results.incidents, run=run)
     files = {INCIDENTS: file_digest(incidents)}
     if events is not None:
         files[EVENTS] = file_digest(events)
     document = summary_document(results.scenario, results.seed, results.replications, results.incidents,
-                                results.summary(), results.load, run, files)
+                                results.summary(), results.load, run, files, level)
     document["breakdowns"] = breakdowns_document(breakdowns(organic(results.incidents), results.replications))
     from simulator.analysis.practice_summary import practice_sections
 

@@ -92,6 +92,9 @@ class Results:
     what the loop is worth."""
     policy: Any = None
     """The policy factory the run was played with (part of what determines its results, so of its run id)."""
+    events_level: str = "full"
+    """How much of the event log the run keeps, in memory or in its file: "full", "incidents" (without the
+    deployment pipeline's events) or "none" (simulator.outputs.eventlog.LEVELS)."""
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
