@@ -374,13 +374,17 @@ class ModeDice:
         return block
 
     def uniform(self, k: int, purpose: Purpose, index: int = 0) -> float:
-        width = purpose.width
-        page, offset = divmod(index, width)
+        page, offset = divmod(index, purpose.width)
+        numbers, base = self.holding(k, purpose, page)
+        return numbers[base + offset]
+
+    def holding(self, k: int, purpose: Purpose, page: int) -> tuple[list[float], int]:
+        """The numbers that hold candidate k's uniforms on one page of `purpose`, and where theirs begin."""
         if (page == 0 or purpose is INCIDENT) and not (self.candidates > SPARSE and purpose is not ARRIVAL):
-            return self.page(purpose, page)[k * width + offset]  # read by (nearly) every incident: one page for all
+            return self.page(purpose, page), k * purpose.width  # read by (nearly) every incident: one page for all
         # A later page of another purpose is read by few candidates (a page's second escalation level, a reopened
         # incident's second try): candidate k's block alone is drawn, the same numbers as its place in the page.
-        return self.block(k, purpose, page)[offset]
+        return self.block(k, purpose, page), 0
 
 
 class IncidentDice:
@@ -405,6 +409,14 @@ class IncidentDice:
             if numbers is not None:
                 return numbers[self.k * width + index]
         return self.mode.uniform(self.k, purpose, index)
+
+    def pair(self, purpose: Purpose, index: int) -> tuple[float, float]:
+        """`u(purpose, index)` and `u(purpose, index + 1)`, read from one page when both lie on it."""
+        page, offset = divmod(index, purpose.width)
+        if offset + 1 < purpose.width:
+            numbers, base = self.mode.holding(self.k, purpose, page)
+            return numbers[base + offset], numbers[base + offset + 1]
+        return self.u(purpose, index), self.u(purpose, index + 1)
 
 
 def exponential_gap(rate: float):

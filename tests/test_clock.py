@@ -125,3 +125,27 @@ def test_processes_begun_before_the_clock_runs_play_as_simpys_processes_do():
 
     assert play(begun) == play(simpy_way)
     assert play(begun)[0][:3] == [(0.0, "a", "begins"), (0.0, "b", "begins"), (0.0, "c", "begins")]
+
+
+def test_a_lifecycle_that_nothing_waits_on_ends_without_a_step_of_the_clock():
+    """SimPy schedules a process's end as an event for its waiters; a lifecycle (made by `unstarted`) does so
+    only when something waits on it, and then it is woken with the value as by SimPy."""
+    env = Clock()
+
+    def work(delay):
+        yield Wait(env, delay, WORK, 1)
+        return delay
+
+    alone, waited = unstarted(env, work(1.0)), unstarted(env, work(2.0))
+    heard = []
+
+    def waiter():
+        heard.append((yield waited))
+
+    begin([alone, waited])
+    env.process(waiter())
+    env.run(until=1.5)
+    assert not alone.is_alive and alone.value == 1.0 and alone.processed
+    assert [event for _, _, _, event in env._queue if event is alone] == []
+    env.run(until=3.0)
+    assert heard == [2.0] and waited.processed

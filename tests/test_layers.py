@@ -1,6 +1,6 @@
 """The rooms of simulator/ import one way: scenario → engine → results → analysis → outputs → report → api →
-cli, with the leaf modules (errors, units, fields, limits, distributions, dice, calendar, events, inputs) below them
-all (they import only one another), and drill and history hanging off the api: they may import the api and
+cli, with the leaf modules (errors, units, fields, limits, distributions, dice, calendar, events, inputs, collector)
+below them all (they import only one another), and drill and history hanging off the api: they may import the api and
 everything below it, the api and the commands may import them, nothing else does. Every import is read (at
 module level and inside functions), so an import put off to run time still counts; only an import under
 `if TYPE_CHECKING:`, which names a type for an annotation and never runs, is left out. Commands parse, call
@@ -15,7 +15,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 
-LEAVES = ("errors", "units", "fields", "limits", "distributions", "dice", "calendar", "events", "inputs")
+LEAVES = ("errors", "units", "fields", "limits", "distributions", "dice", "calendar", "events", "inputs",
+          "collector")
 ORDER = ("scenario", "engine", "results", "analysis", "outputs", "report", "api", "cli")
 """The rooms from the bottom up; a room imports only its own and those before it (and the leaves)."""
 BESIDE_THE_API = ("drill", "history")

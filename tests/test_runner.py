@@ -192,6 +192,16 @@ def test_the_event_log_kept_in_memory_is_the_streamed_one(default, serial_output
     assert {name: (tmp_path / name).read_bytes() for name in serial_outputs} == serial_outputs
 
 
+def test_a_run_without_the_on_call_load_has_the_same_incidents_and_no_load(default):
+    """simulate(oncall_load=False), as sweeps and maturity ladders run: the incident table is the same, the
+    on-call load is not worked out."""
+    both = simulate(default, replications=30, keep_events=False, workers=1)
+    without = simulate(default, replications=30, keep_events=False, workers=2, chunk=7, oncall_load=False)
+    assert without.load is None and both.load is not None
+    for name in ("replication", "incident", "onset", "acknowledged", "resolved", "held"):
+        assert getattr(without.incidents, name).tobytes() == getattr(both.incidents, name).tobytes()
+
+
 def test_a_dask_cluster_gives_the_local_results(default, serial_outputs, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

@@ -259,7 +259,7 @@ def ladder(scenario: str | Path | ScenarioSource | None = None, *, replications:
     for index, (level, found) in enumerate(scenarios.items()):
         done_before = index * replications
         results[level] = runner.simulate(
-            found, replications=replications, seed=seed, keep_events=False, **run_options,
+            found, replications=replications, seed=seed, keep_events=False, oncall_load=False, **run_options,
             progress=None if progress is None else _counting_from(done_before, progress))
     slo = first.slo.objective if first.slo is not None else None
     samples = _levels(results, slo)

@@ -106,7 +106,7 @@ def _simulate(scenario: Scenario, changed: Scenario | None, metric: str, replica
     metric = metric_key(metric)
     from simulator.results import runner
 
-    options = {"keep_events": False, **run_options}
+    options = {"keep_events": False, "oncall_load": False, **run_options}  # it reads the incidents alone
     count = pool_replications(scenario, replications)
     result = runner.simulate(_followed(scenario), replications=count, seed=seed, **options)
     before, replication = _durations(result, metric, scenario.horizon)

@@ -271,7 +271,7 @@ def sweep(source: ScenarioSource | str | Path | None,
     seed = source.scenario.seed if seed is None else seed
     if replications < 2:
         raise DrillsimError("a sweep compares its points replication by replication: give at least 2 replications")
-    options = {"keep_events": False, **run_options}
+    options = {"keep_events": False, "oncall_load": False, **run_options}  # a sweep reads the incidents alone
     from simulator.results import runner
 
     done = tuple(

@@ -57,7 +57,8 @@ def simulated_all(drill: Setup, replications: int | None = None) -> tuple[Incide
     """Every incident of a simulation of the drill's scenario, and the number of replications."""
     from simulator.results.runner import simulate
 
-    results = simulate(drill.scenario, replications=replications, seed=drill.seed, keep_events=False)
+    results = simulate(drill.scenario, replications=replications, seed=drill.seed, keep_events=False,
+                       oncall_load=False)
     return results.incidents, results.replications
 
 

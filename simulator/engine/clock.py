@@ -154,9 +154,52 @@ class _Begun:
 _BEGUN = _Begun()
 
 
+class Lifecycle(Process):
+    """A SimPy process that nothing waits on (an incident's lifecycle): SimPy's Process, whose `_resume` when the
+    generator returns schedules the process itself as an event for its waiters, and here does so only when it
+    has any. The clock then takes no step for an incident's end (event ids only break ties of one instant and
+    priority: skipping one changes no order)."""
+
+    def _resume(self, event: Event) -> None:
+        env = self.env
+        env._active_proc = self  # type: ignore[attr-defined]
+        generator = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:  # as SimPy: the process handles the failed event (an interrupt) or fails
+                    event._defused = True  # type: ignore[attr-defined]
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = generator.throw(exc)
+            except StopIteration as end:
+                self._ok = True
+                self._value = end.args[0] if end.args else None
+                if self.callbacks:
+                    env.schedule(self)
+                else:
+                    self.callbacks = None  # type: ignore[assignment]  # processed: nobody waits on it
+                event = None  # type: ignore[assignment]
+                break
+            except BaseException as failed:
+                self._ok = False
+                failed.__traceback__ = failed.__traceback__.tb_next  # type: ignore[union-attr]
+                self._value = failed
+                env.schedule(self)
+                event = None  # type: ignore[assignment]
+                break
+            callbacks = event.callbacks
+            if callbacks is not None:
+                callbacks.append(self._resume)
+                break
+        self._target = event
+        env._active_proc = None  # type: ignore[attr-defined]
+
+
 def unstarted(env: Environment, generator: Generator) -> Process:
-    """A SimPy process of `generator` that `begin` starts (SimPy's Process, without its Initialize event)."""
-    process = Process.__new__(Process)
+    """A SimPy process of `generator` that `begin` starts (a `Lifecycle`, without SimPy's Initialize event)."""
+    process = Lifecycle.__new__(Lifecycle)
     process.env = env
     process.callbacks = []
     process._value = PENDING

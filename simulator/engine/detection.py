@@ -78,10 +78,10 @@ def public_report(incident: Incident) -> float:
     rule = incident.rules.public
     if rule is None:
         return inf
-    u = incident.dice.u
-    if u(dice.INCIDENT, rule.fires) >= rule.probability:
+    fires, lasts = incident.dice.pair(dice.INCIDENT, rule.fires)
+    if fires >= rule.probability:
         return inf
-    delay = rule.delay(u(dice.INCIDENT, rule.fires + 1))
+    delay = rule.delay(lasts)
     return delay * rule.reach(incident.onset) if rule.reach is not None else delay
 
 
@@ -96,12 +96,12 @@ def detect_and_declare(env: simpy.Environment, world: World, incident: Incident)
     delay. For the automatic policy nothing else can change these times, so the clock waits once, until the
     declaration; a policy asked live decides once the failure is noticed. Returns True when the alerted engineer
     works alone first (paged at once, not declared yet)."""
-    from simulator.engine.mitigation import arm_rollback
-
     chain = incident.chain = Chain()
     practice, rules = world.practice, world.rules.practice
     inert = rules.detection_inert
     if not inert:
+        from simulator.engine.mitigation import arm_rollback
+
         name = practice.drills.get(incident.number)
         if name is not None:
             chain.add(incident.onset, "injected", "game master", {"drill": name})

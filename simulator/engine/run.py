@@ -8,13 +8,13 @@ the order they happened in); `play` returns `Event`s.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Generator, Iterator
 from operator import itemgetter
 from typing import Any
 
 import simpy
 
+from simulator.collector import paused
 from simulator.dice import ASSEMBLE, IncidentDice, ReplicationDice
 from simulator.engine import arrivals, comms, detection, learning, mitigation, resolution, response, work
 from simulator.engine.clock import Clock, begin, stop, unstarted
@@ -149,18 +149,11 @@ class Engine:
         Events are appended to `log` as they are known: a new list by default (sorted by time at the end), or
         any object with `append`, such as metrics.IncidentRows, which reduces them on the way.
 
-        Python's cyclic garbage collector is paused while the replication plays (and resumed as it was): its
-        incidents, processes, people and world refer to one another until the replication ends, so the
-        collector's passes during it found nothing to free but moved them, generation by generation, into the
-        oldest, whose full passes then went through the whole heap. Once it ends they are garbage together, and
-        the collector's next young pass frees them."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        Python's cyclic garbage collector is paused while the replication plays (simulator.collector): its
+        incidents, processes, people and world refer to one another until the replication ends. Once it ends
+        they are garbage together, and the collector's next young pass frees them."""
+        with paused():
             return self._play(seed, replication, log)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _play(self, seed: int, replication: int, log: Log | None) -> Log:
         env = Clock()

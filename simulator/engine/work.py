@@ -157,9 +157,9 @@ def _advance(world: World, incident: Incident, items: list[Item], ends: list[flo
              now: float) -> list[Item]:
     """The items left at `now`. Those that have ended are dropped, after their effect: a mitigation that works
     restores service, a handover frees the outgoing person. The one under way keeps what it still needs."""
-    left = []
+    left, ended = [], len(ends)
     for i, item in enumerate(items):
-        if i < len(ends) and ends[i] <= now:
+        if i < ended and ends[i] <= now:
             if item.kind == MITIGATION and item.works:
                 incident.restored = ends[i]
             elif item.kind == INVESTIGATION:
@@ -169,7 +169,7 @@ def _advance(world: World, incident: Incident, items: list[Item], ends: list[flo
                 assert item.person is not None  # a handover names the outgoing person
                 world.stand_down(incident, world.roster.people[item.person])
             continue
-        if i < len(ends) and (ends[i - 1] if i else start) <= now:
+        if i < ended and (ends[i - 1] if i else start) <= now:
             if item.kind == INVESTIGATION:
                 incident.investigated += item.remaining - (ends[i] - now)
             item.remaining = ends[i] - now

@@ -276,7 +276,7 @@ def simulate_phases(scenario: Scenario, conditions: Conditions, *, seed: int | N
     expected = scenario.horizon / mode.interarrival.mean * share  # matching incidents a replication brings
     count = replications or min(max(math.ceil(1.2 * minimum / max(expected, 1e-9)), 1), ceiling)
     while True:
-        results = simulate(scenario, replications=count, seed=seed, keep_events=False, **run)
+        results = simulate(scenario, replications=count, seed=seed, keep_events=False, oncall_load=False, **run)
         chosen = select(results.incidents, scenario, conditions)
         matched = int(np.count_nonzero(chosen))
         if replications is not None or matched >= minimum or count >= ceiling:

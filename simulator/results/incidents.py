@@ -20,10 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from itertools import pairwise
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple, overload
 
 import numpy as np
 
+from simulator.collector import paused
 from simulator.events import ACTIONS, Event
 
 TIMES = ("onset", "detected", "declared", "acknowledged", "mitigated", "resolved", "cleaned_up")
@@ -422,27 +424,34 @@ class IncidentRows:
     def __len__(self) -> int:
         return sum(len(incidents) for incidents in self._by_replication.values())
 
+    @paused()  # tens of thousands of tuples, all living until the columns are made (simulator.collector)
     def table(self) -> IncidentTable:
-        keys, rows = [], []
+        replications: list[int] = []
+        numbers: list[int] = []
+        rows: list[Row] = []
         for replication in sorted(self._by_replication):
             incidents = self._by_replication[replication]
-            for incident in sorted(incidents):
-                keys.append((replication, incident))
-                rows.append(incidents[incident])
-        def floats(values):
-            return np.array(values, dtype=float)
+            found = sorted(incidents)
+            replications += [replication] * len(found)
+            numbers += found
+            rows += map(incidents.__getitem__, found)
+        # One attrgetter call a row gives its fields, and zip turns those tuples into columns
+        columns = dict(zip(_ROW_FIELDS, zip(*map(_row_fields, rows), strict=True), strict=True)) if rows else \
+            dict.fromkeys(_ROW_FIELDS, ())
 
-        def counts(values):
-            return np.array(values, dtype=np.int16)
+        def floats(name):
+            return np.array(columns[name], dtype=float)
 
-        drill = np.zeros(len(keys), dtype=bool)
-        reopened = np.zeros(len(keys), dtype=np.int16)
-        mitigated, resolved = floats([r.mitigated for r in rows]), floats([r.resolved for r in rows])
-        cleaned_up = floats([r.cleaned_up for r in rows])
-        mitigation = [r.mitigation for r in rows]
-        silence = floats([r.longest_silence() for r in rows])
+        def counts(name):
+            return np.array(columns[name], dtype=np.int16)
+
+        drill = np.zeros(len(rows), dtype=bool)
+        reopened = np.zeros(len(rows), dtype=np.int16)
+        mitigated, resolved, cleaned_up = floats("mitigated"), floats("resolved"), floats("cleaned_up")
+        mitigation = list(columns["mitigation"])
+        silence = np.array([row.longest_silence() for row in rows], dtype=float)
         if self._drills or self._reopens:
-            index = {key: i for i, key in enumerate(keys)}
+            index = {key: i for i, key in enumerate(zip(replications, numbers, strict=True))}
             for key in self._drills:
                 drill[index[key]] = True
             for key, (count, last) in self._reopens.items():
@@ -456,21 +465,20 @@ class IncidentRows:
                     row.mitigated, mitigation[i] = math.nan, ""
                     silence[i] = row.longest_silence()
         return IncidentTable(
-            replication=np.array([r for r, _ in keys], dtype=np.int32),
-            incident=np.array([i for _, i in keys], dtype=np.int32),
-            mode=encode([r.mode for r in rows]), cause=encode([r.cause for r in rows]),
-            severity=encode([r.severity for r in rows]), channel=encode([r.channel for r in rows]),
-            responder=encode([r.responder for r in rows]), mitigation=encode(mitigation),
-            escalated=np.array([r.escalated for r in rows], dtype=bool), drill=drill,
-            level=counts([r.level for r in rows]), preempted=counts([r.preempted for r in rows]),
-            handovers=counts([r.handovers for r in rows]), updates=counts([r.updates for r in rows]),
-            updates_late=counts([r.updates_late for r in rows]), reopened=reopened,
-            waited=floats([r.waited for r in rows]),
-            held=floats([r.held for r in rows]),
-            longest_silence=silence,
-            onset=floats([r.onset for r in rows]), detected=floats([r.detected for r in rows]),
-            declared=floats([r.declared for r in rows]), acknowledged=floats([r.acknowledged for r in rows]),
-            mitigated=mitigated, resolved=resolved, cleaned_up=cleaned_up)
+            replication=np.array(replications, dtype=np.int32), incident=np.array(numbers, dtype=np.int32),
+            mode=encode(columns["mode"]), cause=encode(columns["cause"]), severity=encode(columns["severity"]),
+            channel=encode(columns["channel"]), responder=encode(columns["responder"]), mitigation=encode(mitigation),
+            escalated=np.array(columns["escalated"], dtype=bool), drill=drill,
+            level=counts("level"), preempted=counts("preempted"), handovers=counts("handovers"),
+            updates=counts("updates"), updates_late=counts("updates_late"), reopened=reopened,
+            waited=floats("waited"), held=floats("held"), longest_silence=silence,
+            onset=floats("onset"), detected=floats("detected"), declared=floats("declared"),
+            acknowledged=floats("acknowledged"), mitigated=mitigated, resolved=resolved, cleaned_up=cleaned_up)
+
+
+_ROW_FIELDS = tuple(name for name in COLUMNS if name not in ("replication", "incident", "drill", "reopened",
+                                                             "longest_silence"))
+_row_fields = attrgetter(*_ROW_FIELDS)  # a Row's fields that are columns as they are, in one call
 
 
 def organic(table: IncidentTable) -> IncidentTable:

@@ -128,16 +128,20 @@ class Reductions(IncidentRows):
 
     __slots__ = ("load", "practice")
 
-    def __init__(self, practice: bool = False):
-        self.load = LoadRows()
+    def __init__(self, practice: bool = False, load: bool = True):
+        self.load = LoadRows() if load else None
         self.practice = PracticeRows() if practice else None
-        super().__init__(also=self.load if self.practice is None else Several(self.load, self.practice))
+        passed = [part for part in (self.load, self.practice) if part is not None]
+        super().__init__(also=None if not passed else passed[0] if len(passed) == 1 else Several(*passed))
 
-    def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable, PracticeTable | None]:
+    def tables(self, engine: Engine, first: int, stop: int) -> tuple[IncidentTable, LoadTable | None,
+                                                                      PracticeTable | None]:
         scenario = engine.scenario
         oncall = engine.rules.oncall
-        load = self.load.table(oncall.names, range(first, stop), scenario.calendar, scenario.horizon,
-                               rota(scenario, oncall))
+        load = None
+        if self.load is not None:
+            load = self.load.table(oncall.names, range(first, stop), scenario.calendar, scenario.horizon,
+                                   rota(scenario, oncall))
         practice = None
         if self.practice is not None:
             practice = self.practice.table(range(first, stop), tuple(mode.name for mode in scenario.failure_modes))
@@ -186,17 +190,18 @@ class _Recorded:
         return {action: keep_and_reduce(reduce[action]) if action in reduce else keep for action in ACTIONS}
 
 
-Chunk = tuple[IncidentTable, LoadTable, PracticeTable | None, Any]
+Chunk = tuple[IncidentTable, LoadTable | None, PracticeTable | None, Any]
 """What a chunk of replications gives back: its incident table, on-call load, practice log and events."""
 
 
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
-               events: str = NO_EVENTS, incidents_only: bool = False) -> Chunk:
-    """Replications first..stop-1 reduced to their incident table, on-call load and (with practices) what the
-    practices logged, with their events when asked for: as raw records (KEEP_EVENTS) or as an Arrow table of
-    the log's columns (TABLE_EVENTS); with `incidents_only`, without the deployment pipeline's events."""
+               events: str = NO_EVENTS, incidents_only: bool = False, oncall_load: bool = True) -> Chunk:
+    """Replications first..stop-1 reduced to their incident table, on-call load (unless not `oncall_load`) and
+    (with practices) what the practices logged, with their events when asked for: as raw records (KEEP_EVENTS)
+    or as an Arrow table of the log's columns (TABLE_EVENTS); with `incidents_only`, without the deployment
+    pipeline's events."""
     engine = _engine(scenario, policy)
-    reductions = Reductions(practice=scenario.practiced)
+    reductions = Reductions(practice=scenario.practiced, load=oncall_load)
     if events == NO_EVENTS:  # the engine logs straight into the reductions: no event is kept
         for replication in range(first, stop):
             engine.play(seed, replication, reductions)
@@ -248,10 +253,11 @@ def _install(scenario: Scenario, policy: PolicyFactory) -> None:
     _worker_scenario = (scenario, policy)
 
 
-def _play_installed(seed: int, first: int, stop: int, events: str, incidents_only: bool) -> Chunk:
+def _play_installed(seed: int, first: int, stop: int, events: str, incidents_only: bool,
+                    oncall_load: bool) -> Chunk:
     assert _worker_scenario is not None, "the pool's initializer installs the scenario first"
     scenario, policy = _worker_scenario
-    return play_chunk(scenario, policy, seed, first, stop, events, incidents_only)
+    return play_chunk(scenario, policy, seed, first, stop, events, incidents_only, oncall_load)
 
 
 # ── Chunks ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -281,7 +287,8 @@ def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              keep_events: bool = True, policy=None, progress: Progress | None = None,
              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
-             events_to: EventSink | None = None, chunk: int | None = None, incidents_only: bool = False) -> Results:
+             events_to: EventSink | None = None, chunk: int | None = None, incidents_only: bool = False,
+             oncall_load: bool = True) -> Results:
     """Play `scenario` `replications` times (default: the scenario's) from `seed` (default: the scenario's).
 
     workers     worker processes to use (default: the machine's cores); small runs stay in this process
@@ -293,6 +300,8 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 columns), instead of keeping it in memory; `keep_events` is then ignored and `Results.events`
                 is None (simulator.api.simulate takes a path and writes events.parquet)
     incidents_only  leave the deployment pipeline's events (incident 0) out of the log kept or written
+    oncall_load reduce the log to each person's on-call load too (default; `Results.load` is None without:
+                what a sweep or a maturity ladder does not read, it does not pay for)
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
     progress    called in this process with the number of replications done, as chunks complete
     chunk       replications per chunk (default: sized to the work); never changes the results
@@ -332,11 +341,13 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
-        done = _results(scenario, policy, seed, ranges, (mode, incidents_only), workers, client, parallel)
+        done = _results(scenario, policy, seed, ranges, (mode, incidents_only, oncall_load), workers, client,
+                        parallel)
         loads, practices = _LoadBuilder(replications), []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
             builder.add(table)
-            loads.add(load)
+            if load is not None:
+                loads.add(load)
             if practice is not None:
                 practices.append(practice)
             if mode == KEEP_EVENTS:
@@ -347,7 +358,8 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
             if progress:
                 progress(stop)
     return Results(scenario, seed, replications, builder.build(),
-                   tuple(kept) if mode == KEEP_EVENTS else None, None, loads.build(),
+                   tuple(kept) if mode == KEEP_EVENTS else None, None,
+                   loads.build() if oncall_load else None,
                    PracticeTable.concat(practices) if practices else None, policy=policy)
 
 
@@ -368,10 +380,10 @@ def _portable(policy) -> bool:
     return True
 
 
-def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: tuple[str, bool],
+def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: tuple[str, bool, bool],
              workers: int, client, parallel: bool) -> Iterator[Chunk]:
     """Each chunk's (table, load, practices, events), in chunk order; `mode` is (what of the events comes
-    back, whether only incidents' events do)."""
+    back, whether only incidents' events do, whether the on-call load does)."""
     if not parallel:
         yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, *mode))
                                         for first, stop in ranges)
