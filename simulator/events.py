@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 PHASES = ("detection", "response", "resolution", "learning")
@@ -162,14 +163,8 @@ def event_columns(events: Iterable[tuple], incidents_only: bool = False) -> dict
     """Events (or plain tuples in Event's field order) as the columns of the event log: lists named by
     COLUMNS, the detail as its JSON text. With `incidents_only`, the events of no incident (the deployment
     pipeline's) are left out."""
-    if incidents_only:
-        events = [event for event in events if event[2] != PIPELINE]
-    rows = list(events)
-    if not rows:
-        return {name: [] for name in COLUMNS}
-    time, replication, incident, phase, action, actor, detail = map(list, zip(*rows, strict=True))
-    return {"time": time, "replication": replication, "incident": incident, "phase": phase, "action": action,
-            "actor": actor, "detail": [_detail(d) if d else "{}" for d in detail]}
+    table = event_table(events, incidents_only)
+    return {name: table[name].to_pylist() for name in COLUMNS}
 
 
 def event_schema() -> Any:
@@ -182,10 +177,111 @@ def event_schema() -> Any:
 
 
 def event_table(events: Iterable[tuple], incidents_only: bool = False) -> Any:
-    """Events (records or plain tuples) as an Arrow table (pyarrow.Table) of the event log's columns."""
+    """Events (records or plain tuples) as an Arrow table (pyarrow.Table) of the event log's columns; with
+    `incidents_only`, without the events of no incident (the deployment pipeline's)."""
     import pyarrow as pa
 
-    return pa.table(event_columns(events, incidents_only), schema=event_schema())
+    if incidents_only:
+        events = [event for event in events if event[2] != PIPELINE]
+    rows = events if isinstance(events, list) else list(events)
+    schema = event_schema()
+    if not rows:
+        return schema.empty_table()
+    time, replication, incident, phase, action, actor, detail = zip(*rows, strict=True)
+    actions = pa.array(action, pa.string())
+    return pa.table([pa.array(time, pa.float64()), pa.array(replication, pa.int64()),
+                     pa.array(incident, pa.int64()), pa.array(phase, pa.string()), actions,
+                     pa.array(actor, pa.string()), detail_texts(detail, actions)], schema=schema)
+
+
+def detail_texts(details: Sequence[dict | None], actions: Any) -> Any:
+    """The JSON text of each detail exactly as `_detail` writes it ('{}' for none), as a pyarrow.StringArray,
+    worked out a column at a time: the details of one action (`actions`, a pyarrow array) mostly have the same
+    keys, so each key's values are encoded together by Arrow's kernels and joined with the keys' text."""
+    import numpy as np
+    import pyarrow as pa
+
+    codes = actions.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")
+    parts = [_group_texts(itemgetter(*rows)(details) if len(rows) > 1 else (details[rows[0]],))
+             for rows in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(rows)]
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return pa.concat_arrays(parts).take(pa.array(back))
+
+
+def _group_texts(found: Sequence[dict | None]) -> Any:
+    """The texts of some details (pyarrow.StringArray): by key when they all have the same keys."""
+    import pyarrow as pa
+
+    if not any(found):
+        return pa.array(["{}"] * len(found), pa.string())
+    if all(found):
+        shapes = set(map(tuple, found))
+        if len(shapes) == 1:
+            texts = _shape_texts(found, shapes.pop())
+            if texts is not None:
+                return texts
+    return pa.array([_detail(detail) if detail else "{}" for detail in found], pa.string())
+
+
+def _shape_texts(found: Sequence[dict], keys: tuple) -> Any:
+    """The texts of details that all have `keys`, in that order (pyarrow.StringArray); None when a key is not
+    text, or a key's values are not all of one kind that `_detail` writes as itself (text, whole numbers,
+    floats, booleans: what json.dumps writes for them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not all(type(key) is str for key in keys):
+        return None
+    pieces: list[Any] = []
+    for position, key in enumerate(keys):
+        values = list(map(itemgetter(key), found))
+        kinds = set(map(type, values))
+        try:
+            if kinds == {str}:
+                encoded = pa.array(values, pa.string()).dictionary_encode()
+                texts = pa.array(list(map(_text, encoded.dictionary.to_pylist())), pa.string())
+                column = texts.take(encoded.indices)
+            elif kinds == {int}:
+                column = pc.cast(pa.array(values, pa.int64()), pa.string())
+            elif kinds == {float}:
+                column = _float_texts(values)
+            elif kinds == {bool}:
+                column = pc.if_else(pa.array(values, pa.bool_()), "true", "false")
+            else:
+                return None
+        except (pa.ArrowException, OverflowError, UnicodeError):  # beyond Arrow's types: one by one
+            return None
+        pieces += [("{" if position == 0 else ",") + _text(key) + ":", column]
+    return pc.binary_join_element_wise(*pieces, "}", "")
+
+
+FLOAT_TEXT_RANGE = (1e-4, 1e9)
+"""Where Arrow's shortest text of a float is Python's repr (but for the '.0' of a whole number): repr writes an
+exponent below 10⁻⁴, and Arrow does from 10¹⁰ on for long fractions."""
+
+
+def _float_texts(values: list[float]) -> Any:
+    """float.__repr__ of each value (_number's text: NaN and Infinity as json.dumps writes them)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, pa.float64())
+    numbers = array.to_numpy(zero_copy_only=False)
+    magnitude = np.abs(numbers)
+    low, high = FLOAT_TEXT_RANGE
+    fast = ((magnitude >= low) & (magnitude < high)) | (numbers == 0)
+    texts = pc.cast(array, pa.string())
+    whole = fast & (np.floor(numbers) == numbers)
+    if whole.any():
+        texts = pc.if_else(pa.array(whole), pc.binary_join_element_wise(texts, "0", "."), texts)
+    if not fast.all():
+        slow = ~fast
+        texts = pc.replace_with_mask(texts, pa.array(slow), pa.array(list(map(_number, numbers[slow].tolist())),
+                                                                      pa.string()))
+    return texts
 
 
 def column_lines(columns: dict[str, Any]) -> str:

@@ -75,7 +75,7 @@ def test_every_command_the_documentation_shows_runs(where, commands, tmp_path, m
     monkeypatch.chdir(tmp_path)
     served: list[str] = []
 
-    def serve(team, out, *, host="127.0.0.1", port=8000, announce=None):  # the server itself: test_drill_team.py
+    def serve(team, out, *, host="127.0.0.1", port=8000, announce=None, events="full"):  # the server: test_drill_team
         served.append(host)
         return []
 

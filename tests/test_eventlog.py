@@ -11,9 +11,11 @@ from typer.testing import CliRunner
 from simulator import api
 from simulator.api import simulate
 from simulator.cli import app
+from simulator.engine.policy import AutomaticPolicy
 from simulator.errors import DrillsimError
 from simulator.events import COLUMNS, event_lines
 from simulator.outputs import eventlog
+from simulator.outputs import run as run_out
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.outputs.read import read_events
 from simulator.report.progress import RunProgress
@@ -84,11 +86,41 @@ def test_events_incidents_leaves_out_the_pipeline_and_none_writes_no_log(tmp_pat
     assert any(record["action"] == "deployed" for record in full)
     assert incidents == [record for record in full if record["incident"] != 0]
     assert sorted(p.name for p in (tmp_path / "none").iterdir()) == [".drillsim", INCIDENTS, SUMMARY]
-    assert (tmp_path / "none" / INCIDENTS).read_bytes() == (tmp_path / "full" / INCIDENTS).read_bytes()
+    summaries = {level: read_results(tmp_path / level).summary for level in ("full", "incidents", "none")}
+    assert {level: summary["events"] for level, summary in summaries.items()} == \
+        {"full": "full", "incidents": "incidents", "none": "none"}
+    runs = {level: summary["run_id"] for level, summary in summaries.items()}
+    assert len(set(runs.values())) == 3  # a log that leaves something out is another run's log
+    assert eventlog.log_run_id(tmp_path / "incidents" / EVENTS) == runs["incidents"]
+    rows = {level: (tmp_path / level / INCIDENTS).read_text().replace(runs[level], "RUN") for level in runs}
+    assert rows["none"] == rows["incidents"] == rows["full"]  # the same incidents, whatever the log keeps
     with pytest.raises(DrillsimError, match="holds no event log"):
         list(read_events(tmp_path / "none"))
     report = runner.invoke(app, ["report", str(tmp_path / "none"), "--quiet"])
     assert report.exit_code == 0, report.output
+
+
+def test_the_run_id_names_the_level_only_when_the_log_leaves_something_out(default):
+    base = run_out.run_id(default, 7, 10, AutomaticPolicy)
+    assert run_out.run_id(default, 7, 10, AutomaticPolicy, "full") == base  # as before levels were
+    assert len({base, run_out.run_id(default, 7, 10, AutomaticPolicy, "incidents"),
+                run_out.run_id(default, 7, 10, AutomaticPolicy, "none")}) == 3
+    with pytest.raises(DrillsimError, match="unknown event log level"):
+        run_out.run_id(default, 7, 10, AutomaticPolicy, "most")
+
+
+def test_a_drill_keeps_as_much_of_its_log_as_asked(tmp_path):
+    (tmp_path / "answers.txt").write_text("seed 7\nmode config-push\nat Tue 03:00\n+3m declare SEV2\n"
+                                          "roles comms=yes\ninvestigate\nmitigate debug\n")
+    written = {}
+    for level in ("full", "none"):
+        result = runner.invoke(app, ["drill", "--answers", str(tmp_path / "answers.txt"), "-n", "20", "--events",
+                                     level, "-o", str(tmp_path / level), "-q"])
+        assert result.exit_code == 0, result.output
+        written[level] = sorted(p.name for p in (tmp_path / level).iterdir())
+        assert read_results(tmp_path / level).summary["events"] == level
+    assert EVENTS in written["full"] and EVENTS not in written["none"]
+    assert set(written["full"]) - set(written["none"]) == {EVENTS}
 
 
 def test_an_unknown_level_is_refused(default, tmp_path):

@@ -30,7 +30,7 @@ from simulator.outputs.folders import FolderLock, results_folder
 from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST, SUMMARY
 from simulator.outputs.run import write_incidents, write_summary
 from simulator.report.results import read_results
-from simulator.results.metrics import IncidentTable
+from simulator.results.metrics import TEXT, IncidentTable
 from simulator.scenario.bundled import default_scenario
 from simulator.scenario.validate import load_scenario
 
@@ -68,16 +68,16 @@ def test_an_interrupted_write_leaves_the_previous_file_intact(tmp_path):
 
 def test_a_full_disk_part_way_through_a_csv_leaves_no_file(default, tmp_path, monkeypatch):
     table = simulate(default, replications=20, keep_events=False, workers=1).incidents
-    real = IncidentTable.mode.fget
+    real = IncidentTable.codes
     calls = []
 
-    def failing(self):
-        calls.append(1)
-        if len(calls) > 1:
+    def failing(self, name):
+        calls.append(name)
+        if len(calls) > 2 * len(TEXT):  # the categories, then the first block's codes, then the second block's
             raise OSError(28, "No space left on device")
-        return real(self)
+        return real(self, name)
 
-    monkeypatch.setattr(IncidentTable, "mode", property(failing))
+    monkeypatch.setattr(IncidentTable, "codes", failing)
     with pytest.raises(DrillsimError, match=r"cannot write .*incidents\.csv: No space left on device"):
         write_incidents(tmp_path, table, block=50)  # fails on the second block of rows
     assert not (tmp_path / INCIDENTS).exists() and temporaries(tmp_path) == []

@@ -7,6 +7,7 @@ import json
 import math
 import pickle
 import sys
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,11 @@ from simulator.api import simulate
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, play
 from simulator.errors import DrillsimError
-from simulator.events import Event, event_lines
+from simulator.events import COLUMNS, Event, event_columns, event_lines
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
+from simulator.results.oncall_load import load_summary
+from simulator.results.runner import in_log_order, play_chunk
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -271,6 +274,44 @@ def test_event_lines_are_what_json_dumps_writes(ties):
                      {"flag": True, "none": None, "nan": math.nan, "list": [1, 2], "n": 3, "x": 1e-300})]
     expected = "".join(json.dumps(e.to_json(), separators=(",", ":")) + "\n" for e in events)
     assert event_lines(events) == expected
+
+
+def test_pages_by_hour_of_the_week_are_summed_and_their_mean_is_that_of_each_replications_row():
+    """The run keeps the week's counts summed over replications, not a row per replication: the mean per
+    replication is the very mean of the rows (whole numbers, summed exactly)."""
+    scenario = parse_scenario(default_scenario().read_text())
+    rows = np.array([play_chunk(scenario, AutomaticPolicy, 3, r, r + 1)[1].week for r in range(12)])
+    load = simulate(scenario, replications=12, seed=3, workers=1, keep_events=False, chunk=5).load
+    assert load.replications == 12 and load.week.tolist() == rows.sum(axis=0).tolist() and rows.sum() > 0
+    assert load.week_mean().tolist() == rows.astype(float).mean(axis=0).tolist()
+    assert load_summary(load, "UTC")["pages_by_hour_of_week"]["mean"] == np.round(rows.mean(axis=0), 6).tolist()
+
+
+def test_a_chunks_events_are_put_in_each_replications_log_order():
+    """By replication, then time, then incident; events of one incident at one instant stay in the order logged,
+    as the engine's own sort leaves them."""
+    logged = [(5.0, 0, 2, "p", "b", "x", None), (1.0, 0, 3, "p", "a", "x", None), (5.0, 0, 1, "p", "c", "x", None),
+              (5.0, 0, 2, "p", "a", "x", None), (0.5, 1, 1, "p", "a", "x", None), (0.0, 1, 2, "p", "z", "x", None),
+              (2, 1, 1, "p", "y", "x", None)]
+    assert in_log_order(logged) == sorted(logged[:4], key=itemgetter(0, 2)) + sorted(logged[4:], key=itemgetter(0, 2))
+    assert [event[4] for event in in_log_order(logged)] == ["a", "c", "b", "a", "z", "a", "y"]
+    assert in_log_order([]) == []
+
+
+def test_the_detail_column_is_each_details_json_text_whatever_its_shape(ties):
+    """Details encoded a key at a time (by action) give the text json.dumps writes for each, in log order:
+    mixed shapes, kinds and keys of one action included."""
+    events = [tuple(e) for r in range(3) for e in play(ties, 2, r)]
+    odd = [{"due": 12.5, "on_time": True}, {"due": math.nan, "on_time": False}, {"to": [1, 2]}, None, {},
+           {"q{": "}x\u00e9\ud800", "n": 3}, {"m": 1, "n": "s"}, {"m": 2.5, "n": 7}, {1: 2},
+           {"k": math.inf}, {"k": -0.0}, {"k": 5.0}, {"k": 1e-5}, {"k": 123456789012.5}, {"k": 2**70}]
+    events += [(float(i), 9, 1, "response", action, "a", detail) for i, detail in enumerate(odd)
+               for action in ("odd", f"own-{i % 4}")]
+    detail = event_columns(events)["detail"]
+    assert detail == [json.dumps(e[6] or {}, separators=(",", ":")) for e in events]
+    assert detail[-30:-20:2] == ['{"due":12.5,"on_time":true}', '{"due":NaN,"on_time":false}', '{"to":[1,2]}',
+                                 "{}", "{}"]
+    assert event_columns([]) == {name: [] for name in COLUMNS}
 
 
 

@@ -196,3 +196,23 @@ def test_a_run_without_censoring_says_nothing_of_it(tmp_path):
     result = CliRunner().invoke(app, ["run", "-n", "20", "--quiet"])
     assert result.exit_code == 0
     assert "warning" not in result.output and "≥" not in result.output
+
+
+def test_kaplan_meier_is_scipys_ecdf_bit_for_bit():
+    """Worked out without scipy's copies of the sample, the estimate is scipy.stats.ecdf's of CensoredData,
+    the same floats: with ties, with nothing cut short, with everything but one cut short."""
+    from scipy.stats import CensoredData, ecdf
+
+    rng = np.random.default_rng(11)
+    for size, decimals, share_ended in [(1, 0, 1.0), (50, 0, 0.5), (2_000, 1, 0.8), (2_000, 3, 1.0), (500, 0, 0.01)]:
+        times = np.round(rng.exponential(40.0, size), decimals)
+        ended = rng.random(size) < share_ended
+        ended[0] = True
+        found = kaplan_meier(times, ended)
+        estimate = ecdf(CensoredData(uncensored=times[ended], right=times[~ended])).sf
+        events = np.isin(estimate.quantiles, times[ended])
+        assert found.times.tolist() == estimate.quantiles[events].tolist()
+        assert found.survival.tolist() == estimate.probabilities[events].tolist()
+        assert found.follow_up == times.max()
+    with pytest.raises(ValueError, match="NaN"):
+        kaplan_meier(np.array([1.0, math.nan]), np.array([True, False]))

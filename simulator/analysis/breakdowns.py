@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.results.metrics import TEXT, Coded, IncidentTable, Stats, summarize
+from simulator.results.metrics import SPANS, TEXT, Coded, IncidentTable, Stats, stats
 
 METRICS = ("mttd", "mtta", "mttr", "time_to_resolve")
 """The metrics a breakdown reports."""
@@ -77,17 +77,29 @@ def breakdown(table: IncidentTable, by: str | By, replications: int) -> list[Gro
     by = By(by)
     codes, categories = table.codes(by.value)
     counts = np.bincount(codes, minlength=len(categories))
+    spans = {key: (getattr(table, SPANS[key][1]) - getattr(table, SPANS[key][0]), table.replication)
+             for key in METRICS}
     groups = []
     for code, category in enumerate(categories):
         if not counts[code]:
             continue
-        rows = select(table, codes == code)
-        stats = summarize(rows, replications)
+        rows = codes == code
         groups.append(Group(category or UNREACHED.get(by, "none"), int(counts[code]),
-                            {key: stats[key] for key in METRICS}))
+                            {key: _group_stats(*spans[key], rows, replications) for key in METRICS}))
     if by is By.severity:
         return sorted(groups, key=lambda group: group.name)
     return sorted(groups, key=lambda group: (-group.incidents, group.name))
+
+
+def _group_stats(values: np.ndarray, replication: np.ndarray, rows: np.ndarray, replications: int) -> Stats:
+    """A duration metric's statistics over the rows of a group, as `summarize` gives them for a table of those
+    rows alone (values not reached are censored), without copying the rest of the table."""
+    values, replication = values[rows], replication[rows]
+    reached = ~np.isnan(values)
+    censored = len(values) - int(np.count_nonzero(reached))
+    if censored:
+        values, replication = values[reached], replication[reached]
+    return stats(values, replication, replications, censored)
 
 
 def breakdowns(table: IncidentTable, replications: int, by: Sequence[str] = tuple(By)) -> dict[str, list[Group]]:

@@ -55,7 +55,8 @@ def open_minutes(table: IncidentTable, impact: dict[str, float], horizon: float,
     out = np.zeros((replications, len(spans)))
     if not len(table):
         return out
-    share = np.vectorize(lambda mode: impact.get(mode, 1.0), otypes=[float])(table.mode)
+    codes, modes = table.codes("mode")
+    share = np.array([impact.get(mode, 1.0) for mode in modes], dtype=float)[codes]  # by mode, not by incident
     start = table.onset
     end = np.where(np.isnan(table.mitigated), horizon, np.minimum(table.mitigated, horizon))
     # The largest impact open at t is Σ over impact levels v (highest first) of (v − the next level below) × 1{an
@@ -79,9 +80,14 @@ def union_minutes(replication: np.ndarray, start: np.ndarray, end: np.ndarray, r
     shift = replication * width  # replications far apart on one line: one running maximum serves them all
     order = np.lexsort((start, replication))
     first, last = (start + shift)[order], (end + shift)[order]
-    reached = np.maximum.accumulate(last)
-    before = np.concatenate(([-np.inf], reached[:-1]))
-    covered = np.clip(last - np.maximum(first, before), 0.0, None)
+    del shift
+    covered = np.empty_like(last)  # where the spans before each reached, then what each adds (in place: a
+    covered[0] = -np.inf           # million incidents' arrays take 8 MB each)
+    np.maximum.accumulate(last[:-1], out=covered[1:])
+    np.maximum(first, covered, out=covered)
+    del first
+    np.subtract(last, covered, out=covered)
+    np.clip(covered, 0.0, None, out=covered)
     np.add.at(out, replication[order], covered)
     return out
 

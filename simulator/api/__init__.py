@@ -63,16 +63,16 @@ def simulate(scenario: Scenario, *, events_to: str | Path | None = None, events:
     `events` says how much of the log to keep, in memory or in the file: "full", "incidents" (without the
     deployment pipeline's events) or "none" (no log at all)."""
     if check_level(events) == "none":
-        return runner.simulate(scenario, **{**options, "keep_events": False})
+        return replace(runner.simulate(scenario, **{**options, "keep_events": False}), events_level=events)
     options["incidents_only"] = events == "incidents"
     if events_to is None or not isinstance(scenario, Scenario):
-        return runner.simulate(scenario, **options)
+        return replace(runner.simulate(scenario, **options), events_level=events)
     seed = scenario.seed if options.get("seed") is None else options["seed"]
     replications = scenario.replications if options.get("replications") is None else options["replications"]
-    run = run_id(scenario, seed, replications, options.get("policy") or runner.default_policy())
+    run = run_id(scenario, seed, replications, options.get("policy") or runner.default_policy(), events)
     with event_log_file(Path(events_to), run) as writer:
         results = runner.simulate(scenario, events_to=writer, **options)
-    return replace(results, events_path=Path(events_to))
+    return replace(results, events_path=Path(events_to), events_level=events)
 
 
 def run(scenario: ScenarioLike = None, *, replications: int | None = None, seed: int | None = None,

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import QuietOpt, ReplicationsOpt, ScenarioArg, SeedOpt, app, complete_mode, errors_exit
+from simulator.cli.common import (
+    EventLog,
+    EventsOpt,
+    QuietOpt,
+    ReplicationsOpt,
+    ScenarioArg,
+    SeedOpt,
+    app,
+    complete_mode,
+    errors_exit,
+)
 from simulator.errors import DrillsimError
 
 
@@ -51,6 +61,7 @@ def drill(
         "--out", "-o", file_okay=False,
         help="Folder for the drill's results (as `drillsim run --out`), answers.txt and debrief.md.")] = Path(
         "drill"),
+    events: EventsOpt = EventLog.full,
     quiet: QuietOpt = False,
 ) -> None:
     """Walk a new incident commander through a failure, then debrief against the simulation.
@@ -110,7 +121,7 @@ def drill(
         for note in notes:
             typer.echo(f"note: {note}", err=True)
         markdown = debrief_markdown(outcome)
-        written = write_drill(outcome, out, markdown)
+        written = write_drill(outcome, out, markdown, events.value)
         if not quiet:
             typer.echo(markdown)
             typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")
@@ -133,7 +144,7 @@ def drill(
                        "Master (or, without one, the Incident Commander) starts it. Ctrl-C stops the server and "
                        f"writes the drill to {out}/.")
 
-        written = serve_drill(team, out, host=host, port=port, announce=announce)
+        written = serve_drill(team, out, host=host, port=port, announce=announce, events=events.value)
         if written and not quiet:
             typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")
         return
@@ -148,6 +159,6 @@ def drill(
     if finished is None:
         typer.echo("The drill was left before its debrief: nothing written.", err=True)
         return
-    written = write_drill(finished.outcome, out, finished.markdown)
+    written = write_drill(finished.outcome, out, finished.markdown, events.value)
     if not quiet:
         typer.echo(f"Wrote {', '.join(path.name for path in written)} to {out}/")

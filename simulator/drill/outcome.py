@@ -118,10 +118,11 @@ def debrief_markdown(outcome: Outcome) -> str:
     return render_markdown(debrief(outcome))
 
 
-def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = None) -> list[Path]:
+def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = None, events: str = "full") -> list[Path]:
     """The drill as a results folder: summary.json, incidents.csv and events.parquet as `drillsim run --out`
-    writes them (one replication), and beside them answers.txt (the drill's settings and decisions, to play it
-    again) and debrief.md."""
+    writes them (one replication; as much of the event log as `events` keeps, as `drillsim run --events`), and
+    beside them answers.txt (the drill's settings and decisions, to play it again) and debrief.md."""
+    from simulator.outputs.eventlog import check_level
     from simulator.outputs.files import write_text
     from simulator.outputs.folders import results_folder
     from simulator.outputs.run import write_run
@@ -131,8 +132,8 @@ def write_drill(outcome: Outcome, folder: str | Path, markdown: str | None = Non
     scenario = outcome.setup.scenario
     if outcome.stopped_at is not None:  # stopped before its end: the incidents still open are censored there
         scenario = scenario.model_copy(update={"horizon": outcome.stopped_at})
-    events = tuple(outcome.log)
-    results = Results(scenario, outcome.setup.seed, 1, incident_table(events), events)
+    log = tuple(outcome.log)
+    results = Results(scenario, outcome.setup.seed, 1, incident_table(log), log, events_level=check_level(events))
     heading = (f"drillsim drill: {scenario.name}, seed {outcome.setup.seed}\n"
                "Play it again: drillsim drill SCENARIO --answers answers.txt")
     with results_folder(folder) as staging:  # one folder, whole (outputs.results_folder)

@@ -234,9 +234,9 @@ class DrillServer:
                 await self.finishing
 
 
-def finisher(out: Path, written: list[Path] | None = None) -> Callable[[TeamDrill], str]:
+def finisher(out: Path, written: list[Path] | None = None, events: str = "full") -> Callable[[TeamDrill], str]:
     """What ends a served drill: its outcome beside the policy's, its folder written whole in `out` (as `drillsim
-    drill --out`), the paths appended to `written`; the debrief as HTML."""
+    drill --out`, keeping `events` of the log), the paths appended to `written`; the debrief as HTML."""
 
     def finish(team: TeamDrill) -> str:
         from simulator.drill.outcome import debrief, outcome_of, write_drill
@@ -245,7 +245,7 @@ def finisher(out: Path, written: list[Path] | None = None) -> Callable[[TeamDril
 
         outcome = outcome_of(team.setup, team.answers(), team.played(), replications=team.replications)
         blocks = debrief(outcome)
-        paths = write_drill(outcome, out, render_markdown(blocks))
+        paths = write_drill(outcome, out, render_markdown(blocks), events)
         if written is not None:
             written.extend(paths)
         return render_html(blocks, f"drillsim drill: {team.setup.scenario.name}, debrief")
@@ -267,15 +267,15 @@ def lan_address() -> str:
 
 
 def serve(team: TeamDrill, out: Path, *, host: str = "127.0.0.1", port: int = 8000,
-          announce: Callable[[dict[str, str]], None] = print) -> list[Path]:
+          announce: Callable[[dict[str, str]], None] = print, events: str = "full") -> list[Path]:
     """Serve `team` until it has ended and the server is stopped (Ctrl-C), then return the files written to
-    `out`. `announce` is given each seat's link once the server listens."""
+    `out` (keeping `events` of the event log). `announce` is given each seat's link once the server listens."""
     import socket
 
     import uvicorn
 
     written: list[Path] = []
-    server = DrillServer(team, finisher(out, written), host=host)
+    server = DrillServer(team, finisher(out, written, events), host=host)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -98,6 +98,7 @@ class EventLogWriter:
             self._flush(pa.concat_tables(self.pending))
         self.pending, self.rows = [], 0
         self.writer.close()
+        pa.default_memory_pool().release_unused()  # what the chunks' tables took, free for what comes next
 
     def abandon(self) -> None:
         """Give the file up (the run failed): nothing more is written, not even the footer."""

@@ -58,6 +58,14 @@ from simulator.results.incidents import (
     incident_table,
     organic,
 )
+from simulator.results.intervals import (  # noqa: F401 (the intervals' names, as metrics gave them)
+    BOOTSTRAP_GROUPS,
+    LOGNORMAL_KURTOSIS,
+    LOGNORMAL_SKEW,
+    RESAMPLES_CI,
+    lognormal_interval,
+    studentized_interval,
+)
 
 
 @dataclass(frozen=True)
@@ -248,84 +256,9 @@ def _ratio_interval(mean: float, squares: float, count: int, replications: int,
     return mean, mean - half, mean + half
 
 
-RESAMPLES_CI = 2000
 BOOTSTRAP_FROM = 30
 """From this many replications on, the mean's interval also spans the bootstrap-t's; below, the t interval alone
 (a bootstrap of a handful of replications knows too little of the tail to correct anything)."""
-_CI_SEED = 0x5EED_C1  # the bootstrap-t's own stream: the same data always give the same interval
-_CI_CELLS = 250_000
-"""Resampled cells drawn at a time (the draws do not depend on it: the same stream, in the same order)."""
-BOOTSTRAP_GROUPS = 1000
-"""From twice this many replications on, the bootstrap-t resamples this many groups of consecutive
-replications (each group's totals and counts summed; their sizes differ by one at most) instead of single
-replications. Replications are independent, so groups of them are too: the ratio keeps its meaning and its
-standard error is still worked out from every replication, while a resample costs the same however long the
-run (a million incidents' breakdowns took minutes of bootstrap, the run itself seconds)."""
-
-
-def studentized_interval(totals: np.ndarray, counts: np.ndarray, level: float = 0.95,
-                         resamples: int = RESAMPLES_CI) -> tuple[float, float]:
-    """The studentized bootstrap (bootstrap-t) interval of the ratio Σ totals ÷ Σ counts, replications (the
-    entries, silent ones included as zeros) resampled with replacement: the quantiles of (θ* − θ) ÷ se* give
-    θ − q_high × se to θ − q_low × se. NaN when no resample has a spread."""
-    replications = len(totals)
-    mean = totals.sum() / counts.sum()
-    squares = np.array([totals @ totals, totals @ counts, counts @ counts])
-    scale = replications / (replications - 1)
-    se = math.sqrt(max(squares[0] - 2 * mean * squares[1] + mean**2 * squares[2], 0.0) * scale) / counts.sum()
-    if not se > 0:
-        return math.nan, math.nan
-    if replications >= 2 * BOOTSTRAP_GROUPS:
-        edges = np.arange(BOOTSTRAP_GROUPS) * replications // BOOTSTRAP_GROUPS
-        totals, counts = np.add.reduceat(totals, edges), np.add.reduceat(counts, edges)
-        replications = BOOTSTRAP_GROUPS
-        scale = replications / (replications - 1)
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(_CI_SEED)))
-    block = max(1, _CI_CELLS // replications)
-    found = []
-    columns = np.stack([totals, counts, totals * totals, totals * counts, counts * counts], axis=1)
-    for start in range(0, resamples, block):
-        rows = min(block, resamples - start)
-        drawn = rng.integers(0, replications, size=(rows, replications)) + (np.arange(rows) * replications)[:, None]
-        weights = np.bincount(drawn.ravel(), minlength=rows * replications).reshape(rows, replications)
-        t, c, tt, tc, cc = (weights @ columns).T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            star = t / c
-            spread = np.sqrt(np.maximum(tt - 2 * star * tc + star**2 * cc, 0.0) * scale) / c
-            found.append((star - mean) / spread)
-    z = np.concatenate(found)
-    z = z[np.isfinite(z)]
-    if len(z) < resamples // 2:
-        return math.nan, math.nan
-    low, high = np.quantile(z, [(1 - level) / 2, (1 + level) / 2]).tolist()
-    return mean - high * se, mean - low * se
-
-
-LOGNORMAL_SKEW, LOGNORMAL_KURTOSIS = 0.5, 1.0
-"""How far from a normal's shape the logarithms may be for durations to look lognormal (skewness, excess
-kurtosis)."""
-
-
-def lognormal_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Cox's interval for the mean of lognormal values (Land 1971; Zhou and Gao 1997), or NaN when the values do
-    not look lognormal: some not positive, fewer than 30, all alike, or logarithms skewed or tailed beyond
-    LOGNORMAL_SKEW and LOGNORMAL_KURTOSIS."""
-    count = len(values)
-    if count < 30 or float(values.min()) <= 0:
-        return math.nan, math.nan
-    logs = np.log(values)
-    centred = logs - logs.mean()
-    variance = float(centred @ centred) / (count - 1)
-    if not variance > 0:
-        return math.nan, math.nan
-    spread = math.sqrt(float(centred @ centred) / count)
-    skew = float(np.sum(centred**3)) / count / spread**3
-    kurtosis = float(np.sum(centred**4)) / count / spread**4 - 3
-    if abs(skew) > LOGNORMAL_SKEW or abs(kurtosis) > LOGNORMAL_KURTOSIS:
-        return math.nan, math.nan
-    centre = float(logs.mean()) + variance / 2
-    half = NormalDist().inv_cdf(0.5 + level / 2) * math.sqrt(variance / count + variance**2 / (2 * (count - 1)))
-    return math.exp(centre - half), math.exp(centre + half)
 
 
 def mean_ci(values: np.ndarray, replication: np.ndarray, replications: int,

@@ -16,17 +16,19 @@ and chunks are taken in replication order. So:
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from simulator.errors import DrillsimError
-from simulator.events import PIPELINE, Event, event_table
+from simulator.events import ACTIONS, PIPELINE, Event, event_table
 from simulator.limits import MAX_WORKERS
 from simulator.results import executors
 from simulator.results.metrics import (
@@ -90,6 +92,9 @@ class Results:
     what the loop is worth."""
     policy: Any = None
     """The policy factory the run was played with (part of what determines its results, so of its run id)."""
+    events_level: str = "full"
+    """How much of the event log the run keeps, in memory or in its file: "full", "incidents" (without the
+    deployment pipeline's events) or "none" (simulator.outputs.eventlog.LEVELS)."""
 
     def summary(self) -> dict[str, Stats]:
         """Statistics of every metric (worked out once, then kept)."""
@@ -159,6 +164,32 @@ class Several:
                 part.append(event)
 
 
+class _Recorded:
+    """A log that keeps every event, as the engine's list does (in the order logged: each replication's part is
+    put in log order after it plays), and hands each event the reductions read to them as it is logged, as the
+    engine does when it logs into them: no second pass over the events to reduce them."""
+
+    def __init__(self, reductions: Reductions):
+        self.reductions = reductions
+        self.events: list[tuple] = []
+
+    def sinks(self) -> dict:
+        reduce = self.reductions.sinks()
+        append = self.events.append
+
+        def keep(*event):
+            append(event)
+
+        def keep_and_reduce(sink):
+            def both(*event):
+                append(event)
+                sink(*event)
+
+            return both
+
+        return {action: keep_and_reduce(reduce[action]) if action in reduce else keep for action in ACTIONS}
+
+
 Chunk = tuple[IncidentTable, LoadTable | None, PracticeTable | None, Any]
 """What a chunk of replications gives back: its incident table, on-call load, practice log and events."""
 
@@ -175,14 +206,42 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
         for replication in range(first, stop):
             engine.play(seed, replication, reductions)
         return (*reductions.tables(engine, first, stop), None)
-    kept: list = []
+    recorded = _Recorded(reductions)
     for replication in range(first, stop):
-        log = engine.play(seed, replication)
-        reductions.extend(log)
-        kept.extend(log)
+        engine.play(seed, replication, recorded)
+    kept = recorded.events
     if incidents_only:
         kept = [event for event in kept if event[2] != PIPELINE]
-    return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else event_table(kept))
+    with _collector_paused():
+        kept = in_log_order(kept)
+        return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else event_table(kept))
+
+
+def in_log_order(events: list[tuple]) -> list[tuple]:
+    """Events of replications logged one after the other, in the order of each replication's log
+    (simulator.engine.run.close sorts it by time, and at one instant by incident, each incident's events in the
+    order logged): one stable sort of the whole chunk by (replication, time, incident), done by numpy."""
+    if len(events) < 2:
+        return list(events)
+    count = len(events)
+    time, replication, incident = (np.fromiter(map(itemgetter(field), events), dtype, count)
+                                   for field, dtype in ((0, np.float64), (1, np.int64), (2, np.int64)))
+    order = np.lexsort((incident, time, replication))
+    return list(itemgetter(*order.tolist())(events))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused (and resumed as it was): sorting a chunk's events or making their
+    table allocates thousands of objects, each allocation counts towards a collection, and a collection walks
+    every event the chunk holds; none of them is garbage yet, and nothing made here forms a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _worker_scenario: tuple[Scenario, PolicyFactory] | None = None
@@ -346,8 +405,8 @@ def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]
 
 class _LoadBuilder:
     """Chunk load tables, in order, copied into arrays of one row per replication allocated at the first chunk:
-    the run never holds every chunk's table and their concatenation at once (at a million incidents, the
-    pages by hour of the week alone take some 90 MB)."""
+    the run never holds every chunk's table and their concatenation at once; pages by hour of the week are
+    summed as they come."""
 
     def __init__(self, replications: int):
         self.replications = replications
@@ -361,10 +420,10 @@ class _LoadBuilder:
                 return np.empty((max(self.replications, stop), *column.shape[1:]), column.dtype)
 
             self.table = LoadTable(load.people, {name: room(column) for name, column in load.figures.items()},
-                                   room(load.week), load.clocked)
+                                   np.zeros_like(load.week), load.clocked)
         for name, column in load.figures.items():
             self.table.figures[name][start:stop] = column
-        self.table.week[start:stop] = load.week
+        self.table.week[:] += load.week
         self.rows = stop
 
     def build(self) -> LoadTable:
