@@ -216,10 +216,11 @@ def _group_texts(found: Sequence[dict | None]) -> Any:
 
     if not any(found):
         return pa.array(["{}"] * len(found), pa.string())
-    if all(found):
-        shapes = set(map(tuple, found))
+    present = [detail for detail in found if detail]
+    if len(present) == len(found):
+        shapes = {tuple(detail) for detail in present}
         if len(shapes) == 1:
-            texts = _shape_texts(found, shapes.pop())
+            texts = _shape_texts(present, shapes.pop())
             if texts is not None:
                 return texts
     return pa.array([_detail(detail) if detail else "{}" for detail in found], pa.string())

@@ -310,7 +310,7 @@ class LoadTable:
     def concat(cls, tables: list[LoadTable]) -> LoadTable:
         first = tables[0]
         return cls(first.people, {name: np.concatenate([t.figures[name] for t in tables]) for name in FIGURES},
-                   np.sum([t.week for t in tables], axis=0, dtype=np.int64), first.clocked)
+                   np.asarray(np.sum([t.week for t in tables], axis=0, dtype=np.int64)), first.clocked)
 
     @property
     def replications(self) -> int:

@@ -16,7 +16,6 @@ and chunks are taken in replication order. So:
 from __future__ import annotations
 
 import contextlib
-import gc
 import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from simulator.collector import paused
 from simulator.errors import DrillsimError
 from simulator.events import ACTIONS, PIPELINE, Event, event_table
 from simulator.limits import MAX_WORKERS
@@ -212,7 +212,7 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
     kept = recorded.events
     if incidents_only:
         kept = [event for event in kept if event[2] != PIPELINE]
-    with _collector_paused():
+    with paused():  # sorting a chunk's events and making their table: thousands of objects, none garbage yet
         kept = in_log_order(kept)
         return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else event_table(kept))
 
@@ -228,20 +228,6 @@ def in_log_order(events: list[tuple]) -> list[tuple]:
                                    for field, dtype in ((0, np.float64), (1, np.int64), (2, np.int64)))
     order = np.lexsort((incident, time, replication))
     return list(itemgetter(*order.tolist())(events))
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused (and resumed as it was): sorting a chunk's events or making their
-    table allocates thousands of objects, each allocation counts towards a collection, and a collection walks
-    every event the chunk holds; none of them is garbage yet, and nothing made here forms a cycle."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _worker_scenario: tuple[Scenario, PolicyFactory] | None = None

@@ -67,7 +67,7 @@ def kaplan_meier(times: np.ndarray, ended: np.ndarray) -> KaplanMeier:
     del ordered
     deaths = np.add.reduceat(died.astype(np.int64), first)  # ends at each distinct time
     if died.all():  # nothing cut short: scipy's empirical survival function, 1 − ends so far ÷ n
-        survival = 1 - np.cumsum(deaths) / count
+        survival: np.ndarray = 1 - np.cumsum(deaths) / count
     else:  # the product over distinct times of (at risk − ends) ÷ at risk
         at_risk = count - first
         survival = np.cumprod((at_risk - deaths) / at_risk)
