@@ -203,11 +203,19 @@ def detail_texts(details: Sequence[dict | None], actions: Any) -> Any:
 
     codes = actions.dictionary_encode().indices.to_numpy(zero_copy_only=False)
     order = np.argsort(codes, kind="stable")
-    parts = [_group_texts(itemgetter(*rows)(details) if len(rows) > 1 else (details[rows[0]],))
-             for rows in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(rows)]
+    groups = [itemgetter(*rows)(details) if len(rows) > 1 else (details[rows[0]],)
+              for rows in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(rows)]
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    return pa.concat_arrays(parts).take(pa.array(back))
+    return grouped_detail_texts(groups).take(pa.array(back))
+
+
+def grouped_detail_texts(groups: Sequence[Sequence[dict | None]]) -> Any:
+    """The texts of details grouped by action (a non-empty sequence of them per action), one group after the
+    other (pyarrow.StringArray)."""
+    import pyarrow as pa
+
+    return pa.concat_arrays([_group_texts(found) for found in groups])
 
 
 def _group_texts(found: Sequence[dict | None]) -> Any:

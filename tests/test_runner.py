@@ -18,11 +18,12 @@ from simulator.api import simulate
 from simulator.engine.policy import AutomaticPolicy
 from simulator.engine.run import Engine, play
 from simulator.errors import DrillsimError
-from simulator.events import COLUMNS, Event, event_columns, event_lines
+from simulator.events import COLUMNS, Event, event_columns, event_lines, event_table
 from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
 from simulator.results.oncall_load import load_summary
-from simulator.results.runner import in_log_order, play_chunk
+from simulator.results.recording import Recorder
+from simulator.results.runner import play_chunk
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -289,13 +290,26 @@ def test_pages_by_hour_of_the_week_are_summed_and_their_mean_is_that_of_each_rep
 
 def test_a_chunks_events_are_put_in_each_replications_log_order():
     """By replication, then time, then incident; events of one incident at one instant stay in the order logged,
-    as the engine's own sort leaves them."""
-    logged = [(5.0, 0, 2, "p", "b", "x", None), (1.0, 0, 3, "p", "a", "x", None), (5.0, 0, 1, "p", "c", "x", None),
-              (5.0, 0, 2, "p", "a", "x", None), (0.5, 1, 1, "p", "a", "x", None), (0.0, 1, 2, "p", "z", "x", None),
-              (2, 1, 1, "p", "y", "x", None)]
-    assert in_log_order(logged) == sorted(logged[:4], key=itemgetter(0, 2)) + sorted(logged[4:], key=itemgetter(0, 2))
-    assert [event[4] for event in in_log_order(logged)] == ["a", "c", "b", "a", "z", "a", "y"]
-    assert in_log_order([]) == []
+    as the engine's own sort leaves them. The table of the columns is that of the events in that order."""
+    logged = [(5.0, 0, 2, "response", "paged", "x", {"level": 1}), (1.0, 0, 3, "detection", "onset", "x", None),
+              (5.0, 0, 1, "response", "escalated", "x", {"level": 2, "to": ["a"]}),
+              (5.0, 0, 2, "response", "acknowledged", "y", {"level": 1, "waited": 0.5}),
+              (0.5, 1, 1, "detection", "onset", "x", None),
+              (0.0, 1, 0, "detection", "deployed", "ci", {"failed": False}),
+              (2, 1, 1, "response", "paged", "x", {"level": 1})]
+    recorder = Recorder()
+    sinks = recorder.sinks()
+    for event in logged:
+        sinks[event[4]](*event)
+    expected = sorted(logged[:4], key=itemgetter(0, 2)) + sorted(logged[4:], key=itemgetter(0, 2))
+    assert recorder.events() == expected
+    assert [event[4] for event in recorder.events()] == ["onset", "escalated", "paged", "acknowledged", "deployed",
+                                                          "onset", "paged"]
+    assert recorder.events(incidents_only=True) == [event for event in expected if event[2]]
+    assert recorder.table().equals(event_table(expected))
+    assert recorder.table(incidents_only=True).equals(event_table(expected, incidents_only=True))
+    assert Recorder().events() == [] and Recorder().table().num_rows == 0
+
 
 
 def test_the_detail_column_is_each_details_json_text_whatever_its_shape(ties):

@@ -20,7 +20,6 @@ import math
 import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,7 +27,7 @@ import numpy as np
 
 from simulator.collector import paused
 from simulator.errors import DrillsimError
-from simulator.events import ACTIONS, PIPELINE, Event, event_table
+from simulator.events import Event
 from simulator.limits import MAX_WORKERS
 from simulator.results import executors
 from simulator.results.metrics import (
@@ -45,6 +44,7 @@ from simulator.results.metrics import (
 )
 from simulator.results.oncall_load import LoadRows, LoadTable, rota
 from simulator.results.practice_log import PracticeRows, PracticeTable
+from simulator.results.recording import Recorder
 from simulator.scenario.guards import check_run
 from simulator.scenario.model import Scenario
 
@@ -164,32 +164,6 @@ class Several:
                 part.append(event)
 
 
-class _Recorded:
-    """A log that keeps every event, as the engine's list does (in the order logged: each replication's part is
-    put in log order after it plays), and hands each event the reductions read to them as it is logged, as the
-    engine does when it logs into them: no second pass over the events to reduce them."""
-
-    def __init__(self, reductions: Reductions):
-        self.reductions = reductions
-        self.events: list[tuple] = []
-
-    def sinks(self) -> dict:
-        reduce = self.reductions.sinks()
-        append = self.events.append
-
-        def keep(*event):
-            append(event)
-
-        def keep_and_reduce(sink):
-            def both(*event):
-                append(event)
-                sink(*event)
-
-            return both
-
-        return {action: keep_and_reduce(reduce[action]) if action in reduce else keep for action in ACTIONS}
-
-
 Chunk = tuple[IncidentTable, LoadTable | None, PracticeTable | None, Any]
 """What a chunk of replications gives back: its incident table, on-call load, practice log and events."""
 
@@ -206,28 +180,12 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
         for replication in range(first, stop):
             engine.play(seed, replication, reductions)
         return (*reductions.tables(engine, first, stop), None)
-    recorded = _Recorded(reductions)
+    recorded = Recorder(reductions)
     for replication in range(first, stop):
         engine.play(seed, replication, recorded)
-    kept = recorded.events
-    if incidents_only:
-        kept = [event for event in kept if event[2] != PIPELINE]
     with paused():  # sorting a chunk's events and making their table: thousands of objects, none garbage yet
-        kept = in_log_order(kept)
-        return (*reductions.tables(engine, first, stop), kept if events == KEEP_EVENTS else event_table(kept))
-
-
-def in_log_order(events: list[tuple]) -> list[tuple]:
-    """Events of replications logged one after the other, in the order of each replication's log
-    (simulator.engine.run.close sorts it by time, and at one instant by incident, each incident's events in the
-    order logged): one stable sort of the whole chunk by (replication, time, incident), done by numpy."""
-    if len(events) < 2:
-        return list(events)
-    count = len(events)
-    time, replication, incident = (np.fromiter(map(itemgetter(field), events), dtype, count)
-                                   for field, dtype in ((0, np.float64), (1, np.int64), (2, np.int64)))
-    order = np.lexsort((incident, time, replication))
-    return list(itemgetter(*order.tolist())(events))
+        kept = recorded.events(incidents_only) if events == KEEP_EVENTS else recorded.table(incidents_only)
+        return (*reductions.tables(engine, first, stop), kept)
 
 
 _worker_scenario: tuple[Scenario, PolicyFactory] | None = None

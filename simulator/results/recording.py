@@ -1,0 +1,125 @@
+"""A chunk's event log as it is played, kept as columns: what a run that keeps or writes its log records.
+
+The engine hands each event to a sink as its fields (simulator.engine.world.action_table). A `Recorder` files
+them straight into one list per field, and each detail into a list of its action's: no tuple per event, no
+second pass to turn rows into columns, and the details arrive already grouped by action, as their JSON text is
+worked out (simulator.events.grouped_detail_texts). At the end of the chunk the log order is one numpy sort of
+the time, replication and incident columns, and every column is put in that order by Arrow (`table`), or the
+events are given back as tuples (`events`).
+
+Some nine tenths of a run that writes its log went into keeping, sorting and tabulating its events as tuples,
+about three times what the columns take.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+
+from simulator.events import ACTIONS, PIPELINE, event_schema, grouped_detail_texts
+
+_NAMES = tuple(ACTIONS)
+_CODE = {action: code for code, action in enumerate(_NAMES)}
+
+
+class Recorder:
+    """Every event of the replications played into it, in columns, in the order logged; each action's events
+    are also passed on to `reductions` (its `sinks()`) when it reads them, as the engine would pass them."""
+
+    def __init__(self, reductions: Any = None):
+        self.time: list[float] = []
+        self.replication: list[int] = []
+        self.incident: list[int] = []
+        self.phase: list[str | None] = []
+        self.code: list[int] = []  # the action, as its index in ACTIONS
+        self.actor: list[str] = []
+        self.details: list[list] = [[] for _ in _NAMES]  # per action, its events' details in the order logged
+        self.reduce = reductions.sinks() if reductions is not None else {}
+
+    def sinks(self) -> dict:
+        return {action: self._sink(action) for action in _NAMES}
+
+    def _sink(self, action: str):
+        time, replication, incident = self.time.append, self.replication.append, self.incident.append
+        phase, code, actor, detail = self.phase.append, self.code.append, self.actor.append, \
+            self.details[_CODE[action]].append
+        number = _CODE[action]
+        passed = self.reduce.get(action)
+
+        def record(t, r, i, p, a, who, d):
+            time(t)
+            replication(r)
+            incident(i)
+            phase(p)
+            code(number)
+            actor(who)
+            detail(d)
+
+        if passed is None:
+            return record
+
+        def record_and_reduce(t, r, i, p, a, who, d):
+            record(t, r, i, p, a, who, d)
+            passed(t, r, i, p, a, who, d)
+
+        return record_and_reduce
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def _order(self, incidents_only: bool) -> np.ndarray:
+        """Positions (in the order logged) in log order: replications one after the other, each sorted by time
+        and at one instant by incident, each incident's events in the order logged (as
+        simulator.engine.run.close sorts a replication's log): one stable sort. With `incidents_only`, without
+        the events of no incident."""
+        count = len(self.time)
+        time = np.fromiter(self.time, np.float64, count)
+        replication = np.fromiter(self.replication, np.int64, count)
+        incident = np.fromiter(self.incident, np.int64, count)
+        order = np.lexsort((incident, time, replication))
+        if incidents_only:
+            order = order[incident[order] != PIPELINE]
+        return order
+
+    def _grouped(self) -> np.ndarray:
+        """For each event (in the order logged), where its detail is among the details grouped by action."""
+        codes = np.fromiter(self.code, np.int64, len(self.code))
+        grouped = np.argsort(codes, kind="stable")
+        where = np.empty_like(grouped)
+        where[grouped] = np.arange(len(grouped))
+        return where
+
+    def table(self, incidents_only: bool = False) -> Any:
+        """The events as an Arrow table (pyarrow.Table) of the event log's columns, in log order: what
+        simulator.events.event_table gives for the same events."""
+        import pyarrow as pa
+
+        schema = event_schema()
+        if not self.time:
+            return schema.empty_table()
+        order = pa.array(self._order(incidents_only))
+        actions = pa.array(_NAMES, pa.string()).take(pa.array(self.code, pa.int64()))
+        details = grouped_detail_texts([found for found in self.details if found])
+        columns = [pa.array(self.time, pa.float64()), pa.array(self.replication, pa.int64()),
+                   pa.array(self.incident, pa.int64()), pa.array(self.phase, pa.string()), actions,
+                   pa.array(self.actor, pa.string())]
+        return pa.table([*(column.take(order) for column in columns),
+                         details.take(pa.array(self._grouped()).take(order))], schema=schema)
+
+    def events(self, incidents_only: bool = False) -> list[tuple]:
+        """The events as tuples in Event's field order, in log order."""
+        order = self._order(incidents_only).tolist()
+        if not order:
+            return []
+        details = [detail for found in self.details for detail in found]
+        where = self._grouped()[order].tolist()
+
+        def pick(values: list) -> list:
+            return list(itemgetter(*order)(values)) if len(order) > 1 else [values[order[0]]]
+
+        actions = [_NAMES[code] for code in pick(self.code)]
+        picked = list(itemgetter(*where)(details)) if len(where) > 1 else [details[where[0]]]
+        return list(zip(pick(self.time), pick(self.replication), pick(self.incident), pick(self.phase), actions,
+                        pick(self.actor), picked, strict=True))
