@@ -10,8 +10,12 @@ import numpy as np
 
 RESAMPLES_CI = 2000
 _CI_SEED = 0x5EED_C1  # the bootstrap-t's own stream: the same data always give the same interval
-_CI_CELLS = 250_000
-"""Resampled cells drawn at a time (the draws do not depend on it: the same stream, in the same order)."""
+_CI_CELLS = 50_000
+"""Resampled cells drawn at a time (the draws do not depend on it: the same stream, in the same order). A block's
+product with the five columns of sums (`weights @ columns`) is then at most 250,000 multiply-adds, which OpenBLAS
+works on one thread (it splits a product between threads from 4 × 65,536): split, the same sums came out a few
+times slower, their threads spinning against the run's workers, and with last bits that depended on how many
+cores the machine had."""
 BOOTSTRAP_GROUPS = 1000
 """From twice this many replications on, the bootstrap-t resamples this many groups of consecutive
 replications (each group's totals and counts summed; their sizes differ by one at most) instead of single
@@ -27,7 +31,9 @@ def studentized_interval(totals: np.ndarray, counts: np.ndarray, level: float = 
     θ − q_high × se to θ − q_low × se. NaN when no resample has a spread."""
     replications = len(totals)
     mean = totals.sum() / counts.sum()
-    squares = np.array([totals @ totals, totals @ counts, counts @ counts])
+    # sums of products by numpy's own (pairwise) sum, not BLAS's dot: that splits a long vector between threads,
+    # and its last bits then depend on the machine's cores
+    squares = np.array([np.sum(totals * totals), np.sum(totals * counts), np.sum(counts * counts)])
     scale = replications / (replications - 1)
     se = math.sqrt(max(squares[0] - 2 * mean * squares[1] + mean**2 * squares[2], 0.0) * scale) / counts.sum()
     if not se > 0:
@@ -91,10 +97,11 @@ def lognormal_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, 
         return math.nan, math.nan
     logs = np.log(values)
     centred = logs - logs.mean()
-    variance = float(centred @ centred) / (count - 1)
+    squares = float(np.sum(centred * centred))  # not BLAS's dot, whose last bits depend on the machine's cores
+    variance = squares / (count - 1)
     if not variance > 0:
         return math.nan, math.nan
-    spread = math.sqrt(float(centred @ centred) / count)
+    spread = math.sqrt(squares / count)
     if _too_skewed_or_tailed(centred, spread):
         return math.nan, math.nan
     centre = float(logs.mean()) + variance / 2
