@@ -59,13 +59,12 @@ HOURS_OF_WEEK = 168
 class LoadRows:
     """An event log that keeps only what the on-call load needs, per replication and person."""
 
-    __slots__ = ("_holds", "_pages", "_times", "_week")
+    __slots__ = ("_holds", "_pages", "_times")
     wants = frozenset({"page_delivered", "stood_down", "open_at_horizon"})
 
     def __init__(self):
         self._pages: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         self._holds: dict[tuple[int, str], list[tuple[float, float, int]]] = defaultdict(list)
-        self._week: dict[int, list[float]] = defaultdict(list)  # replication → page times
         self._times: dict[tuple[int, str], list[float]] = defaultdict(list)  # (replication, person) → page times
 
     def append(self, event) -> None:
@@ -78,7 +77,8 @@ class LoadRows:
         return {"page_delivered": self._paged, "stood_down": self._stood_down, "open_at_horizon": self._open}
 
     def _paged(self, time, replication, incident, phase, action, actor, detail) -> None:
-        counts = self._pages[(replication, actor)]
+        key = (replication, actor)  # one key for both look-ups: this runs for every page of a run
+        counts = self._pages[key]
         counts[0] += 1
         period = detail.get("period")
         if period == "out_of_hours":
@@ -86,8 +86,7 @@ class LoadRows:
         elif period == "night":
             counts[1] += 1
             counts[2] += 1
-        self._week[replication].append(time)
-        self._times[(replication, actor)].append(time)
+        self._times[key].append(time)
 
     def _stood_down(self, time, replication, incident, phase, action, actor, detail) -> None:
         self._holds[(replication, actor)].append((detail["since"], time, incident))
@@ -128,9 +127,9 @@ class LoadRows:
         week = np.zeros(HOURS_OF_WEEK, dtype=np.int64)
         if calendar is not None:
             hours = hour_of_week(calendar.start, calendar.timezone, horizon)
-            for times in self._week.values():
-                slots = hours[np.minimum((np.asarray(times) // 60).astype(int), len(hours) - 1)]
-                week += np.bincount(slots, minlength=HOURS_OF_WEEK)
+            times = np.fromiter((t for found in self._times.values() for t in found), np.float64)
+            slots = hours[np.minimum((times // 60).astype(int), len(hours) - 1)]
+            week += np.bincount(slots, minlength=HOURS_OF_WEEK)  # whole counts: the same whatever the grouping
         return LoadTable(people, figures, week, calendar is not None)
 
 
