@@ -224,6 +224,9 @@ def _group_texts(found: Sequence[dict | None]) -> Any:
 
     if not any(found):
         return pa.array(["{}"] * len(found), pa.string())
+    shared = _shared_texts(found)
+    if shared is not None:
+        return shared
     present = [detail for detail in found if detail]
     if len(present) == len(found):
         shapes = {tuple(detail) for detail in present}
@@ -232,6 +235,26 @@ def _group_texts(found: Sequence[dict | None]) -> Any:
             if texts is not None:
                 return texts
     return pa.array([_detail(detail) if detail else "{}" for detail in found], pa.string())
+
+
+SHARED = 8
+"""Details are written once per object (`_shared_texts`) when each object comes at least this many times on
+average."""
+
+
+def _shared_texts(found: Sequence[dict | None]) -> Any:
+    """The texts of some details when they are a few objects logged many times (the engine logs one constant
+    detail, such as the level of a first page, with every event of an action), each object's text written once;
+    None when they are not."""
+    import pyarrow as pa
+
+    ids = list(map(id, found))  # all alive in `found`: one id per object
+    distinct = dict(zip(ids, found, strict=True))
+    if len(distinct) * SHARED > len(ids):
+        return None
+    texts = pa.array([_detail(detail) if detail else "{}" for detail in distinct.values()], pa.string())
+    index = {key: number for number, key in enumerate(distinct)}
+    return texts.take(pa.array(list(map(index.__getitem__, ids)), pa.int64()))
 
 
 def _shape_texts(found: Sequence[dict], keys: tuple) -> Any:

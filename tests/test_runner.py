@@ -328,6 +328,13 @@ def test_the_detail_column_is_each_details_json_text_whatever_its_shape(ties):
     assert event_columns([]) == {name: [] for name in COLUMNS}
 
 
+def test_a_detail_logged_many_times_as_one_object_is_written_as_each_of_its_events():
+    """The same detail object logged with many events (written once) gives the text of each, as distinct equal
+    objects would, with other objects and none among them."""
+    shared, other = {"level": 1}, {"level": 2, "to": ["a", "b"]}
+    details = [shared] * 20 + [other, None] + [shared] * 20 + [{"level": 1}]
+    events = [(float(i), 0, 1, "response", "paged", "x", detail) for i, detail in enumerate(details)]
+    assert event_columns(events)["detail"] == [json.dumps(d or {}, separators=(",", ":")) for d in details]
 
 
 def test_simulate_asks_for_a_scenario_not_a_path():
