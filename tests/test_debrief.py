@@ -106,3 +106,21 @@ def test_a_drill_confirmed_with_data_and_cleaned_up_on_time_has_no_costly_decisi
     text = SCRIPT.format(confirm="data", cleanup="now", items=2, reopened="")
     _, markdown = played(practiced(reopen=0), text)
     assert "Costly decisions" not in markdown
+
+
+def test_a_failure_injected_at_the_minute_the_drill_stops_leaves_no_half_told_incident():
+    """Ended at the very minute the Game Master injected a second failure, before its lifecycle took a step:
+    nothing of it happened before the end, so the log has no account of it without an onset (the debrief then
+    could not say when it started)."""
+    from test_drill import PROVIDER
+
+    from simulator.engine.session import Session
+    from simulator.results.account import accounts
+    from simulator.scenario import parse_scenario
+
+    session = Session(parse_scenario(PROVIDER), 5)
+    session.until_first_alert()
+    assert session.second_failure() == 2
+    found = accounts(session.finish(session.now))
+    assert [number for _, number in found] == [1]
+    assert found[(0, 1)].onset < session.now

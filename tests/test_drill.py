@@ -97,6 +97,25 @@ def engine_log(scenario, seed, mode):
     return close(drill, [incident], scenario.horizon)
 
 
+async def play_out(app, pilot, turns: int = 20) -> None:
+    """n, turn after turn, until the drill ends (at most `turns` presses); it must have ended by then."""
+    for _ in range(turns):
+        if app.session.finished:
+            break
+        await pilot.press("n")
+    assert app.session.finished
+
+
+async def saved_debrief(app, pilot):
+    """q from an ended drill to its debrief, the debrief's work done, then q to leave: the finished drill."""
+    await pilot.press("q")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    finished = app.finished_drill
+    await pilot.press("q")
+    return finished
+
+
 # ── The same engine ─────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -307,18 +326,10 @@ def test_a_whole_drill_through_the_keys(provider, tmp_path):
             texts.append(shown())
             assert "rollback did not restore service" in texts[-1]
             await pilot.press("1")                         # failover (the first option left)
-            for _ in range(40):
-                if app.session.finished:
-                    break
-                await pilot.press("n")
+            await play_out(app, pilot, 40)
             assert all(not any(word in text for word in HIDDEN) for text in texts)
             assert "diagnosed: provider-outage" in shown()
-            await pilot.press("q")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            debrief = app.finished_drill
-            await pilot.press("q")
-        return debrief
+            return await saved_debrief(app, pilot)
 
     finished = asyncio.run(run())
     actions = [(e.action, (e.detail or {}).get("mitigation")) for e in finished.outcome.log if e.incident == 1]

@@ -9,7 +9,7 @@ import re
 
 import pytest
 import simpy
-from test_drill import PROVIDER, but_roles
+from test_drill import PROVIDER, but_roles, play_out, saved_debrief
 from typer.testing import CliRunner
 
 from simulator import api
@@ -426,17 +426,8 @@ def test_the_practices_questions_through_the_keys(tmp_path):
             await until(ITEMS)
             assert "how many action items" in shown()
             await pilot.press("5")                         # the fifth option: 4 action items
-            for _ in range(20):
-                if app.session.finished:
-                    break
-                await pilot.press("n")
-            assert app.session.finished
-            await pilot.press("q")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            finished = app.finished_drill
-            await pilot.press("q")
-        return finished
+            await play_out(app, pilot)
+            return await saved_debrief(app, pilot)
 
     finished = asyncio.run(run())
     log = finished.outcome.log
@@ -493,17 +484,9 @@ def test_at_the_terminal_a_reopened_incident_with_every_mitigation_tried_can_sti
                     (ITEMS, "2  1 action item", "2")]:
                 await until(kind, expected)
                 await pilot.press(key)
-            for _ in range(20):
-                if app.session.finished:
-                    break
-                await pilot.press("n")
-            assert app.session.finished and "Press q for the debrief" in prompt()
-            await pilot.press("q")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            finished = app.finished_drill
-            await pilot.press("q")
-        return finished
+            await play_out(app, pilot)
+            assert "Press q for the debrief" in prompt()
+            return await saved_debrief(app, pilot)
 
     finished = asyncio.run(run())
     assert finished.markdown.startswith("# Debrief: INC-0001, bad-release")

@@ -85,6 +85,8 @@ def close(world: World, incidents: list[Incident], horizon: float) -> Log:
     for incident in incidents:
         if incident.state is State.CLOSED:
             continue
+        if incident.onset >= horizon:  # nothing of it happened before the end, not even its onset: a failure
+            continue                     # the Game Master injected at the very minute the drill stopped
         restored = incident.restored
         if incident.chain is not None:
             incident.chain.log_until(world, incident, horizon, inclusive=False)
