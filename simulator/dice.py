@@ -348,6 +348,11 @@ class ModeDice:
             drawn += batch
             batch *= 2
 
+    def arrival(self, k: int, index: int) -> float:
+        """Candidate k's ARRIVAL uniform `index` (`uniform(k, ARRIVAL, index)`, read from the page `onsets`
+        keeps)."""
+        return self.pages[ARRIVAL.number][k * ARRIVAL.width + index]
+
     def page(self, purpose: Purpose, page: int = 0) -> list[float]:
         """The uniforms of every candidate on one page of `purpose`: candidate k's at k·W … k·W + W − 1."""
         key = (purpose.number, page) if page else purpose.number

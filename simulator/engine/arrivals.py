@@ -47,22 +47,23 @@ def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle
     order (complete once the clock has run to the horizon)."""
     rules = world.rules
     horizon = rules.horizon
-    candidates: list[tuple[float, int, int, int, float, float, ModeDice, Injected | str]] = []
+    candidates: list[tuple[float, int, int, int, float, float, ModeDice, Injected | str, float]] = []
     for mode in rules.modes:
         if mode.gap is None:
             continue
         mode_dice = dice.mode(mode.stream)
-        accept = mode.accept
         kind = DEPLOYMENT if mode.mode.deployments is not None else STATE_DEPENDENT if mode.state_dependent else FIXED
+        accept = mode.accept
         for k, (onset, u_accept, u_severity) in enumerate(mode_dice.onsets(mode.gap, horizon, mode.batch)):
-            if accept is not None and u_accept >= accept(onset):  # thinned by its time alone
+            factor = accept(onset) if accept is not None else 1.0  # kept for _arrive
+            if u_accept >= factor:  # thinned by its time alone
                 if kind == FIXED:
                     continue
                 # A live mode's: whatever the world's state then (a state's factor is at most 1, see
                 # PracticeState.acceptance). _arrive decides it without waking at it.
-                candidates.append((onset, mode.index, k, THINNED, u_accept, u_severity, mode_dice, ""))
+                candidates.append((onset, mode.index, k, THINNED, u_accept, u_severity, mode_dice, "", factor))
                 continue
-            candidates.append((onset, mode.index, k, kind, u_accept, u_severity, mode_dice, ""))
+            candidates.append((onset, mode.index, k, kind, u_accept, u_severity, mode_dice, "", factor))
     for injected in rules.practice.injected:
         mode_dice = dice.injection(injected.stream)
         at = injected.at
@@ -71,7 +72,7 @@ def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle
             low, high = injected.peak
             at = low + mode_dice.uniform(0, ARRIVAL, GAP) * (high - low)
         candidates.append((at, injected.mode, 0, DRILL, 0.0, mode_dice.uniform(0, ARRIVAL, SEVERITY), mode_dice,
-                           injected))
+                           injected, 1.0))
     candidates.sort(key=itemgetter(0, 1, 2, 3))
     incidents: list = []
     env.process(_arrive(env, world, candidates, incidents, lifecycle))
@@ -99,7 +100,7 @@ def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: l
     modes, state = world.rules.modes, world.practice
     pipeline = Pipeline()
     now = env.now  # where the clock would wake this process if it woke at every candidate (see below)
-    for onset, m, k, kind, u_accept, u_severity, mode_dice, injected in candidates:
+    for onset, m, k, kind, u_accept, u_severity, mode_dice, injected, factor in candidates:
         if kind == THINNED:
             # Decided without waking at it (most of a live mode's candidates). The clock's minutes are worked out
             # as the waits of every candidate would have put them (now + (onset - now), which need not be
@@ -115,13 +116,10 @@ def _arrive(env: simpy.Environment, world: World, candidates: list, incidents: l
             else:  # nothing happens until then, so nothing can change: decided at its minute without a wake-up
                 jump(env, now)
         if kind == STATE_DEPENDENT:
-            factor = rules.accept(onset) if rules.accept is not None else 1.0
             if u_accept >= factor * state.acceptance(rules, onset):
                 continue
-        elif kind == DEPLOYMENT:
-            if rules.accept is not None and u_accept >= rules.accept(onset):
-                continue
-            fails = mode_dice.uniform(k, ARRIVAL, DEPLOYMENT_FAILS) < state.deployment_fails(rules, onset)
+        elif kind == DEPLOYMENT:  # in the allowed hours (start thinned the others)
+            fails = mode_dice.arrival(k, DEPLOYMENT_FAILS) < state.deployment_fails(rules, onset)
             world.record_at(onset, pipeline, "deployed", "pipeline", {"mode": rules.mode.name, "failed": fails})
             if not fails:
                 continue

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from simpy import Event
@@ -18,6 +21,8 @@ if TYPE_CHECKING:
     from simulator.engine.practice import PracticeState
     from simulator.engine.rules import Rules
 
+_TIME = itemgetter(0)
+"""A chain step's time."""
 MAX_ACTION_ITEMS = 64
 """The most action items one postmortem writes (the dice address them)."""
 
@@ -143,8 +148,15 @@ class World:
 
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
-        """Log an event now and move the incident's state on."""
-        self.record_at(self.env.now, incident, action, actor, detail)
+        """Log an event now and move the incident's state on (`record_at` now, inline: most events are logged
+        so)."""
+        state, phase, sink = self._actions[action]
+        if state is not None:
+            incident.state = state
+        if sink is not None:
+            if phase is None:
+                phase = PHASE_OF_STATE.get(incident.state, "response")
+            sink(self.env.now, self.replication, incident.number, phase, action, actor, detail)
 
     def record_at(self, time: float, incident: Subject, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
@@ -163,11 +175,12 @@ class World:
         as `record_at` does each (inline: a chain's steps are most of the events a run logs). Returns the index
         of the first step not logged."""
         actions, replication, number = self._actions, self.replication, incident.number
-        count = len(steps)
-        while i < count:
-            time, action, actor, detail = steps[i]
-            if time > t or (time == t and not inclusive):
-                break
+        last = steps[-1][0]
+        if last < t or (inclusive and last == t):  # most often the chain has ended: every step is due
+            end = len(steps)
+        else:  # steps are in time order: the first one after t (or at t, when t itself is not played)
+            end = (bisect_right if inclusive else bisect_left)(steps, t, i, key=_TIME)
+        for time, action, actor, detail in islice(steps, i, end):
             state, phase, sink = actions[action]
             if state is not None:
                 incident.state = state
@@ -175,8 +188,7 @@ class World:
                 if phase is None:
                     phase = PHASE_OF_STATE.get(incident.state, "response")
                 sink(time, replication, number, phase, action, actor, detail)
-            i += 1
-        return i
+        return end
 
     def stand_down(self, incident: Incident, person: Person, role: str = "") -> None:
         """`person` stops working on `incident` now; the roster frees them for the next page."""
