@@ -227,13 +227,37 @@ def _group_texts(found: Sequence[dict | None]) -> Any:
     shared = _shared_texts(found)
     if shared is not None:
         return shared
-    present = [detail for detail in found if detail]
-    if len(present) == len(found):
-        shapes = {tuple(detail) for detail in present}
-        if len(shapes) == 1:
-            texts = _shape_texts(present, shapes.pop())
-            if texts is not None:
-                return texts
+    shapes: dict[tuple, list[int]] = {}
+    for number, detail in enumerate(found):
+        shapes.setdefault(tuple(detail) if detail else (), []).append(number)
+    if len(shapes) == 1:
+        return _one_shape_texts(found, next(iter(shapes)))
+    if len(shapes) * SHARED > len(found):  # many shapes, few details each: one by one
+        return _one_by_one(found)
+    # a few shapes (a key some details have and others not): each shape's texts together, then put back in order
+    rows = [number for numbers in shapes.values() for number in numbers]
+    texts = pa.concat_arrays([_one_shape_texts(itemgetter(*numbers)(found) if len(numbers) > 1
+                                               else (found[numbers[0]],), shape)
+                              for shape, numbers in shapes.items()])
+    back = [0] * len(rows)
+    for position, number in enumerate(rows):
+        back[number] = position
+    return texts.take(pa.array(back, pa.int64()))
+
+
+def _one_shape_texts(found: Sequence[dict | None], keys: tuple) -> Any:
+    """The texts of details that all have `keys` (none: all empty), in that order (pyarrow.StringArray)."""
+    import pyarrow as pa
+
+    if not keys:
+        return pa.array(["{}"] * len(found), pa.string())
+    texts = _shape_texts(found, keys)  # type: ignore[arg-type]
+    return texts if texts is not None else _one_by_one(found)
+
+
+def _one_by_one(found: Sequence[dict | None]) -> Any:
+    import pyarrow as pa
+
     return pa.array([_detail(detail) if detail else "{}" for detail in found], pa.string())
 
 
@@ -281,12 +305,27 @@ def _shape_texts(found: Sequence[dict], keys: tuple) -> Any:
                 column = _float_texts(values)
             elif kinds == {bool}:
                 column = pc.if_else(pa.array(values, pa.bool_()), "true", "false")
+            elif kinds == {list}:
+                column = _list_texts(values)
             else:
                 return None
-        except (pa.ArrowException, OverflowError, UnicodeError):  # beyond Arrow's types: one by one
+        except (pa.ArrowException, OverflowError, UnicodeError, TypeError):  # beyond Arrow's types: one by one
             return None
         pieces += [("{" if position == 0 else ",") + _text(key) + ":", column]
     return pc.binary_join_element_wise(*pieces, "}", "")
+
+
+def _list_texts(values: list[list]) -> Any:
+    """json.dumps of each list of text (compact, as _detail writes it in a detail), each distinct list written
+    once: such lists (the people an escalation notifies) are few. TypeError for a list of anything else."""
+    import pyarrow as pa
+
+    index: dict[tuple, int] = {}
+    codes = [index.setdefault(tuple(value), len(index)) for value in values]
+    if not all(type(item) is str for value in index for item in value):
+        raise TypeError("not a list of text")  # 1 and True, say, are one key: the details one by one
+    texts = pa.array([json.dumps(list(value), separators=(",", ":")) for value in index], pa.string())
+    return texts.take(pa.array(codes, pa.int64()))
 
 
 FLOAT_TEXT_RANGE = (1e-4, 1e9)

@@ -328,6 +328,18 @@ def test_the_detail_column_is_each_details_json_text_whatever_its_shape(ties):
     assert event_columns([]) == {name: [] for name in COLUMNS}
 
 
+def test_details_of_a_few_shapes_and_lists_are_written_as_json_dumps_writes_each():
+    """An action whose details mostly share a few shapes (a key only some have), and lists (of text, written once
+    per distinct list; of numbers or booleans, which compare equal to one another, one by one), in log order."""
+    lists = [["a", "b"], ["\u00e9"], [], ["a", "b"], [1, True], [True, 1], [1.0], [1], ["x", 2]]
+    details = [{"level": i % 3, "to": lists[i % len(lists)]} for i in range(60)]
+    details[5:60:7] = [{"level": 2, "repeat": i, "to": ["a"]} for i in range(5, 60, 7)]
+    details[3], details[30] = None, {}
+    for found in (details, [d for d in details if d and all(type(x) is str for x in d["to"])]):
+        events = [(float(i), 0, 1, "response", "escalated", "x", d) for i, d in enumerate(found)]
+        assert event_columns(events)["detail"] == [json.dumps(d or {}, separators=(",", ":")) for d in found]
+
+
 def test_a_detail_logged_many_times_as_one_object_is_written_as_each_of_its_events():
     """The same detail object logged with many events (written once) gives the text of each, as distinct equal
     objects would, with other objects and none among them."""
