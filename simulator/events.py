@@ -227,13 +227,14 @@ def _group_texts(found: Sequence[dict | None]) -> Any:
     shared = _shared_texts(found)
     if shared is not None:
         return shared
+    kinds = {tuple(detail) if detail else () for detail in found}
+    if len(kinds) == 1:
+        return _one_shape_texts(found, kinds.pop())
+    if len(kinds) * SHARED > len(found):  # many shapes, few details each: one by one
+        return _one_by_one(found)
     shapes: dict[tuple, list[int]] = {}
     for number, detail in enumerate(found):
         shapes.setdefault(tuple(detail) if detail else (), []).append(number)
-    if len(shapes) == 1:
-        return _one_shape_texts(found, next(iter(shapes)))
-    if len(shapes) * SHARED > len(found):  # many shapes, few details each: one by one
-        return _one_by_one(found)
     # a few shapes (a key some details have and others not): each shape's texts together, then put back in order
     rows = [number for numbers in shapes.values() for number in numbers]
     texts = pa.concat_arrays([_one_shape_texts(itemgetter(*numbers)(found) if len(numbers) > 1

@@ -137,12 +137,13 @@ class Chance:
     def interval(self) -> tuple[float, float]:
         if not self.trials:
             return math.nan, math.nan
-        from scipy import stats as scipy_stats  # here, not at import: a run that reports no chance need not load it
+        # The beta distribution's quantile (what scipy.stats.beta.ppf gives, the same function), from
+        # scipy.special: here, not at import, and not scipy.stats, whose import costs a run some 0.3 CPU-s more.
+        from scipy.special import betaincinv
 
         alpha = 1 - self.level
-        low = scipy_stats.beta.ppf(alpha / 2, self.met, self.trials - self.met + 1) if self.met else 0.0
-        high = (scipy_stats.beta.ppf(1 - alpha / 2, self.met + 1, self.trials - self.met)
-                if self.met < self.trials else 1.0)
+        low = betaincinv(self.met, self.trials - self.met + 1, alpha / 2) if self.met else 0.0
+        high = betaincinv(self.met + 1, self.trials - self.met, 1 - alpha / 2) if self.met < self.trials else 1.0
         return float(low), float(high)
 
     def as_dict(self) -> dict:
