@@ -69,23 +69,26 @@ class Recorder:
     def __len__(self) -> int:
         return len(self.time)
 
-    def _order(self, incidents_only: bool) -> np.ndarray:
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The time, replication, incident and action code columns as numpy arrays, in the order logged."""
+        count = len(self.time)
+        return (np.fromiter(self.time, np.float64, count), np.fromiter(self.replication, np.int64, count),
+                np.fromiter(self.incident, np.int64, count), np.fromiter(self.code, np.int64, count))
+
+    @staticmethod
+    def _order(time: np.ndarray, replication: np.ndarray, incident: np.ndarray, incidents_only: bool) -> np.ndarray:
         """Positions (in the order logged) in log order: replications one after the other, each sorted by time
         and at one instant by incident, each incident's events in the order logged (as
         simulator.engine.run.close sorts a replication's log): one stable sort. With `incidents_only`, without
         the events of no incident."""
-        count = len(self.time)
-        time = np.fromiter(self.time, np.float64, count)
-        replication = np.fromiter(self.replication, np.int64, count)
-        incident = np.fromiter(self.incident, np.int64, count)
         order = np.lexsort((incident, time, replication))
         if incidents_only:
             order = order[incident[order] != PIPELINE]
         return order
 
-    def _grouped(self) -> np.ndarray:
+    @staticmethod
+    def _grouped(codes: np.ndarray) -> np.ndarray:
         """For each event (in the order logged), where its detail is among the details grouped by action."""
-        codes = np.fromiter(self.code, np.int64, len(self.code))
         grouped = np.argsort(codes, kind="stable")
         where = np.empty_like(grouped)
         where[grouped] = np.arange(len(grouped))
@@ -99,22 +102,25 @@ class Recorder:
         schema = event_schema()
         if not self.time:
             return schema.empty_table()
-        order = pa.array(self._order(incidents_only))
-        actions = pa.array(_NAMES, pa.string()).take(pa.array(self.code, pa.int64()))
+        time, replication, incident, codes = self._columns()
+        order = self._order(time, replication, incident, incidents_only)
+        taken = pa.array(order)
         details = grouped_detail_texts([found for found in self.details if found])
-        columns = [pa.array(self.time, pa.float64()), pa.array(self.replication, pa.int64()),
-                   pa.array(self.incident, pa.int64()), pa.array(self.phase, pa.string()), actions,
-                   pa.array(self.actor, pa.string())]
-        return pa.table([*(column.take(order) for column in columns),
-                         details.take(pa.array(self._grouped()).take(order))], schema=schema)
+        return pa.table([pa.array(time[order]), pa.array(replication[order]), pa.array(incident[order]),
+                         pa.array(self.phase, pa.string()).take(taken),
+                         pa.array(_NAMES, pa.string()).take(pa.array(codes[order])),
+                         pa.array(self.actor, pa.string()).take(taken),
+                         details.take(pa.array(self._grouped(codes)[order]))], schema=schema)
 
     def events(self, incidents_only: bool = False) -> list[tuple]:
         """The events as tuples in Event's field order, in log order."""
-        order = self._order(incidents_only).tolist()
+        time, replication, incident, codes = self._columns()
+        positions = self._order(time, replication, incident, incidents_only)
+        order = positions.tolist()
         if not order:
             return []
         details = [detail for found in self.details for detail in found]
-        where = self._grouped()[order].tolist()
+        where = self._grouped(codes)[positions].tolist()
 
         def pick(values: list) -> list:
             return list(itemgetter(*order)(values)) if len(order) > 1 else [values[order[0]]]
