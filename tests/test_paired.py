@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from blas_threads import outputs_by_blas_threads
 from typer.testing import CliRunner
 
 from simulator.analysis import paired
@@ -163,10 +164,6 @@ def test_resampled_statistics_are_the_same_bits_whatever_the_number_of_blas_thre
     """A comparison's resampled means (plain and restricted) and medians do not depend on how BLAS would split
     a long product between the machine's cores: one thread or two give the same bits. Restricted means summed
     by BLAS's matrix-vector product came out different in their last bits from some thousands of replications."""
-    import os
-    import subprocess
-    import sys
-
     code = ("import hashlib\n"
             "import numpy as np\n"
             "from simulator.analysis.paired import Durations\n"
@@ -178,7 +175,5 @@ def test_resampled_statistics_are_the_same_bits_whatever_the_number_of_blas_thre
             "for ended in (np.ones(14 * reps, bool), np.arange(14 * reps) % 50 != 0):\n"
             "    found = Durations(times, ended, replication, reps).statistics(weights)\n"
             "    print(hashlib.sha256(b''.join(column.tobytes() for column in found)).hexdigest())\n")
-    found = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}).stdout
-             for threads in ("1", "2")}
+    found = outputs_by_blas_threads(code)
     assert len(found) == 1
