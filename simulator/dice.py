@@ -373,20 +373,25 @@ class ModeDice:
         """Page 0 of each purpose by its number; later pages whole by (number, page), or one candidate's block of
         them by (number, page, candidate)."""
 
-    def onsets(self, gap, horizon: float, batch: int = 64) -> list[tuple[float, float, float]]:
+    def onsets(self, gap, horizon: float, batch: int = 64,
+               mean: float | None = None) -> list[tuple[float, float, float]]:
         """(onset, acceptance uniform, severity uniform) of every candidate before `horizon`, where `gap(u)` turns
         a candidate's gap uniform into minutes. Candidates are drawn `batch` at a time, then twice as many each
-        time (the numbers do not depend on it: the stream is read in order). Sets `candidates`."""
+        time (the numbers do not depend on it: the stream is read in order). Sets `candidates`.
+
+        `mean`: the gaps are exponential_gap(1 / mean)'s, worked out here as that function would (the same
+        floats) without a call per candidate (a mode of deployments has a thousand a replication)."""
         width = ARRIVAL.width
         numbers: list[float] = []
         out: list[tuple[float, float, float]] = []
         t, drawn = 0.0, 0
+        scale = None if mean is None else -mean
         while True:
             more = self.replication.draw(self.m, ARRIVAL.number, 0, drawn * width, batch * width)
             numbers.extend(more)
             for j in range(drawn, drawn + batch):
                 base = j * width
-                t += gap(numbers[base])
+                t += gap(numbers[base]) if scale is None else scale * log1p(-numbers[base])
                 if t >= horizon:
                     self.candidates = j + 1
                     self.pages[ARRIVAL.number] = numbers
@@ -472,6 +477,12 @@ class IncidentDice:
 
 
 def exponential_gap(rate: float):
-    """The inverse CDF of an exponential gap at `rate` per minute (a Poisson process's)."""
-    mean = 1.0 / rate
+    """The inverse CDF of an exponential gap at `rate` per minute (a Poisson process's; ModeDice.onsets works it
+    out inline, the same way, given `gap_mean(rate)`)."""
+    mean = gap_mean(rate)
     return lambda u: -mean * log1p(-u)
+
+
+def gap_mean(rate: float) -> float:
+    """The mean gap of an exponential_gap(rate)."""
+    return 1.0 / rate

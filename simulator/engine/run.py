@@ -129,7 +129,7 @@ class Engine:
                 continue
             mode_dice = dice.mode(mode.stream)
             accept = mode.accept
-            onsets = mode_dice.onsets(mode.gap, horizon, mode.batch)
+            onsets = mode_dice.onsets(mode.gap, horizon, mode.batch, mode.gap_mean)
             if mode.state_dependent:
                 found += arrivals.at_first(mode, mode_dice, onsets, self.rules.practice)
                 continue
