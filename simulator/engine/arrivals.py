@@ -12,6 +12,7 @@ give the same incidents with the same numbers.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -54,9 +55,11 @@ def start(env: simpy.Environment, world: World, dice: ReplicationDice, lifecycle
         mode_dice = dice.mode(mode.stream)
         kind = DEPLOYMENT if mode.mode.deployments is not None else STATE_DEPENDENT if mode.state_dependent else FIXED
         accept = mode.accept
+        breaks, values = (accept.breaks, accept.values) if accept is not None else ([], [])
         onsets = mode_dice.onsets(mode.gap, horizon, mode.batch, mode.gap_mean)
         for k, (onset, u_accept, u_severity) in enumerate(onsets):
-            factor = accept(onset) if accept is not None else 1.0  # kept for _arrive
+            # accept(onset), inline (a mode of deployments has a thousand candidates a replication); kept for _arrive
+            factor = values[bisect_right(breaks, onset) - 1] if accept is not None else 1.0
             if u_accept >= factor:  # thinned by its time alone
                 if kind == FIXED:
                     continue
