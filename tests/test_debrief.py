@@ -83,7 +83,8 @@ def test_a_second_incident_is_told_as_fully_as_the_first():
                     "What cost the most time", "Decisions that differed from the policy", "Stakeholder updates"):
         assert heading in first and heading in second
     assert "| service restored |" in second
-    assert "INC-0002 of replication 0" in markdown  # its postmortem draft too
+    assert "INC-0002: postmortem draft" in markdown  # its postmortem draft too, named as the drill named it
+    assert "of replication" not in markdown
 
 
 def test_the_anecdote_and_the_skipped_cleanup_are_shown_as_the_costly_decisions_they_were(reopened):

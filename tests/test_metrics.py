@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from blas_threads import outputs_by_blas_threads
 
 from simulator.analysis.streams import analysis_rng
 from simulator.errors import DrillsimError
@@ -292,10 +293,6 @@ def test_analysis_streams_repeat_and_stay_apart_from_the_simulation():
 def test_intervals_are_the_same_bits_whatever_the_number_of_blas_threads():
     """The bootstrap-t's resampled sums and Cox's sums of squares do not depend on how BLAS splits work between
     the machine's cores: one thread or two give the same interval to the last bit."""
-    import os
-    import subprocess
-    import sys
-
     code = ("import numpy as np\n"
             "from simulator.results.intervals import lognormal_interval, studentized_interval\n"
             "rng = np.random.default_rng(11)\n"
@@ -303,7 +300,5 @@ def test_intervals_are_the_same_bits_whatever_the_number_of_blas_threads():
             "    totals, counts = rng.lognormal(3, 1, n) * 2, rng.poisson(2, n).astype(float) + 1\n"
             "    print(repr(studentized_interval(totals, counts)))\n"
             "    print(repr(lognormal_interval(rng.lognormal(3, 0.6, 10 * n))))\n")
-    found = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}).stdout
-             for threads in ("1", "2")}
+    found = outputs_by_blas_threads(code)
     assert len(found) == 1 and "nan" not in found.pop()

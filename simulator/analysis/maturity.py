@@ -48,6 +48,7 @@ from simulator.analysis.streams import analysis_rng
 from simulator.analysis.trend import incidents_per_quarter
 from simulator.errors import DrillsimError
 from simulator.results.incidents import organic
+from simulator.results.intervals import weighted_sums
 from simulator.scenario.maturity import LEVELS, SETTINGS, preset
 from simulator.scenario.variants import Override, ScenarioSource, format_value, load_source
 
@@ -329,7 +330,7 @@ class _Sample:
 
     def statistic(self, weights: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (weights @ self.totals) / (weights @ self.counts)
+            return weighted_sums(weights, self.totals) / weighted_sums(weights, self.counts)
 
 
 def _counting_from(before: int, progress: Callable[[int], None]) -> Callable[[int], None]:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import DrillsimError
+from simulator.results.intervals import weighted_sums
 from simulator.results.metrics import CENSORED_WARNING, METRICS, follow_ups, metric_values
 from simulator.units import format_duration
 
@@ -103,12 +104,12 @@ class Durations:
         """(restricted means, medians, S(τ)) of each row of replication weights."""
         if not self.survival:
             with np.errstate(invalid="ignore", divide="ignore"):
-                means = (weights @ self.sums) / (weights @ self.counts)
+                means = weighted_sums(weights, self.sums) / weighted_sums(weights, self.counts)
             medians = weighted_quantiles(self.times, self.replication, weights, 0.5)
             beyond = np.bincount(self.replication, weights=(self.times > self.tau).astype(float),
                                  minlength=self.replications)
             with np.errstate(invalid="ignore", divide="ignore"):
-                tails = (weights @ beyond) / (weights @ self.counts)
+                tails = weighted_sums(weights, beyond) / weighted_sums(weights, self.counts)
             return means, medians, tails
         parts = [self._curves(block) for block in _blocks(weights, len(self.times))]
         return tuple(np.concatenate(found) for found in zip(*parts, strict=True))  # type: ignore[return-value]
@@ -126,7 +127,7 @@ class Durations:
         after = np.cumprod(factor, axis=1)  # S just after each observation (ties processed one by one)
         del factor
         before = np.concatenate([np.ones((rows, 1)), after[:, :-1]], axis=1)
-        means = before @ self.steps + after[:, -1] * self.rest
+        means = weighted_sums(before, self.steps) + after[:, -1] * self.rest
         reached = after <= 0.5 + 1e-12
         first = np.argmax(reached, axis=1)
         medians = np.where(reached.any(axis=1), self.times[first], np.nan)
@@ -264,6 +265,7 @@ def weighted_quantiles(sorted_values: np.ndarray, groups: np.ndarray, weights: n
     bounds = np.linspace(0, n, chunks + 1).astype(int)
     chunk_of = np.repeat(np.arange(chunks), np.diff(bounds))
     per_chunk = np.bincount(groups * chunks + chunk_of, minlength=weights.shape[1] * chunks)
+    # whole counts times whole weights: exact, in whatever order BLAS adds them
     cumulative = np.cumsum(weights @ per_chunk.reshape(-1, chunks).astype(weights.dtype), axis=1)
     total = cumulative[:, -1]
     position = np.maximum(total - 1, 0) * q
@@ -337,7 +339,7 @@ class Exposure:
 
     def means(self, weights: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (weights @ self.sums) / (weights @ self.counts)
+            return weighted_sums(weights, self.sums) / weighted_sums(weights, self.counts)
 
     def quantiles(self, weights: np.ndarray, q: float) -> np.ndarray:
         """The q-quantile of each resample, exactly as np.percentile of the resampled incidents would give."""

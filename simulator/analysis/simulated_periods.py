@@ -25,6 +25,7 @@ from simulator.analysis.detectability import (
 )
 from simulator.analysis.paired import durations
 from simulator.analysis.streams import analysis_rng
+from simulator.results.intervals import weighted_sums
 from simulator.results.metrics import SPANS, metric_key, metric_values
 from simulator.scenario.model import Scenario
 
@@ -41,7 +42,7 @@ def _sigma_error(values: np.ndarray, replication: np.ndarray, seed: int, resampl
     estimates = []
     for _ in range(resamples):
         weights = rng.multinomial(len(groups), np.full(len(groups), 1 / len(groups)))
-        n, s, q = weights @ count, weights @ total, weights @ squares
+        n, s, q = (float(weighted_sums(weights, column)) for column in (count, total, squares))
         if n > 1:
             estimates.append(math.sqrt(max(q - s * s / n, 0.0) / (n - 1)))
     return float(np.std(estimates, ddof=1)) if len(estimates) > 1 else math.nan

@@ -76,9 +76,9 @@ def run(
     stats = results.summary()
     open_count = stats["mttr"].censored
     heading = (
-        f"{loaded.name}: {results.replications} replications × {format_duration(loaded.horizon)}, "
-        f"seed {results.seed}; {len(results.incidents)} incidents"
-        + (f", {open_count} not restored at the horizon" if open_count else "")
+        f"{loaded.name}: {results.replications:,} replications × {format_duration(loaded.horizon)}, "
+        f"seed {results.seed}; {len(results.incidents):,} incidents"
+        + (f", {open_count:,} not restored at the horizon" if open_count else "")
     )
     console.print(metrics_table(stats, title=heading, width=console.width))
     for warn, note in censoring_notes(stats):

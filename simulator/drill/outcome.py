@@ -100,7 +100,7 @@ def debrief(outcome: Outcome) -> list[Block]:
         table = outcome.simulated_of(mode)
         stats = summarize(table, outcome.replications, scenario.horizon)
         summary = summary_document(scenario, outcome.setup.seed, outcome.replications, table, stats)
-        draft += postmortem(outcome.log, number, Context(Clock(start), summary, table),
+        draft += postmortem(outcome.log, number, Context(Clock(start), summary, table), drill=True,
                             why="your drill, compared with the simulated incidents of the same failure mode")
     blocks = debrief_blocks(outcome.log, outcome.policy, outcome.simulated_of, mode=outcome.mode, start=start,
                             hints=len(outcome.hints), postmortem=draft)

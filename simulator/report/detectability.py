@@ -19,7 +19,7 @@ def detectability_table(found: Detectability) -> Table:
     each rate with its Monte Carlo error (one standard error)."""
     name = METRICS[found.metric].label
     level = f"{found.level:.0%}"
-    table = Table(title=f"{name} on a dashboard: two periods of {found.incidents} incidents each "
+    table = Table(title=f"{name} on a dashboard: two periods of {found.incidents:,} incidents each "
                         f"({found.trials:,} simulated pairs; ± one Monte Carlo standard error)",
                   title_justify="left", header_style="bold")
     columns = ("statistic", "now", "after", f"{level} noise", "normal approx.", "missed", "false alarm",
@@ -62,10 +62,10 @@ def periods_text(found: Detectability) -> str:
     """What a period is: the incidents the scenario's horizon brings, or N incidents and how long the scenario
     takes to bring them."""
     if math.isnan(found.incidents_per_horizon):
-        return f"periods of {found.incidents} incidents"
+        return f"periods of {found.incidents:,} incidents"
     if found.incidents == max(2, round(found.incidents_per_horizon)):
-        return f"{format_duration(found.horizon)} periods ({found.incidents} incidents each, as the scenario brings)"
-    return (f"periods of {found.incidents} incidents (about {format_duration(found.period_minutes, precision=1)} "
+        return f"{format_duration(found.horizon)} periods ({found.incidents:,} incidents each, as the scenario brings)"
+    return (f"periods of {found.incidents:,} incidents (about {format_duration(found.period_minutes, precision=1)} "
             "each at the scenario's rate)")
 
 
@@ -149,7 +149,7 @@ def dashboard_lines(found: Detectability, variant: str, baseline: str,
         needed = (f"from about {_needed(s)}" if not math.isnan(s.needed_power)
                   else f"only beyond {MAX_SIMULATED_INCIDENTS:,}")
         out.append(f"{variant}: a {change_text(s.change)} change of the {statistic} {name}, seen on a dashboard of "
-                   f"two {period} periods ({found.incidents} incidents each), shows the wrong way or not at all "
+                   f"two {period} periods ({found.incidents:,} incidents each), shows the wrong way or not at all "
                    f"{rate_text(s.missed, s.missed_error)} of the time and beyond the "
                    f"±{format_duration(s.half_width)} noise {rate_text(s.power, s.power_error)} of the time; "
                    f"reliably ({found.target_power:.0%}) {needed} incidents per period.")

@@ -39,8 +39,9 @@ NOTHING = "Nothing stood out in the simulated record."
 
 
 def postmortem(events: list[Event], incident: int, context: Context, *, why: str = "",
-               level: int = 2) -> list[Block]:
-    """The draft for `incident`, from the events of its whole replication (to see what else was going on)."""
+               level: int = 2, drill: bool = False) -> list[Block]:
+    """The draft for `incident`, from the events of its whole replication (to see what else was going on).
+    A `drill`'s incident is named alone: its one replication is not a simulated run's sample."""
     found = accounts(events)
     replication = events[0].replication if events else 0
     account = found.get((replication, incident))
@@ -48,8 +49,9 @@ def postmortem(events: list[Event], incident: int, context: Context, *, why: str
         raise DrillsimError(f"{incident_label(incident)} is not in the event log of this replication")
     others = [a for key, a in found.items() if key[1] != incident]
     blocks: list[Block] = [
-        Heading(level, f"{incident_label(incident)} of replication {replication} "
-                       f"(`{incident_id(replication, incident)}`): postmortem draft",
+        Heading(level, f"{incident_label(incident)}: postmortem draft" if drill else
+                f"{incident_label(incident)} of replication {replication} (`{incident_id(replication, incident)}`): "
+                "postmortem draft",
                 anchor=f"incident-{replication}-{incident}"),
         Paragraph("A blameless draft written from the simulation's event log"
                   f"{f' ({why})' if why else ''}. Places marked **{PROMPT_MARK}** are for the people who "

@@ -174,7 +174,7 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     labels.append(f"hollow: not meaningfully better or worse (the interval includes zero or does not clear the "
                   f"{result.comparison.min_effect.text()} that matters)")
     figure.legend(handles, labels, loc="outside lower center", ncols=1 if result.as_written is not None else 2)
-    figure.suptitle(f"{named.title} against {parameter}\n{result.replications} replications per point, the same "
+    figure.suptitle(f"{named.title} against {parameter}\n{result.replications:,} replications per point, the same "
                     "failures at every point", fontsize=11)
     return figure
 
@@ -290,7 +290,7 @@ def _heatmap(result: Sweep, metric: str, statistic: str) -> Figure:
                                    f"difference of at least the {result.comparison.min_effect.text()} that "
                                    "matters\n(coloured cells: meaningfully better or worse)")],
                   loc="outside lower center", frameon=False, fontsize=8)
-    figure.suptitle(f"{named.title} across the sweep\n{result.replications} replications per point, the same "
+    figure.suptitle(f"{named.title} across the sweep\n{result.replications:,} replications per point, the same "
                     "failures at every point", fontsize=11)
     return figure
 

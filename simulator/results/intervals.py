@@ -83,6 +83,15 @@ def _resample_weights(replications: int, resamples: int) -> list[np.ndarray]:
     return found
 
 
+def weighted_sums(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Σ_j weights[..., j] × values[j]: each resample's (each row's) weighted sum of per-replication values.
+
+    Summed by numpy's own loops (einsum), never by BLAS: OpenBLAS splits a long product between the machine's
+    cores, and the last bits of what it returns then depend on how many there are, so that the same seed would
+    give other digits on another machine."""
+    return np.einsum("...j,j->...", weights, values)
+
+
 LOGNORMAL_SKEW, LOGNORMAL_KURTOSIS = 0.5, 1.0
 """How far from a normal's shape the logarithms may be for durations to look lognormal (skewness, excess
 kurtosis)."""
