@@ -9,17 +9,24 @@ work let go of at once)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ContextDecorator
 
 
-@contextmanager
-def paused() -> Iterator[None]:
-    """The collector paused for the block, then resumed as it was (a block inside another leaves it paused)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
+class paused(ContextDecorator):  # named as a function: `with paused():`, `@paused()`
+    """The collector paused for the block, then resumed as it was (a block inside another leaves it paused).
+
+    A class rather than a generator-based context manager: the engine enters one for every replication."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+
+    def _recreate_cm(self) -> paused:
+        return paused()  # each call of a decorated function has its own
+
+    def __enter__(self) -> None:
+        self.enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
             gc.enable()

@@ -34,7 +34,9 @@ time-varying rate thins the same candidates, so its incidents move together rath
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import struct
 from dataclasses import dataclass
 from functools import cache
 from math import log1p
@@ -258,11 +260,15 @@ class Drawer:
     """A Philox generator moved to any (key, counter) before each draw: one per process is enough, as every draw
     says where it starts. Moving it costs far less than making a generator.
 
-    The state is set from plain lists of ints, kept in one dict between draws: numpy reads it word by word, and
-    words of a list cost it far less than the numpy integers of an array (a replication draws a page per failure
-    mode and purpose, about one per incident, so this is on the engine's path)."""
+    The generator is moved by writing the key and counter words straight into its state (numpy's philox_state,
+    reached through `Philox.ctypes.state_address`, whose first two words point at the counter and the key): one
+    `pack_into` each, instead of the `Philox.state` setter, which reads a dict word by word (a replication draws
+    a page per failure mode and purpose, about one per incident, so this is on the engine's path). When it is
+    made, the drawer checks that those words lie inside the Philox object and read back what the setter wrote,
+    and that a draw moved so gives the numbers of a generator moved through `Philox.state` (`_check`); if numpy
+    ever lays its state out otherwise, the drawer moves the generator through the setter."""
 
-    __slots__ = ("_bits", "_random", "_state")
+    __slots__ = ("_bits", "_counter", "_direct", "_key", "_key_words", "_random", "_state")
 
     def __init__(self):
         bits = np.random.Philox(0)
@@ -272,14 +278,68 @@ class Drawer:
         self._state = state
         self._bits = bits
         self._random = np.random.Generator(bits).random
+        self._key: tuple[int, ...] | None = None  # the key last written (the same tuple for a whole replication)
+        self._key_words = self._counter = None
+        self._direct = False
+        # Everything read or written here lies inside the Philox object itself (numpy keeps the state, the counter
+        # and the key in it): a pointer found anywhere else, or words that do not read back what the setter set,
+        # mean another layout, and the setter is used.
+        start, end = id(bits), id(bits) + type(bits).__basicsize__
+        try:
+            address = bits.ctypes.state_address
+            if not start <= address <= end - 16:
+                return
+            pointers = (ctypes.c_uint64 * 2).from_address(address)
+            if not (start <= pointers[0] <= end - 32 and start <= pointers[1] <= end - 16):
+                return
+            counter = (ctypes.c_uint64 * 4).from_address(pointers[0])
+            key = (ctypes.c_uint64 * 2).from_address(pointers[1])
+        except (AttributeError, ValueError, TypeError):  # no ctypes interface: the setter it is
+            return
+        self._set((3, 2**64 - 5), [7, 2**63 + 1, 11, 2**64 - 13], 0)
+        if list(counter) != [7, 2**63 + 1, 11, 2**64 - 13] or list(key) != [3, 2**64 - 5]:
+            return
+        self._counter, self._key_words = memoryview(counter).cast("B"), memoryview(key).cast("B")
+        self._direct = self._check()
 
-    def draw(self, key: list[int], counter: list[int], count: int) -> list[float]:
-        """`count` uniforms from Philox `key` (two words) and `counter` (four words), as plain floats."""
+    def _check(self) -> bool:
+        """Whether numbers drawn with the key and counter written straight into the state are those of the
+        setter (a few addresses, with carries across the counter's words)."""
+        addresses = (((1, 2), [0, 0, 0, 0]), ((2**64 - 1, 7), [2**64 - 2, 5, 3, 2**63 + 9]),
+                     ((12345, 0), [2**64 - 1, 2**64 - 1, 2**64 - 1, 2**64 - 1]))
+        for key, counter in addresses:
+            expected = self._set(key, counter, 12)
+            _pack_key(self._key_words, 0, *key)
+            _pack_counter(self._counter, 0, *counter)
+            if self._random(12).tolist() != expected:
+                return False
+        self._key = None
+        return True
+
+    def _set(self, key: tuple[int, ...], counter: list[int], count: int) -> list[float]:
         state = self._state
         inner = state["state"]
         inner["key"], inner["counter"] = key, counter
         self._bits.state = state  # also resets the buffer: the numbers start at the counter
         return self._random(count).tolist()
+
+    def draw(self, key: tuple[int, ...], counter: list[int], count: int) -> list[float]:
+        """`count` uniforms from Philox `key` (two words) and `counter` (four words), as plain floats."""
+        if count & 3 or not self._direct:
+            self._key = None
+            numbers = self._set(key, counter, count)
+            if count & 3:  # numbers left in the buffer: emptied, so that the next draw starts at its counter
+                self._bits.state = self._state
+            return numbers
+        if key is not self._key:  # (a key is a tuple: the same one is the same words)
+            _pack_key(self._key_words, 0, *key)
+            self._key = key
+        _pack_counter(self._counter, 0, *counter)
+        return self._random(count).tolist()
+
+
+_pack_key = struct.Struct("=2Q").pack_into
+_pack_counter = struct.Struct("=4Q").pack_into
 
 
 _DRAWER = Drawer()
@@ -298,7 +358,7 @@ class ReplicationDice:
 
     def __init__(self, seed: int, replication: int):
         self.seed, self.replication = seed, replication
-        self.key = [int(word) for word in replication_key(seed, replication)]
+        self.key = tuple(int(word) for word in replication_key(seed, replication))
 
     def mode(self, m: int) -> ModeDice:
         return ModeDice(self, m)
@@ -326,20 +386,25 @@ class ModeDice:
         """Page 0 of each purpose by its number; later pages whole by (number, page), or one candidate's block of
         them by (number, page, candidate)."""
 
-    def onsets(self, gap, horizon: float, batch: int = 64) -> list[tuple[float, float, float]]:
+    def onsets(self, gap, horizon: float, batch: int = 64,
+               mean: float | None = None) -> list[tuple[float, float, float]]:
         """(onset, acceptance uniform, severity uniform) of every candidate before `horizon`, where `gap(u)` turns
         a candidate's gap uniform into minutes. Candidates are drawn `batch` at a time, then twice as many each
-        time (the numbers do not depend on it: the stream is read in order). Sets `candidates`."""
+        time (the numbers do not depend on it: the stream is read in order). Sets `candidates`.
+
+        `mean`: the gaps are exponential_gap(1 / mean)'s, worked out here as that function would (the same
+        floats) without a call per candidate (a mode of deployments has a thousand a replication)."""
         width = ARRIVAL.width
         numbers: list[float] = []
         out: list[tuple[float, float, float]] = []
         t, drawn = 0.0, 0
+        scale = None if mean is None else -mean
         while True:
             more = self.replication.draw(self.m, ARRIVAL.number, 0, drawn * width, batch * width)
             numbers.extend(more)
             for j in range(drawn, drawn + batch):
                 base = j * width
-                t += gap(numbers[base])
+                t += gap(numbers[base]) if scale is None else scale * log1p(-numbers[base])
                 if t >= horizon:
                     self.candidates = j + 1
                     self.pages[ARRIVAL.number] = numbers
@@ -425,6 +490,12 @@ class IncidentDice:
 
 
 def exponential_gap(rate: float):
-    """The inverse CDF of an exponential gap at `rate` per minute (a Poisson process's)."""
-    mean = 1.0 / rate
+    """The inverse CDF of an exponential gap at `rate` per minute (a Poisson process's; ModeDice.onsets works it
+    out inline, the same way, given `gap_mean(rate)`)."""
+    mean = gap_mean(rate)
     return lambda u: -mean * log1p(-u)
+
+
+def gap_mean(rate: float) -> float:
+    """The mean gap of an exponential_gap(rate)."""
+    return 1.0 / rate

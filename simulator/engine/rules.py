@@ -70,8 +70,8 @@ class ModeRules:
     happens (deployments, action items, cleanup debt): its candidates are then decided when their time comes, against
     `accept(t)` times the state's factor over `debt_cap` (the most the state can raise it)."""
 
-    __slots__ = ("accept", "batch", "cfr", "channels", "cumulative", "debt_cap", "debt_factor", "gap", "index",
-                 "levels", "mitigations", "mode", "only_with_debt", "order", "peak", "public", "ranks",
+    __slots__ = ("accept", "batch", "cfr", "channels", "cumulative", "debt_cap", "debt_factor", "gap", "gap_mean",
+                 "index", "levels", "mitigations", "mode", "only_with_debt", "order", "peak", "public", "ranks",
                  "state_dependent", "stream")
 
     def __init__(self, scenario: Scenario, index: int, mode: FailureMode):
@@ -107,6 +107,7 @@ class ModeRules:
         if mode.every is not None:
             self.peak = 1.0 / mode.every.mean
             self.gap = mode.every.quantile_function()
+            self.gap_mean: float | None = None  # (exponential gaps only: see ModeDice.onsets)
         else:
             steps = Steps.product(factors, base=1.0) if factors else Steps.constant(1.0)
             top = steps.peak
@@ -114,6 +115,7 @@ class ModeRules:
             assert rate is not None  # a mode gives `rate` when it does not give `every`
             self.peak = rate * top * self.debt_cap
             self.gap = dice.exponential_gap(self.peak) if self.peak > 0 else None
+            self.gap_mean = dice.gap_mean(self.peak) if self.peak > 0 else None
             if top > 0 and len(steps.values) > 1:
                 self.accept = Steps(steps.breaks, [v / top for v in steps.values])
         expected = self.peak * horizon  # candidates a replication draws, on average: the first batch covers most

@@ -44,7 +44,7 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
     if pending:
         assert page.certain is not None  # pending: the page's certain ring answers it
         answer = page.certain.answer_at
-        first = [work.Item(work.ANSWER, answer - env.now, ring=page.certain)]
+        first = [work.make_item(work.ANSWER, answer - env.now, "", False, "", False, None, page.certain)]
     else:
         yield from response.acknowledgement(env, world, incident, page)
         answer, first = env.now, []
@@ -62,7 +62,8 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
         if not world.person_decides:
             items += mitigation.plan(world, incident, answer, tried)
     else:
-        assemble = work.Item(work.ASSEMBLE, world.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
+        assembly = world.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE])
+        assemble = work.make_item(work.ASSEMBLE, assembly)
         if world.rules.roles is not None or world.person_decides:  # who takes the roles depends on who is free
             assemble.stop = True                                     # once the team has assembled
             items = yield from work.run(env, world, incident, [*first, assemble])
@@ -128,7 +129,7 @@ class Engine:
                 continue
             mode_dice = dice.mode(mode.stream)
             accept = mode.accept
-            onsets = mode_dice.onsets(mode.gap, horizon, mode.batch)
+            onsets = mode_dice.onsets(mode.gap, horizon, mode.batch, mode.gap_mean)
             if mode.state_dependent:
                 found += arrivals.at_first(mode, mode_dice, onsets, self.rules.practice)
                 continue
