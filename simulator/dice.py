@@ -263,10 +263,9 @@ class Drawer:
     The generator is moved by writing the key and counter words straight into its state (numpy's philox_state,
     reached through `Philox.ctypes.state_address`, whose first two words point at the counter and the key): one
     `pack_into` each, instead of the `Philox.state` setter, which reads a dict word by word (a replication draws
-    a page per failure mode and purpose, about one per incident, so this is on the engine's path). When it is
-    made, the drawer checks that those words lie inside the Philox object and read back what the setter wrote,
-    and that a draw moved so gives the numbers of a generator moved through `Philox.state` (`_check`); if numpy
-    ever lays its state out otherwise, the drawer moves the generator through the setter."""
+    a page per failure mode and purpose, about one per incident, so this is on the engine's path). At its first
+    use the drawer checks that a draw moved so gives the numbers of a generator moved through `Philox.state`
+    (`_check`); if numpy ever lays its state out otherwise, the drawer moves the generator through the setter."""
 
     __slots__ = ("_bits", "_counter", "_direct", "_key", "_key_words", "_random", "_state")
 
@@ -281,23 +280,11 @@ class Drawer:
         self._key: tuple[int, ...] | None = None  # the key last written (the same tuple for a whole replication)
         self._key_words = self._counter = None
         self._direct = False
-        # Everything read or written here lies inside the Philox object itself (numpy keeps the state, the counter
-        # and the key in it): a pointer found anywhere else, or words that do not read back what the setter set,
-        # mean another layout, and the setter is used.
-        start, end = id(bits), id(bits) + type(bits).__basicsize__
         try:
-            address = bits.ctypes.state_address
-            if not start <= address <= end - 16:
-                return
-            pointers = (ctypes.c_uint64 * 2).from_address(address)
-            if not (start <= pointers[0] <= end - 32 and start <= pointers[1] <= end - 16):
-                return
+            pointers = (ctypes.c_uint64 * 3).from_address(bits.ctypes.state_address)
             counter = (ctypes.c_uint64 * 4).from_address(pointers[0])
             key = (ctypes.c_uint64 * 2).from_address(pointers[1])
         except (AttributeError, ValueError, TypeError):  # no ctypes interface: the setter it is
-            return
-        self._set((3, 2**64 - 5), [7, 2**63 + 1, 11, 2**64 - 13], 0)
-        if list(counter) != [7, 2**63 + 1, 11, 2**64 - 13] or list(key) != [3, 2**64 - 5]:
             return
         self._counter, self._key_words = memoryview(counter).cast("B"), memoryview(key).cast("B")
         self._direct = self._check()
