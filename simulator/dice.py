@@ -34,9 +34,7 @@ time-varying rate thins the same candidates, so its incidents move together rath
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
-import struct
 from dataclasses import dataclass
 from functools import cache
 from math import log1p
@@ -260,14 +258,11 @@ class Drawer:
     """A Philox generator moved to any (key, counter) before each draw: one per process is enough, as every draw
     says where it starts. Moving it costs far less than making a generator.
 
-    The generator is moved by writing the key and counter words straight into its state (numpy's philox_state,
-    reached through `Philox.ctypes.state_address`, whose first two words point at the counter and the key): one
-    `pack_into` each, instead of the `Philox.state` setter, which reads a dict word by word (a replication draws
-    a page per failure mode and purpose, about one per incident, so this is on the engine's path). At its first
-    use the drawer checks that a draw moved so gives the numbers of a generator moved through `Philox.state`
-    (`_check`); if numpy ever lays its state out otherwise, the drawer moves the generator through the setter."""
+    The state is set from plain lists of ints, kept in one dict between draws: numpy reads it word by word, and
+    words of a list cost it far less than the numpy integers of an array (a replication draws a page per failure
+    mode and purpose, about one per incident, so this is on the engine's path)."""
 
-    __slots__ = ("_bits", "_counter", "_direct", "_key", "_key_words", "_random", "_state")
+    __slots__ = ("_bits", "_random", "_state")
 
     def __init__(self):
         bits = np.random.Philox(0)
@@ -277,56 +272,14 @@ class Drawer:
         self._state = state
         self._bits = bits
         self._random = np.random.Generator(bits).random
-        self._key: tuple[int, ...] | None = None  # the key last written (the same tuple for a whole replication)
-        self._key_words = self._counter = None
-        self._direct = False
-        try:
-            pointers = (ctypes.c_uint64 * 3).from_address(bits.ctypes.state_address)
-            counter = (ctypes.c_uint64 * 4).from_address(pointers[0])
-            key = (ctypes.c_uint64 * 2).from_address(pointers[1])
-        except (AttributeError, ValueError, TypeError):  # no ctypes interface: the setter it is
-            return
-        self._counter, self._key_words = memoryview(counter).cast("B"), memoryview(key).cast("B")
-        self._direct = self._check()
 
-    def _check(self) -> bool:
-        """Whether numbers drawn with the key and counter written straight into the state are those of the
-        setter (a few addresses, with carries across the counter's words)."""
-        addresses = (((1, 2), [0, 0, 0, 0]), ((2**64 - 1, 7), [2**64 - 2, 5, 3, 2**63 + 9]),
-                     ((12345, 0), [2**64 - 1, 2**64 - 1, 2**64 - 1, 2**64 - 1]))
-        for key, counter in addresses:
-            expected = self._set(key, counter, 12)
-            _pack_key(self._key_words, 0, *key)
-            _pack_counter(self._counter, 0, *counter)
-            if self._random(12).tolist() != expected:
-                return False
-        self._key = None
-        return True
-
-    def _set(self, key: tuple[int, ...], counter: list[int], count: int) -> list[float]:
+    def draw(self, key: list[int], counter: list[int], count: int) -> list[float]:
+        """`count` uniforms from Philox `key` (two words) and `counter` (four words), as plain floats."""
         state = self._state
         inner = state["state"]
         inner["key"], inner["counter"] = key, counter
         self._bits.state = state  # also resets the buffer: the numbers start at the counter
         return self._random(count).tolist()
-
-    def draw(self, key: tuple[int, ...], counter: list[int], count: int) -> list[float]:
-        """`count` uniforms from Philox `key` (two words) and `counter` (four words), as plain floats."""
-        if count & 3 or not self._direct:
-            self._key = None
-            numbers = self._set(key, counter, count)
-            if count & 3:  # numbers left in the buffer: emptied, so that the next draw starts at its counter
-                self._bits.state = self._state
-            return numbers
-        if key is not self._key:  # (a key is a tuple: the same one is the same words)
-            _pack_key(self._key_words, 0, *key)
-            self._key = key
-        _pack_counter(self._counter, 0, *counter)
-        return self._random(count).tolist()
-
-
-_pack_key = struct.Struct("=2Q").pack_into
-_pack_counter = struct.Struct("=4Q").pack_into
 
 
 _DRAWER = Drawer()
@@ -345,7 +298,7 @@ class ReplicationDice:
 
     def __init__(self, seed: int, replication: int):
         self.seed, self.replication = seed, replication
-        self.key = tuple(int(word) for word in replication_key(seed, replication))
+        self.key = [int(word) for word in replication_key(seed, replication)]
 
     def mode(self, m: int) -> ModeDice:
         return ModeDice(self, m)
