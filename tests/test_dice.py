@@ -177,6 +177,20 @@ def test_the_same_seed_and_replication_give_the_same_numbers_in_any_order():
     assert shared.draw(0, INCIDENT.number, 0, 0, 256) == forward[2]
 
 
+def test_the_drawer_gives_the_numbers_of_a_philox_generator_made_at_each_address():
+    """The drawer moves one generator from address to address: every draw gives what a new Philox(key, counter)
+    would, including counters that carry into the next word, keys that change between draws and counts that
+    leave numbers buffered."""
+    drawer = dice.Drawer()
+    top = 2**64 - 1
+    keys = [[1, 2], [top, 7], [dice.seed_word(SEED), 3]]
+    counters = [[0, 0, 0, 0], [top, 0, 1, 5], [top, top, top, top], [top - 1, 4, 2, 2**63 + 9], [12, 1, 64, 99]]
+    for key, counter, count in product(keys, counters, (4, 32, 3, 8)):
+        made = np.random.Generator(np.random.Philox(key=np.array(key, dtype=np.uint64),
+                                                    counter=np.array(counter, dtype=np.uint64)))
+        assert drawer.draw(key, counter, count) == made.random(count).tolist(), (key, counter, count)
+
+
 def test_a_replication_plays_the_same_alone_or_after_others():
     scenario = three_modes()
     engine = Engine(scenario)
