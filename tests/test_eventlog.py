@@ -133,7 +133,7 @@ def test_an_unknown_level_is_refused(default, tmp_path):
 def test_the_expected_size_follows_the_level(default):
     full = api.expected_size(default, 1000)
     assert api.expected_size(default, 1000, "none") < full
-    assert RunProgress(10, size=1.25e9).size_text() == "· about 1.2 GB on disk"
+    assert RunProgress(10, size=1.25e9).size_text() == "· up to 1.2 GB on disk"
     assert RunProgress(10).size_text() == ""
 
 

@@ -58,12 +58,13 @@ class RunProgress:
             self._update(done, elapsed)
 
     def size_text(self) -> str:
-        """'· about 1.2 GB on disk' when the run's size was given, else ''."""
+        """'· up to 1.2 GB on disk' when the run's size was given, else '': the estimate
+        (outputs.folders.expected_bytes) is rounded up, as the check for free space needs it."""
         if self.size is None:
             return ""
         from simulator.outputs.folders import size_text
 
-        return f"· about {size_text(self.size)} on disk"
+        return f"· up to {size_text(self.size)} on disk"
 
     def _update(self, done: int, elapsed: float) -> None:
         rate = done / elapsed if elapsed > 0 else 0.0
