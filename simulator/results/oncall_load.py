@@ -35,7 +35,7 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -138,33 +138,50 @@ class LoadRows:
         for person, p in index.items():
             figures["shifts"][:, p] = rota.shifts.get(person, 0)
             figures["on_call_hours"][:, p] = rota.on_call_hours.get(person, 0.0)
-        for (replication, person), times in self._times.items():
-            sleep = rota.sleep.get(person)
-            if person in index and sleep:
-                figures["sleep_pages"][replication - first, index[person]] = sum(
-                    1 for t in times if _within(sleep, t) is not None)
-        for key in set(self._times) | set(self._holds):
-            replication, person = key
+        nights = self._paged_nights(figures["sleep_pages"], index, first, rota)
+        for (replication, person), holds in self._holds.items():
             sleep = rota.sleep.get(person)
             if person not in index or not sleep:
                 continue
-            r, p = replication - first, index[person]
-            worked = merge([(a, b) for a, b, _ in self._holds.get(key, ())])
+            worked = merge([(a, b) for a, b, _ in holds])
             asleep = _asleep(worked, sleep)
-            figures["sleep_hours"][r, p] = sum(b - a for a, b in asleep) / 60
-            nights = {_within(sleep, t) for t in self._times.get(key, ())}
-            nights |= {_within(sleep, a) for a, _ in asleep}
-            nights.discard(None)
-            figures["interrupted_nights"][r, p] = len(nights)
+            figures["sleep_hours"][replication - first, index[person]] = sum(b - a for a, b, _ in asleep) / 60
+            if asleep:
+                nights[(replication, person)].update(night for _, _, night in asleep)
+        for (replication, person), found in nights.items():
+            figures["interrupted_nights"][replication - first, index[person]] = len(found)
         pay = rota.pay
         if pay is not None:
             figures["pay"][:] = (pay.per_shift * figures["shifts"] + pay.per_hour * figures["on_call_hours"]
                                  + pay.per_page_out_of_hours * figures["out_of_hours_pages"])
 
+    def _paged_nights(self, sleep_pages: np.ndarray, index: dict[str, int], first: int,
+                      rota: Rota) -> defaultdict[tuple[int, str], set[int]]:
+        """Counts each person's pages in their sleeping hours into `sleep_pages`; gives, per (replication,
+        person), the nights (indices of sleeping stretches) a page fell in. A person's pages of every replication
+        are looked up in their sleeping stretches at once."""
+        nights: defaultdict[tuple[int, str], set[int]] = defaultdict(set)
+        pages: defaultdict[str, list[tuple[int, list[float]]]] = defaultdict(list)
+        for (replication, person), times in self._times.items():
+            if person in index and rota.sleep.get(person):
+                pages[person].append((replication, times))
+        for person, found in pages.items():
+            starts, ends = rota.sleep_bounds(person)
+            moments = np.fromiter((t for _, ts in found for t in ts), np.float64)
+            replications = np.repeat(np.array([r for r, _ in found], dtype=np.int64), [len(ts) for _, ts in found])
+            night = np.searchsorted(starts, moments, side="right") - 1  # the last stretch starting at or before
+            inside = (night >= 0) & (moments < ends[np.maximum(night, 0)])
+            replications, night = replications[inside], night[inside]
+            sleep_pages[:, index[person]] += np.bincount(replications - first, minlength=len(sleep_pages))
+            for replication, i in zip(replications.tolist(), night.tolist(), strict=True):
+                nights[(replication, person)].add(i)
+        return nights
 
-def _asleep(worked: list[Interval], sleep: list[Interval]) -> list[Interval]:
-    """What calendar.intersect(worked, sleep) gives (both sorted and merged), the sleeping stretches looked up
-    around each stretch of work rather than walked through from the first night."""
+
+def _asleep(worked: list[Interval], sleep: list[Interval]) -> list[tuple[float, float, int]]:
+    """What calendar.intersect(worked, sleep) gives (both sorted and merged), each stretch with the index of the
+    sleeping stretch it is in; the sleeping stretches looked up around each stretch of work rather than walked
+    through from the first night."""
     out = []
     count = len(sleep)
     for a, b in worked:
@@ -172,15 +189,9 @@ def _asleep(worked: list[Interval], sleep: list[Interval]) -> list[Interval]:
         while i < count and sleep[i][0] < b:
             x, y = max(a, sleep[i][0]), min(b, sleep[i][1])
             if y > x:
-                out.append((x, y))
+                out.append((x, y, i))
             i += 1
     return out
-
-
-def _within(stretches: list[Interval], t: float) -> int | None:
-    """The index of the stretch holding t (None when none does)."""
-    i = bisect_right(stretches, (t, math.inf)) - 1
-    return i if i >= 0 and t < stretches[i][1] else None
 
 
 @dataclass(frozen=True)
@@ -192,6 +203,15 @@ class Rota:
     shifts: dict[str, int]
     on_call_hours: dict[str, float]
     pay: Any = None
+    _bounds: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+
+    def sleep_bounds(self, person: str) -> tuple[np.ndarray, np.ndarray]:
+        """The starts and the ends of a person's sleeping stretches, as arrays (made once)."""
+        bounds = self._bounds.get(person)
+        if bounds is None:
+            stretches = np.array(self.sleep[person], dtype=np.float64).reshape(-1, 2)
+            bounds = self._bounds[person] = (stretches[:, 0].copy(), stretches[:, 1].copy())
+        return bounds
 
 
 _last_rota: tuple[Any, Any, Rota] | None = None
