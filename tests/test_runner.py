@@ -23,7 +23,7 @@ from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
 from simulator.results.oncall_load import load_summary
 from simulator.results.recording import Recorder
-from simulator.results.runner import play_chunk
+from simulator.results.runner import Several, play_chunk
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -352,3 +352,19 @@ def test_a_detail_logged_many_times_as_one_object_is_written_as_each_of_its_even
 def test_simulate_asks_for_a_scenario_not_a_path():
     with pytest.raises(DrillsimError, match=r"simulate plays a Scenario, not PosixPath: .*load_scenario"):
         simulate(default_scenario(), replications=1)
+
+
+def test_reductions_fed_as_one_may_not_read_the_same_action():
+    """Each action's events go to one sink: two reductions that both read one are refused, not one of them
+    silently left without its events."""
+
+    class Reads:
+        def __init__(self, *actions):
+            self.wants = frozenset(actions)
+
+        def sinks(self):
+            return {action: print for action in self.wants}
+
+    assert set(Several(Reads("paged"), Reads("detected", "resolved")).sinks()) == {"paged", "detected", "resolved"}
+    with pytest.raises(ValueError, match="'paged'"):
+        Several(Reads("paged", "acknowledged"), Reads("paged")).sinks()

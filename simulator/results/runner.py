@@ -156,7 +156,15 @@ class Several:
         self.wants = frozenset().union(*(part.wants for part in parts))
 
     def sinks(self) -> dict:
-        return {action: sink for part in self.parts for action, sink in part.sinks().items()}
+        """Each part's sinks, by action: an action has one sink, so two parts that read the same one are refused
+        (merged, the later would silently take the earlier's events)."""
+        found: dict = {}
+        for part in self.parts:
+            for action, sink in part.sinks().items():
+                if action in found:
+                    raise ValueError(f"two reductions read {action!r}, and an action's events go to one sink")
+                found[action] = sink
+        return found
 
     def append(self, event) -> None:
         for part in self.parts:
