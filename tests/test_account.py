@@ -11,7 +11,8 @@ from test_drill_practice import AGAIN, practiced, scripted
 
 from simulator.events import Event
 from simulator.results.account import ALONE, ANECDOTE, AUTOMATION, PERSON, POLICY, SKIPPED, accounts
-from simulator.results.incidents import COLUMNS, IncidentTable, incident_table
+from simulator.results.incident_rows import incident_table
+from simulator.results.incidents import COLUMNS, IncidentTable
 from simulator.results.runner import simulate
 from simulator.scenario import load_scenario
 from simulator.scenario.bundled import bundled_scenarios

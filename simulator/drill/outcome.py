@@ -14,7 +14,8 @@ from simulator.events import Event
 from simulator.outputs.names import ANSWERS
 from simulator.outputs.run import summary_document
 from simulator.report.document import Block
-from simulator.results.incidents import IncidentTable, incident_table
+from simulator.results.incident_rows import incident_table
+from simulator.results.incidents import IncidentTable
 
 DEBRIEF = "debrief.md"
 

@@ -44,18 +44,17 @@ from statistics import NormalDist
 import numpy as np
 
 from simulator.errors import DrillsimError
+from simulator.results.incident_rows import IncidentRows, incident_table
 from simulator.results.incidents import (
     COLUMNS,
     NUMBERS,
     TEXT,
     TIMES,
     Coded,
-    IncidentRows,
     IncidentTable,
     code_dtype,
     concat_coded,
     encode,
-    incident_table,
     organic,
 )
 from simulator.results.intervals import (  # noqa: F401 (the intervals' names, as metrics gave them)
