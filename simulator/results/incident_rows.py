@@ -218,14 +218,8 @@ class IncidentRows:
                 row = self._current[incident] = Row()
             reader(row, time, actor, detail)
 
-        def shared(time, replication, incident, phase, action, actor, detail):  # sink's body again, one call less
-            if replication != self._replication:
-                self._current = self._by_replication.setdefault(replication, {})
-                self._replication = replication
-            row = self._current.get(incident)
-            if row is None:
-                row = self._current[incident] = Row()
-            reader(row, time, actor, detail)
+        def shared(time, replication, incident, phase, action, actor, detail):
+            sink(time, replication, incident, phase, action, actor, detail)
             passed_on(time, replication, incident, phase, action, actor, detail)
 
         return sink if passed_on is None else shared

@@ -60,14 +60,8 @@ class Recorder:
         if passed is None:
             return record
 
-        def record_and_reduce(t, r, i, p, a, who, d):  # record's body again: one call less an event
-            time(t)
-            replication(r)
-            incident(i)
-            phase(p)
-            code(number)
-            actor(who)
-            detail(d)
+        def record_and_reduce(t, r, i, p, a, who, d):
+            record(t, r, i, p, a, who, d)
             passed(t, r, i, p, a, who, d)
 
         return record_and_reduce
