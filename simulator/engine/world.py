@@ -148,15 +148,8 @@ class World:
 
     def record(self, incident: Incident, action: str, actor: str = "system",
                detail: dict[str, Any] | None = None) -> None:
-        """Log an event now and move the incident's state on (`record_at` now, inline: most events are logged
-        so)."""
-        state, phase, sink = self._actions[action]
-        if state is not None:
-            incident.state = state
-        if sink is not None:
-            if phase is None:
-                phase = PHASE_OF_STATE.get(incident.state, "response")
-            sink(self.env.now, self.replication, incident.number, phase, action, actor, detail)
+        """Log an event now and move the incident's state on."""
+        self.record_at(self.env.now, incident, action, actor, detail)
 
     def record_at(self, time: float, incident: Subject, action: str, actor: str = "system",
                   detail: dict[str, Any] | None = None) -> None:
