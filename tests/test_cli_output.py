@@ -93,6 +93,17 @@ def test_piped_output_without_columns_cuts_and_wraps_no_table():
     assert len({len(line) for line in table}) == 1  # every line of the table as wide: nothing wrapped
 
 
+def test_piped_output_lines_end_without_padding():
+    """Piped, a table's title is not padded out to the table's width with spaces (rich pads it so on a
+    terminal): no line of a run's output ends in a space, with or without COLUMNS."""
+    for columns in (None, "200"):
+        done = _drillsim("run", "-n", "3", columns=columns)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert any(line.startswith("On-call load per person") for line in lines)
+        assert [line for line in lines if line.endswith(" ")] == []
+
+
 @pytest.mark.parametrize("args", [SWEEP, ("compare", "--set", "team.escalate_after=2m", "-n", "4", "-q"),
                                   ("run", "-n", "3"), ("maturity", "-n", "2", "-q", "--out", "{tmp}")])
 def test_piped_output_honours_columns(args, tmp_path):

@@ -234,7 +234,8 @@ def output_width(stderr: bool = False) -> int | None:
 
 def console(stderr: bool = False, **options):
     """A rich Console for a command's output (stdout, or stderr), as wide as output_width says, whose closed pipe
-    (`| head`) ends the command quietly with status 0 (errors_exit), where rich's own would exit 1."""
+    (`| head`) ends the command quietly with status 0 (errors_exit), where rich's own would exit 1. Written to a
+    pipe or a file, its lines end without the spaces rich pads a table's title with (_Trimmed)."""
     from rich.console import Console
 
     class _Console(Console):
@@ -242,7 +243,28 @@ def console(stderr: bool = False, **options):
             quiet_closed_stdout()
             raise BrokenPipeError
 
-    return _Console(stderr=stderr, width=output_width(stderr), **options)
+    stream = sys.stderr if stderr else sys.stdout
+    width = output_width(stderr)
+    if width is not None and "file" not in options:  # not a terminal: nothing but text goes out
+        options["file"] = _Trimmed(stream)
+    return _Console(stderr=stderr, width=width, **options)
+
+
+_LINE_END_PADDING = re.compile(r" +(?=\n)")
+
+
+class _Trimmed:
+    """A text stream whose lines lose their trailing spaces on the way to `stream` (rich pads a table's title
+    out to the table's width, which a file or the next command in a pipe only has to carry)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(_LINE_END_PADDING.sub("", text))
+
+    def __getattr__(self, name: str):  # flush, isatty, encoding, fileno…: the stream's own
+        return getattr(self.stream, name)
 
 
 EXIT_INTERRUPTED = 130
