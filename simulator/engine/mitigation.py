@@ -22,7 +22,7 @@ from simulator.dice import PRACTICE
 from simulator.engine import resolution, work
 from simulator.engine.clock import WORK, Wait
 from simulator.engine.incident import Incident, State
-from simulator.engine.work import INVESTIGATION, MITIGATION, Item, make_item
+from simulator.engine.work import INVESTIGATION, MITIGATION, Item
 from simulator.engine.world import INVESTIGATE, MITIGATE, World
 from simulator.units import format_duration
 
@@ -45,14 +45,14 @@ def plan(world: World, incident: Incident, start: float, tried: list[str], secon
         name = world.next_mitigation(incident, tuple(tried))
         if name == INVESTIGATE:
             clue = incident.mode.clues[incident.clues]
-            return [make_item(INVESTIGATION, max(clue.after - incident.investigated, 0.0), stop=True,
+            return [Item(INVESTIGATION, max(clue.after - incident.investigated, 0.0), stop=True,
                          detail={"clue": clue.text})]
         tried.append(name)
         rule = rules.mitigations[name]
         duration = rule.duration(incident_dice.u(rule.purpose, lasts_at)) * slowdown(world, incident, t)
         works = name == "debug" or (rule.applies and incident_dice.u(rule.purpose, works_at) < rule.success)
         reason = "" if works else "did not help" if rule.applies else does_not_apply(world, name, incident)
-        items.append(make_item(MITIGATION, duration, name, works, reason, not automatic, None, None, rule.detail))
+        items.append(Item(MITIGATION, duration, name, works, reason, stop=not automatic, detail=rule.detail))
         t += duration
         if works:
             if automatic:
@@ -109,7 +109,7 @@ def work_alone(env: simpy.Environment, world: World, incident: Incident, first: 
     minutes = rules.alone_for(u(PRACTICE, dice.ALONE_FOR)) * slowdown(world, incident, answer)
     works = u(PRACTICE, dice.FIXES_ALONE) < rules.fixes_alone
     reason = "" if works else f"tried alone for {format_duration(minutes)} without restoring service"
-    alone = make_item(MITIGATION, minutes, "debug", works, reason, stop=True, detail=WORKED_ALONE)
+    alone = Item(MITIGATION, minutes, "debug", works, reason, stop=True, detail=WORKED_ALONE)
     left = yield from work.run(env, world, incident, [*first, alone])
     if incident.restored is None:
         assert incident.responder is not None  # whoever worked alone declares

@@ -41,8 +41,7 @@ def confirmation(world: World, incident: Incident, second: bool = False) -> work
     drill stops when the first confirmation ends, to show it."""
     rules, u = world.rules.practice, incident.dice.u
     if rules.anecdote == 0 and not second and not world.practices_asked:  # with data, as always
-        minutes = world.rules.confirm(u(INCIDENT, dice.CONFIRM))
-        return work.make_item(work.CONFIRM, minutes, "", False, "", world.person_decides)
+        return work.Item(work.CONFIRM, world.rules.confirm(u(INCIDENT, dice.CONFIRM)), stop=world.person_decides)
     data = world.confirm_with_data(incident, by_data(world, incident, second))
     if second:
         draw = u(PRACTICE, dice.SECOND_CONFIRM)
@@ -50,11 +49,11 @@ def confirmation(world: World, incident: Incident, second: bool = False) -> work
         draw = u(PRACTICE, dice.ANECDOTE_TAKES) if not data else u(INCIDENT, dice.CONFIRM)
     stop = world.person_decides and not second
     if data:
-        return work.make_item(work.CONFIRM, world.rules.confirm(draw), stop=stop)
+        return work.Item(work.CONFIRM, world.rules.confirm(draw), stop=stop)
     minutes = rules.anecdote_takes(draw)
     if not second and u(PRACTICE, dice.REOPEN) < rules.reopen:
         world.practice.reopening.add(incident.number)  # when, from the resolution (see `after_resolution`)
-    return work.make_item(work.CONFIRM, minutes, stop=stop, detail=BY_ANECDOTE)
+    return work.Item(work.CONFIRM, minutes, stop=stop, detail=BY_ANECDOTE)
 
 
 def stand_everyone_down(world: World, incident: Incident) -> None:
@@ -103,7 +102,7 @@ def reopen(env: simpy.Environment, world: World, incident: Incident, tried: list
     response.take_up(world, incident, ring, "resumed")
     incident.preemptible = True
     handover = world.rules.handover(incident.dice.u(PRACTICE, dice.SECOND_HANDOVER))
-    items = [work.make_item(work.RESUME, handover)] if handover > 0 else []
+    items = [work.Item(work.RESUME, handover)] if handover > 0 else []
     if not world.person_decides:  # a drill asks in the loop, once the handover is done
         if incident.restored is not None:
             items.append(confirmation(world, incident, second=True))

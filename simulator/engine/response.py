@@ -168,6 +168,6 @@ def hold_alone(world: World, incident: Incident) -> list:
     incident.abstract_roles = False  # with commander and comms None: the responder holds every role
     if world.person_decides:
         incident.comms_by = ""
-    from simulator.engine.work import HOLD, make_item
+    from simulator.engine.work import HOLD, Item
 
-    return [make_item(HOLD, 0.0, detail=HELD_BESIDE_TRAINEE if world.trainee_commands else HELD_ALONE)]
+    return [Item(HOLD, 0.0, detail=HELD_BESIDE_TRAINEE if world.trainee_commands else HELD_ALONE)]

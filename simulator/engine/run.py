@@ -44,7 +44,7 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
     if pending:
         assert page.certain is not None  # pending: the page's certain ring answers it
         answer = page.certain.answer_at
-        first = [work.make_item(work.ANSWER, answer - env.now, "", False, "", False, None, page.certain)]
+        first = [work.Item(work.ANSWER, answer - env.now, ring=page.certain)]
     else:
         yield from response.acknowledgement(env, world, incident, page)
         answer, first = env.now, []
@@ -62,8 +62,7 @@ def lifecycle(env: simpy.Environment, world: World, incident: Incident) -> Gener
         if not world.person_decides:
             items += mitigation.plan(world, incident, answer, tried)
     else:
-        assembly = world.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE])
-        assemble = work.make_item(work.ASSEMBLE, assembly)
+        assemble = work.Item(work.ASSEMBLE, world.rules.assemble(incident.dice.block[incident.dice.base + ASSEMBLE]))
         if world.rules.roles is not None or world.person_decides:  # who takes the roles depends on who is free
             assemble.stop = True                                     # once the team has assembled
             items = yield from work.run(env, world, incident, [*first, assemble])

@@ -16,6 +16,7 @@ The items run as one chain (simulator.engine.chain) until something from outside
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from math import inf
 from typing import Any
 
@@ -35,37 +36,20 @@ ANSWER, ASSEMBLE, MITIGATION, CONFIRM, HANDOVER, RESUME, INVESTIGATION, HOLD = (
 """HOLD: nobody joins, the responder holds every role (simulator.engine.practice); it takes no time."""
 
 
+@dataclass(slots=True)
 class Item:
-    """A piece of work and the minutes it still needs (made with `make_item`).
+    """A piece of work and the minutes it still needs."""
 
-    kind: what it is (ANSWER ... HOLD); remaining: the minutes it still needs; name: the mitigation; works:
-    whether the mitigation restores service, and `reason` why not; started: whether it has begun; stop: the
-    process must be awake when it ends; person: for a handover, the outgoing person, freed when it ends; ring:
-    for an answer, the page's ring that is answered when it ends; detail: for a mitigation, {"mitigation":
-    name}, shared by its events."""
-
-    __slots__ = ("detail", "kind", "name", "person", "reason", "remaining", "ring", "started", "stop", "works")
-
-    def __init__(self, kind: str, remaining: float, name: str = "", works: bool = False, reason: str = "",
-                 stop: bool = False, person: int | None = None, ring: Ring | None = None, detail: dict | None = None):
-        self.kind, self.remaining, self.name, self.works, self.reason = kind, remaining, name, works, reason
-        self.started, self.stop, self.person, self.ring, self.detail = False, stop, person, ring, detail
-
-    def __repr__(self) -> str:
-        return f"Item({', '.join(f'{name}={getattr(self, name)!r}' for name in Item.__slots__)})"
-
-
-_new = object.__new__
-
-
-def make_item(kind: str, remaining: float, name: str = "", works: bool = False, reason: str = "", stop: bool = False,
-         person: int | None = None, ring: Ring | None = None, detail: dict | None = None) -> Item:
-    """`Item(...)`, made without calling the class: an incident makes several, and a call of a class with an
-    `__init__` of its own costs about twice what the work of making one does."""
-    made = _new(Item)
-    made.kind, made.remaining, made.name, made.works, made.reason = kind, remaining, name, works, reason
-    made.started, made.stop, made.person, made.ring, made.detail = False, stop, person, ring, detail
-    return made
+    kind: str
+    remaining: float
+    name: str = ""  # the mitigation
+    works: bool = False  # whether the mitigation restores service
+    reason: str = ""  # why it does not
+    started: bool = False
+    stop: bool = False  # the process must be awake when it ends
+    person: int | None = None  # for a handover: the outgoing person, freed when it ends
+    ring: Ring | None = None  # for an answer: the page's ring that is answered when it ends
+    detail: dict | None = None  # for a mitigation: {"mitigation": name}, shared by its events
 
 
 def run(env: simpy.Environment, world: World, incident: Incident, items: list[Item]) -> Generator[Any, Any, list[Item]]:
@@ -217,7 +201,7 @@ def _shift_end(world: World, incident: Incident, items: list[Item]) -> bool:
     incident.since[incoming.index] = now
     incident.responder = incoming.index
     world.record(incident, "handover", incoming.name, {"from": outgoing.name, "minutes": cost})
-    items.insert(0, make_item(HANDOVER, cost, stop=True, person=outgoing.index))
+    items.insert(0, Item(HANDOVER, cost, stop=True, person=outgoing.index))
     return False
 
 
@@ -235,4 +219,4 @@ def _resume(env: simpy.Environment, world: World, incident: Incident, items: lis
     j = incident.pages - 2  # resumptions before this one
     cost = world.rules.handover(incident.dice.u(MORE, more_handover(j, resuming=True)))
     if cost > 0:
-        items.insert(0, make_item(RESUME, cost))
+        items.insert(0, Item(RESUME, cost))
