@@ -31,19 +31,33 @@ the same process, alternating, and the best of several rounds is kept; times are
 (time.process_time), not the wall clock, so that a busy machine disturbs the ratio as little as possible.
 
     python benchmarks/engine_vs_simpy.py [--replications 2000] [--rounds 3]
+    python benchmarks/engine_vs_simpy.py --instructions [--replications 300]
 
 Prints incidents per second for both, their ratio, and the mean TTD, TTA and TTR of both as a check that they
-do the same work. A figure, not a test: nothing here passes or fails.
+do the same work. CPU time still moves by 10 to 30% between runs on a machine others share; `--instructions`
+counts instead the machine instructions each side executes per incident, under valgrind's callgrind, which
+gives the same count whatever else the machine is doing. Each side runs in a fresh process at a fifth of the
+replications and at all of them, and the difference between the two counts is divided by the difference in
+incidents, so that start-up (imports, the scenario's validation) drops out. Instructions are not time (a cache
+miss costs more than an addition), but a change that removes instructions from the engine's path shows as
+such here, however busy the machine. It needs valgrind and takes a few minutes.
+
+A figure, not a test: nothing here passes or fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from bisect import bisect_right
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -328,11 +342,79 @@ def mean_of(values):
     return sum(values) / len(values)
 
 
+SIDES = {"minimal": "minimal SimPy model", "drillsim": "drillsim engine", "load": "  with on-call load"}
+
+
+def play_side(side: str, replications: int) -> int:
+    """Runs in a child process under callgrind: one side's replications; returns their incidents."""
+    from simulator import load_scenario, simulate
+    from simulator.scenario.bundled import default_scenario
+
+    scenario = load_scenario(default_scenario())
+    if side == "minimal":
+        return len(minimal(replications, scenario.seed))
+    results = simulate(scenario, replications=replications, keep_events=False, workers=1,
+                       oncall_load=side == "load")
+    return len(results.incidents)
+
+
+def counted(side: str, replications: int) -> tuple[int, int]:
+    """(instructions, incidents) of a fresh process that plays `replications` of `side`, under callgrind."""
+    with tempfile.TemporaryDirectory(prefix="drillsim-callgrind-") as folder:
+        out = Path(folder) / "callgrind.out"
+        # the same hash seed and one BLAS thread in every run: set iteration and thread start-up stay alike
+        environment = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+        done = subprocess.run(["valgrind", "--tool=callgrind", "-q", f"--callgrind-out-file={out}", sys.executable,
+                               __file__, "--side", side, "--replications", str(replications)],
+                              capture_output=True, text=True, env=environment)
+        if done.returncode != 0:
+            raise SystemExit(f"{side} under callgrind failed (exit status {done.returncode}):\n{done.stderr}")
+        for line in out.read_text().splitlines():
+            if line.startswith(("totals:", "summary:")):
+                return int(line.split()[1]), int(done.stdout.split()[-1])
+    raise SystemExit(f"callgrind wrote no instruction count for {side}")
+
+
+def instructions(replications: int) -> None:
+    """Instructions per incident of each side, start-up taken out by playing a fifth of the replications too."""
+    if shutil.which("valgrind") is None:
+        print("--instructions needs valgrind (Debian: apt-get install valgrind)", file=sys.stderr)
+        raise SystemExit(2)
+    few = max(1, replications // 5)
+    print(f"machine: {machine.describe()}")
+    print(f"work: the default scenario, {few} and {replications} replications in fresh processes under "
+          f"callgrind, one core each; instructions per incident from the difference")
+    runs = [(side, n) for side in SIDES for n in (few, replications)]
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
+        counts = dict(zip(runs, pool.map(lambda run: counted(*run), runs), strict=True))
+    per_incident = {}
+    print()
+    print(f"{'':22}{'incidents':>10}{'instructions':>16}{'per incident':>14}")
+    for side, label in SIDES.items():
+        (low, low_incidents), (high, high_incidents) = counts[side, few], counts[side, replications]
+        per_incident[side] = (high - low) / (high_incidents - low_incidents)
+        print(f"{label:22}{high_incidents - low_incidents:>10,}{high - low:>16,}{per_incident[side]:>14,.0f}")
+    print()
+    print(f"drillsim / minimal throughput, by instructions: {per_incident['minimal'] / per_incident['drillsim']:.3f} "
+          f"({per_incident['minimal'] / per_incident['load']:.3f} with the on-call load)")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replications", "-n", type=int, default=2000)
+    parser.add_argument("--replications", "-n", type=int, default=None,
+                        help="replications a side (default: 2000 timed, 300 counted)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the best of each is kept")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing (steady on a busy machine)")
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)  # a child process of --instructions
     args = parser.parse_args(argv)
+    if args.side:
+        print(play_side(args.side, args.replications))
+        return
+    if args.instructions:
+        instructions(args.replications or 300)
+        return
+    args.replications = args.replications or 2000
 
     from simulator import load_scenario, simulate
     from simulator.scenario.bundled import default_scenario
