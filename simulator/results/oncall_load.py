@@ -32,12 +32,12 @@ each figure's mean per replication, and its 95th percentile across replications.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -102,7 +102,12 @@ class LoadRows:
     def table(self, people: tuple[str, ...], replications: range, calendar: Calendar | None,
               horizon: float, rota: Rota | None = None) -> LoadTable:
         """The per-replication figures of `people` over `replications` (those without events count zero); the
-        sleep, time on call and pay figures from `rota` (zero without it)."""
+        sleep, time on call and pay figures from `rota` (zero without it).
+
+        Every (replication, person) of the chunk is worked out at once, in arrays (`_Work`): a chunk has thousands
+        of them with a handful of holds each, and a loop over them cost a tenth of playing the replications. A
+        cell's sums add its terms in the order a loop over its holds would (np.bincount adds in the order of its
+        input), so the figures are the same to the last bit."""
         index = {name: i for i, name in enumerate(people)}
         shape = (len(replications), len(people))
         figures = {name: np.zeros(shape) for name in FIGURES}
@@ -113,85 +118,155 @@ class LoadRows:
                 figures["pages"][r, p] = pages
                 figures["out_of_hours_pages"][r, p] = out_of_hours
                 figures["night_pages"][r, p] = night
-        for (replication, person), holds in self._holds.items():
-            if person not in index:
-                continue
-            r, p = replication - first, index[person]
-            figures["hours_held"][r, p] = sum(b - a for a, b, _ in holds) / 60
-            figures["longest_stretch_hours"][r, p] = _longest(holds) / 60
-            busiest, over = _blocks(holds)
-            figures["busiest_12h"][r, p] = busiest
-            figures["blocks_over_two"][r, p] = over
+        work = _Work.of(self._holds, index, first, shape)
+        cells = shape[0] * shape[1]
+        # every page's time, and the replication and person (-1: not one of `people`) it reached
+        times = np.fromiter(chain.from_iterable(self._times.values()), np.float64)
+        lengths = [len(found) for found in self._times.values()]
+        paged = np.repeat(np.array([(replication, index.get(person, -1)) for replication, person in self._times],
+                                   dtype=np.int64).reshape(-1, 2), lengths, axis=0)
+        if work is not None:
+            flat = {name: figures[name].reshape(-1) for name in FIGURES}  # views: cell r·people + p
+            flat["hours_held"][:] = np.bincount(work.cell, work.end - work.since, cells) / 60
+            np.maximum.at(flat["longest_stretch_hours"], work.stretch_cell, work.stretch_end - work.stretch_start)
+            flat["longest_stretch_hours"] /= 60
+            flat["busiest_12h"][:], flat["blocks_over_two"][:] = work.blocks(cells)
         if rota is not None:
-            self._rota_figures(figures, index, first, rota)
+            self._rota_figures(figures, index, first, rota, work, times, paged)
         week = np.zeros(HOURS_OF_WEEK, dtype=np.int64)
         if calendar is not None:
             hours = hour_of_week(calendar.start, calendar.timezone, horizon)
-            times = np.fromiter((t for found in self._times.values() for t in found), np.float64)
             slots = hours[np.minimum((times // 60).astype(int), len(hours) - 1)]
             week += np.bincount(slots, minlength=HOURS_OF_WEEK)  # whole counts: the same whatever the grouping
         return LoadTable(people, figures, week, calendar is not None)
 
-
-    def _rota_figures(self, figures: dict[str, np.ndarray], index: dict[str, int], first: int, rota: Rota) -> None:
-        """Broken sleep from the pages and holds; shifts, hours on call and pay from the rota."""
+    @staticmethod
+    def _rota_figures(figures: dict[str, np.ndarray], index: dict[str, int], first: int, rota: Rota,
+                      work: _Work | None, times: np.ndarray, paged: np.ndarray) -> None:
+        """Broken sleep from the pages (at `times`, each reaching the (replication, person) of its row of
+        `paged`) and the holds; shifts, hours on call and pay from the rota."""
         for person, p in index.items():
             figures["shifts"][:, p] = rota.shifts.get(person, 0)
             figures["on_call_hours"][:, p] = rota.on_call_hours.get(person, 0.0)
-        nights = self._paged_nights(figures["sleep_pages"], index, first, rota)
-        for (replication, person), holds in self._holds.items():
-            sleep = rota.sleep.get(person)
-            if person not in index or not sleep:
+        width, cells = len(index), figures["pay"].size
+        night_cells, nights = [], []  # a page or some work in the night: (cell, index of the sleeping stretch)
+        pieces = []  # (cell, stretch, night index, minutes asleep)
+        for person, p in index.items():
+            if not rota.sleep.get(person):
                 continue
-            worked = merge([(a, b) for a, b, _ in holds])
-            asleep = _asleep(worked, sleep)
-            figures["sleep_hours"][replication - first, index[person]] = sum(b - a for a, b, _ in asleep) / 60
-            if asleep:
-                nights[(replication, person)].update(night for _, _, night in asleep)
-        for (replication, person), found in nights.items():
-            figures["interrupted_nights"][replication - first, index[person]] = len(found)
+            starts, ends = rota.sleep_bounds(person)
+            mine = paged[:, 1] == p
+            cell, night = _paged_nights(times[mine], (paged[mine, 0] - first) * width + p, starts, ends)
+            figures["sleep_pages"][:, p] += np.bincount(cell // width, minlength=len(figures["sleep_pages"]))
+            night_cells.append(cell)
+            nights.append(night)
+            if work is not None:
+                found = _asleep(work, p, width, starts, ends)
+                pieces.append(found)
+                night_cells.append(found[0])
+                nights.append(found[2])
+        if pieces:  # each cell's minutes asleep in the order of its stretches of work, then of the nights
+            cell, stretch, night, minutes = (np.concatenate(column) for column in zip(*pieces, strict=True))
+            order = np.lexsort((night, stretch))
+            figures["sleep_hours"].reshape(-1)[:] = np.bincount(cell[order], minutes[order], cells) / 60
+        if night_cells:
+            cell, night = np.concatenate(night_cells), np.concatenate(nights)
+            span = int(night.max(initial=0)) + 1  # (cell, night) as one number, to count each night once
+            figures["interrupted_nights"].reshape(-1)[:] = np.bincount(np.unique(cell * span + night) // span,
+                                                                       minlength=cells)
         pay = rota.pay
         if pay is not None:
             figures["pay"][:] = (pay.per_shift * figures["shifts"] + pay.per_hour * figures["on_call_hours"]
                                  + pay.per_page_out_of_hours * figures["out_of_hours_pages"])
 
-    def _paged_nights(self, sleep_pages: np.ndarray, index: dict[str, int], first: int,
-                      rota: Rota) -> defaultdict[tuple[int, str], set[int]]:
-        """Counts each person's pages in their sleeping hours into `sleep_pages`; gives, per (replication,
-        person), the nights (indices of sleeping stretches) a page fell in. A person's pages of every replication
-        are looked up in their sleeping stretches at once."""
-        nights: defaultdict[tuple[int, str], set[int]] = defaultdict(set)
-        pages: defaultdict[str, list[tuple[int, list[float]]]] = defaultdict(list)
-        for (replication, person), times in self._times.items():
-            if person in index and rota.sleep.get(person):
-                pages[person].append((replication, times))
-        for person, found in pages.items():
-            starts, ends = rota.sleep_bounds(person)
-            moments = np.fromiter((t for _, ts in found for t in ts), np.float64)
-            replications = np.repeat(np.array([r for r, _ in found], dtype=np.int64), [len(ts) for _, ts in found])
-            night = np.searchsorted(starts, moments, side="right") - 1  # the last stretch starting at or before
-            inside = (night >= 0) & (moments < ends[np.maximum(night, 0)])
-            replications, night = replications[inside], night[inside]
-            sleep_pages[:, index[person]] += np.bincount(replications - first, minlength=len(sleep_pages))
-            for replication, i in zip(replications.tolist(), night.tolist(), strict=True):
-                nights[(replication, person)].add(i)
-        return nights
+
+class _Work:
+    """The holds of a chunk's (replication, person) cells as arrays, each cell's in the order they were logged
+    (`cell`, `since`, `end`, `incident`); and their stretches of work, holds that touch or overlap joined, in
+    order of their start within each cell (`stretch_cell`, `stretch_start`, `stretch_end`)."""
+
+    __slots__ = ("cell", "end", "incident", "since", "stretch_cell", "stretch_end", "stretch_start")
+
+    def __init__(self, cell: np.ndarray, since: np.ndarray, end: np.ndarray, incident: np.ndarray):
+        self.cell, self.since, self.end, self.incident = cell, since, end, incident
+        # As calendar.merge does for each cell's (since, end) pairs: sorted, joined while the next starts at or
+        # before the furthest end so far.
+        order = np.lexsort((end, since, cell))
+        cell, since, end = cell[order], since[order], end[order]
+        group = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])  # where each cell's holds begin
+        length = np.diff(np.r_[group, len(cell)])
+        reach = end.copy()  # the furthest end of the cell's holds so far
+        for j in range(1, int(length.max())):
+            at = group[length > j] + j
+            reach[at] = np.maximum(reach[at - 1], end[at])
+        starts = np.flatnonzero(np.r_[True, (cell[1:] != cell[:-1]) | (since[1:] > reach[:-1])])
+        self.stretch_cell, self.stretch_start = cell[starts], since[starts]
+        self.stretch_end = reach[np.r_[starts[1:] - 1, len(cell) - 1]]
+
+    @classmethod
+    def of(cls, holds: dict[tuple[int, str], list[tuple[float, float, int]]], index: dict[str, int], first: int,
+           shape: tuple[int, int]) -> _Work | None:
+        """The holds of the people of `index`, in cells of `shape` (replications from `first`, people)."""
+        keys = [(key, index[key[1]]) for key in holds if key[1] in index]
+        if not keys:
+            return None
+        cell = np.repeat(np.array([(replication - first) * shape[1] + p for (replication, _), p in keys],
+                                  dtype=np.int64), [len(holds[key]) for key, _ in keys])
+        held = np.fromiter(chain.from_iterable(chain.from_iterable(holds[key] for key, _ in keys)),
+                           np.float64).reshape(-1, 3)
+        return cls(cell, held[:, 0], held[:, 1], held[:, 2])
+
+    def blocks(self, cells: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell, the most incidents taken up in one 12-hour block, and the share of the blocks with any that
+        had more than two. An incident taken up twice in a block (a resumption) counts once."""
+        block = (self.since // BLOCK).astype(np.int64)
+        order = np.lexsort((self.incident, block, self.cell))
+        cell, block, incident = self.cell[order], block[order], self.incident[order]
+        new_cell = np.r_[True, cell[1:] != cell[:-1]]
+        distinct = new_cell | np.r_[True, (block[1:] != block[:-1]) | (incident[1:] != incident[:-1])]
+        cell, block, new_cell = cell[distinct], block[distinct], new_cell[distinct]
+        begins = new_cell | np.r_[True, block[1:] != block[:-1]]  # each (cell, block)'s first incident
+        taken = np.bincount(np.cumsum(begins) - 1)  # incidents in each (cell, block)
+        block_cell = cell[begins]
+        busiest = np.zeros(cells)
+        np.maximum.at(busiest, block_cell, taken)
+        blocks = np.bincount(block_cell, minlength=cells)
+        over = np.bincount(block_cell, taken > SUSTAINABLE, cells)
+        return busiest, np.divide(over, blocks, out=np.zeros(cells), where=blocks > 0)
 
 
-def _asleep(worked: list[Interval], sleep: list[Interval]) -> list[tuple[float, float, int]]:
-    """What calendar.intersect(worked, sleep) gives (both sorted and merged), each stretch with the index of the
-    sleeping stretch it is in; the sleeping stretches looked up around each stretch of work rather than walked
-    through from the first night."""
-    out = []
-    count = len(sleep)
-    for a, b in worked:
-        i = max(bisect_right(sleep, (a, math.inf)) - 1, 0)
-        while i < count and sleep[i][0] < b:
-            x, y = max(a, sleep[i][0]), min(b, sleep[i][1])
-            if y > x:
-                out.append((x, y, i))
-            i += 1
-    return out
+def _paged_nights(times: np.ndarray, cells: np.ndarray, starts: np.ndarray,
+                  ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cell, night) of each page (at `times`, in `cells`) that fell in one of the sleeping stretches from
+    `starts` to `ends` (sorted): its cell and the stretch's index."""
+    night = np.searchsorted(starts, times, side="right") - 1  # the last stretch starting at or before
+    inside = (night >= 0) & (times < ends[np.maximum(night, 0)])
+    return cells[inside], night[inside]
+
+
+def _asleep(work: _Work, p: int, width: int, starts: np.ndarray,
+            ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Person p's stretches of work within their sleeping stretches (from `starts` to `ends`, sorted): (cell,
+    stretch of work, sleeping stretch, minutes) of each piece, as calendar.intersect would give them. Each
+    stretch of work is looked for from the last sleeping stretch that starts at or before it, and on through
+    the next ones that start before it ends."""
+    mine = np.flatnonzero(work.stretch_cell % width == p)
+    since, end = work.stretch_start[mine], work.stretch_end[mine]
+    first = np.maximum(np.searchsorted(starts, since, side="right") - 1, 0)
+    found = []
+    for j in range(len(starts)):
+        night = first + j
+        live = night < len(starts)
+        live[live] = starts[night[live]] < end[live]
+        if not live.any():
+            break
+        at = np.flatnonzero(live)
+        x, y = np.maximum(since[at], starts[night[at]]), np.minimum(end[at], ends[night[at]])
+        kept = y > x
+        found.append((mine[at][kept], night[at][kept], y[kept] - x[kept]))
+    stretch, night, minutes = (np.concatenate(column) for column in zip(*found, strict=True)) if found else (
+        np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    return work.stretch_cell[stretch], stretch, night, minutes
 
 
 @dataclass(frozen=True)
@@ -261,32 +336,6 @@ def _rota(scenario, oncall) -> Rota:
     return Rota(sleep, {names[p]: count for p, count in shifts.items()},
                 {names[p]: sum(b - a for a, b in merge(found)) / 60 for p, found in stretches.items()},
                 team.pay)
-
-
-def _longest(holds: list[tuple[float, float, int]]) -> float:
-    """The longest stretch of work: holds that touch or overlap joined."""
-    best, start = 0.0, 0.0
-    end: float | None = None
-    for a, b, _ in sorted(holds):
-        if end is None or a > end:
-            if end is not None:
-                best = max(best, end - start)
-            start, end = a, b
-        else:
-            end = max(end, b)
-    return max(best, end - start) if end is not None else 0.0
-
-
-def _blocks(holds: list[tuple[float, float, int]]) -> tuple[int, float]:
-    """(the most incidents taken up in one 12-hour block, the share of blocks with any that had more than two).
-    An incident taken up twice (a resumption) counts once in its block."""
-    per_block: dict[int, set[int]] = defaultdict(set)
-    for since, _, incident in holds:
-        per_block[int(since // BLOCK)].add(incident)
-    if not per_block:
-        return 0, 0.0
-    counts = [len(incidents) for incidents in per_block.values()]
-    return max(counts), sum(c > SUSTAINABLE for c in counts) / len(counts)
 
 
 @cache
