@@ -3,6 +3,8 @@ of it a run keeps (--events); its bytes independent of how the run was chunked."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow.parquet as pq
 import pytest
 from eventlog_helpers import log_bytes, log_records
@@ -135,6 +137,23 @@ def test_the_expected_size_follows_the_level(default):
     assert api.expected_size(default, 1000, "none") < full
     assert RunProgress(10, size=1.25e9).size_text() == "· up to 1.2 GB on disk"
     assert RunProgress(10).size_text() == ""
+
+
+@pytest.mark.parametrize("name", ["maturity-ladder", "learning-loop"])
+def test_the_expected_size_is_what_the_folder_takes_rounded_up(name, tmp_path):
+    # Their failure modes' rates alone were wrong both ways: the maturity ladder's deployments and sales peaks
+    # bring a seventh more incidents (and a log of the deployment pipeline), the learning loop's action items
+    # half as many. The pilot counts them.
+    scenario = load_scenario(Path(default_scenario()).parent / f"{name}.yaml")
+    sizes = {level: api.expected_size(scenario, 200, level) for level in ("none", "incidents", "full")}
+    for level, expected in sizes.items():
+        folder = tmp_path / level
+        api.run_into(scenario, folder, replications=200, events=level)
+        written = sum(path.stat().st_size for path in folder.iterdir())
+        assert written <= expected <= 2 * written, level
+    assert sizes["none"] < sizes["incidents"] <= sizes["full"]
+    if name == "maturity-ladder":  # the deployment pipeline's events are the difference
+        assert sizes["incidents"] < sizes["full"]
 
 
 def test_a_file_that_is_not_an_event_log_is_refused(tmp_path):

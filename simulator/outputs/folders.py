@@ -31,7 +31,7 @@ from simulator.outputs.files import (
     written_here,
     wrote,
 )
-from simulator.outputs.names import EVENTS, INCIDENTS, MANIFEST
+from simulator.outputs.names import MANIFEST
 from simulator.scenario.model import Scenario
 
 # ── Whole folders ──────────────────────────────────────────────────────────────────────────────────────────
@@ -323,18 +323,23 @@ def check_space(target: str | Path, needed: float) -> None:
                             "free some space, write fewer replications or leave out the event log")
 
 
-BYTES_PER_INCIDENT = {INCIDENTS: 250, EVENTS: 150}
-"""About what one incident takes in incidents.csv and in events.parquet (the default scenario's: some 210 and
-95 bytes; the bundled scenarios' logs take 60 to 130), rounded up."""
+BYTES_PER_INCIDENT = 250
+"""About what one incident's row takes in incidents.csv (the bundled scenarios': 210 to 220 bytes), rounded up."""
+BYTES_PER_EVENT = 10
+"""About what one event takes in events.parquet (the bundled scenarios': 6 to 8 bytes), rounded up."""
+BYTES_PER_FOLDER = 100_000
+"""What a folder takes whatever its size: summary.json (some 50 kB) and the files' headers and footers."""
 
 
 def expected_bytes(scenario: Scenario, replications: int, events: str = "full") -> float:
     """About how many bytes a run's results folder takes, with `events` of the log ("full", "incidents" or
-    "none")."""
-    from simulator.results.runner import expected_incidents
+    "none"), rounded up: the incidents and events a replication brings, counted by a short pilot of the scenario
+    (simulator.results.pilot), times what an incident's row and an event take."""
+    from simulator.results.pilot import pilot
 
-    per_incident = BYTES_PER_INCIDENT[INCIDENTS] + (BYTES_PER_INCIDENT[EVENTS] if events != "none" else 0)
-    return expected_incidents(scenario) * replications * per_incident
+    found = pilot(scenario, replications)
+    logged = 0.0 if events == "none" else found.incident_events + (found.pipeline_events if events == "full" else 0.0)
+    return BYTES_PER_FOLDER + replications * (found.incidents * BYTES_PER_INCIDENT + logged * BYTES_PER_EVENT)
 
 
 def size_text(count: float) -> str:
