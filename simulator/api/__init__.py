@@ -154,7 +154,8 @@ def breakdowns(results: Results, by: Sequence[str] = tuple(By)) -> dict[str, lis
 
 def expected_size(scenario: ScenarioLike, replications: int | None = None, events: str = "full") -> float:
     """About how many bytes `drillsim run --out` writes for `replications` of `scenario` (its own count when
-    None), keeping `events` of the log: what the progress line shows before a large run."""
+    None), keeping `events` of the log, rounded up: what the progress line shows before a large run. It plays a
+    short pilot of the scenario's first replications (simulator.results.pilot), a fraction of a second."""
     from simulator.outputs.folders import expected_bytes
 
     found = scenario_of(scenario)
