@@ -41,24 +41,28 @@ def impacts(scenario: Scenario) -> dict[str, float]:
     return {mode.name: mode.share_failing for mode in scenario.failure_modes}
 
 
-def bad_minutes(table: IncidentTable, scenario: Scenario, spans: np.ndarray | None = None) -> np.ndarray:
+def bad_minutes(table: IncidentTable, scenario: Scenario, spans: np.ndarray | None = None,
+                rows: np.ndarray | None = None) -> np.ndarray:
     """Per replication (rows) and span (columns, [start, end) in minutes; default one span, the horizon): the
-    minutes of the span weighted by the largest impact among the incidents open then."""
-    return open_minutes(table, impacts(scenario), scenario.horizon, spans)
+    minutes of the span weighted by the largest impact among the incidents open then (those where `rows`, a
+    boolean mask, is true, when given)."""
+    return open_minutes(table, impacts(scenario), scenario.horizon, spans, rows)
 
 
 def open_minutes(table: IncidentTable, impact: dict[str, float], horizon: float,
-                 spans: np.ndarray | None = None) -> np.ndarray:
+                 spans: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """`bad_minutes` from each mode's impact and the horizon (what a results folder's summary.json holds)."""
     spans = np.array([[0.0, horizon]]) if spans is None else spans
-    replications = int(table.replication.max()) + 1 if len(table) else 0
-    out = np.zeros((replications, len(spans)))
-    if not len(table):
-        return out
+    replication, start, mitigated = table.replication, table.onset, table.mitigated
     codes, modes = table.codes("mode")
+    if rows is not None:  # the rows table.where(rows) would give, without a copy of every column
+        replication, start, mitigated, codes = replication[rows], start[rows], mitigated[rows], codes[rows]
+    replications = int(replication.max()) + 1 if len(replication) else 0
+    out = np.zeros((replications, len(spans)))
+    if not len(replication):
+        return out
     share = np.array([impact.get(mode, 1.0) for mode in modes], dtype=float)[codes]  # by mode, not by incident
-    start = table.onset
-    end = np.where(np.isnan(table.mitigated), horizon, np.minimum(table.mitigated, horizon))
+    end = np.where(np.isnan(mitigated), horizon, np.minimum(mitigated, horizon))
     # The largest impact open at t is Σ over impact levels v (highest first) of (v − the next level below) × 1{an
     # incident with impact ≥ v is open}: the union of those incidents' spans, once per level.
     levels = np.unique(share[share > 0])[::-1]
@@ -67,7 +71,7 @@ def open_minutes(table: IncidentTable, impact: dict[str, float], horizon: float,
         low, high = np.maximum(start, a), np.minimum(end, b)
         for level, step in zip(levels, steps, strict=True):
             chosen = (share >= level) & (high > low)
-            out[:, j] += step * union_minutes(table.replication[chosen], low[chosen], high[chosen], replications)
+            out[:, j] += step * union_minutes(replication[chosen], low[chosen], high[chosen], replications)
     return out
 
 
@@ -169,8 +173,9 @@ def reliability_document(table: IncidentTable, scenario: Scenario, replications:
            "availability": Spread.of(per, upper=1.0).as_dict()}
     by_mode = {}
     for name in impacts(scenario):
-        mine = table.where(table.mode == name) if len(table) else table
-        by_mode[name] = float(bad_minutes(mine, scenario).sum() / (replications * horizon)) if len(mine) else 0.0
+        mine = table.mode == name if len(table) else None
+        by_mode[name] = float(bad_minutes(table, scenario, rows=mine).sum() / (replications * horizon)) \
+            if mine is not None and mine.any() else 0.0
     out["unavailability_by_mode"] = by_mode
     if scenario.slo is not None:
         objective = scenario.slo.objective
