@@ -332,14 +332,15 @@ def _censored_stats(values, replication, replications, exposure, cut, cut_replic
 
     times = np.concatenate([values, cut])
     ended = np.concatenate([np.ones(len(values), bool), np.zeros(len(cut), bool)])
-    curve = survival.kaplan_meier(times, ended)
+    order = survival.sorted_order(times)  # one sort for the curve and the restricted mean
+    curve = survival.kaplan_meier(times, ended, order)
     quantiles = {name: curve.quantile(q / 100) for name, q in PERCENTILES.items()}
     beyond = tuple(name for name, value in quantiles.items() if math.isnan(value))
     restricted_to = math.nan
     if exposure is not None:
         mean, low, high = exposure_ci(replication, replications, exposure)
     else:
-        rmst = survival.restricted_mean(times, ended)
+        rmst = survival.restricted_mean(times, ended, order)
         mean, low, high = rmst.mean, math.nan, math.nan
         if rmst.restricted:
             restricted_to = rmst.tau

@@ -47,10 +47,11 @@ class KaplanMeier:
         return 1 - np.concatenate(([1.0], self.survival))[index]
 
 
-def kaplan_meier(times: np.ndarray, ended: np.ndarray) -> KaplanMeier:
+def kaplan_meier(times: np.ndarray, ended: np.ndarray, order: np.ndarray | None = None) -> KaplanMeier:
     """The Kaplan–Meier estimate from durations, each ended or cut short (a duration cut short at t counts
     as still at risk at t): scipy.stats.ecdf's of CensoredData, worked out here with the same arithmetic (so
-    the same bits) from one sort, without the copies of the whole sample scipy makes on the way."""
+    the same bits) from one sort, without the copies of the whole sample scipy makes on the way. `order`: the
+    durations' stable sort (`sorted_order`), when the caller has it already."""
     times = np.asarray(times, dtype=float)
     ended = np.asarray(ended, dtype=bool)
     if not ended.any():
@@ -58,7 +59,7 @@ def kaplan_meier(times: np.ndarray, ended: np.ndarray) -> KaplanMeier:
     if np.isnan(times).any():
         raise ValueError("durations must not be NaN")
     count = len(times)
-    order = np.argsort(times, kind="stable")
+    order = sorted_order(times) if order is None else order
     ordered = times[order]
     died = ended[order]
     del order
@@ -86,18 +87,25 @@ class RestrictedMean:
     influence: np.ndarray
 
 
-def restricted_mean(times: np.ndarray, ended: np.ndarray) -> RestrictedMean:
+def sorted_order(times: np.ndarray) -> np.ndarray:
+    """The order that sorts durations, ties in their own order: the one sort that `kaplan_meier` and
+    `restricted_mean` of the same durations can share (at a million durations each sort is a tenth of a
+    second of a run's statistics)."""
+    return np.argsort(times, kind="stable")
+
+
+def restricted_mean(times: np.ndarray, ended: np.ndarray, order: np.ndarray | None = None) -> RestrictedMean:
     """The restricted mean up to the longest follow-up τ, with the exact influence of each observation:
     the derivative of the Kaplan–Meier integral with respect to the observation's weight, so that the
     influences of a replication add up to its share of the estimate's error (without censoring, each is
-    (value − mean) / n)."""
+    (value − mean) / n). `order`: as for `kaplan_meier`."""
     times = np.asarray(times, dtype=float)
     ended = np.asarray(ended, dtype=bool)
     count = len(times)
     if count == 0:
         return RestrictedMean(math.nan, math.nan, False, np.zeros(0))
     # Arrays are let go as soon as they have served: at a million durations each takes 8 MB.
-    order = np.argsort(times, kind="stable")
+    order = sorted_order(times) if order is None else order
     sorted_times = times[order]
     new = np.empty(count, dtype=bool)  # where a distinct time starts
     new[0] = True
