@@ -182,3 +182,7 @@ def test_overlapping_incidents_count_once_at_the_larger_impact():
     assert busy.tolist() == pytest.approx([150.0, 60.0]) and (1 - busy / 250.0 >= 0).all()
     assert union_minutes(np.array([0, 0, 1]), np.array([0.0, 5.0, 1.0]), np.array([10.0, 7.0, 2.0]), 3).tolist() \
         == [10.0, 1.0, 0.0]
+    # Rows out of order (replication 1 first, a later span before an earlier one) are sorted first: the same
+    # minutes as in order, where a span that starts later but was listed first must not hide the earlier one.
+    assert union_minutes(np.array([1, 0, 0]), np.array([1.0, 5.0, 0.0]), np.array([2.0, 7.0, 3.0]), 3).tolist() \
+        == [5.0, 1.0, 0.0]

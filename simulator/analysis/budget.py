@@ -82,9 +82,15 @@ def union_minutes(replication: np.ndarray, start: np.ndarray, end: np.ndarray, r
         return out
     width = float(max(end.max(), 0.0) - min(start.min(), 0.0)) + 1.0
     shift = replication * width  # replications far apart on one line: one running maximum serves them all
-    order = np.lexsort((start, replication))
-    first, last = (start + shift)[order], (end + shift)[order]
-    del shift
+    later = replication[1:] > replication[:-1]
+    if np.all(later | ((replication[1:] == replication[:-1]) & (start[1:] >= start[:-1]))):
+        # in order already (an incident table's rows come by replication, then by onset): the sort would leave
+        # them as they are
+        first, last = start + shift, end + shift
+    else:
+        order = np.lexsort((start, replication))
+        first, last, replication = (start + shift)[order], (end + shift)[order], replication[order]
+    del shift, later
     covered = np.empty_like(last)  # where the spans before each reached, then what each adds (in place: a
     covered[0] = -np.inf           # million incidents' arrays take 8 MB each)
     np.maximum.accumulate(last[:-1], out=covered[1:])
@@ -92,8 +98,7 @@ def union_minutes(replication: np.ndarray, start: np.ndarray, end: np.ndarray, r
     del first
     np.subtract(last, covered, out=covered)
     np.clip(covered, 0.0, None, out=covered)
-    np.add.at(out, replication[order], covered)
-    return out
+    return np.bincount(replication, covered, replications)  # each replication's spans added in their order
 
 
 @dataclass(frozen=True)
