@@ -9,19 +9,14 @@ work let go of at once)."""
 from __future__ import annotations
 
 import gc
-from contextlib import ContextDecorator
 
 
-class paused(ContextDecorator):  # named as a function: `with paused():`, `@paused()`
+class paused:  # named as a function: `with paused():`
     """The collector paused for the block, then resumed as it was (a block inside another leaves it paused).
 
     A class rather than a generator-based context manager: the engine enters one for every replication."""
 
-    def __init__(self) -> None:
-        self.enabled = False
-
-    def _recreate_cm(self) -> paused:
-        return paused()  # each call of a decorated function has its own
+    __slots__ = ("enabled",)
 
     def __enter__(self) -> None:
         self.enabled = gc.isenabled()

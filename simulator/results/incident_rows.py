@@ -232,8 +232,11 @@ class IncidentRows:
     def __len__(self) -> int:
         return sum(len(incidents) for incidents in self._by_replication.values())
 
-    @paused()  # tens of thousands of tuples, all living until the columns are made (simulator.collector)
     def table(self) -> IncidentTable:
+        with paused():  # tens of thousands of tuples, all living until the columns are made (simulator.collector)
+            return self._table()
+
+    def _table(self) -> IncidentTable:
         replications: list[int] = []
         numbers: list[int] = []
         rows: list[Row] = []
