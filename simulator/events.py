@@ -221,6 +221,7 @@ def grouped_detail_texts(groups: Sequence[Sequence[dict | None]]) -> Any:
 def _group_texts(found: Sequence[dict | None]) -> Any:
     """The texts of some details (pyarrow.StringArray): by key when they all have the same keys."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     if not any(found):
         return pa.array(["{}"] * len(found), pa.string())
@@ -240,10 +241,7 @@ def _group_texts(found: Sequence[dict | None]) -> Any:
     texts = pa.concat_arrays([_one_shape_texts(itemgetter(*numbers)(found) if len(numbers) > 1
                                                else (found[numbers[0]],), shape)
                               for shape, numbers in shapes.items()])
-    back = [0] * len(rows)
-    for position, number in enumerate(rows):
-        back[number] = position
-    return texts.take(pa.array(back, pa.int64()))
+    return texts.take(pc.sort_indices(pa.array(rows, pa.int64())))  # rows is a permutation: this is its inverse
 
 
 def _one_shape_texts(found: Sequence[dict | None], keys: tuple) -> Any:
