@@ -120,18 +120,19 @@ class LoadRows:
                 figures["night_pages"][r, p] = night
         work = _Work.of(self._holds, index, first, shape)
         cells = shape[0] * shape[1]
-        # every page's time, and the replication and person (-1: not one of `people`) it reached
-        times = np.fromiter(chain.from_iterable(self._times.values()), np.float64)
-        lengths = [len(found) for found in self._times.values()]
-        paged = np.repeat(np.array([(replication, index.get(person, -1)) for replication, person in self._times],
-                                   dtype=np.int64).reshape(-1, 2), lengths, axis=0)
+        times = np.fromiter(chain.from_iterable(self._times.values()), np.float64)  # every page's time
         if work is not None:
-            flat = {name: figures[name].reshape(-1) for name in FIGURES}  # views: cell r·people + p
+            flat = {name: figures[name].reshape(-1) for name in  # views: cell r·people + p
+                    ("hours_held", "longest_stretch_hours", "busiest_12h", "blocks_over_two")}
             flat["hours_held"][:] = np.bincount(work.cell, work.end - work.since, cells) / 60
             np.maximum.at(flat["longest_stretch_hours"], work.stretch_cell, work.stretch_end - work.stretch_start)
             flat["longest_stretch_hours"] /= 60
             flat["busiest_12h"][:], flat["blocks_over_two"][:] = work.blocks(cells)
         if rota is not None:
+            # the replication and person (-1: not one of `people`) each page reached
+            lengths = [len(found) for found in self._times.values()]
+            paged = np.repeat(np.array([(replication, index.get(person, -1)) for replication, person in self._times],
+                                       dtype=np.int64).reshape(-1, 2), lengths, axis=0)
             self._rota_figures(figures, index, first, rota, work, times, paged)
         week = np.zeros(HOURS_OF_WEEK, dtype=np.int64)
         if calendar is not None:
