@@ -200,6 +200,8 @@ def test_sweep_figures_bars_lines_and_a_heat_map_of_supported_differences():
     assert "mean MTTR" in top.get_ylabel() and "from baseline" in bottom.get_ylabel()
     positions = sorted(x for line in bottom.get_lines() for x in line.get_xdata())
     assert {1.0, 5.0, 20.0} <= set(positions)  # durations sit at their minutes, not at their rank
+    curve = max(top.get_lines(), key=lambda line: len(line.get_xdata()))
+    assert list(curve.get_xdata()) == [1.0, 5.0, 20.0]  # along the axis, not in the order the values were given
     categorical = sweep(source, {"policy.mitigation": ["rollback-first", "debug-first"]}, replications=3,
                         resamples=200)
     bars = sweep_figure(categorical)
@@ -264,6 +266,12 @@ def test_the_scenario_as_written_is_the_baseline_even_off_the_grid(tmp_path):
     figure = sweep_figure(result)
     labels = [t.get_text() for t in figure.legends[0].get_texts()]
     assert any(label.startswith("the scenario as written") for label in labels)
+    top, bottom = figure.axes
+    curve = max(bottom.get_lines(), key=lambda line: len(line.get_xdata()))  # the line through the points
+    assert list(curve.get_xdata()) == [1.0, 5.0, 20.0]  # it runs through the scenario as written, at its 1m
+    assert curve.get_ydata()[0] == 0.0  # the baseline's own difference
+    level = max(top.get_lines(), key=lambda line: len(line.get_xdata()))
+    assert level.get_ydata()[0] == beside.summary()["mttr"].mean
     assert "the scenario as written" in figure.axes[1].get_title(loc="left")
     path = tmp_path / "s.yaml"
     path.write_text(scenario_text(), encoding="utf-8")

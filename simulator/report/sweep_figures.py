@@ -71,12 +71,16 @@ def _series(result: Sweep, parameter: str) -> dict[str, list[Point]]:
 
 
 def _against(ax: Axes, result: Sweep, parameter: str, value: Callable[[Point], Estimate | None],
-             default_label: str, open_when: Callable[[Point], bool] = lambda _: False) -> bool:
+             default_label: str, open_when: Callable[[Point], bool] = lambda _: False,
+             written: Estimate | None = None) -> bool:
     """Draw a quantity of each point against one parameter, one series per combination of the others: lines
     at the values for a numeric parameter, grouped bars for a categorical one. `open_when` draws a point's
-    marker open (lines) or its bar unfilled (bars). Returns whether the axis is categorical."""
+    marker open (lines) or its bar unfilled (bars). `written`, the quantity of the scenario as written (played
+    beside the grid, its diamond drawn by `_as_written`), is a point of the same curve where it has a place on
+    the axis: the line passes through it. Returns whether the axis is categorical."""
     positions, categorical = _positions(result, parameter)
     groups = _series(result, parameter)
+    written_x = _written_x(result, parameter, categorical) if written is not None else None
     width = 0.8 / max(len(groups), 1)
     for number, (key, points) in enumerate(groups.items()):
         colour, dash, marker = line(number)
@@ -97,9 +101,19 @@ def _against(ax: Axes, result: Sweep, parameter: str, value: Callable[[Point], E
                    edgecolor=INK, linewidth=0.8, label=label)
             ax.errorbar(x + shift, y, yerr=[low, high], fmt="none", ecolor=INK, capsize=3, linewidth=1.0)
         else:
+            order = np.argsort(x, kind="stable")  # the line runs along the axis, whatever order the values came in
+            found = [found[i] for i in order]
+            x, y, low, high = x[order], y[order], low[order], high[order]
+            barred = np.ones(len(x), dtype=bool)
+            if written_x is not None and written is not None and math.isfinite(written.value):
+                at = int(np.searchsorted(x, written_x))
+                x, y = np.insert(x, at, written_x), np.insert(y, at, written.value)
+                low, high, barred = np.insert(low, at, 0.0), np.insert(high, at, 0.0), np.insert(barred, at, False)
+            # errorevery takes a mask (NumPy fancy indexing, as matplotlib documents it in the code; its stubs
+            # name only int and (int, int)): no bar at the scenario as written, whose diamond has its own
             ax.errorbar(x, y, yerr=[low, high], color=colour, linestyle=dash, marker="none", capsize=3,
-                        linewidth=1.3, label=label)
-            for (point, _), xi, yi in zip(found, x, y, strict=True):
+                        linewidth=1.3, label=label, errorevery=barred)  # type: ignore[arg-type]
+            for (point, _), xi, yi in zip(found, x[barred], y[barred], strict=True):
                 ax.plot([xi], [yi], marker=marker, color=colour, markersize=6, linestyle="none",
                         markerfacecolor="white" if open_when(point) else colour)
     ticks = result.values(parameter)
@@ -145,7 +159,9 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1))
     vague = {point.index for point in result.points
              if (d := result.difference(point, metric, statistic)) is not None and d.verdict not in (BETTER, WORSE)}
-    _against(top, result, parameter, lambda p: _level(p, metric, statistic), f"{statistic} {named.label}")
+    written = _level(result.base, metric, statistic) if result.as_written is not None else None
+    _against(top, result, parameter, lambda p: _level(p, metric, statistic), f"{statistic} {named.label}",
+             written=written)
     top.set_ylabel(f"{statistic} {named.label}")
     duration_axis(top.yaxis)
     top.set_ylim(bottom=0)
@@ -153,7 +169,8 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     top.set_title(f"{statistic.capitalize()} {named.label} at each point"
                   + (" (bars: 95% interval of the mean)" if statistic == "mean" else ""), loc="left", fontsize=9)
     categorical = _against(bottom, result, parameter, lambda p: _delta(result, p, metric, statistic),
-                           f"Δ {statistic} {named.label}", open_when=lambda p: p.index in vague)
+                           f"Δ {statistic} {named.label}", open_when=lambda p: p.index in vague,
+                           written=None if written is None else Estimate(0.0, 0.0, 0.0))
     bottom.axhline(0, color=INK, linewidth=0.9)
     _mark_baseline(result, parameter, categorical, top, bottom, _level(result.base, metric, statistic))
     ends = [0.0] + [v for point in result.points for e in [_delta(result, point, metric, statistic)]
@@ -177,6 +194,14 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     figure.suptitle(f"{named.title} against {parameter}\n{result.replications:,} replications per point, the same "
                     "failures at every point", fontsize=11)
     return figure
+
+
+def _written_x(result: Sweep, parameter: str, categorical: bool) -> float | None:
+    """Where the scenario as written (played beside the grid) sits on a numeric axis of the one parameter swept,
+    or None: no such run, a categorical axis, or more than one parameter swept."""
+    if result.as_written is None or categorical or len(result.varied) != 1:
+        return None
+    return _number(result.as_written.values[parameter])
 
 
 def _number(value: object) -> float | None:
@@ -217,8 +242,7 @@ def _as_written(ax: Axes, result: Sweep, parameter: str, categorical: bool, leve
                 label: str) -> float | None:
     """Draw the scenario as written (played beside the grid): a black diamond with its interval at its value
     when one numeric parameter is swept (returns its x), else a dashed level across the panel (returns None)."""
-    assert result.as_written is not None
-    x = None if categorical or len(result.varied) != 1 else _number(result.as_written.values[parameter])
+    x = _written_x(result, parameter, categorical)
     if x is None or not math.isfinite(level.value):
         ax.axhline(level.value, color=INK, linestyle="--", linewidth=1.0, label=label)
         return None
@@ -305,9 +329,10 @@ def sweep_workload_figure(result: Sweep) -> Figure:
     figure = new_figure(11.0, 4.2)
     axes = figure.subplots(1, 3)
     for ax, (title, unit, pick) in zip(axes, LOAD_PANELS, strict=True):
-        categorical = _against(ax, result, parameter, _of_workload(pick), "all points")
-        if result.as_written is not None:
-            _as_written(ax, result, parameter, categorical, pick(result.as_written.workload()), result.base_text())
+        written = pick(result.as_written.workload()) if result.as_written is not None else None
+        categorical = _against(ax, result, parameter, _of_workload(pick), "all points", written=written)
+        if written is not None:
+            _as_written(ax, result, parameter, categorical, written, result.base_text())
         ax.set_xlabel(parameter)
         load_axis(ax, title, unit, [pick(p.workload()).value for p in result.played], period)
     handles, labels = axes[0].get_legend_handles_labels()
