@@ -28,7 +28,7 @@ from simulator.drill import view
 from simulator.drill.answers import Answers, Entry, roles_entry, update_parts
 from simulator.drill.hints import hint
 from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
-from simulator.drill.play import Played, Setup, apply
+from simulator.drill.play import Played, Setup, apply, clock_target, run_clock, whole_second
 from simulator.engine.world import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
@@ -202,27 +202,20 @@ class DrillApp(App):
     def tick(self) -> None:
         if self.ending or self.turns or self.paused or self.session.blocked or self.session.finished:
             return
-        if self.session.quiet and self.session.next_event() < math.inf:  # nothing needs the person until the
-            self.run_until(self.session.next_event(), through=True)       # postmortem, days later: skip to it
-            return
-        self.run_until(self.session.now + self.speed * TICK / 60)
+        until, through = clock_target(self.session, self.speed, TICK)
+        self.run_until(until, through)
 
     def run_until(self, until: float, through: bool = False) -> None:
         """Move the clock, taking the Game Master's scripted injects on their second."""
-        session = self.session
-        while self.scripted and not session.blocked and not session.finished:
-            at = session.moment(self.scripted[0].due)
-            if at > until:
-                break
-            session.advance(at)
-            if session.blocked or session.finished:
-                break
-            self.take(self.scripted.pop(0))
-        if through:
-            session.through(until)
-        else:
-            session.advance(until)
+        run_clock(self.session, until, self.take_scripted, through=through, planned=self.next_scripted)
         self.after_move()
+
+    def next_scripted(self) -> tuple[int, Entry] | None:
+        return (self.scripted[0].due, self.scripted[0]) if self.scripted else None
+
+    def take_scripted(self, _seconds: int, entry: Entry) -> None:
+        self.scripted.pop(0)  # `entry`: taken, or left out when it cannot apply now (the reason shown)
+        self.take(entry)
 
     def after_move(self) -> None:
         if self.session.finished and not self.ending:
@@ -256,13 +249,10 @@ class DrillApp(App):
     def now_seconds(self) -> int | None:
         """Move the clock to the next whole second after the first alert, where decisions are taken; None when
         a decision to be made at once came up first."""
-        session = self.session
-        seconds = session.seconds(session.now)
-        session.advance(session.moment(seconds))
-        if session.blocked or session.finished:
+        seconds = whole_second(self.session)
+        if seconds is None:
             self.message = "Something came up first: see below."
             self.refresh_screen()
-            return None
         return seconds
 
     def take(self, entry: Entry) -> bool:

@@ -1,10 +1,11 @@
-"""Playing a drill's decisions into a session: what a script does alone, and what the terminal app does as the
-person acts. Both go through `apply` and `answer`, so that a drill saved from the terminal plays again to the
-same bytes."""
+"""Playing a drill's decisions into a session: what a script does alone, and what the terminal app and a team
+drill do as people act. All go through `apply` and `answer`, so that a drill saved from the terminal or the
+browser plays again to the same bytes, and the two live drills move their clock through `run_clock`."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -143,6 +144,62 @@ def answer(session: Session, question: Question, entry: Entry) -> None:
         session.choose(question, int(entry.args[0]))
     else:
         session.choose(question, entry.args[0])
+
+
+# ── The live clock: the terminal app's and a team drill's ─────────────────────────────────────────────────
+
+
+def _nobody() -> None:
+    """No question is answered for anyone: one person holds every seat."""
+
+
+def clock_target(session: Session, speed: float, real_seconds: float) -> tuple[float, bool]:
+    """Where a live drill's clock goes in `real_seconds` of real time at `speed` (drill seconds a real second),
+    and whether through that minute: straight to the next event when nothing needs anyone (every incident
+    resolved, no decision waiting: the postmortem, days later, is skipped to)."""
+    if session.quiet and session.next_event() < math.inf:
+        return session.next_event(), True
+    return session.now + speed * real_seconds / 60, False
+
+
+def run_clock(session: Session, until: float, take: Callable[[int, Entry], object], *, through: bool = False,
+              planned: Callable[[], tuple[int, Entry] | None] = lambda: None,
+              for_others: Callable[[], None] = _nobody) -> None:
+    """Move a live drill's clock to minute `until` (and through it, with `through`). Each timed decision
+    `planned` (the next one as (second, entry), or None: the Game Master's scripted injects, the policy's
+    declarations and updates for a seat nobody took) is taken by `take` on its second; `for_others` answers
+    the questions asked at an instant of seats nobody took. The clock stops where a person must decide."""
+    while not session.finished:
+        for_others()
+        if session.blocked or session.finished:
+            return
+        due = planned()
+        if due is not None and session.moment(due[0]) <= until:
+            seconds, entry = due
+            session.advance(session.moment(seconds))
+            if not session.blocked and not session.finished:
+                take(seconds, entry)
+            continue
+        if through:
+            session.through(until)
+        else:
+            session.advance(until)
+        if not session.blocked:
+            return
+
+
+def whole_second(session: Session, for_others: Callable[[], None] = _nobody) -> int | None:
+    """Move the clock to the next whole second after the first alert, where decisions are taken (`for_others`
+    answering on the way, as in `run_clock`); None when a person's decision, or the drill's end, came first."""
+    while True:
+        for_others()
+        if session.blocked or session.finished:
+            return None
+        seconds = session.seconds(session.now)
+        target = session.moment(seconds)
+        if session.now >= target:
+            return seconds
+        session.advance(target)
 
 
 KIND_OF = {"roles": ROLES, "mitigate": MITIGATE, "investigate": MITIGATE, "confirm": CONFIRM, "cleanup": CLEANUP,

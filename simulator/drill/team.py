@@ -15,7 +15,6 @@ the seat sees back (simulator.drill.seat_view).
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from simulator.drill import seats
 from simulator.drill.answers import MAX_NOTE, SEATS, Answers, Entry, roles_entry
 from simulator.drill.hints import hint
-from simulator.drill.play import Played, Setup, answer, apply
+from simulator.drill.play import Played, Setup, answer, apply, clock_target, run_clock, whole_second
 from simulator.drill.seat_view import SPEEDS, unkeyed
 from simulator.drill.seats import KIND_SEAT, SEAT_NAMES, VERB_SEAT
 from simulator.engine.comms import UpdateText
@@ -115,50 +114,29 @@ class TeamDrill:
         session = self.session
         if self.ending or self.paused or session.finished or session.blocked:
             return
-        if session.quiet and session.next_event() < math.inf:  # nothing needs anyone until the postmortem
-            self.run_until(session.next_event(), through=True)
-        else:
-            self.run_until(session.now + self.speed * real_seconds / 60)
+        until, through = clock_target(session, self.speed, real_seconds)
+        self.run_until(until, through)
         self.changed()
 
     def run_until(self, until: float, through: bool = False) -> None:
         """Move the clock to `until`, the policy deciding for the empty seats on its seconds, and stopping at a
         decision a person must make at once."""
-        session = self.session
-        while not session.finished:
-            self.answer_for_empty_seats()
-            if session.blocked or session.finished:
-                return
-            planned = self.next_planned()
-            if planned is not None and session.moment(planned[0]) <= until:
-                seconds, entry = planned
-                session.advance(session.moment(seconds))
-                if not session.blocked and not session.finished:
-                    if self.scripted and entry.verb == "inject" and seconds == self.scripted[0].due:
-                        self.scripted.pop(0)
-                    with contextlib.suppress(Refused):  # a scripted inject that cannot apply now is left out,
-                        self.take(entry)                # as play.play has it
-                continue
-            if through:
-                session.through(until)
-            else:
-                session.advance(until)
-            if not session.blocked:
-                return
+        run_clock(self.session, until, self.take_planned, through=through, planned=self.next_planned,
+                  for_others=self.answer_for_empty_seats)
+
+    def take_planned(self, seconds: int, entry: Entry) -> None:
+        if self.scripted and entry.verb == "inject" and seconds == self.scripted[0].due:
+            self.scripted.pop(0)
+        with contextlib.suppress(Refused):  # a scripted inject that cannot apply now is left out, as play.play has it
+            self.take(entry)
 
     def now_seconds(self) -> int:
         """Move the clock to the next whole second after the first alert, where decisions are taken (the policy
         answering for the empty seats on the way); Refused when a person's decision came up first."""
-        session = self.session
-        while True:
-            self.answer_for_empty_seats()
-            if session.blocked or session.finished:
-                raise Refused("something came up first: see the screen")
-            seconds = session.seconds(session.now)
-            target = session.moment(seconds)
-            if session.now >= target:
-                return seconds
-            session.advance(target)
+        seconds = whole_second(self.session, self.answer_for_empty_seats)
+        if seconds is None:
+            raise Refused("something came up first: see the screen")
+        return seconds
 
     # ── The policy at the empty seats ──
 
