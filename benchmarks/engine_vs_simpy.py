@@ -24,7 +24,7 @@ incident, and per-incident times collected in plain lists. It does the same work
 
 It keeps no event log and validates nothing. drillsim plays the same scenario through
 `simulate(..., workers=1, oncall_load=False)`, in chunks of the size a run of a million incidents has (about
-10,000 incidents; a small run in one process is cut into fiftieths so that its progress moves): it reads every
+10,000 incidents, as any run in one process has them): it reads every
 incident's dice from counter-based streams, logs every event and reduces the log to its incident table, the
 same work (the ratio is taken on this). A second
 line plays it as `drillsim run` does, the log reduced to each person's on-call load too (pages, hours held,
@@ -365,9 +365,9 @@ class Onsets:
 
 
 def large_run_chunk(scenario) -> int:
-    """Replications per chunk as a large run cuts them (about 10,000 incidents a chunk). A run of a few thousand
-    replications in one process is cut into fiftieths instead, so that its progress bar moves; each chunk's
-    tables would then weigh on the figure far more than they do in a run of a million incidents."""
+    """Replications per chunk as a large run cuts them (about 10,000 incidents a chunk): what a run in one
+    process has too, its progress told from inside the chunk. Were the chunks smaller, their tables would weigh
+    on the figure more than they do in a run of a million incidents."""
     from simulator.results.runner import chunk_size
 
     return chunk_size(scenario, 10**9, 1, False)

@@ -23,7 +23,7 @@ from simulator.outputs.names import EVENTS, INCIDENTS, SUMMARY
 from simulator.results.metrics import IncidentRows, IncidentTable, incident_table
 from simulator.results.oncall_load import load_summary
 from simulator.results.recording import Recorder
-from simulator.results.runner import Several, play_chunk
+from simulator.results.runner import Several, chunk_size, play_chunk
 from simulator.scenario import parse_scenario
 from simulator.scenario.bundled import default_scenario
 
@@ -227,10 +227,23 @@ def test_drillsim_run_on_a_local_dask_cluster_of_two_writes_the_local_folder(tmp
 
 
 def test_progress_is_reported_in_this_process_as_chunks_complete(default):
-    for workers in (1, 2):
-        seen = []
-        simulate(default, replications=30, keep_events=False, workers=workers, chunk=4, progress=seen.append)
-        assert seen == [4, 8, 12, 16, 20, 24, 28, 30]
+    seen: list[int] = []
+    simulate(default, replications=30, keep_events=False, workers=2, chunk=4, progress=seen.append)
+    assert seen == [4, 8, 12, 16, 20, 24, 28, 30]
+
+
+def test_a_run_in_this_process_reports_progress_from_inside_its_chunks(default):
+    """Its chunks are as large as a large run's (one here), and progress still moves every fiftieth of the run
+    (rounded up: every third replication of 101 to 150), and at the end of each chunk."""
+    cases = [(30, None, list(range(1, 31))), (30, 4, list(range(1, 31))), (120, None, list(range(3, 121, 3))),
+             (101, 50, [*range(3, 49, 3), 50, *range(53, 99, 3), 100, 101])]
+    for replications, chunk, expected in cases:
+        seen: list[int] = []
+        simulate(default, replications=replications, keep_events=False, workers=1, chunk=chunk,
+                 progress=seen.append)
+        assert seen == expected, (replications, chunk)
+    assert chunk_size(default, 120, 1, False) == 120  # not cut into fiftieths for its progress
+    assert chunk_size(default, 120, 2, False) == 15  # four chunks a worker
 
 
 def test_a_policy_that_cannot_travel_keeps_the_run_in_this_process(default, monkeypatch):

@@ -177,27 +177,29 @@ Chunk = tuple[IncidentTable, LoadTable | None, PracticeTable | None, Any]
 
 
 def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int, stop: int,
-               events: str = NO_EVENTS, incidents_only: bool = False, oncall_load: bool = True) -> Chunk:
+               events: str = NO_EVENTS, incidents_only: bool = False, oncall_load: bool = True,
+               played: Progress | None = None) -> Chunk:
     """Replications first..stop-1 reduced to their incident table, on-call load (unless not `oncall_load`) and
     (with practices) what the practices logged, with their events when asked for: as raw records (KEEP_EVENTS)
     or as an Arrow table of the log's columns (TABLE_EVENTS); with `incidents_only`, without the deployment
-    pipeline's events."""
+    pipeline's events. `played(r + 1)` is called as each replication r ends (a run in this process shows its
+    progress from it)."""
     engine = _engine(scenario, policy)
     reductions = Reductions(practice=scenario.practiced, load=oncall_load)
+    recorder = None if events == NO_EVENTS else Recorder(reductions)
+    log = reductions if recorder is None else recorder  # no event kept: the engine logs straight into the reductions
     # The collector is paused for the whole chunk, not only for each replication (Engine.play): a replication
     # lets go of its objects through reference counting when it ends, and what it leaves (the reductions' rows)
     # lives on, so the passes that the chunk's allocations would set off in between free next to nothing.
-    if events == NO_EVENTS:  # the engine logs straight into the reductions: no event is kept
-        with paused():
-            for replication in range(first, stop):
-                engine.play(seed, replication, reductions)
-            return (*reductions.tables(engine, first, stop), None)
-    recorded = Recorder(reductions)
     with paused():
         for replication in range(first, stop):
-            engine.play(seed, replication, recorded)
+            engine.play(seed, replication, log)
+            if played is not None:
+                played(replication + 1)
+        if recorder is None:
+            return (*reductions.tables(engine, first, stop), None)
         # (sorting a chunk's events and making their table: thousands of objects, none garbage yet)
-        kept = recorded.events(incidents_only) if events == KEEP_EVENTS else recorded.table(incidents_only)
+        kept = recorder.events(incidents_only) if events == KEEP_EVENTS else recorder.table(incidents_only)
         return (*reductions.tables(engine, first, stop), kept)
 
 
@@ -230,12 +232,14 @@ def chunks(replications: int, size: int) -> list[tuple[int, int]]:
 
 
 def chunk_size(scenario: Scenario, replications: int, workers: int, events: bool) -> int:
-    """Replications per chunk: about half a second of work, at least four chunks a worker when there are workers,
-    and at most a fiftieth of the run in this process (so that progress moves)."""
+    """Replications per chunk: about half a second of work, and at least four chunks a worker when there are
+    workers. A run in this process (workers=1) is not cut smaller for its progress: that comes from inside
+    the chunk (play_chunk's `played`), and each chunk's tables cost what a few replications do."""
     per_replication = max(expected_incidents(scenario), 1.0)
     size = int((CHUNK_INCIDENTS_WITH_EVENTS if events else CHUNK_INCIDENTS) / per_replication)
-    spread = 4 * workers if workers > 1 else 50
-    return max(1, min(size, math.ceil(replications / spread)))
+    if workers > 1:
+        size = min(size, math.ceil(replications / (4 * workers)))
+    return max(1, min(size, replications))
 
 
 # ── The run ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -260,7 +264,8 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     oncall_load reduce the log to each person's on-call load too (default; `Results.load` is None without:
                 what a sweep or a maturity ladder does not read, it does not pay for)
     keep_events keep the event log in memory as `Results.events` (default; turn it off for large runs)
-    progress    called in this process with the number of replications done, as chunks complete
+    progress    called in this process with the number of replications done, as chunks complete (and, in a
+                run in this process, every fiftieth of the run as replications end)
     chunk       replications per chunk (default: sized to the work); never changes the results
     policy      a callable that makes the policy from the scenario (default, or None: AutomaticPolicy)
 
@@ -298,8 +303,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         size = chunk or chunk_size(scenario, replications, workers if parallel else 1, mode != NO_EVENTS)
         ranges = chunks(replications, size)
         parallel = parallel and (executor == "dask" or len(ranges) > 1)
+        shown = _Shown(progress, replications)
         done = _results(scenario, policy, seed, ranges, (mode, incidents_only, oncall_load), workers, client,
-                        parallel)
+                        parallel, shown.played if progress and not parallel else None)
         loads, practices = _LoadBuilder(replications), []
         for (_, stop), (table, load, practice, events) in zip(ranges, done, strict=True):
             builder.add(table)
@@ -312,8 +318,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
             elif events_to is not None:
                 events_to.write(events)
             del table, load, practice, events
-            if progress:
-                progress(stop)
+            shown.chunk_done(stop)
     return Results(scenario, seed, replications, builder.build(),
                    tuple(kept) if mode == KEEP_EVENTS else None, None,
                    loads.build() if oncall_load else None,
@@ -337,12 +342,35 @@ def _portable(policy) -> bool:
     return True
 
 
+class _Shown:
+    """A run's progress as `progress` is told it: at the end of each chunk, and, in this process, as
+    replications end within a chunk, every fiftieth of the run (a chunk holds hundreds of replications)."""
+
+    def __init__(self, progress: Progress | None, replications: int):
+        self.progress, self.last = progress, 0
+        self.step = max(1, math.ceil(replications / 50))
+
+    def played(self, done: int) -> None:
+        if done - self.last >= self.step:
+            self.show(done)
+
+    def chunk_done(self, stop: int) -> None:
+        if stop > self.last:
+            self.show(stop)
+
+    def show(self, done: int) -> None:
+        self.last = done
+        if self.progress is not None:
+            self.progress(done)
+
+
 def _results(scenario: Scenario, policy, seed: int, ranges: list[tuple[int, int]], mode: tuple[str, bool, bool],
-             workers: int, client, parallel: bool) -> Iterator[Chunk]:
+             workers: int, client, parallel: bool, played: Progress | None = None) -> Iterator[Chunk]:
     """Each chunk's (table, load, practices, events), in chunk order; `mode` is (what of the events comes
-    back, whether only incidents' events do, whether the on-call load does)."""
+    back, whether only incidents' events do, whether the on-call load does). `played` hears of each
+    replication as it ends, in a run in this process."""
     if not parallel:
-        yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, *mode))
+        yield from executors.run_serial((play_chunk, (scenario, policy, seed, first, stop, *mode, played))
                                         for first, stop in ranges)
         return
     window = 2 * workers
