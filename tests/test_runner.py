@@ -301,6 +301,25 @@ def test_pages_by_hour_of_the_week_are_summed_and_their_mean_is_that_of_each_rep
     assert load_summary(load, "UTC")["pages_by_hour_of_week"]["mean"] == np.round(rows.mean(axis=0), 6).tolist()
 
 
+def test_a_chunks_log_is_freed_when_the_chunk_ends(default, monkeypatch):
+    """The engine keeps the log it plays into from one replication to the next (its action table is made once),
+    but not past the chunk: the recorder, with every event of the chunk, is freed when its table is made."""
+    import weakref
+
+    import simulator.results.runner as runner
+
+    made: list[Recorder] = []
+
+    def recorder(reductions):
+        made.append(Recorder(reductions))
+        return made[-1]
+
+    monkeypatch.setattr(runner, "Recorder", recorder)
+    play_chunk(default, AutomaticPolicy, 3, 0, 4, runner.TABLE_EVENTS)
+    gone = weakref.ref(made.pop())
+    assert gone() is None  # nothing else holds it: reference counting freed it, no collector pass needed
+
+
 def test_a_chunks_events_are_put_in_each_replications_log_order():
     """By replication, then time, then incident; events of one incident at one instant stay in the order logged,
     as the engine's own sort leaves them. The table of the columns is that of the events in that order."""

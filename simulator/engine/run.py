@@ -179,6 +179,13 @@ class Engine:
         world.stop()
         return log
 
+    def let_go(self) -> None:
+        """Forget the log played into last. It is kept from one replication to the next so that its action table
+        is made once; once its replications are done (a chunk's), it is let go, so that it is freed then, with
+        everything it holds, instead of living on, and being gone through by the garbage collector, until the
+        engine plays into another."""
+        self._log = self._actions = None
+
     def replications(self, seed: int, first: int, stop: int) -> Iterator[list]:
         """The logs of replications first..stop-1, in order."""
         for replication in range(first, stop):

@@ -196,6 +196,7 @@ def play_chunk(scenario: Scenario, policy: PolicyFactory, seed: int, first: int,
             engine.play(seed, replication, log)
             if played is not None:
                 played(replication + 1)
+        engine.let_go()  # the engine held on to the log (the reductions, or the recorder and all its events)
         if recorder is None:
             return (*reductions.tables(engine, first, stop), None)
         # (sorting a chunk's events and making their table: thousands of objects, none garbage yet)
