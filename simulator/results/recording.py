@@ -48,7 +48,7 @@ class Recorder:
         number = _CODE[action]
         passed = self.reduce.get(action)
 
-        def record(t, r, i, p, a, who, d):
+        def record(t, r, i, p, a, who, d):  # one function for both: most events are reduced too
             time(t)
             replication(r)
             incident(i)
@@ -56,15 +56,10 @@ class Recorder:
             code(number)
             actor(who)
             detail(d)
+            if passed is not None:
+                passed(t, r, i, p, a, who, d)
 
-        if passed is None:
-            return record
-
-        def record_and_reduce(t, r, i, p, a, who, d):
-            record(t, r, i, p, a, who, d)
-            passed(t, r, i, p, a, who, d)
-
-        return record_and_reduce
+        return record
 
     def __len__(self) -> int:
         return len(self.time)
