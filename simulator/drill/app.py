@@ -11,7 +11,6 @@ g the Game Master's injects, space pause, n next event, + and - the speed, q end
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -28,7 +27,7 @@ from simulator.drill import view
 from simulator.drill.answers import Answers, Entry, roles_entry, update_parts
 from simulator.drill.hints import hint
 from simulator.drill.outcome import Outcome, debrief_markdown, outcome_of
-from simulator.drill.play import Played, Setup, apply, clock_target, run_clock, whole_second
+from simulator.drill.play import Played, Setup, apply, clock_target, run_clock, skip_to, whole_second
 from simulator.engine.world import ANECDOTE, CLEANUP, CLEANUPS, CONFIRM, DATA, INSTANT_KINDS, INVESTIGATE, ITEMS, ROLES
 from simulator.errors import DrillsimError
 from simulator.scenario.model import SEVERITIES
@@ -231,9 +230,8 @@ class DrillApp(App):
         if session.blocked or session.finished:
             return
         dues = [q.facts["due"] for q in session.pending(kind="update") if q.facts["due"] > session.now]
-        target = min([session.next_event(), session.now + self.turn, *dues])
-        if session.quiet and session.next_event() < math.inf:  # nothing needs the person until the postmortem
-            target = session.next_event()
+        skipped = skip_to(session)
+        target = skipped if skipped is not None else min([session.next_event(), session.now + self.turn, *dues])
         self.run_until(target, through=True)
 
     def action_faster(self) -> None:

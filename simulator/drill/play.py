@@ -153,12 +153,20 @@ def _nobody() -> None:
     """No question is answered for anyone: one person holds every seat."""
 
 
+def skip_to(session: Session) -> float | None:
+    """The minute of the next event when nothing needs anyone (every incident resolved, no decision waiting):
+    the postmortem, days later, is skipped to. None when someone may act before it."""
+    if session.quiet and session.next_event() < math.inf:
+        return session.next_event()
+    return None
+
+
 def clock_target(session: Session, speed: float, real_seconds: float) -> tuple[float, bool]:
     """Where a live drill's clock goes in `real_seconds` of real time at `speed` (drill seconds a real second),
-    and whether through that minute: straight to the next event when nothing needs anyone (every incident
-    resolved, no decision waiting: the postmortem, days later, is skipped to)."""
-    if session.quiet and session.next_event() < math.inf:
-        return session.next_event(), True
+    and whether through that minute: straight to the next event when nothing needs anyone (`skip_to`)."""
+    skipped = skip_to(session)
+    if skipped is not None:
+        return skipped, True
     return session.now + speed * real_seconds / 60, False
 
 
