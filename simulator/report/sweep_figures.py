@@ -80,7 +80,10 @@ def _against(ax: Axes, result: Sweep, parameter: str, value: Callable[[Point], E
     the axis: the line passes through it. Returns whether the axis is categorical."""
     positions, categorical = _positions(result, parameter)
     groups = _series(result, parameter)
-    written_x = _written_x(result, parameter, categorical) if written is not None else None
+    on_curve = None  # (x, y) of the scenario as written, where the line passes through it
+    if written is not None and math.isfinite(written.value):
+        written_x = _written_x(result, parameter, categorical)
+        on_curve = None if written_x is None else (written_x, written.value)
     width = 0.8 / max(len(groups), 1)
     for number, (key, points) in enumerate(groups.items()):
         colour, dash, marker = line(number)
@@ -105,9 +108,9 @@ def _against(ax: Axes, result: Sweep, parameter: str, value: Callable[[Point], E
             found = [found[i] for i in order]
             x, y, low, high = x[order], y[order], low[order], high[order]
             barred = np.ones(len(x), dtype=bool)
-            if written_x is not None and written is not None and math.isfinite(written.value):
-                at = int(np.searchsorted(x, written_x))
-                x, y = np.insert(x, at, written_x), np.insert(y, at, written.value)
+            if on_curve is not None:
+                at = int(np.searchsorted(x, on_curve[0]))
+                x, y = np.insert(x, at, on_curve[0]), np.insert(y, at, on_curve[1])
                 low, high, barred = np.insert(low, at, 0.0), np.insert(high, at, 0.0), np.insert(barred, at, False)
             # errorevery takes a mask (NumPy fancy indexing, as matplotlib documents it in the code; its stubs
             # name only int and (int, int)): no bar at the scenario as written, whose diamond has its own
@@ -159,7 +162,8 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(1, 1))
     vague = {point.index for point in result.points
              if (d := result.difference(point, metric, statistic)) is not None and d.verdict not in (BETTER, WORSE)}
-    written = _level(result.base, metric, statistic) if result.as_written is not None else None
+    base_level = _level(result.base, metric, statistic)
+    written = base_level if result.as_written is not None else None
     _against(top, result, parameter, lambda p: _level(p, metric, statistic), f"{statistic} {named.label}",
              written=written)
     top.set_ylabel(f"{statistic} {named.label}")
@@ -172,7 +176,7 @@ def sweep_figure(result: Sweep, metric: str = "mttr", statistic: str = "mean", k
                            f"Δ {statistic} {named.label}", open_when=lambda p: p.index in vague,
                            written=None if written is None else Estimate(0.0, 0.0, 0.0))
     bottom.axhline(0, color=INK, linewidth=0.9)
-    _mark_baseline(result, parameter, categorical, top, bottom, _level(result.base, metric, statistic))
+    _mark_baseline(result, parameter, categorical, top, bottom, base_level)
     ends = [0.0] + [v for point in result.points for e in [_delta(result, point, metric, statistic)]
                     for v in (e.low, e.high) if math.isfinite(v)]
     pad = max((max(ends) - min(ends)) * 0.08, 1 / 60)
