@@ -364,15 +364,6 @@ class Onsets:
         return {"onset": onset}
 
 
-def large_run_chunk(scenario) -> int:
-    """Replications per chunk as a large run cuts them (about 10,000 incidents a chunk): what a run in one
-    process has too, its progress told from inside the chunk. Were the chunks smaller, their tables would weigh
-    on the figure more than they do in a run of a million incidents."""
-    from simulator.results.runner import chunk_size
-
-    return chunk_size(scenario, 10**9, 1, False)
-
-
 def play_side(side: str, replications: int) -> int:
     """Runs in a child process under callgrind: one side's replications; returns their incidents."""
     from simulator import load_scenario, simulate
@@ -389,7 +380,7 @@ def play_side(side: str, replications: int) -> int:
             engine.play(scenario.seed, replication, log)
         return log.count
     results = simulate(scenario, replications=replications, keep_events=False, workers=1,
-                       oncall_load=side == "load", chunk=large_run_chunk(scenario))
+                       oncall_load=side == "load")
     return len(results.incidents)
 
 
@@ -454,10 +445,11 @@ def main(argv=None) -> None:
     args.replications = args.replications or 2000
 
     from simulator import load_scenario, simulate
+    from simulator.results.runner import chunk_size
     from simulator.scenario.bundled import default_scenario
 
     scenario = load_scenario(default_scenario())
-    chunk = large_run_chunk(scenario)
+    chunk = chunk_size(scenario, args.replications, 1, False)  # what simulate cuts a run in one process into
     print(f"machine: {machine.describe()}")
     print(f"work: the default scenario ({scenario.name}, 90 days, a weekly rotation and three escalation "
           f"levels), {args.replications} replications (drillsim's in chunks of {chunk}), one core each, best of "
@@ -470,10 +462,10 @@ def main(argv=None) -> None:
         best_minimal = min(best_minimal, time.process_time() - start)
         start = time.process_time()
         results = simulate(scenario, replications=args.replications, keep_events=False, workers=1,
-                           oncall_load=False, chunk=chunk)
+                           oncall_load=False)
         best_drillsim = min(best_drillsim, time.process_time() - start)
         start = time.process_time()
-        simulate(scenario, replications=args.replications, keep_events=False, workers=1, chunk=chunk)
+        simulate(scenario, replications=args.replications, keep_events=False, workers=1)
         best_with_load = min(best_with_load, time.process_time() - start)
 
     table = results.incidents
